@@ -1,0 +1,43 @@
+import type { Protocol } from './types';
+
+/** Everything needed to open a session. Secrets sit here only in memory, taken from Node-RED credentials. */
+export interface ServerOptions {
+  protocol: Protocol;
+  host: string;
+  port: number;
+  username: string;
+  password?: string;
+  /** PEM or OpenSSH private key text (SFTP). */
+  privateKey?: string;
+  passphrase?: string;
+
+  /** SFTP: accepted host keys, each a `SHA256:...` fingerprint or a known_hosts line. */
+  hostKeyPins?: string[];
+  /**
+   * SFTP: with no pin, accept the first key seen and remember it (`onHostKeyLearned`). Without this
+   * flag a missing pin refuses the connection.
+   */
+  trustOnFirstUse?: boolean;
+  /** Called with the fingerprint accepted by trust-on-first-use so the caller can record it. */
+  onHostKeyLearned?: (fingerprint: string) => void;
+
+  /** FTPS: extra CA certificates (PEM) to trust besides the system ones. */
+  tlsCa?: string;
+  /** FTPS: pinned SHA-256 certificate fingerprint (`AB:CD:...` or plain hex); replaces CA checks. */
+  tlsFingerprint?: string;
+  /** FTPS: name to check the certificate against when it differs from `host`. */
+  tlsServername?: string;
+
+  /** FTP: passive mode (default). Active mode is not offered: it rarely passes firewalls. */
+  connectTimeoutMs: number;
+  /** No byte moved on the connection for this long = TIMEOUT. */
+  idleTimeoutMs: number;
+  /** SSH keepalive interval; 0 disables. */
+  keepaliveIntervalMs: number;
+}
+
+export const DEFAULT_TIMEOUTS = {
+  connectTimeoutMs: 15_000,
+  idleTimeoutMs: 60_000,
+  keepaliveIntervalMs: 15_000,
+} as const;

@@ -1,0 +1,57 @@
+import type { Readable } from 'node:stream';
+
+export type Protocol = 'sftp' | 'ftp' | 'ftps-explicit' | 'ftps-implicit';
+
+export const DEFAULT_PORTS: Readonly<Record<Protocol, number>> = {
+  sftp: 22,
+  ftp: 21,
+  'ftps-explicit': 21,
+  'ftps-implicit': 990,
+};
+
+export type EntryType = 'file' | 'directory' | 'symlink' | 'other';
+
+export interface RemoteEntry {
+  name: string;
+  /** Full remote path as it would be passed back to the server. */
+  path: string;
+  type: EntryType;
+  size: number;
+  /** Modification time; `mtimePrecision` says how much of it the server really told us. */
+  mtime: Date;
+  /** FTP LIST gives minutes (or days for old files); SFTP and FTP MLSD/MDTM give seconds. */
+  mtimePrecision: 'second' | 'minute' | 'day';
+}
+
+export interface ReadOptions {
+  /** Byte offset to start at (resume). */
+  start?: number;
+}
+
+/**
+ * One live connection to a remote folder tree. Implementations: `SftpSession`, `FtpSession`.
+ * Methods throw `FileBridgeError` with a code; they never throw raw library errors.
+ *
+ * FTP can run only one transfer per control connection, so a session is used by one caller at a
+ * time; the pool hands sessions out exclusively and a read stream keeps its session until it ends.
+ */
+export interface RemoteSession {
+  readonly protocol: Protocol;
+  /** False once the underlying connection is closed or broken; the pool then discards it. */
+  readonly alive: boolean;
+  list(dir: string): Promise<RemoteEntry[]>;
+  /** Facts about one path, or undefined when nothing exists there. */
+  stat(path: string): Promise<RemoteEntry | undefined>;
+  /** A stream of the file's bytes. The session is busy until the stream ends, errors or is destroyed. */
+  createReadStream(path: string, options?: ReadOptions): Promise<Readable>;
+  /** Writes `source` to `path`, replacing anything there. Resolves with the number of bytes written. */
+  write(path: string, source: Readable): Promise<number>;
+  /** Renames; fails with CONFLICT when `to` exists unless `overwrite` is set. */
+  rename(from: string, to: string, overwrite?: boolean): Promise<void>;
+  deleteFile(path: string): Promise<void>;
+  /** Removes an empty directory. */
+  removeDir(path: string): Promise<void>;
+  /** Creates a directory and, with `recursive`, its missing parents; an existing directory is fine. */
+  mkdir(path: string, recursive: boolean): Promise<void>;
+  close(): Promise<void>;
+}
