@@ -1,0 +1,395 @@
+import { Client, FileInfo, FileType, FTPError } from 'basic-ftp';
+import { PassThrough, Readable, Transform, pipeline } from 'node:stream';
+import * as tls from 'node:tls';
+import { isIP } from 'node:net';
+import { FileBridgeError, errorMessage, isFileBridgeError, isNetworkErrno } from '../errors';
+import { joinRemote, remoteBasename, remoteDirname } from '../paths';
+import type { ServerOptions } from './server-options';
+import type { RemoteEntry, RemoteSession, ReadOptions, Protocol } from './types';
+import { parseListTime, } from './ftp-list-time';
+import { CertificateFacts, normaliseCertFingerprint } from './tls-pin';
+
+const TLS_ERROR_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_UNTRUSTED', 'CERT_REJECTED', 'CERT_SIGNATURE_FAILURE', 'ERR_SSL_WRONG_VERSION_NUMBER',
+]);
+
+/** Maps whatever basic-ftp or the socket threw into a coded error that names the server and path. */
+export function mapFtpError(err: unknown, where: string, path?: string): FileBridgeError {
+  if (isFileBridgeError(err)) return err;
+  const target = path ? ` (${path})` : '';
+  const details = path ? { path } : {};
+  if (err instanceof FTPError) {
+    const code = err.code;
+    const text = `${where}${target}: server answered ${code} ${err.message.replace(/^\d{3}[ -]/, '').trim()}`;
+    if (code === 530) return new FileBridgeError('AUTHENTICATION', `${where}: login refused (${code}). Check the user name and password of the server configuration.`, {}, { cause: err });
+    if (code === 550 || code === 450) return new FileBridgeError('NOT_FOUND', text, details, { cause: err });
+    if (code === 553 || code === 532 || code === 552) return new FileBridgeError('PERMISSION_DENIED', text, details, { cause: err });
+    if (code === 421 || code === 425 || code === 426) return new FileBridgeError('CONNECTION', text, details, { cause: err });
+    return new FileBridgeError('CONNECTION', text, details, { cause: err });
+  }
+  const errno = (err as { code?: unknown } | undefined)?.code;
+  const message = errorMessage(err);
+  if (typeof errno === 'string' && (TLS_ERROR_CODES.has(errno) || errno.startsWith('ERR_SSL') || errno.startsWith('ERR_TLS'))) {
+    return new FileBridgeError('TLS', `${where}: the TLS certificate was refused (${errno}: ${message}). Trust the server's CA or pin its certificate fingerprint in the server configuration.`, details, { cause: err });
+  }
+  if (/^Timeout \(/.test(message) || errno === 'ETIMEDOUT') {
+    return new FileBridgeError('TIMEOUT', `${where}${target}: no answer from the server in time (${message}).`, details, { cause: err });
+  }
+  if (isNetworkErrno(errno) || /closed|FIN packet|Socket closed|ECONNRESET/i.test(message)) {
+    return new FileBridgeError('CONNECTION', `${where}${target}: connection failed: ${message}`, details, { cause: err });
+  }
+  return new FileBridgeError('CONNECTION', `${where}${target}: ${message}`, details, { cause: err });
+}
+
+function entryFromInfo(dir: string, info: FileInfo): RemoteEntry {
+  const type = info.type === FileType.Directory ? 'directory'
+    : info.type === FileType.File ? 'file'
+      : info.type === FileType.SymbolicLink ? 'symlink' : 'other';
+  let mtime = info.modifiedAt;
+  let precision: RemoteEntry['mtimePrecision'] = 'second';
+  if (!mtime) {
+    const parsed = parseListTime(info.rawModifiedAt);
+    mtime = parsed?.mtime ?? new Date(0);
+    precision = parsed?.precision ?? 'day';
+  }
+  return { name: info.name, path: joinRemote(dir, info.name), type, size: info.size, mtime, mtimePrecision: precision };
+}
+
+/** Counts bytes on their way to the server without switching the source into flowing mode early. */
+class ByteCounter extends Transform {
+  bytes = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
+    this.bytes += chunk.length;
+    cb(null, chunk);
+  }
+}
+
+export class FtpSession implements RemoteSession {
+  readonly protocol: Protocol;
+  /** The TLS certificate the server presented (FTPS only), for "Test connection". */
+  certificate?: CertificateFacts;
+  private busy = false;
+  /** Settles when the last read stream's transfer is over (the 226 reply), not just its last byte. */
+  private transferDone: Promise<void> = Promise.resolve();
+  private readonly where: string;
+
+  constructor(private readonly client: Client, options: ServerOptions, private readonly homeDir: string) {
+    this.protocol = options.protocol;
+    this.where = `${options.protocol.toUpperCase()} ${options.host}:${options.port}`;
+  }
+
+  get alive(): boolean {
+    return !this.client.closed;
+  }
+
+  /** The folder the server put us in at login; relative paths start there. */
+  get startFolder(): string {
+    return this.homeDir;
+  }
+
+  async list(dir: string): Promise<RemoteEntry[]> {
+    return this.run(dir, async () => {
+      const infos = await this.client.list(dir === '.' ? '' : dir);
+      return infos.filter((i) => i.name !== '.' && i.name !== '..').map((i) => entryFromInfo(dir, i));
+    });
+  }
+
+  async stat(path: string): Promise<RemoteEntry | undefined> {
+    return this.run(path, async () => {
+      if (path === '.' || path === '/' || path === '') {
+        return { name: path, path, type: 'directory', size: 0, mtime: new Date(0), mtimePrecision: 'day' };
+      }
+      // SIZE/MDTM answer for one file without listing a possibly huge parent folder.
+      let size: number | undefined;
+      try {
+        size = await this.client.size(path);
+      } catch (err) {
+        if (!(err instanceof FTPError)) throw err;
+      }
+      if (size !== undefined) {
+        let mtime: Date | undefined;
+        try {
+          mtime = await this.client.lastMod(path);
+        } catch (err) {
+          if (!(err instanceof FTPError)) throw err;
+        }
+        if (mtime && !Number.isNaN(mtime.getTime())) {
+          return { name: remoteBasename(path), path, type: 'file', size, mtime, mtimePrecision: 'second' };
+        }
+      }
+      // Directories (and servers without SIZE/MDTM): find the entry in its parent's listing.
+      const parent = remoteDirname(path);
+      let infos: FileInfo[];
+      try {
+        infos = await this.client.list(parent === '.' ? '' : parent);
+      } catch (err) {
+        if (err instanceof FTPError) return undefined;
+        throw err;
+      }
+      const name = remoteBasename(path);
+      const info = infos.find((i) => i.name === name);
+      return info ? entryFromInfo(parent, info) : undefined;
+    });
+  }
+
+  async createReadStream(path: string, options: ReadOptions = {}): Promise<Readable> {
+    await this.transferDone;
+    this.claim(path);
+    try {
+      // Asking SIZE first turns a missing file into NOT_FOUND before any stream exists.
+      await this.client.size(path).catch(async (err: unknown) => {
+        if (!(err instanceof FTPError)) throw err;
+        throw await this.explainRefusal(err, path);
+      });
+    } catch (err) {
+      this.busy = false;
+      throw mapFtpError(err, this.where, path);
+    }
+    const out = new PassThrough();
+    let finished = false;
+    // A consumer that stops early leaves the transfer half done; FTP can only abort by closing.
+    out.once('close', () => {
+      if (!finished) this.client.close();
+    });
+    this.transferDone = this.client.downloadTo(out, path, options.start ?? 0).then(
+      () => {
+        finished = true;
+        this.busy = false;
+      },
+      (err: unknown) => {
+        finished = true;
+        this.busy = false;
+        out.destroy(mapFtpError(err, this.where, path));
+      },
+    );
+    return out;
+  }
+
+  async write(path: string, source: Readable): Promise<number> {
+    return this.run(path, async () => {
+      const counter = new ByteCounter();
+      let sourceError: unknown;
+      pipeline(source, counter, (err) => {
+        if (err) sourceError = err;
+      });
+      try {
+        await this.client.uploadFrom(counter, path);
+      } catch (err) {
+        if (sourceError) throw new FileBridgeError('INVALID_INPUT', `Reading the data to upload to ${path} failed: ${errorMessage(sourceError)}`, { path }, { cause: sourceError });
+        if (err instanceof FTPError) throw await this.explainRefusal(err, path);
+        throw err;
+      }
+      if (sourceError) throw new FileBridgeError('INVALID_INPUT', `Reading the data to upload to ${path} failed: ${errorMessage(sourceError)}`, { path }, { cause: sourceError });
+      return counter.bytes;
+    });
+  }
+
+  async rename(from: string, to: string, overwrite = false): Promise<void> {
+    return this.run(from, async () => {
+      if (!overwrite && await this.existsUnlocked(to)) {
+        throw new FileBridgeError('CONFLICT', `${this.where}: cannot rename ${from} to ${to}: the target exists.`, { path: from, target: to });
+      }
+      try {
+        await this.client.rename(from, to);
+      } catch (err) {
+        if (err instanceof FTPError) throw await this.explainRefusal(err, from);
+        throw err;
+      }
+    });
+  }
+
+  async deleteFile(path: string): Promise<void> {
+    return this.run(path, async () => {
+      try {
+        await this.client.remove(path);
+      } catch (err) {
+        if (err instanceof FTPError) throw await this.explainRefusal(err, path);
+        throw err;
+      }
+    });
+  }
+
+  async removeDir(path: string): Promise<void> {
+    return this.run(path, async () => {
+      try {
+        await this.client.removeEmptyDir(path);
+      } catch (err) {
+        if (err instanceof FTPError) throw await this.explainRefusal(err, path);
+        throw err;
+      }
+    });
+  }
+
+  async mkdir(path: string, recursive: boolean): Promise<void> {
+    return this.run(path, async () => {
+      const absolute = path.startsWith('/');
+      const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+      const targets = recursive
+        ? parts.map((_, i) => (absolute ? '/' : '') + parts.slice(0, i + 1).join('/'))
+        : [path];
+      for (const dir of targets) {
+        const existing = await this.statUnlocked(dir);
+        if (existing?.type === 'directory') continue;
+        if (existing) {
+          throw new FileBridgeError('CONFLICT', `${this.where}: cannot create folder ${dir}: a file of that name is in the way.`, { path: dir });
+        }
+        try {
+          await this.client.send(`MKD ${dir}`);
+        } catch (err) {
+          if (!(err instanceof FTPError)) throw err;
+          // A concurrent creator may have won; that is success for us.
+          if ((await this.statUnlocked(dir))?.type === 'directory') continue;
+          if (!recursive && !(await this.statUnlocked(remoteDirname(dir)))) {
+            throw new FileBridgeError('NOT_FOUND', `${this.where}: cannot create folder ${dir}: its parent folder does not exist.`, { path: dir }, { cause: err });
+          }
+          throw new FileBridgeError('PERMISSION_DENIED', `${this.where}: cannot create folder ${dir}: ${err.message}`, { path: dir }, { cause: err });
+        }
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+
+  private claim(path: string): void {
+    if (this.busy) {
+      throw new FileBridgeError('CONNECTION', `${this.where}: internal error, session used for ${path} while busy with another transfer.`, { path });
+    }
+    if (!this.alive) {
+      throw new FileBridgeError('CONNECTION', `${this.where}: the connection is closed.`, { path });
+    }
+    this.busy = true;
+  }
+
+  private async run<T>(path: string, fn: () => Promise<T>): Promise<T> {
+    // The consumer may have read the last byte before the server confirmed the transfer.
+    await this.transferDone;
+    this.claim(path);
+    try {
+      return await fn();
+    } catch (err) {
+      throw mapFtpError(err, this.where, path);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async statUnlocked(path: string): Promise<RemoteEntry | undefined> {
+    this.busy = false;
+    try {
+      return await this.stat(path);
+    } finally {
+      this.busy = true;
+    }
+  }
+
+  private async existsUnlocked(path: string): Promise<boolean> {
+    return (await this.statUnlocked(path)) !== undefined;
+  }
+
+  /**
+   * FTP servers answer 550 both for "no such file" and "not allowed"; looking at the path tells the
+   * two apart, so flows can route NOT_FOUND differently from PERMISSION_DENIED.
+   */
+  private async explainRefusal(err: FTPError, path: string): Promise<FileBridgeError> {
+    const mapped = mapFtpError(err, this.where, path);
+    if (mapped.code !== 'NOT_FOUND') return mapped;
+    let exists = false;
+    try {
+      exists = await this.existsUnlocked(path);
+    } catch {
+      return mapped;
+    }
+    if (!exists) {
+      const parentExists = await this.existsUnlocked(remoteDirname(path)).catch(() => true);
+      if (parentExists) return mapped;
+      return new FileBridgeError('NOT_FOUND', `${mapped.message} (the folder ${remoteDirname(path)} does not exist)`, mapped.details, { cause: err });
+    }
+    return new FileBridgeError('PERMISSION_DENIED', `${this.where}: access to ${path} refused: ${err.message}`, { path }, { cause: err });
+  }
+}
+
+function tlsOptionsFor(options: ServerOptions): tls.ConnectionOptions {
+  const pinned = options.tlsFingerprint ? normaliseCertFingerprint(options.tlsFingerprint) : undefined;
+  const base: tls.ConnectionOptions = {
+    host: options.host,
+    minVersion: 'TLSv1.2',
+    // Session resumption for data connections is bound to this identity (basic-ftp issue 166).
+    servername: options.tlsServername ?? (isIP(options.host) ? undefined : options.host),
+  };
+  if (pinned) {
+    // A pin replaces CA checks (self-signed partner servers); it is verified before login below.
+    return { ...base, rejectUnauthorized: false };
+  }
+  return {
+    ...base,
+    rejectUnauthorized: true,
+    ...(options.tlsCa ? { ca: [...tls.rootCertificates, options.tlsCa] } : {}),
+  };
+}
+
+function describeCertificate(socket: tls.TLSSocket, chainVerified: boolean): CertificateFacts {
+  const cert = socket.getPeerCertificate();
+  const name = (n: tls.Certificate | undefined): string => (n ? Object.entries(n).map(([k, v]) => `${k}=${String(v)}`).join(', ') : '');
+  return {
+    subject: name(cert.subject),
+    issuer: name(cert.issuer),
+    validFrom: cert.valid_from,
+    validTo: cert.valid_to,
+    fingerprint256: cert.fingerprint256,
+    chainVerified,
+  };
+}
+
+/** Opens, secures and logs in an FTP/FTPS control connection. */
+export async function openFtpSession(options: ServerOptions): Promise<FtpSession> {
+  const where = `${options.protocol.toUpperCase()} ${options.host}:${options.port}`;
+  const client = new Client(options.idleTimeoutMs);
+  const secure = options.protocol === 'ftps-explicit' || options.protocol === 'ftps-implicit';
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      client.close();
+      reject(new FileBridgeError('TIMEOUT', `${where}: no connection within ${options.connectTimeoutMs} ms. Check host, port and firewalls.`));
+    }, options.connectTimeoutMs);
+  });
+  const connect = async (): Promise<FtpSession> => {
+    const tlsOptions = secure ? tlsOptionsFor(options) : undefined;
+    if (options.protocol === 'ftps-implicit') {
+      await client.connectImplicitTLS(options.host, options.port, tlsOptions);
+    } else {
+      await client.connect(options.host, options.port);
+      if (options.protocol === 'ftps-explicit') await client.useTLS(tlsOptions);
+    }
+    let certificate: CertificateFacts | undefined;
+    if (secure) {
+      const socket = client.ftp.socket as tls.TLSSocket;
+      certificate = describeCertificate(socket, !options.tlsFingerprint);
+      if (options.tlsFingerprint) {
+        const pinned = normaliseCertFingerprint(options.tlsFingerprint);
+        // Checked before USER/PASS go out, so an impostor never sees the password.
+        if (certificate.fingerprint256 !== pinned) {
+          throw new FileBridgeError('TLS', `${where}: the server presented a certificate with fingerprint ${certificate.fingerprint256}, which is not the pinned ${pinned}. If the partner renewed its certificate, verify the new fingerprint with them and update the pin.`, { fingerprint: certificate.fingerprint256, expected: pinned });
+        }
+      }
+    }
+    await client.sendIgnoringError('OPTS UTF8 ON');
+    await client.login(options.username, options.password ?? '');
+    await client.useDefaultSettings();
+    const home = await client.pwd();
+    const session = new FtpSession(client, options, home);
+    session.certificate = certificate;
+    return session;
+  };
+  try {
+    return await Promise.race([connect(), timeout]);
+  } catch (err) {
+    client.close();
+    throw mapFtpError(err, where);
+  } finally {
+    clearTimeout(timer);
+  }
+}
