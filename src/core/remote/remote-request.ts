@@ -1,0 +1,115 @@
+import { Readable } from 'node:stream';
+import { FileBridgeError } from '../errors';
+import { joinRemote, remoteBasename } from '../paths';
+import {
+  ListOptions, PutOptions, deleteEntry, listEntries, makeFolder, moveEntry, openFile, putFile, readFileToBuffer, statEntry,
+} from './operations';
+import type { SessionPool } from './session-pool';
+import type { RemoteEntry, RemoteSession } from './types';
+
+export const REMOTE_OPERATIONS = ['list', 'stat', 'get', 'put', 'move', 'delete', 'mkdir'] as const;
+export type RemoteOperation = (typeof REMOTE_OPERATIONS)[number];
+
+export type GetOutput = 'auto' | 'buffer' | 'stream';
+
+export interface RemoteRequest {
+  operation: RemoteOperation;
+  path: string;
+  /** move: where to. */
+  destination?: string;
+  /** put: the name to use when `path` is a folder (empty or ending in `/`). */
+  filename?: unknown;
+  /** put: the bytes. */
+  payload?: unknown;
+  list: ListOptions;
+  get: { output: GetOutput; maxBufferBytes: number };
+  put: PutOptions;
+  move: { overwrite: boolean; createFolders: boolean };
+  delete: { missingOk: boolean; folders: boolean };
+}
+
+/** What a message becomes: every field is set on the outgoing message when present. */
+export interface RemoteOutcome {
+  payload?: unknown;
+  replacePayload: boolean;
+  filename?: string;
+  /** Goes to `msg.filebridge[key]`. */
+  key: 'list' | 'stat' | 'file' | 'put' | 'move' | 'delete' | 'mkdir';
+  facts: unknown;
+  /** Short text for the node status. */
+  summary: string;
+}
+
+export function isRemoteOperation(value: unknown): value is RemoteOperation {
+  return typeof value === 'string' && (REMOTE_OPERATIONS as readonly string[]).includes(value);
+}
+
+export function entryFacts(entry: RemoteEntry): Record<string, unknown> {
+  return { name: entry.name, path: entry.path, type: entry.type, size: entry.size, mtime: entry.mtime.toISOString(), mtimePrecision: entry.mtimePrecision };
+}
+
+/** The file path a put writes to: the path itself, or the path as a folder plus the message's file name. */
+export function putTargetPath(path: string, filename: unknown): string {
+  if (path !== '' && !path.endsWith('/')) return path;
+  if (typeof filename !== 'string' || filename === '') {
+    throw new FileBridgeError('INVALID_INPUT', 'No file name to write: set "Path" to a file path, or set msg.filename when "Path" is a folder ending in "/".');
+  }
+  // msg.filename from a file-in node is a local path: only its last part names the remote file.
+  const name = remoteBasename(filename.replace(/\\/g, '/'));
+  return path === '' ? name : joinRemote(path, name);
+}
+
+function putSource(payload: unknown): Buffer | string | Readable {
+  if (Buffer.isBuffer(payload) || typeof payload === 'string' || payload instanceof Readable) return payload;
+  const got = payload === null ? 'null' : payload === undefined ? 'nothing' : Array.isArray(payload) ? 'an array' : typeof payload;
+  throw new FileBridgeError('INVALID_INPUT', `put needs msg.payload as a Buffer, a string or a readable stream, but got ${got}. Convert objects first (for example with a JSON node).`);
+}
+
+export async function runRemoteRequest(pool: SessionPool<RemoteSession>, request: RemoteRequest): Promise<RemoteOutcome> {
+  const { path } = request;
+  switch (request.operation) {
+    case 'list': {
+      const entries = await listEntries(pool, path || '.', request.list);
+      const payload = entries.map((e) => ({ ...entryFacts(e), relativePath: e.relativePath }));
+      return { payload, replacePayload: true, key: 'list', facts: { path: path || '.', count: entries.length }, summary: `${entries.length} entries` };
+    }
+    case 'stat': {
+      const entry = await statEntry(pool, path);
+      const facts = entry ? entryFacts(entry) : null;
+      return { payload: facts, replacePayload: true, key: 'stat', facts: { path, exists: entry !== undefined }, summary: entry ? `${entry.type}, ${entry.size} bytes` : 'not found' };
+    }
+    case 'get': {
+      const { output, maxBufferBytes } = request.get;
+      if (output === 'buffer') {
+        const { entry, data } = await readFileToBuffer(pool, path, maxBufferBytes);
+        return { payload: data, replacePayload: true, filename: entry.name, key: 'file', facts: entryFacts(entry), summary: `${entry.size} bytes` };
+      }
+      const opened = await openFile(pool, path);
+      if (output === 'auto' && opened.entry.size <= maxBufferBytes) {
+        opened.stream.destroy();
+        const { entry, data } = await readFileToBuffer(pool, path, maxBufferBytes);
+        return { payload: data, replacePayload: true, filename: entry.name, key: 'file', facts: entryFacts(entry), summary: `${entry.size} bytes` };
+      }
+      return { payload: opened.stream, replacePayload: true, filename: opened.entry.name, key: 'file', facts: entryFacts(opened.entry), summary: `streaming ${opened.entry.size} bytes` };
+    }
+    case 'put': {
+      const source = putSource(request.payload);
+      const target = putTargetPath(path, request.filename);
+      const result = await putFile(pool, target, source, request.put);
+      return { replacePayload: false, key: 'put', facts: result, summary: result.skipped ? 'skipped (exists)' : `wrote ${result.bytes} bytes` };
+    }
+    case 'move': {
+      if (!request.destination) throw new FileBridgeError('INVALID_INPUT', 'move needs a destination: set "Destination" or msg.destination.');
+      const result = await moveEntry(pool, path, request.destination, request.move);
+      return { replacePayload: false, key: 'move', facts: result, summary: `moved to ${remoteBasename(result.to)}` };
+    }
+    case 'delete': {
+      const result = await deleteEntry(pool, path, { missingOk: request.delete.missingOk, folder: request.delete.folders });
+      return { replacePayload: false, key: 'delete', facts: result, summary: result.deleted ? 'deleted' : 'was not there' };
+    }
+    case 'mkdir': {
+      const result = await makeFolder(pool, path, true);
+      return { replacePayload: false, key: 'mkdir', facts: result, summary: 'folder ready' };
+    }
+  }
+}
