@@ -1,0 +1,80 @@
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT, runtimes, Runtime } from '../support/runtimes';
+import { startNodeRed } from '../support/node-red-process';
+
+const run = promisify(execFile);
+
+interface NodeSet {
+  id: string;
+  module: string;
+  types: string[];
+  enabled: boolean;
+  loaded: boolean;
+  err?: string;
+}
+
+/*
+ * The package as users get it: packed by npm, installed from the tarball into a fresh user
+ * directory, loaded by the real Node-RED runtime of each supported major version.
+ */
+describe('package loads in Node-RED (npm pack, fresh user directory)', function () {
+  this.timeout(600_000);
+  let work: string;
+  let tarball: string;
+  let expectedTypes: string[];
+  let all: Runtime[];
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'filebridge-pack-'));
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
+    const packed = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
+    tarball = join(work, packed[0].filename);
+    const files = packed[0].files.map((f) => f.path);
+    const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
+    expectedTypes = Object.keys(pkg['node-red'].nodes);
+    for (const file of Object.values(pkg['node-red'].nodes)) {
+      assert.ok(files.includes(file), `${file} is missing from the packed tarball`);
+      assert.ok(files.includes(file.replace(/\.js$/, '.html')), `${file.replace(/\.js$/, '.html')} is missing from the tarball`);
+    }
+    assert.ok(files.some((f) => f.startsWith('dist/core/')), 'compiled core is missing from the tarball');
+    assert.ok(!files.some((f) => f.startsWith('src/') || f.startsWith('test/')), 'sources or tests leaked into the tarball');
+    all = await runtimes();
+  });
+
+  after(async () => {
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  for (const index of [0, 1]) {
+    it(`registers every node type without error in ${index === 0 ? 'Node-RED 4.1 / Node 20' : 'Node-RED 5 / Node 22'}`, async () => {
+      const runtime = all[index];
+      const userDir = join(work, `user-${index}`);
+      await run('mkdir', ['-p', userDir]);
+      await writeFile(join(userDir, 'package.json'), JSON.stringify({ name: 'filebridge-load-test', version: '1.0.0', private: true }));
+      await run('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', tarball], { cwd: userDir, timeout: 300_000 });
+      const nodeRed = await startNodeRed(runtime, userDir);
+      try {
+        const res = await fetch(`${nodeRed.url}/nodes`, { headers: { Accept: 'application/json' } });
+        assert.equal(res.status, 200);
+        const sets = (await res.json()) as NodeSet[];
+        const ours = sets.filter((s) => s.module === 'node-red-contrib-ecm-filebridge');
+        const types = ours.flatMap((s) => s.types).sort();
+        assert.deepEqual(types, [...expectedTypes].sort(), `${runtime.label} registered ${types.join(', ')}\n${nodeRed.output()}`);
+        for (const set of ours) {
+          assert.equal(set.err, undefined, `${set.id} failed to load in ${runtime.label}: ${set.err}`);
+          assert.equal(set.enabled, true, `${set.id} is disabled`);
+          assert.equal(set.loaded, true, `${set.id} is not loaded`);
+        }
+        const html = await (await fetch(`${nodeRed.url}/nodes`, { headers: { Accept: 'text/html' } })).text();
+        for (const type of expectedTypes) assert.match(html, new RegExp(`registerType\\(\\s*['"]${type}['"]`), `editor HTML of ${type} not served`);
+      } finally {
+        await nodeRed.stop();
+      }
+    });
+  }
+});

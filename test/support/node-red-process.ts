@@ -1,0 +1,74 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { Runtime } from './runtimes';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface RunningNodeRed {
+  url: string;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Starts a real Node-RED (the given runtime) on a loopback port with `userDir`, and waits until its admin API answers. */
+export async function startNodeRed(runtime: Runtime, userDir: string, extraSettings = ''): Promise<RunningNodeRed> {
+  const port = await freePort();
+  const settings = join(userDir, 'settings.js');
+  await writeFile(settings, `module.exports = {
+  uiHost: '127.0.0.1',
+  uiPort: ${port},
+  flowFile: 'flows.json',
+  credentialSecret: 'filebridge-test-secret',
+  telemetry: { enabled: false },
+  editorTheme: { tours: false },
+  logging: { console: { level: 'info' } },
+  ${extraSettings}
+};\n`);
+  let log = '';
+  const child: ChildProcess = spawn(runtime.node, [runtime.redJs, '--userDir', userDir, '--settings', settings], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
+  });
+  child.stdout?.on('data', (d: Buffer) => { log += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => { log += d.toString(); });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${runtime.label} exited early:\n${log}`);
+    try {
+      const res = await fetch(`${url}/settings`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${runtime.label} did not answer within 90 s:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    url,
+    output: () => log,
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
