@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT, runtimes, Runtime } from '../support/runtimes';
-import { startNodeRed } from '../support/node-red-process';
+import { startNodeRed } from '../../src/sandbox/node-red-process';
 
 const run = promisify(execFile);
 

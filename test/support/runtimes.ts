@@ -8,13 +8,9 @@ const run = promisify(execFile);
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
-export interface Runtime {
-  label: string;
-  /** The Node.js binary to start Node-RED with. */
-  node: string;
-  /** Node-RED's launcher script. */
-  redJs: string;
-}
+import type { Runtime } from '../../src/sandbox/node-red-process';
+
+export type { Runtime };
 
 /**
  * Node 22 for Node-RED 5 comes from the npm registry's per-platform `node-<os>-<arch>` package

@@ -2,7 +2,12 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { Runtime } from './runtimes';
+/** A Node.js binary and the Node-RED launcher to run with it. */
+export interface Runtime {
+  label: string;
+  node: string;
+  redJs: string;
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -21,9 +26,13 @@ export interface RunningNodeRed {
   stop: () => Promise<void>;
 }
 
-/** Starts a real Node-RED (the given runtime) on a loopback port with `userDir`, and waits until its admin API answers. */
-export async function startNodeRed(runtime: Runtime, userDir: string, extraSettings = ''): Promise<RunningNodeRed> {
-  const port = await freePort();
+/**
+ * Starts a real Node-RED (the given runtime) on a loopback port with `userDir`, and waits until its
+ * admin API answers. Used by the sandbox and by the tests that need the whole runtime.
+ */
+export async function startNodeRed(runtime: Runtime, userDir: string, options: { port?: number; extraSettings?: string; echo?: boolean } = {}): Promise<RunningNodeRed> {
+  const port = options.port ?? await freePort();
+  const extraSettings = options.extraSettings ?? '';
   const settings = join(userDir, 'settings.js');
   await writeFile(settings, `module.exports = {
   uiHost: '127.0.0.1',
@@ -40,8 +49,13 @@ export async function startNodeRed(runtime: Runtime, userDir: string, extraSetti
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
   });
-  child.stdout?.on('data', (d: Buffer) => { log += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { log += d.toString(); });
+  const collect = (d: Buffer): void => {
+    // Keep the tail only: the sandbox runs for hours.
+    log = (log + d.toString()).slice(-200_000);
+    if (options.echo) process.stdout.write(d);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
