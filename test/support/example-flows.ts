@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Protocol } from '../../src/core/remote/types';
+import { servers } from '../fixtures';
+import { REPO_ROOT } from './runtimes';
+
+/** Node-RED core node modules the examples use, for node-red-node-test-helper's `load`. */
+export function coreNodes(): unknown[] {
+  const core = (p: string): unknown => require(require.resolve(`@node-red/nodes/core/${p}`));
+  return ['common/20-inject.js', 'common/21-debug.js', 'common/25-catch.js', 'common/90-comment.js', 'function/15-change.js',
+    'function/10-switch.js', 'function/80-template.js', 'sequence/17-split.js'].map(core);
+}
+
+export type FlowNode = Record<string, unknown> & { id: string; type: string; name?: string };
+
+export interface PreparedExample {
+  flow: FlowNode[];
+  credentials: Record<string, Record<string, string>>;
+  /** The node with this type and name (names are how the examples label their steps). */
+  byName(type: string, name: string): FlowNode;
+}
+
+/**
+ * Loads an example file as users import it and changes only what a user changes: each server
+ * configuration's host, port, user, trust settings and credentials, pointed at the test servers.
+ */
+export function prepareExample(relPath: string): PreparedExample {
+  const flow = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', relPath), 'utf8')) as FlowNode[];
+  const s = servers();
+  const credentials: Record<string, Record<string, string>> = {};
+  for (const node of flow) {
+    if (node.type !== 'filebridge-server') continue;
+    const protocol = node.protocol as Protocol;
+    const server = protocol === 'sftp' ? s.sftp : protocol === 'ftps-implicit' ? s.ftpsImplicit : s.ftp;
+    Object.assign(node, { host: server.host, port: String(server.port), username: s.username });
+    if (protocol === 'sftp') node.hostKey = s.sftp.hostKeyFingerprints.ed25519;
+    if (protocol.startsWith('ftps')) node.tlsCa = s.certs.ca.cert.pem;
+    credentials[node.id] = { password: s.password };
+  }
+  return {
+    flow,
+    credentials,
+    byName(type, name) {
+      const found = flow.filter((n) => n.type === type && n.name === name);
+      if (found.length !== 1) throw new Error(`Expected one ${type} named "${name}" in ${relPath}, found ${found.length}`);
+      return found[0];
+    },
+  };
+}
