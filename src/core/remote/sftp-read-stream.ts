@@ -13,7 +13,7 @@ export interface SftpReadStreamOptions {
   chunkSize?: number;
   /** Requests kept outstanding. */
   concurrency?: number;
-  /** Bytes allowed in flight plus waiting for the consumer (default `concurrency * chunkSize`). */
+  /** Bytes allowed in flight plus held for ordering (default `concurrency * chunkSize`). */
   maxBufferedBytes?: number;
   /** Called once when the handle is closed, whatever the outcome. */
   onClosed?: () => void;
@@ -39,8 +39,9 @@ interface Slot {
  * Pipelined download: keeps many READ requests in flight (ssh2's own stream sends one at a time,
  * which on loopback ran at a seventh of OpenSSH's speed) and delivers replies in file order.
  *
- * Flow control counts bytes in flight, replies held for ordering and bytes pushed but not yet
- * consumed against one budget; while the consumer does not read, no new request goes out.
+ * Flow control: bytes in flight plus replies held for ordering stay within one budget, and no new
+ * request goes out after push() reported a full buffer until the consumer asks again (_read). So
+ * a stalled consumer holds at most the budget plus the stream's high-water mark.
  */
 export class SftpReadStream extends Readable {
   private readonly chunkSize: number;
@@ -57,6 +58,8 @@ export class SftpReadStream extends Readable {
   private ending = false;
   private closing: Promise<void> | undefined;
   private bytesDelivered = 0;
+  /** False from a push() that found the buffer full until the consumer calls _read again. */
+  private wanted = false;
 
   constructor(
     private readonly io: SftpHandleIo,
@@ -67,8 +70,9 @@ export class SftpReadStream extends Readable {
     const chunkSize = Math.max(1, Math.min(options.chunkSize ?? io.maxReadLength, io.maxReadLength));
     const concurrency = Math.max(1, options.concurrency ?? Math.min(DEFAULT_READ_CONCURRENCY, Math.ceil(DEFAULT_READ_BUDGET / chunkSize)));
     const budget = Math.max(chunkSize, options.maxBufferedBytes ?? concurrency * chunkSize);
-    // Refill starts once half the budget has been consumed, so a steady consumer never waits.
-    super({ highWaterMark: Math.max(chunkSize, Math.floor(budget / 2)) });
+    // A quarter of the budget keeps a consumer that catches up fed while the next requests travel,
+    // without letting a slow one sit on much more than the budget.
+    super({ highWaterMark: Math.max(chunkSize, Math.floor(budget / 4)) });
     this.chunkSize = chunkSize;
     this.concurrency = concurrency;
     this.budget = budget;
@@ -82,6 +86,7 @@ export class SftpReadStream extends Readable {
   }
 
   override _read(): void {
+    this.wanted = true;
     this.pump();
   }
 
@@ -103,19 +108,18 @@ export class SftpReadStream extends Readable {
       this.slots.shift();
       this.heldBytes -= head.data.length;
       this.bytesDelivered += head.data.length;
-      // push() returning false is not a stop signal here: the data is already in memory and the
-      // budget check in canRequest() is what keeps more from being asked for.
-      if (head.data.length > 0) this.push(head.data);
+      // Data already here is pushed even past the high-water mark; only new requests wait.
+      if (head.data.length > 0) this.wanted = this.push(head.data);
     }
     if (this.eofAt !== undefined && this.slots.length === 0) this.finish();
   }
 
   private canRequest(): boolean {
-    if (this.eofAt !== undefined || this.inFlight >= this.concurrency) return false;
+    if (!this.wanted || this.eofAt !== undefined || this.inFlight >= this.concurrency) return false;
     const beyondHint = this.sizeHint !== undefined && this.nextPosition >= this.sizeHint;
     // Past the known size only one probe at a time: it normally just confirms EOF.
     if (beyondHint && this.inFlight > 0) return false;
-    const used = this.inFlightBytes + this.heldBytes + this.readableLength;
+    const used = this.inFlightBytes + this.heldBytes;
     return used + this.nextLength() <= this.budget || used === 0;
   }
 
