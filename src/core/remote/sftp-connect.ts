@@ -121,12 +121,12 @@ export function connectSftp(options: ServerOptions, hooks: ConnectHooks): Promis
     let settled = false;
     let sftpTimer: NodeJS.Timeout | undefined;
 
-    const fail = (err: unknown, action = 'connect to the SFTP server'): void => {
+    const fail = (err: unknown, action = 'connect to'): void => {
       if (settled) return;
       settled = true;
       clearTimeout(sftpTimer);
       client.destroy();
-      reject(hostKeyError ?? (err instanceof FileBridgeError ? err : mapSftpError(err, { server, action })));
+      reject(hostKeyError ?? (err instanceof FileBridgeError ? err : mapSftpError(err, { server, action, user: options.username })));
     };
 
     client.on('error', (err) => {

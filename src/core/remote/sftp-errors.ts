@@ -48,10 +48,14 @@ export interface ErrorContext {
   /** What we were doing, as a phrase: `read`, `rename`, `list the folder`. */
   action: string;
   path?: string;
+  /** Login name, shown on authentication failures (never the password). */
+  user?: string;
 }
 
 function where(ctx: ErrorContext): string {
-  return ctx.path === undefined ? `on ${ctx.server}` : `"${ctx.path}" on ${ctx.server}`;
+  if (ctx.path !== undefined) return `"${ctx.path}" on ${ctx.server}`;
+  // "connect to host:22", but "close a file on host:22".
+  return / (to|of)$/.test(ctx.action) ? ctx.server : `on ${ctx.server}`;
 }
 
 /** "Could not read "a.txt" on host:22" */
@@ -79,7 +83,7 @@ export function mapSftpError(err: unknown, ctx: ErrorContext): FileBridgeError {
     return new FileBridgeError(code, `${describeFailure(ctx)}: ${reason}${serverText}.`, { ...details, sftpStatus: status }, { cause: err });
   }
   if (lib?.level === 'client-authentication') {
-    return new FileBridgeError('AUTHENTICATION', `${ctx.server} refused the login: wrong user name, password or key (or the account may not use this login method).`, details, { cause: err });
+    return new FileBridgeError('AUTHENTICATION', `${ctx.server} refused the login${ctx.user === undefined ? '' : ` of user "${ctx.user}"`}: wrong user name, password or key (or the account may not use this login method).`, details, { cause: err });
   }
   if (lib?.level === 'client-timeout') {
     return new FileBridgeError('TIMEOUT', `${describeFailure(ctx)}: the server stopped answering (${text}).`, details, { cause: err });

@@ -94,7 +94,13 @@ export class SftpSession implements RemoteSession {
 
   async list(dir: string): Promise<RemoteEntry[]> {
     const action = 'list the folder';
-    const handle = await this.io.call<Buffer>(action, dir, (cb) => this.sftp.opendir(dir, cb));
+    const handle = await this.io.call<Buffer>(action, dir, (cb) => this.sftp.opendir(dir, cb)).catch(async (err: unknown) => {
+      // OpenSSH answers "no such file" for a file given as folder; say what is really there.
+      if (err instanceof FileBridgeError && err.code === 'NOT_FOUND' && (await this.stat(dir).catch(() => undefined))) {
+        throw new FileBridgeError('INVALID_INPUT', `Could not list "${dir}" on ${this.server}: it is a file, not a folder.`, { path: dir, server: this.server }, { cause: err });
+      }
+      throw err;
+    });
     const entries: RemoteEntry[] = [];
     try {
       for (;;) {
@@ -243,7 +249,15 @@ export class SftpSession implements RemoteSession {
   }
 
   private async open(path: string, flags: OpenFlags, action: string): Promise<Buffer> {
-    return this.io.call<Buffer>(action, path, (cb) => this.sftp.open(path, flags, cb));
+    try {
+      return await this.io.call<Buffer>(action, path, (cb) => this.sftp.open(path, flags, cb));
+    } catch (err) {
+      // Opening a folder for writing fails with a bare FAILURE; name the actual reason.
+      if (err instanceof FileBridgeError && err.code === 'CONFLICT' && (await this.stat(path).catch(() => undefined))?.type === 'directory') {
+        throw new FileBridgeError('CONFLICT', `Could not ${action} "${path}" on ${this.server}: a folder of that name is in the way.`, { path, server: this.server }, { cause: err });
+      }
+      throw err;
+    }
   }
 
   private hasExtension(name: string): boolean {
