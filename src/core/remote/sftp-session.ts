@@ -40,7 +40,7 @@ function toEntry(path: string, attrs: Partial<Attributes>, longname?: string): R
   };
 }
 
-/** Open flags as SFTP v3 numbers are not exported by ssh2's types; strings map to them. */
+/** 'w' truncates: `write` promises to replace whatever was there, not to patch it. */
 type OpenFlags = 'r' | 'w';
 
 export interface SftpSessionTuning {
@@ -67,7 +67,7 @@ export class SftpSession implements RemoteSession {
   private readonly watch: RequestWatch;
   private readonly sftp: SFTPWrapper;
   private readonly client: Client;
-  private closedPromise: Promise<void>;
+  private readonly closedPromise: Promise<void>;
 
   /** Use `openSftpSession`. */
   constructor(client: Client, sftp: SFTPWrapper, hostKey: { fingerprint: string; keyType: string }, private readonly options: ServerOptions, bindDisconnect: (handler: (failure: SessionFailure) => void) => void) {
@@ -283,9 +283,15 @@ export class SftpSession implements RemoteSession {
 
 /** Connects, checks the host key, logs in and starts SFTP. */
 export async function openSftpSession(options: ServerOptions): Promise<SftpSession> {
-  let onDisconnect: (failure: SessionFailure) => void = () => undefined;
+  // A disconnect between login and the session object taking over must not be lost, or the
+  // session would claim to be alive on a dead connection.
+  let early: SessionFailure | undefined;
+  let onDisconnect: (failure: SessionFailure) => void = (failure) => { early ??= failure; };
   const { client, sftp, hostKey } = await connectSftp(options, { onDisconnect: (failure) => onDisconnect(failure) });
-  const session = new SftpSession(client, sftp, hostKey, options, (handler) => { onDisconnect = handler; });
+  const session = new SftpSession(client, sftp, hostKey, options, (handler) => {
+    onDisconnect = handler;
+    if (early) handler(early);
+  });
   if (hostKey.learned && options.onHostKeyLearned) {
     try {
       options.onHostKeyLearned(hostKey.fingerprint);
