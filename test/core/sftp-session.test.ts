@@ -130,6 +130,7 @@ describe('SFTP session against a real sshd', function () {
       assert.equal(s.protocol, 'sftp');
       assert.equal(s.hostKeyFingerprint, sftp.hostKeyFingerprints.ed25519);
       assert.equal(s.hostKeyType, 'ssh-ed25519');
+      await s.ping();
       await s.close();
       assert.equal(s.alive, false);
       await s.close();
@@ -432,6 +433,7 @@ describe('SFTP session against a real sshd', function () {
         return true;
       });
       assert.equal(s.alive, false);
+      await assert.rejects(s.ping(), code('CONNECTION'));
       await assert.rejects(s.stat(`${DIR}/big.bin`), code('CONNECTION'));
       await assert.rejects(s.write(`${DIR}/x.bin`, Readable.from([data.subarray(0, 10)])), code('CONNECTION'));
       await servers().sftp.start();

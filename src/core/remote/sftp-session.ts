@@ -236,6 +236,11 @@ export class SftpSession implements RemoteSession {
     }
   }
 
+  /** One SFTP round trip: proves a session that sat idle in a pool still reaches the server. */
+  async ping(): Promise<void> {
+    await this.io.call<string>('check the connection to', undefined, (cb) => this.sftp.realpath('.', cb));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
