@@ -85,10 +85,13 @@ export class SftpWriteStream extends Writable {
 
   private take(length: number): Buffer {
     const first = this.pieces[0];
-    if (first !== undefined && first.length === length) {
-      this.pieces.shift();
+    if (first !== undefined && first.length >= length) {
+      // A view, not a copy: ssh2 copies the block into its packet before write() returns, and
+      // large uploads would otherwise churn one extra block-sized allocation per request.
+      if (first.length === length) this.pieces.shift();
+      else this.pieces[0] = first.subarray(length);
       this.pieceBytes -= length;
-      return first;
+      return first.subarray(0, length);
     }
     const block = Buffer.allocUnsafe(length);
     let filled = 0;
