@@ -1,0 +1,193 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import type { ServerCredentials } from '../core/remote/server-config';
+import type { Protocol } from '../core/remote/types';
+
+/** One node of an exported flow, as Node-RED's admin API takes and returns it. */
+export interface FlowNode {
+  id: string;
+  type: string;
+  z?: string;
+  [property: string]: unknown;
+}
+
+export interface Example {
+  /** Path below `examples/` without `.json`, as Node-RED's Import > Examples menu shows it. */
+  name: string;
+  nodes: FlowNode[];
+}
+
+/** Where a protocol's sandbox server listens and how to log in. */
+export interface Endpoint {
+  host: string;
+  port: number;
+  username: string;
+  credentials: ServerCredentials;
+}
+
+/** What the example config nodes need to point at the sandbox's own servers. */
+export interface SandboxTargets {
+  endpoints: Partial<Record<Protocol, Endpoint>>;
+  /** Why a protocol has no server in this sandbox (shown in the disabled tab's info). */
+  missing: Partial<Record<Protocol, string>>;
+  /** sshd's ed25519 fingerprint, pinned so the examples show host key checking switched on. */
+  hostKey: string | undefined;
+  /** The test CA the FTPS certificates chain to. */
+  caPem: string | undefined;
+}
+
+export interface PreparedExample {
+  name: string;
+  prefix: string;
+  tabId: string;
+  tabLabel: string;
+  /** Why the tab is disabled, or undefined when it runs. */
+  disabledBecause: string | undefined;
+  nodes: FlowNode[];
+}
+
+function isFlowNode(value: unknown): value is FlowNode {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.id === 'string' && v.id !== '' && typeof v.type === 'string';
+}
+
+async function jsonFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...(await jsonFiles(full)));
+    else if (entry.isFile() && entry.name.endsWith('.json')) found.push(full);
+  }
+  return found;
+}
+
+/**
+ * Every `examples/**\/*.json`, sorted by name so each example keeps its prefix from one start to
+ * the next (bookmarked editor links keep working).
+ */
+export async function loadExamples(examplesDir: string): Promise<Example[]> {
+  const files = (await jsonFiles(examplesDir)).sort();
+  const examples: Example[] = [];
+  for (const file of files) {
+    const name = relative(examplesDir, file).split(sep).join('/').replace(/\.json$/, '');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(file, 'utf8'));
+    } catch (err) {
+      throw new Error(`Example ${file} is not valid JSON: ${(err as Error).message}`);
+    }
+    if (!Array.isArray(parsed) || !parsed.every(isFlowNode)) {
+      throw new Error(`Example ${file} is not a flow export (a JSON array of nodes with "id" and "type").`);
+    }
+    examples.push({ name, nodes: parsed });
+  }
+  return examples;
+}
+
+function remapStrings(value: unknown, map: (s: string) => string | undefined): unknown {
+  if (typeof value === 'string') return map(value) ?? value;
+  if (Array.isArray(value)) return value.map((v) => remapStrings(v, map));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, remapStrings(v, map)]));
+  }
+  return value;
+}
+
+/**
+ * Gives every node of one example the prefix, and every reference to one of them too. References
+ * hide in many shapes (`z`, `wires`, a config node in `server`, catch/status `scope`, link `links`,
+ * group `nodes`, `g`), and new node types add more, so any string anywhere that equals one of this
+ * example's ids is taken as a reference. `type` is skipped: a type name is never a reference, even
+ * if some example happened to use it as an id.
+ */
+export function prefixIds(nodes: readonly FlowNode[], prefix: string): FlowNode[] {
+  const ids = new Set(nodes.map((n) => n.id));
+  const map = (s: string): string | undefined => (ids.has(s) ? prefix + s : undefined);
+  return nodes.map((node) => {
+    const out: FlowNode = { id: prefix + node.id, type: node.type };
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'id' || key === 'type') continue;
+      out[key] = remapStrings(value, map);
+    }
+    return out;
+  });
+}
+
+const PROTOCOL_LABELS: Readonly<Record<Protocol, string>> = {
+  sftp: 'SFTP',
+  ftp: 'FTP',
+  'ftps-explicit': 'FTPS (explicit)',
+  'ftps-implicit': 'FTPS (implicit)',
+};
+
+function isProtocol(value: unknown): value is Protocol {
+  return typeof value === 'string' && Object.hasOwn(PROTOCOL_LABELS, value);
+}
+
+/**
+ * Points an example's `filebridge-server` config nodes at the sandbox's servers. An example whose
+ * protocol has no server here is still deployed (people can read it in the editor) but its tab and
+ * config nodes are disabled, so nothing tries to reach the partner host the example names.
+ */
+export function prepareExample(example: Example, index: number, targets: SandboxTargets): PreparedExample {
+  const prefix = `sbx${index + 1}-`;
+  const nodes = prefixIds(example.nodes, prefix);
+  const tab = nodes.find((n) => n.type === 'tab');
+  if (!tab) throw new Error(`Example "${example.name}" has no tab node; every example must be one flow tab.`);
+
+  const reasons: string[] = [];
+  const prepared = nodes.map((node): FlowNode => {
+    if (node.type !== 'filebridge-server') return node;
+    const protocol = node.protocol;
+    if (!isProtocol(protocol)) {
+      reasons.push(`its server "${String(node.name ?? node.id)}" has an unknown protocol "${String(protocol)}"`);
+      return { ...node, d: true };
+    }
+    const endpoint = targets.endpoints[protocol];
+    if (!endpoint) {
+      reasons.push(`${PROTOCOL_LABELS[protocol]}: ${targets.missing[protocol] ?? 'no server in this sandbox'}`);
+      return { ...node, d: true };
+    }
+    return {
+      ...node,
+      host: endpoint.host,
+      port: String(endpoint.port),
+      username: endpoint.username,
+      hostKey: targets.hostKey ?? '',
+      trustOnFirstUse: false,
+      tlsCa: targets.caPem ?? '',
+      tlsFingerprint: '',
+      // The admin API stores a `credentials` property through Node-RED's credential store, exactly
+      // as the editor does when someone types a password; it never lands in flows.json.
+      credentials: { ...endpoint.credentials },
+    };
+  });
+
+  const disabledBecause = reasons.length > 0 ? [...new Set(reasons)].join('; ') : undefined;
+  const finalNodes = prepared.map((node): FlowNode => {
+    if (node.id !== tab.id || disabledBecause === undefined) return node;
+    const info = typeof node.info === 'string' && node.info !== '' ? `\n\n${node.info}` : '';
+    return { ...node, disabled: true, info: `**Disabled in this sandbox**: ${disabledBecause}.${info}` };
+  });
+  return {
+    name: example.name,
+    prefix,
+    tabId: tab.id,
+    tabLabel: typeof tab.label === 'string' ? tab.label : example.name,
+    disabledBecause,
+    nodes: finalNodes,
+  };
+}
+
+/** Node types the examples use, to check Node-RED knows them all before people wonder why a tab is idle. */
+export function usedTypes(examples: readonly PreparedExample[]): string[] {
+  const structural = new Set(['tab', 'subflow', 'group', 'junction']);
+  const types = new Set<string>();
+  for (const example of examples) {
+    for (const node of example.nodes) {
+      if (!structural.has(node.type) && !node.type.startsWith('subflow:')) types.add(node.type);
+    }
+  }
+  return [...types].sort();
+}

@@ -1,0 +1,277 @@
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { descendants, isAlive } from '../../src/devservers/proctree';
+import { loadExamples, prefixIds, prepareExample, type Example, type FlowNode, type SandboxTargets } from '../../src/sandbox/flows';
+import { freePort } from '../../src/sandbox/node-red-process';
+import type { SandboxStatus } from '../../src/sandbox/start';
+import { REPO_ROOT } from '../support/runtimes';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, context: () => string = () => ''): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.${context()}`);
+    await sleep(250);
+  }
+}
+
+function refuses(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.setTimeout(2000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+/** Processes whose command line mentions `text` (the sandbox's data folder is in every server's). */
+async function processesMentioning(text: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(text)) found.push(`${entry}: ${cmdline.split('\0').join(' ')}`);
+  }
+  return found;
+}
+
+/** Files below `dir`, relative, with `/`. */
+async function filesBelow(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    if (e.isDirectory()) out.push(...(await filesBelow(join(dir, e.name), `${prefix}${e.name}/`)));
+    else out.push(`${prefix}${e.name}`);
+  }
+  return out;
+}
+
+describe('sandbox flow preparation', () => {
+  const example: Example = {
+    name: 'basics/demo',
+    nodes: [
+      { id: 'tab1', type: 'tab', label: 'Demo', info: 'about' },
+      { id: 'srv', type: 'filebridge-server', protocol: 'ftps-implicit', host: 'x.example', port: '990', username: 'u' },
+      { id: 'inj', type: 'inject', z: 'tab1', name: 'srv', wires: [['op', 'lnk']] },
+      { id: 'op', type: 'filebridge-remote', z: 'tab1', server: 'srv', wires: [[]] },
+      { id: 'lnk', type: 'link out', z: 'tab1', links: ['lin', 'elsewhere'], wires: [] },
+      { id: 'lin', type: 'link in', z: 'tab1', links: ['lnk'], wires: [['op']] },
+      { id: 'c', type: 'catch', z: 'tab1', scope: ['op'], rules: [{ p: 'op', t: 'set' }], wires: [[]] },
+    ],
+  };
+
+  it('prefixes ids and every reference to them, and leaves other strings alone', () => {
+    const out = prefixIds(example.nodes, 'p-');
+    const byId = new Map(out.map((n) => [n.id, n]));
+    assert.deepEqual(out.map((n) => n.id), example.nodes.map((n) => `p-${n.id}`));
+    assert.equal(byId.get('p-inj')?.z, 'p-tab1');
+    assert.deepEqual(byId.get('p-inj')?.wires, [['p-op', 'p-lnk']]);
+    assert.equal(byId.get('p-op')?.server, 'p-srv');
+    assert.deepEqual(byId.get('p-lnk')?.links, ['p-lin', 'elsewhere']);
+    assert.deepEqual(byId.get('p-c')?.scope, ['p-op']);
+    // Any string equal to an id counts as a reference, nested ones included (documented trade-off).
+    assert.deepEqual(byId.get('p-c')?.rules, [{ p: 'p-op', t: 'set' }]);
+    assert.equal(byId.get('p-op')?.type, 'filebridge-remote');
+    assert.equal(example.nodes[2].z, 'tab1', 'the input must not be modified');
+  });
+
+  it('points config nodes at the sandbox servers, or disables the tab and says why', () => {
+    const targets: SandboxTargets = {
+      endpoints: { 'ftps-implicit': { host: '127.0.0.1', port: 4990, username: 'fbtest', credentials: { password: 'pw' } } },
+      missing: {},
+      hostKey: 'SHA256:abc',
+      caPem: '-----BEGIN CERTIFICATE-----',
+    };
+    const ready = prepareExample(example, 0, targets);
+    assert.equal(ready.prefix, 'sbx1-');
+    assert.equal(ready.disabledBecause, undefined);
+    const server = ready.nodes.find((n) => n.type === 'filebridge-server');
+    assert.deepEqual(
+      { host: server?.host, port: server?.port, username: server?.username, hostKey: server?.hostKey, tlsCa: server?.tlsCa, credentials: server?.credentials, d: server?.d },
+      { host: '127.0.0.1', port: '4990', username: 'fbtest', hostKey: 'SHA256:abc', tlsCa: '-----BEGIN CERTIFICATE-----', credentials: { password: 'pw' }, d: undefined },
+    );
+
+    const off = prepareExample(example, 1, { ...targets, endpoints: {}, missing: { 'ftps-implicit': 'needs root' } });
+    const tab = off.nodes.find((n) => n.type === 'tab');
+    assert.equal(tab?.disabled, true);
+    assert.match(String(tab?.info), /Disabled in this sandbox.*needs root.*about/s);
+    assert.equal(off.nodes.find((n) => n.type === 'filebridge-server')?.d, true);
+    assert.equal(off.nodes.find((n) => n.type === 'filebridge-server')?.credentials, undefined);
+  });
+});
+
+/*
+ * `npm start` as a person runs it, in a child process (startDevServers runs once per process, and
+ * the global fixture already holds this one's): its own data folder and port, real servers, real
+ * Node-RED, every example deployed; then Ctrl-C must leave nothing behind.
+ */
+describe('sandbox (npm start) end to end', function () {
+  this.timeout(300_000);
+  let dataDir: string;
+  let child: ChildProcess | undefined;
+  let output = '';
+  let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  let status: SandboxStatus;
+  const tail = (): string => `\nSandbox output:\n${output.slice(-6000)}`;
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'filebridge-sandbox-test-'));
+    const port = await freePort();
+    const env = { ...process.env };
+    delete env.PORT;
+    delete env.FILEBRIDGE_SANDBOX_DATA;
+    const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'sandbox', 'start.js'), '--port', String(port), '--data', dataDir, '--quiet', '--sample-interval', '1'], {
+      cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = proc;
+    exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+    const collect = (d: Buffer): void => {
+      output += d.toString();
+    };
+    proc.stdout.on('data', collect);
+    proc.stderr.on('data', collect);
+    status = await until('the sandbox status file', 180_000, async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`The sandbox exited early (${String(proc.exitCode ?? proc.signalCode)}).${tail()}`);
+      const text = await readFile(join(dataDir, 'sandbox.json'), 'utf8').catch(() => undefined);
+      return text === undefined ? undefined : (JSON.parse(text) as SandboxStatus);
+    }, tail);
+  });
+
+  after(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function flows(): Promise<FlowNode[]> {
+    const res = await fetch(`${status.editor}/flows`, { headers: { 'Node-RED-API-Version': 'v1' } });
+    assert.equal(res.status, 200);
+    return (await res.json()) as FlowNode[];
+  }
+
+  it('prints the banner and runs every server', () => {
+    assert.match(output, /FileBridge sandbox is running/);
+    assert.match(output, new RegExp(status.editor.replace(/[.]/g, '\\.')));
+    assert.deepEqual(status.servers.map((s) => s.protocol), ['sftp', 'ftp', 'ftps-implicit'], 'run as root, every server starts');
+    assert.ok(status.home, 'no server home');
+  });
+
+  it('Node-RED loads the package from the repository', async () => {
+    const res = await fetch(`${status.editor}/nodes`, { headers: { Accept: 'application/json' } });
+    const sets = (await res.json()) as { module: string; types: string[]; err?: string }[];
+    const ours = sets.filter((s) => s.module === 'node-red-contrib-ecm-filebridge');
+    assert.deepEqual(ours.flatMap((s) => s.types).sort(), ['filebridge-remote', 'filebridge-server']);
+    for (const set of ours) assert.equal(set.err ?? undefined, undefined);
+  });
+
+  it('deploys every example under its own prefix, pointed at the local servers', async () => {
+    const deployed = await flows();
+    const examples = await loadExamples(join(REPO_ROOT, 'examples'));
+    assert.ok(examples.length > 0);
+    assert.equal(status.examples.length, examples.length);
+    examples.forEach((example, i) => {
+      const prefix = status.examples[i].prefix;
+      const originalTab = example.nodes.find((n) => n.type === 'tab');
+      const tab = deployed.find((n) => n.id === `${prefix}${originalTab?.id ?? ''}`);
+      assert.ok(tab, `tab of ${example.name} not deployed as ${prefix}${originalTab?.id ?? ''}`);
+      assert.notEqual(tab.disabled, true, `${example.name} is disabled: ${String(tab.info)}`);
+      for (const node of example.nodes) assert.ok(deployed.some((n) => n.id === `${prefix}${node.id}`), `${prefix}${node.id} missing`);
+    });
+    assert.equal(new Set(status.examples.map((e) => e.prefix)).size, status.examples.length, 'prefixes are not unique');
+    assert.ok(deployed.some((n) => n.type === 'filebridge-remote'));
+    const configs = deployed.filter((n) => n.type === 'filebridge-server');
+    assert.ok(configs.length > 0);
+    const ports = new Set(status.servers.map((s) => String(s.port)));
+    for (const c of configs) {
+      assert.equal(c.host, '127.0.0.1');
+      assert.ok(ports.has(String(c.port)), `${c.id} uses port ${String(c.port)}, not a sandbox server`);
+      assert.match(String(c.hostKey), /^SHA256:/);
+      assert.match(String(c.tlsCa), /BEGIN CERTIFICATE/);
+    }
+  });
+
+  it('the examples publish to the local servers when their inject is clicked', async () => {
+    const home = status.home ?? '';
+    const deployed = await flows();
+    const byId = new Map(deployed.map((n) => [n.id, n]));
+    const puts = deployed.filter((n) => n.type === 'filebridge-remote' && n.operation === 'put');
+    const protocols = new Set<string>();
+    for (const put of puts) {
+      // The inject whose wires lead to this put: the example's "Publish" button.
+      const inject = deployed.find((n) => {
+        if (n.type !== 'inject' || n.z !== put.z) return false;
+        const seen = new Set<string>();
+        const queue = [n.id];
+        for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+          if (id === put.id) return true;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          const wires = byId.get(id)?.wires;
+          if (Array.isArray(wires)) for (const out of wires) if (Array.isArray(out)) queue.push(...out.filter((w): w is string => typeof w === 'string'));
+        }
+        return false;
+      });
+      assert.ok(inject, `no inject leads to ${put.id}`);
+      const protocol = String(byId.get(String(put.server))?.protocol);
+      protocols.add(protocol);
+      const before = new Set(await filesBelow(join(home, 'outbox')));
+      const res = await fetch(`${status.editor}/inject/${inject.id}`, { method: 'POST' });
+      assert.equal(res.status, 200, `POST /inject/${inject.id}`);
+      // Puts write a hidden temporary name and rename it; only the final, non-empty file counts.
+      await until(`a new file in outbox/ from ${put.id} (${protocol})`, 30_000, async () => {
+        for (const f of await filesBelow(join(home, 'outbox'))) {
+          if (before.has(f) || f.split('/').some((part) => part.startsWith('.')) || f.endsWith('.done')) continue;
+          if ((await stat(join(home, 'outbox', f))).size > 0) return f;
+        }
+        return undefined;
+      }, tail);
+    }
+    assert.ok(protocols.has('sftp'), 'no SFTP example publishes');
+  });
+
+  it('keeps dropping sample files into inbox/', async () => {
+    const home = status.home ?? '';
+    assert.ok((await filesBelow(join(home, 'inbox'))).includes('hello.txt') || (await filesBelow(join(home, 'archive'))).length > 0);
+    await until('a sample file arriving in inbox/', 15_000, async () => {
+      const arrivals = (await filesBelow(join(home, 'inbox'))).filter((f) => f.startsWith('arrival-'));
+      return arrivals.length > 0 ? arrivals : undefined;
+    }, tail);
+  });
+
+  it('stops everything on SIGINT and exits 0', async () => {
+    const proc = child;
+    assert.ok(proc);
+    const nodeRedPort = Number(new URL(status.editor).port);
+    const ports = [nodeRedPort, ...status.servers.map((s) => s.port)];
+    const home = status.home ?? '';
+    const childTree = descendants(proc.pid ?? -1);
+    assert.ok(childTree.length > 0, 'the sandbox has no child processes');
+
+    proc.kill('SIGINT');
+    const timeout = sleep(20_000).then(() => 'timeout' as const);
+    const result = await Promise.race([exited, timeout]);
+    assert.notEqual(result, 'timeout', `the sandbox did not exit within 20 s after SIGINT${tail()}`);
+    assert.deepEqual(result, { code: 0, signal: null }, tail());
+
+    for (const port of ports) assert.ok(await refuses(port), `port ${port} still accepts connections after the sandbox stopped`);
+    assert.deepEqual(await processesMentioning(dataDir), [], 'processes of the sandbox are left running');
+    assert.deepEqual(childTree.filter(isAlive), [], 'processes the sandbox started are still alive');
+    assert.equal(await stat(home).then(() => true, () => false), false, 'the server home folder was not removed');
+    assert.equal(await stat(join(dataDir, 'sandbox.json')).then(() => true, () => false), false, 'the status file was not removed');
+    assert.match(output, /Sandbox stopped\./);
+  });
+});
