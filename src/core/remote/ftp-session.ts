@@ -1,5 +1,5 @@
 import { Client, FileInfo, FileType, FTPError } from 'basic-ftp';
-import { PassThrough, Readable, Transform, pipeline } from 'node:stream';
+import { Readable, Transform, pipeline } from 'node:stream';
 import * as tls from 'node:tls';
 import { isIP } from 'node:net';
 import { FileBridgeError, errorMessage, isFileBridgeError, isNetworkErrno } from '../errors';
@@ -57,13 +57,66 @@ function entryFromInfo(dir: string, info: FileInfo): RemoteEntry {
   return { name: info.name, path: joinRemote(dir, info.name), type, size: info.size, mtime, mtimePrecision: precision };
 }
 
+/**
+ * vsftpd fails the TLS data connection (and then the control connection) when a client sends
+ * close_notify right after the handshake, which is what an empty upload does. Holding the end of an
+ * empty upload briefly, counted from when the data connection starts reading, lets the server finish
+ * its side of the handshake. Measured: 0 ms fails, 20 ms works on loopback.
+ */
+const EMPTY_TLS_UPLOAD_DELAY_MS = 250;
+
 /** Counts bytes on their way to the server without switching the source into flowing mode early. */
-class ByteCounter extends Transform {
+class UploadCounter extends Transform {
   bytes = 0;
+  private readonly consumerReading: Promise<void>;
+  private markReading!: () => void;
+
+  constructor(private readonly emptyEndDelayMs: number) {
+    super();
+    this.consumerReading = new Promise((resolve) => {
+      this.markReading = resolve;
+    });
+  }
+
+  override _read(size: number): void {
+    this.markReading();
+    super._read(size);
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
     this.bytes += chunk.length;
     cb(null, chunk);
   }
+
+  override _flush(cb: () => void): void {
+    if (this.bytes > 0 || this.emptyEndDelayMs === 0) {
+      cb();
+      return;
+    }
+    void this.consumerReading.then(() => setTimeout(cb, this.emptyEndDelayMs));
+  }
+}
+
+/**
+ * A pass-through that tells when the first chunk went by. Not on end: basic-ftp ends the stream on
+ * failure too, and an empty file is recognised by its transfer completing instead.
+ */
+class FirstChunkSignal extends Transform {
+  readonly started: Promise<void>;
+  private markStarted!: () => void;
+
+  constructor() {
+    super();
+    this.started = new Promise((resolve) => {
+      this.markStarted = resolve;
+    });
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
+    this.markStarted();
+    cb(null, chunk);
+  }
+
 }
 
 export class FtpSession implements RemoteSession {
@@ -97,79 +150,88 @@ export class FtpSession implements RemoteSession {
   }
 
   async stat(path: string): Promise<RemoteEntry | undefined> {
-    return this.run(path, async () => {
-      if (path === '.' || path === '/' || path === '') {
-        return { name: path, path, type: 'directory', size: 0, mtime: new Date(0), mtimePrecision: 'day' };
-      }
-      // SIZE/MDTM answer for one file without listing a possibly huge parent folder.
-      let size: number | undefined;
+    return this.run(path, () => this.statInternal(path));
+  }
+
+  private async statInternal(path: string): Promise<RemoteEntry | undefined> {
+    if (path === '.' || path === '/' || path === '') {
+      return { name: path, path, type: 'directory', size: 0, mtime: new Date(0), mtimePrecision: 'day' };
+    }
+    // SIZE/MDTM answer for one file without listing a possibly huge parent folder.
+    let size: number | undefined;
+    try {
+      size = await this.client.size(path);
+    } catch (err) {
+      if (!(err instanceof FTPError)) throw err;
+    }
+    if (size !== undefined) {
+      let mtime: Date | undefined;
       try {
-        size = await this.client.size(path);
+        mtime = await this.client.lastMod(path);
       } catch (err) {
         if (!(err instanceof FTPError)) throw err;
       }
-      if (size !== undefined) {
-        let mtime: Date | undefined;
-        try {
-          mtime = await this.client.lastMod(path);
-        } catch (err) {
-          if (!(err instanceof FTPError)) throw err;
-        }
-        if (mtime && !Number.isNaN(mtime.getTime())) {
-          return { name: remoteBasename(path), path, type: 'file', size, mtime, mtimePrecision: 'second' };
-        }
+      if (mtime && !Number.isNaN(mtime.getTime())) {
+        return { name: remoteBasename(path), path, type: 'file', size, mtime, mtimePrecision: 'second' };
       }
-      // Directories (and servers without SIZE/MDTM): find the entry in its parent's listing.
-      const parent = remoteDirname(path);
-      let infos: FileInfo[];
-      try {
-        infos = await this.client.list(parent === '.' ? '' : parent);
-      } catch (err) {
-        if (err instanceof FTPError) return undefined;
-        throw err;
-      }
-      const name = remoteBasename(path);
-      const info = infos.find((i) => i.name === name);
-      return info ? entryFromInfo(parent, info) : undefined;
-    });
+    }
+    // Directories (and servers without SIZE/MDTM): find the entry in its parent's listing.
+    const parent = remoteDirname(path);
+    let infos: FileInfo[];
+    try {
+      infos = await this.client.list(parent === '.' ? '' : parent);
+    } catch (err) {
+      if (err instanceof FTPError) return undefined;
+      throw err;
+    }
+    const name = remoteBasename(path);
+    const info = infos.find((i) => i.name === name);
+    return info ? entryFromInfo(parent, info) : undefined;
   }
 
   async createReadStream(path: string, options: ReadOptions = {}): Promise<Readable> {
     await this.transferDone;
     this.claim(path);
+    const out = new FirstChunkSignal();
+    let finished = false;
+    let transfer: Promise<void>;
     try {
-      // Asking SIZE first turns a missing file into NOT_FOUND before any stream exists.
+      // Asking SIZE first turns a missing file into NOT_FOUND before any transfer starts.
       await this.client.size(path).catch(async (err: unknown) => {
-        if (!(err instanceof FTPError)) throw err;
-        throw await this.explainRefusal(err, path);
+        if (err instanceof FTPError) throw await this.explainRefusal(err, path);
+        throw err;
       });
+      transfer = this.client.downloadTo(out, path, options.start ?? 0).then(() => {
+        finished = true;
+      });
+      // RETR can still be refused (unreadable file): wait for the first byte, or the completed
+      // transfer of an empty file, so a refusal is an error of this call, not of a stream sent on.
+      await Promise.race([out.started, transfer]);
     } catch (err) {
+      out.destroy();
       this.busy = false;
+      if (err instanceof FTPError) throw await this.explainRefusal(err, path);
       throw mapFtpError(err, this.where, path);
     }
-    const out = new PassThrough();
-    let finished = false;
-    // A consumer that stops early leaves the transfer half done; FTP can only abort by closing.
-    out.once('close', () => {
-      if (!finished) this.client.close();
-    });
-    this.transferDone = this.client.downloadTo(out, path, options.start ?? 0).then(
+    this.transferDone = transfer.then(
       () => {
-        finished = true;
         this.busy = false;
       },
       (err: unknown) => {
-        finished = true;
         this.busy = false;
         out.destroy(mapFtpError(err, this.where, path));
       },
     );
+    // A consumer that stops early leaves the transfer half done; FTP can only abort by closing.
+    out.once('close', () => {
+      if (!finished) this.client.close();
+    });
     return out;
   }
 
   async write(path: string, source: Readable): Promise<number> {
     return this.run(path, async () => {
-      const counter = new ByteCounter();
+      const counter = new UploadCounter(this.client.ftp.hasTLS ? EMPTY_TLS_UPLOAD_DELAY_MS : 0);
       let sourceError: unknown;
       pipeline(source, counter, (err) => {
         if (err) sourceError = err;
@@ -188,7 +250,7 @@ export class FtpSession implements RemoteSession {
 
   async rename(from: string, to: string, overwrite = false): Promise<void> {
     return this.run(from, async () => {
-      if (!overwrite && await this.existsUnlocked(to)) {
+      if (!overwrite && await this.exists(to)) {
         throw new FileBridgeError('CONFLICT', `${this.where}: cannot rename ${from} to ${to}: the target exists.`, { path: from, target: to });
       }
       try {
@@ -230,7 +292,7 @@ export class FtpSession implements RemoteSession {
         ? parts.map((_, i) => (absolute ? '/' : '') + parts.slice(0, i + 1).join('/'))
         : [path];
       for (const dir of targets) {
-        const existing = await this.statUnlocked(dir);
+        const existing = await this.statInternal(dir);
         if (existing?.type === 'directory') continue;
         if (existing) {
           throw new FileBridgeError('CONFLICT', `${this.where}: cannot create folder ${dir}: a file of that name is in the way.`, { path: dir });
@@ -240,13 +302,19 @@ export class FtpSession implements RemoteSession {
         } catch (err) {
           if (!(err instanceof FTPError)) throw err;
           // A concurrent creator may have won; that is success for us.
-          if ((await this.statUnlocked(dir))?.type === 'directory') continue;
-          if (!recursive && !(await this.statUnlocked(remoteDirname(dir)))) {
+          if ((await this.statInternal(dir))?.type === 'directory') continue;
+          if (!recursive && !(await this.statInternal(remoteDirname(dir)))) {
             throw new FileBridgeError('NOT_FOUND', `${this.where}: cannot create folder ${dir}: its parent folder does not exist.`, { path: dir }, { cause: err });
           }
           throw new FileBridgeError('PERMISSION_DENIED', `${this.where}: cannot create folder ${dir}: ${err.message}`, { path: dir }, { cause: err });
         }
       }
+    });
+  }
+
+  async ping(): Promise<void> {
+    return this.run('.', async () => {
+      await this.client.send('NOOP');
     });
   }
 
@@ -277,17 +345,8 @@ export class FtpSession implements RemoteSession {
     }
   }
 
-  private async statUnlocked(path: string): Promise<RemoteEntry | undefined> {
-    this.busy = false;
-    try {
-      return await this.stat(path);
-    } finally {
-      this.busy = true;
-    }
-  }
-
-  private async existsUnlocked(path: string): Promise<boolean> {
-    return (await this.statUnlocked(path)) !== undefined;
+  private async exists(path: string): Promise<boolean> {
+    return (await this.statInternal(path)) !== undefined;
   }
 
   /**
@@ -299,12 +358,12 @@ export class FtpSession implements RemoteSession {
     if (mapped.code !== 'NOT_FOUND') return mapped;
     let exists = false;
     try {
-      exists = await this.existsUnlocked(path);
+      exists = await this.exists(path);
     } catch {
       return mapped;
     }
     if (!exists) {
-      const parentExists = await this.existsUnlocked(remoteDirname(path)).catch(() => true);
+      const parentExists = await this.exists(remoteDirname(path)).catch(() => true);
       if (parentExists) return mapped;
       return new FileBridgeError('NOT_FOUND', `${mapped.message} (the folder ${remoteDirname(path)} does not exist)`, mapped.details, { cause: err });
     }
@@ -391,5 +450,28 @@ export async function openFtpSession(options: ServerOptions): Promise<FtpSession
     throw mapFtpError(err, where);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Reads the certificate an FTPS server presents without trusting it and without logging in, so
+ * "Test connection" can show a self-signed or private-CA certificate the user may decide to pin.
+ */
+export async function fetchFtpsCertificate(options: ServerOptions): Promise<CertificateFacts | undefined> {
+  if (options.protocol !== 'ftps-explicit' && options.protocol !== 'ftps-implicit') return undefined;
+  const client = new Client(options.connectTimeoutMs);
+  const probeOptions: tls.ConnectionOptions = { ...tlsOptionsFor({ ...options, tlsFingerprint: undefined }), rejectUnauthorized: false };
+  try {
+    if (options.protocol === 'ftps-implicit') {
+      await client.connectImplicitTLS(options.host, options.port, probeOptions);
+    } else {
+      await client.connect(options.host, options.port);
+      await client.useTLS(probeOptions);
+    }
+    return describeCertificate(client.ftp.socket as tls.TLSSocket, false);
+  } catch {
+    return undefined;
+  } finally {
+    client.close();
   }
 }
