@@ -52,12 +52,12 @@ export async function listEntries(pool: SessionPool<RemoteSession>, dir: string,
     };
     await walk(dir, '', 0);
     return out;
-  });
+  }, true);
 }
 
 export async function statEntry(pool: SessionPool<RemoteSession>, path: string): Promise<RemoteEntry | undefined> {
   checkRemotePath(path);
-  return pool.use((session) => session.stat(path));
+  return pool.use((session) => session.stat(path), true);
 }
 
 export interface OpenedFile {
@@ -176,8 +176,8 @@ async function freeName(session: RemoteSession, dir: string, name: string): Prom
  * Writes a file with the publishing guarantees partners rely on: temporary name then rename, the
  * conflict policy applied both before the upload and at the rename (someone may have written the
  * same name meanwhile), missing folders created, size verified, optional done marker last.
- * A failed upload removes its temporary file. A stream source cannot be replayed, so it is never
- * retried here; Buffer and string sources are retried once on a stale pooled connection.
+ * A failed upload removes its temporary file. Nothing is retried here: a half-done put is not safe
+ * to repeat blindly, so the caller decides (the pool already checks idle connections before use).
  */
 export async function putFile(pool: SessionPool<RemoteSession>, path: string, source: PutSource, options: PutOptions = DEFAULT_PUT_OPTIONS): Promise<PutResult> {
   checkRemotePath(path);
@@ -187,7 +187,6 @@ export async function putFile(pool: SessionPool<RemoteSession>, path: string, so
     throw new FileBridgeError('INVALID_INPUT', `Unknown conflict policy "${String(options.conflict)}": use one of ${CONFLICT_POLICIES.join(', ')}.`);
   }
   if (options.doneSuffix) checkFileName(name + options.doneSuffix, 'done-file name');
-  const replayable = !(source instanceof Readable);
   return pool.use(async (session) => {
     let target = path;
     let renamed = false;
@@ -261,7 +260,7 @@ export async function putFile(pool: SessionPool<RemoteSession>, path: string, so
       await session.write(result.donePath, Readable.from([]));
     }
     return result;
-  }, replayable);
+  }, false);
 }
 
 function destroySource(source: PutSource): void {
@@ -293,7 +292,7 @@ export async function moveEntry(pool: SessionPool<RemoteSession>, from: string, 
     }
     await session.rename(from, to, options.overwrite);
     return { from, to };
-  });
+  }, false);
 }
 
 export async function deleteEntry(pool: SessionPool<RemoteSession>, path: string, options: { missingOk: boolean; folder: boolean }): Promise<{ path: string; deleted: boolean }> {
@@ -311,11 +310,11 @@ export async function deleteEntry(pool: SessionPool<RemoteSession>, path: string
       await session.deleteFile(path);
     }
     return { path, deleted: true };
-  });
+  }, false);
 }
 
 export async function makeFolder(pool: SessionPool<RemoteSession>, path: string, recursive = true): Promise<{ path: string }> {
   checkRemotePath(path);
-  await pool.use((session) => session.mkdir(path, recursive));
+  await pool.use((session) => session.mkdir(path, recursive), true);
   return { path };
 }

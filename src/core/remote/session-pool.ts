@@ -11,6 +11,8 @@ export interface PoolOptions {
   connectRetries: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /** A pooled session idle for longer than this is pinged before it is handed out. */
+  validateAfterMs: number;
 }
 
 export const DEFAULT_POOL_OPTIONS: PoolOptions = {
@@ -19,6 +21,7 @@ export const DEFAULT_POOL_OPTIONS: PoolOptions = {
   connectRetries: 2,
   backoffBaseMs: 500,
   backoffMaxMs: 30_000,
+  validateAfterMs: 2_000,
 };
 
 export type PoolState =
@@ -74,8 +77,17 @@ export class SessionPool<S extends RemoteSession> {
   async acquire(): Promise<Lease<S>> {
     if (this.closed) throw new FileBridgeError('CONNECTION', 'The server configuration is being stopped (redeploy or shutdown).');
     while (this.idle.length > 0) {
-      const { session } = this.idle.pop()!;
-      if (session.alive) {
+      const { session, since } = this.idle.pop()!;
+      // Servers drop idle connections silently (timeouts, NAT); find out now, not mid-upload.
+      if (session.alive && session.ping && Date.now() - since >= this.options.validateAfterMs) {
+        this.leased++;
+        const ok = await session.ping().then(() => true, () => false);
+        this.leased--;
+        if (ok && !this.closed) {
+          this.leased++;
+          return this.lease(session, true);
+        }
+      } else if (session.alive) {
         this.leased++;
         return this.lease(session, true);
       }
@@ -96,10 +108,10 @@ export class SessionPool<S extends RemoteSession> {
 
   /**
    * Runs `fn` with a session. With `retryOnStale`, a CONNECTION failure on a reused session (the
-   * server may have dropped it while idle) is tried once more on a fresh one; only for operations
-   * that are safe to repeat.
+   * server may have dropped it just now) is tried once more on a fresh one: only for operations
+   * that are safe to repeat from the start (reads, mkdir), never for writes, moves or deletes.
    */
-  async use<T>(fn: (session: S) => Promise<T>, retryOnStale = true): Promise<T> {
+  async use<T>(fn: (session: S) => Promise<T>, retryOnStale: boolean): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const lease = await this.acquire();
       try {

@@ -53,5 +53,7 @@ export interface RemoteSession {
   removeDir(path: string): Promise<void>;
   /** Creates a directory and, with `recursive`, its missing parents; an existing directory is fine. */
   mkdir(path: string, recursive: boolean): Promise<void>;
+  /** A cheap round trip proving the connection still works (the pool checks sessions that sat idle). */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }
