@@ -100,7 +100,9 @@ export async function runRemoteRequest(pool: SessionPool<RemoteSession>, request
     }
     case 'move': {
       if (!request.destination) throw new FileBridgeError('INVALID_INPUT', 'move needs a destination: set "Destination" or msg.destination.');
-      const result = await moveEntry(pool, path, request.destination, request.move);
+      // "archive/" means "into archive, same name", as a shell's mv does.
+      const to = request.destination.endsWith('/') ? joinRemote(request.destination, remoteBasename(path)) : request.destination;
+      const result = await moveEntry(pool, path, to, request.move);
       return { replacePayload: false, key: 'move', facts: result, summary: `moved to ${remoteBasename(result.to)}` };
     }
     case 'delete': {

@@ -75,6 +75,12 @@ export function serverOptionsFromConfig(
   }
   const pins = pinLines(fields.hostKey);
   if (extra.learnedHostKey && pins.length === 0 && fields.trustOnFirstUse) pins.push(extra.learnedHostKey);
+  // Once learned, the key is pinned for every later connection of this deployment too: trust on
+  // *first* use, not on every reconnect.
+  const onHostKeyLearned = (fingerprint: string): void => {
+    if (!pins.includes(fingerprint)) pins.push(fingerprint);
+    extra.onHostKeyLearned?.(fingerprint);
+  };
   return {
     protocol: fields.protocol,
     host,
@@ -85,7 +91,7 @@ export function serverOptionsFromConfig(
     passphrase: credentials.passphrase || undefined,
     hostKeyPins: pins,
     trustOnFirstUse: Boolean(fields.trustOnFirstUse),
-    onHostKeyLearned: extra.onHostKeyLearned,
+    onHostKeyLearned,
     tlsCa: fields.tlsCa?.trim() ? fields.tlsCa : undefined,
     tlsFingerprint: fields.tlsFingerprint?.trim() ? fields.tlsFingerprint.trim() : undefined,
     tlsServername: fields.tlsServername?.trim() ? fields.tlsServername.trim() : undefined,
