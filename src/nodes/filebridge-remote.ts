@@ -69,7 +69,9 @@ function register(RED: NodeAPI): void {
           throw new FileBridgeError('INVALID_INPUT', `Unknown operation "${String(operation)}" (from ${msg.operation === undefined ? 'the node' : 'msg.operation'}): use list, stat, get, put, move, delete or mkdir.`);
         }
         const path = msg.path !== undefined ? msg.path : await evaluate(node, def.path, def.pathType, msg);
-        const destination = msg.destination !== undefined ? msg.destination : await evaluate(node, def.destination, def.destinationType, msg);
+        // Only move has a destination; a leftover expression must not break other operations.
+        const destination = operation !== 'move' ? undefined
+          : msg.destination !== undefined ? msg.destination : await evaluate(node, def.destination, def.destinationType, msg);
         if (typeof path !== 'string') throw new FileBridgeError('INVALID_INPUT', `The path must be a text, got ${typeof path}. Check "Path" or msg.path.`);
         if (destination !== undefined && destination !== '' && typeof destination !== 'string') {
           throw new FileBridgeError('INVALID_INPUT', `The destination must be a text, got ${typeof destination}. Check "Destination" or msg.destination.`);

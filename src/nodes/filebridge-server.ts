@@ -1,0 +1,80 @@
+import type { NodeAPI, Node, NodeDef } from 'node-red';
+import type { Request, Response } from 'express';
+import { FileBridgeError } from '../core/errors';
+import { createPool, testConnection } from '../core/remote/connect';
+import { serverOptionsFromConfig, ServerConfigFields, ServerCredentials } from '../core/remote/server-config';
+import { DEFAULT_PORTS } from '../core/remote/types';
+import type { ServerNode } from './server-node';
+
+type ServerNodeDef = NodeDef & Omit<ServerConfigFields, 'name'>;
+
+
+/** Values the editor sends for a credential it did not change. */
+const UNCHANGED = '__PWRD__';
+
+function register(RED: NodeAPI): void {
+  function FileBridgeServer(this: Node<ServerCredentials>, def: ServerNodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this as ServerNode;
+    const context = node.context();
+    node.label = `${def.protocol}://${def.host}:${def.port || DEFAULT_PORTS[def.protocol] || ''}`;
+    try {
+      const learned = context.get('learnedHostKey');
+      const options = serverOptionsFromConfig(def, node.credentials ?? {}, {
+        learnedHostKey: typeof learned === 'string' ? learned : undefined,
+        onHostKeyLearned: (fingerprint) => {
+          context.set('learnedHostKey', fingerprint);
+          node.warn(`Trusting ${node.label} on first use with host key ${fingerprint}. Paste this fingerprint into "Host key" to pin it.`);
+        },
+      });
+      node.pool = createPool(options, { size: options.poolSize, connectRetries: options.connectRetries });
+    } catch (err) {
+      node.configError = err instanceof FileBridgeError ? err : new FileBridgeError('INVALID_INPUT', String(err));
+      node.error(`Server configuration ${node.label} is unusable: ${node.configError.message}`);
+    }
+    node.on('close', (_removed: boolean, done: () => void) => {
+      const pool = node.pool;
+      node.pool = undefined;
+      if (!pool) return done();
+      pool.close().then(done, done);
+    });
+  }
+
+  RED.nodes.registerType<Node<ServerCredentials>, ServerNodeDef, object, ServerCredentials>('filebridge-server', FileBridgeServer, {
+    credentials: {
+      password: { type: 'password' },
+      privateKey: { type: 'password' },
+      passphrase: { type: 'password' },
+    },
+  });
+
+  /*
+   * "Test connection" in the config dialog. The dialog sends what is typed now; credentials the user
+   * did not retype arrive as a placeholder and are taken from the deployed node. Never answers with a
+   * secret, only facts about the server.
+   */
+  RED.httpAdmin.post('/filebridge/server/test', RED.auth.needsPermission('filebridge-server.write'), (req: Request, res: Response) => {
+    const body = (req.body ?? {}) as Partial<ServerConfigFields> & { id?: string; folder?: string; credentials?: Partial<ServerCredentials> };
+    const stored = (body.id ? RED.nodes.getCredentials(body.id) : undefined) as ServerCredentials | undefined;
+    const typed = body.credentials ?? {};
+    const pick = (key: keyof ServerCredentials): string | undefined => {
+      const value = typed[key];
+      if (value === UNCHANGED || value === undefined) return stored?.[key];
+      return value;
+    };
+    let options;
+    try {
+      options = serverOptionsFromConfig(body as ServerConfigFields, { password: pick('password'), privateKey: pick('privateKey'), passphrase: pick('passphrase') }, {});
+    } catch (err) {
+      const e = err instanceof FileBridgeError ? err : new FileBridgeError('INVALID_INPUT', String(err));
+      res.json({ ok: false, error: { code: e.code, message: e.message } });
+      return;
+    }
+    testConnection(options, typeof body.folder === 'string' && body.folder ? body.folder : '.').then(
+      (report) => res.json(report),
+      (err: unknown) => res.json({ ok: false, error: { code: 'CONNECTION', message: String(err) } }),
+    );
+  });
+};
+
+export = register;
