@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Protocol } from '../../src/core/remote/types';
 import { servers } from '../fixtures';
+import { coreNode } from './node-red-under-test';
 import { REPO_ROOT } from './runtimes';
 
 /** Node-RED core node modules the examples use, for node-red-node-test-helper's `load`. */
 export function coreNodes(): unknown[] {
-  const core = (p: string): unknown => require(require.resolve(`@node-red/nodes/core/${p}`));
   return ['common/20-inject.js', 'common/21-debug.js', 'common/25-catch.js', 'common/90-comment.js', 'function/15-change.js',
-    'function/10-switch.js', 'function/80-template.js', 'sequence/17-split.js'].map(core);
+    'function/10-switch.js', 'function/80-template.js', 'sequence/17-split.js'].map(coreNode);
 }
 
 export type FlowNode = Record<string, unknown> & { id: string; type: string; name?: string };
