@@ -1,10 +1,11 @@
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTestCertificates, type TestCertificates } from './certs';
 import { isRoot } from './exec';
 import { LocalHome } from './home';
 import { FTP_PREREQUISITES, requirePrerequisites, SSH_PREREQUISITES, USER_PREREQUISITES } from './prerequisites';
+import { markOwned, removeAbandoned } from './owner';
 import { startSshd, type SshdServer } from './sshd';
 import { ensureTestUser, type TestUser } from './user';
 import { startVsftpd, type VsftpdServer } from './vsftpd';
@@ -56,29 +57,7 @@ export interface DevServers {
 }
 
 const BASE_PREFIX = 'filebridge-dev-';
-const OWNER_FILE = 'owner.pid';
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Deletes temp folders of earlier runs whose process died without cleaning up (killed test runs).
- * Their servers are already gone (the supervisor kills them); only files remain.
- */
-async function removeStaleRuns(parent: string): Promise<void> {
-  const entries = await readdir(parent).catch(() => [] as string[]);
-  for (const entry of entries.filter((e) => e.startsWith(BASE_PREFIX))) {
-    const dir = join(parent, entry);
-    const owner = Number((await readFile(join(dir, OWNER_FILE), 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(owner) && owner > 0 && !pidAlive(owner)) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
-  }
-}
 
 let current: { servers: DevServers; dispose: () => Promise<void> } | undefined;
 
@@ -95,9 +74,9 @@ export async function startDevServers(options: DevServersOptions = {}): Promise<
   }
 
   const parent = options.tmpDir ?? tmpdir();
-  await removeStaleRuns(parent);
+  await removeAbandoned(parent, BASE_PREFIX, false);
   const base = await mkdtemp(join(parent, BASE_PREFIX));
-  await writeFile(join(base, OWNER_FILE), String(process.pid));
+  await markOwned(base);
   // The test user must be able to walk into its home below this folder.
   await chmod(base, 0o755);
   const cleanups: (() => Promise<void>)[] = [() => rm(base, { recursive: true, force: true })];

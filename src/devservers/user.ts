@@ -3,6 +3,7 @@ import { chmod, chown, mkdir, readFile, unlink, writeFile } from 'node:fs/promis
 import { userInfo } from 'node:os';
 import { commandPath, requirePrerequisites, USER_PREREQUISITES } from './prerequisites';
 import { isRoot, run } from './exec';
+import { pidAlive } from './owner';
 
 /** The account every dev server logs in as; its home is the folder all protocols see. */
 export interface TestUser {
@@ -34,15 +35,6 @@ const SHELL = '/bin/sh';
 /** Password without ':' (chpasswd's separator) or characters a URL or shell would mangle. */
 function randomPassword(): string {
   return randomBytes(18).toString('base64url');
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

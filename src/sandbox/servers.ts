@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'ssh2';
@@ -8,6 +8,7 @@ import { LocalHome, startDevServers, startSshd, stopDevServers, type SshdServer 
 import { isRoot } from '../devservers/exec';
 import { FTP_PREREQUISITES, locate, SSH_PREREQUISITES, USER_PREREQUISITES, type Prerequisite } from '../devservers/prerequisites';
 import type { Endpoint, SandboxTargets } from './flows';
+import { markOwned, removeAbandoned } from '../devservers/owner';
 
 /** One running server as the banner and the status file describe it. */
 export interface ServerInfo {
@@ -34,7 +35,6 @@ export interface SandboxServers extends SandboxTargets {
   stop(): Promise<void>;
 }
 
-const OWNER_FILE = 'owner.pid';
 const SSHD_DIR_PREFIX = 'filebridge-sshd-';
 const NEED_ROOT_FOR_FTP = 'FTP and FTPS need root, because vsftpd logs in local users only when it runs as root; start the sandbox with `sudo npm start` to try them';
 
@@ -42,28 +42,6 @@ function missingPackages(list: readonly Prerequisite[]): string[] {
   return [...new Set(list.filter((p) => locate(p) === undefined).map((p) => p.aptPackage))];
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * The sshd-only modes keep their keys and home in a folder of ours; a sandbox killed with SIGKILL
- * leaves it behind, so folders whose owner died go at the next start (startDevServers does the same
- * for its own folders).
- */
-async function removeStaleSshdDirs(parent: string): Promise<void> {
-  const entries = await readdir(parent).catch(() => [] as string[]);
-  for (const entry of entries.filter((e) => e.startsWith(SSHD_DIR_PREFIX))) {
-    const dir = join(parent, entry);
-    const owner = Number((await readFile(join(dir, OWNER_FILE), 'utf8').catch(() => '')).trim());
-    if (!(Number.isInteger(owner) && owner > 0 && pidAlive(owner))) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
-  }
-}
 
 /** `SHA256:<base64 without padding>` of a raw SSH public key blob, as ssh-keygen prints it. */
 function sshFingerprint(key: Buffer): string {
@@ -100,9 +78,10 @@ function probeSftpLogin(server: SshdServer, credentials: Endpoint['credentials']
 }
 
 async function sftpOnly(tmpDir: string, asRoot: boolean, warnings: string[], missing: SandboxServers['missing']): Promise<SandboxServers> {
-  await removeStaleSshdDirs(tmpDir);
+  // A sandbox killed with SIGKILL leaves its sshd folder behind; folders without an owner go too.
+  await removeAbandoned(tmpDir, SSHD_DIR_PREFIX, true);
   const dir = await mkdtemp(join(tmpDir, SSHD_DIR_PREFIX));
-  await writeFile(join(dir, OWNER_FILE), String(process.pid));
+  await markOwned(dir);
   let sshd: SshdServer;
   try {
     sshd = await startSshd({ dir });

@@ -13,6 +13,7 @@ import { startNodeRed, type RunningNodeRed, type Runtime } from './node-red-proc
 import { parseOptions, UsageError, USAGE, type SandboxOptions } from './options';
 import { startArrivals, writeInitialSamples } from './samples';
 import { serversTmpDir, startSandboxServers, type SandboxServers, type ServerInfo } from './servers';
+import { pidAlive } from '../devservers/owner';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const STATUS_FILE = 'sandbox.json';
@@ -73,15 +74,6 @@ function portFree(port: number): Promise<boolean> {
     server.once('error', () => resolvePort(false));
     server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolvePort(true)));
   });
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Two sandboxes on one data folder would delete each other's servers and flows. */
