@@ -223,8 +223,13 @@ export class FtpSession implements RemoteSession {
       },
     );
     // A consumer that stops early leaves the transfer half done; FTP can only abort by closing.
+    // Read to the end, the stream closes before the server's 226 arrives: that is no abort.
+    let readToEnd = false;
+    out.once('end', () => {
+      readToEnd = true;
+    });
     out.once('close', () => {
-      if (!finished) this.client.close();
+      if (!finished && !readToEnd) this.client.close();
     });
     return out;
   }
