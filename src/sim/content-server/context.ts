@@ -1,0 +1,35 @@
+/** What a route handler gets and what it answers. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { JsonObject } from './envelopes';
+import type { ParsedForm, Params } from './forms';
+import type { SeedUser } from './seed';
+import type { ContentStore } from './store';
+
+export interface Ctx {
+  req: IncomingMessage;
+  res: ServerResponse;
+  store: ContentStore;
+  query: URLSearchParams;
+  /** Regex groups of the route, after the API version group. */
+  args: string[];
+  apiVersion: 1 | 2;
+  /** The request path below the host, for `links`. */
+  href: string;
+  user: SeedUser | undefined;
+  form: ParsedForm;
+  params: Params;
+}
+
+export type Reply =
+  | { status?: number; json: JsonObject }
+  /** The handler wrote the answer itself (content download). */
+  | { sent: true };
+
+export interface Route {
+  method: string;
+  /** Matched against the path below the API base; the first group is the API version when `versioned`. */
+  pattern: RegExp;
+  versioned: boolean;
+  auth: boolean;
+  handler: (ctx: Ctx) => Promise<Reply> | Reply;
+}

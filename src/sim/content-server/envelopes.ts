@@ -1,0 +1,100 @@
+/**
+ * Response shapes: v1 flat (`{"data":..}`), v2 one item (`results.data.properties`), v2 collection
+ * (`results[]` + `collection.paging`), and the node property set both versions report.
+ */
+import type { ContentStore, SimNode, SimVersion } from './store';
+import { TYPE_NAMES } from './store';
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export function links(href: string, method = 'GET'): JsonObject {
+  return { data: { self: { body: '', content_type: '', href, method, name: '' } } };
+}
+
+export function nodeProperties(store: ContentStore, n: SimNode): JsonObject {
+  const container = store.isContainer(n);
+  const latest = store.latest(n);
+  return {
+    id: n.id,
+    parent_id: n.parent_id,
+    name: n.name,
+    type: n.type,
+    type_name: TYPE_NAMES[n.type] ?? 'Unknown',
+    description: n.description,
+    create_date: n.create_date,
+    modify_date: n.modify_date,
+    owner_user_id: n.owner_user_id,
+    create_user_id: n.owner_user_id,
+    container,
+    container_size: container ? store.children(n.id).length : 0,
+    size: latest ? latest.file_size : container ? store.children(n.id).length : 0,
+    size_formatted: latest ? `${Math.ceil(latest.file_size / 1024)} KB` : '',
+    mime_type: latest ? latest.mime_type : null,
+    volume_id: store.volumeId(n),
+    reserved: false,
+    versions_control_advanced: false,
+    external_create_date: n.external_create_date,
+    external_modify_date: n.external_modify_date,
+    external_source: n.external_source,
+    external_identity: n.external_identity,
+    external_identity_type: n.external_identity_type,
+  };
+}
+
+export function versionProperties(n: SimNode, v: SimVersion): JsonObject {
+  return {
+    id: n.id,
+    version_id: n.id * 1000 + v.version_number,
+    version_number: v.version_number,
+    version_number_major: v.version_number_major,
+    version_number_minor: v.version_number_minor,
+    version_number_name: String(v.version_number),
+    file_name: v.file_name,
+    file_size: v.file_size,
+    mime_type: v.mime_type,
+    create_date: v.create_date,
+    description: v.description,
+    owner_id: v.owner_id,
+  };
+}
+
+/** One entry per applied category, flat keys, as `fields=categories` reports them. */
+export function categoriesArray(n: SimNode): JsonObject[] {
+  return Object.entries(n.categories).map(([catId, values]) => ({ [`${catId}_1`]: null, ...values }) as JsonObject);
+}
+
+export interface Paging {
+  page: number;
+  limit: number;
+  total_count: number;
+  page_total: number;
+  range_min: number;
+  range_max: number;
+}
+
+export function paging(total: number, page: number, limit: number): Paging {
+  const pageTotal = Math.max(1, Math.ceil(total / limit));
+  const rangeMin = total === 0 ? 0 : Math.min(total, (page - 1) * limit + 1);
+  const rangeMax = Math.min(total, page * limit);
+  return { page, limit, total_count: total, page_total: pageTotal, range_min: rangeMin, range_max: Math.max(rangeMin, rangeMax) };
+}
+
+export function v2One(href: string, data: JsonObject, method = 'GET'): JsonObject {
+  return { links: links(href, method), results: { data } };
+}
+
+export function v2Collection(href: string, items: JsonObject[], page: Paging, sort: string): JsonObject {
+  return {
+    links: links(href),
+    results: items.map((data) => ({ data })),
+    collection: {
+      paging: { ...page, actual_count: items.length },
+      sorting: { sort: [{ key: 'sort', value: sort }] },
+    },
+  };
+}
+
+export function v2Empty(href: string, method: string): JsonObject {
+  return { links: links(href, method), results: {} };
+}

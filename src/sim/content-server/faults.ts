@@ -1,0 +1,73 @@
+/**
+ * Fault knobs: what a flaky proxy, a restarting server and short-lived tickets do to a client.
+ * Settable at start and at runtime through `POST /__sim/faults`.
+ */
+import type { ServerResponse } from 'node:http';
+
+export interface Faults {
+  /** Delay before every API answer. */
+  latencyMs: number;
+  /** Share (0..1) of API requests answered with a 503 / 502 / HTML 500 instead of being served. */
+  errorRate: number;
+  /** The next N API requests fail the same way (deterministic variant of errorRate). */
+  failNext: number;
+  /** Tickets expire this many seconds after they were issued; 0 = never. */
+  ticketTtlSeconds: number;
+  /** Share (0..1) of multipart uploads whose connection is dropped halfway. */
+  dropUploadRate: number;
+  /** Answer authenticated calls with a fresh ticket in the OTCSTicket header. */
+  renewTickets: boolean;
+}
+
+export const DEFAULT_FAULTS: Faults = {
+  latencyMs: 0,
+  errorRate: 0,
+  failNext: 0,
+  ticketTtlSeconds: 0,
+  dropUploadRate: 0,
+  renewTickets: true,
+};
+
+/** Validates a partial update (from JSON or options); unknown keys are an error so typos show. */
+export function mergeFaults(current: Faults, update: Record<string, unknown>): Faults {
+  const next: Faults = { ...current };
+  for (const [key, value] of Object.entries(update)) {
+    switch (key) {
+      case 'latencyMs':
+      case 'failNext':
+      case 'ticketTtlSeconds':
+        if (typeof value !== 'number' || !(value >= 0)) throw new Error(`${key} must be a number >= 0`);
+        next[key] = value;
+        break;
+      case 'errorRate':
+      case 'dropUploadRate':
+        if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new Error(`${key} must be a number between 0 and 1`);
+        next[key] = value;
+        break;
+      case 'renewTickets':
+        if (typeof value !== 'boolean') throw new Error('renewTickets must be a boolean');
+        next.renewTickets = value;
+        break;
+      default:
+        throw new Error(`Unknown fault knob '${key}'`);
+    }
+  }
+  return next;
+}
+
+let turn = 0;
+
+/** Answers like an overloaded server or a proxy in front of a dead one; cycles through the kinds. */
+export function sendInjectedError(res: ServerResponse): void {
+  const kind = turn++ % 3;
+  if (kind === 0) {
+    res.writeHead(503, { 'Content-Type': 'text/html', 'Retry-After': '1' });
+    res.end('<html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1></body></html>');
+  } else if (kind === 1) {
+    res.writeHead(502, { 'Content-Type': 'text/html' });
+    res.end('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>');
+  } else {
+    res.writeHead(500, { 'Content-Type': 'text/html' });
+    res.end('<!DOCTYPE html><html><body><h2>Content Server Error</h2><p>The server is restarting. Please try again later.</p></body></html>');
+  }
+}

@@ -1,0 +1,390 @@
+/** Node, version, content and category endpoints. */
+import { createReadStream } from 'node:fs';
+import type { Ctx, Reply, Route } from './context';
+import {
+  categoriesArray,
+  nodeProperties,
+  paging,
+  v2Collection,
+  v2Empty,
+  v2One,
+  versionProperties,
+  type JsonObject,
+} from './envelopes';
+import { attributeMetadata } from './categories';
+import { badRequest, invalid, noAccess, nodeNotFoundV2 } from './errors';
+import { isRecord, optBool, optInt, optString, reqInt, reqString, type Params, type Value } from './forms';
+import type { SimNode, SimVersion } from './store';
+
+const id = (ctx: Ctx, i = 0): number => Number(ctx.args[i]);
+
+/** `fields=properties{id,name}` style selections; no `fields` means properties only. */
+function parseFields(query: URLSearchParams): Map<string, string[] | undefined> {
+  const out = new Map<string, string[] | undefined>();
+  for (const raw of query.getAll('fields')) {
+    for (const part of raw.split(/,(?![^{]*\})/)) {
+      const m = /^\s*([a-z_]+)\s*(?:\{([^}]*)\})?\s*$/i.exec(part);
+      if (!m || !m[1]) continue;
+      out.set(m[1], m[2] ? m[2].split(',').map((s) => s.trim()) : undefined);
+    }
+  }
+  if (out.size === 0) out.set('properties', undefined);
+  return out;
+}
+
+function pick(obj: JsonObject, keys: string[] | undefined): JsonObject {
+  if (!keys) return obj;
+  const out: JsonObject = {};
+  for (const k of keys) if (k in obj) out[k] = obj[k] ?? null;
+  return out;
+}
+
+function nodeData(ctx: Ctx, n: SimNode, fields: Map<string, string[] | undefined>): JsonObject {
+  const data: JsonObject = {};
+  if (fields.has('properties')) data.properties = pick(nodeProperties(ctx.store, n), fields.get('properties'));
+  if (fields.has('categories')) data.categories = categoriesArray(n);
+  if (fields.has('versions')) data.versions = n.versions.map((v) => pick(versionProperties(n, v), fields.get('versions')));
+  return data;
+}
+
+function getNode(ctx: Ctx): Reply {
+  const n = ctx.store.get(id(ctx));
+  if (!n) throw ctx.apiVersion === 2 ? nodeNotFoundV2(ctx.args[0] ?? '') : noAccess();
+  if (ctx.apiVersion === 1) return { json: { data: nodeProperties(ctx.store, n) } };
+  return { json: v2One(ctx.href, nodeData(ctx, n, parseFields(ctx.query))) };
+}
+
+function ancestors(ctx: Ctx): Reply {
+  const n = ctx.store.require(id(ctx));
+  return {
+    json: {
+      ancestors: ctx.store.ancestors(n).map((a) => ({
+        id: a.id,
+        name: a.name,
+        parent_id: a.parent_id,
+        type: a.type,
+        type_name: nodeProperties(ctx.store, a).type_name ?? '',
+        volume_id: ctx.store.volumeId(a),
+      })),
+    },
+  };
+}
+
+const SORT_KEYS: Record<string, (n: SimNode, props: JsonObject) => string | number> = {
+  name: (n) => n.name.toLowerCase(),
+  modify_date: (n) => n.modify_date,
+  create_date: (n) => n.create_date,
+  size: (_n, p) => Number(p.size ?? 0),
+  type: (n) => n.type,
+  id: (n) => n.id,
+};
+
+function positiveInt(query: URLSearchParams, name: string, fallback: number): number {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw badRequest(`Invalid value for ${name}: '${raw}'`);
+  return Number(raw);
+}
+
+function children(ctx: Ctx): Reply {
+  const parent = ctx.store.get(id(ctx));
+  if (!parent) throw ctx.apiVersion === 2 ? nodeNotFoundV2(ctx.args[0] ?? '') : noAccess();
+  let items = ctx.store.children(parent.id);
+  const types = ctx.query.getAll('where_type').flatMap((t) => t.split(','));
+  if (types.length > 0) {
+    const wanted = new Set<number>();
+    for (const t of types) {
+      if (!/^-?\d+$/.test(t.trim())) throw badRequest(`Invalid value for where_type: '${t}'`);
+      wanted.add(Number(t));
+    }
+    // -1 stands for "any container" in the real API.
+    items = items.filter((n) => wanted.has(n.type) || (wanted.has(-1) && ctx.store.isContainer(n)));
+  }
+  const whereName = ctx.query.get('where_name');
+  if (whereName) {
+    // Substring, case-insensitive: exact matching is the client's job.
+    const needle = whereName.toLowerCase();
+    items = items.filter((n) => n.name.toLowerCase().includes(needle));
+  }
+  const sort = ctx.query.get('sort') ?? 'asc_name';
+  const m = /^(?:(asc|desc)_)?([a-z_]+)$/.exec(sort);
+  const keyOf = m?.[2] ? SORT_KEYS[m[2]] : undefined;
+  if (!m || !keyOf) throw badRequest(`Invalid sort parameter '${sort}'`);
+  const dir = m[1] === 'desc' ? -1 : 1;
+  const props = new Map(items.map((n) => [n.id, nodeProperties(ctx.store, n)]));
+  items.sort((a, b) => {
+    const ka = keyOf(a, props.get(a.id) ?? {});
+    const kb = keyOf(b, props.get(b.id) ?? {});
+    const c = ka < kb ? -1 : ka > kb ? 1 : a.id - b.id;
+    return c * dir;
+  });
+  const page = positiveInt(ctx.query, 'page', 1);
+  const limit = positiveInt(ctx.query, 'limit', 25);
+  const slice = items.slice((page - 1) * limit, page * limit);
+  const p = paging(items.length, page, limit);
+  if (ctx.apiVersion === 1) {
+    return {
+      json: {
+        data: slice.map((n) => props.get(n.id) ?? {}),
+        page: p.page,
+        limit: p.limit,
+        page_total: p.page_total,
+        total_count: p.total_count,
+        range_min: p.range_min,
+        range_max: p.range_max,
+      },
+    };
+  }
+  const fields = parseFields(ctx.query);
+  return { json: v2Collection(ctx.href, slice.map((n) => nodeData(ctx, n, fields)), p, sort) };
+}
+
+/**
+ * `roles.categories` as each API version takes it: v2 flat keys (`9830_2`), v1 nested by category id
+ * (`{"9830":{"9830_2":..}}`). The wrong shape for the version is refused, as the server does.
+ */
+function categoriesFromRoles(params: Params, apiVersion: 1 | 2): Record<string, Record<string, Value>> | undefined {
+  const roles = params.roles;
+  if (roles === undefined) return undefined;
+  if (!isRecord(roles)) throw badRequest('Invalid value for roles: an object is expected');
+  const cats = roles.categories;
+  if (cats === undefined) return undefined;
+  if (!isRecord(cats)) throw badRequest('Invalid value for roles.categories: an object is expected');
+  const grouped: Record<string, Record<string, Value>> = {};
+  for (const [key, value] of Object.entries(cats)) {
+    if (apiVersion === 1) {
+      if (!/^\d+$/.test(key) || !isRecord(value)) {
+        throw invalid(`Invalid category '${key}': v1 takes categories nested by category id ({"<catId>":{"<catId>_<attrId>":value}})`);
+      }
+      grouped[key] = { ...(grouped[key] ?? {}), ...value };
+    } else {
+      const m = /^(\d+)_\d+(?:_\d+_\d+)?$/.exec(key);
+      if (!m || !m[1]) throw invalid(`Invalid attribute key '${key}': v2 takes flat keys {catId}_{attrId}`);
+      const group = (grouped[m[1]] ??= {});
+      group[key] = value;
+    }
+  }
+  return grouped;
+}
+
+function externals(params: Params): Record<string, string | undefined> {
+  return {
+    external_create_date: optString(params, 'external_create_date'),
+    external_modify_date: optString(params, 'external_modify_date'),
+    external_source: optString(params, 'external_source'),
+    external_identity: optString(params, 'external_identity'),
+    external_identity_type: optString(params, 'external_identity_type'),
+  };
+}
+
+async function createNode(ctx: Ctx): Promise<Reply> {
+  const p = ctx.params;
+  const type = reqInt(p, 'type');
+  const parentId = reqInt(p, 'parent_id');
+  const name = reqString(p, 'name');
+  const file = ctx.form.files.find((f) => f.field === 'file');
+  if (file && type !== 144) throw badRequest(`Invalid request: a file was sent for a node of type ${type}`);
+  const node = await ctx.store.create(
+    {
+      type,
+      parent_id: parentId,
+      name,
+      description: optString(p, 'description'),
+      ...externals(p),
+      file,
+      categories: categoriesFromRoles(p, ctx.apiVersion),
+    },
+    ctx.apiVersion,
+    ctx.user?.id ?? 1000,
+  );
+  if (ctx.apiVersion === 1) return { json: { id: node.id } };
+  return { json: v2One(ctx.href, { properties: nodeProperties(ctx.store, node) }, 'POST') };
+}
+
+function updateNode(ctx: Ctx): Reply {
+  const p = ctx.params;
+  const changes = { name: optString(p, 'name'), parent_id: optInt(p, 'parent_id'), description: optString(p, 'description') };
+  if (changes.name === undefined && changes.parent_id === undefined && changes.description === undefined) {
+    throw badRequest('Invalid request: nothing to update (name, parent_id or description)');
+  }
+  const node = ctx.store.update(id(ctx), changes, ctx.apiVersion);
+  if (ctx.apiVersion === 1) return { json: { data: nodeProperties(ctx.store, node) } };
+  return { json: v2One(ctx.href, { properties: nodeProperties(ctx.store, node) }, 'PUT') };
+}
+
+function deleteNode(ctx: Ctx): Reply {
+  ctx.store.delete(id(ctx));
+  return { json: ctx.apiVersion === 1 ? {} : v2Empty(ctx.href, 'DELETE') };
+}
+
+function validateNames(ctx: Ctx): Reply {
+  const parentId = reqInt(ctx.params, 'parent_id');
+  const names = ctx.params.names;
+  if (!Array.isArray(names)) throw badRequest('Argument names is required (an array of names)');
+  ctx.store.require(parentId);
+  return {
+    json: {
+      results: names.map((raw) => {
+        const name = String(raw);
+        const hit = ctx.store.findChildByName(parentId, name);
+        return { name, id: hit ? hit.id : null, type: hit ? hit.type : null };
+      }),
+    },
+  };
+}
+
+async function addVersion(ctx: Ctx): Promise<Reply> {
+  const file = ctx.form.files.find((f) => f.field === 'file');
+  if (!file) throw badRequest('Argument file is required');
+  const p = ctx.params;
+  const v = await ctx.store.addVersion(id(ctx), {
+    file,
+    description: optString(p, 'description'),
+    add_major_version: optBool(p, 'add_major_version'),
+    external_create_date: optString(p, 'external_create_date'),
+    external_modify_date: optString(p, 'external_modify_date'),
+    // Versions take flat keys in both API versions (reference section 4).
+    categories: categoriesFromRoles(p, 2),
+  });
+  if (ctx.apiVersion === 1) return { json: { id: id(ctx), version_number: v.version_number } };
+  const node = ctx.store.require(id(ctx));
+  return { json: v2One(ctx.href, { properties: versionProperties(node, v) }, 'POST') };
+}
+
+function document(ctx: Ctx): SimNode {
+  const n = ctx.store.require(id(ctx));
+  if (n.type !== 144) throw badRequest(`Node ${n.id} is not a document: it has no versions`);
+  return n;
+}
+
+function version(n: SimNode, raw: string | undefined): SimVersion {
+  const v = n.versions.find((x) => x.version_number === Number(raw));
+  if (!v) throw badRequest(`Could not get version ${raw ?? ''} of node ${n.id}`);
+  return v;
+}
+
+function listVersions(ctx: Ctx): Reply {
+  const n = document(ctx);
+  const items = n.versions.map((v) => versionProperties(n, v));
+  if (ctx.apiVersion === 1) return { json: { data: items } };
+  return { json: v2Collection(ctx.href, items.map((properties) => ({ properties })), paging(items.length, 1, Math.max(1, items.length)), 'asc_version_number') };
+}
+
+function oneVersion(ctx: Ctx, v: SimVersion, n: SimNode): Reply {
+  if (ctx.apiVersion === 1) return { json: { data: versionProperties(n, v) } };
+  return { json: v2One(ctx.href, { properties: versionProperties(n, v) }) };
+}
+
+function latestVersion(ctx: Ctx): Reply {
+  const n = document(ctx);
+  const v = n.versions[n.versions.length - 1];
+  if (!v) throw noAccess();
+  return oneVersion(ctx, v, n);
+}
+
+function getVersion(ctx: Ctx): Reply {
+  const n = document(ctx);
+  return oneVersion(ctx, version(n, ctx.args[1]), n);
+}
+
+function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+async function download(ctx: Ctx, v: SimVersion): Promise<Reply> {
+  const stream = createReadStream(ctx.store.contentPath(v));
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', reject);
+  });
+  ctx.res.writeHead(200, {
+    'Content-Type': v.mime_type,
+    'Content-Length': String(v.file_size),
+    'Content-Disposition': contentDisposition(v.file_name),
+  });
+  stream.pipe(ctx.res);
+  await new Promise<void>((resolve) => ctx.res.once('close', () => resolve()));
+  stream.destroy();
+  return { sent: true };
+}
+
+async function latestContent(ctx: Ctx): Promise<Reply> {
+  const n = document(ctx);
+  const v = n.versions[n.versions.length - 1];
+  if (!v) throw noAccess();
+  return download(ctx, v);
+}
+
+async function versionContent(ctx: Ctx): Promise<Reply> {
+  const n = document(ctx);
+  return download(ctx, version(n, ctx.args[1]));
+}
+
+function getCategories(ctx: Ctx): Reply {
+  const n = ctx.store.require(id(ctx));
+  const withMeta = ctx.query.has('metadata');
+  const results = Object.entries(n.categories).map(([catId, values]) => {
+    const cat = ctx.store.category(Number(catId));
+    const entry: JsonObject = { data: { categories: { [`${catId}_1`]: cat.name, ...values } } };
+    if (withMeta) entry.metadata = { categories: attributeMetadata(cat) as JsonObject };
+    return entry;
+  });
+  return { json: { links: { data: { self: { href: ctx.href, method: 'GET' } } }, results } };
+}
+
+/** Attribute keys of a category call; everything else in the body is refused. */
+function attributeValues(params: Params, skip: string[]): Record<string, Value> {
+  const out: Record<string, Value> = {};
+  for (const [k, v] of Object.entries(params)) {
+    if (skip.includes(k)) continue;
+    if (!/^\d+_\d+/.test(k)) throw invalid(`Invalid attribute key '${k}'`);
+    out[k] = v;
+  }
+  return out;
+}
+
+function applyCategory(ctx: Ctx): Reply {
+  const catId = reqInt(ctx.params, 'category_id');
+  ctx.store.applyCategory(id(ctx), catId, attributeValues(ctx.params, ['category_id']));
+  return { json: v2Empty(ctx.href, 'POST') };
+}
+
+function updateCategory(ctx: Ctx): Reply {
+  ctx.store.updateCategory(id(ctx), id(ctx, 1), attributeValues(ctx.params, ['category_id']));
+  return { json: v2Empty(ctx.href, 'PUT') };
+}
+
+function removeCategory(ctx: Ctx): Reply {
+  ctx.store.removeCategory(id(ctx), id(ctx, 1));
+  return { json: v2Empty(ctx.href, 'DELETE') };
+}
+
+const V = '/v([12])';
+const r = (method: string, path: string, handler: Route['handler'], versioned = true): Route => ({
+  method,
+  pattern: new RegExp(`^${versioned ? V : ''}${path}$`),
+  versioned,
+  auth: true,
+  handler,
+});
+
+export const nodeRoutes: Route[] = [
+  r('GET', '/nodes/(\\d+)', getNode),
+  r('GET', '/v1/nodes/(\\d+)/ancestors', ancestors, false),
+  r('GET', '/nodes/(\\d+)/nodes', children),
+  r('POST', '/nodes', createNode),
+  r('PUT', '/nodes/(\\d+)', updateNode),
+  r('DELETE', '/nodes/(\\d+)', deleteNode),
+  r('POST', '/v1/validation/nodes/names', validateNames, false),
+  r('GET', '/nodes/(\\d+)/versions', listVersions),
+  r('POST', '/nodes/(\\d+)/versions', addVersion),
+  r('GET', '/nodes/(\\d+)/versions/latest', latestVersion),
+  r('GET', '/nodes/(\\d+)/versions/(\\d+)', getVersion),
+  r('GET', '/nodes/(\\d+)/content', latestContent),
+  r('GET', '/nodes/(\\d+)/versions/(\\d+)/content', versionContent),
+  r('GET', '/v2/nodes/(\\d+)/categories', getCategories, false),
+  r('POST', '/v2/nodes/(\\d+)/categories', applyCategory, false),
+  r('PUT', '/v2/nodes/(\\d+)/categories/(\\d+)', updateCategory, false),
+  r('DELETE', '/v2/nodes/(\\d+)/categories/(\\d+)', removeCategory, false),
+];
