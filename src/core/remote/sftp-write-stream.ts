@@ -20,8 +20,10 @@ export const DEFAULT_WRITE_CONCURRENCY = 64;
 /**
  * Pipelined upload: incoming chunks are gathered into server-sized blocks and each block is sent
  * without waiting for the previous acknowledgement. The writer is held back (its callback delayed)
- * only while `concurrency` blocks are unacknowledged. `_final` waits for every acknowledgement and
- * then closes the handle, so 'finish' means the server has accepted all bytes.
+ * only while `concurrency` blocks are unacknowledged; meanwhile its own buffer takes about one
+ * block more (its high-water mark).
+ * `_final` waits for every acknowledgement and then closes the handle, so 'finish' means the server
+ * has accepted all bytes.
  */
 export class SftpWriteStream extends Writable {
   private readonly blockSize: number;
@@ -43,8 +45,12 @@ export class SftpWriteStream extends Writable {
     private readonly path: string,
     private readonly options: SftpWriteStreamOptions = {},
   ) {
-    super();
-    this.blockSize = Math.max(1, Math.min(options.blockSize ?? io.maxWriteLength, io.maxWriteLength));
+    const blockSize = Math.max(1, Math.min(options.blockSize ?? io.maxWriteLength, io.maxWriteLength));
+    // Sized from the block, not left to Node's default (16 KiB on Node 20, 64 KiB on 22), so what
+    // a held-back writer buffers is the same on every runtime: one block, gathered while all slots
+    // are busy and ready to go out the moment an acknowledgement frees one.
+    super({ highWaterMark: blockSize });
+    this.blockSize = blockSize;
     this.concurrency = Math.max(1, options.concurrency
       ?? Math.min(DEFAULT_WRITE_CONCURRENCY, Math.ceil(DEFAULT_WRITE_BUDGET / this.blockSize)));
     this.position = options.start ?? 0;
