@@ -3,7 +3,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, chown, readdir, stat, writeFile } from 'node:fs/promises';
 import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { FileBridgeError } from '../../src/core/errors';
 import { createPool } from '../../src/core/remote/connect';
 import {
@@ -30,6 +32,36 @@ async function sha256OfStream(stream: Readable): Promise<{ hash: string; bytes: 
   }));
   return { hash: hash.digest('hex'), bytes };
 }
+
+/**
+ * Array buffer bytes still referenced after a full collection: what a stream really holds, not the
+ * garbage a transfer leaves behind until V8 next collects (which varies between runs and versions).
+ */
+async function retainedArrayBuffers(): Promise<number> {
+  const gc = collector();
+  gc();
+  // Let freed backing stores be released before sampling.
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+  return process.memoryUsage().arrayBuffers;
+}
+
+let gcFunction: (() => void) | undefined;
+function collector(): () => void {
+  if (gcFunction === undefined) {
+    const exposed = (globalThis as { gc?: () => void }).gc;
+    if (exposed !== undefined) {
+      gcFunction = exposed;
+    } else {
+      // Mocha runs without --expose-gc; a fresh context created after setting the flag has gc().
+      setFlagsFromString('--expose-gc');
+      gcFunction = runInNewContext('gc') as () => void;
+    }
+  }
+  return gcFunction;
+}
+
+const MiB = 1024 * 1024;
 
 async function expectCode(promise: Promise<unknown>, code: string, messagePart?: RegExp): Promise<FileBridgeError> {
   try {
@@ -98,6 +130,46 @@ for (const protocol of PROTOCOLS) {
       await s().writeFile(`${dir}/offset.bin`, data);
       const { stream } = await openFile(pool, `${dir}/offset.bin`, 12_345);
       assert.equal((await sha256OfStream(stream)).hash, sha256(data.subarray(12_345)));
+    });
+
+    it('holds memory flat while the consumer of a get-stream does not read', async () => {
+      const size = 32 * MiB;
+      const data = randomBytes(size);
+      await s().writeFile(`${dir}/paused.bin`, data);
+      const expected = sha256(data);
+      // A session is open before the baseline, so its own buffers are not counted as the stream's.
+      await statEntry(pool, `${dir}/paused.bin`);
+      const baseline = await retainedArrayBuffers();
+      const { stream } = await openFile(pool, `${dir}/paused.bin`);
+      const hash = createHash('sha256');
+      let bytes = 0;
+      await new Promise<void>((resolve, reject) => {
+        stream.once('error', reject);
+        stream.once('data', (chunk: Buffer) => {
+          stream.pause();
+          stream.off('error', reject);
+          hash.update(chunk);
+          bytes += chunk.length;
+          resolve();
+        });
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const early = (await retainedArrayBuffers()) - baseline;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const held = (await retainedArrayBuffers()) - baseline;
+      // SFTP keeps its read budget (4 MiB) plus a 1 MiB high-water mark; FTP only the stream
+      // buffers between data socket and consumer, the rest waits in TCP.
+      const bound = protocol === 'sftp' ? 7 * MiB : 2 * MiB;
+      assert.ok(held < bound, `${held} bytes of buffers held while the consumer was paused`);
+      assert.ok(held - early < MiB / 2, `buffers grew from ${early} to ${held} bytes while the consumer was paused`);
+      stream.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        bytes += chunk.length;
+      });
+      stream.resume();
+      await finished(stream);
+      assert.equal(bytes, size);
+      assert.equal(hash.digest('hex'), expected);
     });
 
     it('applies the conflict policies: fail, skip, rename, overwrite', async () => {
