@@ -11,7 +11,9 @@ export type ErrorCode =
   | 'HOST_KEY_MISMATCH'
   | 'TLS'
   | 'CONFLICT'
-  | 'INVALID_INPUT';
+  | 'INVALID_INPUT'
+  /** A content system refused the request for a business reason (bad value, rule, disabled feature); not retried. */
+  | 'CS_REJECTED';
 
 /** Codes for which trying again later may succeed without anyone changing anything. */
 export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['CONNECTION', 'TIMEOUT']);
