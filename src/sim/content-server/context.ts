@@ -1,6 +1,7 @@
 /** What a route handler gets and what it answers. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JsonObject } from './envelopes';
+import type { Extras } from './extras';
 import type { ParsedForm, Params } from './forms';
 import type { SeedUser } from './seed';
 import type { ContentStore } from './store';
@@ -9,6 +10,7 @@ export interface Ctx {
   req: IncomingMessage;
   res: ServerResponse;
   store: ContentStore;
+  extras: Extras;
   query: URLSearchParams;
   /** Regex groups of the route, after the API version group. */
   args: string[];

@@ -2,3 +2,4 @@ export { startContentServerSim, type ContentServerSim, type ContentServerSimOpti
 export { DEFAULT_FAULTS, type Faults } from './faults';
 export { DEFAULT_SEED, loadSeed, type Seed } from './seed';
 export { ContentStore, type SimNode, type SimVersion } from './store';
+export { Extras, PERMISSIONS, type LargeFileSettings } from './extras';

@@ -14,6 +14,8 @@ import {
 import { attributeMetadata } from './categories';
 import { badRequest, invalid, noAccess, nodeNotFoundV2 } from './errors';
 import { isRecord, optBool, optInt, optString, reqInt, reqString, type Params, type Value } from './forms';
+import { assertDeletable } from './routes-records';
+import { finishUpload, uploadFile } from './routes-upload';
 import type { SimNode, SimVersion } from './store';
 
 const id = (ctx: Ctx, i = 0): number => Number(ctx.args[i]);
@@ -182,7 +184,7 @@ async function createNode(ctx: Ctx): Promise<Reply> {
   const type = reqInt(p, 'type');
   const parentId = reqInt(p, 'parent_id');
   const name = reqString(p, 'name');
-  const file = ctx.form.files.find((f) => f.field === 'file');
+  const file = ctx.form.files.find((f) => f.field === 'file') ?? uploadFile(ctx);
   if (file && type !== 144) throw badRequest(`Invalid request: a file was sent for a node of type ${type}`);
   const node = await ctx.store.create(
     {
@@ -197,6 +199,7 @@ async function createNode(ctx: Ctx): Promise<Reply> {
     ctx.apiVersion,
     ctx.user?.id ?? 1000,
   );
+  finishUpload(ctx);
   if (ctx.apiVersion === 1) return { json: { id: node.id } };
   return { json: v2One(ctx.href, { properties: nodeProperties(ctx.store, node) }, 'POST') };
 }
@@ -213,6 +216,7 @@ function updateNode(ctx: Ctx): Reply {
 }
 
 function deleteNode(ctx: Ctx): Reply {
+  assertDeletable(ctx, id(ctx));
   ctx.store.delete(id(ctx));
   return { json: ctx.apiVersion === 1 ? {} : v2Empty(ctx.href, 'DELETE') };
 }
@@ -234,7 +238,7 @@ function validateNames(ctx: Ctx): Reply {
 }
 
 async function addVersion(ctx: Ctx): Promise<Reply> {
-  const file = ctx.form.files.find((f) => f.field === 'file');
+  const file = ctx.form.files.find((f) => f.field === 'file') ?? uploadFile(ctx);
   if (!file) throw badRequest('Argument file is required');
   const p = ctx.params;
   const v = await ctx.store.addVersion(id(ctx), {
@@ -246,6 +250,7 @@ async function addVersion(ctx: Ctx): Promise<Reply> {
     // Versions take flat keys in both API versions (reference section 4).
     categories: categoriesFromRoles(p, 2),
   });
+  finishUpload(ctx);
   if (ctx.apiVersion === 1) return { json: { id: id(ctx), version_number: v.version_number } };
   const node = ctx.store.require(id(ctx));
   return { json: v2One(ctx.href, { properties: versionProperties(node, v) }, 'POST') };

@@ -41,10 +41,46 @@ export interface SeedNode {
   description?: string;
 }
 
+export interface SeedGroup {
+  id: number;
+  name: string;
+  members: number[];
+}
+
+export interface SeedHold {
+  id: number;
+  name: string;
+  type: string;
+  active?: boolean;
+}
+
+export interface SeedWorkspaceType {
+  id: number;
+  name: string;
+  template_id: number;
+  /** Where new workspaces of this type go when no parent_id is given. */
+  location_id: number;
+  ext_system_id: string;
+  bo_type: string;
+  /** Naming rule applied by the server: `{name}` and `{bo_id}` are replaced. */
+  name_pattern?: string;
+}
+
+export interface SeedOtdsClient {
+  client_id: string;
+  client_secret: string;
+  /** The Content Server user the client's tokens act as. */
+  user_id: number;
+}
+
 export interface Seed {
   users: SeedUser[];
   nodes: SeedNode[];
   categories: SeedCategory[];
+  groups?: SeedGroup[];
+  holds?: SeedHold[];
+  workspaceTypes?: SeedWorkspaceType[];
+  otdsClients?: SeedOtdsClient[];
 }
 
 export const DEFAULT_SEED: Seed = {
@@ -60,7 +96,26 @@ export const DEFAULT_SEED: Seed = {
     { id: 2102, parent_id: 2100, name: 'Globex', type: 0 },
     { id: 2200, parent_id: 2000, name: 'Inbound', type: 0 },
     { id: 2300, parent_id: 2000, name: 'Archive', type: 0 },
+    { id: 2400, parent_id: 2000, name: 'Workflows', type: 0 },
+    { id: 2401, parent_id: 2400, name: 'Invoice Approval', type: 128 },
+    { id: 2450, parent_id: 2000, name: 'Customers', type: 0 },
+    { id: 2500, parent_id: -1, name: 'Classifications', type: 198 },
+    { id: 2501, parent_id: 2500, name: 'Finance', type: 551 },
+    { id: 2502, parent_id: 2501, name: 'Invoices', type: 551 },
+    { id: 2503, parent_id: 2501, name: 'Contracts', type: 551 },
   ],
+  groups: [
+    { id: 2001, name: 'DefaultGroup', members: [1000, 1001] },
+    { id: 2002, name: 'Finance', members: [1001] },
+  ],
+  holds: [
+    { id: 1, name: 'Litigation ACME 2026', type: 'Legal', active: true },
+    { id: 2, name: 'Tax Audit', type: 'Audit', active: true },
+  ],
+  workspaceTypes: [
+    { id: 10, name: 'Customer', template_id: 3001, location_id: 2450, ext_system_id: 'SAP', bo_type: 'KNA1', name_pattern: '{name} ({bo_id})' },
+  ],
+  otdsClients: [{ client_id: 'filebridge', client_secret: 'filebridge-secret', user_id: 1000 }],
   categories: [
     {
       id: 9830,
@@ -93,5 +148,5 @@ export function loadSeed(file: string): Seed {
   if (!Array.isArray(parsed.users) || !Array.isArray(parsed.nodes) || !Array.isArray(parsed.categories)) {
     throw new Error(`${file}: a seed needs "users", "nodes" and "categories" arrays`);
   }
-  return { users: parsed.users, nodes: parsed.nodes, categories: parsed.categories };
+  return { ...parsed, users: parsed.users, nodes: parsed.nodes, categories: parsed.categories };
 }

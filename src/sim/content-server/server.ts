@@ -13,7 +13,11 @@ import type { Json, JsonObject } from './envelopes';
 import { CsError, argumentRequired, authRequired, badCredentials, routeNotFound } from './errors';
 import { DEFAULT_FAULTS, mergeFaults, sendInjectedError, type Faults } from './faults';
 import { DroppedUpload, discardFiles, emptyForm, formParams, optString, readForm, type ParsedForm } from './forms';
+import { Extras, type LargeFileSettings } from './extras';
 import { nodeRoutes } from './routes-nodes';
+import { recordRoutes } from './routes-records';
+import { uploadRoutes } from './routes-upload';
+import { workspaceRoutes } from './routes-workspaces';
 import { DEFAULT_SEED, loadSeed, type Seed, type SeedUser } from './seed';
 import { ContentStore } from './store';
 
@@ -30,6 +34,8 @@ export interface ContentServerSimOptions {
   faults?: Partial<Faults>;
   /** Version string reported by /v1/ping. */
   version?: string;
+  /** The large-file multipart API; `enabled: false` simulates an older server without it. */
+  largeFile?: Partial<LargeFileSettings>;
 }
 
 export interface ContentServerSim {
@@ -37,6 +43,8 @@ export interface ContentServerSim {
   apiBase: string;
   port: number;
   store: ContentStore;
+  /** Records management, holds, permissions, workflows, uploads, OTDS tokens. */
+  extras: Extras;
   faults(): Faults;
   setFaults(update: Partial<Faults>): Faults;
   /** Makes every issued ticket unknown, as a server restart or an expiry would. */
@@ -50,6 +58,7 @@ export interface SimStats {
   logins: number;
   injectedErrors: number;
   droppedUploads: number;
+  otdsTokens: number;
   activeTickets: number;
   rss: number;
   heapUsed: number;
@@ -82,9 +91,10 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cs-sim-'));
   const seed = typeof options.seed === 'string' ? loadSeed(options.seed) : (options.seed ?? DEFAULT_SEED);
   const store = new ContentStore(dataDir, seed);
+  const extras = new Extras(seed, { enabled: true, minSize: 0, maxSize: 50 * 1024 ** 3, partSize: 8 * 1024 * 1024, ...(options.largeFile ?? {}) });
   let faults = mergeFaults(DEFAULT_FAULTS, options.faults ?? {});
   const tickets = new Map<string, Ticket>();
-  const counters = { requests: 0, logins: 0, injectedErrors: 0, droppedUploads: 0 };
+  const counters = { requests: 0, logins: 0, injectedErrors: 0, droppedUploads: 0, otdsTokens: 0 };
 
   const issueTicket = (userId: number): string => {
     const t = randomBytes(24).toString('base64url');
@@ -108,6 +118,46 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
       return undefined;
     }
     return store.users.find((u) => u.id === t.userId);
+  };
+
+  /** OTDS alternatives accepted by GET /v1/auth: a bearer token or an OTDSTicket header. */
+  const userOfOtds = (req: IncomingMessage): SeedUser | undefined => {
+    const auth = req.headers.authorization ?? '';
+    const otds = req.headers.otdsticket;
+    const token = /^Bearer\s+(.+)$/i.exec(auth)?.[1] ?? (Array.isArray(otds) ? otds[0] : otds);
+    if (!token) return undefined;
+    const t = extras.otdsTokens.get(token);
+    if (!t || t.expires < Date.now()) return undefined;
+    return store.users.find((u) => u.id === t.userId);
+  };
+
+  /** OTDS `POST /otdsws/oauth2/token`, client credentials only. */
+  const otdsToken = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let form: ParsedForm;
+    try {
+      form = await readForm(req, { tmpDir: store.tmpDir });
+    } catch {
+      return sendJson(res, 400, { error: 'invalid_request', error_description: 'form-encoded body expected' });
+    }
+    await discardFiles(form);
+    const field = (k: string): string | undefined => form.fields.get(k)?.[0];
+    if (field('grant_type') !== 'client_credentials') return sendJson(res, 400, { error: 'unsupported_grant_type' });
+    let id = field('client_id');
+    let secret = field('client_secret');
+    const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (basic) {
+      const decoded = Buffer.from(basic, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      id = decodeURIComponent(decoded.slice(0, colon));
+      secret = decodeURIComponent(decoded.slice(colon + 1));
+    }
+    const client = extras.otdsClients.find((c) => c.client_id === id && c.client_secret === secret);
+    if (!client) return sendJson(res, 401, { error: 'invalid_client', error_description: 'Client authentication failed' });
+    const token = randomBytes(32).toString('base64url');
+    const ttl = faults.ticketTtlSeconds > 0 ? faults.ticketTtlSeconds : 3600;
+    extras.otdsTokens.set(token, { userId: client.user_id, expires: Date.now() + ttl * 1000 });
+    counters.otdsTokens++;
+    sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: ttl, scope: '' });
   };
 
   const userData = (u: SeedUser): JsonObject => ({
@@ -176,7 +226,7 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
       },
     },
   ];
-  const routes = [...authRoutes, ...nodeRoutes];
+  const routes = [...authRoutes, ...nodeRoutes, ...recordRoutes, ...workspaceRoutes, ...uploadRoutes];
 
   const simAdmin = async (req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<void> => {
     const method = req.method ?? 'GET';
@@ -207,6 +257,7 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
       };
       return sendJson(res, 200, walk(rootId));
     }
+    if (method === 'GET' && path === '/__sim/records') return sendJson(res, 200, JSON.parse(JSON.stringify(extras.snapshot())) as Json);
     if (method === 'GET' && path === '/__sim/faults') return sendJson(res, 200, { ...faults });
     if (method === 'POST' && path === '/__sim/faults') {
       try {
@@ -233,6 +284,7 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
     const url = new URL(req.url ?? '/', 'http://sim');
     const path = decodeURIComponent(url.pathname);
     if (path.startsWith('/__sim/')) return simAdmin(req, res, path, url);
+    if (path === '/otdsws/oauth2/token' && req.method === 'POST') return otdsToken(req, res);
     const suppress = url.searchParams.has('suppress_response_codes');
     const answer = (status: number, body: JsonObject, headers: Record<string, string> = {}): void => {
       if (suppress) sendJson(res, 200, { ...body, statusCode: status }, headers);
@@ -269,7 +321,12 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
       }
     }
     if (!route || !match) return fail(routeNotFound());
-    const user = route.auth ? userOfTicket(req) : undefined;
+    let user = route.auth ? userOfTicket(req) : undefined;
+    let viaOtds = false;
+    if (route.auth && !user && method === 'GET' && sub === '/v1/auth') {
+      user = userOfOtds(req);
+      viaOtds = user !== undefined;
+    }
     if (route.auth && !user) return fail(authRequired());
 
     let form: ParsedForm = emptyForm();
@@ -290,6 +347,7 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
         req,
         res,
         store,
+        extras,
         query: url.searchParams,
         args: route.versioned ? groups.slice(1) : groups,
         apiVersion: sub.startsWith('/v1/') ? 1 : 2,
@@ -300,8 +358,10 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
       };
       const reply: Reply = await route.handler(ctx);
       if ('sent' in reply) return;
+      // Clean up before answering, so a client that looks right after the answer finds no leftovers.
+      await discardFiles(form);
       const headers: Record<string, string> = {};
-      if (route.auth && user && faults.renewTickets && !(method === 'DELETE' && sub === '/v1/auth')) {
+      if (route.auth && user && (faults.renewTickets || viaOtds) && !(method === 'DELETE' && sub === '/v1/auth')) {
         const ticket = issueTicket(user.id);
         headers.OTCSTicket = ticket;
         const t = tickets.get(ticket);
@@ -313,6 +373,7 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
         counters.droppedUploads++;
         return;
       }
+      await discardFiles(form);
       if (err instanceof CsError) return fail(err);
       if (!res.headersSent) {
         req.resume();
@@ -345,6 +406,7 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
     apiBase: `${url}${apiBase}`,
     port,
     store,
+    extras,
     faults: () => ({ ...faults }),
     setFaults: (update) => (faults = mergeFaults(faults, update)),
     expireTickets: () => tickets.clear(),

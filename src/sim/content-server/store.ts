@@ -17,6 +17,7 @@ export const TYPE_NAMES: Record<number, string> = {
   128: 'Workflow Map',
   131: 'Category',
   133: 'Category Volume',
+  198: 'Classification Volume',
   136: 'Compound Document',
   141: 'Enterprise Workspace',
   144: 'Document',
@@ -24,7 +25,7 @@ export const TYPE_NAMES: Record<number, string> = {
   551: 'RM Classification',
   848: 'Business Workspace',
 };
-const CONTAINER_TYPES = new Set([0, 133, 136, 141, 848]);
+const CONTAINER_TYPES = new Set([0, 133, 136, 141, 198, 551, 848]);
 /** Node types a client may create through POST /nodes in this simulator. */
 const CREATABLE_TYPES = new Set([0, 144]);
 
@@ -61,6 +62,8 @@ export interface SimNode {
   versions: SimVersion[];
   /** Applied categories by category id (as string: JSON keys). */
   categories: Record<string, CategoryValues>;
+  /** Business workspaces only: their type and business object. */
+  workspace?: { type_id: number; ext_system_id: string; bo_type: string; bo_id: string };
 }
 
 interface State {
@@ -286,10 +289,11 @@ export class ContentStore {
     };
   }
 
-  async create(input: CreateInput, apiVersion: 1 | 2, ownerId: number): Promise<SimNode> {
+  async create(input: CreateInput, apiVersion: 1 | 2, ownerId: number, workspace?: SimNode['workspace']): Promise<SimNode> {
     const parent = this.require(input.parent_id);
     if (!this.isContainer(parent)) throw invalid(`Invalid parent: node ${parent.id} cannot contain items`);
-    if (!CREATABLE_TYPES.has(input.type)) throw badRequest(`Invalid type ${input.type}: the simulator creates folders (0) and documents (144)`);
+    const allowed = workspace ? input.type === 848 : CREATABLE_TYPES.has(input.type);
+    if (!allowed) throw badRequest(`Invalid type ${input.type}: the simulator creates folders (0) and documents (144) here`);
     const name = this.checkName(input.name);
     if (this.findChildByName(parent.id, name)) throw nameExists(name, apiVersion);
     if (input.type === 144 && !input.file) throw badRequest('Argument file is required');
@@ -312,6 +316,7 @@ export class ContentStore {
       deleted: false,
       versions: [],
       categories,
+      ...(workspace ? { workspace } : {}),
     };
     if (input.type === 144 && input.file) {
       const v = this.makeVersion(node, input.file, '');

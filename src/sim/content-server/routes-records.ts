@@ -1,0 +1,302 @@
+/** Records management classifications, holds, permissions and members. */
+import type { Ctx, Reply, Route } from './context';
+import { links, v2Empty, type JsonObject } from './envelopes';
+import { CsError, argumentRequired, badRequest, invalid } from './errors';
+import { PERMISSIONS, type Classification, type PermissionEntry } from './extras';
+import { optBool, optInt, optString, reqInt } from './forms';
+import { now, type SimNode } from './store';
+
+const nodeId = (ctx: Ctx, i = 0): number => Number(ctx.args[i]);
+
+// ---------- RM classifications ----------
+
+function classificationRows(ctx: Ctx, id: number): JsonObject[] {
+  return (ctx.extras.classifications.get(id) ?? []).map((c) => ({
+    id: c.class_id,
+    class_id: c.class_id,
+    name: ctx.store.get(c.class_id)?.name ?? '',
+    status: c.status,
+    essential: c.essential,
+    official: c.official,
+    applied_date: c.applied,
+  }));
+}
+
+function rmAnswer(ctx: Ctx, id: number): Reply {
+  return { json: { data: classificationRows(ctx, id), rm_metadataToken: ctx.extras.newRmToken(id) } };
+}
+
+/** A stale or foreign token is an edit conflict (409); the token is single-use. */
+function checkToken(ctx: Ctx, id: number): void {
+  const token = optString(ctx.params, 'rm_metadataToken');
+  if (!token) throw argumentRequired('rm_metadataToken');
+  if (ctx.extras.rmTokens.get(id) !== token) {
+    throw new CsError(409, 'The records management metadata was changed since it was read (edit conflict): read it again for a fresh rm_metadataToken.');
+  }
+}
+
+function classNode(ctx: Ctx, classId: number): SimNode {
+  const c = ctx.store.get(classId);
+  if (!c || c.type !== 551) throw invalid(`Invalid classification ID ${classId}`);
+  return c;
+}
+
+function classificationFields(ctx: Ctx, base: Classification): Classification {
+  return {
+    ...base,
+    status: optString(ctx.params, 'status') ?? base.status,
+    essential: optBool(ctx.params, 'essential') ?? base.essential,
+    official: optBool(ctx.params, 'official') ?? base.official,
+  };
+}
+
+function getRm(ctx: Ctx): Reply {
+  ctx.store.require(nodeId(ctx));
+  return rmAnswer(ctx, nodeId(ctx));
+}
+
+function applyRm(ctx: Ctx): Reply {
+  const id = nodeId(ctx);
+  ctx.store.require(id);
+  const classId = reqInt(ctx.params, 'class_id');
+  checkToken(ctx, id);
+  classNode(ctx, classId);
+  const list = ctx.extras.classifications.get(id) ?? [];
+  if (list.some((c) => c.class_id === classId)) throw invalid(`Invalid request: classification ${classId} is already applied to node ${id}`);
+  list.push(classificationFields(ctx, { class_id: classId, status: 'ACTIVE', essential: false, official: false, applied: now() }));
+  ctx.extras.classifications.set(id, list);
+  return rmAnswer(ctx, id);
+}
+
+function updateRm(ctx: Ctx): Reply {
+  const id = nodeId(ctx);
+  ctx.store.require(id);
+  const classId = nodeId(ctx, 1);
+  checkToken(ctx, id);
+  const list = ctx.extras.classifications.get(id) ?? [];
+  const i = list.findIndex((c) => c.class_id === classId);
+  const current = list[i];
+  if (!current) throw invalid(`Invalid request: classification ${classId} is not applied to node ${id}`);
+  const newClass = optInt(ctx.params, 'class_id');
+  if (newClass !== undefined) classNode(ctx, newClass);
+  list[i] = classificationFields(ctx, { ...current, class_id: newClass ?? current.class_id });
+  return rmAnswer(ctx, id);
+}
+
+// ---------- holds ----------
+
+function holdRow(h: { id: number; name: string; type: string; active?: boolean }): JsonObject {
+  return { HoldID: h.id, HoldName: h.name, HoldType: h.type, ActiveHold: h.active ?? true };
+}
+
+function listHolds(ctx: Ctx): Reply {
+  return { json: { links: links(ctx.href), results: { data: { holds: ctx.extras.holds.map(holdRow) } } } };
+}
+
+function nodeHolds(ctx: Ctx): Reply {
+  const id = nodeId(ctx);
+  ctx.store.require(id);
+  const ids = [...(ctx.extras.nodeHolds.get(id) ?? [])];
+  return { json: { data: ctx.extras.holds.filter((h) => ids.includes(h.id)).map(holdRow) } };
+}
+
+function applyHold(ctx: Ctx): Reply {
+  const id = nodeId(ctx);
+  ctx.store.require(id);
+  const holdId = reqInt(ctx.params, 'hold_id');
+  const hold = ctx.extras.holds.find((h) => h.id === holdId);
+  if (!hold) throw invalid(`Invalid hold ID ${holdId}`);
+  if (hold.active === false) throw invalid(`Invalid request: hold '${hold.name}' is not active`);
+  const set = ctx.extras.nodeHolds.get(id) ?? new Set<number>();
+  if (set.has(holdId)) throw invalid(`Invalid request: node ${id} is already on hold '${hold.name}'`);
+  set.add(holdId);
+  ctx.extras.nodeHolds.set(id, set);
+  return { json: {} };
+}
+
+function removeHold(ctx: Ctx): Reply {
+  const id = nodeId(ctx);
+  ctx.store.require(id);
+  const holdId = nodeId(ctx, 1);
+  if (!ctx.extras.nodeHolds.get(id)?.delete(holdId)) throw invalid(`Invalid request: node ${id} is not on hold ${holdId}`);
+  return { json: {} };
+}
+
+// ---------- permissions ----------
+
+function defaultPermissions(n: SimNode): PermissionEntry[] {
+  return [
+    { type: 'owner', right_id: n.owner_user_id, permissions: [...PERMISSIONS] },
+    { type: 'group', right_id: 2001, permissions: ['see', 'see_contents'] },
+    { type: 'public', right_id: null, permissions: ['see', 'see_contents'] },
+  ];
+}
+
+function permsOf(ctx: Ctx, n: SimNode): PermissionEntry[] {
+  let list = ctx.extras.permissions.get(n.id);
+  if (!list) ctx.extras.permissions.set(n.id, (list = defaultPermissions(n)));
+  return list;
+}
+
+function isMember(ctx: Ctx, id: number): boolean {
+  return ctx.store.users.some((u) => u.id === id) || ctx.extras.groups.some((g) => g.id === id);
+}
+
+/** Permission names checked against the ten the server knows, with `see` implied by any other. */
+function readPermissions(ctx: Ctx): string[] {
+  const raw = ctx.params.permissions;
+  if (raw === undefined) throw argumentRequired('permissions');
+  const list = Array.isArray(raw) ? raw.map(String) : String(raw).split(',').filter((s) => s !== '');
+  for (const p of list) {
+    if (!(PERMISSIONS as readonly string[]).includes(p)) throw invalid(`Invalid permission '${p}'`);
+  }
+  if (list.length > 0 && !list.includes('see')) throw invalid("Invalid permissions: every permission requires 'see'");
+  if (list.some((p) => p !== 'see' && p !== 'see_contents') && !list.includes('see_contents')) {
+    throw invalid("Invalid permissions: this combination requires 'see_contents'");
+  }
+  return PERMISSIONS.filter((p) => list.includes(p));
+}
+
+/** Nodes an `apply_to` value reaches: 0 this, 1 sub-items, 2 this and sub-items, 3 this and children. */
+function targets(ctx: Ctx, n: SimNode): SimNode[] {
+  const applyTo = optInt(ctx.params, 'apply_to') ?? 0;
+  if (![0, 1, 2, 3].includes(applyTo)) throw invalid(`Invalid apply_to value ${applyTo}`);
+  if (applyTo !== 0 && !ctx.store.isContainer(n)) throw invalid('Invalid apply_to: the item has no sub-items');
+  const descendants = (x: SimNode): SimNode[] => ctx.store.children(x.id).flatMap((c) => [c, ...descendants(c)]);
+  if (applyTo === 0) return [n];
+  if (applyTo === 1) return descendants(n);
+  if (applyTo === 2) return [n, ...descendants(n)];
+  return [n, ...ctx.store.children(n.id)];
+}
+
+function permissionsAnswer(ctx: Ctx, n: SimNode): Reply {
+  return {
+    json: {
+      links: links(ctx.href),
+      results: permsOf(ctx, n).map((p) => ({ data: { permissions: { ...p, permissions: [...p.permissions] } } })),
+    },
+  };
+}
+
+function getPermissions(ctx: Ctx): Reply {
+  return permissionsAnswer(ctx, ctx.store.require(nodeId(ctx)));
+}
+
+function setStandard(ctx: Ctx): Reply {
+  const n = ctx.store.require(nodeId(ctx));
+  const kind = ctx.args[1] as 'owner' | 'group' | 'public';
+  const permissions = readPermissions(ctx);
+  const rightId = optInt(ctx.params, 'right_id');
+  if (rightId !== undefined && kind !== 'public' && !isMember(ctx, rightId)) throw invalid(`Invalid user or group ID ${rightId}`);
+  for (const t of targets(ctx, n)) {
+    const entry = permsOf(ctx, t).find((p) => p.type === kind);
+    if (!entry) continue;
+    entry.permissions = permissions;
+    if (rightId !== undefined && kind !== 'public') entry.right_id = rightId;
+  }
+  return { json: v2Empty(ctx.href, 'PUT') };
+}
+
+function addCustom(ctx: Ctx): Reply {
+  const n = ctx.store.require(nodeId(ctx));
+  const rightId = reqInt(ctx.params, 'right_id');
+  if (!isMember(ctx, rightId)) throw invalid(`Invalid user or group ID ${rightId}`);
+  const permissions = readPermissions(ctx);
+  const list = targets(ctx, n);
+  if (permsOf(ctx, n).some((p) => p.type === 'custom' && p.right_id === rightId)) {
+    throw invalid(`Invalid request: ${rightId} already has assigned access on node ${n.id}`);
+  }
+  for (const t of list) {
+    const perms = permsOf(ctx, t);
+    const existing = perms.find((p) => p.type === 'custom' && p.right_id === rightId);
+    if (existing) existing.permissions = permissions;
+    else perms.push({ type: 'custom', right_id: rightId, permissions });
+  }
+  return { json: v2Empty(ctx.href, 'POST') };
+}
+
+function updateCustom(ctx: Ctx): Reply {
+  const n = ctx.store.require(nodeId(ctx));
+  const rightId = nodeId(ctx, 1);
+  const permissions = readPermissions(ctx);
+  const list = targets(ctx, n);
+  if (!permsOf(ctx, n).some((p) => p.type === 'custom' && p.right_id === rightId)) {
+    throw invalid(`Invalid request: ${rightId} has no assigned access on node ${n.id}`);
+  }
+  for (const t of list) {
+    const entry = permsOf(ctx, t).find((p) => p.type === 'custom' && p.right_id === rightId);
+    if (entry) entry.permissions = permissions;
+  }
+  return { json: v2Empty(ctx.href, 'PUT') };
+}
+
+function removeCustom(ctx: Ctx): Reply {
+  const n = ctx.store.require(nodeId(ctx));
+  const rightId = nodeId(ctx, 1);
+  const perms = permsOf(ctx, n);
+  const i = perms.findIndex((p) => p.type === 'custom' && p.right_id === rightId);
+  if (i < 0) throw invalid(`Invalid request: ${rightId} has no assigned access on node ${n.id}`);
+  perms.splice(i, 1);
+  return { json: v2Empty(ctx.href, 'DELETE') };
+}
+
+// ---------- members ----------
+
+function members(ctx: Ctx): Reply {
+  const query = (ctx.query.get('query') ?? '').toLowerCase();
+  const types = ctx.query.getAll('where_type').map(Number);
+  if (types.some((t) => t !== 0 && t !== 1)) throw badRequest('Invalid value for where_type: 0 (users) or 1 (groups)');
+  const rows: JsonObject[] = [];
+  if (types.length === 0 || types.includes(0)) {
+    for (const u of ctx.store.users) {
+      const hay = [u.name, u.first_name ?? '', u.last_name ?? ''].join(' ').toLowerCase();
+      if (hay.includes(query)) rows.push({ id: u.id, name: u.name, type: 0, type_name: 'User', first_name: u.first_name ?? '', last_name: u.last_name ?? '' });
+    }
+  }
+  if (types.length === 0 || types.includes(1)) {
+    for (const g of ctx.extras.groups) if (g.name.toLowerCase().includes(query)) rows.push({ id: g.id, name: g.name, type: 1, type_name: 'Group' });
+  }
+  return {
+    json: {
+      links: links(ctx.href),
+      results: rows.map((properties) => ({ data: { properties } })),
+      collection: { paging: { page: 1, limit: rows.length, total_count: rows.length, page_total: 1, range_min: rows.length ? 1 : 0, range_max: rows.length } },
+    },
+  };
+}
+
+/** Used by the delete route: the server refuses to delete an item on hold. */
+export function assertDeletable(ctx: Ctx, id: number): void {
+  const n = ctx.store.get(id);
+  if (!n) return;
+  const stack = [n];
+  while (stack.length) {
+    const x = stack.pop() as SimNode;
+    if ((ctx.extras.nodeHolds.get(x.id)?.size ?? 0) > 0) throw invalid(`Invalid request: '${x.name}' is on hold and cannot be deleted`);
+    stack.push(...ctx.store.children(x.id));
+  }
+}
+
+const r = (method: string, path: string, handler: Route['handler']): Route => ({
+  method,
+  pattern: new RegExp(`^${path}$`),
+  versioned: false,
+  auth: true,
+  handler,
+});
+
+export const recordRoutes: Route[] = [
+  r('GET', '/v1/nodes/(\\d+)/rmclassifications', getRm),
+  r('POST', '/v1/nodes/(\\d+)/rmclassifications', applyRm),
+  r('PUT', '/v1/nodes/(\\d+)/rmclassifications/(\\d+)', updateRm),
+  r('GET', '/v2/holds', listHolds),
+  r('GET', '/v1/nodes/(\\d+)/holds', nodeHolds),
+  r('POST', '/v1/nodes/(\\d+)/holds', applyHold),
+  r('DELETE', '/v1/nodes/(\\d+)/holds/(\\d+)', removeHold),
+  r('GET', '/v2/nodes/(\\d+)/permissions', getPermissions),
+  r('PUT', '/v2/nodes/(\\d+)/permissions/(owner|group|public)', setStandard),
+  r('POST', '/v2/nodes/(\\d+)/permissions/custom', addCustom),
+  r('PUT', '/v2/nodes/(\\d+)/permissions/custom/(\\d+)', updateCustom),
+  r('DELETE', '/v2/nodes/(\\d+)/permissions/custom/(\\d+)', removeCustom),
+  r('GET', '/v2/members', members),
+];
