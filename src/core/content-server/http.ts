@@ -11,6 +11,7 @@ import { TicketKeeper, type CsAuth, type LoginTransport } from './auth';
 import { classifyAnswer, classifyTransport, tryJson } from './classify';
 import type { JsonObject } from './envelopes';
 import { multipartBody, type MultipartFile } from './multipart';
+import { streamingFetch } from './node-request';
 
 export type QueryValue = string | number | boolean | undefined | (string | number)[];
 
@@ -203,12 +204,13 @@ export class CsHttp {
     };
     let sourceError: unknown;
     let sent = 0;
-    const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers: { ...headers }, signal: controller.signal };
+    const init: RequestInit = { method: req.method, headers: { ...headers }, signal: controller.signal };
     const fields = formFields(req);
+    let upload: ReadableStream<Uint8Array> | undefined;
     if (req.file) {
       const mp = multipartBody(fields, req.file);
       (init.headers as Record<string, string>)['Content-Type'] = mp.contentType;
-      init.body = mp.stream({
+      upload = mp.stream({
         onChunk: (n) => {
           sent += n;
           arm();
@@ -218,7 +220,6 @@ export class CsHttp {
           sourceError = err;
         },
       });
-      init.duplex = 'half';
     } else if (fields.length > 0) {
       (init.headers as Record<string, string>)['Content-Type'] = 'application/x-www-form-urlencoded';
       init.body = new URLSearchParams(fields).toString();
@@ -226,7 +227,10 @@ export class CsHttp {
     this.stats.requests += 1;
     arm();
     try {
-      const res = await fetch(`${this.baseUrl}${req.path}${encodeQuery(req.query)}`, init);
+      const url = `${this.baseUrl}${req.path}${encodeQuery(req.query)}`;
+      const res = upload
+        ? await streamingFetch(url, req.method, init.headers as Record<string, string>, upload, controller.signal)
+        : await fetch(url, init);
       if (streaming && res.status >= 200 && res.status < 300) clearTimeout(timer);
       return await handle(res);
     } catch (err) {

@@ -1,0 +1,127 @@
+/**
+ * Putting a file into a folder under a collision policy. Content Server refuses a second item with
+ * the same name (case-insensitively), so "what if it exists" is decided here: look the name up first,
+ * and treat a collision answer to the create (someone was faster) as "it exists" too.
+ */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { FileBridgeError, isFileBridgeError } from '../errors';
+import { NODE_TYPE, type CsNode, type DocumentInput, type NodeApi } from './nodes';
+import type { PathResolver } from './paths';
+
+export type CollisionPolicy = 'add-version' | 'skip-identical' | 'rename' | 'fail';
+
+export interface UploadRequest extends DocumentInput {
+  /** Folder: `Enterprise:Partners/ACME`, `<id>:sub/path`, or an id. */
+  target: string | number;
+  collision?: CollisionPolicy;
+  createFolders?: boolean;
+  /** Add a major version rather than a minor one (on version-controlled documents). */
+  majorVersion?: boolean;
+}
+
+export interface UploadResult {
+  action: 'created' | 'versioned' | 'skipped';
+  id: number;
+  parentId: number;
+  /** The name the document has (differs from the request after a rename). */
+  name: string;
+  version: number | undefined;
+}
+
+/** `report.pdf` -> `report (2).pdf`, as people name copies. */
+export function counterName(name: string, n: number): string {
+  const dot = name.lastIndexOf('.');
+  if (dot <= 0) return `${name} (${n})`;
+  return `${name.slice(0, dot)} (${n})${name.slice(dot)}`;
+}
+
+async function digest(stream: Readable): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += b.length;
+    hash.update(b);
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+const MAX_RENAMES = 1000;
+
+export class Uploader {
+  constructor(
+    private readonly nodes: NodeApi,
+    private readonly paths: PathResolver,
+  ) {}
+
+  async upload(req: UploadRequest): Promise<UploadResult> {
+    const policy = req.collision ?? 'add-version';
+    if (req.name.trim() === '' || req.name.includes('\0')) throw new FileBridgeError('INVALID_INPUT', `Invalid document name '${req.name}'`);
+    const parentId = await this.paths.resolve(req.target, { create: req.createFolders });
+    for (let round = 0; round < 2; round++) {
+      const existing = await this.nodes.findChild(parentId, req.name);
+      if (!existing) {
+        try {
+          const node = await this.nodes.createDocument(parentId, req);
+          return { action: 'created', id: node.id, parentId, name: node.name, version: 1 };
+        } catch (err) {
+          // Created by someone else between our lookup and our create: decide again, once.
+          if (isFileBridgeError(err) && err.code === 'CONFLICT' && round === 0) continue;
+          throw err;
+        }
+      }
+      return this.onExisting(req, policy, parentId, existing);
+    }
+    throw new FileBridgeError('CONFLICT', `'${req.name}' kept colliding in folder ${parentId}`, { parentId });
+  }
+
+  private async onExisting(req: UploadRequest, policy: CollisionPolicy, parentId: number, existing: CsNode): Promise<UploadResult> {
+    const conflict = (why: string): FileBridgeError =>
+      new FileBridgeError('CONFLICT', `'${existing.name}' already exists in folder ${parentId}${why}`, { parentId, nodeId: existing.id });
+    switch (policy) {
+      case 'fail':
+        throw conflict('');
+      case 'rename':
+        return this.createRenamed(req, parentId);
+      case 'skip-identical':
+      case 'add-version': {
+        if (existing.type !== NODE_TYPE.document) throw conflict(` and is not a document (type ${existing.type}), so it takes no versions`);
+        if (policy === 'skip-identical') {
+          const same = await this.sameAsLatest(existing.id, req);
+          if (same !== undefined) return { action: 'skipped', id: existing.id, parentId, name: existing.name, version: same };
+        }
+        const v = await this.nodes.addVersion(existing.id, { ...req, major: req.majorVersion });
+        return { action: 'versioned', id: existing.id, parentId, name: existing.name, version: v.versionNumber };
+      }
+    }
+  }
+
+  /**
+   * The latest version's number when its content equals the new file. The API reports no checksum
+   * for versions, so sizes are compared first and only equal sizes cost a download and a hash.
+   */
+  private async sameAsLatest(id: number, req: UploadRequest): Promise<number | undefined> {
+    const local = await digest(req.open());
+    const latest = await this.nodes.latestVersion(id);
+    if (latest.fileSize !== undefined && latest.fileSize !== local.size) return undefined;
+    const remote = await this.nodes.download(id, latest.versionNumber);
+    const theirs = await digest(remote.stream);
+    return theirs.sha256 === local.sha256 && theirs.size === local.size ? latest.versionNumber : undefined;
+  }
+
+  private async createRenamed(req: UploadRequest, parentId: number): Promise<UploadResult> {
+    for (let n = 2; n < MAX_RENAMES; n++) {
+      const name = counterName(req.name, n);
+      if (await this.nodes.findChild(parentId, name)) continue;
+      try {
+        const node = await this.nodes.createDocument(parentId, { ...req, name, filename: req.filename ?? name });
+        return { action: 'created', id: node.id, parentId, name: node.name, version: 1 };
+      } catch (err) {
+        if (isFileBridgeError(err) && err.code === 'CONFLICT') continue;
+        throw err;
+      }
+    }
+    throw new FileBridgeError('CONFLICT', `No free name for '${req.name}' in folder ${parentId} after ${MAX_RENAMES} tries`, { parentId });
+  }
+}
