@@ -256,6 +256,72 @@ describe('Content Server simulator: RM, permissions, workspaces, workflows, larg
     });
   });
 
+  describe('category definitions', function () {
+    it('lists categories in the Categories volume and gives a definition without a sample node', async function () {
+      const cats = items(await call(sim, 'GET', '/v2/nodes/2006/nodes?where_type=131', { ticket }));
+      assert.deepEqual(cats.map((c) => [c.id, c.name]), [
+        [9840, 'Contract'],
+        [9830, 'Invoice'],
+      ]);
+      const def = await call(sim, 'GET', '/v1/nodes/9830/categories/9830', { ticket });
+      assert.equal(def.status, 200, def.text);
+      const definitions = def.json?.definitions as Record<string, { name: string; type_name: string }>;
+      assert.deepEqual(
+        Object.values(definitions).map((d) => [d.name, d.type_name]),
+        [
+          ['Invoice', 'Category'],
+          ['Vendor', 'String'],
+          ['Amount', 'Real'],
+          ['Invoice Date', 'Date'],
+          ['Status', 'String'],
+        ],
+      );
+      const id = await newDoc();
+      assert.equal((await call(sim, 'GET', `/v1/nodes/${id}/categories/9830`, { ticket })).status, 500, 'not applied');
+    });
+  });
+
+  describe('search subset', function () {
+    it('finds by name wildcard, subtype and location, sorted by date, paged', async function () {
+      const folder = await newFolder();
+      for (const name of ['Contract 2026-01.pdf', 'contract-draft.docx', 'Invoice 17.pdf']) {
+        await call(sim, 'POST', '/v2/nodes', { ticket, multipart: fileForm({ type: '144', parent_id: String(folder), name }, name, name) });
+      }
+      await call(sim, 'POST', '/v2/nodes', { ticket, form: { type: '0', parent_id: String(folder), name: 'Contracts' } });
+      const names = async (form: Record<string, string>): Promise<string[]> => {
+        const a = await call(sim, 'POST', '/v2/search', { ticket, form });
+        assert.equal(a.status, 200, a.text);
+        return items(a).map((p) => String(p.name));
+      };
+      assert.deepEqual(await names({ where: `OTName:contract* AND OTSubType:144 AND OTLocation:${folder}`, sort: 'asc_OTName' }), ['Contract 2026-01.pdf', 'contract-draft.docx']);
+      assert.deepEqual(await names({ where: 'OTSubType:0', location_id1: String(folder) }), ['Contracts']);
+      assert.deepEqual(await names({ where: `invoice OR OTName:contracts`, location_id1: String(folder), sort: 'asc_OTName' }), ['Contracts', 'Invoice 17.pdf']);
+      const today = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+      assert.equal((await names({ where: `OTObjectDate:>=${today}`, location_id1: String(folder) })).length, 4);
+      const paged = await call(sim, 'POST', '/v2/search', { ticket, form: { where: `OTLocation:${folder}`, limit: '3', page: '2', sort: 'desc_OTObjectDate' } });
+      assert.equal(items(paged).length, 1);
+      assert.equal((paged.json?.collection as { paging: { total_count: number } }).paging.total_count, 4);
+      const noWhere = await call(sim, 'POST', '/v2/search', { ticket, form: {} });
+      assert.equal(noWhere.status, 500);
+      assert.deepEqual(noWhere.json, { error: 'Argument where is required' });
+      assert.equal((await call(sim, 'POST', '/v2/search', { ticket, form: { where: 'OTMagic:1' } })).status, 500);
+    });
+
+    it('does not see fresh items while the index lags', async function () {
+      const folder = await newFolder();
+      sim.setFaults({ searchLagMs: 60000 });
+      try {
+        await call(sim, 'POST', '/v2/nodes', { ticket, form: { type: '0', parent_id: String(folder), name: 'Fresh' } });
+        const a = await call(sim, 'POST', '/v2/search', { ticket, form: { where: 'OTName:Fresh', location_id1: String(folder) } });
+        assert.deepEqual(items(a), []);
+      } finally {
+        sim.setFaults({ searchLagMs: 0 });
+      }
+      const b = await call(sim, 'POST', '/v2/search', { ticket, form: { where: 'OTName:Fresh', location_id1: String(folder) } });
+      assert.equal(items(b).length, 1);
+    });
+  });
+
   describe('OTDS bearer exchange', function () {
     it('exchanges client credentials for a bearer token, and the token for an OTCSTicket', async function () {
       const basic = Buffer.from('filebridge:filebridge-secret').toString('base64');

@@ -18,6 +18,8 @@ export interface Ctx {
   /** The request path below the host, for `links`. */
   href: string;
   user: SeedUser | undefined;
+  /** Current search index lag (fault knob). */
+  searchLagMs: number;
   form: ParsedForm;
   params: Params;
 }

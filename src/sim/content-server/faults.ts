@@ -17,6 +17,8 @@ export interface Faults {
   dropUploadRate: number;
   /** Answer authenticated calls with a fresh ticket in the OTCSTicket header. */
   renewTickets: boolean;
+  /** Search does not see items changed within this many ms (the index lags behind writes). */
+  searchLagMs: number;
 }
 
 export const DEFAULT_FAULTS: Faults = {
@@ -26,6 +28,7 @@ export const DEFAULT_FAULTS: Faults = {
   ticketTtlSeconds: 0,
   dropUploadRate: 0,
   renewTickets: true,
+  searchLagMs: 0,
 };
 
 /** Validates a partial update (from JSON or options); unknown keys are an error so typos show. */
@@ -36,6 +39,7 @@ export function mergeFaults(current: Faults, update: Record<string, unknown>): F
       case 'latencyMs':
       case 'failNext':
       case 'ticketTtlSeconds':
+      case 'searchLagMs':
         if (typeof value !== 'number' || !(value >= 0)) throw new Error(`${key} must be a number >= 0`);
         next[key] = value;
         break;

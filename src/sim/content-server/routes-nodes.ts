@@ -338,6 +338,21 @@ function getCategories(ctx: Ctx): Reply {
   return { json: { links: { data: { self: { href: ctx.href, method: 'GET' } } }, results } };
 }
 
+/**
+ * One category of a node with its definitions; on the category node itself (`/v1/nodes/{cat}/categories/{cat}`)
+ * the definition alone, which is how a client resolves attribute names without a sample node.
+ */
+function getOneCategory(ctx: Ctx): Reply {
+  const n = ctx.store.require(id(ctx));
+  const catId = id(ctx, 1);
+  const cat = ctx.store.category(catId);
+  const applied = n.categories[String(catId)];
+  if (!applied && !(n.type === 131 && n.id === catId)) throw invalid(`Invalid request: category '${cat.name}' is not applied to node ${n.id}`);
+  const values: JsonObject = { [`${catId}_1`]: cat.name };
+  for (const a of cat.attributes) values[`${catId}_${a.id}`] = applied?.[`${catId}_${a.id}`] ?? null;
+  return { json: { data: { categories: values }, definitions: attributeMetadata(cat) as JsonObject } };
+}
+
 /** Attribute keys of a category call; everything else in the body is refused. */
 function attributeValues(params: Params, skip: string[]): Record<string, Value> {
   const out: Record<string, Value> = {};
@@ -389,6 +404,7 @@ export const nodeRoutes: Route[] = [
   r('GET', '/nodes/(\\d+)/content', latestContent),
   r('GET', '/nodes/(\\d+)/versions/(\\d+)/content', versionContent),
   r('GET', '/v2/nodes/(\\d+)/categories', getCategories, false),
+  r('GET', '/v1/nodes/(\\d+)/categories/(\\d+)', getOneCategory, false),
   r('POST', '/v2/nodes/(\\d+)/categories', applyCategory, false),
   r('PUT', '/v2/nodes/(\\d+)/categories/(\\d+)', updateCategory, false),
   r('DELETE', '/v2/nodes/(\\d+)/categories/(\\d+)', removeCategory, false),

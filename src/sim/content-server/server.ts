@@ -16,6 +16,7 @@ import { DroppedUpload, discardFiles, emptyForm, formParams, optString, readForm
 import { Extras, type LargeFileSettings } from './extras';
 import { nodeRoutes } from './routes-nodes';
 import { recordRoutes } from './routes-records';
+import { searchRoutes } from './routes-search';
 import { uploadRoutes } from './routes-upload';
 import { workspaceRoutes } from './routes-workspaces';
 import { DEFAULT_SEED, loadSeed, type Seed, type SeedUser } from './seed';
@@ -226,7 +227,7 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
       },
     },
   ];
-  const routes = [...authRoutes, ...nodeRoutes, ...recordRoutes, ...workspaceRoutes, ...uploadRoutes];
+  const routes = [...authRoutes, ...nodeRoutes, ...recordRoutes, ...workspaceRoutes, ...uploadRoutes, ...searchRoutes];
 
   const simAdmin = async (req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<void> => {
     const method = req.method ?? 'GET';
@@ -353,6 +354,7 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
         apiVersion: sub.startsWith('/v1/') ? 1 : 2,
         href: `/api${sub}${url.search}`,
         user,
+        searchLagMs: faults.searchLagMs,
         form,
         params: formParams(form),
       };
