@@ -2,13 +2,17 @@
  * The Content Server client a node or flow uses: one connection (base URL, credentials, ticket,
  * path cache) and the operations on it.
  */
-import { isObject } from './envelopes';
+import { CategoryCatalog, appliedCategoryIds, namedCategoryValues, type CategoryInput } from './categories';
+import { isObject, type JsonObject } from './envelopes';
 import { CsHttp, type CsHttpOptions, type Download } from './http';
 import { NodeApi, type CsNode, type CsVersion } from './nodes';
 import { PathResolver } from './paths';
 import { Uploader, type UploadRequest, type UploadResult } from './upload';
 
-export type ContentServerClientOptions = CsHttpOptions;
+export interface ContentServerClientOptions extends CsHttpOptions {
+  /** Nodes whose applied categories name the categories flows may use, besides the target folder's own. */
+  categoryTemplates?: number[];
+}
 
 export interface CsUser {
   id: number;
@@ -19,13 +23,15 @@ export class ContentServerClient {
   readonly http: CsHttp;
   readonly nodes: NodeApi;
   readonly paths: PathResolver;
+  readonly categories: CategoryCatalog;
   private readonly uploader: Uploader;
 
   constructor(options: ContentServerClientOptions) {
     this.http = new CsHttp(options);
     this.nodes = new NodeApi(this.http);
     this.paths = new PathResolver(this.nodes);
-    this.uploader = new Uploader(this.nodes, this.paths);
+    this.categories = new CategoryCatalog(this.http, options.categoryTemplates);
+    this.uploader = new Uploader(this.nodes, this.paths, this.categories);
   }
 
   /** Server build and version, without logging in (`GET /v1/ping`). */
@@ -52,6 +58,30 @@ export class ContentServerClient {
 
   upload(req: UploadRequest): Promise<UploadResult> {
     return this.uploader.upload(req);
+  }
+
+  /** Applies a category (by name or id) with values to an existing node. */
+  async applyCategory(nodeId: number, input: CategoryInput, options: { definitionsFrom?: number } = {}): Promise<void> {
+    const flat = await this.categories.resolve(input, options.definitionsFrom ?? nodeId);
+    const byCat = new Map<string, JsonObject>();
+    for (const [key, value] of Object.entries(flat)) {
+      const cat = key.split('_')[0];
+      const values = byCat.get(cat) ?? {};
+      if (!/^\d+_1$/.test(key)) values[key] = value;
+      byCat.set(cat, values);
+    }
+    const applied = await this.http.json({ method: 'GET', path: `/v2/nodes/${nodeId}/categories` });
+    const present = appliedCategoryIds(applied);
+    for (const [cat, values] of byCat) {
+      if (present.has(cat)) await this.http.json({ method: 'PUT', path: `/v2/nodes/${nodeId}/categories/${cat}`, body: values });
+      else await this.http.json({ method: 'POST', path: `/v2/nodes/${nodeId}/categories`, body: { category_id: Number(cat), ...values } });
+    }
+  }
+
+  /** Category values of a node, by category name and attribute name. */
+  async readCategories(nodeId: number): Promise<Record<string, Record<string, unknown>>> {
+    const body = await this.http.json({ method: 'GET', path: `/v2/nodes/${nodeId}/categories`, query: { metadata: true } });
+    return namedCategoryValues(body);
   }
 
   versions(id: number): Promise<CsVersion[]> {

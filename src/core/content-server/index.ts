@@ -5,3 +5,12 @@ export { NodeApi, NODE_TYPE, type CsNode, type CsVersion, type ChildQuery, type 
 export { PathResolver, parseTarget } from './paths';
 export { counterName, type CollisionPolicy, type UploadRequest, type UploadResult } from './upload';
 export { parseCsDate } from './envelopes';
+export {
+  CategoryCatalog,
+  parseCategoryMetadata,
+  resolveCategoryValues,
+  namedCategoryValues,
+  type CategoryDefinition,
+  type AttributeDefinition,
+  type CategoryInput,
+} from './categories';

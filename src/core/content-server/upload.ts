@@ -6,12 +6,15 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { FileBridgeError, isFileBridgeError } from '../errors';
+import type { CategoryCatalog, CategoryInput } from './categories';
 import { NODE_TYPE, type CsNode, type DocumentInput, type NodeApi } from './nodes';
 import type { PathResolver } from './paths';
 
 export type CollisionPolicy = 'add-version' | 'skip-identical' | 'rename' | 'fail';
 
-export interface UploadRequest extends DocumentInput {
+export interface UploadRequest extends Omit<DocumentInput, 'categories'> {
+  /** By name (`{ "Invoice": { "Vendor": "ACME" } }`) or by raw key (`{ "9830_2": "ACME" }`). */
+  categories?: CategoryInput;
   /** Folder: `Enterprise:Partners/ACME`, `<id>:sub/path`, or an id. */
   target: string | number;
   collision?: CollisionPolicy;
@@ -19,6 +22,8 @@ export interface UploadRequest extends DocumentInput {
   /** Add a major version rather than a minor one (on version-controlled documents). */
   majorVersion?: boolean;
 }
+
+type ResolvedUpload = Omit<UploadRequest, 'categories'> & DocumentInput;
 
 export interface UploadResult {
   action: 'created' | 'versioned' | 'skipped';
@@ -53,12 +58,16 @@ export class Uploader {
   constructor(
     private readonly nodes: NodeApi,
     private readonly paths: PathResolver,
+    private readonly catalog: CategoryCatalog,
   ) {}
 
-  async upload(req: UploadRequest): Promise<UploadResult> {
-    const policy = req.collision ?? 'add-version';
-    if (req.name.trim() === '' || req.name.includes('\0')) throw new FileBridgeError('INVALID_INPUT', `Invalid document name '${req.name}'`);
-    const parentId = await this.paths.resolve(req.target, { create: req.createFolders });
+  async upload(request: UploadRequest): Promise<UploadResult> {
+    const policy = request.collision ?? 'add-version';
+    if (request.name.trim() === '' || request.name.includes('\0')) throw new FileBridgeError('INVALID_INPUT', `Invalid document name '${request.name}'`);
+    const parentId = await this.paths.resolve(request.target, { create: request.createFolders });
+    // Names resolved before anything is written, so a wrong attribute name leaves no half-done upload.
+    const categories = request.categories ? await this.catalog.resolve(request.categories, parentId) : undefined;
+    const req: ResolvedUpload = { ...request, categories };
     for (let round = 0; round < 2; round++) {
       const existing = await this.nodes.findChild(parentId, req.name);
       if (!existing) {
@@ -76,7 +85,7 @@ export class Uploader {
     throw new FileBridgeError('CONFLICT', `'${req.name}' kept colliding in folder ${parentId}`, { parentId });
   }
 
-  private async onExisting(req: UploadRequest, policy: CollisionPolicy, parentId: number, existing: CsNode): Promise<UploadResult> {
+  private async onExisting(req: ResolvedUpload, policy: CollisionPolicy, parentId: number, existing: CsNode): Promise<UploadResult> {
     const conflict = (why: string): FileBridgeError =>
       new FileBridgeError('CONFLICT', `'${existing.name}' already exists in folder ${parentId}${why}`, { parentId, nodeId: existing.id });
     switch (policy) {
@@ -101,7 +110,7 @@ export class Uploader {
    * The latest version's number when its content equals the new file. The API reports no checksum
    * for versions, so sizes are compared first and only equal sizes cost a download and a hash.
    */
-  private async sameAsLatest(id: number, req: UploadRequest): Promise<number | undefined> {
+  private async sameAsLatest(id: number, req: ResolvedUpload): Promise<number | undefined> {
     const local = await digest(req.open());
     const latest = await this.nodes.latestVersion(id);
     if (latest.fileSize !== undefined && latest.fileSize !== local.size) return undefined;
@@ -110,7 +119,7 @@ export class Uploader {
     return theirs.sha256 === local.sha256 && theirs.size === local.size ? latest.versionNumber : undefined;
   }
 
-  private async createRenamed(req: UploadRequest, parentId: number): Promise<UploadResult> {
+  private async createRenamed(req: ResolvedUpload, parentId: number): Promise<UploadResult> {
     for (let n = 2; n < MAX_RENAMES; n++) {
       const name = counterName(req.name, n);
       if (await this.nodes.findChild(parentId, name)) continue;
