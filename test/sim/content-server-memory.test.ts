@@ -113,6 +113,7 @@ describe('Content Server simulator memory', function () {
     const afterDownload = await rss(sim.url);
 
     const growth = (Math.max(afterUpload, afterDownload) - before) / (1024 * 1024);
+    if (this.test) this.test.title += ` (RSS +${growth.toFixed(1)} MB)`;
     assert.ok(growth < 64, `simulator RSS grew by ${growth.toFixed(1)} MB for a ${SIZE_MB} MB file`);
   });
 });

@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startContentServerSim, type ContentServerSim } from '../../src/sim/content-server';
 import { call, fileForm, items, login, props, simGet } from './helpers';
 
@@ -548,6 +550,37 @@ describe('Content Server simulator', function () {
     });
   });
 
+  describe('persistence', function () {
+    it('keeps nodes, versions and categories across a restart on the same data dir', async function () {
+      const dataDir = mkdtempSync(join(tmpdir(), 'cs-sim-restart-'));
+      try {
+        const first = await startContentServerSim({ dataDir });
+        const t1 = await login(first);
+        const created = await call(first, 'POST', '/v2/nodes', {
+          ticket: t1,
+          multipart: fileForm({ body: JSON.stringify({ type: 144, parent_id: 2200, name: 'kept.txt', roles: { categories: { '9830_2': 'ACME' } } }) }, 'kept', 'kept.txt', 'text/plain'),
+        });
+        const id = Number(props(created).id);
+        await first.stop();
+        const second = await startContentServerSim({ dataDir });
+        try {
+          const t2 = await login(second);
+          assert.equal((await call(second, 'GET', '/v2/nodes/2000', { ticket: t1 })).status, 401, 'tickets do not survive a restart');
+          const node = await call(second, 'GET', `/v2/nodes/${id}?fields=properties&fields=categories`, { ticket: t2 });
+          assert.equal(props(node).name, 'kept.txt');
+          const res = await fetch(`${second.apiBase}/v2/nodes/${id}/content`, { headers: { OTCSTicket: t2 } });
+          assert.equal(await res.text(), 'kept');
+          const next = await call(second, 'POST', '/v2/nodes', { ticket: t2, form: { type: '0', parent_id: '2200', name: 'after restart' } });
+          assert.ok(Number(props(next).id) > id, 'ids keep counting');
+        } finally {
+          await second.stop();
+        }
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+  });
+
   describe('faults', function () {
     it('fails the next N requests with 503 / 502 / HTML 500 answers, then serves again', async function () {
       const res = await fetch(`${sim.url}/__sim/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ failNext: 3 }) });
@@ -588,6 +621,19 @@ describe('Content Server simulator', function () {
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(readdirSync(sim.store.tmpDir).length, 0);
       assert.equal(sim.stats().droppedUploads, 1);
+    });
+
+    it('takes the same knobs at start', async function () {
+      const flaky = await startContentServerSim({ faults: { failNext: 1, ticketTtlSeconds: 60 } });
+      try {
+        assert.equal((await call(flaky, 'GET', '/v1/ping')).status >= 500, true);
+        assert.equal((await call(flaky, 'GET', '/v1/ping')).status, 200);
+        const t = await login(flaky);
+        const a = await call(flaky, 'GET', '/v2/nodes/2000', { ticket: t });
+        assert.ok(Number(a.headers.get('otcsticketexpires')) > Date.now());
+      } finally {
+        await flaky.stop();
+      }
     });
 
     it('refuses unknown fault knobs', async function () {
