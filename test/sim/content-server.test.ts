@@ -303,6 +303,7 @@ describe('Content Server simulator', function () {
       assert.equal(v1.json?.total_count, 6);
       assert.equal(v1.json?.page_total, 3);
 
+      assert.equal((await call(sim, 'GET', `/v2/nodes/${parent}/nodes?where_type=0,144`, { ticket })).status, 400, 'arrays repeat the key');
       assert.equal((await call(sim, 'GET', `/v2/nodes/${parent}/nodes?sort=by_magic`, { ticket })).status, 400);
       assert.equal((await call(sim, 'GET', `/v2/nodes/${parent}/nodes?limit=0`, { ticket })).status, 400);
       const missing = await call(sim, 'GET', '/v2/nodes/987654/nodes', { ticket });
@@ -533,6 +534,21 @@ describe('Content Server simulator', function () {
       const after = await call(sim, 'GET', `/v2/nodes/${id}/categories`, { ticket });
       assert.deepEqual(after.json?.results, []);
       assert.equal((await call(sim, 'DELETE', `/v2/nodes/${id}/categories/9830`, { ticket })).status, 500);
+    });
+
+    it('updates category values on a move (flat keys)', async function () {
+      const parent = await freshFolder();
+      const target = await freshFolder();
+      const created = await doc(parent, 'moving.pdf', { '9830_2': 'ACME', '9830_5': 'Draft' });
+      const id = Number((created.json?.results as { data: { properties: { id: number } } }).data.properties.id);
+      const bad = await call(sim, 'PUT', `/v2/nodes/${id}`, { ticket, form: { body: JSON.stringify({ parent_id: target, roles: { categories: { '9830_5': 'Lost' } } }) } });
+      assert.equal(bad.status, 500);
+      assert.equal(props(await call(sim, 'GET', `/v2/nodes/${id}`, { ticket })).parent_id, parent, 'a refused move changes nothing');
+      const moved = await call(sim, 'PUT', `/v2/nodes/${id}`, { ticket, form: { body: JSON.stringify({ parent_id: target, roles: { categories: { '9830_5': 'Approved' } } }) } });
+      assert.equal(moved.status, 200, moved.text);
+      const stored = (await simGet(sim, `/__sim/nodes/${id}`)) as { parent_id: number; categories: Record<string, Record<string, unknown>> };
+      assert.equal(stored.parent_id, target);
+      assert.deepEqual(stored.categories['9830'], { '9830_2': 'ACME', '9830_3': null, '9830_4': null, '9830_5': 'Approved' });
     });
 
     it('updates category values with a new version (flat keys)', async function () {

@@ -92,7 +92,8 @@ function children(ctx: Ctx): Reply {
   const parent = ctx.store.get(id(ctx));
   if (!parent) throw ctx.apiVersion === 2 ? nodeNotFoundV2(ctx.args[0] ?? '') : noAccess();
   let items = ctx.store.children(parent.id);
-  const types = ctx.query.getAll('where_type').flatMap((t) => t.split(','));
+  // Arrays repeat the key (where_type=0&where_type=144); a comma list is refused so clients learn that here.
+  const types = ctx.query.getAll('where_type');
   if (types.length > 0) {
     const wanted = new Set<number>();
     for (const t of types) {
@@ -206,9 +207,15 @@ async function createNode(ctx: Ctx): Promise<Reply> {
 
 function updateNode(ctx: Ctx): Reply {
   const p = ctx.params;
-  const changes = { name: optString(p, 'name'), parent_id: optInt(p, 'parent_id'), description: optString(p, 'description') };
-  if (changes.name === undefined && changes.parent_id === undefined && changes.description === undefined) {
-    throw badRequest('Invalid request: nothing to update (name, parent_id or description)');
+  // A move may carry category values (flat keys, as at create on v2).
+  const changes = {
+    name: optString(p, 'name'),
+    parent_id: optInt(p, 'parent_id'),
+    description: optString(p, 'description'),
+    categories: categoriesFromRoles(p, 2),
+  };
+  if (changes.name === undefined && changes.parent_id === undefined && changes.description === undefined && changes.categories === undefined) {
+    throw badRequest('Invalid request: nothing to update (name, parent_id, description or roles)');
   }
   const node = ctx.store.update(id(ctx), changes, ctx.apiVersion);
   if (ctx.apiVersion === 1) return { json: { data: nodeProperties(ctx.store, node) } };

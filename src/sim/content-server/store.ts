@@ -332,12 +332,7 @@ export class ContentStore {
   async addVersion(id: number, input: VersionInput): Promise<SimVersion> {
     const node = this.require(id);
     if (node.type !== 144) throw badRequest(`Node ${id} is not a document: it has no versions`);
-    // Values given with a version change only those attributes; the rest of the category stays.
-    const updates: Record<string, CategoryValues> = {};
-    for (const [catId, values] of Object.entries(input.categories ?? {})) {
-      const cat = this.category(Number(catId));
-      updates[catId] = completeValues(cat, { ...(node.categories[catId] ?? {}), ...checkValues(cat, values) });
-    }
+    const updates = this.mergedCategories(node, input.categories ?? {});
     const v = this.makeVersion(node, input.file, input.description ?? '');
     v.content = await this.keepFile(node.id, v.version_number, input.file);
     node.versions.push(v);
@@ -349,8 +344,23 @@ export class ContentStore {
     return v;
   }
 
-  update(id: number, changes: { name?: string; parent_id?: number; description?: string }, apiVersion: 1 | 2): SimNode {
+  /** Checked values of categories given with a version or a move: only the named attributes change. */
+  private mergedCategories(node: SimNode, input: Record<string, Record<string, Value>>): Record<string, CategoryValues> {
+    const out: Record<string, CategoryValues> = {};
+    for (const [catId, values] of Object.entries(input)) {
+      const cat = this.category(Number(catId));
+      out[catId] = completeValues(cat, { ...(node.categories[catId] ?? {}), ...checkValues(cat, values) });
+    }
+    return out;
+  }
+
+  update(
+    id: number,
+    changes: { name?: string; parent_id?: number; description?: string; categories?: Record<string, Record<string, Value>> },
+    apiVersion: 1 | 2,
+  ): SimNode {
     const node = this.require(id);
+    const categories = this.mergedCategories(node, changes.categories ?? {});
     const targetParent = changes.parent_id !== undefined ? this.require(changes.parent_id) : this.require(node.parent_id);
     if (!this.isContainer(targetParent)) throw invalid(`Invalid parent: node ${targetParent.id} cannot contain items`);
     if (this.ancestors(targetParent).some((a) => a.id === node.id)) throw invalid('Invalid move: an item cannot be moved into itself');
@@ -364,6 +374,7 @@ export class ContentStore {
     }
     node.name = name;
     if (changes.description !== undefined) node.description = changes.description;
+    Object.assign(node.categories, categories);
     node.modify_date = now();
     this.persist();
     return node;
