@@ -3,7 +3,10 @@
  * path cache) and the operations on it.
  */
 import { CategoryCatalog, appliedCategoryIds, namedCategoryValues, type CategoryInput } from './categories';
+import { changedSince, type Change, type ChangesQuery } from './changes';
 import { isObject, type JsonObject } from './envelopes';
+import { Governance } from './governance';
+import { Workflows, Workspaces } from './workspaces';
 import { CsHttp, type CsHttpOptions, type Download } from './http';
 import { NodeApi, type CsNode, type CsVersion } from './nodes';
 import { PathResolver } from './paths';
@@ -12,6 +15,8 @@ import { Uploader, type UploadRequest, type UploadResult } from './upload';
 export interface ContentServerClientOptions extends CsHttpOptions {
   /** Nodes whose applied categories name the categories flows may use, besides the target folder's own. */
   categoryTemplates?: number[];
+  /** Root of the RM classification tree, so classifications can be given as paths (`Finance/Invoices`). */
+  classificationRoot?: number;
 }
 
 export interface CsUser {
@@ -24,6 +29,9 @@ export class ContentServerClient {
   readonly nodes: NodeApi;
   readonly paths: PathResolver;
   readonly categories: CategoryCatalog;
+  readonly governance: Governance;
+  readonly workspaces: Workspaces;
+  readonly workflows: Workflows;
   private readonly uploader: Uploader;
 
   constructor(options: ContentServerClientOptions) {
@@ -31,6 +39,9 @@ export class ContentServerClient {
     this.nodes = new NodeApi(this.http);
     this.paths = new PathResolver(this.nodes);
     this.categories = new CategoryCatalog(this.http, options.categoryTemplates);
+    this.governance = new Governance(this.http, this.nodes, options.classificationRoot);
+    this.workspaces = new Workspaces(this.http);
+    this.workflows = new Workflows(this.http);
     this.uploader = new Uploader(this.nodes, this.paths, this.categories);
   }
 
@@ -82,6 +93,15 @@ export class ContentServerClient {
   async readCategories(nodeId: number): Promise<Record<string, Record<string, unknown>>> {
     const body = await this.http.json({ method: 'GET', path: `/v2/nodes/${nodeId}/categories`, query: { metadata: true } });
     return namedCategoryValues(body);
+  }
+
+  /** Documents (by default) changed after `since` in a folder, newest first per folder. */
+  changes(q: Omit<ChangesQuery, 'folderId'> & { folder: string | number }): AsyncGenerator<Change> {
+    const self = this;
+    return (async function* () {
+      const folderId = await self.paths.resolve(q.folder);
+      yield* changedSince(self.nodes, { ...q, folderId });
+    })();
   }
 
   versions(id: number): Promise<CsVersion[]> {

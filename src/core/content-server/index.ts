@@ -14,3 +14,6 @@ export {
   type AttributeDefinition,
   type CategoryInput,
 } from './categories';
+export { Governance, PERMISSIONS, type Permission, type ApplyTo, type Hold, type Member, type Classification } from './governance';
+export { Workspaces, Workflows, nestCategories, type BusinessObject, type WorkspaceCreate, type WorkspaceQuery, type WorkflowStart } from './workspaces';
+export { changedSince, type Change, type ChangesQuery } from './changes';

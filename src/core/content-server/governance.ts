@@ -1,0 +1,166 @@
+/**
+ * Records management, holds and permissions: the calls that make a filed document governed. Names
+ * (hold names, user and group names, classification paths) are resolved here, since flows know names
+ * and the API wants ids.
+ */
+import { FileBridgeError } from '../errors';
+import { collection, isObject, itemData, numberProp, stringProp, type JsonObject } from './envelopes';
+import type { CsHttp } from './http';
+import type { NodeApi } from './nodes';
+
+export const PERMISSIONS = ['see', 'see_contents', 'modify', 'edit_attributes', 'add_items', 'reserve', 'add_major_version', 'delete_versions', 'delete', 'edit_permissions'] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+/** 0 this item, 1 sub-items, 2 this and sub-items, 3 this and immediate sub-items. */
+export type ApplyTo = 0 | 1 | 2 | 3;
+
+export interface Hold {
+  id: number;
+  name: string;
+  type: string;
+  active: boolean;
+}
+
+export interface Member {
+  id: number;
+  name: string;
+  /** 0 user, 1 group. */
+  type: number;
+}
+
+export interface Classification {
+  classId: number;
+  name: string;
+  status: string | undefined;
+}
+
+function holdOf(row: unknown): Hold | undefined {
+  if (!isObject(row)) return undefined;
+  const id = numberProp(row, 'HoldID');
+  if (id === undefined) return undefined;
+  return { id, name: stringProp(row, 'HoldName') ?? '', type: stringProp(row, 'HoldType') ?? '', active: row.ActiveHold !== false };
+}
+
+export class Governance {
+  private holdCache: Promise<Hold[]> | undefined;
+  private readonly classPaths = new Map<string, number>();
+
+  constructor(
+    private readonly http: CsHttp,
+    private readonly nodes: NodeApi,
+    /** Root of the classification tree, for classifications given as a path. */
+    private readonly classificationRoot: number | undefined,
+  ) {}
+
+  // ---- records management ----
+
+  async classifications(nodeId: number): Promise<{ items: Classification[]; token: string | undefined }> {
+    const body = await this.http.json({ method: 'GET', path: `/v1/nodes/${nodeId}/rmclassifications` });
+    const rows = isObject(body) && Array.isArray(body.data) ? body.data : [];
+    const items = rows.filter(isObject).map((r) => ({ classId: numberProp(r, 'class_id') ?? numberProp(r, 'id') ?? -1, name: stringProp(r, 'name') ?? '', status: stringProp(r, 'status') }));
+    return { items, token: isObject(body) ? stringProp(body, 'rm_metadataToken') : undefined };
+  }
+
+  /** `classification` is a classification node id or a path below the classification root (`Finance/Invoices`). */
+  async classify(nodeId: number, classification: number | string): Promise<number> {
+    const classId = typeof classification === 'number' || /^\d+$/.test(classification) ? Number(classification) : await this.classificationByPath(classification);
+    const current = await this.classifications(nodeId);
+    if (current.items.some((c) => c.classId === classId)) return classId;
+    if (!current.token) throw new FileBridgeError('CS_REJECTED', `Content Server gave no rm_metadataToken for node ${nodeId}`, { nodeId });
+    // The token is single-use and goes stale when anyone else edits: read it right before writing.
+    await this.http.json({ method: 'POST', path: `/v1/nodes/${nodeId}/rmclassifications`, body: { class_id: classId, rm_metadataToken: current.token } });
+    return classId;
+  }
+
+  private async classificationByPath(path: string): Promise<number> {
+    if (this.classificationRoot === undefined) {
+      throw new FileBridgeError('INVALID_INPUT', `Classification '${path}' is a path, but no classification root is configured; give the classification id`);
+    }
+    const key = path.toLowerCase();
+    const cached = this.classPaths.get(key);
+    if (cached !== undefined) return cached;
+    let id = this.classificationRoot;
+    for (const segment of path.split('/').map((s) => s.trim()).filter((s) => s !== '')) {
+      const child = await this.nodes.findChild(id, segment);
+      if (!child) throw new FileBridgeError('NOT_FOUND', `No classification '${segment}' in '${path}'`, { classification: path });
+      id = child.id;
+    }
+    this.classPaths.set(key, id);
+    return id;
+  }
+
+  // ---- holds ----
+
+  async holds(): Promise<Hold[]> {
+    if (!this.holdCache) {
+      this.holdCache = this.http.json({ method: 'GET', path: '/v2/holds' }).then((body) => {
+        const data = itemData(body);
+        return (Array.isArray(data.holds) ? data.holds : []).map(holdOf).filter((h): h is Hold => h !== undefined);
+      });
+      this.holdCache.catch(() => (this.holdCache = undefined));
+    }
+    return this.holdCache;
+  }
+
+  async nodeHolds(nodeId: number): Promise<Hold[]> {
+    const body = await this.http.json({ method: 'GET', path: `/v1/nodes/${nodeId}/holds` });
+    const rows = isObject(body) && Array.isArray(body.data) ? body.data : [];
+    return rows.map(holdOf).filter((h): h is Hold => h !== undefined);
+  }
+
+  /** Puts the node on the named (or numbered) holds; already applied ones are left alone. */
+  async applyHolds(nodeId: number, holds: (string | number)[]): Promise<Hold[]> {
+    const all = await this.holds();
+    const wanted = holds.map((h) => {
+      const hit = all.find((x) => x.id === Number(h) || x.name.toLowerCase() === String(h).toLowerCase());
+      if (!hit) throw new FileBridgeError('INVALID_INPUT', `Unknown hold '${h}' (known: ${all.map((x) => `'${x.name}'`).join(', ') || 'none'})`, { hold: h });
+      return hit;
+    });
+    const present = new Set((await this.nodeHolds(nodeId)).map((h) => h.id));
+    // The server wants hold calls one at a time.
+    for (const h of wanted) if (!present.has(h.id)) await this.http.json({ method: 'POST', path: `/v1/nodes/${nodeId}/holds`, form: { hold_id: h.id } });
+    return wanted;
+  }
+
+  async removeHold(nodeId: number, holdId: number): Promise<void> {
+    await this.http.json({ method: 'DELETE', path: `/v1/nodes/${nodeId}/holds/${holdId}` });
+  }
+
+  // ---- members and permissions ----
+
+  /** A user (type 0) or group (type 1) by exact name; the member search itself matches substrings. */
+  async member(name: string, type?: 0 | 1): Promise<Member> {
+    const body = await this.http.json({ method: 'GET', path: '/v2/members', query: { query: name, where_type: type === undefined ? undefined : [type], limit: 100 } });
+    const rows = collection(body).items;
+    const exact = rows.filter((r) => stringProp(r, 'name')?.toLowerCase() === name.toLowerCase());
+    const hit = exact[0];
+    if (!hit) throw new FileBridgeError('NOT_FOUND', `No ${type === 1 ? 'group' : type === 0 ? 'user' : 'user or group'} named '${name}'`, { member: name });
+    return { id: numberProp(hit, 'id') ?? -1, name: stringProp(hit, 'name') ?? name, type: numberProp(hit, 'type') ?? 0 };
+  }
+
+  async permissions(nodeId: number): Promise<JsonObject[]> {
+    const body = await this.http.json({ method: 'GET', path: `/v2/nodes/${nodeId}/permissions` });
+    const results = isObject(body) && Array.isArray(body.results) ? body.results : [];
+    return results.map((r) => (isObject(r) && isObject(r.data) && isObject(r.data.permissions) ? r.data.permissions : {}));
+  }
+
+  /**
+   * Assigned access for a user or group by name: added, or replaced when the member already has
+   * some. `see` is implied by every other permission, so it is added when missing.
+   */
+  async grant(nodeId: number, memberName: string, permissions: Permission[], applyTo: ApplyTo = 0): Promise<Member> {
+    for (const p of permissions) if (!(PERMISSIONS as readonly string[]).includes(p)) throw new FileBridgeError('INVALID_INPUT', `Unknown permission '${p}' (known: ${PERMISSIONS.join(', ')})`);
+    const list = permissions.length > 0 && !permissions.includes('see') ? ['see', ...permissions] : [...permissions];
+    const m = await this.member(memberName);
+    const existing = await this.permissions(nodeId);
+    const has = existing.some((p) => p.type === 'custom' && numberProp(p, 'right_id') === m.id);
+    if (has) await this.http.json({ method: 'PUT', path: `/v2/nodes/${nodeId}/permissions/custom/${m.id}`, body: { permissions: list, apply_to: applyTo } });
+    else await this.http.json({ method: 'POST', path: `/v2/nodes/${nodeId}/permissions/custom`, body: { permissions: list, right_id: m.id, apply_to: applyTo } });
+    return m;
+  }
+
+  async revoke(nodeId: number, memberName: string): Promise<void> {
+    const m = await this.member(memberName);
+    await this.http.json({ method: 'DELETE', path: `/v2/nodes/${nodeId}/permissions/custom/${m.id}` });
+  }
+}

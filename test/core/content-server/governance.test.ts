@@ -1,0 +1,119 @@
+/** OTDS login, records management, holds, permissions, business workspaces, workflows and change browsing against the simulator. */
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { ContentServerClient } from '../../../src/core/content-server';
+import { FileBridgeError } from '../../../src/core/errors';
+import { startContentServerSim, type ContentServerSim } from '../../../src/sim/content-server';
+
+const text = (s: string) => (): Readable => Readable.from([Buffer.from(s)]);
+
+function isCode(code: string, message?: RegExp) {
+  return (err: unknown): boolean => err instanceof FileBridgeError && err.code === code && (!message || message.test(err.message));
+}
+
+describe('content-server governance, workspaces, workflows, changes', () => {
+  let sim: ContentServerSim;
+  let client: ContentServerClient;
+  let doc: number;
+
+  before(async () => {
+    sim = await startContentServerSim();
+    client = new ContentServerClient({ baseUrl: `${sim.url}/otcs/cs.exe/api`, auth: { kind: 'password', username: 'Admin', password: 'livelink' }, classificationRoot: 2500 });
+    doc = (await client.upload({ target: 'Enterprise:Governed', createFolders: true, name: 'contract.pdf', open: text('c') })).id;
+  });
+  after(async () => {
+    await sim.stop();
+  });
+
+  it('logs in with OTDS client credentials (bearer exchanged for a ticket)', async () => {
+    const c = new ContentServerClient({ baseUrl: `${sim.url}/otcs/cs.exe/api`, auth: { kind: 'otds', otdsUrl: sim.url, clientId: 'filebridge', clientSecret: 'filebridge-secret' } });
+    assert.equal((await c.whoami()).name, 'Admin');
+    sim.expireTickets();
+    assert.equal((await c.getNode(2000)).id, 2000);
+    assert.equal(c.http.keeper.logins, 2, 'a second token exchange after the expiry');
+    const bad = new ContentServerClient({ baseUrl: `${sim.url}/otcs/cs.exe/api`, auth: { kind: 'otds', otdsUrl: sim.url, clientId: 'filebridge', clientSecret: 'wrong' } });
+    await assert.rejects(bad.whoami(), isCode('AUTHENTICATION', /invalid_client/));
+  });
+
+  it('classifies by id and by path with a fresh rm_metadataToken each time', async () => {
+    assert.equal(await client.governance.classify(doc, 'Finance/Contracts'), 2503);
+    assert.equal(await client.governance.classify(doc, 2502), 2502);
+    assert.equal(await client.governance.classify(doc, 2502), 2502, 'already applied: left alone');
+    const { items } = await client.governance.classifications(doc);
+    assert.deepEqual(items.map((c) => c.classId).sort(), [2502, 2503]);
+    await assert.rejects(client.governance.classify(doc, 'Finance/Nothing'), isCode('NOT_FOUND', /Nothing/));
+  });
+
+  it('puts holds on by name and keeps a held document from being deleted', async () => {
+    const applied = await client.governance.applyHolds(doc, ['litigation acme 2026', 2]);
+    assert.deepEqual(applied.map((h) => h.id), [1, 2]);
+    await client.governance.applyHolds(doc, ['Tax Audit']);
+    assert.deepEqual((await client.governance.nodeHolds(doc)).map((h) => h.name).sort(), ['Litigation ACME 2026', 'Tax Audit']);
+    await assert.rejects(client.governance.applyHolds(doc, ['Nope']), isCode('INVALID_INPUT', /Unknown hold 'Nope'/));
+    await assert.rejects(client.nodes.delete(doc), isCode('CS_REJECTED', /on hold/));
+    await client.governance.removeHold(doc, 1);
+    await client.governance.removeHold(doc, 2);
+  });
+
+  it('grants and changes assigned access by user and group name', async () => {
+    await client.governance.grant(doc, 'Finance', ['see_contents', 'modify']);
+    await client.governance.grant(doc, 'jdoe', ['see_contents']);
+    let perms = await client.governance.permissions(doc);
+    const finance = perms.find((p) => p.type === 'custom' && p.right_id === 2002);
+    assert.deepEqual(finance?.permissions, ['see', 'see_contents', 'modify']);
+    await client.governance.grant(doc, 'finance', ['see_contents']);
+    perms = await client.governance.permissions(doc);
+    assert.deepEqual(perms.find((p) => p.type === 'custom' && p.right_id === 2002)?.permissions, ['see', 'see_contents']);
+    await client.governance.revoke(doc, 'jdoe');
+    perms = await client.governance.permissions(doc);
+    assert.equal(perms.some((p) => p.type === 'custom' && p.right_id === 1001), false);
+    await assert.rejects(client.governance.grant(doc, 'Nobody', ['see']), isCode('NOT_FOUND', /Nobody/));
+  });
+
+  it('finds or creates a business workspace by business object and files into it', async () => {
+    const bo = { extSystemId: 'SAP', boType: 'KNA1', boId: '4711' };
+    assert.equal(await client.workspaces.byBusinessObject(bo), undefined);
+    const first = await client.workspaces.ensure({ templateId: 3001, workspaceTypeId: 10, name: 'ACME Corp', businessObject: bo });
+    assert.equal(first.created, true);
+    assert.equal(first.workspace.name, 'ACME Corp (4711)', 'the server naming rule, read back');
+    const again = await client.workspaces.ensure({ templateId: 3001, workspaceTypeId: 10, name: 'ACME Corp', businessObject: bo });
+    assert.deepEqual([again.created, again.workspace.id], [false, first.workspace.id]);
+    assert.deepEqual((await client.workspaces.find({ name: 'ACME Corp (4711)' })).map((w) => w.id), [first.workspace.id]);
+    assert.deepEqual(await client.workspaces.find({ name: 'ACME' }), [], 'exact names only');
+    const filed = await client.upload({ target: `${first.workspace.id}:Invoices`, createFolders: true, name: 'i.pdf', open: text('i') });
+    assert.equal(filed.action, 'created');
+  });
+
+  it('starts a workflow with attached documents, with and without a comment', async () => {
+    const p1 = await client.workflows.start({ workflowId: 2401, docIds: [doc] });
+    const p2 = await client.workflows.start({ workflowId: 2401, docIds: [doc], comment: 'please approve' });
+    assert.notEqual(p1, p2);
+    const status = await client.workflows.status(p2);
+    assert.deepEqual(status.doc_ids, [doc]);
+    await assert.rejects(client.workflows.start({ workflowId: 2000, docIds: [doc] }), isCode('CS_REJECTED', /workflow map/));
+  });
+
+  it('lists documents changed since a high-water mark, recursively', async function () {
+    this.timeout(20_000);
+    const base = 'Enterprise:Export';
+    await client.upload({ target: `${base}/sub`, createFolders: true, name: 'a.txt', open: text('a') });
+    await client.upload({ target: base, name: 'b.txt', open: text('b') });
+    const all: string[] = [];
+    let mark = new Date(0);
+    for await (const c of client.changes({ folder: base, recursive: true })) {
+      all.push(c.node.name);
+      if (c.node.modifyDate && c.node.modifyDate > mark) mark = c.node.modifyDate;
+    }
+    assert.deepEqual(all.sort(), ['a.txt', 'b.txt']);
+    // The simulator stamps whole seconds, like the server.
+    await new Promise((r) => setTimeout(r, 1100));
+    await client.upload({ target: `${base}/sub`, name: 'a.txt', open: text('a2') });
+    await client.upload({ target: base, name: 'c.txt', open: text('c') });
+    const changed: string[] = [];
+    for await (const c of client.changes({ folder: base, recursive: true, since: mark })) changed.push(c.node.name);
+    assert.deepEqual(changed.sort(), ['a.txt', 'c.txt']);
+    const flat: string[] = [];
+    for await (const c of client.changes({ folder: base, since: mark })) flat.push(c.node.name);
+    assert.deepEqual(flat, ['c.txt']);
+  });
+});
