@@ -194,6 +194,16 @@ describe('Content Server simulator', function () {
       assert.equal(child.volume_id, -2000);
     });
 
+    it('answers dates without a zone in the legacy date style', async function () {
+      sim.store.dateStyle = 'legacy';
+      try {
+        const p = props(await call(sim, 'GET', '/v2/nodes/2000', { ticket }));
+        assert.match(String(p.modify_date), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
+      } finally {
+        sim.store.dateStyle = 'zulu';
+      }
+    });
+
     it('selects fields with fields=properties{id,name}', async function () {
       const a = await call(sim, 'GET', '/v2/nodes/2000?fields=properties{id,name}', { ticket });
       assert.deepEqual(props(a), { id: 2000, name: 'Enterprise Workspace' });

@@ -1,6 +1,6 @@
 /**
  * `npm run sim:cs -- --port 8181 [--data dir] [--seed file.json] [--api-base /cs/cs/api]
- *  [--latency ms] [--error-rate 0.2] [--ticket-ttl s] [--drop-upload-rate 0.1] [--print-seed]`
+ *  [--latency ms] [--error-rate 0.2] [--ticket-ttl s] [--drop-upload-rate 0.1] [--date-style legacy] [--print-seed]`
  * Prints one JSON line with the URLs once listening (tests parse it), then runs until Ctrl-C.
  */
 import { startContentServerSim } from './server';
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     dataDir: args.get('data'),
     seed: args.get('seed'),
     faults,
+    dateStyle: args.get('date-style') === 'legacy' ? 'legacy' : 'zulu',
   });
   process.stdout.write(`${JSON.stringify({ url: sim.url, apiBase: sim.apiBase, port: sim.port, user: 'Admin', password: 'livelink' })}\n`);
   const stop = (): void => {

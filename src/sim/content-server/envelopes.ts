@@ -12,6 +12,14 @@ export function links(href: string, method = 'GET'): JsonObject {
   return { data: { self: { body: '', content_type: '', href, method, name: '' } } };
 }
 
+export type DateStyle = 'zulu' | 'legacy';
+
+/** Newer servers answer `2025-01-19T06:57:04Z`, older ones `2017-03-08T04:32:15` without a zone. */
+export function outDate(iso: string | null, style: DateStyle): string | null {
+  if (iso === null || style === 'zulu') return iso;
+  return iso.replace(/Z$/, '');
+}
+
 export function nodeProperties(store: ContentStore, n: SimNode): JsonObject {
   const container = store.isContainer(n);
   const latest = store.latest(n);
@@ -22,8 +30,8 @@ export function nodeProperties(store: ContentStore, n: SimNode): JsonObject {
     type: n.type,
     type_name: TYPE_NAMES[n.type] ?? 'Unknown',
     description: n.description,
-    create_date: n.create_date,
-    modify_date: n.modify_date,
+    create_date: outDate(n.create_date, store.dateStyle),
+    modify_date: outDate(n.modify_date, store.dateStyle),
     owner_user_id: n.owner_user_id,
     create_user_id: n.owner_user_id,
     container,
@@ -42,7 +50,7 @@ export function nodeProperties(store: ContentStore, n: SimNode): JsonObject {
   };
 }
 
-export function versionProperties(n: SimNode, v: SimVersion): JsonObject {
+export function versionProperties(n: SimNode, v: SimVersion, style: DateStyle = 'zulu'): JsonObject {
   return {
     id: n.id,
     version_id: n.id * 1000 + v.version_number,
@@ -53,7 +61,7 @@ export function versionProperties(n: SimNode, v: SimVersion): JsonObject {
     file_name: v.file_name,
     file_size: v.file_size,
     mime_type: v.mime_type,
-    create_date: v.create_date,
+    create_date: outDate(v.create_date, style),
     description: v.description,
     owner_id: v.owner_id,
   };

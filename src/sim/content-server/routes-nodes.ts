@@ -45,7 +45,7 @@ function nodeData(ctx: Ctx, n: SimNode, fields: Map<string, string[] | undefined
   const data: JsonObject = {};
   if (fields.has('properties')) data.properties = pick(nodeProperties(ctx.store, n), fields.get('properties'));
   if (fields.has('categories')) data.categories = categoriesArray(n);
-  if (fields.has('versions')) data.versions = n.versions.map((v) => pick(versionProperties(n, v), fields.get('versions')));
+  if (fields.has('versions')) data.versions = n.versions.map((v) => pick(versionProperties(n, v, ctx.store.dateStyle), fields.get('versions')));
   return data;
 }
 
@@ -260,7 +260,7 @@ async function addVersion(ctx: Ctx): Promise<Reply> {
   finishUpload(ctx);
   if (ctx.apiVersion === 1) return { json: { id: id(ctx), version_number: v.version_number } };
   const node = ctx.store.require(id(ctx));
-  return { json: v2One(ctx.href, { properties: versionProperties(node, v) }, 'POST') };
+  return { json: v2One(ctx.href, { properties: versionProperties(node, v, ctx.store.dateStyle) }, 'POST') };
 }
 
 function document(ctx: Ctx): SimNode {
@@ -277,14 +277,14 @@ function version(n: SimNode, raw: string | undefined): SimVersion {
 
 function listVersions(ctx: Ctx): Reply {
   const n = document(ctx);
-  const items = n.versions.map((v) => versionProperties(n, v));
+  const items = n.versions.map((v) => versionProperties(n, v, ctx.store.dateStyle));
   if (ctx.apiVersion === 1) return { json: { data: items } };
   return { json: v2Collection(ctx.href, items.map((properties) => ({ properties })), paging(items.length, 1, Math.max(1, items.length)), 'asc_version_number') };
 }
 
 function oneVersion(ctx: Ctx, v: SimVersion, n: SimNode): Reply {
-  if (ctx.apiVersion === 1) return { json: { data: versionProperties(n, v) } };
-  return { json: v2One(ctx.href, { properties: versionProperties(n, v) }) };
+  if (ctx.apiVersion === 1) return { json: { data: versionProperties(n, v, ctx.store.dateStyle) } };
+  return { json: v2One(ctx.href, { properties: versionProperties(n, v, ctx.store.dateStyle) }) };
 }
 
 function latestVersion(ctx: Ctx): Reply {

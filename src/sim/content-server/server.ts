@@ -35,6 +35,8 @@ export interface ContentServerSimOptions {
   faults?: Partial<Faults>;
   /** Version string reported by /v1/ping. */
   version?: string;
+  /** `legacy` answers dates without a zone, as older servers do. Also settable later on `store.dateStyle`. */
+  dateStyle?: 'zulu' | 'legacy';
   /** The large-file multipart API; `enabled: false` simulates an older server without it. */
   largeFile?: Partial<LargeFileSettings>;
 }
@@ -92,6 +94,7 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cs-sim-'));
   const seed = typeof options.seed === 'string' ? loadSeed(options.seed) : (options.seed ?? DEFAULT_SEED);
   const store = new ContentStore(dataDir, seed);
+  store.dateStyle = options.dateStyle ?? 'zulu';
   const extras = new Extras(seed, { enabled: true, minSize: 0, maxSize: 50 * 1024 ** 3, partSize: 8 * 1024 * 1024, ...(options.largeFile ?? {}) });
   let faults = mergeFaults(DEFAULT_FAULTS, options.faults ?? {});
   const tickets = new Map<string, Ticket>();

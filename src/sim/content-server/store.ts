@@ -129,6 +129,8 @@ export class ContentStore {
   private readonly nodes = new Map<number, SimNode>();
   private readonly childIds = new Map<number, Set<number>>();
   private nextId = 100000;
+  /** How dates are answered; `legacy` imitates older servers (no zone). */
+  dateStyle: 'zulu' | 'legacy' = 'zulu';
   readonly tmpDir: string;
 
   constructor(
