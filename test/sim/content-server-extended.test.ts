@@ -91,6 +91,21 @@ describe('Content Server simulator: RM, permissions, workspaces, workflows, larg
     });
   });
 
+  describe('holds sent concurrently', function () {
+    it('refuses a hold call that overlaps another one', async function () {
+      const a = await newDoc();
+      const b = await newDoc();
+      const answers = await Promise.all([
+        call(sim, 'POST', `/v1/nodes/${a}/holds`, { ticket, form: { hold_id: '1' } }),
+        call(sim, 'POST', `/v1/nodes/${b}/holds`, { ticket, form: { hold_id: '1' } }),
+      ]);
+      assert.deepEqual(answers.map((x) => x.status).sort(), [200, 500]);
+      assert.match(String(answers.find((x) => x.status === 500)?.json?.error), /another hold operation/);
+      const records = (await simGet(sim, '/__sim/records')) as { holds: Record<string, number[]> };
+      assert.equal([records.holds[String(a)], records.holds[String(b)]].filter((h) => h && h.length > 0).length, 1);
+    });
+  });
+
   describe('permissions and members', function () {
     it('finds users and groups by name', async function () {
       const users = items(await call(sim, 'GET', '/v2/members?query=jdo&where_type=0', { ticket }));

@@ -82,6 +82,10 @@ export class Extras {
   readonly uploads = new Map<string, LargeUpload>();
   readonly otdsTokens = new Map<string, { userId: number; expires: number }>();
   private nextProcess = 5000;
+  /** A hold call is being processed: the reference says to send them one at a time. */
+  holdBusy = false;
+  /** How long a hold call takes; concurrent ones within that window are refused. */
+  holdCallMs = 25;
 
   constructor(
     seed: Seed,

@@ -100,7 +100,30 @@ function nodeHolds(ctx: Ctx): Reply {
   return { json: { data: ctx.extras.holds.filter((h) => ids.includes(h.id)).map(holdRow) } };
 }
 
-function applyHold(ctx: Ctx): Reply {
+/**
+ * Hold calls take a while and the server does not take two at once: a client must send them one at a
+ * time, so an overlapping call is refused (wording unverified).
+ */
+async function serialized(ctx: Ctx, work: () => Reply): Promise<Reply> {
+  if (ctx.extras.holdBusy) throw invalid('Invalid request: another hold operation is in progress, try again later');
+  ctx.extras.holdBusy = true;
+  try {
+    await new Promise((r) => setTimeout(r, ctx.extras.holdCallMs));
+    return work();
+  } finally {
+    ctx.extras.holdBusy = false;
+  }
+}
+
+function applyHold(ctx: Ctx): Promise<Reply> {
+  return serialized(ctx, () => applyHoldNow(ctx));
+}
+
+function removeHold(ctx: Ctx): Promise<Reply> {
+  return serialized(ctx, () => removeHoldNow(ctx));
+}
+
+function applyHoldNow(ctx: Ctx): Reply {
   const id = nodeId(ctx);
   ctx.store.require(id);
   const holdId = reqInt(ctx.params, 'hold_id');
@@ -114,7 +137,7 @@ function applyHold(ctx: Ctx): Reply {
   return { json: {} };
 }
 
-function removeHold(ctx: Ctx): Reply {
+function removeHoldNow(ctx: Ctx): Reply {
   const id = nodeId(ctx);
   ctx.store.require(id);
   const holdId = nodeId(ctx, 1);
