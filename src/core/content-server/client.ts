@@ -6,6 +6,7 @@ import { CategoryCatalog, appliedCategoryIds, namedCategoryValues, type Category
 import { changedSince, type Change, type ChangesQuery } from './changes';
 import { isObject, type JsonObject } from './envelopes';
 import { Governance } from './governance';
+import { LargeFileUploads } from './large-upload';
 import { Workflows, Workspaces } from './workspaces';
 import { CsHttp, type CsHttpOptions, type Download } from './http';
 import { NodeApi, type CsNode, type CsVersion } from './nodes';
@@ -17,6 +18,11 @@ export interface ContentServerClientOptions extends CsHttpOptions {
   categoryTemplates?: number[];
   /** Root of the RM classification tree, so classifications can be given as paths (`Finance/Invoices`). */
   classificationRoot?: number;
+  /**
+   * Uploads of at least this many bytes with a known `size` use the server's large-file API when it
+   * offers one; undefined (default) = always one multipart request.
+   */
+  largeFileThreshold?: number;
 }
 
 export interface CsUser {
@@ -42,7 +48,7 @@ export class ContentServerClient {
     this.governance = new Governance(this.http, this.nodes, options.classificationRoot);
     this.workspaces = new Workspaces(this.http);
     this.workflows = new Workflows(this.http);
-    this.uploader = new Uploader(this.nodes, this.paths, this.categories);
+    this.uploader = new Uploader(this.nodes, this.paths, this.categories, new LargeFileUploads(this.http, options.largeFileThreshold));
   }
 
   /** Server build and version, without logging in (`GET /v1/ping`). */

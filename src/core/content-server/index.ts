@@ -17,3 +17,4 @@ export {
 export { Governance, PERMISSIONS, type Permission, type ApplyTo, type Hold, type Member, type Classification } from './governance';
 export { Workspaces, Workflows, nestCategories, type BusinessObject, type WorkspaceCreate, type WorkspaceQuery, type WorkflowStart } from './workspaces';
 export { changedSince, type Change, type ChangesQuery } from './changes';
+export { LargeFileUploads, type LargeFileSettings } from './large-upload';

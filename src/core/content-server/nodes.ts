@@ -79,6 +79,8 @@ export function toVersion(p: JsonObject, nodeId: number): CsVersion {
 
 export interface DocumentInput {
   name: string;
+  /** Content already sent through the large-file API: the create or version call names it instead of a file. */
+  uploadKey?: string;
   open: () => Readable;
   filename?: string;
   mimeType?: string;
@@ -149,7 +151,8 @@ export class NodeApi {
     const payload: JsonObject = { type: NODE_TYPE.document, parent_id: parentId, name: doc.name, ...externals(doc) };
     if (doc.description !== undefined) payload.description = doc.description;
     if (doc.categories && Object.keys(doc.categories).length > 0) payload.roles = { categories: doc.categories };
-    const body = await this.http.json({ method: 'POST', path: '/v2/nodes', body: payload, file: filePart(doc), onProgress: doc.onProgress });
+    if (doc.uploadKey !== undefined) payload.upload_key = doc.uploadKey;
+    const body = await this.http.json({ method: 'POST', path: '/v2/nodes', body: payload, file: doc.uploadKey === undefined ? filePart(doc) : undefined, onProgress: doc.onProgress });
     return toNode(itemProperties(body));
   }
 
@@ -158,7 +161,8 @@ export class NodeApi {
     if (doc.description !== undefined) payload.description = doc.description;
     if (doc.major) payload.add_major_version = true;
     if (doc.categories && Object.keys(doc.categories).length > 0) payload.roles = { categories: doc.categories };
-    const body = await this.http.json({ method: 'POST', path: `/v2/nodes/${id}/versions`, body: payload, file: filePart(doc), onProgress: doc.onProgress });
+    if (doc.uploadKey !== undefined) payload.upload_key = doc.uploadKey;
+    const body = await this.http.json({ method: 'POST', path: `/v2/nodes/${id}/versions`, body: payload, file: doc.uploadKey === undefined ? filePart(doc) : undefined, onProgress: doc.onProgress });
     return toVersion(itemProperties(body), id);
   }
 

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { FileBridgeError, isFileBridgeError } from '../errors';
 import type { CategoryCatalog, CategoryInput } from './categories';
+import type { LargeFileUploads } from './large-upload';
 import { NODE_TYPE, type CsNode, type DocumentInput, type NodeApi } from './nodes';
 import type { PathResolver } from './paths';
 
@@ -21,6 +22,8 @@ export interface UploadRequest extends Omit<DocumentInput, 'categories'> {
   createFolders?: boolean;
   /** Add a major version rather than a minor one (on version-controlled documents). */
   majorVersion?: boolean;
+  /** The file's length when known: large files then may go through the server's large-file API. */
+  size?: number;
 }
 
 type ResolvedUpload = Omit<UploadRequest, 'categories'> & DocumentInput;
@@ -59,7 +62,19 @@ export class Uploader {
     private readonly nodes: NodeApi,
     private readonly paths: PathResolver,
     private readonly catalog: CategoryCatalog,
+    private readonly large: LargeFileUploads,
   ) {}
+
+  /**
+   * The request ready to write: for a large file its parts are sent first (once; the key stays
+   * usable when the create collides and a version is added instead).
+   */
+  private async ready(req: ResolvedUpload): Promise<ResolvedUpload> {
+    if (req.uploadKey === undefined && (await this.large.applies(req.size))) {
+      req.uploadKey = await this.large.send(req.open, req.filename ?? req.name, req.size ?? 0, req.mimeType ?? 'application/octet-stream', req.onProgress);
+    }
+    return req;
+  }
 
   async upload(request: UploadRequest): Promise<UploadResult> {
     const policy = request.collision ?? 'add-version';
@@ -72,7 +87,7 @@ export class Uploader {
       const existing = await this.nodes.findChild(parentId, req.name);
       if (!existing) {
         try {
-          const node = await this.nodes.createDocument(parentId, req);
+          const node = await this.nodes.createDocument(parentId, await this.ready(req));
           return { action: 'created', id: node.id, parentId, name: node.name, version: 1 };
         } catch (err) {
           // Created by someone else between our lookup and our create: decide again, once.
@@ -100,7 +115,7 @@ export class Uploader {
           const same = await this.sameAsLatest(existing.id, req);
           if (same !== undefined) return { action: 'skipped', id: existing.id, parentId, name: existing.name, version: same };
         }
-        const v = await this.nodes.addVersion(existing.id, { ...req, major: req.majorVersion });
+        const v = await this.nodes.addVersion(existing.id, { ...(await this.ready(req)), major: req.majorVersion });
         return { action: 'versioned', id: existing.id, parentId, name: existing.name, version: v.versionNumber };
       }
     }
@@ -124,7 +139,7 @@ export class Uploader {
       const name = counterName(req.name, n);
       if (await this.nodes.findChild(parentId, name)) continue;
       try {
-        const node = await this.nodes.createDocument(parentId, { ...req, name, filename: req.filename ?? name });
+        const node = await this.nodes.createDocument(parentId, { ...(await this.ready(req)), name, filename: req.filename ?? name });
         return { action: 'created', id: node.id, parentId, name: node.name, version: 1 };
       } catch (err) {
         if (isFileBridgeError(err) && err.code === 'CONFLICT') continue;

@@ -214,14 +214,21 @@ describe('content-server client against the simulator', function () {
     });
 
     it('re-opens the source for each attempt when uploads are dropped halfway', async () => {
-      const c = connect();
+      // 20 uploads at 40 %: none dropped with p = 4e-5, one dropped 13 times in a row with p = 1e-4.
+      const c = connect({ retry: { retries: 12, baseMs: 2, maxMs: 20 } });
       const folder = await c.resolveFolder('Enterprise:Tests/dropped', { create: true });
       const body = Buffer.alloc(2 * 1024 * 1024, 'q');
       let opened = 0;
-      sim.setFaults({ failNext: 2 });
-      const r = await c.upload({ target: folder, name: 'big.bin', open: () => (opened++, Readable.from([body.subarray(0, 1e6), body.subarray(1e6)])) });
-      assert.equal(r.action, 'created');
-      assert.ok(opened >= 1);
+      const dropped = sim.stats().droppedUploads;
+      sim.setFaults({ dropUploadRate: 0.4 });
+      for (let i = 0; i < 20; i++) {
+        const r = await c.upload({ target: folder, name: `big${i}.bin`, open: () => (opened++, Readable.from([body.subarray(0, 1e6), body.subarray(1e6)])) });
+        assert.equal(r.action, 'created');
+      }
+      sim.setFaults({ dropUploadRate: 0 });
+      assert.ok(sim.stats().droppedUploads > dropped, 'some uploads were dropped');
+      assert.equal(opened, 20 + sim.stats().droppedUploads - dropped, 'one fresh source per attempt');
+      const r = (await c.nodes.findChild(folder, 'big19.bin'))!;
       const got = await c.download(r.id);
       assert.equal((await readText(got.stream)).length, body.length);
     });
