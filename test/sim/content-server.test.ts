@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { ReadableStream } from 'node:stream/web';
 import { join } from 'node:path';
 import { startContentServerSim, type ContentServerSim } from '../../src/sim/content-server';
 import { call, fileForm, items, login, props, simGet } from './helpers';
@@ -647,6 +648,22 @@ describe('Content Server simulator', function () {
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(readdirSync(sim.store.tmpDir).length, 0);
       assert.equal(sim.stats().droppedUploads, 1);
+    });
+
+    it('drops small chunked uploads too (no Content-Length, shorter than the cut point)', async function () {
+      sim.setFaults({ dropUploadRate: 1 });
+      const boundary = 'small-chunked';
+      const text = `--${boundary}\r\nContent-Disposition: form-data; name="body"\r\n\r\n{"type":0,"parent_id":2200,"name":"never"}\r\n--${boundary}--\r\n`;
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(text));
+          controller.close();
+        },
+      });
+      const init = { method: 'POST', headers: { OTCSTicket: ticket, 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body, duplex: 'half' };
+      await assert.rejects(fetch(`${sim.apiBase}/v2/nodes`, init as unknown as RequestInit));
+      sim.setFaults({ dropUploadRate: 0 });
+      assert.equal(items(await call(sim, 'GET', '/v2/nodes/2200/nodes?where_name=never', { ticket })).length, 0);
     });
 
     it('takes the same knobs at start', async function () {

@@ -241,12 +241,17 @@ async function parseMultipart(req: IncomingMessage, boundary: string, options: F
     for await (const chunk of req as AsyncIterable<Buffer>) {
       received += chunk.length;
       if (options.dropAfterBytes !== undefined && received >= options.dropAfterBytes) {
-        req.socket.destroy();
+        req.socket?.destroy();
         throw new DroppedUpload('upload dropped by fault injection');
       }
       if (state === 'done') continue;
       buf = buf.length > 0 ? Buffer.concat([buf, chunk]) : chunk;
       await consume();
+    }
+    if (options.dropAfterBytes !== undefined) {
+      // A body shorter than the cut point is dropped once it is all there, still before any answer.
+      req.socket?.destroy();
+      throw new DroppedUpload('upload dropped by fault injection');
     }
     if (state !== 'done') throw badRequest('Malformed multipart body: closing boundary missing');
     return form;
