@@ -396,6 +396,23 @@ describe('Content Server simulator', function () {
       assert.equal(noTicket.status, 401);
     });
 
+    it('checks and normalises external dates', async function () {
+      const parent = await freshFolder();
+      const ok = await call(sim, 'POST', '/v2/nodes', {
+        ticket,
+        multipart: fileForm({ type: '144', parent_id: String(parent), name: 'dated.txt', external_create_date: '2026-01-31', external_modify_date: '2026-02-01T10:20:30+01:00' }, 'x', 'x.txt'),
+      });
+      assert.equal(ok.status, 200, ok.text);
+      assert.equal(props(ok).external_create_date, '2026-01-31T00:00:00Z');
+      assert.equal(props(ok).external_modify_date, '2026-02-01T09:20:30Z');
+      const bad = await call(sim, 'POST', '/v2/nodes', {
+        ticket,
+        multipart: fileForm({ type: '144', parent_id: String(parent), name: 'baddate.txt', external_create_date: '31.01.2026' }, 'x', 'x.txt'),
+      });
+      assert.equal(bad.status, 500);
+      assert.match(String(bad.json?.error), /^Invalid value '31\.01\.2026' for external_create_date/);
+    });
+
     it('requires the file part for documents and refuses one for folders', async function () {
       const parent = await freshFolder();
       const noFile = await call(sim, 'POST', '/v2/nodes', { ticket, form: { type: '144', parent_id: String(parent), name: 'a.pdf' } });

@@ -170,10 +170,23 @@ function categoriesFromRoles(params: Params, apiVersion: 1 | 2): Record<string, 
   return grouped;
 }
 
+/**
+ * External dates must be ISO dates (`2026-01-31`, `2026-01-31T10:00:00Z`, with or without zone); the
+ * server keeps them in its own format, UTC to the second.
+ */
+function externalDate(params: Params, name: string): string | undefined {
+  const raw = optString(params, name);
+  if (raw === undefined || raw === '') return undefined;
+  const m = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(raw);
+  const t = m ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : m[1] ? raw : `${raw}Z`) : NaN;
+  if (Number.isNaN(t)) throw invalid(`Invalid value '${raw}' for ${name}: an ISO date is expected`);
+  return new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 function externals(params: Params): Record<string, string | undefined> {
   return {
-    external_create_date: optString(params, 'external_create_date'),
-    external_modify_date: optString(params, 'external_modify_date'),
+    external_create_date: externalDate(params, 'external_create_date'),
+    external_modify_date: externalDate(params, 'external_modify_date'),
     external_source: optString(params, 'external_source'),
     external_identity: optString(params, 'external_identity'),
     external_identity_type: optString(params, 'external_identity_type'),
@@ -252,8 +265,8 @@ async function addVersion(ctx: Ctx): Promise<Reply> {
     file,
     description: optString(p, 'description'),
     add_major_version: optBool(p, 'add_major_version'),
-    external_create_date: optString(p, 'external_create_date'),
-    external_modify_date: optString(p, 'external_modify_date'),
+    external_create_date: externalDate(p, 'external_create_date'),
+    external_modify_date: externalDate(p, 'external_modify_date'),
     // Versions take flat keys in both API versions (reference section 4).
     categories: categoriesFromRoles(p, 2),
   });
