@@ -53,8 +53,7 @@ export class ContentServerClient {
 
   /** Server build and version, without logging in (`GET /v1/ping`). */
   async ping(): Promise<Record<string, unknown>> {
-    const res = await fetch(`${this.http.baseUrl}/v1/ping`);
-    const body: unknown = await res.json();
+    const body = await this.http.anonymous('GET', '/v1/ping');
     return isObject(body) ? body : {};
   }
 

@@ -139,6 +139,25 @@ export class CsHttp {
     }, true);
   }
 
+  /** A call that needs no ticket (`/v1/ping`), with the same timeout, classification and retries. */
+  async anonymous(method: 'GET' | 'POST', path: string): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await this.rawFetch(`${this.baseUrl}${path}`, { method }, `${method} ${path}`);
+        const text = await res.text();
+        if (res.status < 200 || res.status > 299) throw classifyAnswer(res.status, text, `${method} ${path}`);
+        const body = tryJson(text);
+        if (body === undefined) throw classifyAnswer(200, text, `${method} ${path}`);
+        return body;
+      } catch (err) {
+        const e = isFileBridgeError(err) ? err : classifyTransport(err, `${method} ${path}`, false, this.timeoutMs);
+        if (!e.retryable || attempt >= this.retry.retries) throw e;
+        this.stats.retries += 1;
+        await sleep(backoffDelay(attempt, this.retry.baseMs, this.retry.maxMs, this.random));
+      }
+    }
+  }
+
   /** Ends the session on the server (best effort) and forgets the ticket. */
   async logout(): Promise<void> {
     try {
@@ -173,7 +192,12 @@ export class CsHttp {
         attempt -= 1; // a re-authentication is not a failed attempt
       } catch (err) {
         const e = isFileBridgeError(err) ? err : classifyTransport(err, where, false, this.timeoutMs);
-        if (!e.retryable || attempt >= this.retry.retries) throw e;
+        if (!e.retryable || attempt >= this.retry.retries) {
+          // An answer after a retried write may be about the write itself (a create that reached the
+          // server before the connection dropped now collides with itself): callers can tell.
+          if (attempt > 0) e.details.attempts = attempt + 1;
+          throw e;
+        }
         this.stats.retries += 1;
         await sleep(backoffDelay(attempt, this.retry.baseMs, this.retry.maxMs, this.random));
       }

@@ -90,8 +90,17 @@ export class Uploader {
           const node = await this.nodes.createDocument(parentId, await this.ready(req));
           return { action: 'created', id: node.id, parentId, name: node.name, version: 1 };
         } catch (err) {
-          // Created by someone else between our lookup and our create: decide again, once.
-          if (isFileBridgeError(err) && err.code === 'CONFLICT' && round === 0) continue;
+          if (isFileBridgeError(err) && err.code === 'CONFLICT' && round === 0) {
+            // A retried create that collides may have collided with our own first attempt, which
+            // reached the server before its connection dropped: that is a success, not a collision.
+            if (typeof err.details.attempts === 'number' && err.details.attempts > 1) {
+              const mine = await this.nodes.findChild(parentId, req.name);
+              const version = mine && mine.type === NODE_TYPE.document ? await this.sameAsLatest(mine.id, req) : undefined;
+              if (mine && version !== undefined) return { action: 'created', id: mine.id, parentId, name: mine.name, version };
+            }
+            // Created by someone else between our lookup and our create: decide again, once.
+            continue;
+          }
           throw err;
         }
       }

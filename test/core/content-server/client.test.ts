@@ -1,7 +1,7 @@
 /** The Content Server client against the real simulator over HTTP. */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { ContentServerClient, type ContentServerClientOptions } from '../../../src/core/content-server';
@@ -58,6 +58,13 @@ describe('content-server client against the simulator', function () {
       assert.equal(c.http.keeper.logins, 1);
       assert.notEqual(await c.http.keeper.ticket(), first, 'the renewed ticket from the response header is used');
       assert.equal((await c.whoami()).name, 'Admin');
+    });
+
+    it('pings without logging in', async () => {
+      const c = connect();
+      const ping = await c.ping();
+      assert.equal(typeof ping.version, 'string');
+      assert.equal(c.http.keeper.logins, 0);
     });
 
     it('reports wrong credentials as AUTHENTICATION without retrying', async () => {
@@ -304,6 +311,30 @@ describe('content-server client against the simulator', function () {
       const c = new ContentServerClient({ baseUrl: url, auth: { kind: 'password', username: 'a', password: 'b' }, retry: { retries: 1, baseMs: 1, maxMs: 2 } });
       await rejectsWith(c.getNode(1), 'AUTHENTICATION', /again right after a new login/);
       assert.equal(logins, 2);
+    });
+
+    it('recognises its own create when the answer to it was lost (proxy drops the answer once)', async () => {
+      const target = new URL(sim.url);
+      let dropped = 0;
+      const url = await serve((req, res) => {
+        const upstream = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+          if (req.method === 'POST' && req.url?.endsWith('/v2/nodes') && dropped === 0) {
+            dropped++;
+            answer.resume();
+            req.socket.destroy();
+            return;
+          }
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        });
+        req.pipe(upstream);
+      });
+      const c = new ContentServerClient({ baseUrl: url, auth: { kind: 'password', username: 'Admin', password: 'livelink' }, retry: FAST_RETRY });
+      const folder = await client.resolveFolder('Enterprise:Tests/lost-answer', { create: true });
+      const r = await c.upload({ target: folder, name: 'once.txt', open: text('only once'), collision: 'fail' });
+      assert.equal(dropped, 1);
+      assert.deepEqual([r.action, r.version], ['created', 1]);
+      assert.equal((await client.versions(r.id)).length, 1);
     });
 
     it('treats a refused connection as retryable CONNECTION', async () => {
