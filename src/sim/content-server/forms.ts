@@ -74,9 +74,8 @@ async function readSmall(req: IncomingMessage, limit: number): Promise<Buffer> {
 /** Parses any request body the way the server accepts it; rejects JSON and unknown types. */
 export async function readForm(req: IncomingMessage, options: FormOptions): Promise<ParsedForm> {
   const { type, params } = mediaType(req);
-  const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0'
-    ? true
-    : req.headers['transfer-encoding'] !== undefined;
+  const length = req.headers['content-length'];
+  const hasBody = length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined;
   if (type === 'multipart/form-data') {
     const boundary = params.get('boundary');
     if (!boundary) throw badRequest('Missing multipart boundary');
