@@ -7,6 +7,7 @@ import { changedSince, type Change, type ChangesQuery } from './changes';
 import { isObject, type JsonObject } from './envelopes';
 import { Governance } from './governance';
 import { LargeFileUploads } from './large-upload';
+import { search, type SearchQuery } from './search';
 import { Workflows, Workspaces } from './workspaces';
 import { CsHttp, type CsHttpOptions, type Download } from './http';
 import { NodeApi, type CsNode, type CsVersion } from './nodes';
@@ -23,6 +24,12 @@ export interface ContentServerClientOptions extends CsHttpOptions {
    * offers one; undefined (default) = always one multipart request.
    */
   largeFileThreshold?: number;
+}
+
+export interface AttributeFilter {
+  category: string;
+  attribute: string;
+  equals: string | number | boolean;
 }
 
 export interface CsUser {
@@ -100,13 +107,34 @@ export class ContentServerClient {
     return namedCategoryValues(body);
   }
 
-  /** Documents (by default) changed after `since` in a folder, newest first per folder. */
-  changes(q: Omit<ChangesQuery, 'folderId'> & { folder: string | number }): AsyncGenerator<Change> {
+  /**
+   * Documents (by default) changed after `since` in a folder, newest first per folder; optionally
+   * only those whose category attribute has a value (`{ category: 'Invoice', attribute: 'Status',
+   * equals: 'Approved' }`, names case-insensitive).
+   */
+  changes(q: Omit<ChangesQuery, 'folderId'> & { folder: string | number; where?: AttributeFilter }): AsyncGenerator<Change> {
     const self = this;
     return (async function* () {
       const folderId = await self.paths.resolve(q.folder);
-      yield* changedSince(self.nodes, { ...q, folderId });
+      for await (const change of changedSince(self.nodes, { ...q, folderId })) {
+        if (!q.where || (await self.attributeMatches(change.node.id, q.where))) yield change;
+      }
     })();
+  }
+
+  /** True when the node's category attribute equals the value (any of the values, for multi-value). */
+  async attributeMatches(nodeId: number, f: AttributeFilter): Promise<boolean> {
+    const values = await this.readCategories(nodeId);
+    const cat = Object.entries(values).find(([name]) => name.toLowerCase() === f.category.toLowerCase())?.[1];
+    if (!cat) return false;
+    const value = Object.entries(cat).find(([name]) => name.toLowerCase() === f.attribute.toLowerCase())?.[1];
+    const same = (v: unknown): boolean => v !== null && v !== undefined && String(v) === String(f.equals);
+    return Array.isArray(value) ? value.some(same) : same(value);
+  }
+
+  /** Search (index-based, lags behind writes): nodes matching a query, paged through. */
+  search(q: SearchQuery): AsyncGenerator<CsNode> {
+    return search(this.http, q);
   }
 
   versions(id: number): Promise<CsVersion[]> {

@@ -1,4 +1,4 @@
-export { ContentServerClient, type ContentServerClientOptions, type CsUser } from './client';
+export { ContentServerClient, type ContentServerClientOptions, type CsUser, type AttributeFilter } from './client';
 export type { CsAuth } from './auth';
 export { CsHttp, type CsHttpOptions, type CsRequest, type Download, type RetryPolicy } from './http';
 export { NodeApi, NODE_TYPE, type CsNode, type CsVersion, type ChildQuery, type DocumentInput } from './nodes';
@@ -18,3 +18,4 @@ export { Governance, PERMISSIONS, type Permission, type ApplyTo, type Hold, type
 export { Workspaces, Workflows, nestCategories, type BusinessObject, type WorkspaceCreate, type WorkspaceQuery, type WorkflowStart } from './workspaces';
 export { changedSince, type Change, type ChangesQuery } from './changes';
 export { LargeFileUploads, type LargeFileSettings } from './large-upload';
+export { search, type SearchQuery } from './search';

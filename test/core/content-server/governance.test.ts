@@ -116,4 +116,29 @@ describe('content-server governance, workspaces, workflows, changes', () => {
     for await (const c of client.changes({ folder: base, since: mark })) flat.push(c.node.name);
     assert.deepEqual(flat, ['c.txt']);
   });
+
+  it('filters changes by a category attribute value', async () => {
+    const base = 'Enterprise:Approvals';
+    const folder = await client.resolveFolder(base, { create: true });
+    await client.applyCategory(folder, { '9830_5': 'Draft' });
+    await client.upload({ target: base, name: 'ok.pdf', open: text('1'), categories: { Invoice: { Status: 'Approved' } } });
+    await client.upload({ target: base, name: 'draft.pdf', open: text('2'), categories: { Invoice: { Status: 'Draft' } } });
+    await client.upload({ target: base, name: 'plain.pdf', open: text('3') });
+    const names: string[] = [];
+    for await (const c of client.changes({ folder: base, where: { category: 'invoice', attribute: 'status', equals: 'Approved' } })) names.push(c.node.name);
+    assert.deepEqual(names, ['ok.pdf']);
+  });
+
+  it('searches by name and type below a folder, paging through', async () => {
+    sim.setFaults({ searchLagMs: 0 });
+    const folder = await client.resolveFolder('Enterprise:Searchable', { create: true });
+    for (let i = 0; i < 7; i++) await client.upload({ target: folder, name: `contract-${i}.pdf`, open: text(String(i)) });
+    await client.upload({ target: folder, name: 'other.pdf', open: text('x') });
+    const hits: string[] = [];
+    for await (const n of client.search({ where: 'OTName:contract* AND OTSubType:144', locationId: folder, sort: 'asc_OTName', pageSize: 3 })) hits.push(n.name);
+    assert.deepEqual(hits, Array.from({ length: 7 }, (_, i) => `contract-${i}.pdf`));
+    const first: string[] = [];
+    for await (const n of client.search({ where: 'OTName:contract*', locationId: folder, maxResults: 2 })) first.push(n.name);
+    assert.equal(first.length, 2);
+  });
 });
