@@ -696,6 +696,32 @@ describe('Content Server simulator', function () {
       }
     });
 
+    it('plays scripted answers in order: 429, empty 504, JSON 403, a dropped connection, then normal service', async function () {
+      sim.script([{ status: 429, body: '', headers: { 'Retry-After': '2' } }, { status: 504 }]);
+      const res = await fetch(`${sim.url}/__sim/script`, {
+        method: 'POST',
+        body: JSON.stringify({ answers: [{ status: 403, body: { error: 'This feature is disabled' } }, { drop: true }] }),
+      });
+      assert.deepEqual(await res.json(), { queued: 4 });
+      const a = await call(sim, 'GET', '/v2/nodes/2000', { ticket });
+      assert.equal(a.status, 429);
+      assert.equal(a.headers.get('retry-after'), '2');
+      const b = await call(sim, 'GET', '/v2/nodes/2000', { ticket });
+      assert.deepEqual([b.status, b.text], [504, '']);
+      const c = await call(sim, 'GET', '/v2/nodes/2000', { ticket });
+      assert.deepEqual([c.status, c.json], [403, { error: 'This feature is disabled' }]);
+      await assert.rejects(call(sim, 'GET', '/v2/nodes/2000', { ticket }));
+      assert.equal((await call(sim, 'GET', '/v2/nodes/2000', { ticket })).status, 200);
+      const bad = await fetch(`${sim.url}/__sim/script`, { method: 'POST', body: JSON.stringify({ answers: [{ status: 42 }] }) });
+      assert.equal(bad.status, 400);
+    });
+
+    it('leaves a scripted request hanging until the client gives up', async function () {
+      sim.script([{ hang: true }]);
+      await assert.rejects(fetch(`${sim.apiBase}/v1/ping`, { signal: AbortSignal.timeout(300) }), /aborted|timeout/i);
+      assert.equal((await call(sim, 'GET', '/v1/ping')).status, 200);
+    });
+
     it('refuses unknown fault knobs', async function () {
       const res = await fetch(`${sim.url}/__sim/faults`, { method: 'POST', body: JSON.stringify({ errorRat: 0.5 }) });
       assert.equal(res.status, 400);

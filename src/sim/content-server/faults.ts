@@ -2,7 +2,7 @@
  * Fault knobs: what a flaky proxy, a restarting server and short-lived tickets do to a client.
  * Settable at start and at runtime through `POST /__sim/faults`.
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface Faults {
   /** Delay before every API answer. */
@@ -57,6 +57,53 @@ export function mergeFaults(current: Faults, update: Record<string, unknown>): F
     }
   }
   return next;
+}
+
+/**
+ * One scripted answer for the next API request, whatever it is: a status with a body (a string is
+ * sent as is, e.g. HTML or empty; an object as JSON), a connection dropped without an answer, or a
+ * request left hanging until the client gives up (or the simulator stops).
+ */
+export type ScriptedAnswer =
+  | { status: number; body?: string | Record<string, unknown>; headers?: Record<string, string> }
+  | { drop: true }
+  | { hang: true };
+
+export function parseScript(value: unknown): ScriptedAnswer[] {
+  if (!Array.isArray(value)) throw new Error('a JSON array of answers is expected');
+  return value.map((v: unknown, i) => {
+    if (typeof v !== 'object' || v === null) throw new Error(`answer ${i}: an object is expected`);
+    const o = v as Record<string, unknown>;
+    if (o.drop === true) return { drop: true };
+    if (o.hang === true) return { hang: true };
+    if (typeof o.status !== 'number' || o.status < 100 || o.status > 599) throw new Error(`answer ${i}: status 100..599, drop or hang expected`);
+    const body = o.body;
+    if (body !== undefined && typeof body !== 'string' && (typeof body !== 'object' || body === null)) throw new Error(`answer ${i}: body must be a string or an object`);
+    const headers = o.headers;
+    if (headers !== undefined && (typeof headers !== 'object' || headers === null)) throw new Error(`answer ${i}: headers must be an object`);
+    return {
+      status: o.status,
+      ...(body !== undefined ? { body: body as string | Record<string, unknown> } : {}),
+      ...(headers !== undefined ? { headers: headers as Record<string, string> } : {}),
+    };
+  });
+}
+
+export function sendScripted(req: IncomingMessage, res: ServerResponse, answer: ScriptedAnswer): void {
+  if ('drop' in answer) {
+    req.socket.destroy();
+    return;
+  }
+  if ('hang' in answer) {
+    // Read the body so the client finishes sending, then never answer.
+    req.resume();
+    return;
+  }
+  req.resume();
+  const text = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+  const type = typeof answer.body === 'object' ? 'application/json; charset=utf-8' : 'text/html';
+  res.writeHead(answer.status, { 'Content-Type': type, 'Content-Length': String(Buffer.byteLength(text)), ...(answer.headers ?? {}) });
+  res.end(text);
 }
 
 let turn = 0;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Ctx, Reply, Route } from './context';
 import type { Json, JsonObject } from './envelopes';
 import { CsError, argumentRequired, authRequired, badCredentials, routeNotFound } from './errors';
-import { DEFAULT_FAULTS, mergeFaults, sendInjectedError, type Faults } from './faults';
+import { DEFAULT_FAULTS, mergeFaults, parseScript, sendInjectedError, sendScripted, type Faults, type ScriptedAnswer } from './faults';
 import { DroppedUpload, discardFiles, emptyForm, formParams, optString, readForm, type ParsedForm } from './forms';
 import { Extras, type LargeFileSettings } from './extras';
 import { nodeRoutes } from './routes-nodes';
@@ -50,6 +50,8 @@ export interface ContentServerSim {
   extras: Extras;
   faults(): Faults;
   setFaults(update: Partial<Faults>): Faults;
+  /** Answers for the next API requests, in order, before anything else (429, 504, 403, empty bodies, drops, hangs). */
+  script(answers: ScriptedAnswer[]): void;
   /** Makes every issued ticket unknown, as a server restart or an expiry would. */
   expireTickets(): void;
   stats(): SimStats;
@@ -98,6 +100,7 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
   const extras = new Extras(seed, { enabled: true, minSize: 0, maxSize: 50 * 1024 ** 3, partSize: 8 * 1024 * 1024, ...(options.largeFile ?? {}) });
   let faults = mergeFaults(DEFAULT_FAULTS, options.faults ?? {});
   const tickets = new Map<string, Ticket>();
+  const scripted: ScriptedAnswer[] = [];
   const counters = { requests: 0, logins: 0, injectedErrors: 0, droppedUploads: 0, otdsTokens: 0 };
 
   const issueTicket = (userId: number): string => {
@@ -271,6 +274,14 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
       }
       return sendJson(res, 200, { ...faults });
     }
+    if (method === 'POST' && path === '/__sim/script') {
+      try {
+        scripted.push(...parseScript(await readJson(req).then((o) => o.answers)));
+      } catch (err) {
+        return sendJson(res, 400, { error: (err as Error).message });
+      }
+      return sendJson(res, 200, { queued: scripted.length });
+    }
     if (method === 'POST' && path === '/__sim/tickets/expire') {
       tickets.clear();
       return sendJson(res, 200, {});
@@ -306,6 +317,11 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
     }
     counters.requests++;
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+    const next = scripted.shift();
+    if (next) {
+      counters.injectedErrors++;
+      return sendScripted(req, res, next);
+    }
     if (faults.failNext > 0 || (faults.errorRate > 0 && Math.random() < faults.errorRate)) {
       if (faults.failNext > 0) faults = { ...faults, failNext: faults.failNext - 1 };
       counters.injectedErrors++;
@@ -415,6 +431,9 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
     faults: () => ({ ...faults }),
     setFaults: (update) => (faults = mergeFaults(faults, update)),
     expireTickets: () => tickets.clear(),
+    script: (answers) => {
+      scripted.push(...parseScript(answers));
+    },
     stats,
     stop: async () => {
       server.closeAllConnections();
