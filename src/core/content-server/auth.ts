@@ -24,6 +24,8 @@ export class TicketKeeper {
   private pending: Promise<string> | undefined;
   /** How many tickets were obtained by logging in (not adopted): tests and status displays read it. */
   logins = 0;
+  /** The ticket the latest login produced; refused right after a login means the login is useless. */
+  lastLoginTicket: string | undefined;
 
   constructor(
     private readonly auth: CsAuth,
@@ -64,6 +66,7 @@ export class TicketKeeper {
       this.pending = this.obtain()
         .then((t) => {
           this.current = t;
+          this.lastLoginTicket = t;
           this.logins += 1;
           return t;
         })

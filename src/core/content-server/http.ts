@@ -169,7 +169,7 @@ export class CsHttp {
 
   private async withRetries<T>(req: CsRequest, read: (res: Response, where: string) => Promise<T>, streaming = false): Promise<T> {
     const where = `${req.method} ${req.path}`;
-    let reauthenticated = false;
+    let reauthentications = 0;
     for (let attempt = 0; ; attempt++) {
       try {
         const ticket = await this.keeper.ticket();
@@ -183,10 +183,13 @@ export class CsHttp {
           return { kind: 'ok' as const, value: await read(r, where) };
         }, streaming);
         if (res.kind === 'ok') return res.value;
-        if (reauthenticated) {
+        // Give up when a ticket from a login made for this request is refused too. A refused ticket
+        // that was adopted from another answer (it may belong to the session that just expired) is
+        // worth one more renewal; the bound stops a server that refuses everything.
+        if ((reauthentications > 0 && ticket === this.keeper.lastLoginTicket) || reauthentications >= 3) {
           throw new FileBridgeError('AUTHENTICATION', `Content Server refused the ticket again right after a new login, on ${where}`, { request: where });
         }
-        reauthenticated = true;
+        reauthentications += 1;
         this.stats.reauthentications += 1;
         await this.keeper.renew(ticket);
         attempt -= 1; // a re-authentication is not a failed attempt

@@ -337,6 +337,34 @@ describe('content-server client against the simulator', function () {
       assert.equal((await client.versions(r.id)).length, 1);
     });
 
+    it('renews again when the ticket it retried with was adopted from an answer of the expiring session', async () => {
+      let logins = 0;
+      const valid = new Set<string>();
+      const url = await serve((req, res) => {
+        const ticket = String(req.headers.otcsticket ?? '');
+        const json = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
+          res.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end(JSON.stringify(body));
+        };
+        if (req.method === 'POST') {
+          const t = `L${++logins}`;
+          valid.add(t);
+          return json(200, { ticket: t });
+        }
+        if (req.url?.endsWith('/fast')) {
+          if (!valid.has(ticket)) return json(401, { error: 'Authentication Required' });
+          // The session expires right after handing out a renewed ticket.
+          json(200, { ok: 'fast' }, { OTCSTicket: 'T2' });
+          valid.clear();
+          return;
+        }
+        setTimeout(() => (valid.has(ticket) ? json(200, { ok: 'slow' }) : json(401, { error: 'Authentication Required' })), 100);
+      });
+      const c = new ContentServerClient({ baseUrl: url, auth: { kind: 'password', username: 'a', password: 'b' }, retry: { retries: 1, baseMs: 1, maxMs: 2 } });
+      const [slow, fast] = await Promise.all([c.http.json({ method: 'GET', path: '/v2/slow' }), c.http.json({ method: 'GET', path: '/v2/fast' })]);
+      assert.deepEqual([slow, fast], [{ ok: 'slow' }, { ok: 'fast' }]);
+      assert.equal(logins, 2);
+    });
+
     it('treats a refused connection as retryable CONNECTION', async () => {
       const url = await serve(() => undefined);
       server!.close();
