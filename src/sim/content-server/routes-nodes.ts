@@ -14,11 +14,19 @@ import {
 import { attributeMetadata } from './categories';
 import { badRequest, invalid, noAccess, nodeNotFoundV2 } from './errors';
 import { isRecord, optBool, optInt, optString, reqInt, reqString, type Params, type Value } from './forms';
+import { can, inheritPermissions, requirePermission, requireSee } from './permissions';
 import { assertDeletable } from './routes-records';
 import { finishUpload, uploadFile } from './routes-upload';
 import type { SimNode, SimVersion } from './store';
 
 const id = (ctx: Ctx, i = 0): number => Number(ctx.args[i]);
+
+/** The node of the route argument `i`, if the user holds `permission` on it. */
+function allowed(ctx: Ctx, permission: string, i = 0): SimNode {
+  const n = ctx.store.require(id(ctx, i));
+  requirePermission(ctx, n, permission);
+  return n;
+}
 
 /** `fields=properties{id,name}` style selections; no `fields` means properties only. */
 function parseFields(query: URLSearchParams): Map<string, string[] | undefined> {
@@ -52,12 +60,13 @@ function nodeData(ctx: Ctx, n: SimNode, fields: Map<string, string[] | undefined
 function getNode(ctx: Ctx): Reply {
   const n = ctx.store.get(id(ctx));
   if (!n) throw ctx.apiVersion === 2 ? nodeNotFoundV2(ctx.args[0] ?? '') : noAccess();
+  requireSee(ctx, n, ctx.apiVersion === 2);
   if (ctx.apiVersion === 1) return { json: { data: nodeProperties(ctx.store, n) } };
   return { json: v2One(ctx.href, nodeData(ctx, n, parseFields(ctx.query))) };
 }
 
 function ancestors(ctx: Ctx): Reply {
-  const n = ctx.store.require(id(ctx));
+  const n = allowed(ctx, 'see');
   return {
     json: {
       ancestors: ctx.store.ancestors(n).map((a) => ({
@@ -91,7 +100,9 @@ function positiveInt(query: URLSearchParams, name: string, fallback: number): nu
 function children(ctx: Ctx): Reply {
   const parent = ctx.store.get(id(ctx));
   if (!parent) throw ctx.apiVersion === 2 ? nodeNotFoundV2(ctx.args[0] ?? '') : noAccess();
-  let items = ctx.store.children(parent.id);
+  requireSee(ctx, parent, ctx.apiVersion === 2);
+  requirePermission(ctx, parent, 'see_contents');
+  let items = ctx.store.children(parent.id).filter((n) => can(ctx, n, 'see'));
   // Arrays repeat the key (where_type=0&where_type=144); a comma list is refused so clients learn that here.
   const types = ctx.query.getAll('where_type');
   if (types.length > 0) {
@@ -200,6 +211,8 @@ async function createNode(ctx: Ctx): Promise<Reply> {
   const name = reqString(p, 'name');
   const file = ctx.form.files.find((f) => f.field === 'file') ?? uploadFile(ctx);
   if (file && type !== 144) throw badRequest(`Invalid request: a file was sent for a node of type ${type}`);
+  const parent = ctx.store.get(parentId);
+  if (parent) requirePermission(ctx, parent, 'add_items');
   const node = await ctx.store.create(
     {
       type,
@@ -214,6 +227,7 @@ async function createNode(ctx: Ctx): Promise<Reply> {
     ctx.user?.id ?? 1000,
   );
   finishUpload(ctx);
+  inheritPermissions(ctx, node);
   if (ctx.apiVersion === 1) return { json: { id: node.id } };
   return { json: v2One(ctx.href, { properties: nodeProperties(ctx.store, node) }, 'POST') };
 }
@@ -230,12 +244,17 @@ function updateNode(ctx: Ctx): Reply {
   if (changes.name === undefined && changes.parent_id === undefined && changes.description === undefined && changes.categories === undefined) {
     throw badRequest('Invalid request: nothing to update (name, parent_id, description or roles)');
   }
+  allowed(ctx, 'modify');
+  if (changes.categories !== undefined) allowed(ctx, 'edit_attributes');
+  const target = changes.parent_id !== undefined ? ctx.store.get(changes.parent_id) : undefined;
+  if (target) requirePermission(ctx, target, 'add_items');
   const node = ctx.store.update(id(ctx), changes, ctx.apiVersion);
   if (ctx.apiVersion === 1) return { json: { data: nodeProperties(ctx.store, node) } };
   return { json: v2One(ctx.href, { properties: nodeProperties(ctx.store, node) }, 'PUT') };
 }
 
 function deleteNode(ctx: Ctx): Reply {
+  allowed(ctx, 'delete');
   assertDeletable(ctx, id(ctx));
   ctx.store.delete(id(ctx));
   return { json: ctx.apiVersion === 1 ? {} : v2Empty(ctx.href, 'DELETE') };
@@ -245,7 +264,7 @@ function validateNames(ctx: Ctx): Reply {
   const parentId = reqInt(ctx.params, 'parent_id');
   const names = ctx.params.names;
   if (!Array.isArray(names)) throw badRequest('Argument names is required (an array of names)');
-  ctx.store.require(parentId);
+  requirePermission(ctx, ctx.store.require(parentId), 'see_contents');
   return {
     json: {
       results: names.map((raw) => {
@@ -260,6 +279,7 @@ function validateNames(ctx: Ctx): Reply {
 async function addVersion(ctx: Ctx): Promise<Reply> {
   const file = ctx.form.files.find((f) => f.field === 'file') ?? uploadFile(ctx);
   if (!file) throw badRequest('Argument file is required');
+  allowed(ctx, 'modify');
   const p = ctx.params;
   const v = await ctx.store.addVersion(id(ctx), {
     file,
@@ -277,7 +297,7 @@ async function addVersion(ctx: Ctx): Promise<Reply> {
 }
 
 function document(ctx: Ctx): SimNode {
-  const n = ctx.store.require(id(ctx));
+  const n = allowed(ctx, 'see_contents');
   if (n.type !== 144) throw badRequest(`Node ${n.id} is not a document: it has no versions`);
   return n;
 }
@@ -347,7 +367,7 @@ async function versionContent(ctx: Ctx): Promise<Reply> {
 }
 
 function getCategories(ctx: Ctx): Reply {
-  const n = ctx.store.require(id(ctx));
+  const n = allowed(ctx, 'see');
   const withMeta = ctx.query.has('metadata');
   const results = Object.entries(n.categories).map(([catId, values]) => {
     const cat = ctx.store.category(Number(catId));
@@ -363,7 +383,7 @@ function getCategories(ctx: Ctx): Reply {
  * the definition alone, which is how a client resolves attribute names without a sample node.
  */
 function getOneCategory(ctx: Ctx): Reply {
-  const n = ctx.store.require(id(ctx));
+  const n = allowed(ctx, 'see');
   const catId = id(ctx, 1);
   const cat = ctx.store.category(catId);
   const applied = n.categories[String(catId)];
@@ -386,16 +406,19 @@ function attributeValues(params: Params, skip: string[]): Record<string, Value> 
 
 function applyCategory(ctx: Ctx): Reply {
   const catId = reqInt(ctx.params, 'category_id');
+  allowed(ctx, 'edit_attributes');
   ctx.store.applyCategory(id(ctx), catId, attributeValues(ctx.params, ['category_id']));
   return { json: v2Empty(ctx.href, 'POST') };
 }
 
 function updateCategory(ctx: Ctx): Reply {
+  allowed(ctx, 'edit_attributes');
   ctx.store.updateCategory(id(ctx), id(ctx, 1), attributeValues(ctx.params, ['category_id']));
   return { json: v2Empty(ctx.href, 'PUT') };
 }
 
 function removeCategory(ctx: Ctx): Reply {
+  allowed(ctx, 'edit_attributes');
   ctx.store.removeCategory(id(ctx), id(ctx, 1));
   return { json: v2Empty(ctx.href, 'DELETE') };
 }

@@ -2,7 +2,8 @@
 import type { Ctx, Reply, Route } from './context';
 import { links, v2Empty, type JsonObject } from './envelopes';
 import { CsError, argumentRequired, badRequest, invalid } from './errors';
-import { PERMISSIONS, type Classification, type PermissionEntry } from './extras';
+import { PERMISSIONS, type Classification } from './extras';
+import { permsOf, requirePermission } from './permissions';
 import { optBool, optInt, optString, reqInt } from './forms';
 import { now, type SimNode } from './store';
 
@@ -147,20 +148,6 @@ function removeHoldNow(ctx: Ctx): Reply {
 
 // ---------- permissions ----------
 
-function defaultPermissions(n: SimNode): PermissionEntry[] {
-  return [
-    { type: 'owner', right_id: n.owner_user_id, permissions: [...PERMISSIONS] },
-    { type: 'group', right_id: 2001, permissions: ['see', 'see_contents'] },
-    { type: 'public', right_id: null, permissions: ['see', 'see_contents'] },
-  ];
-}
-
-function permsOf(ctx: Ctx, n: SimNode): PermissionEntry[] {
-  let list = ctx.extras.permissions.get(n.id);
-  if (!list) ctx.extras.permissions.set(n.id, (list = defaultPermissions(n)));
-  return list;
-}
-
 function isMember(ctx: Ctx, id: number): boolean {
   return ctx.store.users.some((u) => u.id === id) || ctx.extras.groups.some((g) => g.id === id);
 }
@@ -202,11 +189,14 @@ function permissionsAnswer(ctx: Ctx, n: SimNode): Reply {
 }
 
 function getPermissions(ctx: Ctx): Reply {
-  return permissionsAnswer(ctx, ctx.store.require(nodeId(ctx)));
+  const n = ctx.store.require(nodeId(ctx));
+  requirePermission(ctx, n, 'see');
+  return permissionsAnswer(ctx, n);
 }
 
 function setStandard(ctx: Ctx): Reply {
   const n = ctx.store.require(nodeId(ctx));
+  requirePermission(ctx, n, 'edit_permissions');
   const kind = ctx.args[1] as 'owner' | 'group' | 'public';
   const permissions = readPermissions(ctx);
   const rightId = optInt(ctx.params, 'right_id');
@@ -222,6 +212,7 @@ function setStandard(ctx: Ctx): Reply {
 
 function addCustom(ctx: Ctx): Reply {
   const n = ctx.store.require(nodeId(ctx));
+  requirePermission(ctx, n, 'edit_permissions');
   const rightId = reqInt(ctx.params, 'right_id');
   if (!isMember(ctx, rightId)) throw invalid(`Invalid user or group ID ${rightId}`);
   const permissions = readPermissions(ctx);
@@ -240,6 +231,7 @@ function addCustom(ctx: Ctx): Reply {
 
 function updateCustom(ctx: Ctx): Reply {
   const n = ctx.store.require(nodeId(ctx));
+  requirePermission(ctx, n, 'edit_permissions');
   const rightId = nodeId(ctx, 1);
   const permissions = readPermissions(ctx);
   const list = targets(ctx, n);
@@ -255,6 +247,7 @@ function updateCustom(ctx: Ctx): Reply {
 
 function removeCustom(ctx: Ctx): Reply {
   const n = ctx.store.require(nodeId(ctx));
+  requirePermission(ctx, n, 'edit_permissions');
   const rightId = nodeId(ctx, 1);
   const perms = permsOf(ctx, n);
   const i = perms.findIndex((p) => p.type === 'custom' && p.right_id === rightId);

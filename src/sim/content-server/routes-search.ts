@@ -8,6 +8,7 @@ import type { Ctx, Reply, Route } from './context';
 import { nodeProperties, paging, v2Collection } from './envelopes';
 import { argumentRequired, badRequest, invalid } from './errors';
 import { optInt, optString } from './forms';
+import { can } from './permissions';
 import type { SimNode } from './store';
 
 type Test = (n: SimNode) => boolean;
@@ -102,7 +103,7 @@ function search(ctx: Ctx): Reply {
   const cutoff = Date.now() - lagMs;
   let hits = ctx.store
     .all()
-    .filter((n) => !n.deleted && n.parent_id !== -1 && ctx.store.get(n.id) !== undefined)
+    .filter((n) => !n.deleted && n.parent_id !== -1 && ctx.store.get(n.id) !== undefined && can(ctx, n, 'see'))
     .filter((n) => lagMs <= 0 || Date.parse(n.modify_date) + 1000 <= cutoff)
     .filter((n) => location === undefined || ctx.store.ancestors(n).some((a) => a.id === location && a.id !== n.id))
     .filter(test);

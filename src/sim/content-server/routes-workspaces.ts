@@ -3,6 +3,7 @@ import type { Ctx, Reply, Route } from './context';
 import { links, nodeProperties, paging, type JsonObject } from './envelopes';
 import { badRequest, invalid, noAccess } from './errors';
 import { isRecord, optString, reqInt, reqString, type Value } from './forms';
+import { can, inheritPermissions } from './permissions';
 import { now, type SimNode } from './store';
 
 function workspaceProperties(ctx: Ctx, n: SimNode): JsonObject {
@@ -18,7 +19,7 @@ function workspaceProperties(ctx: Ctx, n: SimNode): JsonObject {
 }
 
 function workspaces(ctx: Ctx): SimNode[] {
-  return ctx.store.all().filter((n) => !n.deleted && n.type === 848 && n.workspace);
+  return ctx.store.all().filter((n) => !n.deleted && n.type === 848 && n.workspace && can(ctx, n, 'see'));
 }
 
 function search(ctx: Ctx): Reply {
@@ -91,6 +92,7 @@ async function create(ctx: Ctx): Promise<Reply> {
     ctx.user?.id ?? 1000,
     { type_id: typeId, ext_system_id: ext, bo_type: boType, bo_id: boId },
   );
+  inheritPermissions(ctx, node);
   return { json: { links: links(ctx.href, 'POST'), results: { id: node.id } } };
 }
 
