@@ -222,8 +222,11 @@ export class CsHttp {
     const controller = new AbortController();
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
+    let finished = false;
     const arm = (): void => {
       if (timer) clearTimeout(timer);
+      // A server may answer before reading all of an upload; chunks still flowing then need no timer.
+      if (finished) return;
       timer = setTimeout(() => {
         timedOut = true;
         controller.abort(new FileBridgeError('TIMEOUT', `Content Server did not answer ${where} within ${this.timeoutMs} ms`, { request: where }));
@@ -264,7 +267,8 @@ export class CsHttp {
       if (sourceError !== undefined) throw sourceFailure(sourceError, where);
       throw classifyTransport(err, where, timedOut, this.timeoutMs);
     } finally {
-      if (!streaming) clearTimeout(timer);
+      finished = true;
+      clearTimeout(timer);
     }
   }
 

@@ -131,6 +131,7 @@ describe('content-server client against the simulator', function () {
     it('does not retry business errors', async () => {
       const c = connect();
       await rejectsWith(c.getNode(987654), 'NOT_FOUND', /Could not get a node/);
+      await rejectsWith(c.download(987654), 'NOT_FOUND', /could not be accessed/);
       await rejectsWith(c.http.json({ method: 'GET', path: '/v2/nodes/2000/nodes', query: { sort: 'sideways' } }), 'CS_REJECTED');
       await rejectsWith(c.http.json({ method: 'GET', path: '/v2/no/such/route' }), 'CS_REJECTED', /mappings registry/);
       assert.equal(c.http.stats.retries, 0);
