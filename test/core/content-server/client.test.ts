@@ -215,6 +215,22 @@ describe('content-server client against the simulator', function () {
       assert.equal(v1.filename, 'Report.txt');
     });
 
+    it('keeps external dates, renames and moves (collisions are CONFLICT), deletes', async () => {
+      const from = await client.resolveFolder('Enterprise:Tests/moves/from', { create: true });
+      const to = await client.resolveFolder('Enterprise:Tests/moves/to', { create: true });
+      const made = new Date('2024-05-06T07:08:09Z');
+      const r = await client.upload({ target: from, name: 'm.txt', open: text('m'), externalCreateDate: made, externalModifyDate: made, description: 'from partner' });
+      const node = await client.getNode(r.id);
+      assert.equal(node.properties.external_modify_date, '2024-05-06T07:08:09Z');
+      assert.equal(node.properties.description, 'from partner');
+      await client.upload({ target: to, name: 'M2.txt', open: text('x') });
+      assert.equal((await client.nodes.rename(r.id, 'm1.txt')).name, 'm1.txt');
+      assert.equal((await client.nodes.move(r.id, to)).parentId, to);
+      await rejectsWith(client.nodes.rename(r.id, 'm2.TXT'), 'CONFLICT', /already exists/);
+      await client.nodes.delete(r.id);
+      await rejectsWith(client.getNode(r.id), 'NOT_FOUND');
+    });
+
     it('recognises the server collision answer when it races another writer', async () => {
       const folder = await client.resolveFolder('Enterprise:Tests/race', { create: true });
       await client.nodes.createDocument(folder, { name: 'race.txt', open: text('theirs') });
