@@ -16,6 +16,6 @@ export {
 } from './categories';
 export { Governance, PERMISSIONS, type Permission, type ApplyTo, type Hold, type Member, type Classification } from './governance';
 export { Workspaces, Workflows, nestCategories, type BusinessObject, type WorkspaceCreate, type WorkspaceQuery, type WorkflowStart } from './workspaces';
-export { changedSince, type Change, type ChangesQuery } from './changes';
+export { changedSince, nextMark, type Change, type ChangesQuery } from './changes';
 export { LargeFileUploads, type LargeFileSettings } from './large-upload';
 export { search, type SearchQuery } from './search';

@@ -1,7 +1,7 @@
 /** OTDS login, records management, holds, permissions, business workspaces, workflows and change browsing against the simulator. */
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { ContentServerClient } from '../../../src/core/content-server';
+import { ContentServerClient, nextMark, type Change } from '../../../src/core/content-server';
 import { FileBridgeError } from '../../../src/core/errors';
 import { startContentServerSim, type ContentServerSim } from '../../../src/sim/content-server';
 
@@ -98,23 +98,38 @@ describe('content-server governance, workspaces, workflows, changes', () => {
     const base = 'Enterprise:Export';
     await client.upload({ target: `${base}/sub`, createFolders: true, name: 'a.txt', open: text('a') });
     await client.upload({ target: base, name: 'b.txt', open: text('b') });
-    const all: string[] = [];
-    let mark = new Date(0);
-    for await (const c of client.changes({ folder: base, recursive: true })) {
-      all.push(c.node.name);
-      if (c.node.modifyDate && c.node.modifyDate > mark) mark = c.node.modifyDate;
-    }
-    assert.deepEqual(all.sort(), ['a.txt', 'b.txt']);
+    const all: Change[] = [];
+    for await (const c of client.changes({ folder: base, recursive: true })) all.push(c);
+    assert.deepEqual(all.map((c) => c.node.name).sort(), ['a.txt', 'b.txt']);
+    const mark = nextMark(all);
     // The simulator stamps whole seconds, like the server.
     await new Promise((r) => setTimeout(r, 1100));
     await client.upload({ target: `${base}/sub`, name: 'a.txt', open: text('a2') });
     await client.upload({ target: base, name: 'c.txt', open: text('c') });
     const changed: string[] = [];
-    for await (const c of client.changes({ folder: base, recursive: true, since: mark })) changed.push(c.node.name);
+    for await (const c of client.changes({ folder: base, recursive: true, ...mark })) changed.push(c.node.name);
     assert.deepEqual(changed.sort(), ['a.txt', 'c.txt']);
     const flat: string[] = [];
-    for await (const c of client.changes({ folder: base, since: mark })) flat.push(c.node.name);
+    for await (const c of client.changes({ folder: base, ...mark })) flat.push(c.node.name);
     assert.deepEqual(flat, ['c.txt']);
+  });
+
+  it('keeps items changed in the same second as the mark, without repeating those already sent', async () => {
+    const base = 'Enterprise:SameSecond';
+    const first = await client.upload({ target: base, createFolders: true, name: 'one.txt', open: text('1') });
+    const sent: Change[] = [];
+    for await (const c of client.changes({ folder: base })) sent.push(c);
+    const mark = nextMark(sent);
+    assert.deepEqual(mark.seenAtMark, [first.id]);
+    // Another file in the same second as the mark (the simulator stamps whole seconds).
+    const second = await client.upload({ target: base, name: 'two.txt', open: text('2') });
+    const again: string[] = [];
+    // Same second as the mark (the usual case here) or a later one: either way it is new, and one.txt is not.
+    for await (const c of client.changes({ folder: base, ...mark })) again.push(c.node.name);
+    assert.deepEqual(again, ['two.txt']);
+    const none: string[] = [];
+    for await (const c of client.changes({ folder: base, ...nextMark([{ node: await client.getNode(second.id), path: [] }], mark) })) none.push(c.node.name);
+    assert.deepEqual(none, []);
   });
 
   it('filters changes by a category attribute value', async () => {
