@@ -1,0 +1,12 @@
+/*
+ * The engine without Node-RED: what the nodes use, usable from plain Node.js scripts too
+ * (`require('node-red-contrib-ecm-filebridge')`).
+ */
+export * from './errors';
+export * from './paths';
+export { createPool, openSession, testConnection, type ConnectionReport } from './remote/connect';
+export * from './remote/operations';
+export { SessionPool, type PoolOptions, type PoolState, type Lease } from './remote/session-pool';
+export type { ServerOptions } from './remote/server-options';
+export type { Protocol, RemoteEntry, RemoteSession } from './remote/types';
+export * as contentServer from './content-server';
