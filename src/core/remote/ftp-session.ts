@@ -6,7 +6,8 @@ import { FileBridgeError, errorMessage, isFileBridgeError, isNetworkErrno } from
 import { joinRemote, remoteBasename, remoteDirname } from '../paths';
 import type { ServerOptions } from './server-options';
 import type { RemoteEntry, RemoteSession, ReadOptions, Protocol } from './types';
-import { parseListTime, } from './ftp-list-time';
+import { startPlainDownload } from './ftp-fast-download';
+import { parseListTime } from './ftp-list-time';
 import { CertificateFacts, normaliseCertFingerprint } from './tls-pin';
 
 const TLS_ERROR_CODES = new Set([
@@ -128,8 +129,11 @@ export class FtpSession implements RemoteSession {
   private transferDone: Promise<void> = Promise.resolve();
   private readonly where: string;
 
+  private readonly idleTimeoutMs: number;
+
   constructor(private readonly client: Client, options: ServerOptions, private readonly homeDir: string) {
     this.protocol = options.protocol;
+    this.idleTimeoutMs = options.idleTimeoutMs;
     this.where = `${options.protocol.toUpperCase()} ${options.host}:${options.port}`;
   }
 
@@ -192,22 +196,35 @@ export class FtpSession implements RemoteSession {
   async createReadStream(path: string, options: ReadOptions = {}): Promise<Readable> {
     await this.transferDone;
     this.claim(path);
-    const out = new FirstChunkSignal();
+    let out: Readable = new FirstChunkSignal();
     let finished = false;
-    let transfer: Promise<void>;
+    let transfer: Promise<void> = Promise.resolve();
     try {
       // Asking SIZE first turns a missing file into NOT_FOUND before any transfer starts.
       await this.client.size(path).catch(async (err: unknown) => {
         if (err instanceof FTPError) throw await this.explainRefusal(err, path);
         throw err;
       });
-      transfer = this.client.downloadTo(out, path, options.start ?? 0).then(() => {
+      let started: Promise<unknown>;
+      if (this.protocol === 'ftp') {
+        const download = await startPlainDownload(this.client, path, options.start ?? 0, this.idleTimeoutMs);
+        out = download.stream;
+        transfer = download.finished;
+        started = download.accepted;
+      } else {
+        const signal = out as FirstChunkSignal;
+        transfer = this.client.downloadTo(signal, path, options.start ?? 0).then(() => undefined);
+        // RETR can still be refused (unreadable file): wait for the first byte, or the completed
+        // transfer of an empty file, so a refusal is an error of this call, not of a stream sent on.
+        started = Promise.race([signal.started, transfer]);
+      }
+      transfer = transfer.then(() => {
         finished = true;
       });
-      // RETR can still be refused (unreadable file): wait for the first byte, or the completed
-      // transfer of an empty file, so a refusal is an error of this call, not of a stream sent on.
-      await Promise.race([out.started, transfer]);
+      await started;
     } catch (err) {
+      // The refusal is reported here; the transfer's own rejection has nobody else to tell.
+      transfer.catch(() => undefined);
       out.destroy();
       this.busy = false;
       if (err instanceof FTPError) throw await this.explainRefusal(err, path);
