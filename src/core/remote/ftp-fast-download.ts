@@ -4,14 +4,15 @@ import { Readable } from 'node:stream';
 import { FileBridgeError } from '../errors';
 
 /*
- * Plain-FTP downloads read the data connection with `onread` into one reusable 1 MiB buffer.
+ * Plain-FTP downloads read the data connection with `onread` into one reusable 512 KiB buffer.
  * A socket's ordinary 'data' events arrive in 64 KiB pieces, each a fresh allocation, and that
- * per-chunk cost capped our reads at about 0.7 of curl on loopback; 1 MiB reads outrun curl.
+ * per-chunk cost capped our reads at about 0.7 of curl on loopback; reads of up to 512 KiB keep
+ * pace with it.
  * The control connection stays basic-ftp's. FTPS keeps basic-ftp's own transfer: TLS sockets take
  * no `onread`, and decryption costs more than the chunking anyway.
  */
 
-const READ_BUFFER_BYTES = 1024 * 1024;
+const READ_BUFFER_BYTES = 512 * 1024;
 
 export interface PlainDownload {
   stream: Readable;
@@ -25,8 +26,9 @@ class DataConnectionReader extends Readable {
   socket?: Socket;
 
   constructor() {
-    // Small on purpose: a paused consumer then holds this plus at most one read.
-    super({ highWaterMark: 256 * 1024 });
+    // Two reads' worth: a fast consumer never makes the socket pause, a paused one holds at most
+    // this plus the read in hand.
+    super({ highWaterMark: 2 * READ_BUFFER_BYTES });
   }
 
   override _read(): void {
