@@ -4,8 +4,6 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, chown, readdir, stat, writeFile } from 'node:fs/promises';
 import { Readable, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { FileBridgeError } from '../../src/core/errors';
 import { createPool } from '../../src/core/remote/connect';
 import {
@@ -14,6 +12,7 @@ import {
 import { SessionPool } from '../../src/core/remote/session-pool';
 import type { Protocol, RemoteSession } from '../../src/core/remote/types';
 import { servers } from '../fixtures';
+import { retainedArrayBuffers } from '../support/memory';
 import { PROTOCOLS, optionsFor, serverFor } from '../support/server-options';
 
 function sha256(data: Buffer): string {
@@ -31,34 +30,6 @@ async function sha256OfStream(stream: Readable): Promise<{ hash: string; bytes: 
     },
   }));
   return { hash: hash.digest('hex'), bytes };
-}
-
-/**
- * Array buffer bytes still referenced after a full collection: what a stream really holds, not the
- * garbage a transfer leaves behind until V8 next collects (which varies between runs and versions).
- */
-async function retainedArrayBuffers(): Promise<number> {
-  const gc = collector();
-  gc();
-  // Let freed backing stores be released before sampling.
-  await new Promise((resolve) => setImmediate(resolve));
-  gc();
-  return process.memoryUsage().arrayBuffers;
-}
-
-let gcFunction: (() => void) | undefined;
-function collector(): () => void {
-  if (gcFunction === undefined) {
-    const exposed = (globalThis as { gc?: () => void }).gc;
-    if (exposed !== undefined) {
-      gcFunction = exposed;
-    } else {
-      // Mocha runs without --expose-gc; a fresh context created after setting the flag has gc().
-      setFlagsFromString('--expose-gc');
-      gcFunction = runInNewContext('gc') as () => void;
-    }
-  }
-  return gcFunction;
 }
 
 const MiB = 1024 * 1024;

@@ -3,12 +3,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { FileBridgeError } from '../../src/core/errors';
 import type { ServerOptions } from '../../src/core/remote/server-options';
 import { openSftpSession, type SftpSession } from '../../src/core/remote/sftp-session';
 import { servers } from '../fixtures';
+import { retainedArrayBuffers } from '../support/memory';
 import { optionsFor } from '../support/server-options';
 
 const DIR = 'sftp-session-test';
@@ -53,36 +52,6 @@ function firstChunk(stream: Readable): Promise<Buffer> {
       resolve(chunk);
     });
   });
-}
-
-/**
- * Array buffer bytes still referenced after a full collection. Sampling without one measures when
- * V8 last collected: the SSH receive path leaves a few copies of every payload byte behind as
- * garbage (socket reads, decrypted packets, reassembled SFTP replies), and whether that is gone
- * yet varies from run to run and between V8 versions.
- */
-async function retainedArrayBuffers(): Promise<number> {
-  const gc = collector();
-  gc();
-  // Let freed backing stores be released before sampling.
-  await new Promise((resolve) => setImmediate(resolve));
-  gc();
-  return process.memoryUsage().arrayBuffers;
-}
-
-let gcFunction: (() => void) | undefined;
-function collector(): () => void {
-  if (gcFunction === undefined) {
-    const exposed = (globalThis as { gc?: () => void }).gc;
-    if (exposed !== undefined) {
-      gcFunction = exposed;
-    } else {
-      // Mocha runs without --expose-gc; a fresh context created after setting the flag has gc().
-      setFlagsFromString('--expose-gc');
-      gcFunction = runInNewContext('gc') as () => void;
-    }
-  }
-  return gcFunction;
 }
 
 async function freePort(): Promise<number> {

@@ -37,3 +37,11 @@ export interface Route {
   auth: boolean;
   handler: (ctx: Ctx) => Promise<Reply> | Reply;
 }
+
+/**
+ * An authenticated route. `path` is a regular expression source below the API base; with
+ * `versioned` it is served under both `/v1` and `/v2` (the version is the first group).
+ */
+export function route(method: string, path: string, handler: Route['handler'], versioned = false): Route {
+  return { method, pattern: new RegExp(`^${versioned ? '/v([12])' : ''}${path}$`), versioned, auth: true, handler };
+}

@@ -1,6 +1,6 @@
 /** Node, version, content and category endpoints. */
 import { createReadStream } from 'node:fs';
-import type { Ctx, Reply, Route } from './context';
+import { route, type Ctx, type Reply, type Route } from './context';
 import {
   categoriesArray,
   nodeProperties,
@@ -423,14 +423,8 @@ function removeCategory(ctx: Ctx): Reply {
   return { json: v2Empty(ctx.href, 'DELETE') };
 }
 
-const V = '/v([12])';
-const r = (method: string, path: string, handler: Route['handler'], versioned = true): Route => ({
-  method,
-  pattern: new RegExp(`^${versioned ? V : ''}${path}$`),
-  versioned,
-  auth: true,
-  handler,
-});
+// Most node routes exist under both /v1 and /v2.
+const r = (method: string, path: string, handler: Route['handler'], versioned = true): Route => route(method, path, handler, versioned);
 
 export const nodeRoutes: Route[] = [
   r('GET', '/nodes/(\\d+)', getNode),

@@ -1,5 +1,5 @@
 /** Records management classifications, holds, permissions and members. */
-import type { Ctx, Reply, Route } from './context';
+import { route, type Ctx, type Reply, type Route } from './context';
 import { links, v2Empty, type JsonObject } from './envelopes';
 import { CsError, argumentRequired, badRequest, invalid } from './errors';
 import { PERMISSIONS, type Classification } from './extras';
@@ -293,13 +293,7 @@ export function assertDeletable(ctx: Ctx, id: number): void {
   }
 }
 
-const r = (method: string, path: string, handler: Route['handler']): Route => ({
-  method,
-  pattern: new RegExp(`^${path}$`),
-  versioned: false,
-  auth: true,
-  handler,
-});
+const r = route;
 
 export const recordRoutes: Route[] = [
   r('GET', '/v1/nodes/(\\d+)/rmclassifications', getRm),

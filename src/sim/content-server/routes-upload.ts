@@ -8,7 +8,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import type { Ctx, Reply, Route } from './context';
+import { route, type Ctx, type Reply, type Route } from './context';
 import { links } from './envelopes';
 import { badRequest, invalid, routeNotFound } from './errors';
 import type { LargeUpload } from './extras';
@@ -111,13 +111,7 @@ export function finishUpload(ctx: Ctx): void {
   if (key !== undefined) ctx.extras.uploads.delete(key);
 }
 
-const r = (method: string, path: string, handler: Route['handler']): Route => ({
-  method,
-  pattern: new RegExp(`^${path}$`),
-  versioned: false,
-  auth: true,
-  handler,
-});
+const r = route;
 
 export const uploadRoutes: Route[] = [
   r('GET', '/v2/multipart/settings', settings),

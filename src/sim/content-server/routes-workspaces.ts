@@ -1,5 +1,5 @@
 /** Business workspaces (Extended ECM) and workflow start. */
-import type { Ctx, Reply, Route } from './context';
+import { route, type Ctx, type Reply, type Route } from './context';
 import { links, nodeProperties, paging, type JsonObject } from './envelopes';
 import { badRequest, invalid, noAccess } from './errors';
 import { isRecord, optString, reqInt, reqString, type Value } from './forms';
@@ -157,13 +157,7 @@ function status(ctx: Ctx): Reply {
   };
 }
 
-const r = (method: string, path: string, handler: Route['handler']): Route => ({
-  method,
-  pattern: new RegExp(`^${path}$`),
-  versioned: false,
-  auth: true,
-  handler,
-});
+const r = route;
 
 export const workspaceRoutes: Route[] = [
   r('GET', '/v2/businessworkspaces', search),
