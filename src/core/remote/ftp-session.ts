@@ -201,10 +201,7 @@ export class FtpSession implements RemoteSession {
     let transfer: Promise<void> = Promise.resolve();
     try {
       // Asking SIZE first turns a missing file into NOT_FOUND before any transfer starts.
-      await this.client.size(path).catch(async (err: unknown) => {
-        if (err instanceof FTPError) throw await this.explainRefusal(err, path);
-        throw err;
-      });
+      await this.explained(path, () => this.client.size(path));
       let started: Promise<unknown>;
       if (this.protocol === 'ftp') {
         const download = await startPlainDownload(this.client, path, options.start ?? 0, this.idleTimeoutMs);
@@ -275,34 +272,19 @@ export class FtpSession implements RemoteSession {
       if (!overwrite && await this.exists(to)) {
         throw new FileBridgeError('CONFLICT', `${this.where}: cannot rename ${from} to ${to}: the target exists.`, { path: from, target: to });
       }
-      try {
-        await this.client.rename(from, to);
-      } catch (err) {
-        if (err instanceof FTPError) throw await this.explainRefusal(err, from);
-        throw err;
-      }
+      await this.explained(from, () => this.client.rename(from, to));
     });
   }
 
   async deleteFile(path: string): Promise<void> {
     return this.run(path, async () => {
-      try {
-        await this.client.remove(path);
-      } catch (err) {
-        if (err instanceof FTPError) throw await this.explainRefusal(err, path);
-        throw err;
-      }
+      await this.explained(path, () => this.client.remove(path));
     });
   }
 
   async removeDir(path: string): Promise<void> {
     return this.run(path, async () => {
-      try {
-        await this.client.removeEmptyDir(path);
-      } catch (err) {
-        if (err instanceof FTPError) throw await this.explainRefusal(err, path);
-        throw err;
-      }
+      await this.explained(path, () => this.client.removeEmptyDir(path));
     });
   }
 
@@ -369,6 +351,16 @@ export class FtpSession implements RemoteSession {
 
   private async exists(path: string): Promise<boolean> {
     return (await this.statInternal(path)) !== undefined;
+  }
+
+  /** Runs one FTP command, turning the server's refusal into NOT_FOUND or PERMISSION_DENIED. */
+  private async explained<T>(path: string, command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (err) {
+      if (err instanceof FTPError) throw await this.explainRefusal(err, path);
+      throw err;
+    }
   }
 
   /**
