@@ -95,13 +95,18 @@ export class SessionPool<S extends RemoteSession> {
     }
     if (this.leased + this.opening < this.options.size) {
       this.opening++;
+      let session: S;
       try {
-        const session = await this.connectWithRetry();
-        this.leased++;
-        return this.lease(session, false);
-      } finally {
+        session = await this.connectWithRetry();
+      } catch (err) {
         this.opening--;
+        // Requests queued behind this connect would otherwise wait for a release that never comes.
+        this.wakeWaiter();
+        throw err;
       }
+      this.opening--;
+      this.leased++;
+      return this.lease(session, false);
     }
     return new Promise<Lease<S>>((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
