@@ -1,0 +1,147 @@
+import type { NodeAPI, Node, NodeDef } from 'node-red';
+import type { Request, Response } from 'express';
+import { FileBridgeError, errorMessage } from '../core/errors';
+import { ContentServerClient, type ContentServerClientOptions, type CsAuth } from '../core/content-server';
+
+type CsAuthMode = 'password' | 'otds' | 'ticket';
+
+interface CsConnectionFields {
+  baseUrl?: string;
+  authMode?: CsAuthMode;
+  otdsUrl?: string;
+  username?: string;
+  clientId?: string;
+  timeout?: string | number;
+  retries?: string | number;
+}
+
+interface CsConnectionCredentials {
+  password?: string;
+  clientSecret?: string;
+  ticket?: string;
+}
+
+type CsConnectionDef = NodeDef & CsConnectionFields;
+
+/** A deployed `filebridge-cs-connection` config node as the nodes using it see it. */
+type CsConnectionNode = Node<CsConnectionCredentials> & {
+  client?: ContentServerClient;
+  /** Why the configuration cannot be used (no URL, missing password...), for the nodes using it. */
+  configError?: FileBridgeError;
+  label?: string;
+};
+
+/** Values the editor sends for a credential it did not change. */
+const UNCHANGED = '__PWRD__';
+
+function optionalNumber(value: unknown, fallback: number, min: number, max: number, what: string): number {
+  if (value === undefined || value === null || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) throw new FileBridgeError('INVALID_INPUT', `${what} must be a number from ${min} to ${max}, got '${String(value)}'`);
+  return n;
+}
+
+/** Client options from the dialog's fields and credentials; throws INVALID_INPUT naming what is missing. */
+function csClientOptions(fields: CsConnectionFields, creds: CsConnectionCredentials): ContentServerClientOptions {
+  const baseUrl = (fields.baseUrl ?? '').trim();
+  if (baseUrl === '') throw new FileBridgeError('INVALID_INPUT', 'The Content Server URL is empty: enter the REST API base, e.g. https://cs.example.com/otcs/cs.exe/api');
+  const mode = fields.authMode || 'password';
+  let auth: CsAuth;
+  switch (mode) {
+    case 'password':
+      if (!fields.username) throw new FileBridgeError('INVALID_INPUT', 'Password login needs a user name');
+      if (!creds.password) throw new FileBridgeError('INVALID_INPUT', 'Password login needs a password');
+      auth = { kind: 'password', username: fields.username, password: creds.password };
+      break;
+    case 'otds':
+      if (!fields.otdsUrl) throw new FileBridgeError('INVALID_INPUT', 'OTDS login needs the OTDS URL');
+      if (!fields.clientId) throw new FileBridgeError('INVALID_INPUT', 'OTDS login needs a client id');
+      if (!creds.clientSecret) throw new FileBridgeError('INVALID_INPUT', 'OTDS login needs the client secret');
+      auth = { kind: 'otds', otdsUrl: fields.otdsUrl, clientId: fields.clientId, clientSecret: creds.clientSecret };
+      break;
+    case 'ticket':
+      if (!creds.ticket) throw new FileBridgeError('INVALID_INPUT', 'Ticket login needs a ticket');
+      auth = { kind: 'ticket', ticket: creds.ticket };
+      break;
+    default:
+      throw new FileBridgeError('INVALID_INPUT', `Unknown authentication mode '${String(mode)}': use password, otds or ticket`);
+  }
+  return {
+    baseUrl,
+    auth,
+    timeoutMs: Math.round(optionalNumber(fields.timeout, 60, 1, 3600, 'Timeout') * 1000),
+    retry: { retries: Math.round(optionalNumber(fields.retries, 4, 0, 20, 'Retries')) },
+  };
+}
+
+function register(RED: NodeAPI): void {
+  function FileBridgeCsConnection(this: Node<CsConnectionCredentials>, def: CsConnectionDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this as CsConnectionNode;
+    node.label = def.baseUrl || '?';
+    const ownSession = def.authMode !== 'ticket';
+    try {
+      // The client checks the URL and logs in lazily, on the first call a node makes.
+      node.client = new ContentServerClient(csClientOptions(def, node.credentials ?? {}));
+    } catch (err) {
+      node.configError = err instanceof FileBridgeError ? err : new FileBridgeError('INVALID_INPUT', errorMessage(err));
+      node.error(`Content Server configuration ${node.label} is unusable: ${node.configError.message}`);
+    }
+    node.on('close', (_removed: boolean, done: () => void) => {
+      const client = node.client;
+      node.client = undefined;
+      // A pre-issued ticket belongs to someone else's session: do not end it.
+      if (!client || !ownSession) return done();
+      client.close().then(done, done);
+    });
+  }
+
+  RED.nodes.registerType<Node<CsConnectionCredentials>, CsConnectionDef, object, CsConnectionCredentials>('filebridge-cs-connection', FileBridgeCsConnection, {
+    credentials: {
+      password: { type: 'password' },
+      clientSecret: { type: 'password' },
+      ticket: { type: 'password' },
+    },
+  });
+
+  /*
+   * "Test connection" in the config dialog: logs in with what is typed now (credentials left
+   * unchanged arrive as a placeholder and come from the deployed node) and reports the user and the
+   * server version. Never answers with a secret.
+   */
+  RED.httpAdmin.post('/filebridge/cs/test', RED.auth.needsPermission('filebridge-cs-connection.write'), (req: Request, res: Response) => {
+    const body = (req.body ?? {}) as CsConnectionFields & { id?: string; credentials?: CsConnectionCredentials };
+    const stored = (body.id ? RED.nodes.getCredentials(body.id) : undefined) as CsConnectionCredentials | undefined;
+    const typed = body.credentials ?? {};
+    const pick = (key: keyof CsConnectionCredentials): string | undefined => {
+      const value = typed[key];
+      if (value === UNCHANGED || value === undefined) return stored?.[key];
+      return value;
+    };
+    const fail = (err: unknown): void => {
+      const e = err instanceof FileBridgeError ? err : new FileBridgeError('CONNECTION', errorMessage(err));
+      res.json({ ok: false, error: { code: e.code, message: e.message } });
+    };
+    let client: ContentServerClient;
+    try {
+      client = new ContentServerClient(csClientOptions(body, { password: pick('password'), clientSecret: pick('clientSecret'), ticket: pick('ticket') }));
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    void (async () => {
+      try {
+        const ping = await client.ping();
+        const user = await client.whoami();
+        res.json({ ok: true, user, version: typeof ping.version === 'string' ? ping.version : undefined });
+      } catch (err) {
+        fail(err);
+      } finally {
+        // A pre-issued ticket belongs to someone else's session: do not end it.
+        if (body.authMode !== 'ticket') await client.close();
+      }
+    })();
+  });
+}
+
+export = register;

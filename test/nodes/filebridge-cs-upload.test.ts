@@ -1,0 +1,182 @@
+import { strict as assert } from 'node:assert';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import helper from 'node-red-node-test-helper';
+import csConnectionNode from '../../src/nodes/filebridge-cs-connection';
+import csUploadNode from '../../src/nodes/filebridge-cs-upload';
+import { ContentServerClient } from '../../src/core/content-server';
+import { startContentServerSim, type ContentServerSim } from '../../src/sim/content-server';
+import { coreNode, nodeRedPath } from '../support/node-red-under-test';
+import { Arrivals, loadFlow } from '../support/flow-helper';
+
+helper.init(nodeRedPath());
+
+const NODES: unknown[] = [csConnectionNode, csUploadNode, coreNode('common/25-catch.js')];
+
+type CsFacts = { id: number; version: number; name: string; folderId: number; path: string; action: string };
+type Msg = Record<string, unknown> & { filebridge?: { cs?: CsFacts }; error?: { code?: string; message: string } };
+type SimNodeView = { id: number; parent_id: number; name: string; versions: { version_number: number; sha256: string; file_size: number }[]; categories: Record<string, Record<string, unknown>> };
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+describe('filebridge-cs-upload node in a Node-RED flow', function () {
+  this.timeout(60_000);
+  let sim: ContentServerSim;
+  let arrivals: Arrivals<Msg> | undefined;
+
+  before(async () => {
+    sim = await startContentServerSim({ port: 0 });
+  });
+  after(async () => {
+    await sim.stop();
+  });
+  beforeEach(() => helper.startServer());
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+  });
+
+  async function inspect(id: number): Promise<SimNodeView> {
+    const res = await fetch(`${sim.url}/__sim/nodes/${id}`);
+    assert.equal(res.status, 200);
+    return (await res.json()) as SimNodeView;
+  }
+
+  async function load(upload: Record<string, unknown>, password = 'livelink'): Promise<void> {
+    await loadFlow(NODES, [
+      { id: 'tab', type: 'tab', label: 'test' },
+      { id: 'conn', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', timeout: 10, retries: 1 },
+      { id: 'up', z: 'tab', x: 100, y: 100, type: 'filebridge-cs-upload', connection: 'conn', folder: 'Enterprise:Inbound/2026', createFolders: true, collision: 'add-version', categories: '', wires: [['out']], ...upload },
+      { id: 'out', z: 'tab', x: 300, y: 100, type: 'helper' },
+      { id: 'catch', z: 'tab', x: 100, y: 200, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+      { id: 'caught', z: 'tab', x: 300, y: 200, type: 'helper' },
+    ], { conn: { password } });
+    arrivals = new Arrivals<Msg>(['out', 'caught']);
+  }
+
+  async function exchange(msg: Record<string, unknown>): Promise<{ out?: Msg; caught?: Msg }> {
+    if (!arrivals) throw new Error('load a flow first');
+    helper.getNode('up').receive(msg);
+    const { id, msg: got } = await arrivals.next();
+    return id === 'out' ? { out: got } : { caught: got };
+  }
+
+  it('uploads a Buffer into a folder it creates, then adds version 2 under add-version', async () => {
+    await load({});
+    const data = randomBytes(5000);
+    const first = await exchange({ payload: data, filename: '/tmp/in/report.pdf' });
+    assert.equal(first.caught?.error?.message, undefined);
+    const cs = first.out?.filebridge?.cs;
+    assert.ok(cs);
+    assert.equal(cs.action, 'created');
+    assert.equal(cs.version, 1);
+    assert.equal(cs.name, 'report.pdf');
+    assert.equal(cs.path, 'Enterprise:Inbound/2026/report.pdf');
+    const doc = await inspect(cs.id);
+    assert.equal(doc.parent_id, cs.folderId);
+    const folder = await inspect(cs.folderId);
+    assert.equal(folder.name, '2026');
+    assert.equal(folder.parent_id, 2200);
+    assert.equal(doc.versions[0].sha256, sha256(data));
+
+    const data2 = randomBytes(300);
+    const second = await exchange({ payload: data2, filename: 'report.pdf' });
+    assert.equal(second.out?.filebridge?.cs?.action, 'versioned');
+    assert.equal(second.out?.filebridge?.cs?.version, 2);
+    assert.equal(second.out?.filebridge?.cs?.id, cs.id);
+    const after = await inspect(cs.id);
+    assert.deepEqual(after.versions.map((v) => v.version_number), [1, 2]);
+    assert.equal(after.versions[1].sha256, sha256(data2));
+  });
+
+  it('skip-identical (from msg.filebridge.target) skips the same content and versions different content', async () => {
+    await load({ collision: 'fail' });
+    const created = await exchange({ payload: 'same text', filebridge: { target: { folder: 'Enterprise:Inbound/skip', name: 'same.txt' } } });
+    assert.equal(created.out?.filebridge?.cs?.action, 'created', JSON.stringify(created.caught?.error));
+    const skipped = await exchange({ payload: 'same text', filebridge: { target: { folder: 'Enterprise:Inbound/skip', name: 'same.txt', collision: 'skip-identical' } } });
+    assert.equal(skipped.out?.filebridge?.cs?.action, 'skipped');
+    assert.equal(skipped.out?.filebridge?.cs?.version, 1);
+    const changed = await exchange({ payload: 'other text', filebridge: { target: { folder: 'Enterprise:Inbound/skip', name: 'same.txt', collision: 'skip-identical' } } });
+    assert.equal(changed.out?.filebridge?.cs?.action, 'versioned');
+    assert.equal((await inspect(created.out?.filebridge?.cs?.id as number)).versions.length, 2);
+    const renamed = await exchange({ payload: 'x', filebridge: { target: { folder: 'Enterprise:Inbound/skip', name: 'same.txt', collision: 'rename' } } });
+    assert.equal(renamed.out?.filebridge?.cs?.action, 'renamed');
+    assert.equal(renamed.out?.filebridge?.cs?.name, 'same (2).txt');
+    const refused = await exchange({ payload: 'x', filename: 'same.txt', filebridge: { target: { folder: 'Enterprise:Inbound/skip' } } });
+    assert.equal(refused.caught?.error?.code, 'CONFLICT');
+  });
+
+  describe('categories', () => {
+    before(async () => {
+      // Category names resolve from the target folder's categories: give the folder the Invoice category.
+      const client = new ContentServerClient({ baseUrl: sim.apiBase, auth: { kind: 'password', username: 'Admin', password: 'livelink' } });
+      const folder = await client.resolveFolder('Enterprise:Invoices', { create: true });
+      await client.applyCategory(folder, { '9830_2': 'Default Vendor' });
+      await client.close();
+    });
+
+    it('sets category values by name from the node configuration', async () => {
+      await load({ folder: 'Enterprise:Invoices', categories: JSON.stringify({ Invoice: { Vendor: 'ACME', Amount: 12.5, Status: 'Approved' } }) });
+      const got = await exchange({ payload: Buffer.from('%PDF'), filename: 'inv-1.pdf' });
+      assert.equal(got.caught?.error?.message, undefined);
+      const doc = await inspect(got.out?.filebridge?.cs?.id as number);
+      assert.equal(doc.categories['9830']['9830_2'], 'ACME');
+      assert.equal(doc.categories['9830']['9830_3'], 12.5);
+      assert.equal(doc.categories['9830']['9830_5'], 'Approved');
+    });
+
+    it('a wrong attribute name reaches the Catch node as INVALID_INPUT naming it, and writes nothing', async () => {
+      await load({ folder: 'Enterprise:Invoices' });
+      const got = await exchange({ payload: Buffer.from('x'), filename: 'inv-2.pdf', filebridge: { target: { categories: { Invoice: { Vendr: 'ACME' } } } } });
+      assert.equal(got.out, undefined);
+      assert.equal(got.caught?.error?.code, 'INVALID_INPUT');
+      assert.match(String(got.caught?.error?.message), /Vendr/);
+      const tree = (await (await fetch(`${sim.url}/__sim/tree`)).json()) as unknown;
+      assert.doesNotMatch(JSON.stringify(tree), /inv-2\.pdf/);
+    });
+  });
+
+  it('uploads a stream payload; a stream with skip-identical is refused clearly', async () => {
+    await load({});
+    const data = randomBytes(300_000);
+    const chunks = [data.subarray(0, 100_000), data.subarray(100_000)];
+    const got = await exchange({ payload: Readable.from(chunks), filename: 'stream.bin' });
+    assert.equal(got.caught?.error?.message, undefined);
+    assert.equal(got.out?.filebridge?.cs?.action, 'created');
+    const doc = await inspect(got.out?.filebridge?.cs?.id as number);
+    assert.equal(doc.versions[0].sha256, sha256(data));
+    assert.equal(doc.versions[0].file_size, data.length);
+    const refused = await exchange({ payload: Readable.from([data]), filename: 'stream.bin', filebridge: { target: { collision: 'skip-identical' } } });
+    assert.equal(refused.caught?.error?.code, 'INVALID_INPUT');
+    assert.match(String(refused.caught?.error?.message), /stream/);
+  });
+
+  it('a stream upload cut off on the network is not silently resent: INVALID_INPUT says the stream was read', async () => {
+    await load({});
+    sim.setFaults({ dropUploadRate: 1 });
+    try {
+      const got = await exchange({ payload: Readable.from([randomBytes(200_000)]), filename: 'dropped.bin' });
+      assert.equal(got.caught?.error?.code, 'INVALID_INPUT', JSON.stringify(got.caught?.error));
+      assert.match(String(got.caught?.error?.message), /stream and was already read/);
+    } finally {
+      sim.setFaults({ dropUploadRate: 0 });
+    }
+  });
+
+  it('the admin test endpoint reports the user and version; a wrong password gives AUTHENTICATION; no secrets', async () => {
+    await load({});
+    const ok = await helper.request().post('/filebridge/cs/test').send({
+      id: 'conn', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', credentials: { password: '__PWRD__' },
+    }).expect(200);
+    assert.equal(ok.body.ok, true, JSON.stringify(ok.body));
+    assert.equal(ok.body.user.name, 'Admin');
+    assert.equal(typeof ok.body.version, 'string');
+    assert.doesNotMatch(JSON.stringify(ok.body), /livelink/);
+    const bad = await helper.request().post('/filebridge/cs/test').send({
+      baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', credentials: { password: 'wrong-secret' },
+    }).expect(200);
+    assert.equal(bad.body.ok, false);
+    assert.equal(bad.body.error.code, 'AUTHENTICATION');
+    assert.doesNotMatch(JSON.stringify(bad.body), /wrong-secret/);
+  });
+});
