@@ -179,4 +179,17 @@ describe('filebridge-cs-upload node in a Node-RED flow', function () {
     assert.equal(bad.body.error.code, 'AUTHENTICATION');
     assert.doesNotMatch(JSON.stringify(bad.body), /wrong-secret/);
   });
+
+  it('the admin test endpoint logs in with OTDS client credentials; a missing secret is INVALID_INPUT', async () => {
+    await loadFlow(NODES, []);
+    const ok = await helper.request().post('/filebridge/cs/test').send({
+      baseUrl: sim.apiBase, authMode: 'otds', otdsUrl: sim.url, clientId: 'filebridge', credentials: { clientSecret: 'filebridge-secret' },
+    }).expect(200);
+    assert.equal(ok.body.ok, true, JSON.stringify(ok.body));
+    assert.equal(ok.body.user.name, 'Admin');
+    assert.doesNotMatch(JSON.stringify(ok.body), /filebridge-secret/);
+    const missing = await helper.request().post('/filebridge/cs/test').send({ baseUrl: sim.apiBase, authMode: 'otds', otdsUrl: sim.url, clientId: 'filebridge' }).expect(200);
+    assert.equal(missing.body.ok, false);
+    assert.equal(missing.body.error.code, 'INVALID_INPUT');
+  });
 });
