@@ -174,7 +174,8 @@ describe('sandbox (npm start) end to end', function () {
     const res = await fetch(`${status.editor}/nodes`, { headers: { Accept: 'application/json' } });
     const sets = (await res.json()) as { module: string; types: string[]; err?: string }[];
     const ours = sets.filter((s) => s.module === 'node-red-contrib-ecm-filebridge');
-    assert.deepEqual(ours.flatMap((s) => s.types).sort(), ['filebridge-remote', 'filebridge-server']);
+    const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
+    assert.deepEqual(ours.flatMap((s) => s.types).sort(), Object.keys(pkg['node-red'].nodes).sort());
     for (const set of ours) assert.equal(set.err ?? undefined, undefined);
   });
 

@@ -1,0 +1,48 @@
+import { strict as assert } from 'node:assert';
+import { Readable } from 'node:stream';
+import { FileBridgeError } from '../../../src/core/errors';
+import { prepareUpload, uploadOutcome } from '../../../src/core/content-server/upload-request';
+
+const defaults = { folder: 'Enterprise:Inbound', createFolders: true, collision: 'add-version' as const, categories: '{"Invoice":{"Vendor":"ACME"}}' };
+
+function refused(fn: () => unknown, pattern: RegExp): void {
+  assert.throws(fn, (err: unknown) => err instanceof FileBridgeError && err.code === 'INVALID_INPUT' && pattern.test(err.message));
+}
+
+describe('cs-upload request from node settings and message', () => {
+  it('names the document after the last part of msg.filename and uses the node defaults', () => {
+    const u = prepareUpload(defaults, Buffer.from('abc'), 'C:\\data\\in/report.pdf', undefined);
+    assert.equal(u.name, 'report.pdf');
+    assert.equal(u.folder, 'Enterprise:Inbound');
+    assert.equal(u.collision, 'add-version');
+    assert.deepEqual(u.categories, { Invoice: { Vendor: 'ACME' } });
+    assert.equal(u.size, 3);
+  });
+
+  it('lets msg.filebridge.target override folder, name, collision and categories', () => {
+    const u = prepareUpload(defaults, 'text', 'ignored.txt', { folder: 2101, name: 'x.txt', collision: 'rename', categories: { Contract: { Value: 5 } } });
+    assert.deepEqual([u.folder, u.name, u.collision, u.categories], [2101, 'x.txt', 'rename', { Contract: { Value: 5 } }]);
+  });
+
+  it('refuses what it cannot upload, saying what to set', () => {
+    refused(() => prepareUpload(defaults, Buffer.alloc(1), undefined, undefined), /msg\.filename/);
+    refused(() => prepareUpload({ ...defaults, folder: '' }, Buffer.alloc(1), 'a', undefined), /Folder/);
+    refused(() => prepareUpload(defaults, Buffer.alloc(1), 'a', { collision: 'merge' }), /add-version, skip-identical, rename, fail/);
+    refused(() => prepareUpload({ ...defaults, categories: '{oops' }, Buffer.alloc(1), 'a', undefined), /not valid JSON/);
+    refused(() => prepareUpload(defaults, { an: 'object' }, 'a', undefined), /Buffer, a string or a readable stream/);
+    refused(() => prepareUpload(defaults, Readable.from([]), 'a', { collision: 'skip-identical' }), /stream payload/);
+  });
+
+  it('hands a stream out once and refuses a second read instead of sending an empty file', () => {
+    const stream = Readable.from([Buffer.from('x')]);
+    const u = prepareUpload(defaults, stream, 'a.bin', undefined);
+    assert.equal(u.open(), stream);
+    refused(() => u.open(), /already read/);
+  });
+
+  it('reports a rename when the stored name differs from the requested one', () => {
+    const u = prepareUpload({ ...defaults, collision: 'rename' }, Buffer.alloc(1), 'a.txt', undefined);
+    const outcome = uploadOutcome(u, { action: 'created', id: 7, parentId: 2200, name: 'a (2).txt', version: 1 });
+    assert.deepEqual(outcome, { id: 7, version: 1, name: 'a (2).txt', folderId: 2200, path: 'Enterprise:Inbound/a (2).txt', action: 'renamed' });
+  });
+});
