@@ -1,8 +1,8 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
-import { Readable } from 'node:stream';
-import { FileBridgeError, errorMessage } from '../core/errors';
+import { FileBridgeError } from '../core/errors';
 import type { CollisionPolicy, ContentServerClient } from '../core/content-server';
 import { prepareUpload, uploadOutcome } from '../core/content-server/upload-request';
+import { failMessage } from './failure';
 
 /** A deployed `filebridge-cs-connection` config node as this node sees it. */
 type CsConnectionNode = Node & { client?: ContentServerClient; configError?: FileBridgeError };
@@ -53,16 +53,7 @@ function register(RED: NodeAPI): void {
         node.status({ fill: 'green', shape: 'dot', text: `${outcome.action}: ${outcome.name}`.slice(0, 40) });
         send(msg);
         done();
-      })().catch((err: unknown) => {
-        const error = err instanceof FileBridgeError ? err : new FileBridgeError('INVALID_INPUT', errorMessage(err), {}, { cause: err });
-        // A stream left in the message would be deep-cloned for the Catch node; it is of no use there.
-        if (msg.payload instanceof Readable) {
-          msg.payload.destroy();
-          delete msg.payload;
-        }
-        node.status({ fill: 'red', shape: 'ring', text: error.code });
-        done(error);
-      });
+      })().catch((err: unknown) => failMessage(node, msg, err, done));
     });
   }
 

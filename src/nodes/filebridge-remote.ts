@@ -1,10 +1,10 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
-import { Readable } from 'node:stream';
-import { FileBridgeError, errorMessage } from '../core/errors';
+import { FileBridgeError } from '../core/errors';
 import { CONFLICT_POLICIES, ConflictPolicy } from '../core/remote/operations';
 import { GetOutput, RemoteOperation, isRemoteOperation, runRemoteRequest } from '../core/remote/remote-request';
 import type { ServerNode } from './server-node';
 import { statusForPool } from './status';
+import { failMessage } from './failure';
 
 type RemoteNodeDef = NodeDef & {
   server: string;
@@ -101,16 +101,7 @@ function register(RED: NodeAPI): void {
         node.status({ fill: 'green', shape: 'dot', text: `${operation}: ${outcome.summary}`.slice(0, 40) });
         send(msg);
         done();
-      })().catch((err: unknown) => {
-        const error = err instanceof FileBridgeError ? err : new FileBridgeError('INVALID_INPUT', errorMessage(err), {}, { cause: err });
-        // A stream left in the message would be deep-cloned for the Catch node; it is of no use there.
-        if (msg.payload instanceof Readable) {
-          msg.payload.destroy();
-          delete msg.payload;
-        }
-        node.status({ fill: 'red', shape: 'ring', text: `${error.code}` });
-        done(error);
-      });
+      })().catch((err: unknown) => failMessage(node, msg, err, done));
     });
 
     node.on('close', (done: () => void) => {
