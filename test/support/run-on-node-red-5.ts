@@ -9,7 +9,9 @@ import { node22, REPO_ROOT } from './runtimes';
 async function main(): Promise<void> {
   const node = await node22();
   const mocha = join(REPO_ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
-  const specs = ['build/test/core/**/*.test.js', 'build/test/nodes/**/*.test.js', 'build/test/examples/**/*.test.js'];
+  // Spec files given on the command line narrow the run (for working on one node).
+  const given = process.argv.slice(2);
+  const specs = given.length > 0 ? given : ['build/test/core/**/*.test.js', 'build/test/nodes/**/*.test.js', 'build/test/examples/**/*.test.js'];
   console.log(`\n--- engine and flow tests again, Node-RED 5 on ${node}`);
   // --no-config: .mocharc.json's spec list would add every other test file to these.
   const args = [mocha, '--no-config', '--require', 'build/test/fixtures.js', '--timeout', '60000', '--exit', ...specs];
