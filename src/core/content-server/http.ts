@@ -27,6 +27,11 @@ export interface CsRequest {
   /** Makes the request multipart/form-data with this file (form and body become fields before it). */
   file?: MultipartFile;
   onProgress?: (bytesSent: number) => void;
+  /**
+   * For writes that must not happen twice: asked before a retry whether the failed attempt took
+   * effect after all (its answer was lost); a value is taken as that attempt's answer body.
+   */
+  recover?: () => Promise<unknown>;
 }
 
 export interface RetryPolicy {
@@ -203,6 +208,11 @@ export class CsHttp {
         }
         this.stats.retries += 1;
         await sleep(backoffDelay(attempt, this.retry.baseMs, this.retry.maxMs, this.random));
+        if (req.recover) {
+          const answer = await req.recover();
+          // Only JSON calls carry `recover`, so the answer is the body `json()` would have returned.
+          if (answer !== undefined) return answer as T;
+        }
       }
     }
   }

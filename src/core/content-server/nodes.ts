@@ -156,13 +156,25 @@ export class NodeApi {
     return toNode(itemProperties(body));
   }
 
-  async addVersion(id: number, doc: DocumentInput & { major?: boolean }): Promise<CsVersion> {
+  /**
+   * Adds a version. When an attempt fails in a way that may have reached the server (connection
+   * dropped, timeout, busy answer) the version list is checked before sending again: a newer
+   * version of the expected size means the lost attempt took effect, so no duplicate is added.
+   */
+  async addVersion(id: number, doc: DocumentInput & { major?: boolean; size?: number }): Promise<CsVersion> {
+    const before = (await this.latestVersion(id)).versionNumber;
+    const recover = async (): Promise<unknown> => {
+      const latest = await this.latestVersion(id);
+      if (latest.versionNumber <= before) return undefined;
+      if (doc.size !== undefined && latest.fileSize !== undefined && latest.fileSize !== doc.size) return undefined;
+      return { results: { data: { properties: latest.properties } } };
+    };
     const payload: JsonObject = { ...externals(doc) };
     if (doc.description !== undefined) payload.description = doc.description;
     if (doc.major) payload.add_major_version = true;
     if (doc.categories && Object.keys(doc.categories).length > 0) payload.roles = { categories: doc.categories };
     if (doc.uploadKey !== undefined) payload.upload_key = doc.uploadKey;
-    const body = await this.http.json({ method: 'POST', path: `/v2/nodes/${id}/versions`, body: payload, file: doc.uploadKey === undefined ? filePart(doc) : undefined, onProgress: doc.onProgress });
+    const body = await this.http.json({ method: 'POST', path: `/v2/nodes/${id}/versions`, body: payload, file: doc.uploadKey === undefined ? filePart(doc) : undefined, onProgress: doc.onProgress, recover });
     return toVersion(itemProperties(body), id);
   }
 

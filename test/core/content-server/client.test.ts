@@ -354,6 +354,32 @@ describe('content-server client against the simulator', function () {
       assert.equal((await client.versions(r.id)).length, 1);
     });
 
+    it('adds one version, not two, when the answer to the version upload was lost', async () => {
+      const target = new URL(sim.url);
+      let dropped = 0;
+      const url = await serve((req, res) => {
+        const upstream = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+          if (req.method === 'POST' && /\/v2\/nodes\/\d+\/versions$/.test(req.url ?? '') && dropped === 0) {
+            dropped++;
+            answer.resume();
+            req.socket.destroy();
+            return;
+          }
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        });
+        req.pipe(upstream);
+      });
+      const c = new ContentServerClient({ baseUrl: url, auth: { kind: 'password', username: 'Admin', password: 'livelink' }, retry: FAST_RETRY });
+      const folder = await client.resolveFolder('Enterprise:Tests/lost-version-answer', { create: true });
+      const first = await client.upload({ target: folder, name: 'twice.txt', open: text('one'), size: 3 });
+      const r = await c.upload({ target: folder, name: 'twice.txt', open: text('two!'), size: 4, collision: 'add-version' });
+      assert.equal(dropped, 1);
+      assert.deepEqual([r.action, r.id, r.version], ['versioned', first.id, 2]);
+      const versions = await client.versions(first.id);
+      assert.deepEqual(versions.map((v) => [v.versionNumber, v.fileSize]), [[1, 3], [2, 4]]);
+    });
+
     it('renews again when the ticket it retried with was adopted from an answer of the expiring session', async () => {
       let logins = 0;
       const valid = new Set<string>();
