@@ -13,6 +13,12 @@ interface CsConnectionFields {
   clientId?: string;
   timeout?: string | number;
   retries?: string | number;
+  /** Node id of the RM classification tree's root, so flows can name classifications by path. */
+  classificationRoot?: string | number;
+  /** Comma-separated node ids whose applied categories flows may name, besides the target folder's. */
+  categoryTemplates?: string;
+  /** Files of at least this many MiB go through the large-file API when the server has it; empty = never. */
+  largeFileMb?: string | number;
 }
 
 interface CsConnectionCredentials {
@@ -66,11 +72,18 @@ function csClientOptions(fields: CsConnectionFields, creds: CsConnectionCredenti
     default:
       throw new FileBridgeError('INVALID_INPUT', `Unknown authentication mode '${String(mode)}': use password, otds or ticket`);
   }
+  const templates = String(fields.categoryTemplates ?? '').split(/[\s,;]+/).filter((t) => t !== '');
+  for (const t of templates) if (!/^\d+$/.test(t)) throw new FileBridgeError('INVALID_INPUT', `Category templates must be node ids separated by commas, got '${t}'`);
+  const root = optionalNumber(fields.classificationRoot, NaN, 1, Number.MAX_SAFE_INTEGER, 'Classification root');
+  const largeMb = optionalNumber(fields.largeFileMb, NaN, 1, 1024 * 1024, 'Large-file threshold');
   return {
     baseUrl,
     auth,
     timeoutMs: Math.round(optionalNumber(fields.timeout, 60, 1, 3600, 'Timeout') * 1000),
     retry: { retries: Math.round(optionalNumber(fields.retries, 4, 0, 20, 'Retries')) },
+    categoryTemplates: templates.map(Number),
+    classificationRoot: Number.isNaN(root) ? undefined : Math.round(root),
+    largeFileThreshold: Number.isNaN(largeMb) ? undefined : Math.round(largeMb * 1024 * 1024),
   };
 }
 

@@ -1,7 +1,8 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
 import { FileBridgeError } from '../core/errors';
 import type { CollisionPolicy, ContentServerClient } from '../core/content-server';
-import { prepareUpload, uploadOutcome } from '../core/content-server/upload-request';
+import { performUpload, prepareUpload, type ReopenableSource } from '../core/content-server/upload-request';
+import { progressText } from '../core/progress';
 import { failMessage } from './failure';
 
 /** A deployed `filebridge-cs-connection` config node as this node sees it. */
@@ -13,12 +14,23 @@ type UploadNodeDef = NodeDef & {
   createFolders: boolean;
   collision: CollisionPolicy;
   categories: string;
+  classification?: string;
+  holds?: string;
+  permissions?: string;
+  workflow?: string;
 };
 
 type UploadMessage = NodeMessageInFlow & {
   filename?: unknown;
   filebridge?: Record<string, unknown>;
 };
+
+/** What the message says about where a stream payload came from (size as listed by the watch). */
+function originOf(source: unknown): ReopenableSource {
+  if (typeof source !== 'object' || source === null) return {};
+  const size = (source as { size?: unknown }).size;
+  return { size: typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? size : undefined };
+}
 
 function register(RED: NodeAPI): void {
   function FileBridgeCsUpload(this: Node, def: UploadNodeDef): void {
@@ -34,21 +46,28 @@ function register(RED: NodeAPI): void {
         if (connection.configError) throw connection.configError;
         if (!connection.client) throw new FileBridgeError('CONNECTION', 'The Content Server connection is stopping (redeploy in progress).');
         const upload = prepareUpload(
-          { folder: def.folder, createFolders: def.createFolders !== false, collision: def.collision, categories: def.categories },
-          msg.payload, msg.filename, msg.filebridge?.target,
+          {
+            folder: def.folder,
+            createFolders: def.createFolders !== false,
+            collision: def.collision,
+            categories: def.categories,
+            classification: def.classification,
+            holds: def.holds,
+            permissions: def.permissions,
+            workflow: def.workflow,
+          },
+          msg.payload, msg.filename, msg.filebridge?.target, originOf(msg.filebridge?.source),
         );
         node.status({ fill: 'blue', shape: 'dot', text: `uploading ${upload.name}`.slice(0, 40) });
-        const result = await connection.client.upload({
-          target: upload.folder,
-          name: upload.name,
-          filename: upload.name,
-          open: upload.open,
-          size: upload.size,
-          collision: upload.collision,
-          createFolders: upload.createFolders,
-          categories: upload.categories,
-        });
-        const outcome = uploadOutcome(upload, result);
+        // Big files take minutes: show how far they are, at most once a second.
+        let shown = 0;
+        const onProgress = (sent: number): void => {
+          const now = Date.now();
+          if (now - shown < 1000) return;
+          shown = now;
+          node.status({ fill: 'blue', shape: 'dot', text: progressText(upload.name, sent, upload.size) });
+        };
+        const outcome = await performUpload(connection.client, upload, onProgress);
         msg.filebridge = { ...(msg.filebridge ?? {}), cs: outcome };
         node.status({ fill: 'green', shape: 'dot', text: `${outcome.action}: ${outcome.name}`.slice(0, 40) });
         send(msg);

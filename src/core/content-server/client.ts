@@ -13,6 +13,7 @@ import { CsHttp, type CsHttpOptions, type Download } from './http';
 import { NodeApi, type CsNode, type CsVersion } from './nodes';
 import { PathResolver } from './paths';
 import { Uploader, type UploadRequest, type UploadResult } from './upload';
+import { WorkspaceLocator, type LocatedWorkspace, type WorkspaceTarget } from './workspace-target';
 
 export interface ContentServerClientOptions extends CsHttpOptions {
   /** Nodes whose applied categories name the categories flows may use, besides the target folder's own. */
@@ -46,6 +47,7 @@ export class ContentServerClient {
   readonly workspaces: Workspaces;
   readonly workflows: Workflows;
   private readonly uploader: Uploader;
+  private readonly locator: WorkspaceLocator;
 
   constructor(options: ContentServerClientOptions) {
     this.http = new CsHttp(options);
@@ -55,6 +57,7 @@ export class ContentServerClient {
     this.governance = new Governance(this.http, this.nodes, options.classificationRoot);
     this.workspaces = new Workspaces(this.http);
     this.workflows = new Workflows(this.http);
+    this.locator = new WorkspaceLocator(this.workspaces, this.paths);
     this.uploader = new Uploader(this.nodes, this.paths, this.categories, new LargeFileUploads(this.http, options.largeFileThreshold));
   }
 
@@ -73,6 +76,11 @@ export class ContentServerClient {
 
   resolveFolder(target: string | number, options: { create?: boolean } = {}): Promise<number> {
     return this.paths.resolve(target, options);
+  }
+
+  /** The business workspace a target names (by business object or name), created from its template when asked. */
+  locateWorkspace(target: WorkspaceTarget): Promise<LocatedWorkspace> {
+    return this.locator.locate(target);
   }
 
   getNode(id: number): Promise<CsNode> {

@@ -19,3 +19,4 @@ export { Workspaces, Workflows, nestCategories, type BusinessObject, type Worksp
 export { changedSince, nextMark, type Change, type ChangesQuery } from './changes';
 export { LargeFileUploads, type LargeFileSettings } from './large-upload';
 export { search, type SearchQuery } from './search';
+export { WorkspaceLocator, parseWorkspaceTarget, folderWithin, type WorkspaceTarget, type LocatedWorkspace } from './workspace-target';

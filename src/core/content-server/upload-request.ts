@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import { FileBridgeError, errorMessage } from '../errors';
 import type { CategoryInput, CollisionPolicy, UploadResult } from './index';
+import type { ContentServerClient } from './client';
+import { folderWithin, parseWorkspaceTarget, type LocatedWorkspace, type WorkspaceTarget } from './workspace-target';
 
 /*
  * What the cs-upload node asks of the client, built from its settings and the message: kept here so
@@ -16,10 +18,30 @@ export interface UploadDefaults {
   collision: CollisionPolicy | '';
   /** JSON text by category and attribute name; empty = none. */
   categories: string;
+  /** RM classification id or path; empty = none. */
+  classification?: string;
+  /** Hold names, comma-separated; empty = none. */
+  holds?: string;
+  /** JSON text `{ "member": ["see", ...] }`; empty = none. */
+  permissions?: string;
+  /** Workflow map id or path started on the document; empty = none. */
+  workflow?: string;
+}
+
+/** What is applied to the document once it is stored (checked before anything is written). */
+export interface Governing {
+  classification?: unknown;
+  holds?: unknown;
+  permissions?: unknown;
+  workflow?: unknown;
 }
 
 export interface PreparedUpload {
-  folder: string | number;
+  /** Relative to the workspace when `workspace` is set (empty = the workspace itself). */
+  folder: string | number | undefined;
+  workspace?: WorkspaceTarget;
+  description?: string;
+  governing: Governing;
   name: string;
   collision: CollisionPolicy;
   createFolders: boolean;
@@ -45,26 +67,39 @@ export function parseCategoriesText(text: string | undefined): CategoryInput | u
   return parsed;
 }
 
+/** Where a stream payload came from, when a node upstream (the watch) can open it again. */
+export interface ReopenableSource {
+  /** The file's length as listed, for progress and the large-file API. */
+  size?: number;
+  /** Opens the same bytes again from the start, for a retry after part of the stream was sent. */
+  reopen?: () => Readable;
+}
+
 /**
  * The content as the client takes it: a factory called once per attempt. Buffers and texts can be
  * sent again; a stream can be read once, so a second call (a retry after part of it was sent, or a
- * content comparison before the write) fails with a clear error instead of sending an empty file.
+ * content comparison before the write) opens the source again when its origin allows, and fails
+ * with a clear error otherwise instead of sending an empty file.
  */
-export function contentSource(payload: unknown): { open: () => Readable; size?: number; stream: boolean } {
+export function contentSource(payload: unknown, origin: ReopenableSource = {}): { open: () => Readable; size?: number; stream: boolean; reopenable: boolean } {
   if (Buffer.isBuffer(payload) || typeof payload === 'string') {
     const data = Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8');
-    return { open: () => Readable.from([data]), size: data.length, stream: false };
+    return { open: () => Readable.from([data]), size: data.length, stream: false, reopenable: true };
   }
   if (payload instanceof Readable) {
     let used = false;
+    const reopen = origin.reopen;
     return {
       stream: true,
+      reopenable: reopen !== undefined,
+      size: origin.size,
       open: () => {
-        if (used) {
-          throw new FileBridgeError('INVALID_INPUT', 'The upload had to be sent again (a retry or re-login), but msg.payload is a stream and was already read: send a Buffer to have failed uploads retried');
+        if (!used) {
+          used = true;
+          return payload;
         }
-        used = true;
-        return payload;
+        if (reopen) return reopen();
+        throw new FileBridgeError('INVALID_INPUT', 'The upload had to be sent again (a retry or re-login), but msg.payload is a stream and was already read: send a Buffer, or a file from a watch node, to have failed uploads retried');
       },
     };
   }
@@ -72,15 +107,22 @@ export function contentSource(payload: unknown): { open: () => Readable; size?: 
 }
 
 /** The upload for one message: `msg.filebridge.target` fields win over the node's defaults. */
-export function prepareUpload(defaults: UploadDefaults, payload: unknown, filename: unknown, givenTarget: unknown): PreparedUpload {
+export function prepareUpload(defaults: UploadDefaults, payload: unknown, filename: unknown, givenTarget: unknown, origin: ReopenableSource = {}): PreparedUpload {
   if (givenTarget !== undefined && !isPlainObject(givenTarget)) {
     throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target must be an object such as { folder, name, categories, collision }');
   }
   const target = givenTarget ?? {};
+  const workspace = target.workspace !== undefined ? parseWorkspaceTarget(target.workspace) : undefined;
   const folder = target.folder !== undefined ? target.folder : defaults.folder;
-  if ((typeof folder !== 'string' || folder.trim() === '') && typeof folder !== 'number') {
+  const noFolder = (typeof folder !== 'string' || folder.trim() === '') && typeof folder !== 'number';
+  if (noFolder && !workspace) {
     throw new FileBridgeError('INVALID_INPUT', 'No target folder: set "Folder" on the node or msg.filebridge.target.folder (e.g. Enterprise:Inbound/2026 or a node id)');
   }
+  if (folder !== undefined && typeof folder !== 'string' && typeof folder !== 'number') {
+    throw new FileBridgeError('INVALID_INPUT', `msg.filebridge.target.folder must be a path or a node id, got ${typeof folder}`);
+  }
+  const description = target.description;
+  if (description !== undefined && typeof description !== 'string') throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.description must be text');
   // msg.filename from a file-in or watch node may be a path: only its last part names the document.
   const fromFilename = typeof filename === 'string' && filename !== '' ? filename.replace(/\\/g, '/').split('/').pop() : undefined;
   const name = target.name !== undefined ? target.name : fromFilename;
@@ -98,18 +140,84 @@ export function prepareUpload(defaults: UploadDefaults, payload: unknown, filena
   } else {
     categories = parseCategoriesText(defaults.categories);
   }
-  const source = contentSource(payload);
-  if (source.stream && collision === 'skip-identical') {
+  const source = contentSource(payload, origin);
+  if (source.stream && !source.reopenable && collision === 'skip-identical') {
     // Comparing would read the stream before the write could send it.
     throw new FileBridgeError('INVALID_INPUT', 'skip-identical compares contents before writing, which a stream payload (readable once) cannot do: send a Buffer or use another collision policy');
   }
-  return { folder, name, collision: collision as CollisionPolicy, createFolders: defaults.createFolders, categories, open: source.open, size: source.size };
+  return {
+    folder: noFolder ? undefined : folder,
+    workspace,
+    description,
+    governing: governingFrom(defaults, target),
+    name,
+    collision: collision as CollisionPolicy,
+    createFolders: defaults.createFolders,
+    categories,
+    open: source.open,
+    size: source.size,
+  };
+}
+
+function jsonSetting(text: string | undefined, what: string, example: string): unknown {
+  if (text === undefined || text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new FileBridgeError('INVALID_INPUT', `The node's ${what} are not valid JSON (${errorMessage(err)}); expected e.g. ${example}`);
+  }
+}
+
+/** Message values win per field; node settings fill the rest. */
+function governingFrom(defaults: UploadDefaults, target: Record<string, unknown>): Governing {
+  const text = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
+  const holds = text(defaults.holds)?.split(',').map((h) => h.trim()).filter((h) => h !== '');
+  const workflow = text(defaults.workflow);
+  return {
+    classification: target.classification ?? text(defaults.classification),
+    holds: target.holds ?? holds,
+    permissions: target.permissions ?? jsonSetting(defaults.permissions, 'permissions', '{"Partners": ["see", "see_contents"]}'),
+    workflow: target.workflow ?? (workflow === undefined ? undefined : { map: /^\d+$/.test(workflow) ? Number(workflow) : workflow }),
+  };
+}
+
+export interface UploadOutcome {
+  id: number;
+  version: number | undefined;
+  name: string;
+  folderId: number;
+  path: string;
+  action: string;
+  workspace?: LocatedWorkspace;
+}
+
+/**
+ * Files one prepared upload: finds (or creates) the workspace, uploads into the folder, and reports
+ * what happened. `onProgress` gets the bytes sent so far.
+ */
+export async function performUpload(client: ContentServerClient, prepared: PreparedUpload, onProgress?: (bytesSent: number) => void): Promise<UploadOutcome> {
+  const workspace = prepared.workspace ? await client.locateWorkspace(prepared.workspace) : undefined;
+  const folder = workspace ? folderWithin(workspace.id, prepared.folder) : (prepared.folder as string | number);
+  const result = await client.upload({
+    target: folder,
+    name: prepared.name,
+    filename: prepared.name,
+    description: prepared.description,
+    open: prepared.open,
+    size: prepared.size,
+    collision: prepared.collision,
+    createFolders: prepared.createFolders,
+    categories: prepared.categories,
+    onProgress,
+  });
+  const outcome = uploadOutcome({ ...prepared, folder }, result);
+  return workspace ? { ...outcome, workspace } : outcome;
 }
 
 /** What the node reports in `msg.filebridge.cs`. */
-export function uploadOutcome(prepared: PreparedUpload, result: UploadResult): { id: number; version: number | undefined; name: string; folderId: number; path: string; action: string } {
+export function uploadOutcome(prepared: Pick<PreparedUpload, 'folder' | 'collision' | 'name'>, result: UploadResult): UploadOutcome {
   const action = result.action === 'created' && prepared.collision === 'rename' && result.name !== prepared.name ? 'renamed' : result.action;
-  const f = String(prepared.folder).trim().replace(/\/+$/, '');
+  const f = String(prepared.folder ?? result.parentId).trim().replace(/\/+$/, '');
   const path = f.includes(':') ? `${f}/${result.name}` : `${f}:${result.name}`;
   return { id: result.id, version: result.version, name: result.name, folderId: result.parentId, path, action };
 }
