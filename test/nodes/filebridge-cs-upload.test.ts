@@ -7,7 +7,7 @@ import csUploadNode from '../../src/nodes/filebridge-cs-upload';
 import { ContentServerClient } from '../../src/core/content-server';
 import { startContentServerSim, type ContentServerSim } from '../../src/sim/content-server';
 import { coreNode, nodeRedPath } from '../support/node-red-under-test';
-import { Arrivals, loadFlow } from '../support/flow-helper';
+import { Arrivals, loadFlow, onCall } from '../support/flow-helper';
 
 helper.init(nodeRedPath());
 
@@ -42,10 +42,10 @@ describe('filebridge-cs-upload node in a Node-RED flow', function () {
     return (await res.json()) as SimNodeView;
   }
 
-  async function load(upload: Record<string, unknown>, password = 'livelink'): Promise<void> {
+  async function load(upload: Record<string, unknown>, password = 'livelink', connection: Record<string, unknown> = {}): Promise<void> {
     await loadFlow(NODES, [
       { id: 'tab', type: 'tab', label: 'test' },
-      { id: 'conn', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', timeout: 10, retries: 1 },
+      { id: 'conn', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', timeout: 10, retries: 1, ...connection },
       { id: 'up', z: 'tab', x: 100, y: 100, type: 'filebridge-cs-upload', connection: 'conn', folder: 'Enterprise:Inbound/2026', createFolders: true, collision: 'add-version', categories: '', wires: [['out']], ...upload },
       { id: 'out', z: 'tab', x: 300, y: 100, type: 'helper' },
       { id: 'catch', z: 'tab', x: 100, y: 200, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
@@ -132,7 +132,7 @@ describe('filebridge-cs-upload node in a Node-RED flow', function () {
       assert.equal(got.caught?.error?.code, 'INVALID_INPUT');
       assert.match(String(got.caught?.error?.message), /Vendr/);
       const tree = (await (await fetch(`${sim.url}/__sim/tree`)).json()) as unknown;
-      assert.doesNotMatch(JSON.stringify(tree), /inv-2\.pdf/);
+      assert.doesNotMatch(JSON.stringify(tree), /"inv-2\.pdf"/);
     });
   });
 
@@ -161,6 +161,107 @@ describe('filebridge-cs-upload node in a Node-RED flow', function () {
     } finally {
       sim.setFaults({ dropUploadRate: 0 });
     }
+  });
+
+  it('files into the business workspace of a business object, creating it once from the template', async () => {
+    await load({ folder: '' });
+    const target = (n: number): Record<string, unknown> => ({
+      folder: 'Invoices/2026',
+      workspace: { businessObject: { extSystemId: 'SAP', boType: 'KNA1', boId: '9001' }, create: { templateId: 3001, workspaceTypeId: 10, name: 'Globex' } },
+      name: `ws-inv-${n}.pdf`,
+    });
+    // Two files for a customer without a workspace arrive together: one workspace, both filed in it.
+    helper.getNode('up').receive({ payload: Buffer.from('one'), filebridge: { target: target(1) } });
+    helper.getNode('up').receive({ payload: Buffer.from('two'), filebridge: { target: target(2) } });
+    const got = [await arrivals!.next(), await arrivals!.next()];
+    for (const g of got) assert.equal(g.id, 'out', JSON.stringify(g.msg.error));
+    const facts = got.map((g) => g.msg.filebridge?.cs as CsFacts & { workspace: { id: number; name: string; created: boolean } });
+    assert.equal(facts[0].workspace.id, facts[1].workspace.id);
+    assert.deepEqual(facts.map((f) => f.workspace.created).sort(), [false, true]);
+    assert.equal(facts[0].workspace.name, 'Globex (9001)');
+    const folder = await inspect(facts[0].folderId);
+    assert.equal(folder.name, '2026');
+    const invoices = await inspect(folder.parent_id);
+    assert.deepEqual([invoices.name, invoices.parent_id], ['Invoices', facts[0].workspace.id]);
+    const ws = (await (await fetch(`${sim.url}/__sim/tree?root=${facts[0].workspace.id}`)).json()) as unknown;
+    assert.match(JSON.stringify(ws), /ws-inv-1\.pdf/);
+    assert.match(JSON.stringify(ws), /ws-inv-2\.pdf/);
+
+    const missing = await exchange({ payload: Buffer.from('x'), filebridge: { target: { name: 'n.pdf', workspace: { businessObject: { extSystemId: 'SAP', boType: 'KNA1', boId: 'nope' } } } } });
+    assert.equal(missing.caught?.error?.code, 'NOT_FOUND');
+    assert.match(String(missing.caught?.error?.message), /SAP \/ KNA1 \/ nope.*workspace\.create/);
+    const half = await exchange({ payload: Buffer.from('x'), filebridge: { target: { name: 'n.pdf', workspace: { businessObject: { extSystemId: 'SAP', boId: '1' } } } } });
+    assert.equal(half.caught?.error?.code, 'INVALID_INPUT');
+    assert.match(String(half.caught?.error?.message), /boType/);
+  });
+
+  it('keeps a busy flow going: 100 uploads through ticket expiries and 20 % error answers all arrive once', async function () {
+    this.timeout(120_000);
+    // 20 % failures need room: with 8 retries a request fails for good about once in 2 million.
+    await load({ folder: 'Enterprise:Inbound/busy' }, 'livelink', { retries: 8 });
+    const client = new ContentServerClient({ baseUrl: sim.apiBase, auth: { kind: 'password', username: 'Admin', password: 'livelink' } });
+    const statsBefore = (await (await fetch(`${sim.url}/__sim/stats`)).json()) as { logins: number };
+    sim.setFaults({ errorRate: 0.2, latencyMs: 10 });
+    // The session ends under the uploads in flight, again and again (about 2.5 s of traffic).
+    let expiries = 0;
+    const expiry = setInterval(() => {
+      sim.expireTickets();
+      expiries++;
+    }, 500);
+    const sent = new Map<string, string>();
+    try {
+      for (let i = 0; i < 100; i++) {
+        const data = randomBytes(2000 + i);
+        sent.set(`busy-${i}.bin`, sha256(data));
+        helper.getNode('up').receive({ payload: data, filename: `busy-${i}.bin` });
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      const results: Msg[] = [];
+      for (let i = 0; i < 100; i++) {
+        const a = await arrivals!.next();
+        assert.equal(a.id, 'out', JSON.stringify(a.msg.error));
+        results.push(a.msg);
+      }
+      assert.deepEqual(new Set(results.map((r) => r.filebridge?.cs?.action)), new Set(['created']));
+    } finally {
+      clearInterval(expiry);
+      sim.setFaults({ errorRate: 0, latencyMs: 0 });
+    }
+    const statsAfter = (await (await fetch(`${sim.url}/__sim/stats`)).json()) as { logins: number };
+    const logins = statsAfter.logins - statsBefore.logins;
+    // One shared re-login per expiry (the first login of the flow included), not one per request.
+    assert.ok(logins >= 3 && logins <= expiries + 1, `${logins} logins for ${expiries} expiries`);
+    const folder = await client.resolveFolder('Enterprise:Inbound/busy');
+    const stored = new Map<string, string>();
+    for await (const child of client.nodes.children(folder)) {
+      const view = await inspect(child.id);
+      assert.equal(view.versions.length, 1, `${child.name} stored once`);
+      stored.set(child.name, view.versions[0].sha256);
+    }
+    assert.deepEqual(stored, sent);
+    await client.close();
+  });
+
+  it('shows upload progress for a large stream whose size the source message gives', async function () {
+    this.timeout(60_000);
+    await load({});
+    sim.setFaults({ latencyMs: 0 });
+    const statuses: string[] = [];
+    onCall<{ text?: string }>('up', 'status', (call) => statuses.push(String(call.args[0]?.text ?? '')));
+    const size = 64 * 1024 * 1024;
+    let produced = 0;
+    const slow = new Readable({
+      read() {
+        if (produced >= size) return void this.push(null);
+        produced += 1024 * 1024;
+        // About 2.5 s in all, so the once-a-second progress status shows up.
+        setTimeout(() => this.push(Buffer.alloc(1024 * 1024, 7)), 40);
+      },
+    });
+    const got = await exchange({ payload: slow, filename: 'big.bin', filebridge: { source: { size } } });
+    assert.equal(got.out?.filebridge?.cs?.action, 'created', JSON.stringify(got.caught?.error));
+    assert.ok(statuses.some((t) => /^big\.bin \d+% of 64 MiB$/.test(t)), statuses.join(' | '));
+    assert.match(statuses[statuses.length - 1], /created: big\.bin/);
   });
 
   it('the admin test endpoint reports the user and version; a wrong password gives AUTHENTICATION; no secrets', async () => {

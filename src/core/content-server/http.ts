@@ -175,6 +175,9 @@ export class CsHttp {
   private async withRetries<T>(req: CsRequest, read: (res: Response, where: string) => Promise<T>, streaming = false): Promise<T> {
     const where = `${req.method} ${req.path}`;
     let reauthentications = 0;
+    // A ticket refused straight after the login made for it means the server will not take our
+    // tickets; refused after a failed attempt and a pause, it may just have expired again.
+    let renewedJustNow = false;
     for (let attempt = 0; ; attempt++) {
       try {
         const ticket = await this.keeper.ticket();
@@ -191,12 +194,13 @@ export class CsHttp {
         // Give up when a ticket from a login made for this request is refused too. A refused ticket
         // that was adopted from another answer (it may belong to the session that just expired) is
         // worth one more renewal; the bound stops a server that refuses everything.
-        if ((reauthentications > 0 && ticket === this.keeper.lastLoginTicket) || reauthentications >= 3) {
+        if ((renewedJustNow && ticket === this.keeper.lastLoginTicket) || reauthentications >= 5) {
           throw new FileBridgeError('AUTHENTICATION', `Content Server refused the ticket again right after a new login, on ${where}`, { request: where });
         }
         reauthentications += 1;
         this.stats.reauthentications += 1;
         await this.keeper.renew(ticket);
+        renewedJustNow = true;
         attempt -= 1; // a re-authentication is not a failed attempt
       } catch (err) {
         const e = isFileBridgeError(err) ? err : classifyTransport(err, where, false, this.timeoutMs);
@@ -207,6 +211,7 @@ export class CsHttp {
           throw e;
         }
         this.stats.retries += 1;
+        renewedJustNow = false;
         await sleep(backoffDelay(attempt, this.retry.baseMs, this.retry.maxMs, this.random));
         if (req.recover) {
           const answer = await req.recover();
