@@ -114,12 +114,12 @@ export function prepareUpload(defaults: UploadDefaults, payload: unknown, filena
   const target = givenTarget ?? {};
   const workspace = target.workspace !== undefined ? parseWorkspaceTarget(target.workspace) : undefined;
   const folder = target.folder !== undefined ? target.folder : defaults.folder;
+  if (folder !== undefined && folder !== null && typeof folder !== 'string' && typeof folder !== 'number') {
+    throw new FileBridgeError('INVALID_INPUT', `msg.filebridge.target.folder must be a path or a node id, got ${typeof folder}`);
+  }
   const noFolder = (typeof folder !== 'string' || folder.trim() === '') && typeof folder !== 'number';
   if (noFolder && !workspace) {
     throw new FileBridgeError('INVALID_INPUT', 'No target folder: set "Folder" on the node or msg.filebridge.target.folder (e.g. Enterprise:Inbound/2026 or a node id)');
-  }
-  if (folder !== undefined && typeof folder !== 'string' && typeof folder !== 'number') {
-    throw new FileBridgeError('INVALID_INPUT', `msg.filebridge.target.folder must be a path or a node id, got ${typeof folder}`);
   }
   const description = target.description;
   if (description !== undefined && typeof description !== 'string') throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.description must be text');

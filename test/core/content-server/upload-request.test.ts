@@ -45,4 +45,34 @@ describe('cs-upload request from node settings and message', () => {
     const outcome = uploadOutcome(u, { action: 'created', id: 7, parentId: 2200, name: 'a (2).txt', version: 1 });
     assert.deepEqual(outcome, { id: 7, version: 1, name: 'a (2).txt', folderId: 2200, path: 'Enterprise:Inbound/a (2).txt', action: 'renamed' });
   });
+
+  it('opens a stream payload again from its source for a retry, and then allows skip-identical', () => {
+    const first = Readable.from([Buffer.from('x')]);
+    const again = Readable.from([Buffer.from('x')]);
+    let reopened = 0;
+    const u = prepareUpload(defaults, first, 'a.bin', { collision: 'skip-identical' }, { size: 1, reopen: () => (reopened++, again) });
+    assert.equal(u.size, 1);
+    assert.equal(u.open(), first);
+    assert.equal(u.open(), again);
+    assert.equal(reopened, 1);
+  });
+
+  it('takes governance from the node settings unless the message gives it, and checks the JSON settings', () => {
+    const node = { ...defaults, classification: ' Finance/Invoices ', holds: 'Audit 2026, Litigation', permissions: '{"Partners":["see"]}', workflow: '2401' };
+    const u = prepareUpload(node, 'x', 'a.txt', undefined);
+    assert.deepEqual(u.governing, { classification: 'Finance/Invoices', holds: ['Audit 2026', 'Litigation'], permissions: { Partners: ['see'] }, workflow: { map: 2401 } });
+    const m = prepareUpload(node, 'x', 'a.txt', { holds: ['Other'], workflow: { map: 'Enterprise:Workflows/Approve', comment: 'go' } });
+    assert.deepEqual(m.governing.holds, ['Other']);
+    assert.deepEqual(m.governing.workflow, { map: 'Enterprise:Workflows/Approve', comment: 'go' });
+    assert.equal(m.governing.classification, 'Finance/Invoices');
+    refused(() => prepareUpload({ ...node, permissions: '{"Partners": [see]}' }, 'x', 'a.txt', undefined), /permissions are not valid JSON.*Partners/);
+  });
+
+  it('files into a workspace without a folder, and names bad workspace fields', () => {
+    const u = prepareUpload({ ...defaults, folder: '' }, 'x', 'a.txt', { workspace: { name: 'ACME' } });
+    assert.equal(u.folder, undefined);
+    assert.deepEqual(u.workspace, { name: 'ACME', type: undefined });
+    refused(() => prepareUpload({ ...defaults, folder: '' }, 'x', 'a.txt', { workspace: { type: 3 } }), /businessObject .* or a name/);
+    refused(() => prepareUpload(defaults, 'x', 'a.txt', { folder: { id: 3 } }), /folder must be a path or a node id/);
+  });
 });
