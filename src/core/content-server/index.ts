@@ -19,3 +19,13 @@ export { Workspaces, Workflows, nestCategories, type BusinessObject, type Worksp
 export { changedSince, nextMark, type Change, type ChangesQuery } from './changes';
 export { LargeFileUploads, type LargeFileSettings } from './large-upload';
 export { search, type SearchQuery } from './search';
+export {
+  applyTarget,
+  parseGovernanceTarget,
+  type GovernanceTarget,
+  type AppliedTarget,
+  type ApplyTargetOptions,
+  type PermissionGrant,
+  type WorkflowTarget,
+} from './apply-target';
+export { runCsAction, CS_ACTIONS, isCsAction, summarize, type CsAction, type CsActionRequest, type CsActionOutcome, type Param } from './node-action';
