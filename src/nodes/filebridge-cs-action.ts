@@ -77,6 +77,8 @@ function register(RED: NodeAPI): void {
       try {
         return { value: await evaluate(node, value, type, msg), from };
       } catch (err) {
+        // msg.filebridge.cs.id on a message without msg.filebridge: missing, which the action reports by name.
+        if (type === 'msg' && err instanceof TypeError) return { value: undefined, from };
         throw new FileBridgeError('INVALID_INPUT', `${from} could not be read: ${errorMessage(err)}`, { field: from });
       }
     }
