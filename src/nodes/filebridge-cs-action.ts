@@ -100,7 +100,8 @@ function register(RED: NodeAPI): void {
           createFolders: def.createFolders === true,
           classificationRoot: def.classificationRoot === undefined || def.classificationRoot === '' ? undefined : Number(def.classificationRoot),
         };
-        for (const name of USES[action]) {
+        const uses = action === 'permissions' ? [req.permissionMode === 'revoke' ? 'members' as const : 'permissions' as const] : USES[action];
+        for (const name of uses) {
           const p = await setting(name, msg);
           if (p) req[name === 'target' ? 'applyTarget' : name] = p;
         }

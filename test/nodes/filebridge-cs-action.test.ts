@@ -6,7 +6,7 @@ import csActionNode from '../../src/nodes/filebridge-cs-action';
 import { ContentServerClient } from '../../src/core/content-server';
 import { startContentServerSim, type ContentServerSim } from '../../src/sim/content-server';
 import { coreNode, nodeRedPath } from '../support/node-red-under-test';
-import { Arrivals, loadFlow } from '../support/flow-helper';
+import { Arrivals, loadFlow, onCall } from '../support/flow-helper';
 
 helper.init(nodeRedPath());
 
@@ -86,8 +86,11 @@ describe('filebridge-cs-action node in a Node-RED flow', function () {
 
   it('categories: sets values by name from the setting and reports them', async () => {
     await load({ action: 'categories', categories: JSON.stringify({ Invoice: { Vendor: 'ACME', Status: 'Paid' } }), categoriesType: 'json' });
+    const statuses: { fill?: string; text?: string }[] = [];
+    onCall<{ fill?: string; text?: string }>('act', 'status', (call) => statuses.push(call.args[0]));
     const doc = await newDoc();
     const got = await exchange(fromUpload(doc));
+    assert.deepEqual(statuses.at(-1), { fill: 'green', shape: 'dot', text: 'categories: Invoice' });
     assert.equal(got.caught?.error?.message, undefined);
     assert.deepEqual(got.out?.filebridge?.action, { action: 'categories', nodeId: doc, result: { categories: [{ id: 9830, name: 'Invoice' }] } });
     assert.equal(got.out?.payload, 'kept');
@@ -102,7 +105,10 @@ describe('filebridge-cs-action node in a Node-RED flow', function () {
     const got = await exchange(fromUpload(doc, { classification: 'Finance/Invoices' }));
     assert.equal(got.out?.filebridge?.action?.result.classification, 2502, JSON.stringify(got.caught?.error));
     assert.deepEqual((await records()).classifications[String(doc)].map((c) => c.class_id), [2502]);
+    const statuses: { fill?: string; text?: string }[] = [];
+    onCall<{ fill?: string; text?: string }>('act', 'status', (call) => statuses.push(call.args[0]));
     const missing = await exchange(fromUpload(doc, { classification: 'Finance/Receipts' }));
+    assert.deepEqual(statuses.at(-1), { fill: 'red', shape: 'ring', text: 'NOT_FOUND' });
     assert.equal(missing.caught?.error?.code, 'NOT_FOUND');
     assert.match(String(missing.caught?.error?.message), /Receipts/);
   });
