@@ -63,13 +63,18 @@ export class Governance {
 
   /** `classification` is a classification node id or a path below the classification root (`Finance/Invoices`). */
   async classify(nodeId: number, classification: number | string): Promise<number> {
-    const classId = typeof classification === 'number' || /^\d+$/.test(classification) ? Number(classification) : await this.classificationByPath(classification);
+    const classId = await this.resolveClassification(classification);
     const current = await this.classifications(nodeId);
     if (current.items.some((c) => c.classId === classId)) return classId;
     if (!current.token) throw new FileBridgeError('CS_REJECTED', `Content Server gave no rm_metadataToken for node ${nodeId}`, { nodeId });
     // The token is single-use and goes stale when anyone else edits: read it right before writing.
     await this.http.json({ method: 'POST', path: `/v1/nodes/${nodeId}/rmclassifications`, body: { class_id: classId, rm_metadataToken: current.token } });
     return classId;
+  }
+
+  /** The classification node id of an id or a path below the classification root, without applying it. */
+  async resolveClassification(classification: number | string): Promise<number> {
+    return typeof classification === 'number' || /^\d+$/.test(classification) ? Number(classification) : this.classificationByPath(classification);
   }
 
   private async classificationByPath(path: string): Promise<number> {
@@ -148,10 +153,11 @@ export class Governance {
    * Assigned access for a user or group by name: added, or replaced when the member already has
    * some. `see` is implied by every other permission, so it is added when missing.
    */
-  async grant(nodeId: number, memberName: string, permissions: Permission[], applyTo: ApplyTo = 0): Promise<Member> {
+  async grant(nodeId: number, member: string | Member, permissions: Permission[], applyTo: ApplyTo = 0): Promise<Member> {
     for (const p of permissions) if (!(PERMISSIONS as readonly string[]).includes(p)) throw new FileBridgeError('INVALID_INPUT', `Unknown permission '${p}' (known: ${PERMISSIONS.join(', ')})`);
     const list = permissions.length > 0 && !permissions.includes('see') ? ['see', ...permissions] : [...permissions];
-    const m = await this.member(memberName);
+    // A caller that resolved the member already (to check every name before writing) passes it on.
+    const m = typeof member === 'string' ? await this.member(member) : member;
     const existing = await this.permissions(nodeId);
     const has = existing.some((p) => p.type === 'custom' && numberProp(p, 'right_id') === m.id);
     if (has) await this.http.json({ method: 'PUT', path: `/v2/nodes/${nodeId}/permissions/custom/${m.id}`, body: { permissions: list, apply_to: applyTo } });
@@ -159,8 +165,8 @@ export class Governance {
     return m;
   }
 
-  async revoke(nodeId: number, memberName: string): Promise<void> {
-    const m = await this.member(memberName);
+  async revoke(nodeId: number, member: string | Member): Promise<void> {
+    const m = typeof member === 'string' ? await this.member(member) : member;
     await this.http.json({ method: 'DELETE', path: `/v2/nodes/${nodeId}/permissions/custom/${m.id}` });
   }
 }

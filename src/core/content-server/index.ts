@@ -20,3 +20,13 @@ export { changedSince, nextMark, type Change, type ChangesQuery } from './change
 export { LargeFileUploads, type LargeFileSettings } from './large-upload';
 export { search, type SearchQuery } from './search';
 export { WorkspaceLocator, parseWorkspaceTarget, folderWithin, type WorkspaceTarget, type LocatedWorkspace } from './workspace-target';
+export {
+  applyTarget,
+  parseGovernanceTarget,
+  type GovernanceTarget,
+  type AppliedTarget,
+  type ApplyTargetOptions,
+  type PermissionGrant,
+  type WorkflowTarget,
+} from './apply-target';
+export { runCsAction, CS_ACTIONS, isCsAction, summarize, type CsAction, type CsActionRequest, type CsActionOutcome, type Param } from './node-action';
