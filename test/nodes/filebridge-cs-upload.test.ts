@@ -195,6 +195,40 @@ describe('filebridge-cs-upload node in a Node-RED flow', function () {
     assert.match(String(half.caught?.error?.message), /boType/);
   });
 
+  it('governs the stored document: classification by path, holds, permissions by name, workflow; a wrong name stores nothing', async () => {
+    await load({ folder: 'Enterprise:Inbound/governed', holds: 'Tax Audit', permissions: '{"Finance": ["modify"]}' }, 'livelink', { classificationRoot: '2500' });
+    type Records = {
+      classifications: Record<string, { class_id: number }[]>;
+      holds: Record<string, number[]>;
+      permissions: Record<string, { type: string; right_id: number | null; permissions: string[] }[]>;
+      processes: { process_id: number; workflow_id: number; doc_ids: number[]; comment: string }[];
+    };
+    const records = async (): Promise<Records> => (await (await fetch(`${sim.url}/__sim/records`)).json()) as Records;
+    const got = await exchange({ payload: Buffer.from('%PDF-1.7'), filename: 'gov.pdf', filebridge: { target: { classification: 'Finance/Invoices', workflow: { map: 2401, comment: 'please check' } } } });
+    const cs = got.out?.filebridge?.cs as CsFacts & { governance: { classification: number; holds: { name: string }[]; workflow: { processId: number } } };
+    assert.ok(cs, JSON.stringify(got.caught?.error));
+    const r = await records();
+    assert.deepEqual(r.classifications[String(cs.id)].map((c) => c.class_id), [2502]);
+    assert.deepEqual(r.holds[String(cs.id)], [2]);
+    assert.deepEqual(r.permissions[String(cs.id)].find((p) => p.type === 'custom' && p.right_id === 2002)?.permissions, ['see', 'see_contents', 'modify']);
+    const started = r.processes.find((p) => p.process_id === cs.governance.workflow.processId);
+    assert.deepEqual([started?.workflow_id, started?.doc_ids, started?.comment], [2401, [cs.id], 'please check']);
+    assert.deepEqual(cs.governance.holds.map((h) => h.name), ['Tax Audit']);
+
+    // The same content again under skip-identical: governed again (idempotent), no second workflow.
+    const again = await exchange({ payload: Buffer.from('%PDF-1.7'), filename: 'gov.pdf', filebridge: { target: { collision: 'skip-identical', workflow: { map: 2401 } } } });
+    assert.equal(again.out?.filebridge?.cs?.action, 'skipped', JSON.stringify(again.caught?.error));
+    assert.equal((await records()).processes.filter((p) => p.doc_ids.includes(cs.id)).length, 1);
+
+    const typo = await exchange({ payload: Buffer.from('x'), filename: 'typo.pdf', filebridge: { target: { holds: ['Tax Audti'] } } });
+    assert.equal(typo.caught?.error?.code, 'NOT_FOUND');
+    assert.match(String(typo.caught?.error?.message), /Tax Audti/);
+    const member = await exchange({ payload: Buffer.from('x'), filename: 'typo.pdf', filebridge: { target: { permissions: { Ghosts: ['see'] } } } });
+    assert.equal(member.caught?.error?.code, 'NOT_FOUND');
+    const tree = JSON.stringify((await (await fetch(`${sim.url}/__sim/tree`)).json()) as unknown);
+    assert.doesNotMatch(tree, /typo\.pdf/, 'nothing stored for a wrong name');
+  });
+
   it('keeps a busy flow going: 100 uploads through ticket expiries and 20 % error answers all arrive once', async function () {
     this.timeout(120_000);
     // 20 % failures need room: with 8 retries a request fails for good about once in 2 million.

@@ -248,24 +248,13 @@ interface Plan {
   classification?: number;
   holds?: Hold[];
   permissions?: { grant: PermissionGrant; member: Member }[];
-  workflow?: { mapId: number; comment?: string; docIds: number[] };
+  workflow?: { mapId: number; comment?: string };
 }
 
-async function plan(client: ContentServerClient, node: CsNode, t: GovernanceTarget, options: ApplyTargetOptions, where: string): Promise<Plan> {
+/** Resolves the names that do not depend on the node (everything but categories): reads only. */
+async function planNames(client: ContentServerClient, t: GovernanceTarget, options: ApplyTargetOptions, where: string): Promise<Plan> {
   const p: Plan = {};
   const name = (field: keyof GovernanceTarget): string => options.fieldNames?.[field] ?? `${where}.${field}`;
-  if (t.categories) {
-    const defs = await categoryDefinitions(client, node, t.categories);
-    let flat: JsonObject;
-    try {
-      flat = resolveCategoryValues(t.categories, defs);
-    } catch (err) {
-      if (!isFileBridgeError(err)) throw err;
-      throw new FileBridgeError(err.code, `${name('categories')}: ${err.message}`, { ...err.details, field: name('categories') }, { cause: err });
-    }
-    const ids = Object.keys(flat).filter((k) => /^\d+_1$/.test(k)).map((k) => Number(k.split('_')[0]));
-    p.categories = { flat, applied: ids.map((id) => ({ id, name: defs.find((d) => d.id === id)?.name ?? String(id) })) };
-  }
   if (t.classification !== undefined) p.classification = await classificationId(client, t.classification, options.classificationRoot, name('classification'));
   if (t.holds) p.holds = await resolveHolds(client, t.holds, name('holds'));
   if (t.permissions) {
@@ -274,24 +263,26 @@ async function plan(client: ContentServerClient, node: CsNode, t: GovernanceTarg
   }
   if (t.workflow) {
     const mapId = await expectType(client, t.workflow.map, NODE_TYPE_WORKFLOW_MAP, 'workflow map', options.fieldNames?.workflow ?? `${where}.workflow.map`);
-    const docIds = [node.id, ...(options.attach ?? []).filter((id) => id !== node.id)];
-    p.workflow = { mapId, comment: t.workflow.comment, docIds };
+    p.workflow = { mapId, comment: t.workflow.comment };
   }
   return p;
 }
 
-/**
- * Applies the governance parts of `target` to node `nodeId` and says what it did. Order: categories,
- * classification, holds, permissions, then the workflow (last, so it starts on a fully described
- * document). A failure after some writes names what was already applied.
- */
-export async function applyTarget(client: ContentServerClient, nodeId: number, target: unknown, options: ApplyTargetOptions = {}): Promise<AppliedTarget> {
-  const where = options.where ?? 'msg.filebridge.target';
-  const t = parseGovernanceTarget(target, where);
-  if (isEmptyTarget(t)) return {};
-  const node = await client.getNode(nodeId);
-  const p = await plan(client, node, t, options, where);
+async function planCategories(client: ContentServerClient, node: CsNode, input: CategoryInput, field: string): Promise<NonNullable<Plan['categories']>> {
+  const defs = await categoryDefinitions(client, node, input);
+  let flat: JsonObject;
+  try {
+    flat = resolveCategoryValues(input, defs);
+  } catch (err) {
+    if (!isFileBridgeError(err)) throw err;
+    throw new FileBridgeError(err.code, `${field}: ${err.message}`, { ...err.details, field }, { cause: err });
+  }
+  const ids = Object.keys(flat).filter((k) => /^\d+_1$/.test(k)).map((k) => Number(k.split('_')[0]));
+  return { flat, applied: ids.map((id) => ({ id, name: defs.find((d) => d.id === id)?.name ?? String(id) })) };
+}
 
+/** The writes, in order: categories, classification, holds, permissions, then the workflow. */
+async function execute(client: ContentServerClient, nodeId: number, p: Plan, options: ApplyTargetOptions): Promise<AppliedTarget> {
   const done: AppliedTarget = {};
   const steps: string[] = [];
   try {
@@ -318,8 +309,9 @@ export async function applyTarget(client: ContentServerClient, nodeId: number, t
       }
     }
     if (p.workflow) {
-      const processId = await client.workflows.start({ workflowId: p.workflow.mapId, docIds: p.workflow.docIds, comment: p.workflow.comment });
-      done.workflow = { mapId: p.workflow.mapId, processId, docIds: p.workflow.docIds };
+      const docIds = [nodeId, ...(options.attach ?? []).filter((id) => id !== nodeId)];
+      const processId = await client.workflows.start({ workflowId: p.workflow.mapId, docIds, comment: p.workflow.comment });
+      done.workflow = { mapId: p.workflow.mapId, processId, docIds };
     }
   } catch (err) {
     if (steps.length === 0) throw err;
@@ -327,4 +319,34 @@ export async function applyTarget(client: ContentServerClient, nodeId: number, t
     throw new FileBridgeError(e.code, `${e.message} (node ${nodeId} already has: ${steps.join(', ')})`, { ...e.details, nodeId, applied: done }, { cause: err });
   }
   return done;
+}
+
+/**
+ * Applies the governance parts of `target` to node `nodeId` and says what it did. Order: categories,
+ * classification, holds, permissions, then the workflow (last, so it starts on a fully described
+ * document). A failure after some writes names what was already applied.
+ */
+export async function applyTarget(client: ContentServerClient, nodeId: number, target: unknown, options: ApplyTargetOptions = {}): Promise<AppliedTarget> {
+  const where = options.where ?? 'msg.filebridge.target';
+  const t = parseGovernanceTarget(target, where);
+  if (isEmptyTarget(t)) return {};
+  const node = await client.getNode(nodeId);
+  const p: Plan = {};
+  if (t.categories) p.categories = await planCategories(client, node, t.categories, options.fieldNames?.categories ?? `${where}.categories`);
+  Object.assign(p, await planNames(client, t, options, where));
+  return execute(client, nodeId, p, options);
+}
+
+/**
+ * For a document that does not exist yet (an upload): checks the target and resolves every name
+ * now, so a wrong hold or member name fails before anything is stored; `apply` then writes to the
+ * new document. Categories are not taken here: the upload sets them with the content.
+ */
+export async function prepareGovernance(client: ContentServerClient, target: unknown, options: ApplyTargetOptions = {}): Promise<{ empty: boolean; apply: (nodeId: number) => Promise<AppliedTarget> }> {
+  const where = options.where ?? 'msg.filebridge.target';
+  const t = parseGovernanceTarget(target, where);
+  if (t.categories !== undefined) throw bad(`${where}.categories`, 'are set with the upload, not afterwards');
+  if (isEmptyTarget(t)) return { empty: true, apply: () => Promise.resolve({}) };
+  const p = await planNames(client, t, options, where);
+  return { empty: false, apply: (nodeId) => execute(client, nodeId, p, options) };
 }

@@ -22,6 +22,7 @@ export { search, type SearchQuery } from './search';
 export { WorkspaceLocator, parseWorkspaceTarget, folderWithin, type WorkspaceTarget, type LocatedWorkspace } from './workspace-target';
 export {
   applyTarget,
+  prepareGovernance,
   parseGovernanceTarget,
   type GovernanceTarget,
   type AppliedTarget,

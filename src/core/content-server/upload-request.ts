@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { FileBridgeError, errorMessage } from '../errors';
 import type { CategoryInput, CollisionPolicy, UploadResult } from './index';
+import { prepareGovernance, type AppliedTarget } from './apply-target';
 import type { ContentServerClient } from './client';
 import { folderWithin, parseWorkspaceTarget, type LocatedWorkspace, type WorkspaceTarget } from './workspace-target';
 
@@ -189,6 +190,8 @@ export interface UploadOutcome {
   path: string;
   action: string;
   workspace?: LocatedWorkspace;
+  /** What was applied after the upload (classification, holds, permissions, workflow). */
+  governance?: AppliedTarget;
 }
 
 /**
@@ -196,6 +199,8 @@ export interface UploadOutcome {
  * what happened. `onProgress` gets the bytes sent so far.
  */
 export async function performUpload(client: ContentServerClient, prepared: PreparedUpload, onProgress?: (bytesSent: number) => void): Promise<UploadOutcome> {
+  // Names first (holds, members, classification, workflow map): a typo must store nothing.
+  const governance = await prepareGovernance(client, prepared.governing);
   const workspace = prepared.workspace ? await client.locateWorkspace(prepared.workspace) : undefined;
   const folder = workspace ? folderWithin(workspace.id, prepared.folder) : (prepared.folder as string | number);
   const result = await client.upload({
@@ -210,8 +215,15 @@ export async function performUpload(client: ContentServerClient, prepared: Prepa
     categories: prepared.categories,
     onProgress,
   });
-  const outcome = uploadOutcome({ ...prepared, folder }, result);
-  return workspace ? { ...outcome, workspace } : outcome;
+  const outcome: UploadOutcome = uploadOutcome({ ...prepared, folder }, result);
+  if (workspace) outcome.workspace = workspace;
+  if (!governance.empty) {
+    // Identical content was filed before: make sure it is governed (all of it is idempotent) but do
+    // not start its workflow a second time.
+    const apply = result.action === 'skipped' ? await prepareGovernance(client, { ...prepared.governing, workflow: undefined }) : governance;
+    outcome.governance = await apply.apply(result.id);
+  }
+  return outcome;
 }
 
 /** What the node reports in `msg.filebridge.cs`. */
