@@ -47,7 +47,9 @@ const RAR: Signature = { label: 'RAR archive', matches: ascii('Rar!\x1a\x07') };
 const OLE: Signature = { label: 'legacy Microsoft Office (OLE) file', matches: bytesAt([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]) };
 const XML: Signature = { label: 'XML document', matches: (head) => looksLikeText(head) && firstNonSpace(head) === '<' };
 const JSON_DOC: Signature = { label: 'JSON document', matches: (head) => looksLikeText(head) && ['{', '['].includes(firstNonSpace(head) ?? '') };
-const TEXT: Signature = { label: 'text', matches: looksLikeText };
+const BINARY: Signature[] = [PDF, PNG, JPEG, GIF, TIFF, ZIP, GZIP, SEVEN_ZIP, RAR, OLE];
+// A PDF or TIFF header is plain ASCII: text means "no binary signature" as well as "no binary bytes".
+const TEXT: Signature = { label: 'text', matches: (head) => looksLikeText(head) && !BINARY.some((s) => s.matches(head)) };
 
 /** Extension -> the signature its content must have. Extensions not listed are not checked. */
 export const SIGNATURES: Readonly<Record<string, Signature>> = {
@@ -58,7 +60,7 @@ export const SIGNATURES: Readonly<Record<string, Signature>> = {
 };
 
 /** Binary signatures first: a ZIP is also "not text", and text must not be claimed by a binary label. */
-const DETECTION_ORDER: Signature[] = [PDF, PNG, JPEG, GIF, TIFF, ZIP, GZIP, SEVEN_ZIP, RAR, OLE, XML, JSON_DOC, TEXT];
+const DETECTION_ORDER: Signature[] = [...BINARY, XML, JSON_DOC, TEXT];
 
 /** What the content looks like, for the failure message. */
 export function describeContent(head: Buffer): string {

@@ -2,6 +2,7 @@ import { FileBridgeError } from '../errors';
 import { readFileToBuffer, statEntry } from '../remote/operations';
 import type { SessionPool } from '../remote/session-pool';
 import type { RemoteSession } from '../remote/types';
+import { RemoteFileTooLarge } from './types';
 import type { RemoteFiles } from './validator';
 
 /** Side-car and manifest access through a server's session pool. */
@@ -11,7 +12,7 @@ export function poolFiles(pool: SessionPool<RemoteSession>): RemoteFiles {
       const entry = await statEntry(pool, path);
       if (!entry || entry.type === 'directory') return undefined;
       if (entry.size > maxBytes) {
-        throw new FileBridgeError('INVALID_INPUT', `${path} has ${entry.size} bytes, more than the ${maxBytes}-byte limit for side-car and manifest files.`, { path, size: entry.size });
+        throw new RemoteFileTooLarge(path, entry.size, maxBytes);
       }
       try {
         return (await readFileToBuffer(pool, path, maxBytes)).data;

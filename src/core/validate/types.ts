@@ -38,3 +38,11 @@ export function capErrors(errors: ValidationError[], max: number): ValidationErr
   kept.push({ rule, reason: `${errors.length - max} more ${rule} error(s) not listed.`, omitted: errors.length - max });
   return kept;
 }
+
+/** A side-car or manifest above the size the validator reads into memory: the rule fails, nothing breaks. */
+export class RemoteFileTooLarge extends Error {
+  constructor(readonly path: string, readonly size: number, readonly maxBytes: number) {
+    super(`${path} has ${size} bytes, more than the ${maxBytes}-byte limit for side-car and manifest files.`);
+    this.name = 'RemoteFileTooLarge';
+  }
+}

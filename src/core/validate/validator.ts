@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { FileBridgeError, errorMessage } from '../errors';
+import { FileBridgeError } from '../errors';
 import { joinRemote } from '../paths';
 import { HashCheck, parseSidecar, type ChecksumAlgorithm } from './checksum';
 import { csvCheck } from './csv';
@@ -10,12 +10,12 @@ import { checkExtension, checkName, checkNonEmpty, checkSize } from './name';
 import type { RuleSet } from './rules';
 import { replaySpool, removeSpool, spoolPath, spoolStream } from './spool';
 import type { ContentCheck, ValidationError, ValidationResult } from './types';
-import { extensionOf } from './types';
+import { extensionOf, RemoteFileTooLarge } from './types';
 import { xmlCheck } from './xml';
 
 /** Side-car and manifest files on the source server; the node backs this with the server's pool. */
 export interface RemoteFiles {
-  /** The whole file, or undefined when it does not exist; files above `maxBytes` are refused. */
+  /** The whole file, or undefined when it does not exist; above `maxBytes` it throws `RemoteFileTooLarge`. */
   read(path: string, maxBytes: number): Promise<Buffer | undefined>;
   /** Names of the files in a folder; empty when the folder does not exist. */
   names(folder: string): Promise<Set<string>>;
@@ -198,7 +198,13 @@ async function checkChecksum(rules: RuleSet, context: FileContext, digests: Part
     search: for (const folder of searchFolders(context)) {
       for (const algorithm of algorithms) {
         const path = joinRemote(folder, `${sourceName}.${algorithm}`);
-        const data = await readSidecar(remote, path);
+        let data: Buffer | undefined;
+        try {
+          data = await remote.read(path, SIDECAR_MAX_BYTES);
+        } catch (err) {
+          if (!(err instanceof RemoteFileTooLarge)) throw err;
+          return [{ rule: 'checksum', reason: `The side-car ${err.message}`, sidecar: path }];
+        }
         if (data === undefined) continue;
         const digest = parseSidecar(data.toString('utf8'), algorithm, sourceName);
         if (digest) {
@@ -226,15 +232,6 @@ async function checkChecksum(rules: RuleSet, context: FileContext, digests: Part
   }];
 }
 
-async function readSidecar(remote: RemoteFiles, path: string): Promise<Buffer | undefined> {
-  try {
-    return await remote.read(path, SIDECAR_MAX_BYTES);
-  } catch (err) {
-    if (err instanceof FileBridgeError && err.code === 'INVALID_INPUT') return Buffer.from(`unreadable: ${errorMessage(err)}`);
-    throw err;
-  }
-}
-
 async function checkManifest(rules: RuleSet, context: FileContext, self: Collector | undefined): Promise<ValidationError[]> {
   const rule = rules.manifest!;
   let content: unknown;
@@ -255,7 +252,7 @@ async function checkManifest(rules: RuleSet, context: FileContext, self: Collect
       try {
         content = await remote.read(path, rule.maxBytes);
       } catch (err) {
-        if (err instanceof FileBridgeError && err.code === 'INVALID_INPUT') return [{ rule: 'manifest', reason: errorMessage(err) }];
+        if (err instanceof RemoteFileTooLarge) return [{ rule: 'manifest', reason: `The manifest ${err.message}`, manifest: path }];
         throw err;
       }
       if (content !== undefined) {

@@ -44,6 +44,8 @@ describe('validate: content type by magic bytes', () => {
     assert.match(checkMagicBytes(Buffer.from([0, 1, 2, 0, 5]), 'csv')[0].reason, /expects a text, but the content looks like a unrecognised binary/);
     assert.match(checkMagicBytes(Buffer.from('hello'), 'json')[0].reason, /expects a JSON document, but the content looks like a text/);
     assert.match(checkMagicBytes(Buffer.alloc(0), 'pdf')[0].reason, /empty file/);
+    // A PDF header is ASCII, yet a PDF is no text file.
+    assert.match(checkMagicBytes(Buffer.from('%PDF-1.4\n'), 'txt')[0].reason, /expects a text, but the content looks like a PDF document/);
   });
 
   it('extensions without a known signature are not checked', () => {
