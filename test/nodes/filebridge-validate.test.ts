@@ -134,6 +134,17 @@ describe('filebridge-validate node in a Node-RED flow', function () {
       assert.deepEqual(await readdir(spoolDir), []);
     });
 
+    it('a handed-on stream nobody started reading is closed when the flow stops, releasing the temp copy', async () => {
+      await load({ nonEmptyOn: true, spoolDir });
+      const got = await exchange({ payload: Readable.from([Buffer.from('abc')]), filename: 'a.txt' });
+      assert.equal(got.id, 'valid');
+      const stream = got.msg.payload as Readable;
+      assert.equal(stream.destroyed, false);
+      await helper.unload();
+      assert.equal(stream.destroyed, true);
+      assert.deepEqual(await readdir(spoolDir), []);
+    });
+
     it('an unreadable stream is an error for the Catch node, and leaves no temp file', async () => {
       await load({ ...INVOICE_RULES, spoolDir });
       const broken = new Readable({
