@@ -63,6 +63,7 @@ function register(RED: NodeAPI): void {
     // Streams of temp copies handed on: on redeploy those nobody started reading are closed, so no
     // copy outlives the flow; one being read (an upload in progress) is left to finish.
     const pending = new Set<Readable>();
+    let closed = false;
 
     node.on('input', (msg: ValidateMessage, send, done) => {
       void (async () => {
@@ -93,9 +94,16 @@ function register(RED: NodeAPI): void {
         const port = outcome.result.valid ? 0 : 1;
         if (outcome.result.valid) valid++;
         else invalid++;
-        node.status({ fill: invalid > 0 && port === 1 ? 'yellow' : 'green', shape: 'dot', text: `valid: ${valid}, invalid: ${invalid}` });
+        node.status({ fill: port === 1 ? 'yellow' : 'green', shape: 'dot', text: `valid: ${valid}, invalid: ${invalid}` });
         if (outcome.payload instanceof Readable) {
           const stream = outcome.payload;
+          if (closed) {
+            // The flow stopped while this file was checked: nobody is left to read the copy. The source
+            // file stays claimed, so the watch hands it out again; nothing is lost.
+            stream.destroy();
+            done();
+            return;
+          }
           if (!wired[port]) {
             // Nobody will read it: release the temp copy now.
             stream.destroy();
@@ -110,6 +118,7 @@ function register(RED: NodeAPI): void {
     });
 
     node.on('close', (done: () => void) => {
+      closed = true;
       for (const stream of pending) {
         if (stream.readableFlowing === null && stream.listenerCount('data') === 0 && stream.listenerCount('readable') === 0) stream.destroy();
       }
