@@ -1,0 +1,33 @@
+import { FileBridgeError } from '../errors';
+import { readFileToBuffer, statEntry } from '../remote/operations';
+import type { SessionPool } from '../remote/session-pool';
+import type { RemoteSession } from '../remote/types';
+import { RemoteFileTooLarge } from './types';
+import type { RemoteFiles } from './validator';
+
+/** Side-car and manifest access through a server's session pool. */
+export function poolFiles(pool: SessionPool<RemoteSession>): RemoteFiles {
+  return {
+    async read(path, maxBytes) {
+      const entry = await statEntry(pool, path);
+      if (!entry || entry.type === 'directory') return undefined;
+      if (entry.size > maxBytes) {
+        throw new RemoteFileTooLarge(path, entry.size, maxBytes);
+      }
+      try {
+        return (await readFileToBuffer(pool, path, maxBytes)).data;
+      } catch (err) {
+        // Removed between the stat and the read: as good as never there.
+        if (err instanceof FileBridgeError && err.code === 'NOT_FOUND') return undefined;
+        throw err;
+      }
+    },
+    async names(folder) {
+      return pool.use(async (session) => {
+        const root = await session.stat(folder);
+        if (!root || root.type !== 'directory') return new Set<string>();
+        return new Set((await session.list(folder)).filter((e) => e.type !== 'directory').map((e) => e.name));
+      }, true);
+    },
+  };
+}
