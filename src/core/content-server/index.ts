@@ -19,3 +19,20 @@ export { Workspaces, Workflows, nestCategories, type BusinessObject, type Worksp
 export { changedSince, nextMark, type Change, type ChangesQuery } from './changes';
 export { LargeFileUploads, type LargeFileSettings } from './large-upload';
 export { search, type SearchQuery } from './search';
+export { advanceMark, describeQuery, markKey, readMark, type ExportMark, type ExportMarks, type ExportQueryShape } from './export-mark';
+export { readAll, trackStream, type TrackedStream } from './export-delivery';
+export {
+  listChanges,
+  runChanges,
+  runDocument,
+  type ChangesRun,
+  type DocumentRun,
+  type ExportClient,
+  type ExportedDocument,
+  type ExportedFacts,
+  type ExportError,
+  type ExportHooks,
+  type ExportSettings,
+  type ExportSummary,
+  type RunOutcome,
+} from './export-run';
