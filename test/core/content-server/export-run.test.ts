@@ -132,6 +132,23 @@ describe('content-server export runs', function () {
     assert.equal((await run(folder, marks)).received.length, 0);
   });
 
+  it('a new version within the same second as the mark is sent; the version already sent is not', async () => {
+    const folder = 'Enterprise:ExportSameSecond';
+    const doc = await client.upload({ target: folder, createFolders: true, name: 's.bin', open: bytes(Buffer.from('v1')) });
+    await client.upload({ target: folder, name: 's.bin', open: bytes(Buffer.from('v2')), collision: 'add-version' });
+    const modified = (await client.getNode(doc.id)).modifyDate;
+    assert.ok(modified);
+    const marks = new Map<string, ExportMark>();
+    const probe = await run(folder, marks);
+    const key = [...marks.keys()][0];
+    // As if version 1 had been delivered at the very second version 2 arrived.
+    marks.set(key, { since: modified.toISOString(), seenAtMark: [doc.id], seenVersions: { [String(doc.id)]: 1 }, query: 'q', updatedAt: '' });
+    const again = await run(folder, marks);
+    assert.deepEqual(again.received.map((r) => [r.doc.cs.version, r.sha256]), [[2, sha256(Buffer.from('v2'))]]);
+    assert.equal(probe.received.length, 1);
+    assert.equal((await run(folder, marks)).received.length, 0, 'version 2 is now in the mark');
+  });
+
   it('sends only documents whose category attribute matches, and a document once it comes to match', async () => {
     const folder = 'Enterprise:ExportInvoices';
     const make = async (name: string, status: string): Promise<number> =>
