@@ -1,7 +1,7 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow, NodeMessage } from 'node-red';
 import { FileBridgeError } from '../core/errors';
 import { readMark, runChanges, runDocument, type ContentServerClient, type ExportMark, type ExportMarks, type ExportedDocument, type RunOutcome } from '../core/content-server';
-import { exportRequest, type ExportNodeSettings } from '../core/content-server/export-request';
+import { documentMessage, exportRequest, reportFacts, type ExportNodeSettings } from '../core/content-server/export-request';
 import { failMessage } from './failure';
 
 /** A deployed `filebridge-cs-connection` config node as this node sees it. */
@@ -77,18 +77,7 @@ function register(RED: NodeAPI): void {
         const request = exportRequest(def, msg.payload, msg.filebridge?.export, folderFromConfig(msg));
         const runId = RED.util.generateId();
         const emit = (doc: ExportedDocument): void => {
-          const out: NodeMessage & Record<string, unknown> = {
-            _msgid: RED.util.generateId(),
-            payload: doc.payload,
-            filename: doc.filename,
-            topic: msg.topic,
-            filebridge: {
-              correlationId: `${runId}-${doc.index}`,
-              cs: doc.cs,
-              export: { runId, mode: request.mode, index: doc.index, count: doc.count },
-            },
-          };
-          send([out, null]);
+          send([{ _msgid: RED.util.generateId(), ...documentMessage(doc, runId, request.mode, msg.topic) }, null]);
         };
         const hooks = {
           emit,
@@ -114,7 +103,7 @@ function register(RED: NodeAPI): void {
         }
         const report = RED.util.cloneMessage(msg) as NodeMessage & Record<string, unknown>;
         report.payload = outcome.summary;
-        report.filebridge = { ...(msg.filebridge ?? {}), export: { runId, mode: request.mode, ...(request.mode === 'changes' ? { folder: request.folder } : { id: request.id }) } };
+        report.filebridge = { ...(msg.filebridge ?? {}), export: reportFacts(request, runId) };
         send([null, report]);
         if (outcome.error) throw outcome.error;
         const { sent, errors } = outcome.summary;

@@ -348,6 +348,30 @@ describe('filebridge-cs-export node in a Node-RED flow', function () {
       assert.deepEqual(all.docs.map((d) => d.msg.filename).sort(), ['r1.txt', 'r2.txt', 'r3.txt']);
     });
 
+    it('a redeploy during a run ends it at once; the document left unread is sent after the restart', async () => {
+      const folder = 'Enterprise:NodeRedeploy';
+      for (const name of ['d1.txt', 'd2.txt']) {
+        await client.upload({ target: folder, createFolders: true, name, open: bytes(Buffer.from(name)) });
+        await nextSecond();
+      }
+      let runs = await load({ folder, store: 'file', idleTimeout: '60' });
+      let arrived: (() => void) | undefined;
+      const secondArrived = new Promise<void>((r) => (arrived = r));
+      runs.onDoc = (msg) => {
+        if (msg.filename !== 'd2.txt') return;
+        arrived?.();
+        return 'leave-unread';
+      };
+      helper.getNode('exp').receive({ payload: 1 });
+      await secondArrived;
+      const started = Date.now();
+      await helper.unload();
+      assert.ok(Date.now() - started < 5000, 'stopping did not wait for the unread stream');
+      runs = await load({ folder, store: 'file' });
+      const next = await runs.run();
+      assert.deepEqual(next.docs.map((d) => d.msg.filename), ['d2.txt']);
+    });
+
     it('the default (memory) store forgets the mark on restart', async () => {
       const folder = 'Enterprise:NodeMemory';
       await client.upload({ target: folder, createFolders: true, name: 'm.txt', open: bytes(Buffer.from('m')) });

@@ -4,7 +4,7 @@
  */
 import { FileBridgeError } from '../errors';
 import type { AttributeFilter } from './client';
-import type { ExportSettings } from './export-run';
+import type { ExportSettings, ExportedDocument } from './export-run';
 
 /** The node's dialog fields. */
 export interface ExportNodeSettings {
@@ -110,4 +110,23 @@ export function exportRequest(def: ExportNodeSettings, payload: unknown, overrid
     onlyChanged: def.onlyChanged !== false,
     settings,
   };
+}
+
+/** The message of one exported document (without `_msgid`, which the runtime's id generator gives). */
+export function documentMessage(doc: ExportedDocument, runId: string, mode: ExportRequest['mode'], topic: unknown): Record<string, unknown> {
+  return {
+    payload: doc.payload,
+    filename: doc.filename,
+    ...(topic === undefined ? {} : { topic }),
+    filebridge: {
+      correlationId: `${runId}-${doc.index}`,
+      cs: doc.cs,
+      export: { runId, mode, index: doc.index, count: doc.count },
+    },
+  };
+}
+
+/** What `msg.filebridge.export` of the run report says about the request. */
+export function reportFacts(request: ExportRequest, runId: string): Record<string, unknown> {
+  return { runId, mode: request.mode, ...(request.mode === 'changes' ? { folder: request.folder } : { id: request.id }) };
 }
