@@ -122,8 +122,17 @@ function register(RED: NodeAPI): void {
     }
 
     node.on('input', (msg: ExportMessage, send, done) => {
-      const overrides = msg.filebridge?.export;
-      const coalesceKey = msg.reset === true || def.mode === 'document' ? undefined : JSON.stringify(overrides ?? null);
+      let coalesceKey: string | undefined;
+      if (msg.reset !== true && def.mode !== 'document') {
+        // Triggers naming different folders (from msg, flow, env) are different runs.
+        let folder: unknown;
+        try {
+          folder = folderFromConfig(msg);
+        } catch {
+          folder = null;
+        }
+        coalesceKey = JSON.stringify([msg.filebridge?.export ?? null, folder ?? null]);
+      }
       if (coalesceKey !== undefined && queue.some((j) => j.coalesceKey === coalesceKey)) {
         // An identical run is already waiting and will see everything this one would.
         node.warn('An export run is already waiting for the current one to finish: this trigger adds nothing and is dropped.');

@@ -292,6 +292,21 @@ describe('filebridge-cs-export node in a Node-RED flow', function () {
     assert.match(warnings[0], /already waiting/);
   });
 
+  it('takes the folder from msg (TypedInput); triggers for different folders all run, each with its own mark', async () => {
+    await client.upload({ target: 'Enterprise:NodeFromMsgA', createFolders: true, name: 'a.txt', open: bytes(Buffer.from('a')) });
+    await client.upload({ target: 'Enterprise:NodeFromMsgB', createFolders: true, name: 'b.txt', open: bytes(Buffer.from('b')) });
+    await client.upload({ target: 'Enterprise:NodeFromMsgC', createFolders: true, name: 'c.txt', open: bytes(Buffer.from('c')) });
+    const runs = await load({ folder: 'folder', folderType: 'msg' });
+    const exp = helper.getNode('exp');
+    exp.receive({ folder: 'Enterprise:NodeFromMsgA' });
+    exp.receive({ folder: 'Enterprise:NodeFromMsgB' });
+    exp.receive({ payload: 1, filebridge: { export: { folder: 'Enterprise:NodeFromMsgC' } } });
+    const names = [];
+    for (let i = 0; i < 3; i++) names.push(...(await runs.nextRun()).docs.map((d) => d.msg.filename));
+    assert.deepEqual(names, ['a.txt', 'b.txt', 'c.txt']);
+    assert.equal((await runs.run({ folder: 'Enterprise:NodeFromMsgA' })).docs.length, 0, 'A has its own mark');
+  });
+
   it('a missing folder reaches the Catch node as NOT_FOUND with a failed report', async () => {
     const runs = await load({ folder: 'Enterprise:NoSuchFolder' });
     const got = await runs.run();
