@@ -201,6 +201,30 @@ describe('content-server export runs', function () {
     assert.deepEqual(all.sort(), names, 'every document exactly once');
   });
 
+  it('a document deleted between listing and sending is reported as NOT_FOUND and passed over', async () => {
+    const folder = 'Enterprise:ExportDeleted';
+    const first = await client.upload({ target: folder, createFolders: true, name: 'stays.txt', open: bytes(Buffer.from('s')) });
+    const gone = await client.upload({ target: folder, name: 'goes.txt', open: bytes(Buffer.from('g')) });
+    const last = await client.upload({ target: folder, name: 'after.txt', open: bytes(Buffer.from('a')) });
+    const marks = new Map<string, ExportMark>();
+    const received: number[] = [];
+    // The receiver of stays.txt deletes goes.txt before it reads, so the deletion lands after the listing.
+    const outcome = await runChanges(client, changesRun(folder, marks), settings, {
+      emit(doc) {
+        void (async () => {
+          if (doc.cs.id === first.id) await client.nodes.delete(gone.id);
+          for await (const chunk of doc.payload as Readable) assert.ok(chunk);
+          received.push(doc.cs.id);
+        })();
+      },
+    });
+    assert.equal(outcome.error, undefined);
+    assert.equal(outcome.summary.complete, true);
+    assert.deepEqual(received.sort(), [first.id, last.id].sort());
+    assert.deepEqual(outcome.summary.errors.map((e) => [e.id, e.code]), [[gone.id, 'NOT_FOUND']]);
+    assert.equal((await run(folder, marks)).received.length, 0);
+  });
+
   it('an unread payload times out (TIMEOUT) and is sent again; a payload closed early is not delivered either', async () => {
     const folder = 'Enterprise:ExportUnread';
     for (const name of ['x.txt', 'y.txt']) await client.upload({ target: folder, createFolders: true, name, open: bytes(Buffer.from(name)) });
