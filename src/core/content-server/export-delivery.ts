@@ -2,7 +2,7 @@
  * Knowing when an exported document was delivered: its payload stream was read to the end by whoever
  * received the message. Only then may the export's mark move past the document.
  */
-import { Transform, pipeline, type Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { FileBridgeError, errorMessage } from '../errors';
 
 export interface TrackedStream {
@@ -49,9 +49,16 @@ export function trackStream(source: Readable, idleTimeoutMs: number, what: strin
       callback(null, chunk);
     },
   });
-  pipeline(source, passThrough, (err) => {
-    if (err) fail(err instanceof FileBridgeError ? err : new FileBridgeError('CONNECTION', `Download of ${what} broke off: ${errorMessage(err)}`, {}, { cause: err }));
+  const brokeOff = (err: unknown): FileBridgeError =>
+    err instanceof FileBridgeError ? err : new FileBridgeError('CONNECTION', `Download of ${what} broke off: ${errorMessage(err)}`, {}, { cause: err });
+  // Not `pipeline`: it destroys the source with an error of its own when the receiver stops, and
+  // then a download that broke off and a receiver that gave up look alike.
+  let sourceError: unknown;
+  source.on('error', (err) => {
+    sourceError ??= err;
+    passThrough.destroy(brokeOff(err));
   });
+  source.pipe(passThrough);
   // The receiver reads from `passThrough`; our own listener keeps an unhandled error from crashing the process.
   passThrough.on('error', () => undefined);
   passThrough.on('end', () => {
@@ -61,7 +68,9 @@ export function trackStream(source: Readable, idleTimeoutMs: number, what: strin
     resolveDelivered();
   });
   passThrough.on('close', () => {
-    fail(new FileBridgeError('CONNECTION', `The receiver closed ${what} before reading it to the end: the export stopped here and sends it again next run`));
+    if (!source.destroyed) source.destroy();
+    if (sourceError !== undefined) fail(brokeOff(sourceError));
+    else fail(new FileBridgeError('CONNECTION', `The receiver closed ${what} before reading it to the end: the export stopped here and sends it again next run`));
   });
   arm();
   return {
