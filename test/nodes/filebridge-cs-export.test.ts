@@ -168,7 +168,7 @@ describe('filebridge-cs-export node in a Node-RED flow', function () {
     const uploaded = new Map<string, number>();
     for (const name of ['one.pdf', 'two.pdf']) uploaded.set(name, (await client.upload({ target: folder, createFolders: true, name, open: bytes(randomBytes(3000)) })).id);
     const folderId = await client.resolveFolder(folder);
-    const runs = await load({ folder });
+    const runs = await load({ folder, checksums: true });
     const statuses: string[] = [];
     onCall<{ text?: string }>('exp', 'status', (call) => statuses.push(String(call.args[0]?.text)));
 
@@ -189,6 +189,8 @@ describe('filebridge-cs-export node in a Node-RED flow', function () {
     }
     assert.deepEqual(first.docs.map((d) => d.msg.filebridge.export.index).sort(), [1, 2]);
     assert.equal(first.report.payload.sent, 2);
+    for (const entry of first.report.payload.documents) assert.equal(entry.sha256, await simSha(entry.id), `report checksum of ${entry.name}`);
+    assert.deepEqual(first.report.payload.documents.map((e) => e.id).sort(), [...uploaded.values()].sort());
     assert.equal(first.report.payload.complete, true);
     assert.equal(first.report.payload.folderId, folderId);
     assert.equal(first.report.topic, 'nightly');

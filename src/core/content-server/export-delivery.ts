@@ -2,14 +2,22 @@
  * Knowing when an exported document was delivered: its payload stream was read to the end by whoever
  * received the message. Only then may the export's mark move past the document.
  */
+import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { FileBridgeError, errorMessage } from '../errors';
+
+/** What passed through to the receiver. */
+export interface Delivered {
+  bytes: number;
+  /** Hex SHA-256 of the bytes, when asked for. */
+  sha256?: string;
+}
 
 export interface TrackedStream {
   /** What the receiver reads: the download, passed through as it is read (back-pressure intact). */
   stream: Readable;
   /** Resolves when the receiver read the last byte; rejects (coded) when it stopped early, the download broke or it sat idle. */
-  delivered: Promise<void>;
+  delivered: Promise<Delivered>;
   /** Ends the stream with this error (node stopping). */
   abort(err: FileBridgeError): void;
 }
@@ -18,12 +26,14 @@ export interface TrackedStream {
  * Wraps a download. The idle timer runs while no byte moves, so a slow but steady reader of a huge
  * file never times out, and a message whose payload nobody reads cannot hold the export forever.
  */
-export function trackStream(source: Readable, idleTimeoutMs: number, what: string): TrackedStream {
+export function trackStream(source: Readable, idleTimeoutMs: number, what: string, options: { sha256?: boolean } = {}): TrackedStream {
   let timer: NodeJS.Timeout | undefined;
   let settled = false;
-  let resolveDelivered: () => void = () => undefined;
+  let bytes = 0;
+  const hash = options.sha256 ? createHash('sha256') : undefined;
+  let resolveDelivered: (d: Delivered) => void = () => undefined;
   let rejectDelivered: (err: FileBridgeError) => void = () => undefined;
-  const delivered = new Promise<void>((resolve, reject) => {
+  const delivered = new Promise<Delivered>((resolve, reject) => {
     resolveDelivered = resolve;
     rejectDelivered = reject;
   });
@@ -46,6 +56,8 @@ export function trackStream(source: Readable, idleTimeoutMs: number, what: strin
   const passThrough = new Transform({
     transform(chunk: Buffer, _enc, callback) {
       arm();
+      bytes += chunk.length;
+      hash?.update(chunk);
       callback(null, chunk);
     },
   });
@@ -65,7 +77,7 @@ export function trackStream(source: Readable, idleTimeoutMs: number, what: strin
     if (settled) return;
     settled = true;
     if (timer) clearTimeout(timer);
-    resolveDelivered();
+    resolveDelivered({ bytes, ...(hash ? { sha256: hash.digest('hex') } : {}) });
   });
   passThrough.on('close', () => {
     if (!source.destroyed) source.destroy();

@@ -21,6 +21,8 @@ export interface ExportNodeSettings {
   /** Seconds a payload stream may sit unread; 0 = no limit. */
   idleTimeout?: string | number;
   includeCategories?: boolean;
+  /** SHA-256 of each delivered document in the run report. */
+  checksums?: boolean;
   /** Document mode: version to send; empty = latest. */
   version?: string | number;
 }
@@ -90,6 +92,7 @@ export function exportRequest(def: ExportNodeSettings, payload: unknown, overrid
     bufferLimit: Math.round(number(def.bufferLimit, 'Buffer limit (KiB)', 0, 0) * 1024),
     idleTimeoutMs: Math.round(number(def.idleTimeout, 'Unread stream timeout (s)', 0, DEFAULT_IDLE_TIMEOUT_S) * 1000),
     includeCategories: def.includeCategories === true,
+    sha256: def.checksums === true,
   };
   const mode = def.mode || 'changes';
   if (mode === 'document') {

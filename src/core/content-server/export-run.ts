@@ -4,13 +4,14 @@
  * delivered. Oldest first is what makes a broken run safe: everything older than the mark has been
  * delivered, so the next run resumes exactly where this one stopped (NiFi's List/Fetch model).
  */
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import picomatch from 'picomatch';
 import { FileBridgeError, errorMessage } from '../errors';
 import type { AttributeFilter, ContentServerClient } from './client';
 import type { Change } from './changes';
 import { advanceMark, describeQuery, markKey, type ExportMark } from './export-mark';
-import { readAll, trackStream, type TrackedStream } from './export-delivery';
+import { readAll, trackStream, type Delivered, type TrackedStream } from './export-delivery';
 import type { CsNode, CsVersion } from './nodes';
 
 /** The client operations an export uses. */
@@ -25,6 +26,8 @@ export interface ExportSettings {
   idleTimeoutMs: number;
   /** Adds the document's category values (by name) to the facts. */
   includeCategories: boolean;
+  /** Computes each delivered document's SHA-256 on the way through, for the run report (manifests). */
+  sha256?: boolean;
 }
 
 /** What a message says about the document it carries (`msg.filebridge.cs`). */
@@ -50,6 +53,18 @@ export interface ExportedDocument {
   count: number;
 }
 
+/** A delivered document as the run report lists it (what a manifest needs). */
+export interface DeliveredEntry {
+  id: number;
+  name: string;
+  path: string;
+  version: number;
+  /** Bytes that reached the receiver. */
+  size: number;
+  modifyDate: string | undefined;
+  sha256?: string;
+}
+
 export interface ExportError {
   id?: number;
   name?: string;
@@ -64,6 +79,8 @@ export interface ExportSummary {
   /** Documents this run set out to send. */
   count: number;
   sent: number;
+  /** The delivered documents, in the order sent. */
+  documents: DeliveredEntry[];
   /** True when every listed document was delivered or reported as gone. */
   complete: boolean;
   /** The mark after the run (changes mode with "only changed" on). */
@@ -169,7 +186,7 @@ class Deliverer {
   }
 
   /** Sends one document and resolves once it was delivered. */
-  async deliver(node: CsNode, version: CsVersion, path: string, index: number, count: number): Promise<void> {
+  async deliver(node: CsNode, version: CsVersion, path: string, index: number, count: number): Promise<DeliveredEntry> {
     if (this.hooks.signal?.aborted) throw stopped();
     const categories = this.settings.includeCategories ? await this.client.readCategories(node.id) : undefined;
     const size = version.fileSize ?? node.size;
@@ -187,16 +204,17 @@ class Deliverer {
     // The listed version, not "latest": the facts and the bytes must describe the same thing.
     const download = await this.client.download(node.id, version.versionNumber);
     const what = `'${node.name}' (${node.id})`;
+    const entry = (d: Delivered): DeliveredEntry => ({ id: node.id, name: node.name, path, version: version.versionNumber, size: d.bytes, modifyDate: cs.modifyDate, ...(d.sha256 ? { sha256: d.sha256 } : {}) });
     if (this.settings.bufferLimit > 0 && size !== undefined && size <= this.settings.bufferLimit) {
       const payload = await readAll(download.stream, what);
       this.hooks.emit({ payload, filename: node.name, cs: { ...cs, size: payload.length }, index, count });
-      return;
+      return entry({ bytes: payload.length, ...(this.settings.sha256 ? { sha256: createHash('sha256').update(payload).digest('hex') } : {}) });
     }
-    const tracked = trackStream(download.stream, this.settings.idleTimeoutMs, what);
+    const tracked = trackStream(download.stream, this.settings.idleTimeoutMs, what, { sha256: this.settings.sha256 });
     this.current = tracked;
     try {
       this.hooks.emit({ payload: tracked.stream, filename: node.name, cs, index, count });
-      await tracked.delivered;
+      return entry(await tracked.delivered);
     } finally {
       this.current = undefined;
     }
@@ -204,7 +222,7 @@ class Deliverer {
 }
 
 function summaryBase(runId: string, mode: ExportSummary['mode'], startedAt: Date): ExportSummary {
-  return { runId, mode, count: 0, sent: 0, complete: false, errors: [], startedAt: startedAt.toISOString(), finishedAt: startedAt.toISOString() };
+  return { runId, mode, count: 0, sent: 0, documents: [], complete: false, errors: [], startedAt: startedAt.toISOString(), finishedAt: startedAt.toISOString() };
 }
 
 function errorEntry(err: FileBridgeError, node?: CsNode): ExportError {
@@ -243,7 +261,7 @@ export async function runChanges(client: ExportClient, run: ChangesRun, settings
       let version: CsVersion | undefined;
       try {
         version = await client.nodes.latestVersion(node.id);
-        await deliverer.deliver(node, version, await folders.relativePath(path), i + 1, changes.length);
+        summary.documents.push(await deliverer.deliver(node, version, await folders.relativePath(path), i + 1, changes.length));
         summary.sent++;
       } catch (err) {
         const e = coded(err);
@@ -277,7 +295,7 @@ export async function runDocument(client: ExportClient, run: DocumentRun, settin
       if (!found) throw new FileBridgeError('NOT_FOUND', `Document ${run.id} ('${node.name}') has no version ${run.version}`, { id: run.id, version: run.version });
       version = found;
     }
-    await deliverer.deliver(node, version, '', 1, 1);
+    summary.documents.push(await deliverer.deliver(node, version, '', 1, 1));
     summary.sent = 1;
     summary.complete = true;
     return { summary };

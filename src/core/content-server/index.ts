@@ -20,13 +20,14 @@ export { changedSince, nextMark, type Change, type ChangesQuery } from './change
 export { LargeFileUploads, type LargeFileSettings } from './large-upload';
 export { search, type SearchQuery } from './search';
 export { advanceMark, describeQuery, markKey, readMark, type ExportMark, type ExportMarks, type ExportQueryShape } from './export-mark';
-export { readAll, trackStream, type TrackedStream } from './export-delivery';
+export { readAll, trackStream, type Delivered, type TrackedStream } from './export-delivery';
 export {
   listChanges,
   runChanges,
   runDocument,
   type ChangesRun,
   type DocumentRun,
+  type DeliveredEntry,
   type ExportClient,
   type ExportedDocument,
   type ExportedFacts,

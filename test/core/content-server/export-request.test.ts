@@ -17,7 +17,7 @@ describe('content-server export request and mark', () => {
       where: { category: 'Invoice', attribute: 'Status', equals: 'Approved' },
       nameGlob: undefined,
       onlyChanged: true,
-      settings: { bufferLimit: 65536, idleTimeoutMs: 10000, includeCategories: false },
+      settings: { bufferLimit: 65536, idleTimeoutMs: 10000, includeCategories: false, sha256: false },
     });
     const over = exportRequest(def, undefined, { folder: '2200', recursive: true, nameGlob: '*.pdf', where: null }, 'Enterprise:Inbound');
     assert.equal(over.mode, 'changes');
@@ -39,7 +39,7 @@ describe('content-server export request and mark', () => {
   });
 
   it('takes the document id from msg.filebridge.export.id or msg.payload, the version from msg or dialog', () => {
-    assert.deepEqual(exportRequest({ mode: 'document' }, '4711', undefined, ''), { mode: 'document', id: 4711, version: undefined, settings: { bufferLimit: 0, idleTimeoutMs: 300000, includeCategories: false } });
+    assert.deepEqual(exportRequest({ mode: 'document' }, '4711', undefined, ''), { mode: 'document', id: 4711, version: undefined, settings: { bufferLimit: 0, idleTimeoutMs: 300000, includeCategories: false, sha256: false } });
     const r = exportRequest({ mode: 'document', version: '2' }, 'x', { id: 12, version: 3 }, '');
     assert.equal(r.mode === 'document' && r.id, 12);
     assert.equal(r.mode === 'document' && r.version, 3);

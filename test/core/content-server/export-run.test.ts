@@ -240,7 +240,7 @@ describe('content-server export runs', function () {
     assert.deepEqual(ok.received.map((r) => r.doc.filename).sort(), ['x.txt', 'y.txt']);
   });
 
-  it('small documents travel as Buffers under the buffer limit, larger ones as streams', async () => {
+  it('small documents travel as Buffers under the buffer limit, larger ones as streams; the report lists them, with SHA-256 when asked', async () => {
     const folder = 'Enterprise:ExportBuffers';
     const small = randomBytes(100);
     const large = randomBytes(5000);
@@ -252,6 +252,9 @@ describe('content-server export runs', function () {
     });
     assert.deepEqual(types, { 'small.bin': 'buffer', 'large.bin': 'stream' });
     assert.deepEqual(Object.fromEntries(got.received.map((r) => [r.doc.filename, r.sha256])), { 'small.bin': sha256(small), 'large.bin': sha256(large) });
+    assert.deepEqual(got.outcome.summary.documents.map((d) => [d.name, d.size, d.sha256]), [['small.bin', 100, undefined], ['large.bin', 5000, undefined]]);
+    const hashed = await run(folder, new Map(), {}, { ...settings, bufferLimit: 1024, sha256: true });
+    assert.deepEqual(hashed.outcome.summary.documents.map((d) => [d.name, d.size, d.sha256]), [['small.bin', 100, sha256(small)], ['large.bin', 5000, sha256(large)]]);
   });
 
   it('with "only changed" off sends everything each time and keeps no mark', async () => {
