@@ -149,7 +149,8 @@ export async function listChanges(client: ExportClient, folderId: number, run: P
     if (run.where && !(await client.attributeMatches(change.node.id, run.where))) continue;
     // An item changed while paging can be listed twice; the later listing has the newer date.
     const known = byId.get(change.node.id);
-    if (!known || (change.node.modifyDate?.getTime() ?? 0) >= (known.node.modifyDate?.getTime() ?? 0)) byId.set(change.node.id, change);
+    // The raw properties are dropped: a busy folder lists many thousands of documents before the first is sent.
+    if (!known || (change.node.modifyDate?.getTime() ?? 0) >= (known.node.modifyDate?.getTime() ?? 0)) byId.set(change.node.id, { node: { ...change.node, properties: {} }, path: change.path });
   }
   return [...byId.values()].sort((a, b) => (a.node.modifyDate?.getTime() ?? 0) - (b.node.modifyDate?.getTime() ?? 0) || a.node.id - b.node.id);
 }
