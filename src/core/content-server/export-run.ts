@@ -202,7 +202,7 @@ class Deliverer {
       path,
       ...(categories ? { categories } : {}),
     };
-    // The listed version, not "latest": the facts and the bytes must describe the same thing.
+    // By number, not "latest": should a version land meanwhile, the facts and the bytes still describe the same one.
     const download = await this.client.download(node.id, version.versionNumber);
     const what = `'${node.name}' (${node.id})`;
     const entry = (d: Delivered): DeliveredEntry => ({ id: node.id, name: node.name, path, version: version.versionNumber, size: d.bytes, modifyDate: cs.modifyDate, ...(d.sha256 ? { sha256: d.sha256 } : {}) });
