@@ -31,3 +31,21 @@ export {
   type WorkflowTarget,
 } from './apply-target';
 export { runCsAction, CS_ACTIONS, isCsAction, summarize, type CsAction, type CsActionRequest, type CsActionOutcome, type Param } from './node-action';
+export { advanceMark, describeQuery, markKey, readMark, type ExportMark, type ExportMarks, type ExportQueryShape } from './export-mark';
+export { readAll, trackStream, type Delivered, type TrackedStream } from './export-delivery';
+export {
+  listChanges,
+  runChanges,
+  runDocument,
+  type ChangesRun,
+  type DocumentRun,
+  type DeliveredEntry,
+  type ExportClient,
+  type ExportedDocument,
+  type ExportedFacts,
+  type ExportError,
+  type ExportHooks,
+  type ExportSettings,
+  type ExportSummary,
+  type RunOutcome,
+} from './export-run';
