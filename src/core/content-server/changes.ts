@@ -36,33 +36,49 @@ export async function* changedSince(nodes: NodeApi, q: ChangesQuery): AsyncGener
   const types = q.types ?? [NODE_TYPE.document];
   const since = q.since?.getTime();
   const seen = new Set(q.seenAtMark ?? []);
+  const yielded = new Set<number>();
+  const queued = new Set<number>();
   const queue: number[][] = [[q.folderId]];
   while (queue.length > 0) {
     const path = queue.shift() ?? [];
     const folder = path[path.length - 1];
-    let stop = false;
-    for await (const node of nodes.children(folder, { sort: 'desc_modify_date' })) {
-      if (q.recursive && node.container) queue.push([...path, node.id]);
-      if (stop) {
-        if (q.recursive) continue;
-        break;
+    // Pages are positions, not ids: an item deleted or changed while the folder is listed shifts the
+    // rest by one and a page boundary can skip an item. The item count moving during the listing
+    // shows it, and the folder is then listed again (what was already found is not repeated).
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      let stop = false;
+      let count: number | undefined;
+      let shifted = false;
+      for (let page = 1; ; page++) {
+        const { items, pageTotal, totalCount } = await nodes.childrenPage(folder, page, { sort: 'desc_modify_date' });
+        if (count === undefined) count = totalCount;
+        else if (count !== totalCount) shifted = true;
+        for (const node of items) {
+          if (q.recursive && node.container && !queued.has(node.id)) {
+            queued.add(node.id);
+            queue.push([...path, node.id]);
+          }
+          if (stop) continue;
+          const modified = node.modifyDate?.getTime();
+          if (since !== undefined && modified !== undefined && modified < since) {
+            // Everything after this in the listing is older; only sub-folders are still of interest.
+            stop = true;
+            continue;
+          }
+          // Same second as the mark: new unless the last run sent it.
+          if (since !== undefined && modified === since && seen.has(node.id)) continue;
+          if (!types.includes(node.type) || yielded.has(node.id)) continue;
+          yielded.add(node.id);
+          yield { node, path };
+        }
+        if ((stop && !q.recursive) || page >= pageTotal || items.length === 0) break;
       }
-      const modified = node.modifyDate?.getTime();
-      if (since !== undefined && modified !== undefined && modified === since) {
-        // Same second as the mark: new unless the last run sent it; older items may still follow.
-        if (!seen.has(node.id) && types.includes(node.type)) yield { node, path };
-        continue;
-      }
-      if (since !== undefined && modified !== undefined && modified < since) {
-        // Everything after this in the listing is older; only sub-folders are still of interest.
-        stop = true;
-        if (!q.recursive) break;
-        continue;
-      }
-      if (types.includes(node.type)) yield { node, path };
+      if (!shifted) break;
     }
   }
 }
+
+const MAX_PASSES = 3;
 
 /** The mark to save after processing `changes`: the newest modify date and the ids sent at it. */
 export function nextMark(changes: Change[], previous?: { since?: Date; seenAtMark?: number[] }): { since?: Date; seenAtMark: number[] } {

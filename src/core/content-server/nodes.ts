@@ -111,14 +111,14 @@ export class NodeApi {
   }
 
   /** One page of children (1-based page). */
-  async childrenPage(parentId: number, page: number, q: ChildQuery = {}): Promise<{ items: CsNode[]; pageTotal: number }> {
+  async childrenPage(parentId: number, page: number, q: ChildQuery = {}): Promise<{ items: CsNode[]; pageTotal: number; totalCount: number }> {
     const body = await this.http.json({
       method: 'GET',
       path: `/v2/nodes/${parentId}/nodes`,
       query: { where_name: q.whereName, where_type: q.whereType, sort: q.sort ?? 'asc_name', page, limit: q.pageSize ?? 100, fields: ['properties'] },
     });
     const c = collection(body);
-    return { items: c.items.map(toNode), pageTotal: c.paging.pageTotal };
+    return { items: c.items.map(toNode), pageTotal: c.paging.pageTotal, totalCount: c.paging.totalCount };
   }
 
   /** All children across pages, lazily, so a caller that finds what it wants stops asking. */

@@ -132,6 +132,31 @@ describe('content-server governance, workspaces, workflows, changes', () => {
     assert.deepEqual(none, []);
   });
 
+  it('finds every item although one is deleted while the folder is listed page by page', async function () {
+    this.timeout(30_000);
+    const base = 'Enterprise:Shifting';
+    const names: string[] = [];
+    for (let i = 0; i < 130; i++) {
+      names.push(`doc-${String(i).padStart(3, '0')}.txt`);
+      await client.upload({ target: base, createFolders: true, name: names[i], open: text(String(i)) });
+    }
+    const found: string[] = [];
+    let deleted: string | undefined;
+    for await (const c of client.changes({ folder: base })) {
+      found.push(c.node.name);
+      if (!deleted) {
+        // Page 1 (100 items) is in; removing one of them moves the first item of page 2 onto page 1.
+        const victim = await client.nodes.findChild(await client.resolveFolder(base), names[129 - 50]);
+        deleted = victim?.name;
+        await client.nodes.delete(victim?.id as number);
+      }
+    }
+    assert.equal(deleted, names[79]);
+    const missing = names.filter((n) => n !== deleted && !found.includes(n));
+    assert.deepEqual(missing, []);
+    assert.equal(new Set(found).size, found.length, 'nothing twice');
+  });
+
   it('filters changes by a category attribute value', async () => {
     const base = 'Enterprise:Approvals';
     const folder = await client.resolveFolder(base, { create: true });
