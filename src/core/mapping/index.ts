@@ -3,3 +3,4 @@ export { buildTarget, mapMetadata, mappingError, mergeTarget, type JsonataEvalua
 export { parseTable, remoteFilesFromPool, TableCache, type RemoteFiles, type TableSpec, type TableFormat, type TableFrom } from './tables';
 export { VALUE_TYPES, type ValueType } from './convert';
 export { formatDate, toDateParts } from './dates';
+export { mappingConfigFromNode, sampleMessage, NODE_TABLE, type MapNodeFields } from './node-config';
