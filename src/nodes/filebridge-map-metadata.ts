@@ -49,7 +49,8 @@ function register(RED: NodeAPI): void {
   function FileBridgeMapMetadata(this: Node, def: MapNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const server = def.server ? RED.nodes.getNode(def.server) as ServerNode | null : null;
+    // The editor may keep a server selected after the table moved elsewhere: only a remote table uses it.
+    const server = def.tableFrom === 'remote' && def.server ? RED.nodes.getNode(def.server) as ServerNode | null : null;
     const jsonata = jsonataFor(node);
     const cache = new TableCache();
     let mapping: CompiledMapping | undefined;
@@ -107,7 +108,7 @@ function register(RED: NodeAPI): void {
       const jsonata = jsonataFor(deployed);
       const mapping = compile(body, jsonata);
       const deps: MappingDeps = { jsonata: jsonata.evaluate };
-      const server = body.server ? RED.nodes.getNode(body.server) as ServerNode | null : null;
+      const server = body.tableFrom === 'remote' && body.server ? RED.nodes.getNode(body.server) as ServerNode | null : null;
       if (server?.pool) deps.remote = remoteFilesFromPool(server.pool);
       const msg = sampleMessage(String(body.sample ?? ''), body.fields, new Date());
       const outcome = await mapMetadata(mapping, msg, deps);

@@ -134,6 +134,25 @@ describe('filebridge-map-metadata node in a Node-RED flow', function () {
     assert.match(caught?.error?.message ?? '', /Rule 1 \(name\): the JSONata expression is not valid/);
   });
 
+  it('an inline table typed in the node; a server left selected from before is not used', async () => {
+    // A server whose configuration is unusable: any message that touched it would fail.
+    const brokenServer = { id: 'srv', type: 'filebridge-server', protocol: 'sftp', host: '', port: 22, username: 'u', hostKey: '' };
+    await load(flow({
+      server: 'srv', tableFrom: 'inline', tableKey: 'code', tableValue: 'code,workspace,hold\nQM,Quality,QM retention\nHS,Safety,\n',
+      namePattern: '^(?<code>[A-Z]{2})_(?<period>\\d{4}-\\d{2})',
+      rules: [
+        { field: 'workspace.name', kind: 'lookup', value: 'fields.code', option: 'workspace', required: true },
+        { field: 'holds', kind: 'lookup', value: 'fields.code', option: 'hold' },
+        { field: 'categories.Report.Period', kind: 'date', value: 'fields.period', option: 'yyyy-MM' },
+      ],
+    }, [brokenServer]));
+    const qm = await exchange(fileMessage('QM_2026-10_report.pdf'));
+    assert.equal(qm.caught?.error?.message, undefined);
+    assert.deepEqual(qm.out?.filebridge?.target, { workspace: { name: 'Quality' }, holds: ['QM retention'], categories: { Report: { Period: '2026-10' } } });
+    const hs = await exchange(fileMessage('HS_2026-09_report.pdf'));
+    assert.deepEqual(hs.out?.filebridge?.target, { workspace: { name: 'Safety' }, categories: { Report: { Period: '2026-09' } } });
+  });
+
   describe('with a manifest on the real SFTP server', () => {
     const dir = 'map-node';
     before(async () => {

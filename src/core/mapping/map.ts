@@ -84,7 +84,7 @@ class TableLoader {
     const rendered = renderTemplate(spec.path!, this.scope);
     if ('missing' in rendered) return { missing: `the path of the lookup table "${spec.name}" cannot be built: ${rendered.missing}` };
     const path = String(rendered.value);
-    if (!this.deps.remote) throw new FileBridgeError('INVALID_INPUT', `The lookup table "${spec.name}" is read from a server, but no server is selected in the node.`);
+    if (!this.deps.remote) throw new FileBridgeError('INVALID_INPUT', `The lookup table "${spec.name}" is read from a server, but no server is selected in the node (or, in the editor's preview, the server is not deployed yet).`);
     const table = await (this.deps.cache ?? new TableCache()).load(this.deps.remote, path, spec);
     return table ?? { missing: `the lookup table file ${path} does not exist` };
   }
