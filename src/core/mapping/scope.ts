@@ -1,5 +1,5 @@
 import { FileBridgeError } from '../errors';
-import { formatDate, toDateParts } from './dates';
+import { formatDate, isoText, toDateParts } from './dates';
 import { getPath, parsePath } from './object-path';
 
 /** What a rule can read for one message. */
@@ -141,7 +141,7 @@ export function renderTemplate(template: Template, scope: Scope): Resolved {
     }
     const r = resolveReference(part, scope);
     if ('missing' in r) return r;
-    out += typeof r.value === 'object' && r.value !== null ? JSON.stringify(r.value) : String(r.value);
+    out += r.value instanceof Date ? isoText(toDateParts(r.value, scope.timeZone)!) : typeof r.value === 'object' && r.value !== null ? JSON.stringify(r.value) : String(r.value);
   }
   return { value: out };
 }

@@ -137,6 +137,24 @@ describe('map-metadata core: source kinds', () => {
     const err = await mappingFailure([{ field: 'folder', kind: 'template', value: 'Partners/{fields.partner}', required: true }]);
     assert.match(err.message, /folder \(no field "partner" \(fields: vendor, amount, date\)\)/);
   });
+  it('transfer history from the source facts (sftp-cs-03): host, path, size, checksum and time', async () => {
+    const msg = message('TX_20261102.csv');
+    (msg.filebridge as { source: Record<string, unknown> }).source.sha256 = 'ab'.repeat(32);
+    const target = await map([
+      { field: 'folder', kind: 'template', value: 'Records/{fields.date:yyyy}/{fields.date:MM-dd}' },
+      { field: 'categories.Transfer.Source', kind: 'template', value: '{source.protocol}://{source.host}:{source.port}{source.path}' },
+      { field: 'categories.Transfer.Size', kind: 'msg', value: 'filebridge.source.size', type: 'number' },
+      { field: 'categories.Transfer.SHA256', kind: 'template', value: '{source.sha256}', required: true },
+      { field: 'categories.Transfer.Received', kind: 'template', value: 'received {mtime} ({now})' },
+    ], msg, { timeZone: 'Europe/Berlin' });
+    assert.deepEqual(target, {
+      folder: 'Records/2026/11-02',
+      categories: { Transfer: {
+        Source: 'sftp://sftp.example:22/inbox/ACME/2026/TX_20261102.csv', Size: 1234, SHA256: 'ab'.repeat(32),
+        Received: 'received 2026-11-03T00:30:00 (2026-11-03T00:30:00)',
+      } },
+    });
+  });
 });
 
 describe('map-metadata core: types, required, defaults, merge', () => {
