@@ -45,13 +45,15 @@ function buildScope(msg: Record<string, unknown>, mapping: CompiledMapping, now:
   // The folder tree below the watched folder; without a source, a relative msg.filename stands in.
   const relative = typeof source.relativePath === 'string' ? source.relativePath : filename.startsWith('/') ? name : filename;
   const folders = relative.split(/[\\/]/).slice(0, -1).filter((s) => s !== '' && s !== '.');
+  const full = typeof source.path === 'string' ? source.path : filename;
+  const fullFolders = full.split(/[\\/]/).slice(0, -1).filter((s) => s !== '' && s !== '.');
   let patternProblem: string | undefined;
   if (mapping.namePattern) {
     const m = mapping.namePattern.exec(name);
     if (m) Object.assign(fields, Object.fromEntries(Object.entries(m.groups ?? {}).filter(([, v]) => v !== undefined)));
     else patternProblem = `the file name "${name}" does not match the name pattern ${String(mapping.namePattern)}`;
   }
-  return { scope: { msg, fields, source, target: {}, name, folders, now, timeZone: mapping.timeZone }, patternProblem };
+  return { scope: { msg, fields, source, target: {}, name, folders, fullFolders, now, timeZone: mapping.timeZone }, patternProblem };
 }
 
 const SERVER_CODES = new Set<string>(['CONNECTION', 'TIMEOUT', 'AUTHENTICATION', 'HOST_KEY_MISMATCH', 'TLS', 'PERMISSION_DENIED']);
@@ -104,7 +106,7 @@ async function resolveSource(rule: CompiledRule, scope: Scope, tables: TableLoad
       const value = typeof s.group === 'number' ? m[s.group] : m.groups?.[s.group];
       return value === undefined ? { missing: `the group "${s.group}" of ${String(s.regex)} matched nothing in "${scope.name}"` } : { value };
     }
-    case 'path': return pathSegments(scope.folders, s.spec);
+    case 'path': return pathSegments(s.full ? scope.fullFolders : scope.folders, s.spec);
     case 'msg': {
       const value = getPath(scope.msg, s.path);
       return value === undefined ? { missing: `msg.${s.path.join('.')} is not set` } : { value };

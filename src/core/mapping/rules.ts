@@ -15,7 +15,7 @@ export interface MappingRule {
   kind: SourceKind;
   /**
    * constant: the text; field: a field name; pattern: a regex with named groups on the file name;
-   * path: a folder segment (0, -1, *, 1:); msg: a message property; jsonata: an expression;
+   * path: a folder segment (0, -1, *, 1:) of the relative path, or of the full path with option `full`; msg: a message property; jsonata: an expression;
    * date: what date (now, mtime, fields.date...); template: `Partners/{fields.partner}/{now:yyyy}`;
    * lookup: the key (`fields.partner` or a template), empty for a side-car record.
    */
@@ -44,7 +44,7 @@ export type CompiledSource =
   | { kind: 'constant'; value: string }
   | { kind: 'field'; path: string[] }
   | { kind: 'pattern'; regex: RegExp; group: string | number }
-  | { kind: 'path'; spec: string }
+  | { kind: 'path'; spec: string; full: boolean }
   | { kind: 'msg'; path: string[] }
   | { kind: 'jsonata'; expression: string }
   | { kind: 'date'; from: Reference; format?: string }
@@ -103,7 +103,11 @@ function compileSource(rule: MappingRule, tables: Map<string, CompiledTable>, wh
       }
       return { kind: 'pattern', regex, group: typeof group === 'string' && /^\d+$/.test(group) ? Number(group) : group };
     }
-    case 'path': parseSegmentSpec(value); return { kind: 'path', spec: value.trim() || '*' };
+    case 'path': {
+      parseSegmentSpec(value);
+      if (option && option !== 'full' && option !== 'relative') throw new FileBridgeError('INVALID_INPUT', `${where}: the option of a path segment is "relative" (below the watched folder, the default) or "full" (the whole original path).`);
+      return { kind: 'path', spec: value.trim() || '*', full: option === 'full' };
+    }
     case 'msg': return { kind: 'msg', path: parsePath(value.replace(/^msg\./, ''), `${where}: message property`) };
     case 'jsonata':
       if (!value.trim()) throw new FileBridgeError('INVALID_INPUT', `${where}: the JSONata expression is empty.`);

@@ -14,6 +14,8 @@ export interface Scope {
   name: string;
   /** Folders of the file's path relative to the watched folder (empty for a file at the top). */
   folders: string[];
+  /** Folders of the file's full original path, the watched folder's own included. */
+  fullFolders: string[];
   now: Date;
   timeZone: string;
 }
@@ -22,7 +24,7 @@ export type Resolved = { value: unknown } | { missing: string };
 
 /** A reference such as `fields.vendor`, `source.size`, `mtime`, `path` with an optional `:argument`. */
 export interface Reference {
-  head: 'name' | 'base' | 'ext' | 'now' | 'mtime' | 'path' | 'fields' | 'source' | 'msg' | 'target';
+  head: 'name' | 'base' | 'ext' | 'now' | 'mtime' | 'path' | 'fullpath' | 'fields' | 'source' | 'msg' | 'target';
   /** The path below fields/source/msg/target. */
   path: string[];
   /** Date format, or the segment spec for `path`. */
@@ -30,10 +32,10 @@ export interface Reference {
   text: string;
 }
 
-const HEADS = new Set(['name', 'base', 'ext', 'now', 'date', 'mtime', 'path', 'fields', 'source', 'msg', 'target']);
+const HEADS = new Set(['name', 'base', 'ext', 'now', 'date', 'mtime', 'path', 'fullpath', 'fields', 'source', 'msg', 'target']);
 const ROOTS = new Set(['fields', 'source', 'msg', 'target']);
 
-export const REFERENCE_HELP = 'name, base, ext, now, mtime, path, fields.<name>, source.<name>, msg.<property> or target.<field>';
+export const REFERENCE_HELP = 'name, base, ext, now, mtime, path, fullpath, fields.<name>, source.<name>, msg.<property> or target.<field>';
 
 export function parseReference(text: string): Reference {
   const trimmed = text.trim();
@@ -45,7 +47,7 @@ export function parseReference(text: string): Reference {
   if (!HEADS.has(segments[0]) || (ROOTS.has(head) ? segments.length < 2 : segments.length > 1)) {
     throw new FileBridgeError('INVALID_INPUT', `Unknown reference "{${trimmed}}": use ${REFERENCE_HELP}.`, { reference: trimmed });
   }
-  if (head === 'path' && arg !== undefined) parseSegmentSpec(arg);
+  if ((head === 'path' || head === 'fullpath') && arg !== undefined) parseSegmentSpec(arg);
   return { head: head as Reference['head'], path: segments.slice(1), arg, text: trimmed };
 }
 
@@ -90,6 +92,7 @@ export function resolveReference(ref: Reference, scope: Scope): Resolved {
       return dateOf(typeof mtime === 'string' ? new Date(mtime) : mtime, ref, scope);
     }
     case 'path': return pathSegments(scope.folders, ref.arg ?? '*');
+    case 'fullpath': return pathSegments(scope.fullFolders, ref.arg ?? '*');
     default: {
       const root = ref.head === 'fields' ? scope.fields : ref.head === 'source' ? scope.source : ref.head === 'msg' ? scope.msg : scope.target;
       const value = getPath(root, ref.path);

@@ -91,6 +91,13 @@ describe('map-metadata core: source kinds', () => {
       { field: 'description', kind: 'path', value: '1:' },
     ], msg);
     assert.deepEqual(target, { workspace: { name: 'legacy' }, categories: { Legacy: { Year: 2019 } }, folder: 'legacy/finance/2019', description: 'finance/2019' });
+    // The watched folder's own segments (a partner's folder) come from the full original path.
+    const partner = message('x.pdf', { source: { path: '/partners/ACME/inbox/2019/x.pdf', relativePath: '2019/x.pdf', name: 'x.pdf' } });
+    const full = await map([
+      { field: 'workspace.name', kind: 'path', value: '1', option: 'full' },
+      { field: 'folder', kind: 'template', value: '{fullpath:0:2}/{path:0}' },
+    ], partner);
+    assert.deepEqual(full, { workspace: { name: 'ACME' }, folder: 'partners/ACME/2019' });
     const err = await mappingFailure([{ field: 'folder', kind: 'path', value: '0', required: true }], message('top.pdf', { source: { relativePath: 'top.pdf', name: 'top.pdf' } }));
     assert.match(err.message, /folder \(the file's path has no folder 0/);
   });
