@@ -1,4 +1,5 @@
 import { FileBridgeError, errorMessage, isFileBridgeError } from '../errors';
+import { COLLISIONS } from '../content-server/upload-request';
 import { convertValue, isMissing } from './convert';
 import { formatDate, isoText, toDateParts } from './dates';
 import { deepMerge, getPath, isPlainObject, setPath } from './object-path';
@@ -174,6 +175,11 @@ export async function mapMetadata(mapping: CompiledMapping, msg: Record<string, 
     if (!converted.ok) {
       // A value of the wrong type is never filed silently, required or not.
       missing.push({ field: rule.field, reason: converted.reason });
+      continue;
+    }
+    if (rule.path.length === 1 && rule.path[0] === 'collision' && !(COLLISIONS as readonly unknown[]).includes(converted.value)) {
+      // Caught here, with the rule named, rather than as a puzzling upload failure later.
+      missing.push({ field: rule.field, reason: `"${String(converted.value)}" is not a collision policy (${COLLISIONS.join(', ')})` });
       continue;
     }
     setPath(scope.target, rule.path, converted.value);

@@ -190,6 +190,8 @@ describe('map-metadata core: types, required, defaults, merge', () => {
     assert.equal(err.code, 'MAPPING');
     assert.deepEqual(err.details.fields, ['categories.Invoice.Amount']);
     assert.match(err.message, /"ACME" is not a number/);
+    const policy = await mappingFailure([{ field: 'collision', kind: 'field', value: 'vendor' }]);
+    assert.match(policy.message, /collision \("ACME" is not a collision policy \(add-version, skip-identical, rename, fail\)\)/);
   });
 
   it('a missing optional value is left out; a default (which may be a template) fills the gap', async () => {
