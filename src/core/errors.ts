@@ -13,7 +13,9 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'INVALID_INPUT'
   /** A content system refused the request for a business reason (bad value, rule, disabled feature); not retried. */
-  | 'CS_REJECTED';
+  | 'CS_REJECTED'
+  /** Metadata for the target could not be built: a required value is missing or has the wrong type. */
+  | 'MAPPING';
 
 /** Codes for which trying again later may succeed without anyone changing anything. */
 export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['CONNECTION', 'TIMEOUT']);

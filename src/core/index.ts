@@ -11,3 +11,4 @@ export type { ServerOptions } from './remote/server-options';
 export type { Protocol, RemoteEntry, RemoteSession } from './remote/types';
 export * as contentServer from './content-server';
 export * as validate from './validate';
+export * as mapping from './mapping';
