@@ -178,6 +178,9 @@ export class CsHttp {
     // A ticket refused straight after the login made for it means the server will not take our
     // tickets; refused after a failed attempt and a pause, it may just have expired again.
     let renewedJustNow = false;
+    // Once is not proof: sessions can end (an expiry sweep, a cluster node restarting) right after a
+    // login. Twice in a row is.
+    let freshRefusals = 0;
     for (let attempt = 0; ; attempt++) {
       try {
         const ticket = await this.keeper.ticket();
@@ -191,10 +194,11 @@ export class CsHttp {
           return { kind: 'ok' as const, value: await read(r, where) };
         }, streaming);
         if (res.kind === 'ok') return res.value;
-        // Give up when a ticket from a login made for this request is refused too. A refused ticket
-        // that was adopted from another answer (it may belong to the session that just expired) is
-        // worth one more renewal; the bound stops a server that refuses everything.
-        if ((renewedJustNow && ticket === this.keeper.lastLoginTicket) || reauthentications >= 5) {
+        // Give up when tickets from logins made for this request are refused straight away, twice. A
+        // refused ticket that was adopted from another answer (it may belong to the session that just
+        // expired) is worth another renewal; the bound stops a server that refuses everything.
+        if (renewedJustNow && ticket === this.keeper.lastLoginTicket) freshRefusals += 1;
+        if (freshRefusals >= 2 || reauthentications >= 5) {
           throw new FileBridgeError('AUTHENTICATION', `Content Server refused the ticket again right after a new login, on ${where}`, { request: where });
         }
         reauthentications += 1;

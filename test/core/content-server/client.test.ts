@@ -315,7 +315,7 @@ describe('content-server client against the simulator', function () {
       assert.equal(hits, 2);
     });
 
-    it('gives a clear AUTHENTICATION error when a fresh login is refused again', async () => {
+    it('gives a clear AUTHENTICATION error when tickets from fresh logins are refused twice in a row', async () => {
       let logins = 0;
       const url = await serve((req, res) => {
         if (req.method === 'POST' && req.url?.endsWith('/v1/auth')) {
@@ -327,7 +327,9 @@ describe('content-server client against the simulator', function () {
       });
       const c = new ContentServerClient({ baseUrl: url, auth: { kind: 'password', username: 'a', password: 'b' }, retry: { retries: 1, baseMs: 1, maxMs: 2 } });
       await rejectsWith(c.getNode(1), 'AUTHENTICATION', /again right after a new login/);
-      assert.equal(logins, 2);
+      // The first login, then two more whose tickets were refused at once: a session may end right
+      // after a login once (an expiry sweep), not twice.
+      assert.equal(logins, 3);
     });
 
     it('recognises its own create when the answer to it was lost (proxy drops the answer once)', async () => {
