@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { descendants, isAlive, procStat } from '../devservers/proctree';
 import { checkModuleLoaded, deployFlows, getNodeSets, usable } from './admin';
+import { startSandboxContentServer, type ContentServerInfo, type SandboxContentServer } from './content-server';
 import { loadExamples, prepareExample, usedTypes, type FlowNode, type PreparedExample } from './flows';
 import { startNodeRed, type RunningNodeRed, type Runtime } from './node-red-process';
 import { parseOptions, UsageError, USAGE, type SandboxOptions } from './options';
@@ -31,6 +32,8 @@ export interface SandboxStatus {
   home: string | null;
   caFile: string | null;
   servers: ServerInfo[];
+  /** The Content Server simulator the examples' CS connections point at. */
+  contentServer: ContentServerInfo;
   examples: { name: string; prefix: string; tabId: string; tabLabel: string; disabledBecause: string | null }[];
 }
 
@@ -140,7 +143,7 @@ function writeStatus(file: string, status: SandboxStatus): Promise<void> {
   return writeFile(tmp, JSON.stringify(status, null, 2) + '\n', { mode: 0o600 }).then(() => rename(tmp, file));
 }
 
-function printBanner(options: SandboxOptions, editor: string, servers: SandboxServers, examples: readonly PreparedExample[], userDir: string): void {
+function printBanner(options: SandboxOptions, editor: string, servers: SandboxServers, cs: ContentServerInfo, examples: readonly PreparedExample[], userDir: string): void {
   const rule = '─'.repeat(78);
   const row = (label: string, value: string): void => log(`  ${label.padEnd(16)} ${value}`);
   log();
@@ -156,6 +159,9 @@ function printBanner(options: SandboxOptions, editor: string, servers: SandboxSe
     row('login', first.password !== undefined ? `${first.username} / ${first.password}   (throwaway sandbox account)` : `${first.username} with key ${first.privateKeyFile ?? ''}`);
   }
   if (servers.hostKey) row('SSH host key', servers.hostKey);
+  row('Content Server', `${cs.ui}   (web page: folders, documents, versions, metadata)`);
+  row('CS REST API', `${cs.apiBase}   (${cs.username} / ${cs.password}, simulator)`);
+  row('CS content', `${cs.dataDir}   (fresh at every start)`);
   if (servers.caFile) row('FTPS test CA', servers.caFile);
   if (servers.home) {
     const every = options.sampleIntervalMs > 0 ? `, a new file lands in inbox/ every ${options.sampleIntervalMs / 1000} s` : '';
@@ -224,6 +230,12 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
     stop.check();
     if (servers.home) await writeInitialSamples(servers.home);
 
+    log('Starting the Content Server simulator...');
+    const cs: SandboxContentServer = await startSandboxContentServer(options.dataDir, options.csPort);
+    cleanups.push({ what: 'the Content Server simulator', run: () => cs.stop() });
+    if (cs.note) log(`! ${cs.note}`);
+    stop.check();
+
     const link = await prepareUserDir(userDir, pkg.name);
     log(`Starting Node-RED on http://127.0.0.1:${options.port} ...`);
     const childrenBefore = childPids();
@@ -242,7 +254,7 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
     const sets = await getNodeSets(running.url);
     checkModuleLoaded(sets, pkg.name, Object.keys(pkg['node-red'].nodes), link);
 
-    const examples = (await loadExamples(join(REPO_ROOT, 'examples'))).map((e, i) => prepareExample(e, i, servers));
+    const examples = (await loadExamples(join(REPO_ROOT, 'examples'))).map((e, i) => prepareExample(e, i, { ...servers, contentServer: cs.target }));
     const known = new Set(sets.filter(usable).flatMap((s) => s.types));
     const unknown = usedTypes(examples).filter((t) => !known.has(t));
     if (unknown.length > 0) log(`! The examples use node types this Node-RED does not have: ${unknown.join(', ')}. Their tabs will wait for them.`);
@@ -267,11 +279,12 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
       home: servers.home?.root ?? null,
       caFile: servers.caFile ?? null,
       servers: servers.servers,
+      contentServer: cs.info,
       examples: examples.map((e) => ({ name: e.name, prefix: e.prefix, tabId: e.tabId, tabLabel: e.tabLabel, disabledBecause: e.disabledBecause ?? null })),
     };
     await writeStatus(statusFile, status);
     cleanups.push({ what: 'the status file', run: () => rm(statusFile, { force: true }) });
-    printBanner(options, running.url, servers, examples, userDir);
+    printBanner(options, running.url, servers, cs.info, examples, userDir);
 
     // Node-RED dying on its own (out of memory, a crashing node) must not leave a sandbox that
     // looks alive while the editor is gone.
@@ -331,7 +344,8 @@ function main(): void {
     if (Date.now() - firstSignalAt < SAME_PRESS_MS) return;
     log('Forced exit.');
     // The servers' supervisors get SIGTERM from the dev servers' exit hook and kill the servers;
-    // Node-RED is only our child, so it is killed here.
+    // Node-RED is only our child, so it is killed here. The Content Server simulator runs in this
+    // process and ends with it.
     if (nodeRedPid !== undefined) {
       try {
         process.kill(nodeRedPid, 'SIGKILL');
