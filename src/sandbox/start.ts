@@ -1,7 +1,8 @@
 /**
  * `npm start`: the developer sandbox. Local SFTP/FTP/FTPS servers (as far as this machine and user
- * allow), a real Node-RED on 127.0.0.1 that loads this repository as an installed module, and every
- * example deployed against those servers, with sample files arriving in the shared inbox.
+ * allow), the Content Server simulator with its web page, a real Node-RED on 127.0.0.1 that loads
+ * this repository as an installed module, and every example deployed against those servers, with
+ * sample files arriving in the shared inbox.
  */
 import { lstat, mkdir, readFile, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';

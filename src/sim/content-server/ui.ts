@@ -159,6 +159,7 @@ body{font:14px/1.45 system-ui,sans-serif;margin:0 1.5em 2em;color:#1d2733}
 header{display:flex;gap:1.5em;align-items:baseline;border-bottom:1px solid #ccd;padding:.6em 0;margin-bottom:.8em;flex-wrap:wrap}
 header h1{font-size:1.2em;margin:0}header .m{color:#667}
 h2{font-size:1.05em;margin:1.4em 0 .4em;border-bottom:1px solid #eee}
+h3{font-size:.95em;margin:.7em 0 .2em}
 ul{list-style:none;padding-left:1.2em;margin:.1em 0}li{margin:.15em 0}
 summary{cursor:pointer}
 table{border-collapse:collapse;margin:.3em 0}td,th{border:1px solid #dde;padding:.2em .5em;text-align:left;vertical-align:top}th{background:#f3f5f8}
