@@ -4,7 +4,7 @@
  * this repository as an installed module, and every example deployed against those servers, with
  * sample files arriving in the shared inbox.
  */
-import { lstat, mkdir, readFile, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { descendants, isAlive, procStat } from '../devservers/proctree';
@@ -219,6 +219,9 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
     if (!(await portFree(options.port))) {
       throw new Stop(`Port ${options.port} on 127.0.0.1 is in use (another Node-RED?). Pick another one: npm start -- --port ${options.port + 1}`);
     }
+    if (!(await stat(options.examplesDir).then((st) => st.isDirectory(), () => false))) {
+      throw new Stop(`There is no examples folder ${options.examplesDir}.`);
+    }
     const statusFile = join(options.dataDir, STATUS_FILE);
     await rm(statusFile, { force: true });
 
@@ -255,7 +258,7 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
     const sets = await getNodeSets(running.url);
     checkModuleLoaded(sets, pkg.name, Object.keys(pkg['node-red'].nodes), link);
 
-    const examples = (await loadExamples(join(REPO_ROOT, 'examples'))).map((e, i) => prepareExample(e, i, { ...servers, contentServer: cs.target }));
+    const examples = (await loadExamples(options.examplesDir)).map((e, i) => prepareExample(e, i, { ...servers, contentServer: cs.target }));
     const known = new Set(sets.filter(usable).flatMap((s) => s.types));
     const unknown = usedTypes(examples).filter((t) => !known.has(t));
     if (unknown.length > 0) log(`! The examples use node types this Node-RED does not have: ${unknown.join(', ')}. Their tabs will wait for them.`);

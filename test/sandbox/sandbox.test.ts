@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,6 +146,17 @@ describe('sandbox flow preparation', () => {
   });
 });
 
+/** A small CS example as an integrator would export it: placeholder host, OTDS login, no secrets. */
+const csCheckFlow: FlowNode[] = [
+  { id: 'cstab', type: 'tab', label: 'CS: file a document', info: 'Files a text into Enterprise:Inbound.' },
+  { id: 'csconn', type: 'filebridge-cs-connection', name: 'Content Server', baseUrl: 'https://cs.example.com/otcs/cs.exe/api', authMode: 'otds', otdsUrl: 'https://otds.example.com', clientId: 'filebridge', timeout: 60, retries: 4 },
+  {
+    id: 'csinject', type: 'inject', z: 'cstab', name: 'File a document', x: 140, y: 80, wires: [['csupload']],
+    props: [{ p: 'payload' }, { p: 'filename', v: 'sandbox-inject.txt', vt: 'str' }], payload: 'filed by the sandbox', payloadType: 'str', repeat: '', once: false,
+  },
+  { id: 'csupload', type: 'filebridge-cs-upload', z: 'cstab', connection: 'csconn', folder: 'Enterprise:Inbound', createFolders: true, collision: 'add-version', x: 360, y: 80, wires: [[]] },
+];
+
 /*
  * `npm start` as a person runs it, in a child process (startDevServers runs once per process, and
  * the global fixture already holds this one's): its own data folder and port, real servers, real
@@ -158,15 +169,22 @@ describe('sandbox (npm start) end to end', function () {
   let output = '';
   let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   let status: SandboxStatus;
+  let examplesDir: string;
   const tail = (): string => `\nSandbox output:\n${output.slice(-6000)}`;
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'filebridge-sandbox-test-'));
+    // The package's examples plus one that files into Content Server, so the CS wiring is proven
+    // end to end even before the package has CS examples of its own.
+    examplesDir = join(dataDir, 'examples');
+    await cp(join(REPO_ROOT, 'examples'), examplesDir, { recursive: true });
+    await mkdir(join(examplesDir, 'zz-sandbox-test'), { recursive: true });
+    await writeFile(join(examplesDir, 'zz-sandbox-test', 'CS upload.json'), JSON.stringify(csCheckFlow, null, 2));
     const port = await freePort();
     const env = { ...process.env };
     delete env.PORT;
     delete env.FILEBRIDGE_SANDBOX_DATA;
-    const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'sandbox', 'start.js'), '--port', String(port), '--data', dataDir, '--quiet', '--sample-interval', '1'], {
+    const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'sandbox', 'start.js'), '--port', String(port), '--data', dataDir, '--quiet', '--sample-interval', '1', '--examples', examplesDir], {
       cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;
@@ -240,8 +258,8 @@ describe('sandbox (npm start) end to end', function () {
 
   it('deploys every example under its own prefix, pointed at the local servers', async () => {
     const deployed = await flows();
-    const examples = await loadExamples(join(REPO_ROOT, 'examples'));
-    assert.ok(examples.length > 0);
+    const examples = await loadExamples(examplesDir);
+    assert.ok(examples.length > 1);
     assert.equal(status.examples.length, examples.length);
     examples.forEach((example, i) => {
       const prefix = status.examples[i].prefix;
@@ -260,7 +278,9 @@ describe('sandbox (npm start) end to end', function () {
     // (the password in Node-RED's credential store, not in the flows file).
     const flowsFile = await readFile(join(status.userDir, 'flows.json'), 'utf8');
     assert.ok(!flowsFile.includes(status.contentServer.password), 'the CS password is in flows.json');
-    for (const c of deployed.filter((n) => n.type === 'filebridge-cs-connection')) {
+    const csConnections = deployed.filter((n) => n.type === 'filebridge-cs-connection');
+    assert.ok(csConnections.length > 0, 'no CS connection deployed');
+    for (const c of csConnections) {
       assert.deepEqual([c.baseUrl, c.authMode, c.username, c.d], [status.contentServer.apiBase, 'password', 'Admin', undefined], `${c.id}`);
       const creds = (await (await fetch(`${status.editor}/credentials/filebridge-cs-connection/${c.id}`)).json()) as Record<string, unknown>;
       assert.equal(creds.has_password, true, `${c.id} has no password`);
@@ -310,6 +330,23 @@ describe('sandbox (npm start) end to end', function () {
       }, tail);
     }
     assert.ok(protocols.has('sftp'), 'no SFTP example publishes');
+  });
+
+  it('a CS example files into the simulator when its inject is clicked', async () => {
+    const inject = (await flows()).find((n) => n.type === 'inject' && n.name === 'File a document');
+    assert.ok(inject, 'the CS check example is not deployed');
+    const res = await fetch(`${status.editor}/inject/${inject.id}`, { method: 'POST' });
+    assert.equal(res.status, 200);
+    const cs = status.contentServer;
+    const client = new ContentServerClient({ baseUrl: cs.apiBase, auth: { kind: 'password', username: cs.username, password: cs.password } });
+    try {
+      const id = await until('the injected document in Enterprise:Inbound', 30_000, async () => (await client.nodes.findChild(2200, 'sandbox-inject.txt'))?.id, tail);
+      const download = await fetch(`${new URL(cs.ui).origin}/__sim/ui/nodes/${id}/versions/1/content`);
+      assert.equal(await download.text(), 'filed by the sandbox');
+      assert.match(await (await fetch(cs.ui)).text(), /sandbox-inject\.txt/);
+    } finally {
+      await client.close();
+    }
   });
 
   it('keeps dropping sample files into inbox/', async () => {
