@@ -13,7 +13,7 @@ import { startSandboxContentServer, type ContentServerInfo, type SandboxContentS
 import { loadExamples, prepareExample, usedTypes, type FlowNode, type PreparedExample } from './flows';
 import { startNodeRed, type RunningNodeRed, type Runtime } from './node-red-process';
 import { parseOptions, UsageError, USAGE, type SandboxOptions } from './options';
-import { startArrivals, writeInitialSamples } from './samples';
+import { startArrivals, watchedFolders, writeInitialSamples } from './samples';
 import { serversTmpDir, startSandboxServers, type SandboxServers, type ServerInfo } from './servers';
 import { pidAlive } from '../devservers/owner';
 
@@ -263,6 +263,9 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
     const unknown = usedTypes(examples).filter((t) => !known.has(t));
     if (unknown.length > 0) log(`! The examples use node types this Node-RED does not have: ${unknown.join(', ')}. Their tabs will wait for them.`);
     const flows: FlowNode[] = examples.flatMap((e) => e.nodes);
+    // Watched folders exist before the watches start, so none begins with a "folder not found".
+    const watched = watchedFolders(examples);
+    if (servers.home) for (const w of watched) await servers.home.mkdirp(w.folder);
     await deployFlows(running.url, flows);
     stop.check();
 
@@ -271,6 +274,7 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
         servers.home, options.sampleIntervalMs,
         (path) => log(`+ new sample file ${path}`),
         (err) => log(`! could not drop a sample file: ${err.message}`),
+        watched,
       );
       cleanups.push({ what: 'the sample file timer', run: async () => arrivals.stop() });
     }
