@@ -160,9 +160,6 @@ function printBanner(options: SandboxOptions, editor: string, servers: SandboxSe
     row('login', first.password !== undefined ? `${first.username} / ${first.password}   (throwaway sandbox account)` : `${first.username} with key ${first.privateKeyFile ?? ''}`);
   }
   if (servers.hostKey) row('SSH host key', servers.hostKey);
-  row('Content Server', `${cs.ui}   (web page: folders, documents, versions, metadata)`);
-  row('CS REST API', `${cs.apiBase}   (${cs.username} / ${cs.password}, simulator)`);
-  row('CS content', `${cs.dataDir}   (fresh at every start)`);
   if (servers.caFile) row('FTPS test CA', servers.caFile);
   if (servers.home) {
     const every = options.sampleIntervalMs > 0 ? `, a new file lands in inbox/ every ${options.sampleIntervalMs / 1000} s` : '';
@@ -170,6 +167,9 @@ function printBanner(options: SandboxOptions, editor: string, servers: SandboxSe
   } else {
     row('servers', 'none could start here (see above)');
   }
+  row('Content Server', `${cs.ui}   (web page: folders, documents, versions, metadata)`);
+  row('CS REST API', `${cs.apiBase}   (${cs.username} / ${cs.password}, simulator)`);
+  row('CS content', `${cs.dataDir}   (fresh at every start)`);
   row('data', `${options.dataDir}   (Node-RED user dir ${userDir})`);
   for (const e of examples) {
     row('example', `${e.tabLabel}${e.disabledBecause ? `   DISABLED: ${e.disabledBecause}` : ''}`);
