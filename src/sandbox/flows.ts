@@ -25,8 +25,20 @@ export interface Endpoint {
   credentials: ServerCredentials;
 }
 
+/** The sandbox's Content Server (the simulator) and the login the examples use. */
+export interface ContentServerTarget {
+  /** REST API base, e.g. `http://127.0.0.1:8181/otcs/cs.exe/api`. */
+  baseUrl: string;
+  username: string;
+  password: string;
+}
+
 /** What the example config nodes need to point at the sandbox's own servers. */
 export interface SandboxTargets {
+  /** Where `filebridge-cs-connection` nodes go; undefined disables the examples that have one. */
+  contentServer?: ContentServerTarget;
+  /** Why there is no Content Server in this sandbox. */
+  contentServerMissing?: string;
   endpoints: Partial<Record<Protocol, Endpoint>>;
   /** Why a protocol has no server in this sandbox (shown in the disabled tab's info). */
   missing: Partial<Record<Protocol, string>>;
@@ -126,8 +138,8 @@ function isProtocol(value: unknown): value is Protocol {
 }
 
 /**
- * Points an example's `filebridge-server` config nodes at the sandbox's servers. An example whose
- * protocol has no server here is still deployed (people can read it in the editor) but its tab and
+ * Points an example's `filebridge-server` and `filebridge-cs-connection` config nodes at the
+ * sandbox's servers and Content Server simulator. An example whose protocol has no server here is still deployed (people can read it in the editor) but its tab and
  * config nodes are disabled, so nothing tries to reach the partner host the example names.
  */
 export function prepareExample(example: Example, index: number, targets: SandboxTargets): PreparedExample {
@@ -138,6 +150,25 @@ export function prepareExample(example: Example, index: number, targets: Sandbox
 
   const reasons: string[] = [];
   const prepared = nodes.map((node): FlowNode => {
+    if (node.type === 'filebridge-cs-connection') {
+      const cs = targets.contentServer;
+      if (!cs) {
+        reasons.push(`Content Server: ${targets.contentServerMissing ?? 'no Content Server in this sandbox'}`);
+        return { ...node, d: true };
+      }
+      // Password login whatever the example shows (OTDS, a ticket): the simulator's user is the
+      // one account that exists here. Classification root, category templates and the like are
+      // the example's own: they name ids of the simulator's seed.
+      return {
+        ...node,
+        baseUrl: cs.baseUrl,
+        authMode: 'password',
+        username: cs.username,
+        otdsUrl: '',
+        clientId: '',
+        credentials: { password: cs.password },
+      };
+    }
     if (node.type !== 'filebridge-server') return node;
     const protocol = node.protocol;
     if (!isProtocol(protocol)) {

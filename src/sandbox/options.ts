@@ -8,6 +8,10 @@ export interface SandboxOptions {
   dataDir: string;
   /** How often a new sample file lands in `inbox/`; 0 turns it off. */
   sampleIntervalMs: number;
+  /** Where the flows to deploy come from: the package's `examples/` unless told otherwise. */
+  examplesDir: string;
+  /** Preferred port of the Content Server simulator on 127.0.0.1 (a free one when taken; 0 = any). */
+  csPort: number;
   /** Do not echo Node-RED's own log. */
   quiet: boolean;
   help: boolean;
@@ -22,12 +26,16 @@ export const USAGE = `Usage: npm start -- [options]
   --data <dir>            where the sandbox keeps its data (default <repo>/.sandbox,
                           or $FILEBRIDGE_SANDBOX_DATA)
   --sample-interval <s>   seconds between new sample files in inbox/ (default 30, 0 = off)
+  --examples <dir>        deploy the flows in this folder instead of the package's examples/
+  --cs-port <n>           Content Server simulator port on 127.0.0.1 (default 8181;
+                          another free one when taken; 0 = any)
   --quiet                 do not echo Node-RED's log
   --help                  this text
 `;
 
 const DEFAULT_PORT = 1880;
 const DEFAULT_SAMPLE_SECONDS = 30;
+const DEFAULT_CS_PORT = 8181;
 
 function parsePort(text: string, from: string): number {
   const port = Number(text);
@@ -50,6 +58,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, re
     port: env.PORT ? parsePort(env.PORT, 'PORT') : DEFAULT_PORT,
     dataDir: env.FILEBRIDGE_SANDBOX_DATA ? resolve(env.FILEBRIDGE_SANDBOX_DATA) : join(repoRoot, '.sandbox'),
     sampleIntervalMs: DEFAULT_SAMPLE_SECONDS * 1000,
+    csPort: DEFAULT_CS_PORT,
+    examplesDir: join(repoRoot, 'examples'),
     quiet: false,
     help: false,
   };
@@ -76,6 +86,16 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, re
       case '--sample-interval':
         options.sampleIntervalMs = parseSeconds(value(), '--sample-interval') * 1000;
         break;
+      case '--examples': {
+        const dir = value();
+        options.examplesDir = isAbsolute(dir) ? dir : resolve(dir);
+        break;
+      }
+      case '--cs-port': {
+        const v = value();
+        options.csPort = v === '0' ? 0 : parsePort(v, '--cs-port');
+        break;
+      }
       case '--quiet':
         options.quiet = true;
         break;

@@ -1,4 +1,6 @@
+import picomatch from 'picomatch';
 import type { LocalHome } from '../devservers';
+import type { PreparedExample } from './flows';
 
 /** Files the examples find on their first run: a text, a CSV (SFTP example's glob) and an XML (FTPS example's glob). */
 export const INITIAL_SAMPLES: Readonly<Record<string, string>> = {
@@ -35,6 +37,68 @@ function sample(n: number, date: Date): { ext: string; text: string } {
   }
 }
 
+/** A folder an example's `filebridge-watch` polls, relative to the server home, and its include glob. */
+export interface WatchedFolder {
+  folder: string;
+  include: string;
+}
+
+/**
+ * The folders the running examples watch, so files can arrive where each one looks (all servers
+ * share one home, and the examples do not all watch `inbox/`). Disabled tabs and nodes are left out.
+ */
+export function watchedFolders(examples: readonly PreparedExample[]): WatchedFolder[] {
+  const seen = new Map<string, WatchedFolder>();
+  for (const example of examples) {
+    if (example.disabledBecause !== undefined) continue;
+    for (const node of example.nodes) {
+      if (node.type !== 'filebridge-watch' || node.d === true || typeof node.folder !== 'string') continue;
+      // The sandbox logins start in the shared home, so `/partners/in` and `partners/in` are one folder there.
+      const folder = node.folder.trim().replace(/^(\.?\/)+/, '').replace(/\/+$/, '');
+      if (folder === '' || folder.split('/').includes('..')) continue;
+      const include = typeof node.include === 'string' ? node.include.trim() : '';
+      seen.set(`${folder}\n${include}`, { folder, include });
+    }
+  }
+  return [...seen.values()];
+}
+
+/**
+ * A file name the include glob accepts (`INV_*.pdf` -> `INV_<stamp>-3.pdf`), or undefined when the
+ * glob is too clever to invert: then nothing is dropped there rather than a file the watch ignores.
+ */
+export function sampleNameFor(include: string, n: number, date: Date): string | undefined {
+  const unique = `${stamp(date)}-${n}`;
+  const glob = include.split(/\s*[,;]\s*(?![^{]*\})/)[0]?.trim() ?? '';
+  if (glob === '') return `arrival-${unique}.txt`;
+  let name = glob.replace(/^.*\//, '');
+  name = name.replace(/\{([^{}]*)\}/g, (_m, alternatives: string) => alternatives.split(',')[0] ?? '');
+  name = name.replace(/\[([^\]]*)\]/g, (_m, cls: string) => (cls.startsWith('!') || cls.startsWith('^') ? '' : cls.charAt(0)));
+  let starUsed = false;
+  name = name.replace(/\*+/g, () => {
+    if (starUsed) return '';
+    starUsed = true;
+    return unique;
+  });
+  name = name.replace(/\?/g, '1');
+  if (!starUsed) return undefined; // a fixed name: dropping it again and again would only make versions of one file
+  return picomatch(glob.replace(/^.*\//, ''), { dot: false })(name) ? name : undefined;
+}
+
+function contentFor(name: string, n: number, date: Date): string {
+  const ext = /\.([A-Za-z0-9]+)$/.exec(name)?.[1]?.toLowerCase() ?? '';
+  switch (ext) {
+    case 'pdf':
+      return `%PDF-1.4\n% FileBridge sandbox sample ${n}, ${date.toISOString()}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n`;
+    case 'csv':
+    case 'xml':
+    case 'txt':
+      return sample(ext === 'csv' ? 0 : ext === 'xml' ? 1 : 2, date).text;
+    default:
+      return `Sample ${n} (${name}), dropped by the FileBridge sandbox at ${date.toISOString()}.\n`;
+  }
+}
+
 export interface Arrivals {
   stop(): void;
 }
@@ -43,7 +107,9 @@ export interface Arrivals {
  * Drops a small new file into `inbox/` every `intervalMs`, so a person clicking the examples sees
  * files arrive as a partner would deliver them.
  */
-export function startArrivals(home: LocalHome, intervalMs: number, onArrival: (relPath: string) => void, onError: (err: Error) => void): Arrivals {
+export function startArrivals(
+  home: LocalHome, intervalMs: number, onArrival: (relPath: string) => void, onError: (err: Error) => void, watched: readonly WatchedFolder[] = [],
+): Arrivals {
   let stopped = false;
   let busy = false;
   let count = 0;
@@ -53,9 +119,19 @@ export function startArrivals(home: LocalHome, intervalMs: number, onArrival: (r
     count += 1;
     const { ext, text } = sample(count, now);
     const relPath = `inbox/arrival-${stamp(now)}-${count}.${ext}`;
-    await home.writeFile(relPath, text);
-    written.push(relPath);
-    while (written.length > MAX_ARRIVALS) {
+    const files: [string, string][] = [[relPath, text]];
+    for (const w of watched) {
+      // inbox/ without a filter already gets the rotating kinds above.
+      if (w.folder === 'inbox' && w.include === '') continue;
+      const name = sampleNameFor(w.include, count, now);
+      if (name !== undefined) files.push([`${w.folder}/${name}`, contentFor(name, count, now)]);
+    }
+    for (const [path, data] of files) {
+      await home.writeFile(path, data);
+      written.push(path);
+      if (!stopped && path !== relPath) onArrival(path);
+    }
+    while (written.length > MAX_ARRIVALS * files.length) {
       const old = written.shift();
       // The examples may have moved it to the archive already; remove() accepts a missing file.
       if (old !== undefined) await home.remove(old);

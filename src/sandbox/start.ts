@@ -1,17 +1,19 @@
 /**
  * `npm start`: the developer sandbox. Local SFTP/FTP/FTPS servers (as far as this machine and user
- * allow), a real Node-RED on 127.0.0.1 that loads this repository as an installed module, and every
- * example deployed against those servers, with sample files arriving in the shared inbox.
+ * allow), the Content Server simulator with its web page, a real Node-RED on 127.0.0.1 that loads
+ * this repository as an installed module, and every example deployed against those servers, with
+ * sample files arriving in the shared inbox.
  */
-import { lstat, mkdir, readFile, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { descendants, isAlive, procStat } from '../devservers/proctree';
 import { checkModuleLoaded, deployFlows, getNodeSets, usable } from './admin';
+import { startSandboxContentServer, type ContentServerInfo, type SandboxContentServer } from './content-server';
 import { loadExamples, prepareExample, usedTypes, type FlowNode, type PreparedExample } from './flows';
 import { startNodeRed, type RunningNodeRed, type Runtime } from './node-red-process';
 import { parseOptions, UsageError, USAGE, type SandboxOptions } from './options';
-import { startArrivals, writeInitialSamples } from './samples';
+import { startArrivals, watchedFolders, writeInitialSamples } from './samples';
 import { serversTmpDir, startSandboxServers, type SandboxServers, type ServerInfo } from './servers';
 import { pidAlive } from '../devservers/owner';
 
@@ -31,6 +33,8 @@ export interface SandboxStatus {
   home: string | null;
   caFile: string | null;
   servers: ServerInfo[];
+  /** The Content Server simulator the examples' CS connections point at. */
+  contentServer: ContentServerInfo;
   examples: { name: string; prefix: string; tabId: string; tabLabel: string; disabledBecause: string | null }[];
 }
 
@@ -140,7 +144,7 @@ function writeStatus(file: string, status: SandboxStatus): Promise<void> {
   return writeFile(tmp, JSON.stringify(status, null, 2) + '\n', { mode: 0o600 }).then(() => rename(tmp, file));
 }
 
-function printBanner(options: SandboxOptions, editor: string, servers: SandboxServers, examples: readonly PreparedExample[], userDir: string): void {
+function printBanner(options: SandboxOptions, editor: string, servers: SandboxServers, cs: ContentServerInfo, examples: readonly PreparedExample[], userDir: string): void {
   const rule = '─'.repeat(78);
   const row = (label: string, value: string): void => log(`  ${label.padEnd(16)} ${value}`);
   log();
@@ -163,6 +167,9 @@ function printBanner(options: SandboxOptions, editor: string, servers: SandboxSe
   } else {
     row('servers', 'none could start here (see above)');
   }
+  row('Content Server', `${cs.ui}   (web page: folders, documents, versions, metadata)`);
+  row('CS REST API', `${cs.apiBase}   (${cs.username} / ${cs.password}, simulator)`);
+  row('CS content', `${cs.dataDir}   (fresh at every start)`);
   row('data', `${options.dataDir}   (Node-RED user dir ${userDir})`);
   for (const e of examples) {
     row('example', `${e.tabLabel}${e.disabledBecause ? `   DISABLED: ${e.disabledBecause}` : ''}`);
@@ -212,6 +219,9 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
     if (!(await portFree(options.port))) {
       throw new Stop(`Port ${options.port} on 127.0.0.1 is in use (another Node-RED?). Pick another one: npm start -- --port ${options.port + 1}`);
     }
+    if (!(await stat(options.examplesDir).then((st) => st.isDirectory(), () => false))) {
+      throw new Stop(`There is no examples folder ${options.examplesDir}.`);
+    }
     const statusFile = join(options.dataDir, STATUS_FILE);
     await rm(statusFile, { force: true });
 
@@ -223,6 +233,12 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
     for (const w of servers.warnings) log(`! ${w}`);
     stop.check();
     if (servers.home) await writeInitialSamples(servers.home);
+
+    log('Starting the Content Server simulator...');
+    const cs: SandboxContentServer = await startSandboxContentServer(options.dataDir, options.csPort);
+    cleanups.push({ what: 'the Content Server simulator', run: () => cs.stop() });
+    if (cs.note) log(`! ${cs.note}`);
+    stop.check();
 
     const link = await prepareUserDir(userDir, pkg.name);
     log(`Starting Node-RED on http://127.0.0.1:${options.port} ...`);
@@ -242,11 +258,14 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
     const sets = await getNodeSets(running.url);
     checkModuleLoaded(sets, pkg.name, Object.keys(pkg['node-red'].nodes), link);
 
-    const examples = (await loadExamples(join(REPO_ROOT, 'examples'))).map((e, i) => prepareExample(e, i, servers));
+    const examples = (await loadExamples(options.examplesDir)).map((e, i) => prepareExample(e, i, { ...servers, contentServer: cs.target }));
     const known = new Set(sets.filter(usable).flatMap((s) => s.types));
     const unknown = usedTypes(examples).filter((t) => !known.has(t));
     if (unknown.length > 0) log(`! The examples use node types this Node-RED does not have: ${unknown.join(', ')}. Their tabs will wait for them.`);
     const flows: FlowNode[] = examples.flatMap((e) => e.nodes);
+    // Watched folders exist before the watches start, so none begins with a "folder not found".
+    const watched = watchedFolders(examples);
+    if (servers.home) for (const w of watched) await servers.home.mkdirp(w.folder);
     await deployFlows(running.url, flows);
     stop.check();
 
@@ -255,6 +274,7 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
         servers.home, options.sampleIntervalMs,
         (path) => log(`+ new sample file ${path}`),
         (err) => log(`! could not drop a sample file: ${err.message}`),
+        watched,
       );
       cleanups.push({ what: 'the sample file timer', run: async () => arrivals.stop() });
     }
@@ -267,11 +287,12 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
       home: servers.home?.root ?? null,
       caFile: servers.caFile ?? null,
       servers: servers.servers,
+      contentServer: cs.info,
       examples: examples.map((e) => ({ name: e.name, prefix: e.prefix, tabId: e.tabId, tabLabel: e.tabLabel, disabledBecause: e.disabledBecause ?? null })),
     };
     await writeStatus(statusFile, status);
     cleanups.push({ what: 'the status file', run: () => rm(statusFile, { force: true }) });
-    printBanner(options, running.url, servers, examples, userDir);
+    printBanner(options, running.url, servers, cs.info, examples, userDir);
 
     // Node-RED dying on its own (out of memory, a crashing node) must not leave a sandbox that
     // looks alive while the editor is gone.
@@ -331,7 +352,8 @@ function main(): void {
     if (Date.now() - firstSignalAt < SAME_PRESS_MS) return;
     log('Forced exit.');
     // The servers' supervisors get SIGTERM from the dev servers' exit hook and kill the servers;
-    // Node-RED is only our child, so it is killed here.
+    // Node-RED is only our child, so it is killed here. The Content Server simulator runs in this
+    // process and ends with it.
     if (nodeRedPid !== undefined) {
       try {
         process.kill(nodeRedPid, 'SIGKILL');

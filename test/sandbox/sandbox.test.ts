@@ -1,9 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { ContentServerClient } from '../../src/core/content-server';
 import { descendants, isAlive } from '../../src/devservers/proctree';
 import { loadExamples, prefixIds, prepareExample, type Example, type FlowNode, type SandboxTargets } from '../../src/sandbox/flows';
 import { freePort } from '../../src/sandbox/node-red-process';
@@ -110,7 +112,50 @@ describe('sandbox flow preparation', () => {
     assert.equal(off.nodes.find((n) => n.type === 'filebridge-server')?.d, true);
     assert.equal(off.nodes.find((n) => n.type === 'filebridge-server')?.credentials, undefined);
   });
+
+  const csExample: Example = {
+    name: 'cs/demo',
+    nodes: [
+      { id: 'tab2', type: 'tab', label: 'CS demo' },
+      {
+        id: 'cs', type: 'filebridge-cs-connection', name: 'Production CS', baseUrl: 'https://cs.example.com/otcs/cs.exe/api',
+        authMode: 'otds', otdsUrl: 'https://otds.example.com', clientId: 'filebridge', username: '', classificationRoot: '2500', categoryTemplates: '2470',
+      },
+      { id: 'up', type: 'filebridge-cs-upload', z: 'tab2', connection: 'cs', folder: 'Enterprise:Inbound', x: 300, y: 80, wires: [[]] },
+    ],
+  };
+  const noServers: SandboxTargets = { endpoints: {}, missing: {}, hostKey: undefined, caPem: undefined };
+
+  it('points Content Server connections at the simulator with a password login, keeping the example\'s ids', () => {
+    const ready = prepareExample(csExample, 2, { ...noServers, contentServer: { baseUrl: 'http://127.0.0.1:8181/otcs/cs.exe/api', username: 'Admin', password: 'livelink' } });
+    assert.equal(ready.disabledBecause, undefined);
+    const cs = ready.nodes.find((n) => n.type === 'filebridge-cs-connection');
+    assert.deepEqual(
+      { id: cs?.id, baseUrl: cs?.baseUrl, authMode: cs?.authMode, username: cs?.username, otdsUrl: cs?.otdsUrl, clientId: cs?.clientId, credentials: cs?.credentials, d: cs?.d },
+      { id: 'sbx3-cs', baseUrl: 'http://127.0.0.1:8181/otcs/cs.exe/api', authMode: 'password', username: 'Admin', otdsUrl: '', clientId: '', credentials: { password: 'livelink' }, d: undefined },
+    );
+    assert.deepEqual([cs?.classificationRoot, cs?.categoryTemplates, cs?.name], ['2500', '2470', 'Production CS']);
+    assert.equal(ready.nodes.find((n) => n.type === 'filebridge-cs-upload')?.connection, 'sbx3-cs');
+    assert.equal(csExample.nodes[1].baseUrl, 'https://cs.example.com/otcs/cs.exe/api', 'the input must not be modified');
+
+    const off = prepareExample(csExample, 2, { ...noServers, contentServerMissing: 'the simulator did not start' });
+    assert.match(off.disabledBecause ?? '', /Content Server: the simulator did not start/);
+    const offCs = off.nodes.find((n) => n.type === 'filebridge-cs-connection');
+    assert.deepEqual([offCs?.d, offCs?.credentials, offCs?.baseUrl], [true, undefined, 'https://cs.example.com/otcs/cs.exe/api']);
+    assert.equal(off.nodes.find((n) => n.type === 'tab')?.disabled, true);
+  });
 });
+
+/** A small CS example as an integrator would export it: placeholder host, OTDS login, no secrets. */
+const csCheckFlow: FlowNode[] = [
+  { id: 'cstab', type: 'tab', label: 'CS: file a document', info: 'Files a text into Enterprise:Inbound.' },
+  { id: 'csconn', type: 'filebridge-cs-connection', name: 'Content Server', baseUrl: 'https://cs.example.com/otcs/cs.exe/api', authMode: 'otds', otdsUrl: 'https://otds.example.com', clientId: 'filebridge', timeout: 60, retries: 4 },
+  {
+    id: 'csinject', type: 'inject', z: 'cstab', name: 'File a document', x: 140, y: 80, wires: [['csupload']],
+    props: [{ p: 'payload' }, { p: 'filename', v: 'sandbox-inject.txt', vt: 'str' }], payload: 'filed by the sandbox', payloadType: 'str', repeat: '', once: false,
+  },
+  { id: 'csupload', type: 'filebridge-cs-upload', z: 'cstab', connection: 'csconn', folder: 'Enterprise:Inbound', createFolders: true, collision: 'add-version', x: 360, y: 80, wires: [[]] },
+];
 
 /*
  * `npm start` as a person runs it, in a child process (startDevServers runs once per process, and
@@ -124,15 +169,22 @@ describe('sandbox (npm start) end to end', function () {
   let output = '';
   let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   let status: SandboxStatus;
+  let examplesDir: string;
   const tail = (): string => `\nSandbox output:\n${output.slice(-6000)}`;
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'filebridge-sandbox-test-'));
+    // The package's examples plus one that files into Content Server, so the CS wiring is proven
+    // end to end even before the package has CS examples of its own.
+    examplesDir = join(dataDir, 'examples');
+    await cp(join(REPO_ROOT, 'examples'), examplesDir, { recursive: true });
+    await mkdir(join(examplesDir, 'zz-sandbox-test'), { recursive: true });
+    await writeFile(join(examplesDir, 'zz-sandbox-test', 'CS upload.json'), JSON.stringify(csCheckFlow, null, 2));
     const port = await freePort();
     const env = { ...process.env };
     delete env.PORT;
     delete env.FILEBRIDGE_SANDBOX_DATA;
-    const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'sandbox', 'start.js'), '--port', String(port), '--data', dataDir, '--quiet', '--sample-interval', '1'], {
+    const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'sandbox', 'start.js'), '--port', String(port), '--data', dataDir, '--quiet', '--sample-interval', '1', '--examples', examplesDir], {
       cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;
@@ -168,6 +220,31 @@ describe('sandbox (npm start) end to end', function () {
     assert.match(output, new RegExp(status.editor.replace(/[.]/g, '\\.')));
     assert.deepEqual(status.servers.map((s) => s.protocol), ['sftp', 'ftp', 'ftps-implicit'], 'run as root, every server starts');
     assert.ok(status.home, 'no server home');
+    assert.ok(output.includes(status.contentServer.ui), 'the banner shows the simulator\'s web page');
+    assert.ok(output.includes(status.contentServer.apiBase), 'the banner shows the simulator\'s API base');
+  });
+
+  it('runs the Content Server simulator: its web page answers and the sandbox login works', async () => {
+    const cs = status.contentServer;
+    assert.match(cs.ui, /^http:\/\/127\.0\.0\.1:\d+\/__sim\/ui$/);
+    assert.equal(cs.dataDir, join(dataDir, 'content-server'), 'the content lives in the sandbox data folder');
+    const page = await fetch(cs.ui);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /Enterprise Workspace/);
+    assert.match(html, /Initech \(0000100010\)/, 'the seeded business workspaces');
+    const client = new ContentServerClient({ baseUrl: cs.apiBase, auth: { kind: 'password', username: cs.username, password: cs.password }, categoryTemplates: [2470] });
+    try {
+      assert.equal((await client.whoami()).name, 'Admin');
+      const doc = await client.upload({ target: 'Enterprise:Inbound', name: 'sandbox-check.txt', open: () => Readable.from([Buffer.from('seen on the page')]), categories: { Invoice: { Vendor: 'Sandbox' } } });
+      await stat(join(cs.dataDir, 'state.json'));
+      const after = await (await fetch(cs.ui)).text();
+      assert.match(after, /sandbox-check\.txt/);
+      const node = await (await fetch(`${new URL(cs.ui).origin}/__sim/ui/nodes/${doc.id}`)).text();
+      assert.match(node, /<td>Vendor<\/td><td>Sandbox<\/td>/);
+    } finally {
+      await client.close();
+    }
   });
 
   it('Node-RED loads the package from the repository', async () => {
@@ -181,8 +258,8 @@ describe('sandbox (npm start) end to end', function () {
 
   it('deploys every example under its own prefix, pointed at the local servers', async () => {
     const deployed = await flows();
-    const examples = await loadExamples(join(REPO_ROOT, 'examples'));
-    assert.ok(examples.length > 0);
+    const examples = await loadExamples(examplesDir);
+    assert.ok(examples.length > 1);
     assert.equal(status.examples.length, examples.length);
     examples.forEach((example, i) => {
       const prefix = status.examples[i].prefix;
@@ -197,6 +274,17 @@ describe('sandbox (npm start) end to end', function () {
     const configs = deployed.filter((n) => n.type === 'filebridge-server');
     assert.ok(configs.length > 0);
     const ports = new Set(status.servers.map((s) => String(s.port)));
+    // Content Server connections, when examples have them, go to the simulator with the sandbox login
+    // (the password in Node-RED's credential store, not in the flows file).
+    const flowsFile = await readFile(join(status.userDir, 'flows.json'), 'utf8');
+    assert.ok(!flowsFile.includes(status.contentServer.password), 'the CS password is in flows.json');
+    const csConnections = deployed.filter((n) => n.type === 'filebridge-cs-connection');
+    assert.ok(csConnections.length > 0, 'no CS connection deployed');
+    for (const c of csConnections) {
+      assert.deepEqual([c.baseUrl, c.authMode, c.username, c.d], [status.contentServer.apiBase, 'password', 'Admin', undefined], `${c.id}`);
+      const creds = (await (await fetch(`${status.editor}/credentials/filebridge-cs-connection/${c.id}`)).json()) as Record<string, unknown>;
+      assert.equal(creds.has_password, true, `${c.id} has no password`);
+    }
     for (const c of configs) {
       assert.equal(c.host, '127.0.0.1');
       assert.ok(ports.has(String(c.port)), `${c.id} uses port ${String(c.port)}, not a sandbox server`);
@@ -244,6 +332,23 @@ describe('sandbox (npm start) end to end', function () {
     assert.ok(protocols.has('sftp'), 'no SFTP example publishes');
   });
 
+  it('a CS example files into the simulator when its inject is clicked', async () => {
+    const inject = (await flows()).find((n) => n.type === 'inject' && n.name === 'File a document');
+    assert.ok(inject, 'the CS check example is not deployed');
+    const res = await fetch(`${status.editor}/inject/${inject.id}`, { method: 'POST' });
+    assert.equal(res.status, 200);
+    const cs = status.contentServer;
+    const client = new ContentServerClient({ baseUrl: cs.apiBase, auth: { kind: 'password', username: cs.username, password: cs.password } });
+    try {
+      const id = await until('the injected document in Enterprise:Inbound', 30_000, async () => (await client.nodes.findChild(2200, 'sandbox-inject.txt'))?.id, tail);
+      const download = await fetch(`${new URL(cs.ui).origin}/__sim/ui/nodes/${id}/versions/1/content`);
+      assert.equal(await download.text(), 'filed by the sandbox');
+      assert.match(await (await fetch(cs.ui)).text(), /sandbox-inject\.txt/);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('keeps dropping sample files into inbox/', async () => {
     const home = status.home ?? '';
     assert.ok((await filesBelow(join(home, 'inbox'))).includes('hello.txt') || (await filesBelow(join(home, 'archive'))).length > 0);
@@ -257,7 +362,7 @@ describe('sandbox (npm start) end to end', function () {
     const proc = child;
     assert.ok(proc);
     const nodeRedPort = Number(new URL(status.editor).port);
-    const ports = [nodeRedPort, ...status.servers.map((s) => s.port)];
+    const ports = [nodeRedPort, status.contentServer.port, ...status.servers.map((s) => s.port)];
     const home = status.home ?? '';
     const childTree = descendants(proc.pid ?? -1);
     assert.ok(childTree.length > 0, 'the sandbox has no child processes');

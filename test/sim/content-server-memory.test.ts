@@ -16,6 +16,7 @@ interface Started {
   child: ChildProcess;
   url: string;
   apiBase: string;
+  ui: string;
 }
 
 function startCli(dataDir: string): Promise<Started> {
@@ -28,8 +29,8 @@ function startCli(dataDir: string): Promise<Started> {
       out += d.toString();
       const line = out.split('\n')[0];
       if (out.includes('\n') && line) {
-        const info = JSON.parse(line) as { url: string; apiBase: string };
-        resolve({ child, url: info.url, apiBase: info.apiBase });
+        const info = JSON.parse(line) as { url: string; apiBase: string; ui: string };
+        resolve({ child, url: info.url, apiBase: info.apiBase, ui: info.ui });
       }
     });
   });
@@ -110,6 +111,14 @@ describe('Content Server simulator memory', function () {
     }
     assert.equal(bytes, SIZE_MB * 1024 * 1024);
     assert.equal(back.digest('hex'), versions[0]?.sha256);
+    // The web page's download link streams the same way.
+    const page = await fetch(`${sim.ui}/nodes/${id}`);
+    assert.equal(page.status, 200);
+    const link = /href="([^"]*\/versions\/1\/content)"/.exec(await page.text())?.[1];
+    assert.ok(link, 'no download link on the node page');
+    const viaPage = createHash('sha256');
+    for await (const chunk of (await fetch(`${sim.url}${link}`)).body as unknown as AsyncIterable<Uint8Array>) viaPage.update(chunk);
+    assert.equal(viaPage.digest('hex'), versions[0]?.sha256);
     const afterDownload = await rss(sim.url);
 
     const growth = (Math.max(afterUpload, afterDownload) - before) / (1024 * 1024);

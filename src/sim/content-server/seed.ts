@@ -39,6 +39,10 @@ export interface SeedNode {
   name: string;
   type: number;
   description?: string;
+  /** Business workspaces (type 848) only: their workspace type and business object. */
+  workspace?: { type_id: number; ext_system_id: string; bo_type: string; bo_id: string };
+  /** Applied categories by category id, values by flat key `{cat}_{attr}` (checked like API input). */
+  categories?: Record<string, Record<string, string | number | boolean | null>>;
 }
 
 export interface SeedGroup {
@@ -87,6 +91,7 @@ export const DEFAULT_SEED: Seed = {
   users: [
     { id: 1000, name: 'Admin', password: 'livelink', first_name: 'Admin', last_name: '' },
     { id: 1001, name: 'jdoe', password: 'jdoe-pass', first_name: 'Jane', last_name: 'Doe' },
+    { id: 1002, name: 'msmith', password: 'msmith-pass', first_name: 'Mary', last_name: 'Smith' },
   ],
   nodes: [
     { id: 2000, parent_id: -1, name: 'Enterprise Workspace', type: 141 },
@@ -98,7 +103,28 @@ export const DEFAULT_SEED: Seed = {
     { id: 2300, parent_id: 2000, name: 'Archive', type: 0 },
     { id: 2400, parent_id: 2000, name: 'Workflows', type: 0 },
     { id: 2401, parent_id: 2400, name: 'Invoice Approval', type: 128 },
+    { id: 2402, parent_id: 2400, name: 'Contract Review', type: 128 },
     { id: 2450, parent_id: 2000, name: 'Customers', type: 0 },
+    // A few workspaces of type "Customer", as a template would have made them (names avoid the
+    // ones tests create: ACME, Globex).
+    { id: 2451, parent_id: 2450, name: 'Initech (0000100010)', type: 848, workspace: { type_id: 10, ext_system_id: 'SAP', bo_type: 'KNA1', bo_id: '0000100010' } },
+    { id: 2452, parent_id: 2450, name: 'Umbrella Corp (0000100020)', type: 848, workspace: { type_id: 10, ext_system_id: 'SAP', bo_type: 'KNA1', bo_id: '0000100020' } },
+    { id: 2453, parent_id: 2450, name: 'Stark Industries (0000100030)', type: 848, workspace: { type_id: 10, ext_system_id: 'SAP', bo_type: 'KNA1', bo_id: '0000100030' } },
+    // Folders carry the categories their documents get, so flows can name them (`categoryTemplates`).
+    { id: 2461, parent_id: 2451, name: 'Invoices', type: 0, categories: { '9830': {} } },
+    { id: 2462, parent_id: 2451, name: 'Contracts', type: 0 },
+    { id: 2463, parent_id: 2452, name: 'Invoices', type: 0, categories: { '9830': {} } },
+    { id: 2464, parent_id: 2452, name: 'Contracts', type: 0 },
+    { id: 2465, parent_id: 2453, name: 'Invoices', type: 0, categories: { '9830': {} } },
+    { id: 2466, parent_id: 2453, name: 'Contracts', type: 0 },
+    {
+      id: 2470,
+      parent_id: 2000,
+      name: 'Metadata Templates',
+      type: 0,
+      description: 'Carries the Invoice and Contract categories: a category template for flows',
+      categories: { '9830': { '9830_5': 'Draft' }, '9840': { '9840_2': 'TEMPLATE' } },
+    },
     { id: 2500, parent_id: -1, name: 'Classifications', type: 198 },
     { id: 2501, parent_id: 2500, name: 'Finance', type: 551 },
     { id: 2502, parent_id: 2501, name: 'Invoices', type: 551 },
@@ -107,6 +133,8 @@ export const DEFAULT_SEED: Seed = {
   groups: [
     { id: 2001, name: 'DefaultGroup', members: [1000, 1001] },
     { id: 2002, name: 'Finance', members: [1001] },
+    { id: 2003, name: 'Legal', members: [1002] },
+    { id: 2004, name: 'Partners', members: [1002] },
   ],
   holds: [
     { id: 1, name: 'Litigation ACME 2026', type: 'Legal', active: true },

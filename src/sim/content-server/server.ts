@@ -3,7 +3,7 @@
  * the inspection endpoints tests use (`/__sim/...`, outside the API base).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import { uploadRoutes } from './routes-upload';
 import { workspaceRoutes } from './routes-workspaces';
 import { DEFAULT_SEED, loadSeed, type Seed, type SeedUser } from './seed';
 import { ContentStore } from './store';
+import { UI_BASE, renderIndex, renderMissing, renderNode, type UiContext } from './ui';
 
 export interface ContentServerSimOptions {
   /** 0 (default) picks a free port. */
@@ -235,8 +236,54 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
   ];
   const routes = [...authRoutes, ...nodeRoutes, ...recordRoutes, ...workspaceRoutes, ...uploadRoutes, ...searchRoutes];
 
+  const sendHtml = (res: ServerResponse, status: number, html: string): void => {
+    res.writeHead(status, {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Length': String(Buffer.byteLength(html)),
+      'Cache-Control': 'no-store',
+      // Names come from flows: even if escaping missed one, no script and nothing from elsewhere runs.
+      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'",
+      'X-Content-Type-Options': 'nosniff',
+    });
+    res.end(html);
+  };
+
+  /** The read-only web page (ui.ts): overview, node pages, version downloads. No ticket, like the other `/__sim` endpoints. */
+  const webPage = (req: IncomingMessage, res: ServerResponse, path: string, url: URL): void => {
+    req.resume();
+    const refreshParam = url.searchParams.get('refresh');
+    const refresh = refreshParam !== null && /^\d{1,4}$/.test(refreshParam) ? Number(refreshParam) : 5;
+    const ui: UiContext = { store, extras, apiBase: `http://${req.headers.host ?? 'localhost'}${apiBase}`, refreshSeconds: refresh };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendHtml(res, 405, renderMissing(ui, 'This page is read only.'));
+    if (path === '/' || path === UI_BASE || path === `${UI_BASE}/`) return sendHtml(res, 200, renderIndex(ui));
+    let m: RegExpExecArray | null;
+    if ((m = new RegExp(`^${UI_BASE}/nodes/(\\d+)$`).exec(path))) {
+      const html = renderNode(ui, Number(m[1]));
+      return html === undefined ? sendHtml(res, 404, renderMissing(ui, `There is no node ${m[1]} (or it was deleted).`)) : sendHtml(res, 200, html);
+    }
+    if ((m = new RegExp(`^${UI_BASE}/nodes/(\\d+)/versions/(\\d+)/content$`).exec(path))) {
+      const node = store.get(Number(m[1]));
+      const version = node?.versions.find((v) => v.version_number === Number(m?.[2]));
+      if (!node || !version) return sendHtml(res, 404, renderMissing(ui, `There is no version ${m[2]} of node ${m[1]}.`));
+      // An attachment, never rendered here: the content came from a flow and may be anything.
+      res.writeHead(200, {
+        'Content-Type': version.mime_type || 'application/octet-stream',
+        'Content-Length': String(version.file_size),
+        'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(version.file_name || node.name)}`,
+        'X-Content-Type-Options': 'nosniff',
+      });
+      if (req.method === 'HEAD') return void res.end();
+      const stream = createReadStream(store.contentPath(version));
+      stream.on('error', () => res.destroy());
+      stream.pipe(res);
+      return;
+    }
+    sendHtml(res, 404, renderMissing(ui, `Nothing at ${path}.`));
+  };
+
   const simAdmin = async (req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<void> => {
     const method = req.method ?? 'GET';
+    if (path === UI_BASE || path.startsWith(`${UI_BASE}/`)) return webPage(req, res, path, url);
     let m: RegExpExecArray | null;
     if (method === 'GET' && (m = /^\/__sim\/nodes\/(\d+)$/.exec(path))) {
       const n = store.all().find((x) => x.id === Number(m?.[1]));
@@ -298,7 +345,8 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://sim');
     const path = decodeURIComponent(url.pathname);
-    if (path.startsWith('/__sim/')) return simAdmin(req, res, path, url);
+    if (path.startsWith('/__sim/') || path === UI_BASE) return simAdmin(req, res, path, url);
+    if (path === '/' && (req.method === 'GET' || req.method === 'HEAD')) return webPage(req, res, path, url);
     if (path === '/otdsws/oauth2/token' && req.method === 'POST') return otdsToken(req, res);
     const suppress = url.searchParams.has('suppress_response_codes');
     const answer = (status: number, body: JsonObject, headers: Record<string, string> = {}): void => {

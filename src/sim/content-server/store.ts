@@ -167,7 +167,12 @@ export class ContentStore {
         versions: [],
         categories: {},
       });
-      for (const n of seed.nodes) this.index(base(n.id, n.parent_id, n.name, n.type, n.description));
+      for (const n of seed.nodes) {
+        const node = base(n.id, n.parent_id, n.name, n.type, n.description);
+        if (n.workspace) node.workspace = { ...n.workspace };
+        if (n.categories) node.categories = this.checkCategories(n.categories);
+        this.index(node);
+      }
       for (const c of seed.categories) this.index(base(c.id, c.parent_id, c.name, 131));
       this.persist();
     }
