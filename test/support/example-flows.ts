@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { Protocol } from '../../src/core/remote/types';
 import { servers } from '../fixtures';
 import { coreNode } from './node-red-under-test';
@@ -20,15 +20,27 @@ export interface PreparedExample {
   byName(type: string, name: string): FlowNode;
 }
 
+export interface ExampleTargets {
+  /** The Content Server simulator's API base (`startContentServerSim().apiBase`) for `filebridge-cs-connection` nodes. */
+  csApiBase?: string;
+}
+
 /**
  * Loads an example file as users import it and changes only what a user changes: each server
- * configuration's host, port, user, trust settings and credentials, pointed at the test servers.
+ * configuration's host, port, user, trust settings and credentials, pointed at the test servers,
+ * and each Content Server connection's URL and login, pointed at the simulator (user Admin).
  */
-export function prepareExample(relPath: string): PreparedExample {
+export function prepareExample(relPath: string, targets: ExampleTargets = {}): PreparedExample {
   const flow = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', relPath), 'utf8')) as FlowNode[];
   const s = servers();
   const credentials: Record<string, Record<string, string>> = {};
   for (const node of flow) {
+    if (node.type === 'filebridge-cs-connection') {
+      if (!targets.csApiBase) throw new Error(`${relPath} has a Content Server connection: pass { csApiBase } to prepareExample`);
+      Object.assign(node, { baseUrl: targets.csApiBase, authMode: 'password', username: 'Admin', otdsUrl: '', clientId: '' });
+      credentials[node.id] = { password: 'livelink' };
+      continue;
+    }
     if (node.type !== 'filebridge-server') continue;
     const protocol = node.protocol as Protocol;
     const server = protocol === 'sftp' ? s.sftp : protocol === 'ftps-implicit' ? s.ftpsImplicit : s.ftp;
@@ -46,4 +58,18 @@ export function prepareExample(relPath: string): PreparedExample {
       return found[0];
     },
   };
+}
+
+/** Every example file, relative to `examples/`. */
+export function exampleFiles(): string[] {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.json')) found.push(relative(join(REPO_ROOT, 'examples'), full));
+    }
+  };
+  walk(join(REPO_ROOT, 'examples'));
+  return found.sort();
 }
