@@ -38,7 +38,8 @@ export function failureOf(error: unknown, validation: unknown): FailureInfo {
     const e = error as { message?: unknown; code?: unknown; source?: unknown };
     const src = e.source && typeof e.source === 'object' ? (e.source as Record<string, unknown>) : undefined;
     return {
-      message: typeof e.message === 'string' ? e.message : String(e.message ?? 'unknown error'),
+      // Node-RED's Catch gives `err.toString()`: "FileBridgeError: text". The class name is noise in a report.
+      message: typeof e.message === 'string' ? e.message.replace(/^[A-Za-z]*Error: /, '') : String(e.message ?? 'unknown error'),
       code: typeof e.code === 'string' ? e.code : undefined,
       failedNode: src ? { id: str(src.id), type: str(src.type), name: str(src.name) } : undefined,
       validation: errors,
