@@ -213,6 +213,8 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         for (let i = 0; i < 200; i++) contents.set(`t${String(i).padStart(3, '0')}.dat`, randomBytes(500 + i));
         const flows = [...pipeline(protocol, `${dir}/inbox`, { suffix: 'A' }), ...pipeline(protocol, `${dir}/inbox`, { suffix: 'B', noCatch: true })];
         const out = await load(flows, ['A', 'B']);
+        const warnings: unknown[] = [];
+        for (const id of ['watchA', 'watchB']) onCall<unknown>(id, 'warn', (call) => warnings.push(call.args[0]));
         for (const [name, data] of contents) await servers().writeFile(`${dir}/inbox/${name}`, data);
         await waitFor('200 files acked', () => out.acked.length >= 200, 45_000);
         await sleep(1000);
@@ -222,6 +224,7 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         assert.ok([...perFile.values()].every((c) => c === 1), 'no file emitted twice');
         for (const r of sinkControl.records) assert.equal(r.sha256, sha(contents.get(r.name)!));
         const bySink = countBy(sinkControl.records, (r) => r.sink);
+        assert.deepEqual(warnings, []);
         console.log(`      (${protocol}: watch A took ${bySink.get('sinkA') ?? 0}, watch B ${bySink.get('sinkB') ?? 0})`);
         assert.equal((await localFiles(`${dir}/inbox/.filebridge/archive`)).length, 200);
       });
@@ -340,8 +343,9 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         assert.equal(sinkControl.records.length, 1, 'left in place and not emitted again');
         const changed = Buffer.from('a,b\n1,2\n3,4\n');
         await servers().writeFile(`${dir}/inbox/keep.csv`, changed);
-        const later = new Date(Date.now() + 120_000);
-        await utimes(servers().localPath(`${dir}/inbox/keep.csv`), later, later);
+        // A distinct mtime even within the same second (FTP lists minutes; the watch asks MDTM for seconds).
+        const earlier = new Date(Date.now() - 90_000);
+        await utimes(servers().localPath(`${dir}/inbox/keep.csv`), earlier, earlier);
         await waitFor('the changed file emitted', () => out.acked.length === 2);
         assert.equal(sinkControl.records[1].sha256, sha(changed));
       });

@@ -52,8 +52,8 @@ export async function claimByRename(session: RemoteSession, from: string, to: st
       await session.rename(from, to, true);
       return true;
     } catch (err) {
-      if (!(err instanceof FileBridgeError) || err.code !== 'NOT_FOUND') throw err;
-      // NOT_FOUND means either "another claimant won" or "the claim folder vanished".
+      if (!(err instanceof FileBridgeError) || (err.code !== 'NOT_FOUND' && err.code !== 'PERMISSION_DENIED')) throw err;
+      // Either "another claimant won" or "the claim folder vanished" (vsftpd answers 553 for that).
       if (!(await session.stat(from))) return false;
       if (attempt > 0) throw err;
       await session.mkdir(dir, true);

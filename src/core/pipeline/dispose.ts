@@ -24,14 +24,23 @@ export interface DisposeResult {
 async function moveAside(session: RemoteSession, from: string, to: string): Promise<string> {
   const dir = remoteDirname(to);
   const name = remoteBasename(to);
-  await session.mkdir(dir, true);
-  for (let n = 0; n < 10_000; n++) {
+  let madeFolder = false;
+  for (let n = 0; n < 10_000; ) {
     const target = n === 0 ? to : joinRemote(dir, numberedName(name, n));
     try {
       await session.rename(from, target, false);
       return target;
     } catch (err) {
-      if (!(err instanceof FileBridgeError) || err.code !== 'CONFLICT') throw err;
+      if (!(err instanceof FileBridgeError)) throw err;
+      if (err.code === 'CONFLICT') {
+        n++;
+        continue;
+      }
+      // Folders are created only when missing: checking them first costs FTP a listing per level per
+      // file. A missing target folder is NOT_FOUND on SFTP, a 553 (PERMISSION_DENIED) on vsftpd.
+      if ((err.code !== 'NOT_FOUND' && err.code !== 'PERMISSION_DENIED') || madeFolder || !(await session.stat(from))) throw err;
+      await session.mkdir(dir, true);
+      madeFolder = true;
     }
   }
   throw new FileBridgeError('CONFLICT', `No free name for ${name} in ${dir} after 9,999 tries.`, { path: to });

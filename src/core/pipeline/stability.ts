@@ -36,6 +36,8 @@ interface Seen {
   mtime: number;
   /** When this size+mtime was first observed. */
   since: number;
+  /** Exact mtime from a stat, and when it was first seen, for coarse listings. */
+  exact?: { mtime: number; since: number };
 }
 
 /** Latest moment the real mtime can be, given the listing's precision. */
@@ -87,14 +89,26 @@ export class StabilityTracker {
     return now - latestMtime(entry) >= Math.max(o.stableMs, o.minAgeMs) ? 'yes' : 'confirm';
   }
 
-  /** The verdict once an exact mtime (and size) is known for a 'confirm' entry. */
+  /**
+   * The verdict once an exact mtime (and size) is known for a 'confirm' entry: old enough by the
+   * server's clock, or (in stable mode, whatever the clocks say) the exact mtime unchanged across
+   * stats `stableMs` apart, so a server clock running ahead cannot hold files back for long.
+   */
   isStableExact(entry: RemoteEntry, exact: RemoteEntry, now: number): boolean {
+    const seen = this.seen.get(entry.path);
     if (exact.size !== entry.size) {
       this.forget(entry.path);
       return false;
     }
     const need = this.options.mode === 'age' ? this.options.minAgeMs : Math.max(this.options.stableMs, this.options.minAgeMs);
-    return now - latestMtime(exact) >= need;
+    if (now - latestMtime(exact) >= need) return true;
+    if (this.options.mode !== 'stable' || !seen) return false;
+    const t = exact.mtime.getTime();
+    if (!seen.exact || seen.exact.mtime !== t) {
+      seen.exact = { mtime: t, since: now };
+      return false;
+    }
+    return now - seen.exact.since >= need;
   }
 }
 
