@@ -13,7 +13,7 @@ function register(RED: NodeAPI): void {
   function FileBridgeAck(this: Node, def: AckNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const action: Disposal = DISPOSALS.includes(def.action) ? def.action : 'delete';
+    const action: Disposal = DISPOSALS.includes(def.action) ? def.action : 'archive';
     if (action === 'archive') {
       try {
         // A typo in the template shows at deploy, not on the first file.

@@ -83,7 +83,7 @@ function register(RED: NodeAPI): void {
         folder: settings.folder, path: file.path, relativePath: file.relativePath, name: file.name, claimPath: file.claimPath,
         size: file.size, mtime: file.mtime.toISOString(), claimedAt: file.claimedAt.toISOString(), attempt: file.attempt,
       };
-      const read = { expectedSize: file.size, onSha256: def.sha256 ? (hex: string) => { source.sha256 = hex; } : undefined };
+      const read = { expectedSize: file.size, onSha256: def.sha256 !== false ? (hex: string) => { source.sha256 = hex; } : undefined };
       const asBuffer = output === 'buffer' || (output === 'auto' && file.size <= maxBufferBytes);
       if (output === 'buffer' && file.size > maxBufferBytes) {
         throw new FileBridgeError('INVALID_INPUT', `${file.path} has ${file.size} bytes, above the ${maxBufferBytes}-byte Buffer limit; it stays claimed. Choose stream output or raise the limit.`);
