@@ -48,6 +48,8 @@ export const DEFAULT_WATCH_SETTINGS: Omit<WatchSettings, 'folder'> = {
   inFlightTimeoutMs: 0,
 };
 
+const LEDGER_RECHECK_MS = 10 * 60_000;
+
 /** The pipeline's own folder below a watched folder: never listed as input. */
 export const WORK_FOLDER = '.filebridge';
 
@@ -97,8 +99,11 @@ export class Watcher {
   private readonly exclude?: (s: string) => boolean;
   private readonly isMarker?: (s: string) => boolean;
   private readonly knownFolders = new Set<string>();
-  /** Listing keys known to be in the ledger, so left-in-place files cost no lookup per poll. */
-  private ledgerHits = new Set<string>();
+  /**
+   * Listing keys known to be in the ledger (with when that was checked), so left-in-place files
+   * cost no lookup per poll; rechecked now and then, since ledger entries expire.
+   */
+  private ledgerHits = new Map<string, number>();
   private running?: Promise<void>;
   private again = false;
   private closed = false;
@@ -172,7 +177,9 @@ export class Watcher {
     const files = this.isMarker ? listing.filter((e) => !this.isMarker!(e.name)) : listing;
     this.tracker.observe(files, now);
     const listedKeys = new Set(files.map(listingKey));
-    this.ledgerHits = new Set([...this.ledgerHits].filter((k) => listedKeys.has(k)));
+    for (const [key, checked] of this.ledgerHits) {
+      if (!listedKeys.has(key) || now - checked > LEDGER_RECHECK_MS) this.ledgerHits.delete(key);
+    }
 
     const wanted = files.filter((e) => this.wanted(e));
     const ready: { entry: Listed; marker?: string }[] = [];
@@ -206,7 +213,7 @@ export class Watcher {
       if (this.ledgerHits.has(key)) continue;
       const mtime = exact.get(r.entry.path)?.mtime ?? r.entry.mtime;
       if (this.hooks.ledger && await this.hooks.ledger.has({ path: r.entry.path, size: r.entry.size, mtime })) {
-        this.ledgerHits.add(key);
+        this.ledgerHits.set(key, now);
         continue;
       }
       fresh.push({ ...r, mtime });
@@ -247,6 +254,7 @@ export class Watcher {
       await this.hooks.emit(file);
     } catch (err) {
       this.slots.release(file.correlationId);
+      if (this.closed) return;
       this.hooks.onError?.(isFileBridgeError(err) ? err : new FileBridgeError('CONNECTION', String(err), {}, { cause: err }));
     }
   }
