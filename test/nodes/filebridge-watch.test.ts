@@ -12,6 +12,8 @@ import { servers } from '../fixtures';
 import { coreNode, nodeRedPath } from '../support/node-red-under-test';
 import { Arrivals, loadFlow, onCall } from '../support/flow-helper';
 import { pipelineSink, sinkControl } from '../support/pipeline-sink';
+import { reopenerFor } from '../../src/nodes/source-reopen';
+import type { NodeAPI } from 'node-red';
 
 helper.init(nodeRedPath());
 
@@ -310,6 +312,26 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         assert.deepEqual(sinkControl.records.slice(0, 3).map((r) => r.name).sort(), ['m0.txt', 'm1.txt', 'm2.txt']);
         assert.equal(sinkControl.records[3].name, 'm3.txt');
         assert.equal(new Set(sinkControl.records.map((r) => r.name)).size, 8);
+      });
+
+      it('reopenerFor opens the claimed file again from the start, as an upload retry needs', async () => {
+        const data = randomBytes(300_000);
+        await servers().writeFile(`${dir}/inbox/retry.bin`, data);
+        sinkControl.hold = true;
+        const seen: Msg[] = [];
+        await load(pipeline(protocol, `${dir}/inbox`));
+        helper.getNode('sink').on('input', (msg: Msg) => seen.push(msg));
+        await waitFor('the file in the sink', () => sinkControl.records.length === 1);
+        const red = { nodes: { getNode: (id: string) => helper.getNode(id) } } as unknown as NodeAPI;
+        const source = seen[0].filebridge!.source;
+        assert.equal(reopenerFor(red, { name: 'x' }), undefined, 'no usable source');
+        const reopen = reopenerFor(red, source)!;
+        for (let i = 0; i < 2; i++) {
+          const chunks: Buffer[] = [];
+          for await (const c of reopen()) chunks.push(c as Buffer);
+          assert.equal(sha(Buffer.concat(chunks)), sha(data));
+        }
+        assert.equal(reopenerFor(red, { ...source, server: 'gone' }), undefined, 'server not deployed');
       });
 
       it('in-flight timeout frees the slot and lease recovery re-emits the file as attempt 2', async () => {
