@@ -5,6 +5,8 @@ import { sourceBuffer, sourceStream } from '../core/pipeline/source-stream';
 import type { SourceFacts } from '../core/pipeline/source';
 import { watchSettingsFromConfig, type WatchConfigFields } from '../core/pipeline/watch-config';
 import { Watcher, type ClaimedFile } from '../core/pipeline/watcher';
+import { buildReport } from '../core/pipeline/quarantine-report';
+import { putFile } from '../core/remote/operations';
 import type { ServerNode } from './server-node';
 import type { WatchNode } from './watch-node';
 
@@ -75,14 +77,15 @@ function register(RED: NodeAPI): void {
         : { fill: 'green', shape: watcher.polling ? 'ring' : 'dot', text: watcher.polling ? 'polling' : 'watching' });
     };
 
+    const sourceOf = (file: ClaimedFile): SourceFacts => ({
+      server: def.server, watch: node.id, protocol: endpoint.protocol, host: endpoint.host, port: endpoint.port,
+      folder: settings.folder, path: file.path, relativePath: file.relativePath, name: file.name, claimPath: file.claimPath,
+      size: file.size, mtime: file.mtime.toISOString(), claimedAt: file.claimedAt.toISOString(), attempt: file.attempt,
+    });
     let closed = false;
     const emit = async (file: ClaimedFile): Promise<void> => {
       if (closed) throw new FileBridgeError('CONNECTION', `The watch stopped before ${file.path} could be sent; it stays claimed until lease recovery.`);
-      const source: SourceFacts = {
-        server: def.server, watch: node.id, protocol: endpoint.protocol, host: endpoint.host, port: endpoint.port,
-        folder: settings.folder, path: file.path, relativePath: file.relativePath, name: file.name, claimPath: file.claimPath,
-        size: file.size, mtime: file.mtime.toISOString(), claimedAt: file.claimedAt.toISOString(), attempt: file.attempt,
-      };
+      const source = sourceOf(file);
       const read = { expectedSize: file.size, onSha256: def.sha256 !== false ? (hex: string) => { source.sha256 = hex; } : undefined };
       const asBuffer = output === 'buffer' || (output === 'auto' && file.size <= maxBufferBytes);
       if (output === 'buffer' && file.size > maxBufferBytes) {
@@ -109,9 +112,19 @@ function register(RED: NodeAPI): void {
         node.warn(`${file.path} was not acked or quarantined within the in-flight timeout; its slot is free and it stays claimed as ${file.claimPath} until lease recovery re-emits it.`);
         showStatus();
       },
+      onGiveUp: async (file, failedPath) => {
+        const message = `Given up after ${file.attempt} deliveries that were neither acked nor quarantined within the lease (a stopped runtime, or a flow that loses the message). Check the flow, then put the file back to re-submit it.`;
+        const report = buildReport(sourceOf(file), { message, code: 'TIMEOUT' }, failedPath, new Date(), true, file.correlationId);
+        await putFile(pool, `${failedPath}.error.json`, Buffer.from(JSON.stringify(report, null, 2)), { conflict: 'overwrite', createFolders: true, atomic: true, verifySize: true });
+        node.warn(`${file.path}: ${message} Moved to ${failedPath}.`);
+      },
+      onPoll: () => {
+        lastError = undefined;
+      },
       onError: (err) => {
+        // Once per distinct failure: a server that is down must not flood the log every poll.
+        if (lastError?.message !== err.message) node.warn(`Polling ${settings.folder} failed: ${err.message}`);
         lastError = err;
-        node.warn(`Polling ${settings.folder} failed: ${err.message}`);
         showStatus();
       },
     });

@@ -343,6 +343,24 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         assert.notEqual(sinkControl.records[0].correlationId, sinkControl.records[1].correlationId);
       });
 
+      it('a file whose lease keeps running out is given up after max attempts, into .filebridge/failed with a report', async () => {
+        await servers().writeFile(`${dir}/inbox/poison.txt`, 'poison');
+        sinkControl.hold = true;
+        await load(pipeline(protocol, `${dir}/inbox`, { watch: { maxInFlight: 1, inFlightTimeoutSeconds: 0.4, leaseSeconds: 0.8, maxAttempts: 2 } }));
+        await waitFor('a report in the failed folder', async () => (await localFiles(`${dir}/inbox/.filebridge/failed`)).some((f) => f.endsWith('.error.json')), 20_000);
+        const failed = await localFiles(`${dir}/inbox/.filebridge/failed`);
+        assert.equal(failed.length, 2);
+        assert.match(failed[0], /^\d{8}T\d{6}-\d{3}Z_poison\.txt$/);
+        const report = JSON.parse((await readFile(servers().localPath(`${dir}/inbox/.filebridge/failed/${failed[1]}`))).toString()) as Record<string, any>;
+        assert.equal(report.attempt, 2);
+        assert.equal(report.error.code, 'TIMEOUT');
+        assert.match(report.error.message, /Given up after 2 deliveries/);
+        assert.deepEqual(sinkControl.records.map((r) => r.attempt), [1, 2]);
+        assert.deepEqual(await localFiles(`${dir}/inbox/.filebridge/processing`), []);
+        await sleep(1000);
+        assert.equal(sinkControl.records.length, 2, 'not sent again');
+      });
+
       it('archive with a date/time template', async () => {
         await servers().writeFile(`${dir}/inbox/INV_1.pdf`, 'invoice');
         const out = await load(pipeline(protocol, `${dir}/inbox`, { ack: { archiveTemplate: 'archive/{yyyy}/{MM}/{dd}/{base}_{HH}{mm}{ss}.{ext}' } }));

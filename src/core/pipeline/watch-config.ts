@@ -24,6 +24,8 @@ export interface WatchConfigFields {
   maxPerPoll?: string | number;
   maxInFlight?: string | number;
   inFlightTimeoutSeconds?: string | number;
+  maxAttempts?: string | number;
+  failedFolder?: string;
 }
 
 function num(value: unknown, fallback: number | undefined, min: number, max: number, what: string): number | undefined {
@@ -80,5 +82,7 @@ export function watchSettingsFromConfig(f: WatchConfigFields): WatchSettings {
     maxFilesPerPoll: num(f.maxPerPoll, d.maxFilesPerPoll, 1, 1_000_000, 'Max files per poll')!,
     maxInFlight: num(f.maxInFlight, d.maxInFlight, 1, 100_000, 'Max in flight')!,
     inFlightTimeoutMs: seconds(f.inFlightTimeoutSeconds, d.inFlightTimeoutMs, 'In-flight timeout (seconds)'),
+    maxAttempts: Math.round(num(f.maxAttempts, d.maxAttempts, 0, 1000, 'Max attempts')!),
+    failedFolder: checkRemotePath((f.failedFolder || d.failedFolder).trim(), 'failed folder'),
   };
 }

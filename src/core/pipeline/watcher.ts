@@ -6,6 +6,7 @@ import type { SessionPool } from '../remote/session-pool';
 import type { RemoteEntry, RemoteSession } from '../remote/types';
 import { claimByRename, claimedFacts, claimFileName, parseClaimFileName, resolveBelow } from './claim';
 import { InFlight } from './in-flight';
+import { quarantinePath } from './quarantine-report';
 import type { Ledger } from './ledger';
 import { markerGlob, markerName, StabilityTracker, type StabilityOptions, DEFAULT_STABILITY } from './stability';
 
@@ -32,6 +33,13 @@ export interface WatchSettings {
   maxInFlight: number;
   /** A file not acked or quarantined in this time frees its slot and is left to lease recovery; 0 = never. */
   inFlightTimeoutMs: number;
+  /**
+   * Deliveries before a file whose lease keeps running out is given up: it then goes to the
+   * quarantine folder instead of round again (a file that crashes the runtime must not loop); 0 = no limit.
+   */
+  maxAttempts: number;
+  /** Where given-up files go; relative to the watched folder unless absolute. */
+  failedFolder: string;
 }
 
 export const DEFAULT_WATCH_SETTINGS: Omit<WatchSettings, 'folder'> = {
@@ -46,6 +54,8 @@ export const DEFAULT_WATCH_SETTINGS: Omit<WatchSettings, 'folder'> = {
   maxFilesPerPoll: 100,
   maxInFlight: 10,
   inFlightTimeoutMs: 0,
+  maxAttempts: 5,
+  failedFolder: '.filebridge/failed',
 };
 
 const LEDGER_RECHECK_MS = 10 * 60_000;
@@ -70,6 +80,8 @@ export interface PollReport {
   listed: number;
   emitted: number;
   recovered: number;
+  /** Files given up after too many attempts. */
+  gaveUp: number;
   /** Claims another runtime won. */
   lost: number;
 }
@@ -80,7 +92,11 @@ export interface WatcherHooks {
   /** Sends the file on; a rejection leaves the file claimed (lease recovery retries it). */
   emit(file: ClaimedFile): Promise<void>;
   onTimeout?(file: ClaimedFile): void;
+  /** A file moved to `failedPath` after `maxAttempts` deliveries; the hook writes its report. */
+  onGiveUp?(file: ClaimedFile, failedPath: string): Promise<void>;
   onError?(err: FileBridgeError): void;
+  /** After each poll that completed. */
+  onPoll?(report: PollReport): void;
   now?(): number;
 }
 
@@ -138,6 +154,7 @@ export class Watcher {
           this.again = false;
           try {
             this.lastReport = await this.pollOnce();
+            this.hooks.onPoll?.(this.lastReport);
           } catch (err) {
             if (this.closed) break;
             this.hooks.onError?.(isFileBridgeError(err) ? err : new FileBridgeError('CONNECTION', String(err), {}, { cause: err }));
@@ -165,7 +182,7 @@ export class Watcher {
   }
 
   private async pollOnce(): Promise<PollReport> {
-    const report: PollReport = { listed: 0, emitted: 0, recovered: 0, lost: 0 };
+    const report: PollReport = { listed: 0, emitted: 0, recovered: 0, gaveUp: 0, lost: 0 };
     const s = this.settings;
     const { pool } = this.hooks;
 
@@ -223,6 +240,11 @@ export class Watcher {
     let budget = s.maxFilesPerPoll;
     for (const claim of expired) {
       if (budget <= 0 || this.closed) break;
+      if (s.maxAttempts > 0 && claim.attempt >= s.maxAttempts) {
+        if (await this.giveUp(claim)) report.gaveUp++;
+        else report.lost++;
+        continue;
+      }
       await this.slots.waitForSlot();
       const file = await this.recover(claim);
       if (!file) {
@@ -332,6 +354,25 @@ export class Watcher {
         attempt,
       };
     }, false);
+  }
+
+  /** Moves a claim that used up its attempts to the failed folder (one rename: one winner). */
+  private async giveUp(claim: { claimPath: string; relDir: string; name: string; attempt: number }): Promise<boolean> {
+    const now = this.now();
+    const relativePath = claim.relDir ? `${claim.relDir}/${claim.name}` : claim.name;
+    const failedPath = quarantinePath(this.settings.failedFolder, { folder: this.settings.folder, relativePath, name: claim.name }, new Date(now));
+    const file = await this.hooks.pool.use(async (session) => {
+      const facts = await session.stat(claim.claimPath);
+      if (!facts || !(await claimByRename(session, claim.claimPath, failedPath))) return undefined;
+      const given: ClaimedFile = {
+        correlationId: randomUUID(), path: joinRemote(this.settings.folder, relativePath), relativePath, name: claim.name,
+        claimPath: failedPath, size: facts.size, mtime: facts.mtime, claimedAt: new Date(now), attempt: claim.attempt,
+      };
+      return given;
+    }, false);
+    if (!file) return false;
+    await this.hooks.onGiveUp?.(file, failedPath);
+    return true;
   }
 
   private async claimNew(entry: Listed, marker?: string): Promise<ClaimedFile | undefined> {
