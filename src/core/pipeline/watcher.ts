@@ -208,9 +208,14 @@ export class Watcher {
       else if (verdict === 'confirm') toConfirm.push(entry);
     }
     const needExact = (e: Listed): boolean => e.mtimePrecision !== 'second' && this.hooks.ledger !== undefined && !this.ledgerHits.has(listingKey(e));
-    // Coarse listings: one exact stat per candidate, on one session.
+    // Coarse listings: one exact stat per candidate, on one session, and only for as many as this
+    // poll may send (10,000 new files on FTP must not cost 20,000 round trips before the first claim).
     const exact = new Map<string, RemoteEntry>();
-    const statList = [...toConfirm, ...ready.map((r) => r.entry).filter(needExact)];
+    const byOrder = (a: Listed, b: Listed): number => compare(a, b, s.order);
+    const statList = [
+      ...toConfirm.sort(byOrder).slice(0, s.maxFilesPerPoll),
+      ...ready.map((r) => r.entry).filter(needExact).sort(byOrder).slice(0, s.maxFilesPerPoll),
+    ];
     if (statList.length) {
       await pool.use(async (session) => {
         for (const e of statList) {
@@ -228,6 +233,7 @@ export class Watcher {
     for (const r of ready) {
       const key = listingKey(r.entry);
       if (this.ledgerHits.has(key)) continue;
+      if (needExact(r.entry) && !exact.has(r.entry.path)) continue; // beyond this poll's share of stats
       const mtime = exact.get(r.entry.path)?.mtime ?? r.entry.mtime;
       if (this.hooks.ledger && await this.hooks.ledger.has({ path: r.entry.path, size: r.entry.size, mtime })) {
         this.ledgerHits.set(key, now);
