@@ -33,6 +33,8 @@ function register(RED: NodeAPI): void {
         // The journey through the watch ends here whatever happens next: a failed commit leaves the
         // file claimed, and lease recovery brings it back.
         release = () => { if (correlationId) watch?.releaseFile?.(correlationId); };
+        // Before touching the server: a stream left half read may hold the connection this needs.
+        if (correlationId) watch?.closeStream?.(correlationId);
         const ledgerFacts = { path: source.path, size: source.size, mtime: source.mtime };
         // Recorded before the file is back in the inbox, so no poll can see it unrecorded.
         if (action === 'leave') await watch?.ledger?.record(ledgerFacts, 'left');

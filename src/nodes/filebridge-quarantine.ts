@@ -21,6 +21,8 @@ function register(RED: NodeAPI): void {
         const { source, pool, watch } = resolveSource(RED, msg.filebridge);
         const correlationId = correlationIdOf(msg.filebridge);
         release = () => { if (correlationId) watch?.releaseFile?.(correlationId); };
+        // Before touching the server: a stream left half read may hold the connection this needs.
+        if (correlationId) watch?.closeStream?.(correlationId);
         if (msg.payload instanceof Readable) msg.payload.destroy();
         const failure = failureOf(msg.error, msg.filebridge?.validation);
         const result = await quarantineSource(pool, source, failure, { folder: def.folder, correlationId });

@@ -1,4 +1,5 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
+import { Readable } from 'node:stream';
 import { FileBridgeError } from '../core/errors';
 import { Ledger, type KeyValueStore } from '../core/pipeline/ledger';
 import { sourceBuffer, sourceStream } from '../core/pipeline/source-stream';
@@ -82,6 +83,12 @@ function register(RED: NodeAPI): void {
       folder: settings.folder, path: file.path, relativePath: file.relativePath, name: file.name, claimPath: file.claimPath,
       size: file.size, mtime: file.mtime.toISOString(), claimedAt: file.claimedAt.toISOString(), attempt: file.attempt,
     });
+    /*
+     * Streams of files in flight. A Catch node gets a clone, so a stream a failing node left half
+     * read would keep its pooled connection forever; ack and quarantine free the slot, and then
+     * whatever is left of the stream is closed here.
+     */
+    const openStreams = new Map<string, Readable>();
     let closed = false;
     const emit = async (file: ClaimedFile): Promise<void> => {
       if (closed) throw new FileBridgeError('CONNECTION', `The watch stopped before ${file.path} could be sent; it stays claimed until lease recovery.`);
@@ -92,6 +99,10 @@ function register(RED: NodeAPI): void {
         throw new FileBridgeError('INVALID_INPUT', `${file.path} has ${file.size} bytes, above the ${maxBufferBytes}-byte Buffer limit; it stays claimed. Choose stream output or raise the limit.`);
       }
       const payload = asBuffer ? await sourceBuffer(pool, file.claimPath, read) : sourceStream(pool, file.claimPath, read);
+      if (payload instanceof Readable) {
+        openStreams.set(file.correlationId, payload);
+        payload.once('close', () => openStreams.delete(file.correlationId));
+      }
       if (closed) throw new FileBridgeError('CONNECTION', `The watch stopped before ${file.path} could be sent; it stays claimed until lease recovery.`);
       lastError = undefined;
       node.send({
@@ -128,7 +139,11 @@ function register(RED: NodeAPI): void {
         showStatus();
       },
     });
+    node.closeStream = (correlationId: string): void => {
+      openStreams.get(correlationId)?.destroy();
+    };
     node.releaseFile = (correlationId: string): boolean => {
+      openStreams.get(correlationId)?.destroy();
       const released = watcher.release(correlationId);
       showStatus();
       return released;
@@ -155,7 +170,9 @@ function register(RED: NodeAPI): void {
       clearTimeout(first);
       clearInterval(sweep);
       watcher.close();
+      for (const stream of openStreams.values()) stream.destroy();
       node.releaseFile = undefined;
+      node.closeStream = undefined;
       done();
     });
   }

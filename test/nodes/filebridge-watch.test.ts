@@ -67,6 +67,7 @@ interface FlowOptions {
   watch?: Record<string, unknown>;
   ack?: Record<string, unknown>;
   quarantine?: Record<string, unknown>;
+  server?: Record<string, unknown>;
   /** Suffix for every id, so two flows (two tabs, two server configs) can run side by side. */
   suffix?: string;
   /** The test helper loads a core node's module once per node of that type: only one Catch per load. */
@@ -84,7 +85,7 @@ function pipeline(protocol: Protocol, folder: string, o: FlowOptions = {}): Reco
       id: `srv${x}`, type: 'filebridge-server', protocol, host: srv.host, port: srv.port, username: s.username,
       hostKey: protocol === 'sftp' ? s.sftp.hostKeyFingerprints.ed25519 : '',
       tlsCa: protocol.startsWith('ftps') ? s.certs.ca.cert.pem : '',
-      connectTimeout: 10, idleTimeout: 20, keepalive: 5, poolSize: 4, connectRetries: 1,
+      connectTimeout: 10, idleTimeout: 20, keepalive: 5, poolSize: 4, connectRetries: 1, ...o.server,
     },
     {
       id: `watch${x}`, z: `tab${x}`, x: 100, y: 100, type: 'filebridge-watch', server: `srv${x}`, folder,
@@ -291,6 +292,17 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         await waitFor('the corrected file acked', () => out.acked.length === 1);
         assert.equal(sinkControl.records[1].sha256, sha(fixed));
         assert.equal(out.quarantined.length, 1);
+      });
+
+      it('a stream a failing node left half read is closed when the file is quarantined, so its connection is free again', async () => {
+        await servers().writeFile(`${dir}/inbox/a-abandoned.bin`, randomBytes(8 * 1024 * 1024));
+        await servers().writeFile(`${dir}/inbox/b.bin`, 'next');
+        sinkControl.abandonPattern = /abandoned/;
+        // One connection: had the abandoned stream kept it, nothing else could ever be listed or read.
+        const out = await load(pipeline(protocol, `${dir}/inbox`, { server: { poolSize: 1 }, watch: { maxInFlight: 1 } }));
+        await waitFor('quarantined and the next file acked', () => out.quarantined.length === 1 && out.acked.length === 1, 20_000);
+        assert.equal(out.quarantined[0].filename, 'a-abandoned.bin');
+        assert.equal(out.acked[0].filename, 'b.bin');
       });
 
       it('max in flight: the next file waits until one is acked', async () => {

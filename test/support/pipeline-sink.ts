@@ -19,6 +19,8 @@ export const sinkControl = {
   records: [] as SinkRecord[],
   /** File names matching this fail with CS_REJECTED (as a sink would refuse them). */
   failPattern: undefined as RegExp | undefined,
+  /** File names matching this are read one chunk, dropped without closing the stream, and failed (a careless node). */
+  abandonPattern: undefined as RegExp | undefined,
   /** Per-file processing time. */
   delayMs: 0,
   /** While set, messages are held (not forwarded) until `releaseHeld` is called. */
@@ -27,6 +29,7 @@ export const sinkControl = {
   reset(): void {
     this.records = [];
     this.failPattern = undefined;
+    this.abandonPattern = undefined;
     this.delayMs = 0;
     this.hold = false;
     this.held = [];
@@ -52,6 +55,13 @@ export function pipelineSink(RED: NodeAPI): void {
     node.on('input', (raw, send, done) => {
       const msg = raw as unknown as SinkMsg;
       void (async () => {
+        if (sinkControl.abandonPattern?.test(String(msg.filename)) && msg.payload instanceof Readable) {
+          const payload = msg.payload;
+          await new Promise((resolve) => payload.once('readable', resolve));
+          payload.read();
+          delete msg.payload;
+          throw new FileBridgeError('CS_REJECTED', `The sink gave up on ${String(msg.filename)} half way`);
+        }
         const hash = createHash('sha256');
         let bytes = 0;
         if (msg.payload instanceof Readable) {
