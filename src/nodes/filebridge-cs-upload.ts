@@ -3,6 +3,7 @@ import { FileBridgeError } from '../core/errors';
 import type { CollisionPolicy, ContentServerClient } from '../core/content-server';
 import { performUpload, prepareUpload, type ReopenableSource } from '../core/content-server/upload-request';
 import { progressText } from '../core/progress';
+import { reopenerFor } from './source-reopen';
 import { failMessage } from './failure';
 
 /** A deployed `filebridge-cs-connection` config node as this node sees it. */
@@ -25,14 +26,20 @@ type UploadMessage = NodeMessageInFlow & {
   filebridge?: Record<string, unknown>;
 };
 
-/** What the message says about where a stream payload came from (size as listed by the watch). */
-function originOf(source: unknown): ReopenableSource {
-  if (typeof source !== 'object' || source === null) return {};
-  const size = (source as { size?: unknown }).size;
-  return { size: typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? size : undefined };
-}
-
 function register(RED: NodeAPI): void {
+  /**
+   * Where a stream payload came from: its size as the watch listed it, and a way to open the
+   * claimed file again on its server, so an attempt that failed half-way can be sent again.
+   */
+  function originOf(source: unknown): ReopenableSource {
+    if (typeof source !== 'object' || source === null) return {};
+    const size = (source as { size?: unknown }).size;
+    return {
+      size: typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? size : undefined,
+      reopen: reopenerFor(RED, source),
+    };
+  }
+
   function FileBridgeCsUpload(this: Node, def: UploadNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
