@@ -27,6 +27,7 @@ function register(RED: NodeAPI): void {
           node.warn(`Trusting ${node.label} on first use with host key ${fingerprint}. Paste this fingerprint into "Host key" to pin it.`);
         },
       });
+      node.endpoint = { protocol: options.protocol, host: options.host, port: options.port };
       node.pool = createPool(options, { size: options.poolSize, connectRetries: options.connectRetries });
     } catch (err) {
       node.configError = err instanceof FileBridgeError ? err : new FileBridgeError('INVALID_INPUT', String(err));

@@ -1,0 +1,98 @@
+import { Readable } from 'node:stream';
+import { FileBridgeError } from '../errors';
+import { joinRemote, remoteBasename, remoteDirname } from '../paths';
+import { numberedName, putFile } from '../remote/operations';
+import type { SessionPool } from '../remote/session-pool';
+import type { RemoteSession } from '../remote/types';
+import { archivePath } from './archive-path';
+import { buildReport, quarantinePath, type FailureInfo, type QuarantineReport } from './quarantine-report';
+import type { SourceFacts } from './source';
+
+export type Disposal = 'delete' | 'archive' | 'leave';
+export const DISPOSALS: readonly Disposal[] = ['delete', 'archive', 'leave'];
+
+export interface DisposeResult {
+  action: 'deleted' | 'archived' | 'left';
+  /** Where the file is now (archive, or back at its original path). */
+  path?: string;
+}
+
+/**
+ * Moves `from` to `to`, taking `name_1.ext`, `name_2.ext`... when `to` is taken: an archive or
+ * inbox never loses an earlier file of the same name.
+ */
+async function moveAside(session: RemoteSession, from: string, to: string): Promise<string> {
+  const dir = remoteDirname(to);
+  const name = remoteBasename(to);
+  let madeFolder = false;
+  for (let n = 0; n < 10_000; ) {
+    const target = n === 0 ? to : joinRemote(dir, numberedName(name, n));
+    try {
+      await session.rename(from, target, false);
+      return target;
+    } catch (err) {
+      if (!(err instanceof FileBridgeError)) throw err;
+      if (err.code === 'CONFLICT') {
+        n++;
+        continue;
+      }
+      // Folders are created only when missing: checking them first costs FTP a listing per level per
+      // file. A missing target folder is NOT_FOUND on SFTP, a 553 (PERMISSION_DENIED) on vsftpd.
+      if ((err.code !== 'NOT_FOUND' && err.code !== 'PERMISSION_DENIED') || madeFolder || !(await session.stat(from))) throw err;
+      await session.mkdir(dir, true);
+      madeFolder = true;
+    }
+  }
+  throw new FileBridgeError('CONFLICT', `No free name for ${name} in ${dir} after 9,999 tries.`, { path: to });
+}
+
+function missing(source: SourceFacts): FileBridgeError {
+  return new FileBridgeError('NOT_FOUND', `The claimed file ${source.claimPath} is gone: it was already acked or quarantined, or it was taken over by lease recovery after the in-flight timeout. Nothing was done.`, { path: source.claimPath });
+}
+
+/** Commits a processed file: delete it, archive it, or put it back where it was found. */
+export async function disposeSource(pool: SessionPool<RemoteSession>, source: SourceFacts, how: { action: Disposal; archiveTemplate?: string; at?: Date; correlationId?: string }): Promise<DisposeResult> {
+  const at = how.at ?? new Date();
+  return pool.use(async (session) => {
+    const entry = await session.stat(source.claimPath);
+    if (!entry) throw missing(source);
+    switch (how.action) {
+      case 'delete':
+        await session.deleteFile(source.claimPath);
+        return { action: 'deleted' };
+      case 'archive': {
+        const target = archivePath(how.archiveTemplate ?? '', source, at, how.correlationId);
+        return { action: 'archived', path: await moveAside(session, source.claimPath, target) };
+      }
+      case 'leave':
+        return { action: 'left', path: await moveAside(session, source.claimPath, source.path) };
+      default:
+        throw new FileBridgeError('INVALID_INPUT', `Unknown disposal "${String(how.action)}": use ${DISPOSALS.join(', ')}.`);
+    }
+  }, false);
+}
+
+export interface QuarantineResult {
+  path: string;
+  reportPath: string;
+  report: QuarantineReport;
+}
+
+/**
+ * Moves the claimed file to the exception folder and writes `<name>.error.json` beside it. A file
+ * that is no longer claimed still gets its report, marked `fileMoved: false`: the failure is worth
+ * knowing about even when someone else disposed the file.
+ */
+export async function quarantineSource(pool: SessionPool<RemoteSession>, source: SourceFacts, failure: FailureInfo, how: { folder?: string; at?: Date; correlationId?: string }): Promise<QuarantineResult> {
+  const at = how.at ?? new Date();
+  const wanted = quarantinePath(how.folder ?? '', source, at);
+  const moved = await pool.use(async (session) => {
+    if (!(await session.stat(source.claimPath))) return undefined;
+    return moveAside(session, source.claimPath, wanted);
+  }, false);
+  const path = moved ?? wanted;
+  const report = buildReport(source, failure, path, at, moved !== undefined, how.correlationId);
+  const reportPath = `${path}.error.json`;
+  await putFile(pool, reportPath, Readable.from([Buffer.from(JSON.stringify(report, null, 2))]), { conflict: 'overwrite', createFolders: true, atomic: true, verifySize: true });
+  return { path, reportPath, report };
+}

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+
+/** Where ledger entries live: the nodes give a Node-RED context store, tests a Map. */
+export interface KeyValueStore {
+  get(key: string): Promise<unknown>;
+  /** `undefined` deletes. */
+  set(key: string, value: unknown): Promise<void>;
+  keys(): Promise<string[]>;
+}
+
+export interface LedgerFacts {
+  path: string;
+  size: number;
+  /** ISO time or Date. */
+  mtime: string | Date;
+}
+
+export interface LedgerEntry {
+  path: string;
+  size: number;
+  mtime: string;
+  /** What was done: archived, deleted, left. */
+  outcome: string;
+  at: string;
+  /** Epoch ms after which the entry no longer counts. */
+  expires: number;
+}
+
+/**
+ * What was processed, keyed by path + size + mtime. A file left in place is not emitted again while
+ * those three are unchanged; a changed or re-uploaded file has a new mtime, hence a new key.
+ */
+export class Ledger {
+  constructor(
+    private readonly store: KeyValueStore,
+    /** Keeps ledgers of different servers/folders apart in a shared store; letters, digits, `_`. */
+    private readonly prefix: string,
+    private readonly expiryMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A prefix that is the same for every watch of one server folder, so they share what was done. */
+  static prefixFor(host: string, port: number, folder: string): string {
+    return `filebridge_ledger_${createHash('sha256').update(`${host}:${port}:${folder}`).digest('hex').slice(0, 16)}_`;
+  }
+
+  keyOf(facts: LedgerFacts): string {
+    const mtime = typeof facts.mtime === 'string' ? new Date(facts.mtime).toISOString() : facts.mtime.toISOString();
+    return this.prefix + createHash('sha256').update(`${facts.path}\n${facts.size}\n${mtime}`).digest('hex').slice(0, 32);
+  }
+
+  async has(facts: LedgerFacts): Promise<boolean> {
+    const value = (await this.store.get(this.keyOf(facts))) as LedgerEntry | undefined;
+    if (!value || typeof value !== 'object') return false;
+    if (typeof value.expires === 'number' && value.expires <= this.now()) {
+      await this.store.set(this.keyOf(facts), undefined);
+      return false;
+    }
+    return true;
+  }
+
+  async record(facts: LedgerFacts, outcome: string): Promise<LedgerEntry> {
+    const now = this.now();
+    const entry: LedgerEntry = {
+      path: facts.path,
+      size: facts.size,
+      mtime: typeof facts.mtime === 'string' ? facts.mtime : facts.mtime.toISOString(),
+      outcome,
+      at: new Date(now).toISOString(),
+      expires: now + this.expiryMs,
+    };
+    await this.store.set(this.keyOf(facts), entry);
+    return entry;
+  }
+
+  async forget(facts: LedgerFacts): Promise<void> {
+    await this.store.set(this.keyOf(facts), undefined);
+  }
+
+  /** Removes expired entries; returns how many. */
+  async sweep(): Promise<number> {
+    let removed = 0;
+    const now = this.now();
+    for (const key of await this.store.keys()) {
+      if (!key.startsWith(this.prefix)) continue;
+      const value = (await this.store.get(key)) as LedgerEntry | undefined;
+      if (!value || typeof value.expires !== 'number' || value.expires <= now) {
+        await this.store.set(key, undefined);
+        removed++;
+      }
+    }
+    return removed;
+  }
+}
+
+/** A KeyValueStore in memory, for tests and for scripts without Node-RED. */
+export class MemoryStore implements KeyValueStore {
+  readonly map = new Map<string, unknown>();
+  async get(key: string): Promise<unknown> {
+    return this.map.get(key);
+  }
+  async set(key: string, value: unknown): Promise<void> {
+    if (value === undefined) this.map.delete(key);
+    else this.map.set(key, value);
+  }
+  async keys(): Promise<string[]> {
+    return [...this.map.keys()];
+  }
+}

@@ -1,0 +1,68 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { FileBridgeError } from '../errors';
+import { openFile } from '../remote/operations';
+import type { SessionPool } from '../remote/session-pool';
+import type { RemoteSession } from '../remote/types';
+
+export interface SourceStreamOptions {
+  /** The stream fails when the file does not have exactly this many bytes (a half-copied claim must not pass as whole). */
+  expectedSize?: number;
+  /** Computes SHA-256 on the way and reports it when the last byte went through. */
+  onSha256?: (hex: string) => void;
+}
+
+/**
+ * A stream of a remote file that connects only when first read. A message waiting in a queue (or
+ * behind max-in-flight) holds no pooled connection; the bytes are hashed and counted as they pass.
+ */
+export function sourceStream(pool: SessionPool<RemoteSession>, path: string, options: SourceStreamOptions = {}): Readable {
+  let source: Readable | undefined;
+  let opening = false;
+  let bytes = 0;
+  const hash: Hash | undefined = options.onSha256 ? createHash('sha256') : undefined;
+  const out: Readable = new Readable({
+    highWaterMark: 1024 * 1024,
+    read() {
+      if (source) {
+        source.resume();
+        return;
+      }
+      if (opening) return;
+      opening = true;
+      openFile(pool, path).then(({ stream }) => {
+        if (out.destroyed) {
+          stream.destroy();
+          return;
+        }
+        source = stream;
+        stream.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          hash?.update(chunk);
+          if (!out.push(chunk)) stream.pause();
+        });
+        stream.once('end', () => {
+          if (options.expectedSize !== undefined && bytes !== options.expectedSize) {
+            out.destroy(new FileBridgeError('CONNECTION', `Reading ${path} gave ${bytes} bytes, but the file had ${options.expectedSize} when it was claimed. It was changed while being processed or the transfer broke; it stays claimed.`, { path, bytes, expected: options.expectedSize }));
+            return;
+          }
+          if (hash) options.onSha256?.(hash.digest('hex'));
+          out.push(null);
+        });
+        stream.once('error', (err) => out.destroy(err));
+      }, (err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))));
+    },
+    destroy(err, cb) {
+      source?.destroy();
+      cb(err);
+    },
+  });
+  return out;
+}
+
+/** Reads a remote file whole (small files only), with the same size check and hash. */
+export async function sourceBuffer(pool: SessionPool<RemoteSession>, path: string, options: SourceStreamOptions = {}): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of sourceStream(pool, path, options)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,58 @@
+import type { Protocol } from '../remote/types';
+
+/**
+ * Facts about a watched file that travel with its message (`msg.filebridge.source`). Plain JSON so
+ * they survive the Catch node's clone and a context store: ack and quarantine rely on them alone.
+ */
+export interface SourceFacts {
+  /** Id of the `filebridge-server` config node. */
+  server: string;
+  /** Id of the watch node that claimed the file. */
+  watch: string;
+  protocol: Protocol;
+  host: string;
+  port: number;
+  /** The watched folder. */
+  folder: string;
+  /** Where the file was found. */
+  path: string;
+  /** Path below the watched folder, `/`-separated. */
+  relativePath: string;
+  name: string;
+  /** Where the file is while it is processed. */
+  claimPath: string;
+  size: number;
+  /** ISO time. */
+  mtime: string;
+  /** When this claim was made (ISO time). */
+  claimedAt: string;
+  /** 1 for the first delivery, +1 for every recovery after a lost run. */
+  attempt: number;
+  /** Hex SHA-256 of the bytes, set when the watch computed it while streaming. */
+  sha256?: string;
+}
+
+const PROTOCOLS = new Set(['sftp', 'ftp', 'ftps-explicit', 'ftps-implicit']);
+
+/** Reads `msg.filebridge.source` defensively: a message built by hand (or a bad clone) must fail clearly. */
+export function sourceFactsOf(value: unknown): SourceFacts | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const s = value as Record<string, unknown>;
+  const strings = ['server', 'folder', 'path', 'relativePath', 'name', 'claimPath'];
+  if (!strings.every((k) => typeof s[k] === 'string' && s[k] !== '')) return undefined;
+  if (typeof s.protocol !== 'string' || !PROTOCOLS.has(s.protocol)) return undefined;
+  return s as unknown as SourceFacts;
+}
+
+/** The relative folder part of a relative path ('' at the top). */
+export function relativeDir(relativePath: string): string {
+  const i = relativePath.lastIndexOf('/');
+  return i < 0 ? '' : relativePath.slice(0, i);
+}
+
+/** `INV.pdf` -> { base: 'INV', ext: 'pdf' }; a leading dot is part of the base. */
+export function splitName(name: string): { base: string; ext: string } {
+  const dot = name.lastIndexOf('.');
+  if (dot <= 0) return { base: name, ext: '' };
+  return { base: name.slice(0, dot), ext: name.slice(dot + 1) };
+}

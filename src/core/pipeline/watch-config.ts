@@ -1,0 +1,88 @@
+import { FileBridgeError } from '../errors';
+import { checkRemotePath } from '../paths';
+import { DEFAULT_STABILITY, type StabilityMode } from './stability';
+import { DEFAULT_WATCH_SETTINGS, type WatchOrder, type WatchSettings } from './watcher';
+
+/** The watch node's dialog fields, as strings or numbers the way Node-RED stores them. */
+export interface WatchConfigFields {
+  folder?: string;
+  recursive?: boolean;
+  maxDepth?: string | number;
+  include?: string;
+  exclude?: string;
+  includeDotFiles?: boolean;
+  minSize?: string | number;
+  maxSize?: string | number;
+  stability?: string;
+  stableSeconds?: string | number;
+  minAgeSeconds?: string | number;
+  emptyMinAgeSeconds?: string | number;
+  markerPattern?: string;
+  claimFolder?: string;
+  leaseSeconds?: string | number;
+  order?: string;
+  maxPerPoll?: string | number;
+  maxInFlight?: string | number;
+  inFlightTimeoutSeconds?: string | number;
+  maxAttempts?: string | number;
+  failedFolder?: string;
+}
+
+function num(value: unknown, fallback: number | undefined, min: number, max: number, what: string): number | undefined {
+  if (value === undefined || value === null || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) throw new FileBridgeError('INVALID_INPUT', `${what} must be a number from ${min} to ${max}, got "${String(value)}". Fix it in the watch node.`);
+  return n;
+}
+
+const seconds = (value: unknown, fallbackMs: number, what: string, maxS = 365 * 86400): number => Math.round(num(value, fallbackMs / 1000, 0, maxS, what)! * 1000);
+
+/** Globs from a comma- or newline-separated field. */
+export function globList(text: string | undefined): string[] {
+  return (text ?? '').split(/[\n,]/).map((g) => g.trim()).filter((g) => g !== '');
+}
+
+/** Checks and converts the dialog fields; errors name the field and what to enter. */
+export function watchSettingsFromConfig(f: WatchConfigFields): WatchSettings {
+  const folder = (f.folder ?? '').trim();
+  checkRemotePath(folder, 'watched folder');
+  const d = DEFAULT_WATCH_SETTINGS;
+  const mode = (f.stability || 'stable') as StabilityMode;
+  if (!['stable', 'age', 'marker'].includes(mode)) throw new FileBridgeError('INVALID_INPUT', `Unknown completeness rule "${mode}": use stable, age or marker.`);
+  const markerPattern = (f.markerPattern || DEFAULT_STABILITY.markerPattern).trim();
+  if (mode === 'marker' && !/\{(name|base)\}/.test(markerPattern)) {
+    throw new FileBridgeError('INVALID_INPUT', `The marker pattern "${markerPattern}" must contain {name} or {base}, e.g. {name}.done.`);
+  }
+  const order = (f.order || 'name') as WatchOrder;
+  if (!['name', 'mtime', 'size'].includes(order)) throw new FileBridgeError('INVALID_INPUT', `Unknown order "${order}": use name, mtime or size.`);
+  const claimFolder = (f.claimFolder || d.claimFolder).trim();
+  checkRemotePath(claimFolder, 'claim folder');
+  const minSize = num(f.minSize, undefined, 0, Number.MAX_SAFE_INTEGER, 'Minimum size');
+  const maxSize = num(f.maxSize, undefined, 0, Number.MAX_SAFE_INTEGER, 'Maximum size');
+  if (minSize !== undefined && maxSize !== undefined && minSize > maxSize) throw new FileBridgeError('INVALID_INPUT', `Minimum size ${minSize} is above maximum size ${maxSize}.`);
+  return {
+    folder,
+    recursive: Boolean(f.recursive),
+    maxDepth: num(f.maxDepth, undefined, 0, 1000, 'Max depth'),
+    include: globList(f.include),
+    exclude: globList(f.exclude),
+    includeDotFiles: Boolean(f.includeDotFiles),
+    minSize,
+    maxSize,
+    stability: {
+      mode,
+      stableMs: seconds(f.stableSeconds, DEFAULT_STABILITY.stableMs, 'Stable for (seconds)'),
+      minAgeMs: seconds(f.minAgeSeconds, DEFAULT_STABILITY.minAgeMs, 'Minimum age (seconds)'),
+      emptyMinAgeMs: seconds(f.emptyMinAgeSeconds, DEFAULT_STABILITY.emptyMinAgeMs, 'Empty files after (seconds)'),
+      markerPattern,
+    },
+    claimFolder,
+    leaseMs: seconds(f.leaseSeconds, d.leaseMs, 'Lease (seconds)'),
+    order,
+    maxFilesPerPoll: num(f.maxPerPoll, d.maxFilesPerPoll, 1, 1_000_000, 'Max files per poll')!,
+    maxInFlight: num(f.maxInFlight, d.maxInFlight, 1, 100_000, 'Max in flight')!,
+    inFlightTimeoutMs: seconds(f.inFlightTimeoutSeconds, d.inFlightTimeoutMs, 'In-flight timeout (seconds)'),
+    maxAttempts: Math.round(num(f.maxAttempts, d.maxAttempts, 0, 1000, 'Max attempts')!),
+    failedFolder: checkRemotePath((f.failedFolder || d.failedFolder).trim(), 'failed folder'),
+  };
+}

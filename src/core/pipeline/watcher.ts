@@ -1,0 +1,418 @@
+import { randomUUID } from 'node:crypto';
+import picomatch from 'picomatch';
+import { FileBridgeError, isFileBridgeError } from '../errors';
+import { joinRemote, remoteDirname } from '../paths';
+import type { SessionPool } from '../remote/session-pool';
+import type { RemoteEntry, RemoteSession } from '../remote/types';
+import { claimByRename, claimedFacts, claimFileName, parseClaimFileName, resolveBelow } from './claim';
+import { InFlight } from './in-flight';
+import { quarantinePath } from './quarantine-report';
+import type { Ledger } from './ledger';
+import { markerGlob, markerName, StabilityTracker, type StabilityOptions, DEFAULT_STABILITY } from './stability';
+
+export type WatchOrder = 'name' | 'mtime' | 'size';
+
+export interface WatchSettings {
+  folder: string;
+  recursive: boolean;
+  /** Folder levels below the watched folder to descend into; undefined = no limit. */
+  maxDepth?: number;
+  /** Globs on the name or the relative path; empty = every file. */
+  include: string[];
+  exclude: string[];
+  includeDotFiles: boolean;
+  minSize?: number;
+  maxSize?: number;
+  stability: StabilityOptions;
+  /** Relative to the watched folder unless absolute. */
+  claimFolder: string;
+  /** A claim older than this belongs to a lost run and is taken over. */
+  leaseMs: number;
+  order: WatchOrder;
+  maxFilesPerPoll: number;
+  maxInFlight: number;
+  /** A file not acked or quarantined in this time frees its slot and is left to lease recovery; 0 = never. */
+  inFlightTimeoutMs: number;
+  /**
+   * Deliveries before a file whose lease keeps running out is given up: it then goes to the
+   * quarantine folder instead of round again (a file that crashes the runtime must not loop); 0 = no limit.
+   */
+  maxAttempts: number;
+  /** Where given-up files go; relative to the watched folder unless absolute. */
+  failedFolder: string;
+}
+
+export const DEFAULT_WATCH_SETTINGS: Omit<WatchSettings, 'folder'> = {
+  recursive: false,
+  include: [],
+  exclude: [],
+  includeDotFiles: false,
+  stability: DEFAULT_STABILITY,
+  claimFolder: '.filebridge/processing',
+  leaseMs: 3_600_000,
+  order: 'name',
+  maxFilesPerPoll: 100,
+  maxInFlight: 10,
+  inFlightTimeoutMs: 0,
+  maxAttempts: 5,
+  failedFolder: '.filebridge/failed',
+};
+
+const LEDGER_RECHECK_MS = 10 * 60_000;
+
+/** The pipeline's own folder below a watched folder: never listed as input. */
+export const WORK_FOLDER = '.filebridge';
+
+export interface ClaimedFile {
+  correlationId: string;
+  /** Where the file was found. */
+  path: string;
+  relativePath: string;
+  name: string;
+  claimPath: string;
+  size: number;
+  mtime: Date;
+  claimedAt: Date;
+  attempt: number;
+}
+
+export interface PollReport {
+  listed: number;
+  emitted: number;
+  recovered: number;
+  /** Files given up after too many attempts. */
+  gaveUp: number;
+  /** Claims another runtime won. */
+  lost: number;
+}
+
+export interface WatcherHooks {
+  pool: SessionPool<RemoteSession>;
+  ledger?: Ledger;
+  /** Sends the file on; a rejection leaves the file claimed (lease recovery retries it). */
+  emit(file: ClaimedFile): Promise<void>;
+  onTimeout?(file: ClaimedFile): void;
+  /** A file moved to `failedPath` after `maxAttempts` deliveries; the hook writes its report. */
+  onGiveUp?(file: ClaimedFile, failedPath: string): Promise<void>;
+  onError?(err: FileBridgeError): void;
+  /** After each poll that completed. */
+  onPoll?(report: PollReport): void;
+  now?(): number;
+}
+
+type Listed = RemoteEntry & { relativePath: string };
+
+/**
+ * The poll loop of one watch: list, decide what is complete, claim by rename, emit, within the
+ * per-poll and in-flight limits. Polls never overlap: a trigger during a poll runs one more after it.
+ */
+export class Watcher {
+  readonly slots: InFlight<ClaimedFile>;
+  private readonly tracker: StabilityTracker;
+  private readonly claimRoot: string;
+  private readonly skip: Set<string>;
+  private readonly include?: (s: string) => boolean;
+  private readonly exclude?: (s: string) => boolean;
+  private readonly isMarker?: (s: string) => boolean;
+  private readonly knownFolders = new Set<string>();
+  /**
+   * Listing keys known to be in the ledger (with when that was checked), so left-in-place files
+   * cost no lookup per poll; rechecked now and then, since ledger entries expire.
+   */
+  private ledgerHits = new Map<string, number>();
+  private running?: Promise<void>;
+  private again = false;
+  private closed = false;
+  lastReport?: PollReport;
+
+  constructor(readonly settings: WatchSettings, private readonly hooks: WatcherHooks) {
+    this.tracker = new StabilityTracker(settings.stability);
+    this.claimRoot = resolveBelow(settings.folder, settings.claimFolder);
+    this.skip = new Set([WORK_FOLDER]);
+    if (!settings.claimFolder.startsWith('/')) this.skip.add(settings.claimFolder.replace(/^\.\/|\/+$/g, ''));
+    const opts = { dot: true };
+    if (settings.include.length) this.include = picomatch(settings.include, opts);
+    if (settings.exclude.length) this.exclude = picomatch(settings.exclude, opts);
+    if (settings.stability.mode === 'marker') this.isMarker = picomatch(markerGlob(settings.stability.markerPattern), opts);
+    this.slots = new InFlight<ClaimedFile>(settings.maxInFlight, settings.inFlightTimeoutMs, (_id, file) => hooks.onTimeout?.(file));
+  }
+
+  private now(): number {
+    return this.hooks.now ? this.hooks.now() : Date.now();
+  }
+
+  /** Asks for a poll now; during a poll, one more follows it. Resolves when polling went idle. */
+  trigger(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          try {
+            this.lastReport = await this.pollOnce();
+            this.hooks.onPoll?.(this.lastReport);
+          } catch (err) {
+            if (this.closed) break;
+            this.hooks.onError?.(isFileBridgeError(err) ? err : new FileBridgeError('CONNECTION', String(err), {}, { cause: err }));
+          }
+        } while (this.again && !this.closed);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  get polling(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** Frees the slot of an acked or quarantined file. */
+  release(correlationId: string): boolean {
+    return this.slots.release(correlationId);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.slots.close();
+  }
+
+  private async pollOnce(): Promise<PollReport> {
+    const report: PollReport = { listed: 0, emitted: 0, recovered: 0, gaveUp: 0, lost: 0 };
+    const s = this.settings;
+    const { pool } = this.hooks;
+
+    const expired = await this.expiredClaims(this.now());
+    const listing = await pool.use((session) => this.listInbox(session), true);
+    report.listed = listing.length;
+    const now = this.now();
+    const byPath = new Set(listing.map((e) => e.relativePath));
+    const files = this.isMarker ? listing.filter((e) => !this.isMarker!(e.name)) : listing;
+    this.tracker.observe(files, now);
+    const listedKeys = new Set(files.map(listingKey));
+    for (const [key, checked] of this.ledgerHits) {
+      if (!listedKeys.has(key) || now - checked > LEDGER_RECHECK_MS) this.ledgerHits.delete(key);
+    }
+
+    const wanted = files.filter((e) => this.wanted(e));
+    const ready: { entry: Listed; marker?: string }[] = [];
+    const toConfirm: Listed[] = [];
+    for (const entry of wanted) {
+      const marker = this.isMarker ? joinRel(entry.relativePath, markerName(s.stability.markerPattern, entry.name)) : undefined;
+      const verdict = this.tracker.verdict(entry, now, marker !== undefined && byPath.has(marker));
+      if (verdict === 'yes') ready.push({ entry, marker });
+      else if (verdict === 'confirm') toConfirm.push(entry);
+    }
+    const needExact = (e: Listed): boolean => e.mtimePrecision !== 'second' && this.hooks.ledger !== undefined && !this.ledgerHits.has(listingKey(e));
+    // Coarse listings: one exact stat per candidate, on one session.
+    const exact = new Map<string, RemoteEntry>();
+    const statList = [...toConfirm, ...ready.map((r) => r.entry).filter(needExact)];
+    if (statList.length) {
+      await pool.use(async (session) => {
+        for (const e of statList) {
+          const st = await session.stat(e.path);
+          if (st) exact.set(e.path, st);
+        }
+      }, true);
+    }
+    for (const entry of toConfirm) {
+      const st = exact.get(entry.path);
+      if (st && this.tracker.isStableExact(entry, st, this.now())) ready.push({ entry });
+    }
+
+    const fresh: { entry: Listed; marker?: string; mtime: Date }[] = [];
+    for (const r of ready) {
+      const key = listingKey(r.entry);
+      if (this.ledgerHits.has(key)) continue;
+      const mtime = exact.get(r.entry.path)?.mtime ?? r.entry.mtime;
+      if (this.hooks.ledger && await this.hooks.ledger.has({ path: r.entry.path, size: r.entry.size, mtime })) {
+        this.ledgerHits.set(key, now);
+        continue;
+      }
+      fresh.push({ ...r, mtime });
+    }
+    fresh.sort((a, b) => compare(a.entry, b.entry, s.order));
+
+    let budget = s.maxFilesPerPoll;
+    for (const claim of expired) {
+      if (budget <= 0 || this.closed) break;
+      if (s.maxAttempts > 0 && claim.attempt >= s.maxAttempts) {
+        if (await this.giveUp(claim)) report.gaveUp++;
+        else report.lost++;
+        continue;
+      }
+      await this.slots.waitForSlot();
+      const file = await this.recover(claim);
+      if (!file) {
+        report.lost++;
+        continue;
+      }
+      budget--;
+      report.recovered++;
+      await this.send(file);
+    }
+    for (const { entry, marker } of fresh) {
+      if (budget <= 0 || this.closed) break;
+      await this.slots.waitForSlot();
+      const file = await this.claimNew(entry, marker);
+      if (!file) {
+        report.lost++;
+        continue;
+      }
+      budget--;
+      report.emitted++;
+      await this.send(file);
+    }
+    return report;
+  }
+
+  private async send(file: ClaimedFile): Promise<void> {
+    this.slots.add(file.correlationId, file);
+    try {
+      await this.hooks.emit(file);
+    } catch (err) {
+      this.slots.release(file.correlationId);
+      if (this.closed) return;
+      this.hooks.onError?.(isFileBridgeError(err) ? err : new FileBridgeError('CONNECTION', String(err), {}, { cause: err }));
+    }
+  }
+
+  private wanted(e: Listed): boolean {
+    const s = this.settings;
+    if (this.include && !this.include(e.relativePath) && !this.include(e.name)) return false;
+    if (this.exclude && (this.exclude(e.relativePath) || this.exclude(e.name))) return false;
+    if (s.minSize !== undefined && e.size < s.minSize) return false;
+    if (s.maxSize !== undefined && e.size > s.maxSize) return false;
+    return true;
+  }
+
+  private async listInbox(session: RemoteSession): Promise<Listed[]> {
+    const s = this.settings;
+    const out: Listed[] = [];
+    const walk = async (dir: string, rel: string, depth: number): Promise<void> => {
+      for (const entry of await session.list(dir)) {
+        if (entry.name === '.' || entry.name === '..') continue;
+        const relativePath = rel ? `${rel}/${entry.name}` : entry.name;
+        if (entry.name.startsWith('.') && !s.includeDotFiles) continue;
+        if (entry.type === 'directory') {
+          if (this.skip.has(relativePath)) continue;
+          if (s.recursive && (s.maxDepth === undefined || depth < s.maxDepth)) await walk(entry.path, relativePath, depth + 1);
+        } else if (entry.type === 'file') {
+          out.push({ ...entry, relativePath });
+        }
+      }
+    };
+    await walk(s.folder, '', 0);
+    return out;
+  }
+
+  /** Claims whose lease ran out, not held by this watch. */
+  private async expiredClaims(now: number): Promise<{ claimPath: string; relDir: string; name: string; attempt: number }[]> {
+    const found: { claimPath: string; relDir: string; name: string; attempt: number; claimedAt: number }[] = [];
+    const mine = new Set(this.slots.values().map((f) => f.claimPath));
+    await this.hooks.pool.use(async (session) => {
+      const root = await session.stat(this.claimRoot);
+      if (!root || root.type !== 'directory') return;
+      const walk = async (dir: string, rel: string): Promise<void> => {
+        for (const entry of await session.list(dir)) {
+          if (entry.name === '.' || entry.name === '..') continue;
+          if (entry.type === 'directory') {
+            await walk(entry.path, rel ? `${rel}/${entry.name}` : entry.name);
+            continue;
+          }
+          const parsed = parseClaimFileName(entry.name);
+          if (!parsed || mine.has(entry.path) || parsed.claimedAt + this.settings.leaseMs > now) continue;
+          found.push({ claimPath: entry.path, relDir: rel, name: parsed.name, attempt: parsed.attempt, claimedAt: parsed.claimedAt });
+        }
+      };
+      await walk(this.claimRoot, '');
+    }, true);
+    return found.sort((a, b) => a.claimedAt - b.claimedAt);
+  }
+
+  private async recover(claim: { claimPath: string; relDir: string; name: string; attempt: number }): Promise<ClaimedFile | undefined> {
+    const claimedAt = this.now();
+    const attempt = claim.attempt + 1;
+    const claimPath = joinRemote(remoteDirname(claim.claimPath), claimFileName(claim.name, claimedAt, attempt));
+    return this.hooks.pool.use(async (session) => {
+      if (!(await claimByRename(session, claim.claimPath, claimPath))) return undefined;
+      const facts = await claimedFacts(session, claimPath);
+      const relativePath = joinRel(claim.relDir ? `${claim.relDir}/x` : 'x', claim.name);
+      return {
+        correlationId: randomUUID(),
+        path: joinRemote(this.settings.folder, relativePath),
+        relativePath,
+        name: claim.name,
+        claimPath,
+        size: facts.size,
+        mtime: facts.mtime,
+        claimedAt: new Date(claimedAt),
+        attempt,
+      };
+    }, false);
+  }
+
+  /** Moves a claim that used up its attempts to the failed folder (one rename: one winner). */
+  private async giveUp(claim: { claimPath: string; relDir: string; name: string; attempt: number }): Promise<boolean> {
+    const now = this.now();
+    const relativePath = claim.relDir ? `${claim.relDir}/${claim.name}` : claim.name;
+    const failedPath = quarantinePath(this.settings.failedFolder, { folder: this.settings.folder, relativePath, name: claim.name }, new Date(now));
+    const file = await this.hooks.pool.use(async (session) => {
+      const facts = await session.stat(claim.claimPath);
+      if (!facts || !(await claimByRename(session, claim.claimPath, failedPath))) return undefined;
+      const given: ClaimedFile = {
+        correlationId: randomUUID(), path: joinRemote(this.settings.folder, relativePath), relativePath, name: claim.name,
+        claimPath: failedPath, size: facts.size, mtime: facts.mtime, claimedAt: new Date(now), attempt: claim.attempt,
+      };
+      return given;
+    }, false);
+    if (!file) return false;
+    await this.hooks.onGiveUp?.(file, failedPath);
+    return true;
+  }
+
+  private async claimNew(entry: Listed, marker?: string): Promise<ClaimedFile | undefined> {
+    const claimedAt = this.now();
+    const relDir = entry.relativePath.includes('/') ? entry.relativePath.slice(0, entry.relativePath.lastIndexOf('/')) : '';
+    const claimPath = joinRemote(this.claimRoot, relDir, claimFileName(entry.name, claimedAt, 1));
+    this.tracker.forget(entry.path);
+    return this.hooks.pool.use(async (session) => {
+      if (!(await claimByRename(session, entry.path, claimPath, this.knownFolders))) return undefined;
+      // The marker has done its job; left behind it would release the next file of that name too early.
+      if (marker) await session.deleteFile(joinRemote(this.settings.folder, marker)).catch(() => undefined);
+      const facts = await claimedFacts(session, claimPath);
+      return {
+        correlationId: randomUUID(),
+        path: entry.path,
+        relativePath: entry.relativePath,
+        name: entry.name,
+        claimPath,
+        size: facts.size,
+        mtime: facts.mtime,
+        claimedAt: new Date(claimedAt),
+        attempt: 1,
+      };
+    }, false);
+  }
+}
+
+function listingKey(e: RemoteEntry): string {
+  return `${e.path}\n${e.size}\n${e.mtime.getTime()}`;
+}
+
+/** The sibling `name` of a relative path: `a/b.pdf` + `b.pdf.done` -> `a/b.pdf.done`. */
+function joinRel(relativePath: string, name: string): string {
+  const i = relativePath.lastIndexOf('/');
+  return i < 0 ? name : `${relativePath.slice(0, i)}/${name}`;
+}
+
+function compare(a: RemoteEntry & { relativePath: string }, b: RemoteEntry & { relativePath: string }, order: WatchOrder): number {
+  const byName = a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0;
+  if (order === 'mtime') return a.mtime.getTime() - b.mtime.getTime() || byName;
+  if (order === 'size') return a.size - b.size || byName;
+  return byName;
+}
