@@ -38,6 +38,8 @@ export interface Governing {
 }
 
 export interface PreparedUpload {
+  /** A document's node id: the file becomes its new version (folder, name and collision do not apply). */
+  document?: number;
   /** Relative to the workspace when `workspace` is set (empty = the workspace itself). */
   folder: string | number | undefined;
   workspace?: WorkspaceTarget;
@@ -107,12 +109,25 @@ export function contentSource(payload: unknown, origin: ReopenableSource = {}): 
   throw new FileBridgeError('INVALID_INPUT', `msg.payload must be a Buffer, a string or a readable stream, got ${payload === null ? 'null' : typeof payload}`);
 }
 
+/**
+ * `msg.filebridge.target.document`: a node id as a number or as digits (what a name pattern extracts
+ * from `Contract ACME (CS-48213)_signed.pdf`); anything else is refused rather than guessed at.
+ */
+export function parseDocumentId(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (typeof n === 'number' && Number.isSafeInteger(n) && n > 0) return n;
+  throw new FileBridgeError('INVALID_INPUT', `msg.filebridge.target.document must be the node id of the document to add a version to (a positive whole number), got ${JSON.stringify(value)}`, { document: String(value) });
+}
+
 /** The upload for one message: `msg.filebridge.target` fields win over the node's defaults. */
 export function prepareUpload(defaults: UploadDefaults, payload: unknown, filename: unknown, givenTarget: unknown, origin: ReopenableSource = {}): PreparedUpload {
   if (givenTarget !== undefined && !isPlainObject(givenTarget)) {
     throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target must be an object such as { folder, name, categories, collision }');
   }
   const target = givenTarget ?? {};
+  const document = parseDocumentId(target.document);
+  if (document !== undefined) return prepareVersion(document, defaults, payload, filename, target, origin);
   const workspace = target.workspace !== undefined ? parseWorkspaceTarget(target.workspace) : undefined;
   const folder = target.folder !== undefined ? target.folder : defaults.folder;
   if (folder !== undefined && folder !== null && typeof folder !== 'string' && typeof folder !== 'number') {
@@ -160,6 +175,37 @@ export function prepareUpload(defaults: UploadDefaults, payload: unknown, filena
   };
 }
 
+/** A new version of a known document: the file's own name is kept as the version's file name. */
+function prepareVersion(document: number, defaults: UploadDefaults, payload: unknown, filename: unknown, target: Record<string, unknown>, origin: ReopenableSource): PreparedUpload {
+  const fromFilename = typeof filename === 'string' && filename !== '' ? filename.replace(/\\/g, '/').split('/').pop() : undefined;
+  const name = fromFilename ?? target.name;
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new FileBridgeError('INVALID_INPUT', 'No file name for the new version: set msg.filename (or msg.filebridge.target.name)');
+  }
+  const description = target.description;
+  if (description !== undefined && typeof description !== 'string') throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.description must be text');
+  let categories: CategoryInput | undefined;
+  if (target.categories !== undefined) {
+    if (!isPlainObject(target.categories)) throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.categories must be an object by category and attribute name');
+    categories = target.categories;
+  } else {
+    categories = parseCategoriesText(defaults.categories);
+  }
+  const source = contentSource(payload, origin);
+  return {
+    document,
+    folder: undefined,
+    description,
+    governing: governingFrom(defaults, target),
+    name,
+    collision: 'add-version',
+    createFolders: false,
+    categories,
+    open: source.open,
+    size: source.size,
+  };
+}
+
 function jsonSetting(text: string | undefined, what: string, example: string): unknown {
   if (text === undefined || text.trim() === '') return undefined;
   try {
@@ -201,6 +247,7 @@ export interface UploadOutcome {
 export async function performUpload(client: ContentServerClient, prepared: PreparedUpload, onProgress?: (bytesSent: number) => void): Promise<UploadOutcome> {
   // Names first (holds, members, classification, workflow map): a typo must store nothing.
   const governance = await prepareGovernance(client, prepared.governing);
+  if (prepared.document !== undefined) return addVersion(client, prepared.document, prepared, governance, onProgress);
   const workspace = prepared.workspace ? await client.locateWorkspace(prepared.workspace) : undefined;
   const folder = workspace ? folderWithin(workspace.id, prepared.folder) : (prepared.folder as string | number);
   const result = await client.upload({
@@ -223,6 +270,28 @@ export async function performUpload(client: ContentServerClient, prepared: Prepa
     const apply = result.action === 'skipped' ? await prepareGovernance(client, { ...prepared.governing, workflow: undefined }) : governance;
     outcome.governance = await apply.apply(result.id);
   }
+  return outcome;
+}
+
+async function addVersion(
+  client: ContentServerClient,
+  document: number,
+  prepared: PreparedUpload,
+  governance: Awaited<ReturnType<typeof prepareGovernance>>,
+  onProgress?: (bytesSent: number) => void,
+): Promise<UploadOutcome> {
+  const result = await client.addVersion({
+    document,
+    name: prepared.name,
+    filename: prepared.name,
+    description: prepared.description,
+    open: prepared.open,
+    size: prepared.size,
+    categories: prepared.categories,
+    onProgress,
+  });
+  const outcome = uploadOutcome({ folder: result.parentId, collision: 'add-version', name: result.name }, result);
+  if (!governance.empty) outcome.governance = await governance.apply(result.id);
   return outcome;
 }
 
