@@ -137,10 +137,8 @@ export function prepareUpload(defaults: UploadDefaults, payload: unknown, filena
   if (noFolder && !workspace) {
     throw new FileBridgeError('INVALID_INPUT', 'No target folder: set "Folder" on the node or msg.filebridge.target.folder (e.g. Enterprise:Inbound/2026 or a node id)');
   }
-  const description = target.description;
-  if (description !== undefined && typeof description !== 'string') throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.description must be text');
-  // msg.filename from a file-in or watch node may be a path: only its last part names the document.
-  const fromFilename = typeof filename === 'string' && filename !== '' ? filename.replace(/\\/g, '/').split('/').pop() : undefined;
+  const description = descriptionFrom(target);
+  const fromFilename = lastPart(filename);
   const name = target.name !== undefined ? target.name : fromFilename;
   if (typeof name !== 'string' || name.trim() === '') {
     throw new FileBridgeError('INVALID_INPUT', 'No document name: set msg.filename or msg.filebridge.target.name');
@@ -149,13 +147,7 @@ export function prepareUpload(defaults: UploadDefaults, payload: unknown, filena
   if (!COLLISIONS.includes(collision as CollisionPolicy)) {
     throw new FileBridgeError('INVALID_INPUT', `Unknown collision policy '${String(collision)}': use ${COLLISIONS.join(', ')}`);
   }
-  let categories: CategoryInput | undefined;
-  if (target.categories !== undefined) {
-    if (!isPlainObject(target.categories)) throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.categories must be an object by category and attribute name');
-    categories = target.categories;
-  } else {
-    categories = parseCategoriesText(defaults.categories);
-  }
+  const categories = categoriesFrom(defaults, target);
   const source = contentSource(payload, origin);
   if (source.stream && !source.reopenable && collision === 'skip-identical') {
     // Comparing would read the stream before the write could send it.
@@ -175,22 +167,32 @@ export function prepareUpload(defaults: UploadDefaults, payload: unknown, filena
   };
 }
 
+/** msg.filename from a file-in or watch node may be a path: only its last part names the document. */
+function lastPart(filename: unknown): string | undefined {
+  return typeof filename === 'string' && filename !== '' ? filename.replace(/\\/g, '/').split('/').pop() : undefined;
+}
+
+function descriptionFrom(target: Record<string, unknown>): string | undefined {
+  const description = target.description;
+  if (description !== undefined && typeof description !== 'string') throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.description must be text');
+  return description;
+}
+
+function categoriesFrom(defaults: UploadDefaults, target: Record<string, unknown>): CategoryInput | undefined {
+  if (target.categories === undefined) return parseCategoriesText(defaults.categories);
+  if (!isPlainObject(target.categories)) throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.categories must be an object by category and attribute name');
+  return target.categories;
+}
+
 /** A new version of a known document: the file's own name is kept as the version's file name. */
 function prepareVersion(document: number, defaults: UploadDefaults, payload: unknown, filename: unknown, target: Record<string, unknown>, origin: ReopenableSource): PreparedUpload {
-  const fromFilename = typeof filename === 'string' && filename !== '' ? filename.replace(/\\/g, '/').split('/').pop() : undefined;
+  const fromFilename = lastPart(filename);
   const name = fromFilename ?? target.name;
   if (typeof name !== 'string' || name.trim() === '') {
     throw new FileBridgeError('INVALID_INPUT', 'No file name for the new version: set msg.filename (or msg.filebridge.target.name)');
   }
-  const description = target.description;
-  if (description !== undefined && typeof description !== 'string') throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.description must be text');
-  let categories: CategoryInput | undefined;
-  if (target.categories !== undefined) {
-    if (!isPlainObject(target.categories)) throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.categories must be an object by category and attribute name');
-    categories = target.categories;
-  } else {
-    categories = parseCategoriesText(defaults.categories);
-  }
+  const description = descriptionFrom(target);
+  const categories = categoriesFrom(defaults, target);
   const source = contentSource(payload, origin);
   return {
     document,
