@@ -229,6 +229,26 @@ describe('filebridge-cs-upload node in a Node-RED flow', function () {
     assert.doesNotMatch(tree, /typo\.pdf/, 'nothing stored for a wrong name');
   });
 
+  it('msg.filebridge.target.document adds a version to that document wherever it is; an unknown id fails with NOT_FOUND', async () => {
+    await load({ folder: 'Enterprise:Inbound/ignored', collision: 'fail', holds: 'Tax Audit' });
+    const client = new ContentServerClient({ baseUrl: sim.apiBase, auth: { kind: 'password', username: 'Admin', password: 'livelink' } });
+    const draft = await client.upload({ target: 'Enterprise:Partners/Globex', name: 'Contract Globex.pdf', open: () => Readable.from([Buffer.from('draft')]) });
+    await client.close();
+    const signed = randomBytes(4000);
+    const got = await exchange({ payload: signed, filename: 'Contract Globex (CS-x)_signed.pdf', filebridge: { target: { document: String(draft.id), description: 'signed by Globex' } } });
+    const cs = got.out?.filebridge?.cs as CsFacts & { governance: { holds: { name: string }[] } };
+    assert.ok(cs, JSON.stringify(got.caught?.error));
+    assert.deepEqual([cs.id, cs.version, cs.action, cs.name, cs.folderId], [draft.id, 2, 'versioned', 'Contract Globex.pdf', 2102]);
+    assert.deepEqual(cs.governance.holds.map((h) => h.name), ['Tax Audit']);
+    const doc = await inspect(draft.id);
+    assert.deepEqual(doc.versions.map((v) => v.version_number), [1, 2]);
+    assert.equal(doc.versions[1].sha256, sha256(signed));
+    const gone = await exchange({ payload: signed, filename: 'x.pdf', filebridge: { target: { document: 99999999 } } });
+    assert.equal(gone.caught?.error?.code, 'NOT_FOUND');
+    assert.match(String(gone.caught?.error?.message), /No document 99999999 to add a version to/);
+    assert.doesNotMatch(JSON.stringify((await (await fetch(`${sim.url}/__sim/tree`)).json()) as unknown), /"ignored"|"x\.pdf"/, 'neither the folder setting nor the file name made a document');
+  });
+
   it('keeps a busy flow going: 100 uploads through ticket expiries and 20 % error answers all arrive once', async function () {
     this.timeout(120_000);
     // 20 % failures need room: with 8 retries a request fails for good about once in 2 million.

@@ -12,7 +12,7 @@ import { Workflows, Workspaces } from './workspaces';
 import { CsHttp, type CsHttpOptions, type Download } from './http';
 import { NodeApi, type CsNode, type CsVersion } from './nodes';
 import { PathResolver } from './paths';
-import { Uploader, type UploadRequest, type UploadResult } from './upload';
+import { Uploader, type UploadRequest, type UploadResult, type VersionRequest } from './upload';
 import { WorkspaceLocator, type LocatedWorkspace, type WorkspaceTarget } from './workspace-target';
 
 export interface ContentServerClientOptions extends CsHttpOptions {
@@ -89,6 +89,11 @@ export class ContentServerClient {
 
   upload(req: UploadRequest): Promise<UploadResult> {
     return this.uploader.upload(req);
+  }
+
+  /** Adds a version to the document with id `req.document` (NOT_FOUND when there is no such document). */
+  addVersion(req: VersionRequest): Promise<UploadResult> {
+    return this.uploader.addVersionTo(req);
   }
 
   /** Applies a category (by name or id) with values to an existing node. */

@@ -38,6 +38,8 @@ export interface Governing {
 }
 
 export interface PreparedUpload {
+  /** A document's node id: the file becomes its new version (folder, name and collision do not apply). */
+  document?: number;
   /** Relative to the workspace when `workspace` is set (empty = the workspace itself). */
   folder: string | number | undefined;
   workspace?: WorkspaceTarget;
@@ -107,12 +109,25 @@ export function contentSource(payload: unknown, origin: ReopenableSource = {}): 
   throw new FileBridgeError('INVALID_INPUT', `msg.payload must be a Buffer, a string or a readable stream, got ${payload === null ? 'null' : typeof payload}`);
 }
 
+/**
+ * `msg.filebridge.target.document`: a node id as a number or as digits (what a name pattern extracts
+ * from `Contract ACME (CS-48213)_signed.pdf`); anything else is refused rather than guessed at.
+ */
+export function parseDocumentId(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (typeof n === 'number' && Number.isSafeInteger(n) && n > 0) return n;
+  throw new FileBridgeError('INVALID_INPUT', `msg.filebridge.target.document must be the node id of the document to add a version to (a positive whole number), got ${JSON.stringify(value)}`, { document: String(value) });
+}
+
 /** The upload for one message: `msg.filebridge.target` fields win over the node's defaults. */
 export function prepareUpload(defaults: UploadDefaults, payload: unknown, filename: unknown, givenTarget: unknown, origin: ReopenableSource = {}): PreparedUpload {
   if (givenTarget !== undefined && !isPlainObject(givenTarget)) {
     throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target must be an object such as { folder, name, categories, collision }');
   }
   const target = givenTarget ?? {};
+  const document = parseDocumentId(target.document);
+  if (document !== undefined) return prepareVersion(document, defaults, payload, filename, target, origin);
   const workspace = target.workspace !== undefined ? parseWorkspaceTarget(target.workspace) : undefined;
   const folder = target.folder !== undefined ? target.folder : defaults.folder;
   if (folder !== undefined && folder !== null && typeof folder !== 'string' && typeof folder !== 'number') {
@@ -122,10 +137,8 @@ export function prepareUpload(defaults: UploadDefaults, payload: unknown, filena
   if (noFolder && !workspace) {
     throw new FileBridgeError('INVALID_INPUT', 'No target folder: set "Folder" on the node or msg.filebridge.target.folder (e.g. Enterprise:Inbound/2026 or a node id)');
   }
-  const description = target.description;
-  if (description !== undefined && typeof description !== 'string') throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.description must be text');
-  // msg.filename from a file-in or watch node may be a path: only its last part names the document.
-  const fromFilename = typeof filename === 'string' && filename !== '' ? filename.replace(/\\/g, '/').split('/').pop() : undefined;
+  const description = descriptionFrom(target);
+  const fromFilename = lastPart(filename);
   const name = target.name !== undefined ? target.name : fromFilename;
   if (typeof name !== 'string' || name.trim() === '') {
     throw new FileBridgeError('INVALID_INPUT', 'No document name: set msg.filename or msg.filebridge.target.name');
@@ -134,13 +147,7 @@ export function prepareUpload(defaults: UploadDefaults, payload: unknown, filena
   if (!COLLISIONS.includes(collision as CollisionPolicy)) {
     throw new FileBridgeError('INVALID_INPUT', `Unknown collision policy '${String(collision)}': use ${COLLISIONS.join(', ')}`);
   }
-  let categories: CategoryInput | undefined;
-  if (target.categories !== undefined) {
-    if (!isPlainObject(target.categories)) throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.categories must be an object by category and attribute name');
-    categories = target.categories;
-  } else {
-    categories = parseCategoriesText(defaults.categories);
-  }
+  const categories = categoriesFrom(defaults, target);
   const source = contentSource(payload, origin);
   if (source.stream && !source.reopenable && collision === 'skip-identical') {
     // Comparing would read the stream before the write could send it.
@@ -154,6 +161,47 @@ export function prepareUpload(defaults: UploadDefaults, payload: unknown, filena
     name,
     collision: collision as CollisionPolicy,
     createFolders: defaults.createFolders,
+    categories,
+    open: source.open,
+    size: source.size,
+  };
+}
+
+/** msg.filename from a file-in or watch node may be a path: only its last part names the document. */
+function lastPart(filename: unknown): string | undefined {
+  return typeof filename === 'string' && filename !== '' ? filename.replace(/\\/g, '/').split('/').pop() : undefined;
+}
+
+function descriptionFrom(target: Record<string, unknown>): string | undefined {
+  const description = target.description;
+  if (description !== undefined && typeof description !== 'string') throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.description must be text');
+  return description;
+}
+
+function categoriesFrom(defaults: UploadDefaults, target: Record<string, unknown>): CategoryInput | undefined {
+  if (target.categories === undefined) return parseCategoriesText(defaults.categories);
+  if (!isPlainObject(target.categories)) throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.categories must be an object by category and attribute name');
+  return target.categories;
+}
+
+/** A new version of a known document: the file's own name is kept as the version's file name. */
+function prepareVersion(document: number, defaults: UploadDefaults, payload: unknown, filename: unknown, target: Record<string, unknown>, origin: ReopenableSource): PreparedUpload {
+  const fromFilename = lastPart(filename);
+  const name = fromFilename ?? target.name;
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new FileBridgeError('INVALID_INPUT', 'No file name for the new version: set msg.filename (or msg.filebridge.target.name)');
+  }
+  const description = descriptionFrom(target);
+  const categories = categoriesFrom(defaults, target);
+  const source = contentSource(payload, origin);
+  return {
+    document,
+    folder: undefined,
+    description,
+    governing: governingFrom(defaults, target),
+    name,
+    collision: 'add-version',
+    createFolders: false,
     categories,
     open: source.open,
     size: source.size,
@@ -201,6 +249,7 @@ export interface UploadOutcome {
 export async function performUpload(client: ContentServerClient, prepared: PreparedUpload, onProgress?: (bytesSent: number) => void): Promise<UploadOutcome> {
   // Names first (holds, members, classification, workflow map): a typo must store nothing.
   const governance = await prepareGovernance(client, prepared.governing);
+  if (prepared.document !== undefined) return addVersion(client, prepared.document, prepared, governance, onProgress);
   const workspace = prepared.workspace ? await client.locateWorkspace(prepared.workspace) : undefined;
   const folder = workspace ? folderWithin(workspace.id, prepared.folder) : (prepared.folder as string | number);
   const result = await client.upload({
@@ -223,6 +272,28 @@ export async function performUpload(client: ContentServerClient, prepared: Prepa
     const apply = result.action === 'skipped' ? await prepareGovernance(client, { ...prepared.governing, workflow: undefined }) : governance;
     outcome.governance = await apply.apply(result.id);
   }
+  return outcome;
+}
+
+async function addVersion(
+  client: ContentServerClient,
+  document: number,
+  prepared: PreparedUpload,
+  governance: Awaited<ReturnType<typeof prepareGovernance>>,
+  onProgress?: (bytesSent: number) => void,
+): Promise<UploadOutcome> {
+  const result = await client.addVersion({
+    document,
+    name: prepared.name,
+    filename: prepared.name,
+    description: prepared.description,
+    open: prepared.open,
+    size: prepared.size,
+    categories: prepared.categories,
+    onProgress,
+  });
+  const outcome = uploadOutcome({ folder: result.parentId, collision: 'add-version', name: result.name }, result);
+  if (!governance.empty) outcome.governance = await governance.apply(result.id);
   return outcome;
 }
 

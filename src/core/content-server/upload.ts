@@ -28,6 +28,11 @@ export interface UploadRequest extends Omit<DocumentInput, 'categories'> {
 
 type ResolvedUpload = Omit<UploadRequest, 'categories'> & DocumentInput;
 
+/** A new version of a document known by id (a returned signed copy): no folder, no name lookup, no collision. */
+export interface VersionRequest extends Omit<UploadRequest, 'target' | 'collision' | 'createFolders'> {
+  document: number;
+}
+
 export interface UploadResult {
   action: 'created' | 'versioned' | 'skipped';
   id: number;
@@ -69,7 +74,7 @@ export class Uploader {
    * The request ready to write: for a large file its parts are sent first (once; the key stays
    * usable when the create collides and a version is added instead).
    */
-  private async ready(req: ResolvedUpload): Promise<ResolvedUpload> {
+  private async ready<T extends DocumentInput & { size?: number }>(req: T): Promise<T> {
     if (req.uploadKey === undefined && (await this.large.applies(req.size))) {
       req.uploadKey = await this.large.send(req.open, req.filename ?? req.name, req.size ?? 0, req.mimeType ?? 'application/octet-stream', req.onProgress);
     }
@@ -107,6 +112,35 @@ export class Uploader {
       return this.onExisting(req, policy, parentId, existing);
     }
     throw new FileBridgeError('CONFLICT', `'${req.name}' kept colliding in folder ${parentId}`, { parentId });
+  }
+
+  /**
+   * Adds a version to document `request.document`. The node is read first so that an id that names
+   * nothing, or a folder, fails with NOT_FOUND before any byte is sent.
+   */
+  async addVersionTo(request: VersionRequest): Promise<UploadResult> {
+    const doc = await this.documentById(request.document);
+    // The document's own categories name the attributes (it inherited its folder's when created).
+    const categories = request.categories ? await this.catalog.resolve(request.categories, doc.id) : undefined;
+    const req = { ...request, categories };
+    const v = await this.nodes.addVersion(doc.id, { ...(await this.ready(req)), major: req.majorVersion });
+    return { action: 'versioned', id: doc.id, parentId: doc.parentId ?? -1, name: doc.name, version: v.versionNumber };
+  }
+
+  private async documentById(id: number): Promise<CsNode> {
+    let node: CsNode;
+    try {
+      node = await this.nodes.get(id);
+    } catch (err) {
+      if (isFileBridgeError(err) && err.code === 'NOT_FOUND') {
+        throw new FileBridgeError('NOT_FOUND', `No document ${id} to add a version to: no node has that id (or it is not visible to this user)`, { nodeId: id }, { cause: err });
+      }
+      throw err;
+    }
+    if (node.type !== NODE_TYPE.document) {
+      throw new FileBridgeError('NOT_FOUND', `No document ${id} to add a version to: node ${id} '${node.name}' is not a document (type ${node.type}), so it takes no versions`, { nodeId: id, type: node.type });
+    }
+    return node;
   }
 
   private async onExisting(req: ResolvedUpload, policy: CollisionPolicy, parentId: number, existing: CsNode): Promise<UploadResult> {

@@ -38,7 +38,7 @@ export interface MappingConfig {
 }
 
 /** Top-level fields of the target contract (see cs-upload); anything else is a typo. */
-export const TARGET_FIELDS = ['folder', 'name', 'collision', 'description', 'categories', 'classification', 'holds', 'permissions', 'workspace', 'workflow'] as const;
+export const TARGET_FIELDS = ['folder', 'name', 'document', 'collision', 'description', 'categories', 'classification', 'holds', 'permissions', 'workspace', 'workflow'] as const;
 
 export type CompiledSource =
   | { kind: 'constant'; value: string }

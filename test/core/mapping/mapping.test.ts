@@ -43,6 +43,14 @@ function configError(config: MappingConfig, text: RegExp): void {
 }
 
 describe('map-metadata core: source kinds', () => {
+  it('document takes the node id a returned file carries in its name, and a name without one fails with MAPPING', async () => {
+    const rule: MappingRule = { field: 'document', kind: 'pattern', value: '\\(CS-(\\d+)\\)', option: '1', type: 'number', required: true };
+    assert.deepEqual(await map([rule], message('Contract ACME (CS-48213)_signed.pdf')), { document: 48213 });
+    const failure = await mappingFailure([rule], message('Contract ACME_signed.pdf'));
+    assert.equal(failure.code, 'MAPPING');
+    assert.match(failure.message, /document/);
+  });
+
   it('constant, field and msg property values land at their target paths', async () => {
     const target = await map([
       { field: 'collision', kind: 'constant', value: 'add-version' },
