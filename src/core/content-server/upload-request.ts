@@ -194,13 +194,18 @@ function prepareVersion(document: number, defaults: UploadDefaults, payload: unk
   const description = descriptionFrom(target);
   const categories = categoriesFrom(defaults, target);
   const source = contentSource(payload, origin);
+  // Only "skip identical" means something for a known document: the others are about names.
+  const skip = (target.collision ?? defaults.collision) === 'skip-identical';
+  if (skip && source.stream && !source.reopenable) {
+    throw new FileBridgeError('INVALID_INPUT', 'skip-identical compares contents before writing, which a stream payload (readable once) cannot do: send a Buffer or use another collision policy');
+  }
   return {
     document,
     folder: undefined,
     description,
     governing: governingFrom(defaults, target),
     name,
-    collision: 'add-version',
+    collision: skip ? 'skip-identical' : 'add-version',
     createFolders: false,
     categories,
     open: source.open,
@@ -290,6 +295,7 @@ async function addVersion(
     open: prepared.open,
     size: prepared.size,
     categories: prepared.categories,
+    skipIdentical: prepared.collision === 'skip-identical',
     onProgress,
   });
   const outcome = uploadOutcome({ folder: result.parentId, collision: 'add-version', name: result.name }, result);

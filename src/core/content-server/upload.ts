@@ -31,6 +31,8 @@ type ResolvedUpload = Omit<UploadRequest, 'categories'> & DocumentInput;
 /** A new version of a document known by id (a returned signed copy): no folder, no name lookup, no collision. */
 export interface VersionRequest extends Omit<UploadRequest, 'target' | 'collision' | 'createFolders'> {
   document: number;
+  /** Add nothing when the latest version has the same content (a file delivered twice, e.g. after a crash before its ack). */
+  skipIdentical?: boolean;
 }
 
 export interface UploadResult {
@@ -123,6 +125,10 @@ export class Uploader {
     // The document's own categories name the attributes (it inherited its folder's when created).
     const categories = request.categories ? await this.catalog.resolve(request.categories, doc.id) : undefined;
     const req = { ...request, categories };
+    if (request.skipIdentical) {
+      const same = await this.sameAsLatest(doc.id, req);
+      if (same !== undefined) return { action: 'skipped', id: doc.id, parentId: doc.parentId ?? -1, name: doc.name, version: same };
+    }
     const v = await this.nodes.addVersion(doc.id, { ...(await this.ready(req)), major: req.majorVersion });
     return { action: 'versioned', id: doc.id, parentId: doc.parentId ?? -1, name: doc.name, version: v.versionNumber };
   }
@@ -168,7 +174,7 @@ export class Uploader {
    * The latest version's number when its content equals the new file. The API reports no checksum
    * for versions, so sizes are compared first and only equal sizes cost a download and a hash.
    */
-  private async sameAsLatest(id: number, req: ResolvedUpload): Promise<number | undefined> {
+  private async sameAsLatest(id: number, req: Pick<ResolvedUpload, 'open'>): Promise<number | undefined> {
     const local = await digest(req.open());
     const latest = await this.nodes.latestVersion(id);
     if (latest.fileSize !== undefined && latest.fileSize !== local.size) return undefined;

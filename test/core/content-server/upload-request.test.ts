@@ -112,6 +112,17 @@ describe('cs-upload adding a version to a document given by id (msg.filebridge.t
     for (const bad of ['42a', -3, 0, 1.5, { id: 42 }, true]) refused(() => prepareUpload(defaults, Buffer.from('x'), 'a.pdf', { document: bad }), /target\.document must be the node id of the document/);
   });
 
+  it('with skip-identical, a file delivered twice (a crash before its ack) adds one version, not two', async () => {
+    const id = await contract('Contract delivered twice.pdf');
+    const signed = Buffer.from('%PDF signed twice');
+    const target = { document: id, collision: 'skip-identical' };
+    const first = await performUpload(client, prepareUpload({ ...defaults, folder: '', categories: '' }, signed, 'x_signed.pdf', target));
+    const again = await performUpload(client, prepareUpload({ ...defaults, folder: '', categories: '' }, signed, 'x_signed.pdf', target));
+    assert.deepEqual([first.action, first.version, again.action, again.version], ['versioned', 2, 'skipped', 2]);
+    assert.equal((await simNode(id)).versions.length, 2);
+    refused(() => prepareUpload(defaults, Readable.from([signed]), 'x.pdf', target), /stream payload/);
+  });
+
   it('adds version 2 to the same node with the bytes, the description, categories and governance', async () => {
     const id = await contract('Contract roundtrip A.pdf');
     const signed = Buffer.from('%PDF signed by ACME');
