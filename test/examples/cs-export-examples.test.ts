@@ -191,7 +191,7 @@ describe('Content Server -> partner server examples (cs export, real servers and
   it(ftpCs06, async () => {
     const s = servers();
     await s.remove('cs-archive');
-    const base = 'Enterprise:Finance/Month end';
+    const base = 'Enterprise:Archive';
     const docs = [
       { name: 'INV-7001.pdf', path: '', content: randomBytes(5000), status: 'Paid' },
       { name: 'credit note, "ACME".pdf', path: '', content: randomBytes(1200), status: 'Paid' },
@@ -251,19 +251,19 @@ describe('Content Server -> partner server examples (cs export, real servers and
   it(sftpCs02, async () => {
     const s = servers();
     await s.remove('distributors');
-    const approved = 'Enterprise:Partners/Distributors/Approved';
+    const approved = 'Enterprise:Partners/Globex';
     const priceV1 = randomBytes(6000);
     const policy = randomBytes(2000);
     await seed(approved, 'price-list-2026.xlsx', priceV1);
     await seed(`${approved}/Policies`, 'returns-policy.pdf', policy);
-    await seed('Enterprise:Partners/Distributors/Drafts', 'price-list-2027.xlsx', randomBytes(100));
+    await seed('Enterprise:Partners/ACME/Drafts', 'price-list-2027.xlsx', randomBytes(100)); // not released
     const example = await load(sftpCs02);
     const runs = new ExportRuns(example, { report: ['debug', 'run report'], stored: ['debug', 'published'] });
 
     await runs.runNow('Export now');
     assert.deepEqual(await remoteTree('distributors'), {
-      'pricing/price-list-2026.xlsx': sha256(priceV1),
-      'pricing/Policies/returns-policy.pdf': sha256(policy),
+      'globex/price-list-2026.xlsx': sha256(priceV1),
+      'globex/Policies/returns-policy.pdf': sha256(policy),
     });
 
     const again = await runs.runNow('Export now');
@@ -276,8 +276,8 @@ describe('Content Server -> partner server examples (cs export, real servers and
     const next = await runs.runNow('Export now');
     assert.deepEqual(next.documents.map((d) => [d.name, d.version]), [['price-list-2026.xlsx', 2]]);
     assert.deepEqual(await remoteTree('distributors'), {
-      'pricing/price-list-2026.xlsx': sha256(priceV2),
-      'pricing/Policies/returns-policy.pdf': sha256(policy),
+      'globex/price-list-2026.xlsx': sha256(priceV2),
+      'globex/Policies/returns-policy.pdf': sha256(policy),
     }, 'version 2 replaced version 1: one copy, the latest');
     assert.equal(runs.stored.length, 3);
   });
