@@ -67,12 +67,22 @@ class ExportRuns {
   readonly reports: ExportSummary[] = [];
   readonly stored: Msg[] = [];
   readonly manifests: Msg[] = [];
+  /** Stored files and manifests in the order their puts finished: `file <runId>` / `manifest <runId>`. */
+  readonly finished: string[] = [];
   private failure: Msg | undefined;
 
   constructor(private readonly example: PreparedExample, private readonly watch: Watch) {
     helper.getNode(example.byName(watch.report[0], watch.report[1]).id).on('input', (m: Msg) => this.reports.push(m.payload as ExportSummary));
-    helper.getNode(example.byName(watch.stored[0], watch.stored[1]).id).on('input', (m: Msg) => this.stored.push(m));
-    if (watch.manifest) helper.getNode(example.byName(watch.manifest[0], watch.manifest[1]).id).on('input', (m: Msg) => this.manifests.push(m));
+    helper.getNode(example.byName(watch.stored[0], watch.stored[1]).id).on('input', (m: Msg) => {
+      this.stored.push(m);
+      this.finished.push(`file ${String(m.filebridge?.export.runId)}`);
+    });
+    if (watch.manifest) {
+      helper.getNode(example.byName(watch.manifest[0], watch.manifest[1]).id).on('input', (m: Msg) => {
+        this.manifests.push(m);
+        this.finished.push(`manifest ${String(m.filebridge?.export.runId)}`);
+      });
+    }
     helper.getNode(example.byName('debug', 'error code and text').id).on('input', (m: Msg) => (this.failure = m));
   }
 
@@ -80,6 +90,16 @@ class ExportRuns {
     const sent = this.reports.reduce((n, r) => n + r.sent, 0);
     const manifests = this.watch.manifest ? this.reports.filter((r) => r.complete && (this.watch.writesManifest?.(r) ?? true)).length : 0;
     return this.stored.length === sent && this.manifests.length === manifests;
+  }
+
+  /** Each run's manifest was stored after every file of that run. */
+  assertManifestsLast(): void {
+    for (const [i, event] of this.finished.entries()) {
+      if (!event.startsWith('manifest ')) continue;
+      const runId = event.slice('manifest '.length);
+      assert.equal(this.finished.indexOf(`file ${runId}`, i), -1, `a file of run ${runId} was stored after its manifest: ${this.finished.join(', ')}`);
+      assert.ok(this.finished.slice(0, i).includes(`file ${runId}`) || this.reports.find((r) => r.runId === runId)?.sent === 0, `manifest of run ${runId} without its files`);
+    }
   }
 
   /** Fires the inject and resolves with the report of the first run that started after it, once everything sent is stored. */
@@ -245,6 +265,16 @@ describe('Content Server -> partner server examples (cs export, real servers and
     assert.deepEqual(thirdTree, expectedTree(docs));
     const ordered = moved.map((d) => ({ id: ids[docs.indexOf(d)], name: d.name, path: d.path ? `${d.path}/${d.name}` : d.name, content: d.content, version: d === docs[0] ? 2 : 1 }));
     assert.equal(thirdManifest, await manifestFor(ordered));
+    assert.equal(runs.manifests.length, 3);
+    runs.assertManifestsLast();
+
+    // The daily schedule only lets the month's last day through to the run.
+    let started = 0;
+    helper.getNode(example.byName('change', 'archive month').id).on('input', () => started++);
+    const lastDayOfMonth = new Date(Date.now() + 86_400_000).getDate() === 1;
+    helper.getNode(example.byName('inject', 'daily 23:50').id).receive({});
+    await sleep(500);
+    assert.equal(started, lastDayOfMonth ? 1 : 0);
   });
 
   const sftpCs02 = 'sftp-cs-02 Latest approved version to distributors.json';
@@ -330,5 +360,6 @@ describe('Content Server -> partner server examples (cs export, real servers and
       { id: invoiceId, name: 'INV-INITECH-0042.pdf', path: 'Invoices/INV-INITECH-0042.pdf', content: invoiceV2, version: 2 },
     ]), 'the second delivery lists only what it delivered');
     assert.equal(Object.keys(third).length, 4);
+    runs.assertManifestsLast();
   });
 });
