@@ -54,7 +54,7 @@ interface Watch {
   report: [string, string];
   stored: [string, string];
   manifest?: [string, string];
-  /** Whether a complete run writes a manifest (sftp-cs-06 skips empty deliveries). */
+  /** Whether a run writes a manifest (default: when complete; sftp-cs-06: when it sent anything). */
   writesManifest?: (r: ExportSummary) => boolean;
 }
 
@@ -86,9 +86,14 @@ class ExportRuns {
     helper.getNode(example.byName('debug', 'error code and text').id).on('input', (m: Msg) => (this.failure = m));
   }
 
+  /** What the example's Catch reported since the last trigger (a method: the handler sets it meanwhile). */
+  private caught(): Msg | undefined {
+    return this.failure;
+  }
+
   private settled(): boolean {
     const sent = this.reports.reduce((n, r) => n + r.sent, 0);
-    const manifests = this.watch.manifest ? this.reports.filter((r) => r.complete && (this.watch.writesManifest?.(r) ?? true)).length : 0;
+    const manifests = this.watch.manifest ? this.reports.filter((r) => (this.watch.writesManifest ?? ((x: ExportSummary) => x.complete))(r)).length : 0;
     return this.stored.length === sent && this.manifests.length === manifests;
   }
 
@@ -102,15 +107,21 @@ class ExportRuns {
     }
   }
 
-  /** Fires the inject and resolves with the report of the first run that started after it, once everything sent is stored. */
-  async runNow(injectName: string): Promise<ExportSummary> {
+  /**
+   * Fires the inject and resolves with the report of the first run that started after it, once
+   * everything sent is stored. `failsWith`: the run is expected to stop with this error code (Catch).
+   */
+  async runNow(injectName: string, failsWith?: string): Promise<ExportSummary> {
     const firedAt = Date.now();
+    this.failure = undefined;
     helper.getNode(this.example.byName('inject', injectName).id).receive({});
     for (const deadline = Date.now() + 20_000; ; await sleep(50)) {
-      if (this.failure) throw new Error(`the example's Catch node got: ${this.failure.error?.code} ${this.failure.error?.message}`);
+      const caught = this.caught();
+      if (caught && caught.error?.code !== failsWith) throw new Error(`the example's Catch node got: ${caught.error?.code} ${caught.error?.message}`);
       const mine = this.reports.find((r) => Date.parse(r.startedAt) >= firedAt);
-      if (mine && this.settled()) {
-        assert.equal(mine.complete, true, JSON.stringify(mine.errors));
+      if (mine && this.settled() && (!failsWith || caught)) {
+        if (failsWith) assert.deepEqual([mine.complete, mine.errors.map((e) => e.code)], [false, [failsWith]]);
+        else assert.equal(mine.complete, true, JSON.stringify(mine.errors));
         return mine;
       }
       if (Date.now() > deadline) throw new Error(`no settled run after '${injectName}': ${this.reports.length} reports, ${this.stored.length} stored, ${this.manifests.length} manifests`);
@@ -323,29 +334,48 @@ describe('Content Server -> partner server examples (cs export, real servers and
     const contractId = await seed('2462:2026', 'Master agreement.pdf', contract);
     const example = await load(sftpCs06);
     const runs = new ExportRuns(example, {
-      report: ['switch', 'run complete?'], stored: ['debug', 'delivered'], manifest: ['debug', 'manifest written'],
+      report: ['switch', 'sent anything?'], stored: ['debug', 'delivered'], manifest: ['debug', 'manifest written'],
       writesManifest: (r) => r.sent > 0,
     });
-
-    await runs.runNow('Send Initech package');
     const manifests = (tree: Record<string, string>): string[] => Object.keys(tree).filter((k) => /^manifest-\d{8}-\d{6}\.csv$/.test(k)).sort();
+    const row = (id: number, name: string, path: string, content: Buffer, version = 1) => ({ id, name, path, content, version });
+
+    // Content Server refuses the next call once the first file is on its way: the delivery breaks off after it.
+    let refused = false;
+    helper.getNode(example.byName('filebridge-remote', 'deliver file').id).on('input', () => {
+      if (refused) return;
+      refused = true;
+      sim.script([{ status: 403, body: { error: 'You do not have the permission.' } }]);
+    });
+    const broken = await runs.runNow('Send Initech package', 'PERMISSION_DENIED');
+    assert.equal(broken.sent, 1);
     const first = await remoteTree('customers/initech');
     const [firstManifest] = manifests(first);
     assert.ok(firstManifest, JSON.stringify(Object.keys(first)));
-    assert.equal(String(runs.manifests[0].filebridge?.put.path), `customers/initech/${firstManifest}`);
-    assert.deepEqual(first, {
+    assert.deepEqual(first, { 'Invoices/INV-INITECH-0042.pdf': sha256(invoice), [firstManifest]: first[firstManifest] });
+    assert.equal((await s.readFile(`customers/initech/${firstManifest}`)).toString(),
+      await manifestFor([row(invoiceId, 'INV-INITECH-0042.pdf', 'Invoices/INV-INITECH-0042.pdf', invoice)]),
+      'a delivery that broke off lists what it delivered');
+
+    await nextSecond(); // the next manifest's name has a later second
+    await runs.runNow('Send Initech package');
+    const second = await remoteTree('customers/initech');
+    const both = manifests(second);
+    assert.equal(both.length, 2, JSON.stringify(both));
+    assert.deepEqual(second, {
       'Invoices/INV-INITECH-0042.pdf': sha256(invoice),
       'Contracts/2026/Master agreement.pdf': sha256(contract),
-      [firstManifest]: first[firstManifest],
-    }, "the workspace's documents in its folder structure, plus one manifest");
-    assert.equal((await s.readFile(`customers/initech/${firstManifest}`)).toString(), await manifestFor([
-      { id: invoiceId, name: 'INV-INITECH-0042.pdf', path: 'Invoices/INV-INITECH-0042.pdf', content: invoice, version: 1 },
-      { id: contractId, name: 'Master agreement.pdf', path: 'Contracts/2026/Master agreement.pdf', content: contract, version: 1 },
-    ]));
+      [both[0]]: first[firstManifest],
+      [both[1]]: second[both[1]],
+    }, "the rest of the workspace in its folder structure, the first manifest untouched");
+    assert.equal((await s.readFile(`customers/initech/${both[1]}`)).toString(),
+      await manifestFor([row(contractId, 'Master agreement.pdf', 'Contracts/2026/Master agreement.pdf', contract)]),
+      'the next delivery carries on with the rest and lists only that');
+    assert.equal(String(runs.manifests[1].filebridge?.put.path), `customers/initech/${both[1]}`);
 
     const again = await runs.runNow('Send Initech package');
     assert.equal(again.sent, 0);
-    assert.deepEqual(await remoteTree('customers/initech'), first, 'nothing new: no file and no manifest');
+    assert.deepEqual(await remoteTree('customers/initech'), second, 'nothing new: no file and no manifest');
 
     await nextSecond();
     const invoiceV2 = randomBytes(4600);
@@ -353,13 +383,13 @@ describe('Content Server -> partner server examples (cs export, real servers and
     await runs.runNow('Send Initech package');
     const third = await remoteTree('customers/initech');
     const all = manifests(third);
-    assert.equal(all.length, 2, JSON.stringify(all));
+    assert.equal(all.length, 3, JSON.stringify(all));
     assert.equal(third['Invoices/INV-INITECH-0042.pdf'], sha256(invoiceV2), 'the new version replaced the older copy');
     assert.equal(third['Contracts/2026/Master agreement.pdf'], sha256(contract));
-    assert.equal((await s.readFile(`customers/initech/${all[1]}`)).toString(), await manifestFor([
-      { id: invoiceId, name: 'INV-INITECH-0042.pdf', path: 'Invoices/INV-INITECH-0042.pdf', content: invoiceV2, version: 2 },
-    ]), 'the second delivery lists only what it delivered');
-    assert.equal(Object.keys(third).length, 4);
+    assert.equal((await s.readFile(`customers/initech/${all[2]}`)).toString(),
+      await manifestFor([row(invoiceId, 'INV-INITECH-0042.pdf', 'Invoices/INV-INITECH-0042.pdf', invoiceV2, 2)]));
+    assert.equal(Object.keys(third).length, 5);
+    assert.equal(runs.stored.length, 3, 'each file version delivered once');
     runs.assertManifestsLast();
   });
 });
