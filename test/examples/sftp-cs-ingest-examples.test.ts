@@ -202,30 +202,38 @@ describe('SFTP/FTP -> Content Server ingestion examples (real servers, CS simula
     assert.equal(versions[1].sha256, sha256(corrected));
   });
 
-  it('ftp-cs-07: a batch of partner forms is stored and an acknowledgement file listing each form goes to the partner outbox', async () => {
+  it('ftp-cs-07: partner forms are stored and each batch gets an acknowledgement file in the partner outbox listing its forms', async () => {
     const s = servers();
     await s.remove('ftp-cs-07');
     await s.writeFile('ftp-cs-07/inbox/FORM_B0042_001.pdf', pdf('form 1'));
     await s.writeFile('ftp-cs-07/inbox/FORM_B0042_002.pdf', pdf('form 2'));
     await s.writeFile('ftp-cs-07/inbox/FORM_B0042_003.pdf', 'a scan that is not a PDF');
+    await s.writeFile('ftp-cs-07/inbox/FORM_B0043_001.pdf', pdf('form 1 of the next batch'));
     const example = await load('ftp-cs-07 Batch exchange with acknowledgement files.json');
 
-    const [sent] = await collect(example, ['ack sent'], 1, 40_000);
-    assert.equal(sent.msg.filebridge?.put?.path, 'ftp-cs-07/outbox/ACK_B0042.csv');
-    const lines = (await s.readFile('ftp-cs-07/outbox/ACK_B0042.csv')).toString().trim().split('\n');
-    assert.equal(lines[0], 'file;status;document_id;version;detail');
-    const rows = new Map(lines.slice(1).map((l) => [l.split(';')[0], l.split(';')]));
+    const sent = await collect(example, ['ack sent'], 2, 40_000);
+    assert.deepEqual(sent.map((m) => m.msg.filebridge?.put?.path).sort(), ['ftp-cs-07/outbox/ACK_B0042.csv', 'ftp-cs-07/outbox/ACK_B0043.csv']);
+    const ackRows = async (batch: string): Promise<Map<string, string[]>> => {
+      const lines = (await s.readFile(`ftp-cs-07/outbox/ACK_${batch}.csv`)).toString().trim().split('\n');
+      assert.equal(lines[0], 'file;status;document_id;version;detail');
+      return new Map(lines.slice(1).map((l) => [l.split(';')[0], l.split(';')]));
+    };
+    const rows = await ackRows('B0042');
     assert.deepEqual([...rows.keys()].sort(), ['FORM_B0042_001.pdf', 'FORM_B0042_002.pdf', 'FORM_B0042_003.pdf']);
-    for (const name of ['FORM_B0042_001.pdf', 'FORM_B0042_002.pdf']) {
+    for (const [name, content] of [['FORM_B0042_001.pdf', 'form 1'], ['FORM_B0042_002.pdf', 'form 2']]) {
       const [, status, id, version, detail] = rows.get(name) as string[];
       assert.deepEqual([status, version, detail], ['ACCEPTED', '1', 'created']);
       const doc = await node(Number(id));
       assert.equal(await pathOf(doc.id), `Inbound/Partner forms/B0042/${name}`);
-      assert.equal(doc.versions[0].sha256, sha256(pdf(name === 'FORM_B0042_001.pdf' ? 'form 1' : 'form 2')));
+      assert.equal(doc.versions[0].sha256, sha256(pdf(content)));
     }
     const [, status, id, , detail] = rows.get('FORM_B0042_003.pdf') as string[];
     assert.deepEqual([status, id], ['REJECTED', '']);
     assert.ok(detail.length > 0, 'the rejection names a reason');
+
+    const next = await ackRows('B0043');
+    assert.deepEqual([...next.keys()], ['FORM_B0043_001.pdf']);
+    assert.equal(await pathOf(Number(next.get('FORM_B0043_001.pdf')?.[2])), 'Inbound/Partner forms/B0043/FORM_B0043_001.pdf');
 
     const { yyyy, MM, dd } = today();
     assert.equal(await s.exists(`ftp-cs-07/inbox/.filebridge/archive/${yyyy}${MM}${dd}/FORM_B0042_001.pdf`), true);
