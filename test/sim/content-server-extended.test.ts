@@ -315,8 +315,10 @@ describe('Content Server simulator: RM, permissions, workspaces, workflows, larg
     it('lists categories in the Categories volume and gives a definition without a sample node', async function () {
       const cats = items(await call(sim, 'GET', '/v2/nodes/2006/nodes?where_type=131', { ticket }));
       assert.deepEqual(cats.map((c) => [c.id, c.name]), [
+        [9860, 'Compliance Report'],
         [9840, 'Contract'],
         [9830, 'Invoice'],
+        [9850, 'Transfer Record'],
       ]);
       const def = await call(sim, 'GET', '/v1/nodes/9830/categories/9830', { ticket });
       assert.equal(def.status, 200, def.text);
