@@ -100,7 +100,7 @@ describe('example flows: Content Server -> SFTP disaster recovery and retransmis
       return docs;
     }
 
-    async function load(): Promise<{ example: PreparedExample; runs: Arrivals<Msg>; reports: Arrivals<Msg> }> {
+    async function load(): Promise<{ example: PreparedExample; runs: Arrivals<Msg>; reports: Arrivals<Msg>; copies: Arrivals<Msg> }> {
       const example = prepareExample(file, { csApiBase: sim.apiBase });
       await loadFlow(NODES, example.flow, example.credentials);
       await loadContextStores();
@@ -110,12 +110,16 @@ describe('example flows: Content Server -> SFTP disaster recovery and retransmis
         example,
         runs: new Arrivals<Msg>([example.byName('debug', 'run summary').id]),
         reports: new Arrivals<Msg>([example.byName('debug', 'run report written').id]),
+        copies: new Arrivals<Msg>([example.byName('debug', 'copied').id]),
       };
     }
 
-    async function run(example: PreparedExample, runs: Arrivals<Msg>): Promise<ExportSummary> {
+    /** One run, until its report and every copy's final rename (the export only knows the SFTP upload read each file). */
+    async function run(example: PreparedExample, runs: Arrivals<Msg>, copies: Arrivals<Msg>): Promise<ExportSummary> {
       helper.getNode(example.byName('inject', 'Every minute').id).receive({});
-      return (await runs.next()).msg.payload as ExportSummary;
+      const summary = (await runs.next()).msg.payload as ExportSummary;
+      for (let i = 0; i < summary.sent; i++) await copies.next();
+      return summary;
     }
 
     async function assertBackedUp(docs: Record<string, Buffer>): Promise<void> {
@@ -127,9 +131,9 @@ describe('example flows: Content Server -> SFTP disaster recovery and retransmis
       const s = servers();
       await s.remove('dr-backup');
       const docs = await seedTree();
-      const { example, runs, reports } = await load();
+      const { example, runs, reports, copies } = await load();
 
-      const first = await run(example, runs);
+      const first = await run(example, runs, copies);
       assert.equal(first.sent, 4);
       assert.equal(first.complete, true);
       await assertBackedUp(docs);
@@ -141,7 +145,7 @@ describe('example flows: Content Server -> SFTP disaster recovery and retransmis
       for (const d of written.documents) assert.equal(d.sha256, sha256(docs[`${d.path ? `${d.path}/` : ''}${d.name}`]), 'the report carries each file\'s SHA-256');
 
       // Nothing changed: nothing copied and no report file.
-      const idle = await run(example, runs);
+      const idle = await run(example, runs, copies);
       assert.equal(idle.count, 0);
       assert.deepEqual(idle.mark, first.mark);
 
@@ -150,7 +154,7 @@ describe('example flows: Content Server -> SFTP disaster recovery and retransmis
       await client.upload({ target: 'Enterprise:Partners/ACME/Orders', name: 'PO-1001.pdf', open: bytes(changed), collision: 'add-version' });
       const added = Buffer.from('new partner');
       await client.upload({ target: 'Enterprise:Partners/Initech', createFolders: true, name: 'welcome.txt', open: bytes(added) });
-      const second = await run(example, runs);
+      const second = await run(example, runs, copies);
       assert.deepEqual(second.documents.map((d) => [d.path, d.name, d.version]).sort(), [['ACME/Orders', 'PO-1001.pdf', 2], ['Initech', 'welcome.txt', 1]]);
       await assertBackedUp({ ...docs, 'ACME/Orders/PO-1001.pdf': changed, 'Initech/welcome.txt': added });
       const secondReport = (await reports.next()).msg.filebridge?.put.path as string;
@@ -173,16 +177,16 @@ describe('example flows: Content Server -> SFTP disaster recovery and retransmis
         const s = servers();
         await s.remove('dr-backup');
         const docs = await seedTree();
-        let { example, runs } = await load();
-        assert.equal((await run(example, runs)).sent, 4);
+        let { example, runs, copies } = await load();
+        assert.equal((await run(example, runs, copies)).sent, 4);
         await assertBackedUp(docs);
 
         await helper.unload();
         await nextSecond();
         const edited = Buffer.from('sku;price\nA;1.10\n');
         await client.upload({ target: 'Enterprise:Partners/Globex', name: 'price-list.csv', open: bytes(edited), collision: 'add-version' });
-        ({ example, runs } = await load());
-        const after = await run(example, runs);
+        ({ example, runs, copies } = await load());
+        const after = await run(example, runs, copies);
         assert.deepEqual(after.documents.map((d) => d.name), ['price-list.csv']);
         assert.equal(sha256(await s.readFile('dr-backup/files/Globex/price-list.csv')), sha256(edited));
       });
