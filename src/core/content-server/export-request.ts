@@ -106,7 +106,8 @@ export function exportRequest(def: ExportNodeSettings, payload: unknown, overrid
     const rawVersion = o.version ?? def.version;
     const version = blank(rawVersion) ? undefined : number(rawVersion, 'The version', 1, 1);
     if (version !== undefined && !Number.isInteger(version)) throw new FileBridgeError('INVALID_INPUT', `The version must be a whole number, got ${String(rawVersion)}`);
-    return { mode: 'document', id, version, where: attributeFilter(def, o.where), settings };
+    const where = attributeFilter(def, o.where);
+    return { mode: 'document', id, version, ...(where ? { where } : {}), settings };
   }
   if (mode !== 'changes') throw new FileBridgeError('INVALID_INPUT', `Unknown export mode '${mode}': use changes or document`);
   const glob = typeof o.nameGlob === 'string' ? o.nameGlob.trim() : (def.nameGlob ?? '').trim();
