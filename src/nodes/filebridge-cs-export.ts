@@ -83,8 +83,11 @@ function register(RED: NodeAPI): void {
             return;
           }
           // One request, one document: it carries the request on (e.g. msg.req/msg.res of an HTTP
-          // In), so the node that stores the file can answer the caller once it is stored.
-          const carried = RED.util.cloneMessage(msg) as NodeMessage & Record<string, unknown>;
+          // In), so the node that stores the file can answer the caller once it is stored. The
+          // request's payload is left out: the document replaces it, and a stream cannot be cloned.
+          const asked: Record<string, unknown> = { ...msg };
+          delete asked.payload;
+          const carried = RED.util.cloneMessage(asked as NodeMessage) as NodeMessage & Record<string, unknown>;
           const facts = out.filebridge as Record<string, unknown>;
           send([{ ...carried, ...out, filebridge: { ...(msg.filebridge ?? {}), ...facts } }, null]);
         };
