@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -160,6 +160,7 @@ describe('example flows: Content Server -> SFTP disaster recovery and retransmis
       const secondReport = (await reports.next()).msg.filebridge?.put.path as string;
       assert.notEqual(secondReport, firstReport);
       assert.equal((JSON.parse((await s.readFile(secondReport)).toString()) as ExportSummary).sent, 2);
+      assert.deepEqual(readdirSync(s.localPath('dr-backup/runs')).sort(), [firstReport, secondReport].map((p) => p.slice('dr-backup/runs/'.length)).sort(), 'the idle run left no report');
     });
 
     describe('with the `file` context store configured in settings.js', () => {
