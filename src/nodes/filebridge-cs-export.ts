@@ -77,7 +77,19 @@ function register(RED: NodeAPI): void {
         const request = exportRequest(def, msg.payload, msg.filebridge?.export, folderFromConfig(msg));
         const runId = RED.util.generateId();
         const emit = (doc: ExportedDocument): void => {
-          send([{ _msgid: RED.util.generateId(), ...documentMessage(doc, runId, request.mode, msg.topic) }, null]);
+          const out = documentMessage(doc, runId, request.mode, msg.topic);
+          if (request.mode === 'changes') {
+            send([{ _msgid: RED.util.generateId(), ...out }, null]);
+            return;
+          }
+          // One request, one document: it carries the request on (e.g. msg.req/msg.res of an HTTP
+          // In), so the node that stores the file can answer the caller once it is stored. The
+          // request's payload is left out: the document replaces it, and a stream cannot be cloned.
+          const asked: Record<string, unknown> = { ...msg };
+          delete asked.payload;
+          const carried = RED.util.cloneMessage(asked as NodeMessage) as NodeMessage & Record<string, unknown>;
+          const facts = out.filebridge as Record<string, unknown>;
+          send([{ ...carried, ...out, filebridge: { ...(msg.filebridge ?? {}), ...facts } }, null]);
         };
         const hooks = {
           emit,
@@ -88,7 +100,7 @@ function register(RED: NodeAPI): void {
         let outcome: RunOutcome;
         if (request.mode === 'document') {
           node.status({ fill: 'blue', shape: 'dot', text: `exporting ${request.id}` });
-          outcome = await runDocument(client, { runId, id: request.id, version: request.version }, request.settings, hooks);
+          outcome = await runDocument(client, { runId, id: request.id, version: request.version, where: request.where }, request.settings, hooks);
         } else {
           outcome = await runChanges(client, {
             runId,

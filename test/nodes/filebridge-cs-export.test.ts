@@ -241,6 +241,34 @@ describe('filebridge-cs-export node in a Node-RED flow', function () {
     assert.match(String(bad.error?.message), /node id/);
   });
 
+  it('one-document mode finds a document by path, sends it only when it matches the filter, and keeps the request message', async () => {
+    const body = randomBytes(700);
+    // Names of categories resolve through the folder the document goes into.
+    await client.applyCategory(await client.resolveFolder('Enterprise:NodeOneFilter', { create: true }), { '9830_2': 'Default' });
+    const approved = await client.upload({ target: 'Enterprise:NodeOneFilter', name: 'approved.pdf', open: bytes(body), categories: { Invoice: { Status: 'Approved' } } });
+    const draft = await client.upload({ target: 'Enterprise:NodeOneFilter', name: 'draft.pdf', open: bytes(randomBytes(10)), categories: { Invoice: { Status: 'Draft' } } });
+    const runs = await load({ mode: 'document', filterCategory: 'Invoice', filterAttribute: 'Status', filterValue: 'Approved' });
+    const byPath = await runs.run({ payload: 'Enterprise:NodeOneFilter/approved.pdf', requestId: 'r-1', filebridge: { ticket: 'T-7' } });
+    assert.equal(byPath.docs.length, 1);
+    assert.equal(byPath.docs[0].sha256, sha256(body));
+    assert.equal(byPath.docs[0].msg.filebridge.cs.id, approved.id);
+    const carried = byPath.docs[0].msg as unknown as { requestId?: string; filebridge: { ticket?: string } };
+    assert.equal(carried.requestId, 'r-1', 'the request message travels with the document');
+    assert.equal(carried.filebridge.ticket, 'T-7');
+
+    const notApproved = await runs.run({ payload: draft.id });
+    assert.equal(notApproved.docs.length, 0);
+    assert.equal(notApproved.caught?.error?.code, 'NOT_FOUND');
+    assert.match(String(notApproved.caught?.error?.message), /Invoice \/ Status = Approved/);
+    const override = await runs.run({ payload: draft.id, filebridge: { export: { where: null } } });
+    assert.equal(override.docs.length, 1, 'msg.filebridge.export.where = null lifts the filter');
+
+    const noSuchName = await runs.run({ payload: 'Enterprise:NodeOneFilter/missing.pdf' });
+    assert.equal(noSuchName.caught?.error?.code, 'NOT_FOUND');
+    helper.getNode('exp').receive({ payload: 'Enterprise:NodeOneFilter/' });
+    assert.equal((await runs.caughtNext()).error?.code, 'INVALID_INPUT');
+  });
+
   it('a run broken by Content Server going down loses nothing: the next run sends exactly the rest', async () => {
     const folder = 'Enterprise:NodeBroken';
     const names = ['a.txt', 'b.txt', 'c.txt'];

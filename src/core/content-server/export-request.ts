@@ -29,7 +29,7 @@ export interface ExportNodeSettings {
 
 export type ExportRequest =
   | { mode: 'changes'; folder: string | number; recursive: boolean; where?: AttributeFilter; nameGlob?: string; onlyChanged: boolean; settings: ExportSettings }
-  | { mode: 'document'; id: number; version?: number; settings: ExportSettings };
+  | { mode: 'document'; id: number | string; version?: number; where?: AttributeFilter; settings: ExportSettings };
 
 export const DEFAULT_IDLE_TIMEOUT_S = 300;
 
@@ -51,9 +51,15 @@ function number(v: unknown, what: string, min: number, fallback: number): number
 function nodeId(v: unknown, what: string): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n <= 0) {
-    throw new FileBridgeError('INVALID_INPUT', `${what} must be a Content Server node id (a positive whole number), got ${JSON.stringify(v) ?? String(v)}: put the id in msg.payload or msg.filebridge.export.id`);
+    throw new FileBridgeError('INVALID_INPUT', `${what} must be a Content Server node id (a positive whole number), got ${JSON.stringify(v) ?? String(v)}: put the id (or a path such as "Enterprise:Partners/contract.pdf") in msg.payload or msg.filebridge.export.id`);
   }
   return n;
+}
+
+/** A document id, or its path (`Enterprise:Partners/ACME/contract.pdf`, `2000:a/b.pdf`), as a retransmission request names it. */
+function documentRef(v: unknown): number | string {
+  if (typeof v === 'string' && v.includes(':') && v.trim() !== '') return v.trim();
+  return nodeId(v, 'The document id');
 }
 
 function folderValue(v: unknown): string | number {
@@ -96,11 +102,12 @@ export function exportRequest(def: ExportNodeSettings, payload: unknown, overrid
   };
   const mode = def.mode || 'changes';
   if (mode === 'document') {
-    const id = nodeId(o.id ?? payload, 'The document id');
+    const id = documentRef(o.id ?? payload);
     const rawVersion = o.version ?? def.version;
     const version = blank(rawVersion) ? undefined : number(rawVersion, 'The version', 1, 1);
     if (version !== undefined && !Number.isInteger(version)) throw new FileBridgeError('INVALID_INPUT', `The version must be a whole number, got ${String(rawVersion)}`);
-    return { mode: 'document', id, version, settings };
+    const where = attributeFilter(def, o.where);
+    return { mode: 'document', id, version, ...(where ? { where } : {}), settings };
   }
   if (mode !== 'changes') throw new FileBridgeError('INVALID_INPUT', `Unknown export mode '${mode}': use changes or document`);
   const glob = typeof o.nameGlob === 'string' ? o.nameGlob.trim() : (def.nameGlob ?? '').trim();

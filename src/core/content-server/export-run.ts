@@ -16,7 +16,7 @@ import type { CsNode, CsVersion } from './nodes';
 
 /** The client operations an export uses. */
 export type ExportClient = Pick<ContentServerClient, 'resolveFolder' | 'changes' | 'attributeMatches' | 'getNode' | 'download' | 'readCategories' | 'versions'> & {
-  nodes: Pick<ContentServerClient['nodes'], 'latestVersion'>;
+  nodes: Pick<ContentServerClient['nodes'], 'latestVersion' | 'findChild'>;
 };
 
 export interface ExportSettings {
@@ -114,8 +114,15 @@ export interface ChangesRun {
 
 export interface DocumentRun {
   runId: string;
-  id: number;
+  /** The document's node id, or its path (`Enterprise:Partners/ACME/contract.pdf`). */
+  id: number | string;
   version?: number;
+  /**
+   * Only a document with this category value is sent (e.g. Invoice / Status = Approved): what makes
+   * a retransmission "the approved version". Content Server keeps category values per document, so
+   * the latest version is the approved one while the document is approved.
+   */
+  where?: AttributeFilter;
 }
 
 export interface RunOutcome {
@@ -281,14 +288,30 @@ export async function runChanges(client: ExportClient, run: ChangesRun, settings
   }
 }
 
+/** The document at a path: the folder part is walked like an upload target, the last part is the name. */
+async function findDocument(client: ExportClient, path: string): Promise<CsNode> {
+  const colon = path.indexOf(':');
+  const slash = path.lastIndexOf('/');
+  const folder = slash > colon ? path.slice(0, slash) : path.slice(0, colon);
+  const name = (slash > colon ? path.slice(slash + 1) : path.slice(colon + 1)).trim();
+  if (name === '') throw new FileBridgeError('INVALID_INPUT', `'${path}' names a folder, not a document: end the path with the document's name`);
+  const found = await client.nodes.findChild(await client.resolveFolder(folder), name);
+  if (!found) throw new FileBridgeError('NOT_FOUND', `No document '${name}' in ${folder}`, { path });
+  return found;
+}
+
 /** Sends one document (latest version unless `version` is given): retransmission, "send me that one". */
 export async function runDocument(client: ExportClient, run: DocumentRun, settings: ExportSettings, hooks: ExportHooks): Promise<RunOutcome> {
   const summary = summaryBase(run.runId, 'document', new Date());
   const deliverer = new Deliverer(client, settings, hooks);
   summary.count = 1;
   try {
-    const node = await client.getNode(run.id);
+    const node = typeof run.id === 'number' ? await client.getNode(run.id) : await findDocument(client, run.id);
     if (node.container) throw new FileBridgeError('INVALID_INPUT', `Node ${run.id} ('${node.name}') is a ${node.typeName ?? 'container'}, not a document: give the id of a document`);
+    if (run.where && !(await client.attributeMatches(node.id, run.where))) {
+      const { category, attribute, equals } = run.where;
+      throw new FileBridgeError('NOT_FOUND', `Document ${node.id} ('${node.name}') has no version with ${category} / ${attribute} = ${String(equals)}: it is not sent`, { id: node.id, where: run.where });
+    }
     let version: CsVersion;
     if (run.version === undefined) version = await client.nodes.latestVersion(node.id);
     else {

@@ -38,6 +38,16 @@ describe('content-server export request and mark', () => {
     assert.throws(() => exportRequest({ mode: 'sideways' }, 5, undefined, ''), invalid(/Unknown export mode/));
   });
 
+  it('one document: a path names the document, and the dialog\'s filter (or msg.filebridge.export.where) applies', () => {
+    const filtered = { mode: 'document', filterCategory: 'Invoice', filterAttribute: 'Status', filterValue: 'Approved' };
+    const r = exportRequest(filtered, ' Enterprise:Partners/ACME/INV-1.pdf ', undefined, '');
+    assert.equal(r.mode === 'document' && r.id, 'Enterprise:Partners/ACME/INV-1.pdf');
+    assert.deepEqual(r.mode === 'document' && r.where, { category: 'Invoice', attribute: 'Status', equals: 'Approved' });
+    const lifted = exportRequest(filtered, 7, { where: null }, '');
+    assert.equal(lifted.mode === 'document' && lifted.where, undefined);
+    assert.throws(() => exportRequest({ mode: 'document', filterCategory: 'Invoice' }, 7, undefined, ''), invalid(/category and an attribute/));
+  });
+
   it('takes the document id from msg.filebridge.export.id or msg.payload, the version from msg or dialog', () => {
     assert.deepEqual(exportRequest({ mode: 'document' }, '4711', undefined, ''), { mode: 'document', id: 4711, version: undefined, settings: { bufferLimit: 0, idleTimeoutMs: 300000, includeCategories: false, sha256: false } });
     const r = exportRequest({ mode: 'document', version: '2' }, 'x', { id: 12, version: 3 }, '');

@@ -287,6 +287,26 @@ describe('content-server export runs', function () {
     assert.equal(missing.summary.errors[0].code, 'NOT_FOUND');
   });
 
+  it('one document by path; with a category filter only a matching document is sent, else NOT_FOUND and nothing emitted', async () => {
+    const folderId = await client.resolveFolder('Enterprise:OneApproved', { create: true });
+    await client.applyCategory(folderId, { '9830_2': 'Default' });
+    const body = randomBytes(900);
+    const ok = await client.upload({ target: 'Enterprise:OneApproved', name: 'ok.pdf', open: bytes(body), categories: { Invoice: { Status: 'Approved' } } });
+    const draft = await client.upload({ target: 'Enterprise:OneApproved', name: 'draft.pdf', open: bytes(randomBytes(9)), categories: { Invoice: { Status: 'Draft' } } });
+    const where = { category: 'invoice', attribute: 'STATUS', equals: 'Approved' };
+    const got = reader();
+    const outcome = await runDocument(client, { runId: 'p', id: 'Enterprise:OneApproved/OK.pdf', where }, settings, got.hooks);
+    assert.equal(outcome.error, undefined);
+    assert.deepEqual(got.received.map((r) => [r.doc.cs.id, r.sha256]), [[ok.id, sha256(body)]]);
+    const refused = reader();
+    const no = await runDocument(client, { runId: 'p', id: draft.id, where }, settings, refused.hooks);
+    assert.equal(no.error?.code, 'NOT_FOUND');
+    assert.equal(refused.received.length, 0);
+    assert.equal((await runDocument(client, { runId: 'p', id: 'Enterprise:OneApproved/none.pdf' }, settings, reader().hooks)).error?.code, 'NOT_FOUND');
+    assert.equal((await runDocument(client, { runId: 'p', id: 'Enterprise:Nowhere/ok.pdf' }, settings, reader().hooks)).error?.code, 'NOT_FOUND');
+    assert.equal((await runDocument(client, { runId: 'p', id: 'Enterprise:OneApproved/' }, settings, reader().hooks)).error?.code, 'INVALID_INPUT');
+  });
+
   it('a missing folder is NOT_FOUND before anything is sent', async () => {
     const { outcome, received } = await run('Enterprise:NoSuchFolder', new Map());
     assert.equal(outcome.error?.code, 'NOT_FOUND');
