@@ -128,6 +128,12 @@ export const DEFAULT_SEED: Seed = {
     // Daily drops are archived below Records with their transfer history; QC reports go to Compliance.
     { id: 2480, parent_id: 2000, name: 'Records', type: 0, categories: { '9850': {} } },
     { id: 2490, parent_id: 2000, name: 'Compliance', type: 0, categories: { '9860': {} } },
+    // The round-trip examples: documents released to partners, and contracts out for signature.
+    { id: 2600, parent_id: 2000, name: 'Regulated', type: 0 },
+    { id: 2601, parent_id: 2600, name: 'Release to partner', type: 0 },
+    { id: 2602, parent_id: 2600, name: 'Out for signature', type: 0 },
+    { id: 2610, parent_id: 2000, name: 'Legal', type: 0 },
+    { id: 2611, parent_id: 2610, name: 'Contracts', type: 0, categories: { '9840': { '9840_2': 'TEMPLATE', '9840_6': false } } },
     { id: 2500, parent_id: -1, name: 'Classifications', type: 198 },
     { id: 2501, parent_id: 2500, name: 'Finance', type: 551 },
     { id: 2502, parent_id: 2501, name: 'Invoices', type: 551 },
