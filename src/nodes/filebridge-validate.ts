@@ -81,6 +81,7 @@ function register(RED: NodeAPI): void {
           folder: sourcePath ? remoteDirname(sourcePath) : undefined,
           claimFolder: claimPath ? remoteDirname(claimPath) : undefined,
           sha256: str(source.sha256),
+          size: msg.payload instanceof Readable && typeof source.size === 'number' ? source.size : undefined,
           remote: remoteFor(str(source.server) ?? str(def.server)),
           sidecar: rules.checksum?.source === 'message' ? await evaluate(node, def.sidecar || 'filebridge.sidecar', def.sidecarType, msg) : undefined,
           manifest: rules.manifest?.source === 'message' ? await evaluate(node, def.manifestProperty || 'filebridge.manifest', def.manifestPropertyType, msg) : undefined,

@@ -134,6 +134,18 @@ describe('filebridge-validate node in a Node-RED flow', function () {
       assert.deepEqual(await readdir(spoolDir), []);
     });
 
+    it('a stream whose size the watch gave, with only name/extension/size rules, is handed on unread (no temp copy)', async () => {
+      await load({ nameOn: true, namePattern: '(?<campaign>[A-Z0-9]+)_.+\\.mp4', extOn: true, extensions: 'mp4', nonEmptyOn: true, magicOn: true, spoolDir });
+      const data = Buffer.alloc(3000, 7);
+      const stream = Readable.from([data]);
+      const got = await exchange({ payload: stream, filename: 'SPRING26_hero.mp4', filebridge: { source: { name: 'SPRING26_hero.mp4', size: data.length } } });
+      assert.equal(got.id, 'valid', JSON.stringify(got.msg.filebridge?.validation ?? got.msg.error));
+      assert.equal(got.msg.payload, stream, 'the same stream, so a watch stream stays reopenable for an upload retry');
+      assert.deepEqual(await readdir(spoolDir), []);
+      const empty = await exchange({ payload: Readable.from([]), filename: 'SPRING26_empty.mp4', filebridge: { source: { name: 'SPRING26_empty.mp4', size: 0 } } });
+      assert.equal(empty.id, 'invalid', 'the known size still feeds the not-empty rule');
+    });
+
     it('a handed-on stream nobody started reading is closed when the flow stops, releasing the temp copy', async () => {
       await load({ nonEmptyOn: true, spoolDir });
       const got = await exchange({ payload: Readable.from([Buffer.from('abc')]), filename: 'a.txt' });

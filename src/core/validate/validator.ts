@@ -37,6 +37,11 @@ export interface FileContext {
   sidecar?: unknown;
   /** Manifest given with the message: its text (CSV, JSON, lines) or the parsed list. */
   manifest?: unknown;
+  /**
+   * Byte count of a stream payload as its source knows it (the watch's claim size; its stream fails
+   * when the bytes read differ). Lets a stream that no content rule needs to read pass untouched.
+   */
+  size?: number;
 }
 
 export interface ValidateOptions {
@@ -97,10 +102,15 @@ export async function validateFile(payload: unknown, rules: RuleSet, context: Fi
   }
   const selfManifest = rules.manifest?.source === 'self' ? add(collector(rules.manifest.maxBytes)) : undefined;
 
+  // Only name, extension and size rules with the size known: the stream goes on unread, so a 5 GB
+  // file is not copied to the temp folder and stays a watch stream that an upload retry can reopen.
+  const passThrough = payload instanceof Readable && checks.length === 0 && context.size !== undefined;
   let size: number;
   let spooled: string | undefined;
   try {
-    if (payload instanceof Readable) {
+    if (passThrough) {
+      size = context.size as number;
+    } else if (payload instanceof Readable) {
       spooled = spoolPath(options.spoolDir);
       size = await spoolStream(payload, spooled, async (chunk) => {
         for (const check of checks) await check.update(chunk);
@@ -124,7 +134,7 @@ export async function validateFile(payload: unknown, rules: RuleSet, context: Fi
     const outcome: ValidationOutcome = {
       result: { valid: errors.length === 0, errors },
       fields,
-      payload: spooled ? await replaySpool(spooled) : (payload as Buffer | string),
+      payload: spooled ? await replaySpool(spooled) : (payload as Buffer | string | Readable),
       size,
     };
     if (hashes.has('sha256')) outcome.sha256 = digests.sha256;

@@ -166,6 +166,29 @@ describe('validate: all rules over one pass', () => {
       assert.deepEqual(await readdir(spoolDir), []);
     });
 
+    it('with only name, extension and size rules and the size known from the source, the stream goes on unread and nothing is copied', async () => {
+      const r = parseRules({ name: { pattern: '(?<campaign>[A-Z0-9]+)_.+\\.mp4' }, extensions: { allowed: 'mp4' }, size: { max: '4 KB' }, nonEmpty: true, magic: true });
+      const data = randomBytes(5000);
+      const stream = chunked(data);
+      const outcome = await validateFile(stream, r, { name: 'SPRING26_hero.mp4', size: data.length }, { spoolDir });
+      assert.equal(outcome.payload, stream, 'the very stream that came in');
+      assert.equal(stream.readableFlowing, null, 'not read');
+      assert.deepEqual(outcome.fields, { campaign: 'SPRING26' });
+      assert.deepEqual(outcome.result.errors.map((e) => e.rule), ['size'], 'the size rule uses the known size');
+      assert.deepEqual(await readdir(spoolDir), []);
+      assert.equal((await drain(stream)).hash, sha256(data));
+
+      const unknownSize = chunked(data);
+      const copied = await validateFile(unknownSize, r, { name: 'SPRING26_hero.mp4' }, { spoolDir });
+      assert.notEqual(copied.payload, unknownSize, 'without a known size the bytes are counted on a copy');
+      assert.equal((await drain(copied.payload as Readable)).hash, sha256(data));
+      const withContentRule = chunked(data);
+      const checked = await validateFile(withContentRule, parseRules({ magic: true }), { name: 'a.pdf', size: data.length }, { spoolDir });
+      assert.deepEqual(checked.result.errors.map((e) => e.rule), ['magic'], 'a content rule still reads the bytes');
+      assert.notEqual(checked.payload, withContentRule);
+      (checked.payload as Readable).destroy();
+    });
+
     it('an unusable temp folder is an INVALID_INPUT error naming it', async () => {
       await assert.rejects(validateFile(chunked(good), rules, { name: 'a.csv', sidecar: 'x' }, { spoolDir: join(spoolDir, 'missing') }), (err: unknown) => err instanceof FileBridgeError && err.code === 'INVALID_INPUT' && /temp folder/.test(err.message));
     });
