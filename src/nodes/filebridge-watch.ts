@@ -57,7 +57,9 @@ function register(RED: NodeAPI): void {
     }
     const intervalMs = Math.max(100, Math.round((Number(def.intervalSeconds) || 10) * 1000));
     const output = def.output || 'stream';
-    const maxBufferBytes = Math.round((Number(def.maxBufferMB) || 1) * 1024 * 1024);
+    // 0 is a real setting (never a Buffer); only an empty field means the default of 1 MB.
+    const bufferMb = def.maxBufferMB === '' || def.maxBufferMB === undefined || !Number.isFinite(Number(def.maxBufferMB)) ? 1 : Math.max(0, Number(def.maxBufferMB));
+    const maxBufferBytes = Math.round(bufferMb * 1024 * 1024);
     const storeName = def.ledgerStore ? def.ledgerStore : undefined;
     if (def.ledger !== false) {
       // Global scope and a prefix per server folder: every watch of that folder (and, with a shared
