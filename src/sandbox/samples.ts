@@ -1,6 +1,7 @@
 import picomatch from 'picomatch';
 import type { LocalHome } from '../devservers';
-import type { PreparedExample } from './flows';
+import { exampleId, exampleProducers, type SampleFile, type SampleProducer } from './example-samples';
+import type { FlowNode, PreparedExample } from './flows';
 
 /** Files the examples find on their first run: a text, a CSV (SFTP example's glob) and an XML (FTPS example's glob). */
 export const INITIAL_SAMPLES: Readonly<Record<string, string>> = {
@@ -41,6 +42,10 @@ function sample(n: number, date: Date): { ext: string; text: string } {
 export interface WatchedFolder {
   folder: string;
   include: string;
+  /** The example's id (`ftp-cs-01`), when its file name starts with one: it picks the sample producer. */
+  example?: string;
+  /** The example's nodes, for producers that read its tables and folders. */
+  nodes?: readonly FlowNode[];
 }
 
 /**
@@ -57,7 +62,8 @@ export function watchedFolders(examples: readonly PreparedExample[]): WatchedFol
       const folder = node.folder.trim().replace(/^(\.?\/)+/, '').replace(/\/+$/, '');
       if (folder === '' || folder.split('/').includes('..')) continue;
       const include = typeof node.include === 'string' ? node.include.trim() : '';
-      seen.set(`${folder}\n${include}`, { folder, include });
+      const id = exampleId(example.name);
+      seen.set(`${folder}\n${include}`, id === undefined ? { folder, include } : { folder, include, example: id, nodes: example.nodes });
     }
   }
   return [...seen.values()];
@@ -114,22 +120,38 @@ export function startArrivals(
   let busy = false;
   let count = 0;
   const written: string[] = [];
+  const producers = exampleProducers();
+  const producerFor = (w: WatchedFolder): SampleProducer | undefined => (w.example === undefined ? undefined : producers[w.example]);
+  let setUp = false;
   const drop = async (): Promise<void> => {
     const now = new Date();
     count += 1;
     const { ext, text } = sample(count, now);
     const relPath = `inbox/arrival-${stamp(now)}-${count}.${ext}`;
-    const files: [string, string][] = [[relPath, text]];
+    const files: SampleFile[] = [{ path: relPath, data: text }];
+    if (!setUp) {
+      // Tables the examples look values up in, there before the first file that needs them.
+      for (const w of watched) {
+        const setup = producerFor(w)?.setup?.({ folder: w.folder, nodes: w.nodes ?? [], home });
+        for (const file of setup ?? []) await home.writeFile(file.path, file.data);
+      }
+      setUp = true;
+    }
     for (const w of watched) {
+      const producer = producerFor(w);
+      if (producer) {
+        files.push(...(await producer.next(count, now, { folder: w.folder, nodes: w.nodes ?? [], home })));
+        continue;
+      }
       // inbox/ without a filter already gets the rotating kinds above.
       if (w.folder === 'inbox' && w.include === '') continue;
       const name = sampleNameFor(w.include, count, now);
-      if (name !== undefined) files.push([`${w.folder}/${name}`, contentFor(name, count, now)]);
+      if (name !== undefined) files.push({ path: `${w.folder}/${name}`, data: contentFor(name, count, now) });
     }
-    for (const [path, data] of files) {
-      await home.writeFile(path, data);
-      written.push(path);
-      if (!stopped && path !== relPath) onArrival(path);
+    for (const file of files) {
+      await home.writeFile(file.path, file.data);
+      if (!file.keep) written.push(file.path);
+      if (!stopped && file.path !== relPath) onArrival(file.path);
     }
     while (written.length > MAX_ARRIVALS * files.length) {
       const old = written.shift();
