@@ -373,6 +373,64 @@ describe('sandbox (npm start) end to end', function () {
     }, tail);
   });
 
+  const simDocumentsSeen = new Set<string>();
+
+  /** Every document below the roots as `Folder/Sub/name`, with its version count. */
+  async function simDocuments(): Promise<Map<string, number>> {
+    type TreeNode = { name?: string; versions?: number; children?: TreeNode[] };
+    const docs = new Map<string, number>();
+    const walk = (node: TreeNode, prefix: string): void => {
+      const path = prefix === '' ? String(node.name) : `${prefix}/${String(node.name)}`;
+      if (node.versions !== undefined) {
+        docs.set(path, node.versions);
+        simDocumentsSeen.add(`${path} v${node.versions}`);
+      }
+      for (const child of node.children ?? []) walk(child, path);
+    };
+    // 2000 is the Enterprise Workspace, 2450 the business workspaces' folder.
+    for (const root of [2000, 2450]) {
+      const res = await fetch(`${new URL(status.contentServer.ui).origin}/__sim/tree?root=${root}`);
+      walk((await res.json()) as TreeNode, '');
+    }
+    return docs;
+  }
+
+  it('files the sample files of every running ingestion example into the simulator (their happy path)', async () => {
+    // What each example makes of the sandbox's samples, by where its map-metadata files them.
+    const expected: Record<string, RegExp> = {
+      'ftp-cs-01': /\/Partners\/ACME\/Invoices\/\d{4}\/INV_ACME_\d{4}-\d\d-\d\d_\d+\.pdf$/,
+      'ftp-cs-03': /\/Archive\/Legacy migration\/.*\/(Invoice|Master agreement) \d{4}/,
+      'ftp-cs-05': /\/Marketing\/Campaigns\/SPRING26\/[a-z-]+\/SPRING26_[a-z-]+_keyvisual-\d+\.tif$/,
+      'ftp-cs-07': /\/Inbound\/Partner forms\/B\d{4}\/FORM_B\d{4}_00[12]\.pdf$/,
+      'ftp-cs-08': /\/Inbound\/Invoices\/\d{4}\/INV_(ACME|GLOBEX)_\d{8}_\d+\.pdf$/,
+      'sftp-cs-01': /\(00001000[123]0\)\/Contracts\/Contract \d+\.pdf$/,
+      'sftp-cs-03': /\/Records\/Shipments\/\d{4}\/\d\d\/\d\d\/SHIP_\d{8}_\d+\.csv$/,
+      'sftp-cs-05': /\/Compliance\/(AUDIT|CAPA|DEVIATION)\/\d{4}\/QC_[A-Z]+_\d{4}-\d\d\.pdf$/,
+    };
+    const running = status.examples.filter((e) => e.disabledBecause === null).map((e) => /^(?:.*\/)?([a-z]+(?:-[a-z]+)*-\d+)\b/.exec(e.name)?.[1]);
+    const wanted = Object.entries(expected).filter(([id]) => running.includes(id));
+    assert.ok(wanted.length === Object.keys(expected).length, `ingestion examples not running: ${Object.keys(expected).filter((id) => !running.includes(id)).join(', ')}`);
+    let missing: string[] = [];
+    await until('documents from every ingestion example in the simulator', 60_000, async () => {
+      const names = [...(await simDocuments()).keys()];
+      missing = wanted.filter(([, re]) => !names.some((n) => re.test(n))).map(([id]) => id);
+      return missing.length === 0 ? true : undefined;
+    }, () => `\nStill missing: ${missing.join(', ')}\nIn the simulator: ${[...simDocumentsSeen].join('\n')}${tail()}`);
+  });
+  it('the export examples send the seeded documents to the partner servers, and a signed copy returns as version 2', async () => {
+    const home = status.home ?? '';
+    await until('seeded documents on the partner side (ftp-cs-02, sftp-cs-02)', 40_000, async () => {
+      const acme = await filesBelow(join(home, 'partner-release', 'acme'));
+      const globex = await filesBelow(join(home, 'distributors', 'globex'));
+      return acme.some((f) => f.endsWith('INV-0040.pdf')) && !acme.some((f) => f.includes('draft')) && globex.includes('Price list 2026.pdf') ? true : undefined;
+    }, tail);
+    // ftp-cs-04: exported at start, signed by the sandbox's "partner", filed back as a new version.
+    await until('the signed SOP-017 as version 2 (ftp-cs-04)', 40_000, async () => {
+      const docs = await simDocuments();
+      return docs.get('Enterprise Workspace/Regulated/Out for signature/SOP-017 Batch release.pdf') === 2 ? true : undefined;
+    }, () => `\nIn the simulator: ${[...simDocumentsSeen].filter((d) => d.includes('Regulated')).join('\n')}\nReturn folder: ${output.split('\n').filter((l) => l.includes('ftp-cs-04')).join('\n')}${tail()}`);
+  });
+
   it('stops everything on SIGINT and exits 0', async () => {
     const proc = child;
     assert.ok(proc);
