@@ -163,7 +163,7 @@ function printBanner(options: SandboxOptions, editor: string, servers: SandboxSe
   if (servers.hostKey) row('SSH host key', servers.hostKey);
   if (servers.caFile) row('FTPS test CA', servers.caFile);
   if (servers.home) {
-    const every = options.sampleIntervalMs > 0 ? `, a new file lands in inbox/ every ${options.sampleIntervalMs / 1000} s` : '';
+    const every = options.sampleIntervalMs > 0 ? `, every ${options.sampleIntervalMs / 1000} s new sample files land in inbox/ and the folders the examples watch` : '';
     row('server files', `${servers.home.root}   (inbox/, outbox/, archive/${every})`);
   } else {
     row('servers', 'none could start here (see above)');

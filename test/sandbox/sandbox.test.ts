@@ -429,6 +429,26 @@ describe('sandbox (npm start) end to end', function () {
       const docs = await simDocuments();
       return docs.get('Enterprise Workspace/Regulated/Out for signature/SOP-017 Batch release.pdf') === 2 ? true : undefined;
     }, () => `\nIn the simulator: ${[...simDocumentsSeen].filter((d) => d.includes('Regulated')).join('\n')}\nReturn folder: ${output.split('\n').filter((l) => l.includes('ftp-cs-04')).join('\n')}${tail()}`);
+    // sftp-cs-04: the same round trip over SFTP, for the seeded unsigned contract.
+    await until('the signed Contract ACME as version 2 (sftp-cs-04)', 30_000, async () => (
+      (await simDocuments()).get('Enterprise Workspace/Legal/Contracts/Contract ACME.pdf') === 2 ? true : undefined
+    ), () => `\nIn the simulator: ${[...simDocumentsSeen].filter((d) => d.includes('Legal')).join('\n')}${tail()}`);
+  });
+
+  it('ftp-cs-07 acknowledges the sandbox\'s form batches, and ftp-cs-08 parks the deliberately bad invoice with a report', async () => {
+    const home = status.home ?? '';
+    await until('an acknowledgement file in ftp-cs-07/outbox', 40_000, async () => {
+      const acks = (await filesBelow(join(home, 'ftp-cs-07', 'outbox'))).filter((f) => /^ACK_B\d{4}(_\d+)?\.csv$/.test(f));
+      for (const ack of acks) {
+        const text = await readFile(join(home, 'ftp-cs-07', 'outbox', ack), 'utf8');
+        if (/FORM_B\d{4}_001\.pdf/.test(text) && /ACCEPTED/.test(text)) return ack;
+      }
+      return undefined;
+    }, tail);
+    await until('a quarantined invoice with its report in ftp-cs-08', 30_000, async () => {
+      const parked = await filesBelow(join(home, 'ftp-cs-08'));
+      return parked.some((f) => f.endsWith('.error.json')) ? true : undefined;
+    }, tail);
   });
 
   it('stops everything on SIGINT and exits 0', async () => {
