@@ -435,6 +435,26 @@ describe('sandbox (npm start) end to end', function () {
     ), () => `\nIn the simulator: ${[...simDocumentsSeen].filter((d) => d.includes('Legal')).join('\n')}${tail()}`);
   });
 
+  it('the on-demand exports (ftp-cs-06, sftp-cs-06, sftp-cs-08) send the seeded documents when their inject is clicked', async () => {
+    const home = status.home ?? '';
+    const deployed = await flows();
+    const cases: [string, string, string, string][] = [
+      ['ftp-cs-06', 'Run now', 'cs-archive', 'INV-7002.pdf'],
+      ['sftp-cs-06', 'Send Initech package', 'customers/initech', 'Initech service agreement.pdf'],
+      ['sftp-cs-08', 'Retransmit INV-0042.pdf', 'partner-acme/outbound', 'INV-0042.pdf'],
+    ];
+    for (const [id, button, folder, file] of cases) {
+      const tab = status.examples.find((e) => e.name.replace(/^.*\//, '').startsWith(`${id} `));
+      assert.ok(tab, `${id} not deployed`);
+      const inject = deployed.find((n) => n.type === 'inject' && n.z === tab.tabId && n.name === button);
+      assert.ok(inject, `${id} has no inject "${button}"`);
+      assert.equal((await fetch(`${status.editor}/inject/${inject.id}`, { method: 'POST' })).status, 200);
+      await until(`${file} below ${folder} (${id})`, 20_000, async () => (
+        (await filesBelow(join(home, folder))).some((f) => f === file || f.endsWith(`/${file}`)) ? true : undefined
+      ), tail);
+    }
+  });
+
   it('ftp-cs-07 acknowledges the sandbox\'s form batches, and ftp-cs-08 parks the deliberately bad invoice with a report', async () => {
     const home = status.home ?? '';
     await until('an acknowledgement file in ftp-cs-07/outbox', 40_000, async () => {
