@@ -16,6 +16,9 @@ const FOLDERS = ['inbox', 'outbox', 'archive'];
 /** Arrivals kept in the inbox; older ones go, so a sandbox left running for days stays listable. */
 const MAX_ARRIVALS = 20;
 
+/** When the first round of samples lands, however long the interval. */
+const FIRST_ROUND_MS = 5000;
+
 export async function writeInitialSamples(home: LocalHome): Promise<void> {
   for (const folder of FOLDERS) await home.mkdirp(folder);
   for (const [path, text] of Object.entries(INITIAL_SAMPLES)) await home.writeFile(path, text);
@@ -160,7 +163,7 @@ export function startArrivals(
     }
     if (!stopped) onArrival(relPath);
   };
-  const timer = setInterval(() => {
+  const tick = (): void => {
     // A slow disk must not pile up writes; the next tick catches up.
     if (busy || stopped) return;
     busy = true;
@@ -172,11 +175,15 @@ export function startArrivals(
         if (!stopped) onError(err instanceof Error ? err : new Error(String(err)));
       },
     );
-  }, intervalMs);
+  };
+  const timer = setInterval(tick, intervalMs);
+  // With the default 30 s, someone who just started the sandbox would wait that long for anything to happen.
+  const first = intervalMs > FIRST_ROUND_MS ? setTimeout(tick, FIRST_ROUND_MS) : undefined;
   return {
     stop: () => {
       stopped = true;
       clearInterval(timer);
+      clearTimeout(first);
     },
   };
 }
