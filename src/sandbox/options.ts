@@ -25,7 +25,7 @@ export const USAGE = `Usage: npm start -- [options]
   --port <n>              Node-RED editor port on 127.0.0.1 (default 1880, or $PORT)
   --data <dir>            where the sandbox keeps its data (default <repo>/.sandbox,
                           or $FILEBRIDGE_SANDBOX_DATA)
-  --sample-interval <s>   seconds between new sample files in inbox/ (default 30, 0 = off)
+  --sample-interval <s>   seconds between new sample files in inbox/ and the examples' watched folders (default 30, 0 = off)
   --examples <dir>        deploy the flows in this folder instead of the package's examples/
   --cs-port <n>           Content Server simulator port on 127.0.0.1 (default 8181;
                           another free one when taken; 0 = any)

@@ -1,6 +1,7 @@
 import picomatch from 'picomatch';
 import type { LocalHome } from '../devservers';
-import type { PreparedExample } from './flows';
+import { exampleId, exampleProducers, type SampleFile, type SampleProducer } from './example-samples';
+import type { FlowNode, PreparedExample } from './flows';
 
 /** Files the examples find on their first run: a text, a CSV (SFTP example's glob) and an XML (FTPS example's glob). */
 export const INITIAL_SAMPLES: Readonly<Record<string, string>> = {
@@ -14,6 +15,9 @@ const FOLDERS = ['inbox', 'outbox', 'archive'];
 
 /** Arrivals kept in the inbox; older ones go, so a sandbox left running for days stays listable. */
 const MAX_ARRIVALS = 20;
+
+/** When the first round of samples lands, however long the interval. */
+const FIRST_ROUND_MS = 5000;
 
 export async function writeInitialSamples(home: LocalHome): Promise<void> {
   for (const folder of FOLDERS) await home.mkdirp(folder);
@@ -41,6 +45,10 @@ function sample(n: number, date: Date): { ext: string; text: string } {
 export interface WatchedFolder {
   folder: string;
   include: string;
+  /** The example's id (`ftp-cs-01`), when its file name starts with one: it picks the sample producer. */
+  example?: string;
+  /** The example's nodes, for producers that read its tables and folders. */
+  nodes?: readonly FlowNode[];
 }
 
 /**
@@ -57,7 +65,8 @@ export function watchedFolders(examples: readonly PreparedExample[]): WatchedFol
       const folder = node.folder.trim().replace(/^(\.?\/)+/, '').replace(/\/+$/, '');
       if (folder === '' || folder.split('/').includes('..')) continue;
       const include = typeof node.include === 'string' ? node.include.trim() : '';
-      seen.set(`${folder}\n${include}`, { folder, include });
+      const id = exampleId(example.name);
+      seen.set(`${folder}\n${include}`, id === undefined ? { folder, include } : { folder, include, example: id, nodes: example.nodes });
     }
   }
   return [...seen.values()];
@@ -114,22 +123,38 @@ export function startArrivals(
   let busy = false;
   let count = 0;
   const written: string[] = [];
+  const producers = exampleProducers();
+  const producerFor = (w: WatchedFolder): SampleProducer | undefined => (w.example === undefined ? undefined : producers[w.example]);
+  let setUp = false;
   const drop = async (): Promise<void> => {
     const now = new Date();
     count += 1;
     const { ext, text } = sample(count, now);
     const relPath = `inbox/arrival-${stamp(now)}-${count}.${ext}`;
-    const files: [string, string][] = [[relPath, text]];
+    const files: SampleFile[] = [{ path: relPath, data: text }];
+    if (!setUp) {
+      // Tables the examples look values up in, there before the first file that needs them.
+      for (const w of watched) {
+        const setup = producerFor(w)?.setup?.({ folder: w.folder, nodes: w.nodes ?? [], home });
+        for (const file of setup ?? []) await home.writeFile(file.path, file.data);
+      }
+      setUp = true;
+    }
     for (const w of watched) {
+      const producer = producerFor(w);
+      if (producer) {
+        files.push(...(await producer.next(count, now, { folder: w.folder, nodes: w.nodes ?? [], home })));
+        continue;
+      }
       // inbox/ without a filter already gets the rotating kinds above.
       if (w.folder === 'inbox' && w.include === '') continue;
       const name = sampleNameFor(w.include, count, now);
-      if (name !== undefined) files.push([`${w.folder}/${name}`, contentFor(name, count, now)]);
+      if (name !== undefined) files.push({ path: `${w.folder}/${name}`, data: contentFor(name, count, now) });
     }
-    for (const [path, data] of files) {
-      await home.writeFile(path, data);
-      written.push(path);
-      if (!stopped && path !== relPath) onArrival(path);
+    for (const file of files) {
+      await home.writeFile(file.path, file.data);
+      if (!file.keep) written.push(file.path);
+      if (!stopped && file.path !== relPath) onArrival(file.path);
     }
     while (written.length > MAX_ARRIVALS * files.length) {
       const old = written.shift();
@@ -138,7 +163,7 @@ export function startArrivals(
     }
     if (!stopped) onArrival(relPath);
   };
-  const timer = setInterval(() => {
+  const tick = (): void => {
     // A slow disk must not pile up writes; the next tick catches up.
     if (busy || stopped) return;
     busy = true;
@@ -150,11 +175,15 @@ export function startArrivals(
         if (!stopped) onError(err instanceof Error ? err : new Error(String(err)));
       },
     );
-  }, intervalMs);
+  };
+  const timer = setInterval(tick, intervalMs);
+  // With the default 30 s, someone who just started the sandbox would wait that long for anything to happen.
+  const first = intervalMs > FIRST_ROUND_MS ? setTimeout(tick, FIRST_ROUND_MS) : undefined;
   return {
     stop: () => {
       stopped = true;
       clearInterval(timer);
+      clearTimeout(first);
     },
   };
 }

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { descendants, isAlive, procStat } from '../devservers/proctree';
 import { checkModuleLoaded, deployFlows, getNodeSets, usable } from './admin';
+import { seedExampleContent, SEED_DOCUMENTS } from './example-content';
 import { startSandboxContentServer, type ContentServerInfo, type SandboxContentServer } from './content-server';
 import { loadExamples, prepareExample, usedTypes, type FlowNode, type PreparedExample } from './flows';
 import { startNodeRed, type RunningNodeRed, type Runtime } from './node-red-process';
@@ -162,7 +163,7 @@ function printBanner(options: SandboxOptions, editor: string, servers: SandboxSe
   if (servers.hostKey) row('SSH host key', servers.hostKey);
   if (servers.caFile) row('FTPS test CA', servers.caFile);
   if (servers.home) {
-    const every = options.sampleIntervalMs > 0 ? `, a new file lands in inbox/ every ${options.sampleIntervalMs / 1000} s` : '';
+    const every = options.sampleIntervalMs > 0 ? `, every ${options.sampleIntervalMs / 1000} s new sample files land in inbox/ and the folders the examples watch` : '';
     row('server files', `${servers.home.root}   (inbox/, outbox/, archive/${every})`);
   } else {
     row('servers', 'none could start here (see above)');
@@ -238,6 +239,13 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
     const cs: SandboxContentServer = await startSandboxContentServer(options.dataDir, options.csPort);
     cleanups.push({ what: 'the Content Server simulator', run: () => cs.stop() });
     if (cs.note) log(`! ${cs.note}`);
+    // Before the exports first run, so each export example has documents to send.
+    try {
+      await seedExampleContent(cs.target);
+      log(`Filed ${SEED_DOCUMENTS.length} documents for the export examples into the simulator.`);
+    } catch (err) {
+      log(`! could not file the export examples' documents: ${err instanceof Error ? err.message : String(err)}`);
+    }
     stop.check();
 
     const link = await prepareUserDir(userDir, pkg.name);

@@ -69,4 +69,28 @@ describe('sandbox sample files for watched folders', () => {
     assert.ok((await readdir(join(root, 'inbox'))).some((f) => f.startsWith('arrival-')));
     await rm(root, { recursive: true, force: true });
   });
+
+  it('uses the example\'s producer (setup table first) and lands the first round within seconds even with a long interval', async function () {
+    this.timeout(20_000);
+    const root = await mkdtemp(join(tmpdir(), 'sandbox-samples-'));
+    const home = new LocalHome(root, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+    const nodes = [{ id: 'm', type: 'filebridge-map-metadata', tableFrom: 'remote', tableValue: 'acme/config/vendors.csv' }];
+    const seen: string[] = [];
+    const started = Date.now();
+    const arrivals = startArrivals(home, 600_000, (p) => seen.push(p), (err) => assert.fail(err), [
+      { folder: 'acme/inbox', include: '', example: 'ftp-cs-08', nodes },
+    ]);
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!seen.some((p) => p.startsWith('acme/inbox/')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      arrivals.stop();
+    }
+    assert.ok(Date.now() - started < 10_000, 'no first round within 10 s');
+    assert.match(await readFile(join(root, 'acme/config/vendors.csv'), 'utf8'), /^code,name\nACME,/);
+    const invoices = await readdir(join(root, 'acme/inbox'));
+    assert.equal(invoices.length, 1, invoices.join(', '));
+    assert.match(invoices[0], /^INV_ACME_\d{8}_0001\.pdf$/, 'the producer\'s name, not one made from the glob');
+    await rm(root, { recursive: true, force: true });
+  });
 });

@@ -373,6 +373,104 @@ describe('sandbox (npm start) end to end', function () {
     }, tail);
   });
 
+  const simDocumentsSeen = new Set<string>();
+
+  /** Every document below the roots as `Folder/Sub/name`, with its version count. */
+  async function simDocuments(): Promise<Map<string, number>> {
+    type TreeNode = { name?: string; versions?: number; children?: TreeNode[] };
+    const docs = new Map<string, number>();
+    const walk = (node: TreeNode, prefix: string): void => {
+      const path = prefix === '' ? String(node.name) : `${prefix}/${String(node.name)}`;
+      if (node.versions !== undefined) {
+        docs.set(path, node.versions);
+        simDocumentsSeen.add(`${path} v${node.versions}`);
+      }
+      for (const child of node.children ?? []) walk(child, path);
+    };
+    // 2000 is the Enterprise Workspace, 2450 the business workspaces' folder.
+    for (const root of [2000, 2450]) {
+      const res = await fetch(`${new URL(status.contentServer.ui).origin}/__sim/tree?root=${root}`);
+      walk((await res.json()) as TreeNode, '');
+    }
+    return docs;
+  }
+
+  it('files the sample files of every running ingestion example into the simulator (their happy path)', async () => {
+    // What each example makes of the sandbox's samples, by where its map-metadata files them.
+    const expected: Record<string, RegExp> = {
+      'ftp-cs-01': /\/Partners\/ACME\/Invoices\/\d{4}\/INV_ACME_\d{4}-\d\d-\d\d_\d+\.pdf$/,
+      'ftp-cs-03': /\/Archive\/Legacy migration\/.*\/(Invoice|Master agreement) \d{4}/,
+      'ftp-cs-05': /\/Marketing\/Campaigns\/SPRING26\/[a-z-]+\/SPRING26_[a-z-]+_keyvisual-\d+\.tif$/,
+      'ftp-cs-07': /\/Inbound\/Partner forms\/B\d{4}\/FORM_B\d{4}_00[12]\.pdf$/,
+      'ftp-cs-08': /\/Inbound\/Invoices\/\d{4}\/INV_(ACME|GLOBEX)_\d{8}_\d+\.pdf$/,
+      'sftp-cs-01': /\(00001000[123]0\)\/Contracts\/Contract \d+\.pdf$/,
+      'sftp-cs-03': /\/Records\/Shipments\/\d{4}\/\d\d\/\d\d\/SHIP_\d{8}_\d+\.csv$/,
+      'sftp-cs-05': /\/Compliance\/(AUDIT|CAPA|DEVIATION)\/\d{4}\/QC_[A-Z]+_\d{4}-\d\d\.pdf$/,
+    };
+    const running = status.examples.filter((e) => e.disabledBecause === null).map((e) => /^(?:.*\/)?([a-z]+(?:-[a-z]+)*-\d+)\b/.exec(e.name)?.[1]);
+    const wanted = Object.entries(expected).filter(([id]) => running.includes(id));
+    assert.ok(wanted.length === Object.keys(expected).length, `ingestion examples not running: ${Object.keys(expected).filter((id) => !running.includes(id)).join(', ')}`);
+    let missing: string[] = [];
+    await until('documents from every ingestion example in the simulator', 60_000, async () => {
+      const names = [...(await simDocuments()).keys()];
+      missing = wanted.filter(([, re]) => !names.some((n) => re.test(n))).map(([id]) => id);
+      return missing.length === 0 ? true : undefined;
+    }, () => `\nStill missing: ${missing.join(', ')}\nIn the simulator: ${[...simDocumentsSeen].join('\n')}${tail()}`);
+  });
+  it('the export examples send the seeded documents to the partner servers, and a signed copy returns as version 2', async () => {
+    const home = status.home ?? '';
+    await until('seeded documents on the partner side (ftp-cs-02, sftp-cs-02)', 40_000, async () => {
+      const acme = await filesBelow(join(home, 'partner-release', 'acme'));
+      const globex = await filesBelow(join(home, 'distributors', 'globex'));
+      return acme.some((f) => f.endsWith('INV-0040.pdf')) && !acme.some((f) => f.includes('draft')) && globex.includes('Price list 2026.pdf') ? true : undefined;
+    }, tail);
+    // ftp-cs-04: exported at start, signed by the sandbox's "partner", filed back as a new version.
+    await until('the signed SOP-017 as version 2 (ftp-cs-04)', 40_000, async () => {
+      const docs = await simDocuments();
+      return docs.get('Enterprise Workspace/Regulated/Out for signature/SOP-017 Batch release.pdf') === 2 ? true : undefined;
+    }, () => `\nIn the simulator: ${[...simDocumentsSeen].filter((d) => d.includes('Regulated')).join('\n')}\nReturn folder: ${output.split('\n').filter((l) => l.includes('ftp-cs-04')).join('\n')}${tail()}`);
+    // sftp-cs-04: the same round trip over SFTP, for the seeded unsigned contract.
+    await until('the signed Contract ACME as version 2 (sftp-cs-04)', 30_000, async () => (
+      (await simDocuments()).get('Enterprise Workspace/Legal/Contracts/Contract ACME.pdf') === 2 ? true : undefined
+    ), () => `\nIn the simulator: ${[...simDocumentsSeen].filter((d) => d.includes('Legal')).join('\n')}${tail()}`);
+  });
+
+  it('the on-demand exports (ftp-cs-06, sftp-cs-06, sftp-cs-08) send the seeded documents when their inject is clicked', async () => {
+    const home = status.home ?? '';
+    const deployed = await flows();
+    const cases: [string, string, string, string][] = [
+      ['ftp-cs-06', 'Run now', 'cs-archive', 'INV-7002.pdf'],
+      ['sftp-cs-06', 'Send Initech package', 'customers/initech', 'Initech service agreement.pdf'],
+      ['sftp-cs-08', 'Retransmit INV-0042.pdf', 'partner-acme/outbound', 'INV-0042.pdf'],
+    ];
+    for (const [id, button, folder, file] of cases) {
+      const tab = status.examples.find((e) => e.name.replace(/^.*\//, '').startsWith(`${id} `));
+      assert.ok(tab, `${id} not deployed`);
+      const inject = deployed.find((n) => n.type === 'inject' && n.z === tab.tabId && n.name === button);
+      assert.ok(inject, `${id} has no inject "${button}"`);
+      assert.equal((await fetch(`${status.editor}/inject/${inject.id}`, { method: 'POST' })).status, 200);
+      await until(`${file} below ${folder} (${id})`, 20_000, async () => (
+        (await filesBelow(join(home, folder))).some((f) => f === file || f.endsWith(`/${file}`)) ? true : undefined
+      ), tail);
+    }
+  });
+
+  it('ftp-cs-07 acknowledges the sandbox\'s form batches, and ftp-cs-08 parks the deliberately bad invoice with a report', async () => {
+    const home = status.home ?? '';
+    await until('an acknowledgement file in ftp-cs-07/outbox', 40_000, async () => {
+      const acks = (await filesBelow(join(home, 'ftp-cs-07', 'outbox'))).filter((f) => /^ACK_B\d{4}(_\d+)?\.csv$/.test(f));
+      for (const ack of acks) {
+        const text = await readFile(join(home, 'ftp-cs-07', 'outbox', ack), 'utf8');
+        if (/FORM_B\d{4}_001\.pdf/.test(text) && /ACCEPTED/.test(text)) return ack;
+      }
+      return undefined;
+    }, tail);
+    await until('a quarantined invoice with its report in ftp-cs-08', 30_000, async () => {
+      const parked = await filesBelow(join(home, 'ftp-cs-08'));
+      return parked.some((f) => f.endsWith('.error.json')) ? true : undefined;
+    }, tail);
+  });
+
   it('stops everything on SIGINT and exits 0', async () => {
     const proc = child;
     assert.ok(proc);
