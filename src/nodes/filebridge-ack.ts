@@ -4,7 +4,7 @@ import { auditRecord } from '../core/pipeline/audit';
 import { disposeSource, DISPOSALS, type Disposal } from '../core/pipeline/dispose';
 import { archivePath } from '../core/pipeline/archive-path';
 import { failMessage } from './failure';
-import { correlationIdOf, resolveSource } from './source-of-message';
+import { takeSource } from './source-of-message';
 
 type AckNodeDef = NodeDef & { action: Disposal; archiveTemplate: string };
 type AckMessage = NodeMessageInFlow & { filebridge?: Record<string, unknown> };
@@ -28,13 +28,9 @@ function register(RED: NodeAPI): void {
     node.on('input', (msg: AckMessage, send, done) => {
       let release: (() => void) | undefined;
       void (async () => {
-        const { source, pool, watch } = resolveSource(RED, msg.filebridge);
-        const correlationId = correlationIdOf(msg.filebridge);
-        // The journey through the watch ends here whatever happens next: a failed commit leaves the
-        // file claimed, and lease recovery brings it back.
-        release = () => { if (correlationId) watch?.releaseFile?.(correlationId); };
-        // Before touching the server: a stream left half read may hold the connection this needs.
-        if (correlationId) watch?.closeStream?.(correlationId);
+        const taken = takeSource(RED, msg.filebridge);
+        const { source, pool, watch, correlationId } = taken;
+        release = taken.release;
         const ledgerFacts = { path: source.path, size: source.size, mtime: source.mtime };
         // Recorded before the file is back in the inbox, so no poll can see it unrecorded.
         if (action === 'leave') await watch?.ledger?.record(ledgerFacts, 'left');

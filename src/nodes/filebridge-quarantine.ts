@@ -4,7 +4,7 @@ import { auditRecord } from '../core/pipeline/audit';
 import { quarantineSource } from '../core/pipeline/dispose';
 import { failureOf } from '../core/pipeline/quarantine-report';
 import { failMessage } from './failure';
-import { correlationIdOf, resolveSource } from './source-of-message';
+import { takeSource } from './source-of-message';
 
 type QuarantineNodeDef = NodeDef & { folder: string };
 type QuarantineMessage = NodeMessageInFlow & { filebridge?: Record<string, unknown>; error?: unknown; filename?: unknown };
@@ -18,11 +18,9 @@ function register(RED: NodeAPI): void {
     node.on('input', (msg: QuarantineMessage, send, done) => {
       let release: (() => void) | undefined;
       void (async () => {
-        const { source, pool, watch } = resolveSource(RED, msg.filebridge);
-        const correlationId = correlationIdOf(msg.filebridge);
-        release = () => { if (correlationId) watch?.releaseFile?.(correlationId); };
-        // Before touching the server: a stream left half read may hold the connection this needs.
-        if (correlationId) watch?.closeStream?.(correlationId);
+        const taken = takeSource(RED, msg.filebridge);
+        const { source, pool, watch, correlationId } = taken;
+        release = taken.release;
         if (msg.payload instanceof Readable) msg.payload.destroy();
         const failure = failureOf(msg.error, msg.filebridge?.validation);
         const result = await quarantineSource(pool, source, failure, { folder: def.folder, correlationId });

@@ -28,3 +28,16 @@ export function correlationIdOf(filebridge: unknown): string | undefined {
   const id = filebridge && typeof filebridge === 'object' ? (filebridge as Record<string, unknown>).correlationId : undefined;
   return typeof id === 'string' ? id : undefined;
 }
+
+/**
+ * The start of ack and quarantine: the message's source, and `release` to end the file's journey
+ * through its watch (a failed commit leaves the file claimed; lease recovery brings it back). What
+ * is left of the payload stream is closed first: a stream left half read may hold the connection
+ * the disposal needs.
+ */
+export function takeSource(RED: NodeAPI, filebridge: unknown): ReturnType<typeof resolveSource> & { correlationId?: string; release: () => void } {
+  const { source, pool, watch } = resolveSource(RED, filebridge);
+  const correlationId = correlationIdOf(filebridge);
+  if (correlationId) watch?.closeStream?.(correlationId);
+  return { source, pool, watch, correlationId, release: () => { if (correlationId) watch?.releaseFile?.(correlationId); } };
+}
