@@ -1,7 +1,7 @@
 import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
 import { FileBridgeError, errorMessage } from '../core/errors';
-import { ContentServerClient, type ContentServerClientOptions, type CsAuth } from '../core/content-server';
+import { ContentServerClient, browseFolder, pickerCategories, type ContentServerClientOptions, type CsAuth } from '../core/content-server';
 
 type CsAuthMode = 'password' | 'otds' | 'ticket';
 
@@ -117,13 +117,15 @@ function register(RED: NodeAPI): void {
     },
   });
 
-  /*
-   * "Test connection" in the config dialog: logs in with what is typed now (credentials left
-   * unchanged arrive as a placeholder and come from the deployed node) and reports the user and the
-   * server version. Never answers with a secret.
-   */
-  RED.httpAdmin.post('/filebridge/cs/test', RED.auth.needsPermission('filebridge-cs-connection.write'), (req: Request, res: Response) => {
-    const body = (req.body ?? {}) as CsConnectionFields & { id?: string; credentials?: CsConnectionCredentials };
+  type DialogBody = CsConnectionFields & { id?: string; credentials?: CsConnectionCredentials };
+
+  const fail = (res: Response, err: unknown): void => {
+    const e = err instanceof FileBridgeError ? err : new FileBridgeError('CONNECTION', errorMessage(err));
+    res.json({ ok: false, error: { code: e.code, message: e.message } });
+  };
+
+  /** A client from what the dialog has typed now; credentials left unchanged come from the deployed node. */
+  function clientFromDialog(body: DialogBody): ContentServerClient {
     const stored = (body.id ? RED.nodes.getCredentials(body.id) : undefined) as CsConnectionCredentials | undefined;
     const typed = body.credentials ?? {};
     const pick = (key: keyof CsConnectionCredentials): string | undefined => {
@@ -131,29 +133,71 @@ function register(RED: NodeAPI): void {
       if (value === UNCHANGED || value === undefined) return stored?.[key];
       return value;
     };
-    const fail = (err: unknown): void => {
-      const e = err instanceof FileBridgeError ? err : new FileBridgeError('CONNECTION', errorMessage(err));
-      res.json({ ok: false, error: { code: e.code, message: e.message } });
-    };
+    return new ContentServerClient(csClientOptions(body, { password: pick('password'), clientSecret: pick('clientSecret'), ticket: pick('ticket') }));
+  }
+
+  /**
+   * Runs `work` with a client and answers `{ ok: true, ...result }` or `{ ok: false, error }`. The
+   * connection dialog sends its fields (works before deploy); a node's dialog sends only the selected
+   * connection's id, which must then be deployed because only the runtime holds its credentials.
+   */
+  function withClient(req: Request, res: Response, work: (client: ContentServerClient) => Promise<object>): void {
+    const body = (req.body ?? {}) as DialogBody;
     let client: ContentServerClient;
+    let own = true;
     try {
-      client = new ContentServerClient(csClientOptions(body, { password: pick('password'), clientSecret: pick('clientSecret'), ticket: pick('ticket') }));
+      if (body.baseUrl !== undefined) client = clientFromDialog(body);
+      else {
+        if (!body.id) throw new FileBridgeError('INVALID_INPUT', 'Select a Content Server connection first');
+        const deployed = RED.nodes.getNode(body.id) as CsConnectionNode | null;
+        if (!deployed) throw new FileBridgeError('INVALID_INPUT', 'The Content Server connection is not deployed yet: deploy the connection first, then browse');
+        if (deployed.configError) throw deployed.configError;
+        if (!deployed.client) throw new FileBridgeError('INVALID_INPUT', 'The Content Server connection is not ready: deploy the connection first, then browse');
+        client = deployed.client;
+        own = false;
+      }
     } catch (err) {
-      fail(err);
+      fail(res, err);
       return;
     }
     void (async () => {
       try {
-        const ping = await client.ping();
-        const user = await client.whoami();
-        res.json({ ok: true, user, version: typeof ping.version === 'string' ? ping.version : undefined });
+        res.json({ ok: true, ...(await work(client)) });
       } catch (err) {
-        fail(err);
+        fail(res, err);
       } finally {
-        // A pre-issued ticket belongs to someone else's session: do not end it.
-        if (body.authMode !== 'ticket') await client.close();
+        // A pre-issued ticket belongs to someone else's session, and a deployed node's client is in use: do not end them.
+        if (own && body.authMode !== 'ticket') await client.close();
       }
     })();
+  }
+
+  /*
+   * The admin endpoints need `write`, like "Test connection": they act on the Content Server with the
+   * connection's stored credentials, which someone who may only look at flows must not be able to use.
+   * None answers with a secret.
+   */
+  const canEdit = RED.auth.needsPermission('filebridge-cs-connection.write');
+
+  /* "Test connection" in the config dialog: reports the user and the server version. */
+  RED.httpAdmin.post('/filebridge/cs/test', canEdit, (req: Request, res: Response) => {
+    withClient(req, res, async (client) => {
+      const ping = await client.ping();
+      const user = await client.whoami();
+      return { user, version: typeof ping.version === 'string' ? ping.version : undefined };
+    });
+  });
+
+  /* Folder picker: one folder (id or path, default the Enterprise workspace), its parent and children. */
+  RED.httpAdmin.post('/filebridge/cs/browse', canEdit, (req: Request, res: Response) => {
+    const folder = (req.body as { folder?: unknown } | undefined)?.folder;
+    withClient(req, res, async (client) => browseFolder(client, typeof folder === 'number' || typeof folder === 'string' ? folder : undefined));
+  });
+
+  /* Category picker: the categories a node offers (its own and the templates'), with their attributes. */
+  RED.httpAdmin.post('/filebridge/cs/categories', canEdit, (req: Request, res: Response) => {
+    const target = (req.body as { node?: unknown } | undefined)?.node;
+    withClient(req, res, async (client) => ({ categories: await pickerCategories(client, typeof target === 'number' || typeof target === 'string' ? target : undefined) }));
   });
 }
 

@@ -16,6 +16,8 @@ export interface AttributeDefinition {
   type: AttributeType;
   multiValue: boolean;
   required: boolean;
+  /** The values the server accepts, when it restricts them (a pick list). */
+  validValues?: string[];
 }
 
 export interface CategoryDefinition {
@@ -55,6 +57,7 @@ export function parseCategoryMetadata(body: unknown): CategoryDefinition[] {
         type: attributeType(meta),
         multiValue: meta.multi_value === true,
         required: meta.required === true,
+        ...(Array.isArray(meta.valid_values) ? { validValues: meta.valid_values.filter((v): v is string => typeof v === 'string') } : {}),
       }));
     out.push({ id, name: typeof self[1].name === 'string' ? self[1].name : String(id), attributes });
   }

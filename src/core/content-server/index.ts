@@ -3,6 +3,7 @@ export type { CsAuth } from './auth';
 export { CsHttp, type CsHttpOptions, type CsRequest, type Download, type RetryPolicy } from './http';
 export { NodeApi, NODE_TYPE, type CsNode, type CsVersion, type ChildQuery, type DocumentInput } from './nodes';
 export { PathResolver, parseTarget } from './paths';
+export { browseFolder, pickerCategories, pathOf, BROWSE_LIMIT, type BrowseResult, type BrowseEntry, type BrowseFolder, type PickerCategory } from './browse';
 export { counterName, type CollisionPolicy, type UploadRequest, type UploadResult, type VersionRequest } from './upload';
 export { parseCsDate } from './envelopes';
 export {
