@@ -1,12 +1,11 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
 import { FileBridgeError, errorMessage } from '../core/errors';
-import type { ContentServerClient } from '../core/content-server';
 import { isCsAction, runCsAction, summarize, type CsActionRequest, type Param } from '../core/content-server/node-action';
 import type { ApplyTo } from '../core/content-server/governance';
 import { failMessage } from './failure';
+import { csClientOf, csConnectionOf } from './cs-connection-node';
 
 /** A deployed `filebridge-cs-connection` config node as this node sees it. */
-type CsConnectionNode = Node & { client?: ContentServerClient; configError?: FileBridgeError };
 
 /** Settings that are TypedInputs: `<name>` holds the value, `<name>Type` its type. */
 const TYPED = ['nodeId', 'categories', 'classification', 'holds', 'permissions', 'members', 'workflowMap', 'comment', 'destination', 'newName', 'target'] as const;
@@ -64,9 +63,7 @@ function register(RED: NodeAPI): void {
   function FileBridgeCsAction(this: Node, def: ActionNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const connection = RED.nodes.getNode(def.connection) as CsConnectionNode | null;
-    if (!connection) node.status({ fill: 'red', shape: 'ring', text: 'no connection configured' });
-    else if (connection.configError) node.status({ fill: 'red', shape: 'ring', text: connection.configError.code });
+    const connection = csConnectionOf(RED, node, def.connection);
 
     /** A setting as a Param; an empty setting is undefined (then msg.filebridge.target may supply it). */
     async function setting(name: Typed, msg: ActionMessage): Promise<Param | undefined> {
@@ -85,9 +82,7 @@ function register(RED: NodeAPI): void {
 
     node.on('input', (msg: ActionMessage, send, done) => {
       void (async () => {
-        if (!connection) throw new FileBridgeError('INVALID_INPUT', 'No Content Server connection is selected: open the node and choose one.');
-        if (connection.configError) throw connection.configError;
-        if (!connection.client) throw new FileBridgeError('CONNECTION', 'The Content Server connection is stopping (redeploy in progress).');
+        const client = csClientOf(connection);
         const action = def.action;
         if (!isCsAction(action)) throw new FileBridgeError('INVALID_INPUT', `Unknown action '${String(action)}': open the node and choose one`);
         const nodeId = (await setting('nodeId', msg)) ?? { value: undefined, from: `the "${LABELS.nodeId}" setting` };
@@ -106,7 +101,7 @@ function register(RED: NodeAPI): void {
           if (p) req[name === 'target' ? 'applyTarget' : name] = p;
         }
         node.status({ fill: 'blue', shape: 'dot', text: `${action} ${String(nodeId.value ?? '')}`.slice(0, 40) });
-        const outcome = await runCsAction(connection.client, req);
+        const outcome = await runCsAction(client, req);
         msg.filebridge = { ...(msg.filebridge ?? {}), action: outcome };
         node.status({ fill: 'green', shape: 'dot', text: summarize(outcome) });
         send(msg);

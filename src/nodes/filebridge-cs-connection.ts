@@ -2,6 +2,7 @@ import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
 import { FileBridgeError, errorMessage } from '../core/errors';
 import { ContentServerClient, browseFolder, pickerCategories, type ContentServerClientOptions, type CsAuth } from '../core/content-server';
+import type { CsConnectionNode as SharedCsConnectionNode } from './cs-connection-node';
 
 type CsAuthMode = 'password' | 'otds' | 'ticket';
 
@@ -29,13 +30,8 @@ interface CsConnectionCredentials {
 
 type CsConnectionDef = NodeDef & CsConnectionFields;
 
-/** A deployed `filebridge-cs-connection` config node as the nodes using it see it. */
-type CsConnectionNode = Node<CsConnectionCredentials> & {
-  client?: ContentServerClient;
-  /** Why the configuration cannot be used (no URL, missing password...), for the nodes using it. */
-  configError?: FileBridgeError;
-  label?: string;
-};
+/** The connection node itself: what the nodes using it see, with its credentials. */
+type CsConnectionNode = SharedCsConnectionNode & Node<CsConnectionCredentials>;
 
 /** Values the editor sends for a credential it did not change. */
 const UNCHANGED = '__PWRD__';

@@ -1,11 +1,11 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow, NodeMessage } from 'node-red';
 import { FileBridgeError } from '../core/errors';
-import { readMark, runChanges, runDocument, type ContentServerClient, type ExportMark, type ExportMarks, type ExportedDocument, type RunOutcome } from '../core/content-server';
+import { readMark, runChanges, runDocument, type ExportMark, type ExportMarks, type ExportedDocument, type RunOutcome } from '../core/content-server';
 import { documentMessage, exportRequest, reportFacts, type ExportNodeSettings } from '../core/content-server/export-request';
 import { failMessage } from './failure';
+import { csClientOf, csConnectionOf } from './cs-connection-node';
 
 /** A deployed `filebridge-cs-connection` config node as this node sees it. */
-type CsConnectionNode = Node & { client?: ContentServerClient; configError?: FileBridgeError };
 
 type ExportNodeDef = NodeDef & ExportNodeSettings & { connection: string; folderType?: string; store?: string };
 
@@ -26,11 +26,9 @@ function register(RED: NodeAPI): void {
   function FileBridgeCsExport(this: Node, def: ExportNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const connection = RED.nodes.getNode(def.connection) as CsConnectionNode | null;
+    const connection = csConnectionOf(RED, node, def.connection);
     const store = def.store ? def.store : undefined;
     const context = node.context();
-    if (!connection) node.status({ fill: 'red', shape: 'ring', text: 'no connection configured' });
-    else if (connection.configError) node.status({ fill: 'red', shape: 'ring', text: connection.configError.code });
 
     const readMarks = (): Promise<ExportMarks> =>
       new Promise((resolve, reject) => {
@@ -70,10 +68,7 @@ function register(RED: NodeAPI): void {
           done();
           return;
         }
-        if (!connection) throw new FileBridgeError('INVALID_INPUT', 'No Content Server connection is selected: open the node and choose one.');
-        if (connection.configError) throw connection.configError;
-        const client = connection.client;
-        if (!client) throw new FileBridgeError('CONNECTION', 'The Content Server connection is stopping (redeploy in progress).');
+        const client = csClientOf(connection);
         const request = exportRequest(def, msg.payload, msg.filebridge?.export, folderFromConfig(msg));
         const runId = RED.util.generateId();
         const emit = (doc: ExportedDocument): void => {

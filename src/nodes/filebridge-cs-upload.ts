@@ -1,13 +1,12 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
-import { FileBridgeError } from '../core/errors';
-import type { CollisionPolicy, ContentServerClient } from '../core/content-server';
+import type { CollisionPolicy } from '../core/content-server';
 import { performUpload, prepareUpload, type ReopenableSource } from '../core/content-server/upload-request';
 import { progressText } from '../core/progress';
 import { reopenerFor } from './source-reopen';
 import { failMessage } from './failure';
+import { csClientOf, csConnectionOf } from './cs-connection-node';
 
 /** A deployed `filebridge-cs-connection` config node as this node sees it. */
-type CsConnectionNode = Node & { client?: ContentServerClient; configError?: FileBridgeError };
 
 type UploadNodeDef = NodeDef & {
   connection: string;
@@ -43,15 +42,11 @@ function register(RED: NodeAPI): void {
   function FileBridgeCsUpload(this: Node, def: UploadNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const connection = RED.nodes.getNode(def.connection) as CsConnectionNode | null;
-    if (!connection) node.status({ fill: 'red', shape: 'ring', text: 'no connection configured' });
-    else if (connection.configError) node.status({ fill: 'red', shape: 'ring', text: connection.configError.code });
+    const connection = csConnectionOf(RED, node, def.connection);
 
     node.on('input', (msg: UploadMessage, send, done) => {
       void (async () => {
-        if (!connection) throw new FileBridgeError('INVALID_INPUT', 'No Content Server connection is selected: open the node and choose one.');
-        if (connection.configError) throw connection.configError;
-        if (!connection.client) throw new FileBridgeError('CONNECTION', 'The Content Server connection is stopping (redeploy in progress).');
+        const client = csClientOf(connection);
         const upload = prepareUpload(
           {
             folder: def.folder,
@@ -74,7 +69,7 @@ function register(RED: NodeAPI): void {
           shown = now;
           node.status({ fill: 'blue', shape: 'dot', text: progressText(upload.name, sent, upload.size) });
         };
-        const outcome = await performUpload(connection.client, upload, onProgress);
+        const outcome = await performUpload(client, upload, onProgress);
         msg.filebridge = { ...(msg.filebridge ?? {}), cs: outcome };
         node.status({ fill: 'green', shape: 'dot', text: `${outcome.action}: ${outcome.name}`.slice(0, 40) });
         send(msg);
