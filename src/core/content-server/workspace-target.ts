@@ -4,7 +4,7 @@
  * workspace node ids.
  */
 import { FileBridgeError } from '../errors';
-import type { JsonObject } from './envelopes';
+import { isObject, type JsonObject } from './envelopes';
 import type { PathResolver } from './paths';
 import type { BusinessObject, Workspaces } from './workspaces';
 
@@ -22,10 +22,6 @@ export interface LocatedWorkspace {
   id: number;
   name: string;
   created: boolean;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function bad(field: string, what: string): FileBridgeError {
