@@ -344,6 +344,10 @@ describe('editor: message catalog, icons, help, templates (offline)', () => {
           .map((m) => `${m[1]}="${m[2]}"`);
         assert.deepEqual(attrs, [], 'placeholders in words, titles and aria labels belong in the catalog ([placeholder]key)');
         const script = scriptOf(type);
+        // Nor may the script add English to the dialog on its own.
+        const typedByScript = [...script.matchAll(/\.(?:text|html)\(\s*'([^']*[A-Za-z][^']*)'|\.attr\(\s*'(?:placeholder|title)'\s*,\s*'([^']*[A-Za-z][^']*)'/g)]
+          .map((m) => m[1] ?? m[2]).filter((t) => /[A-Za-z]/.test(t.replace(/&[a-z]+;/g, '')) && !UNTRANSLATED.test(t));
+        assert.deepEqual(typedByScript, [], 'texts the editor script writes into the dialog without the catalog');
         for (const m of template.matchAll(/<label\b[^>]*>([\s\S]*?)<\/label>/g)) {
           const whole = m[0];
           // A label whose text depends on another setting is filled by the script, from the catalog.
