@@ -312,7 +312,8 @@ describe('editor: message catalog, icons, help, templates (offline)', () => {
         const first = /^\s*<p>([\s\S]*?)<\/p>/.exec(body);
         assert.ok(first, 'the help starts with a summary <p> (Node-RED shows it as the palette tooltip)');
         const summary = first[1].replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
-        assert.ok(summary.length >= 20 && summary.length <= 320, `a summary of a sentence or two: "${summary}" (${summary.length} characters)`);
+        assert.ok(summary.length >= 20 && summary.length <= 200, `a one-sentence summary: "${summary}" (${summary.length} characters)`);
+        assert.doesNotMatch(summary, /[.!?] +[A-Z]/, `one sentence: "${summary}"`);
         const sections = [...body.matchAll(/<h3>([^<]+)<\/h3>/g)].map((m) => m[1].trim());
         const required = isConfig(type) ? ['Details'] : ['Inputs', 'Outputs', 'Details'];
         for (const s of required) assert.ok(sections.includes(s), `section ${s} (has: ${sections.join(', ')})`);
