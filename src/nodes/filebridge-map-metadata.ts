@@ -7,6 +7,7 @@ import {
 } from '../core/mapping';
 import type { ServerNode } from './server-node';
 import { failMessage } from './failure';
+import { shortStatus } from './status';
 
 type MapNodeDef = NodeDef & MapNodeFields & { server?: string };
 
@@ -84,7 +85,7 @@ function register(RED: NodeAPI): void {
       })().catch((err: unknown) => {
         failMessage(node, msg, err, done);
         if (err instanceof FileBridgeError && err.code === 'MAPPING') {
-          node.status({ fill: 'red', shape: 'ring', text: `MAPPING: ${(err.details.fields as string[]).join(', ')}`.slice(0, 60) });
+          node.status({ fill: 'red', shape: 'ring', text: shortStatus(`MAPPING: ${(err.details.fields as string[]).join(', ')}`) });
         }
       });
     });

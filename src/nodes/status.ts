@@ -16,3 +16,8 @@ export function statusForPool(state: PoolState): NodeStatus {
       return { fill: 'grey', shape: 'ring', text: 'idle' };
   }
 }
+
+/** Status texts sit under the node on the canvas: longer ones are cut, with an ellipsis to show it. */
+export function shortStatus(text: string, max = 40): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

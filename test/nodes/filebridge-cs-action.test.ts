@@ -211,6 +211,32 @@ describe('filebridge-cs-action node in a Node-RED flow', function () {
     assert.equal(missing.caught?.error?.code, 'NOT_FOUND');
   });
 
+  it('move: the destination from an environment variable (the env type of the typed input); an unset one moves nothing', async () => {
+    const doc = await newDoc('env-move.pdf');
+    const before = (await inspect(doc)).parent_id;
+    process.env.FILEBRIDGE_TEST_CS_ARCHIVE = 'Enterprise:Archive/FromEnv';
+    try {
+      await load({ action: 'move', destination: 'FILEBRIDGE_TEST_CS_ARCHIVE', destinationType: 'env', createFolders: true });
+      // Read per message, not at deploy: a variable gone by then is missing.
+      delete process.env.FILEBRIDGE_TEST_CS_ARCHIVE;
+      const unset = await exchange(fromUpload(doc));
+      assert.equal(unset.out, undefined);
+      assert.equal(unset.caught?.error?.code, 'INVALID_INPUT', 'a deployment without the variable fails the message, coded');
+      assert.equal((await inspect(doc)).parent_id, before, 'nothing moved');
+
+      process.env.FILEBRIDGE_TEST_CS_ARCHIVE = 'Enterprise:Archive/FromEnv';
+      const got = await exchange(fromUpload(doc));
+      const result = got.out?.filebridge?.action?.result;
+      assert.ok(result, JSON.stringify(got.caught?.error));
+      const moved = await inspect(doc);
+      assert.equal(result.parentId, moved.parent_id);
+      assert.equal((await inspect(moved.parent_id)).name, 'FromEnv');
+      assert.equal(result.previousParentId, before);
+    } finally {
+      delete process.env.FILEBRIDGE_TEST_CS_ARCHIVE;
+    }
+  });
+
   it('rename: renames from an expression; an existing name is a CONFLICT', async () => {
     const doc = await newDoc('draft.pdf');
     await newDoc('taken.pdf');

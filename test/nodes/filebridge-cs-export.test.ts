@@ -186,6 +186,7 @@ describe('filebridge-cs-export node in a Node-RED flow', function () {
       assert.equal(cs.name, d.msg.filename);
       assert.match(String(cs.modifyDate), /^\d{4}-\d\d-\d\dT/);
       assert.equal(d.msg.filebridge.export.count, 2);
+      assert.equal((d.msg as { topic?: unknown }).topic, 'nightly', 'the trigger\'s topic, as the help says');
     }
     assert.deepEqual(first.docs.map((d) => d.msg.filebridge.export.index).sort(), [1, 2]);
     assert.equal(first.report.payload.sent, 2);
