@@ -62,7 +62,8 @@ export async function startNodeRed(runtime: Runtime, userDir: string, options: {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${runtime.label} exited early:\n${log}`);
     try {
-      const res = await fetch(`${url}/settings`);
+      // /auth/login answers with and without adminAuth; /settings would need a login.
+      const res = await fetch(`${url}/auth/login`);
       if (res.ok) break;
     } catch {
       // not listening yet

@@ -1,13 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { REPO_ROOT, runtimes, Runtime } from '../support/runtimes';
+import { installIntoUserDir, packPackage } from '../support/packed-package';
 import { startNodeRed } from '../../src/sandbox/node-red-process';
-
-const run = promisify(execFile);
 
 interface NodeSet {
   id: string;
@@ -31,10 +28,9 @@ describe('package loads in Node-RED (npm pack, fresh user directory)', function 
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'filebridge-pack-'));
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
-    const packed = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
-    tarball = join(work, packed[0].filename);
-    const files = packed[0].files.map((f) => f.path);
+    const packed = await packPackage(work);
+    tarball = packed.tarball;
+    const files = packed.files;
     const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
     expectedTypes = Object.keys(pkg['node-red'].nodes);
     for (const file of Object.values(pkg['node-red'].nodes)) {
@@ -63,9 +59,7 @@ describe('package loads in Node-RED (npm pack, fresh user directory)', function 
     it(`registers every node type without error in ${index === 0 ? 'Node-RED 4.1 / Node 20' : 'Node-RED 5 / Node 22'}`, async () => {
       const runtime = all[index];
       const userDir = join(work, `user-${index}`);
-      await run('mkdir', ['-p', userDir]);
-      await writeFile(join(userDir, 'package.json'), JSON.stringify({ name: 'filebridge-load-test', version: '1.0.0', private: true }));
-      await run('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', tarball], { cwd: userDir, timeout: 300_000 });
+      await installIntoUserDir(tarball, userDir);
       const nodeRed = await startNodeRed(runtime, userDir);
       try {
         const res = await fetch(`${nodeRed.url}/nodes`, { headers: { Accept: 'application/json' } });
