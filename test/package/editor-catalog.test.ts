@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/runtimes';
+import { editorHtml, editorScript, isConfigType } from '../support/editor-files';
 
 const MODULE = 'node-red-contrib-ecm-filebridge';
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
@@ -68,21 +69,10 @@ function keyProblem(ownType: string, raw: string, prefix = false): string | unde
   return undefined;
 }
 
-function editorHtml(type: string): string {
-  return readFileSync(join(REPO_ROOT, 'nodes', `${type}.html`), 'utf8');
-}
 function templateOf(type: string): string {
   const m = new RegExp(`<script type="text/html" data-template-name="${type}">([\\s\\S]*?)</script>`).exec(editorHtml(type));
   assert.ok(m, `${type}.html has its edit template`);
   return m[1];
-}
-function scriptOf(type: string): string {
-  const blocks = [...editorHtml(type).matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
-  assert.equal(blocks.length, 1, `${type}.html has one editor script`);
-  return blocks[0];
-}
-function isConfig(type: string): boolean {
-  return /\bcategory:\s*'config'/.test(scriptOf(type));
 }
 
 /** Keys of `data-i18n` attributes: `key`, `[html]key`, `[placeholder]key;[title]other`. */
@@ -195,7 +185,7 @@ describe('editor: message catalog, icons, help, templates (offline)', () => {
       });
 
       it(`${type}: every key the editor script passes to this._ / node._ / RED._ resolves`, () => {
-        const script = scriptOf(type);
+        const script = editorScript(type);
         const keys = scriptKeys(script);
         assert.ok(keys.some((k) => k.key.endsWith('.paletteLabel')), 'the palette label comes from the catalog');
         // Every translation call in the script either names a key literally or builds it from one.
@@ -258,12 +248,12 @@ describe('editor: message catalog, icons, help, templates (offline)', () => {
 
     const referenced = new Map<string, string[]>();
     for (const type of types) {
-      const icon = /\bicon:\s*'([^']+)'/.exec(scriptOf(type))?.[1];
+      const icon = /\bicon:\s*'([^']+)'/.exec(editorScript(type))?.[1];
       if (icon) referenced.set(icon, [...(referenced.get(icon) ?? []), type]);
     }
 
     it('every node names an icon, and no two node families share one', () => {
-      const missing = types.filter((t) => !/\bicon:\s*'[^']+'/.test(scriptOf(t)));
+      const missing = types.filter((t) => !/\bicon:\s*'[^']+'/.test(editorScript(t)));
       assert.deepEqual(missing, [], 'nodes without a literal icon');
       // The transfer family (server, remote, watch) and the Content Server family each have their own.
       const family = (t: string): string => (t.startsWith('filebridge-cs-') ? 'cs' : ['filebridge-server', 'filebridge-remote', 'filebridge-watch'].includes(t) ? 'transfer' : t);
@@ -272,7 +262,7 @@ describe('editor: message catalog, icons, help, templates (offline)', () => {
     });
 
     it('every node family has its own colour; ack and quarantine stand apart from Content Server', () => {
-      const colour = (t: string): string => /\bcolor:\s*'(#[0-9a-fA-F]{3,6})'/.exec(scriptOf(t))?.[1]?.toLowerCase() ?? '';
+      const colour = (t: string): string => /\bcolor:\s*'(#[0-9a-fA-F]{3,6})'/.exec(editorScript(t))?.[1]?.toLowerCase() ?? '';
       const cs = types.filter((t) => t.startsWith('filebridge-cs-')).map(colour);
       assert.equal(new Set(cs).size, 1, `one colour for the Content Server nodes: ${cs.join(', ')}`);
       assert.notEqual(cs[0], colour('filebridge-remote'), 'Content Server and transfer nodes look different');
@@ -315,14 +305,14 @@ describe('editor: message catalog, icons, help, templates (offline)', () => {
         assert.ok(summary.length >= 20 && summary.length <= 200, `a one-sentence summary: "${summary}" (${summary.length} characters)`);
         assert.doesNotMatch(summary, /[.!?] +[A-Z]/, `one sentence: "${summary}"`);
         const sections = [...body.matchAll(/<h3>([^<]+)<\/h3>/g)].map((m) => m[1].trim());
-        const required = isConfig(type) ? ['Details'] : ['Inputs', 'Outputs', 'Details'];
+        const required = isConfigType(type) ? ['Details'] : ['Inputs', 'Outputs', 'Details'];
         for (const s of required) assert.ok(sections.includes(s), `section ${s} (has: ${sections.join(', ')})`);
         const example = sections.findIndex((s) => /^Examples?$/.test(s));
         assert.ok(example >= 0, `an Example section (has: ${sections.join(', ')})`);
         assert.ok(example > sections.indexOf('Details'), 'the example follows the details');
         const exampleText = body.split(/<h3>Examples?<\/h3>/)[1].split(/<h3>/)[0].replace(/<[^>]+>/g, '').trim();
         assert.ok(exampleText.length >= 80, `the example says something concrete: "${exampleText}"`);
-        if (!isConfig(type)) {
+        if (!isConfigType(type)) {
           // Node-RED's help style: message properties as a definition list.
           const inputs = body.split('<h3>Inputs</h3>')[1].split('<h3>')[0];
           const outputs = body.split('<h3>Outputs</h3>')[1].split('<h3>')[0];
@@ -344,7 +334,7 @@ describe('editor: message catalog, icons, help, templates (offline)', () => {
           .filter((m) => /[A-Za-z]/.test(m[2]))
           .map((m) => `${m[1]}="${m[2]}"`);
         assert.deepEqual(attrs, [], 'placeholders in words, titles and aria labels belong in the catalog ([placeholder]key)');
-        const script = scriptOf(type);
+        const script = editorScript(type);
         // Nor may the script add English to the dialog on its own.
         const typedByScript = [...script.matchAll(/\.(?:text|html)\(\s*'([^']*[A-Za-z][^']*)'|\.attr\(\s*'(?:placeholder|title)'\s*,\s*'([^']*[A-Za-z][^']*)'/g)]
           .map((m) => m[1] ?? m[2]).filter((t) => /[A-Za-z]/.test(t.replace(/&[a-z]+;/g, '')) && !UNTRANSLATED.test(t));

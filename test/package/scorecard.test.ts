@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import { Script } from 'node:vm';
 import { exampleFiles } from '../support/example-flows';
 import { REPO_ROOT } from '../support/runtimes';
+import { editorScript, isConfigType } from '../support/editor-files';
 
 interface PackageJson {
   name: string;
@@ -31,14 +32,6 @@ function admits(range: string | undefined, version: string): boolean {
   const min = [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)];
   for (let i = 0; i < 3; i++) if (min[i] !== (want[i] ?? 0)) return min[i] < (want[i] ?? 0);
   return true;
-}
-
-/** The editor script of a node's .html file (the `text/javascript` block). */
-function editorScript(type: string): string {
-  const html = readFileSync(join(REPO_ROOT, 'nodes', `${type}.html`), 'utf8');
-  const blocks = [...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
-  assert.equal(blocks.length, 1, `${type}.html has one editor script`);
-  return blocks[0];
 }
 
 describe('Flow Library scorecard (offline checks)', () => {
@@ -68,7 +61,7 @@ describe('Flow Library scorecard (offline checks)', () => {
     for (const file of exampleFiles()) {
       for (const n of JSON.parse(readFileSync(join(REPO_ROOT, 'examples', file), 'utf8')) as { type: string }[]) used.add(n.type);
     }
-    const unused = types.filter((t) => !/category:\s*'config'/.test(editorScript(t)) && !used.has(t));
+    const unused = types.filter((t) => !isConfigType(t) && !used.has(t));
     assert.deepEqual(unused, [], 'node types no example uses');
   });
 
