@@ -68,26 +68,24 @@ describe('admin endpoints under adminAuth (packed package, real Node-RED)', func
       try {
         const admin = await tokenFor(nodeRed.url, 'admin');
         const viewer = await tokenFor(nodeRed.url, 'viewer');
-        const call = (path: string, body: object, token?: string): Promise<Response> => fetch(`${nodeRed.url}${path}`, {
-          method: path === '/flows' && !('flows' in body) ? 'GET' : 'POST',
-          headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}), ...('flows' in body ? { 'Node-RED-Deployment-Type': 'full' } : {}) },
-          body: path === '/flows' && !('flows' in body) ? undefined : JSON.stringify('flows' in body ? body.flows : body),
+        const auth = (token?: string): Record<string, string> => (token ? { Authorization: `Bearer ${token}` } : {});
+        const get = (path: string, token?: string): Promise<Response> => fetch(`${nodeRed.url}${path}`, { headers: auth(token) });
+        const post = (path: string, body: unknown, token?: string, headers: Record<string, string> = {}): Promise<Response> => fetch(`${nodeRed.url}${path}`, {
+          method: 'POST', headers: { 'Content-Type': 'application/json', ...auth(token), ...headers }, body: JSON.stringify(body),
         });
 
-        const deployed = await call('/flows', {
-          flows: [
-            { id: 'tab1', type: 'tab', label: 'auth' },
-            // Port 1 refuses at once: the test is about who may ask, not about the server.
-            { id: 's1', type: 'filebridge-server', protocol: 'sftp', host: '127.0.0.1', port: '1', username: 'nobody', credentials: { password: SERVER_PASSWORD } },
-            { id: 'c1', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', credentials: { password: CS_PASSWORD } },
-            { id: 'm1', type: 'filebridge-map-metadata', z: 'tab1', x: 100, y: 100, wires: [[]] },
-          ],
-        }, admin);
+        const deployed = await post('/flows', [
+          { id: 'tab1', type: 'tab', label: 'auth' },
+          // Port 1 refuses at once: the test is about who may ask, not about the server.
+          { id: 's1', type: 'filebridge-server', protocol: 'sftp', host: '127.0.0.1', port: '1', username: 'nobody', credentials: { password: SERVER_PASSWORD } },
+          { id: 'c1', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', credentials: { password: CS_PASSWORD } },
+          { id: 'm1', type: 'filebridge-map-metadata', z: 'tab1', x: 100, y: 100, wires: [[]] },
+        ], admin, { 'Node-RED-Deployment-Type': 'full' });
         const deployText = await deployed.text();
         assert.ok(deployed.status === 200 || deployed.status === 204, `deploy answered ${deployed.status}: ${deployText}`);
         // The viewer's token is valid: it may read the flows, so the refusals below are about permission.
-        assert.equal((await call('/flows', {}, viewer)).status, 200);
-        assert.equal((await call('/flows', {})).status, 401);
+        assert.equal((await get('/flows', viewer)).status, 200);
+        assert.equal((await get('/flows')).status, 401);
 
         const endpoints: [string, object][] = [
           ['/filebridge/server/test', { id: 's1', protocol: 'sftp', host: '127.0.0.1', port: '1', username: 'nobody', credentials: { password: '__PWRD__' } }],
@@ -98,9 +96,9 @@ describe('admin endpoints under adminAuth (packed package, real Node-RED)', func
         ];
         const answers: Record<string, { ok: boolean; error?: { code: string } } & Record<string, unknown>> = {};
         for (const [path, body] of endpoints) {
-          assert.equal((await call(path, body)).status, 401, `${path} answered a request without a login`);
-          assert.equal((await call(path, body, viewer)).status, 401, `${path} answered a read-only user`);
-          const res = await call(path, body, admin);
+          assert.equal((await post(path, body)).status, 401, `${path} answered a request without a login`);
+          assert.equal((await post(path, body, viewer)).status, 401, `${path} answered a read-only user`);
+          const res = await post(path, body, admin);
           assert.equal(res.status, 200, `${path} refused the editor: ${res.status}`);
           const text = await res.text();
           for (const secret of [CS_PASSWORD, SERVER_PASSWORD, ...Object.values(USERS)]) {
