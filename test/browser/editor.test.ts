@@ -1,127 +1,183 @@
 import { strict as assert } from 'node:assert';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, Browser, Page } from 'playwright-core';
-import { REPO_ROOT, runtimes } from '../support/runtimes';
-import { installIntoUserDir, packPackage } from '../support/packed-package';
-import { RunningNodeRed, startNodeRed } from '../../src/sandbox/node-red-process';
+import type { Page } from 'playwright-core';
+import { REPO_ROOT } from '../support/runtimes';
+import { EditorSession, openEditor, SCREENSHOTS } from '../support/browser-editor';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
+/** What a user types into one node's dialog, and the node properties that must come out of it. */
+interface DialogInput {
+  text?: Record<string, string>;
+  select?: Record<string, string>;
+  check?: string[];
+  /** TypedInputs: the type picked from the type menu, then the value typed. */
+  typed?: Record<string, { type: string; value: string }>;
+}
 
 /*
- * The editor as a user meets it: the packed package in a real Node-RED 4.1, opened in headless
- * Chromium. Catches what the runtime cannot: broken oneditprepare code, missing palette entries.
+ * One realistic edit per node type, through the widgets a user touches: text fields, selects,
+ * checkboxes and a TypedInput switched to another type from its menu.
  */
+const EDITS: Record<string, DialogInput> = {
+  'filebridge-remote': { select: { operation: 'get' }, typed: { path: { type: 'msg', value: 'filebridge.source.path' } } },
+  'filebridge-watch': { text: { folder: 'inbound/partner', intervalSeconds: '30', include: '*.pdf' } },
+  'filebridge-validate': { check: ['extOn'], text: { extensions: 'pdf, csv' } },
+  'filebridge-map-metadata': { text: { namePattern: '^(?<customer>\\d+)_(?<doc>.+)\\.pdf$' } },
+  'filebridge-cs-upload': { text: { folder: 'Enterprise:Partners/ACME' }, select: { collision: 'add-version' } },
+  'filebridge-cs-export': { text: { nameGlob: '*.pdf' } },
+  'filebridge-cs-action': { select: { action: 'hold' }, typed: { nodeId: { type: 'msg', value: 'payload.id' } } },
+  'filebridge-ack': { select: { action: 'archive' }, text: { archiveTemplate: 'archive/{yyyy}/{name}' } },
+  'filebridge-quarantine': { text: { folder: '.filebridge/exceptions' } },
+};
+
+type Red = {
+  nodes: {
+    getType: (t: string) => { category?: string } | undefined;
+    node: (id: string) => Record<string, unknown> | undefined;
+    filterNodes: (f: { type: string }) => { id: string }[];
+  };
+};
+
+async function nodeIdsOfType(page: Page, type: string): Promise<string[]> {
+  return page.evaluate((t) => (window as unknown as { RED: Red }).RED.nodes.filterNodes({ type: t }).map((n) => n.id), type);
+}
+
+/** Drags a node type from the palette onto the canvas with the mouse; returns the new node's id. */
+async function dragFromPalette(page: Page, type: string, x: number, y: number): Promise<string> {
+  const before = await nodeIdsOfType(page, type);
+  const entry = page.locator(`#red-ui-palette-container-filebridge .red-ui-palette-node[data-palette-type="${type}"]`);
+  await entry.scrollIntoViewIfNeeded();
+  const from = await entry.boundingBox();
+  const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+  assert.ok(from && chart, `${type}: palette entry or canvas not on screen`);
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  // jQuery UI's draggable starts after a few pixels of movement and tracks every mousemove.
+  await page.mouse.move(chart.x + x, chart.y + y, { steps: 15 });
+  await page.mouse.up();
+  const after = await nodeIdsOfType(page, type);
+  const added = after.filter((id) => !before.includes(id));
+  assert.equal(added.length, 1, `dragging ${type} from the palette added ${added.length} nodes`);
+  return added[0];
+}
+
+/** Double-clicks a node on the canvas the way a user does. */
+async function doubleClickNode(page: Page, id: string): Promise<void> {
+  const body = page.locator(`g.red-ui-flow-node-group[id="${id}"] rect.red-ui-flow-node, g.red-ui-flow-node[id="${id}"] rect.red-ui-flow-node`).first();
+  const box = await body.boundingBox();
+  assert.ok(box, `node ${id} is not on the canvas`);
+  await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2, { delay: 30 });
+}
+
+async function fillDialog(page: Page, input: DialogInput): Promise<void> {
+  for (const [prop, value] of Object.entries(input.select ?? {})) await page.locator(`#node-input-${prop}`).selectOption(value);
+  for (const prop of input.check ?? []) await page.locator(`#node-input-${prop}`).check();
+  for (const [prop, value] of Object.entries(input.text ?? {})) await page.locator(`#node-input-${prop}`).fill(value);
+  for (const [prop, { type, value }] of Object.entries(input.typed ?? {})) {
+    const container = page.locator(`#node-input-${prop} + .red-ui-typedInput-container`);
+    await container.locator('button.red-ui-typedInput-type-select').click();
+    await page.locator(`.red-ui-typedInput-options a[value="${type}"]`).filter({ visible: true }).click();
+    await container.locator('input.red-ui-typedInput-input').fill(value);
+  }
+}
+
+/** The properties the edit must have set, as the editor holds them after Done. */
+function expected(input: DialogInput): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [prop, value] of Object.entries({ ...input.select, ...input.text })) out[prop] = value;
+  for (const prop of input.check ?? []) out[prop] = 'true';
+  for (const [prop, { type, value }] of Object.entries(input.typed ?? {})) {
+    out[prop] = value;
+    out[`${prop}Type`] = type;
+  }
+  return out;
+}
+
 describe('editor in a real browser (Node-RED 4.1, headless Chromium)', function () {
-  this.timeout(180_000);
-  let work: string;
-  let nodeRed: RunningNodeRed | undefined;
-  let browser: Browser | undefined;
+  this.timeout(240_000);
+  let editor: EditorSession;
   let page: Page;
   let nodeTypes: string[];
-  const errors: string[] = [];
+  let paletteTypes: string[];
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser tests`);
     const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
     nodeTypes = Object.keys(pkg['node-red'].nodes);
-    work = await mkdtemp(join(tmpdir(), 'filebridge-browser-'));
-    const { tarball } = await packPackage(work);
-    const userDir = join(work, 'user');
-    await installIntoUserDir(tarball, userDir);
-    nodeRed = await startNodeRed((await runtimes())[0], userDir);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}\n${err.stack ?? ''}`));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()} @ ${m.location().url}`); });
-    await page.goto(nodeRed.url);
-    await page.waitForFunction(() => {
-      const red = (window as unknown as { RED?: { nodes?: { getType?: (t: string) => unknown } } }).RED;
-      return document.querySelector('.red-ui-palette-node') !== null && !!red?.nodes?.getType;
-    }, undefined, { timeout: 60_000 });
-    await mkdir(SCREENSHOTS, { recursive: true });
+    editor = await openEditor();
+    page = editor.page;
+    paletteTypes = await page.evaluate((types) => {
+      const red = (window as unknown as { RED: Red }).RED;
+      return types.filter((t) => red.nodes.getType(t) !== undefined && red.nodes.getType(t)?.category !== 'config');
+    }, nodeTypes);
   });
 
   after(async () => {
-    if (browser) await browser.close();
-    if (nodeRed) await nodeRed.stop();
-    if (work) await rm(work, { recursive: true, force: true });
+    if (editor) await editor.close();
   });
 
-  /** Errors that come from this package's editor code (served under /nodes or /resources/<our module>). */
-  const ours = (): string[] => errors.filter((e) => /filebridge/i.test(e));
-
-  async function nonConfigTypes(): Promise<string[]> {
-    return page.evaluate((types) => {
-      const red = (window as unknown as { RED: { nodes: { getType: (t: string) => { category?: string } | undefined } } }).RED;
-      return types.filter((t) => red.nodes.getType(t) !== undefined && red.nodes.getType(t)?.category !== 'config');
-    }, nodeTypes);
-  }
-
   it('registers every node type in the editor and shows each non-config type in the filebridge palette', async () => {
-    const registered = await page.evaluate((types) => {
-      const red = (window as unknown as { RED: { nodes: { getType: (t: string) => unknown } } }).RED;
-      return types.filter((t) => red.nodes.getType(t) !== undefined);
-    }, nodeTypes);
+    const registered = await page.evaluate((types) => types.filter((t) => (window as unknown as { RED: Red }).RED.nodes.getType(t) !== undefined), nodeTypes);
     assert.deepEqual(registered, nodeTypes, `the editor did not register: ${nodeTypes.filter((t) => !registered.includes(t)).join(', ')}`);
-    const palette = await nonConfigTypes();
-    assert.ok(palette.length >= 1 && palette.length < nodeTypes.length, `unexpected non-config types: ${palette.join(', ')}`);
+    assert.deepEqual([...paletteTypes].sort(), Object.keys(EDITS).sort(), 'every palette node needs an edit in EDITS, and only those');
     const category = page.locator('#red-ui-palette-container-filebridge');
-    await category.waitFor({ state: 'attached', timeout: 10_000 });
-    for (const type of palette) {
+    for (const type of paletteTypes) {
       const count = await category.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).count();
       assert.equal(count, 1, `${type} is not in the palette's filebridge category`);
     }
     // The config types belong in no palette category.
-    for (const type of nodeTypes.filter((t) => !palette.includes(t))) {
+    for (const type of nodeTypes.filter((t) => !paletteTypes.includes(t))) {
       assert.equal(await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).count(), 0, `config node ${type} shows in the palette`);
     }
-    await page.locator('#red-ui-palette-base-category-filebridge, #red-ui-palette-filebridge').first().scrollIntoViewIfNeeded().catch(() => undefined);
+    await category.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SCREENSHOTS, 'palette.png') });
-    assert.deepEqual(ours(), [], ours().join('\n'));
+    assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
   });
 
-  it('opens and closes the edit dialog of every non-config node on the canvas without a script error', async () => {
-    const types = await nonConfigTypes();
-    const ids = await page.evaluate((list) => {
-      type Defaults = Record<string, { value?: unknown }>;
-      const red = (window as unknown as { RED: { view: { importNodes: (n: unknown[]) => void }; workspaces: { active: () => string }; nodes: { getType: (t: string) => { defaults?: Defaults } } } }).RED;
-      const z = red.workspaces.active();
-      // As the palette drops a node: every property starts at its declared default.
-      const withDefaults = (type: string): Record<string, unknown> => Object.fromEntries(Object.entries(red.nodes.getType(type).defaults ?? {}).map(([k, d]) => [k, d.value]));
-      const nodes = list.map((type, i) => ({ ...withDefaults(type), id: `fbtest${i}`, type, z, x: 200 + (i % 3) * 250, y: 100 + Math.floor(i / 3) * 100, wires: [] }));
-      red.view.importNodes(nodes);
-      return nodes.map((n) => n.id);
-    }, types);
-    for (let i = 0; i < types.length; i++) {
-      const type = types[i];
-      const before = errors.length;
-      const node = page.locator(`g.red-ui-flow-node[id="${ids[i]}"]`);
-      await node.waitFor({ state: 'attached', timeout: 10_000 });
-      // Headless double-clicks on the SVG node do not reach the view's own dblclick timing; open the
-      // dialog the way the view does on a double-click.
-      await page.evaluate((id) => {
-        const red = (window as unknown as { RED: { editor: { edit: (n: unknown) => void }; nodes: { node: (id: string) => unknown } } }).RED;
-        red.editor.edit(red.nodes.node(id));
-      }, ids[i]);
+  it('drags each node from the palette, opens it with a double-click, fills its dialog and keeps the values after Done', async () => {
+    for (const [i, type] of paletteTypes.entries()) {
+      const before = editor.errors.length;
+      const id = await dragFromPalette(page, type, 150 + (i % 3) * 260, 80 + Math.floor(i / 3) * 90);
+      await doubleClickNode(page, id);
       const tray = page.locator('.red-ui-tray').last();
-      await tray.locator('#dialog-form').first().waitFor({ state: 'visible', timeout: 15_000 }).catch(async (e: Error) => {
-        const html = await page.evaluate(() => (document.querySelector('#red-ui-editor-stack') ?? document.body).outerHTML.slice(0, 1500));
-        throw new Error(`${type}: no edit dialog (${e.message.split('\n')[0]})\n${html}\n${errors.join('\n')}`);
+      await tray.locator('#dialog-form').first().waitFor({ state: 'visible', timeout: 15_000 }).catch((e: Error) => {
+        throw new Error(`${type}: a double-click opened no edit dialog (${e.message.split('\n')[0]})\n${editor.errors.join('\n')}`);
       });
-      // The dialog's own form fields must be there: oneditprepare ran.
-      const inputs = await tray.locator('input[id^="node-input-"]').count();
-      assert.ok(inputs > 0, `${type}'s dialog shows no node-input fields`);
-      await page.waitForTimeout(300);
-      if (type === 'filebridge-watch') await page.screenshot({ path: join(SCREENSHOTS, 'dialog-filebridge-watch.png') });
-      const fresh = errors.slice(before).filter((e) => /filebridge/i.test(e));
+      const edit: DialogInput = { ...EDITS[type], text: { name: `${type.replace('filebridge-', '')} under test`, ...EDITS[type].text } };
+      await fillDialog(page, edit);
+      if (type === 'filebridge-watch') {
+        await tray.locator('.red-ui-tray-body').first().evaluate((el) => { el.scrollTop = 0; });
+        await page.screenshot({ path: join(SCREENSHOTS, 'dialog-filebridge-watch.png') });
+      }
+      const fresh = editor.errors.slice(before).filter((e) => /filebridge/i.test(e));
       assert.deepEqual(fresh, [], `${type}'s dialog raised:\n${fresh.join('\n')}`);
-      await page.locator('#node-dialog-cancel').click();
+      await page.locator('#node-dialog-ok').click();
       await tray.waitFor({ state: 'detached', timeout: 10_000 });
+      const want = expected(edit);
+      const got = await page.evaluate(({ nodeId, props }) => {
+        const n = (window as unknown as { RED: Red }).RED.nodes.node(nodeId) ?? {};
+        return Object.fromEntries(props.map((p) => [p, String(n[p])]));
+      }, { nodeId: id, props: Object.keys(want) });
+      assert.deepEqual(got, want, `${type} did not keep what was typed into its dialog`);
+      // The label on the canvas is the name just typed.
+      await page.locator(`g[id="${id}"] text`, { hasText: `${type.replace('filebridge-', '')} under test` }).first().waitFor({ timeout: 5_000 });
     }
-    assert.deepEqual(ours(), [], ours().join('\n'));
+    assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
+  });
+
+  it('marks an invalid value in the dialog and says what to enter', async () => {
+    const [id] = await nodeIdsOfType(page, 'filebridge-watch');
+    await doubleClickNode(page, id);
+    const field = page.locator('#node-input-intervalSeconds');
+    await field.fill('often');
+    await field.blur();
+    await page.waitForFunction(() => document.querySelector('#node-input-intervalSeconds')?.classList.contains('input-error') === true, undefined, { timeout: 5_000 });
+    await field.hover();
+    const catalog = JSON.parse(await readFile(join(REPO_ROOT, 'nodes', 'locales', 'en-US', 'filebridge-watch.json'), 'utf8')) as { 'filebridge-watch': { errors: { number: string } } };
+    await page.locator('.red-ui-popover', { hasText: catalog['filebridge-watch'].errors.number }).first().waitFor({ state: 'visible', timeout: 5_000 });
+    await field.fill('30');
+    await field.blur();
+    await page.waitForFunction(() => document.querySelector('#node-input-intervalSeconds')?.classList.contains('input-error') === false, undefined, { timeout: 5_000 });
+    await page.locator('#node-dialog-cancel').click();
+    await page.locator('.red-ui-tray').waitFor({ state: 'detached', timeout: 10_000 });
   });
 });

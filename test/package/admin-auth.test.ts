@@ -26,7 +26,7 @@ describe('admin endpoints under adminAuth (packed package, real Node-RED)', func
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'filebridge-auth-'));
-    const { tarball } = await packPackage(work);
+    const { tarball } = await packPackage();
     userDir = join(work, 'user');
     await installIntoUserDir(tarball, userDir);
     all = await runtimes();

@@ -28,7 +28,7 @@ describe('package loads in Node-RED (npm pack, fresh user directory)', function 
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'filebridge-pack-'));
-    const packed = await packPackage(work);
+    const packed = await packPackage();
     tarball = packed.tarball;
     const files = packed.files;
     const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };

@@ -1,0 +1,84 @@
+import { strict as assert } from 'node:assert';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, Browser, Page } from 'playwright-core';
+import { RunningNodeRed, startNodeRed } from '../../src/sandbox/node-red-process';
+import { installIntoUserDir, packPackage } from './packed-package';
+import { REPO_ROOT, runtimes } from './runtimes';
+
+const CHROMIUM = '/usr/bin/chromium';
+/** Screenshots of the latest run; `docs/screenshots/` holds the ones the README shows. */
+export const SCREENSHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
+
+export interface EditorSession {
+  page: Page;
+  nodeRed: RunningNodeRed;
+  /** Script errors and console errors the page raised so far. */
+  errors: string[];
+  /** The errors that come from this package's editor code. */
+  ours(): string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The editor as a user meets it: the packed package installed into a fresh user directory of a real
+ * Node-RED 4.1, opened in headless Chromium, with the palette loaded.
+ */
+export async function openEditor(): Promise<EditorSession> {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser tests`);
+  const work = await mkdtemp(join(tmpdir(), 'filebridge-browser-'));
+  let nodeRed: RunningNodeRed | undefined;
+  let browser: Browser | undefined;
+  const close = async (): Promise<void> => {
+    if (browser) await browser.close();
+    if (nodeRed) await nodeRed.stop();
+    await rm(work, { recursive: true, force: true });
+  };
+  try {
+    const { tarball } = await packPackage();
+    const userDir = join(work, 'user');
+    await installIntoUserDir(tarball, userDir);
+    nodeRed = await startNodeRed((await runtimes())[0], userDir);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}\n${err.stack ?? ''}`));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()} @ ${m.location().url}`); });
+    await page.goto(nodeRed.url);
+    // The palette fills after the node definitions load, and the workspace after the flows do; a
+    // test that starts earlier races the editor's own start-up.
+    const running = nodeRed;
+    await page.waitForFunction(() => {
+      const red = (window as unknown as { RED?: { nodes?: { getType?: (t: string) => unknown }; workspaces?: { active?: () => string } } }).RED;
+      return document.querySelector('#red-ui-palette-container-filebridge .red-ui-palette-node') !== null
+        && !!red?.nodes?.getType?.('filebridge-watch') && !!red.workspaces?.active?.()
+        && document.querySelector('#red-ui-workspace-chart svg') !== null;
+    }, undefined, { timeout: 90_000 }).catch((e: Error) => {
+      throw new Error(`the editor did not finish loading: ${e.message.split('\n')[0]}\n${errors.join('\n')}\n${running.output().slice(-3000)}`);
+    });
+    await mkdir(SCREENSHOTS, { recursive: true });
+    return {
+      page,
+      nodeRed,
+      errors,
+      ours: () => errors.filter((e) => /filebridge/i.test(e)),
+      close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** Clicks Deploy and waits for the editor's own confirmation. */
+export async function deploy(page: Page): Promise<string> {
+  await page.locator('#red-ui-header-button-deploy').click();
+  const note = page.locator('.red-ui-notification', { hasText: /Successfully deployed/ });
+  await note.first().waitFor({ state: 'visible', timeout: 30_000 }).catch(async (e: Error) => {
+    const shown = await page.locator('.red-ui-notification').allInnerTexts();
+    throw new Error(`no "Successfully deployed" (${e.message.split('\n')[0]}); notifications: ${JSON.stringify(shown)}`);
+  });
+  return note.first().innerText();
+}
