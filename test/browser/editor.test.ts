@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT } from '../support/runtimes';
-import { EditorSession, openEditor, SCREENSHOTS } from '../support/browser-editor';
+import { EditorSession, openEditor, screenshot } from '../support/browser-editor';
 
 /** What a user types into one node's dialog, and the node properties that must come out of it. */
 interface DialogInput {
@@ -129,7 +129,7 @@ describe('editor in a real browser (Node-RED 4.1, headless Chromium)', function 
       assert.equal(await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).count(), 0, `config node ${type} shows in the palette`);
     }
     await category.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(SCREENSHOTS, 'palette.png') });
+    await screenshot(page, 'palette.png', page.locator('#red-ui-palette'));
     assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
   });
 
@@ -146,7 +146,7 @@ describe('editor in a real browser (Node-RED 4.1, headless Chromium)', function 
       await fillDialog(page, edit);
       if (type === 'filebridge-watch') {
         await tray.locator('.red-ui-tray-body').first().evaluate((el) => { el.scrollTop = 0; });
-        await page.screenshot({ path: join(SCREENSHOTS, 'dialog-filebridge-watch.png') });
+        await screenshot(page, 'dialog-filebridge-watch.png');
       }
       const fresh = editor.errors.slice(before).filter((e) => /filebridge/i.test(e));
       assert.deepEqual(fresh, [], `${type}'s dialog raised:\n${fresh.join('\n')}`);

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, Browser, Page } from 'playwright-core';
+import { chromium, Browser, Locator, Page } from 'playwright-core';
 import { RunningNodeRed, startNodeRed } from '../../src/sandbox/node-red-process';
 import { installIntoUserDir, packPackage } from './packed-package';
 import { REPO_ROOT, runtimes } from './runtimes';
@@ -42,7 +42,7 @@ export async function openEditor(): Promise<EditorSession> {
     await installIntoUserDir(tarball, userDir);
     nodeRed = await startNodeRed((await runtimes())[0], userDir);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1680, height: 950 } });
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}\n${err.stack ?? ''}`));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()} @ ${m.location().url}`); });
@@ -81,4 +81,16 @@ export async function deploy(page: Page): Promise<string> {
     throw new Error(`no "Successfully deployed" (${e.message.split('\n')[0]}); notifications: ${JSON.stringify(shown)}`);
   });
   return note.first().innerText();
+}
+
+/**
+ * A screenshot, once the editor's passing notifications (Imported, Deployed) and tooltips have
+ * faded; of `part` only when given.
+ */
+export async function screenshot(page: Page, name: string, part?: Locator): Promise<void> {
+  // A tooltip under the pointer would cover what the picture is about.
+  await page.mouse.move(1, 1);
+  await page.waitForFunction(() => document.querySelectorAll('.red-ui-notification:not([style*="display: none"])').length === 0
+    && document.querySelectorAll('.red-ui-popover').length === 0, undefined, { timeout: 15_000 }).catch(() => undefined);
+  await (part ?? page).screenshot({ path: join(SCREENSHOTS, name) });
 }
