@@ -5,6 +5,7 @@ import { disposeSource, DISPOSALS, type Disposal } from '../core/pipeline/dispos
 import { archivePath } from '../core/pipeline/archive-path';
 import { failMessage } from './failure';
 import { takeSource } from './source-of-message';
+import { shortStatus } from './status';
 
 type AckNodeDef = NodeDef & { action: Disposal; archiveTemplate: string };
 type AckMessage = NodeMessageInFlow & { filebridge?: Record<string, unknown> };
@@ -41,7 +42,7 @@ function register(RED: NodeAPI): void {
         const audit = auditRecord(source, 'acked', result.action, new Date(), { correlationId, target: msg.filebridge?.cs, sourceNowAt: result.path });
         msg.filebridge = { ...(msg.filebridge ?? {}), audit };
         acked++;
-        node.status({ fill: 'green', shape: 'dot', text: `${acked} acked, last: ${source.name}`.slice(0, 40) });
+        node.status({ fill: 'green', shape: 'dot', text: shortStatus(`${acked} acked, last: ${source.name}`) });
         send(msg);
         done();
       })().catch((err: unknown) => {

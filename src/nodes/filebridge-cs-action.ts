@@ -4,6 +4,7 @@ import { isCsAction, runCsAction, summarize, type CsActionRequest, type Param } 
 import type { ApplyTo } from '../core/content-server/governance';
 import { failMessage } from './failure';
 import { csClientOf, csConnectionOf } from './cs-connection-node';
+import { shortStatus } from './status';
 
 /** A deployed `filebridge-cs-connection` config node as this node sees it. */
 
@@ -100,7 +101,7 @@ function register(RED: NodeAPI): void {
           const p = await setting(name, msg);
           if (p) req[name === 'target' ? 'applyTarget' : name] = p;
         }
-        node.status({ fill: 'blue', shape: 'dot', text: `${action} ${String(nodeId.value ?? '')}`.slice(0, 40) });
+        node.status({ fill: 'blue', shape: 'dot', text: shortStatus(`${action} ${String(nodeId.value ?? '')}`) });
         const outcome = await runCsAction(client, req);
         msg.filebridge = { ...(msg.filebridge ?? {}), action: outcome };
         node.status({ fill: 'green', shape: 'dot', text: summarize(outcome) });

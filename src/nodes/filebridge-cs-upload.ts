@@ -5,6 +5,7 @@ import { progressText } from '../core/progress';
 import { reopenerFor } from './source-reopen';
 import { failMessage } from './failure';
 import { csClientOf, csConnectionOf } from './cs-connection-node';
+import { shortStatus } from './status';
 
 /** A deployed `filebridge-cs-connection` config node as this node sees it. */
 
@@ -60,7 +61,7 @@ function register(RED: NodeAPI): void {
           },
           msg.payload, msg.filename, msg.filebridge?.target, originOf(msg.filebridge?.source),
         );
-        node.status({ fill: 'blue', shape: 'dot', text: `uploading ${upload.name}`.slice(0, 40) });
+        node.status({ fill: 'blue', shape: 'dot', text: shortStatus(`uploading ${upload.name}`) });
         // Big files take minutes: show how far they are, at most once a second.
         let shown = 0;
         const onProgress = (sent: number): void => {
@@ -71,7 +72,7 @@ function register(RED: NodeAPI): void {
         };
         const outcome = await performUpload(client, upload, onProgress);
         msg.filebridge = { ...(msg.filebridge ?? {}), cs: outcome };
-        node.status({ fill: 'green', shape: 'dot', text: `${outcome.action}: ${outcome.name}`.slice(0, 40) });
+        node.status({ fill: 'green', shape: 'dot', text: shortStatus(`${outcome.action}: ${outcome.name}`) });
         send(msg);
         done();
       })().catch((err: unknown) => failMessage(node, msg, err, done));

@@ -79,7 +79,7 @@ function register(RED: NodeAPI): void {
         const { target, fields } = await buildTarget(mapping, msg as unknown as Record<string, unknown>, deps);
         msg.filebridge = { ...(msg.filebridge ?? {}), fields, target };
         const shown = typeof target.name === 'string' ? target.name : typeof msg.filename === 'string' ? msg.filename : 'mapped';
-        node.status({ fill: 'green', shape: 'dot', text: shown.slice(0, 40) });
+        node.status({ fill: 'green', shape: 'dot', text: shortStatus(shown) });
         send(msg);
         done();
       })().catch((err: unknown) => {

@@ -5,6 +5,7 @@ import { quarantineSource } from '../core/pipeline/dispose';
 import { failureOf } from '../core/pipeline/quarantine-report';
 import { failMessage } from './failure';
 import { takeSource } from './source-of-message';
+import { shortStatus } from './status';
 
 type QuarantineNodeDef = NodeDef & { folder: string };
 type QuarantineMessage = NodeMessageInFlow & { filebridge?: Record<string, unknown>; error?: unknown; filename?: unknown };
@@ -35,7 +36,7 @@ function register(RED: NodeAPI): void {
         msg.payload = `${source.name} was quarantined as ${result.path}: ${failure.code ? `${failure.code} ` : ''}${failure.message}`;
         msg.topic = `filebridge/quarantine/${source.name}`;
         count++;
-        node.status({ fill: 'yellow', shape: 'dot', text: `${count} quarantined, last: ${source.name}`.slice(0, 40) });
+        node.status({ fill: 'yellow', shape: 'dot', text: shortStatus(`${count} quarantined, last: ${source.name}`) });
         send(msg);
         done();
       })().catch((err: unknown) => {

@@ -3,7 +3,7 @@ import { FileBridgeError } from '../core/errors';
 import { CONFLICT_POLICIES, ConflictPolicy } from '../core/remote/operations';
 import { GetOutput, RemoteOperation, isRemoteOperation, runRemoteRequest } from '../core/remote/remote-request';
 import type { ServerNode } from './server-node';
-import { statusForPool } from './status';
+import { shortStatus, statusForPool } from './status';
 import { failMessage } from './failure';
 
 type RemoteNodeDef = NodeDef & {
@@ -76,7 +76,7 @@ function register(RED: NodeAPI): void {
         if (destination !== undefined && destination !== '' && typeof destination !== 'string') {
           throw new FileBridgeError('INVALID_INPUT', `The destination must be a text, got ${typeof destination}. Check "Destination" or msg.destination.`);
         }
-        node.status({ fill: 'blue', shape: 'dot', text: `${operation} ${path}`.slice(0, 40) });
+        node.status({ fill: 'blue', shape: 'dot', text: shortStatus(`${operation} ${path}`) });
         const outcome = await runRemoteRequest(server.pool, {
           operation,
           path,
@@ -98,7 +98,7 @@ function register(RED: NodeAPI): void {
         if (outcome.replacePayload) msg.payload = outcome.payload;
         if (outcome.filename !== undefined) msg.filename = outcome.filename;
         msg.filebridge = { ...(msg.filebridge ?? {}), [outcome.key]: { server: server.label, ...(outcome.facts as object | null ?? { exists: false }) } };
-        node.status({ fill: 'green', shape: 'dot', text: `${operation}: ${outcome.summary}`.slice(0, 40) });
+        node.status({ fill: 'green', shape: 'dot', text: shortStatus(`${operation}: ${outcome.summary}`) });
         send(msg);
         done();
       })().catch((err: unknown) => failMessage(node, msg, err, done));

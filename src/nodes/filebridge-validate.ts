@@ -8,6 +8,7 @@ import { poolFiles } from '../core/validate/remote-files';
 import { validateFile, type RemoteFiles } from '../core/validate/validator';
 import type { ServerNode } from './server-node';
 import { failMessage } from './failure';
+import { shortStatus } from './status';
 
 type ValidateNodeDef = NodeDef & ValidateNodeSettings & {
   wires?: string[][];
@@ -72,7 +73,7 @@ function register(RED: NodeAPI): void {
         const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
         const name = str(msg.filename) ? remoteBasename(String(msg.filename).replace(/\\/g, '/')) : str(source.name);
         if (!name) throw new FileBridgeError('INVALID_INPUT', 'The file has no name: set msg.filename (the watch and remote nodes do), since the rules check names, extensions and types.');
-        node.status({ fill: 'blue', shape: 'dot', text: `validating ${name}`.slice(0, 40) });
+        node.status({ fill: 'blue', shape: 'dot', text: shortStatus(`validating ${name}`) });
         const sourcePath = str(source.path);
         const claimPath = str(source.claimPath);
         const outcome = await validateFile(msg.payload, rules, {

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/runtimes';
 import { editorHtml, editorScript, isConfigType } from '../support/editor-files';
+import { shortStatus } from '../../src/nodes/status';
 
 const MODULE = 'node-red-contrib-ecm-filebridge';
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
@@ -363,15 +364,26 @@ describe('editor: message catalog, icons, help, templates (offline)', () => {
       assert.deepEqual(shapes.filter((s) => s.shape !== 'dot' && s.shape !== 'ring'), []);
     });
 
-    it('status texts are short: literals at most 40 characters, built texts cut to 40', () => {
+    it('status texts are short: literals at most 40 characters, texts with a name or path in them go through shortStatus', () => {
       const problems: string[] = [];
       for (const { file, text } of sources) {
-        for (const m of text.matchAll(/\btext:\s*('([^']*)'|`[^`]*`(\.slice\(0,\s*(\d+)\))?)/g)) {
-          if (m[2] !== undefined && m[2].length > 40) problems.push(`${file}: '${m[2]}'`);
-          if (m[4] !== undefined && Number(m[4]) > 40) problems.push(`${file}: ${m[1]} cut at ${m[4]}`);
+        for (const m of text.matchAll(/\btext:\s*('([^']*)'|`([^`]*)`)/g)) {
+          if (m[2] !== undefined && m[2].length > 40) problems.push(`${file}: '${m[2]}' is longer than 40 characters`);
+          // A file name, path or summary has no bound: shortStatus cuts it with an ellipsis.
+          if (m[3] !== undefined && /\$\{[^}]*(name|path|summary|fields|value)/i.test(m[3])) problems.push(`${file}: ${m[1]} is not cut by shortStatus`);
         }
+        if (/\btext:[^\n]*\.slice\(/.test(text)) problems.push(`${file}: a status text cut with slice() instead of shortStatus (no ellipsis)`);
       }
       assert.deepEqual(problems, []);
+    });
+
+    it('shortStatus keeps short texts and cuts long ones to 40 characters with an ellipsis', () => {
+      assert.equal(shortStatus('uploading a.csv'), 'uploading a.csv');
+      const long = `uploading ${'x'.repeat(60)}.csv`;
+      const cut = shortStatus(long);
+      assert.equal(cut.length, 40);
+      assert.ok(cut.endsWith('…') && long.startsWith(cut.slice(0, -1)), cut);
+      assert.equal(shortStatus('y'.repeat(40)), 'y'.repeat(40));
     });
   });
 });
