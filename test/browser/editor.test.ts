@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT } from '../support/runtimes';
-import { EditorSession, openEditor, screenshot } from '../support/browser-editor';
+import { EDITOR_RUNTIMES, EditorSession, openEditor } from '../support/browser-editor';
 
 /** What a user types into one node's dialog, and the node properties that must come out of it. */
 interface DialogInput {
@@ -93,91 +93,94 @@ function expected(input: DialogInput): Record<string, string> {
   return out;
 }
 
-describe('editor in a real browser (Node-RED 4.1, headless Chromium)', function () {
-  this.timeout(240_000);
-  let editor: EditorSession;
-  let page: Page;
-  let nodeTypes: string[];
-  let paletteTypes: string[];
+for (const runtime of EDITOR_RUNTIMES) {
+  describe(`editor in a real browser (${runtime.label}, headless Chromium)`, function () {
+    this.timeout(240_000);
+    let editor: EditorSession;
+    let page: Page;
+    let nodeTypes: string[];
+    let paletteTypes: string[];
 
-  before(async () => {
-    const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
-    nodeTypes = Object.keys(pkg['node-red'].nodes);
-    editor = await openEditor();
-    page = editor.page;
-    paletteTypes = await page.evaluate((types) => {
-      const red = (window as unknown as { RED: Red }).RED;
-      return types.filter((t) => red.nodes.getType(t) !== undefined && red.nodes.getType(t)?.category !== 'config');
-    }, nodeTypes);
-  });
+    before(async () => {
+      const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
+      nodeTypes = Object.keys(pkg['node-red'].nodes);
+      editor = await openEditor(runtime.index);
+      page = editor.page;
+      paletteTypes = await page.evaluate((types) => {
+        const red = (window as unknown as { RED: Red }).RED;
+        return types.filter((t) => red.nodes.getType(t) !== undefined && red.nodes.getType(t)?.category !== 'config');
+      }, nodeTypes);
+    });
 
-  after(async () => {
-    if (editor) await editor.close();
-  });
+    after(async () => {
+      if (editor) await editor.close();
+    });
 
-  it('registers every node type in the editor and shows each non-config type in the filebridge palette', async () => {
-    const registered = await page.evaluate((types) => types.filter((t) => (window as unknown as { RED: Red }).RED.nodes.getType(t) !== undefined), nodeTypes);
-    assert.deepEqual(registered, nodeTypes, `the editor did not register: ${nodeTypes.filter((t) => !registered.includes(t)).join(', ')}`);
-    assert.deepEqual([...paletteTypes].sort(), Object.keys(EDITS).sort(), 'every palette node needs an edit in EDITS, and only those');
-    const category = page.locator('#red-ui-palette-container-filebridge');
-    for (const type of paletteTypes) {
-      const count = await category.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).count();
-      assert.equal(count, 1, `${type} is not in the palette's filebridge category`);
-    }
-    // The config types belong in no palette category.
-    for (const type of nodeTypes.filter((t) => !paletteTypes.includes(t))) {
-      assert.equal(await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).count(), 0, `config node ${type} shows in the palette`);
-    }
-    await category.scrollIntoViewIfNeeded();
-    await screenshot(page, 'palette.png', page.locator('#red-ui-palette'));
-    assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
-  });
-
-  it('drags each node from the palette, opens it with a double-click, fills its dialog and keeps the values after Done', async () => {
-    for (const [i, type] of paletteTypes.entries()) {
-      const before = editor.errors.length;
-      const id = await dragFromPalette(page, type, 150 + (i % 3) * 260, 80 + Math.floor(i / 3) * 90);
-      await doubleClickNode(page, id);
-      const tray = page.locator('.red-ui-tray').last();
-      await tray.locator('#dialog-form').first().waitFor({ state: 'visible', timeout: 15_000 }).catch((e: Error) => {
-        throw new Error(`${type}: a double-click opened no edit dialog (${e.message.split('\n')[0]})\n${editor.errors.join('\n')}`);
-      });
-      const edit: DialogInput = { ...EDITS[type], text: { name: `${type.replace('filebridge-', '')} under test`, ...EDITS[type].text } };
-      await fillDialog(page, edit);
-      if (type === 'filebridge-watch') {
-        await tray.locator('.red-ui-tray-body').first().evaluate((el) => { el.scrollTop = 0; });
-        await screenshot(page, 'dialog-filebridge-watch.png');
+    it('registers every node type in the editor and shows each non-config type in the filebridge palette', async () => {
+      const registered = await page.evaluate((types) => types.filter((t) => (window as unknown as { RED: Red }).RED.nodes.getType(t) !== undefined), nodeTypes);
+      assert.deepEqual(registered, nodeTypes, `the editor did not register: ${nodeTypes.filter((t) => !registered.includes(t)).join(', ')}`);
+      assert.deepEqual([...paletteTypes].sort(), Object.keys(EDITS).sort(), 'every palette node needs an edit in EDITS, and only those');
+      const category = page.locator('#red-ui-palette-container-filebridge');
+      for (const type of paletteTypes) {
+        const count = await category.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).count();
+        assert.equal(count, 1, `${type} is not in the palette's filebridge category`);
       }
-      const fresh = editor.errors.slice(before).filter((e) => /filebridge/i.test(e));
-      assert.deepEqual(fresh, [], `${type}'s dialog raised:\n${fresh.join('\n')}`);
-      await page.locator('#node-dialog-ok').click();
-      await tray.waitFor({ state: 'detached', timeout: 10_000 });
-      const want = expected(edit);
-      const got = await page.evaluate(({ nodeId, props }) => {
-        const n = (window as unknown as { RED: Red }).RED.nodes.node(nodeId) ?? {};
-        return Object.fromEntries(props.map((p) => [p, String(n[p])]));
-      }, { nodeId: id, props: Object.keys(want) });
-      assert.deepEqual(got, want, `${type} did not keep what was typed into its dialog`);
-      // The label on the canvas is the name just typed.
-      await page.locator(`g[id="${id}"] text`, { hasText: `${type.replace('filebridge-', '')} under test` }).first().waitFor({ timeout: 5_000 });
-    }
-    assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
-  });
+      // The config types belong in no palette category.
+      for (const type of nodeTypes.filter((t) => !paletteTypes.includes(t))) {
+        assert.equal(await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).count(), 0, `config node ${type} shows in the palette`);
+      }
+      await category.scrollIntoViewIfNeeded();
+      // The category itself: Node-RED 5 puts the palette in a sidebar whose outer element differs from 4.1's.
+      await editor.screenshot('palette.png', category);
+      assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
+    });
 
-  it('marks an invalid value in the dialog and says what to enter', async () => {
-    const [id] = await nodeIdsOfType(page, 'filebridge-watch');
-    await doubleClickNode(page, id);
-    const field = page.locator('#node-input-intervalSeconds');
-    await field.fill('often');
-    await field.blur();
-    await page.waitForFunction(() => document.querySelector('#node-input-intervalSeconds')?.classList.contains('input-error') === true, undefined, { timeout: 5_000 });
-    await field.hover();
-    const catalog = JSON.parse(await readFile(join(REPO_ROOT, 'nodes', 'locales', 'en-US', 'filebridge-watch.json'), 'utf8')) as { 'filebridge-watch': { errors: { number: string } } };
-    await page.locator('.red-ui-popover', { hasText: catalog['filebridge-watch'].errors.number }).first().waitFor({ state: 'visible', timeout: 5_000 });
-    await field.fill('30');
-    await field.blur();
-    await page.waitForFunction(() => document.querySelector('#node-input-intervalSeconds')?.classList.contains('input-error') === false, undefined, { timeout: 5_000 });
-    await page.locator('#node-dialog-cancel').click();
-    await page.locator('.red-ui-tray').waitFor({ state: 'detached', timeout: 10_000 });
+    it('drags each node from the palette, opens it with a double-click, fills its dialog and keeps the values after Done', async () => {
+      for (const [i, type] of paletteTypes.entries()) {
+        const before = editor.errors.length;
+        const id = await dragFromPalette(page, type, 150 + (i % 3) * 260, 80 + Math.floor(i / 3) * 90);
+        await doubleClickNode(page, id);
+        const tray = page.locator('.red-ui-tray').last();
+        await tray.locator('#dialog-form').first().waitFor({ state: 'visible', timeout: 15_000 }).catch((e: Error) => {
+          throw new Error(`${type}: a double-click opened no edit dialog (${e.message.split('\n')[0]})\n${editor.errors.join('\n')}`);
+        });
+        const edit: DialogInput = { ...EDITS[type], text: { name: `${type.replace('filebridge-', '')} under test`, ...EDITS[type].text } };
+        await fillDialog(page, edit);
+        if (type === 'filebridge-watch') {
+          await tray.locator('.red-ui-tray-body').first().evaluate((el) => { el.scrollTop = 0; });
+          await editor.screenshot('dialog-filebridge-watch.png');
+        }
+        const fresh = editor.errors.slice(before).filter((e) => /filebridge/i.test(e));
+        assert.deepEqual(fresh, [], `${type}'s dialog raised:\n${fresh.join('\n')}`);
+        await page.locator('#node-dialog-ok').click();
+        await tray.waitFor({ state: 'detached', timeout: 10_000 });
+        const want = expected(edit);
+        const got = await page.evaluate(({ nodeId, props }) => {
+          const n = (window as unknown as { RED: Red }).RED.nodes.node(nodeId) ?? {};
+          return Object.fromEntries(props.map((p) => [p, String(n[p])]));
+        }, { nodeId: id, props: Object.keys(want) });
+        assert.deepEqual(got, want, `${type} did not keep what was typed into its dialog`);
+        // The label on the canvas is the name just typed.
+        await page.locator(`g[id="${id}"] text`, { hasText: `${type.replace('filebridge-', '')} under test` }).first().waitFor({ timeout: 5_000 });
+      }
+      assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
+    });
+
+    it('marks an invalid value in the dialog and says what to enter', async () => {
+      const [id] = await nodeIdsOfType(page, 'filebridge-watch');
+      await doubleClickNode(page, id);
+      const field = page.locator('#node-input-intervalSeconds');
+      await field.fill('often');
+      await field.blur();
+      await page.waitForFunction(() => document.querySelector('#node-input-intervalSeconds')?.classList.contains('input-error') === true, undefined, { timeout: 5_000 });
+      await field.hover();
+      const catalog = JSON.parse(await readFile(join(REPO_ROOT, 'nodes', 'locales', 'en-US', 'filebridge-watch.json'), 'utf8')) as { 'filebridge-watch': { errors: { number: string } } };
+      await page.locator('.red-ui-popover', { hasText: catalog['filebridge-watch'].errors.number }).first().waitFor({ state: 'visible', timeout: 5_000 });
+      await field.fill('30');
+      await field.blur();
+      await page.waitForFunction(() => document.querySelector('#node-input-intervalSeconds')?.classList.contains('input-error') === false, undefined, { timeout: 5_000 });
+      await page.locator('#node-dialog-cancel').click();
+      await page.locator('.red-ui-tray').waitFor({ state: 'detached', timeout: 10_000 });
+    });
   });
-});
+}

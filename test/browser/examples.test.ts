@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { startContentServerSim, type ContentServerSim } from '../../src/sim/content-server';
 import { servers } from '../fixtures';
-import { deploy, EditorSession, openEditor, screenshot } from '../support/browser-editor';
+import { deploy, EDITOR_RUNTIMES, EditorSession, openEditor } from '../support/browser-editor';
 import { exampleFiles, type FlowNode } from '../support/example-flows';
 import { REPO_ROOT } from '../support/runtimes';
 
@@ -40,209 +40,211 @@ function findPath(tree: SimTree, path: string[]): SimTree | undefined {
  * Content Server settings typed into the config dialogs, deployed, and one of them run with a file
  * dropped on the real sshd.
  */
-describe('examples in a real browser: import, configure, deploy, run (Node-RED 4.1, headless Chromium)', function () {
-  this.timeout(300_000);
-  let editor: EditorSession;
-  let page: Page;
-  let sim: ContentServerSim;
-  let examples: ExampleFile[];
+for (const runtime of EDITOR_RUNTIMES) {
+  describe(`examples in a real browser: import, configure, deploy, run (${runtime.label}, headless Chromium)`, function () {
+    this.timeout(300_000);
+    let editor: EditorSession;
+    let page: Page;
+    let sim: ContentServerSim;
+    let examples: ExampleFile[];
 
-  before(async () => {
-    examples = exampleFiles().map((relPath) => {
-      const nodes = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', relPath), 'utf8')) as FlowNode[];
-      const tab = nodes.find((n) => n.type === 'tab');
-      assert.ok(tab, `${relPath} has no tab`);
-      return { relPath, nodes, tab };
-    });
-    // Every watched folder exists and is empty, as on a partner's fresh server.
-    const s = servers();
-    for (const { nodes } of examples) {
-      for (const watch of nodes.filter((n) => n.type === 'filebridge-watch')) {
-        const folder = String(watch.folder);
-        await s.remove(folder.split('/')[0]);
-        await s.mkdirp(folder);
-      }
-    }
-    sim = await startContentServerSim({ port: 0 });
-    editor = await openEditor();
-    page = editor.page;
-  });
-
-  after(async () => {
-    if (editor) await editor.close();
-    if (sim) await sim.stop();
-  });
-
-  const red = <T>(fn: (red: Red, arg: string) => T, arg = ''): Promise<T> =>
-    page.evaluate(({ source, a }) => (new Function('red', 'arg', `return (${source})(red, arg);`) as (r: unknown, a: string) => T)((window as unknown as { RED: Red }).RED, a), { source: fn.toString(), a: arg });
-
-  async function importExample(example: ExampleFile): Promise<void> {
-    await page.locator('#red-ui-header-button-sidemenu').click();
-    await page.locator('#menu-item-import').click();
-    const dialog = page.locator('#red-ui-clipboard-dialog');
-    await dialog.waitFor({ state: 'visible', timeout: 10_000 });
-    await page.locator('#red-ui-clipboard-dialog-import-tabs a', { hasText: 'Examples' }).click();
-    const tree = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
-    const label = (text: string): Locator => tree.locator('.red-ui-treeList-label', { has: page.locator('.red-ui-treeList-label-text', { hasText: new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
-    // Folders open on a click; a file is selected by a click and imported with the Import button.
-    const steps = [MODULE, ...example.relPath.replace(/\.json$/, '').split('/')];
-    for (const [i, step] of steps.entries()) {
-      const item = label(step);
-      await item.waitFor({ state: 'visible', timeout: 10_000 }).catch(async (e: Error) => {
-        throw new Error(`${example.relPath}: no "${step}" under Import > Examples (${e.message.split('\n')[0]}): ${JSON.stringify(await tree.locator('.red-ui-treeList-label-text').allInnerTexts())}`);
+    before(async () => {
+      examples = exampleFiles().map((relPath) => {
+        const nodes = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', relPath), 'utf8')) as FlowNode[];
+        const tab = nodes.find((n) => n.type === 'tab');
+        assert.ok(tab, `${relPath} has no tab`);
+        return { relPath, nodes, tab };
       });
-      if (i < steps.length - 1 && await label(steps[i + 1]).isVisible()) continue;
-      await item.click();
-    }
-    await page.locator('#red-ui-clipboard-dialog-ok').click();
-    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
-    await page.waitForFunction((tabId) => (window as unknown as { RED: Red }).RED.nodes.workspace(tabId) !== undefined, String(example.tab.id), { timeout: 10_000 });
-  }
-
-  it('imports every example through Import > Examples, each into its own flow tab', async () => {
-    for (const example of examples) {
-      await importExample(example);
-      const imported = await red((r, ids) => (JSON.parse(ids) as string[]).filter((id) => r.nodes.node(id) === undefined && r.nodes.workspace(id) === undefined), JSON.stringify(example.nodes.map((n) => n.id)));
-      assert.deepEqual(imported, [], `${example.relPath}: nodes missing after the import`);
-      assert.equal(await page.locator('.red-ui-tab', { hasText: String(example.tab.label) }).count() >= 1, true, `${example.relPath}: no flow tab "${String(example.tab.label)}"`);
-    }
-    assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
-  });
-
-  /** Opens a config node's dialog by double-clicking it in the Configuration nodes sidebar. */
-  async function openConfigDialog(id: string): Promise<void> {
-    const found = await page.evaluate((nodeId) => {
-      const jq = (window as unknown as { $: (s: string) => { toArray: () => HTMLElement[]; data?: unknown } }).$;
-      const entry = jq('.red-ui-sidebar-config-category li').toArray()
-        .find((li) => (jq as unknown as (e: HTMLElement) => { data: (k: string) => unknown })(li).data('data-node-id') === nodeId);
-      entry?.querySelector('.red-ui-palette-node-config')?.setAttribute('data-test-config-id', nodeId);
-      return entry !== undefined;
-    }, id);
-    assert.ok(found, `config node ${id} is not in the Configuration nodes sidebar`);
-    await page.locator(`[data-test-config-id="${id}"]`).dblclick();
-    await page.locator('#node-config-dialog-ok').waitFor({ state: 'visible', timeout: 10_000 });
-  }
-
-  async function closeConfigDialog(): Promise<void> {
-    await page.locator('#node-config-dialog-ok').click();
-    await page.locator('#node-config-dialog-ok').waitFor({ state: 'detached', timeout: 10_000 });
-  }
-
-  it('takes each server and Content Server login through its config dialog, with Test connection passing', async () => {
-    const s = servers();
-    await page.locator('#red-ui-header-button-sidemenu').click();
-    await page.locator('#menu-item-config-nodes').click();
-    const tested = new Set<string>();
-    for (const example of examples) {
-      for (const config of example.nodes.filter((n) => n.type === 'filebridge-server' || n.type === 'filebridge-cs-connection')) {
-        await openConfigDialog(config.id);
-        let kind: string;
-        if (config.type === 'filebridge-server') {
-          kind = String(config.protocol);
-          const server = kind === 'sftp' ? s.sftp : s.ftp;
-          await page.locator('#node-config-input-host').fill(server.host);
-          await page.locator('#node-config-input-port').fill(String(server.port));
-          await page.locator('#node-config-input-username').fill(s.username);
-          await page.locator('#node-config-input-password').fill(s.password);
-          await page.locator('#node-config-filebridge-server-tabs a', { hasText: 'Security' }).click();
-          if (kind === 'sftp') await page.locator('#node-config-input-hostKey').fill(s.sftp.hostKeyFingerprints.ed25519);
-          else if (kind.startsWith('ftps')) await page.locator('#node-config-input-tlsCa').fill(s.certs.ca.cert.pem);
-          await page.locator('#node-config-filebridge-server-tabs a', { hasText: 'Connection' }).click();
-        } else {
-          kind = 'cs';
-          await page.locator('#node-config-input-baseUrl').fill(sim.apiBase);
-          await page.locator('#node-config-input-authMode').selectOption('password');
-          await page.locator('#node-config-input-username').fill('Admin');
-          await page.locator('#node-config-input-password').fill('livelink');
+      // Every watched folder exists and is empty, as on a partner's fresh server.
+      const s = servers();
+      for (const { nodes } of examples) {
+        for (const watch of nodes.filter((n) => n.type === 'filebridge-watch')) {
+          const folder = String(watch.folder);
+          await s.remove(folder.split('/')[0]);
+          await s.mkdirp(folder);
         }
-        if (!tested.has(kind)) {
-          // The first dialog of each kind also proves the settings as typed reach the server.
-          tested.add(kind);
-          await page.locator(kind === 'cs' ? '#filebridge-cs-connection-test-button' : '#filebridge-server-test-button').click();
-          const result = page.locator(kind === 'cs' ? '#filebridge-cs-connection-result' : '#filebridge-server-test-result');
-          await result.locator('.filebridge-result-ok').waitFor({ state: 'visible', timeout: 20_000 }).catch(async (e: Error) => {
-            throw new Error(`${example.relPath}: Test connection for ${kind} did not pass (${e.message.split('\n')[0]}): ${await result.innerText()}`);
-          });
-          if (kind === 'sftp') await screenshot(page, 'dialog-filebridge-server.png');
+      }
+      sim = await startContentServerSim({ port: 0 });
+      editor = await openEditor(runtime.index);
+      page = editor.page;
+    });
+
+    after(async () => {
+      if (editor) await editor.close();
+      if (sim) await sim.stop();
+    });
+
+    const red = <T>(fn: (red: Red, arg: string) => T, arg = ''): Promise<T> =>
+      page.evaluate(({ source, a }) => (new Function('red', 'arg', `return (${source})(red, arg);`) as (r: unknown, a: string) => T)((window as unknown as { RED: Red }).RED, a), { source: fn.toString(), a: arg });
+
+    async function importExample(example: ExampleFile): Promise<void> {
+      await page.locator('#red-ui-header-button-sidemenu').click();
+      await page.locator('#menu-item-import').click();
+      const dialog = page.locator('#red-ui-clipboard-dialog');
+      await dialog.waitFor({ state: 'visible', timeout: 10_000 });
+      await page.locator('#red-ui-clipboard-dialog-import-tabs a', { hasText: 'Examples' }).click();
+      const tree = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
+      const label = (text: string): Locator => tree.locator('.red-ui-treeList-label', { has: page.locator('.red-ui-treeList-label-text', { hasText: new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
+      // Folders open on a click; a file is selected by a click and imported with the Import button.
+      const steps = [MODULE, ...example.relPath.replace(/\.json$/, '').split('/')];
+      for (const [i, step] of steps.entries()) {
+        const item = label(step);
+        await item.waitFor({ state: 'visible', timeout: 10_000 }).catch(async (e: Error) => {
+          throw new Error(`${example.relPath}: no "${step}" under Import > Examples (${e.message.split('\n')[0]}): ${JSON.stringify(await tree.locator('.red-ui-treeList-label-text').allInnerTexts())}`);
+        });
+        if (i < steps.length - 1 && await label(steps[i + 1]).isVisible()) continue;
+        await item.click();
+      }
+      await page.locator('#red-ui-clipboard-dialog-ok').click();
+      await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+      await page.waitForFunction((tabId) => (window as unknown as { RED: Red }).RED.nodes.workspace(tabId) !== undefined, String(example.tab.id), { timeout: 10_000 });
+    }
+
+    it('imports every example through Import > Examples, each into its own flow tab', async () => {
+      for (const example of examples) {
+        await importExample(example);
+        const imported = await red((r, ids) => (JSON.parse(ids) as string[]).filter((id) => r.nodes.node(id) === undefined && r.nodes.workspace(id) === undefined), JSON.stringify(example.nodes.map((n) => n.id)));
+        assert.deepEqual(imported, [], `${example.relPath}: nodes missing after the import`);
+        assert.equal(await page.locator('.red-ui-tab', { hasText: String(example.tab.label) }).count() >= 1, true, `${example.relPath}: no flow tab "${String(example.tab.label)}"`);
+      }
+      assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
+    });
+
+    /** Opens a config node's dialog by double-clicking it in the Configuration nodes sidebar. */
+    async function openConfigDialog(id: string): Promise<void> {
+      const found = await page.evaluate((nodeId) => {
+        const jq = (window as unknown as { $: (s: string) => { toArray: () => HTMLElement[]; data?: unknown } }).$;
+        const entry = jq('.red-ui-sidebar-config-category li').toArray()
+          .find((li) => (jq as unknown as (e: HTMLElement) => { data: (k: string) => unknown })(li).data('data-node-id') === nodeId);
+        entry?.querySelector('.red-ui-palette-node-config')?.setAttribute('data-test-config-id', nodeId);
+        return entry !== undefined;
+      }, id);
+      assert.ok(found, `config node ${id} is not in the Configuration nodes sidebar`);
+      await page.locator(`[data-test-config-id="${id}"]`).dblclick();
+      await page.locator('#node-config-dialog-ok').waitFor({ state: 'visible', timeout: 10_000 });
+    }
+
+    async function closeConfigDialog(): Promise<void> {
+      await page.locator('#node-config-dialog-ok').click();
+      await page.locator('#node-config-dialog-ok').waitFor({ state: 'detached', timeout: 10_000 });
+    }
+
+    it('takes each server and Content Server login through its config dialog, with Test connection passing', async () => {
+      const s = servers();
+      await page.locator('#red-ui-header-button-sidemenu').click();
+      await page.locator('#menu-item-config-nodes').click();
+      const tested = new Set<string>();
+      for (const example of examples) {
+        for (const config of example.nodes.filter((n) => n.type === 'filebridge-server' || n.type === 'filebridge-cs-connection')) {
+          await openConfigDialog(config.id);
+          let kind: string;
+          if (config.type === 'filebridge-server') {
+            kind = String(config.protocol);
+            const server = kind === 'sftp' ? s.sftp : s.ftp;
+            await page.locator('#node-config-input-host').fill(server.host);
+            await page.locator('#node-config-input-port').fill(String(server.port));
+            await page.locator('#node-config-input-username').fill(s.username);
+            await page.locator('#node-config-input-password').fill(s.password);
+            await page.locator('#node-config-filebridge-server-tabs a', { hasText: 'Security' }).click();
+            if (kind === 'sftp') await page.locator('#node-config-input-hostKey').fill(s.sftp.hostKeyFingerprints.ed25519);
+            else if (kind.startsWith('ftps')) await page.locator('#node-config-input-tlsCa').fill(s.certs.ca.cert.pem);
+            await page.locator('#node-config-filebridge-server-tabs a', { hasText: 'Connection' }).click();
+          } else {
+            kind = 'cs';
+            await page.locator('#node-config-input-baseUrl').fill(sim.apiBase);
+            await page.locator('#node-config-input-authMode').selectOption('password');
+            await page.locator('#node-config-input-username').fill('Admin');
+            await page.locator('#node-config-input-password').fill('livelink');
+          }
+          if (!tested.has(kind)) {
+            // The first dialog of each kind also proves the settings as typed reach the server.
+            tested.add(kind);
+            await page.locator(kind === 'cs' ? '#filebridge-cs-connection-test-button' : '#filebridge-server-test-button').click();
+            const result = page.locator(kind === 'cs' ? '#filebridge-cs-connection-result' : '#filebridge-server-test-result');
+            await result.locator('.filebridge-result-ok').waitFor({ state: 'visible', timeout: 20_000 }).catch(async (e: Error) => {
+              throw new Error(`${example.relPath}: Test connection for ${kind} did not pass (${e.message.split('\n')[0]}): ${await result.innerText()}`);
+            });
+            if (kind === 'sftp') await editor.screenshot('dialog-filebridge-server.png');
+          }
+          await closeConfigDialog();
         }
-        await closeConfigDialog();
       }
-    }
-    assert.deepEqual([...tested].sort(), ['cs', 'ftp', 'ftps-explicit', 'sftp']);
-    assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
-  });
+      assert.deepEqual([...tested].sort(), ['cs', 'ftp', 'ftps-explicit', 'sftp']);
+      assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
+    });
 
-  const watches = (): FlowNode[] => examples.flatMap((e) => e.nodes.filter((n) => n.type === 'filebridge-watch'));
+    const watches = (): FlowNode[] => examples.flatMap((e) => e.nodes.filter((n) => n.type === 'filebridge-watch'));
 
-  it('deploys all examples: "Successfully deployed", every watch polling its folder, and no password, ticket or token in the exported flows', async () => {
-    await deploy(page);
-    // Each watch connects and lists its folder: "polling" (green ring) while a poll runs, "watching"
-    // (green dot) between polls. Having shown "watching" proves a poll finished without an error.
-    const deadline = Date.now() + 60_000;
-    const idle = new Set<string>();
-    for (;;) {
-      const statuses = await red((r, ids) => Object.fromEntries((JSON.parse(ids) as string[]).map((id) => {
-        const st = r.nodes.node(id)?.status;
-        return [id, `${st?.fill ?? ''}:${st?.text ?? ''}`];
-      })), JSON.stringify(watches().map((w) => w.id)));
-      for (const [id, status] of Object.entries(statuses)) if (status === 'green:watching') idle.add(id);
-      // ':' is no status yet: the flows are still starting.
-      const wrong = Object.entries(statuses).filter(([, status]) => !/^(green:(polling|watching)|:)$/.test(status));
-      if (wrong.length > 0 || Date.now() > deadline) {
-        assert.fail(`watch status other than polling/watching, or no finished poll within 60 s: ${JSON.stringify(statuses)} idle: ${[...idle].join(', ')}\n${editor.nodeRed.output().slice(-4000)}`);
+    it('deploys all examples: "Successfully deployed", every watch polling its folder, and no password, ticket or token in the exported flows', async () => {
+      await deploy(page);
+      // Each watch connects and lists its folder: "polling" (green ring) while a poll runs, "watching"
+      // (green dot) between polls. Having shown "watching" proves a poll finished without an error.
+      const deadline = Date.now() + 60_000;
+      const idle = new Set<string>();
+      for (;;) {
+        const statuses = await red((r, ids) => Object.fromEntries((JSON.parse(ids) as string[]).map((id) => {
+          const st = r.nodes.node(id)?.status;
+          return [id, `${st?.fill ?? ''}:${st?.text ?? ''}`];
+        })), JSON.stringify(watches().map((w) => w.id)));
+        for (const [id, status] of Object.entries(statuses)) if (status === 'green:watching') idle.add(id);
+        // ':' is no status yet: the flows are still starting.
+        const wrong = Object.entries(statuses).filter(([, status]) => !/^(green:(polling|watching)|:)$/.test(status));
+        if (wrong.length > 0 || Date.now() > deadline) {
+          assert.fail(`watch status other than polling/watching, or no finished poll within 60 s: ${JSON.stringify(statuses)} idle: ${[...idle].join(', ')}\n${editor.nodeRed.output().slice(-4000)}`);
+        }
+        if (idle.size === watches().length) break;
+        await page.waitForTimeout(250);
       }
-      if (idle.size === watches().length) break;
-      await page.waitForTimeout(250);
-    }
-    const res = await fetch(`${editor.nodeRed.url}/flows`);
-    assert.equal(res.status, 200);
-    const exported = await res.text();
-    for (const secret of [servers().password, 'livelink']) {
-      assert.ok(!exported.includes(secret), 'a secret typed into a config dialog shows in GET /flows');
-    }
-    assert.ok(!/"(password|passphrase|privateKey|ticket|token|clientSecret)"\s*:/.test(exported), 'GET /flows carries a credential property');
-    assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
-  });
+      const res = await fetch(`${editor.nodeRed.url}/flows`);
+      assert.equal(res.status, 200);
+      const exported = await res.text();
+      for (const secret of [servers().password, 'livelink']) {
+        assert.ok(!exported.includes(secret), 'a secret typed into a config dialog shows in GET /flows');
+      }
+      assert.ok(!/"(password|passphrase|privateKey|ticket|token|clientSecret)"\s*:/.test(exported), 'GET /flows carries a credential property');
+      assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
+    });
 
-  it(`runs ${RUN_EXAMPLE.replace(/\.json$/, '')}: a file dropped on the sshd becomes a document in the Content Server simulator`, async () => {
-    const example = examples.find((e) => e.relPath === RUN_EXAMPLE);
-    assert.ok(example, `${RUN_EXAMPLE} is not among the examples`);
-    // The user opens the example's flow tab to watch it.
-    await page.locator('.red-ui-tab', { hasText: String(example.tab.label) }).first().click();
-    await page.waitForFunction((tabId) => (window as unknown as { RED: Red }).RED.workspaces.active() === tabId, String(example.tab.id), { timeout: 10_000 });
-    const watch = example.nodes.find((n) => n.type === 'filebridge-watch') as FlowNode;
-    const statusLabel = page.locator(`g[id="${watch.id}"] .red-ui-flow-node-status-label`);
-    await statusLabel.filter({ hasText: /^(polling|watching)$/ }).waitFor({ timeout: 10_000 });
+    it(`runs ${RUN_EXAMPLE.replace(/\.json$/, '')}: a file dropped on the sshd becomes a document in the Content Server simulator`, async () => {
+      const example = examples.find((e) => e.relPath === RUN_EXAMPLE);
+      assert.ok(example, `${RUN_EXAMPLE} is not among the examples`);
+      // The user opens the example's flow tab to watch it.
+      await page.locator('.red-ui-tab', { hasText: String(example.tab.label) }).first().click();
+      await page.waitForFunction((tabId) => (window as unknown as { RED: Red }).RED.workspaces.active() === tabId, String(example.tab.id), { timeout: 10_000 });
+      const watch = example.nodes.find((n) => n.type === 'filebridge-watch') as FlowNode;
+      const statusLabel = page.locator(`g[id="${watch.id}"] .red-ui-flow-node-status-label`);
+      await statusLabel.filter({ hasText: /^(polling|watching)$/ }).waitFor({ timeout: 10_000 });
 
-    const csv = Buffer.from('shipment_id,carrier,weight\nS-1,DHL,12.5\nS-2,UPS,3\n');
-    const name = 'SHIP_20261122_001.csv';
-    await servers().writeFile(`${String(watch.folder)}/${name}`, csv);
-    const deadline = Date.now() + 60_000;
-    let doc: SimTree | undefined;
-    while (!doc?.sha256) {
-      if (Date.now() > deadline) assert.fail(`no ${name} in the simulator after 60 s; watch status: ${await statusLabel.innerText()}\n${editor.nodeRed.output().slice(-4000)}`);
-      await page.waitForTimeout(500);
-      const tree = (await (await fetch(`${sim.url}/__sim/tree`)).json()) as SimTree;
-      doc = findPath(tree, ['Records', 'Shipments', '2026', '11', '22', name]);
-    }
-    assert.equal(doc.sha256, createHash('sha256').update(csv).digest('hex'), 'the document holds other bytes than the file dropped');
-    assert.equal(doc.versions, 1);
-    // Acked: the source left the inbox, and the watch is back to idle.
-    assert.equal(await servers().exists(`${String(watch.folder)}/${name}`), false, 'the source file is still in the inbox');
-    await statusLabel.filter({ hasText: /^watching$/ }).waitFor({ timeout: 15_000 });
-    // Every step of the flow tells what it did, in the standard colours.
-    const statusOf = async (type: string): Promise<string> => {
-      const node = example.nodes.find((n) => n.type === type) as FlowNode;
-      const group = page.locator(`g[id="${node.id}"] .red-ui-flow-node-status-group`);
-      return `${await group.locator('rect.red-ui-flow-node-status').getAttribute('class')} ${await group.locator('.red-ui-flow-node-status-label').textContent()}`;
-    };
-    assert.match(await statusOf('filebridge-validate'), /status-dot-green valid: 1, invalid: 0$/);
-    assert.match(await statusOf('filebridge-cs-upload'), new RegExp(`status-dot-green created: ${name}`));
-    assert.match(await statusOf('filebridge-ack'), /status-dot-green/);
-    assert.equal(await page.locator('#red-ui-workspace-chart [class*="red-ui-flow-node-status-dot-red"], #red-ui-workspace-chart [class*="red-ui-flow-node-status-ring-red"]').count(), 0, 'a node of the flow shows a red status');
-    // Ctrl+Space hides the sidebar, so the whole flow fits the picture.
-    await page.keyboard.press('Control+Space');
-    await screenshot(page, 'deployed-example.png');
-    assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
+      const csv = Buffer.from('shipment_id,carrier,weight\nS-1,DHL,12.5\nS-2,UPS,3\n');
+      const name = 'SHIP_20261122_001.csv';
+      await servers().writeFile(`${String(watch.folder)}/${name}`, csv);
+      const deadline = Date.now() + 60_000;
+      let doc: SimTree | undefined;
+      while (!doc?.sha256) {
+        if (Date.now() > deadline) assert.fail(`no ${name} in the simulator after 60 s; watch status: ${await statusLabel.innerText()}\n${editor.nodeRed.output().slice(-4000)}`);
+        await page.waitForTimeout(500);
+        const tree = (await (await fetch(`${sim.url}/__sim/tree`)).json()) as SimTree;
+        doc = findPath(tree, ['Records', 'Shipments', '2026', '11', '22', name]);
+      }
+      assert.equal(doc.sha256, createHash('sha256').update(csv).digest('hex'), 'the document holds other bytes than the file dropped');
+      assert.equal(doc.versions, 1);
+      // Acked: the source left the inbox, and the watch is back to idle.
+      assert.equal(await servers().exists(`${String(watch.folder)}/${name}`), false, 'the source file is still in the inbox');
+      await statusLabel.filter({ hasText: /^watching$/ }).waitFor({ timeout: 15_000 });
+      // Every step of the flow tells what it did, in the standard colours.
+      const statusOf = async (type: string): Promise<string> => {
+        const node = example.nodes.find((n) => n.type === type) as FlowNode;
+        const group = page.locator(`g[id="${node.id}"] .red-ui-flow-node-status-group`);
+        return `${await group.locator('rect.red-ui-flow-node-status').getAttribute('class')} ${await group.locator('.red-ui-flow-node-status-label').textContent()}`;
+      };
+      assert.match(await statusOf('filebridge-validate'), /status-dot-green valid: 1, invalid: 0$/);
+      assert.match(await statusOf('filebridge-cs-upload'), new RegExp(`status-dot-green created: ${name}`));
+      assert.match(await statusOf('filebridge-ack'), /status-dot-green/);
+      assert.equal(await page.locator('#red-ui-workspace-chart [class*="red-ui-flow-node-status-dot-red"], #red-ui-workspace-chart [class*="red-ui-flow-node-status-ring-red"]').count(), 0, 'a node of the flow shows a red status');
+      // Ctrl+Space hides the sidebar, so the whole flow fits the picture.
+      await page.keyboard.press('Control+Space');
+      await editor.screenshot('deployed-example.png');
+      assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
+    });
   });
-});
+}

@@ -19,14 +19,19 @@ export interface EditorSession {
   errors: string[];
   /** The errors that come from this package's editor code. */
   ours(): string[];
+  /** Saves a screenshot under SCREENSHOTS (Node-RED 5's with a `-nr5` suffix); of `part` only when given. */
+  screenshot(name: string, part?: Locator): Promise<void>;
   close(): Promise<void>;
 }
 
+/** The runtimes the browser tests drive, by index into `runtimes()`. */
+export const EDITOR_RUNTIMES = [{ index: 0, label: 'Node-RED 4.1' }, { index: 1, label: 'Node-RED 5' }] as const;
+
 /**
  * The editor as a user meets it: the packed package installed into a fresh user directory of a real
- * Node-RED 4.1, opened in headless Chromium, with the palette loaded.
+ * Node-RED (4.1 or 5, by index into `runtimes()`), opened in headless Chromium, with the palette loaded.
  */
-export async function openEditor(): Promise<EditorSession> {
+export async function openEditor(runtimeIndex: number): Promise<EditorSession> {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser tests`);
   const work = await mkdtemp(join(tmpdir(), 'filebridge-browser-'));
   let nodeRed: RunningNodeRed | undefined;
@@ -40,7 +45,7 @@ export async function openEditor(): Promise<EditorSession> {
     const { tarball } = await packPackage();
     const userDir = join(work, 'user');
     await installIntoUserDir(tarball, userDir);
-    nodeRed = await startNodeRed((await runtimes())[0], userDir);
+    nodeRed = await startNodeRed((await runtimes())[runtimeIndex], userDir);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     const page = await browser.newPage({ viewport: { width: 1680, height: 950 } });
     const errors: string[] = [];
@@ -64,6 +69,7 @@ export async function openEditor(): Promise<EditorSession> {
       nodeRed,
       errors,
       ours: () => errors.filter((e) => /filebridge/i.test(e)),
+      screenshot: (name, part) => screenshot(page, runtimeIndex === 0 ? name : name.replace(/\.png$/, '-nr5.png'), part),
       close,
     };
   } catch (e) {
@@ -87,7 +93,7 @@ export async function deploy(page: Page): Promise<string> {
  * A screenshot, once the editor's passing notifications (Imported, Deployed) and tooltips have
  * faded; of `part` only when given.
  */
-export async function screenshot(page: Page, name: string, part?: Locator): Promise<void> {
+async function screenshot(page: Page, name: string, part?: Locator): Promise<void> {
   // A tooltip under the pointer would cover what the picture is about.
   await page.mouse.move(1, 1);
   await page.waitForFunction(() => document.querySelectorAll('.red-ui-notification:not([style*="display: none"])').length === 0
