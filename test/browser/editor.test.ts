@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT } from '../support/runtimes';
-import { EDITOR_RUNTIMES, EditorSession, openEditor } from '../support/browser-editor';
+import { doubleClickNode, EDITOR_RUNTIMES, EditorSession, openEditor } from '../support/browser-editor';
 
 /** What a user types into one node's dialog, and the node properties that must come out of it. */
 interface DialogInput {
@@ -59,14 +59,6 @@ async function dragFromPalette(page: Page, type: string, x: number, y: number): 
   const added = after.filter((id) => !before.includes(id));
   assert.equal(added.length, 1, `dragging ${type} from the palette added ${added.length} nodes`);
   return added[0];
-}
-
-/** Double-clicks a node on the canvas the way a user does. */
-async function doubleClickNode(page: Page, id: string): Promise<void> {
-  const body = page.locator(`g.red-ui-flow-node-group[id="${id}"] rect.red-ui-flow-node, g.red-ui-flow-node[id="${id}"] rect.red-ui-flow-node`).first();
-  const box = await body.boundingBox();
-  assert.ok(box, `node ${id} is not on the canvas`);
-  await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2, { delay: 30 });
 }
 
 async function fillDialog(page: Page, input: DialogInput): Promise<void> {
@@ -145,6 +137,16 @@ for (const runtime of EDITOR_RUNTIMES) {
           throw new Error(`${type}: a double-click opened no edit dialog (${e.message.split('\n')[0]})\n${editor.errors.join('\n')}`);
         });
         const edit: DialogInput = { ...EDITS[type], text: { name: `${type.replace('filebridge-', '')} under test`, ...EDITS[type].text } };
+        // Every TypedInput is wide enough to read what is in it: one whose input lacks a width style
+        // shrinks to a stub next to full-width neighbours. (Number fields are narrow on purpose.)
+        const narrow = await tray.locator('#dialog-form').first().evaluate((form) => {
+          const formWidth = form.getBoundingClientRect().width;
+          return Array.from(form.querySelectorAll<HTMLElement>('.form-row > .red-ui-typedInput-container'))
+            .filter((el) => el.offsetParent !== null && el.getBoundingClientRect().width > 0)
+            .filter((el) => el.getBoundingClientRect().width < formWidth * 0.5)
+            .map((el) => `${el.id || el.parentElement?.querySelector('label')?.getAttribute('for') || el.className}: ${Math.round(el.getBoundingClientRect().width)} of ${Math.round(formWidth)} px`);
+        });
+        assert.deepEqual(narrow, [], `${type}: TypedInputs narrower than half the dialog`);
         await fillDialog(page, edit);
         if (type === 'filebridge-watch') {
           await tray.locator('.red-ui-tray-body').first().evaluate((el) => { el.scrollTop = 0; });
