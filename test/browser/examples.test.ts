@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { startContentServerSim, type ContentServerSim } from '../../src/sim/content-server';
+import { DEFAULT_SEED, startContentServerSim, type ContentServerSim } from '../../src/sim/content-server';
 import { servers } from '../fixtures';
-import { deploy, EDITOR_RUNTIMES, EditorSession, openEditor } from '../support/browser-editor';
+import { deploy, doubleClickNode, EDITOR_RUNTIMES, EditorSession, openEditor } from '../support/browser-editor';
 import { exampleFiles, type FlowNode } from '../support/example-flows';
 import { REPO_ROOT } from '../support/runtimes';
 
@@ -244,6 +244,59 @@ for (const runtime of EDITOR_RUNTIMES) {
       // Ctrl+Space hides the sidebar, so the whole flow fits the picture.
       await page.keyboard.press('Control+Space');
       await editor.screenshot('deployed-example.png');
+      assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
+    });
+
+    it('fills a cs upload\'s folder and categories by browsing the Content Server in its dialog, not by typing ids', async () => {
+      const example = examples.find((e) => e.relPath === RUN_EXAMPLE) as ExampleFile;
+      const upload = example.nodes.find((n) => n.type === 'filebridge-cs-upload') as FlowNode;
+      await page.locator('.red-ui-tab', { hasText: String(example.tab.label) }).first().click();
+      await doubleClickNode(page, upload.id);
+      const folder = page.locator('#node-input-folder');
+      await folder.waitFor({ state: 'visible', timeout: 15_000 });
+      await folder.fill('');
+      const picker = page.locator('.filebridge-cs-picker');
+      const head = picker.locator('.filebridge-cs-picker-head code');
+      const entry = (name: string): Locator => picker.locator('.filebridge-cs-picker-list > div', { has: page.locator('span', { hasText: new RegExp(`^ ${name}$`) }) });
+
+      // An empty field starts at the Enterprise workspace, as the deployed connection sees it.
+      await page.locator('#node-input-folder-browse').click();
+      await head.filter({ hasText: /^Enterprise$/ }).waitFor({ timeout: 15_000 }).catch(async (e: Error) => {
+        throw new Error(`the folder picker did not open at Enterprise (${e.message.split('\n')[0]}): ${await picker.innerText().catch(() => 'no picker')}`);
+      });
+      const top = DEFAULT_SEED.nodes.filter((n) => n.parent_id === 2000).map((n) => n.name);
+      for (const name of top) await entry(name).waitFor({ timeout: 5_000 });
+      // Into Records, where the run just filed Shipments/..., up again, and into Records to select it.
+      await entry('Records').click();
+      await head.filter({ hasText: /^Enterprise:Records$/ }).waitFor({ timeout: 10_000 });
+      await entry('Shipments').waitFor({ timeout: 5_000 });
+      await picker.locator('.filebridge-cs-picker-head a').click();
+      await head.filter({ hasText: /^Enterprise$/ }).waitFor({ timeout: 10_000 });
+      await entry('Records').click();
+      await head.filter({ hasText: /^Enterprise:Records$/ }).waitFor({ timeout: 10_000 });
+      await editor.screenshot('picker-cs-folder.png');
+      await picker.locator('.filebridge-cs-picker-foot button', { hasText: 'Select' }).click();
+      await picker.waitFor({ state: 'detached', timeout: 5_000 });
+      assert.equal(await folder.inputValue(), 'Enterprise:Records');
+
+      // The categories Records offers, with their attributes; picking one writes its skeleton.
+      const record = DEFAULT_SEED.categories.find((c) => c.name === 'Transfer Record');
+      assert.ok(record, 'the simulator seed has no Transfer Record category');
+      await page.locator('#node-input-categories-pick').click();
+      const category = entry(record.name);
+      await category.waitFor({ timeout: 15_000 }).catch(async (e: Error) => {
+        throw new Error(`the category picker did not list ${record.name} (${e.message.split('\n')[0]}): ${await picker.innerText().catch(() => 'no picker')}`);
+      });
+      assert.match(await category.innerText(), /Source Host \(string\)/);
+      await category.click();
+      await picker.waitFor({ state: 'detached', timeout: 5_000 });
+      const categories = await page.evaluate(() => (window as unknown as { $: (s: string) => { typedInput: (m: string) => string } }).$('#node-input-categories').typedInput('value'));
+      assert.deepEqual(JSON.parse(categories), { [record.name]: Object.fromEntries(record.attributes.map((a) => [a.name, ''])) });
+
+      await page.locator('#node-dialog-ok').click();
+      await page.locator('.red-ui-tray').waitFor({ state: 'detached', timeout: 10_000 });
+      const kept = await red((r, id) => JSON.stringify({ folder: r.nodes.node(id)?.folder, categories: r.nodes.node(id)?.categories }), upload.id);
+      assert.deepEqual(JSON.parse(kept), { folder: 'Enterprise:Records', categories });
       assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
     });
   });

@@ -89,6 +89,14 @@ export async function deploy(page: Page): Promise<string> {
   return note.first().innerText();
 }
 
+/** Double-clicks a node on the canvas the way a user does. */
+export async function doubleClickNode(page: Page, id: string): Promise<void> {
+  const body = page.locator(`g.red-ui-flow-node-group[id="${id}"] rect.red-ui-flow-node, g.red-ui-flow-node[id="${id}"] rect.red-ui-flow-node`).first();
+  const box = await body.boundingBox();
+  assert.ok(box, `node ${id} is not on the canvas`);
+  await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2, { delay: 30 });
+}
+
 /**
  * A screenshot, once the editor's passing notifications (Imported, Deployed) and tooltips have
  * faded; of `part` only when given.
