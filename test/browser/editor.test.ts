@@ -142,9 +142,10 @@ for (const runtime of EDITOR_RUNTIMES) {
         const narrow = await tray.locator('#dialog-form').first().evaluate((form) => {
           const formWidth = form.getBoundingClientRect().width;
           return Array.from(form.querySelectorAll<HTMLElement>('.form-row > .red-ui-typedInput-container'))
-            .filter((el) => el.offsetParent !== null && el.getBoundingClientRect().width > 0)
-            .filter((el) => el.getBoundingClientRect().width < formWidth * 0.5)
-            .map((el) => `${el.id || el.parentElement?.querySelector('label')?.getAttribute('for') || el.className}: ${Math.round(el.getBoundingClientRect().width)} of ${Math.round(formWidth)} px`);
+            .filter((el) => el.offsetParent !== null)
+            .map((el) => ({ el, width: el.getBoundingClientRect().width }))
+            .filter(({ width }) => width > 0 && width < formWidth * 0.5)
+            .map(({ el, width }) => `${el.id || el.parentElement?.querySelector('label')?.getAttribute('for') || el.className}: ${Math.round(width)} of ${Math.round(formWidth)} px`);
         });
         assert.deepEqual(narrow, [], `${type}: TypedInputs narrower than half the dialog`);
         await fillDialog(page, edit);

@@ -205,12 +205,18 @@ for (const runtime of EDITOR_RUNTIMES) {
       assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
     });
 
-    it(`runs ${RUN_EXAMPLE.replace(/\.json$/, '')}: a file dropped on the sshd becomes a document in the Content Server simulator`, async () => {
-      const example = examples.find((e) => e.relPath === RUN_EXAMPLE);
-      assert.ok(example, `${RUN_EXAMPLE} is not among the examples`);
-      // The user opens the example's flow tab to watch it.
+    /** Clicks an example's flow tab and waits until the editor shows it. */
+    async function openExampleTab(relPath: string): Promise<ExampleFile> {
+      const example = examples.find((e) => e.relPath === relPath);
+      assert.ok(example, `${relPath} is not among the examples`);
       await page.locator('.red-ui-tab', { hasText: String(example.tab.label) }).first().click();
       await page.waitForFunction((tabId) => (window as unknown as { RED: Red }).RED.workspaces.active() === tabId, String(example.tab.id), { timeout: 10_000 });
+      return example;
+    }
+
+    it(`runs ${RUN_EXAMPLE.replace(/\.json$/, '')}: a file dropped on the sshd becomes a document in the Content Server simulator`, async () => {
+      // The user opens the example's flow tab to watch it.
+      const example = await openExampleTab(RUN_EXAMPLE);
       const watch = example.nodes.find((n) => n.type === 'filebridge-watch') as FlowNode;
       const statusLabel = page.locator(`g[id="${watch.id}"] .red-ui-flow-node-status-label`);
       await statusLabel.filter({ hasText: /^(polling|watching)$/ }).waitFor({ timeout: 10_000 });
@@ -248,9 +254,8 @@ for (const runtime of EDITOR_RUNTIMES) {
     });
 
     it('fills a cs upload\'s folder and categories by browsing the Content Server in its dialog, not by typing ids', async () => {
-      const example = examples.find((e) => e.relPath === RUN_EXAMPLE) as ExampleFile;
+      const example = await openExampleTab(RUN_EXAMPLE);
       const upload = example.nodes.find((n) => n.type === 'filebridge-cs-upload') as FlowNode;
-      await page.locator('.red-ui-tab', { hasText: String(example.tab.label) }).first().click();
       await doubleClickNode(page, upload.id);
       const folder = page.locator('#node-input-folder');
       await folder.waitFor({ state: 'visible', timeout: 15_000 });
