@@ -176,9 +176,21 @@ for (const runtime of EDITOR_RUNTIMES) {
       await field.fill('often');
       await field.blur();
       await page.waitForFunction(() => document.querySelector('#node-input-intervalSeconds')?.classList.contains('input-error') === true, undefined, { timeout: 5_000 });
-      await field.hover();
+      // The message is a hover tooltip, bound when the field turned invalid and shown 750 ms after
+      // the pointer enters the field; any mouseleave in between cancels it. It stayed closed once in
+      // CI with a single hover, so the test does what a user would: move away and hover again, up to
+      // three times. The message itself must still show.
       const catalog = JSON.parse(await readFile(join(REPO_ROOT, 'nodes', 'locales', 'en-US', 'filebridge-watch.json'), 'utf8')) as { 'filebridge-watch': { errors: { number: string } } };
-      await page.locator('.red-ui-popover', { hasText: catalog['filebridge-watch'].errors.number }).first().waitFor({ state: 'visible', timeout: 5_000 });
+      const message = page.locator('.red-ui-popover', { hasText: catalog['filebridge-watch'].errors.number }).first();
+      for (let attempt = 1; ; attempt++) {
+        await page.mouse.move(1, 1);
+        await field.hover();
+        const shown = await message.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, (e: Error) => {
+          if (attempt === 3) throw new Error(`hovering the invalid field three times showed no "${catalog['filebridge-watch'].errors.number}" (${e.message.split('\n')[0]})`);
+          return false;
+        });
+        if (shown) break;
+      }
       await field.fill('30');
       await field.blur();
       await page.waitForFunction(() => document.querySelector('#node-input-intervalSeconds')?.classList.contains('input-error') === false, undefined, { timeout: 5_000 });
