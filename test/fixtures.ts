@@ -3,7 +3,7 @@
  * Tests call `servers()`; a test that stops a server must start it again (or call
  * `servers().startAll()`) before it ends, since every later test shares them.
  */
-import { startDevServers, stopDevServers, type DevServers } from '../src/devservers';
+import { startDevServers, stopDevServers, type DevServers } from '../dev/servers';
 
 let running: DevServers | undefined;
 

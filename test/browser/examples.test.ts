@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { DEFAULT_SEED, startContentServerSim, type ContentServerSim } from '../../src/sim/content-server';
+import { DEFAULT_SEED, startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
 import { servers } from '../fixtures';
 import { deploy, doubleClickNode, EDITOR_RUNTIMES, EditorSession, openEditor } from '../support/browser-editor';
 import { exampleFiles, type FlowNode } from '../support/example-flows';

@@ -12,7 +12,7 @@ import remoteNode from '../../src/nodes/filebridge-remote';
 import csConnectionNode from '../../src/nodes/filebridge-cs-connection';
 import csExportNode from '../../src/nodes/filebridge-cs-export';
 import { ContentServerClient, type ExportSummary } from '../../src/core/content-server';
-import { startContentServerSim, type ContentServerSim } from '../../src/sim/content-server';
+import { startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
 import { servers } from '../fixtures';
 import { NODE_RED_PACKAGE, coreNode, nodeRedPath } from '../support/node-red-under-test';
 import { Arrivals, loadFlow } from '../support/flow-helper';

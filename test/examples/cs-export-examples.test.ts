@@ -9,7 +9,7 @@ import csConnectionNode from '../../src/nodes/filebridge-cs-connection';
 import csExportNode from '../../src/nodes/filebridge-cs-export';
 import { ContentServerClient, type ExportSummary } from '../../src/core/content-server';
 import type { CategoryInput } from '../../src/core/content-server/categories';
-import { startContentServerSim, type ContentServerSim } from '../../src/sim/content-server';
+import { startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
 import { servers } from '../fixtures';
 import { coreNode, nodeRedPath } from '../support/node-red-under-test';
 import { loadFlow } from '../support/flow-helper';

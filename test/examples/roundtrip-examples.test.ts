@@ -19,7 +19,7 @@ import remoteNode from '../../src/nodes/filebridge-remote';
 import serverNode from '../../src/nodes/filebridge-server';
 import watchNode from '../../src/nodes/filebridge-watch';
 import { ContentServerClient } from '../../src/core/content-server';
-import { startContentServerSim, type ContentServerSim } from '../../src/sim/content-server';
+import { startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
 import { servers } from '../fixtures';
 import { coreNodes, prepareExample, type PreparedExample } from '../support/example-flows';
 import { loadFlow } from '../support/flow-helper';

@@ -10,7 +10,7 @@ import csConnectionNode from '../../src/nodes/filebridge-cs-connection';
 import csUploadNode from '../../src/nodes/filebridge-cs-upload';
 import ackNode from '../../src/nodes/filebridge-ack';
 import quarantineNode from '../../src/nodes/filebridge-quarantine';
-import { startContentServerSim, type ContentServerSim } from '../../src/sim/content-server';
+import { startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
 import { servers } from '../fixtures';
 import { nodeRedPath } from '../support/node-red-under-test';
 import { Arrivals, loadFlow } from '../support/flow-helper';

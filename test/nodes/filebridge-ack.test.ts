@@ -13,7 +13,7 @@ import quarantineNode from '../../src/nodes/filebridge-quarantine';
 import csConnectionNode from '../../src/nodes/filebridge-cs-connection';
 import csUploadNode from '../../src/nodes/filebridge-cs-upload';
 import validateNode from '../../src/nodes/filebridge-validate';
-import { startContentServerSim, type ContentServerSim } from '../../src/sim/content-server';
+import { startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
 import type { Protocol } from '../../src/core/remote/types';
 import { servers } from '../fixtures';
 import { coreNode, nodeRedPath } from '../support/node-red-under-test';

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import helper from 'node-red-node-test-helper';
 import csConnectionNode from '../../src/nodes/filebridge-cs-connection';
 import { ContentServerClient } from '../../src/core/content-server';
-import { startContentServerSim, type ContentServerSim } from '../../src/sim/content-server';
+import { startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
 import { nodeRedPath } from '../support/node-red-under-test';
 import { loadFlow } from '../support/flow-helper';
 

@@ -8,7 +8,7 @@ import helper from 'node-red-node-test-helper';
 import csConnectionNode from '../../src/nodes/filebridge-cs-connection';
 import csExportNode from '../../src/nodes/filebridge-cs-export';
 import { ContentServerClient, type ExportSummary, type ExportedFacts } from '../../src/core/content-server';
-import { startContentServerSim, type ContentServerSim } from '../../src/sim/content-server';
+import { startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
 import { NODE_RED_PACKAGE, coreNode, nodeRedPath } from '../support/node-red-under-test';
 import { loadFlow, onCall } from '../support/flow-helper';
 

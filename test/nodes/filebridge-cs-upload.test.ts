@@ -5,7 +5,7 @@ import helper from 'node-red-node-test-helper';
 import csConnectionNode from '../../src/nodes/filebridge-cs-connection';
 import csUploadNode from '../../src/nodes/filebridge-cs-upload';
 import { ContentServerClient } from '../../src/core/content-server';
-import { startContentServerSim, type ContentServerSim } from '../../src/sim/content-server';
+import { startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
 import { coreNode, nodeRedPath } from '../support/node-red-under-test';
 import { Arrivals, loadFlow, onCall } from '../support/flow-helper';
 

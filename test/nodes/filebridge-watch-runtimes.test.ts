@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNodeRed, type RunningNodeRed } from '../../src/sandbox/node-red-process';
+import { startNodeRed, type RunningNodeRed } from '../../dev/sandbox/node-red-process';
 import { servers } from '../fixtures';
 import { REPO_ROOT, runtimes } from '../support/runtimes';
 

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { REPO_ROOT, runtimes, Runtime } from '../support/runtimes';
 import { installIntoUserDir, packPackage } from '../support/packed-package';
-import { startNodeRed } from '../../src/sandbox/node-red-process';
-import { startContentServerSim, type ContentServerSim } from '../../src/sim/content-server';
+import { startNodeRed } from '../../dev/sandbox/node-red-process';
+import { startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
 import { ContentServerClient } from '../../src/core/content-server';
 
 /*

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, runtimes, Runtime } from '../support/runtimes';
 import { installIntoUserDir, packPackage } from '../support/packed-package';
-import { startNodeRed } from '../../src/sandbox/node-red-process';
+import { startNodeRed } from '../../dev/sandbox/node-red-process';
 
 interface NodeSet {
   id: string;

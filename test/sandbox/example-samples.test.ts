@@ -3,12 +3,12 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
-import { LocalHome } from '../../src/devservers';
+import { LocalHome } from '../../dev/servers';
 import { checkExtension, checkName } from '../../src/core/validate/name';
 import { checkMagicBytes } from '../../src/core/validate/magic-bytes';
-import { SEED_DOCUMENTS } from '../../src/sandbox/example-content';
-import { exampleId, exampleProducers, INVALID_EVERY, RETURN_AFTER_MS, type SampleFile } from '../../src/sandbox/example-samples';
-import { loadExamples, type Example, type FlowNode } from '../../src/sandbox/flows';
+import { SEED_DOCUMENTS } from '../../dev/sandbox/example-content';
+import { exampleId, exampleProducers, INVALID_EVERY, RETURN_AFTER_MS, type SampleFile } from '../../dev/sandbox/example-samples';
+import { loadExamples, type Example, type FlowNode } from '../../dev/sandbox/flows';
 import { REPO_ROOT } from '../support/runtimes';
 
 const when = new Date(2026, 10, 22, 10, 0, 0);

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ContentServerClient } from '../../src/core/content-server';
-import { descendants, isAlive } from '../../src/devservers/proctree';
-import { loadExamples, prefixIds, prepareExample, type Example, type FlowNode, type SandboxTargets } from '../../src/sandbox/flows';
-import { freePort } from '../../src/sandbox/node-red-process';
-import type { SandboxStatus } from '../../src/sandbox/start';
+import { descendants, isAlive } from '../../dev/servers/proctree';
+import { loadExamples, prefixIds, prepareExample, type Example, type FlowNode, type SandboxTargets } from '../../dev/sandbox/flows';
+import { freePort } from '../../dev/sandbox/node-red-process';
+import type { SandboxStatus } from '../../dev/sandbox/start';
 import { REPO_ROOT } from '../support/runtimes';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -184,7 +184,7 @@ describe('sandbox (npm start) end to end', function () {
     const env = { ...process.env };
     delete env.PORT;
     delete env.FILEBRIDGE_SANDBOX_DATA;
-    const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'sandbox', 'start.js'), '--port', String(port), '--data', dataDir, '--quiet', '--sample-interval', '1', '--examples', examplesDir], {
+    const proc = spawn(process.execPath, [join(REPO_ROOT, 'build', 'dev', 'sandbox', 'start.js'), '--port', String(port), '--data', dataDir, '--quiet', '--sample-interval', '1', '--examples', examplesDir], {
       cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;

@@ -20,7 +20,7 @@ interface Started {
 }
 
 function startCli(dataDir: string): Promise<Started> {
-  const cli = join(__dirname, '../../src/sim/content-server/cli.js');
+  const cli = join(__dirname, '../../dev/sim/content-server/cli.js');
   const child = spawn(process.execPath, [cli, '--port', '0', '--data', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ReadableStream } from 'node:stream/web';
 import { join } from 'node:path';
-import { startContentServerSim, type ContentServerSim } from '../../src/sim/content-server';
+import { startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
 import { call, fileForm, items, login, props, simGet } from './helpers';
 
 const NO_ACCESS =

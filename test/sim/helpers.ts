@@ -1,5 +1,5 @@
 /** Small HTTP helpers for driving the Content Server simulator exactly as a client would. */
-import type { ContentServerSim } from '../../src/sim/content-server';
+import type { ContentServerSim } from '../../dev/sim/content-server';
 
 export interface Answer {
   status: number;

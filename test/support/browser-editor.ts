@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, Browser, Locator, Page } from 'playwright-core';
-import { RunningNodeRed, startNodeRed } from '../../src/sandbox/node-red-process';
+import { RunningNodeRed, startNodeRed } from '../../dev/sandbox/node-red-process';
 import { installIntoUserDir, packPackage } from './packed-package';
 import { REPO_ROOT, runtimes } from './runtimes';
 

@@ -8,7 +8,7 @@ const run = promisify(execFile);
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
-import type { Runtime } from '../../src/sandbox/node-red-process';
+import type { Runtime } from '../../dev/sandbox/node-red-process';
 
 export type { Runtime };
 

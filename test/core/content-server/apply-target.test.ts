@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { ContentServerClient, applyTarget, parseGovernanceTarget } from '../../../src/core/content-server';
 import { FileBridgeError } from '../../../src/core/errors';
-import { startContentServerSim, type ContentServerSim } from '../../../src/sim/content-server';
+import { startContentServerSim, type ContentServerSim } from '../../../dev/sim/content-server';
 
 type Records = {
   classifications: Record<string, { class_id: number }[]>;

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { ContentServerClient, type ContentServerClientOptions } from '../../../src/core/content-server';
 import { FileBridgeError } from '../../../src/core/errors';
-import { startContentServerSim, type ContentServerSim } from '../../../src/sim/content-server';
+import { startContentServerSim, type ContentServerSim } from '../../../dev/sim/content-server';
 
 const FAST_RETRY = { retries: 6, baseMs: 5, maxMs: 50 };
 

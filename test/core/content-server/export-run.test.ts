@@ -13,7 +13,7 @@ import {
   type ExportedDocument,
   type RunOutcome,
 } from '../../../src/core/content-server';
-import { startContentServerSim, type ContentServerSim } from '../../../src/sim/content-server';
+import { startContentServerSim, type ContentServerSim } from '../../../dev/sim/content-server';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const bytes = (b: Buffer) => (): Readable => Readable.from([b]);

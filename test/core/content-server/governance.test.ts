@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { ContentServerClient, nextMark, type Change } from '../../../src/core/content-server';
 import { FileBridgeError } from '../../../src/core/errors';
-import { startContentServerSim, type ContentServerSim } from '../../../src/sim/content-server';
+import { startContentServerSim, type ContentServerSim } from '../../../dev/sim/content-server';
 
 const text = (s: string) => (): Readable => Readable.from([Buffer.from(s)]);
 

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ContentServerClient, type CsRequest } from '../../../src/core/content-server';
 import { FileBridgeError } from '../../../src/core/errors';
-import { startContentServerSim, type ContentServerSim } from '../../../src/sim/content-server';
+import { startContentServerSim, type ContentServerSim } from '../../../dev/sim/content-server';
 
 const PART = 256 * 1024; // above the 128 KB after which the simulator drops a chunked upload
 

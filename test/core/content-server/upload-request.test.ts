@@ -4,7 +4,7 @@ import { FileBridgeError } from '../../../src/core/errors';
 import { createHash } from 'node:crypto';
 import { ContentServerClient } from '../../../src/core/content-server';
 import { performUpload, prepareUpload, uploadOutcome } from '../../../src/core/content-server/upload-request';
-import { startContentServerSim, type ContentServerSim } from '../../../src/sim/content-server';
+import { startContentServerSim, type ContentServerSim } from '../../../dev/sim/content-server';
 
 const defaults = { folder: 'Enterprise:Inbound', createFolders: true, collision: 'add-version' as const, categories: '{"Invoice":{"Vendor":"ACME"}}' };
 

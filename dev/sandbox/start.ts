@@ -7,7 +7,7 @@
 import { lstat, mkdir, readFile, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { descendants, isAlive, procStat } from '../devservers/proctree';
+import { descendants, isAlive, procStat } from '../servers/proctree';
 import { checkModuleLoaded, deployFlows, getNodeSets, usable } from './admin';
 import { seedExampleContent, SEED_DOCUMENTS } from './example-content';
 import { startSandboxContentServer, type ContentServerInfo, type SandboxContentServer } from './content-server';
@@ -16,9 +16,9 @@ import { startNodeRed, type RunningNodeRed, type Runtime } from './node-red-proc
 import { parseOptions, UsageError, USAGE, type SandboxOptions } from './options';
 import { startArrivals, watchedFolders, writeInitialSamples } from './samples';
 import { serversTmpDir, startSandboxServers, type SandboxServers, type ServerInfo } from './servers';
-import { pidAlive } from '../devservers/owner';
+import { pidAlive } from '../servers/owner';
 
-const REPO_ROOT = resolve(__dirname, '..', '..');
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const STATUS_FILE = 'sandbox.json';
 const LOCK_FILE = 'sandbox.pid';
 /** npm passes a terminal's Ctrl-C on to its script while the terminal also sends it: one press, two signals. */

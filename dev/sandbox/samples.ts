@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import type { LocalHome } from '../devservers';
+import type { LocalHome } from '../servers';
 import { exampleId, exampleProducers, type SampleFile, type SampleProducer } from './example-samples';
 import type { FlowNode, PreparedExample } from './flows';
 

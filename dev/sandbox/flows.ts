@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import type { ServerCredentials } from '../core/remote/server-config';
-import type { Protocol } from '../core/remote/types';
+import type { ServerCredentials } from '../../src/core/remote/server-config';
+import type { Protocol } from '../../src/core/remote/types';
 
 /** One node of an exported flow, as Node-RED's admin API takes and returns it. */
 export interface FlowNode {

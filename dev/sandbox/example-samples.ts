@@ -6,7 +6,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LocalHome } from '../devservers';
+import type { LocalHome } from '../servers';
 import type { FlowNode } from './flows';
 
 /** A file to write, relative to the server home. */

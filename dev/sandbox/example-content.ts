@@ -4,7 +4,7 @@
  * values follow each example's cs-export settings (folder, filter category/attribute/value).
  */
 import { Readable } from 'node:stream';
-import { ContentServerClient } from '../core/content-server';
+import { ContentServerClient } from '../../src/core/content-server';
 import { minimalPdf } from './example-samples';
 import type { ContentServerTarget } from './flows';
 

@@ -3,12 +3,12 @@ import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'ssh2';
-import type { Protocol } from '../core/remote/types';
-import { LocalHome, startDevServers, startSshd, stopDevServers, type SshdServer } from '../devservers';
-import { isRoot } from '../devservers/exec';
-import { FTP_PREREQUISITES, locate, SSH_PREREQUISITES, USER_PREREQUISITES, type Prerequisite } from '../devservers/prerequisites';
+import type { Protocol } from '../../src/core/remote/types';
+import { LocalHome, startDevServers, startSshd, stopDevServers, type SshdServer } from '../servers';
+import { isRoot } from '../servers/exec';
+import { FTP_PREREQUISITES, locate, SSH_PREREQUISITES, USER_PREREQUISITES, type Prerequisite } from '../servers/prerequisites';
 import type { Endpoint, SandboxTargets } from './flows';
-import { markOwned, removeAbandoned } from '../devservers/owner';
+import { markOwned, removeAbandoned } from '../servers/owner';
 
 /** One running server as the banner and the status file describe it. */
 export interface ServerInfo {

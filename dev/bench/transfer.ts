@@ -16,11 +16,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { startDevServers, stopDevServers, type DevServers } from '../devservers';
-import { openFtpSession } from '../core/remote/ftp-session';
-import type { ServerOptions } from '../core/remote/server-options';
-import { openSftpSession } from '../core/remote/sftp-session';
-import type { RemoteSession } from '../core/remote/types';
+import { startDevServers, stopDevServers, type DevServers } from '../servers';
+import { openFtpSession } from '../../src/core/remote/ftp-session';
+import type { ServerOptions } from '../../src/core/remote/server-options';
+import { openSftpSession } from '../../src/core/remote/sftp-session';
+import type { RemoteSession } from '../../src/core/remote/types';
 
 const MiB = 1024 * 1024;
 const TARGET_RATIO = 0.8;
