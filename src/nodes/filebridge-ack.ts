@@ -1,14 +1,14 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
-import { FileBridgeError } from '../core/errors';
-import { auditRecord } from '../core/pipeline/audit';
-import { disposeSource, DISPOSALS, type Disposal } from '../core/pipeline/dispose';
+import { receivedFacts, withFacts, type FileBridgeMessage } from '../core/message';
 import { archivePath } from '../core/pipeline/archive-path';
-import { failMessage } from './failure';
-import { takeSource } from './source-of-message';
-import { shortStatus } from './status';
+import { DISPOSALS, type Disposal } from '../core/pipeline/dispose';
+import { claimedFileOf, commitClaim } from '../core/pipeline/process-strategy';
+import { claimSiteOf } from './kit/claimed-file';
+import { failMessage } from './kit/failure';
+import { shortStatus } from './kit/status';
 
 type AckNodeDef = NodeDef & { action: Disposal; archiveTemplate: string };
-type AckMessage = NodeMessageInFlow & { filebridge?: Record<string, unknown> };
+type AckMessage = NodeMessageInFlow & FileBridgeMessage;
 
 function register(RED: NodeAPI): void {
   function FileBridgeAck(this: Node, def: AckNodeDef): void {
@@ -27,28 +27,18 @@ function register(RED: NodeAPI): void {
     let acked = 0;
 
     node.on('input', (msg: AckMessage, send, done) => {
-      let release: (() => void) | undefined;
       void (async () => {
-        const taken = takeSource(RED, msg.filebridge);
-        const { source, pool, watch, correlationId } = taken;
-        release = taken.release;
-        const ledgerFacts = { path: source.path, size: source.size, mtime: source.mtime };
-        // Recorded before the file is back in the inbox, so no poll can see it unrecorded.
-        if (action === 'leave') await watch?.ledger?.record(ledgerFacts, 'left');
-        const at = new Date();
-        const result = await disposeSource(pool, source, { action, archiveTemplate: def.archiveTemplate, at, correlationId });
-        if (action !== 'leave') await watch?.ledger?.record(ledgerFacts, result.action).catch((err: unknown) => node.warn(`Ledger not updated for ${source.path}: ${String(err)}`));
-        release();
-        const audit = auditRecord(source, 'acked', result.action, new Date(), { correlationId, target: msg.filebridge?.cs, sourceNowAt: result.path });
-        msg.filebridge = { ...(msg.filebridge ?? {}), audit };
+        const fb = receivedFacts(msg);
+        const claimed = claimedFileOf(fb);
+        const { audit } = await commitClaim(claimSiteOf(RED, claimed.source), claimed, {
+          action, archiveTemplate: def.archiveTemplate, target: fb.cs, warn: (text) => node.warn(text),
+        });
+        msg.filebridge = withFacts(msg, { audit });
         acked++;
-        node.status({ fill: 'green', shape: 'dot', text: shortStatus(`${acked} acked, last: ${source.name}`) });
+        node.status({ fill: 'green', shape: 'dot', text: shortStatus(`${acked} acked, last: ${claimed.source.name}`) });
         send(msg);
         done();
-      })().catch((err: unknown) => {
-        release?.();
-        failMessage(node, msg, err instanceof Error ? err : new FileBridgeError('INVALID_INPUT', String(err)), done);
-      });
+      })().catch((err: unknown) => failMessage(node, msg, err, done));
     });
   }
 

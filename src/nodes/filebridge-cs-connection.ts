@@ -1,97 +1,27 @@
 import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
 import { FileBridgeError, errorMessage } from '../core/errors';
-import { ContentServerClient, browseFolder, pickerCategories, type ContentServerClientOptions, type CsAuth } from '../core/content-server';
-import type { CsConnectionNode as SharedCsConnectionNode } from './cs-connection-node';
+import { ContentServerClient, browseFolder, pickerCategories } from '../core/content-server';
+import {
+  CS_CONNECTION_SECRETS, csClientOptionsFromConfig, ownsSession, type CsConnectionConfigFields, type CsConnectionCredentials,
+} from '../core/content-server/connection-config';
+import type { CsConnectionNode as SharedCsConnectionNode } from './kit/cs-connection';
+import { secretsFromDialog } from './kit/credentials';
 
-type CsAuthMode = 'password' | 'otds' | 'ticket';
-
-interface CsConnectionFields {
-  baseUrl?: string;
-  authMode?: CsAuthMode;
-  otdsUrl?: string;
-  username?: string;
-  clientId?: string;
-  timeout?: string | number;
-  retries?: string | number;
-  /** Node id of the RM classification tree's root, so flows can name classifications by path. */
-  classificationRoot?: string | number;
-  /** Comma-separated node ids whose applied categories flows may name, besides the target folder's. */
-  categoryTemplates?: string;
-  /** Files of at least this many MiB go through the large-file API when the server has it; empty = never. */
-  largeFileMb?: string | number;
-}
-
-interface CsConnectionCredentials {
-  password?: string;
-  clientSecret?: string;
-  ticket?: string;
-}
-
-type CsConnectionDef = NodeDef & CsConnectionFields;
+type CsConnectionDef = NodeDef & CsConnectionConfigFields;
 
 /** The connection node itself: what the nodes using it see, with its credentials. */
 type CsConnectionNode = SharedCsConnectionNode & Node<CsConnectionCredentials>;
-
-/** Values the editor sends for a credential it did not change. */
-const UNCHANGED = '__PWRD__';
-
-function optionalNumber(value: unknown, fallback: number, min: number, max: number, what: string): number {
-  if (value === undefined || value === null || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max) throw new FileBridgeError('INVALID_INPUT', `${what} must be a number from ${min} to ${max}, got '${String(value)}'`);
-  return n;
-}
-
-/** Client options from the dialog's fields and credentials; throws INVALID_INPUT naming what is missing. */
-function csClientOptions(fields: CsConnectionFields, creds: CsConnectionCredentials): ContentServerClientOptions {
-  const baseUrl = (fields.baseUrl ?? '').trim();
-  if (baseUrl === '') throw new FileBridgeError('INVALID_INPUT', 'The Content Server URL is empty: enter the REST API base, e.g. https://cs.example.com/otcs/cs.exe/api');
-  const mode = fields.authMode || 'password';
-  let auth: CsAuth;
-  switch (mode) {
-    case 'password':
-      if (!fields.username) throw new FileBridgeError('INVALID_INPUT', 'Password login needs a user name');
-      if (!creds.password) throw new FileBridgeError('INVALID_INPUT', 'Password login needs a password');
-      auth = { kind: 'password', username: fields.username, password: creds.password };
-      break;
-    case 'otds':
-      if (!fields.otdsUrl) throw new FileBridgeError('INVALID_INPUT', 'OTDS login needs the OTDS URL');
-      if (!fields.clientId) throw new FileBridgeError('INVALID_INPUT', 'OTDS login needs a client id');
-      if (!creds.clientSecret) throw new FileBridgeError('INVALID_INPUT', 'OTDS login needs the client secret');
-      auth = { kind: 'otds', otdsUrl: fields.otdsUrl, clientId: fields.clientId, clientSecret: creds.clientSecret };
-      break;
-    case 'ticket':
-      if (!creds.ticket) throw new FileBridgeError('INVALID_INPUT', 'Ticket login needs a ticket');
-      auth = { kind: 'ticket', ticket: creds.ticket };
-      break;
-    default:
-      throw new FileBridgeError('INVALID_INPUT', `Unknown authentication mode '${String(mode)}': use password, otds or ticket`);
-  }
-  const templates = String(fields.categoryTemplates ?? '').split(/[\s,;]+/).filter((t) => t !== '');
-  for (const t of templates) if (!/^\d+$/.test(t)) throw new FileBridgeError('INVALID_INPUT', `Category templates must be node ids separated by commas, got '${t}'`);
-  const root = optionalNumber(fields.classificationRoot, NaN, 1, Number.MAX_SAFE_INTEGER, 'Classification root');
-  const largeMb = optionalNumber(fields.largeFileMb, NaN, 1, 1024 * 1024, 'Large-file threshold');
-  return {
-    baseUrl,
-    auth,
-    timeoutMs: Math.round(optionalNumber(fields.timeout, 60, 1, 3600, 'Timeout') * 1000),
-    retry: { retries: Math.round(optionalNumber(fields.retries, 4, 0, 20, 'Retries')) },
-    categoryTemplates: templates.map(Number),
-    classificationRoot: Number.isNaN(root) ? undefined : Math.round(root),
-    largeFileThreshold: Number.isNaN(largeMb) ? undefined : Math.round(largeMb * 1024 * 1024),
-  };
-}
 
 function register(RED: NodeAPI): void {
   function FileBridgeCsConnection(this: Node<CsConnectionCredentials>, def: CsConnectionDef): void {
     RED.nodes.createNode(this, def);
     const node = this as CsConnectionNode;
     node.label = def.baseUrl || '?';
-    const ownSession = def.authMode !== 'ticket';
+    const ownSession = ownsSession(def);
     try {
       // The client checks the URL and logs in lazily, on the first call a node makes.
-      node.client = new ContentServerClient(csClientOptions(def, node.credentials ?? {}));
+      node.client = new ContentServerClient(csClientOptionsFromConfig(def, node.credentials ?? {}));
     } catch (err) {
       node.configError = err instanceof FileBridgeError ? err : new FileBridgeError('INVALID_INPUT', errorMessage(err));
       node.error(`Content Server configuration ${node.label} is unusable: ${node.configError.message}`);
@@ -113,7 +43,7 @@ function register(RED: NodeAPI): void {
     },
   });
 
-  type DialogBody = CsConnectionFields & { id?: string; credentials?: CsConnectionCredentials };
+  type DialogBody = CsConnectionConfigFields & { id?: string; credentials?: CsConnectionCredentials };
 
   const fail = (res: Response, err: unknown): void => {
     const e = err instanceof FileBridgeError ? err : new FileBridgeError('CONNECTION', errorMessage(err));
@@ -122,14 +52,7 @@ function register(RED: NodeAPI): void {
 
   /** A client from what the dialog has typed now; credentials left unchanged come from the deployed node. */
   function clientFromDialog(body: DialogBody): ContentServerClient {
-    const stored = (body.id ? RED.nodes.getCredentials(body.id) : undefined) as CsConnectionCredentials | undefined;
-    const typed = body.credentials ?? {};
-    const pick = (key: keyof CsConnectionCredentials): string | undefined => {
-      const value = typed[key];
-      if (value === UNCHANGED || value === undefined) return stored?.[key];
-      return value;
-    };
-    return new ContentServerClient(csClientOptions(body, { password: pick('password'), clientSecret: pick('clientSecret'), ticket: pick('ticket') }));
+    return new ContentServerClient(csClientOptionsFromConfig(body, secretsFromDialog(RED, body.id, body.credentials, CS_CONNECTION_SECRETS)));
   }
 
   /**
@@ -163,7 +86,7 @@ function register(RED: NodeAPI): void {
         fail(res, err);
       } finally {
         // A pre-issued ticket belongs to someone else's session, and a deployed node's client is in use: do not end them.
-        if (own && body.authMode !== 'ticket') await client.close();
+        if (own && ownsSession(body)) await client.close();
       }
     })();
   }

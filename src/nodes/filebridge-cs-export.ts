@@ -1,25 +1,21 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow, NodeMessage } from 'node-red';
-import { FileBridgeError } from '../core/errors';
-import { readMark, runChanges, runDocument, type ExportMark, type ExportMarks, type ExportedDocument, type RunOutcome } from '../core/content-server';
-import { documentMessage, exportRequest, reportFacts, type ExportNodeSettings } from '../core/content-server/export-request';
-import { failMessage } from './failure';
-import { csClientOf, csConnectionOf } from './cs-connection-node';
+import { runChanges, runDocument, type ExportedDocument, type RunOutcome } from '../core/content-server';
+import { ExportMarkStore } from '../core/content-server/export-mark';
+import { ExportQueue } from '../core/content-server/export-queue';
+import { documentMessage, exportRequestFromConfig, reportFacts, triggerKey, type ExportConfigFields } from '../core/content-server/export-request';
+import { receivedFacts, withFacts, type FileBridgeMessage } from '../core/message';
+import { contextStore, type CallbackContext } from './kit/context-store';
+import { csClientOf, csConnectionOf } from './kit/cs-connection';
+import { evaluatePropertyNow } from './kit/evaluate';
+import { failMessage } from './kit/failure';
 
-/** A deployed `filebridge-cs-connection` config node as this node sees it. */
-
-type ExportNodeDef = NodeDef & ExportNodeSettings & { connection: string; folderType?: string; store?: string };
-
-type ExportMessage = NodeMessageInFlow & { reset?: unknown; filebridge?: Record<string, unknown> };
-
-/** Context key holding this node's marks (one per exported query). */
-const MARKS_KEY = 'filebridgeExportMarks';
+type ExportNodeDef = NodeDef & ExportConfigFields & { connection: string; folderType?: string; store?: string };
+type ExportMessage = NodeMessageInFlow & FileBridgeMessage & { reset?: unknown };
 
 interface Job {
   msg: ExportMessage;
   send: (msgs: (NodeMessage | null)[]) => void;
   done: (err?: Error) => void;
-  /** Same key = same run request: a second identical trigger while one waits adds nothing. */
-  coalesceKey?: string;
 }
 
 function register(RED: NodeAPI): void {
@@ -28,63 +24,41 @@ function register(RED: NodeAPI): void {
     const node = this;
     const connection = csConnectionOf(RED, node, def.connection);
     const store = def.store ? def.store : undefined;
-    const context = node.context();
-
-    const readMarks = (): Promise<ExportMarks> =>
-      new Promise((resolve, reject) => {
-        const cb = (err: Error | null | undefined, value: unknown): void => {
-          if (err) reject(new FileBridgeError('INVALID_INPUT', `Cannot read the export mark from context store '${store ?? 'default'}': ${err.message}`));
-          else resolve(typeof value === 'object' && value !== null ? (value as ExportMarks) : {});
-        };
-        if (store) context.get(MARKS_KEY, store, cb);
-        else context.get(MARKS_KEY, cb);
-      });
-    const writeMarks = (marks: ExportMarks | undefined): Promise<void> =>
-      new Promise((resolve, reject) => {
-        const cb = (err?: Error | null): void => {
-          if (err) reject(new FileBridgeError('INVALID_INPUT', `Cannot save the export mark in context store '${store ?? 'default'}': ${err.message}`));
-          else resolve();
-        };
-        if (store) context.set(MARKS_KEY, marks, store, cb);
-        else context.set(MARKS_KEY, marks, cb);
-      });
-
-    const queue: Job[] = [];
-    let pumping: Promise<void> | undefined;
+    const marks = new ExportMarkStore(contextStore(node.context() as unknown as CallbackContext, store), store);
     const stopping = new AbortController();
 
     function folderFromConfig(msg: ExportMessage): unknown {
       const type = def.folderType || 'str';
       if (type === 'str' || type === 'num') return def.folder;
-      return RED.util.evaluateNodeProperty(def.folder ?? '', type, node, msg);
+      return evaluatePropertyNow(RED, node, msg, def.folder ?? '', type);
     }
 
     async function runJob(job: Job): Promise<void> {
       const { msg, send, done } = job;
       try {
         if (msg.reset === true) {
-          await writeMarks(undefined);
+          await marks.reset();
           node.status({ fill: 'grey', shape: 'ring', text: 'mark reset' });
           done();
           return;
         }
         const client = csClientOf(connection);
-        const request = exportRequest(def, msg.payload, msg.filebridge?.export, folderFromConfig(msg));
+        const asked = receivedFacts(msg);
+        const request = exportRequestFromConfig(def, msg.payload, asked.export, folderFromConfig(msg));
         const runId = RED.util.generateId();
         const emit = (doc: ExportedDocument): void => {
           const out = documentMessage(doc, runId, request.mode, msg.topic);
           if (request.mode === 'changes') {
-            send([{ _msgid: RED.util.generateId(), ...out }, null]);
+            send([{ _msgid: RED.util.generateId(), ...out } as NodeMessage, null]);
             return;
           }
           // One request, one document: it carries the request on (e.g. msg.req/msg.res of an HTTP
           // In), so the node that stores the file can answer the caller once it is stored. The
           // request's payload is left out: the document replaces it, and a stream cannot be cloned.
-          const asked: Record<string, unknown> = { ...msg };
-          delete asked.payload;
-          const carried = RED.util.cloneMessage(asked as NodeMessage) as NodeMessage & Record<string, unknown>;
-          const facts = out.filebridge as Record<string, unknown>;
-          send([{ ...carried, ...out, filebridge: { ...(msg.filebridge ?? {}), ...facts } }, null]);
+          const asking: Record<string, unknown> = { ...msg };
+          delete asking.payload;
+          const carried = RED.util.cloneMessage(asking as NodeMessage) as NodeMessage & Record<string, unknown>;
+          send([{ ...carried, ...out, filebridge: withFacts(msg, out.filebridge) } as NodeMessage, null]);
         };
         const hooks = {
           emit,
@@ -104,13 +78,13 @@ function register(RED: NodeAPI): void {
             where: request.where,
             nameGlob: request.nameGlob,
             onlyChanged: request.onlyChanged,
-            loadMark: async (key) => readMark((await readMarks())[key]),
-            saveMark: async (key, mark: ExportMark) => writeMarks({ ...(await readMarks()), [key]: mark }),
+            loadMark: (key) => marks.load(key),
+            saveMark: (key, mark) => marks.save(key, mark),
           }, request.settings, hooks);
         }
-        const report = RED.util.cloneMessage(msg) as NodeMessage & Record<string, unknown>;
+        const report = RED.util.cloneMessage(msg) as NodeMessage & FileBridgeMessage;
         report.payload = outcome.summary;
-        report.filebridge = { ...(msg.filebridge ?? {}), export: reportFacts(request, runId) };
+        report.filebridge = withFacts(msg, { export: reportFacts(request, runId) });
         send([null, report]);
         if (outcome.error) throw outcome.error;
         const { sent, errors } = outcome.summary;
@@ -123,38 +97,32 @@ function register(RED: NodeAPI): void {
       }
     }
 
-    async function pump(): Promise<void> {
-      for (let job = queue.shift(); job; job = queue.shift()) await runJob(job);
-      pumping = undefined;
-    }
+    const queue = new ExportQueue<Job>(runJob);
 
     node.on('input', (msg: ExportMessage, send, done) => {
-      let coalesceKey: string | undefined;
+      let key: string | undefined;
       if (msg.reset !== true && def.mode !== 'document') {
-        // Triggers naming different folders (from msg, flow, env) are different runs.
         let folder: unknown;
         try {
           folder = folderFromConfig(msg);
         } catch {
           folder = null;
         }
-        coalesceKey = JSON.stringify([msg.filebridge?.export ?? null, folder ?? null]);
+        key = triggerKey(def, false, receivedFacts(msg).export, folder);
       }
-      if (coalesceKey !== undefined && queue.some((j) => j.coalesceKey === coalesceKey)) {
+      if (!queue.add({ msg, send: send as Job['send'], done }, key)) {
         // An identical run is already waiting and will see everything this one would.
         node.warn('An export run is already waiting for the current one to finish: this trigger adds nothing and is dropped.');
         done();
-        return;
       }
-      queue.push({ msg, send: send as Job['send'], done, coalesceKey });
-      pumping ??= pump();
     });
 
     node.on('close', (_removed: boolean, closed: () => void) => {
       stopping.abort();
+      const { neverRan, idle } = queue.close();
       // Waiting triggers never ran; they end quietly instead of as errors.
-      for (const job of queue.splice(0)) job.done();
-      void (pumping ?? Promise.resolve()).then(() => closed());
+      for (const job of neverRan) job.done();
+      void idle.then(() => closed());
     });
   }
 

@@ -1,66 +1,29 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
-import type { CollisionPolicy } from '../core/content-server';
-import { performUpload, prepareUpload, type ReopenableSource } from '../core/content-server/upload-request';
+import { performUpload, prepareUpload, reopenableSource, uploadDefaultsFromConfig, type UploadConfigFields } from '../core/content-server/upload-request';
+import { receivedFacts, withFacts, type FileBridgeMessage } from '../core/message';
 import { progressText } from '../core/progress';
-import { reopenerFor } from './source-reopen';
-import { failMessage } from './failure';
-import { csClientOf, csConnectionOf } from './cs-connection-node';
-import { shortStatus } from './status';
+import { reopenerFor } from './kit/claimed-file';
+import { csClientOf, csConnectionOf } from './kit/cs-connection';
+import { failMessage } from './kit/failure';
+import { shortStatus } from './kit/status';
 
-/** A deployed `filebridge-cs-connection` config node as this node sees it. */
-
-type UploadNodeDef = NodeDef & {
-  connection: string;
-  folder: string;
-  createFolders: boolean;
-  collision: CollisionPolicy;
-  categories: string;
-  classification?: string;
-  holds?: string;
-  permissions?: string;
-  workflow?: string;
-};
-
-type UploadMessage = NodeMessageInFlow & {
-  filename?: unknown;
-  filebridge?: Record<string, unknown>;
-};
+type UploadNodeDef = NodeDef & UploadConfigFields & { connection: string };
+type UploadMessage = NodeMessageInFlow & FileBridgeMessage;
 
 function register(RED: NodeAPI): void {
-  /**
-   * Where a stream payload came from: its size as the watch listed it, and a way to open the
-   * claimed file again on its server, so an attempt that failed half-way can be sent again.
-   */
-  function originOf(source: unknown): ReopenableSource {
-    if (typeof source !== 'object' || source === null) return {};
-    const size = (source as { size?: unknown }).size;
-    return {
-      size: typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? size : undefined,
-      reopen: reopenerFor(RED, source),
-    };
-  }
-
   function FileBridgeCsUpload(this: Node, def: UploadNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const connection = csConnectionOf(RED, node, def.connection);
+    const defaults = uploadDefaultsFromConfig(def);
 
     node.on('input', (msg: UploadMessage, send, done) => {
       void (async () => {
         const client = csClientOf(connection);
-        const upload = prepareUpload(
-          {
-            folder: def.folder,
-            createFolders: def.createFolders !== false,
-            collision: def.collision,
-            categories: def.categories,
-            classification: def.classification,
-            holds: def.holds,
-            permissions: def.permissions,
-            workflow: def.workflow,
-          },
-          msg.payload, msg.filename, msg.filebridge?.target, originOf(msg.filebridge?.source),
-        );
+        const fb = receivedFacts(msg);
+        // A stream from a watch can be opened again on its server, so an attempt that failed half-way is sent again.
+        const origin = reopenableSource(fb.source, reopenerFor(RED, fb.source));
+        const upload = prepareUpload(defaults, msg.payload, msg.filename, fb.target, origin);
         node.status({ fill: 'blue', shape: 'dot', text: shortStatus(`uploading ${upload.name}`) });
         // Big files take minutes: show how far they are, at most once a second.
         let shown = 0;
@@ -71,7 +34,7 @@ function register(RED: NodeAPI): void {
           node.status({ fill: 'blue', shape: 'dot', text: progressText(upload.name, sent, upload.size) });
         };
         const outcome = await performUpload(client, upload, onProgress);
-        msg.filebridge = { ...(msg.filebridge ?? {}), cs: outcome };
+        msg.filebridge = withFacts(msg, { cs: outcome });
         node.status({ fill: 'green', shape: 'dot', text: shortStatus(`${outcome.action}: ${outcome.name}`) });
         send(msg);
         done();

@@ -2,16 +2,17 @@ import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { Request, Response } from 'express';
 import { FileBridgeError, errorMessage } from '../core/errors';
 import {
-  buildTarget, compileMapping, mapMetadata, mappingConfigFromNode, mappingError, remoteFilesFromPool, sampleMessage, TableCache,
-  type CompiledMapping, type JsonataEvaluator, type MapNodeFields, type MappingDeps,
+  buildTarget, compileMapping, mapMetadata, mappingSettingsFromConfig, mappingError, remoteFilesFromPool, sampleMessage, TableCache,
+  type CompiledMapping, type JsonataEvaluator, type MappingConfigFields, type MappingDeps,
 } from '../core/mapping';
-import type { ServerNode } from './server-node';
-import { failMessage } from './failure';
-import { shortStatus } from './status';
+import { withFacts, type FileBridgeMessage } from '../core/message';
+import { failMessage } from './kit/failure';
+import { serverNodeOf, usableServer } from './kit/server';
+import { shortStatus } from './kit/status';
 
-type MapNodeDef = NodeDef & MapNodeFields & { server?: string };
+type MapNodeDef = NodeDef & MappingConfigFields & { server?: string };
 
-type MapMessage = NodeMessageInFlow & { filename?: unknown; filebridge?: Record<string, unknown> };
+type MapMessage = NodeMessageInFlow & FileBridgeMessage;
 
 function register(RED: NodeAPI): void {
   /** Node-RED's own JSONata (with $flowContext, $env...), so rules behave as in a change node. */
@@ -34,8 +35,8 @@ function register(RED: NodeAPI): void {
   }
 
   /** Compiles the rules and checks JSONata syntax now, so a typo shows at deploy and in the preview. */
-  function compile(fields: MapNodeFields, jsonata: { check: (expression: string) => void }): CompiledMapping {
-    const mapping = compileMapping(mappingConfigFromNode(fields));
+  function compile(fields: MappingConfigFields, jsonata: { check: (expression: string) => void }): CompiledMapping {
+    const mapping = compileMapping(mappingSettingsFromConfig(fields));
     mapping.rules.forEach((rule, index) => {
       if (rule.source.kind !== 'jsonata') return;
       try {
@@ -51,7 +52,8 @@ function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     // The editor may keep a server selected after the table moved elsewhere: only a remote table uses it.
-    const server = def.tableFrom === 'remote' && def.server ? RED.nodes.getNode(def.server) as ServerNode | null : null;
+    const serverId = def.tableFrom === 'remote' && def.server ? def.server : undefined;
+    const server = serverNodeOf(RED, serverId);
     const jsonata = jsonataFor(node);
     const cache = new TableCache();
     let mapping: CompiledMapping | undefined;
@@ -71,13 +73,9 @@ function register(RED: NodeAPI): void {
       void (async () => {
         if (configError || !mapping) throw configError ?? new FileBridgeError('INVALID_INPUT', 'The mapping rules are unusable.');
         const deps: MappingDeps = { jsonata: jsonata.evaluate, cache };
-        if (server) {
-          if (server.configError) throw server.configError;
-          if (!server.pool) throw new FileBridgeError('CONNECTION', 'The server configuration is stopping (redeploy in progress).');
-          deps.remote = remoteFilesFromPool(server.pool);
-        }
+        if (server) deps.remote = remoteFilesFromPool(usableServer(RED, serverId, 'The server of the lookup table is no longer deployed.').pool);
         const { target, fields } = await buildTarget(mapping, msg as unknown as Record<string, unknown>, deps);
-        msg.filebridge = { ...(msg.filebridge ?? {}), fields, target };
+        msg.filebridge = withFacts(msg, { fields, target });
         const shown = typeof target.name === 'string' ? target.name : typeof msg.filename === 'string' ? msg.filename : 'mapped';
         node.status({ fill: 'green', shape: 'dot', text: shortStatus(shown) });
         send(msg);
@@ -103,13 +101,13 @@ function register(RED: NodeAPI): void {
    * Lookup tables on a server are read through the deployed server node, if there is one.
    */
   RED.httpAdmin.post('/filebridge/map-metadata/preview', RED.auth.needsPermission('filebridge-map-metadata.write'), (req: Request, res: Response) => {
-    const body = (req.body ?? {}) as MapNodeFields & { id?: string; server?: string; sample?: string; fields?: unknown };
+    const body = (req.body ?? {}) as MappingConfigFields & { id?: string; server?: string; sample?: string; fields?: unknown };
     void (async () => {
       const deployed = body.id ? RED.nodes.getNode(body.id) ?? undefined : undefined;
       const jsonata = jsonataFor(deployed);
       const mapping = compile(body, jsonata);
       const deps: MappingDeps = { jsonata: jsonata.evaluate };
-      const server = body.tableFrom === 'remote' && body.server ? RED.nodes.getNode(body.server) as ServerNode | null : null;
+      const server = serverNodeOf(RED, body.tableFrom === 'remote' ? body.server : undefined);
       if (server?.pool) deps.remote = remoteFilesFromPool(server.pool);
       const msg = sampleMessage(String(body.sample ?? ''), body.fields, new Date());
       const outcome = await mapMetadata(mapping, msg, deps);

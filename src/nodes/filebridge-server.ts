@@ -2,15 +2,12 @@ import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
 import { FileBridgeError } from '../core/errors';
 import { createPool, testConnection } from '../core/remote/connect';
-import { serverOptionsFromConfig, ServerConfigFields, ServerCredentials } from '../core/remote/server-config';
+import { SERVER_SECRETS, serverOptionsFromConfig, type ServerConfigFields, type ServerCredentials } from '../core/remote/server-config';
 import { DEFAULT_PORTS } from '../core/remote/types';
-import type { ServerNode } from './server-node';
+import { secretsFromDialog } from './kit/credentials';
+import type { ServerNode } from './kit/server';
 
 type ServerNodeDef = NodeDef & Omit<ServerConfigFields, 'name'>;
-
-
-/** Values the editor sends for a credential it did not change. */
-const UNCHANGED = '__PWRD__';
 
 function register(RED: NodeAPI): void {
   function FileBridgeServer(this: Node<ServerCredentials>, def: ServerNodeDef): void {
@@ -56,16 +53,9 @@ function register(RED: NodeAPI): void {
    */
   RED.httpAdmin.post('/filebridge/server/test', RED.auth.needsPermission('filebridge-server.write'), (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Partial<ServerConfigFields> & { id?: string; folder?: string; credentials?: Partial<ServerCredentials> };
-    const stored = (body.id ? RED.nodes.getCredentials(body.id) : undefined) as ServerCredentials | undefined;
-    const typed = body.credentials ?? {};
-    const pick = (key: keyof ServerCredentials): string | undefined => {
-      const value = typed[key];
-      if (value === UNCHANGED || value === undefined) return stored?.[key];
-      return value;
-    };
     let options;
     try {
-      options = serverOptionsFromConfig(body as ServerConfigFields, { password: pick('password'), privateKey: pick('privateKey'), passphrase: pick('passphrase') }, {});
+      options = serverOptionsFromConfig(body as ServerConfigFields, secretsFromDialog(RED, body.id, body.credentials, SERVER_SECRETS), {});
     } catch (err) {
       const e = err instanceof FileBridgeError ? err : new FileBridgeError('INVALID_INPUT', String(err));
       res.json({ ok: false, error: { code: e.code, message: e.message } });
@@ -76,6 +66,6 @@ function register(RED: NodeAPI): void {
       (err: unknown) => res.json({ ok: false, error: { code: 'CONNECTION', message: String(err) } }),
     );
   });
-};
+}
 
 export = register;

@@ -2,15 +2,17 @@ import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
 import { Readable } from 'node:stream';
 import { FileBridgeError } from '../core/errors';
 import { remoteBasename, remoteDirname } from '../core/paths';
-import { settingsFromNode, type ValidateNodeSettings } from '../core/validate/node-settings';
+import { ruleSettingsFromConfig, type ValidateConfigFields } from '../core/validate/validate-config';
 import { parseRules, type RuleSet } from '../core/validate/rules';
 import { poolFiles } from '../core/validate/remote-files';
 import { validateFile, type RemoteFiles } from '../core/validate/validator';
-import type { ServerNode } from './server-node';
-import { failMessage } from './failure';
-import { shortStatus } from './status';
+import { receivedFacts, withFacts, type FileBridgeFacts, type FileBridgeMessage } from '../core/message';
+import { evaluateProperty } from './kit/evaluate';
+import { failMessage } from './kit/failure';
+import { usableServer } from './kit/server';
+import { shortStatus } from './kit/status';
 
-type ValidateNodeDef = NodeDef & ValidateNodeSettings & {
+type ValidateNodeDef = NodeDef & ValidateConfigFields & {
   wires?: string[][];
   server?: string;
   spoolDir?: string;
@@ -20,30 +22,18 @@ type ValidateNodeDef = NodeDef & ValidateNodeSettings & {
   manifestPropertyType?: string;
 };
 
-type ValidateMessage = NodeMessageInFlow & {
-  filename?: unknown;
-  filebridge?: Record<string, unknown> & { source?: Record<string, unknown>; fields?: Record<string, unknown> };
-};
+type ValidateMessage = NodeMessageInFlow & FileBridgeMessage;
 
 function register(RED: NodeAPI): void {
-  function evaluate(node: Node, value: string | undefined, type: string | undefined, msg: ValidateMessage): Promise<unknown> {
-    if (!value) return Promise.resolve(undefined);
-    return new Promise((resolve, reject) => {
-      RED.util.evaluateNodeProperty(value, type || 'msg', node, msg, (err: Error | null, result: unknown) => (err ? reject(err) : resolve(result)));
-    });
-  }
-
   /** Side-car and manifest reads through the server the file came from (or the node's own server). */
   function remoteFor(serverId: string | undefined): RemoteFiles | undefined {
     if (!serverId) return undefined;
-    const server = RED.nodes.getNode(serverId) as ServerNode | null;
-    const unusable = (): FileBridgeError => !server
-      ? new FileBridgeError('INVALID_INPUT', `The server configuration ${serverId} named in msg.filebridge.source.server does not exist in this Node-RED: side-cars and manifests cannot be read.`)
-      : server.configError ?? new FileBridgeError('CONNECTION', 'The server configuration is stopping (redeploy in progress).');
-    if (!server || server.configError || !server.pool) {
-      return { read: () => Promise.reject(unusable()), names: () => Promise.reject(unusable()) };
+    try {
+      return poolFiles(usableServer(RED, serverId, `The server configuration ${serverId} named in msg.filebridge.source.server does not exist in this Node-RED: side-cars and manifests cannot be read.`).pool);
+    } catch (err) {
+      // Only a rule that reads the server fails for it: a name or content check still runs.
+      return { read: () => Promise.reject(err), names: () => Promise.reject(err) };
     }
-    return poolFiles(server.pool);
   }
 
   function FileBridgeValidate(this: Node, def: ValidateNodeDef): void {
@@ -52,7 +42,7 @@ function register(RED: NodeAPI): void {
     let rules: RuleSet | undefined;
     let configError: FileBridgeError | undefined;
     try {
-      rules = parseRules(settingsFromNode(def));
+      rules = parseRules(ruleSettingsFromConfig(def));
     } catch (err) {
       configError = err instanceof FileBridgeError ? err : new FileBridgeError('INVALID_INPUT', String(err));
       node.status({ fill: 'red', shape: 'ring', text: 'rule settings: INVALID_INPUT' });
@@ -69,7 +59,8 @@ function register(RED: NodeAPI): void {
     node.on('input', (msg: ValidateMessage, send, done) => {
       void (async () => {
         if (configError || !rules) throw configError ?? new FileBridgeError('INVALID_INPUT', 'Rule settings are not usable.');
-        const source = msg.filebridge?.source ?? {};
+        const fb = receivedFacts(msg);
+        const source: Record<string, unknown> = typeof fb.source === 'object' && fb.source !== null ? { ...fb.source } : {};
         const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
         const name = str(msg.filename) ? remoteBasename(String(msg.filename).replace(/\\/g, '/')) : str(source.name);
         if (!name) throw new FileBridgeError('INVALID_INPUT', 'The file has no name: set msg.filename (the watch and remote nodes do), since the rules check names, extensions and types.');
@@ -84,15 +75,19 @@ function register(RED: NodeAPI): void {
           sha256: str(source.sha256),
           size: msg.payload instanceof Readable && typeof source.size === 'number' ? source.size : undefined,
           remote: remoteFor(str(source.server) ?? str(def.server)),
-          sidecar: rules.checksum?.source === 'message' ? await evaluate(node, def.sidecar || 'filebridge.sidecar', def.sidecarType, msg) : undefined,
-          manifest: rules.manifest?.source === 'message' ? await evaluate(node, def.manifestProperty || 'filebridge.manifest', def.manifestPropertyType, msg) : undefined,
+          sidecar: rules.checksum?.source === 'message' ? await evaluateProperty(RED, node, msg, def.sidecar || 'filebridge.sidecar', def.sidecarType || 'msg') : undefined,
+          manifest: rules.manifest?.source === 'message' ? await evaluateProperty(RED, node, msg, def.manifestProperty || 'filebridge.manifest', def.manifestPropertyType || 'msg') : undefined,
         }, { spoolDir: str(def.spoolDir) });
         msg.payload = outcome.payload;
-        const filebridge = { ...(msg.filebridge ?? {}) };
-        filebridge.validation = outcome.result;
-        if (Object.keys(outcome.fields).length > 0) filebridge.fields = { ...(filebridge.fields ?? {}), ...outcome.fields };
-        if (outcome.sha256 && msg.filebridge?.source && !msg.filebridge.source.sha256) filebridge.source = { ...msg.filebridge.source, sha256: outcome.sha256 };
-        msg.filebridge = filebridge;
+        const facts: FileBridgeFacts = { validation: outcome.result };
+        const fields = typeof fb.fields === 'object' && fb.fields !== null ? fb.fields : {};
+        if (Object.keys(outcome.fields).length > 0) facts.fields = { ...fields, ...outcome.fields };
+        msg.filebridge = withFacts(msg, facts);
+        // A source built by the flow (no watch) gets the checksum too: it is added to whatever is there.
+        const given = fb.source;
+        if (outcome.sha256 && typeof given === 'object' && given !== null && !(given as { sha256?: unknown }).sha256) {
+          msg.filebridge = { ...msg.filebridge, source: { ...given, sha256: outcome.sha256 } };
+        }
         const port = outcome.result.valid ? 0 : 1;
         if (outcome.result.valid) valid++;
         else invalid++;

@@ -12,7 +12,7 @@ import { servers } from '../fixtures';
 import { coreNode, nodeRedPath } from '../support/node-red-under-test';
 import { Arrivals, loadFlow, onCall } from '../support/flow-helper';
 import { pipelineSink, sinkControl } from '../support/pipeline-sink';
-import { reopenerFor } from '../../src/nodes/source-reopen';
+import { reopenerFor } from '../../src/nodes/kit/claimed-file';
 import type { NodeAPI } from 'node-red';
 
 helper.init(nodeRedPath());

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/runtimes';
 import { editorHtml, editorScript, isConfigType } from '../support/editor-files';
-import { shortStatus } from '../../src/nodes/status';
+import { shortStatus } from '../../src/nodes/kit/status';
 
 const MODULE = 'node-red-contrib-ecm-filebridge';
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
@@ -200,7 +200,8 @@ describe('editor: message catalog, icons, help, templates (offline)', () => {
 
     it('RED._ keys used by the runtime (src/nodes) resolve in the catalogs', () => {
       const dir = join(REPO_ROOT, 'src', 'nodes');
-      const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+      // The glue kit (src/nodes/kit) included: a status or catalog text it writes shows on the nodes.
+      const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
       assert.ok(files.length >= types.length, 'the runtime sources are where this test looks');
       const problems: string[] = [];
       for (const file of files) {
@@ -354,7 +355,7 @@ describe('editor: message catalog, icons, help, templates (offline)', () => {
   describe('status texts', () => {
     const STANDARD = ['red', 'green', 'yellow', 'blue', 'grey'];
     const dir = join(REPO_ROOT, 'src', 'nodes');
-    const sources = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => ({ file: f, text: readFileSync(join(dir, f), 'utf8') }));
+    const sources = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => ({ file: f, text: readFileSync(join(dir, f), 'utf8') }));
 
     it('every status uses a standard colour and shape', () => {
       const fills = sources.flatMap(({ file, text }) => [...text.matchAll(/\bfill:\s*'([^']*)'/g)].map((m) => ({ file, fill: m[1] })));

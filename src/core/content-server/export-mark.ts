@@ -3,6 +3,8 @@
  * run sends only what changed. Kept by the caller (a Node-RED context store) as plain JSON.
  */
 import { createHash } from 'node:crypto';
+import { FileBridgeError, errorMessage } from '../errors';
+import type { KeyValueStore } from '../key-value-store';
 import type { AttributeFilter } from './client';
 
 /** One query's mark, as JSON (dates as ISO strings so any context store can keep it). */
@@ -77,4 +79,44 @@ export function readMark(value: unknown): ExportMark | undefined {
     for (const [id, n] of Object.entries(v.seenVersions)) if (typeof n === 'number') seenVersions[id] = n;
   }
   return { since, seenAtMark: seen, seenVersions, query: typeof v.query === 'string' ? v.query : '', updatedAt: typeof v.updatedAt === 'string' ? v.updatedAt : '' };
+}
+
+/** Where one export node keeps its marks (a Node-RED context store), with errors that name the store. */
+export class ExportMarkStore {
+  constructor(
+    private readonly kv: KeyValueStore,
+    /** The context store's name, for error messages (undefined = the default store). */
+    private readonly storeName: string | undefined,
+    private readonly key = 'filebridgeExportMarks',
+  ) {}
+
+  private async all(): Promise<ExportMarks> {
+    try {
+      const value = await this.kv.get(this.key);
+      return typeof value === 'object' && value !== null ? (value as ExportMarks) : {};
+    } catch (err) {
+      throw new FileBridgeError('INVALID_INPUT', `Cannot read the export mark from context store '${this.storeName ?? 'default'}': ${errorMessage(err)}`);
+    }
+  }
+
+  private async write(marks: ExportMarks | undefined): Promise<void> {
+    try {
+      await this.kv.set(this.key, marks);
+    } catch (err) {
+      throw new FileBridgeError('INVALID_INPUT', `Cannot save the export mark in context store '${this.storeName ?? 'default'}': ${errorMessage(err)}`);
+    }
+  }
+
+  async load(queryKey: string): Promise<ExportMark | undefined> {
+    return readMark((await this.all())[queryKey]);
+  }
+
+  async save(queryKey: string, mark: ExportMark): Promise<void> {
+    await this.write({ ...(await this.all()), [queryKey]: mark });
+  }
+
+  /** Forgets every mark: the next run sends everything again. */
+  async reset(): Promise<void> {
+    await this.write(undefined);
+  }
 }

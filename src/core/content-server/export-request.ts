@@ -5,9 +5,10 @@
 import { FileBridgeError } from '../errors';
 import type { AttributeFilter } from './client';
 import type { ExportSettings, ExportedDocument } from './export-run';
+import type { ExportReportFacts, FileBridgeFacts } from '../message';
 
 /** The node's dialog fields. */
-export interface ExportNodeSettings {
+export interface ExportConfigFields {
   mode?: string;
   folder?: string;
   recursive?: boolean;
@@ -68,7 +69,7 @@ function folderValue(v: unknown): string | number {
   throw new FileBridgeError('INVALID_INPUT', `The folder to export is missing or not a path/id (got ${JSON.stringify(v) ?? String(v)}): set it in the node or in msg.filebridge.export.folder, e.g. "Enterprise:Inbound" or 2200`);
 }
 
-function attributeFilter(def: ExportNodeSettings, override: unknown): AttributeFilter | undefined {
+function attributeFilter(def: ExportConfigFields, override: unknown): AttributeFilter | undefined {
   if (override !== undefined) {
     if (override === null || override === false) return undefined;
     if (!isRecord(override) || typeof override.category !== 'string' || typeof override.attribute !== 'string') {
@@ -91,7 +92,7 @@ function attributeFilter(def: ExportNodeSettings, override: unknown): AttributeF
  * Builds the request. `configFolder` is the dialog's folder already evaluated (it may come from
  * msg/env); `msg.filebridge.export` overrides folder, recursive, where, nameGlob, id and version.
  */
-export function exportRequest(def: ExportNodeSettings, payload: unknown, overrides: unknown, configFolder: unknown): ExportRequest {
+export function exportRequestFromConfig(def: ExportConfigFields, payload: unknown, overrides: unknown, configFolder: unknown): ExportRequest {
   if (overrides !== undefined && !isRecord(overrides)) throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.export must be an object');
   const o = overrides ?? {};
   const settings: ExportSettings = {
@@ -122,8 +123,18 @@ export function exportRequest(def: ExportNodeSettings, payload: unknown, overrid
   };
 }
 
+/**
+ * Triggers with the same key ask for the same run, so one arriving while an identical one waits adds
+ * nothing. Triggers naming different folders (from msg, flow, env) or overrides are different runs;
+ * a reset and a one-document request are never merged (undefined).
+ */
+export function triggerKey(fields: ExportConfigFields, reset: boolean, overrides: unknown, folder: unknown): string | undefined {
+  if (reset || fields.mode === 'document') return undefined;
+  return JSON.stringify([overrides ?? null, folder ?? null]);
+}
+
 /** The message of one exported document (without `_msgid`, which the runtime's id generator gives). */
-export function documentMessage(doc: ExportedDocument, runId: string, mode: ExportRequest['mode'], topic: unknown): Record<string, unknown> {
+export function documentMessage(doc: ExportedDocument, runId: string, mode: ExportRequest['mode'], topic: unknown): { payload: ExportedDocument['payload']; filename: string; topic?: unknown; filebridge: FileBridgeFacts } {
   return {
     payload: doc.payload,
     filename: doc.filename,
@@ -137,6 +148,6 @@ export function documentMessage(doc: ExportedDocument, runId: string, mode: Expo
 }
 
 /** What `msg.filebridge.export` of the run report says about the request. */
-export function reportFacts(request: ExportRequest, runId: string): Record<string, unknown> {
+export function reportFacts(request: ExportRequest, runId: string): ExportReportFacts {
   return { runId, mode: request.mode, ...(request.mode === 'changes' ? { folder: request.folder } : { id: request.id }) };
 }

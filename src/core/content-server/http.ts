@@ -11,7 +11,7 @@ import { TicketKeeper, type CsAuth, type LoginTransport } from './auth';
 import { classifyAnswer, classifyTransport, tryJson } from './classify';
 import type { JsonObject } from './envelopes';
 import { multipartBody, type MultipartFile } from './multipart';
-import { streamingFetch } from './node-request';
+import { streamingFetch } from './streaming-fetch';
 
 export type QueryValue = string | number | boolean | undefined | (string | number)[];
 

@@ -31,7 +31,7 @@ export {
   type PermissionGrant,
   type WorkflowTarget,
 } from './apply-target';
-export { runCsAction, CS_ACTIONS, isCsAction, summarize, type CsAction, type CsActionRequest, type CsActionOutcome, type Param } from './node-action';
+export { runCsAction, CS_ACTIONS, isCsAction, summarize, type CsAction, type CsActionRequest, type CsActionOutcome, type Param } from './action-request';
 export { advanceMark, describeQuery, markKey, readMark, type ExportMark, type ExportMarks, type ExportQueryShape } from './export-mark';
 export { readAll, trackStream, type Delivered, type TrackedStream } from './export-delivery';
 export {

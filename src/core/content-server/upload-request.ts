@@ -70,12 +70,44 @@ export function parseCategoriesText(text: string | undefined): CategoryInput | u
   return parsed;
 }
 
+/** The cs-upload node's dialog fields as Node-RED stores them. */
+export interface UploadConfigFields {
+  folder?: string;
+  createFolders?: boolean;
+  collision?: CollisionPolicy | '';
+  categories?: string;
+  classification?: string;
+  holds?: string;
+  permissions?: string;
+  workflow?: string;
+}
+
+export function uploadDefaultsFromConfig(f: UploadConfigFields): UploadDefaults {
+  return {
+    folder: f.folder ?? '',
+    createFolders: f.createFolders !== false,
+    collision: f.collision ?? '',
+    categories: f.categories ?? '',
+    classification: f.classification,
+    holds: f.holds,
+    permissions: f.permissions,
+    workflow: f.workflow,
+  };
+}
+
 /** Where a stream payload came from, when a node upstream (the watch) can open it again. */
 export interface ReopenableSource {
   /** The file's length as listed, for progress and the large-file API. */
   size?: number;
   /** Opens the same bytes again from the start, for a retry after part of the stream was sent. */
   reopen?: () => Readable;
+}
+
+/** The origin of a watch's payload: its size as the watch listed it (`msg.filebridge.source.size`), and how to open it again. */
+export function reopenableSource(source: unknown, reopen: (() => Readable) | undefined): ReopenableSource {
+  if (typeof source !== 'object' || source === null) return {};
+  const size = (source as { size?: unknown }).size;
+  return { size: typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? size : undefined, reopen };
 }
 
 /**

@@ -28,7 +28,7 @@ export interface MappingRule {
   default?: string;
 }
 
-export interface MappingConfig {
+export interface MappingSettings {
   rules: MappingRule[];
   /** A regex with named groups applied to the file name; its groups join `msg.filebridge.fields`. */
   namePattern?: string;
@@ -137,7 +137,7 @@ function compileSource(rule: MappingRule, tables: Map<string, CompiledTable>, wh
 }
 
 /** Checks the whole configuration once (at deploy and for the editor's preview); INVALID_INPUT names the row. */
-export function compileMapping(config: MappingConfig): CompiledMapping {
+export function compileMapping(config: MappingSettings): CompiledMapping {
   const timeZone = checkTimeZone(config.timeZone?.trim() || 'UTC');
   const tables = new Map<string, CompiledTable>();
   for (const spec of config.tables ?? []) {

@@ -92,7 +92,13 @@ export async function quarantineSource(pool: SessionPool<RemoteSession>, source:
   }, false);
   const path = moved ?? wanted;
   const report = buildReport(source, failure, path, at, moved !== undefined, how.correlationId);
+  const reportPath = await writeErrorReport(pool, path, report);
+  return { path, reportPath, report };
+}
+
+/** Writes `<path>.error.json` beside a quarantined or given-up file; resolves the report's path. */
+export async function writeErrorReport(pool: SessionPool<RemoteSession>, path: string, report: QuarantineReport): Promise<string> {
   const reportPath = `${path}.error.json`;
   await putFile(pool, reportPath, Readable.from([Buffer.from(JSON.stringify(report, null, 2))]), { conflict: 'overwrite', createFolders: true, atomic: true, verifySize: true });
-  return { path, reportPath, report };
+  return reportPath;
 }

@@ -4,6 +4,7 @@ import { FileBridgeError } from '../errors';
 import { openFile } from '../remote/operations';
 import type { SessionPool } from '../remote/session-pool';
 import type { RemoteSession } from '../remote/types';
+import type { SourceFacts } from './source';
 
 export interface SourceStreamOptions {
   /** The stream fails when the file does not have exactly this many bytes (a half-copied claim must not pass as whole). */
@@ -65,4 +66,27 @@ export async function sourceBuffer(pool: SessionPool<RemoteSession>, path: strin
   const chunks: Buffer[] = [];
   for await (const chunk of sourceStream(pool, path, options)) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** How a watch hands a claimed file to the flow. */
+export interface DeliverySettings {
+  /** `auto`: a Buffer up to `maxBufferBytes`, a stream above. */
+  output: 'stream' | 'buffer' | 'auto';
+  maxBufferBytes: number;
+  /** Sets `source.sha256` when the last byte went through. */
+  sha256: boolean;
+}
+
+/**
+ * The payload of a claimed file's message: a stream that connects when first read, or the bytes
+ * (Buffer output). Both fail when the size differs from the claim's.
+ */
+export async function openPayload(pool: SessionPool<RemoteSession>, source: SourceFacts, delivery: DeliverySettings): Promise<Readable | Buffer> {
+  const read: SourceStreamOptions = { expectedSize: source.size, onSha256: delivery.sha256 ? (hex: string) => { source.sha256 = hex; } : undefined };
+  const { output, maxBufferBytes } = delivery;
+  if (output === 'buffer' && source.size > maxBufferBytes) {
+    throw new FileBridgeError('INVALID_INPUT', `${source.path} has ${source.size} bytes, above the ${maxBufferBytes}-byte Buffer limit; it stays claimed. Choose stream output or raise the limit.`);
+  }
+  const asBuffer = output === 'buffer' || (output === 'auto' && source.size <= maxBufferBytes);
+  return asBuffer ? sourceBuffer(pool, source.claimPath, read) : sourceStream(pool, source.claimPath, read);
 }

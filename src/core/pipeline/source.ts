@@ -1,4 +1,5 @@
 import type { Protocol } from '../remote/types';
+import type { ClaimedFile } from './watcher';
 
 /**
  * Facts about a watched file that travel with its message (`msg.filebridge.source`). Plain JSON so
@@ -30,6 +31,18 @@ export interface SourceFacts {
   attempt: number;
   /** Hex SHA-256 of the bytes, set when the watch computed it while streaming. */
   sha256?: string;
+}
+
+/** Where a watch's files come from: the same for every file it claims. */
+export type SourceOrigin = Pick<SourceFacts, 'server' | 'watch' | 'protocol' | 'host' | 'port' | 'folder'>;
+
+/** The facts a claimed file's message carries. */
+export function sourceFactsFor(origin: SourceOrigin, file: ClaimedFile): SourceFacts {
+  return {
+    server: origin.server, watch: origin.watch, protocol: origin.protocol, host: origin.host, port: origin.port,
+    folder: origin.folder, path: file.path, relativePath: file.relativePath, name: file.name, claimPath: file.claimPath,
+    size: file.size, mtime: file.mtime.toISOString(), claimedAt: file.claimedAt.toISOString(), attempt: file.attempt,
+  };
 }
 
 const PROTOCOLS = new Set(['sftp', 'ftp', 'ftps-explicit', 'ftps-implicit']);

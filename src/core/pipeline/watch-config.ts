@@ -1,5 +1,6 @@
 import { FileBridgeError } from '../errors';
 import { checkRemotePath } from '../paths';
+import type { DeliverySettings } from './source-stream';
 import { DEFAULT_STABILITY, type StabilityMode } from './stability';
 import { DEFAULT_WATCH_SETTINGS, type WatchOrder, type WatchSettings } from './watcher';
 
@@ -26,6 +27,21 @@ export interface WatchConfigFields {
   inFlightTimeoutSeconds?: string | number;
   maxAttempts?: string | number;
   failedFolder?: string;
+  intervalSeconds?: string | number;
+  output?: string;
+  maxBufferMB?: string | number;
+  sha256?: boolean;
+  ledger?: boolean;
+  ledgerStore?: string;
+  ledgerDays?: string | number;
+}
+
+/** How often the watch polls, how it hands files over, and where its ledger lives. */
+export interface WatchDeliverySettings {
+  intervalMs: number;
+  delivery: DeliverySettings;
+  /** Undefined when the ledger is off. `store` is a Node-RED context store name (undefined = default). */
+  ledger?: { store?: string; expiryMs: number };
 }
 
 function num(value: unknown, fallback: number | undefined, min: number, max: number, what: string): number | undefined {
@@ -84,5 +100,17 @@ export function watchSettingsFromConfig(f: WatchConfigFields): WatchSettings {
     inFlightTimeoutMs: seconds(f.inFlightTimeoutSeconds, d.inFlightTimeoutMs, 'In-flight timeout (seconds)'),
     maxAttempts: Math.round(num(f.maxAttempts, d.maxAttempts, 0, 1000, 'Max attempts')!),
     failedFolder: checkRemotePath((f.failedFolder || d.failedFolder).trim(), 'failed folder'),
+  };
+}
+
+/** The poll interval, output and ledger fields (lenient: a blank or odd value means the default). */
+export function watchDeliveryFromConfig(f: WatchConfigFields): WatchDeliverySettings {
+  const output = f.output === 'buffer' || f.output === 'auto' ? f.output : 'stream';
+  // 0 is a real setting (never a Buffer); only an empty field means the default of 1 MB.
+  const bufferMb = f.maxBufferMB === '' || f.maxBufferMB === undefined || !Number.isFinite(Number(f.maxBufferMB)) ? 1 : Math.max(0, Number(f.maxBufferMB));
+  return {
+    intervalMs: Math.max(100, Math.round((Number(f.intervalSeconds) || 10) * 1000)),
+    delivery: { output, maxBufferBytes: Math.round(bufferMb * 1024 * 1024), sha256: f.sha256 !== false },
+    ledger: f.ledger === false ? undefined : { store: f.ledgerStore ? f.ledgerStore : undefined, expiryMs: Math.round((Number(f.ledgerDays) || 30) * 86_400_000) },
   };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import picomatch from 'picomatch';
 import { FileBridgeError, isFileBridgeError } from '../errors';
 import { joinRemote, remoteDirname } from '../paths';
@@ -8,6 +9,9 @@ import { claimByRename, claimedFacts, claimFileName, parseClaimFileName, resolve
 import { InFlight } from './in-flight';
 import { quarantinePath } from './quarantine-report';
 import type { Ledger } from './ledger';
+import { reportGivenUp } from './process-strategy';
+import type { RunningWatch } from './running-watches';
+import { sourceFactsFor, type SourceOrigin } from './source';
 import { markerGlob, markerName, StabilityTracker, type StabilityOptions, DEFAULT_STABILITY } from './stability';
 
 export type WatchOrder = 'name' | 'mtime' | 'size';
@@ -88,12 +92,16 @@ export interface PollReport {
 
 export interface WatcherHooks {
   pool: SessionPool<RemoteSession>;
+  /** Server and folder facts every file's `msg.filebridge.source` carries. */
+  origin: SourceOrigin;
   ledger?: Ledger;
   /** Sends the file on; a rejection leaves the file claimed (lease recovery retries it). */
   emit(file: ClaimedFile): Promise<void>;
   onTimeout?(file: ClaimedFile): void;
-  /** A file moved to `failedPath` after `maxAttempts` deliveries; the hook writes its report. */
-  onGiveUp?(file: ClaimedFile, failedPath: string): Promise<void>;
+  /** A file moved to `failedPath` with its report after `maxAttempts` deliveries, and why. */
+  onGiveUp?(file: ClaimedFile, failedPath: string, reason: string): void;
+  /** A file's slot was freed by ack or quarantine. */
+  onRelease?(): void;
   onError?(err: FileBridgeError): void;
   /** After each poll that completed. */
   onPoll?(report: PollReport): void;
@@ -105,9 +113,15 @@ type Listed = RemoteEntry & { relativePath: string };
 /**
  * The poll loop of one watch: list, decide what is complete, claim by rename, emit, within the
  * per-poll and in-flight limits. Polls never overlap: a trigger during a poll runs one more after it.
+ * It is also the running watch that ack and quarantine finish files through (`RunningWatch`).
  */
-export class Watcher {
+export class Watcher implements RunningWatch {
   readonly slots: InFlight<ClaimedFile>;
+  /**
+   * Payload streams of files in flight. A Catch node gets a clone, so a stream a failing node left
+   * half read would keep its pooled connection forever; when the file is finished it is closed here.
+   */
+  private readonly streams = new Map<string, Readable>();
   private readonly tracker: StabilityTracker;
   private readonly claimRoot: string;
   private readonly skip: Set<string>;
@@ -171,14 +185,35 @@ export class Watcher {
     return this.running !== undefined;
   }
 
-  /** Frees the slot of an acked or quarantined file. */
+  get ledger(): Ledger | undefined {
+    return this.hooks.ledger;
+  }
+
+  /** The payload stream sent for a file in flight, closed when the file is finished or the watch stops. */
+  track(correlationId: string, stream: Readable): void {
+    this.streams.set(correlationId, stream);
+    stream.once('close', () => {
+      if (this.streams.get(correlationId) === stream) this.streams.delete(correlationId);
+    });
+  }
+
+  closeStream(correlationId: string): void {
+    this.streams.get(correlationId)?.destroy();
+  }
+
+  /** Frees the slot of an acked or quarantined file (and closes what is left of its stream). */
   release(correlationId: string): boolean {
-    return this.slots.release(correlationId);
+    this.closeStream(correlationId);
+    const released = this.slots.release(correlationId);
+    this.hooks.onRelease?.();
+    return released;
   }
 
   close(): void {
     this.closed = true;
     this.slots.close();
+    for (const stream of this.streams.values()) stream.destroy();
+    this.streams.clear();
   }
 
   private async pollOnce(): Promise<PollReport> {
@@ -377,7 +412,8 @@ export class Watcher {
       return given;
     }, false);
     if (!file) return false;
-    await this.hooks.onGiveUp?.(file, failedPath);
+    const reason = await reportGivenUp(this.hooks.pool, sourceFactsFor(this.hooks.origin, file), failedPath, new Date(now), file.correlationId);
+    this.hooks.onGiveUp?.(file, failedPath, reason);
     return true;
   }
 

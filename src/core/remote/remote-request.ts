@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
 import { FileBridgeError } from '../errors';
 import { joinRemote, remoteBasename } from '../paths';
+import type { FileBridgeFacts } from '../message';
 import {
-  ListOptions, PutOptions, deleteEntry, listEntries, makeFolder, moveEntry, openFile, putFile, readFileToBuffer, statEntry,
+  ListOptions, PutOptions, PutResult, deleteEntry, listEntries, makeFolder, moveEntry, openFile, putFile, readFileToBuffer, statEntry,
 } from './operations';
 import type { SessionPool } from './session-pool';
 import type { RemoteEntry, RemoteSession } from './types';
@@ -28,23 +29,51 @@ export interface RemoteRequest {
   delete: { missingOk: boolean; folders: boolean };
 }
 
+/** What each operation reports in `msg.filebridge[key]` (the node adds the server's label). */
+export interface RemoteFacts {
+  list: { path: string; count: number };
+  stat: { path: string; exists: boolean };
+  file: EntryFacts;
+  put: PutResult;
+  move: { from: string; to: string };
+  delete: { path: string; deleted: boolean };
+  mkdir: { path: string };
+}
+
 /** What a message becomes: every field is set on the outgoing message when present. */
-export interface RemoteOutcome {
-  payload?: unknown;
-  replacePayload: boolean;
-  filename?: string;
-  /** Goes to `msg.filebridge[key]`. */
-  key: 'list' | 'stat' | 'file' | 'put' | 'move' | 'delete' | 'mkdir';
-  facts: unknown;
-  /** Short text for the node status. */
-  summary: string;
+export type RemoteOutcome = {
+  [K in keyof RemoteFacts]: {
+    payload?: unknown;
+    replacePayload: boolean;
+    filename?: string;
+    /** Goes to `msg.filebridge[key]`. */
+    key: K;
+    facts: RemoteFacts[K];
+    /** Short text for the node status. */
+    summary: string;
+  };
+}[keyof RemoteFacts];
+
+/** The outcome's facts as the message carries them: `msg.filebridge[key] = { server, ...facts }`. */
+export function remoteFactsMessage(outcome: RemoteOutcome, server: string): FileBridgeFacts {
+  return { [outcome.key]: { server, ...outcome.facts } };
 }
 
 export function isRemoteOperation(value: unknown): value is RemoteOperation {
   return typeof value === 'string' && (REMOTE_OPERATIONS as readonly string[]).includes(value);
 }
 
-export function entryFacts(entry: RemoteEntry): Record<string, unknown> {
+/** A remote entry as messages carry it (`list` payload rows, `stat`, `get`). */
+export interface EntryFacts {
+  name: string;
+  path: string;
+  type: RemoteEntry['type'];
+  size: number;
+  mtime: string;
+  mtimePrecision: RemoteEntry['mtimePrecision'];
+}
+
+export function entryFacts(entry: RemoteEntry): EntryFacts {
   return { name: entry.name, path: entry.path, type: entry.type, size: entry.size, mtime: entry.mtime.toISOString(), mtimePrecision: entry.mtimePrecision };
 }
 

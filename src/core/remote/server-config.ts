@@ -27,6 +27,8 @@ export interface ServerCredentials {
   passphrase?: string;
 }
 
+export const SERVER_SECRETS = ['password', 'privateKey', 'passphrase'] as const;
+
 export interface ResolvedServerOptions extends ServerOptions {
   poolSize: number;
   connectRetries: number;

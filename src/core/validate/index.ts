@@ -6,4 +6,4 @@ export { parseSidecar } from './checksum';
 export { parseManifest } from './manifest';
 export { SIGNATURES, describeContent } from './magic-bytes';
 export { SPOOL_PREFIX } from './spool';
-export { settingsFromNode, type ValidateNodeSettings } from './node-settings';
+export { ruleSettingsFromConfig, type ValidateConfigFields } from './validate-config';

@@ -1,7 +1,7 @@
 /** Export settings with message overrides, and the high-water mark arithmetic. */
 import assert from 'node:assert/strict';
 import { advanceMark, markKey, readMark } from '../../../src/core/content-server';
-import { exportRequest } from '../../../src/core/content-server/export-request';
+import { exportRequestFromConfig } from '../../../src/core/content-server/export-request';
 import { FileBridgeError } from '../../../src/core/errors';
 
 const invalid = (message: RegExp) => (err: unknown): boolean => err instanceof FileBridgeError && err.code === 'INVALID_INPUT' && message.test(err.message);
@@ -9,7 +9,7 @@ const invalid = (message: RegExp) => (err: unknown): boolean => err instanceof F
 describe('content-server export request and mark', () => {
   it('takes the dialog settings, with msg.filebridge.export overriding folder, filter, glob and recursion', () => {
     const def = { mode: 'changes', recursive: false, filterCategory: 'Invoice', filterAttribute: 'Status', filterValue: 'Approved', bufferLimit: '64', idleTimeout: '10' };
-    const plain = exportRequest(def, 'ignored', undefined, 'Enterprise:Inbound');
+    const plain = exportRequestFromConfig(def, 'ignored', undefined, 'Enterprise:Inbound');
     assert.deepEqual(plain, {
       mode: 'changes',
       folder: 'Enterprise:Inbound',
@@ -19,7 +19,7 @@ describe('content-server export request and mark', () => {
       onlyChanged: true,
       settings: { bufferLimit: 65536, idleTimeoutMs: 10000, includeCategories: false, sha256: false },
     });
-    const over = exportRequest(def, undefined, { folder: '2200', recursive: true, nameGlob: '*.pdf', where: null }, 'Enterprise:Inbound');
+    const over = exportRequestFromConfig(def, undefined, { folder: '2200', recursive: true, nameGlob: '*.pdf', where: null }, 'Enterprise:Inbound');
     assert.equal(over.mode, 'changes');
     if (over.mode !== 'changes') return;
     assert.equal(over.folder, 2200);
@@ -29,28 +29,28 @@ describe('content-server export request and mark', () => {
   });
 
   it('refuses a missing folder, half a filter, bad numbers and bad ids, naming what to fix', () => {
-    assert.throws(() => exportRequest({}, undefined, undefined, ''), invalid(/folder to export is missing/));
-    assert.throws(() => exportRequest({ filterCategory: 'Invoice' }, undefined, undefined, 'X'), invalid(/both a category and an attribute/));
-    assert.throws(() => exportRequest({ bufferLimit: 'lots' }, undefined, undefined, 'X'), invalid(/Buffer limit/));
-    assert.throws(() => exportRequest({}, undefined, { where: { category: 'Invoice' } }, 'X'), invalid(/where must be/));
-    assert.throws(() => exportRequest({ mode: 'document' }, 'report.pdf', undefined, ''), invalid(/node id/));
-    assert.throws(() => exportRequest({ mode: 'document', version: '1.5' }, 5, undefined, ''), invalid(/whole number/));
-    assert.throws(() => exportRequest({ mode: 'sideways' }, 5, undefined, ''), invalid(/Unknown export mode/));
+    assert.throws(() => exportRequestFromConfig({}, undefined, undefined, ''), invalid(/folder to export is missing/));
+    assert.throws(() => exportRequestFromConfig({ filterCategory: 'Invoice' }, undefined, undefined, 'X'), invalid(/both a category and an attribute/));
+    assert.throws(() => exportRequestFromConfig({ bufferLimit: 'lots' }, undefined, undefined, 'X'), invalid(/Buffer limit/));
+    assert.throws(() => exportRequestFromConfig({}, undefined, { where: { category: 'Invoice' } }, 'X'), invalid(/where must be/));
+    assert.throws(() => exportRequestFromConfig({ mode: 'document' }, 'report.pdf', undefined, ''), invalid(/node id/));
+    assert.throws(() => exportRequestFromConfig({ mode: 'document', version: '1.5' }, 5, undefined, ''), invalid(/whole number/));
+    assert.throws(() => exportRequestFromConfig({ mode: 'sideways' }, 5, undefined, ''), invalid(/Unknown export mode/));
   });
 
   it('one document: a path names the document, and the dialog\'s filter (or msg.filebridge.export.where) applies', () => {
     const filtered = { mode: 'document', filterCategory: 'Invoice', filterAttribute: 'Status', filterValue: 'Approved' };
-    const r = exportRequest(filtered, ' Enterprise:Partners/ACME/INV-1.pdf ', undefined, '');
+    const r = exportRequestFromConfig(filtered, ' Enterprise:Partners/ACME/INV-1.pdf ', undefined, '');
     assert.equal(r.mode === 'document' && r.id, 'Enterprise:Partners/ACME/INV-1.pdf');
     assert.deepEqual(r.mode === 'document' && r.where, { category: 'Invoice', attribute: 'Status', equals: 'Approved' });
-    const lifted = exportRequest(filtered, 7, { where: null }, '');
+    const lifted = exportRequestFromConfig(filtered, 7, { where: null }, '');
     assert.equal(lifted.mode === 'document' && lifted.where, undefined);
-    assert.throws(() => exportRequest({ mode: 'document', filterCategory: 'Invoice' }, 7, undefined, ''), invalid(/category and an attribute/));
+    assert.throws(() => exportRequestFromConfig({ mode: 'document', filterCategory: 'Invoice' }, 7, undefined, ''), invalid(/category and an attribute/));
   });
 
   it('takes the document id from msg.filebridge.export.id or msg.payload, the version from msg or dialog', () => {
-    assert.deepEqual(exportRequest({ mode: 'document' }, '4711', undefined, ''), { mode: 'document', id: 4711, version: undefined, settings: { bufferLimit: 0, idleTimeoutMs: 300000, includeCategories: false, sha256: false } });
-    const r = exportRequest({ mode: 'document', version: '2' }, 'x', { id: 12, version: 3 }, '');
+    assert.deepEqual(exportRequestFromConfig({ mode: 'document' }, '4711', undefined, ''), { mode: 'document', id: 4711, version: undefined, settings: { bufferLimit: 0, idleTimeoutMs: 300000, includeCategories: false, sha256: false } });
+    const r = exportRequestFromConfig({ mode: 'document', version: '2' }, 'x', { id: 12, version: 3 }, '');
     assert.equal(r.mode === 'document' && r.id, 12);
     assert.equal(r.mode === 'document' && r.version, 3);
   });

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import jsonata from 'jsonata';
 import { FileBridgeError } from '../../../src/core/errors';
-import { buildTarget, compileMapping, mapMetadata, type JsonataEvaluator, type MappingConfig, type MappingRule } from '../../../src/core/mapping';
+import { buildTarget, compileMapping, mapMetadata, type JsonataEvaluator, type MappingSettings, type MappingRule } from '../../../src/core/mapping';
 
 // Core cannot use Node-RED's evaluator; the jsonata package is the same engine the node gets from Node-RED.
 const evaluate: JsonataEvaluator = (expression, msg) => jsonata(expression).evaluate(msg) as Promise<unknown>;
@@ -23,12 +23,12 @@ function message(name = 'INV_ACME_2026-11-02_0042.pdf', extra: Record<string, un
   };
 }
 
-async function map(rules: MappingRule[], msg = message(), config: Partial<MappingConfig> = {}): Promise<Record<string, unknown>> {
+async function map(rules: MappingRule[], msg = message(), config: Partial<MappingSettings> = {}): Promise<Record<string, unknown>> {
   const { target } = await buildTarget(compileMapping({ rules, ...config }), msg, { jsonata: evaluate, now: () => NOW });
   return target;
 }
 
-async function mappingFailure(rules: MappingRule[], msg = message(), config: Partial<MappingConfig> = {}): Promise<FileBridgeError> {
+async function mappingFailure(rules: MappingRule[], msg = message(), config: Partial<MappingSettings> = {}): Promise<FileBridgeError> {
   try {
     await map(rules, msg, config);
   } catch (err) {
@@ -38,7 +38,7 @@ async function mappingFailure(rules: MappingRule[], msg = message(), config: Par
   assert.fail('expected a MAPPING error');
 }
 
-function configError(config: MappingConfig, text: RegExp): void {
+function configError(config: MappingSettings, text: RegExp): void {
   assert.throws(() => compileMapping(config), (err: unknown) => err instanceof FileBridgeError && err.code === 'INVALID_INPUT' && text.test(err.message));
 }
 

@@ -52,7 +52,8 @@ describe('pipeline core on real servers', function () {
           ...DEFAULT_WATCH_SETTINGS, folder: `${dir}/in`, exclude: ['*.tmp'], leaseMs: 1000,
           stability: { ...DEFAULT_WATCH_SETTINGS.stability, stableMs: 300 },
         };
-        const w = new Watcher(settings, { pool: pools[0], emit: async (f) => { emitted.push(f); } });
+        const origin = { server: 's1', watch: 'w1', protocol, host: '127.0.0.1', port: 22, folder: settings.folder };
+        const w = new Watcher(settings, { pool: pools[0], origin, emit: async (f) => { emitted.push(f); } });
         await w.trigger();
         assert.equal(emitted.length, 0, 'one listing proves nothing');
         await appendFile(servers().localPath(`${dir}/in/b.txt`), 'b');
@@ -69,7 +70,7 @@ describe('pipeline core on real servers', function () {
         await assert.rejects(sourceBuffer(pools[0], emitted[1].claimPath, { expectedSize: 5 }), /gave 4 bytes, but the file had 5/);
         // Another watcher (another runtime) takes over a.txt once its lease ran out, but not b.txt, still in flight here.
         const other: ClaimedFile[] = [];
-        const w2 = new Watcher(settings, { pool: pools[1], emit: async (f) => { other.push(f); } });
+        const w2 = new Watcher(settings, { pool: pools[1], origin: { ...origin, watch: 'w2' }, emit: async (f) => { other.push(f); } });
         w.release(emitted[0].correlationId);
         await sleep(1100);
         await w.trigger();

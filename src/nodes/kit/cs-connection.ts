@@ -1,6 +1,6 @@
 import type { Node, NodeAPI } from 'node-red';
-import type { ContentServerClient } from '../core/content-server';
-import { FileBridgeError } from '../core/errors';
+import type { ContentServerClient } from '../../core/content-server';
+import { FileBridgeError } from '../../core/errors';
 
 /** A deployed `filebridge-cs-connection` config node as the nodes using it see it. */
 export type CsConnectionNode = Node & {

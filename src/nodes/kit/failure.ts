@@ -1,6 +1,6 @@
 import type { Node, NodeMessageInFlow } from 'node-red';
 import { Readable } from 'node:stream';
-import { FileBridgeError, errorMessage } from '../core/errors';
+import { FileBridgeError, errorMessage } from '../../core/errors';
 
 /**
  * Ends a message that failed: red status with the code, and `done(err)` with a coded error for the

@@ -1,5 +1,5 @@
 import type { NodeStatus } from 'node-red';
-import type { PoolState } from '../core/remote/session-pool';
+import type { PoolState } from '../../core/remote/session-pool';
 
 /** The short status text and colour for a pool state, shared by every node that uses a server. */
 export function statusForPool(state: PoolState): NodeStatus {

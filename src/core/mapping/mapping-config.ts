@@ -1,9 +1,9 @@
 import { FileBridgeError } from '../errors';
-import type { MappingConfig, MappingRule } from './rules';
+import type { MappingSettings, MappingRule } from './rules';
 import type { TableFormat, TableFrom } from './tables';
 
 /** The node's editor fields, as saved in the flow (and posted by the preview button). */
-export interface MapNodeFields {
+export interface MappingConfigFields {
   rules?: unknown;
   namePattern?: string;
   timeZone?: string;
@@ -14,9 +14,9 @@ export interface MapNodeFields {
 }
 
 /** The editor offers one lookup table; rules name its columns directly. */
-export const NODE_TABLE = 'table';
+export const CONFIG_TABLE = 'table';
 
-export function mappingConfigFromNode(def: MapNodeFields): MappingConfig {
+export function mappingSettingsFromConfig(def: MappingConfigFields): MappingSettings {
   if (def.rules !== undefined && !Array.isArray(def.rules)) {
     throw new FileBridgeError('INVALID_INPUT', 'The mapping rules must be a list of "target field <- source" rows.');
   }
@@ -30,7 +30,7 @@ export function mappingConfigFromNode(def: MapNodeFields): MappingConfig {
     rules,
     namePattern: def.namePattern || undefined,
     timeZone: def.timeZone || undefined,
-    tables: from ? [{ name: NODE_TABLE, from, value: def.tableValue ?? '', format: def.tableFormat || 'auto', key: def.tableKey ?? '' }] : [],
+    tables: from ? [{ name: CONFIG_TABLE, from, value: def.tableValue ?? '', format: def.tableFormat || 'auto', key: def.tableKey ?? '' }] : [],
   };
 }
 

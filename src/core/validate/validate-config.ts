@@ -1,7 +1,7 @@
 import type { RuleSettings } from './rules';
 
 /** The `filebridge-validate` editor's fields: one checkbox per rule and its fields as text. */
-export interface ValidateNodeSettings {
+export interface ValidateConfigFields {
   nameOn?: boolean; namePattern?: string; nameIgnoreCase?: boolean;
   extOn?: boolean; extensions?: string;
   sizeOn?: boolean; minSize?: string; maxSize?: string;
@@ -16,7 +16,7 @@ export interface ValidateNodeSettings {
 }
 
 /** Turns the editor's flat fields into rule settings; `parseRules` then checks them. */
-export function settingsFromNode(n: ValidateNodeSettings): RuleSettings {
+export function ruleSettingsFromConfig(n: ValidateConfigFields): RuleSettings {
   const s: RuleSettings = { nonEmpty: n.nonEmptyOn === true, magic: n.magicOn === true };
   if (n.nameOn) s.name = { pattern: n.namePattern ?? '', ignoreCase: n.nameIgnoreCase === true };
   if (n.extOn) s.extensions = { allowed: n.extensions ?? '' };

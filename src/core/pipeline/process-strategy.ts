@@ -1,0 +1,142 @@
+/**
+ * What happens to a claimed file once the flow has run, in one place for every remote (Apache
+ * Camel's process strategy: begin, commit, rollback). The watch begins a file by claiming it
+ * (`Watcher`); `commitClaim` (ack) disposes of it after the sink succeeded; `rollbackClaim`
+ * (quarantine) and `giveUpClaim` (the watch, after too many lost deliveries) move it aside with an
+ * error report. Commit and rollback end the file's journey through its watch whether they succeed
+ * or fail: a file whose commit failed stays claimed, and lease recovery brings it back.
+ */
+import { FileBridgeError } from '../errors';
+import type { ReceivedFileBridge } from '../message';
+import type { SessionPool } from '../remote/session-pool';
+import type { RemoteSession } from '../remote/types';
+import { auditRecord, type AuditRecord } from './audit';
+import { disposeSource, quarantineSource, writeErrorReport, type Disposal, type DisposeResult } from './dispose';
+import type { LedgerFacts } from './ledger';
+import { buildReport, type FailureInfo, type QuarantineReport } from './quarantine-report';
+import type { RunningWatch } from './running-watches';
+import { sourceFactsOf, type SourceFacts } from './source';
+
+/** What a message says about the claimed file it carries. */
+export interface ClaimedMessage {
+  source: SourceFacts;
+  correlationId?: string;
+}
+
+/** Where a claimed file is finished: its server, and its watch while that still runs. */
+export interface ClaimSite {
+  pool: SessionPool<RemoteSession>;
+  watch?: RunningWatch;
+}
+
+/** The claimed file a message carries; a message that lost `msg.filebridge` on the way fails with what to fix. */
+export function claimedFileOf(filebridge: ReceivedFileBridge): ClaimedMessage {
+  const source = sourceFactsOf(filebridge.source);
+  if (!source) {
+    throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.source is missing or incomplete: this node handles files that came from a filebridge-watch node. Keep msg.filebridge intact between the watch and here (a Change node that sets msg = {...} drops it).');
+  }
+  const id = filebridge.correlationId;
+  return { source, correlationId: typeof id === 'string' ? id : undefined };
+}
+
+function ledgerFacts(source: SourceFacts): LedgerFacts {
+  return { path: source.path, size: source.size, mtime: source.mtime };
+}
+
+/**
+ * Runs `work` as the end of the file's journey: what is left of its payload stream is closed first
+ * (a stream left half read may hold the connection the work needs), and the watch's slot is freed
+ * afterwards, also when the work failed.
+ */
+async function finishing<T>(site: ClaimSite, claimed: ClaimedMessage, work: () => Promise<T>): Promise<T> {
+  const id = claimed.correlationId;
+  if (id) site.watch?.closeStream(id);
+  try {
+    return await work();
+  } finally {
+    if (id) site.watch?.release(id);
+  }
+}
+
+export interface CommitOptions {
+  action: Disposal;
+  archiveTemplate?: string;
+  /** What the sink did (`msg.filebridge.cs`), for the audit record. */
+  target?: unknown;
+  at?: Date;
+  /** Told when the ledger could not be updated after the file was disposed of. */
+  warn?: (text: string) => void;
+}
+
+export interface CommitResult {
+  disposal: DisposeResult;
+  audit: AuditRecord;
+}
+
+/**
+ * Commits a processed file: delete, archive, or put it back where it was found. The ledger entry
+ * of a file left in place is written first, so no poll can see it back in the inbox unrecorded;
+ * other disposals record afterwards (a failed record then only costs a warning: the file is gone).
+ */
+export function commitClaim(site: ClaimSite, claimed: ClaimedMessage, how: CommitOptions): Promise<CommitResult> {
+  const { source, correlationId } = claimed;
+  return finishing(site, claimed, async () => {
+    const ledger = site.watch?.ledger;
+    if (how.action === 'leave') await ledger?.record(ledgerFacts(source), 'left');
+    const disposal = await disposeSource(site.pool, source, { action: how.action, archiveTemplate: how.archiveTemplate, at: how.at ?? new Date(), correlationId });
+    if (how.action !== 'leave') {
+      await ledger?.record(ledgerFacts(source), disposal.action).catch((err: unknown) => how.warn?.(`Ledger not updated for ${source.path}: ${String(err)}`));
+    }
+    const audit = auditRecord(source, 'acked', disposal.action, new Date(), { correlationId, target: how.target, sourceNowAt: disposal.path });
+    return { disposal, audit };
+  });
+}
+
+export interface RollbackOptions {
+  /** The exception folder (relative to the watched folder unless absolute); empty = `.filebridge/failed`. */
+  folder?: string;
+  target?: unknown;
+  at?: Date;
+}
+
+export interface RollbackResult {
+  path: string;
+  reportPath: string;
+  report: QuarantineReport;
+  audit: AuditRecord;
+  /** One line for a person: what was quarantined where, and why. */
+  text: string;
+}
+
+/**
+ * Rolls a failed file back out of the pipeline: moves it to the exception folder with
+ * `<name>.error.json` beside it, and forgets it in the ledger, so a corrected file put back into
+ * the inbox is taken again.
+ */
+export function rollbackClaim(site: ClaimSite, claimed: ClaimedMessage, failure: FailureInfo, how: RollbackOptions = {}): Promise<RollbackResult> {
+  const { source, correlationId } = claimed;
+  return finishing(site, claimed, async () => {
+    const result = await quarantineSource(site.pool, source, failure, { folder: how.folder, at: how.at, correlationId });
+    await site.watch?.ledger?.forget(ledgerFacts(source)).catch(() => undefined);
+    const audit = auditRecord(source, 'quarantined', 'quarantined', new Date(), {
+      correlationId, target: how.target, sourceNowAt: result.report.fileMoved ? result.path : undefined, error: result.report.error,
+    });
+    const text = `${source.name} was quarantined as ${result.path}: ${failure.code ? `${failure.code} ` : ''}${failure.message}`;
+    return { ...result, audit, text };
+  });
+}
+
+/** Why a file is given up; the report and the watch's warning say the same. */
+export const GIVE_UP_REASON =
+  'Given up after {attempt} deliveries that were neither acked nor quarantined within the lease (a stopped runtime, or a flow that loses the message). Check the flow, then put the file back to re-submit it.';
+
+/**
+ * The report of a file the watch gave up (its lease ran out too often): the watch moved it from its
+ * expired claim to `failedPath` with one rename (of several runtimes exactly one wins), and it gets
+ * the same report quarantine writes. Resolves the reason given.
+ */
+export async function reportGivenUp(pool: SessionPool<RemoteSession>, source: SourceFacts, failedPath: string, at: Date, correlationId: string): Promise<string> {
+  const message = GIVE_UP_REASON.replace('{attempt}', String(source.attempt));
+  await writeErrorReport(pool, failedPath, buildReport(source, { message, code: 'TIMEOUT' }, failedPath, at, true, correlationId));
+  return message;
+}
