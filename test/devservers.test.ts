@@ -5,7 +5,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { type TLSSocket } from 'node:tls';
 import { Client as FtpClient, type AccessOptions } from 'basic-ftp';
 import { Client as SshClient, type ConnectConfig, type SFTPWrapper } from 'ssh2';
-import { servers } from './fixtures';
+import { servers } from './support/dev-servers';
 
 const DIR = 'devservers-test';
 

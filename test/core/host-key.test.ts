@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileBridgeError } from '../../src/core/errors';
 import { fingerprintOf, hostKeyAlgorithmsFor, keyTypeOf, parseHostKeyPins, verifyHostKey } from '../../src/core/remote/host-key';
-import { servers } from '../fixtures';
+import { servers } from '../support/dev-servers';
 
 function blobOf(publicKeyLine: string): Buffer {
   const base64 = publicKeyLine.trim().split(/\s+/)[1];

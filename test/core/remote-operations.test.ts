@@ -11,7 +11,7 @@ import {
 } from '../../src/core/remote/operations';
 import { SessionPool } from '../../src/core/remote/session-pool';
 import type { Protocol, RemoteSession } from '../../src/core/remote/types';
-import { servers } from '../fixtures';
+import { servers } from '../support/dev-servers';
 import { retainedArrayBuffers } from '../support/memory';
 import { PROTOCOLS, optionsFor, serverFor } from '../support/server-options';
 

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createPool } from '../../src/core/remote/connect';
 import { openFile } from '../../src/core/remote/operations';
-import { servers } from '../fixtures';
+import { servers } from '../support/dev-servers';
 import { PROTOCOLS, optionsFor } from '../support/server-options';
 
 describe('a stream read to its end gives its connection back to the pool (real servers)', () => {

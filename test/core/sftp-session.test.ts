@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { FileBridgeError } from '../../src/core/errors';
 import type { ServerOptions } from '../../src/core/remote/server-options';
 import { openSftpSession, type SftpSession } from '../../src/core/remote/sftp-session';
-import { servers } from '../fixtures';
+import { servers } from '../support/dev-servers';
 import { retainedArrayBuffers } from '../support/memory';
 import { optionsFor } from '../support/server-options';
 

@@ -13,7 +13,7 @@ import csConnectionNode from '../../src/nodes/filebridge-cs-connection';
 import csExportNode from '../../src/nodes/filebridge-cs-export';
 import { ContentServerClient, type ExportSummary } from '../../src/core/content-server';
 import { startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
-import { servers } from '../fixtures';
+import { servers } from '../support/dev-servers';
 import { NODE_RED_PACKAGE, coreNode, nodeRedPath } from '../support/node-red-under-test';
 import { Arrivals, loadFlow } from '../support/flow-helper';
 import { coreNodes, prepareExample, type PreparedExample } from '../support/example-flows';

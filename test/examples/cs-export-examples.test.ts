@@ -10,7 +10,7 @@ import csExportNode from '../../src/nodes/filebridge-cs-export';
 import { ContentServerClient, type ExportSummary } from '../../src/core/content-server';
 import type { CategoryInput } from '../../src/core/content-server/categories';
 import { startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
-import { servers } from '../fixtures';
+import { servers } from '../support/dev-servers';
 import { coreNode, nodeRedPath } from '../support/node-red-under-test';
 import { loadFlow } from '../support/flow-helper';
 import { coreNodes, prepareExample, type PreparedExample } from '../support/example-flows';

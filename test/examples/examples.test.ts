@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import helper from 'node-red-node-test-helper';
 import serverNode from '../../src/nodes/filebridge-server';
 import remoteNode from '../../src/nodes/filebridge-remote';
-import { servers } from '../fixtures';
+import { servers } from '../support/dev-servers';
 import { nodeRedPath } from '../support/node-red-under-test';
 import { loadFlow } from '../support/flow-helper';
 import { coreNodes, exampleFiles, prepareExample, PreparedExample } from '../support/example-flows';

@@ -14,7 +14,7 @@ import ackNode from '../../src/nodes/filebridge-ack';
 import quarantineNode from '../../src/nodes/filebridge-quarantine';
 import { ContentServerClient } from '../../src/core/content-server';
 import { startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
-import { servers } from '../fixtures';
+import { servers } from '../support/dev-servers';
 import { nodeRedPath } from '../support/node-red-under-test';
 import { Arrivals, loadFlow } from '../support/flow-helper';
 import { coreNodes, prepareExample, type PreparedExample } from '../support/example-flows';

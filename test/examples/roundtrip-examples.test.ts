@@ -20,7 +20,7 @@ import serverNode from '../../src/nodes/filebridge-server';
 import watchNode from '../../src/nodes/filebridge-watch';
 import { ContentServerClient } from '../../src/core/content-server';
 import { startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
-import { servers } from '../fixtures';
+import { servers } from '../support/dev-servers';
 import { coreNodes, prepareExample, type PreparedExample } from '../support/example-flows';
 import { loadFlow } from '../support/flow-helper';
 import { nodeRedPath } from '../support/node-red-under-test';

@@ -11,7 +11,7 @@ import csUploadNode from '../../src/nodes/filebridge-cs-upload';
 import ackNode from '../../src/nodes/filebridge-ack';
 import quarantineNode from '../../src/nodes/filebridge-quarantine';
 import { startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
-import { servers } from '../fixtures';
+import { servers } from '../support/dev-servers';
 import { nodeRedPath } from '../support/node-red-under-test';
 import { Arrivals, loadFlow } from '../support/flow-helper';
 import { coreNodes, prepareExample, type PreparedExample } from '../support/example-flows';

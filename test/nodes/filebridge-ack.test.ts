@@ -15,7 +15,7 @@ import csUploadNode from '../../src/nodes/filebridge-cs-upload';
 import validateNode from '../../src/nodes/filebridge-validate';
 import { startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
 import type { Protocol } from '../../src/core/remote/types';
-import { servers } from '../fixtures';
+import { servers } from '../support/dev-servers';
 import { coreNode, nodeRedPath } from '../support/node-red-under-test';
 import { Arrivals, loadFlow } from '../support/flow-helper';
 import { retainedArrayBuffers } from '../support/memory';

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import helper from 'node-red-node-test-helper';
 import serverNode from '../../src/nodes/filebridge-server';
 import mapNode from '../../src/nodes/filebridge-map-metadata';
-import { servers } from '../fixtures';
+import { servers } from '../support/dev-servers';
 import { coreNode, nodeRedPath } from '../support/node-red-under-test';
 import { Arrivals, loadFlow, onCall } from '../support/flow-helper';
 

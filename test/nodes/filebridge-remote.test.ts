@@ -5,7 +5,7 @@ import helper from 'node-red-node-test-helper';
 import serverNode from '../../src/nodes/filebridge-server';
 import remoteNode from '../../src/nodes/filebridge-remote';
 import type { Protocol } from '../../src/core/remote/types';
-import { servers } from '../fixtures';
+import { servers } from '../support/dev-servers';
 import { coreNode, nodeRedPath } from '../support/node-red-under-test';
 import { Arrivals, loadFlow, onCall } from '../support/flow-helper';
 import { PROTOCOLS, serverFor } from '../support/server-options';

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import helper from 'node-red-node-test-helper';
 import serverNode from '../../src/nodes/filebridge-server';
 import validateNode from '../../src/nodes/filebridge-validate';
-import { servers } from '../fixtures';
+import { servers } from '../support/dev-servers';
 import { coreNode, nodeRedPath } from '../support/node-red-under-test';
 import { Arrivals, loadFlow, onCall } from '../support/flow-helper';
 

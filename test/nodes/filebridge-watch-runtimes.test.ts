@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNodeRed, type RunningNodeRed } from '../../dev/sandbox/node-red-process';
-import { servers } from '../fixtures';
+import { servers } from '../support/dev-servers';
 import { REPO_ROOT, runtimes } from '../support/runtimes';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -8,7 +8,7 @@ import watchNode from '../../src/nodes/filebridge-watch';
 import ackNode from '../../src/nodes/filebridge-ack';
 import quarantineNode from '../../src/nodes/filebridge-quarantine';
 import type { Protocol } from '../../src/core/remote/types';
-import { servers } from '../fixtures';
+import { servers } from '../support/dev-servers';
 import { coreNode, nodeRedPath } from '../support/node-red-under-test';
 import { Arrivals, loadFlow, onCall } from '../support/flow-helper';
 import { pipelineSink, sinkControl } from '../support/pipeline-sink';

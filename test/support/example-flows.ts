@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Protocol } from '../../src/core/remote/types';
-import { servers } from '../fixtures';
+import { servers } from './dev-servers';
 import { coreNode } from './node-red-under-test';
 import { REPO_ROOT } from './runtimes';
 

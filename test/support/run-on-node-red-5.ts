@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const specs = given.length > 0 ? given : ['build/test/core/**/*.test.js', 'build/test/nodes/**/*.test.js', 'build/test/examples/**/*.test.js'];
   console.log(`\n--- engine and flow tests again, Node-RED 5 on ${node}`);
   // --no-config: .mocharc.json's spec list would add every other test file to these.
-  const args = [mocha, '--no-config', '--require', 'build/test/fixtures.js', '--timeout', '60000', '--exit', ...specs];
+  const args = [mocha, '--no-config', '--require', 'build/test/support/dev-servers.js', '--timeout', '60000', '--exit', ...specs];
   const child = spawn(node, args, { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, FILEBRIDGE_NODE_RED: '5' } });
   const code = await new Promise<number>((resolve) => child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
   process.exitCode = code;

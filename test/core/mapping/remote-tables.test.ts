@@ -4,7 +4,7 @@ import { buildTarget, compileMapping, remoteFilesFromPool, TableCache, type Mapp
 import { createPool } from '../../../src/core/remote/connect';
 import type { SessionPool } from '../../../src/core/remote/session-pool';
 import type { Protocol, RemoteSession } from '../../../src/core/remote/types';
-import { servers } from '../../fixtures';
+import { servers } from '../../support/dev-servers';
 import { optionsFor } from '../../support/server-options';
 
 /** Counts downloads, to show the cache re-reads a manifest only when it changed. */

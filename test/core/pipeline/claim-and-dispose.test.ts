@@ -8,7 +8,7 @@ import { sourceBuffer } from '../../../src/core/pipeline/source-stream';
 import { Watcher, DEFAULT_WATCH_SETTINGS, type ClaimedFile } from '../../../src/core/pipeline/watcher';
 import type { SourceFacts } from '../../../src/core/pipeline/source';
 import type { Protocol } from '../../../src/core/remote/types';
-import { servers } from '../../fixtures';
+import { servers } from '../../support/dev-servers';
 import { optionsFor } from '../../support/server-options';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -9,7 +9,7 @@ import type { RemoteSession } from '../../../src/core/remote/types';
 import { poolFiles } from '../../../src/core/validate/remote-files';
 import { parseRules } from '../../../src/core/validate/rules';
 import { validateFile } from '../../../src/core/validate/validator';
-import { servers } from '../../fixtures';
+import { servers } from '../../support/dev-servers';
 import { optionsFor } from '../../support/server-options';
 
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');

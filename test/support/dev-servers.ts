@@ -3,7 +3,7 @@
  * Tests call `servers()`; a test that stops a server must start it again (or call
  * `servers().startAll()`) before it ends, since every later test shares them.
  */
-import { startDevServers, stopDevServers, type DevServers } from '../dev/servers';
+import { startDevServers, stopDevServers, type DevServers } from '../../dev/servers';
 
 let running: DevServers | undefined;
 
@@ -20,6 +20,6 @@ export async function mochaGlobalTeardown(): Promise<void> {
 
 /** The servers started for this run. */
 export function servers(): DevServers {
-  if (!running) throw new Error('The dev servers are not running: mocha must load build/test/fixtures.js (see .mocharc.json).');
+  if (!running) throw new Error('The dev servers are not running: mocha must load build/test/support/dev-servers.js (see .mocharc.json).');
   return running;
 }
