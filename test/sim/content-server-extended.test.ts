@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
-import { call, fileForm, items, login, props, simGet } from './helpers';
+import { call, fileForm, items, login, props, simGet } from '../support/simulator-http';
 
 describe('Content Server simulator: RM, permissions, workspaces, workflows, large files, OTDS', function () {
   let sim: ContentServerSim;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { ReadableStream } from 'node:stream/web';
 import { join } from 'node:path';
 import { startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
-import { call, fileForm, items, login, props, simGet } from './helpers';
+import { call, fileForm, items, login, props, simGet } from '../support/simulator-http';
 
 const NO_ACCESS =
   'Sorry, the item you requested could not be accessed. Either it does not exist or you do not have permission to access it.';
