@@ -7,9 +7,9 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../support/runtimes';
-import { editorHtml, editorScript, isConfigType } from '../support/editor-files';
-import { shortStatus } from '../../src/nodes/status';
+import { REPO_ROOT } from '../../support/runtimes';
+import { editorHtml, editorScript, isConfigType } from '../../support/editor-files';
+import { shortStatus } from '../../../src/nodes/status';
 
 const MODULE = 'node-red-contrib-ecm-filebridge';
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { FileBridgeError } from '../../src/core/errors';
-import { serverOptionsFromConfig } from '../../src/core/remote/server-config';
+import { FileBridgeError } from '../../../../src/core/errors';
+import { serverOptionsFromConfig } from '../../../../src/core/remote/server-config';
 
 describe('server configuration', () => {
   const base = { protocol: 'sftp' as const, host: 'sftp.example', username: 'u' };

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { folderWithin, parseWorkspaceTarget } from '../../../src/core/content-server/workspace-target';
-import { FileBridgeError } from '../../../src/core/errors';
+import { folderWithin, parseWorkspaceTarget } from '../../../../src/core/content-server/workspace-target';
+import { FileBridgeError } from '../../../../src/core/errors';
 
 function refused(fn: () => unknown, pattern: RegExp): void {
   assert.throws(fn, (err: unknown) => err instanceof FileBridgeError && err.code === 'INVALID_INPUT' && pattern.test(err.message));

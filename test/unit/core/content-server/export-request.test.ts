@@ -1,8 +1,8 @@
 /** Export settings with message overrides, and the high-water mark arithmetic. */
 import assert from 'node:assert/strict';
-import { advanceMark, markKey, readMark } from '../../../src/core/content-server';
-import { exportRequest } from '../../../src/core/content-server/export-request';
-import { FileBridgeError } from '../../../src/core/errors';
+import { advanceMark, markKey, readMark } from '../../../../src/core/content-server';
+import { exportRequest } from '../../../../src/core/content-server/export-request';
+import { FileBridgeError } from '../../../../src/core/errors';
 
 const invalid = (message: RegExp) => (err: unknown): boolean => err instanceof FileBridgeError && err.code === 'INVALID_INPUT' && message.test(err.message);
 

@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { readForm, formParams } from '../../dev/sim/content-server/forms';
+import { readForm, formParams } from '../../../../../dev/sim/content-server/forms';
 
 function fakeRequest(body: Buffer, chunkSize: number, contentType: string): IncomingMessage {
   const chunks: Buffer[] = [];

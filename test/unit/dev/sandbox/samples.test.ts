@@ -3,9 +3,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
-import { LocalHome } from '../../dev/servers';
-import type { PreparedExample } from '../../dev/sandbox/flows';
-import { sampleNameFor, startArrivals, watchedFolders } from '../../dev/sandbox/samples';
+import { LocalHome } from '../../../../dev/servers';
+import type { PreparedExample } from '../../../../dev/sandbox/flows';
+import { sampleNameFor, startArrivals, watchedFolders } from '../../../../dev/sandbox/samples';
 
 const when = new Date(2026, 10, 2, 10, 0, 0);
 

@@ -1,8 +1,8 @@
 /** Delivery tracking of exported payloads: read to the end, cut off, closed early, left unread. */
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { trackStream } from '../../../src/core/content-server';
-import { FileBridgeError } from '../../../src/core/errors';
+import { trackStream } from '../../../../src/core/content-server';
+import { FileBridgeError } from '../../../../src/core/errors';
 
 const code = (c: string, message?: RegExp) => (err: unknown): boolean => err instanceof FileBridgeError && err.code === c && (!message || message.test(err.message));
 

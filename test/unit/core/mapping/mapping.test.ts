@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import jsonata from 'jsonata';
-import { FileBridgeError } from '../../../src/core/errors';
-import { buildTarget, compileMapping, mapMetadata, type JsonataEvaluator, type MappingConfig, type MappingRule } from '../../../src/core/mapping';
+import { FileBridgeError } from '../../../../src/core/errors';
+import { buildTarget, compileMapping, mapMetadata, type JsonataEvaluator, type MappingConfig, type MappingRule } from '../../../../src/core/mapping';
 
 // Core cannot use Node-RED's evaluator; the jsonata package is the same engine the node gets from Node-RED.
 const evaluate: JsonataEvaluator = (expression, msg) => jsonata(expression).evaluate(msg) as Promise<unknown>;

@@ -2,11 +2,11 @@ import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { FileBridgeError } from '../../src/core/errors';
-import { mapSftpError } from '../../src/core/remote/sftp-errors';
-import type { SftpHandleIo } from '../../src/core/remote/sftp-io';
-import { SftpReadStream } from '../../src/core/remote/sftp-read-stream';
-import { SftpWriteStream } from '../../src/core/remote/sftp-write-stream';
+import { FileBridgeError } from '../../../../src/core/errors';
+import { mapSftpError } from '../../../../src/core/remote/sftp-errors';
+import type { SftpHandleIo } from '../../../../src/core/remote/sftp-io';
+import { SftpReadStream } from '../../../../src/core/remote/sftp-read-stream';
+import { SftpWriteStream } from '../../../../src/core/remote/sftp-write-stream';
 
 /**
  * A server stand-in that answers out of order, short and late on purpose: the orderings and partial
