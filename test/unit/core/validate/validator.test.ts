@@ -4,11 +4,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { FileBridgeError } from '../../../src/core/errors';
-import { parseSidecar } from '../../../src/core/validate/checksum';
-import { parseManifest, findMissing } from '../../../src/core/validate/manifest';
-import { parseRules, type RuleSettings } from '../../../src/core/validate/rules';
-import { validateFile, type FileContext } from '../../../src/core/validate/validator';
+import { FileBridgeError } from '../../../../src/core/errors';
+import { parseRules, type RuleSettings } from '../../../../src/core/validate/rules';
+import { validateFile, type FileContext } from '../../../../src/core/validate/validator';
 
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 const md5 = (data: Buffer | string): string => createHash('md5').update(data).digest('hex');
@@ -29,38 +27,6 @@ function chunked(data: Buffer, size = 1000): Readable {
   for (let i = 0; i < data.length; i += size) parts.push(data.subarray(i, i + size));
   return Readable.from(parts);
 }
-
-describe('validate: checksum side-car and manifest parsing', () => {
-  const digest = sha256('x');
-  it('reads bare digests, sha256sum lines and the BSD form', () => {
-    assert.equal(parseSidecar(`${digest.toUpperCase()}\n`, 'sha256', 'a.pdf'), digest);
-    assert.equal(parseSidecar(`${sha256('other')}  other.pdf\n${digest} *a.pdf\n`, 'sha256', 'a.pdf'), digest);
-    assert.equal(parseSidecar(`SHA256 (a.pdf) = ${digest}`, 'sha256', 'a.pdf'), digest);
-    assert.equal(parseSidecar(`${md5('x')}  a.pdf`, 'md5', 'a.pdf'), md5('x'));
-  });
-
-  it('finds nothing in a side-car for other files, of the wrong length or empty', () => {
-    assert.equal(parseSidecar(`${sha256('1')}  b.pdf\n${sha256('2')}  c.pdf\n`, 'sha256', 'a.pdf'), undefined);
-    assert.equal(parseSidecar(md5('x'), 'sha256', 'a.pdf'), undefined);
-    assert.equal(parseSidecar('', 'md5', 'a.pdf'), undefined);
-  });
-
-  it('reads manifests as JSON, CSV and lines', () => {
-    const rule = { format: 'auto' as const, column: '' };
-    assert.deepEqual(parseManifest('["a.pdf", "b.pdf"]', 'm.json', rule), ['a.pdf', 'b.pdf']);
-    assert.deepEqual(parseManifest(Buffer.from('{"files": [{"name": "a.pdf", "size": 1}, {"file": "sub/b.pdf"}]}'), 'm.json', rule), ['a.pdf', 'sub/b.pdf']);
-    assert.deepEqual(parseManifest('file;size\na.pdf;1\nb.pdf;2\n', 'm.csv', rule), ['a.pdf', 'b.pdf']);
-    assert.deepEqual(parseManifest('size,document\n1,a.pdf\n', 'm.csv', { format: 'csv', column: 'document' }), ['a.pdf']);
-    assert.deepEqual(parseManifest('a.pdf\n# comment\n\nb.pdf\n', 'm.txt', rule), ['a.pdf', 'b.pdf']);
-    assert.deepEqual(parseManifest(['x.pdf'], 'msg', rule), ['x.pdf']);
-    assert.throws(() => parseManifest('{"count": 2}', 'm.json', rule), /JSON array of file names/);
-    assert.throws(() => parseManifest('size,name\n1,a', 'm.csv', { format: 'csv', column: 'document' }), /no column "document"/);
-  });
-
-  it('refuses listed paths outside the folder', async () => {
-    await assert.rejects(findMissing(['../etc/passwd'], ['/in'], () => Promise.resolve(new Set())), /outside the manifest's folder/);
-  });
-});
 
 describe('validate: all rules over one pass', () => {
   const everything: RuleSettings = {
