@@ -1,5 +1,6 @@
 /** Small HTTP helpers for driving the Content Server simulator exactly as a client would. */
-import type { ContentServerSim } from '../../dev/sim/content-server';
+import assert from 'node:assert/strict';
+import { startContentServerSim, type ContentServerSim, type ContentServerSimOptions } from '../../dev/sim/content-server';
 
 export interface Answer {
   status: number;
@@ -75,4 +76,40 @@ export function fileForm(fields: Record<string, string>, content: string | Uint8
   for (const [k, v] of Object.entries(fields)) fd.append(k, v);
   fd.append('file', new Blob([typeof content === 'string' ? content : new Uint8Array(content)], { type }), filename);
   return fd;
+}
+
+/** `form` fields carrying `o` as the JSON `body` field, the way the v2 API takes nested settings. */
+export const body = (o: Record<string, unknown>): Record<string, string> => ({ body: JSON.stringify(o) });
+
+/** A simulator for one test block, and an Admin ticket for it. */
+export async function startLoggedIn(options?: ContentServerSimOptions): Promise<{ sim: ContentServerSim; ticket: string }> {
+  const sim = await startContentServerSim(options);
+  return { sim, ticket: await login(sim) };
+}
+
+/** Turns every fault knob off again, so a test that set one does not slow or break the next. */
+export function clearFaults(sim: ContentServerSim): void {
+  sim.setFaults({ latencyMs: 0, errorRate: 0, failNext: 0, ticketTtlSeconds: 0, dropUploadRate: 0, renewTickets: true });
+}
+
+let seq = 0;
+
+/** A fresh folder under the Enterprise Workspace so tests do not see each other's items. */
+export async function freshFolderIn(sim: ContentServerSim, ticket: string): Promise<number> {
+  const a = await call(sim, 'POST', '/v2/nodes', { ticket, form: { type: '0', parent_id: '2000', name: `t${++seq}-${Date.now()}` } });
+  assert.equal(a.status, 200, a.text);
+  return Number(props(a).id);
+}
+
+/** A one-byte document with a new name below `parent` (default: 2200). */
+export async function createDoc(sim: ContentServerSim, ticket: string, parent = 2200): Promise<number> {
+  const a = await call(sim, 'POST', '/v2/nodes', { ticket, multipart: fileForm({ type: '144', parent_id: String(parent), name: `d${++seq}.txt` }, 'x', 'd.txt') });
+  assert.equal(a.status, 200, a.text);
+  return Number(props(a).id);
+}
+
+/** A folder with a new name below `parent` (default: 2200). */
+export async function createFolder(sim: ContentServerSim, ticket: string, parent = 2200): Promise<number> {
+  const a = await call(sim, 'POST', '/v2/nodes', { ticket, form: { type: '0', parent_id: String(parent), name: `f${++seq}` } });
+  return Number(props(a).id);
 }

@@ -1,15 +1,13 @@
 /**
  * The Content Server simulator must be as strict as the real server (shared/reference/contentserver-rest.md):
  * a client that passes here must not fail at a customer because the simulator was lax.
+ * Here: node, document, version, content and category endpoints (routes-nodes.ts).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { ReadableStream } from 'node:stream/web';
-import { join } from 'node:path';
-import { startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
-import { call, fileForm, items, login, props, simGet } from '../support/simulator-http';
+import { readdirSync } from 'node:fs';
+import type { ContentServerSim } from '../../../../../dev/sim/content-server';
+import { call, clearFaults, createDoc, fileForm, freshFolderIn, items, props, simGet, startLoggedIn } from '../../../../support/simulator-http';
 
 const NO_ACCESS =
   'Sorry, the item you requested could not be accessed. Either it does not exist or you do not have permission to access it.';
@@ -17,164 +15,16 @@ const NO_ACCESS =
 describe('Content Server simulator', function () {
   let sim: ContentServerSim;
   let ticket: string;
-  let folderSeq = 0;
-
-  /** A fresh folder under the Enterprise Workspace so tests do not see each other's items. */
-  async function freshFolder(): Promise<number> {
-    const a = await call(sim, 'POST', '/v2/nodes', { ticket, form: { type: '0', parent_id: '2000', name: `t${++folderSeq}-${Date.now()}` } });
-    assert.equal(a.status, 200, a.text);
-    return Number(props(a).id);
-  }
+  const freshFolder = (): Promise<number> => freshFolderIn(sim, ticket);
 
   before(async function () {
-    sim = await startContentServerSim();
-    ticket = await login(sim);
+    ({ sim, ticket } = await startLoggedIn());
   });
   after(async function () {
     await sim.stop();
   });
   afterEach(function () {
-    sim.setFaults({ latencyMs: 0, errorRate: 0, failNext: 0, ticketTtlSeconds: 0, dropUploadRate: 0, renewTickets: true });
-  });
-
-  describe('base path, ping and routing', function () {
-    it('answers /v1/ping without a ticket under /otcs/cs.exe/api', async function () {
-      assert.match(sim.apiBase, /\/otcs\/cs\.exe\/api$/);
-      const a = await call(sim, 'GET', '/v1/ping');
-      assert.equal(a.status, 200);
-      assert.equal(typeof a.json?.version, 'string');
-      assert.ok('build' in (a.json ?? {}) && 'href' in (a.json ?? {}));
-    });
-
-    it('answers unknown routes with 400 and the mappings registry text', async function () {
-      for (const [method, path] of [
-        ['GET', '/v2/nothing'],
-        ['GET', '/v3/nodes/2000'],
-        ['PATCH', '/v2/nodes/2000'],
-      ] as const) {
-        const a = await call(sim, method, path, { ticket });
-        assert.equal(a.status, 400);
-        assert.deepEqual(a.json, { error: 'The REST API URL could not be found in the mappings registry' });
-      }
-    });
-
-    it('takes another base path when configured', async function () {
-      const other = await startContentServerSim({ apiBase: '/cs/cs/api' });
-      try {
-        assert.match(other.apiBase, /\/cs\/cs\/api$/);
-        assert.equal((await call(other, 'GET', '/v1/ping')).status, 200);
-        const res = await fetch(`${other.url}/otcs/cs.exe/api/v1/ping`);
-        assert.equal(res.status, 404);
-      } finally {
-        await other.stop();
-      }
-    });
-
-    it('makes every answer 200 with statusCode under suppress_response_codes', async function () {
-      const a = await call(sim, 'GET', '/v2/nodes/2000?suppress_response_codes');
-      assert.equal(a.status, 200);
-      assert.equal(a.json?.statusCode, 401);
-      assert.equal(a.json?.error, 'Authentication Required');
-    });
-  });
-
-  describe('authentication', function () {
-    it('issues a ticket for Admin / livelink sent form-encoded', async function () {
-      const a = await call(sim, 'POST', '/v1/auth', { form: { username: 'Admin', password: 'livelink' } });
-      assert.equal(a.status, 200);
-      assert.equal(typeof a.json?.ticket, 'string');
-      assert.ok(String(a.json?.ticket).length >= 16);
-    });
-
-    it('refuses wrong credentials with 401 and the real text', async function () {
-      const a = await call(sim, 'POST', '/v1/auth', { form: { username: 'Admin', password: 'nope' } });
-      assert.equal(a.status, 401);
-      assert.deepEqual(a.json, { error: 'Invalid username/password specified' });
-      const b = await call(sim, 'POST', '/v1/auth', { form: { username: 'nobody', password: 'livelink' } });
-      assert.equal(b.status, 401);
-    });
-
-    it('answers a missing username or password with 500 Argument ... is required', async function () {
-      const a = await call(sim, 'POST', '/v1/auth', { form: { password: 'livelink' } });
-      assert.equal(a.status, 500);
-      assert.deepEqual(a.json, { error: 'Argument username is required' });
-      const b = await call(sim, 'POST', '/v1/auth', { form: { username: 'Admin' } });
-      assert.equal(b.status, 500);
-      assert.deepEqual(b.json, { error: 'Argument password is required' });
-      const c = await call(sim, 'POST', '/v1/auth', {});
-      assert.equal(c.status, 500);
-    });
-
-    it('takes the credentials from multipart forms too', async function () {
-      const fd = new FormData();
-      fd.append('username', 'Admin');
-      fd.append('password', 'livelink');
-      const a = await call(sim, 'POST', '/v1/auth', { multipart: fd });
-      assert.equal(a.status, 200, a.text);
-    });
-
-    it('rejects plain JSON request bodies with 400', async function () {
-      const a = await call(sim, 'POST', '/v1/auth', { json: { username: 'Admin', password: 'livelink' } });
-      assert.equal(a.status, 400);
-      assert.match(String(a.json?.error), /application\/json/);
-      const b = await call(sim, 'POST', '/v2/nodes', { ticket, json: { type: 0, parent_id: 2000, name: 'json-folder' } });
-      assert.equal(b.status, 400);
-      assert.match(String(b.json?.error), /application\/json/);
-      const listing = await call(sim, 'GET', '/v2/nodes/2000/nodes?where_name=json-folder', { ticket });
-      assert.equal(items(listing).length, 0);
-    });
-
-    it('requires the OTCSTicket header everywhere else (case-insensitive name)', async function () {
-      const missing = await call(sim, 'GET', '/v2/nodes/2000');
-      assert.equal(missing.status, 401);
-      assert.deepEqual(missing.json, { error: 'Authentication Required' });
-      const unknown = await call(sim, 'GET', '/v2/nodes/2000', { ticket: 'forged-ticket' });
-      assert.equal(unknown.status, 401);
-      assert.deepEqual(unknown.json, { error: 'Authentication Required' });
-      const lower = await call(sim, 'GET', '/v2/nodes/2000', { headers: { otcsticket: ticket } });
-      assert.equal(lower.status, 200);
-      const upload = await call(sim, 'POST', '/v2/nodes', { multipart: fileForm({ type: '144', parent_id: '2000', name: 'x.txt' }, 'x', 'x.txt') });
-      assert.equal(upload.status, 401);
-    });
-
-    it('returns a fresh ticket in the OTCSTicket response header, which works', async function () {
-      const a = await call(sim, 'GET', '/v2/nodes/2000', { ticket });
-      const fresh = a.headers.get('otcsticket');
-      assert.ok(fresh);
-      assert.notEqual(fresh, ticket);
-      assert.equal((await call(sim, 'GET', '/v2/nodes/2000', { ticket: fresh })).status, 200);
-      sim.setFaults({ renewTickets: false });
-      const b = await call(sim, 'GET', '/v2/nodes/2000', { ticket });
-      assert.equal(b.headers.get('otcsticket'), null);
-    });
-
-    it('expires tickets after ticketTtlSeconds', async function () {
-      sim.setFaults({ ticketTtlSeconds: 1 });
-      const short = await login(sim);
-      assert.equal((await call(sim, 'GET', '/v2/nodes/2000', { ticket: short })).status, 200);
-      await new Promise((r) => setTimeout(r, 1200));
-      const a = await call(sim, 'GET', '/v2/nodes/2000', { ticket: short });
-      assert.equal(a.status, 401);
-      assert.deepEqual(a.json, { error: 'Authentication Required' });
-    });
-
-    it('expires every ticket on demand through /__sim/tickets/expire', async function () {
-      const t = await login(sim);
-      await fetch(`${sim.url}/__sim/tickets/expire`, { method: 'POST' });
-      assert.equal((await call(sim, 'GET', '/v2/nodes/2000', { ticket: t })).status, 401);
-      ticket = await login(sim);
-    });
-
-    it('GET /v1/auth names the user; DELETE /v1/auth ends the session', async function () {
-      const t = await login(sim);
-      const me = await call(sim, 'GET', '/v1/auth', { ticket: t });
-      assert.equal(me.status, 200);
-      assert.deepEqual((me.json?.data as Record<string, unknown>).name, 'Admin');
-      assert.equal((me.json?.data as Record<string, unknown>).id, 1000);
-      const out = await call(sim, 'DELETE', '/v1/auth', { ticket: t });
-      assert.equal(out.status, 200);
-      assert.equal((await call(sim, 'GET', '/v1/auth', { ticket: t })).status, 401);
-    });
+    clearFaults(sim);
   });
 
   describe('nodes', function () {
@@ -593,139 +443,44 @@ describe('Content Server simulator', function () {
       assert.equal(stored.categories['9830']?.['9830_2'], 'ACME');
     });
   });
+});
 
-  describe('persistence', function () {
-    it('keeps nodes, versions and categories across a restart on the same data dir', async function () {
-      const dataDir = mkdtempSync(join(tmpdir(), 'cs-sim-restart-'));
-      try {
-        const first = await startContentServerSim({ dataDir });
-        const t1 = await login(first);
-        const created = await call(first, 'POST', '/v2/nodes', {
-          ticket: t1,
-          multipart: fileForm({ body: JSON.stringify({ type: 144, parent_id: 2200, name: 'kept.txt', roles: { categories: { '9830_2': 'ACME' } } }) }, 'kept', 'kept.txt', 'text/plain'),
-        });
-        const id = Number(props(created).id);
-        await first.stop();
-        const second = await startContentServerSim({ dataDir });
-        try {
-          const t2 = await login(second);
-          assert.equal((await call(second, 'GET', '/v2/nodes/2000', { ticket: t1 })).status, 401, 'tickets do not survive a restart');
-          const node = await call(second, 'GET', `/v2/nodes/${id}?fields=properties&fields=categories`, { ticket: t2 });
-          assert.equal(props(node).name, 'kept.txt');
-          const res = await fetch(`${second.apiBase}/v2/nodes/${id}/content`, { headers: { OTCSTicket: t2 } });
-          assert.equal(await res.text(), 'kept');
-          const next = await call(second, 'POST', '/v2/nodes', { ticket: t2, form: { type: '0', parent_id: '2200', name: 'after restart' } });
-          assert.ok(Number(props(next).id) > id, 'ids keep counting');
-        } finally {
-          await second.stop();
-        }
-      } finally {
-        rmSync(dataDir, { recursive: true, force: true });
-      }
-    });
+describe('Content Server simulator: RM, permissions, workspaces, workflows, large files, OTDS', function () {
+  let sim: ContentServerSim;
+  let ticket: string;
+  const newDoc = (parent?: number): Promise<number> => createDoc(sim, ticket, parent);
+
+  before(async function () {
+    ({ sim, ticket } = await startLoggedIn({ largeFile: { partSize: 1024 * 1024, minSize: 1 } }));
+  });
+  after(async function () {
+    await sim.stop();
   });
 
-  describe('faults', function () {
-    it('fails the next N requests with 503 / 502 / HTML 500 answers, then serves again', async function () {
-      const res = await fetch(`${sim.url}/__sim/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ failNext: 3 }) });
-      assert.equal(res.status, 200);
-      const statuses: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const a = await call(sim, 'GET', '/v2/nodes/2000', { ticket });
-        statuses.push(a.status);
-        assert.equal(a.json, undefined, 'injected errors are not JSON');
-        assert.match(a.text, /<html|<!DOCTYPE/i);
-      }
-      assert.deepEqual([...statuses].sort(), [500, 502, 503]);
-      assert.equal((await call(sim, 'GET', '/v2/nodes/2000', { ticket })).status, 200);
-    });
-
-    it('injects errors at errorRate and leaves /__sim alone', async function () {
-      sim.setFaults({ errorRate: 1 });
-      assert.ok([502, 503, 500].includes((await call(sim, 'GET', '/v1/ping')).status));
-      const faults = (await simGet(sim, '/__sim/faults')) as { errorRate: number };
-      assert.equal(faults.errorRate, 1);
-    });
-
-    it('delays answers by latencyMs', async function () {
-      sim.setFaults({ latencyMs: 300 });
-      const t0 = Date.now();
-      await call(sim, 'GET', '/v1/ping');
-      assert.ok(Date.now() - t0 >= 290);
-    });
-
-    it('drops uploads mid-body and stores nothing', async function () {
-      const parent = await freshFolder();
-      sim.setFaults({ dropUploadRate: 1 });
-      await assert.rejects(
-        call(sim, 'POST', '/v2/nodes', { ticket, multipart: fileForm({ type: '144', parent_id: String(parent), name: 'big.bin' }, new Uint8Array(2 * 1024 * 1024), 'big.bin') }),
+  describe('category definitions', function () {
+    it('lists categories in the Categories volume and gives a definition without a sample node', async function () {
+      const cats = items(await call(sim, 'GET', '/v2/nodes/2006/nodes?where_type=131', { ticket }));
+      assert.deepEqual(cats.map((c) => [c.id, c.name]), [
+        [9860, 'Compliance Report'],
+        [9840, 'Contract'],
+        [9830, 'Invoice'],
+        [9850, 'Transfer Record'],
+      ]);
+      const def = await call(sim, 'GET', '/v1/nodes/9830/categories/9830', { ticket });
+      assert.equal(def.status, 200, def.text);
+      const definitions = def.json?.definitions as Record<string, { name: string; type_name: string }>;
+      assert.deepEqual(
+        Object.values(definitions).map((d) => [d.name, d.type_name]),
+        [
+          ['Invoice', 'Category'],
+          ['Vendor', 'String'],
+          ['Amount', 'Real'],
+          ['Invoice Date', 'Date'],
+          ['Status', 'String'],
+        ],
       );
-      sim.setFaults({ dropUploadRate: 0 });
-      assert.equal(items(await call(sim, 'GET', `/v2/nodes/${parent}/nodes`, { ticket })).length, 0);
-      await new Promise((r) => setTimeout(r, 100));
-      assert.equal(readdirSync(sim.store.tmpDir).length, 0);
-      assert.equal(sim.stats().droppedUploads, 1);
-    });
-
-    it('drops small chunked uploads too (no Content-Length, shorter than the cut point)', async function () {
-      sim.setFaults({ dropUploadRate: 1 });
-      const boundary = 'small-chunked';
-      const text = `--${boundary}\r\nContent-Disposition: form-data; name="body"\r\n\r\n{"type":0,"parent_id":2200,"name":"never"}\r\n--${boundary}--\r\n`;
-      const body = new ReadableStream<Uint8Array>({
-        start(controller) {
-          controller.enqueue(new TextEncoder().encode(text));
-          controller.close();
-        },
-      });
-      const init = { method: 'POST', headers: { OTCSTicket: ticket, 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body, duplex: 'half' };
-      await assert.rejects(fetch(`${sim.apiBase}/v2/nodes`, init as unknown as RequestInit));
-      sim.setFaults({ dropUploadRate: 0 });
-      assert.equal(items(await call(sim, 'GET', '/v2/nodes/2200/nodes?where_name=never', { ticket })).length, 0);
-    });
-
-    it('takes the same knobs at start', async function () {
-      const flaky = await startContentServerSim({ faults: { failNext: 1, ticketTtlSeconds: 60 } });
-      try {
-        assert.equal((await call(flaky, 'GET', '/v1/ping')).status >= 500, true);
-        assert.equal((await call(flaky, 'GET', '/v1/ping')).status, 200);
-        const t = await login(flaky);
-        const a = await call(flaky, 'GET', '/v2/nodes/2000', { ticket: t });
-        assert.ok(Number(a.headers.get('otcsticketexpires')) > Date.now());
-      } finally {
-        await flaky.stop();
-      }
-    });
-
-    it('plays scripted answers in order: 429, empty 504, JSON 403, a dropped connection, then normal service', async function () {
-      sim.script([{ status: 429, body: '', headers: { 'Retry-After': '2' } }, { status: 504 }]);
-      const res = await fetch(`${sim.url}/__sim/script`, {
-        method: 'POST',
-        body: JSON.stringify({ answers: [{ status: 403, body: { error: 'This feature is disabled' } }, { drop: true }] }),
-      });
-      assert.deepEqual(await res.json(), { queued: 4 });
-      const a = await call(sim, 'GET', '/v2/nodes/2000', { ticket });
-      assert.equal(a.status, 429);
-      assert.equal(a.headers.get('retry-after'), '2');
-      const b = await call(sim, 'GET', '/v2/nodes/2000', { ticket });
-      assert.deepEqual([b.status, b.text], [504, '']);
-      const c = await call(sim, 'GET', '/v2/nodes/2000', { ticket });
-      assert.deepEqual([c.status, c.json], [403, { error: 'This feature is disabled' }]);
-      await assert.rejects(call(sim, 'GET', '/v2/nodes/2000', { ticket }));
-      assert.equal((await call(sim, 'GET', '/v2/nodes/2000', { ticket })).status, 200);
-      const bad = await fetch(`${sim.url}/__sim/script`, { method: 'POST', body: JSON.stringify({ answers: [{ status: 42 }] }) });
-      assert.equal(bad.status, 400);
-    });
-
-    it('leaves a scripted request hanging until the client gives up', async function () {
-      sim.script([{ hang: true }]);
-      await assert.rejects(fetch(`${sim.apiBase}/v1/ping`, { signal: AbortSignal.timeout(300) }), /aborted|timeout/i);
-      assert.equal((await call(sim, 'GET', '/v1/ping')).status, 200);
-    });
-
-    it('refuses unknown fault knobs', async function () {
-      const res = await fetch(`${sim.url}/__sim/faults`, { method: 'POST', body: JSON.stringify({ errorRat: 0.5 }) });
-      assert.equal(res.status, 400);
-      assert.throws(() => sim.setFaults({ errorRate: 2 }));
+      const id = await newDoc();
+      assert.equal((await call(sim, 'GET', `/v1/nodes/${id}/categories/9830`, { ticket })).status, 500, 'not applied');
     });
   });
 });
