@@ -164,10 +164,9 @@ describe('Content Server simulator', function () {
 
 describe('Content Server simulator: RM, permissions, workspaces, workflows, large files, OTDS', function () {
   let sim: ContentServerSim;
-  let ticket: string;
 
   before(async function () {
-    ({ sim, ticket } = await startLoggedIn({ largeFile: { partSize: 1024 * 1024, minSize: 1 } }));
+    ({ sim } = await startLoggedIn({ largeFile: { partSize: 1024 * 1024, minSize: 1 } }));
   });
   after(async function () {
     await sim.stop();

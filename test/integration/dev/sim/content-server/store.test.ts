@@ -12,10 +12,9 @@ import { call, clearFaults, fileForm, login, props, startLoggedIn } from '../../
 
 describe('Content Server simulator', function () {
   let sim: ContentServerSim;
-  let ticket: string;
 
   before(async function () {
-    ({ sim, ticket } = await startLoggedIn());
+    ({ sim } = await startLoggedIn());
   });
   after(async function () {
     await sim.stop();
