@@ -1,129 +1,21 @@
 import { strict as assert } from 'node:assert';
-import { createHash, randomBytes } from 'node:crypto';
-import { appendFile, readdir, readFile, utimes } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import helper from 'node-red-node-test-helper';
-import serverNode from '../../../src/nodes/filebridge-server';
-import watchNode from '../../../src/nodes/filebridge-watch';
-import ackNode from '../../../src/nodes/filebridge-ack';
-import quarantineNode from '../../../src/nodes/filebridge-quarantine';
 import type { Protocol } from '../../../src/core/remote/types';
+import { startNodeRed, type RunningNodeRed } from '../../../dev/sandbox/node-red-process';
 import { servers } from '../../support/dev-servers';
-import { coreNode, nodeRedPath } from '../../support/node-red-under-test';
-import { Arrivals, loadFlow, onCall } from '../../support/flow-helper';
-import { pipelineSink, sinkControl } from '../../support/pipeline-sink';
+import { nodeRedPath } from '../../support/node-red-under-test';
+import { onCall } from '../../support/flow-helper';
+import { sinkControl } from '../../support/pipeline-sink';
+import { REPO_ROOT, runtimes } from '../../support/runtimes';
+import { load, localFiles, pipeline, sha, sleep, waitFor, type Msg } from '../../support/watch-pipeline';
 import { reopenerFor } from '../../../src/nodes/source-reopen';
 import type { NodeAPI } from 'node-red';
 
 helper.init(nodeRedPath());
-
-const NODES: unknown[] = [serverNode, watchNode, ackNode, quarantineNode, pipelineSink, coreNode('common/25-catch.js')];
-
-type Msg = Record<string, unknown> & {
-  payload?: unknown;
-  filename?: string;
-  error?: { code?: string; message: string };
-  filebridge?: {
-    correlationId?: string;
-    source?: Record<string, unknown> & { relativePath: string; name: string; sha256?: string; attempt: number };
-    audit?: Record<string, unknown> & { sourceNowAt?: string; sha256?: string; outcome: string; bytes: number };
-    quarantine?: { path: string; reportPath: string; report: Record<string, unknown> };
-  };
-};
-
-const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-/** Every file below a local folder, as paths relative to it. */
-async function localFiles(rel: string): Promise<string[]> {
-  const root = servers().localPath(rel);
-  const out: string[] = [];
-  const walk = async (dir: string, prefix: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const relPath = prefix ? `${prefix}/${e.name}` : e.name;
-      if (e.isDirectory()) await walk(join(dir, e.name), relPath);
-      else out.push(relPath);
-    }
-  };
-  await walk(root, '');
-  return out.sort();
-}
-
-interface FlowOptions {
-  watch?: Record<string, unknown>;
-  ack?: Record<string, unknown>;
-  quarantine?: Record<string, unknown>;
-  server?: Record<string, unknown>;
-  /** Suffix for every id, so two flows (two tabs, two server configs) can run side by side. */
-  suffix?: string;
-  /** The test helper loads a core node's module once per node of that type: only one Catch per load. */
-  noCatch?: boolean;
-}
-
-/** watch -> test-sink -> ack -> acked, and Catch(sink, ack) -> quarantine -> quarantined. */
-function pipeline(protocol: Protocol, folder: string, o: FlowOptions = {}): Record<string, unknown>[] {
-  const s = servers();
-  const srv = protocol === 'sftp' ? s.sftp : protocol === 'ftps-implicit' ? s.ftpsImplicit : s.ftp;
-  const x = o.suffix ?? '';
-  const nodes: Record<string, unknown>[] = [
-    { id: `tab${x}`, type: 'tab', label: `test${x}` },
-    {
-      id: `srv${x}`, type: 'filebridge-server', protocol, host: srv.host, port: srv.port, username: s.username,
-      hostKey: protocol === 'sftp' ? s.sftp.hostKeyFingerprints.ed25519 : '',
-      tlsCa: protocol.startsWith('ftps') ? s.certs.ca.cert.pem : '',
-      connectTimeout: 10, idleTimeout: 20, keepalive: 5, poolSize: 4, connectRetries: 1, ...o.server,
-    },
-    {
-      id: `watch${x}`, z: `tab${x}`, x: 100, y: 100, type: 'filebridge-watch', server: `srv${x}`, folder,
-      intervalSeconds: 0.25, stability: 'stable', stableSeconds: 0.8, output: 'stream', sha256: true, ledger: true,
-      maxInFlight: 20, maxPerPoll: 100, wires: [[`sink${x}`]], ...o.watch,
-    },
-    { id: `sink${x}`, z: `tab${x}`, x: 300, y: 100, type: 'test-sink', wires: [[`ack${x}`]] },
-    { id: `ack${x}`, z: `tab${x}`, x: 500, y: 100, type: 'filebridge-ack', action: 'archive', archiveTemplate: '', wires: [[`acked${x}`]], ...o.ack },
-    { id: `acked${x}`, z: `tab${x}`, x: 700, y: 100, type: 'helper' },
-    { id: `catch${x}`, z: `tab${x}`, x: 100, y: 200, type: 'catch', scope: [`sink${x}`, `ack${x}`], uncaught: false, wires: [[`quarantine${x}`]] },
-    { id: `quarantine${x}`, z: `tab${x}`, x: 300, y: 200, type: 'filebridge-quarantine', folder: '', wires: [[`quarantined${x}`]], ...o.quarantine },
-    { id: `quarantined${x}`, z: `tab${x}`, x: 500, y: 200, type: 'helper' },
-  ];
-  return o.noCatch ? nodes.filter((n) => n.type !== 'catch') : nodes;
-}
-
-/** Collects everything that reaches the acked and quarantined helpers of the given suffixes. */
-class Outcomes {
-  readonly acked: Msg[] = [];
-  readonly quarantined: Msg[] = [];
-  constructor(suffixes: string[] = ['']) {
-    const ids = suffixes.flatMap((x) => [`acked${x}`, `quarantined${x}`]);
-    const arrivals = new Arrivals<Msg>(ids);
-    void (async () => {
-      for (;;) {
-        const { id, msg } = await arrivals.next();
-        (id.startsWith('acked') ? this.acked : this.quarantined).push(msg);
-      }
-    })();
-  }
-}
-
-async function load(flow: Record<string, unknown>[], suffixes: string[] = ['']): Promise<Outcomes> {
-  const creds: Record<string, Record<string, string>> = {};
-  for (const x of suffixes) creds[`srv${x}`] = { password: servers().password };
-  await loadFlow(NODES, flow, creds);
-  return new Outcomes(suffixes);
-}
 
 /** Writes a file in pieces with pauses, as a slow partner upload does. */
 async function writeSlowly(rel: string, data: Buffer, pieces: number, pauseMs: number): Promise<void> {
@@ -256,55 +148,6 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         assert.equal(out.quarantined.length, 0);
       });
 
-      it('quarantine: the file moves to .filebridge/failed with an error report, is not taken again, and a corrected copy is', async () => {
-        const bad = Buffer.from('not an invoice');
-        await servers().writeFile(`${dir}/inbox/sub/bad.pdf`, bad);
-        sinkControl.failPattern = /^bad/;
-        const out = await load(pipeline(protocol, `${dir}/inbox`, { watch: { recursive: true } }));
-        await waitFor('quarantine notification', () => out.quarantined.length === 1);
-        const note = out.quarantined[0];
-        const q = note.filebridge!.quarantine!;
-        assert.match(q.path, new RegExp(`^${dir}/inbox/\\.filebridge/failed/sub/\\d{8}T\\d{6}-\\d{3}Z_bad\\.pdf$`));
-        assert.equal(q.reportPath, `${q.path}.error.json`);
-        assert.match(String(note.payload), /bad\.pdf was quarantined .*CS_REJECTED The sink refused bad\.pdf/);
-        assert.deepEqual(await readFile(servers().localPath(q.path)), bad);
-        const report = JSON.parse((await readFile(servers().localPath(q.reportPath))).toString()) as Record<string, any>;
-        assert.equal(report.file, 'bad.pdf');
-        assert.equal(report.originalPath, `${dir}/inbox/sub/bad.pdf`);
-        assert.deepEqual(report.error, { message: 'The sink refused bad.pdf', code: 'CS_REJECTED' });
-        assert.equal(report.failedNode.id, 'sink');
-        assert.equal(report.failedNode.type, 'test-sink');
-        assert.equal(report.attempt, 1);
-        assert.equal(report.source.size, bad.length);
-        assert.equal(report.source.relativePath, 'sub/bad.pdf');
-        assert.equal(report.fileMoved, true);
-        assert.ok(Math.abs(Date.parse(report.time) - Date.now()) < 30_000);
-        assert.equal(note.filebridge!.audit!.outcome, 'quarantined');
-
-        await sleep(1500);
-        assert.equal(sinkControl.records.length, 1, 'a quarantined file is not picked up by itself');
-        assert.deepEqual(await localFiles(`${dir}/inbox/sub`), []);
-
-        // The partner corrects the file and puts it back.
-        sinkControl.failPattern = undefined;
-        const fixed = Buffer.from('%PDF-1.7 a real invoice');
-        await servers().writeFile(`${dir}/inbox/sub/bad.pdf`, fixed);
-        await waitFor('the corrected file acked', () => out.acked.length === 1);
-        assert.equal(sinkControl.records[1].sha256, sha(fixed));
-        assert.equal(out.quarantined.length, 1);
-      });
-
-      it('a stream a failing node left half read is closed when the file is quarantined, so its connection is free again', async () => {
-        await servers().writeFile(`${dir}/inbox/a-abandoned.bin`, randomBytes(8 * 1024 * 1024));
-        await servers().writeFile(`${dir}/inbox/b.bin`, 'next');
-        sinkControl.abandonPattern = /abandoned/;
-        // One connection: had the abandoned stream kept it, nothing else could ever be listed or read.
-        const out = await load(pipeline(protocol, `${dir}/inbox`, { server: { poolSize: 1 }, watch: { maxInFlight: 1 } }));
-        await waitFor('quarantined and the next file acked', () => out.quarantined.length === 1 && out.acked.length === 1, 20_000);
-        assert.equal(out.quarantined[0].filename, 'a-abandoned.bin');
-        assert.equal(out.acked[0].filename, 'b.bin');
-      });
-
       it('max in flight: the next file waits until one is acked', async () => {
         for (let i = 0; i < 8; i++) await servers().writeFile(`${dir}/inbox/m${i}.txt`, `file ${i}`);
         sinkControl.hold = true;
@@ -425,4 +268,80 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
       });
     });
   }
+});
+
+/**
+ * Two real Node-RED processes (4.1 on Node 20 and 5 on Node 22) watch one SFTP folder: every file
+ * is archived by exactly one of them, into that runtime's own archive folder.
+ */
+describe('two Node-RED runtimes watching one folder', function () {
+  this.timeout(240_000);
+  let work: string;
+  const running: RunningNodeRed[] = [];
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'filebridge-two-runtimes-'));
+  });
+  after(async () => {
+    await Promise.all(running.map((r) => r.stop()));
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('no file is emitted twice; each runtime archives what it claimed', async () => {
+    const dir = 'two-runtimes/inbox';
+    await servers().remove('two-runtimes');
+    await servers().mkdirp(dir);
+    const s = servers();
+    const all = await runtimes();
+    for (const [i, runtime] of all.entries()) {
+      const label = `R${i}`;
+      const userDir = join(work, label);
+      await mkdir(join(userDir, 'node_modules'), { recursive: true });
+      await writeFile(join(userDir, 'package.json'), JSON.stringify({ name: `two-runtimes-${i}`, version: '1.0.0', private: true }));
+      // Node-RED finds the palette by scanning node_modules: a link to the repository loads the built nodes.
+      await symlink(REPO_ROOT, join(userDir, 'node_modules', 'node-red-contrib-ecm-filebridge'), 'dir');
+      const nodeRed = await startNodeRed(runtime, userDir);
+      running.push(nodeRed);
+      const res = await fetch(`${nodeRed.url}/flows`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+        body: JSON.stringify([
+          { id: 't1', type: 'tab', label: 'watch' },
+          {
+            id: 's1', type: 'filebridge-server', protocol: 'sftp', host: s.sftp.host, port: s.sftp.port, username: s.username,
+            hostKey: s.sftp.hostKeyFingerprints.ed25519, connectTimeout: 10, idleTimeout: 20, keepalive: 5, poolSize: 3, connectRetries: 1,
+            credentials: { password: s.password },
+          },
+          { id: 'w1', type: 'filebridge-watch', z: 't1', x: 100, y: 100, server: 's1', folder: dir, intervalSeconds: 0.2, stableSeconds: 0.5, maxInFlight: 20, wires: [['a1']] },
+          { id: 'a1', type: 'filebridge-ack', z: 't1', x: 300, y: 100, action: 'archive', archiveTemplate: `.filebridge/archive/${label}/`, wires: [[]] },
+        ]),
+      });
+      assert.ok(res.status === 200 || res.status === 204, `deploy to ${runtime.label}: ${res.status} ${await res.text()}`);
+    }
+    const contents = new Map<string, Buffer>();
+    for (let i = 0; i < 300; i++) contents.set(`d${String(i).padStart(3, '0')}.bin`, randomBytes(1000 + i));
+    let written = 0;
+    for (const [name, data] of contents) {
+      await s.writeFile(`${dir}/${name}`, data);
+      if (++written % 60 === 0) await sleep(150);
+    }
+    const deadline = Date.now() + 90_000;
+    while ((await localFiles(`${dir}/.filebridge/archive`)).length < 300) {
+      if (Date.now() > deadline) throw new Error(`Only ${(await localFiles(`${dir}/.filebridge/archive`)).length} of 300 archived.\n${running.map((r) => r.output().slice(-3000)).join('\n----\n')}`);
+      await sleep(200);
+    }
+    await sleep(1500);
+    const archived = await localFiles(`${dir}/.filebridge/archive`);
+    assert.equal(archived.length, 300, 'no second copy (a duplicate would be archived as name_1.bin)');
+    const byRuntime = new Map<string, string[]>();
+    for (const p of archived) {
+      const [label, name] = p.split('/');
+      byRuntime.set(label, [...(byRuntime.get(label) ?? []), name]);
+      assert.deepEqual(await readFile(servers().localPath(`${dir}/.filebridge/archive/${p}`)), contents.get(name));
+    }
+    assert.deepEqual([...new Set(archived.map((p) => p.split('/')[1]))].sort(), [...contents.keys()].sort());
+    console.log(`      (${[...byRuntime].map(([l, n]) => `${l}: ${n.length}`).join(', ')})`);
+    assert.deepEqual(await localFiles(`${dir}/.filebridge/processing`), []);
+    for (const r of running) assert.doesNotMatch(r.output(), /\[error\]/, r.output().slice(-3000));
+  });
 });
