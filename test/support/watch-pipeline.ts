@@ -10,6 +10,7 @@ import { servers } from './dev-servers';
 import { coreNode } from './node-red-under-test';
 import { Arrivals, loadFlow } from './flow-helper';
 import { pipelineSink } from './pipeline-sink';
+import { serverConfigNode } from './server-config-node';
 
 /*
  * The flow the watch, ack and quarantine node tests run: watch -> test-sink -> ack, with a Catch
@@ -75,17 +76,10 @@ export interface FlowOptions {
 
 /** watch -> test-sink -> ack -> acked, and Catch(sink, ack) -> quarantine -> quarantined. */
 export function pipeline(protocol: Protocol, folder: string, o: FlowOptions = {}): Record<string, unknown>[] {
-  const s = servers();
-  const srv = protocol === 'sftp' ? s.sftp : protocol === 'ftps-implicit' ? s.ftpsImplicit : s.ftp;
   const x = o.suffix ?? '';
   const nodes: Record<string, unknown>[] = [
     { id: `tab${x}`, type: 'tab', label: `test${x}` },
-    {
-      id: `srv${x}`, type: 'filebridge-server', protocol, host: srv.host, port: srv.port, username: s.username,
-      hostKey: protocol === 'sftp' ? s.sftp.hostKeyFingerprints.ed25519 : '',
-      tlsCa: protocol.startsWith('ftps') ? s.certs.ca.cert.pem : '',
-      connectTimeout: 10, idleTimeout: 20, keepalive: 5, poolSize: 4, connectRetries: 1, ...o.server,
-    },
+    serverConfigNode(protocol, { id: `srv${x}`, poolSize: 4, ...o.server }),
     {
       id: `watch${x}`, z: `tab${x}`, x: 100, y: 100, type: 'filebridge-watch', server: `srv${x}`, folder,
       intervalSeconds: 0.25, stability: 'stable', stableSeconds: 0.8, output: 'stream', sha256: true, ledger: true,

@@ -19,21 +19,13 @@ import { servers } from '../../support/dev-servers';
 import { coreNode, nodeRedPath } from '../../support/node-red-under-test';
 import { Arrivals, loadFlow } from '../../support/flow-helper';
 import { retainedArrayBuffers } from '../../support/memory';
+import { serverConfigNode } from '../../support/server-config-node';
 
 helper.init(nodeRedPath());
 
 const NODES: unknown[] = [serverNode, watchNode, validateNode, ackNode, quarantineNode, csConnectionNode, csUploadNode, coreNode('common/25-catch.js')];
 
 type Msg = Record<string, unknown> & { error?: { code?: string; message: string }; filebridge?: { audit?: Record<string, unknown> & { target?: { id: number; name: string; action: string } }; quarantine?: { path: string } } };
-
-function serverConfig(protocol: Protocol): Record<string, unknown> {
-  const s = servers();
-  const srv = protocol === 'sftp' ? s.sftp : s.ftp;
-  return {
-    id: 'srv', type: 'filebridge-server', protocol, host: srv.host, port: srv.port, username: s.username,
-    hostKey: protocol === 'sftp' ? s.sftp.hostKeyFingerprints.ed25519 : '', connectTimeout: 10, idleTimeout: 20, keepalive: 5, poolSize: 3, connectRetries: 1,
-  };
-}
 
 /** A file of `size` bytes with a known hash, written without holding it in memory. */
 async function writeBigFile(rel: string, size: number): Promise<string> {
@@ -82,7 +74,7 @@ describe('filebridge-ack and quarantine beyond the watch', function () {
       const expected = await writeBigFile(`${dir}/inbox/big.bin`, size);
       await loadFlow(NODES, [
         { id: 'tab', type: 'tab', label: 'e2e' },
-        serverConfig(protocol),
+        serverConfigNode(protocol, { poolSize: 3 }),
         { id: 'conn', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', timeout: 60, retries: 1 },
         { id: 'watch', z: 'tab', x: 100, y: 100, type: 'filebridge-watch', server: 'srv', folder: `${dir}/inbox`, intervalSeconds: 0.3, stableSeconds: 0.5, output: 'stream', sha256: true, wires: [['check']] },
         { id: 'check', z: 'tab', x: 200, y: 100, type: 'filebridge-validate', extOn: true, extensions: 'bin', sizeOn: true, minSize: '1 MB', maxSize: '2 GB', nonEmptyOn: true, magicOn: true, spoolDir: spool, wires: [['up'], ['caught']] },
@@ -124,7 +116,7 @@ describe('filebridge-ack and quarantine beyond the watch', function () {
     await servers().writeFile(`${dir}/inbox/retry.bin`, data);
     await loadFlow(NODES, [
       { id: 'tab', type: 'tab', label: 'reopen' },
-      serverConfig('sftp'),
+      serverConfigNode('sftp', { poolSize: 3 }),
       { id: 'conn', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', timeout: 30, retries: 6 },
       { id: 'watch', z: 'tab', x: 100, y: 100, type: 'filebridge-watch', server: 'srv', folder: `${dir}/inbox`, intervalSeconds: 0.3, stableSeconds: 0.3, output: 'stream', wires: [['up']] },
       { id: 'up', z: 'tab', x: 300, y: 100, type: 'filebridge-cs-upload', connection: 'conn', folder: 'Enterprise:Inbound/reopen', createFolders: true, collision: 'fail', categories: '', wires: [['ack']] },
@@ -161,7 +153,7 @@ describe('filebridge-ack and quarantine beyond the watch', function () {
     await servers().writeFile(claimPath, 'lost and found');
     await loadFlow(NODES, [
       { id: 'tab', type: 'tab', label: 'nowatch' },
-      serverConfig('sftp'),
+      serverConfigNode('sftp', { poolSize: 3 }),
       { id: 'ack', z: 'tab', x: 100, y: 100, type: 'filebridge-ack', action: 'archive', archiveTemplate: 'done/{yyyy}/', wires: [['acked']] },
       { id: 'acked', z: 'tab', x: 300, y: 100, type: 'helper' },
     ], { srv: { password: servers().password } });

@@ -6,6 +6,7 @@ import mapNode from '../../../src/nodes/filebridge-map-metadata';
 import { servers } from '../../support/dev-servers';
 import { coreNode, nodeRedPath } from '../../support/node-red-under-test';
 import { Arrivals, loadFlow, onCall } from '../../support/flow-helper';
+import { serverConfigNode } from '../../support/server-config-node';
 
 helper.init(nodeRedPath());
 
@@ -165,10 +166,7 @@ describe('filebridge-map-metadata node in a Node-RED flow', function () {
 
     it('looks up the business workspace by the business object id in the file name', async () => {
       const s = servers();
-      const server = {
-        id: 'srv', type: 'filebridge-server', protocol: 'sftp', host: s.sftp.host, port: s.sftp.port, username: s.username,
-        hostKey: s.sftp.hostKeyFingerprints.ed25519, tlsCa: '', connectTimeout: 10, idleTimeout: 20, keepalive: 5, poolSize: 2, connectRetries: 1,
-      };
+      const server = serverConfigNode('sftp');
       await load(flow({
         server: 'srv', tableFrom: 'remote', tableValue: `${dir}/manifests/bo.csv`, tableKey: 'bo',
         namePattern: '^SO_(?<bo>\\d+)_',

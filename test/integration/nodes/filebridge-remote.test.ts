@@ -8,6 +8,7 @@ import type { Protocol } from '../../../src/core/remote/types';
 import { servers } from '../../support/dev-servers';
 import { coreNode, nodeRedPath } from '../../support/node-red-under-test';
 import { Arrivals, loadFlow, onCall } from '../../support/flow-helper';
+import { serverConfigNode } from '../../support/server-config-node';
 import { PROTOCOLS, serverFor } from '../../support/server-options';
 
 helper.init(nodeRedPath());
@@ -19,17 +20,9 @@ type Msg = Record<string, unknown> & { payload?: unknown; filebridge?: Record<st
 
 /** A flow: server config, remote node wired to a helper node, and a Catch node wired to another. */
 function flow(protocol: Protocol, remote: Record<string, unknown>, serverOverrides: Record<string, unknown> = {}): Record<string, unknown>[] {
-  const s = servers();
-  const srv = protocol === 'sftp' ? s.sftp : protocol === 'ftps-implicit' ? s.ftpsImplicit : s.ftp;
   return [
     { id: 'tab', type: 'tab', label: 'test' },
-    {
-      id: 'srv', type: 'filebridge-server', protocol, host: srv.host, port: srv.port, username: s.username,
-      hostKey: protocol === 'sftp' ? s.sftp.hostKeyFingerprints.ed25519 : '',
-      tlsCa: protocol.startsWith('ftps') ? s.certs.ca.cert.pem : '',
-      connectTimeout: 10, idleTimeout: 20, keepalive: 5, poolSize: 2, connectRetries: 1,
-      ...serverOverrides,
-    },
+    serverConfigNode(protocol, serverOverrides),
     // x/y make Node-RED treat these as flow nodes rather than config nodes.
     { id: 'remote', z: 'tab', x: 100, y: 100, type: 'filebridge-remote', server: 'srv', path: '', pathType: 'str', destination: '', destinationType: 'str', wires: [['out']], ...remote },
     { id: 'out', z: 'tab', x: 300, y: 100, type: 'helper' },

@@ -10,6 +10,7 @@ import validateNode from '../../../src/nodes/filebridge-validate';
 import { servers } from '../../support/dev-servers';
 import { coreNode, nodeRedPath } from '../../support/node-red-under-test';
 import { Arrivals, loadFlow, onCall } from '../../support/flow-helper';
+import { serverConfigNode } from '../../support/server-config-node';
 
 helper.init(nodeRedPath());
 
@@ -26,13 +27,9 @@ const sha256 = (data: Buffer | string): string => createHash('sha256').update(da
 
 /** validate wired to a "valid" and an "invalid" helper node, a Catch node to a third; an SFTP server config. */
 function flow(validate: Record<string, unknown>): Record<string, unknown>[] {
-  const s = servers();
   return [
     { id: 'tab', type: 'tab', label: 'test' },
-    {
-      id: 'srv', type: 'filebridge-server', protocol: 'sftp', host: s.sftp.host, port: s.sftp.port, username: s.username,
-      hostKey: s.sftp.hostKeyFingerprints.ed25519, connectTimeout: 10, idleTimeout: 20, keepalive: 5, poolSize: 2, connectRetries: 1,
-    },
+    serverConfigNode('sftp'),
     { id: 'validate', z: 'tab', x: 100, y: 100, type: 'filebridge-validate', wires: [['valid'], ['invalid']], ...validate },
     { id: 'valid', z: 'tab', x: 300, y: 80, type: 'helper' },
     { id: 'invalid', z: 'tab', x: 300, y: 120, type: 'helper' },

@@ -11,6 +11,7 @@ import { nodeRedPath } from '../../support/node-red-under-test';
 import { onCall } from '../../support/flow-helper';
 import { sinkControl } from '../../support/pipeline-sink';
 import { REPO_ROOT, runtimes } from '../../support/runtimes';
+import { serverConfigNode } from '../../support/server-config-node';
 import { load, localFiles, pipeline, sha, sleep, waitFor, type Msg } from '../../support/watch-pipeline';
 import { reopenerFor } from '../../../src/nodes/source-reopen';
 import type { NodeAPI } from 'node-red';
@@ -307,11 +308,7 @@ describe('two Node-RED runtimes watching one folder', function () {
         headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
         body: JSON.stringify([
           { id: 't1', type: 'tab', label: 'watch' },
-          {
-            id: 's1', type: 'filebridge-server', protocol: 'sftp', host: s.sftp.host, port: s.sftp.port, username: s.username,
-            hostKey: s.sftp.hostKeyFingerprints.ed25519, connectTimeout: 10, idleTimeout: 20, keepalive: 5, poolSize: 3, connectRetries: 1,
-            credentials: { password: s.password },
-          },
+          { ...serverConfigNode('sftp', { id: 's1', poolSize: 3 }), credentials: { password: s.password } },
           { id: 'w1', type: 'filebridge-watch', z: 't1', x: 100, y: 100, server: 's1', folder: dir, intervalSeconds: 0.2, stableSeconds: 0.5, maxInFlight: 20, wires: [['a1']] },
           { id: 'a1', type: 'filebridge-ack', z: 't1', x: 300, y: 100, action: 'archive', archiveTemplate: `.filebridge/archive/${label}/`, wires: [[]] },
         ]),
