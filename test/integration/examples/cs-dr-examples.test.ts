@@ -11,8 +11,8 @@ import serverNode from '../../../src/nodes/filebridge-server';
 import remoteNode from '../../../src/nodes/filebridge-remote';
 import csConnectionNode from '../../../src/nodes/filebridge-cs-connection';
 import csExportNode from '../../../src/nodes/filebridge-cs-export';
-import { ContentServerClient, type ExportSummary } from '../../../src/core/content-server';
-import { startContentServerSim, type ContentServerSim } from '../../../dev/sim/content-server';
+import type { ExportSummary } from '../../../src/core/content-server';
+import { simulatorAndNodeRed } from '../../support/simulator-flows';
 import { servers } from '../../support/dev-servers';
 import { NODE_RED_PACKAGE, coreNode, nodeRedPath } from '../../support/node-red-under-test';
 import { Arrivals, loadFlow } from '../../support/flow-helper';
@@ -66,21 +66,8 @@ async function serveHttpNodes(): Promise<{ post(path: string, body: unknown): Pr
 
 describe('example flows: Content Server -> SFTP disaster recovery and retransmission', function () {
   this.timeout(60_000);
-  let sim: ContentServerSim;
-  let client: ContentServerClient;
-
-  beforeEach(async () => {
-    // A fresh simulator per test: the DR export copies everything below its folder, so documents another test seeded would count.
-    sim = await startContentServerSim({ port: 0 });
-    client = new ContentServerClient({ baseUrl: sim.apiBase, auth: { kind: 'password', username: 'Admin', password: 'livelink' } });
-    await helper.startServer();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-    await client.close();
-    await sim.stop();
-  });
+  // A fresh simulator per test: the DR export copies everything below its folder, so documents another test seeded would count.
+  const { sim, client } = simulatorAndNodeRed({ perTest: true });
 
   describe('sftp-cs-07', () => {
     const file = 'sftp-cs-07 DR export of changes to SFTP.json';

@@ -7,9 +7,9 @@ import serverNode from '../../../src/nodes/filebridge-server';
 import remoteNode from '../../../src/nodes/filebridge-remote';
 import csConnectionNode from '../../../src/nodes/filebridge-cs-connection';
 import csExportNode from '../../../src/nodes/filebridge-cs-export';
-import { ContentServerClient, type ExportSummary } from '../../../src/core/content-server';
+import type { ExportSummary } from '../../../src/core/content-server';
 import type { CategoryInput } from '../../../src/core/content-server/categories';
-import { startContentServerSim, type ContentServerSim } from '../../../dev/sim/content-server';
+import { simulatorAndNodeRed } from '../../support/simulator-flows';
 import { servers } from '../../support/dev-servers';
 import { coreNode, nodeRedPath } from '../../support/node-red-under-test';
 import { loadFlow } from '../../support/flow-helper';
@@ -137,23 +137,8 @@ const month = (): string => {
 
 describe('Content Server -> partner server examples (cs export, real servers and the CS simulator)', function () {
   this.timeout(60_000);
-  let sim: ContentServerSim;
-  let client: ContentServerClient;
-
-  before(async () => {
-    sim = await startContentServerSim({ port: 0 });
-    // 2470 "Metadata Templates" carries Invoice and Contract, so documents anywhere can get them.
-    client = new ContentServerClient({ baseUrl: sim.apiBase, auth: { kind: 'password', username: 'Admin', password: 'livelink' }, categoryTemplates: [2470] });
-  });
-  after(async () => {
-    await client.close();
-    await sim.stop();
-  });
-  beforeEach(() => helper.startServer());
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-  });
+  // 2470 "Metadata Templates" carries Invoice and Contract, so documents anywhere can get them.
+  const { sim, client } = simulatorAndNodeRed({ client: { categoryTemplates: [2470] } });
 
   async function seed(target: string, name: string, content: Buffer, categories?: CategoryInput): Promise<number> {
     return (await client.upload({ target, name, open: bytes(content), createFolders: true, collision: 'add-version', categories })).id;

@@ -13,7 +13,7 @@ import csUploadNode from '../../../src/nodes/filebridge-cs-upload';
 import ackNode from '../../../src/nodes/filebridge-ack';
 import quarantineNode from '../../../src/nodes/filebridge-quarantine';
 import { ContentServerClient } from '../../../src/core/content-server';
-import { startContentServerSim, type ContentServerSim } from '../../../dev/sim/content-server';
+import { simulatorAndNodeRed } from '../../support/simulator-flows';
 import { servers } from '../../support/dev-servers';
 import { nodeRedPath } from '../../support/node-red-under-test';
 import { Arrivals, loadFlow } from '../../support/flow-helper';
@@ -93,22 +93,8 @@ class Outcomes {
 
 describe('FTP/FTPS -> Content Server ingestion examples (real FTPS server, CS simulator)', function () {
   this.timeout(60_000);
-  let sim: ContentServerSim;
-
-  before(async () => {
-    sim = await startContentServerSim({ port: 0 });
-  });
-  after(async () => {
-    await sim.stop();
-  });
-  beforeEach(async () => {
-    await servers().startAll();
-    await helper.startServer();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-  });
+  const { sim } = simulatorAndNodeRed();
+  beforeEach(() => servers().startAll());
 
   async function simNode(id: number): Promise<SimNode> {
     const res = await fetch(`${sim.url}/__sim/nodes/${id}`);

@@ -18,8 +18,7 @@ import quarantineNode from '../../../src/nodes/filebridge-quarantine';
 import remoteNode from '../../../src/nodes/filebridge-remote';
 import serverNode from '../../../src/nodes/filebridge-server';
 import watchNode from '../../../src/nodes/filebridge-watch';
-import { ContentServerClient } from '../../../src/core/content-server';
-import { startContentServerSim, type ContentServerSim } from '../../../dev/sim/content-server';
+import { simulatorAndNodeRed } from '../../support/simulator-flows';
 import { servers } from '../../support/dev-servers';
 import { coreNodes, prepareExample, type PreparedExample } from '../../support/example-flows';
 import { loadFlow } from '../../support/flow-helper';
@@ -57,22 +56,7 @@ async function filesBelow(relDir: string): Promise<string[]> {
 
 describe('round-trip example flows: out to the partner, back as a new version (real servers, CS simulator)', function () {
   this.timeout(60_000);
-  let sim: ContentServerSim;
-  let client: ContentServerClient;
-
-  before(async () => {
-    sim = await startContentServerSim({ port: 0 });
-    client = new ContentServerClient({ baseUrl: sim.apiBase, auth: { kind: 'password', username: 'Admin', password: 'livelink' }, categoryTemplates: [2470] });
-  });
-  after(async () => {
-    await client.close();
-    await sim.stop();
-  });
-  beforeEach(() => helper.startServer());
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-  });
+  const { sim, client } = simulatorAndNodeRed({ client: { categoryTemplates: [2470] } });
 
   async function simNode(id: number): Promise<SimNode> {
     const res = await fetch(`${sim.url}/__sim/nodes/${id}`);

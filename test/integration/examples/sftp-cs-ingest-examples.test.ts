@@ -10,7 +10,7 @@ import csConnectionNode from '../../../src/nodes/filebridge-cs-connection';
 import csUploadNode from '../../../src/nodes/filebridge-cs-upload';
 import ackNode from '../../../src/nodes/filebridge-ack';
 import quarantineNode from '../../../src/nodes/filebridge-quarantine';
-import { startContentServerSim, type ContentServerSim } from '../../../dev/sim/content-server';
+import { simulatorAndNodeRed } from '../../support/simulator-flows';
 import { servers } from '../../support/dev-servers';
 import { nodeRedPath } from '../../support/node-red-under-test';
 import { Arrivals, loadFlow } from '../../support/flow-helper';
@@ -49,19 +49,7 @@ async function collect(example: PreparedExample, debugNames: string[], count: nu
 
 describe('SFTP/FTP -> Content Server ingestion examples (real servers, CS simulator)', function () {
   this.timeout(60_000);
-  let sim: ContentServerSim;
-
-  before(async () => {
-    sim = await startContentServerSim({ port: 0 });
-  });
-  after(async () => {
-    await sim.stop();
-  });
-  beforeEach(() => helper.startServer());
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-  });
+  const { sim } = simulatorAndNodeRed();
 
   const node = async (id: number): Promise<SimNode> => {
     const res = await fetch(`${sim.url}/__sim/nodes/${id}`);

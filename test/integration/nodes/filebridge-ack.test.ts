@@ -13,7 +13,7 @@ import quarantineNode from '../../../src/nodes/filebridge-quarantine';
 import csConnectionNode from '../../../src/nodes/filebridge-cs-connection';
 import csUploadNode from '../../../src/nodes/filebridge-cs-upload';
 import validateNode from '../../../src/nodes/filebridge-validate';
-import { startContentServerSim, type ContentServerSim } from '../../../dev/sim/content-server';
+import { simulatorAndNodeRed } from '../../support/simulator-flows';
 import type { Protocol } from '../../../src/core/remote/types';
 import { servers } from '../../support/dev-servers';
 import { coreNode, nodeRedPath } from '../../support/node-red-under-test';
@@ -48,19 +48,8 @@ async function writeBigFile(rel: string, size: number): Promise<string> {
 
 describe('filebridge-ack and quarantine beyond the watch', function () {
   this.timeout(90_000);
-  let sim: ContentServerSim;
-  before(async () => {
-    sim = await startContentServerSim({ port: 0 });
-  });
-  after(() => sim.stop());
-  beforeEach(async () => {
-    await servers().startAll();
-    await helper.startServer();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-  });
+  const { sim } = simulatorAndNodeRed();
+  beforeEach(() => servers().startAll());
 
   for (const protocol of ['sftp', 'ftp'] as Protocol[]) {
     // 1 GiB over SFTP (the size); FTP moves the same code path with 300 MiB to keep the run short.

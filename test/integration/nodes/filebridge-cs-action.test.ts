@@ -3,8 +3,7 @@ import { Readable } from 'node:stream';
 import helper from 'node-red-node-test-helper';
 import csConnectionNode from '../../../src/nodes/filebridge-cs-connection';
 import csActionNode from '../../../src/nodes/filebridge-cs-action';
-import { ContentServerClient } from '../../../src/core/content-server';
-import { startContentServerSim, type ContentServerSim } from '../../../dev/sim/content-server';
+import { simulatorAndNodeRed } from '../../support/simulator-flows';
 import { coreNode, nodeRedPath } from '../../support/node-red-under-test';
 import { Arrivals, loadFlow, onCall } from '../../support/flow-helper';
 
@@ -24,25 +23,13 @@ type Records = {
 
 describe('filebridge-cs-action node in a Node-RED flow', function () {
   this.timeout(60_000);
-  let sim: ContentServerSim;
-  let client: ContentServerClient;
+  const { sim, client } = simulatorAndNodeRed();
   let arrivals: Arrivals<Msg> | undefined;
   let counter = 0;
 
   before(async () => {
-    sim = await startContentServerSim({ port: 0 });
-    client = new ContentServerClient({ baseUrl: sim.apiBase, auth: { kind: 'password', username: 'Admin', password: 'livelink' } });
     const folder = await client.resolveFolder('Enterprise:Actions', { create: true });
     await client.applyCategory(folder, { '9830_2': 'Default' });
-  });
-  after(async () => {
-    await client.close();
-    await sim.stop();
-  });
-  beforeEach(() => helper.startServer());
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
   });
 
   async function newDoc(name?: string): Promise<number> {

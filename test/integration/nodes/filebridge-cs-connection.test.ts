@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import helper from 'node-red-node-test-helper';
 import csConnectionNode from '../../../src/nodes/filebridge-cs-connection';
 import { ContentServerClient } from '../../../src/core/content-server';
-import { startContentServerSim, type ContentServerSim } from '../../../dev/sim/content-server';
+import { simulatorAndNodeRed } from '../../support/simulator-flows';
 import { nodeRedPath } from '../../support/node-red-under-test';
 import { loadFlow } from '../../support/flow-helper';
 
@@ -23,29 +23,20 @@ type CategoriesBody = {
 
 describe('filebridge-cs-connection admin endpoints (folder and category pickers)', function () {
   this.timeout(60_000);
-  let sim: ContentServerSim;
+  const { sim } = simulatorAndNodeRed();
   const bodies: string[] = [];
 
   before(async () => {
-    sim = await startContentServerSim({ port: 0 });
     const client = new ContentServerClient({ baseUrl: sim.apiBase, auth: { kind: 'password', username: 'Admin', password: PASSWORD } });
     await client.upload({ target: 'Enterprise:Partners/ACME', name: 'Picker sample.pdf', open: () => Readable.from([Buffer.from('sample')]) });
     await client.close();
   });
-  after(async () => {
-    await sim.stop();
-  });
   beforeEach(async () => {
-    await helper.startServer();
     await loadFlow(
       NODES,
       [{ id: 'conn', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin' }],
       { conn: { password: PASSWORD } },
     );
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
   });
   afterEach(() => {
     for (const b of bodies.splice(0)) assert.doesNotMatch(b, new RegExp(PASSWORD), 'an admin answer carried the password');

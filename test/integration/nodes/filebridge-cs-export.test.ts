@@ -7,8 +7,8 @@ import { Readable } from 'node:stream';
 import helper from 'node-red-node-test-helper';
 import csConnectionNode from '../../../src/nodes/filebridge-cs-connection';
 import csExportNode from '../../../src/nodes/filebridge-cs-export';
-import { ContentServerClient, type ExportSummary, type ExportedFacts } from '../../../src/core/content-server';
-import { startContentServerSim, type ContentServerSim } from '../../../dev/sim/content-server';
+import type { ExportSummary, ExportedFacts } from '../../../src/core/content-server';
+import { simulatorAndNodeRed } from '../../support/simulator-flows';
 import { NODE_RED_PACKAGE, coreNode, nodeRedPath } from '../../support/node-red-under-test';
 import { loadFlow, onCall } from '../../support/flow-helper';
 
@@ -124,22 +124,7 @@ class RunCollector {
 
 describe('filebridge-cs-export node in a Node-RED flow', function () {
   this.timeout(60_000);
-  let sim: ContentServerSim;
-  let client: ContentServerClient;
-
-  before(async () => {
-    sim = await startContentServerSim({ port: 0 });
-    client = new ContentServerClient({ baseUrl: sim.apiBase, auth: { kind: 'password', username: 'Admin', password: 'livelink' } });
-  });
-  after(async () => {
-    await client.close();
-    await sim.stop();
-  });
-  beforeEach(() => helper.startServer());
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-  });
+  const { sim, client } = simulatorAndNodeRed();
 
   async function simSha(id: number): Promise<string> {
     const versions = (await (await fetch(`${sim.url}/__sim/versions/${id}`)).json()) as { sha256: string }[];

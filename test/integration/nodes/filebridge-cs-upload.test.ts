@@ -5,7 +5,7 @@ import helper from 'node-red-node-test-helper';
 import csConnectionNode from '../../../src/nodes/filebridge-cs-connection';
 import csUploadNode from '../../../src/nodes/filebridge-cs-upload';
 import { ContentServerClient } from '../../../src/core/content-server';
-import { startContentServerSim, type ContentServerSim } from '../../../dev/sim/content-server';
+import { simulatorAndNodeRed } from '../../support/simulator-flows';
 import { coreNode, nodeRedPath } from '../../support/node-red-under-test';
 import { Arrivals, loadFlow, onCall } from '../../support/flow-helper';
 
@@ -21,20 +21,8 @@ const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex
 
 describe('filebridge-cs-upload node in a Node-RED flow', function () {
   this.timeout(60_000);
-  let sim: ContentServerSim;
+  const { sim } = simulatorAndNodeRed();
   let arrivals: Arrivals<Msg> | undefined;
-
-  before(async () => {
-    sim = await startContentServerSim({ port: 0 });
-  });
-  after(async () => {
-    await sim.stop();
-  });
-  beforeEach(() => helper.startServer());
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-  });
 
   async function inspect(id: number): Promise<SimNodeView> {
     const res = await fetch(`${sim.url}/__sim/nodes/${id}`);
