@@ -1,5 +1,6 @@
 /**
- * Mocha global fixture (required by .mocharc.json): one set of real local servers for the whole run.
+ * Mocha global fixture (required by .mocharc.servers.json, which the integration and browser tests
+ * run with; the unit tests never load it): one set of real local servers for the whole run.
  * Tests call `servers()`; a test that stops a server must start it again (or call
  * `servers().startAll()`) before it ends, since every later test shares them.
  */
@@ -20,6 +21,6 @@ export async function mochaGlobalTeardown(): Promise<void> {
 
 /** The servers started for this run. */
 export function servers(): DevServers {
-  if (!running) throw new Error('The dev servers are not running: mocha must load build/test/support/dev-servers.js (see .mocharc.json).');
+  if (!running) throw new Error('The dev servers are not running: run mocha with --config .mocharc.servers.json, which loads build/test/support/dev-servers.js.');
   return running;
 }

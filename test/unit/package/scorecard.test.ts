@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Script } from 'node:vm';
-import { exampleFiles } from '../../support/example-flows';
+import { exampleFiles } from '../../support/example-files';
 import { REPO_ROOT } from '../../support/runtimes';
 import { editorScript, isConfigType } from '../../support/editor-files';
 

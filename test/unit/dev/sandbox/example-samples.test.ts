@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
-import { LocalHome } from '../../../../dev/servers';
+import { LocalHome } from '../../../../dev/servers/home';
 import { checkExtension, checkName } from '../../../../src/core/validate/name';
 import { checkMagicBytes } from '../../../../src/core/validate/magic-bytes';
 import { SEED_DOCUMENTS } from '../../../../dev/sandbox/example-content';

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
-import { LocalHome } from '../../../../dev/servers';
+import { LocalHome } from '../../../../dev/servers/home';
 import type { PreparedExample } from '../../../../dev/sandbox/flows';
 import { sampleNameFor, startArrivals, watchedFolders } from '../../../../dev/sandbox/samples';
 
