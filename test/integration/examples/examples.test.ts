@@ -91,10 +91,10 @@ describe('example flows, loaded unchanged but for server settings (real servers)
     assert.equal(await s.exists('inbox/keep.txt'), true);
   });
 
-  it('every example file has an end-to-end test (here or in another test/examples file)', () => {
+  it('every example file has an end-to-end test (here or in another test/integration/examples file)', () => {
     // A test names its example by file path (as the string given to prepareExample); the compiled
     // tests keep those strings, so the check reads the test sources beside this file.
-    const dir = join(REPO_ROOT, 'test', 'examples');
+    const dir = join(REPO_ROOT, 'test', 'integration', 'examples');
     const sources = readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
     const untested = exampleFiles().filter((f) => !tested.has(f) && !sources.includes(`'${f}'`));
     assert.deepEqual(untested, [], 'examples without an end-to-end test');
