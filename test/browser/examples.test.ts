@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { DEFAULT_SEED, startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
-import { servers } from '../fixtures';
+import { servers } from '../support/dev-servers';
 import { deploy, doubleClickNode, EDITOR_RUNTIMES, EditorSession, openEditor } from '../support/browser-editor';
 import { exampleFiles, type FlowNode } from '../support/example-flows';
 import { REPO_ROOT } from '../support/runtimes';

@@ -1,9 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Protocol } from '../../src/core/remote/types';
-import { servers } from '../fixtures';
+import { servers } from './dev-servers';
 import { coreNode } from './node-red-under-test';
 import { REPO_ROOT } from './runtimes';
+
+export { exampleFiles } from './example-files';
 
 /** Node-RED core node modules the examples use, for node-red-node-test-helper's `load`. */
 export function coreNodes(): unknown[] {
@@ -58,18 +60,4 @@ export function prepareExample(relPath: string, targets: ExampleTargets = {}): P
       return found[0];
     },
   };
-}
-
-/** Every example file, relative to `examples/`. */
-export function exampleFiles(): string[] {
-  const found: string[] = [];
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.json')) found.push(relative(join(REPO_ROOT, 'examples'), full));
-    }
-  };
-  walk(join(REPO_ROOT, 'examples'));
-  return found.sort();
 }

@@ -11,10 +11,13 @@ async function main(): Promise<void> {
   const mocha = join(REPO_ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
   // Spec files given on the command line narrow the run (for working on one node).
   const given = process.argv.slice(2);
-  const specs = given.length > 0 ? given : ['build/test/core/**/*.test.js', 'build/test/nodes/**/*.test.js', 'build/test/examples/**/*.test.js'];
+  const specs = given.length > 0 ? given : [
+    'build/test/unit/core/**/*.test.js', 'build/test/integration/core/**/*.test.js',
+    'build/test/integration/nodes/**/*.test.js', 'build/test/integration/examples/**/*.test.js',
+  ];
   console.log(`\n--- engine and flow tests again, Node-RED 5 on ${node}`);
-  // --no-config: .mocharc.json's spec list would add every other test file to these.
-  const args = [mocha, '--no-config', '--require', 'build/test/fixtures.js', '--timeout', '60000', '--exit', ...specs];
+  // The same settings and test servers as the first pass.
+  const args = [mocha, '--config', '.mocharc.servers.json', ...specs];
   const child = spawn(node, args, { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, FILEBRIDGE_NODE_RED: '5' } });
   const code = await new Promise<number>((resolve) => child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
   process.exitCode = code;

@@ -1,6 +1,6 @@
 import type { ServerOptions } from '../../src/core/remote/server-options';
 import type { Protocol } from '../../src/core/remote/types';
-import { servers } from '../fixtures';
+import { servers } from './dev-servers';
 
 export const PROTOCOLS: readonly Protocol[] = ['sftp', 'ftp', 'ftps-explicit', 'ftps-implicit'];
 

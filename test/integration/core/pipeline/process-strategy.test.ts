@@ -1,0 +1,129 @@
+import { strict as assert } from 'node:assert';
+import { MemoryStore } from '../../../../src/core/key-value-store';
+import { Ledger } from '../../../../src/core/pipeline/ledger';
+import { claimedFileOf, commitClaim, rollbackClaim, type ClaimSite } from '../../../../src/core/pipeline/process-strategy';
+import type { RunningWatch } from '../../../../src/core/pipeline/running-watches';
+import type { SourceFacts } from '../../../../src/core/pipeline/source';
+import { createPool } from '../../../../src/core/remote/connect';
+import type { SessionPool } from '../../../../src/core/remote/session-pool';
+import type { RemoteSession } from '../../../../src/core/remote/types';
+import { servers } from '../../../support/dev-servers';
+import { optionsFor } from '../../../support/server-options';
+
+/** The ledger's store, noting whether the claimed file was still in the claim folder at each write. */
+class WatchedStore extends MemoryStore {
+  writes: { key: string; deleted: boolean; claimStillThere: boolean }[] = [];
+  failSets = false;
+  constructor(private readonly claimPath: () => string) {
+    super();
+  }
+  override async set(key: string, value: unknown): Promise<void> {
+    if (this.failSets) throw new Error('store is read-only');
+    const claimStillThere = await servers().exists(this.claimPath());
+    this.writes.push({ key, deleted: value === undefined, claimStillThere });
+    await super.set(key, value);
+  }
+}
+
+/** A running watch that records what commit and rollback ask of it, in order. */
+function recordingWatch(ledger: Ledger): RunningWatch & { calls: string[] } {
+  const calls: string[] = [];
+  return { ledger, calls, closeStream: (id) => void calls.push(`close ${id}`), release: (id) => (calls.push(`release ${id}`), true) };
+}
+
+describe('process strategy: commit and rollback of a claimed file (real SFTP server)', function () {
+  this.timeout(60_000);
+  let pool: SessionPool<RemoteSession>;
+  let dir = '';
+  let n = 0;
+  before(() => {
+    pool = createPool(optionsFor('sftp'), { size: 2 });
+  });
+  after(() => pool.close());
+
+  async function claimed(name: string): Promise<SourceFacts> {
+    dir = `strategy-${++n}`;
+    await servers().remove(dir);
+    const claimPath = `${dir}/in/.filebridge/processing/1762077600000-0a0b0c0d-1~${name}`;
+    await servers().writeFile(claimPath, 'content');
+    return {
+      server: 's1', watch: 'w1', protocol: 'sftp', host: '127.0.0.1', port: 22, folder: `${dir}/in`, path: `${dir}/in/${name}`, relativePath: name, name,
+      claimPath, size: 7, mtime: '2026-11-02T10:00:00.000Z', claimedAt: '2026-11-02T10:00:03.000Z', attempt: 1,
+    };
+  }
+
+  function site(source: SourceFacts): { site: ClaimSite; store: WatchedStore; ledger: Ledger; watch: ReturnType<typeof recordingWatch> } {
+    const store = new WatchedStore(() => source.claimPath);
+    const ledger = new Ledger(store, 'p_', 86_400_000);
+    const watch = recordingWatch(ledger);
+    return { site: { pool, watch }, store, ledger, watch };
+  }
+
+  it('leave: the ledger entry is on record before the file is back in the inbox; the stream is closed first and the slot freed last', async () => {
+    const source = await claimed('left.pdf');
+    const { site: at, store, ledger, watch } = site(source);
+    const result = await commitClaim(at, { source, correlationId: 'c1' }, { action: 'leave' });
+    assert.equal(result.disposal.action, 'left');
+    assert.ok(await servers().exists(source.path), 'back at its original path');
+    assert.deepEqual(store.writes.map((w) => w.claimStillThere), [true], 'recorded while the file was still claimed');
+    assert.equal(await ledger.has(source), true);
+    assert.deepEqual(watch.calls, ['close c1', 'release c1']);
+    assert.equal(result.audit.disposal, 'left');
+    assert.equal(result.audit.sourceNowAt, source.path);
+  });
+
+  it('archive: the ledger is written after the file is gone from the claim folder; a failing ledger only warns', async () => {
+    const source = await claimed('kept.pdf');
+    const { site: at, store } = site(source);
+    await commitClaim(at, { source, correlationId: 'c2' }, { action: 'archive', archiveTemplate: 'done/' });
+    assert.deepEqual(store.writes.map((w) => w.claimStillThere), [false]);
+    assert.ok(await servers().exists(`${dir}/in/done/kept.pdf`));
+
+    const second = await claimed('other.pdf');
+    const { site: at2, store: store2, watch } = site(second);
+    store2.failSets = true;
+    const warnings: string[] = [];
+    const result = await commitClaim(at2, { source: second, correlationId: 'c3' }, { action: 'delete', warn: (t) => warnings.push(t) });
+    assert.equal(result.disposal.action, 'deleted');
+    assert.equal(await servers().exists(second.claimPath), false);
+    assert.match(warnings.join('\n'), /Ledger not updated for .*other\.pdf: Error: store is read-only/);
+    assert.deepEqual(watch.calls, ['close c3', 'release c3']);
+  });
+
+  it('a commit that fails (the claimed file is gone) still frees the slot, and writes no ledger entry', async () => {
+    const source = await claimed('gone.pdf');
+    await servers().remove(source.claimPath);
+    const { site: at, store, watch } = site(source);
+    await assert.rejects(commitClaim(at, { source, correlationId: 'c4' }, { action: 'archive' }), (err: Error & { code?: string }) => err.code === 'NOT_FOUND');
+    assert.deepEqual(watch.calls, ['close c4', 'release c4']);
+    assert.deepEqual(store.writes, []);
+  });
+
+  it('rollback: moved aside with its report, forgotten in the ledger, slot freed; a one-line text says what and why', async () => {
+    const source = await claimed('bad.pdf');
+    const { site: at, ledger, watch } = site(source);
+    await ledger.record(source, 'left');
+    const result = await rollbackClaim(at, { source, correlationId: 'c5' }, { message: 'no vendor', code: 'MAPPING' }, { folder: 'errors' });
+    assert.ok(result.path.startsWith(`${dir}/in/errors/`), result.path);
+    assert.ok(await servers().exists(result.path));
+    assert.equal(await servers().exists(source.claimPath), false);
+    const report = JSON.parse((await servers().readFile(result.reportPath)).toString()) as { error: { code: string }; fileMoved: boolean; correlationId: string };
+    assert.deepEqual([report.error.code, report.fileMoved, report.correlationId], ['MAPPING', true, 'c5']);
+    assert.equal(await ledger.has(source), false, 'a corrected file put back must be taken again');
+    assert.deepEqual(watch.calls, ['close c5', 'release c5']);
+    assert.equal(result.audit.outcome, 'quarantined');
+    assert.match(result.text, /^bad\.pdf was quarantined as .*: MAPPING no vendor$/);
+  });
+
+  it('works without a running watch (redeployed away): the file is still disposed of through its server', async () => {
+    const source = await claimed('orphan.pdf');
+    const result = await commitClaim({ pool }, { source }, { action: 'delete' });
+    assert.equal(result.disposal.action, 'deleted');
+    assert.equal(await servers().exists(source.claimPath), false);
+  });
+
+  it('a message without usable source facts is refused with what to fix', () => {
+    assert.throws(() => claimedFileOf({ source: { name: 'x.pdf' } }), /msg\.filebridge\.source is missing or incomplete/);
+    assert.deepEqual(claimedFileOf({ source: { server: 's', protocol: 'ftp', folder: '/f', path: '/f/a', relativePath: 'a', name: 'a', claimPath: '/f/c' }, correlationId: 7 }).correlationId, undefined);
+  });
+});

@@ -1,0 +1,75 @@
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { FileBridgeError } from '../../../../src/core/errors';
+import { createPool } from '../../../../src/core/remote/connect';
+import { openFile, statEntry } from '../../../../src/core/remote/operations';
+import { servers } from '../../../support/dev-servers';
+import { PROTOCOLS, optionsFor } from '../../../support/server-options';
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  return address.port;
+}
+
+describe('session pool against a server that is down', () => {
+  it('fails every queued request with CONNECTION instead of leaving any waiting', async function () {
+    this.timeout(30_000);
+    const pool = createPool(optionsFor('ftp', { port: await closedPort() }), { size: 1, connectRetries: 1, backoffBaseMs: 20, backoffMaxMs: 100 });
+    const states: string[] = [];
+    pool.onState((s) => states.push(s.state));
+    try {
+      const outcomes = await Promise.all([1, 2, 3].map(() => statEntry(pool, 'x.txt').then(() => 'ok', (e: unknown) => e)));
+      for (const outcome of outcomes) {
+        assert.ok(outcome instanceof FileBridgeError, String(outcome));
+        assert.equal(outcome.code, 'CONNECTION');
+      }
+      assert.ok(states.includes('error'));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('does not retry errors that another attempt cannot fix (wrong password)', async function () {
+    this.timeout(30_000);
+    const pool = createPool(optionsFor('ftp', { password: 'wrong' }), { size: 1, connectRetries: 3, backoffBaseMs: 5_000 });
+    const started = Date.now();
+    try {
+      await assert.rejects(statEntry(pool, 'x.txt'), (err: unknown) => err instanceof FileBridgeError && err.code === 'AUTHENTICATION');
+      // Three retries with a 5 s base would take far longer than one refused login.
+      assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('a stream read to its end gives its connection back to the pool (real servers)', () => {
+  for (const protocol of PROTOCOLS) {
+    it(protocol, async () => {
+      const s = servers();
+      await s.startAll();
+      await s.writeFile(`reuse-${protocol}/f.bin`, randomBytes(300_000));
+      const pool = createPool(optionsFor(protocol), { size: 1 });
+      try {
+        for (let i = 0; i < 3; i++) {
+          const { stream } = await openFile(pool, `reuse-${protocol}/f.bin`);
+          await pipeline(stream, new Writable({ write(_c, _e, done) { done(); } }));
+        }
+        const lease = await pool.acquire();
+        // Reconnecting after every download would cost partners a login per file.
+        assert.equal(lease.reused, true, 'the connection was closed after a complete read');
+        assert.equal(lease.session.alive, true);
+        lease.release();
+      } finally {
+        await pool.close();
+      }
+    });
+  }
+});

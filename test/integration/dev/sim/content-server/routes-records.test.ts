@@ -1,0 +1,141 @@
+/**
+ * Simulator endpoints beyond nodes: records management, holds, permissions and members (routes-records.ts).
+ */
+import assert from 'node:assert/strict';
+import type { ContentServerSim } from '../../../../../dev/sim/content-server';
+import { body, call, createDoc, createFolder, items, simGet, startLoggedIn } from '../../../../support/simulator-http';
+
+describe('Content Server simulator: RM, permissions, workspaces, workflows, large files, OTDS', function () {
+  let sim: ContentServerSim;
+  let ticket: string;
+  const newDoc = (parent?: number): Promise<number> => createDoc(sim, ticket, parent);
+  const newFolder = (parent?: number): Promise<number> => createFolder(sim, ticket, parent);
+
+  before(async function () {
+    ({ sim, ticket } = await startLoggedIn({ largeFile: { partSize: 1024 * 1024, minSize: 1 } }));
+  });
+  after(async function () {
+    await sim.stop();
+  });
+
+  describe('records management classifications', function () {
+    it('applies a classification with a fresh rm_metadataToken and refuses a stale one with 409', async function () {
+      const id = await newDoc();
+      const read = await call(sim, 'GET', `/v1/nodes/${id}/rmclassifications`, { ticket });
+      assert.equal(read.status, 200);
+      assert.deepEqual(read.json?.data, []);
+      const token = String(read.json?.rm_metadataToken);
+      const apply = await call(sim, 'POST', `/v1/nodes/${id}/rmclassifications`, { ticket, form: body({ class_id: 2502, rm_metadataToken: token }) });
+      assert.equal(apply.status, 200, apply.text);
+      assert.equal((apply.json?.data as { name: string }[])[0]?.name, 'Invoices');
+      const stale = await call(sim, 'PUT', `/v1/nodes/${id}/rmclassifications/2502`, { ticket, form: body({ rm_metadataToken: token, status: 'CLOSED' }) });
+      assert.equal(stale.status, 409);
+      assert.match(String(stale.json?.error), /edit conflict/);
+      const fresh = String((await call(sim, 'GET', `/v1/nodes/${id}/rmclassifications`, { ticket })).json?.rm_metadataToken);
+      const update = await call(sim, 'PUT', `/v1/nodes/${id}/rmclassifications/2502`, { ticket, form: body({ rm_metadataToken: fresh, status: 'CLOSED', essential: true }) });
+      assert.equal(update.status, 200, update.text);
+      const records = (await simGet(sim, '/__sim/records')) as { classifications: Record<string, { class_id: number; status: string; essential: boolean }[]> };
+      assert.deepEqual(records.classifications[String(id)]?.map((c) => [c.class_id, c.status, c.essential]), [[2502, 'CLOSED', true]]);
+    });
+
+    it('requires the token and a real classification node', async function () {
+      const id = await newDoc();
+      const noToken = await call(sim, 'POST', `/v1/nodes/${id}/rmclassifications`, { ticket, form: body({ class_id: 2502 }) });
+      assert.equal(noToken.status, 500);
+      assert.deepEqual(noToken.json, { error: 'Argument rm_metadataToken is required' });
+      const token = String((await call(sim, 'GET', `/v1/nodes/${id}/rmclassifications`, { ticket })).json?.rm_metadataToken);
+      const folder = await call(sim, 'POST', `/v1/nodes/${id}/rmclassifications`, { ticket, form: body({ class_id: 2200, rm_metadataToken: token }) });
+      assert.equal(folder.status, 500);
+      assert.match(String(folder.json?.error), /^Invalid classification ID 2200/);
+    });
+
+    it('lets a client walk the classification tree by children', async function () {
+      const kids = items(await call(sim, 'GET', '/v2/nodes/2501/nodes', { ticket }));
+      assert.deepEqual(kids.map((k) => [k.name, k.type]), [
+        ['Contracts', 551],
+        ['Invoices', 551],
+      ]);
+    });
+  });
+
+  describe('holds', function () {
+    it('lists holds, applies one to a node, refuses deleting it, removes it', async function () {
+      const list = await call(sim, 'GET', '/v2/holds', { ticket });
+      const holds = (list.json?.results as { data: { holds: { HoldID: number; HoldName: string; HoldType: string; ActiveHold: boolean }[] } }).data.holds;
+      assert.ok(holds.some((h) => h.HoldName === 'Tax Audit' && h.HoldType === 'Audit' && h.ActiveHold));
+      const id = await newDoc();
+      assert.equal((await call(sim, 'POST', `/v1/nodes/${id}/holds`, { ticket, form: { hold_id: '2' } })).status, 200);
+      assert.equal((await call(sim, 'POST', `/v1/nodes/${id}/holds`, { ticket, form: { hold_id: '2' } })).status, 500);
+      assert.equal((await call(sim, 'POST', `/v1/nodes/${id}/holds`, { ticket, form: { hold_id: '77' } })).status, 500);
+      const mine = await call(sim, 'GET', `/v1/nodes/${id}/holds`, { ticket });
+      assert.deepEqual((mine.json?.data as { HoldID: number }[]).map((h) => h.HoldID), [2]);
+      const del = await call(sim, 'DELETE', `/v2/nodes/${id}`, { ticket });
+      assert.equal(del.status, 500);
+      assert.match(String(del.json?.error), /on hold/);
+      assert.equal((await call(sim, 'DELETE', `/v1/nodes/${id}/holds/2`, { ticket })).status, 200);
+      assert.equal((await call(sim, 'DELETE', `/v2/nodes/${id}`, { ticket })).status, 200);
+    });
+  });
+
+  describe('holds sent concurrently', function () {
+    it('refuses a hold call that overlaps another one', async function () {
+      const a = await newDoc();
+      const b = await newDoc();
+      const answers = await Promise.all([
+        call(sim, 'POST', `/v1/nodes/${a}/holds`, { ticket, form: { hold_id: '1' } }),
+        call(sim, 'POST', `/v1/nodes/${b}/holds`, { ticket, form: { hold_id: '1' } }),
+      ]);
+      assert.deepEqual(answers.map((x) => x.status).sort(), [200, 500]);
+      assert.match(String(answers.find((x) => x.status === 500)?.json?.error), /another hold operation/);
+      const records = (await simGet(sim, '/__sim/records')) as { holds: Record<string, number[]> };
+      assert.equal([records.holds[String(a)], records.holds[String(b)]].filter((h) => h && h.length > 0).length, 1);
+    });
+  });
+
+  describe('permissions and members', function () {
+    it('finds users and groups by name', async function () {
+      const users = items(await call(sim, 'GET', '/v2/members?query=jdo&where_type=0', { ticket }));
+      assert.deepEqual(users.map((u) => [u.id, u.name, u.type]), [[1001, 'jdoe', 0]]);
+      const groups = items(await call(sim, 'GET', '/v2/members?query=fin&where_type=1', { ticket }));
+      assert.deepEqual(groups.map((g) => [g.id, g.name, g.type]), [[2002, 'Finance', 1]]);
+    });
+
+    it('reports owner, group and public permissions and changes them', async function () {
+      const id = await newDoc();
+      const read = await call(sim, 'GET', `/v2/nodes/${id}/permissions`, { ticket });
+      const perms = (read.json?.results as { data: { permissions: { type: string; right_id: number | null; permissions: string[] } } }[]).map((r) => r.data.permissions);
+      assert.deepEqual(perms.map((p) => p.type), ['owner', 'group', 'public']);
+      assert.equal(perms[0]?.permissions.length, 10);
+      const pub = await call(sim, 'PUT', `/v2/nodes/${id}/permissions/public`, { ticket, form: body({ permissions: [], apply_to: 0 }) });
+      assert.equal(pub.status, 200, pub.text);
+      const bad = await call(sim, 'PUT', `/v2/nodes/${id}/permissions/group`, { ticket, form: body({ permissions: ['see', 'fly'] }) });
+      assert.equal(bad.status, 500);
+      assert.match(String(bad.json?.error), /^Invalid permission 'fly'/);
+      const noSee = await call(sim, 'PUT', `/v2/nodes/${id}/permissions/group`, { ticket, form: body({ permissions: ['modify'] }) });
+      assert.equal(noSee.status, 500);
+    });
+
+    it('adds, updates and removes assigned access, with apply_to only on containers', async function () {
+      const folder = await newFolder();
+      const inner = await newDoc(folder);
+      const doc = await newDoc();
+      const onDoc = await call(sim, 'POST', `/v2/nodes/${doc}/permissions/custom`, { ticket, form: body({ right_id: 2002, permissions: ['see'], apply_to: 2 }) });
+      assert.equal(onDoc.status, 500);
+      const add = await call(sim, 'POST', `/v2/nodes/${folder}/permissions/custom`, {
+        ticket,
+        form: body({ right_id: 2002, permissions: ['see', 'see_contents', 'modify'], apply_to: 2 }),
+      });
+      assert.equal(add.status, 200, add.text);
+      const again = await call(sim, 'POST', `/v2/nodes/${folder}/permissions/custom`, { ticket, form: body({ right_id: 2002, permissions: ['see'] }) });
+      assert.equal(again.status, 500);
+      const unknown = await call(sim, 'POST', `/v2/nodes/${folder}/permissions/custom`, { ticket, form: body({ right_id: 4242, permissions: ['see'] }) });
+      assert.equal(unknown.status, 500);
+      const records = (await simGet(sim, '/__sim/records')) as { permissions: Record<string, { type: string; right_id: number; permissions: string[] }[]> };
+      assert.deepEqual(records.permissions[String(inner)]?.find((p) => p.type === 'custom')?.permissions, ['see', 'see_contents', 'modify']);
+      const upd = await call(sim, 'PUT', `/v2/nodes/${folder}/permissions/custom/2002`, { ticket, form: body({ permissions: ['see', 'see_contents'] }) });
+      assert.equal(upd.status, 200, upd.text);
+      assert.equal((await call(sim, 'DELETE', `/v2/nodes/${folder}/permissions/custom/2002`, { ticket })).status, 200);
+      assert.equal((await call(sim, 'DELETE', `/v2/nodes/${folder}/permissions/custom/2002`, { ticket })).status, 500);
+    });
+  });
+});

@@ -1,0 +1,87 @@
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import helper from 'node-red-node-test-helper';
+import type { Protocol } from '../../../src/core/remote/types';
+import { servers } from '../../support/dev-servers';
+import { nodeRedPath } from '../../support/node-red-under-test';
+import { sinkControl } from '../../support/pipeline-sink';
+import { load, localFiles, pipeline, sha, sleep, waitFor } from '../../support/watch-pipeline';
+
+helper.init(nodeRedPath());
+
+describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
+  this.timeout(90_000);
+  beforeEach(async () => {
+    sinkControl.reset();
+    await helper.startServer();
+  });
+  afterEach(async () => {
+    sinkControl.releaseHeld();
+    await helper.unload();
+    await helper.stopServer();
+  });
+
+  for (const protocol of ['sftp', 'ftp'] as Protocol[]) {
+    describe(protocol, () => {
+      let n = 0;
+      let dir = '';
+      beforeEach(async () => {
+        await servers().startAll();
+        dir = `quarantine-${protocol}-${++n}`;
+        await servers().remove(dir);
+        await servers().mkdirp(`${dir}/inbox`);
+      });
+
+      it('quarantine: the file moves to .filebridge/failed with an error report, is not taken again, and a corrected copy is', async () => {
+        const bad = Buffer.from('not an invoice');
+        await servers().writeFile(`${dir}/inbox/sub/bad.pdf`, bad);
+        sinkControl.failPattern = /^bad/;
+        const out = await load(pipeline(protocol, `${dir}/inbox`, { watch: { recursive: true } }));
+        await waitFor('quarantine notification', () => out.quarantined.length === 1);
+        const note = out.quarantined[0];
+        const q = note.filebridge!.quarantine!;
+        assert.match(q.path, new RegExp(`^${dir}/inbox/\\.filebridge/failed/sub/\\d{8}T\\d{6}-\\d{3}Z_bad\\.pdf$`));
+        assert.equal(q.reportPath, `${q.path}.error.json`);
+        assert.match(String(note.payload), /bad\.pdf was quarantined .*CS_REJECTED The sink refused bad\.pdf/);
+        assert.deepEqual(await readFile(servers().localPath(q.path)), bad);
+        const report = JSON.parse((await readFile(servers().localPath(q.reportPath))).toString()) as Record<string, any>;
+        assert.equal(report.file, 'bad.pdf');
+        assert.equal(report.originalPath, `${dir}/inbox/sub/bad.pdf`);
+        assert.deepEqual(report.error, { message: 'The sink refused bad.pdf', code: 'CS_REJECTED' });
+        assert.equal(report.failedNode.id, 'sink');
+        assert.equal(report.failedNode.type, 'test-sink');
+        assert.equal(report.attempt, 1);
+        assert.equal(report.source.size, bad.length);
+        assert.equal(report.source.relativePath, 'sub/bad.pdf');
+        assert.equal(report.fileMoved, true);
+        assert.ok(Math.abs(Date.parse(report.time) - Date.now()) < 30_000);
+        assert.equal(note.filebridge!.audit!.outcome, 'quarantined');
+
+        await sleep(1500);
+        assert.equal(sinkControl.records.length, 1, 'a quarantined file is not picked up by itself');
+        assert.deepEqual(await localFiles(`${dir}/inbox/sub`), []);
+
+        // The partner corrects the file and puts it back.
+        sinkControl.failPattern = undefined;
+        const fixed = Buffer.from('%PDF-1.7 a real invoice');
+        await servers().writeFile(`${dir}/inbox/sub/bad.pdf`, fixed);
+        await waitFor('the corrected file acked', () => out.acked.length === 1);
+        assert.equal(sinkControl.records[1].sha256, sha(fixed));
+        assert.equal(out.quarantined.length, 1);
+      });
+
+      it('a stream a failing node left half read is closed when the file is quarantined, so its connection is free again', async () => {
+        await servers().writeFile(`${dir}/inbox/a-abandoned.bin`, randomBytes(8 * 1024 * 1024));
+        await servers().writeFile(`${dir}/inbox/b.bin`, 'next');
+        sinkControl.abandonPattern = /abandoned/;
+        // One connection: had the abandoned stream kept it, nothing else could ever be listed or read.
+        const out = await load(pipeline(protocol, `${dir}/inbox`, { server: { poolSize: 1 }, watch: { maxInFlight: 1 } }));
+        await waitFor('quarantined and the next file acked', () => out.quarantined.length === 1 && out.acked.length === 1, 20_000);
+        assert.equal(out.quarantined[0].filename, 'a-abandoned.bin');
+        assert.equal(out.acked[0].filename, 'b.bin');
+      });
+
+    });
+  }
+});

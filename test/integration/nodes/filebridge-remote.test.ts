@@ -1,0 +1,194 @@
+import { strict as assert } from 'node:assert';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import helper from 'node-red-node-test-helper';
+import serverNode from '../../../src/nodes/filebridge-server';
+import remoteNode from '../../../src/nodes/filebridge-remote';
+import type { Protocol } from '../../../src/core/remote/types';
+import { servers } from '../../support/dev-servers';
+import { coreNode, nodeRedPath } from '../../support/node-red-under-test';
+import { Arrivals, loadFlow, onCall } from '../../support/flow-helper';
+import { serverConfigNode } from '../../support/server-config-node';
+import { PROTOCOLS, serverFor } from '../../support/server-options';
+
+helper.init(nodeRedPath());
+
+// The flows route errors through a real Catch node, as users wire them.
+const NODES: unknown[] = [serverNode, remoteNode, coreNode('common/25-catch.js')];
+
+type Msg = Record<string, unknown> & { payload?: unknown; filebridge?: Record<string, Record<string, unknown>>; error?: { code?: string; message: string } };
+
+/** A flow: server config, remote node wired to a helper node, and a Catch node wired to another. */
+function flow(protocol: Protocol, remote: Record<string, unknown>, serverOverrides: Record<string, unknown> = {}): Record<string, unknown>[] {
+  return [
+    { id: 'tab', type: 'tab', label: 'test' },
+    serverConfigNode(protocol, serverOverrides),
+    // x/y make Node-RED treat these as flow nodes rather than config nodes.
+    { id: 'remote', z: 'tab', x: 100, y: 100, type: 'filebridge-remote', server: 'srv', path: '', pathType: 'str', destination: '', destinationType: 'str', wires: [['out']], ...remote },
+    { id: 'out', z: 'tab', x: 300, y: 100, type: 'helper' },
+    { id: 'catch', z: 'tab', x: 100, y: 200, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+    { id: 'caught', z: 'tab', x: 300, y: 200, type: 'helper' },
+  ];
+}
+
+function credentials(extra: Record<string, string> = {}): Record<string, Record<string, string>> {
+  return { srv: { password: servers().password, ...extra } };
+}
+
+let arrivals: Arrivals<Msg> | undefined;
+
+/** Loads a flow and starts collecting what reaches its output and its Catch node. */
+async function load(flowNodes: Record<string, unknown>[], creds: Record<string, Record<string, string>>): Promise<void> {
+  await loadFlow(NODES, flowNodes, creds);
+  arrivals = new Arrivals<Msg>(['out', 'caught']);
+}
+
+/** Sends `msg` and resolves with the next message on the output or on the Catch node. */
+async function exchange(msg: Record<string, unknown>): Promise<{ out?: Msg; caught?: Msg }> {
+  if (!arrivals) throw new Error('load a flow first');
+  helper.getNode('remote').receive(msg);
+  const { id, msg: got } = await arrivals.next();
+  return id === 'out' ? { out: got } : { caught: got };
+}
+
+describe('filebridge-remote node in a Node-RED flow', function () {
+  this.timeout(60_000);
+  beforeEach(() => helper.startServer());
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+  });
+
+  for (const protocol of PROTOCOLS) {
+    describe(protocol, () => {
+      const dir = `node-${protocol}`;
+      before(async () => {
+        await servers().startAll();
+        await servers().remove(dir);
+        await servers().mkdirp(dir);
+      });
+
+      it('put from msg.payload with msg.filename into a folder path, then get it back as a Buffer', async () => {
+        const data = randomBytes(10_000);
+        await load(flow(protocol, { operation: 'put', path: `${dir}/in/` }), credentials());
+        const put = await exchange({ payload: data, filename: '/local/data/report.bin' });
+        assert.equal(put.caught?.error?.message, undefined);
+        assert.equal(put.out?.filebridge?.put.path, `${dir}/in/report.bin`);
+        assert.equal(put.out?.filebridge?.put.bytes, data.length);
+        assert.deepEqual(await servers().readFile(`${dir}/in/report.bin`), data);
+        await helper.unload();
+        await load(flow(protocol, { operation: 'get', path: `${dir}/in/report.bin`, output: 'buffer' }), credentials());
+        const got = await exchange({});
+        assert.ok(Buffer.isBuffer(got.out?.payload));
+        assert.deepEqual(got.out?.payload, data);
+        assert.equal(got.out?.filename, 'report.bin');
+        assert.equal(got.out?.filebridge?.file.size, data.length);
+      });
+
+      it('get in stream mode hands out a readable stream with the file facts', async () => {
+        const data = randomBytes(2 * 1024 * 1024 + 3);
+        await servers().writeFile(`${dir}/s.bin`, data);
+        await load(flow(protocol, { operation: 'get', path: `${dir}/s.bin`, output: 'stream' }), credentials());
+        const got = await exchange({});
+        assert.ok(got.out?.payload instanceof Readable, 'payload must be a stream');
+        const hash = createHash('sha256');
+        for await (const chunk of got.out.payload as Readable) hash.update(chunk as Buffer);
+        assert.equal(hash.digest('hex'), createHash('sha256').update(data).digest('hex'));
+        assert.equal(got.out?.filebridge?.file.size, data.length);
+      });
+
+      it('list returns entries; msg.operation and msg.path override the node', async () => {
+        await servers().writeFile(`${dir}/l/a.txt`, 'a');
+        await servers().writeFile(`${dir}/l/b.csv`, 'bb');
+        await load(flow(protocol, { operation: 'get', path: 'ignored', glob: '*.csv' }), credentials());
+        const got = await exchange({ operation: 'list', path: `${dir}/l` });
+        const list = got.out?.payload as { name: string; size: number; mtime: string }[];
+        assert.deepEqual(list.map((e) => [e.name, e.size]), [['b.csv', 2]]);
+        assert.ok(!Number.isNaN(Date.parse(list[0].mtime)));
+        assert.equal(got.out?.filebridge?.list.count, 1);
+      });
+
+      it('move with a destination ending in "/" moves into that folder, keeping the name', async () => {
+        await servers().writeFile(`${dir}/m/x.txt`, 'x');
+        await load(flow(protocol, { operation: 'move', path: `${dir}/m/x.txt`, destination: `${dir}/m/done/`, createFolders: true }), credentials());
+        const moved = await exchange({});
+        assert.equal(moved.out?.filebridge?.move.to, `${dir}/m/done/x.txt`);
+        assert.equal((await servers().readFile(`${dir}/m/done/x.txt`)).toString(), 'x');
+      });
+
+      it('errors reach a Catch node with a machine-readable code', async () => {
+        await load(flow(protocol, { operation: 'get', path: `${dir}/does-not-exist.pdf` }), credentials());
+        const missing = await exchange({});
+        assert.equal(missing.caught?.error?.code, 'NOT_FOUND');
+        assert.match(missing.caught?.error?.message ?? '', /does-not-exist\.pdf/);
+        const traversal = await exchange({ path: `${dir}/../../etc/passwd` });
+        assert.equal(traversal.caught?.error?.code, 'INVALID_INPUT');
+        const badOp = await exchange({ operation: 'format-disk' });
+        assert.equal(badOp.caught?.error?.code, 'INVALID_INPUT');
+        assert.match(badOp.caught?.error?.message ?? '', /list, stat, get, put/);
+      });
+
+      it('a wrong password is reported as AUTHENTICATION with a clear message', async () => {
+        await load(flow(protocol, { operation: 'list', path: '.' }), credentials({ password: 'wrong-password' }));
+        const res = await exchange({});
+        assert.equal(res.caught?.error?.code, 'AUTHENTICATION');
+        assert.match(res.caught?.error?.message ?? '', /password/i);
+        assert.doesNotMatch(JSON.stringify(res.caught), /wrong-password/, 'the password must not appear in the error');
+      });
+    });
+  }
+
+  it('sftp: an unpinned host key is refused unless trust-on-first-use is ticked, which learns it', async () => {
+    const s = servers();
+    await load(flow('sftp', { operation: 'list', path: '.' }, { hostKey: '' }), credentials());
+    const refused = await exchange({});
+    assert.equal(refused.caught?.error?.code, 'HOST_KEY_MISMATCH');
+    assert.match(refused.caught?.error?.message ?? '', /SHA256:/);
+    await helper.unload();
+    await load(flow('sftp', { operation: 'list', path: '.' }, { hostKey: '', trustOnFirstUse: true }), credentials());
+    const warnings: string[] = [];
+    onCall<unknown>('srv', 'warn', (call) => warnings.push(String(call.args[0])));
+    const accepted = await exchange({});
+    assert.equal(accepted.caught, undefined, accepted.caught?.error?.message);
+    const learned = helper.getNode('srv').context().get('learnedHostKey') as string;
+    assert.ok(Object.values(s.sftp.hostKeyFingerprints).includes(learned), `learned ${learned}`);
+    assert.ok(warnings.some((w) => w.includes(learned)), 'the learned fingerprint is shown to the user');
+  });
+
+  it('sftp: a pinned key that does not match refuses and names the presented fingerprint', async () => {
+    const wrong = 'SHA256:' + Buffer.alloc(32, 7).toString('base64').replace(/=+$/, '');
+    await load(flow('sftp', { operation: 'list', path: '.' }, { hostKey: wrong }), credentials());
+    const res = await exchange({});
+    assert.equal(res.caught?.error?.code, 'HOST_KEY_MISMATCH');
+    const presented = Object.values(servers().sftp.hostKeyFingerprints);
+    assert.ok(presented.some((fp) => (res.caught?.error?.message ?? '').includes(fp)), res.caught?.error?.message);
+  });
+
+  it('ftps: a certificate not signed by a trusted CA is refused with TLS', async () => {
+    await load(flow('ftps-explicit', { operation: 'list', path: '.' }, { tlsCa: servers().certs.otherCa.cert.pem }), credentials());
+    const res = await exchange({});
+    assert.equal(res.caught?.error?.code, 'TLS');
+  });
+
+  for (const protocol of ['sftp', 'ftp'] as Protocol[]) {
+    it(`${protocol}: server down gives CONNECTION and a red status; the next message works once it is back`, async function () {
+      this.timeout(120_000);
+      await servers().writeFile('up.txt', 'up');
+      await load(flow(protocol, { operation: 'stat', path: 'up.txt' }), credentials());
+      const statuses: { fill?: string; text?: string }[] = [];
+      onCall<{ fill?: string; text?: string }>('remote', 'status', (call) => statuses.push(call.args[0]));
+      assert.equal((await exchange({})).out?.filebridge?.stat.exists, true);
+      await serverFor(protocol).stop();
+      try {
+        const down = await exchange({});
+        assert.equal(down.caught?.error?.code, 'CONNECTION', down.caught?.error?.message);
+        assert.ok(statuses.some((st) => st.fill === 'red'), `statuses: ${JSON.stringify(statuses)}`);
+      } finally {
+        await serverFor(protocol).start();
+      }
+      const back = await exchange({});
+      assert.equal(back.caught, undefined, back.caught?.error?.message);
+      assert.equal(back.out?.filebridge?.stat.exists, true);
+    });
+  }
+});

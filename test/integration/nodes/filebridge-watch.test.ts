@@ -1,0 +1,344 @@
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import helper from 'node-red-node-test-helper';
+import type { Protocol } from '../../../src/core/remote/types';
+import { startNodeRed, type RunningNodeRed } from '../../../dev/sandbox/node-red-process';
+import { servers } from '../../support/dev-servers';
+import { nodeRedPath } from '../../support/node-red-under-test';
+import { onCall } from '../../support/flow-helper';
+import { sinkControl } from '../../support/pipeline-sink';
+import { REPO_ROOT, runtimes } from '../../support/runtimes';
+import { serverConfigNode } from '../../support/server-config-node';
+import { load, localFiles, pipeline, sha, sleep, waitFor, type Msg } from '../../support/watch-pipeline';
+import { reopenerFor } from '../../../src/nodes/kit/claimed-file';
+import type { NodeAPI } from 'node-red';
+
+helper.init(nodeRedPath());
+
+/** Writes a file in pieces with pauses, as a slow partner upload does. */
+async function writeSlowly(rel: string, data: Buffer, pieces: number, pauseMs: number): Promise<void> {
+  const size = Math.ceil(data.length / pieces);
+  await servers().writeFile(rel, data.subarray(0, size));
+  for (let i = 1; i < pieces; i++) {
+    await sleep(pauseMs);
+    await appendFile(servers().localPath(rel), data.subarray(i * size, (i + 1) * size));
+  }
+}
+
+function countBy<T>(items: T[], key: (t: T) => string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const i of items) m.set(key(i), (m.get(key(i)) ?? 0) + 1);
+  return m;
+}
+
+describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
+  this.timeout(90_000);
+  beforeEach(async () => {
+    sinkControl.reset();
+    await helper.startServer();
+  });
+  afterEach(async () => {
+    sinkControl.releaseHeld();
+    await helper.unload();
+    await helper.stopServer();
+  });
+
+  for (const protocol of ['sftp', 'ftp'] as Protocol[]) {
+    describe(protocol, () => {
+      let n = 0;
+      let dir = '';
+      beforeEach(async () => {
+        await servers().startAll();
+        dir = `watch-${protocol}-${++n}`;
+        await servers().remove(dir);
+        await servers().mkdirp(`${dir}/inbox`);
+      });
+
+      it('a file written slowly is emitted only once complete, with its SHA-256 computed on the way', async () => {
+        const slow = randomBytes(200_000);
+        const quick = randomBytes(5_000);
+        await servers().writeFile(`${dir}/inbox/quick.bin`, quick);
+        const out = await load(pipeline(protocol, `${dir}/inbox`));
+        await writeSlowly(`${dir}/inbox/slow.bin`, slow, 10, 250);
+        await waitFor('both files acked', () => out.acked.length === 2);
+        const bySink = new Map(sinkControl.records.map((r) => [r.name, r]));
+        assert.equal(sinkControl.records.length, 2);
+        assert.equal(bySink.get('slow.bin')?.sha256, sha(slow));
+        assert.equal(bySink.get('slow.bin')?.bytes, slow.length);
+        assert.equal(bySink.get('quick.bin')?.sha256, sha(quick));
+        const audit = out.acked.find((m) => m.filename === 'slow.bin')?.filebridge?.audit;
+        assert.equal(audit?.sha256, sha(slow));
+        assert.equal(audit?.outcome, 'acked');
+        assert.equal(audit?.bytes, slow.length);
+        assert.deepEqual(await localFiles(`${dir}/inbox`).then((f) => f.filter((p) => !p.startsWith('.filebridge/archive/'))), []);
+      });
+
+      it('500 files dropped while the watch runs, some written slowly: each reaches the sink once and whole', async () => {
+        const contents = new Map<string, Buffer>();
+        for (let i = 0; i < 500; i++) contents.set(`sub${i % 3}/f${String(i).padStart(3, '0')}.dat`, randomBytes(1_000 + (i * 37) % 20_000));
+        const out = await load(pipeline(protocol, `${dir}/inbox`, { watch: { recursive: true, maxInFlight: 25 } }));
+        const started = Date.now();
+        const slowWrites: Promise<void>[] = [];
+        let i = 0;
+        for (const [rel, data] of contents) {
+          if (i % 25 === 7) slowWrites.push(writeSlowly(`${dir}/inbox/${rel}`, data, 6, 200));
+          else await servers().writeFile(`${dir}/inbox/${rel}`, data);
+          if (++i % 50 === 0) await sleep(100);
+        }
+        await Promise.all(slowWrites);
+        await waitFor('500 files acked', () => out.acked.length >= 500, 50_000);
+        await sleep(1000);
+        assert.equal(out.acked.length, 500, 'acked once each');
+        assert.equal(out.quarantined.length, 0);
+        const perFile = countBy(sinkControl.records, (r) => r.relativePath);
+        assert.equal(perFile.size, 500);
+        assert.ok([...perFile.values()].every((c) => c === 1), 'no file reached the sink twice');
+        for (const r of sinkControl.records) assert.equal(r.sha256, sha(contents.get(r.relativePath)!), `${r.relativePath} arrived whole`);
+        const archived = await localFiles(`${dir}/inbox/.filebridge/archive`);
+        assert.equal(archived.length, 500);
+        const leftovers = (await localFiles(`${dir}/inbox`)).filter((p) => !p.startsWith('.filebridge/archive/'));
+        assert.deepEqual(leftovers, []);
+        console.log(`      (${protocol}: 500 files in ${Date.now() - started} ms)`);
+      });
+
+      it('two watch nodes with their own connections on one folder never emit a file twice', async () => {
+        const contents = new Map<string, Buffer>();
+        for (let i = 0; i < 200; i++) contents.set(`t${String(i).padStart(3, '0')}.dat`, randomBytes(500 + i));
+        const flows = [...pipeline(protocol, `${dir}/inbox`, { suffix: 'A' }), ...pipeline(protocol, `${dir}/inbox`, { suffix: 'B', noCatch: true })];
+        const out = await load(flows, ['A', 'B']);
+        const warnings: unknown[] = [];
+        for (const id of ['watchA', 'watchB']) onCall<unknown>(id, 'warn', (call) => warnings.push(call.args[0]));
+        for (const [name, data] of contents) await servers().writeFile(`${dir}/inbox/${name}`, data);
+        await waitFor('200 files acked', () => out.acked.length >= 200, 45_000);
+        await sleep(1000);
+        assert.equal(out.acked.length, 200);
+        const perFile = countBy(sinkControl.records, (r) => r.name);
+        assert.equal(perFile.size, 200);
+        assert.ok([...perFile.values()].every((c) => c === 1), 'no file emitted twice');
+        for (const r of sinkControl.records) assert.equal(r.sha256, sha(contents.get(r.name)!));
+        const bySink = countBy(sinkControl.records, (r) => r.sink);
+        assert.deepEqual(warnings, []);
+        console.log(`      (${protocol}: watch A took ${bySink.get('sinkA') ?? 0}, watch B ${bySink.get('sinkB') ?? 0})`);
+        assert.equal((await localFiles(`${dir}/inbox/.filebridge/archive`)).length, 200);
+      });
+
+      it('a redeploy in the middle: files left claimed are recovered after the lease, none lost, none twice', async () => {
+        const contents = new Map<string, Buffer>();
+        for (let i = 0; i < 60; i++) contents.set(`r${String(i).padStart(2, '0')}.dat`, randomBytes(2_000 + i));
+        for (const [name, data] of contents) await servers().writeFile(`${dir}/inbox/${name}`, data);
+        sinkControl.delayMs = 100;
+        const flow = pipeline(protocol, `${dir}/inbox`, { watch: { maxInFlight: 5, leaseSeconds: 1.5 } });
+        let out = await load(flow);
+        await waitFor('some files acked', () => out.acked.length >= 15);
+        // Stop with files claimed and in the sink, as a crash or redeploy would.
+        await helper.unload();
+        const claimed = (await localFiles(`${dir}/inbox/.filebridge/processing`)).length;
+        assert.ok(claimed > 0, 'files were claimed when the flow stopped');
+        out = await load(flow);
+        await waitFor('every file archived', async () => (await localFiles(`${dir}/inbox/.filebridge/archive`)).length >= 60, 45_000);
+        await sleep(1500);
+        const archived = await localFiles(`${dir}/inbox/.filebridge/archive`);
+        // The default template files by UTC date: yyyy/MM/dd/<relative path>.
+        assert.deepEqual(archived.map((p) => p.replace(/^\d{4}\/\d{2}\/\d{2}\//, '')), [...contents.keys()].sort(), 'each file archived exactly once (a second copy would be r01_1.dat)');
+        for (const p of archived) assert.deepEqual(await readFile(servers().localPath(`${dir}/inbox/.filebridge/archive/${p}`)), contents.get(p.slice(11)));
+        assert.deepEqual(await localFiles(`${dir}/inbox/.filebridge/processing`), []);
+        assert.ok(sinkControl.records.some((r) => r.attempt === 2), 'recovered files come back as attempt 2');
+        assert.equal(out.quarantined.length, 0);
+      });
+
+      it('max in flight: the next file waits until one is acked', async () => {
+        for (let i = 0; i < 8; i++) await servers().writeFile(`${dir}/inbox/m${i}.txt`, `file ${i}`);
+        sinkControl.hold = true;
+        const out = await load(pipeline(protocol, `${dir}/inbox`, { watch: { maxInFlight: 3 } }));
+        await waitFor('three files in the sink', () => sinkControl.records.length === 3);
+        await sleep(1500);
+        assert.equal(sinkControl.records.length, 3, 'no fourth file while three are unacknowledged');
+        sinkControl.releaseHeld(1);
+        await waitFor('the first ack', () => out.acked.length === 1);
+        await waitFor('a fourth file', () => sinkControl.records.length === 4);
+        await sleep(800);
+        assert.equal(sinkControl.records.length, 4);
+        sinkControl.hold = false;
+        sinkControl.releaseHeld();
+        await waitFor('all acked', () => out.acked.length === 8);
+        // Emitted in name order (the sink finishes reading the first three in any order).
+        assert.deepEqual(sinkControl.records.slice(0, 3).map((r) => r.name).sort(), ['m0.txt', 'm1.txt', 'm2.txt']);
+        assert.equal(sinkControl.records[3].name, 'm3.txt');
+        assert.equal(new Set(sinkControl.records.map((r) => r.name)).size, 8);
+      });
+
+      it('reopenerFor opens the claimed file again from the start, as an upload retry needs', async () => {
+        const data = randomBytes(300_000);
+        await servers().writeFile(`${dir}/inbox/retry.bin`, data);
+        sinkControl.hold = true;
+        const seen: Msg[] = [];
+        await load(pipeline(protocol, `${dir}/inbox`));
+        helper.getNode('sink').on('input', (msg: Msg) => seen.push(msg));
+        await waitFor('the file in the sink', () => sinkControl.records.length === 1);
+        const red = { nodes: { getNode: (id: string) => helper.getNode(id) } } as unknown as NodeAPI;
+        const source = seen[0].filebridge!.source;
+        assert.equal(reopenerFor(red, { name: 'x' }), undefined, 'no usable source');
+        const reopen = reopenerFor(red, source)!;
+        for (let i = 0; i < 2; i++) {
+          const chunks: Buffer[] = [];
+          for await (const c of reopen()) chunks.push(c as Buffer);
+          assert.equal(sha(Buffer.concat(chunks)), sha(data));
+        }
+        assert.equal(reopenerFor(red, { ...source, server: 'gone' }), undefined, 'server not deployed');
+      });
+
+      it('in-flight timeout frees the slot and lease recovery re-emits the file as attempt 2', async () => {
+        await servers().writeFile(`${dir}/inbox/stuck.txt`, 'stuck');
+        sinkControl.hold = true;
+        await load(pipeline(protocol, `${dir}/inbox`, { watch: { maxInFlight: 1, inFlightTimeoutSeconds: 0.5, leaseSeconds: 1.5 } }));
+        await waitFor('the file re-emitted', () => sinkControl.records.length === 2, 20_000);
+        assert.deepEqual(sinkControl.records.map((r) => r.attempt), [1, 2]);
+        assert.notEqual(sinkControl.records[0].correlationId, sinkControl.records[1].correlationId);
+      });
+
+      it('a file whose lease keeps running out is given up after max attempts, into .filebridge/failed with a report', async () => {
+        await servers().writeFile(`${dir}/inbox/poison.txt`, 'poison');
+        sinkControl.hold = true;
+        await load(pipeline(protocol, `${dir}/inbox`, { watch: { maxInFlight: 1, inFlightTimeoutSeconds: 0.4, leaseSeconds: 0.8, maxAttempts: 2 } }));
+        await waitFor('a report in the failed folder', async () => (await localFiles(`${dir}/inbox/.filebridge/failed`)).some((f) => f.endsWith('.error.json')), 20_000);
+        const failed = await localFiles(`${dir}/inbox/.filebridge/failed`);
+        assert.equal(failed.length, 2);
+        assert.match(failed[0], /^\d{8}T\d{6}-\d{3}Z_poison\.txt$/);
+        const report = JSON.parse((await readFile(servers().localPath(`${dir}/inbox/.filebridge/failed/${failed[1]}`))).toString()) as Record<string, any>;
+        assert.equal(report.attempt, 2);
+        assert.equal(report.error.code, 'TIMEOUT');
+        assert.match(report.error.message, /Given up after 2 deliveries/);
+        assert.deepEqual(sinkControl.records.map((r) => r.attempt), [1, 2]);
+        assert.deepEqual(await localFiles(`${dir}/inbox/.filebridge/processing`), []);
+        await sleep(1000);
+        assert.equal(sinkControl.records.length, 2, 'not sent again');
+      });
+
+      it('archive with a date/time template', async () => {
+        await servers().writeFile(`${dir}/inbox/INV_1.pdf`, 'invoice');
+        const out = await load(pipeline(protocol, `${dir}/inbox`, { ack: { archiveTemplate: 'archive/{yyyy}/{MM}/{dd}/{base}_{HH}{mm}{ss}.{ext}' } }));
+        await waitFor('acked', () => out.acked.length === 1);
+        const at = out.acked[0].filebridge!.audit!.sourceNowAt!;
+        assert.ok(at, 'audit names the archive path');
+        const d = new Date();
+        const p = (v: number): string => String(v).padStart(2, '0');
+        assert.match(at, new RegExp(`^${dir}/inbox/archive/${d.getUTCFullYear()}/${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}/INV_1_\\d{6}\\.pdf$`));
+        assert.deepEqual(await readFile(servers().localPath(at)), Buffer.from('invoice'));
+      });
+
+      it('leave in place: the ledger stops re-emission until the file changes', async () => {
+        await servers().writeFile(`${dir}/inbox/keep.csv`, 'a,b\n1,2\n');
+        const out = await load(pipeline(protocol, `${dir}/inbox`, { ack: { action: 'leave' } }));
+        await waitFor('acked', () => out.acked.length === 1);
+        assert.equal(out.acked[0].filebridge!.audit!.sourceNowAt, `${dir}/inbox/keep.csv`);
+        assert.deepEqual(await readFile(servers().localPath(`${dir}/inbox/keep.csv`)), Buffer.from('a,b\n1,2\n'));
+        await sleep(2000);
+        assert.equal(sinkControl.records.length, 1, 'left in place and not emitted again');
+        const changed = Buffer.from('a,b\n1,2\n3,4\n');
+        await servers().writeFile(`${dir}/inbox/keep.csv`, changed);
+        // A distinct mtime even within the same second (FTP lists minutes; the watch asks MDTM for seconds).
+        const earlier = new Date(Date.now() - 90_000);
+        await utimes(servers().localPath(`${dir}/inbox/keep.csv`), earlier, earlier);
+        await waitFor('the changed file emitted', () => out.acked.length === 2);
+        assert.equal(sinkControl.records[1].sha256, sha(changed));
+      });
+
+      it('marker files release their data file and are removed with it', async () => {
+        await servers().writeFile(`${dir}/inbox/data.csv`, 'x,y\n');
+        const out = await load(pipeline(protocol, `${dir}/inbox`, { watch: { stability: 'marker', markerPattern: '{name}.done' } }));
+        await sleep(1200);
+        assert.equal(sinkControl.records.length, 0, 'no marker, no emission');
+        await servers().writeFile(`${dir}/inbox/data.csv.done`, '');
+        await waitFor('acked', () => out.acked.length === 1);
+        assert.equal(sinkControl.records.length, 1);
+        assert.equal(sinkControl.records[0].name, 'data.csv');
+        assert.deepEqual((await localFiles(`${dir}/inbox`)).filter((p) => !p.startsWith('.filebridge/archive/')), []);
+      });
+
+      it('a message without msg.filebridge.source fails at ack with INVALID_INPUT', async () => {
+        await load(pipeline(protocol, `${dir}/inbox`));
+        const errors: unknown[] = [];
+        onCall<unknown>('ack', 'error', (call) => errors.push(call.args[0]));
+        helper.getNode('ack').receive({ payload: 'x' } as never);
+        await waitFor('an error', () => errors.length > 0, 5_000);
+        assert.match(String((errors[0] as Error).message), /msg\.filebridge\.source is missing/);
+        assert.equal((errors[0] as { code?: string }).code, 'INVALID_INPUT');
+      });
+    });
+  }
+});
+
+/**
+ * Two real Node-RED processes (4.1 on Node 20 and 5 on Node 22) watch one SFTP folder: every file
+ * is archived by exactly one of them, into that runtime's own archive folder.
+ */
+describe('two Node-RED runtimes watching one folder', function () {
+  this.timeout(240_000);
+  let work: string;
+  const running: RunningNodeRed[] = [];
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'filebridge-two-runtimes-'));
+  });
+  after(async () => {
+    await Promise.all(running.map((r) => r.stop()));
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('no file is emitted twice; each runtime archives what it claimed', async () => {
+    const dir = 'two-runtimes/inbox';
+    await servers().remove('two-runtimes');
+    await servers().mkdirp(dir);
+    const s = servers();
+    const all = await runtimes();
+    for (const [i, runtime] of all.entries()) {
+      const label = `R${i}`;
+      const userDir = join(work, label);
+      await mkdir(join(userDir, 'node_modules'), { recursive: true });
+      await writeFile(join(userDir, 'package.json'), JSON.stringify({ name: `two-runtimes-${i}`, version: '1.0.0', private: true }));
+      // Node-RED finds the palette by scanning node_modules: a link to the repository loads the built nodes.
+      await symlink(REPO_ROOT, join(userDir, 'node_modules', 'node-red-contrib-ecm-filebridge'), 'dir');
+      const nodeRed = await startNodeRed(runtime, userDir);
+      running.push(nodeRed);
+      const res = await fetch(`${nodeRed.url}/flows`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+        body: JSON.stringify([
+          { id: 't1', type: 'tab', label: 'watch' },
+          { ...serverConfigNode('sftp', { id: 's1', poolSize: 3 }), credentials: { password: s.password } },
+          { id: 'w1', type: 'filebridge-watch', z: 't1', x: 100, y: 100, server: 's1', folder: dir, intervalSeconds: 0.2, stableSeconds: 0.5, maxInFlight: 20, wires: [['a1']] },
+          { id: 'a1', type: 'filebridge-ack', z: 't1', x: 300, y: 100, action: 'archive', archiveTemplate: `.filebridge/archive/${label}/`, wires: [[]] },
+        ]),
+      });
+      assert.ok(res.status === 200 || res.status === 204, `deploy to ${runtime.label}: ${res.status} ${await res.text()}`);
+    }
+    const contents = new Map<string, Buffer>();
+    for (let i = 0; i < 300; i++) contents.set(`d${String(i).padStart(3, '0')}.bin`, randomBytes(1000 + i));
+    let written = 0;
+    for (const [name, data] of contents) {
+      await s.writeFile(`${dir}/${name}`, data);
+      if (++written % 60 === 0) await sleep(150);
+    }
+    const deadline = Date.now() + 90_000;
+    while ((await localFiles(`${dir}/.filebridge/archive`)).length < 300) {
+      if (Date.now() > deadline) throw new Error(`Only ${(await localFiles(`${dir}/.filebridge/archive`)).length} of 300 archived.\n${running.map((r) => r.output().slice(-3000)).join('\n----\n')}`);
+      await sleep(200);
+    }
+    await sleep(1500);
+    const archived = await localFiles(`${dir}/.filebridge/archive`);
+    assert.equal(archived.length, 300, 'no second copy (a duplicate would be archived as name_1.bin)');
+    const byRuntime = new Map<string, string[]>();
+    for (const p of archived) {
+      const [label, name] = p.split('/');
+      byRuntime.set(label, [...(byRuntime.get(label) ?? []), name]);
+      assert.deepEqual(await readFile(servers().localPath(`${dir}/.filebridge/archive/${p}`)), contents.get(name));
+    }
+    assert.deepEqual([...new Set(archived.map((p) => p.split('/')[1]))].sort(), [...contents.keys()].sort());
+    console.log(`      (${[...byRuntime].map(([l, n]) => `${l}: ${n.length}`).join(', ')})`);
+    assert.deepEqual(await localFiles(`${dir}/.filebridge/processing`), []);
+    for (const r of running) assert.doesNotMatch(r.output(), /\[error\]/, r.output().slice(-3000));
+  });
+});

@@ -1,0 +1,88 @@
+import { strict as assert } from 'node:assert';
+import { Readable } from 'node:stream';
+import { FileBridgeError } from '../../../../src/core/errors';
+import { prepareUpload, uploadOutcome } from '../../../../src/core/content-server/upload-request';
+
+const defaults = { folder: 'Enterprise:Inbound', createFolders: true, collision: 'add-version' as const, categories: '{"Invoice":{"Vendor":"ACME"}}' };
+
+function refused(fn: () => unknown, pattern: RegExp): void {
+  assert.throws(fn, (err: unknown) => err instanceof FileBridgeError && err.code === 'INVALID_INPUT' && pattern.test(err.message));
+}
+
+describe('cs-upload request from node settings and message', () => {
+  it('names the document after the last part of msg.filename and uses the node defaults', () => {
+    const u = prepareUpload(defaults, Buffer.from('abc'), 'C:\\data\\in/report.pdf', undefined);
+    assert.equal(u.name, 'report.pdf');
+    assert.equal(u.folder, 'Enterprise:Inbound');
+    assert.equal(u.collision, 'add-version');
+    assert.deepEqual(u.categories, { Invoice: { Vendor: 'ACME' } });
+    assert.equal(u.size, 3);
+  });
+
+  it('lets msg.filebridge.target override folder, name, collision and categories', () => {
+    const u = prepareUpload(defaults, 'text', 'ignored.txt', { folder: 2101, name: 'x.txt', collision: 'rename', categories: { Contract: { Value: 5 } } });
+    assert.deepEqual([u.folder, u.name, u.collision, u.categories], [2101, 'x.txt', 'rename', { Contract: { Value: 5 } }]);
+  });
+
+  it('refuses what it cannot upload, saying what to set', () => {
+    refused(() => prepareUpload(defaults, Buffer.alloc(1), undefined, undefined), /msg\.filename/);
+    refused(() => prepareUpload({ ...defaults, folder: '' }, Buffer.alloc(1), 'a', undefined), /Folder/);
+    refused(() => prepareUpload(defaults, Buffer.alloc(1), 'a', { collision: 'merge' }), /add-version, skip-identical, rename, fail/);
+    refused(() => prepareUpload({ ...defaults, categories: '{oops' }, Buffer.alloc(1), 'a', undefined), /not valid JSON/);
+    refused(() => prepareUpload(defaults, { an: 'object' }, 'a', undefined), /Buffer, a string or a readable stream/);
+    refused(() => prepareUpload(defaults, Readable.from([]), 'a', { collision: 'skip-identical' }), /stream payload/);
+  });
+
+  it('hands a stream out once and refuses a second read instead of sending an empty file', () => {
+    const stream = Readable.from([Buffer.from('x')]);
+    const u = prepareUpload(defaults, stream, 'a.bin', undefined);
+    assert.equal(u.open(), stream);
+    refused(() => u.open(), /already read/);
+  });
+
+  it('reports a rename when the stored name differs from the requested one', () => {
+    const u = prepareUpload({ ...defaults, collision: 'rename' }, Buffer.alloc(1), 'a.txt', undefined);
+    const outcome = uploadOutcome(u, { action: 'created', id: 7, parentId: 2200, name: 'a (2).txt', version: 1 });
+    assert.deepEqual(outcome, { id: 7, version: 1, name: 'a (2).txt', folderId: 2200, path: 'Enterprise:Inbound/a (2).txt', action: 'renamed' });
+  });
+
+  it('opens a stream payload again from its source for a retry, and then allows skip-identical', () => {
+    const first = Readable.from([Buffer.from('x')]);
+    const again = Readable.from([Buffer.from('x')]);
+    let reopened = 0;
+    const u = prepareUpload(defaults, first, 'a.bin', { collision: 'skip-identical' }, { size: 1, reopen: () => (reopened++, again) });
+    assert.equal(u.size, 1);
+    assert.equal(u.open(), first);
+    assert.equal(u.open(), again);
+    assert.equal(reopened, 1);
+  });
+
+  it('takes governance from the node settings unless the message gives it, and checks the JSON settings', () => {
+    const node = { ...defaults, classification: ' Finance/Invoices ', holds: 'Audit 2026, Litigation', permissions: '{"Partners":["see"]}', workflow: '2401' };
+    const u = prepareUpload(node, 'x', 'a.txt', undefined);
+    assert.deepEqual(u.governing, { classification: 'Finance/Invoices', holds: ['Audit 2026', 'Litigation'], permissions: { Partners: ['see'] }, workflow: { map: 2401 } });
+    const m = prepareUpload(node, 'x', 'a.txt', { holds: ['Other'], workflow: { map: 'Enterprise:Workflows/Approve', comment: 'go' } });
+    assert.deepEqual(m.governing.holds, ['Other']);
+    assert.deepEqual(m.governing.workflow, { map: 'Enterprise:Workflows/Approve', comment: 'go' });
+    assert.equal(m.governing.classification, 'Finance/Invoices');
+    refused(() => prepareUpload({ ...node, permissions: '{"Partners": [see]}' }, 'x', 'a.txt', undefined), /permissions are not valid JSON.*Partners/);
+  });
+
+  it('files into a workspace without a folder, and names bad workspace fields', () => {
+    const u = prepareUpload({ ...defaults, folder: '' }, 'x', 'a.txt', { workspace: { name: 'ACME' } });
+    assert.equal(u.folder, undefined);
+    assert.deepEqual(u.workspace, { name: 'ACME', type: undefined });
+    refused(() => prepareUpload({ ...defaults, folder: '' }, 'x', 'a.txt', { workspace: { type: 3 } }), /businessObject .* or a name/);
+    refused(() => prepareUpload(defaults, 'x', 'a.txt', { folder: { id: 3 } }), /folder must be a path or a node id/);
+  });
+});
+
+describe('cs-upload adding a version to a document given by id (msg.filebridge.target.document)', function () {
+  it('takes the id as a number or as digits, ignores folder, name and collision, and keeps the file name for the version', () => {
+    const u = prepareUpload({ ...defaults, folder: '' }, Buffer.from('x'), 'in/Contract (CS-42)_signed.pdf', { document: ' 42 ', folder: 'Elsewhere', name: 'Other.pdf', collision: 'fail' });
+    assert.deepEqual([u.document, u.folder, u.name, u.collision], [42, undefined, 'Contract (CS-42)_signed.pdf', 'add-version']);
+    assert.equal(prepareUpload(defaults, Buffer.from('x'), 'a.pdf', { document: 42 }).document, 42);
+    assert.equal(prepareUpload(defaults, Buffer.from('x'), 'a.pdf', { document: '' }).document, undefined);
+    for (const bad of ['42a', -3, 0, 1.5, { id: 42 }, true]) refused(() => prepareUpload(defaults, Buffer.from('x'), 'a.pdf', { document: bad }), /target\.document must be the node id of the document/);
+  });
+});

@@ -1,0 +1,25 @@
+import { strict as assert } from 'node:assert';
+import { buildReport, failureOf, quarantinePath } from '../../../../src/core/pipeline/quarantine-report';
+import { SOURCE } from '../../../support/claimed-source';
+
+describe('pipeline core units', () => {
+  describe('archive and quarantine paths', () => {
+    const at = new Date('2026-11-02T08:07:06.005Z');
+    it('quarantine: timestamped name in the exception folder, relative folder kept', () => {
+      assert.equal(quarantinePath('', SOURCE, at), '/inbox/.filebridge/failed/sub/20261102T080706-005Z_INV 7.pdf');
+      assert.equal(quarantinePath('/inbox-errors', SOURCE, at), '/inbox-errors/sub/20261102T080706-005Z_INV 7.pdf');
+    });
+    it('report: error and failing node from a Catch message, or the validation errors', () => {
+      const caught = failureOf({ message: 'FileBridgeError: refused', code: 'CS_REJECTED', source: { id: 'n1', type: 'filebridge-cs-upload', name: 'Upload', count: 1 } }, undefined);
+      assert.deepEqual(caught, { message: 'refused', code: 'CS_REJECTED', failedNode: { id: 'n1', type: 'filebridge-cs-upload', name: 'Upload' }, validation: undefined });
+      const invalid = failureOf(undefined, { valid: false, errors: [{ rule: 'extension', reason: 'exe not allowed' }] });
+      assert.equal(invalid.code, 'VALIDATION');
+      assert.match(invalid.message, /extension: exe not allowed/);
+      const report = buildReport(SOURCE, invalid, '/q/x', at, true, 'corr');
+      assert.equal(report.attempt, 2);
+      assert.equal(report.time, at.toISOString());
+      assert.deepEqual(report.validation, [{ rule: 'extension', reason: 'exe not allowed' }]);
+      assert.equal(report.correlationId, 'corr');
+    });
+  });
+});
