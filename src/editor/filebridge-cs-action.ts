@@ -18,15 +18,15 @@ const USES: Record<string, TypedName[]> = {
 };
 const TYPES: Record<TypedName, TypedInputType[]> = {
   nodeId: ['msg', 'flow', 'global', 'num', 'jsonata'],
-  categories: (['json'] as TypedInputType[]).concat(FROM_MSG),
-  classification: (['str', 'num'] as TypedInputType[]).concat(TEXT_FROM),
-  holds: (['str', 'json'] as TypedInputType[]).concat(TEXT_FROM),
-  permissions: (['json'] as TypedInputType[]).concat(FROM_MSG),
-  members: (['str', 'json'] as TypedInputType[]).concat(TEXT_FROM),
-  workflowMap: (['str', 'num'] as TypedInputType[]).concat(TEXT_FROM),
-  comment: (['str'] as TypedInputType[]).concat(TEXT_FROM),
-  destination: (['str', 'num'] as TypedInputType[]).concat(TEXT_FROM),
-  newName: (['str'] as TypedInputType[]).concat(TEXT_FROM),
+  categories: ['json', ...FROM_MSG],
+  classification: ['str', 'num', ...TEXT_FROM],
+  holds: ['str', 'json', ...TEXT_FROM],
+  permissions: ['json', ...FROM_MSG],
+  members: ['str', 'json', ...TEXT_FROM],
+  workflowMap: ['str', 'num', ...TEXT_FROM],
+  comment: ['str', ...TEXT_FROM],
+  destination: ['str', 'num', ...TEXT_FROM],
+  newName: ['str', ...TEXT_FROM],
   target: ['msg', 'json', 'flow', 'global', 'jsonata'],
 };
 
