@@ -38,6 +38,9 @@ describe('package loads in Node-RED (npm pack, fresh user directory)', function 
       assert.ok(files.includes(file.replace(/\.js$/, '.html')), `${file.replace(/\.js$/, '.html')} is missing from the tarball`);
     }
     assert.ok(files.some((f) => f.startsWith('dist/core/')), 'compiled core is missing from the tarball');
+    // The editor code: each node's bundle and the dialogs' stylesheet, built into resources/.
+    for (const type of Object.keys(pkg['node-red'].nodes)) assert.ok(files.includes(`resources/${type}.js`), `resources/${type}.js (the editor bundle) is missing from the tarball`);
+    assert.ok(files.includes('resources/filebridge-editor.css'), 'resources/filebridge-editor.css is missing from the tarball');
     assert.ok(!files.some((f) => f.startsWith('src/') || f.startsWith('test/')), 'sources or tests leaked into the tarball');
     all = await runtimes();
   });
@@ -76,6 +79,15 @@ describe('package loads in Node-RED (npm pack, fresh user directory)', function 
         }
         const html = await (await fetch(`${nodeRed.url}/nodes`, { headers: { Accept: 'text/html' } })).text();
         for (const type of expectedTypes) assert.match(html, new RegExp(`registerType\\(\\s*['"]${type}['"]`), `editor HTML of ${type} not served`);
+        // Every resource the node HTML loads is served from the installed package (resources/<module>/...).
+        const resources = [...new Set([...html.matchAll(/\b(?:src|href)="(resources\/node-red-contrib-ecm-filebridge\/[^"]+)"/g)].map((m) => m[1]))];
+        assert.equal(resources.length, expectedTypes.length + 1, `one bundle per node type and the stylesheet: ${resources.join(', ')}`);
+        for (const resource of resources) {
+          const served = await fetch(`${nodeRed.url}/${resource}`);
+          assert.equal(served.status, 200, `${runtime.label} answered ${served.status} for ${resource}`);
+          assert.match(served.headers.get('content-type') ?? '', resource.endsWith('.css') ? /text\/css/ : /javascript/, `${resource} content type`);
+          assert.ok((await served.text()).length > 0, `${resource} is empty`);
+        }
         // The runtime must also be able to start a flow made of these nodes.
         const logBefore = nodeRed.output().length;
         const deployLog = (): string => nodeRed.output().slice(logBefore);

@@ -6,10 +6,11 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Script } from 'node:vm';
+import { parse } from 'acorn';
+import { simple } from 'acorn-walk';
 import { exampleFiles } from '../../support/example-files';
 import { REPO_ROOT } from '../../support/runtimes';
-import { editorScript, isConfigType } from '../../support/editor-files';
+import { editorHtml, isConfigType } from '../../support/editor-files';
 
 interface PackageJson {
   name: string;
@@ -32,6 +33,62 @@ function admits(range: string | undefined, version: string): boolean {
   const min = [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)];
   for (let i = 0; i < 3; i++) if (min[i] !== (want[i] ?? 0)) return min[i] < (want[i] ?? 0);
   return true;
+}
+
+/** What the Flow Library reads of one type's registration: its literal facts, `defaults` and `credentials` names. */
+interface LibraryDefinition {
+  category?: unknown;
+  color?: unknown;
+  icon?: unknown;
+  inputs?: unknown;
+  outputs?: unknown;
+  defaults?: string[];
+  credentials?: string[];
+}
+
+/**
+ * Reads a node's HTML as the Flow Library does (node-red-dev's checknodes.js, getNodeDefinitions):
+ * every `<script ... type="text/javascript" ...>` block, with or without `src`, is parsed with acorn,
+ * and every call of something`.registerType('<literal type>', { ... })` is read. `errors` are the
+ * entries the library records (each costs a scorecard point); where its parser throws (a spread in
+ * the definition, a type that is not a literal, a definition that is not an object literal, no
+ * registration at all), this throws too, since the library's whole validation then fails.
+ */
+function libraryDefinitions(html: string): { defs: Record<string, LibraryDefinition>; errors: string[] } {
+  const blocks = [...html.matchAll(/<script.+?type=['"]text\/javascript['"].*?>([\S\s]*?)<\/script>/gi)].map((m) => m[1]);
+  if (blocks.length === 0) throw new Error('No <script> sections found');
+  const defs: Record<string, LibraryDefinition> = {};
+  const errors: string[] = [];
+  for (const block of blocks) {
+    simple(parse(block, { ecmaVersion: 'latest' }), {
+      CallExpression(call) {
+        const callee = call.callee;
+        if (callee.type !== 'MemberExpression' || !('name' in callee.property) || callee.property.name !== 'registerType') return;
+        const [typeNode, defNode] = call.arguments;
+        if (typeNode?.type !== 'Literal') throw new Error(`registerType with a type that is not a literal: the library's parser throws (non-literal)`);
+        if (defNode?.type !== 'ObjectExpression') throw new Error(`registerType('${String(typeNode.value)}', ...) without an object literal: the library's parser throws (non-objectexpression)`);
+        const def: LibraryDefinition = {};
+        defs[String(typeNode.value)] = def;
+        for (const prop of defNode.properties) {
+          if (prop.type !== 'Property') throw new Error(`a spread element in registerType('${String(typeNode.value)}', {...}): the library's parser throws (no key)`);
+          const key = 'name' in prop.key ? prop.key.name : undefined;
+          if (key === 'defaults' || key === 'credentials') {
+            if (prop.value.type !== 'ObjectExpression') errors.push(`${key}-not-inline`);
+            else {
+              const names = prop.value.properties.map((p) => (p.type === 'Property' && 'name' in p.key ? p.key.name : undefined));
+              if (names.includes(undefined)) throw new Error(`an entry of ${key} without a name: the library's parser throws`);
+              def[key] = names as string[];
+            }
+          } else if (key === 'category' || key === 'color' || key === 'icon' || key === 'inputs' || key === 'outputs') {
+            if (prop.value.type !== 'Literal') errors.push(`${key}-not-inline`);
+            else def[key] = prop.value.value;
+          }
+        }
+      },
+    });
+  }
+  if (Object.keys(defs).length === 0) throw new Error('No type definitions found');
+  return { defs, errors };
 }
 
 describe('Flow Library scorecard (offline checks)', () => {
@@ -68,18 +125,16 @@ describe('Flow Library scorecard (offline checks)', () => {
   for (const type of types) {
     it(`${type}.html parses and registers '${type}' with literal category, color, icon, inputs and outputs`, () => {
       assert.equal(basename(pkg['node-red']?.nodes?.[type] ?? '', '.js'), type, 'the .js entry is named after the type');
-      const script = editorScript(type);
-      assert.doesNotThrow(() => new Script(script, { filename: `${type}.html` }), 'the editor script is valid JavaScript');
-      const call = new RegExp(`RED\\.nodes\\.registerType\\(\\s*'${type}'\\s*,\\s*\\{`).exec(script);
-      assert.ok(call, `registerType('${type}', {...}) with the type as a literal`);
-      const definition = script.slice(call.index);
-      assert.match(definition, /\bcategory:\s*'[^']+'/);
-      assert.match(definition, /\bcolor:\s*'#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?'/);
-      const icon = /\bicon:\s*'([^']+)'/.exec(definition);
-      assert.ok(icon, 'a literal icon');
-      assert.ok(existsSync(join(REPO_ROOT, 'nodes', 'icons', icon[1])), `nodes/icons/${icon[1]} exists`);
-      assert.match(definition, /\binputs:\s*\d+\s*,/);
-      assert.match(definition, /\boutputs:\s*\d+\s*,/);
+      const { defs, errors } = libraryDefinitions(editorHtml(type));
+      assert.deepEqual(Object.keys(defs), [type], `${type}.html registers '${type}' (with the type as a literal), and only it`);
+      assert.deepEqual(errors, [], 'entries the library cannot read');
+      const def = defs[type];
+      assert.equal(typeof def.category, 'string', 'a literal category');
+      assert.match(String(def.color), /^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$/, 'a literal colour');
+      assert.equal(typeof def.icon, 'string', 'a literal icon');
+      assert.ok(existsSync(join(REPO_ROOT, 'nodes', 'icons', String(def.icon))), `nodes/icons/${String(def.icon)} exists`);
+      assert.ok(Number.isInteger(def.inputs), 'literal inputs');
+      assert.ok(Number.isInteger(def.outputs), 'literal outputs');
       const help = readFileSync(join(REPO_ROOT, 'nodes', 'locales', 'en-US', `${type}.html`), 'utf8');
       assert.match(help, new RegExp(`data-help-name="${type}"`), 'help text in locales/en-US');
     });
