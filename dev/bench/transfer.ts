@@ -73,7 +73,9 @@ function run(command: string, args: string[], input?: string): Promise<number> {
     const started = performance.now();
     const child = spawn(command, args, { stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolve(performance.now() - started);
@@ -94,13 +96,16 @@ async function timedRead(open: () => Promise<Readable>, hashIt = false): Promise
   const stream = await open();
   const hash = hashIt ? createHash('sha256') : undefined;
   let bytes = 0;
-  await pipeline(stream, new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      hash?.update(chunk);
-      bytes += chunk.length;
-      done();
-    },
-  }));
+  await pipeline(
+    stream,
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        hash?.update(chunk);
+        bytes += chunk.length;
+        done();
+      },
+    }),
+  );
   return { ms: performance.now() - started, bytes, sha: hash?.digest('hex') };
 }
 
@@ -141,7 +146,9 @@ function table(rows: Row[], rssMb: number, size: number, runs: number): string {
   for (const row of rows) {
     const ratio = row.ours !== undefined && row.reference !== undefined ? row.ours / row.reference : undefined;
     const verdict = ratio === undefined ? (row.note ?? '') : ratio >= TARGET_RATIO ? 'ok' : 'BELOW TARGET';
-    lines.push(`| ${row.what} | ${format(row.ours)} | ${row.referenceName ?? ''} | ${format(row.reference)} | ${ratio === undefined ? '' : ratio.toFixed(2)} | ${ratio === undefined ? '' : `>= ${TARGET_RATIO}`} | ${verdict} |`);
+    lines.push(
+      `| ${row.what} | ${format(row.ours)} | ${row.referenceName ?? ''} | ${format(row.reference)} | ${ratio === undefined ? '' : ratio.toFixed(2)} | ${ratio === undefined ? '' : `>= ${TARGET_RATIO}`} | ${verdict} |`,
+    );
   }
   lines.push(`| Peak RSS of this process | ${rssMb.toFixed(0)} MB | | | | < ${TARGET_RSS_MB} MB | ${rssMb < TARGET_RSS_MB ? 'ok' : 'ABOVE TARGET'} |`);
   return lines.join('\n');
@@ -172,15 +179,32 @@ async function main(): Promise<void> {
     await writeFile(knownHosts, `${s.sftp.knownHostsLines.join('\n')}\n`);
     await chmod(keyFile, 0o600);
     const sftpArgs = [
-      '-q', '-b', '-', '-i', keyFile, '-P', String(s.sftp.port),
-      '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes',
+      '-q',
+      '-b',
+      '-',
+      '-i',
+      keyFile,
+      '-P',
+      String(s.sftp.port),
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
       `${s.username}@${s.host}`,
     ];
 
     const sftpOptions: ServerOptions = {
-      protocol: 'sftp', host: s.host, port: s.sftp.port, username: s.username, privateKey: s.sftp.privateKey,
+      protocol: 'sftp',
+      host: s.host,
+      port: s.sftp.port,
+      username: s.username,
+      privateKey: s.sftp.privateKey,
       hostKeyPins: [s.sftp.hostKeyFingerprints.ed25519, s.sftp.hostKeyFingerprints.rsa],
-      connectTimeoutMs: 15_000, idleTimeoutMs: 60_000, keepaliveIntervalMs: 15_000,
+      connectTimeoutMs: 15_000,
+      idleTimeoutMs: 60_000,
+      keepaliveIntervalMs: 15_000,
     };
     const sftp = await openSftpSession(sftpOptions);
     sessions.push(sftp);
@@ -221,14 +245,22 @@ async function main(): Promise<void> {
     });
     noteMemory('SFTP uploads');
     if ((await sha256File(s.localPath(uploadTarget))) !== sourceSha) throw new Error('SFTP upload arrived with different content');
-    const openSshPut = await repeat(runs, 'SFTP put (OpenSSH)', async () => mbps(size, await run('sftp', sftpArgs, `put ${source} bench/upload-openssh.bin\n`)));
+    const openSshPut = await repeat(runs, 'SFTP put (OpenSSH)', async () =>
+      mbps(size, await run('sftp', sftpArgs, `put ${source} bench/upload-openssh.bin\n`)),
+    );
     rows.push({ what: 'SFTP upload (write stream)', ours: oursPut, reference: openSshPut, referenceName: 'OpenSSH `sftp -b` put' });
     await sftp.close();
 
     // FTP download: ours next to curl.
     const ftpOptions: ServerOptions = {
-      protocol: 'ftp', host: s.ftp.host, port: s.ftp.port, username: s.username, password: s.password,
-      connectTimeoutMs: 15_000, idleTimeoutMs: 60_000, keepaliveIntervalMs: 15_000,
+      protocol: 'ftp',
+      host: s.ftp.host,
+      port: s.ftp.port,
+      username: s.username,
+      password: s.password,
+      connectTimeoutMs: 15_000,
+      idleTimeoutMs: 60_000,
+      keepaliveIntervalMs: 15_000,
     };
     const ftpUrl = `ftp://${encodeURIComponent(s.username)}:${encodeURIComponent(s.password)}@${s.ftp.host}:${s.ftp.port}/${remote}`;
     const oursFtp: number[] = [];
@@ -266,6 +298,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -82,9 +82,7 @@ function mapMetadataTable(nodes: readonly FlowNode[]): string | undefined {
 /** ftp-cs-01: invoices and contracts with partner, date and number in the name. */
 const ftpCs01: SampleProducer = {
   async next(n, date, { folder }) {
-    const name = n % 2 === 1
-      ? `INV_ACME_${isoDay(date)}_${p4(n)}.pdf`
-      : `CON_GLOBEX_${isoDay(date)}_C-${n}.pdf`;
+    const name = n % 2 === 1 ? `INV_ACME_${isoDay(date)}_${p4(n)}.pdf` : `CON_GLOBEX_${isoDay(date)}_C-${n}.pdf`;
     return [{ path: `${folder}/${name}`, data: minimalPdf(`ftp-cs-01 sample ${name}`) }];
   },
 };
@@ -97,9 +95,11 @@ function ftpCs03(): SampleProducer {
     async next(n, date, { folder }) {
       const year = date.getFullYear();
       const rel = n % 2 === 1 ? `Finance/${year}/inv-${p4(n)}.pdf` : `Legal/Contracts/msa-${p4(n)}.pdf`;
-      rows.push(n % 2 === 1
-        ? `${rel},Invoice ${p4(n)} ACME ${year},ACME,${isoDay(date)},"${n * 10},50",,,,Finance/Invoices`
-        : `${rel},Master agreement ${p4(n)},,,,C-${year}-${p4(n)},"Globex;Initech",${year}-01-01,Finance/Contracts`);
+      rows.push(
+        n % 2 === 1
+          ? `${rel},Invoice ${p4(n)} ACME ${year},ACME,${isoDay(date)},"${n * 10},50",,,,Finance/Invoices`
+          : `${rel},Master agreement ${p4(n)},,,,C-${year}-${p4(n)},"Globex;Initech",${year}-01-01,Finance/Contracts`,
+      );
       // Rows of files long gone are no use to the lookup; a sandbox left running keeps a small manifest.
       while (rows.length > 200) rows.shift();
       return [
@@ -191,7 +191,9 @@ function roundTrip(): SampleProducer {
   const returned = new Set<string>();
   return {
     async next(_n, date, { folder, nodes, home }) {
-      const put = nodes.find((x) => x.type === 'filebridge-remote' && x.operation === 'put' && x.pathType === 'str' && typeof x.path === 'string' && x.path !== '');
+      const put = nodes.find(
+        (x) => x.type === 'filebridge-remote' && x.operation === 'put' && x.pathType === 'str' && typeof x.path === 'string' && x.path !== '',
+      );
       if (typeof put?.path !== 'string') return [];
       const outbox = put.path.replace(/^(\.?\/)+/, '').replace(/\/+$/, '');
       const files: SampleFile[] = [];

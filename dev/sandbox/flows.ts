@@ -82,7 +82,10 @@ export async function loadExamples(examplesDir: string): Promise<Example[]> {
   const files = (await jsonFiles(examplesDir)).sort();
   const examples: Example[] = [];
   for (const file of files) {
-    const name = relative(examplesDir, file).split(sep).join('/').replace(/\.json$/, '');
+    const name = relative(examplesDir, file)
+      .split(sep)
+      .join('/')
+      .replace(/\.json$/, '');
     let parsed: unknown;
     try {
       parsed = JSON.parse(await readFile(file, 'utf8'));

@@ -30,11 +30,17 @@ export interface RunningNodeRed {
  * Starts a real Node-RED (the given runtime) on a loopback port with `userDir`, and waits until its
  * admin API answers. Used by the sandbox and by the tests that need the whole runtime.
  */
-export async function startNodeRed(runtime: Runtime, userDir: string, options: { port?: number; extraSettings?: string; echo?: boolean } = {}): Promise<RunningNodeRed> {
-  const port = options.port ?? await freePort();
+export async function startNodeRed(
+  runtime: Runtime,
+  userDir: string,
+  options: { port?: number; extraSettings?: string; echo?: boolean } = {},
+): Promise<RunningNodeRed> {
+  const port = options.port ?? (await freePort());
   const extraSettings = options.extraSettings ?? '';
   const settings = join(userDir, 'settings.js');
-  await writeFile(settings, `module.exports = {
+  await writeFile(
+    settings,
+    `module.exports = {
   uiHost: '127.0.0.1',
   uiPort: ${port},
   flowFile: 'flows.json',
@@ -43,7 +49,8 @@ export async function startNodeRed(runtime: Runtime, userDir: string, options: {
   editorTheme: { tours: false },
   logging: { console: { level: 'info' } },
   ${extraSettings}
-};\n`);
+};\n`,
+  );
   let log = '';
   const child: ChildProcess = spawn(runtime.node, [runtime.redJs, '--userDir', userDir, '--settings', settings], {
     stdio: ['ignore', 'pipe', 'pipe'],

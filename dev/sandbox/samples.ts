@@ -35,7 +35,10 @@ function sample(n: number, date: Date): { ext: string; text: string } {
     case 0:
       return { ext: 'csv', text: `id;amount;received\n${n};${(n * 7.25).toFixed(2)};${date.toISOString()}\n` };
     case 1:
-      return { ext: 'xml', text: `<?xml version="1.0"?>\n<orders received="${date.toISOString()}">\n  <order id="${n}" amount="${(n * 3.5).toFixed(2)}"/>\n</orders>\n` };
+      return {
+        ext: 'xml',
+        text: `<?xml version="1.0"?>\n<orders received="${date.toISOString()}">\n  <order id="${n}" amount="${(n * 3.5).toFixed(2)}"/>\n</orders>\n`,
+      };
     default:
       return { ext: 'txt', text: `Sample ${n}, dropped by the sandbox at ${date.toISOString()}.\n` };
   }
@@ -62,7 +65,10 @@ export function watchedFolders(examples: readonly PreparedExample[]): WatchedFol
     for (const node of example.nodes) {
       if (node.type !== 'filebridge-watch' || node.d === true || typeof node.folder !== 'string') continue;
       // The sandbox logins start in the shared home, so `/partners/in` and `partners/in` are one folder there.
-      const folder = node.folder.trim().replace(/^(\.?\/)+/, '').replace(/\/+$/, '');
+      const folder = node.folder
+        .trim()
+        .replace(/^(\.?\/)+/, '')
+        .replace(/\/+$/, '');
       if (folder === '' || folder.split('/').includes('..')) continue;
       const include = typeof node.include === 'string' ? node.include.trim() : '';
       const id = exampleId(example.name);
@@ -117,7 +123,11 @@ export interface Arrivals {
  * files arrive as a partner would deliver them.
  */
 export function startArrivals(
-  home: LocalHome, intervalMs: number, onArrival: (relPath: string) => void, onError: (err: Error) => void, watched: readonly WatchedFolder[] = [],
+  home: LocalHome,
+  intervalMs: number,
+  onArrival: (relPath: string) => void,
+  onError: (err: Error) => void,
+  watched: readonly WatchedFolder[] = [],
 ): Arrivals {
   let stopped = false;
   let busy = false;
@@ -168,7 +178,9 @@ export function startArrivals(
     if (busy || stopped) return;
     busy = true;
     drop().then(
-      () => { busy = false; },
+      () => {
+        busy = false;
+      },
       (err: unknown) => {
         busy = false;
         // While stopping, the home folder is being deleted under us: nothing to report.

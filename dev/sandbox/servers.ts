@@ -36,12 +36,12 @@ export interface SandboxServers extends SandboxTargets {
 }
 
 const SSHD_DIR_PREFIX = 'filebridge-sshd-';
-const NEED_ROOT_FOR_FTP = 'FTP and FTPS need root, because vsftpd logs in local users only when it runs as root; start the sandbox with `sudo npm start` to try them';
+const NEED_ROOT_FOR_FTP =
+  'FTP and FTPS need root, because vsftpd logs in local users only when it runs as root; start the sandbox with `sudo npm start` to try them';
 
 function missingPackages(list: readonly Prerequisite[]): string[] {
   return [...new Set(list.filter((p) => locate(p) === undefined).map((p) => p.aptPackage))];
 }
-
 
 /** `SHA256:<base64 without padding>` of a raw SSH public key blob, as ssh-keygen prints it. */
 function sshFingerprint(key: Buffer): string {
@@ -108,21 +108,33 @@ async function sftpOnly(tmpDir: string, asRoot: boolean, warnings: string[], mis
     if (problem === undefined) {
       endpoints.sftp = { host: sshd.host, port: sshd.port, username: sshd.username, credentials };
     } else {
-      const hint = asRoot ? '' : ` sshd refuses a locked account: if \`passwd -S ${sshd.username}\` shows "L", give the account a password, or start the sandbox with \`sudo npm start\`.`;
+      const hint = asRoot
+        ? ''
+        : ` sshd refuses a locked account: if \`passwd -S ${sshd.username}\` shows "L", give the account a password, or start the sandbox with \`sudo npm start\`.`;
       const reason = `the local sshd did not let ${sshd.username} log in (${problem})`;
       missing.sftp = reason;
       warnings.push(`SFTP: ${reason}.${hint}\n  sshd said:\n    ${sshd.log().split('\n').slice(-5).join('\n    ')}`);
     }
     return {
-      endpoints, missing, warnings, home,
+      endpoints,
+      missing,
+      warnings,
+      home,
       hostKey: sshd.hostKeyFingerprints.ed25519,
       caPem: undefined,
       caFile: undefined,
-      servers: [{
-        protocol: 'sftp', url: `sftp://${sshd.username}@${sshd.host}:${sshd.port}`, host: sshd.host, port: sshd.port,
-        username: sshd.username, password: sshd.password, privateKeyFile,
-        note: privateKeyFile ? `key login only (${privateKeyFile})` : 'password or key',
-      }],
+      servers: [
+        {
+          protocol: 'sftp',
+          url: `sftp://${sshd.username}@${sshd.host}:${sshd.port}`,
+          host: sshd.host,
+          port: sshd.port,
+          username: sshd.username,
+          password: sshd.password,
+          privateKeyFile,
+          note: privateKeyFile ? `key login only (${privateKeyFile})` : 'password or key',
+        },
+      ],
       stop,
     };
   } catch (err) {
@@ -132,7 +144,17 @@ async function sftpOnly(tmpDir: string, asRoot: boolean, warnings: string[], mis
 }
 
 function noServers(warnings: string[], missing: SandboxServers['missing']): SandboxServers {
-  return { endpoints: {}, missing, warnings, home: undefined, hostKey: undefined, caPem: undefined, caFile: undefined, servers: [], stop: async () => undefined };
+  return {
+    endpoints: {},
+    missing,
+    warnings,
+    home: undefined,
+    hostKey: undefined,
+    caPem: undefined,
+    caFile: undefined,
+    servers: [],
+    stop: async () => undefined,
+  };
 }
 
 /** True when every folder from `/` down to `dir` lets other users pass (o+x). */
@@ -175,9 +197,8 @@ export async function startSandboxServers(tmpDir: string): Promise<SandboxServer
   const missing: SandboxServers['missing'] = {};
   const ftpProtocols: Protocol[] = ['ftp', 'ftps-explicit', 'ftps-implicit'];
   const sshPackages = missingPackages(isRoot() ? [...SSH_PREREQUISITES, ...USER_PREREQUISITES] : SSH_PREREQUISITES);
-  const sshMissing = sshPackages.length > 0
-    ? `SFTP needs ${sshPackages.join(' and ')}; install with \`sudo apt-get install -y ${sshPackages.join(' ')}\``
-    : undefined;
+  const sshMissing =
+    sshPackages.length > 0 ? `SFTP needs ${sshPackages.join(' and ')}; install with \`sudo apt-get install -y ${sshPackages.join(' ')}\`` : undefined;
 
   if (isRoot()) {
     const ftpPackages = missingPackages(FTP_PREREQUISITES);
@@ -186,16 +207,49 @@ export async function startSandboxServers(tmpDir: string): Promise<SandboxServer
       const password = dev.password;
       const endpoint = (port: number): Endpoint => ({ host: dev.host, port, username: dev.username, credentials: { password } });
       return {
-        endpoints: { sftp: endpoint(dev.sftp.port), ftp: endpoint(dev.ftp.port), 'ftps-explicit': endpoint(dev.ftp.port), 'ftps-implicit': endpoint(dev.ftpsImplicit.port) },
-        missing, warnings,
+        endpoints: {
+          sftp: endpoint(dev.sftp.port),
+          ftp: endpoint(dev.ftp.port),
+          'ftps-explicit': endpoint(dev.ftp.port),
+          'ftps-implicit': endpoint(dev.ftpsImplicit.port),
+        },
+        missing,
+        warnings,
         home: dev.home,
         hostKey: dev.sftp.hostKeyFingerprints.ed25519,
         caPem: dev.certs.ca.cert.pem,
         caFile: dev.certs.ca.cert.path,
         servers: [
-          { protocol: 'sftp', url: `sftp://${dev.username}@${dev.host}:${dev.sftp.port}`, host: dev.host, port: dev.sftp.port, username: dev.username, password, privateKeyFile: undefined, note: 'OpenSSH sshd' },
-          { protocol: 'ftp', url: `ftp://${dev.username}@${dev.host}:${dev.ftp.port}`, host: dev.host, port: dev.ftp.port, username: dev.username, password, privateKeyFile: undefined, note: 'vsftpd: plain FTP and explicit FTPS (AUTH TLS)' },
-          { protocol: 'ftps-implicit', url: `ftps://${dev.username}@${dev.host}:${dev.ftpsImplicit.port}`, host: dev.host, port: dev.ftpsImplicit.port, username: dev.username, password, privateKeyFile: undefined, note: 'vsftpd: implicit FTPS' },
+          {
+            protocol: 'sftp',
+            url: `sftp://${dev.username}@${dev.host}:${dev.sftp.port}`,
+            host: dev.host,
+            port: dev.sftp.port,
+            username: dev.username,
+            password,
+            privateKeyFile: undefined,
+            note: 'OpenSSH sshd',
+          },
+          {
+            protocol: 'ftp',
+            url: `ftp://${dev.username}@${dev.host}:${dev.ftp.port}`,
+            host: dev.host,
+            port: dev.ftp.port,
+            username: dev.username,
+            password,
+            privateKeyFile: undefined,
+            note: 'vsftpd: plain FTP and explicit FTPS (AUTH TLS)',
+          },
+          {
+            protocol: 'ftps-implicit',
+            url: `ftps://${dev.username}@${dev.host}:${dev.ftpsImplicit.port}`,
+            host: dev.host,
+            port: dev.ftpsImplicit.port,
+            username: dev.username,
+            password,
+            privateKeyFile: undefined,
+            note: 'vsftpd: implicit FTPS',
+          },
         ],
         stop: () => stopDevServers(),
       };

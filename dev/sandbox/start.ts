@@ -96,7 +96,9 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
     }
     const owner = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
     if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && pidAlive(owner)) {
-      throw new Stop(`Another sandbox (pid ${owner}) is running with the data folder ${dataDir}. Stop it first, or start this one with --data <another folder>.`);
+      throw new Stop(
+        `Another sandbox (pid ${owner}) is running with the data folder ${dataDir}. Stop it first, or start this one with --data <another folder>.`,
+      );
     }
     await unlink(lock).catch(() => undefined);
   }
@@ -115,11 +117,25 @@ async function prepareUserDir(userDir: string, moduleName: string): Promise<stri
   }
   const link = join(userDir, 'node_modules', moduleName);
   // rm does not follow a symlink: this removes an old link, never the repository it pointed at.
-  if (await lstat(link).then(() => true, () => false)) await rm(link, { recursive: true, force: true });
+  if (
+    await lstat(link).then(
+      () => true,
+      () => false,
+    )
+  )
+    await rm(link, { recursive: true, force: true });
   await symlink(REPO_ROOT, link, 'dir');
   const pkgFile = join(userDir, 'package.json');
-  if (!(await lstat(pkgFile).then(() => true, () => false))) {
-    await writeFile(pkgFile, JSON.stringify({ name: 'filebridge-sandbox', description: 'Node-RED user dir of npm start', version: '0.0.0', private: true }, null, 2) + '\n');
+  if (
+    !(await lstat(pkgFile).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    await writeFile(
+      pkgFile,
+      JSON.stringify({ name: 'filebridge-sandbox', description: 'Node-RED user dir of npm start', version: '0.0.0', private: true }, null, 2) + '\n',
+    );
   }
   return link;
 }
@@ -145,7 +161,14 @@ function writeStatus(file: string, status: SandboxStatus): Promise<void> {
   return writeFile(tmp, JSON.stringify(status, null, 2) + '\n', { mode: 0o600 }).then(() => rename(tmp, file));
 }
 
-function printBanner(options: SandboxOptions, editor: string, servers: SandboxServers, cs: ContentServerInfo, examples: readonly PreparedExample[], userDir: string): void {
+function printBanner(
+  options: SandboxOptions,
+  editor: string,
+  servers: SandboxServers,
+  cs: ContentServerInfo,
+  examples: readonly PreparedExample[],
+  userDir: string,
+): void {
   const rule = '─'.repeat(78);
   const row = (label: string, value: string): void => log(`  ${label.padEnd(16)} ${value}`);
   log();
@@ -158,12 +181,18 @@ function printBanner(options: SandboxOptions, editor: string, servers: SandboxSe
   }
   const first = servers.servers[0];
   if (first) {
-    row('login', first.password !== undefined ? `${first.username} / ${first.password}   (throwaway sandbox account)` : `${first.username} with key ${first.privateKeyFile ?? ''}`);
+    row(
+      'login',
+      first.password !== undefined
+        ? `${first.username} / ${first.password}   (throwaway sandbox account)`
+        : `${first.username} with key ${first.privateKeyFile ?? ''}`,
+    );
   }
   if (servers.hostKey) row('SSH host key', servers.hostKey);
   if (servers.caFile) row('FTPS test CA', servers.caFile);
   if (servers.home) {
-    const every = options.sampleIntervalMs > 0 ? `, every ${options.sampleIntervalMs / 1000} s new sample files land in inbox/ and the folders the examples watch` : '';
+    const every =
+      options.sampleIntervalMs > 0 ? `, every ${options.sampleIntervalMs / 1000} s new sample files land in inbox/ and the folders the examples watch` : '';
     row('server files', `${servers.home.root}   (inbox/, outbox/, archive/${every})`);
   } else {
     row('servers', 'none could start here (see above)');
@@ -220,7 +249,12 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
     if (!(await portFree(options.port))) {
       throw new Stop(`Port ${options.port} on 127.0.0.1 is in use (another Node-RED?). Pick another one: npm start -- --port ${options.port + 1}`);
     }
-    if (!(await stat(options.examplesDir).then((st) => st.isDirectory(), () => false))) {
+    if (
+      !(await stat(options.examplesDir).then(
+        (st) => st.isDirectory(),
+        () => false,
+      ))
+    ) {
       throw new Stop(`There is no examples folder ${options.examplesDir}.`);
     }
     const statusFile = join(options.dataDir, STATUS_FILE);
@@ -279,7 +313,8 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
 
     if (servers.home && options.sampleIntervalMs > 0) {
       const arrivals = startArrivals(
-        servers.home, options.sampleIntervalMs,
+        servers.home,
+        options.sampleIntervalMs,
         (path) => log(`+ new sample file ${path}`),
         (err) => log(`! could not drop a sample file: ${err.message}`),
         watched,

@@ -68,10 +68,24 @@ async function selfSignedCa(dir: string, name: string, subject: string): Promise
   const cert = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
   await openssl([
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', DAYS, '-subj', subject,
-    '-keyout', key, '-out', cert,
-    '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-sha256',
+    '-days',
+    DAYS,
+    '-subj',
+    subject,
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   return load(cert, key);
 }
@@ -84,8 +98,22 @@ async function signedServer(dir: string, ca: CertificateAndKey): Promise<Certifi
   await writeFile(ext, SERVER_EXTENSIONS);
   await openssl(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-subj', '/CN=localhost', '-keyout', key, '-out', csr]);
   await openssl([
-    'x509', '-req', '-in', csr, '-CA', ca.cert.path, '-CAkey', ca.key.path, '-CAcreateserial',
-    '-sha256', '-days', DAYS, '-extfile', ext, '-out', cert,
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.cert.path,
+    '-CAkey',
+    ca.key.path,
+    '-CAcreateserial',
+    '-sha256',
+    '-days',
+    DAYS,
+    '-extfile',
+    ext,
+    '-out',
+    cert,
   ]);
   return load(cert, key);
 }
@@ -94,10 +122,24 @@ async function selfSignedServer(dir: string): Promise<CertificateAndKey> {
   const cert = join(dir, 'self-signed.crt');
   const key = join(dir, 'self-signed.key');
   await openssl([
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', DAYS, '-subj', '/CN=localhost',
-    '-keyout', key, '-out', cert,
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    '-addext', 'extendedKeyUsage=serverAuth',
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-sha256',
+    '-days',
+    DAYS,
+    '-subj',
+    '/CN=localhost',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-addext',
+    'extendedKeyUsage=serverAuth',
   ]);
   return load(cert, key);
 }
@@ -115,7 +157,11 @@ export async function makeTestCertificates(options: { dir?: string } = {}): Prom
     ]);
     const server = await signedServer(dir, ca);
     return {
-      ca, server, otherCa, selfSigned, dir,
+      ca,
+      server,
+      otherCa,
+      selfSigned,
+      dir,
       dispose: async () => {
         if (ownDir) await rm(dir, { recursive: true, force: true });
       },

@@ -58,7 +58,6 @@ export interface DevServers {
 
 const BASE_PREFIX = 'filebridge-dev-';
 
-
 let current: { servers: DevServers; dispose: () => Promise<void> } | undefined;
 
 /**
@@ -70,7 +69,9 @@ export async function startDevServers(options: DevServersOptions = {}): Promise<
   if (current) throw new Error('Dev servers are already running; call stopDevServers() first.');
   requirePrerequisites([...SSH_PREREQUISITES, ...FTP_PREREQUISITES, ...USER_PREREQUISITES]);
   if (!isRoot()) {
-    throw new Error('startDevServers needs root: it creates a throwaway system user, and vsftpd only logs in local users as root. Run the tests as root, or use startSshd() for an SFTP-only sandbox.');
+    throw new Error(
+      'startDevServers needs root: it creates a throwaway system user, and vsftpd only logs in local users as root. Run the tests as root, or use startSshd() for an SFTP-only sandbox.',
+    );
   }
 
   const parent = options.tmpDir ?? tmpdir();
@@ -92,22 +93,28 @@ export async function startDevServers(options: DevServersOptions = {}): Promise<
     const password = user.password;
     if (password === undefined) throw new Error('The test user has no password');
 
-    const [certs, sftp] = await Promise.all([
-      makeTestCertificates({ dir: join(base, 'certs') }),
-      startSshd({ dir: base, user }),
-    ]);
+    const [certs, sftp] = await Promise.all([makeTestCertificates({ dir: join(base, 'certs') }), startSshd({ dir: base, user })]);
     cleanups.push(() => sftp.dispose());
     const [ftp, ftpsImplicit] = await Promise.all([
       startVsftpd({ user, tls: 'explicit', certificate: certs.server, dir: join(base, 'vsftpd-explicit'), name: 'vsftpd (FTP + explicit FTPS)' }),
       startVsftpd({ user, tls: 'implicit', certificate: certs.server, dir: join(base, 'vsftpd-implicit'), name: 'vsftpd (implicit FTPS)' }),
     ]);
-    cleanups.push(() => ftp.dispose(), () => ftpsImplicit.dispose());
+    cleanups.push(
+      () => ftp.dispose(),
+      () => ftpsImplicit.dispose(),
+    );
 
     const home = new LocalHome(user.home, user.uid, user.gid);
     const servers: DevServers = {
-      host: sftp.host, username: user.name, password, root: user.home,
+      host: sftp.host,
+      username: user.name,
+      password,
+      root: user.home,
       sftp: Object.assign(sftp, { password }),
-      ftp, ftpsImplicit, certs, home,
+      ftp,
+      ftpsImplicit,
+      certs,
+      home,
       localPath: (p) => home.path(p),
       writeFile: (p, data) => home.writeFile(p, data),
       readFile: (p) => home.readFile(p),

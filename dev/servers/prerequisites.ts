@@ -42,10 +42,7 @@ export function requirePrerequisites(list: readonly Prerequisite[]): void {
   if (missing.length === 0) return;
   const packages = [...new Set(missing.map((p) => p.aptPackage))];
   const names = missing.map((p) => `${p.command} (package ${p.aptPackage})`).join(', ');
-  throw new Error(
-    `The local test servers need programs that are not installed: ${names}. ` +
-      `Install them with: apt-get install -y ${packages.join(' ')}`,
-  );
+  throw new Error(`The local test servers need programs that are not installed: ${names}. ` + `Install them with: apt-get install -y ${packages.join(' ')}`);
 }
 
 /** Like `locate` but fails with the install hint; use after `requirePrerequisites` or for one-off tools. */

@@ -187,20 +187,30 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
     await sshdProc.start();
 
     const [edFp, rsaFp, edPub, rsaPub, privateKey, encryptedPrivateKey] = await Promise.all([
-      fingerprint(`${hostEd}.pub`), fingerprint(`${hostRsa}.pub`),
-      publicKey(`${hostEd}.pub`), publicKey(`${hostRsa}.pub`),
-      readFile(clientEd, 'utf8'), readFile(clientRsa, 'utf8'),
+      fingerprint(`${hostEd}.pub`),
+      fingerprint(`${hostRsa}.pub`),
+      publicKey(`${hostEd}.pub`),
+      publicKey(`${hostRsa}.pub`),
+      readFile(clientEd, 'utf8'),
+      readFile(clientRsa, 'utf8'),
     ]);
     const knownHostsLines = [edPub, rsaPub].map((k) => `[${HOST}]:${port} ${k}`);
     const testUser = user;
     return {
-      host: HOST, port, username: testUser.name, password: testUser.password,
-      privateKey, encryptedPrivateKey, passphrase,
+      host: HOST,
+      port,
+      username: testUser.name,
+      password: testUser.password,
+      privateKey,
+      encryptedPrivateKey,
+      passphrase,
       hostKeyFingerprints: { ed25519: edFp, rsa: rsaFp },
       hostPublicKeys: { ed25519: edPub, rsa: rsaPub },
       knownHostsLines,
       root: testUser.home,
-      get running() { return sshdProc.running; },
+      get running() {
+        return sshdProc.running;
+      },
       start: () => sshdProc.start(),
       stop: () => sshdProc.stop(),
       dispose: async () => {

@@ -122,8 +122,16 @@ export async function ensureTestUser(options: TestUserOptions): Promise<TestUser
       await run(commandPath({ command: 'usermod', aptPackage: 'passwd' }), ['--home', home, '--shell', SHELL, '--expiredate', '', name]);
     } else {
       await run(commandPath({ command: 'useradd', aptPackage: 'passwd' }), [
-        '--system', '--user-group', '--shell', SHELL, '--home-dir', home, '--no-create-home',
-        '--comment', 'node-red-contrib-ecm-filebridge test servers', name,
+        '--system',
+        '--user-group',
+        '--shell',
+        SHELL,
+        '--home-dir',
+        home,
+        '--no-create-home',
+        '--comment',
+        'node-red-contrib-ecm-filebridge test servers',
+        name,
       ]);
     }
     const entry = await lookupUser(name);
@@ -135,7 +143,12 @@ export async function ensureTestUser(options: TestUserOptions): Promise<TestUser
 
     const userName = name;
     return {
-      name, uid: entry.uid, gid: entry.gid, home, password, managed: true,
+      name,
+      uid: entry.uid,
+      gid: entry.gid,
+      home,
+      password,
+      managed: true,
       release: async () => {
         // Lock the password so the account is useless until the next run sets a new one.
         await run(commandPath({ command: 'usermod', aptPackage: 'passwd' }), ['--lock', userName]).catch(() => undefined);

@@ -145,8 +145,16 @@ export async function startVsftpd(options: VsftpdOptions): Promise<VsftpdServer>
     const proc = new ManagedProcess({ name, command: VSFTPD_BINARY, args: [configFile], port });
     await proc.start();
     return {
-      host: HOST, port, tls, username: user.name, password, root: user.home, pasvPorts: pasv,
-      get running() { return proc.running; },
+      host: HOST,
+      port,
+      tls,
+      username: user.name,
+      password,
+      root: user.home,
+      pasvPorts: pasv,
+      get running() {
+        return proc.running;
+      },
       start: () => proc.start(),
       stop: () => proc.stop(),
       dispose: async () => {

@@ -132,13 +132,15 @@ export const MESSAGE_CONTRACT = {
     readBy: ['map-metadata', 'cs-upload', 'cs-action'],
   },
   cs: {
-    shape: 'cs-upload: `{ id, version, name, folderId, path, action, workspace, governance }`; cs-export: `{ id, name, version, size, mimeType, modifyDate, parentId, path, categories }`',
+    shape:
+      'cs-upload: `{ id, version, name, folderId, path, action, workspace, governance }`; cs-export: `{ id, name, version, size, mimeType, modifyDate, parentId, path, categories }`',
     writtenBy: ['cs-upload', 'cs-export'],
     readBy: ['cs-action', 'ack', 'quarantine'],
   },
   action: { shape: '`{ action, nodeId, result }`', writtenBy: ['cs-action'], readBy: [] },
   export: {
-    shape: 'input: `{ folder, recursive, where, nameGlob, id, version }`; output: `{ runId, mode, index, count }` (report: `{ runId, mode, folder }` or `{ runId, mode, id }`)',
+    shape:
+      'input: `{ folder, recursive, where, nameGlob, id, version }`; output: `{ runId, mode, index, count }` (report: `{ runId, mode, folder }` or `{ runId, mode, id }`)',
     writtenBy: ['the flow', 'cs-export'],
     readBy: ['cs-export'],
   },

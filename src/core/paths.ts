@@ -8,17 +8,26 @@ import { FileBridgeError } from './errors';
  */
 export function checkRemotePath(value: unknown, what = 'path'): string {
   if (typeof value !== 'string') {
-    throw new FileBridgeError('INVALID_INPUT', `The ${what} must be a text, got ${value === null ? 'null' : typeof value}. Set it in the node or in the message.`);
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      `The ${what} must be a text, got ${value === null ? 'null' : typeof value}. Set it in the node or in the message.`,
+    );
   }
   if (value.length === 0) {
     throw new FileBridgeError('INVALID_INPUT', `The ${what} is empty. Set it in the node or in the message.`);
   }
   if (value.includes('\0')) {
-    throw new FileBridgeError('INVALID_INPUT', `The ${what} contains a NUL byte, which no server accepts: check where the name comes from.`, { path: value.replace(/\0/g, '\\0') });
+    throw new FileBridgeError('INVALID_INPUT', `The ${what} contains a NUL byte, which no server accepts: check where the name comes from.`, {
+      path: value.replace(/\0/g, '\\0'),
+    });
   }
   const segments = value.split(/[\\/]/);
   if (segments.includes('..')) {
-    throw new FileBridgeError('INVALID_INPUT', `The ${what} "${value}" contains a ".." segment. Paths must stay inside the configured folders: remove the "..".`, { path: value });
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      `The ${what} "${value}" contains a ".." segment. Paths must stay inside the configured folders: remove the "..".`,
+      { path: value },
+    );
   }
   return value;
 }

@@ -36,7 +36,9 @@ interface TestAnswer {
 }
 
 function validUrl(v: unknown, opt?: object): boolean | string {
-  if (/^https?:\/\/\S+$/i.test(String(v || '').trim())) { return true; }
+  if (/^https?:\/\/\S+$/i.test(String(v || '').trim())) {
+    return true;
+  }
   return opt ? RED._(NS + 'filebridge-cs-connection.errors.url') : false;
 }
 
@@ -51,10 +53,15 @@ defineEditor<CsConnectionProps, CsConnectionCredentials>('filebridge-cs-connecti
     timeout: { value: 60, validate: range(1, 3600, RANGE) },
     retries: { value: 4, validate: range(0, 20, RANGE) },
     classificationRoot: { value: '', validate: range(1, 9007199254740991, RANGE) },
-    categoryTemplates: { value: '', validate: function (v, opt) {
-      if (/^[\d\s,;]*$/.test(String(v || ''))) { return true; }
-      return opt ? RED._(NS + 'filebridge-cs-connection.errors.ids') : false;
-    } },
+    categoryTemplates: {
+      value: '',
+      validate: function (v, opt) {
+        if (/^[\d\s,;]*$/.test(String(v || ''))) {
+          return true;
+        }
+        return opt ? RED._(NS + 'filebridge-cs-connection.errors.ids') : false;
+      },
+    },
     largeFileMb: { value: '', validate: range(1, 1048576, RANGE) },
   },
   credentials: {
@@ -109,17 +116,25 @@ defineEditor<CsConnectionProps, CsConnectionCredentials>('filebridge-cs-connecti
           result.empty();
           if (answer && answer.ok) {
             $('<div class="filebridge-result-ok"></div>').text(node._('filebridge-cs-connection.test.ok')).appendTo(result);
-            $('<div></div>').text(node._('filebridge-cs-connection.test.user', { user: answer.user.name, id: answer.user.id })).appendTo(result);
-            $('<div></div>').text(node._('filebridge-cs-connection.test.version', { version: answer.version || '?' })).appendTo(result);
+            $('<div></div>')
+              .text(node._('filebridge-cs-connection.test.user', { user: answer.user.name, id: answer.user.id }))
+              .appendTo(result);
+            $('<div></div>')
+              .text(node._('filebridge-cs-connection.test.version', { version: answer.version || '?' }))
+              .appendTo(result);
           } else {
             const error = (answer && answer.error) || { code: '?', message: '' };
-            $('<div class="filebridge-result-fail"></div>').text(node._('filebridge-cs-connection.test.failed') + ' ' + error.code).appendTo(result);
+            $('<div class="filebridge-result-fail"></div>')
+              .text(node._('filebridge-cs-connection.test.failed') + ' ' + error.code)
+              .appendTo(result);
             $('<div></div>').text(error.message).appendTo(result);
           }
         })
         .fail(function (xhr: JQuery.jqXHR) {
           result.empty();
-          $('<div class="filebridge-result-fail"></div>').text(node._('filebridge-cs-connection.test.failed') + ' HTTP ' + xhr.status).appendTo(result);
+          $('<div class="filebridge-result-fail"></div>')
+            .text(node._('filebridge-cs-connection.test.failed') + ' HTTP ' + xhr.status)
+            .appendTo(result);
         })
         .always(function () {
           button.prop('disabled', false);

@@ -26,13 +26,17 @@ interface ExportProps {
 
 function nonNegative(v: unknown, opt?: object): boolean | string {
   const text = String(v === undefined || v === null ? '' : v).trim();
-  if (text === '' || (!isNaN(Number(text)) && Number(text) >= 0)) { return true; }
+  if (text === '' || (!isNaN(Number(text)) && Number(text) >= 0)) {
+    return true;
+  }
   return opt ? RED._(NS + 'filebridge-cs-export.errors.number') : false;
 }
 
 function versionOk(v: unknown, opt?: object): boolean | string {
   const text = String(v === undefined || v === null ? '' : v).trim();
-  if (text === '' || /^[1-9][0-9]*$/.test(text)) { return true; }
+  if (text === '' || /^[1-9][0-9]*$/.test(text)) {
+    return true;
+  }
   return opt ? RED._(NS + 'filebridge-cs-export.errors.version') : false;
 }
 
@@ -64,8 +68,12 @@ defineEditor<ExportProps>('filebridge-cs-export', {
     return this._('filebridge-cs-export.paletteLabel');
   },
   label: function () {
-    if (this.name) { return this.name; }
-    if (this.mode === 'document') { return 'cs export document'; }
+    if (this.name) {
+      return this.name;
+    }
+    if (this.mode === 'document') {
+      return 'cs export document';
+    }
     return this.folder && (this.folderType || 'str') === 'str' ? 'cs export ' + this.folder : 'cs export';
   },
   labelStyle: function () {
@@ -88,16 +96,26 @@ defineEditor<ExportProps>('filebridge-cs-export', {
     const stores = (RED.settings.context && RED.settings.context.stores) || ['memory'];
     const defaultStore = (RED.settings.context && RED.settings.context.default) || stores[0];
     const select = $('#node-input-store');
-    $('<option>').val('').text(node._('filebridge-cs-export.store.default', { store: defaultStore })).appendTo(select);
-    stores.forEach(function (s) { $('<option>').val(s).text(s).appendTo(select); });
+    $('<option>')
+      .val('')
+      .text(node._('filebridge-cs-export.store.default', { store: defaultStore }))
+      .appendTo(select);
+    stores.forEach(function (s) {
+      $('<option>').val(s).text(s).appendTo(select);
+    });
     if (node.store && stores.indexOf(node.store) === -1) {
-      $('<option>').val(node.store).text(node._('filebridge-cs-export.store.missing', { store: node.store })).appendTo(select);
+      $('<option>')
+        .val(node.store)
+        .text(node._('filebridge-cs-export.store.missing', { store: node.store }))
+        .appendTo(select);
     }
     select.val(node.store || '');
-    $('#node-input-mode').on('change', function () {
-      const doc = $(this).val() === 'document';
-      $('.filebridge-cs-export-changes').toggle(!doc);
-      $('.filebridge-cs-export-document').toggle(doc);
-    }).trigger('change');
+    $('#node-input-mode')
+      .on('change', function () {
+        const doc = $(this).val() === 'document';
+        $('.filebridge-cs-export-changes').toggle(!doc);
+        $('.filebridge-cs-export-document').toggle(doc);
+      })
+      .trigger('change');
   },
 });

@@ -21,16 +21,24 @@ interface UploadProps {
 function jsonObject(errorKey: 'categories' | 'permissions'): Validator<UploadProps> {
   return function (v, opt) {
     const text = String(v || '').trim();
-    if (text === '') { return true; }
+    if (text === '') {
+      return true;
+    }
     try {
       const parsed: unknown = JSON.parse(text);
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) { return true; }
-    } catch (e) { /* reported below */ }
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        return true;
+      }
+    } catch (e) {
+      /* reported below */
+    }
     return opt ? RED._(NS + 'filebridge-cs-upload.errors.' + errorKey) : false;
   };
 }
 
-function jsonOnly(): TypedInputOptions { return { type: 'json', types: ['json'] }; }
+function jsonOnly(): TypedInputOptions {
+  return { type: 'json', types: ['json'] };
+}
 
 defineEditor<UploadProps>('filebridge-cs-upload', {
   defaults: {
@@ -57,7 +65,9 @@ defineEditor<UploadProps>('filebridge-cs-upload', {
   oneditprepare: function () {
     $('#node-input-categories').typedInput(jsonOnly());
     $('#node-input-permissions').typedInput(jsonOnly());
-    const connection = function (): string | undefined { return $('#node-input-connection').val() as string | undefined; };
+    const connection = function (): string | undefined {
+      return $('#node-input-connection').val() as string | undefined;
+    };
     $('#node-input-folder-browse').on('click', function () {
       browseCsFolders($(this).closest('.form-row'), connection(), $('#node-input-folder').val() as string | undefined, function (path) {
         $('#node-input-folder').val(path).trigger('change');
@@ -67,10 +77,18 @@ defineEditor<UploadProps>('filebridge-cs-upload', {
       pickCsCategory($(this).closest('.form-row'), connection(), $('#node-input-folder').val() as string | undefined, function (category) {
         // Adds the chosen category's skeleton to what is there, keeping values already typed.
         let current: unknown = {};
-        try { current = JSON.parse($('#node-input-categories').typedInput('value') || '{}') || {}; } catch (e) { current = {}; }
-        const skeleton: Record<string, Record<string, unknown>> = (typeof current !== 'object' || current === null || Array.isArray(current)) ? {} : current as Record<string, Record<string, unknown>>;
+        try {
+          current = JSON.parse($('#node-input-categories').typedInput('value') || '{}') || {};
+        } catch (e) {
+          current = {};
+        }
+        const skeleton: Record<string, Record<string, unknown>> = typeof current !== 'object' || current === null || Array.isArray(current)
+          ? {}
+          : (current as Record<string, Record<string, unknown>>);
         const values = skeleton[category.name] || {};
-        category.attributes.forEach(function (a) { if (!(a.name in values)) values[a.name] = ''; });
+        category.attributes.forEach(function (a) {
+          if (!(a.name in values)) values[a.name] = '';
+        });
         skeleton[category.name] = values;
         $('#node-input-categories').typedInput('value', JSON.stringify(skeleton));
       });

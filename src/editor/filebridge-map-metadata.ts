@@ -43,14 +43,22 @@ interface PreviewAnswer {
 }
 
 function validRules(rules: unknown, opt?: object): boolean | string {
-  if (!Array.isArray(rules)) { return opt ? RED._(NS + 'filebridge-map-metadata.errors.rules') : false; }
+  if (!Array.isArray(rules)) {
+    return opt ? RED._(NS + 'filebridge-map-metadata.errors.rules') : false;
+  }
   const list: unknown[] = rules;
   for (let i = 0; i < list.length; i++) {
     // A null row throws here, and Node-RED reports the validation as failed.
     const rule = list[i] as Partial<Record<keyof Rule, unknown>>;
-    const top = String(rule.field || '').split(/[.[]/)[0].trim();
-    if (TOP.indexOf(top) < 0) { return opt ? RED._(NS + 'filebridge-map-metadata.errors.field', { row: i + 1, field: top }) : false; }
-    if (typeof rule.kind !== 'string' || KINDS.indexOf(rule.kind) < 0) { return opt ? RED._(NS + 'filebridge-map-metadata.errors.kind', { row: i + 1 }) : false; }
+    const top = String(rule.field || '')
+      .split(/[.[]/)[0]
+      .trim();
+    if (TOP.indexOf(top) < 0) {
+      return opt ? RED._(NS + 'filebridge-map-metadata.errors.field', { row: i + 1, field: top }) : false;
+    }
+    if (typeof rule.kind !== 'string' || KINDS.indexOf(rule.kind) < 0) {
+      return opt ? RED._(NS + 'filebridge-map-metadata.errors.kind', { row: i + 1 }) : false;
+    }
   }
   return true;
 }
@@ -72,7 +80,7 @@ defineEditor<MapProps, undefined, MapInstance>('filebridge-map-metadata', {
   },
   label: function () {
     const count = Array.isArray(this.rules) ? this.rules.length : 0;
-    return this.name || ('map metadata (' + count + ')');
+    return this.name || 'map metadata (' + count + ')';
   },
   labelStyle: function () {
     return this.name ? 'node_label_italic' : '';
@@ -94,31 +102,57 @@ defineEditor<MapProps, undefined, MapInstance>('filebridge-map-metadata', {
         rule = rule || {};
         const row = $('<div>').addClass('filebridge-map-rule').appendTo(container);
         const line1 = $('<div>').addClass('filebridge-map-line').appendTo(row);
-        $('<input type="text" list="filebridge-map-fields" spellcheck="false">').addClass('rule-field')
-          .attr('placeholder', node._('filebridge-map-metadata.placeholder.field')).val(rule.field || '').appendTo(line1);
+        $('<input type="text" list="filebridge-map-fields" spellcheck="false">')
+          .addClass('rule-field')
+          .attr('placeholder', node._('filebridge-map-metadata.placeholder.field'))
+          .val(rule.field || '')
+          .appendTo(line1);
         $('<span>').addClass('filebridge-map-arrow').html('&larr;').appendTo(line1);
         const kind = $('<select>').addClass('rule-kind').appendTo(line1);
-        KINDS.forEach(function (k) { $('<option>').val(k).text(node._('filebridge-map-metadata.kind.' + k)).appendTo(kind); });
+        KINDS.forEach(function (k) {
+          $('<option>')
+            .val(k)
+            .text(node._('filebridge-map-metadata.kind.' + k))
+            .appendTo(kind);
+        });
         kind.val(rule.kind || 'constant');
-        $('<input type="text" spellcheck="false">').addClass('rule-value').val(rule.value || '').appendTo(line1);
+        $('<input type="text" spellcheck="false">')
+          .addClass('rule-value')
+          .val(rule.value || '')
+          .appendTo(line1);
         const line2 = $('<div>').addClass('filebridge-map-line').appendTo(row);
-        $('<input type="text" spellcheck="false">').addClass('rule-option').val(rule.option || '').appendTo(line2);
+        $('<input type="text" spellcheck="false">')
+          .addClass('rule-option')
+          .val(rule.option || '')
+          .appendTo(line2);
         const type = $('<select>').addClass('rule-type').attr('title', node._('filebridge-map-metadata.label.type')).appendTo(line2);
-        TYPES.forEach(function (t) { $('<option>').val(t).text(node._('filebridge-map-metadata.type.' + t)).appendTo(type); });
+        TYPES.forEach(function (t) {
+          $('<option>')
+            .val(t)
+            .text(node._('filebridge-map-metadata.type.' + t))
+            .appendTo(type);
+        });
         type.val(rule.type || 'auto');
         const req = $('<label>').css({ width: 'auto', margin: 0 }).appendTo(line2);
         $('<input type="checkbox">').addClass('rule-required').prop('checked', Boolean(rule.required)).appendTo(req);
         $('<span>').text(node._('filebridge-map-metadata.label.required')).appendTo(req);
-        $('<input type="text" spellcheck="false">').addClass('rule-default')
-          .attr('placeholder', node._('filebridge-map-metadata.placeholder.default')).val(rule.default || '').appendTo(line2);
-        kind.on('change', function () { placeholders(row); });
+        $('<input type="text" spellcheck="false">')
+          .addClass('rule-default')
+          .attr('placeholder', node._('filebridge-map-metadata.placeholder.default'))
+          .val(rule.default || '')
+          .appendTo(line2);
+        kind.on('change', function () {
+          placeholders(row);
+        });
         placeholders(row);
       },
       sortable: true,
       removable: true,
       header: $('<div>').css('padding-left', '32px').text(node._('filebridge-map-metadata.label.rulesHeader')),
     });
-    (Array.isArray(node.rules) ? node.rules : []).forEach(function (rule) { list.editableList('addItem', rule); });
+    (Array.isArray(node.rules) ? node.rules : []).forEach(function (rule) {
+      list.editableList('addItem', rule);
+    });
 
     function collectRules(): Rule[] {
       const rules: Rule[] = [];
@@ -131,7 +165,7 @@ defineEditor<MapProps, undefined, MapInstance>('filebridge-map-metadata', {
           option: String(row.find('.rule-option').val()).trim(),
           type: String(row.find('.rule-type').val()),
           required: row.find('.rule-required').prop('checked') as boolean,
-          'default': String(row.find('.rule-default').val()),
+          default: String(row.find('.rule-default').val()),
         });
       });
       return rules;
@@ -171,7 +205,7 @@ defineEditor<MapProps, undefined, MapInstance>('filebridge-map-metadata', {
           if (answer.ok) {
             text = 'msg.filebridge.target = ' + JSON.stringify(answer.target, null, 2);
           } else {
-            text = (answer.error ? answer.error.code + ': ' + answer.error.message : '?');
+            text = answer.error ? answer.error.code + ': ' + answer.error.message : '?';
             if (answer.target && Object.keys(answer.target).length > 0) {
               text += '\n\n' + node._('filebridge-map-metadata.preview.partial') + '\n' + JSON.stringify(answer.target, null, 2);
             }

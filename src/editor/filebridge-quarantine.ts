@@ -12,11 +12,25 @@ defineEditor<QuarantineProps>('filebridge-quarantine', {
     folder: {
       value: '',
       // One parameter, as before: an invalid folder is marked without a reason.
-      validate: function (v) { return String(v || '').split(/[\\/]/).indexOf('..') === -1; },
+      validate: function (v) {
+        return (
+          String(v || '')
+            .split(/[\\/]/)
+            .indexOf('..') === -1
+        );
+      },
     },
   },
-  paletteLabel: function () { return this._('filebridge-quarantine.paletteLabel'); },
-  label: function () { return this.name || ('quarantine' + (this.folder ? ' ' + this.folder : '')); },
-  labelStyle: function () { return this.name ? 'node_label_italic' : ''; },
-  outputLabels: function () { return this._('filebridge-quarantine.outputLabel'); },
+  paletteLabel: function () {
+    return this._('filebridge-quarantine.paletteLabel');
+  },
+  label: function () {
+    return this.name || 'quarantine' + (this.folder ? ' ' + this.folder : '');
+  },
+  labelStyle: function () {
+    return this.name ? 'node_label_italic' : '';
+  },
+  outputLabels: function () {
+    return this._('filebridge-quarantine.outputLabel');
+  },
 });

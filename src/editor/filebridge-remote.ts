@@ -40,7 +40,9 @@ function typedField(typeField: 'pathType' | 'destinationType', onlyFor?: string[
   const check = RED.validators.typedInput<RemoteProps>(typeField);
   return function (v, opt) {
     const operation = $('#node-input-operation').val() || this.operation;
-    if (onlyFor && onlyFor.indexOf(String(operation)) === -1) { return true; }
+    if (onlyFor && onlyFor.indexOf(String(operation)) === -1) {
+      return true;
+    }
     const type = $('#node-input-' + typeField).val() || this[typeField] || 'str';
     if (type === 'str' && badFixedPath(v)) {
       return opt ? RED._(NS + 'filebridge-remote.errors.path') : false;
@@ -50,9 +52,15 @@ function typedField(typeField: 'pathType' | 'destinationType', onlyFor?: string[
 }
 
 function shownValue(value: string, type: string): string {
-  if (!value) { return ''; }
-  if (type === 'msg' || type === 'flow' || type === 'global' || type === 'env') { return type + '.' + value; }
-  if (type === 'jsonata') { return 'expression'; }
+  if (!value) {
+    return '';
+  }
+  if (type === 'msg' || type === 'flow' || type === 'global' || type === 'env') {
+    return type + '.' + value;
+  }
+  if (type === 'jsonata') {
+    return 'expression';
+  }
   return value;
 }
 
@@ -70,7 +78,9 @@ defineEditor<RemoteProps>('filebridge-remote', {
     maxDepth: {
       value: '',
       validate: function (v, opt) {
-        if (v === '' || v === undefined || v === null || /^\s*\d+\s*$/.test(String(v))) { return true; }
+        if (v === '' || v === undefined || v === null || /^\s*\d+\s*$/.test(String(v))) {
+          return true;
+        }
         return opt ? RED._(NS + 'filebridge-remote.errors.maxDepth') : false;
       },
     },
@@ -80,8 +90,12 @@ defineEditor<RemoteProps>('filebridge-remote', {
     maxBufferMB: {
       value: 16,
       validate: function (v, opt) {
-        if (v === '' || v === undefined || v === null) { return true; }
-        if (RED.validators.number()(v) === true && Number(v) > 0) { return true; }
+        if (v === '' || v === undefined || v === null) {
+          return true;
+        }
+        if (RED.validators.number()(v) === true && Number(v) > 0) {
+          return true;
+        }
         return opt ? RED._(NS + 'filebridge-remote.errors.maxBufferMB') : false;
       },
     },
@@ -98,15 +112,23 @@ defineEditor<RemoteProps>('filebridge-remote', {
     return this._('filebridge-remote.paletteLabel');
   },
   label: function () {
-    if (this.name) { return this.name; }
+    if (this.name) {
+      return this.name;
+    }
     const operation = this.operation || 'list';
     let path = shownValue(this.path, this.pathType);
-    if (!path && operation === 'list') { path = '.'; }
-    if (!path && operation === 'put') { path = 'msg.filename'; }
+    if (!path && operation === 'list') {
+      path = '.';
+    }
+    if (!path && operation === 'put') {
+      path = 'msg.filename';
+    }
     let text = 'remote: ' + operation + (path ? ' ' + path : '');
     if (operation === 'move') {
       const to = shownValue(this.destination, this.destinationType);
-      if (to) { text += ' \u2192 ' + to; }
+      if (to) {
+        text += ' \u2192 ' + to;
+      }
     }
     return text;
   },
@@ -122,12 +144,26 @@ defineEditor<RemoteProps>('filebridge-remote', {
   oneditprepare: function () {
     const node = this;
     // Flows written by hand or by older versions may lack a setting: show what the runtime then does.
-    ([['createFolders', true], ['atomic', true], ['verifySize', true]] as const).forEach(function (pair) {
-      if (node[pair[0]] === undefined) { $('#node-input-' + pair[0]).prop('checked', pair[1]); }
+    (
+      [
+        ['createFolders', true],
+        ['atomic', true],
+        ['verifySize', true],
+      ] as const
+    ).forEach(function (pair) {
+      if (node[pair[0]] === undefined) {
+        $('#node-input-' + pair[0]).prop('checked', pair[1]);
+      }
     });
-    [['operation', 'list'], ['output', 'auto'], ['conflict', 'fail']].forEach(function (pair) {
+    [
+      ['operation', 'list'],
+      ['output', 'auto'],
+      ['conflict', 'fail'],
+    ].forEach(function (pair) {
       const select = $('#node-input-' + pair[0]);
-      if (!select.val()) { select.val(pair[1]); }
+      if (!select.val()) {
+        select.val(pair[1]);
+      }
     });
     $('#node-input-path').typedInput({
       default: 'str',

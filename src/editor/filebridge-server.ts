@@ -46,21 +46,37 @@ interface TestReport {
   truncated?: boolean;
 }
 
-function isSftp(protocol: unknown): boolean { return protocol === 'sftp'; }
-function isFtps(protocol: unknown): boolean { return protocol === 'ftps-explicit' || protocol === 'ftps-implicit'; }
+function isSftp(protocol: unknown): boolean {
+  return protocol === 'sftp';
+}
+function isFtps(protocol: unknown): boolean {
+  return protocol === 'ftps-explicit' || protocol === 'ftps-implicit';
+}
 
 function sameCertFingerprint(a: unknown, b: unknown): boolean {
-  const norm = function (s: unknown): string { return String(s || '').replace(/^sha-?256[:=\s]*/i, '').replace(/[:\s]/g, '').toUpperCase(); };
+  const norm = function (s: unknown): string {
+    return String(s || '')
+      .replace(/^sha-?256[:=\s]*/i, '')
+      .replace(/[:\s]/g, '')
+      .toUpperCase();
+  };
   return norm(a) !== '' && norm(a) === norm(b);
 }
 
 function formatSize(bytes: unknown): string {
-  if (typeof bytes !== 'number' || !isFinite(bytes)) { return ''; }
-  if (bytes < 1024) { return bytes + ' B'; }
+  if (typeof bytes !== 'number' || !isFinite(bytes)) {
+    return '';
+  }
+  if (bytes < 1024) {
+    return bytes + ' B';
+  }
   const units = ['KB', 'MB', 'GB', 'TB'];
   let value = bytes;
   let i = -1;
-  do { value = value / 1024; i++; } while (value >= 1024 && i < units.length - 1);
+  do {
+    value = value / 1024;
+    i++;
+  } while (value >= 1024 && i < units.length - 1);
   return value.toFixed(value < 10 ? 1 : 0) + ' ' + units[i];
 }
 
@@ -72,9 +88,13 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
     port: {
       value: '',
       validate: function (v, opt) {
-        if (v === '' || v === undefined || v === null) { return true; }
+        if (v === '' || v === undefined || v === null) {
+          return true;
+        }
         const n = Number(v);
-        if (RED.validators.number()(v) === true && Math.floor(n) === n && n >= 1 && n <= 65535) { return true; }
+        if (RED.validators.number()(v) === true && Math.floor(n) === n && n >= 1 && n <= 65535) {
+          return true;
+        }
         return opt ? RED._('node-red-contrib-ecm-filebridge/filebridge-server:filebridge-server.errors.port') : false;
       },
     },
@@ -99,9 +119,11 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
     return this._('filebridge-server.paletteLabel');
   },
   label: function () {
-    if (this.name) { return this.name; }
+    if (this.name) {
+      return this.name;
+    }
     const protocol = this.protocol || 'sftp';
-    const port = (this.port === '' || this.port === undefined || this.port === null) ? DEFAULT_PORTS[protocol] : this.port;
+    const port = this.port === '' || this.port === undefined || this.port === null ? DEFAULT_PORTS[protocol] : this.port;
     return protocol + '://' + (this.host || '?') + ':' + port;
   },
   oneditprepare: function () {
@@ -120,7 +142,9 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
     tabs.addTab({ id: 'filebridge-server-tab-connection', label: node._('filebridge-server.tabs.connection') });
     tabs.addTab({ id: 'filebridge-server-tab-security', label: node._('filebridge-server.tabs.security') });
     tabs.addTab({ id: 'filebridge-server-tab-advanced', label: node._('filebridge-server.tabs.advanced') });
-    setTimeout(function () { tabs.resize(); }, 0);
+    setTimeout(function () {
+      tabs.resize();
+    }, 0);
 
     // A stored private key arrives as a placeholder; do not show it as if it were key text.
     const privateKeyInput = $('#node-config-input-privateKey');
@@ -135,7 +159,9 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
         $('.filebridge-server-key-stored').hide();
       }
     }
-    if (keyStored) { privateKeyInput.val(''); }
+    if (keyStored) {
+      privateKeyInput.val('');
+    }
     privateKeyInput.on('input change', showKeyState);
     $('#filebridge-server-forget-key').on('click', function (e) {
       e.preventDefault();
@@ -173,11 +199,15 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
     const resultBox = $('#filebridge-server-test-result');
     const testButton = $('#filebridge-server-test-button');
 
-    function field(name: string): string { return String($('#node-config-input-' + name).val() ?? ''); }
+    function field(name: string): string {
+      return String($('#node-config-input-' + name).val() ?? '');
+    }
 
     function credentialsForTest(protocol: string): Record<keyof ServerCredentials, string> {
       let privateKey = String(privateKeyInput.val());
-      if (privateKey === '' && privateKeyInput.data('filebridgeKeyStored') === true) { privateKey = STORED; }
+      if (privateKey === '' && privateKeyInput.data('filebridgeKeyStored') === true) {
+        privateKey = STORED;
+      }
       return {
         password: String($('#node-config-input-password').val()),
         privateKey: isSftp(protocol) ? privateKey : '',
@@ -204,29 +234,39 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
     function factsTable(rows: [string, unknown, boolean?][]): JQuery {
       const table = $('<table>');
       rows.forEach(function (row) {
-        if (row[1] === undefined || row[1] === null || row[1] === '') { return; }
+        if (row[1] === undefined || row[1] === null || row[1] === '') {
+          return;
+        }
         const tr = $('<tr>').appendTo(table);
         $('<td>').text(row[0]).appendTo(tr);
         const cell = $('<td>').appendTo(tr);
-        if (row[2]) { $('<code>').text(String(row[1])).appendTo(cell); } else { cell.text(String(row[1])); }
+        if (row[2]) {
+          $('<code>').text(String(row[1])).appendTo(cell);
+        } else {
+          cell.text(String(row[1]));
+        }
       });
       return table;
     }
 
     function renderReport(report: TestReport): void {
       resultBox.empty().show();
-      const server = report.server || (field('host') + ':' + (field('port') || DEFAULT_PORTS[field('protocol')]));
+      const server = report.server || field('host') + ':' + (field('port') || DEFAULT_PORTS[field('protocol')]);
       const status = $('<div>').addClass('filebridge-result-status').appendTo(resultBox);
       if (report.ok) {
         status.addClass('filebridge-result-ok');
         $('<i class="fa fa-check-circle"></i>').appendTo(status);
         const protocolName = node._('filebridge-server.protocol.' + (report.protocol || field('protocol')));
-        $('<span>').text(' ' + node._('filebridge-server.test.ok', { server: server, protocol: protocolName })).appendTo(status);
+        $('<span>')
+          .text(' ' + node._('filebridge-server.test.ok', { server: server, protocol: protocolName }))
+          .appendTo(status);
       } else {
         const code = (report.error && report.error.code) || 'CONNECTION';
         status.addClass('filebridge-result-fail');
         $('<i class="fa fa-times-circle"></i>').appendTo(status);
-        $('<span>').text(' ' + node._('filebridge-server.test.failed', { server: server, code: code })).appendTo(status);
+        $('<span>')
+          .text(' ' + node._('filebridge-server.test.failed', { server: server, code: code }))
+          .appendTo(status);
         if (report.error && report.error.message) {
           $('<div>').addClass('filebridge-result-message').text(report.error.message).appendTo(resultBox);
         }
@@ -236,7 +276,10 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
         const fp = String(report.hostKey.fingerprint);
         const keyType = report.hostKey.type || (report.error && report.error.details && report.error.details.keyType);
         const keySection = $('<div>').addClass('filebridge-result-section').appendTo(resultBox);
-        $('<div>').addClass('filebridge-result-title').text(node._('filebridge-server.test.hostKey') + (typeof keyType === 'string' ? ' (' + keyType + ')' : '')).appendTo(keySection);
+        $('<div>')
+          .addClass('filebridge-result-title')
+          .text(node._('filebridge-server.test.hostKey') + (typeof keyType === 'string' ? ' (' + keyType + ')' : ''))
+          .appendTo(keySection);
         $('<code>').text(fp).appendTo($('<div>').appendTo(keySection));
         if (String($('#node-config-input-hostKey').val()).indexOf(fp) !== -1) {
           $('<div>').text(node._('filebridge-server.test.keyPinned')).appendTo(keySection);
@@ -257,10 +300,12 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
         const cert = report.certificate;
         const certSection = $('<div>').addClass('filebridge-result-section').appendTo(resultBox);
         $('<div>').addClass('filebridge-result-title').text(node._('filebridge-server.test.certificate')).appendTo(certSection);
-        const valid = (cert.validFrom || cert.validTo) ? node._('filebridge-server.test.validRange', { from: cert.validFrom || '?', to: cert.validTo || '?' }) : '';
-        const chain = typeof cert.chainVerified === 'boolean'
-          ? node._(cert.chainVerified ? 'filebridge-server.test.chainVerified' : 'filebridge-server.test.chainNotVerified')
-          : '';
+        const valid =
+          cert.validFrom || cert.validTo ? node._('filebridge-server.test.validRange', { from: cert.validFrom || '?', to: cert.validTo || '?' }) : '';
+        const chain =
+          typeof cert.chainVerified === 'boolean'
+            ? node._(cert.chainVerified ? 'filebridge-server.test.chainVerified' : 'filebridge-server.test.chainNotVerified')
+            : '';
         factsTable([
           [node._('filebridge-server.test.subject'), cert.subject],
           [node._('filebridge-server.test.issuer'), cert.issuer],
@@ -287,7 +332,10 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
         const shown = 12;
         const listSection = $('<div>').addClass('filebridge-result-section').appendTo(resultBox);
         const titleKey = report.truncated ? 'filebridge-server.test.folderTruncated' : 'filebridge-server.test.folder';
-        $('<div>').addClass('filebridge-result-title').text(node._(titleKey, { folder: report.folder || '.', count: report.entries.length })).appendTo(listSection);
+        $('<div>')
+          .addClass('filebridge-result-title')
+          .text(node._(titleKey, { folder: report.folder || '.', count: report.entries.length }))
+          .appendTo(listSection);
         const list = $('<ul>').appendTo(listSection);
         if (report.entries.length === 0) {
           $('<li>').text(node._('filebridge-server.test.empty')).appendTo(list);
@@ -296,20 +344,28 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
         const entries = report.entries.slice().sort(function (a, b) {
           const da = a.type === 'directory' ? 0 : 1;
           const db = b.type === 'directory' ? 0 : 1;
-          if (da !== db) { return da - db; }
+          if (da !== db) {
+            return da - db;
+          }
           return String(a.name).localeCompare(String(b.name));
         });
         entries.slice(0, shown).forEach(function (entry) {
           const li = $('<li>').appendTo(list);
           const icon = entry.type === 'directory' ? 'fa-folder-o' : entry.type === 'symlink' ? 'fa-link' : 'fa-file-o';
-          $('<i>').addClass('fa ' + icon).appendTo(li);
-          $('<span>').text(' ' + entry.name + (entry.type === 'directory' ? '/' : '')).appendTo(li);
+          $('<i>')
+            .addClass('fa ' + icon)
+            .appendTo(li);
+          $('<span>')
+            .text(' ' + entry.name + (entry.type === 'directory' ? '/' : ''))
+            .appendTo(li);
           if (entry.type !== 'directory') {
             $('<span>').addClass('filebridge-size').text(formatSize(entry.size)).appendTo(li);
           }
         });
         if (report.entries.length > shown) {
-          $('<li>').text(node._('filebridge-server.test.more', { count: report.entries.length - shown })).appendTo(list);
+          $('<li>')
+            .text(node._('filebridge-server.test.more', { count: report.entries.length - shown }))
+            .appendTo(list);
         }
       }
       RED.tray.resize();
@@ -324,10 +380,12 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
       if (xhr && xhr.status === 404) {
         text = node._('filebridge-server.test.notInstalled');
       } else {
-        const reason = (xhr && xhr.status) ? (xhr.status + ' ' + (errorThrown || xhr.statusText || '')) : (textStatus || 'error');
+        const reason = xhr && xhr.status ? xhr.status + ' ' + (errorThrown || xhr.statusText || '') : textStatus || 'error';
         text = node._('filebridge-server.test.requestFailed', { error: String(reason).trim() });
       }
-      $('<span>').text(' ' + text).appendTo(status);
+      $('<span>')
+        .text(' ' + text)
+        .appendTo(status);
       RED.tray.resize();
     }
 
@@ -355,7 +413,8 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
       const waitSeconds = (Number(body.connectTimeout) || 15) + (Number(body.idleTimeout) || 60) + 15;
       testButton.prop('disabled', true);
       resultBox.empty().show();
-      $('<div>').append('<i class="fa fa-spinner fa-spin"></i> ')
+      $('<div>')
+        .append('<i class="fa fa-spinner fa-spin"></i> ')
         .append($('<span>').text(node._('filebridge-server.test.connecting')))
         .appendTo(resultBox);
       RED.tray.resize();
@@ -366,11 +425,14 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
         dataType: 'json',
         data: JSON.stringify(body),
         timeout: waitSeconds * 1000,
-      }).done(function (report: TestReport | null) {
-        renderReport(report || {});
-      }).fail(renderRequestFailure).always(function () {
-        testButton.prop('disabled', false);
-      });
+      })
+        .done(function (report: TestReport | null) {
+          renderReport(report || {});
+        })
+        .fail(renderRequestFailure)
+        .always(function () {
+          testButton.prop('disabled', false);
+        });
     });
   },
   oneditsave: function () {

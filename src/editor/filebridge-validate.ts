@@ -50,31 +50,55 @@ interface ValidateProps {
 /** The checkbox that switches a rule on. */
 type RuleFlag = 'nameOn' | 'extOn' | 'sizeOn' | 'csvOn' | 'jsonOn';
 
-function message(key: string): string { return RED._(NS + 'filebridge-validate.errors.' + key); }
+function message(key: string): string {
+  return RED._(NS + 'filebridge-validate.errors.' + key);
+}
 
 /** A check that applies only when its rule is ticked (editor fields of rules that are off are ignored). */
 function whenOn(flag: RuleFlag, test: (text: string) => boolean, key: string): Validator<ValidateProps> {
   return function (v, opt) {
     const on = $('#node-input-' + flag).length ? $('#node-input-' + flag).is(':checked') : this[flag];
-    if (!on || test(String(v === undefined || v === null ? '' : v))) { return true; }
+    if (!on || test(String(v === undefined || v === null ? '' : v))) {
+      return true;
+    }
     return opt ? message(key) : false;
   };
 }
 const SIZE = /^\s*(\d+(\.\d+)?\s*(b|k|kb|m|mb|g|gb)?)?\s*$/i;
-function isSize(v: string): boolean { return SIZE.test(v); }
-function isCount(v: string): boolean { return /^\s*\d*\s*$/.test(v); }
+function isSize(v: string): boolean {
+  return SIZE.test(v);
+}
+function isCount(v: string): boolean {
+  return /^\s*\d*\s*$/.test(v);
+}
 function isRegex(v: string): boolean {
-  if (v.trim() === '') { return false; }
-  try { new RegExp(v); return true; } catch (e) { return false; }
+  if (v.trim() === '') {
+    return false;
+  }
+  try {
+    new RegExp(v);
+    return true;
+  } catch (e) {
+    return false;
+  }
 }
 function isJsonObject(optional: boolean): (v: string) => boolean {
   return function (v) {
-    if (v.trim() === '') { return optional; }
-    try { const p: unknown = JSON.parse(v); return p !== null && typeof p === 'object' && !Array.isArray(p); } catch (e) { return false; }
+    if (v.trim() === '') {
+      return optional;
+    }
+    try {
+      const p: unknown = JSON.parse(v);
+      return p !== null && typeof p === 'object' && !Array.isArray(p);
+    } catch (e) {
+      return false;
+    }
   };
 }
 
-function jsonOnly(): TypedInputOptions { return { type: 'json', types: ['json'] }; }
+function jsonOnly(): TypedInputOptions {
+  return { type: 'json', types: ['json'] };
+}
 
 defineEditor<ValidateProps>('filebridge-validate', {
   defaults: {
@@ -83,7 +107,16 @@ defineEditor<ValidateProps>('filebridge-validate', {
     namePattern: { value: '', validate: whenOn('nameOn', isRegex, 'namePattern') },
     nameIgnoreCase: { value: false },
     extOn: { value: false },
-    extensions: { value: '', validate: whenOn('extOn', function (v) { return v.trim() !== ''; }, 'extensions') },
+    extensions: {
+      value: '',
+      validate: whenOn(
+        'extOn',
+        function (v) {
+          return v.trim() !== '';
+        },
+        'extensions',
+      ),
+    },
     sizeOn: { value: false },
     minSize: { value: '', validate: whenOn('sizeOn', isSize, 'size') },
     maxSize: { value: '', validate: whenOn('sizeOn', isSize, 'size') },
@@ -122,9 +155,13 @@ defineEditor<ValidateProps>('filebridge-validate', {
     return this._('filebridge-validate.paletteLabel');
   },
   label: function () {
-    if (this.name) { return this.name; }
+    if (this.name) {
+      return this.name;
+    }
     const node = this;
-    const on = (['name', 'ext', 'size', 'nonEmpty', 'magic', 'checksum', 'csv', 'json', 'xml', 'manifest'] as const).filter(function (r) { return node[`${r}On`]; });
+    const on = (['name', 'ext', 'size', 'nonEmpty', 'magic', 'checksum', 'csv', 'json', 'xml', 'manifest'] as const).filter(function (r) {
+      return node[`${r}On`];
+    });
     return on.length ? 'validate (' + on.length + ' rule' + (on.length === 1 ? '' : 's') + ')' : 'validate';
   },
   labelStyle: function () {
@@ -139,9 +176,16 @@ defineEditor<ValidateProps>('filebridge-validate', {
     $('#node-input-manifestProperty').typedInput({ default: 'msg', typeField: $('#node-input-manifestPropertyType'), types: PROPERTY_TYPES });
     $('#node-input-csvColumns').typedInput(jsonOnly());
     $('#node-input-jsonSchema').typedInput(jsonOnly());
-    [['checksumAlgorithm', 'auto'], ['checksumSource', 'remote'], ['manifestSource', 'self'], ['manifestFormat', 'auto']].forEach(function (pair) {
+    [
+      ['checksumAlgorithm', 'auto'],
+      ['checksumSource', 'remote'],
+      ['manifestSource', 'self'],
+      ['manifestFormat', 'auto'],
+    ].forEach(function (pair) {
       const select = $('#node-input-' + pair[0]);
-      if (!select.val()) { select.val(pair[1]); }
+      if (!select.val()) {
+        select.val(pair[1]);
+      }
     });
 
     function refresh(): void {

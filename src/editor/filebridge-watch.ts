@@ -42,8 +42,12 @@ interface WatchProps {
 
 function optionalNumber(min?: number): Validator<WatchProps> {
   return function (v, opt) {
-    if (v === '' || v === undefined || v === null) { return true; }
-    if (RED.validators.number()(v) === true && Number(v) >= (min || 0)) { return true; }
+    if (v === '' || v === undefined || v === null) {
+      return true;
+    }
+    if (RED.validators.number()(v) === true && Number(v) >= (min || 0)) {
+      return true;
+    }
     return opt ? RED._(NS + 'filebridge-watch.errors.number') : false;
   };
 }
@@ -57,7 +61,9 @@ defineEditor<WatchProps>('filebridge-watch', {
       required: true,
       validate: function (v, opt) {
         const text = String(v || '').trim();
-        if (text !== '' && text.split(/[\\/]/).indexOf('..') === -1) { return true; }
+        if (text !== '' && text.split(/[\\/]/).indexOf('..') === -1) {
+          return true;
+        }
         return opt ? RED._(NS + 'filebridge-watch.errors.folder') : false;
       },
     },
@@ -89,16 +95,32 @@ defineEditor<WatchProps>('filebridge-watch', {
     ledgerStore: { value: '' },
     ledgerDays: { value: 30, validate: optionalNumber(0) },
   },
-  paletteLabel: function () { return this._('filebridge-watch.paletteLabel'); },
-  label: function () { return this.name || ('watch ' + (this.folder || '')); },
-  labelStyle: function () { return this.name ? 'node_label_italic' : ''; },
-  outputLabels: function () { return this._('filebridge-watch.outputLabel'); },
+  paletteLabel: function () {
+    return this._('filebridge-watch.paletteLabel');
+  },
+  label: function () {
+    return this.name || 'watch ' + (this.folder || '');
+  },
+  labelStyle: function () {
+    return this.name ? 'node_label_italic' : '';
+  },
+  outputLabels: function () {
+    return this._('filebridge-watch.outputLabel');
+  },
   oneditprepare: function () {
     const node = this;
     const stores = (RED.settings.context && RED.settings.context.stores) || ['default'];
     const select = $('#node-input-ledgerStore');
-    select.append($('<option>').val('').text(RED._(NS + 'filebridge-watch.placeholder.ledgerStore')));
-    stores.forEach(function (s) { if (s !== 'default') { select.append($('<option>').val(s).text(s)); } });
+    select.append(
+      $('<option>')
+        .val('')
+        .text(RED._(NS + 'filebridge-watch.placeholder.ledgerStore')),
+    );
+    stores.forEach(function (s) {
+      if (s !== 'default') {
+        select.append($('<option>').val(s).text(s));
+      }
+    });
     select.val(node.ledgerStore || '');
     function refresh(): void {
       const mode = $('#node-input-stability').val() || 'stable';

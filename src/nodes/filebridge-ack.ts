@@ -31,7 +31,10 @@ function register(RED: NodeAPI): void {
         const fb = receivedFacts(msg);
         const claimed = claimedFileOf(fb);
         const { audit } = await commitClaim(claimSiteOf(RED, claimed.source), claimed, {
-          action, archiveTemplate: def.archiveTemplate, target: fb.cs, warn: (text) => node.warn(text),
+          action,
+          archiveTemplate: def.archiveTemplate,
+          target: fb.cs,
+          warn: (text) => node.warn(text),
         });
         msg.filebridge = withFacts(msg, { audit });
         acked++;

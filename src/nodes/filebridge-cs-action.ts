@@ -1,7 +1,13 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
 import { FileBridgeError, errorMessage } from '../core/errors';
 import {
-  actionFromConfig, actionRequestFromConfig, settingOf, settingOrigin, settingsReadBy, type ActionConfigFields, type ActionSetting,
+  actionFromConfig,
+  actionRequestFromConfig,
+  settingOf,
+  settingOrigin,
+  settingsReadBy,
+  type ActionConfigFields,
+  type ActionSetting,
 } from '../core/content-server/action-config';
 import { runCsAction, summarize, type Param } from '../core/content-server/action-request';
 import { receivedFacts, withFacts, type FileBridgeMessage } from '../core/message';

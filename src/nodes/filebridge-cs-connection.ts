@@ -3,7 +3,11 @@ import type { Request, Response } from 'express';
 import { FileBridgeError, errorMessage } from '../core/errors';
 import { ContentServerClient, browseFolder, pickerCategories } from '../core/content-server';
 import {
-  CS_CONNECTION_SECRETS, csClientOptionsFromConfig, ownsSession, type CsConnectionConfigFields, type CsConnectionCredentials,
+  CS_CONNECTION_SECRETS,
+  csClientOptionsFromConfig,
+  ownsSession,
+  type CsConnectionConfigFields,
+  type CsConnectionCredentials,
 } from '../core/content-server/connection-config';
 import type { CsConnectionNode as SharedCsConnectionNode } from './kit/cs-connection';
 import { secretsFromDialog } from './kit/credentials';
@@ -69,9 +73,11 @@ function register(RED: NodeAPI): void {
       else {
         if (!body.id) throw new FileBridgeError('INVALID_INPUT', 'Select a Content Server connection first');
         const deployed = RED.nodes.getNode(body.id) as CsConnectionNode | null;
-        if (!deployed) throw new FileBridgeError('INVALID_INPUT', 'The Content Server connection is not deployed yet: deploy the connection first, then browse');
+        if (!deployed)
+          throw new FileBridgeError('INVALID_INPUT', 'The Content Server connection is not deployed yet: deploy the connection first, then browse');
         if (deployed.configError) throw deployed.configError;
-        if (!deployed.client) throw new FileBridgeError('INVALID_INPUT', 'The Content Server connection is not ready: deploy the connection first, then browse');
+        if (!deployed.client)
+          throw new FileBridgeError('INVALID_INPUT', 'The Content Server connection is not ready: deploy the connection first, then browse');
         client = deployed.client;
         own = false;
       }
@@ -116,7 +122,9 @@ function register(RED: NodeAPI): void {
   /* Category picker: the categories a node offers (its own and the templates'), with their attributes. */
   RED.httpAdmin.post('/filebridge/cs/categories', canEdit, (req: Request, res: Response) => {
     const target = (req.body as { node?: unknown } | undefined)?.node;
-    withClient(req, res, async (client) => ({ categories: await pickerCategories(client, typeof target === 'number' || typeof target === 'string' ? target : undefined) }));
+    withClient(req, res, async (client) => ({
+      categories: await pickerCategories(client, typeof target === 'number' || typeof target === 'string' ? target : undefined),
+    }));
   });
 }
 

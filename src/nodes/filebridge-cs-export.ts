@@ -64,23 +64,32 @@ function register(RED: NodeAPI): void {
           emit,
           signal: stopping.signal,
           progress: (p: { phase: 'listing' | 'sending'; index: number; count: number }): void =>
-            node.status(p.phase === 'listing' ? { fill: 'blue', shape: 'ring', text: 'listing' } : { fill: 'blue', shape: 'dot', text: `exporting ${p.index}/${p.count}` }),
+            node.status(
+              p.phase === 'listing'
+                ? { fill: 'blue', shape: 'ring', text: 'listing' }
+                : { fill: 'blue', shape: 'dot', text: `exporting ${p.index}/${p.count}` },
+            ),
         };
         let outcome: RunOutcome;
         if (request.mode === 'document') {
           node.status({ fill: 'blue', shape: 'dot', text: `exporting ${request.id}` });
           outcome = await runDocument(client, { runId, id: request.id, version: request.version, where: request.where }, request.settings, hooks);
         } else {
-          outcome = await runChanges(client, {
-            runId,
-            folder: request.folder,
-            recursive: request.recursive,
-            where: request.where,
-            nameGlob: request.nameGlob,
-            onlyChanged: request.onlyChanged,
-            loadMark: (key) => marks.load(key),
-            saveMark: (key, mark) => marks.save(key, mark),
-          }, request.settings, hooks);
+          outcome = await runChanges(
+            client,
+            {
+              runId,
+              folder: request.folder,
+              recursive: request.recursive,
+              where: request.where,
+              nameGlob: request.nameGlob,
+              onlyChanged: request.onlyChanged,
+              loadMark: (key) => marks.load(key),
+              saveMark: (key, mark) => marks.save(key, mark),
+            },
+            request.settings,
+            hooks,
+          );
         }
         const report = RED.util.cloneMessage(msg) as NodeMessage & FileBridgeMessage;
         report.payload = outcome.summary;
@@ -88,9 +97,11 @@ function register(RED: NodeAPI): void {
         send([null, report]);
         if (outcome.error) throw outcome.error;
         const { sent, errors } = outcome.summary;
-        node.status(errors.length > 0
-          ? { fill: 'yellow', shape: 'dot', text: `${sent} sent, ${errors.length} gone` }
-          : { fill: 'green', shape: 'dot', text: `${sent} sent` });
+        node.status(
+          errors.length > 0
+            ? { fill: 'yellow', shape: 'dot', text: `${sent} sent, ${errors.length} gone` }
+            : { fill: 'green', shape: 'dot', text: `${sent} sent` },
+        );
         done();
       } catch (err) {
         failMessage(node, msg, err, done);

@@ -2,8 +2,18 @@ import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { Request, Response } from 'express';
 import { FileBridgeError, errorMessage } from '../core/errors';
 import {
-  buildTarget, compileMapping, mapMetadata, mappingSettingsFromConfig, mappingError, remoteFilesFromPool, sampleMessage, TableCache,
-  type CompiledMapping, type JsonataEvaluator, type MappingConfigFields, type MappingDeps,
+  buildTarget,
+  compileMapping,
+  mapMetadata,
+  mappingSettingsFromConfig,
+  mappingError,
+  remoteFilesFromPool,
+  sampleMessage,
+  TableCache,
+  type CompiledMapping,
+  type JsonataEvaluator,
+  type MappingConfigFields,
+  type MappingDeps,
 } from '../core/mapping';
 import { withFacts, type FileBridgeMessage } from '../core/message';
 import { failMessage } from './kit/failure';
@@ -28,9 +38,10 @@ function register(RED: NodeAPI): void {
     };
     return {
       check: (expression) => void prepare(expression),
-      evaluate: (expression, msg) => new Promise((resolve, reject) => {
-        RED.util.evaluateJSONataExpression(prepare(expression), msg as never, (err: Error | null, value: unknown) => (err ? reject(err) : resolve(value)));
-      }),
+      evaluate: (expression, msg) =>
+        new Promise((resolve, reject) => {
+          RED.util.evaluateJSONataExpression(prepare(expression), msg as never, (err: Error | null, value: unknown) => (err ? reject(err) : resolve(value)));
+        }),
     };
   }
 
@@ -103,7 +114,7 @@ function register(RED: NodeAPI): void {
   RED.httpAdmin.post('/filebridge/map-metadata/preview', RED.auth.needsPermission('filebridge-map-metadata.write'), (req: Request, res: Response) => {
     const body = (req.body ?? {}) as MappingConfigFields & { id?: string; server?: string; sample?: string; fields?: unknown };
     void (async () => {
-      const deployed = body.id ? RED.nodes.getNode(body.id) ?? undefined : undefined;
+      const deployed = body.id ? (RED.nodes.getNode(body.id) ?? undefined) : undefined;
       const jsonata = jsonataFor(deployed);
       const mapping = compile(body, jsonata);
       const deps: MappingDeps = { jsonata: jsonata.evaluate };
@@ -113,7 +124,13 @@ function register(RED: NodeAPI): void {
       const outcome = await mapMetadata(mapping, msg, deps);
       if (outcome.missing.length > 0) {
         const err = mappingError(outcome.missing);
-        res.json({ ok: false, error: { code: err.code, message: err.message, fields: err.details.fields }, missing: outcome.missing, target: outcome.target, fields: outcome.fields });
+        res.json({
+          ok: false,
+          error: { code: err.code, message: err.message, fields: err.details.fields },
+          missing: outcome.missing,
+          target: outcome.target,
+          fields: outcome.fields,
+        });
         return;
       }
       res.json({ ok: true, target: outcome.target, fields: outcome.fields });

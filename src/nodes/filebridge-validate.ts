@@ -12,15 +12,16 @@ import { failMessage } from './kit/failure';
 import { usableServer } from './kit/server';
 import { shortStatus } from './kit/status';
 
-type ValidateNodeDef = NodeDef & ValidateConfigFields & {
-  wires?: string[][];
-  server?: string;
-  spoolDir?: string;
-  sidecar?: string;
-  sidecarType?: string;
-  manifestProperty?: string;
-  manifestPropertyType?: string;
-};
+type ValidateNodeDef = NodeDef &
+  ValidateConfigFields & {
+    wires?: string[][];
+    server?: string;
+    spoolDir?: string;
+    sidecar?: string;
+    sidecarType?: string;
+    manifestProperty?: string;
+    manifestPropertyType?: string;
+  };
 
 type ValidateMessage = NodeMessageInFlow & FileBridgeMessage;
 
@@ -29,7 +30,13 @@ function register(RED: NodeAPI): void {
   function remoteFor(serverId: string | undefined): RemoteFiles | undefined {
     if (!serverId) return undefined;
     try {
-      return poolFiles(usableServer(RED, serverId, `The server configuration ${serverId} named in msg.filebridge.source.server does not exist in this Node-RED: side-cars and manifests cannot be read.`).pool);
+      return poolFiles(
+        usableServer(
+          RED,
+          serverId,
+          `The server configuration ${serverId} named in msg.filebridge.source.server does not exist in this Node-RED: side-cars and manifests cannot be read.`,
+        ).pool,
+      );
     } catch (err) {
       // Only a rule that reads the server fails for it: a name or content check still runs.
       return { read: () => Promise.reject(err), names: () => Promise.reject(err) };
@@ -63,21 +70,36 @@ function register(RED: NodeAPI): void {
         const source: Record<string, unknown> = typeof fb.source === 'object' && fb.source !== null ? { ...fb.source } : {};
         const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
         const name = str(msg.filename) ? remoteBasename(String(msg.filename).replace(/\\/g, '/')) : str(source.name);
-        if (!name) throw new FileBridgeError('INVALID_INPUT', 'The file has no name: set msg.filename (the watch and remote nodes do), since the rules check names, extensions and types.');
+        if (!name)
+          throw new FileBridgeError(
+            'INVALID_INPUT',
+            'The file has no name: set msg.filename (the watch and remote nodes do), since the rules check names, extensions and types.',
+          );
         node.status({ fill: 'blue', shape: 'dot', text: shortStatus(`validating ${name}`) });
         const sourcePath = str(source.path);
         const claimPath = str(source.claimPath);
-        const outcome = await validateFile(msg.payload, rules, {
-          name,
-          sourceName: str(source.name),
-          folder: sourcePath ? remoteDirname(sourcePath) : undefined,
-          claimFolder: claimPath ? remoteDirname(claimPath) : undefined,
-          sha256: str(source.sha256),
-          size: msg.payload instanceof Readable && typeof source.size === 'number' ? source.size : undefined,
-          remote: remoteFor(str(source.server) ?? str(def.server)),
-          sidecar: rules.checksum?.source === 'message' ? await evaluateProperty(RED, node, msg, def.sidecar || 'filebridge.sidecar', def.sidecarType || 'msg') : undefined,
-          manifest: rules.manifest?.source === 'message' ? await evaluateProperty(RED, node, msg, def.manifestProperty || 'filebridge.manifest', def.manifestPropertyType || 'msg') : undefined,
-        }, { spoolDir: str(def.spoolDir) });
+        const outcome = await validateFile(
+          msg.payload,
+          rules,
+          {
+            name,
+            sourceName: str(source.name),
+            folder: sourcePath ? remoteDirname(sourcePath) : undefined,
+            claimFolder: claimPath ? remoteDirname(claimPath) : undefined,
+            sha256: str(source.sha256),
+            size: msg.payload instanceof Readable && typeof source.size === 'number' ? source.size : undefined,
+            remote: remoteFor(str(source.server) ?? str(def.server)),
+            sidecar:
+              rules.checksum?.source === 'message'
+                ? await evaluateProperty(RED, node, msg, def.sidecar || 'filebridge.sidecar', def.sidecarType || 'msg')
+                : undefined,
+            manifest:
+              rules.manifest?.source === 'message'
+                ? await evaluateProperty(RED, node, msg, def.manifestProperty || 'filebridge.manifest', def.manifestPropertyType || 'msg')
+                : undefined,
+          },
+          { spoolDir: str(def.spoolDir) },
+        );
         msg.payload = outcome.payload;
         const facts: FileBridgeFacts = { validation: outcome.result };
         const fields = typeof fb.fields === 'object' && fb.fields !== null ? fb.fields : {};

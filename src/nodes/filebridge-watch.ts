@@ -35,18 +35,31 @@ function register(RED: NodeAPI): void {
     // Global scope and a prefix per server folder: every watch of that folder (and, with a shared
     // store such as Redis, every runtime) sees what was processed.
     const ledger = ledgerSettings
-      ? new Ledger(contextStore(node.context().global as unknown as CallbackContext, ledgerSettings.store), Ledger.prefixFor(endpoint.host, endpoint.port, settings.folder), ledgerSettings.expiryMs)
+      ? new Ledger(
+          contextStore(node.context().global as unknown as CallbackContext, ledgerSettings.store),
+          Ledger.prefixFor(endpoint.host, endpoint.port, settings.folder),
+          ledgerSettings.expiryMs,
+        )
       : undefined;
-    const origin: SourceOrigin = { server: def.server, watch: node.id, protocol: endpoint.protocol, host: endpoint.host, port: endpoint.port, folder: settings.folder };
+    const origin: SourceOrigin = {
+      server: def.server,
+      watch: node.id,
+      protocol: endpoint.protocol,
+      host: endpoint.host,
+      port: endpoint.port,
+      folder: settings.folder,
+    };
     let lastError: FileBridgeError | undefined;
     let closed = false;
 
     const showStatus = (): void => {
       if (lastError) return node.status({ fill: 'red', shape: 'ring', text: `${lastError.code} (${watcher.slots.size} in flight)` });
       const n = watcher.slots.size;
-      node.status(n > 0
-        ? { fill: 'blue', shape: 'dot', text: `${n} in flight${watcher.slots.full ? ' (max)' : ''}` }
-        : { fill: 'green', shape: watcher.polling ? 'ring' : 'dot', text: watcher.polling ? 'polling' : 'watching' });
+      node.status(
+        n > 0
+          ? { fill: 'blue', shape: 'dot', text: `${n} in flight${watcher.slots.full ? ' (max)' : ''}` }
+          : { fill: 'green', shape: watcher.polling ? 'ring' : 'dot', text: watcher.polling ? 'polling' : 'watching' },
+      );
     };
 
     const stopped = (file: ClaimedFile): FileBridgeError =>
@@ -69,7 +82,9 @@ function register(RED: NodeAPI): void {
       ledger,
       emit,
       onTimeout: (file) => {
-        node.warn(`${file.path} was not acked or quarantined within the in-flight timeout; its slot is free and it stays claimed as ${file.claimPath} until lease recovery re-emits it.`);
+        node.warn(
+          `${file.path} was not acked or quarantined within the in-flight timeout; its slot is free and it stays claimed as ${file.claimPath} until lease recovery re-emits it.`,
+        );
         showStatus();
       },
       onGiveUp: (file, failedPath, reason) => node.warn(`${file.path}: ${reason} Moved to ${failedPath}.`),

@@ -133,24 +133,39 @@ for (const runtime of EDITOR_RUNTIMES) {
         const id = await dragFromPalette(page, type, 150 + (i % 3) * 260, 80 + Math.floor(i / 3) * 90);
         await doubleClickNode(page, id);
         const tray = page.locator('.red-ui-tray').last();
-        await tray.locator('#dialog-form').first().waitFor({ state: 'visible', timeout: 15_000 }).catch((e: Error) => {
-          throw new Error(`${type}: a double-click opened no edit dialog (${e.message.split('\n')[0]})\n${editor.errors.join('\n')}`);
-        });
+        await tray
+          .locator('#dialog-form')
+          .first()
+          .waitFor({ state: 'visible', timeout: 15_000 })
+          .catch((e: Error) => {
+            throw new Error(`${type}: a double-click opened no edit dialog (${e.message.split('\n')[0]})\n${editor.errors.join('\n')}`);
+          });
         const edit: DialogInput = { ...EDITS[type], text: { name: `${type.replace('filebridge-', '')} under test`, ...EDITS[type].text } };
         // Every TypedInput is wide enough to read what is in it: one whose input lacks a width style
         // shrinks to a stub next to full-width neighbours. (Number fields are narrow on purpose.)
-        const narrow = await tray.locator('#dialog-form').first().evaluate((form) => {
-          const formWidth = form.getBoundingClientRect().width;
-          return Array.from(form.querySelectorAll<HTMLElement>('.form-row > .red-ui-typedInput-container'))
-            .filter((el) => el.offsetParent !== null)
-            .map((el) => ({ el, width: el.getBoundingClientRect().width }))
-            .filter(({ width }) => width > 0 && width < formWidth * 0.5)
-            .map(({ el, width }) => `${el.id || el.parentElement?.querySelector('label')?.getAttribute('for') || el.className}: ${Math.round(width)} of ${Math.round(formWidth)} px`);
-        });
+        const narrow = await tray
+          .locator('#dialog-form')
+          .first()
+          .evaluate((form) => {
+            const formWidth = form.getBoundingClientRect().width;
+            return Array.from(form.querySelectorAll<HTMLElement>('.form-row > .red-ui-typedInput-container'))
+              .filter((el) => el.offsetParent !== null)
+              .map((el) => ({ el, width: el.getBoundingClientRect().width }))
+              .filter(({ width }) => width > 0 && width < formWidth * 0.5)
+              .map(
+                ({ el, width }) =>
+                  `${el.id || el.parentElement?.querySelector('label')?.getAttribute('for') || el.className}: ${Math.round(width)} of ${Math.round(formWidth)} px`,
+              );
+          });
         assert.deepEqual(narrow, [], `${type}: TypedInputs narrower than half the dialog`);
         await fillDialog(page, edit);
         if (type === 'filebridge-watch') {
-          await tray.locator('.red-ui-tray-body').first().evaluate((el) => { el.scrollTop = 0; });
+          await tray
+            .locator('.red-ui-tray-body')
+            .first()
+            .evaluate((el) => {
+              el.scrollTop = 0;
+            });
           await editor.screenshot('dialog-filebridge-watch.png');
         }
         const fresh = editor.errors.slice(before).filter((e) => /filebridge/i.test(e));
@@ -158,13 +173,19 @@ for (const runtime of EDITOR_RUNTIMES) {
         await page.locator('#node-dialog-ok').click();
         await tray.waitFor({ state: 'detached', timeout: 10_000 });
         const want = expected(edit);
-        const got = await page.evaluate(({ nodeId, props }) => {
-          const n = (window as unknown as { RED: Red }).RED.nodes.node(nodeId) ?? {};
-          return Object.fromEntries(props.map((p) => [p, String(n[p])]));
-        }, { nodeId: id, props: Object.keys(want) });
+        const got = await page.evaluate(
+          ({ nodeId, props }) => {
+            const n = (window as unknown as { RED: Red }).RED.nodes.node(nodeId) ?? {};
+            return Object.fromEntries(props.map((p) => [p, String(n[p])]));
+          },
+          { nodeId: id, props: Object.keys(want) },
+        );
         assert.deepEqual(got, want, `${type} did not keep what was typed into its dialog`);
         // The label on the canvas is the name just typed.
-        await page.locator(`g[id="${id}"] text`, { hasText: `${type.replace('filebridge-', '')} under test` }).first().waitFor({ timeout: 5_000 });
+        await page
+          .locator(`g[id="${id}"] text`, { hasText: `${type.replace('filebridge-', '')} under test` })
+          .first()
+          .waitFor({ timeout: 5_000 });
       }
       assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
     });
@@ -175,25 +196,35 @@ for (const runtime of EDITOR_RUNTIMES) {
       const field = page.locator('#node-input-intervalSeconds');
       await field.fill('often');
       await field.blur();
-      await page.waitForFunction(() => document.querySelector('#node-input-intervalSeconds')?.classList.contains('input-error') === true, undefined, { timeout: 5_000 });
+      await page.waitForFunction(() => document.querySelector('#node-input-intervalSeconds')?.classList.contains('input-error') === true, undefined, {
+        timeout: 5_000,
+      });
       // The message is a hover tooltip, bound when the field turned invalid and shown 750 ms after
       // the pointer enters the field; any mouseleave in between cancels it. It stayed closed once in
       // CI with a single hover, so the test does what a user would: move away and hover again, up to
       // three times. The message itself must still show.
-      const catalog = JSON.parse(await readFile(join(REPO_ROOT, 'nodes', 'locales', 'en-US', 'filebridge-watch.json'), 'utf8')) as { 'filebridge-watch': { errors: { number: string } } };
+      const catalog = JSON.parse(await readFile(join(REPO_ROOT, 'nodes', 'locales', 'en-US', 'filebridge-watch.json'), 'utf8')) as {
+        'filebridge-watch': { errors: { number: string } };
+      };
       const message = page.locator('.red-ui-popover', { hasText: catalog['filebridge-watch'].errors.number }).first();
       for (let attempt = 1; ; attempt++) {
         await page.mouse.move(1, 1);
         await field.hover();
-        const shown = await message.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, (e: Error) => {
-          if (attempt === 3) throw new Error(`hovering the invalid field three times showed no "${catalog['filebridge-watch'].errors.number}" (${e.message.split('\n')[0]})`);
-          return false;
-        });
+        const shown = await message.waitFor({ state: 'visible', timeout: 5_000 }).then(
+          () => true,
+          (e: Error) => {
+            if (attempt === 3)
+              throw new Error(`hovering the invalid field three times showed no "${catalog['filebridge-watch'].errors.number}" (${e.message.split('\n')[0]})`);
+            return false;
+          },
+        );
         if (shown) break;
       }
       await field.fill('30');
       await field.blur();
-      await page.waitForFunction(() => document.querySelector('#node-input-intervalSeconds')?.classList.contains('input-error') === false, undefined, { timeout: 5_000 });
+      await page.waitForFunction(() => document.querySelector('#node-input-intervalSeconds')?.classList.contains('input-error') === false, undefined, {
+        timeout: 5_000,
+      });
       await page.locator('#node-dialog-cancel').click();
       await page.locator('.red-ui-tray').waitFor({ state: 'detached', timeout: 10_000 });
     });

@@ -75,7 +75,11 @@ for (const runtime of EDITOR_RUNTIMES) {
     });
 
     const red = <T>(fn: (red: Red, arg: string) => T, arg = ''): Promise<T> =>
-      page.evaluate(({ source, a }) => (new Function('red', 'arg', `return (${source})(red, arg);`) as (r: unknown, a: string) => T)((window as unknown as { RED: Red }).RED, a), { source: fn.toString(), a: arg });
+      page.evaluate(
+        ({ source, a }) =>
+          (new Function('red', 'arg', `return (${source})(red, arg);`) as (r: unknown, a: string) => T)((window as unknown as { RED: Red }).RED, a),
+        { source: fn.toString(), a: arg },
+      );
 
     async function importExample(example: ExampleFile): Promise<void> {
       await page.locator('#red-ui-header-button-sidemenu').click();
@@ -84,28 +88,44 @@ for (const runtime of EDITOR_RUNTIMES) {
       await dialog.waitFor({ state: 'visible', timeout: 10_000 });
       await page.locator('#red-ui-clipboard-dialog-import-tabs a', { hasText: 'Examples' }).click();
       const tree = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
-      const label = (text: string): Locator => tree.locator('.red-ui-treeList-label', { has: page.locator('.red-ui-treeList-label-text', { hasText: new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
+      const label = (text: string): Locator =>
+        tree
+          .locator('.red-ui-treeList-label', {
+            has: page.locator('.red-ui-treeList-label-text', { hasText: new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }),
+          })
+          .first();
       // Folders open on a click; a file is selected by a click and imported with the Import button.
       const steps = [MODULE, ...example.relPath.replace(/\.json$/, '').split('/')];
       for (const [i, step] of steps.entries()) {
         const item = label(step);
         await item.waitFor({ state: 'visible', timeout: 10_000 }).catch(async (e: Error) => {
-          throw new Error(`${example.relPath}: no "${step}" under Import > Examples (${e.message.split('\n')[0]}): ${JSON.stringify(await tree.locator('.red-ui-treeList-label-text').allInnerTexts())}`);
+          throw new Error(
+            `${example.relPath}: no "${step}" under Import > Examples (${e.message.split('\n')[0]}): ${JSON.stringify(await tree.locator('.red-ui-treeList-label-text').allInnerTexts())}`,
+          );
         });
-        if (i < steps.length - 1 && await label(steps[i + 1]).isVisible()) continue;
+        if (i < steps.length - 1 && (await label(steps[i + 1]).isVisible())) continue;
         await item.click();
       }
       await page.locator('#red-ui-clipboard-dialog-ok').click();
       await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
-      await page.waitForFunction((tabId) => (window as unknown as { RED: Red }).RED.nodes.workspace(tabId) !== undefined, String(example.tab.id), { timeout: 10_000 });
+      await page.waitForFunction((tabId) => (window as unknown as { RED: Red }).RED.nodes.workspace(tabId) !== undefined, String(example.tab.id), {
+        timeout: 10_000,
+      });
     }
 
     it('imports every example through Import > Examples, each into its own flow tab', async () => {
       for (const example of examples) {
         await importExample(example);
-        const imported = await red((r, ids) => (JSON.parse(ids) as string[]).filter((id) => r.nodes.node(id) === undefined && r.nodes.workspace(id) === undefined), JSON.stringify(example.nodes.map((n) => n.id)));
+        const imported = await red(
+          (r, ids) => (JSON.parse(ids) as string[]).filter((id) => r.nodes.node(id) === undefined && r.nodes.workspace(id) === undefined),
+          JSON.stringify(example.nodes.map((n) => n.id)),
+        );
         assert.deepEqual(imported, [], `${example.relPath}: nodes missing after the import`);
-        assert.equal(await page.locator('.red-ui-tab', { hasText: String(example.tab.label) }).count() >= 1, true, `${example.relPath}: no flow tab "${String(example.tab.label)}"`);
+        assert.equal(
+          (await page.locator('.red-ui-tab', { hasText: String(example.tab.label) }).count()) >= 1,
+          true,
+          `${example.relPath}: no flow tab "${String(example.tab.label)}"`,
+        );
       }
       assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
     });
@@ -114,7 +134,8 @@ for (const runtime of EDITOR_RUNTIMES) {
     async function openConfigDialog(id: string): Promise<void> {
       const found = await page.evaluate((nodeId) => {
         const jq = (window as unknown as { $: (s: string) => { toArray: () => HTMLElement[]; data?: unknown } }).$;
-        const entry = jq('.red-ui-sidebar-config-category li').toArray()
+        const entry = jq('.red-ui-sidebar-config-category li')
+          .toArray()
           .find((li) => (jq as unknown as (e: HTMLElement) => { data: (k: string) => unknown })(li).data('data-node-id') === nodeId);
         entry?.querySelector('.red-ui-palette-node-config')?.setAttribute('data-test-config-id', nodeId);
         return entry !== undefined;
@@ -161,9 +182,12 @@ for (const runtime of EDITOR_RUNTIMES) {
             tested.add(kind);
             await page.locator(kind === 'cs' ? '#filebridge-cs-connection-test-button' : '#filebridge-server-test-button').click();
             const result = page.locator(kind === 'cs' ? '#filebridge-cs-connection-result' : '#filebridge-server-test-result');
-            await result.locator('.filebridge-result-ok').waitFor({ state: 'visible', timeout: 20_000 }).catch(async (e: Error) => {
-              throw new Error(`${example.relPath}: Test connection for ${kind} did not pass (${e.message.split('\n')[0]}): ${await result.innerText()}`);
-            });
+            await result
+              .locator('.filebridge-result-ok')
+              .waitFor({ state: 'visible', timeout: 20_000 })
+              .catch(async (e: Error) => {
+                throw new Error(`${example.relPath}: Test connection for ${kind} did not pass (${e.message.split('\n')[0]}): ${await result.innerText()}`);
+              });
             if (kind === 'sftp') await editor.screenshot('dialog-filebridge-server.png');
           }
           await closeConfigDialog();
@@ -182,15 +206,23 @@ for (const runtime of EDITOR_RUNTIMES) {
       const deadline = Date.now() + 60_000;
       const idle = new Set<string>();
       for (;;) {
-        const statuses = await red((r, ids) => Object.fromEntries((JSON.parse(ids) as string[]).map((id) => {
-          const st = r.nodes.node(id)?.status;
-          return [id, `${st?.fill ?? ''}:${st?.text ?? ''}`];
-        })), JSON.stringify(watches().map((w) => w.id)));
+        const statuses = await red(
+          (r, ids) =>
+            Object.fromEntries(
+              (JSON.parse(ids) as string[]).map((id) => {
+                const st = r.nodes.node(id)?.status;
+                return [id, `${st?.fill ?? ''}:${st?.text ?? ''}`];
+              }),
+            ),
+          JSON.stringify(watches().map((w) => w.id)),
+        );
         for (const [id, status] of Object.entries(statuses)) if (status === 'green:watching') idle.add(id);
         // ':' is no status yet: the flows are still starting.
         const wrong = Object.entries(statuses).filter(([, status]) => !/^(green:(polling|watching)|:)$/.test(status));
         if (wrong.length > 0 || Date.now() > deadline) {
-          assert.fail(`watch status other than polling/watching, or no finished poll within 60 s: ${JSON.stringify(statuses)} idle: ${[...idle].join(', ')}\n${editor.nodeRed.output().slice(-4000)}`);
+          assert.fail(
+            `watch status other than polling/watching, or no finished poll within 60 s: ${JSON.stringify(statuses)} idle: ${[...idle].join(', ')}\n${editor.nodeRed.output().slice(-4000)}`,
+          );
         }
         if (idle.size === watches().length) break;
         await page.waitForTimeout(250);
@@ -209,7 +241,10 @@ for (const runtime of EDITOR_RUNTIMES) {
     async function openExampleTab(relPath: string): Promise<ExampleFile> {
       const example = examples.find((e) => e.relPath === relPath);
       assert.ok(example, `${relPath} is not among the examples`);
-      await page.locator('.red-ui-tab', { hasText: String(example.tab.label) }).first().click();
+      await page
+        .locator('.red-ui-tab', { hasText: String(example.tab.label) })
+        .first()
+        .click();
       await page.waitForFunction((tabId) => (window as unknown as { RED: Red }).RED.workspaces.active() === tabId, String(example.tab.id), { timeout: 10_000 });
       return example;
     }
@@ -227,7 +262,8 @@ for (const runtime of EDITOR_RUNTIMES) {
       const deadline = Date.now() + 60_000;
       let doc: SimTree | undefined;
       while (!doc?.sha256) {
-        if (Date.now() > deadline) assert.fail(`no ${name} in the simulator after 60 s; watch status: ${await statusLabel.innerText()}\n${editor.nodeRed.output().slice(-4000)}`);
+        if (Date.now() > deadline)
+          assert.fail(`no ${name} in the simulator after 60 s; watch status: ${await statusLabel.innerText()}\n${editor.nodeRed.output().slice(-4000)}`);
         await page.waitForTimeout(500);
         const tree = (await (await fetch(`${sim.url}/__sim/tree`)).json()) as SimTree;
         doc = findPath(tree, ['Records', 'Shipments', '2026', '11', '22', name]);
@@ -246,14 +282,20 @@ for (const runtime of EDITOR_RUNTIMES) {
       assert.match(await statusOf('filebridge-validate'), /status-dot-green valid: 1, invalid: 0$/);
       assert.match(await statusOf('filebridge-cs-upload'), new RegExp(`status-dot-green created: ${name}`));
       assert.match(await statusOf('filebridge-ack'), /status-dot-green/);
-      assert.equal(await page.locator('#red-ui-workspace-chart [class*="red-ui-flow-node-status-dot-red"], #red-ui-workspace-chart [class*="red-ui-flow-node-status-ring-red"]').count(), 0, 'a node of the flow shows a red status');
+      assert.equal(
+        await page
+          .locator('#red-ui-workspace-chart [class*="red-ui-flow-node-status-dot-red"], #red-ui-workspace-chart [class*="red-ui-flow-node-status-ring-red"]')
+          .count(),
+        0,
+        'a node of the flow shows a red status',
+      );
       // Ctrl+Space hides the sidebar, so the whole flow fits the picture.
       await page.keyboard.press('Control+Space');
       await editor.screenshot('deployed-example.png');
       assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
     });
 
-    it('fills a cs upload\'s folder and categories by browsing the Content Server in its dialog, not by typing ids', async () => {
+    it("fills a cs upload's folder and categories by browsing the Content Server in its dialog, not by typing ids", async () => {
       const example = await openExampleTab(RUN_EXAMPLE);
       const upload = example.nodes.find((n) => n.type === 'filebridge-cs-upload') as FlowNode;
       await doubleClickNode(page, upload.id);
@@ -262,13 +304,17 @@ for (const runtime of EDITOR_RUNTIMES) {
       await folder.fill('');
       const picker = page.locator('.filebridge-cs-picker');
       const head = picker.locator('.filebridge-cs-picker-head code');
-      const entry = (name: string): Locator => picker.locator('.filebridge-cs-picker-list > div', { has: page.locator('span', { hasText: new RegExp(`^ ${name}$`) }) });
+      const entry = (name: string): Locator =>
+        picker.locator('.filebridge-cs-picker-list > div', { has: page.locator('span', { hasText: new RegExp(`^ ${name}$`) }) });
 
       // An empty field starts at the Enterprise workspace, as the deployed connection sees it.
       await page.locator('#node-input-folder-browse').click();
-      await head.filter({ hasText: /^Enterprise$/ }).waitFor({ timeout: 15_000 }).catch(async (e: Error) => {
-        throw new Error(`the folder picker did not open at Enterprise (${e.message.split('\n')[0]}): ${await picker.innerText().catch(() => 'no picker')}`);
-      });
+      await head
+        .filter({ hasText: /^Enterprise$/ })
+        .waitFor({ timeout: 15_000 })
+        .catch(async (e: Error) => {
+          throw new Error(`the folder picker did not open at Enterprise (${e.message.split('\n')[0]}): ${await picker.innerText().catch(() => 'no picker')}`);
+        });
       const top = DEFAULT_SEED.nodes.filter((n) => n.parent_id === 2000).map((n) => n.name);
       for (const name of top) await entry(name).waitFor({ timeout: 5_000 });
       // Into Records, where the run just filed Shipments/..., up again, and into Records to select it.
@@ -295,7 +341,9 @@ for (const runtime of EDITOR_RUNTIMES) {
       assert.match(await category.innerText(), /Source Host \(string\)/);
       await category.click();
       await picker.waitFor({ state: 'detached', timeout: 5_000 });
-      const categories = await page.evaluate(() => (window as unknown as { $: (s: string) => { typedInput: (m: string) => string } }).$('#node-input-categories').typedInput('value'));
+      const categories = await page.evaluate(() =>
+        (window as unknown as { $: (s: string) => { typedInput: (m: string) => string } }).$('#node-input-categories').typedInput('value'),
+      );
       assert.deepEqual(JSON.parse(categories), { [record.name]: Object.fromEntries(record.attributes.map((a) => [a.name, ''])) });
 
       await page.locator('#node-dialog-ok').click();

@@ -25,7 +25,10 @@ export interface EditorSession {
 }
 
 /** The runtimes the browser tests drive, by index into `runtimes()`. */
-export const EDITOR_RUNTIMES = [{ index: 0, label: 'Node-RED 4.1' }, { index: 1, label: 'Node-RED 5' }] as const;
+export const EDITOR_RUNTIMES = [
+  { index: 0, label: 'Node-RED 4.1' },
+  { index: 1, label: 'Node-RED 5' },
+] as const;
 
 /**
  * The editor as a user meets it: the packed package installed into a fresh user directory of a real
@@ -50,19 +53,30 @@ export async function openEditor(runtimeIndex: number): Promise<EditorSession> {
     const page = await browser.newPage({ viewport: { width: 1680, height: 950 } });
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}\n${err.stack ?? ''}`));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()} @ ${m.location().url}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`console: ${m.text()} @ ${m.location().url}`);
+    });
     await page.goto(nodeRed.url);
     // The palette fills after the node definitions load, and the workspace after the flows do; a
     // test that starts earlier races the editor's own start-up.
     const running = nodeRed;
-    await page.waitForFunction(() => {
-      const red = (window as unknown as { RED?: { nodes?: { getType?: (t: string) => unknown }; workspaces?: { active?: () => string } } }).RED;
-      return document.querySelector('#red-ui-palette-container-filebridge .red-ui-palette-node') !== null
-        && !!red?.nodes?.getType?.('filebridge-watch') && !!red.workspaces?.active?.()
-        && document.querySelector('#red-ui-workspace-chart svg') !== null;
-    }, undefined, { timeout: 90_000 }).catch((e: Error) => {
-      throw new Error(`the editor did not finish loading: ${e.message.split('\n')[0]}\n${errors.join('\n')}\n${running.output().slice(-3000)}`);
-    });
+    await page
+      .waitForFunction(
+        () => {
+          const red = (window as unknown as { RED?: { nodes?: { getType?: (t: string) => unknown }; workspaces?: { active?: () => string } } }).RED;
+          return (
+            document.querySelector('#red-ui-palette-container-filebridge .red-ui-palette-node') !== null &&
+            !!red?.nodes?.getType?.('filebridge-watch') &&
+            !!red.workspaces?.active?.() &&
+            document.querySelector('#red-ui-workspace-chart svg') !== null
+          );
+        },
+        undefined,
+        { timeout: 90_000 },
+      )
+      .catch((e: Error) => {
+        throw new Error(`the editor did not finish loading: ${e.message.split('\n')[0]}\n${errors.join('\n')}\n${running.output().slice(-3000)}`);
+      });
     await mkdir(SCREENSHOTS, { recursive: true });
     return {
       page,
@@ -82,10 +96,13 @@ export async function openEditor(runtimeIndex: number): Promise<EditorSession> {
 export async function deploy(page: Page): Promise<string> {
   await page.locator('#red-ui-header-button-deploy').click();
   const note = page.locator('.red-ui-notification', { hasText: /Successfully deployed/ });
-  await note.first().waitFor({ state: 'visible', timeout: 30_000 }).catch(async (e: Error) => {
-    const shown = await page.locator('.red-ui-notification').allInnerTexts();
-    throw new Error(`no "Successfully deployed" (${e.message.split('\n')[0]}); notifications: ${JSON.stringify(shown)}`);
-  });
+  await note
+    .first()
+    .waitFor({ state: 'visible', timeout: 30_000 })
+    .catch(async (e: Error) => {
+      const shown = await page.locator('.red-ui-notification').allInnerTexts();
+      throw new Error(`no "Successfully deployed" (${e.message.split('\n')[0]}); notifications: ${JSON.stringify(shown)}`);
+    });
   return note.first().innerText();
 }
 
@@ -104,7 +121,14 @@ export async function doubleClickNode(page: Page, id: string): Promise<void> {
 async function screenshot(page: Page, name: string, part?: Locator): Promise<void> {
   // A tooltip under the pointer would cover what the picture is about.
   await page.mouse.move(1, 1);
-  await page.waitForFunction(() => document.querySelectorAll('.red-ui-notification:not([style*="display: none"])').length === 0
-    && document.querySelectorAll('.red-ui-popover').length === 0, undefined, { timeout: 15_000 }).catch(() => undefined);
+  await page
+    .waitForFunction(
+      () =>
+        document.querySelectorAll('.red-ui-notification:not([style*="display: none"])').length === 0 &&
+        document.querySelectorAll('.red-ui-popover').length === 0,
+      undefined,
+      { timeout: 15_000 },
+    )
+    .catch(() => undefined);
   await (part ?? page).screenshot({ path: join(SCREENSHOTS, name) });
 }

@@ -21,6 +21,7 @@ export async function mochaGlobalTeardown(): Promise<void> {
 
 /** The servers started for this run. */
 export function servers(): DevServers {
-  if (!running) throw new Error('The dev servers are not running: run mocha with --config .mocharc.servers.json, which loads build/test/support/dev-servers.js.');
+  if (!running)
+    throw new Error('The dev servers are not running: run mocha with --config .mocharc.servers.json, which loads build/test/support/dev-servers.js.');
   return running;
 }

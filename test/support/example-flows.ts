@@ -9,8 +9,16 @@ export { exampleFiles } from './example-files';
 
 /** Node-RED core node modules the examples use, for node-red-node-test-helper's `load`. */
 export function coreNodes(): unknown[] {
-  return ['common/20-inject.js', 'common/21-debug.js', 'common/25-catch.js', 'common/90-comment.js', 'function/15-change.js',
-    'function/10-switch.js', 'function/80-template.js', 'sequence/17-split.js'].map(coreNode);
+  return [
+    'common/20-inject.js',
+    'common/21-debug.js',
+    'common/25-catch.js',
+    'common/90-comment.js',
+    'function/15-change.js',
+    'function/10-switch.js',
+    'function/80-template.js',
+    'sequence/17-split.js',
+  ].map(coreNode);
 }
 
 export type FlowNode = Record<string, unknown> & { id: string; type: string; name?: string };

@@ -24,12 +24,18 @@ export function packPackage(): Promise<PackedPackage> {
   packed ??= (async () => {
     const destination = mkdtempSync(join(tmpdir(), 'filebridge-pack-'));
     process.once('exit', () => rmSync(destination, { recursive: true, force: true }));
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', destination], { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', destination], {
+      cwd: REPO_ROOT,
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 300_000,
+    });
     const list = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
     return { tarball: join(destination, list[0].filename), files: list[0].files.map((f) => f.path) };
   })();
   // A failed pack is not cached: the next caller gets the error again instead of a stale promise.
-  packed.catch(() => { packed = undefined; });
+  packed.catch(() => {
+    packed = undefined;
+  });
   return packed;
 }
 

@@ -51,7 +51,9 @@ export function pipelineSink(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     let closed = false;
-    node.on('close', () => { closed = true; });
+    node.on('close', () => {
+      closed = true;
+    });
     node.on('input', (raw, send, done) => {
       const msg = raw as unknown as SinkMsg;
       void (async () => {
@@ -79,12 +81,20 @@ export function pipelineSink(RED: NodeAPI): void {
         if (closed) return done();
         const name = String(msg.filename);
         sinkControl.records.push({
-          sink: node.id, name, relativePath: String(msg.filebridge?.source?.relativePath), bytes, sha256: hash.digest('hex'),
-          correlationId: String(msg.filebridge?.correlationId), attempt: Number(msg.filebridge?.source?.attempt),
+          sink: node.id,
+          name,
+          relativePath: String(msg.filebridge?.source?.relativePath),
+          bytes,
+          sha256: hash.digest('hex'),
+          correlationId: String(msg.filebridge?.correlationId),
+          attempt: Number(msg.filebridge?.source?.attempt),
         });
         if (sinkControl.failPattern?.test(name)) throw new FileBridgeError('CS_REJECTED', `The sink refused ${name}`);
         if (sinkControl.hold) {
-          sinkControl.held.push(() => { if (!closed) send(raw); done(); });
+          sinkControl.held.push(() => {
+            if (!closed) send(raw);
+            done();
+          });
           return;
         }
         send(raw);

@@ -11,10 +11,15 @@ async function main(): Promise<void> {
   const mocha = join(REPO_ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
   // Spec files given on the command line narrow the run (for working on one node).
   const given = process.argv.slice(2);
-  const specs = given.length > 0 ? given : [
-    'build/test/unit/core/**/*.test.js', 'build/test/integration/core/**/*.test.js',
-    'build/test/integration/nodes/**/*.test.js', 'build/test/integration/examples/**/*.test.js',
-  ];
+  const specs =
+    given.length > 0
+      ? given
+      : [
+          'build/test/unit/core/**/*.test.js',
+          'build/test/integration/core/**/*.test.js',
+          'build/test/integration/nodes/**/*.test.js',
+          'build/test/integration/examples/**/*.test.js',
+        ];
   console.log(`\n--- engine and flow tests again, Node-RED 5 on ${node}`);
   // The same settings and test servers as the first pass.
   const args = [mocha, '--config', '.mocharc.servers.json', ...specs];

@@ -11,10 +11,19 @@ export function serverConfigNode(protocol: Protocol, fields: Record<string, unkn
   const s = servers();
   const srv = protocol === 'sftp' ? s.sftp : protocol === 'ftps-implicit' ? s.ftpsImplicit : s.ftp;
   return {
-    id: 'srv', type: 'filebridge-server', protocol, host: srv.host, port: srv.port, username: s.username,
+    id: 'srv',
+    type: 'filebridge-server',
+    protocol,
+    host: srv.host,
+    port: srv.port,
+    username: s.username,
     hostKey: protocol === 'sftp' ? s.sftp.hostKeyFingerprints.ed25519 : '',
     tlsCa: protocol.startsWith('ftps') ? s.certs.ca.cert.pem : '',
-    connectTimeout: 10, idleTimeout: 20, keepalive: 5, poolSize: 2, connectRetries: 1,
+    connectTimeout: 10,
+    idleTimeout: 20,
+    keepalive: 5,
+    poolSize: 2,
+    connectRetries: 1,
     ...fields,
   };
 }

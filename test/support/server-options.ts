@@ -10,14 +10,26 @@ export function optionsFor(protocol: Protocol, overrides: Partial<ServerOptions>
   const common = { connectTimeoutMs: 10_000, idleTimeoutMs: 20_000, keepaliveIntervalMs: 5_000 };
   if (protocol === 'sftp') {
     return {
-      protocol, host: s.sftp.host, port: s.sftp.port, username: s.username, password: s.password,
-      hostKeyPins: [s.sftp.hostKeyFingerprints.ed25519, s.sftp.hostKeyFingerprints.rsa], ...common, ...overrides,
+      protocol,
+      host: s.sftp.host,
+      port: s.sftp.port,
+      username: s.username,
+      password: s.password,
+      hostKeyPins: [s.sftp.hostKeyFingerprints.ed25519, s.sftp.hostKeyFingerprints.rsa],
+      ...common,
+      ...overrides,
     };
   }
   const server = protocol === 'ftps-implicit' ? s.ftpsImplicit : s.ftp;
   return {
-    protocol, host: server.host, port: server.port, username: s.username, password: s.password,
-    ...(protocol === 'ftp' ? {} : { tlsCa: s.certs.ca.cert.pem }), ...common, ...overrides,
+    protocol,
+    host: server.host,
+    port: server.port,
+    username: s.username,
+    password: s.password,
+    ...(protocol === 'ftp' ? {} : { tlsCa: s.certs.ca.cert.pem }),
+    ...common,
+    ...overrides,
   };
 }
 

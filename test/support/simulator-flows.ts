@@ -42,7 +42,11 @@ export function simulatorAndNodeRed(options: SimulatorFlowsOptions = {}): Simula
     return sim;
   };
   const adminClient = (): ContentServerClient => {
-    client ??= new ContentServerClient({ baseUrl: runningSim().apiBase, auth: { kind: 'password', username: 'Admin', password: 'livelink' }, ...options.client });
+    client ??= new ContentServerClient({
+      baseUrl: runningSim().apiBase,
+      auth: { kind: 'password', username: 'Admin', password: 'livelink' },
+      ...options.client,
+    });
     return client;
   };
 

@@ -103,7 +103,10 @@ export async function freshFolderIn(sim: ContentServerSim, ticket: string): Prom
 
 /** A one-byte document with a new name below `parent` (default: 2200). */
 export async function createDoc(sim: ContentServerSim, ticket: string, parent = 2200): Promise<number> {
-  const a = await call(sim, 'POST', '/v2/nodes', { ticket, multipart: fileForm({ type: '144', parent_id: String(parent), name: `d${++seq}.txt` }, 'x', 'd.txt') });
+  const a = await call(sim, 'POST', '/v2/nodes', {
+    ticket,
+    multipart: fileForm({ type: '144', parent_id: String(parent), name: `d${++seq}.txt` }, 'x', 'd.txt'),
+  });
   assert.equal(a.status, 200, a.text);
   return Number(props(a).id);
 }

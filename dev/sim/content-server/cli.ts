@@ -51,7 +51,9 @@ async function main(): Promise<void> {
     faults,
     dateStyle: args.get('date-style') === 'legacy' ? 'legacy' : 'zulu',
   });
-  process.stdout.write(`${JSON.stringify({ url: sim.url, apiBase: sim.apiBase, ui: `${sim.url}/__sim/ui`, port: sim.port, user: 'Admin', password: 'livelink' })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ url: sim.url, apiBase: sim.apiBase, ui: `${sim.url}/__sim/ui`, port: sim.port, user: 'Admin', password: 'livelink' })}\n`,
+  );
   const stop = (): void => {
     sim.stop().then(
       () => process.exit(0),

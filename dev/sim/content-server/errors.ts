@@ -16,8 +16,7 @@ export const TEXT = {
   routeNotFound: 'The REST API URL could not be found in the mappings registry',
   authRequired: 'Authentication Required',
   badCredentials: 'Invalid username/password specified',
-  noAccess:
-    'Sorry, the item you requested could not be accessed. Either it does not exist or you do not have permission to access it.',
+  noAccess: 'Sorry, the item you requested could not be accessed. Either it does not exist or you do not have permission to access it.',
 } as const;
 
 export const routeNotFound = (): CsError => new CsError(400, TEXT.routeNotFound);

@@ -64,10 +64,7 @@ export function mergeFaults(current: Faults, update: Record<string, unknown>): F
  * sent as is, e.g. HTML or empty; an object as JSON), a connection dropped without an answer, or a
  * request left hanging until the client gives up (or the simulator stops).
  */
-export type ScriptedAnswer =
-  | { status: number; body?: string | Record<string, unknown>; headers?: Record<string, string> }
-  | { drop: true }
-  | { hang: true };
+export type ScriptedAnswer = { status: number; body?: string | Record<string, unknown>; headers?: Record<string, string> } | { drop: true } | { hang: true };
 
 export function parseScript(value: unknown): ScriptedAnswer[] {
   if (!Array.isArray(value)) throw new Error('a JSON array of answers is expected');
@@ -78,7 +75,8 @@ export function parseScript(value: unknown): ScriptedAnswer[] {
     if (o.hang === true) return { hang: true };
     if (typeof o.status !== 'number' || o.status < 100 || o.status > 599) throw new Error(`answer ${i}: status 100..599, drop or hang expected`);
     const body = o.body;
-    if (body !== undefined && typeof body !== 'string' && (typeof body !== 'object' || body === null)) throw new Error(`answer ${i}: body must be a string or an object`);
+    if (body !== undefined && typeof body !== 'string' && (typeof body !== 'object' || body === null))
+      throw new Error(`answer ${i}: body must be a string or an object`);
     const headers = o.headers;
     if (headers !== undefined && (typeof headers !== 'object' || headers === null)) throw new Error(`answer ${i}: headers must be an object`);
     return {

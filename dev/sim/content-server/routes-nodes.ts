@@ -1,16 +1,7 @@
 /** Node, version, content and category endpoints. */
 import { createReadStream } from 'node:fs';
 import { route, type Ctx, type Reply, type Route } from './context';
-import {
-  categoriesArray,
-  nodeProperties,
-  paging,
-  v2Collection,
-  v2Empty,
-  v2One,
-  versionProperties,
-  type JsonObject,
-} from './envelopes';
+import { categoriesArray, nodeProperties, paging, v2Collection, v2Empty, v2One, versionProperties, type JsonObject } from './envelopes';
 import { attributeMetadata } from './categories';
 import { badRequest, invalid, noAccess, nodeNotFoundV2 } from './errors';
 import { isRecord, optBool, optInt, optString, reqInt, reqString, type Params, type Value } from './forms';
@@ -150,7 +141,14 @@ function children(ctx: Ctx): Reply {
     };
   }
   const fields = parseFields(ctx.query);
-  return { json: v2Collection(ctx.href, slice.map((n) => nodeData(ctx, n, fields)), p, sort) };
+  return {
+    json: v2Collection(
+      ctx.href,
+      slice.map((n) => nodeData(ctx, n, fields)),
+      p,
+      sort,
+    ),
+  };
 }
 
 /**
@@ -312,7 +310,14 @@ function listVersions(ctx: Ctx): Reply {
   const n = document(ctx);
   const items = n.versions.map((v) => versionProperties(n, v, ctx.store.dateStyle));
   if (ctx.apiVersion === 1) return { json: { data: items } };
-  return { json: v2Collection(ctx.href, items.map((properties) => ({ properties })), paging(items.length, 1, Math.max(1, items.length)), 'asc_version_number') };
+  return {
+    json: v2Collection(
+      ctx.href,
+      items.map((properties) => ({ properties })),
+      paging(items.length, 1, Math.max(1, items.length)),
+      'asc_version_number',
+    ),
+  };
 }
 
 function oneVersion(ctx: Ctx, v: SimVersion, n: SimNode): Reply {

@@ -156,7 +156,11 @@ function isMember(ctx: Ctx, id: number): boolean {
 function readPermissions(ctx: Ctx): string[] {
   const raw = ctx.params.permissions;
   if (raw === undefined) throw argumentRequired('permissions');
-  const list = Array.isArray(raw) ? raw.map(String) : String(raw).split(',').filter((s) => s !== '');
+  const list = Array.isArray(raw)
+    ? raw.map(String)
+    : String(raw)
+        .split(',')
+        .filter((s) => s !== '');
   for (const p of list) {
     if (!(PERMISSIONS as readonly string[]).includes(p)) throw invalid(`Invalid permission '${p}'`);
   }

@@ -16,11 +16,22 @@ type Test = (n: SimNode) => boolean;
 function nameTest(raw: string): Test {
   const value = raw.replace(/^"|"$/g, '').toLowerCase();
   if (value.includes('*') || value.includes('?')) {
-    const re = new RegExp(`^${value.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+    const re = new RegExp(
+      `^${value
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+      'i',
+    );
     // A wildcard matches the whole name or any word in it, as a full-text index would.
     return (n) => re.test(n.name) || n.name.split(/[^\p{L}\p{N}]+/u).some((w) => re.test(w));
   }
-  return (n) => n.name.toLowerCase() === value || n.name.toLowerCase().split(/[^\p{L}\p{N}]+/u).includes(value);
+  return (n) =>
+    n.name.toLowerCase() === value ||
+    n.name
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .includes(value);
 }
 
 function day(iso: string): string {
@@ -92,7 +103,10 @@ function search(ctx: Ctx): Reply {
   let test: Test;
   if (lookfor === 'complexquery') test = parse(ctx, where);
   else if (lookfor === 'allwords' || lookfor === 'anywords') {
-    const words = where.split(/\s+/).filter((w) => w !== '').map((w) => nameTest(w));
+    const words = where
+      .split(/\s+/)
+      .filter((w) => w !== '')
+      .map((w) => nameTest(w));
     test = lookfor === 'allwords' ? (n) => words.every((t) => t(n)) : (n) => words.some((t) => t(n));
   } else if (lookfor === 'exactphrase') {
     const phrase = where.toLowerCase();
@@ -122,7 +136,14 @@ function search(ctx: Ctx): Reply {
   const limit = optInt(ctx.params, 'limit') ?? 10;
   if (page < 1 || limit < 1) throw badRequest('Invalid value for page or limit');
   const slice = hits.slice((page - 1) * limit, page * limit);
-  return { json: v2Collection(ctx.href, slice.map((n) => ({ properties: nodeProperties(ctx.store, n) })), paging(hits.length, page, limit), sort) };
+  return {
+    json: v2Collection(
+      ctx.href,
+      slice.map((n) => ({ properties: nodeProperties(ctx.store, n) })),
+      paging(hits.length, page, limit),
+      sort,
+    ),
+  };
 }
 
 export const searchRoutes: Route[] = [{ method: 'POST', pattern: /^\/v2\/search$/, versioned: false, auth: true, handler: search }];

@@ -86,19 +86,22 @@ async function create(ctx: Ctx): Promise<Reply> {
       categories[k] = v;
     }
   }
-  const node = await ctx.store.create(
-    { type: 848, parent_id: parentId, name, description: optString(p, 'description'), categories },
-    2,
-    ctx.user?.id ?? 1000,
-    { type_id: typeId, ext_system_id: ext, bo_type: boType, bo_id: boId },
-  );
+  const node = await ctx.store.create({ type: 848, parent_id: parentId, name, description: optString(p, 'description'), categories }, 2, ctx.user?.id ?? 1000, {
+    type_id: typeId,
+    ext_system_id: ext,
+    bo_type: boType,
+    bo_id: boId,
+  });
   inheritPermissions(ctx, node);
   return { json: { links: links(ctx.href, 'POST'), results: { id: node.id } } };
 }
 
 function docIds(ctx: Ctx): number[] {
   const raw = reqString(ctx.params, 'doc_ids');
-  const ids = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const ids = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const s of ids) {
     if (!/^\d+$/.test(s)) throw badRequest(`Invalid value for doc_ids: '${raw}'`);
     if (!ctx.store.get(Number(s))) throw noAccess();
@@ -152,7 +155,9 @@ function status(ctx: Ctx): Reply {
   return {
     json: {
       links: links(ctx.href),
-      results: [{ process_id: p.process_id, workflow_id: p.workflow_id, status: 'ontime', date_initiated: p.started, doc_ids: p.doc_ids, initiator: p.initiator }],
+      results: [
+        { process_id: p.process_id, workflow_id: p.workflow_id, status: 'ontime', date_initiated: p.started, doc_ids: p.doc_ids, initiator: p.initiator },
+      ],
     },
   };
 }

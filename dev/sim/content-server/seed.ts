@@ -107,9 +107,27 @@ export const DEFAULT_SEED: Seed = {
     { id: 2450, parent_id: 2000, name: 'Customers', type: 0 },
     // A few workspaces of type "Customer", as a template would have made them (names avoid the
     // ones tests create: ACME, Globex).
-    { id: 2451, parent_id: 2450, name: 'Initech (0000100010)', type: 848, workspace: { type_id: 10, ext_system_id: 'SAP', bo_type: 'KNA1', bo_id: '0000100010' } },
-    { id: 2452, parent_id: 2450, name: 'Umbrella Corp (0000100020)', type: 848, workspace: { type_id: 10, ext_system_id: 'SAP', bo_type: 'KNA1', bo_id: '0000100020' } },
-    { id: 2453, parent_id: 2450, name: 'Stark Industries (0000100030)', type: 848, workspace: { type_id: 10, ext_system_id: 'SAP', bo_type: 'KNA1', bo_id: '0000100030' } },
+    {
+      id: 2451,
+      parent_id: 2450,
+      name: 'Initech (0000100010)',
+      type: 848,
+      workspace: { type_id: 10, ext_system_id: 'SAP', bo_type: 'KNA1', bo_id: '0000100010' },
+    },
+    {
+      id: 2452,
+      parent_id: 2450,
+      name: 'Umbrella Corp (0000100020)',
+      type: 848,
+      workspace: { type_id: 10, ext_system_id: 'SAP', bo_type: 'KNA1', bo_id: '0000100020' },
+    },
+    {
+      id: 2453,
+      parent_id: 2450,
+      name: 'Stark Industries (0000100030)',
+      type: 848,
+      workspace: { type_id: 10, ext_system_id: 'SAP', bo_type: 'KNA1', bo_id: '0000100030' },
+    },
     // Folders carry the categories their documents get, so flows can name them (`categoryTemplates`).
     { id: 2461, parent_id: 2451, name: 'Invoices', type: 0, categories: { '9830': {} } },
     { id: 2462, parent_id: 2451, name: 'Contracts', type: 0 },
@@ -153,9 +171,7 @@ export const DEFAULT_SEED: Seed = {
     { id: 1, name: 'Litigation ACME 2026', type: 'Legal', active: true },
     { id: 2, name: 'Tax Audit', type: 'Audit', active: true },
   ],
-  workspaceTypes: [
-    { id: 10, name: 'Customer', template_id: 3001, location_id: 2450, ext_system_id: 'SAP', bo_type: 'KNA1', name_pattern: '{name} ({bo_id})' },
-  ],
+  workspaceTypes: [{ id: 10, name: 'Customer', template_id: 3001, location_id: 2450, ext_system_id: 'SAP', bo_type: 'KNA1', name_pattern: '{name} ({bo_id})' }],
   otdsClients: [{ client_id: 'filebridge', client_secret: 'filebridge-secret', user_id: 1000 }],
   categories: [
     {

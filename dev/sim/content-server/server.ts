@@ -293,7 +293,11 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
     if (method === 'GET' && (m = /^\/__sim\/versions\/(\d+)$/.exec(path))) {
       const n = store.all().find((x) => x.id === Number(m?.[1]));
       if (!n) return sendJson(res, 404, { error: 'no such node' });
-      return sendJson(res, 200, n.versions.map((v) => ({ ...v, path: store.contentPath(v) })));
+      return sendJson(
+        res,
+        200,
+        n.versions.map((v) => ({ ...v, path: store.contentPath(v) })),
+      );
     }
     if (method === 'GET' && path === '/__sim/tree') {
       const rootId = Number(url.searchParams.get('root') ?? 2000);

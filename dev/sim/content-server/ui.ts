@@ -66,7 +66,10 @@ function link(n: SimNode): string {
 }
 
 function path(store: ContentStore, n: SimNode): string {
-  return store.ancestors(n).map((a) => a.name).join(' / ');
+  return store
+    .ancestors(n)
+    .map((a) => a.name)
+    .join(' / ');
 }
 
 function memberName(store: ContentStore, extras: Extras, id: number | null): string {
@@ -88,7 +91,11 @@ export function categoriesByName(store: ContentStore, n: SimNode): { category: s
 
 function show(v: unknown): string {
   if (v === null || v === undefined) return '';
-  if (Array.isArray(v)) return v.filter((x) => x !== null && x !== '').map(String).join(', ');
+  if (Array.isArray(v))
+    return v
+      .filter((x) => x !== null && x !== '')
+      .map(String)
+      .join(', ');
   return String(v);
 }
 
@@ -98,7 +105,11 @@ function classificationNames(ctx: UiContext, n: SimNode): string[] {
     const cls = ctx.store.get(c.class_id);
     if (!cls) return `#${c.class_id}`;
     // Below the classification volume: "Finance / Invoices", as records managers name them.
-    return ctx.store.ancestors(cls).slice(1).map((a) => a.name).join(' / ');
+    return ctx.store
+      .ancestors(cls)
+      .slice(1)
+      .map((a) => a.name)
+      .join(' / ');
   });
 }
 
@@ -110,14 +121,18 @@ function badges(ctx: UiContext, n: SimNode): string {
   const out: string[] = [];
   for (const c of classificationNames(ctx, n)) out.push(`<span class="b rm" title="RM classification">RM ${e(c)}</span>`);
   for (const h of holdNames(ctx, n)) out.push(`<span class="b hold" title="hold">hold ${e(h)}</span>`);
-  if (n.workspace) out.push(`<span class="b ws" title="business object">${e(`${n.workspace.ext_system_id}/${n.workspace.bo_type}/${n.workspace.bo_id}`)}</span>`);
+  if (n.workspace)
+    out.push(`<span class="b ws" title="business object">${e(`${n.workspace.ext_system_id}/${n.workspace.bo_type}/${n.workspace.bo_id}`)}</span>`);
   return out.join(' ');
 }
 
 function categorySummary(ctx: UiContext, n: SimNode): string {
   return categoriesByName(ctx.store, n)
     .map((c) => {
-      const vals = c.values.filter(([, v]) => v !== '').map(([k, v]) => `${e(k)}: <b>${e(v)}</b>`).join(', ');
+      const vals = c.values
+        .filter(([, v]) => v !== '')
+        .map(([k, v]) => `${e(k)}: <b>${e(v)}</b>`)
+        .join(', ');
       return `<span class="cat"><i>${e(c.category)}</i> ${vals}</span>`;
     })
     .join(' ');
@@ -125,8 +140,10 @@ function categorySummary(ctx: UiContext, n: SimNode): string {
 
 function versionSummary(n: SimNode, v: SimVersion | undefined): string {
   if (!v) return '';
-  return `<span class="ver">v${v.version_number} · ${e(size(v.file_size))} · ${e(v.create_date)} · <code>${e(shortSha(v.sha256))}</code>` +
-    ` · <a href="${versionContentUrl(n.id, v.version_number)}">download</a></span>`;
+  return (
+    `<span class="ver">v${v.version_number} · ${e(size(v.file_size))} · ${e(v.create_date)} · <code>${e(shortSha(v.sha256))}</code>` +
+    ` · <a href="${versionContentUrl(n.id, v.version_number)}">download</a></span>`
+  );
 }
 
 function sortChildren(list: SimNode[]): SimNode[] {
@@ -139,7 +156,10 @@ function treeItem(ctx: UiContext, n: SimNode): string {
   const kids = sortChildren(ctx.store.children(n.id));
   const head = `<span class="t">${e(typeName(n))}</span> ${link(n)} ${n.type === 144 ? versionSummary(n, latest) : ''} ${badges(ctx, n)} ${categorySummary(ctx, n)}`;
   if (kids.length === 0) return `<li>${head}</li>`;
-  const shown = kids.slice(0, TREE_CHILDREN_LIMIT).map((k) => treeItem(ctx, k)).join('');
+  const shown = kids
+    .slice(0, TREE_CHILDREN_LIMIT)
+    .map((k) => treeItem(ctx, k))
+    .join('');
   const more = kids.length > TREE_CHILDREN_LIMIT ? `<li><a href="${nodeUrl(n.id)}">${kids.length - TREE_CHILDREN_LIMIT} more…</a></li>` : '';
   // Category and classification volumes are reference data: folded, unlike the Enterprise tree.
   const open = n.type === 133 || n.type === 198 ? '' : ' open';
@@ -148,9 +168,10 @@ function treeItem(ctx: UiContext, n: SimNode): string {
 
 function page(ctx: UiContext, title: string, body: string): string {
   const refresh = ctx.refreshSeconds > 0 ? `<meta http-equiv="refresh" content="${ctx.refreshSeconds}">` : '';
-  const toggle = ctx.refreshSeconds > 0
-    ? `auto-refresh every ${ctx.refreshSeconds} s · <a href="?refresh=0">pause</a>`
-    : `auto-refresh paused · <a href="?refresh=5">resume</a>`;
+  const toggle =
+    ctx.refreshSeconds > 0
+      ? `auto-refresh every ${ctx.refreshSeconds} s · <a href="?refresh=0">pause</a>`
+      : `auto-refresh paused · <a href="?refresh=5">resume</a>`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">${refresh}
 <title>${e(title)} · Content Server simulator</title>
@@ -181,7 +202,8 @@ function table(head: string[], rows: string[][], empty: string): string {
 }
 
 function workspaceRows(ctx: UiContext): string[][] {
-  return ctx.store.all()
+  return ctx.store
+    .all()
     .filter((n) => !n.deleted && n.type === 848 && n.workspace)
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((n) => {
@@ -209,12 +231,20 @@ function processRows(ctx: UiContext, filter?: (p: StartedProcess) => boolean): s
         const d = ctx.store.get(id);
         return d ? link(d) : `#${id}`;
       });
-      return [String(p.process_id), map ? link(map) : `#${p.workflow_id}`, docs.join('<br>'), e(p.comment), e(p.started), e(memberName(ctx.store, ctx.extras, p.initiator))];
+      return [
+        String(p.process_id),
+        map ? link(map) : `#${p.workflow_id}`,
+        docs.join('<br>'),
+        e(p.comment),
+        e(p.started),
+        e(memberName(ctx.store, ctx.extras, p.initiator)),
+      ];
     });
 }
 
 function recentDocuments(ctx: UiContext): string[][] {
-  return ctx.store.all()
+  return ctx.store
+    .all()
     .filter((n) => !n.deleted && n.type === 144 && n.versions.length > 0)
     .sort((a, b) => (ctx.store.latest(b)?.create_date ?? '').localeCompare(ctx.store.latest(a)?.create_date ?? '') || b.id - a.id)
     .slice(0, RECENT_LIMIT)
@@ -235,13 +265,17 @@ function recentDocuments(ctx: UiContext): string[][] {
 
 /** The overview: recent documents, every volume's tree, workspaces, workflows, holds. */
 export function renderIndex(ctx: UiContext): string {
-  const volumes = ctx.store.all()
+  const volumes = ctx.store
+    .all()
     .filter((n) => !n.deleted && n.parent_id === -1)
     // The Enterprise Workspace first: that is where flows file documents.
     .sort((a, b) => Number(b.type === 141) - Number(a.type === 141) || a.id - b.id);
   const trees = volumes.map((v) => `<ul class="tree">${treeItem(ctx, v)}</ul>`).join('');
   const holds = ctx.extras.holds.map((h) => {
-    const on = [...ctx.extras.nodeHolds].filter(([, set]) => set.has(h.id)).map(([id]) => ctx.store.all().find((n) => n.id === id)).filter((n): n is SimNode => n !== undefined);
+    const on = [...ctx.extras.nodeHolds]
+      .filter(([, set]) => set.has(h.id))
+      .map(([id]) => ctx.store.all().find((n) => n.id === id))
+      .filter((n): n is SimNode => n !== undefined);
     return [e(h.name), e(h.type), h.active === false ? 'no' : 'yes', on.map(link).join(', ')];
   });
   const body = [
@@ -270,7 +304,10 @@ function permissionRows(ctx: UiContext, entries: PermissionEntry[]): string[][] 
 export function renderNode(ctx: UiContext, id: number): string | undefined {
   const n = ctx.store.get(id);
   if (!n) return undefined;
-  const crumbs = ctx.store.ancestors(n).map((a) => (a.id === n.id ? e(a.name) : link(a))).join(' / ');
+  const crumbs = ctx.store
+    .ancestors(n)
+    .map((a) => (a.id === n.id ? e(a.name) : link(a)))
+    .join(' / ');
   const props: string[][] = [
     ['id', String(n.id)],
     ['type', e(`${typeName(n)} (${n.type})`)],
@@ -285,19 +322,36 @@ export function renderNode(ctx: UiContext, id: number): string | undefined {
     const type = ctx.extras.workspaceTypes.find((t) => t.id === n.workspace?.type_id)?.name ?? `#${n.workspace.type_id}`;
     props.push(['workspace type', e(type)], ['business object', e(`${n.workspace.ext_system_id} / ${n.workspace.bo_type} / ${n.workspace.bo_id}`)]);
   }
-  const versions = n.versions.slice().reverse().map((v) => [
-    `v${v.version_number}`,
-    e(v.file_name),
-    e(size(v.file_size)),
-    e(v.mime_type),
-    e(v.create_date),
-    `<code title="${e(v.sha256)}">${e(shortSha(v.sha256))}</code>`,
-    e(v.description),
-    `<a href="${versionContentUrl(n.id, v.version_number)}">download</a>`,
+  const versions = n.versions
+    .slice()
+    .reverse()
+    .map((v) => [
+      `v${v.version_number}`,
+      e(v.file_name),
+      e(size(v.file_size)),
+      e(v.mime_type),
+      e(v.create_date),
+      `<code title="${e(v.sha256)}">${e(shortSha(v.sha256))}</code>`,
+      e(v.description),
+      `<a href="${versionContentUrl(n.id, v.version_number)}">download</a>`,
+    ]);
+  const cats = categoriesByName(ctx.store, n)
+    .map(
+      (c) =>
+        `<h3>${e(c.category)}</h3>${table(
+          ['attribute', 'value'],
+          c.values.map(([k, v]) => [e(k), e(v)]),
+          '',
+        )}`,
+    )
+    .join('');
+  const classes = (ctx.extras.classifications.get(n.id) ?? []).map((c, i) => [
+    e(classificationNames(ctx, n)[i] ?? ''),
+    e(c.status),
+    c.essential ? 'yes' : 'no',
+    c.official ? 'yes' : 'no',
+    e(c.applied),
   ]);
-  const cats = categoriesByName(ctx.store, n).map((c) =>
-    `<h3>${e(c.category)}</h3>${table(['attribute', 'value'], c.values.map(([k, v]) => [e(k), e(v)]), '')}`).join('');
-  const classes = (ctx.extras.classifications.get(n.id) ?? []).map((c, i) => [e(classificationNames(ctx, n)[i] ?? ''), e(c.status), c.essential ? 'yes' : 'no', c.official ? 'yes' : 'no', e(c.applied)]);
   const explicit = ctx.extras.permissions.get(n.id);
   const perms = permissionRows(ctx, explicit ?? defaultPermissions(n));
   const kids = sortChildren(ctx.store.children(n.id)).map((k) => [
@@ -310,17 +364,29 @@ export function renderNode(ctx: UiContext, id: number): string | undefined {
     `<p>${crumbs} · <a href="/__sim/nodes/${n.id}">JSON</a></p>`,
     `<h2>${e(n.name)}</h2>`,
     table(['property', 'value'], props, ''),
-    n.type === 144 ? `<h2>Versions</h2>${table(['version', 'file name', 'size', 'MIME type', 'added', 'sha256', 'description', ''], versions, 'No versions.')}` : '',
+    n.type === 144
+      ? `<h2>Versions</h2>${table(['version', 'file name', 'size', 'MIME type', 'added', 'sha256', 'description', ''], versions, 'No versions.')}`
+      : '',
     `<h2>Categories</h2>${cats || '<p class="empty">No categories applied.</p>'}`,
     `<h2>Records management</h2>`,
     table(['classification', 'status', 'essential', 'official', 'applied'], classes, 'Not classified.'),
-    `<p>Holds: ${holdNames(ctx, n).map((h) => e(h)).join(', ') || '<span class="empty">none</span>'}</p>`,
+    `<p>Holds: ${
+      holdNames(ctx, n)
+        .map((h) => e(h))
+        .join(', ') || '<span class="empty">none</span>'
+    }</p>`,
     `<h2>Permissions${explicit ? '' : ' (defaults)'}</h2>`,
     table(['kind', 'member', 'permissions'], perms, ''),
     n.type === 144 || n.type === 848 || ctx.extras.processes.some((p) => p.workflow_id === n.id)
-      ? `<h2>Workflows</h2>${table(['process', 'map', 'documents', 'comment', 'started', 'initiator'], processRows(ctx, (p) => p.doc_ids.includes(n.id) || p.workflow_id === n.id), 'No workflow started for this item.')}`
+      ? `<h2>Workflows</h2>${table(
+          ['process', 'map', 'documents', 'comment', 'started', 'initiator'],
+          processRows(ctx, (p) => p.doc_ids.includes(n.id) || p.workflow_id === n.id),
+          'No workflow started for this item.',
+        )}`
       : '',
-    kids.length > 0 || ctx.store.isContainer(n) ? `<h2>Contents (${kids.length})</h2>${table(['type', 'name', 'latest version', 'metadata'], kids, 'Empty.')}` : '',
+    kids.length > 0 || ctx.store.isContainer(n)
+      ? `<h2>Contents (${kids.length})</h2>${table(['type', 'name', 'latest version', 'metadata'], kids, 'Empty.')}`
+      : '',
   ].join('\n');
   return page(ctx, n.name, body);
 }

@@ -7,7 +7,19 @@ import { isCsAction, type CsAction, type CsActionRequest, type Param } from './a
 import type { ApplyTo } from './governance';
 
 /** Settings that are TypedInputs: `<name>` holds the value, `<name>Type` its type. */
-export const ACTION_SETTINGS = ['nodeId', 'categories', 'classification', 'holds', 'permissions', 'members', 'workflowMap', 'comment', 'destination', 'newName', 'target'] as const;
+export const ACTION_SETTINGS = [
+  'nodeId',
+  'categories',
+  'classification',
+  'holds',
+  'permissions',
+  'members',
+  'workflowMap',
+  'comment',
+  'destination',
+  'newName',
+  'target',
+] as const;
 export type ActionSetting = (typeof ACTION_SETTINGS)[number];
 
 /** How errors name each setting. */
@@ -73,7 +85,12 @@ export function settingOrigin(name: ActionSetting, value: string, type: string):
 }
 
 /** The request from the node's fields, the settings it evaluated, and `msg.filebridge.target`. */
-export function actionRequestFromConfig(fields: ActionConfigFields, action: CsAction, evaluated: Partial<Record<ActionSetting, Param>>, target: unknown): CsActionRequest {
+export function actionRequestFromConfig(
+  fields: ActionConfigFields,
+  action: CsAction,
+  evaluated: Partial<Record<ActionSetting, Param>>,
+  target: unknown,
+): CsActionRequest {
   const req: CsActionRequest = {
     action,
     nodeId: evaluated.nodeId ?? { value: undefined, from: `the "${ACTION_SETTING_LABELS.nodeId}" setting` },

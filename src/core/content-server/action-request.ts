@@ -115,7 +115,14 @@ function memberNames(p: Param): string[] {
   return names as string[];
 }
 
-function governed(client: ContentServerClient, nodeId: number, t: GovernanceTarget, req: CsActionRequest, fieldNames: ApplyTargetOptions['fieldNames'], attach?: number[]): Promise<AppliedTarget> {
+function governed(
+  client: ContentServerClient,
+  nodeId: number,
+  t: GovernanceTarget,
+  req: CsActionRequest,
+  fieldNames: ApplyTargetOptions['fieldNames'],
+  attach?: number[],
+): Promise<AppliedTarget> {
   return applyTarget(client, nodeId, t, { classificationRoot: req.classificationRoot, fieldNames, attach });
 }
 
@@ -222,7 +229,8 @@ async function revokeAccess(client: ContentServerClient, nodeId: number, p: Para
 
 async function moveNode(client: ContentServerClient, nodeId: number, p: Param, createFolders: boolean): Promise<Record<string, unknown>> {
   const dest = p.value;
-  if (typeof dest !== 'number' && typeof dest !== 'string') throw bad(`${p.from} must be a folder path such as Enterprise:Archive/2026 or a folder id`, { field: p.from });
+  if (typeof dest !== 'number' && typeof dest !== 'string')
+    throw bad(`${p.from} must be a folder path such as Enterprise:Archive/2026 or a folder id`, { field: p.from });
   const before = await client.getNode(nodeId);
   const parentId = await client.resolveFolder(dest, { create: createFolders });
   if (parentId === nodeId) throw bad(`${p.from} is the node itself (${nodeId}): an item cannot be moved into itself`, { field: p.from });
@@ -233,7 +241,8 @@ async function moveNode(client: ContentServerClient, nodeId: number, p: Param, c
 async function renameNode(client: ContentServerClient, nodeId: number, p: Param): Promise<Record<string, unknown>> {
   if (typeof p.value !== 'string' && typeof p.value !== 'number') throw bad(`${p.from} must be a text (the new name)`, { field: p.from });
   const name = String(p.value).trim();
-  if (name.includes(':') || name.length > 248) throw bad(`${p.from}: '${name}' is not a valid Content Server name (at most 248 characters, no ':')`, { field: p.from });
+  if (name.includes(':') || name.length > 248)
+    throw bad(`${p.from}: '${name}' is not a valid Content Server name (at most 248 characters, no ':')`, { field: p.from });
   const before = await client.getNode(nodeId);
   const after = before.name === name ? before : await client.nodes.rename(nodeId, name);
   return { id: after.id, name: after.name, previousName: before.name, renamed: before.name !== name };
@@ -242,18 +251,37 @@ async function renameNode(client: ContentServerClient, nodeId: number, p: Param)
 /** Short status text for what an action did. */
 export function summarize(o: CsActionOutcome): string {
   const r = o.result;
-  const names = (v: unknown, key: string): string => (Array.isArray(v) ? v.map((x: unknown) => (typeof x === 'object' && x !== null ? String((x as Record<string, unknown>)[key]) : String(x))).join(', ') : '');
+  const names = (v: unknown, key: string): string =>
+    Array.isArray(v) ? v.map((x: unknown) => (typeof x === 'object' && x !== null ? String((x as Record<string, unknown>)[key]) : String(x))).join(', ') : '';
   let text: string;
   switch (o.action) {
-    case 'categories': text = `categories: ${names(r.categories, 'name')}`; break;
-    case 'classify': text = `classified ${String(r.classification)}`; break;
-    case 'hold': text = `on hold: ${names(r.holds, 'name')}`; break;
-    case 'release': text = `released: ${names(r.released, 'name') || 'none'}`; break;
-    case 'permissions': text = 'granted' in r ? `granted: ${names(r.granted, 'member')}` : `revoked: ${names(r.revoked, 'member') || 'none'}`; break;
-    case 'workflow': text = `workflow ${String(r.processId)} started`; break;
-    case 'move': text = r.moved ? `moved to ${String(r.parentId)}` : 'already there'; break;
-    case 'rename': text = `renamed: ${String(r.name)}`; break;
-    case 'apply-target': text = `applied: ${Object.keys(r).join(', ') || 'nothing'}`; break;
+    case 'categories':
+      text = `categories: ${names(r.categories, 'name')}`;
+      break;
+    case 'classify':
+      text = `classified ${String(r.classification)}`;
+      break;
+    case 'hold':
+      text = `on hold: ${names(r.holds, 'name')}`;
+      break;
+    case 'release':
+      text = `released: ${names(r.released, 'name') || 'none'}`;
+      break;
+    case 'permissions':
+      text = 'granted' in r ? `granted: ${names(r.granted, 'member')}` : `revoked: ${names(r.revoked, 'member') || 'none'}`;
+      break;
+    case 'workflow':
+      text = `workflow ${String(r.processId)} started`;
+      break;
+    case 'move':
+      text = r.moved ? `moved to ${String(r.parentId)}` : 'already there';
+      break;
+    case 'rename':
+      text = `renamed: ${String(r.name)}`;
+      break;
+    case 'apply-target':
+      text = `applied: ${Object.keys(r).join(', ') || 'nothing'}`;
+      break;
   }
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }

@@ -83,7 +83,13 @@ export function parseNodeRef(v: unknown, field: string, example: string): number
  * `see`, and nothing beyond it without `see_contents` (the UI ticks them for you too).
  */
 export function normalizePermissions(list: unknown, field: string): Permission[] {
-  const raw = typeof list === 'string' ? list.split(',').map((s) => s.trim()).filter((s) => s !== '') : list;
+  const raw =
+    typeof list === 'string'
+      ? list
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '')
+      : list;
   if (!Array.isArray(raw) || raw.length === 0) {
     throw bad(field, `must list permissions, e.g. ["see", "see_contents"] (known: ${PERMISSIONS.join(', ')}); to take access away use revoke`);
   }
@@ -207,7 +213,8 @@ async function expectType(client: ContentServerClient, ref: number | string, typ
   try {
     node = await resolveNodeRef(client, ref, what);
   } catch (err) {
-    if (isFileBridgeError(err) && err.code === 'NOT_FOUND') throw new FileBridgeError('NOT_FOUND', `${field}: no ${what} ${JSON.stringify(ref)} (${err.message})`, { field, [what]: ref }, { cause: err });
+    if (isFileBridgeError(err) && err.code === 'NOT_FOUND')
+      throw new FileBridgeError('NOT_FOUND', `${field}: no ${what} ${JSON.stringify(ref)} (${err.message})`, { field, [what]: ref }, { cause: err });
     throw err;
   }
   if (node.type !== type) throw bad(field, `names node ${node.id} '${node.name}', which is not a ${what} (type ${node.type}, expected ${type})`);
@@ -224,7 +231,11 @@ export async function resolveHolds(client: ContentServerClient, wanted: (string 
   const all = await client.governance.holds();
   return wanted.map((h, i) => {
     const hit = all.find((x) => x.id === h || x.name.toLowerCase() === String(h).toLowerCase());
-    if (!hit) throw new FileBridgeError('NOT_FOUND', `${field}[${i}]: no hold '${h}' (known: ${all.map((x) => `'${x.name}'`).join(', ') || 'none'})`, { field, hold: h });
+    if (!hit)
+      throw new FileBridgeError('NOT_FOUND', `${field}[${i}]: no hold '${h}' (known: ${all.map((x) => `'${x.name}'`).join(', ') || 'none'})`, {
+        field,
+        hold: h,
+      });
     if (!hit.active) throw bad(`${field}[${i}]`, `names hold '${hit.name}', which is not active`);
     return hit;
   });
@@ -236,7 +247,8 @@ export async function resolveMembers(client: ContentServerClient, names: string[
     try {
       out.push(await client.governance.member(name));
     } catch (err) {
-      if (isFileBridgeError(err) && err.code === 'NOT_FOUND') throw new FileBridgeError('NOT_FOUND', `${field}: ${err.message}`, { field, member: name, index: i }, { cause: err });
+      if (isFileBridgeError(err) && err.code === 'NOT_FOUND')
+        throw new FileBridgeError('NOT_FOUND', `${field}: ${err.message}`, { field, member: name, index: i }, { cause: err });
       throw err;
     }
   }
@@ -258,7 +270,11 @@ async function planNames(client: ContentServerClient, t: GovernanceTarget, optio
   if (t.classification !== undefined) p.classification = await classificationId(client, t.classification, options.classificationRoot, name('classification'));
   if (t.holds) p.holds = await resolveHolds(client, t.holds, name('holds'));
   if (t.permissions) {
-    const members = await resolveMembers(client, t.permissions.map((g) => g.member), name('permissions'));
+    const members = await resolveMembers(
+      client,
+      t.permissions.map((g) => g.member),
+      name('permissions'),
+    );
     p.permissions = t.permissions.map((grant, i) => ({ grant, member: members[i] }));
   }
   if (t.workflow) {
@@ -277,7 +293,9 @@ async function planCategories(client: ContentServerClient, node: CsNode, input: 
     if (!isFileBridgeError(err)) throw err;
     throw new FileBridgeError(err.code, `${field}: ${err.message}`, { ...err.details, field }, { cause: err });
   }
-  const ids = Object.keys(flat).filter((k) => /^\d+_1$/.test(k)).map((k) => Number(k.split('_')[0]));
+  const ids = Object.keys(flat)
+    .filter((k) => /^\d+_1$/.test(k))
+    .map((k) => Number(k.split('_')[0]));
   return { flat, applied: ids.map((id) => ({ id, name: defs.find((d) => d.id === id)?.name ?? String(id) })) };
 }
 
@@ -296,7 +314,10 @@ async function execute(client: ContentServerClient, nodeId: number, p: Plan, opt
       steps.push('classification');
     }
     if (p.holds) {
-      await client.governance.applyHolds(nodeId, p.holds.map((h) => h.id));
+      await client.governance.applyHolds(
+        nodeId,
+        p.holds.map((h) => h.id),
+      );
       done.holds = p.holds.map((h) => ({ id: h.id, name: h.name }));
       steps.push('holds');
     }
@@ -316,7 +337,12 @@ async function execute(client: ContentServerClient, nodeId: number, p: Plan, opt
   } catch (err) {
     if (steps.length === 0) throw err;
     const e = isFileBridgeError(err) ? err : new FileBridgeError('CONNECTION', String(err));
-    throw new FileBridgeError(e.code, `${e.message} (node ${nodeId} already has: ${steps.join(', ')})`, { ...e.details, nodeId, applied: done }, { cause: err });
+    throw new FileBridgeError(
+      e.code,
+      `${e.message} (node ${nodeId} already has: ${steps.join(', ')})`,
+      { ...e.details, nodeId, applied: done },
+      { cause: err },
+    );
   }
   return done;
 }
@@ -342,7 +368,11 @@ export async function applyTarget(client: ContentServerClient, nodeId: number, t
  * now, so a wrong hold or member name fails before anything is stored; `apply` then writes to the
  * new document. Categories are not taken here: the upload sets them with the content.
  */
-export async function prepareGovernance(client: ContentServerClient, target: unknown, options: ApplyTargetOptions = {}): Promise<{ empty: boolean; apply: (nodeId: number) => Promise<AppliedTarget> }> {
+export async function prepareGovernance(
+  client: ContentServerClient,
+  target: unknown,
+  options: ApplyTargetOptions = {},
+): Promise<{ empty: boolean; apply: (nodeId: number) => Promise<AppliedTarget> }> {
   const where = options.where ?? 'msg.filebridge.target';
   const t = parseGovernanceTarget(target, where);
   if (t.categories !== undefined) throw bad(`${where}.categories`, 'are set with the upload, not afterwards');

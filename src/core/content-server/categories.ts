@@ -65,11 +65,11 @@ export function parseCategoryMetadata(body: unknown): CategoryDefinition[] {
 }
 
 function invalidValue(cat: CategoryDefinition, attr: AttributeDefinition, value: unknown, expected: string): FileBridgeError {
-  return new FileBridgeError(
-    'INVALID_INPUT',
-    `Category '${cat.name}', attribute '${attr.name}' (${attr.key}): ${JSON.stringify(value)} is not ${expected}`,
-    { category: cat.name, attribute: attr.name, key: attr.key },
-  );
+  return new FileBridgeError('INVALID_INPUT', `Category '${cat.name}', attribute '${attr.name}' (${attr.key}): ${JSON.stringify(value)} is not ${expected}`, {
+    category: cat.name,
+    attribute: attr.name,
+    key: attr.key,
+  });
 }
 
 function convertOne(cat: CategoryDefinition, attr: AttributeDefinition, v: unknown): Scalar {

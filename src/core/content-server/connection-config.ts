@@ -33,14 +33,16 @@ export const CS_CONNECTION_SECRETS = ['password', 'clientSecret', 'ticket'] as c
 function optionalNumber(value: unknown, fallback: number, min: number, max: number, what: string): number {
   if (value === undefined || value === null || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max) throw new FileBridgeError('INVALID_INPUT', `${what} must be a number from ${min} to ${max}, got '${String(value)}'`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new FileBridgeError('INVALID_INPUT', `${what} must be a number from ${min} to ${max}, got '${String(value)}'`);
   return n;
 }
 
 /** Client options from the dialog's fields and credentials; throws INVALID_INPUT naming what is missing. */
 export function csClientOptionsFromConfig(fields: CsConnectionConfigFields, creds: CsConnectionCredentials): ContentServerClientOptions {
   const baseUrl = (fields.baseUrl ?? '').trim();
-  if (baseUrl === '') throw new FileBridgeError('INVALID_INPUT', 'The Content Server URL is empty: enter the REST API base, e.g. https://cs.example.com/otcs/cs.exe/api');
+  if (baseUrl === '')
+    throw new FileBridgeError('INVALID_INPUT', 'The Content Server URL is empty: enter the REST API base, e.g. https://cs.example.com/otcs/cs.exe/api');
   const mode = fields.authMode || 'password';
   let auth: CsAuth;
   switch (mode) {
@@ -62,8 +64,11 @@ export function csClientOptionsFromConfig(fields: CsConnectionConfigFields, cred
     default:
       throw new FileBridgeError('INVALID_INPUT', `Unknown authentication mode '${String(mode)}': use password, otds or ticket`);
   }
-  const templates = String(fields.categoryTemplates ?? '').split(/[\s,;]+/).filter((t) => t !== '');
-  for (const t of templates) if (!/^\d+$/.test(t)) throw new FileBridgeError('INVALID_INPUT', `Category templates must be node ids separated by commas, got '${t}'`);
+  const templates = String(fields.categoryTemplates ?? '')
+    .split(/[\s,;]+/)
+    .filter((t) => t !== '');
+  for (const t of templates)
+    if (!/^\d+$/.test(t)) throw new FileBridgeError('INVALID_INPUT', `Category templates must be node ids separated by commas, got '${t}'`);
   const root = optionalNumber(fields.classificationRoot, NaN, 1, Number.MAX_SAFE_INTEGER, 'Classification root');
   const largeMb = optionalNumber(fields.largeFileMb, NaN, 1, 1024 * 1024, 'Large-file threshold');
   return {

@@ -47,7 +47,11 @@ export function trackStream(source: Readable, idleTimeoutMs: number, what: strin
     if (timer) clearTimeout(timer);
     if (idleTimeoutMs > 0) {
       timer = setTimeout(() => {
-        const err = new FileBridgeError('TIMEOUT', `Nobody read ${what} for ${Math.round(idleTimeoutMs / 1000)} s: the export stopped here and sends it again next run`, { idleTimeoutMs });
+        const err = new FileBridgeError(
+          'TIMEOUT',
+          `Nobody read ${what} for ${Math.round(idleTimeoutMs / 1000)} s: the export stopped here and sends it again next run`,
+          { idleTimeoutMs },
+        );
         fail(err);
         passThrough.destroy(err);
       }, idleTimeoutMs);
@@ -82,7 +86,8 @@ export function trackStream(source: Readable, idleTimeoutMs: number, what: strin
   passThrough.on('close', () => {
     if (!source.destroyed) source.destroy();
     if (sourceError !== undefined) fail(brokeOff(sourceError));
-    else fail(new FileBridgeError('CONNECTION', `The receiver closed ${what} before reading it to the end: the export stopped here and sends it again next run`));
+    else
+      fail(new FileBridgeError('CONNECTION', `The receiver closed ${what} before reading it to the end: the export stopped here and sends it again next run`));
   });
   arm();
   return {

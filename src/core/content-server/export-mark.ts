@@ -47,12 +47,24 @@ export function describeQuery(q: ExportQueryShape): string {
  * another query's mark would skip documents that were never sent.
  */
 export function markKey(q: ExportQueryShape): string {
-  const canonical = JSON.stringify([q.folderId, q.recursive, q.where ? [q.where.category.toLowerCase(), q.where.attribute.toLowerCase(), String(q.where.equals)] : null, q.nameGlob ?? null]);
+  const canonical = JSON.stringify([
+    q.folderId,
+    q.recursive,
+    q.where ? [q.where.category.toLowerCase(), q.where.attribute.toLowerCase(), String(q.where.equals)] : null,
+    q.nameGlob ?? null,
+  ]);
   return `q${createHash('sha256').update(canonical).digest('hex').slice(0, 16)}`;
 }
 
 /** The mark after delivering a document modified at `modifyDate`. Documents are delivered oldest first. */
-export function advanceMark(mark: ExportMark | undefined, id: number, modifyDate: Date | undefined, query: string, version?: number, now = new Date()): ExportMark {
+export function advanceMark(
+  mark: ExportMark | undefined,
+  id: number,
+  modifyDate: Date | undefined,
+  query: string,
+  version?: number,
+  now = new Date(),
+): ExportMark {
   const base: ExportMark = mark ?? { seenAtMark: [], seenVersions: {}, query, updatedAt: now.toISOString() };
   if (!modifyDate) return base;
   const since = base.since ? Date.parse(base.since) : undefined;
@@ -78,7 +90,13 @@ export function readMark(value: unknown): ExportMark | undefined {
   if (typeof v.seenVersions === 'object' && v.seenVersions !== null) {
     for (const [id, n] of Object.entries(v.seenVersions)) if (typeof n === 'number') seenVersions[id] = n;
   }
-  return { since, seenAtMark: seen, seenVersions, query: typeof v.query === 'string' ? v.query : '', updatedAt: typeof v.updatedAt === 'string' ? v.updatedAt : '' };
+  return {
+    since,
+    seenAtMark: seen,
+    seenVersions,
+    query: typeof v.query === 'string' ? v.query : '',
+    updatedAt: typeof v.updatedAt === 'string' ? v.updatedAt : '',
+  };
 }
 
 /** Where one export node keeps its marks (a Node-RED context store), with errors that name the store. */

@@ -52,7 +52,10 @@ function number(v: unknown, what: string, min: number, fallback: number): number
 function nodeId(v: unknown, what: string): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n <= 0) {
-    throw new FileBridgeError('INVALID_INPUT', `${what} must be a Content Server node id (a positive whole number), got ${JSON.stringify(v) ?? String(v)}: put the id (or a path such as "Enterprise:Partners/contract.pdf") in msg.payload or msg.filebridge.export.id`);
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      `${what} must be a Content Server node id (a positive whole number), got ${JSON.stringify(v) ?? String(v)}: put the id (or a path such as "Enterprise:Partners/contract.pdf") in msg.payload or msg.filebridge.export.id`,
+    );
   }
   return n;
 }
@@ -66,7 +69,10 @@ function documentRef(v: unknown): number | string {
 function folderValue(v: unknown): string | number {
   if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
   if (typeof v === 'string' && v.trim() !== '') return /^\d+$/.test(v.trim()) ? Number(v.trim()) : v.trim();
-  throw new FileBridgeError('INVALID_INPUT', `The folder to export is missing or not a path/id (got ${JSON.stringify(v) ?? String(v)}): set it in the node or in msg.filebridge.export.folder, e.g. "Enterprise:Inbound" or 2200`);
+  throw new FileBridgeError(
+    'INVALID_INPUT',
+    `The folder to export is missing or not a path/id (got ${JSON.stringify(v) ?? String(v)}): set it in the node or in msg.filebridge.export.folder, e.g. "Enterprise:Inbound" or 2200`,
+  );
 }
 
 function attributeFilter(def: ExportConfigFields, override: unknown): AttributeFilter | undefined {
@@ -84,7 +90,8 @@ function attributeFilter(def: ExportConfigFields, override: unknown): AttributeF
   const category = (def.filterCategory ?? '').trim();
   const attribute = (def.filterAttribute ?? '').trim();
   if (category === '' && attribute === '') return undefined;
-  if (category === '' || attribute === '') throw new FileBridgeError('INVALID_INPUT', 'The attribute filter needs both a category and an attribute name (or neither)');
+  if (category === '' || attribute === '')
+    throw new FileBridgeError('INVALID_INPUT', 'The attribute filter needs both a category and an attribute name (or neither)');
   return { category, attribute, equals: def.filterValue ?? '' };
 }
 
@@ -106,7 +113,8 @@ export function exportRequestFromConfig(def: ExportConfigFields, payload: unknow
     const id = documentRef(o.id ?? payload);
     const rawVersion = o.version ?? def.version;
     const version = blank(rawVersion) ? undefined : number(rawVersion, 'The version', 1, 1);
-    if (version !== undefined && !Number.isInteger(version)) throw new FileBridgeError('INVALID_INPUT', `The version must be a whole number, got ${String(rawVersion)}`);
+    if (version !== undefined && !Number.isInteger(version))
+      throw new FileBridgeError('INVALID_INPUT', `The version must be a whole number, got ${String(rawVersion)}`);
     const where = attributeFilter(def, o.where);
     return { mode: 'document', id, version, ...(where ? { where } : {}), settings };
   }
@@ -134,7 +142,12 @@ export function triggerKey(fields: ExportConfigFields, reset: boolean, overrides
 }
 
 /** The message of one exported document (without `_msgid`, which the runtime's id generator gives). */
-export function documentMessage(doc: ExportedDocument, runId: string, mode: ExportRequest['mode'], topic: unknown): { payload: ExportedDocument['payload']; filename: string; topic?: unknown; filebridge: FileBridgeFacts } {
+export function documentMessage(
+  doc: ExportedDocument,
+  runId: string,
+  mode: ExportRequest['mode'],
+  topic: unknown,
+): { payload: ExportedDocument['payload']; filename: string; topic?: unknown; filebridge: FileBridgeFacts } {
   return {
     payload: doc.payload,
     filename: doc.filename,

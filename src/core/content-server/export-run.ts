@@ -15,7 +15,10 @@ import { readAll, trackStream, type Delivered, type TrackedStream } from './expo
 import type { CsNode, CsVersion } from './nodes';
 
 /** The client operations an export uses. */
-export type ExportClient = Pick<ContentServerClient, 'resolveFolder' | 'changes' | 'attributeMatches' | 'getNode' | 'download' | 'readCategories' | 'versions'> & {
+export type ExportClient = Pick<
+  ContentServerClient,
+  'resolveFolder' | 'changes' | 'attributeMatches' | 'getNode' | 'download' | 'readCategories' | 'versions'
+> & {
   nodes: Pick<ContentServerClient['nodes'], 'latestVersion' | 'findChild'>;
 };
 
@@ -140,7 +143,13 @@ function stopped(): FileBridgeError {
 }
 
 /** Lists the matching changes, oldest first (ties by id), each id once. */
-export async function listChanges(client: ExportClient, folderId: number, run: Pick<ChangesRun, 'recursive' | 'where' | 'nameGlob'>, mark: ExportMark | undefined, signal?: AbortSignal): Promise<Change[]> {
+export async function listChanges(
+  client: ExportClient,
+  folderId: number,
+  run: Pick<ChangesRun, 'recursive' | 'where' | 'nameGlob'>,
+  mark: ExportMark | undefined,
+  signal?: AbortSignal,
+): Promise<Change[]> {
   const matchName = run.nameGlob ? picomatch(run.nameGlob, { nocase: true, dot: true }) : undefined;
   const since = mark?.since ? new Date(mark.since) : undefined;
   const byId = new Map<number, Change>();
@@ -157,7 +166,8 @@ export async function listChanges(client: ExportClient, folderId: number, run: P
     // An item changed while paging can be listed twice; the later listing has the newer date.
     const known = byId.get(change.node.id);
     // The raw properties are dropped: a busy folder lists many thousands of documents before the first is sent.
-    if (!known || (change.node.modifyDate?.getTime() ?? 0) >= (known.node.modifyDate?.getTime() ?? 0)) byId.set(change.node.id, { node: { ...change.node, properties: {} }, path: change.path });
+    if (!known || (change.node.modifyDate?.getTime() ?? 0) >= (known.node.modifyDate?.getTime() ?? 0))
+      byId.set(change.node.id, { node: { ...change.node, properties: {} }, path: change.path });
   }
   return [...byId.values()].sort((a, b) => (a.node.modifyDate?.getTime() ?? 0) - (b.node.modifyDate?.getTime() ?? 0) || a.node.id - b.node.id);
 }
@@ -185,7 +195,11 @@ class Deliverer {
   private current: TrackedStream | undefined;
   private readonly onAbort = (): void => this.current?.abort(stopped());
 
-  constructor(private readonly client: ExportClient, private readonly settings: ExportSettings, private readonly hooks: ExportHooks) {
+  constructor(
+    private readonly client: ExportClient,
+    private readonly settings: ExportSettings,
+    private readonly hooks: ExportHooks,
+  ) {
     hooks.signal?.addEventListener('abort', this.onAbort);
   }
 
@@ -212,7 +226,15 @@ class Deliverer {
     // By number, not "latest": should a version land meanwhile, the facts and the bytes still describe the same one.
     const download = await this.client.download(node.id, version.versionNumber);
     const what = `'${node.name}' (${node.id})`;
-    const entry = (d: Delivered): DeliveredEntry => ({ id: node.id, name: node.name, path, version: version.versionNumber, size: d.bytes, modifyDate: cs.modifyDate, ...(d.sha256 ? { sha256: d.sha256 } : {}) });
+    const entry = (d: Delivered): DeliveredEntry => ({
+      id: node.id,
+      name: node.name,
+      path,
+      version: version.versionNumber,
+      size: d.bytes,
+      modifyDate: cs.modifyDate,
+      ...(d.sha256 ? { sha256: d.sha256 } : {}),
+    });
     if (this.settings.bufferLimit > 0 && size !== undefined && size <= this.settings.bufferLimit) {
       const payload = await readAll(download.stream, what);
       this.hooks.emit({ payload, filename: node.name, cs: { ...cs, size: payload.length }, index, count });
@@ -230,7 +252,17 @@ class Deliverer {
 }
 
 function summaryBase(runId: string, mode: ExportSummary['mode'], startedAt: Date): ExportSummary {
-  return { runId, mode, count: 0, sent: 0, documents: [], complete: false, errors: [], startedAt: startedAt.toISOString(), finishedAt: startedAt.toISOString() };
+  return {
+    runId,
+    mode,
+    count: 0,
+    sent: 0,
+    documents: [],
+    complete: false,
+    errors: [],
+    startedAt: startedAt.toISOString(),
+    finishedAt: startedAt.toISOString(),
+  };
 }
 
 function errorEntry(err: FileBridgeError, node?: CsNode): ExportError {
@@ -307,16 +339,25 @@ export async function runDocument(client: ExportClient, run: DocumentRun, settin
   summary.count = 1;
   try {
     const node = typeof run.id === 'number' ? await client.getNode(run.id) : await findDocument(client, run.id);
-    if (node.container) throw new FileBridgeError('INVALID_INPUT', `Node ${run.id} ('${node.name}') is a ${node.typeName ?? 'container'}, not a document: give the id of a document`);
+    if (node.container)
+      throw new FileBridgeError(
+        'INVALID_INPUT',
+        `Node ${run.id} ('${node.name}') is a ${node.typeName ?? 'container'}, not a document: give the id of a document`,
+      );
     if (run.where && !(await client.attributeMatches(node.id, run.where))) {
       const { category, attribute, equals } = run.where;
-      throw new FileBridgeError('NOT_FOUND', `Document ${node.id} ('${node.name}') has no version with ${category} / ${attribute} = ${String(equals)}: it is not sent`, { id: node.id, where: run.where });
+      throw new FileBridgeError(
+        'NOT_FOUND',
+        `Document ${node.id} ('${node.name}') has no version with ${category} / ${attribute} = ${String(equals)}: it is not sent`,
+        { id: node.id, where: run.where },
+      );
     }
     let version: CsVersion;
     if (run.version === undefined) version = await client.nodes.latestVersion(node.id);
     else {
       const found = (await client.versions(node.id)).find((v) => v.versionNumber === run.version);
-      if (!found) throw new FileBridgeError('NOT_FOUND', `Document ${run.id} ('${node.name}') has no version ${run.version}`, { id: run.id, version: run.version });
+      if (!found)
+        throw new FileBridgeError('NOT_FOUND', `Document ${run.id} ('${node.name}') has no version ${run.version}`, { id: run.id, version: run.version });
       version = found;
     }
     summary.documents.push(await deliverer.deliver(node, version, '', 1, 1));

@@ -8,7 +8,18 @@ import { collection, isObject, itemData, numberProp, stringProp, type JsonObject
 import type { CsHttp } from './http';
 import type { NodeApi } from './nodes';
 
-export const PERMISSIONS = ['see', 'see_contents', 'modify', 'edit_attributes', 'add_items', 'reserve', 'add_major_version', 'delete_versions', 'delete', 'edit_permissions'] as const;
+export const PERMISSIONS = [
+  'see',
+  'see_contents',
+  'modify',
+  'edit_attributes',
+  'add_items',
+  'reserve',
+  'add_major_version',
+  'delete_versions',
+  'delete',
+  'edit_permissions',
+] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** 0 this item, 1 sub-items, 2 this and sub-items, 3 this and immediate sub-items. */
@@ -57,7 +68,9 @@ export class Governance {
   async classifications(nodeId: number): Promise<{ items: Classification[]; token: string | undefined }> {
     const body = await this.http.json({ method: 'GET', path: `/v1/nodes/${nodeId}/rmclassifications` });
     const rows = isObject(body) && Array.isArray(body.data) ? body.data : [];
-    const items = rows.filter(isObject).map((r) => ({ classId: numberProp(r, 'class_id') ?? numberProp(r, 'id') ?? -1, name: stringProp(r, 'name') ?? '', status: stringProp(r, 'status') }));
+    const items = rows
+      .filter(isObject)
+      .map((r) => ({ classId: numberProp(r, 'class_id') ?? numberProp(r, 'id') ?? -1, name: stringProp(r, 'name') ?? '', status: stringProp(r, 'status') }));
     return { items, token: isObject(body) ? stringProp(body, 'rm_metadataToken') : undefined };
   }
 
@@ -85,7 +98,10 @@ export class Governance {
     const cached = this.classPaths.get(key);
     if (cached !== undefined) return cached;
     let id = this.classificationRoot;
-    for (const segment of path.split('/').map((s) => s.trim()).filter((s) => s !== '')) {
+    for (const segment of path
+      .split('/')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')) {
       const child = await this.nodes.findChild(id, segment);
       if (!child) throw new FileBridgeError('NOT_FOUND', `No classification '${segment}' in '${path}'`, { classification: path });
       id = child.id;
@@ -135,7 +151,11 @@ export class Governance {
 
   /** A user (type 0) or group (type 1) by exact name; the member search itself matches substrings. */
   async member(name: string, type?: 0 | 1): Promise<Member> {
-    const body = await this.http.json({ method: 'GET', path: '/v2/members', query: { query: name, where_type: type === undefined ? undefined : [type], limit: 100 } });
+    const body = await this.http.json({
+      method: 'GET',
+      path: '/v2/members',
+      query: { query: name, where_type: type === undefined ? undefined : [type], limit: 100 },
+    });
     const rows = collection(body).items;
     const exact = rows.filter((r) => stringProp(r, 'name')?.toLowerCase() === name.toLowerCase());
     const hit = exact[0];
@@ -154,14 +174,17 @@ export class Governance {
    * some. `see` is implied by every other permission, so it is added when missing.
    */
   async grant(nodeId: number, member: string | Member, permissions: Permission[], applyTo: ApplyTo = 0): Promise<Member> {
-    for (const p of permissions) if (!(PERMISSIONS as readonly string[]).includes(p)) throw new FileBridgeError('INVALID_INPUT', `Unknown permission '${p}' (known: ${PERMISSIONS.join(', ')})`);
+    for (const p of permissions)
+      if (!(PERMISSIONS as readonly string[]).includes(p))
+        throw new FileBridgeError('INVALID_INPUT', `Unknown permission '${p}' (known: ${PERMISSIONS.join(', ')})`);
     const list = permissions.length > 0 && !permissions.includes('see') ? ['see', ...permissions] : [...permissions];
     // A caller that resolved the member already (to check every name before writing) passes it on.
     const m = typeof member === 'string' ? await this.member(member) : member;
     const existing = await this.permissions(nodeId);
     const has = existing.some((p) => p.type === 'custom' && numberProp(p, 'right_id') === m.id);
     if (has) await this.http.json({ method: 'PUT', path: `/v2/nodes/${nodeId}/permissions/custom/${m.id}`, body: { permissions: list, apply_to: applyTo } });
-    else await this.http.json({ method: 'POST', path: `/v2/nodes/${nodeId}/permissions/custom`, body: { permissions: list, right_id: m.id, apply_to: applyTo } });
+    else
+      await this.http.json({ method: 'POST', path: `/v2/nodes/${nodeId}/permissions/custom`, body: { permissions: list, right_id: m.id, apply_to: applyTo } });
     return m;
   }
 

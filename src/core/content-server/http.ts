@@ -131,17 +131,21 @@ export class CsHttp {
 
   /** A call answering content; the stream is the caller's to consume. */
   async download(req: CsRequest): Promise<Download> {
-    return this.withRetries(req, async (res) => {
-      const length = res.headers.get('content-length');
-      const body = res.body;
-      const stream = body ? Readable.fromWeb(body as unknown as NodeReadableStream<Uint8Array>) : Readable.from([]);
-      return {
-        stream,
-        filename: contentDispositionFilename(res.headers.get('content-disposition')),
-        contentType: res.headers.get('content-type') ?? undefined,
-        size: length !== null && /^\d+$/.test(length) ? Number(length) : undefined,
-      };
-    }, true);
+    return this.withRetries(
+      req,
+      async (res) => {
+        const length = res.headers.get('content-length');
+        const body = res.body;
+        const stream = body ? Readable.fromWeb(body as unknown as NodeReadableStream<Uint8Array>) : Readable.from([]);
+        return {
+          stream,
+          filename: contentDispositionFilename(res.headers.get('content-disposition')),
+          contentType: res.headers.get('content-type') ?? undefined,
+          size: length !== null && /^\d+$/.test(length) ? Number(length) : undefined,
+        };
+      },
+      true,
+    );
   }
 
   /** A call that needs no ticket (`/v1/ping`), with the same timeout, classification and retries. */
@@ -184,15 +188,21 @@ export class CsHttp {
     for (let attempt = 0; ; attempt++) {
       try {
         const ticket = await this.keeper.ticket();
-        const res = await this.send(req, where, { OTCSTicket: ticket }, async (r) => {
-          this.keeper.adopt(r.headers.get('otcsticket'));
-          if (r.status === 401) {
-            await r.body?.cancel();
-            return { kind: 'reauth' as const };
-          }
-          if (r.status < 200 || r.status > 299) throw classifyAnswer(r.status, await r.text(), where);
-          return { kind: 'ok' as const, value: await read(r, where) };
-        }, streaming);
+        const res = await this.send(
+          req,
+          where,
+          { OTCSTicket: ticket },
+          async (r) => {
+            this.keeper.adopt(r.headers.get('otcsticket'));
+            if (r.status === 401) {
+              await r.body?.cancel();
+              return { kind: 'reauth' as const };
+            }
+            if (r.status < 200 || r.status > 299) throw classifyAnswer(r.status, await r.text(), where);
+            return { kind: 'ok' as const, value: await read(r, where) };
+          },
+          streaming,
+        );
         if (res.kind === 'ok') return res.value;
         // Give up when tickets from logins made for this request are refused straight away, twice. A
         // refused ticket that was adopted from another answer (it may belong to the session that just
@@ -231,13 +241,7 @@ export class CsHttp {
    * are in); while an upload is sending, every chunk restarts it, so a slow big upload is not cut off
    * but a stalled one is.
    */
-  private async send<T>(
-    req: CsRequest,
-    where: string,
-    headers: Record<string, string>,
-    handle: (res: Response) => Promise<T>,
-    streaming: boolean,
-  ): Promise<T> {
+  private async send<T>(req: CsRequest, where: string, headers: Record<string, string>, handle: (res: Response) => Promise<T>, streaming: boolean): Promise<T> {
     const controller = new AbortController();
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
@@ -277,9 +281,7 @@ export class CsHttp {
     arm();
     try {
       const url = `${this.baseUrl}${req.path}${encodeQuery(req.query)}`;
-      const res = upload
-        ? await streamingFetch(url, req.method, init.headers as Record<string, string>, upload, controller.signal)
-        : await fetch(url, init);
+      const res = upload ? await streamingFetch(url, req.method, init.headers as Record<string, string>, upload, controller.signal) : await fetch(url, init);
       if (streaming && res.status >= 200 && res.status < 300) clearTimeout(timer);
       return await handle(res);
     } catch (err) {
@@ -355,6 +357,7 @@ function sourceFailure(err: unknown, where: string): FileBridgeError {
   const code = typeof err === 'object' && err !== null && 'code' in err ? (err as { code: unknown }).code : undefined;
   const message = err instanceof Error ? err.message : String(err);
   // A source that lost its own connection may read fine when re-opened; a missing file will not.
-  if (isNetworkErrno(code)) return new FileBridgeError('CONNECTION', `Reading the file to upload failed: ${message}`, { request: where, errno: code }, { cause: err });
+  if (isNetworkErrno(code))
+    return new FileBridgeError('CONNECTION', `Reading the file to upload failed: ${message}`, { request: where, errno: code }, { cause: err });
   return new FileBridgeError('INVALID_INPUT', `Reading the file to upload failed: ${message}`, { request: where, errno: code }, { cause: err });
 }

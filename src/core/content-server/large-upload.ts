@@ -31,7 +31,8 @@ class SourceCursor {
     this.iterator = this.source[Symbol.asyncIterator]();
     this.position = 0;
     while (this.position < start) {
-      if (!(await this.next(start - this.position))) throw new FileBridgeError('INVALID_INPUT', `The file ended at ${this.position} bytes while seeking to ${start}`);
+      if (!(await this.next(start - this.position)))
+        throw new FileBridgeError('INVALID_INPUT', `The file ended at ${this.position} bytes while seeking to ${start}`);
     }
   }
 
@@ -42,7 +43,10 @@ class SourceCursor {
       if (!this.iterator) return undefined;
       const r = await this.iterator.next();
       if (r.done) return undefined;
-      chunk = typeof r.value === 'string' ? Buffer.from(r.value) : Buffer.from((r.value as Uint8Array).buffer, (r.value as Uint8Array).byteOffset, (r.value as Uint8Array).byteLength);
+      chunk =
+        typeof r.value === 'string'
+          ? Buffer.from(r.value)
+          : Buffer.from((r.value as Uint8Array).buffer, (r.value as Uint8Array).byteOffset, (r.value as Uint8Array).byteLength);
     }
     if (chunk.length > max) {
       this.leftover = chunk.subarray(max);
@@ -82,11 +86,16 @@ export class LargeFileUploads {
         (body) => {
           const results = isObject(body) && isObject(body.results) ? body.results : {};
           const data = isObject(results.data) ? results.data : results;
-          return { enabled: data.is_enabled === true, minSize: numberProp(data, 'min_size') ?? 0, maxSize: numberProp(data, 'max_size') ?? Number.MAX_SAFE_INTEGER };
+          return {
+            enabled: data.is_enabled === true,
+            minSize: numberProp(data, 'min_size') ?? 0,
+            maxSize: numberProp(data, 'max_size') ?? Number.MAX_SAFE_INTEGER,
+          };
         },
         (err: unknown) => {
           // Servers without the feature do not know the route (400) or refuse it (403).
-          if (isFileBridgeError(err) && (err.code === 'CS_REJECTED' || err.code === 'PERMISSION_DENIED' || err.code === 'NOT_FOUND')) return { enabled: false, minSize: 0, maxSize: 0 };
+          if (isFileBridgeError(err) && (err.code === 'CS_REJECTED' || err.code === 'PERMISSION_DENIED' || err.code === 'NOT_FOUND'))
+            return { enabled: false, minSize: 0, maxSize: 0 };
           this.settings = undefined;
           throw err;
         },
@@ -102,7 +111,8 @@ export class LargeFileUploads {
     const key = stringProp(r, 'upload_key');
     const partSize = numberProp(r, 'part_size');
     const numParts = numberProp(r, 'num_parts');
-    if (!key || !partSize || !numParts) throw new FileBridgeError('CONNECTION', 'Content Server answered the multipart upload start without key, part size or part count');
+    if (!key || !partSize || !numParts)
+      throw new FileBridgeError('CONNECTION', 'Content Server answered the multipart upload start without key, part size or part count');
     const cursor = new SourceCursor(open);
     try {
       for (let n = 1; n <= numParts; n++) {

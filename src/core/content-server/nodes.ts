@@ -46,7 +46,8 @@ export interface ChildQuery {
 
 export function toNode(p: JsonObject): CsNode {
   const id = numberProp(p, 'id');
-  if (id === undefined) throw new FileBridgeError('CONNECTION', 'Content Server answered a node without an id', { properties: JSON.stringify(p).slice(0, 200) });
+  if (id === undefined)
+    throw new FileBridgeError('CONNECTION', 'Content Server answered a node without an id', { properties: JSON.stringify(p).slice(0, 200) });
   return {
     id,
     parentId: numberProp(p, 'parent_id'),
@@ -152,7 +153,13 @@ export class NodeApi {
     if (doc.description !== undefined) payload.description = doc.description;
     if (doc.categories && Object.keys(doc.categories).length > 0) payload.roles = { categories: doc.categories };
     if (doc.uploadKey !== undefined) payload.upload_key = doc.uploadKey;
-    const body = await this.http.json({ method: 'POST', path: '/v2/nodes', body: payload, file: doc.uploadKey === undefined ? filePart(doc) : undefined, onProgress: doc.onProgress });
+    const body = await this.http.json({
+      method: 'POST',
+      path: '/v2/nodes',
+      body: payload,
+      file: doc.uploadKey === undefined ? filePart(doc) : undefined,
+      onProgress: doc.onProgress,
+    });
     return toNode(itemProperties(body));
   }
 
@@ -174,7 +181,14 @@ export class NodeApi {
     if (doc.major) payload.add_major_version = true;
     if (doc.categories && Object.keys(doc.categories).length > 0) payload.roles = { categories: doc.categories };
     if (doc.uploadKey !== undefined) payload.upload_key = doc.uploadKey;
-    const body = await this.http.json({ method: 'POST', path: `/v2/nodes/${id}/versions`, body: payload, file: doc.uploadKey === undefined ? filePart(doc) : undefined, onProgress: doc.onProgress, recover });
+    const body = await this.http.json({
+      method: 'POST',
+      path: `/v2/nodes/${id}/versions`,
+      body: payload,
+      file: doc.uploadKey === undefined ? filePart(doc) : undefined,
+      onProgress: doc.onProgress,
+      recover,
+    });
     return toVersion(itemProperties(body), id);
   }
 

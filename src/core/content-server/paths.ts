@@ -28,11 +28,17 @@ export function parseTarget(target: string | number): ParsedTarget {
   if (/^\d+$/.test(rootText)) rootId = Number(rootText);
   else if (ROOTS[rootText.toLowerCase()] !== undefined) rootId = ROOTS[rootText.toLowerCase()];
   else {
-    throw new FileBridgeError('INVALID_INPUT', `Unknown Content Server path root '${rootText}': use Enterprise:<path>, <node id>:<path> or a node id`, { target: spec });
+    throw new FileBridgeError('INVALID_INPUT', `Unknown Content Server path root '${rootText}': use Enterprise:<path>, <node id>:<path> or a node id`, {
+      target: spec,
+    });
   }
-  const segments = rest.split('/').map((s) => s.trim()).filter((s) => s !== '');
+  const segments = rest
+    .split('/')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const s of segments) {
-    if (s === '.' || s === '..' || s.includes('\0')) throw new FileBridgeError('INVALID_INPUT', `Path segment '${s}' is not allowed in ${spec}`, { target: spec });
+    if (s === '.' || s === '..' || s.includes('\0'))
+      throw new FileBridgeError('INVALID_INPUT', `Path segment '${s}' is not allowed in ${spec}`, { target: spec });
   }
   return { rootId, segments };
 }
@@ -69,7 +75,10 @@ export class PathResolver {
           if (!child) throw err;
         }
       } else if (!child.container) {
-        throw new FileBridgeError('CONFLICT', `'${name}' in ${describe(rootId, walked.slice(0, -1))} is not a folder`, { target: String(target), nodeId: child.id });
+        throw new FileBridgeError('CONFLICT', `'${name}' in ${describe(rootId, walked.slice(0, -1))} is not a folder`, {
+          target: String(target),
+          nodeId: child.id,
+        });
       }
       this.cache.set(key, child.id);
       id = child.id;

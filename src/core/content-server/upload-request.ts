@@ -134,7 +134,10 @@ export function contentSource(payload: unknown, origin: ReopenableSource = {}): 
           return payload;
         }
         if (reopen) return reopen();
-        throw new FileBridgeError('INVALID_INPUT', 'The upload had to be sent again (a retry or re-login), but msg.payload is a stream and was already read: send a Buffer, or a file from a watch node, to have failed uploads retried');
+        throw new FileBridgeError(
+          'INVALID_INPUT',
+          'The upload had to be sent again (a retry or re-login), but msg.payload is a stream and was already read: send a Buffer, or a file from a watch node, to have failed uploads retried',
+        );
       },
     };
   }
@@ -149,11 +152,21 @@ export function parseDocumentId(value: unknown): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   if (typeof n === 'number' && Number.isSafeInteger(n) && n > 0) return n;
-  throw new FileBridgeError('INVALID_INPUT', `msg.filebridge.target.document must be the node id of the document to add a version to (a positive whole number), got ${JSON.stringify(value)}`, { document: String(value) });
+  throw new FileBridgeError(
+    'INVALID_INPUT',
+    `msg.filebridge.target.document must be the node id of the document to add a version to (a positive whole number), got ${JSON.stringify(value)}`,
+    { document: String(value) },
+  );
 }
 
 /** The upload for one message: `msg.filebridge.target` fields win over the node's defaults. */
-export function prepareUpload(defaults: UploadDefaults, payload: unknown, filename: unknown, givenTarget: unknown, origin: ReopenableSource = {}): PreparedUpload {
+export function prepareUpload(
+  defaults: UploadDefaults,
+  payload: unknown,
+  filename: unknown,
+  givenTarget: unknown,
+  origin: ReopenableSource = {},
+): PreparedUpload {
   if (givenTarget !== undefined && !isPlainObject(givenTarget)) {
     throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target must be an object such as { folder, name, categories, collision }');
   }
@@ -167,7 +180,10 @@ export function prepareUpload(defaults: UploadDefaults, payload: unknown, filena
   }
   const noFolder = (typeof folder !== 'string' || folder.trim() === '') && typeof folder !== 'number';
   if (noFolder && !workspace) {
-    throw new FileBridgeError('INVALID_INPUT', 'No target folder: set "Folder" on the node or msg.filebridge.target.folder (e.g. Enterprise:Inbound/2026 or a node id)');
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      'No target folder: set "Folder" on the node or msg.filebridge.target.folder (e.g. Enterprise:Inbound/2026 or a node id)',
+    );
   }
   const description = descriptionFrom(target);
   const fromFilename = lastPart(filename);
@@ -183,7 +199,10 @@ export function prepareUpload(defaults: UploadDefaults, payload: unknown, filena
   const source = contentSource(payload, origin);
   if (source.stream && !source.reopenable && collision === 'skip-identical') {
     // Comparing would read the stream before the write could send it.
-    throw new FileBridgeError('INVALID_INPUT', 'skip-identical compares contents before writing, which a stream payload (readable once) cannot do: send a Buffer or use another collision policy');
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      'skip-identical compares contents before writing, which a stream payload (readable once) cannot do: send a Buffer or use another collision policy',
+    );
   }
   return {
     folder: noFolder ? undefined : folder,
@@ -206,18 +225,27 @@ function lastPart(filename: unknown): string | undefined {
 
 function descriptionFrom(target: Record<string, unknown>): string | undefined {
   const description = target.description;
-  if (description !== undefined && typeof description !== 'string') throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.description must be text');
+  if (description !== undefined && typeof description !== 'string')
+    throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.description must be text');
   return description;
 }
 
 function categoriesFrom(defaults: UploadDefaults, target: Record<string, unknown>): CategoryInput | undefined {
   if (target.categories === undefined) return parseCategoriesText(defaults.categories);
-  if (!isPlainObject(target.categories)) throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.categories must be an object by category and attribute name');
+  if (!isPlainObject(target.categories))
+    throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.categories must be an object by category and attribute name');
   return target.categories;
 }
 
 /** A new version of a known document: the file's own name is kept as the version's file name. */
-function prepareVersion(document: number, defaults: UploadDefaults, payload: unknown, filename: unknown, target: Record<string, unknown>, origin: ReopenableSource): PreparedUpload {
+function prepareVersion(
+  document: number,
+  defaults: UploadDefaults,
+  payload: unknown,
+  filename: unknown,
+  target: Record<string, unknown>,
+  origin: ReopenableSource,
+): PreparedUpload {
   const fromFilename = lastPart(filename);
   const name = fromFilename ?? target.name;
   if (typeof name !== 'string' || name.trim() === '') {
@@ -229,7 +257,10 @@ function prepareVersion(document: number, defaults: UploadDefaults, payload: unk
   // Only "skip identical" means something for a known document: the others are about names.
   const skip = (target.collision ?? defaults.collision) === 'skip-identical';
   if (skip && source.stream && !source.reopenable) {
-    throw new FileBridgeError('INVALID_INPUT', 'skip-identical compares contents before writing, which a stream payload (readable once) cannot do: send a Buffer or use another collision policy');
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      'skip-identical compares contents before writing, which a stream payload (readable once) cannot do: send a Buffer or use another collision policy',
+    );
   }
   return {
     document,
@@ -257,7 +288,10 @@ function jsonSetting(text: string | undefined, what: string, example: string): u
 /** Message values win per field; node settings fill the rest. */
 function governingFrom(defaults: UploadDefaults, target: Record<string, unknown>): Governing {
   const text = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
-  const holds = text(defaults.holds)?.split(',').map((h) => h.trim()).filter((h) => h !== '');
+  const holds = text(defaults.holds)
+    ?.split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
   const workflow = text(defaults.workflow);
   return {
     classification: target.classification ?? text(defaults.classification),
@@ -338,7 +372,9 @@ async function addVersion(
 /** What the node reports in `msg.filebridge.cs`. */
 export function uploadOutcome(prepared: Pick<PreparedUpload, 'folder' | 'collision' | 'name'>, result: UploadResult): UploadOutcome {
   const action = result.action === 'created' && prepared.collision === 'rename' && result.name !== prepared.name ? 'renamed' : result.action;
-  const f = String(prepared.folder ?? result.parentId).trim().replace(/\/+$/, '');
+  const f = String(prepared.folder ?? result.parentId)
+    .trim()
+    .replace(/\/+$/, '');
   const path = f.includes(':') ? `${f}/${result.name}` : `${f}:${result.name}`;
   return { id: result.id, version: result.version, name: result.name, folderId: result.parentId, path, action };
 }

@@ -139,12 +139,21 @@ export class Uploader {
       node = await this.nodes.get(id);
     } catch (err) {
       if (isFileBridgeError(err) && err.code === 'NOT_FOUND') {
-        throw new FileBridgeError('NOT_FOUND', `No document ${id} to add a version to: no node has that id (or it is not visible to this user)`, { nodeId: id }, { cause: err });
+        throw new FileBridgeError(
+          'NOT_FOUND',
+          `No document ${id} to add a version to: no node has that id (or it is not visible to this user)`,
+          { nodeId: id },
+          { cause: err },
+        );
       }
       throw err;
     }
     if (node.type !== NODE_TYPE.document) {
-      throw new FileBridgeError('NOT_FOUND', `No document ${id} to add a version to: node ${id} '${node.name}' is not a document (type ${node.type}), so it takes no versions`, { nodeId: id, type: node.type });
+      throw new FileBridgeError(
+        'NOT_FOUND',
+        `No document ${id} to add a version to: node ${id} '${node.name}' is not a document (type ${node.type}), so it takes no versions`,
+        { nodeId: id, type: node.type },
+      );
     }
     return node;
   }

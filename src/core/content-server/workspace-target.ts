@@ -49,7 +49,12 @@ function id(o: Record<string, unknown>, key: string, field: string, required: bo
 
 /** Checks a `target.workspace` from a message; errors name the field and what it takes. */
 export function parseWorkspaceTarget(value: unknown): WorkspaceTarget {
-  if (!isObject(value)) throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.workspace must be an object such as { businessObject: { extSystemId, boType, boId } } or { name }', { field: 'workspace' });
+  if (!isObject(value))
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      'msg.filebridge.target.workspace must be an object such as { businessObject: { extSystemId, boType, boId } } or { name }',
+      { field: 'workspace' },
+    );
   const out: WorkspaceTarget = { name: optionalText(value, 'name', 'name'), type: id(value, 'type', 'type', false) };
   if (value.businessObject !== undefined) {
     const bo = value.businessObject;
@@ -74,7 +79,10 @@ export function parseWorkspaceTarget(value: unknown): WorkspaceTarget {
       categories: c.categories as JsonObject | undefined,
     };
   }
-  if (!out.businessObject && out.name === undefined) throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.workspace needs a businessObject { extSystemId, boType, boId } or a name', { field: 'workspace' });
+  if (!out.businessObject && out.name === undefined)
+    throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.target.workspace needs a businessObject { extSystemId, boType, boId } or a name', {
+      field: 'workspace',
+    });
   return out;
 }
 
@@ -98,7 +106,9 @@ export class WorkspaceLocator {
   ) {}
 
   locate(t: WorkspaceTarget): Promise<LocatedWorkspace> {
-    const key = t.businessObject ? `bo\u0000${t.businessObject.extSystemId}\u0000${t.businessObject.boType}\u0000${t.businessObject.boId}` : `name\u0000${(t.name ?? '').toLowerCase()}\u0000${t.type ?? ''}`;
+    const key = t.businessObject
+      ? `bo\u0000${t.businessObject.extSystemId}\u0000${t.businessObject.boType}\u0000${t.businessObject.boId}`
+      : `name\u0000${(t.name ?? '').toLowerCase()}\u0000${t.type ?? ''}`;
     const previous = this.pending.get(key) ?? Promise.resolve(undefined);
     const next = previous.catch(() => undefined).then(() => this.findOrCreate(t));
     this.pending.set(key, next);
@@ -115,7 +125,11 @@ export class WorkspaceLocator {
       if (found) return { id: found.id, name: found.name, created: false };
       const bo = t.businessObject;
       if (!t.create) {
-        throw new FileBridgeError('NOT_FOUND', `No business workspace for ${bo.extSystemId} / ${bo.boType} / ${bo.boId}; add workspace.create (templateId, workspaceTypeId) to have it created`, { businessObject: `${bo.extSystemId}/${bo.boType}/${bo.boId}` });
+        throw new FileBridgeError(
+          'NOT_FOUND',
+          `No business workspace for ${bo.extSystemId} / ${bo.boType} / ${bo.boId}; add workspace.create (templateId, workspaceTypeId) to have it created`,
+          { businessObject: `${bo.extSystemId}/${bo.boType}/${bo.boId}` },
+        );
       }
       return this.create(t, t.create.name ?? t.name ?? bo.boId);
     }
@@ -123,7 +137,11 @@ export class WorkspaceLocator {
     const hits = await this.workspaces.find({ name, workspaceTypeId: t.type });
     if (hits.length === 1) return { id: hits[0].id, name: hits[0].name, created: false };
     if (hits.length > 1) {
-      throw new FileBridgeError('CONFLICT', `${hits.length} business workspaces are named '${name}' (ids ${hits.map((h) => h.id).join(', ')}); give workspace.type or a business object`, { workspace: name });
+      throw new FileBridgeError(
+        'CONFLICT',
+        `${hits.length} business workspaces are named '${name}' (ids ${hits.map((h) => h.id).join(', ')}); give workspace.type or a business object`,
+        { workspace: name },
+      );
     }
     if (!t.create) throw new FileBridgeError('NOT_FOUND', `No business workspace named '${name}'${t.type ? ` of type ${t.type}` : ''}`, { workspace: name });
     return this.create(t, t.create.name ?? name);

@@ -75,7 +75,11 @@ export class Workspaces {
       return toNode(itemProperties(await this.http.json({ method: 'GET', path })));
     } catch (err) {
       // "No workspace for this object" comes as a 400 (or the usual not-found texts), not a 404.
-      if (isFileBridgeError(err) && (err.code === 'NOT_FOUND' || (err.code === 'CS_REJECTED' && /could not find|not found|no business workspace/i.test(err.message)))) return undefined;
+      if (
+        isFileBridgeError(err) &&
+        (err.code === 'NOT_FOUND' || (err.code === 'CS_REJECTED' && /could not find|not found|no business workspace/i.test(err.message)))
+      )
+        return undefined;
       throw err;
     }
   }
@@ -134,6 +138,7 @@ export class Workflows {
 function processId(body: unknown): number {
   const results = isObject(body) && isObject(body.results) ? body.results : {};
   const id = numberProp(results, 'process_id');
-  if (id === undefined) throw new FileBridgeError('CONNECTION', 'Content Server started the workflow but sent no process id', { answer: stringProp(results, 'custom_message') });
+  if (id === undefined)
+    throw new FileBridgeError('CONNECTION', 'Content Server started the workflow but sent no process id', { answer: stringProp(results, 'custom_message') });
   return id;
 }

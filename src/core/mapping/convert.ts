@@ -17,7 +17,11 @@ function listField(field: readonly string[]): boolean {
 
 function toList(value: unknown): unknown[] {
   if (Array.isArray(value)) return value;
-  if (typeof value === 'string') return value.split(/[,;]/).map((s) => s.trim()).filter((s) => s !== '');
+  if (typeof value === 'string')
+    return value
+      .split(/[,;]/)
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   return [value];
 }
 
@@ -59,7 +63,9 @@ export function convertValue(value: unknown, type: ValueType, field: readonly st
     }
     case 'date': {
       const parts = toDateParts(value, timeZone);
-      return parts ? { ok: true, value: isoText(parts) } : { ok: false, reason: `"${toText(value, timeZone)}" is not a date (use 2026-11-02, 20261102 or ISO 8601)` };
+      return parts
+        ? { ok: true, value: isoText(parts) }
+        : { ok: false, reason: `"${toText(value, timeZone)}" is not a date (use 2026-11-02, 20261102 or ISO 8601)` };
     }
     case 'list':
       return { ok: true, value: toList(value) };

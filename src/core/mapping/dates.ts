@@ -31,29 +31,48 @@ function zoned(date: Date, timeZone: string): DateParts {
   let fmt = formatters.get(timeZone);
   if (!fmt) {
     fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
     });
     formatters.set(timeZone, fmt);
   }
   const parts: Record<string, number> = {};
   for (const p of fmt.formatToParts(date)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
   return {
-    year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute, second: parts.second,
-    millisecond: date.getUTCMilliseconds(), dateOnly: false,
+    year: parts.year,
+    month: parts.month,
+    day: parts.day,
+    hour: parts.hour,
+    minute: parts.minute,
+    second: parts.second,
+    millisecond: date.getUTCMilliseconds(),
+    dateOnly: false,
   };
 }
 
 function valid(p: DateParts): DateParts | undefined {
   const probe = new Date(Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second));
-  const ok = probe.getUTCFullYear() === p.year && probe.getUTCMonth() === p.month - 1 && probe.getUTCDate() === p.day
-    && p.hour < 24 && p.minute < 60 && p.second < 60;
+  const ok =
+    probe.getUTCFullYear() === p.year && probe.getUTCMonth() === p.month - 1 && probe.getUTCDate() === p.day && p.hour < 24 && p.minute < 60 && p.second < 60;
   return ok ? p : undefined;
 }
 
 function floating(y: string, mo: string, d: string, h?: string, mi?: string, s?: string): DateParts | undefined {
   return valid({
-    year: Number(y), month: Number(mo), day: Number(d), hour: Number(h ?? 0), minute: Number(mi ?? 0), second: Number(s ?? 0),
-    millisecond: 0, dateOnly: h === undefined,
+    year: Number(y),
+    month: Number(mo),
+    day: Number(d),
+    hour: Number(h ?? 0),
+    minute: Number(mi ?? 0),
+    second: Number(s ?? 0),
+    millisecond: 0,
+    dateOnly: h === undefined,
   });
 }
 
@@ -85,17 +104,28 @@ export function formatDate(p: DateParts, format: string): string {
   return format.replace(/'([^']*)'|yyyy|yy|MM|M|dd|d|HH|mm|ss|SSS|Q/g, (token, literal: string | undefined) => {
     if (literal !== undefined) return literal;
     switch (token) {
-      case 'yyyy': return pad(p.year, 4);
-      case 'yy': return pad(p.year % 100);
-      case 'MM': return pad(p.month);
-      case 'M': return String(p.month);
-      case 'dd': return pad(p.day);
-      case 'd': return String(p.day);
-      case 'HH': return pad(p.hour);
-      case 'mm': return pad(p.minute);
-      case 'ss': return pad(p.second);
-      case 'SSS': return pad(p.millisecond, 3);
-      default: return String(Math.floor((p.month - 1) / 3) + 1);
+      case 'yyyy':
+        return pad(p.year, 4);
+      case 'yy':
+        return pad(p.year % 100);
+      case 'MM':
+        return pad(p.month);
+      case 'M':
+        return String(p.month);
+      case 'dd':
+        return pad(p.day);
+      case 'd':
+        return String(p.day);
+      case 'HH':
+        return pad(p.hour);
+      case 'mm':
+        return pad(p.minute);
+      case 'ss':
+        return pad(p.second);
+      case 'SSS':
+        return pad(p.millisecond, 3);
+      default:
+        return String(Math.floor((p.month - 1) / 3) + 1);
     }
   });
 }

@@ -1,4 +1,13 @@
-export { compileMapping, compileRegex, SOURCE_KINDS, TARGET_FIELDS, type CompiledMapping, type MappingSettings, type MappingRule, type SourceKind } from './rules';
+export {
+  compileMapping,
+  compileRegex,
+  SOURCE_KINDS,
+  TARGET_FIELDS,
+  type CompiledMapping,
+  type MappingSettings,
+  type MappingRule,
+  type SourceKind,
+} from './rules';
 export { buildTarget, mapMetadata, mappingError, mergeTarget, type JsonataEvaluator, type MappingDeps, type MappingOutcome, type MissingValue } from './map';
 export { parseTable, remoteFilesFromPool, TableCache, type RemoteFiles, type TableSpec, type TableFormat, type TableFrom } from './tables';
 export { VALUE_TYPES, type ValueType } from './convert';

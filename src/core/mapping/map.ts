@@ -45,9 +45,15 @@ function buildScope(msg: Record<string, unknown>, mapping: CompiledMapping, now:
   const name = typeof source.name === 'string' && source.name ? source.name : baseName(filename);
   // The folder tree below the watched folder; without a source, a relative msg.filename stands in.
   const relative = typeof source.relativePath === 'string' ? source.relativePath : filename.startsWith('/') ? name : filename;
-  const folders = relative.split(/[\\/]/).slice(0, -1).filter((s) => s !== '' && s !== '.');
+  const folders = relative
+    .split(/[\\/]/)
+    .slice(0, -1)
+    .filter((s) => s !== '' && s !== '.');
   const full = typeof source.path === 'string' ? source.path : filename;
-  const fullFolders = full.split(/[\\/]/).slice(0, -1).filter((s) => s !== '' && s !== '.');
+  const fullFolders = full
+    .split(/[\\/]/)
+    .slice(0, -1)
+    .filter((s) => s !== '' && s !== '.');
   let patternProblem: string | undefined;
   if (mapping.namePattern) {
     const m = mapping.namePattern.exec(name);
@@ -62,7 +68,11 @@ const SERVER_CODES = new Set<string>(['CONNECTION', 'TIMEOUT', 'AUTHENTICATION',
 class TableLoader {
   private readonly loaded = new Map<string, Promise<Table | { missing: string }>>();
 
-  constructor(private readonly mapping: CompiledMapping, private readonly scope: Scope, private readonly deps: MappingDeps) {}
+  constructor(
+    private readonly mapping: CompiledMapping,
+    private readonly scope: Scope,
+    private readonly deps: MappingDeps,
+  ) {}
 
   get(name: string): Promise<Table | { missing: string }> {
     let table = this.loaded.get(name);
@@ -80,14 +90,24 @@ class TableLoader {
   private async load(spec: CompiledTable): Promise<Table | { missing: string }> {
     if (spec.from === 'inline') return parseTable(spec.value, spec);
     if (spec.from === 'msg') {
-      const content = getPath(this.scope.msg, spec.value.trim().replace(/^msg\./, '').split('.'));
+      const content = getPath(
+        this.scope.msg,
+        spec.value
+          .trim()
+          .replace(/^msg\./, '')
+          .split('.'),
+      );
       if (content === undefined) return { missing: `the lookup table "${spec.name}" is not in msg.${spec.value.replace(/^msg\./, '')}` };
       return parseTable(content, spec);
     }
     const rendered = renderTemplate(spec.path!, this.scope);
     if ('missing' in rendered) return { missing: `the path of the lookup table "${spec.name}" cannot be built: ${rendered.missing}` };
     const path = String(rendered.value);
-    if (!this.deps.remote) throw new FileBridgeError('INVALID_INPUT', `The lookup table "${spec.name}" is read from a server, but no server is selected in the node (or, in the editor's preview, the server is not deployed yet).`);
+    if (!this.deps.remote)
+      throw new FileBridgeError(
+        'INVALID_INPUT',
+        `The lookup table "${spec.name}" is read from a server, but no server is selected in the node (or, in the editor's preview, the server is not deployed yet).`,
+      );
     const table = await (this.deps.cache ?? new TableCache()).load(this.deps.remote, path, spec);
     return table ?? { missing: `the lookup table file ${path} does not exist` };
   }
@@ -96,7 +116,8 @@ class TableLoader {
 async function resolveSource(rule: CompiledRule, scope: Scope, tables: TableLoader, deps: MappingDeps): Promise<Resolved> {
   const s = rule.source;
   switch (s.kind) {
-    case 'constant': return { value: s.value };
+    case 'constant':
+      return { value: s.value };
     case 'field': {
       const value = getPath(scope.fields, s.path);
       return value === undefined ? { missing: `no field "${s.path.join('.')}" (fields: ${Object.keys(scope.fields).join(', ') || 'none'})` } : { value };
@@ -107,7 +128,8 @@ async function resolveSource(rule: CompiledRule, scope: Scope, tables: TableLoad
       const value = typeof s.group === 'number' ? m[s.group] : m.groups?.[s.group];
       return value === undefined ? { missing: `the group "${s.group}" of ${String(s.regex)} matched nothing in "${scope.name}"` } : { value };
     }
-    case 'path': return pathSegments(s.full ? scope.fullFolders : scope.folders, s.spec);
+    case 'path':
+      return pathSegments(s.full ? scope.fullFolders : scope.folders, s.spec);
     case 'msg': {
       const value = getPath(scope.msg, s.path);
       return value === undefined ? { missing: `msg.${s.path.join('.')} is not set` } : { value };
@@ -128,7 +150,8 @@ async function resolveSource(rule: CompiledRule, scope: Scope, tables: TableLoad
       if (!parts) return { missing: `"${String(r.value)}" (${s.from.text}) is not a date` };
       return { value: s.format ? formatDate(parts, s.format) : isoText(parts) };
     }
-    case 'template': return renderTemplate(s.template, scope);
+    case 'template':
+      return renderTemplate(s.template, scope);
     case 'lookup': {
       let key: unknown;
       if (s.key) {
@@ -141,7 +164,9 @@ async function resolveSource(rule: CompiledRule, scope: Scope, tables: TableLoad
       const row = findRow(table, key, s.table);
       if ('missing' in row) return row;
       const value = s.column ? getPath(row.row, s.column) : row.row;
-      return value === undefined || value === '' ? { missing: `the lookup table "${s.table}" has no value in column "${s.column?.join('.')}" for key "${String(key)}"` } : { value };
+      return value === undefined || value === ''
+        ? { missing: `the lookup table "${s.table}" has no value in column "${s.column?.join('.')}" for key "${String(key)}"` }
+        : { value };
     }
   }
 }
@@ -190,7 +215,11 @@ export async function mapMetadata(mapping: CompiledMapping, msg: Record<string, 
 export function mappingError(missing: readonly MissingValue[]): FileBridgeError {
   const fields = missing.map((m) => m.field);
   const list = missing.map((m) => `${m.field} (${m.reason})`).join('; ');
-  return new FileBridgeError('MAPPING', `Missing or invalid metadata: ${list}. Fix the file name or manifest, or the node's rules (required flag, default value).`, { fields, missing: missing.map((m) => ({ ...m })) });
+  return new FileBridgeError(
+    'MAPPING',
+    `Missing or invalid metadata: ${list}. Fix the file name or manifest, or the node's rules (required flag, default value).`,
+    { fields, missing: missing.map((m) => ({ ...m })) },
+  );
 }
 
 /** Rule values win over what an earlier node put into the target; objects (categories...) merge. */
@@ -199,7 +228,11 @@ export function mergeTarget(existing: unknown, mapped: Record<string, unknown>):
 }
 
 /** The node's whole job for one message: the merged target, or a MAPPING error naming every missing field. */
-export async function buildTarget(mapping: CompiledMapping, msg: Record<string, unknown>, deps: MappingDeps = {}): Promise<{ target: Record<string, unknown>; fields: Record<string, unknown> }> {
+export async function buildTarget(
+  mapping: CompiledMapping,
+  msg: Record<string, unknown>,
+  deps: MappingDeps = {},
+): Promise<{ target: Record<string, unknown>; fields: Record<string, unknown> }> {
   const outcome = await mapMetadata(mapping, msg, deps);
   if (outcome.missing.length > 0) throw mappingError(outcome.missing);
   const fb = isPlainObject(msg.filebridge) ? msg.filebridge : {};

@@ -21,8 +21,12 @@ export function mappingSettingsFromConfig(def: MappingConfigFields): MappingSett
     throw new FileBridgeError('INVALID_INPUT', 'The mapping rules must be a list of "target field <- source" rows.');
   }
   const rules = ((def.rules ?? []) as Partial<MappingRule>[]).map((r) => ({
-    field: String(r.field ?? ''), kind: r.kind as MappingRule['kind'], value: String(r.value ?? ''),
-    option: r.option === undefined ? undefined : String(r.option), type: r.type, required: Boolean(r.required),
+    field: String(r.field ?? ''),
+    kind: r.kind as MappingRule['kind'],
+    value: String(r.value ?? ''),
+    option: r.option === undefined ? undefined : String(r.option),
+    type: r.type,
+    required: Boolean(r.required),
     default: r.default === undefined ? undefined : String(r.default),
   }));
   const from = def.tableFrom && def.tableFrom !== 'none' ? def.tableFrom : undefined;
@@ -38,11 +42,12 @@ export function mappingSettingsFromConfig(def: MappingConfigFields): MappingSett
 export function sampleMessage(sample: string, fields: unknown, now: Date): Record<string, unknown> {
   const relativePath = sample.trim().replace(/^\/+/, '');
   const name = relativePath.split('/').pop() ?? '';
-  if (!name) throw new FileBridgeError('INVALID_INPUT', 'Enter a sample file name to preview, e.g. INV_ACME_2026-11-02.pdf or ACME/2026/INV_ACME_2026-11-02.pdf.');
+  if (!name)
+    throw new FileBridgeError('INVALID_INPUT', 'Enter a sample file name to preview, e.g. INV_ACME_2026-11-02.pdf or ACME/2026/INV_ACME_2026-11-02.pdf.');
   let parsed: unknown = fields;
   if (typeof fields === 'string') {
     try {
-      parsed = fields.trim() ? JSON.parse(fields) as unknown : {};
+      parsed = fields.trim() ? (JSON.parse(fields) as unknown) : {};
     } catch {
       throw new FileBridgeError('INVALID_INPUT', 'The sample fields must be a JSON object such as {"vendor": "ACME"}.');
     }

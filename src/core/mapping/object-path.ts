@@ -9,7 +9,11 @@ export function parsePath(path: string, what = 'path'): string[] {
   const segments: string[] = [];
   let i = 0;
   const fail = (why: string): never => {
-    throw new FileBridgeError('INVALID_INPUT', `The ${what} "${path}" is not valid: ${why}. Write names separated by dots, e.g. categories.Invoice.Vendor, or categories["Invoice 2.0"].Vendor for names with dots.`, { path });
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      `The ${what} "${path}" is not valid: ${why}. Write names separated by dots, e.g. categories.Invoice.Vendor, or categories["Invoice 2.0"].Vendor for names with dots.`,
+      { path },
+    );
   };
   while (i < path.length) {
     if (path[i] === '[') {

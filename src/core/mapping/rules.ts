@@ -38,7 +38,19 @@ export interface MappingSettings {
 }
 
 /** Top-level fields of the target contract (see cs-upload); anything else is a typo. */
-export const TARGET_FIELDS = ['folder', 'name', 'document', 'collision', 'description', 'categories', 'classification', 'holds', 'permissions', 'workspace', 'workflow'] as const;
+export const TARGET_FIELDS = [
+  'folder',
+  'name',
+  'document',
+  'collision',
+  'description',
+  'categories',
+  'classification',
+  'holds',
+  'permissions',
+  'workspace',
+  'workflow',
+] as const;
 
 export type CompiledSource =
   | { kind: 'constant'; value: string }
@@ -89,15 +101,22 @@ function compileSource(rule: MappingRule, tables: Map<string, CompiledTable>, wh
   const value = rule.value ?? '';
   const option = rule.option?.trim() ?? '';
   switch (rule.kind) {
-    case 'constant': return { kind: 'constant', value };
-    case 'field': return { kind: 'field', path: parsePath(value, `${where}: field name`) };
+    case 'constant':
+      return { kind: 'constant', value };
+    case 'field':
+      return { kind: 'field', path: parsePath(value, `${where}: field name`) };
     case 'pattern': {
-      if (!value.trim()) throw new FileBridgeError('INVALID_INPUT', `${where}: the pattern is empty. Give a regex with named groups, e.g. ^INV_(?<vendor>[A-Z]+)_`);
+      if (!value.trim())
+        throw new FileBridgeError('INVALID_INPUT', `${where}: the pattern is empty. Give a regex with named groups, e.g. ^INV_(?<vendor>[A-Z]+)_`);
       const regex = compileRegex(value, `${where}: pattern`);
       const groups = namedGroups(regex);
       let group: string | number = option;
       if (!option) group = groups.length === 1 ? groups[0] : groups.length === 0 ? 0 : '';
-      if (group === '') throw new FileBridgeError('INVALID_INPUT', `${where}: the pattern has several groups (${groups.join(', ')}); name the one to use in the option column.`);
+      if (group === '')
+        throw new FileBridgeError(
+          'INVALID_INPUT',
+          `${where}: the pattern has several groups (${groups.join(', ')}); name the one to use in the option column.`,
+        );
       if (typeof group === 'string' && !groups.includes(group) && !/^\d+$/.test(group)) {
         throw new FileBridgeError('INVALID_INPUT', `${where}: the pattern has no group "${group}" (it has ${groups.join(', ') || 'no named groups'}).`);
       }
@@ -105,19 +124,26 @@ function compileSource(rule: MappingRule, tables: Map<string, CompiledTable>, wh
     }
     case 'path': {
       parseSegmentSpec(value);
-      if (option && option !== 'full' && option !== 'relative') throw new FileBridgeError('INVALID_INPUT', `${where}: the option of a path segment is "relative" (below the watched folder, the default) or "full" (the whole original path).`);
+      if (option && option !== 'full' && option !== 'relative')
+        throw new FileBridgeError(
+          'INVALID_INPUT',
+          `${where}: the option of a path segment is "relative" (below the watched folder, the default) or "full" (the whole original path).`,
+        );
       return { kind: 'path', spec: value.trim() || '*', full: option === 'full' };
     }
-    case 'msg': return { kind: 'msg', path: parsePath(value.replace(/^msg\./, ''), `${where}: message property`) };
+    case 'msg':
+      return { kind: 'msg', path: parsePath(value.replace(/^msg\./, ''), `${where}: message property`) };
     case 'jsonata':
       if (!value.trim()) throw new FileBridgeError('INVALID_INPUT', `${where}: the JSONata expression is empty.`);
       return { kind: 'jsonata', expression: value };
     case 'date': {
       const from = parseReference(value.trim() || 'now');
-      if (from.arg !== undefined) throw new FileBridgeError('INVALID_INPUT', `${where}: put the date format "${from.arg}" into the option column, not after the date.`);
+      if (from.arg !== undefined)
+        throw new FileBridgeError('INVALID_INPUT', `${where}: put the date format "${from.arg}" into the option column, not after the date.`);
       return { kind: 'date', from, format: option || undefined };
     }
-    case 'template': return { kind: 'template', template: parseTemplate(value) };
+    case 'template':
+      return { kind: 'template', template: parseTemplate(value) };
     case 'lookup': {
       if (tables.size === 0) throw new FileBridgeError('INVALID_INPUT', `${where}: a lookup needs a lookup table; configure one in the node.`);
       let table = tables.keys().next().value as string;
@@ -143,14 +169,20 @@ export function compileMapping(config: MappingSettings): CompiledMapping {
   for (const spec of config.tables ?? []) {
     const name = spec.name?.trim() || 'table';
     if (tables.has(name)) throw new FileBridgeError('INVALID_INPUT', `Two lookup tables are named "${name}".`);
-    if (!['remote', 'msg', 'inline'].includes(spec.from)) throw new FileBridgeError('INVALID_INPUT', `The lookup table "${name}" must come from remote, msg or inline, not "${String(spec.from)}".`);
-    if (!spec.value?.trim()) throw new FileBridgeError('INVALID_INPUT', `The lookup table "${name}" has no ${spec.from === 'remote' ? 'file path' : spec.from === 'msg' ? 'message property' : 'content'}.`);
+    if (!['remote', 'msg', 'inline'].includes(spec.from))
+      throw new FileBridgeError('INVALID_INPUT', `The lookup table "${name}" must come from remote, msg or inline, not "${String(spec.from)}".`);
+    if (!spec.value?.trim())
+      throw new FileBridgeError(
+        'INVALID_INPUT',
+        `The lookup table "${name}" has no ${spec.from === 'remote' ? 'file path' : spec.from === 'msg' ? 'message property' : 'content'}.`,
+      );
     tables.set(name, { ...spec, name, path: spec.from === 'remote' ? parseTemplate(spec.value.trim()) : undefined });
   }
   const namePattern = config.namePattern?.trim() ? compileRegex(config.namePattern, 'name pattern') : undefined;
   const rules = (config.rules ?? []).map((rule, index): CompiledRule => {
     const where = `Rule ${index + 1} (${rule.field || 'no field'})`;
-    if (!rule.field?.trim()) throw new FileBridgeError('INVALID_INPUT', `Rule ${index + 1} has no target field: enter one such as folder, name or categories.Invoice.Vendor.`);
+    if (!rule.field?.trim())
+      throw new FileBridgeError('INVALID_INPUT', `Rule ${index + 1} has no target field: enter one such as folder, name or categories.Invoice.Vendor.`);
     const path = parsePath(rule.field.trim(), `${where}: target field`);
     if (!(TARGET_FIELDS as readonly string[]).includes(path[0])) {
       throw new FileBridgeError('INVALID_INPUT', `${where}: "${path[0]}" is not a target field; use ${TARGET_FIELDS.join(', ')}.`);
@@ -165,7 +197,11 @@ export function compileMapping(config: MappingSettings): CompiledMapping {
       throw err;
     }
     return {
-      field: rule.field.trim(), path, source, type, required: Boolean(rule.required),
+      field: rule.field.trim(),
+      path,
+      source,
+      type,
+      required: Boolean(rule.required),
       default: rule.default !== undefined && rule.default !== '' ? parseTemplate(rule.default) : undefined,
     };
   });

@@ -59,17 +59,25 @@ export function parseSegmentSpec(spec: string): { start: number; end?: number; s
   if (m) return { start: Number(m[1]), single: true };
   m = /^(-?\d+)?:(-?\d+)?$/.exec(text);
   if (m) return { start: m[1] === undefined ? 0 : Number(m[1]), end: m[2] === undefined ? undefined : Number(m[2]), single: false };
-  throw new FileBridgeError('INVALID_INPUT', `"${spec}" is not a folder segment: use 0 (first folder), -1 (the file's folder), * (all) or a slice such as 1: or 0:-1.`, { spec });
+  throw new FileBridgeError(
+    'INVALID_INPUT',
+    `"${spec}" is not a folder segment: use 0 (first folder), -1 (the file's folder), * (all) or a slice such as 1: or 0:-1.`,
+    { spec },
+  );
 }
 
 export function pathSegments(folders: readonly string[], spec: string): Resolved {
   const s = parseSegmentSpec(spec);
   if (s.single) {
     const value = folders[s.start < 0 ? folders.length + s.start : s.start];
-    return value === undefined ? { missing: `the file's path has no folder ${s.start} (folders: ${folders.length === 0 ? 'none' : folders.join('/')})` } : { value };
+    return value === undefined
+      ? { missing: `the file's path has no folder ${s.start} (folders: ${folders.length === 0 ? 'none' : folders.join('/')})` }
+      : { value };
   }
   const slice = folders.slice(s.start, s.end);
-  return slice.length === 0 ? { missing: `the file's path has no folders in ${spec || '*'} (folders: ${folders.length === 0 ? 'none' : folders.join('/')})` } : { value: slice.join('/') };
+  return slice.length === 0
+    ? { missing: `the file's path has no folders in ${spec || '*'} (folders: ${folders.length === 0 ? 'none' : folders.join('/')})` }
+    : { value: slice.join('/') };
 }
 
 function dateOf(value: unknown, ref: Reference, scope: Scope): Resolved {
@@ -82,22 +90,31 @@ function dateOf(value: unknown, ref: Reference, scope: Scope): Resolved {
 export function resolveReference(ref: Reference, scope: Scope): Resolved {
   const dot = scope.name.lastIndexOf('.');
   switch (ref.head) {
-    case 'name': return { value: scope.name };
-    case 'base': return { value: dot > 0 ? scope.name.slice(0, dot) : scope.name };
-    case 'ext': return { value: dot > 0 ? scope.name.slice(dot + 1) : '' };
-    case 'now': return dateOf(scope.now, ref, scope);
+    case 'name':
+      return { value: scope.name };
+    case 'base':
+      return { value: dot > 0 ? scope.name.slice(0, dot) : scope.name };
+    case 'ext':
+      return { value: dot > 0 ? scope.name.slice(dot + 1) : '' };
+    case 'now':
+      return dateOf(scope.now, ref, scope);
     case 'mtime': {
       const mtime = scope.source.mtime;
       if (mtime === undefined) return { missing: 'the message has no msg.filebridge.source.mtime' };
       return dateOf(typeof mtime === 'string' ? new Date(mtime) : mtime, ref, scope);
     }
-    case 'path': return pathSegments(scope.folders, ref.arg ?? '*');
-    case 'fullpath': return pathSegments(scope.fullFolders, ref.arg ?? '*');
+    case 'path':
+      return pathSegments(scope.folders, ref.arg ?? '*');
+    case 'fullpath':
+      return pathSegments(scope.fullFolders, ref.arg ?? '*');
     default: {
       const root = ref.head === 'fields' ? scope.fields : ref.head === 'source' ? scope.source : ref.head === 'msg' ? scope.msg : scope.target;
       const value = getPath(root, ref.path);
       if (value === undefined || value === null || value === '') {
-        const where = ref.head === 'fields' ? `no field "${ref.path.join('.')}" (fields: ${Object.keys(scope.fields).join(', ') || 'none'})` : `${ref.head === 'source' ? 'msg.filebridge.source' : ref.head}.${ref.path.join('.')} is not set`;
+        const where =
+          ref.head === 'fields'
+            ? `no field "${ref.path.join('.')}" (fields: ${Object.keys(scope.fields).join(', ') || 'none'})`
+            : `${ref.head === 'source' ? 'msg.filebridge.source' : ref.head}.${ref.path.join('.')} is not set`;
         return { missing: where };
       }
       return dateOf(value, ref, scope);
@@ -119,7 +136,8 @@ export function parseTemplate(text: string): Template {
       i += 2;
     } else if (c === '{') {
       const end = text.indexOf('}', i);
-      if (end < 0) throw new FileBridgeError('INVALID_INPUT', `The template "${text}" has a "{" without "}". Write {{ for a literal brace.`, { template: text });
+      if (end < 0)
+        throw new FileBridgeError('INVALID_INPUT', `The template "${text}" has a "{" without "}". Write {{ for a literal brace.`, { template: text });
       if (literal) parts.push(literal);
       literal = '';
       parts.push(parseReference(text.slice(i + 1, end)));
@@ -144,7 +162,12 @@ export function renderTemplate(template: Template, scope: Scope): Resolved {
     }
     const r = resolveReference(part, scope);
     if ('missing' in r) return r;
-    out += r.value instanceof Date ? isoText(toDateParts(r.value, scope.timeZone)!) : typeof r.value === 'object' && r.value !== null ? JSON.stringify(r.value) : String(r.value);
+    out +=
+      r.value instanceof Date
+        ? isoText(toDateParts(r.value, scope.timeZone)!)
+        : typeof r.value === 'object' && r.value !== null
+          ? JSON.stringify(r.value)
+          : String(r.value);
   }
   return { value: out };
 }

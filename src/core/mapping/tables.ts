@@ -57,11 +57,18 @@ export function parseTable(content: unknown, spec: Pick<TableSpec, 'name' | 'for
       }
     } catch (err) {
       if (err instanceof FileBridgeError) throw err;
-      throw new FileBridgeError('INVALID_INPUT', `The lookup table "${spec.name}" could not be read as ${json ? 'JSON' : 'CSV'}: ${errorMessage(err)}`, { table: spec.name });
+      throw new FileBridgeError('INVALID_INPUT', `The lookup table "${spec.name}" could not be read as ${json ? 'JSON' : 'CSV'}: ${errorMessage(err)}`, {
+        table: spec.name,
+      });
     }
   }
   if (Array.isArray(data)) {
-    if (!data.every(isPlainObject)) throw new FileBridgeError('INVALID_INPUT', `The lookup table "${spec.name}" is a list but not of objects: expected [{"${key || 'key'}": "...", ...}, ...].`, { table: spec.name });
+    if (!data.every(isPlainObject))
+      throw new FileBridgeError(
+        'INVALID_INPUT',
+        `The lookup table "${spec.name}" is a list but not of objects: expected [{"${key || 'key'}": "...", ...}, ...].`,
+        { table: spec.name },
+      );
     return indexRows(data, key, spec.name);
   }
   if (isPlainObject(data)) {
@@ -71,7 +78,11 @@ export function parseTable(content: unknown, spec: Pick<TableSpec, 'name' | 'for
     for (const [k, v] of Object.entries(data)) byKey.set(k, isPlainObject(v) ? v : { value: v });
     return { rows: [...byKey.values()], byKey };
   }
-  throw new FileBridgeError('INVALID_INPUT', `The lookup table "${spec.name}" must be CSV or JSON text, a list of objects or an object; got ${data === null ? 'null' : typeof data}.`, { table: spec.name });
+  throw new FileBridgeError(
+    'INVALID_INPUT',
+    `The lookup table "${spec.name}" must be CSV or JSON text, a list of objects or an object; got ${data === null ? 'null' : typeof data}.`,
+    { table: spec.name },
+  );
 }
 
 function indexRows(rows: Row[], key: string, name: string): Table {
@@ -85,7 +96,9 @@ function indexRows(rows: Row[], key: string, name: string): Table {
     if (!byKey.has(String(k).trim())) byKey.set(String(k).trim(), row);
   }
   if (rows.length > 0 && byKey.size === 0) {
-    throw new FileBridgeError('INVALID_INPUT', `The lookup table "${name}" has no column "${key}": its columns are ${Object.keys(rows[0]).join(', ')}.`, { table: name });
+    throw new FileBridgeError('INVALID_INPUT', `The lookup table "${name}" has no column "${key}": its columns are ${Object.keys(rows[0]).join(', ')}.`, {
+      table: name,
+    });
   }
   return { rows, byKey };
 }
@@ -141,7 +154,10 @@ export class TableCache {
       return cached.table;
     }
     if (facts.size > MAX_TABLE_BYTES) {
-      throw new FileBridgeError('INVALID_INPUT', `The lookup table ${path} has ${facts.size} bytes, more than the ${MAX_TABLE_BYTES}-byte limit for tables.`, { path, size: facts.size });
+      throw new FileBridgeError('INVALID_INPUT', `The lookup table ${path} has ${facts.size} bytes, more than the ${MAX_TABLE_BYTES}-byte limit for tables.`, {
+        path,
+        size: facts.size,
+      });
     }
     const table = parseTable(await files.read(path, MAX_TABLE_BYTES), spec, path);
     this.entries.set(path, { size: facts.size, mtime: facts.mtime.getTime(), format, key, table });

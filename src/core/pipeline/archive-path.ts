@@ -37,7 +37,11 @@ export function templateValues(source: Pick<SourceFacts, 'name' | 'relativePath'
 export function fillTemplate(template: string, values: Record<Token, string>): string {
   return template.replace(/\{([A-Za-z]+)\}/g, (whole, token: string) => {
     if (!(TEMPLATE_TOKENS as readonly string[]).includes(token)) {
-      throw new FileBridgeError('INVALID_INPUT', `Unknown token ${whole} in the path template "${template}": use ${TEMPLATE_TOKENS.map((t) => `{${t}}`).join(' ')}.`, { template });
+      throw new FileBridgeError(
+        'INVALID_INPUT',
+        `Unknown token ${whole} in the path template "${template}": use ${TEMPLATE_TOKENS.map((t) => `{${t}}`).join(' ')}.`,
+        { template },
+      );
     }
     return values[token as Token];
   });

@@ -21,12 +21,27 @@ export interface AuditRecord {
   error?: { message: string; code?: string };
 }
 
-export function auditRecord(source: SourceFacts, outcome: AuditRecord['outcome'], disposal: AuditRecord['disposal'], at: Date, extra: { correlationId?: string; target?: unknown; sourceNowAt?: string; error?: AuditRecord['error'] } = {}): AuditRecord {
+export function auditRecord(
+  source: SourceFacts,
+  outcome: AuditRecord['outcome'],
+  disposal: AuditRecord['disposal'],
+  at: Date,
+  extra: { correlationId?: string; target?: unknown; sourceNowAt?: string; error?: AuditRecord['error'] } = {},
+): AuditRecord {
   const claimed = Date.parse(source.claimedAt);
   const record: AuditRecord = {
     outcome,
     disposal,
-    source: { server: source.server, protocol: source.protocol, host: source.host, port: source.port, path: source.path, name: source.name, mtime: source.mtime, attempt: source.attempt ?? 1 },
+    source: {
+      server: source.server,
+      protocol: source.protocol,
+      host: source.host,
+      port: source.port,
+      path: source.path,
+      name: source.name,
+      mtime: source.mtime,
+      attempt: source.attempt ?? 1,
+    },
     bytes: source.size,
     claimedAt: source.claimedAt,
     finishedAt: at.toISOString(),

@@ -65,6 +65,9 @@ export async function claimByRename(session: RemoteSession, from: string, to: st
 /** Facts of a claimed file, read back after the rename (a rename keeps size and mtime). */
 export async function claimedFacts(session: RemoteSession, claimPath: string): Promise<RemoteEntry> {
   const entry = await session.stat(claimPath);
-  if (!entry) throw new FileBridgeError('NOT_FOUND', `The claimed file ${claimPath} disappeared right after it was claimed: someone else removed it.`, { path: claimPath });
+  if (!entry)
+    throw new FileBridgeError('NOT_FOUND', `The claimed file ${claimPath} disappeared right after it was claimed: someone else removed it.`, {
+      path: claimPath,
+    });
   return entry;
 }

@@ -25,7 +25,7 @@ async function moveAside(session: RemoteSession, from: string, to: string): Prom
   const dir = remoteDirname(to);
   const name = remoteBasename(to);
   let madeFolder = false;
-  for (let n = 0; n < 10_000; ) {
+  for (let n = 0; n < 10_000;) {
     const target = n === 0 ? to : joinRemote(dir, numberedName(name, n));
     try {
       await session.rename(from, target, false);
@@ -47,11 +47,19 @@ async function moveAside(session: RemoteSession, from: string, to: string): Prom
 }
 
 function missing(source: SourceFacts): FileBridgeError {
-  return new FileBridgeError('NOT_FOUND', `The claimed file ${source.claimPath} is gone: it was already acked or quarantined, or it was taken over by lease recovery after the in-flight timeout. Nothing was done.`, { path: source.claimPath });
+  return new FileBridgeError(
+    'NOT_FOUND',
+    `The claimed file ${source.claimPath} is gone: it was already acked or quarantined, or it was taken over by lease recovery after the in-flight timeout. Nothing was done.`,
+    { path: source.claimPath },
+  );
 }
 
 /** Commits a processed file: delete it, archive it, or put it back where it was found. */
-export async function disposeSource(pool: SessionPool<RemoteSession>, source: SourceFacts, how: { action: Disposal; archiveTemplate?: string; at?: Date; correlationId?: string }): Promise<DisposeResult> {
+export async function disposeSource(
+  pool: SessionPool<RemoteSession>,
+  source: SourceFacts,
+  how: { action: Disposal; archiveTemplate?: string; at?: Date; correlationId?: string },
+): Promise<DisposeResult> {
   const at = how.at ?? new Date();
   return pool.use(async (session) => {
     const entry = await session.stat(source.claimPath);
@@ -83,7 +91,12 @@ export interface QuarantineResult {
  * that is no longer claimed still gets its report, marked `fileMoved: false`: the failure is worth
  * knowing about even when someone else disposed the file.
  */
-export async function quarantineSource(pool: SessionPool<RemoteSession>, source: SourceFacts, failure: FailureInfo, how: { folder?: string; at?: Date; correlationId?: string }): Promise<QuarantineResult> {
+export async function quarantineSource(
+  pool: SessionPool<RemoteSession>,
+  source: SourceFacts,
+  failure: FailureInfo,
+  how: { folder?: string; at?: Date; correlationId?: string },
+): Promise<QuarantineResult> {
   const at = how.at ?? new Date();
   const wanted = quarantinePath(how.folder ?? '', source, at);
   const moved = await pool.use(async (session) => {
@@ -99,6 +112,11 @@ export async function quarantineSource(pool: SessionPool<RemoteSession>, source:
 /** Writes `<path>.error.json` beside a quarantined or given-up file; resolves the report's path. */
 export async function writeErrorReport(pool: SessionPool<RemoteSession>, path: string, report: QuarantineReport): Promise<string> {
   const reportPath = `${path}.error.json`;
-  await putFile(pool, reportPath, Readable.from([Buffer.from(JSON.stringify(report, null, 2))]), { conflict: 'overwrite', createFolders: true, atomic: true, verifySize: true });
+  await putFile(pool, reportPath, Readable.from([Buffer.from(JSON.stringify(report, null, 2))]), {
+    conflict: 'overwrite',
+    createFolders: true,
+    atomic: true,
+    verifySize: true,
+  });
   return reportPath;
 }

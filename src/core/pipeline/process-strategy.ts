@@ -33,7 +33,10 @@ export interface ClaimSite {
 export function claimedFileOf(filebridge: ReceivedFileBridge): ClaimedMessage {
   const source = sourceFactsOf(filebridge.source);
   if (!source) {
-    throw new FileBridgeError('INVALID_INPUT', 'msg.filebridge.source is missing or incomplete: this node handles files that came from a filebridge-watch node. Keep msg.filebridge intact between the watch and here (a Change node that sets msg = {...} drops it).');
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      'msg.filebridge.source is missing or incomplete: this node handles files that came from a filebridge-watch node. Keep msg.filebridge intact between the watch and here (a Change node that sets msg = {...} drops it).',
+    );
   }
   const id = filebridge.correlationId;
   return { source, correlationId: typeof id === 'string' ? id : undefined };
@@ -83,7 +86,12 @@ export function commitClaim(site: ClaimSite, claimed: ClaimedMessage, how: Commi
   return finishing(site, claimed, async () => {
     const ledger = site.watch?.ledger;
     if (how.action === 'leave') await ledger?.record(ledgerFacts(source), 'left');
-    const disposal = await disposeSource(site.pool, source, { action: how.action, archiveTemplate: how.archiveTemplate, at: how.at ?? new Date(), correlationId });
+    const disposal = await disposeSource(site.pool, source, {
+      action: how.action,
+      archiveTemplate: how.archiveTemplate,
+      at: how.at ?? new Date(),
+      correlationId,
+    });
     if (how.action !== 'leave') {
       await ledger?.record(ledgerFacts(source), disposal.action).catch((err: unknown) => how.warn?.(`Ledger not updated for ${source.path}: ${String(err)}`));
     }
@@ -119,7 +127,10 @@ export function rollbackClaim(site: ClaimSite, claimed: ClaimedMessage, failure:
     const result = await quarantineSource(site.pool, source, failure, { folder: how.folder, at: how.at, correlationId });
     await site.watch?.ledger?.forget(ledgerFacts(source)).catch(() => undefined);
     const audit = auditRecord(source, 'quarantined', 'quarantined', new Date(), {
-      correlationId, target: how.target, sourceNowAt: result.report.fileMoved ? result.path : undefined, error: result.report.error,
+      correlationId,
+      target: how.target,
+      sourceNowAt: result.report.fileMoved ? result.path : undefined,
+      error: result.report.error,
     });
     const text = `${source.name} was quarantined as ${result.path}: ${failure.code ? `${failure.code} ` : ''}${failure.message}`;
     return { ...result, audit, text };
@@ -135,7 +146,13 @@ export const GIVE_UP_REASON =
  * expired claim to `failedPath` with one rename (of several runtimes exactly one wins), and it gets
  * the same report quarantine writes. Resolves the reason given.
  */
-export async function reportGivenUp(pool: SessionPool<RemoteSession>, source: SourceFacts, failedPath: string, at: Date, correlationId: string): Promise<string> {
+export async function reportGivenUp(
+  pool: SessionPool<RemoteSession>,
+  source: SourceFacts,
+  failedPath: string,
+  at: Date,
+  correlationId: string,
+): Promise<string> {
   const message = GIVE_UP_REASON.replace('{attempt}', String(source.attempt));
   await writeErrorReport(pool, failedPath, buildReport(source, { message, code: 'TIMEOUT' }, failedPath, at, true, correlationId));
   return message;

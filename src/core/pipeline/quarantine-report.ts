@@ -46,7 +46,9 @@ export function failureOf(error: unknown, validation: unknown): FailureInfo {
     };
   }
   if (errors) {
-    const reasons = errors.map((x) => (x && typeof x === 'object' ? `${str((x as Record<string, unknown>).rule) ?? '?'}: ${str((x as Record<string, unknown>).reason) ?? ''}` : String(x)));
+    const reasons = errors.map((x) =>
+      x && typeof x === 'object' ? `${str((x as Record<string, unknown>).rule) ?? '?'}: ${str((x as Record<string, unknown>).reason) ?? ''}` : String(x),
+    );
     return { message: `Validation failed: ${reasons.join('; ')}`, code: 'VALIDATION', validation: errors };
   }
   if (typeof error === 'string') return { message: error };
@@ -57,7 +59,12 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-const stamp = (at: Date): string => at.toISOString().replace(/[-:]/g, '').replace('.', '').replace(/(\d{8}T\d{6})(\d{3})Z/, '$1-$2Z');
+const stamp = (at: Date): string =>
+  at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace('.', '')
+    .replace(/(\d{8}T\d{6})(\d{3})Z/, '$1-$2Z');
 
 /** `<folder>/<relative dir>/<yyyyMMddTHHmmss-SSSZ>_<name>`: sorts by time, keeps the extension last. */
 export function quarantinePath(folderSetting: string, source: Pick<SourceFacts, 'folder' | 'relativePath' | 'name'>, at: Date): string {
@@ -65,7 +72,14 @@ export function quarantinePath(folderSetting: string, source: Pick<SourceFacts, 
   return joinRemote(root, relativeDir(source.relativePath), `${stamp(at)}_${source.name}`);
 }
 
-export function buildReport(source: SourceFacts, failure: FailureInfo, quarantinedPath: string, at: Date, fileMoved: boolean, correlationId?: string): QuarantineReport {
+export function buildReport(
+  source: SourceFacts,
+  failure: FailureInfo,
+  quarantinedPath: string,
+  at: Date,
+  fileMoved: boolean,
+  correlationId?: string,
+): QuarantineReport {
   const report: QuarantineReport = {
     file: source.name,
     originalPath: source.path,

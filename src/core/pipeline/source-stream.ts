@@ -31,27 +31,36 @@ export function sourceStream(pool: SessionPool<RemoteSession>, path: string, opt
       }
       if (opening) return;
       opening = true;
-      openFile(pool, path).then(({ stream }) => {
-        if (out.destroyed) {
-          stream.destroy();
-          return;
-        }
-        source = stream;
-        stream.on('data', (chunk: Buffer) => {
-          bytes += chunk.length;
-          hash?.update(chunk);
-          if (!out.push(chunk)) stream.pause();
-        });
-        stream.once('end', () => {
-          if (options.expectedSize !== undefined && bytes !== options.expectedSize) {
-            out.destroy(new FileBridgeError('CONNECTION', `Reading ${path} gave ${bytes} bytes, but the file had ${options.expectedSize} when it was claimed. It was changed while being processed or the transfer broke; it stays claimed.`, { path, bytes, expected: options.expectedSize }));
+      openFile(pool, path).then(
+        ({ stream }) => {
+          if (out.destroyed) {
+            stream.destroy();
             return;
           }
-          if (hash) options.onSha256?.(hash.digest('hex'));
-          out.push(null);
-        });
-        stream.once('error', (err) => out.destroy(err));
-      }, (err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))));
+          source = stream;
+          stream.on('data', (chunk: Buffer) => {
+            bytes += chunk.length;
+            hash?.update(chunk);
+            if (!out.push(chunk)) stream.pause();
+          });
+          stream.once('end', () => {
+            if (options.expectedSize !== undefined && bytes !== options.expectedSize) {
+              out.destroy(
+                new FileBridgeError(
+                  'CONNECTION',
+                  `Reading ${path} gave ${bytes} bytes, but the file had ${options.expectedSize} when it was claimed. It was changed while being processed or the transfer broke; it stays claimed.`,
+                  { path, bytes, expected: options.expectedSize },
+                ),
+              );
+              return;
+            }
+            if (hash) options.onSha256?.(hash.digest('hex'));
+            out.push(null);
+          });
+          stream.once('error', (err) => out.destroy(err));
+        },
+        (err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))),
+      );
     },
     destroy(err, cb) {
       source?.destroy();
@@ -82,10 +91,20 @@ export interface DeliverySettings {
  * (Buffer output). Both fail when the size differs from the claim's.
  */
 export async function openPayload(pool: SessionPool<RemoteSession>, source: SourceFacts, delivery: DeliverySettings): Promise<Readable | Buffer> {
-  const read: SourceStreamOptions = { expectedSize: source.size, onSha256: delivery.sha256 ? (hex: string) => { source.sha256 = hex; } : undefined };
+  const read: SourceStreamOptions = {
+    expectedSize: source.size,
+    onSha256: delivery.sha256
+      ? (hex: string) => {
+          source.sha256 = hex;
+        }
+      : undefined,
+  };
   const { output, maxBufferBytes } = delivery;
   if (output === 'buffer' && source.size > maxBufferBytes) {
-    throw new FileBridgeError('INVALID_INPUT', `${source.path} has ${source.size} bytes, above the ${maxBufferBytes}-byte Buffer limit; it stays claimed. Choose stream output or raise the limit.`);
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      `${source.path} has ${source.size} bytes, above the ${maxBufferBytes}-byte Buffer limit; it stays claimed. Choose stream output or raise the limit.`,
+    );
   }
   const asBuffer = output === 'buffer' || (output === 'auto' && source.size <= maxBufferBytes);
   return asBuffer ? sourceBuffer(pool, source.claimPath, read) : sourceStream(pool, source.claimPath, read);

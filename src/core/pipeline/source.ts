@@ -39,9 +39,20 @@ export type SourceOrigin = Pick<SourceFacts, 'server' | 'watch' | 'protocol' | '
 /** The facts a claimed file's message carries. */
 export function sourceFactsFor(origin: SourceOrigin, file: ClaimedFile): SourceFacts {
   return {
-    server: origin.server, watch: origin.watch, protocol: origin.protocol, host: origin.host, port: origin.port,
-    folder: origin.folder, path: file.path, relativePath: file.relativePath, name: file.name, claimPath: file.claimPath,
-    size: file.size, mtime: file.mtime.toISOString(), claimedAt: file.claimedAt.toISOString(), attempt: file.attempt,
+    server: origin.server,
+    watch: origin.watch,
+    protocol: origin.protocol,
+    host: origin.host,
+    port: origin.port,
+    folder: origin.folder,
+    path: file.path,
+    relativePath: file.relativePath,
+    name: file.name,
+    claimPath: file.claimPath,
+    size: file.size,
+    mtime: file.mtime.toISOString(),
+    claimedAt: file.claimedAt.toISOString(),
+    attempt: file.attempt,
   };
 }
 

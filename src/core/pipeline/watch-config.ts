@@ -47,15 +47,20 @@ export interface WatchDeliverySettings {
 function num(value: unknown, fallback: number | undefined, min: number, max: number, what: string): number | undefined {
   if (value === undefined || value === null || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max) throw new FileBridgeError('INVALID_INPUT', `${what} must be a number from ${min} to ${max}, got "${String(value)}". Fix it in the watch node.`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new FileBridgeError('INVALID_INPUT', `${what} must be a number from ${min} to ${max}, got "${String(value)}". Fix it in the watch node.`);
   return n;
 }
 
-const seconds = (value: unknown, fallbackMs: number, what: string, maxS = 365 * 86400): number => Math.round(num(value, fallbackMs / 1000, 0, maxS, what)! * 1000);
+const seconds = (value: unknown, fallbackMs: number, what: string, maxS = 365 * 86400): number =>
+  Math.round(num(value, fallbackMs / 1000, 0, maxS, what)! * 1000);
 
 /** Globs from a comma- or newline-separated field. */
 export function globList(text: string | undefined): string[] {
-  return (text ?? '').split(/[\n,]/).map((g) => g.trim()).filter((g) => g !== '');
+  return (text ?? '')
+    .split(/[\n,]/)
+    .map((g) => g.trim())
+    .filter((g) => g !== '');
 }
 
 /** Checks and converts the dialog fields; errors name the field and what to enter. */
@@ -64,7 +69,8 @@ export function watchSettingsFromConfig(f: WatchConfigFields): WatchSettings {
   checkRemotePath(folder, 'watched folder');
   const d = DEFAULT_WATCH_SETTINGS;
   const mode = (f.stability || 'stable') as StabilityMode;
-  if (!['stable', 'age', 'marker'].includes(mode)) throw new FileBridgeError('INVALID_INPUT', `Unknown completeness rule "${mode}": use stable, age or marker.`);
+  if (!['stable', 'age', 'marker'].includes(mode))
+    throw new FileBridgeError('INVALID_INPUT', `Unknown completeness rule "${mode}": use stable, age or marker.`);
   const markerPattern = (f.markerPattern || DEFAULT_STABILITY.markerPattern).trim();
   if (mode === 'marker' && !/\{(name|base)\}/.test(markerPattern)) {
     throw new FileBridgeError('INVALID_INPUT', `The marker pattern "${markerPattern}" must contain {name} or {base}, e.g. {name}.done.`);
@@ -75,7 +81,8 @@ export function watchSettingsFromConfig(f: WatchConfigFields): WatchSettings {
   checkRemotePath(claimFolder, 'claim folder');
   const minSize = num(f.minSize, undefined, 0, Number.MAX_SAFE_INTEGER, 'Minimum size');
   const maxSize = num(f.maxSize, undefined, 0, Number.MAX_SAFE_INTEGER, 'Maximum size');
-  if (minSize !== undefined && maxSize !== undefined && minSize > maxSize) throw new FileBridgeError('INVALID_INPUT', `Minimum size ${minSize} is above maximum size ${maxSize}.`);
+  if (minSize !== undefined && maxSize !== undefined && minSize > maxSize)
+    throw new FileBridgeError('INVALID_INPUT', `Minimum size ${minSize} is above maximum size ${maxSize}.`);
   return {
     folder,
     recursive: Boolean(f.recursive),
@@ -111,6 +118,7 @@ export function watchDeliveryFromConfig(f: WatchConfigFields): WatchDeliverySett
   return {
     intervalMs: Math.max(100, Math.round((Number(f.intervalSeconds) || 10) * 1000)),
     delivery: { output, maxBufferBytes: Math.round(bufferMb * 1024 * 1024), sha256: f.sha256 !== false },
-    ledger: f.ledger === false ? undefined : { store: f.ledgerStore ? f.ledgerStore : undefined, expiryMs: Math.round((Number(f.ledgerDays) || 30) * 86_400_000) },
+    ledger:
+      f.ledger === false ? undefined : { store: f.ledgerStore ? f.ledgerStore : undefined, expiryMs: Math.round((Number(f.ledgerDays) || 30) * 86_400_000) },
   };
 }

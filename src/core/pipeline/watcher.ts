@@ -139,7 +139,10 @@ export class Watcher implements RunningWatch {
   private closed = false;
   lastReport?: PollReport;
 
-  constructor(readonly settings: WatchSettings, private readonly hooks: WatcherHooks) {
+  constructor(
+    readonly settings: WatchSettings,
+    private readonly hooks: WatcherHooks,
+  ) {
     this.tracker = new StabilityTracker(settings.stability);
     this.claimRoot = resolveBelow(settings.folder, settings.claimFolder);
     this.skip = new Set([WORK_FOLDER]);
@@ -249,7 +252,11 @@ export class Watcher implements RunningWatch {
     const byOrder = (a: Listed, b: Listed): number => compare(a, b, s.order);
     const statList = [
       ...toConfirm.sort(byOrder).slice(0, s.maxFilesPerPoll),
-      ...ready.map((r) => r.entry).filter(needExact).sort(byOrder).slice(0, s.maxFilesPerPoll),
+      ...ready
+        .map((r) => r.entry)
+        .filter(needExact)
+        .sort(byOrder)
+        .slice(0, s.maxFilesPerPoll),
     ];
     if (statList.length) {
       await pool.use(async (session) => {
@@ -270,7 +277,7 @@ export class Watcher implements RunningWatch {
       if (this.ledgerHits.has(key)) continue;
       if (needExact(r.entry) && !exact.has(r.entry.path)) continue; // beyond this poll's share of stats
       const mtime = exact.get(r.entry.path)?.mtime ?? r.entry.mtime;
-      if (this.hooks.ledger && await this.hooks.ledger.has({ path: r.entry.path, size: r.entry.size, mtime })) {
+      if (this.hooks.ledger && (await this.hooks.ledger.has({ path: r.entry.path, size: r.entry.size, mtime }))) {
         this.ledgerHits.set(key, now);
         continue;
       }
@@ -406,8 +413,15 @@ export class Watcher implements RunningWatch {
       const facts = await session.stat(claim.claimPath);
       if (!facts || !(await claimByRename(session, claim.claimPath, failedPath))) return undefined;
       const given: ClaimedFile = {
-        correlationId: randomUUID(), path: joinRemote(this.settings.folder, relativePath), relativePath, name: claim.name,
-        claimPath: failedPath, size: facts.size, mtime: facts.mtime, claimedAt: new Date(now), attempt: claim.attempt,
+        correlationId: randomUUID(),
+        path: joinRemote(this.settings.folder, relativePath),
+        relativePath,
+        name: claim.name,
+        claimPath: failedPath,
+        size: facts.size,
+        mtime: facts.mtime,
+        claimedAt: new Date(now),
+        attempt: claim.attempt,
       };
       return given;
     }, false);

@@ -37,7 +37,12 @@ export async function testConnection(options: ServerOptions, folder = '.', maxEn
   let session: RemoteSession | undefined;
   let presentedKey: string | undefined;
   try {
-    session = await openSession({ ...options, onHostKeyLearned: (fp) => { presentedKey = fp; } });
+    session = await openSession({
+      ...options,
+      onHostKeyLearned: (fp) => {
+        presentedKey = fp;
+      },
+    });
     const facts = session as RemoteSession & { hostKeyFingerprint?: string; hostKeyType?: string; certificate?: CertificateFacts };
     if (facts.hostKeyFingerprint) report.hostKey = { fingerprint: facts.hostKeyFingerprint, type: facts.hostKeyType };
     else if (presentedKey) report.hostKey = { fingerprint: presentedKey };

@@ -11,9 +11,17 @@ import { parseListTime } from './ftp-list-time';
 import { CertificateFacts, normaliseCertFingerprint } from './tls-pin';
 
 const TLS_ERROR_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
-  'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'ERR_TLS_CERT_ALTNAME_INVALID',
-  'CERT_UNTRUSTED', 'CERT_REJECTED', 'CERT_SIGNATURE_FAILURE', 'ERR_SSL_WRONG_VERSION_NUMBER',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
 ]);
 
 /** Maps whatever basic-ftp or the socket threw into a coded error that names the server and path. */
@@ -24,7 +32,13 @@ export function mapFtpError(err: unknown, where: string, path?: string): FileBri
   if (err instanceof FTPError) {
     const code = err.code;
     const text = `${where}${target}: server answered ${code} ${err.message.replace(/^\d{3}[ -]/, '').trim()}`;
-    if (code === 530) return new FileBridgeError('AUTHENTICATION', `${where}: login refused (${code}). Check the user name and password of the server configuration.`, {}, { cause: err });
+    if (code === 530)
+      return new FileBridgeError(
+        'AUTHENTICATION',
+        `${where}: login refused (${code}). Check the user name and password of the server configuration.`,
+        {},
+        { cause: err },
+      );
     if (code === 550 || code === 450) return new FileBridgeError('NOT_FOUND', text, details, { cause: err });
     if (code === 553 || code === 532 || code === 552) return new FileBridgeError('PERMISSION_DENIED', text, details, { cause: err });
     if (code === 421 || code === 425 || code === 426) return new FileBridgeError('CONNECTION', text, details, { cause: err });
@@ -33,7 +47,12 @@ export function mapFtpError(err: unknown, where: string, path?: string): FileBri
   const errno = (err as { code?: unknown } | undefined)?.code;
   const message = errorMessage(err);
   if (typeof errno === 'string' && (TLS_ERROR_CODES.has(errno) || errno.startsWith('ERR_SSL') || errno.startsWith('ERR_TLS'))) {
-    return new FileBridgeError('TLS', `${where}: the TLS certificate was refused (${errno}: ${message}). Trust the server's CA or pin its certificate fingerprint in the server configuration.`, details, { cause: err });
+    return new FileBridgeError(
+      'TLS',
+      `${where}: the TLS certificate was refused (${errno}: ${message}). Trust the server's CA or pin its certificate fingerprint in the server configuration.`,
+      details,
+      { cause: err },
+    );
   }
   if (/^Timeout \(/.test(message) || errno === 'ETIMEDOUT') {
     return new FileBridgeError('TIMEOUT', `${where}${target}: no answer from the server in time (${message}).`, details, { cause: err });
@@ -45,9 +64,8 @@ export function mapFtpError(err: unknown, where: string, path?: string): FileBri
 }
 
 function entryFromInfo(dir: string, info: FileInfo): RemoteEntry {
-  const type = info.type === FileType.Directory ? 'directory'
-    : info.type === FileType.File ? 'file'
-      : info.type === FileType.SymbolicLink ? 'symlink' : 'other';
+  const type =
+    info.type === FileType.Directory ? 'directory' : info.type === FileType.File ? 'file' : info.type === FileType.SymbolicLink ? 'symlink' : 'other';
   let mtime = info.modifiedAt;
   let precision: RemoteEntry['mtimePrecision'] = 'second';
   if (!mtime) {
@@ -117,7 +135,6 @@ class FirstChunkSignal extends Transform {
     this.markStarted();
     cb(null, chunk);
   }
-
 }
 
 export class FtpSession implements RemoteSession {
@@ -131,7 +148,11 @@ export class FtpSession implements RemoteSession {
 
   private readonly idleTimeoutMs: number;
 
-  constructor(private readonly client: Client, options: ServerOptions, private readonly homeDir: string) {
+  constructor(
+    private readonly client: Client,
+    options: ServerOptions,
+    private readonly homeDir: string,
+  ) {
     this.protocol = options.protocol;
     this.idleTimeoutMs = options.idleTimeoutMs;
     this.where = `${options.protocol.toUpperCase()} ${options.host}:${options.port}`;
@@ -258,18 +279,30 @@ export class FtpSession implements RemoteSession {
       try {
         await this.client.uploadFrom(counter, path);
       } catch (err) {
-        if (sourceError) throw new FileBridgeError('INVALID_INPUT', `Reading the data to upload to ${path} failed: ${errorMessage(sourceError)}`, { path }, { cause: sourceError });
+        if (sourceError)
+          throw new FileBridgeError(
+            'INVALID_INPUT',
+            `Reading the data to upload to ${path} failed: ${errorMessage(sourceError)}`,
+            { path },
+            { cause: sourceError },
+          );
         if (err instanceof FTPError) throw await this.explainRefusal(err, path);
         throw err;
       }
-      if (sourceError) throw new FileBridgeError('INVALID_INPUT', `Reading the data to upload to ${path} failed: ${errorMessage(sourceError)}`, { path }, { cause: sourceError });
+      if (sourceError)
+        throw new FileBridgeError(
+          'INVALID_INPUT',
+          `Reading the data to upload to ${path} failed: ${errorMessage(sourceError)}`,
+          { path },
+          { cause: sourceError },
+        );
       return counter.bytes;
     });
   }
 
   async rename(from: string, to: string, overwrite = false): Promise<void> {
     return this.run(from, async () => {
-      if (!overwrite && await this.exists(to)) {
+      if (!overwrite && (await this.exists(to))) {
         throw new FileBridgeError('CONFLICT', `${this.where}: cannot rename ${from} to ${to}: the target exists.`, { path: from, target: to });
       }
       await this.explained(from, () => this.client.rename(from, to));
@@ -292,9 +325,7 @@ export class FtpSession implements RemoteSession {
     return this.run(path, async () => {
       const absolute = path.startsWith('/');
       const parts = path.split('/').filter((p) => p !== '' && p !== '.');
-      const targets = recursive
-        ? parts.map((_, i) => (absolute ? '/' : '') + parts.slice(0, i + 1).join('/'))
-        : [path];
+      const targets = recursive ? parts.map((_, i) => (absolute ? '/' : '') + parts.slice(0, i + 1).join('/')) : [path];
       for (const dir of targets) {
         const existing = await this.statInternal(dir);
         if (existing?.type === 'directory') continue;
@@ -308,7 +339,12 @@ export class FtpSession implements RemoteSession {
           // A concurrent creator may have won; that is success for us.
           if ((await this.statInternal(dir))?.type === 'directory') continue;
           if (!recursive && !(await this.statInternal(remoteDirname(dir)))) {
-            throw new FileBridgeError('NOT_FOUND', `${this.where}: cannot create folder ${dir}: its parent folder does not exist.`, { path: dir }, { cause: err });
+            throw new FileBridgeError(
+              'NOT_FOUND',
+              `${this.where}: cannot create folder ${dir}: its parent folder does not exist.`,
+              { path: dir },
+              { cause: err },
+            );
           }
           throw new FileBridgeError('PERMISSION_DENIED', `${this.where}: cannot create folder ${dir}: ${err.message}`, { path: dir }, { cause: err });
         }
@@ -406,7 +442,12 @@ function tlsOptionsFor(options: ServerOptions): tls.ConnectionOptions {
 
 function describeCertificate(socket: tls.TLSSocket, chainVerified: boolean): CertificateFacts {
   const cert = socket.getPeerCertificate();
-  const name = (n: tls.Certificate | undefined): string => (n ? Object.entries(n).map(([k, v]) => `${k}=${String(v)}`).join(', ') : '');
+  const name = (n: tls.Certificate | undefined): string =>
+    n
+      ? Object.entries(n)
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(', ')
+      : '';
   return {
     subject: name(cert.subject),
     issuer: name(cert.issuer),
@@ -445,7 +486,11 @@ export async function openFtpSession(options: ServerOptions): Promise<FtpSession
         const pinned = normaliseCertFingerprint(options.tlsFingerprint);
         // Checked before USER/PASS go out, so an impostor never sees the password.
         if (certificate.fingerprint256 !== pinned) {
-          throw new FileBridgeError('TLS', `${where}: the server presented a certificate with fingerprint ${certificate.fingerprint256}, which is not the pinned ${pinned}. If the partner renewed its certificate, verify the new fingerprint with them and update the pin.`, { fingerprint: certificate.fingerprint256, expected: pinned });
+          throw new FileBridgeError(
+            'TLS',
+            `${where}: the server presented a certificate with fingerprint ${certificate.fingerprint256}, which is not the pinned ${pinned}. If the partner renewed its certificate, verify the new fingerprint with them and update the pin.`,
+            { fingerprint: certificate.fingerprint256, expected: pinned },
+          );
         }
       }
     }

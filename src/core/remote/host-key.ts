@@ -113,7 +113,10 @@ type ParsedLine = { kind: 'pin'; pin: HostKeyPin } | { kind: 'revoked'; pin: Hos
 
 function parseLine(line: string): ParsedLine {
   if (/^md5:/i.test(line) || /^\d+\s+md5:/i.test(line)) {
-    throw invalid(line, 'MD5 fingerprints are too weak to pin. Run `ssh-keygen -lf <key file>` (or `ssh-keyscan` | `ssh-keygen -lf -`) to get the SHA256 form.');
+    throw invalid(
+      line,
+      'MD5 fingerprints are too weak to pin. Run `ssh-keygen -lf <key file>` (or `ssh-keyscan` | `ssh-keygen -lf -`) to get the SHA256 form.',
+    );
   }
   const fp = fingerprintToken(line);
   if (fp !== undefined) return { kind: 'pin', pin: { fingerprint: parseFingerprint(fp, line), source: line } };
@@ -124,7 +127,10 @@ function parseLine(line: string): ParsedLine {
     marker = fields[0];
     fields = fields.slice(1);
     if (marker === '@cert-authority') {
-      throw invalid(line, 'it is a @cert-authority line, which trusts every host certificate signed by that authority; host certificates are not supported here, so it cannot serve as a pin. Paste the server\'s own host key or fingerprint instead.');
+      throw invalid(
+        line,
+        "it is a @cert-authority line, which trusts every host certificate signed by that authority; host certificates are not supported here, so it cannot serve as a pin. Paste the server's own host key or fingerprint instead.",
+      );
     }
     if (marker !== '@revoked') throw invalid(line, `"${marker}" is not a known_hosts marker (only @revoked and @cert-authority exist).`);
   }
@@ -191,12 +197,7 @@ function sameFingerprint(a: string, b: string): boolean {
  * Decides whether to trust the key a server presented. Throws HOST_KEY_MISMATCH (with the presented
  * fingerprint in `details.fingerprint`) when it must not be trusted.
  */
-export function verifyHostKey(
-  keyBlob: Buffer,
-  pins: readonly string[] | HostKeyPinSet,
-  trustOnFirstUse: boolean,
-  server = 'The SFTP server',
-): HostKeyVerdict {
+export function verifyHostKey(keyBlob: Buffer, pins: readonly string[] | HostKeyPinSet, trustOnFirstUse: boolean, server = 'The SFTP server'): HostKeyVerdict {
   const set = isPinSet(pins) ? pins : parseHostKeyPins(pins);
   const fingerprint = fingerprintOf(keyBlob);
   const keyType = keyTypeOf(keyBlob) ?? 'unknown';

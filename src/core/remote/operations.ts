@@ -34,7 +34,8 @@ export async function listEntries(pool: SessionPool<RemoteSession>, dir: string,
   return pool.use(async (session) => {
     const root = await session.stat(dir);
     if (!root) throw new FileBridgeError('NOT_FOUND', `The folder ${dir} does not exist on the server.`, { path: dir });
-    if (root.type !== 'directory') throw new FileBridgeError('INVALID_INPUT', `${dir} is a file, not a folder: use "stat" or "get" for a single file.`, { path: dir });
+    if (root.type !== 'directory')
+      throw new FileBridgeError('INVALID_INPUT', `${dir} is a file, not a folder: use "stat" or "get" for a single file.`, { path: dir });
     const out: ListedEntry[] = [];
     const walk = async (folder: string, rel: string, depth: number): Promise<void> => {
       const entries = await session.list(folder);
@@ -102,7 +103,11 @@ export async function readFileToBuffer(pool: SessionPool<RemoteSession>, path: s
   const { entry, stream } = await openFile(pool, path);
   if (entry.size > maxBytes) {
     stream.destroy();
-    throw new FileBridgeError('INVALID_INPUT', `The file ${path} has ${entry.size} bytes, more than the ${maxBytes}-byte limit for Buffer output. Choose stream output for large files, or raise the limit.`, { path, size: entry.size });
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      `The file ${path} has ${entry.size} bytes, more than the ${maxBytes}-byte limit for Buffer output. Choose stream output for large files, or raise the limit.`,
+      { path, size: entry.size },
+    );
   }
   const chunks: Buffer[] = [];
   let total = 0;
@@ -111,7 +116,11 @@ export async function readFileToBuffer(pool: SessionPool<RemoteSession>, path: s
     total += buf.length;
     if (total > maxBytes) {
       stream.destroy();
-      throw new FileBridgeError('INVALID_INPUT', `The file ${path} grew past the ${maxBytes}-byte limit for Buffer output while being read. Choose stream output.`, { path });
+      throw new FileBridgeError(
+        'INVALID_INPUT',
+        `The file ${path} grew past the ${maxBytes}-byte limit for Buffer output while being read. Choose stream output.`,
+        { path },
+      );
     }
     chunks.push(buf);
   }
@@ -179,7 +188,12 @@ async function freeName(session: RemoteSession, dir: string, name: string): Prom
  * A failed upload removes its temporary file. Nothing is retried here: a half-done put is not safe
  * to repeat blindly, so the caller decides (the pool already checks idle connections before use).
  */
-export async function putFile(pool: SessionPool<RemoteSession>, path: string, source: PutSource, options: PutOptions = DEFAULT_PUT_OPTIONS): Promise<PutResult> {
+export async function putFile(
+  pool: SessionPool<RemoteSession>,
+  path: string,
+  source: PutSource,
+  options: PutOptions = DEFAULT_PUT_OPTIONS,
+): Promise<PutResult> {
   checkRemotePath(path);
   const dir = remoteDirname(path);
   const name = checkFileName(remoteBasename(path));
@@ -199,7 +213,11 @@ export async function putFile(pool: SessionPool<RemoteSession>, path: string, so
       switch (options.conflict) {
         case 'fail':
           destroySource(source);
-          throw new FileBridgeError('CONFLICT', `The file ${path} already exists and the conflict policy is "fail". Choose overwrite, rename or skip to allow this.`, { path });
+          throw new FileBridgeError(
+            'CONFLICT',
+            `The file ${path} already exists and the conflict policy is "fail". Choose overwrite, rename or skip to allow this.`,
+            { path },
+          );
         case 'skip':
           destroySource(source);
           return { path, bytes: 0, skipped: true, renamed: false };
@@ -226,7 +244,11 @@ export async function putFile(pool: SessionPool<RemoteSession>, path: string, so
       if (options.verifySize) {
         const written = await session.stat(writePath);
         if (!written || written.size !== bytes) {
-          throw new FileBridgeError('CONNECTION', `Upload of ${target} is incomplete: sent ${bytes} bytes but the server has ${written ? written.size : 'no file'}. Nothing was published; send the file again.`, { path: target, sent: bytes, remote: written?.size });
+          throw new FileBridgeError(
+            'CONNECTION',
+            `Upload of ${target} is incomplete: sent ${bytes} bytes but the server has ${written ? written.size : 'no file'}. Nothing was published; send the file again.`,
+            { path: target, sent: bytes, remote: written?.size },
+          );
         }
       }
       if (options.atomic) {
@@ -246,7 +268,9 @@ export async function putFile(pool: SessionPool<RemoteSession>, path: string, so
               await session.deleteFile(writePath);
               return { path, bytes: 0, skipped: true, renamed: false };
             }
-            throw new FileBridgeError('CONFLICT', `The file ${target} appeared while it was being uploaded and the conflict policy is "fail".`, { path: target });
+            throw new FileBridgeError('CONFLICT', `The file ${target} appeared while it was being uploaded and the conflict policy is "fail".`, {
+              path: target,
+            });
           }
         }
       }
@@ -280,7 +304,12 @@ async function removeQuietly(pool: SessionPool<RemoteSession>, session: RemoteSe
   }
 }
 
-export async function moveEntry(pool: SessionPool<RemoteSession>, from: string, to: string, options: { overwrite: boolean; createFolders: boolean }): Promise<{ from: string; to: string }> {
+export async function moveEntry(
+  pool: SessionPool<RemoteSession>,
+  from: string,
+  to: string,
+  options: { overwrite: boolean; createFolders: boolean },
+): Promise<{ from: string; to: string }> {
   checkRemotePath(from, 'source path');
   checkRemotePath(to, 'destination path');
   return pool.use(async (session) => {
@@ -295,7 +324,11 @@ export async function moveEntry(pool: SessionPool<RemoteSession>, from: string, 
   }, false);
 }
 
-export async function deleteEntry(pool: SessionPool<RemoteSession>, path: string, options: { missingOk: boolean; folder: boolean }): Promise<{ path: string; deleted: boolean }> {
+export async function deleteEntry(
+  pool: SessionPool<RemoteSession>,
+  path: string,
+  options: { missingOk: boolean; folder: boolean },
+): Promise<{ path: string; deleted: boolean }> {
   checkRemotePath(path);
   return pool.use(async (session) => {
     const entry = await session.stat(path);
@@ -304,7 +337,8 @@ export async function deleteEntry(pool: SessionPool<RemoteSession>, path: string
       throw new FileBridgeError('NOT_FOUND', `Cannot delete ${path}: it does not exist.`, { path });
     }
     if (entry.type === 'directory') {
-      if (!options.folder) throw new FileBridgeError('INVALID_INPUT', `${path} is a folder; only empty folders are deleted, and only when "delete folders" is ticked.`, { path });
+      if (!options.folder)
+        throw new FileBridgeError('INVALID_INPUT', `${path} is a folder; only empty folders are deleted, and only when "delete folders" is ticked.`, { path });
       await session.removeDir(path);
     } else {
       await session.deleteFile(path);

@@ -31,7 +31,13 @@ export type RemoteOptions = Pick<RemoteRequest, 'list' | 'get' | 'put' | 'move' 
 export function remoteOptionsFromConfig(f: RemoteConfigFields): RemoteOptions {
   const maxDepth = f.maxDepth === '' || f.maxDepth === undefined ? undefined : Number(f.maxDepth);
   return {
-    list: { glob: f.glob || undefined, recursive: Boolean(f.recursive), maxDepth, includeFolders: Boolean(f.includeFolders), includeDotFiles: Boolean(f.includeDotFiles) },
+    list: {
+      glob: f.glob || undefined,
+      recursive: Boolean(f.recursive),
+      maxDepth,
+      includeFolders: Boolean(f.includeFolders),
+      includeDotFiles: Boolean(f.includeDotFiles),
+    },
     get: { output: f.output || 'auto', maxBufferBytes: Math.round((Number(f.maxBufferMB) || 16) * 1024 * 1024) },
     put: {
       conflict: f.conflict && CONFLICT_POLICIES.includes(f.conflict) ? f.conflict : 'fail',

@@ -3,7 +3,17 @@ import { FileBridgeError } from '../errors';
 import { joinRemote, remoteBasename } from '../paths';
 import type { FileBridgeFacts } from '../message';
 import {
-  ListOptions, PutOptions, PutResult, deleteEntry, listEntries, makeFolder, moveEntry, openFile, putFile, readFileToBuffer, statEntry,
+  ListOptions,
+  PutOptions,
+  PutResult,
+  deleteEntry,
+  listEntries,
+  makeFolder,
+  moveEntry,
+  openFile,
+  putFile,
+  readFileToBuffer,
+  statEntry,
 } from './operations';
 import type { SessionPool } from './session-pool';
 import type { RemoteEntry, RemoteSession } from './types';
@@ -91,7 +101,10 @@ export function putTargetPath(path: string, filename: unknown): string {
 function putSource(payload: unknown): Buffer | string | Readable {
   if (Buffer.isBuffer(payload) || typeof payload === 'string' || payload instanceof Readable) return payload;
   const got = payload === null ? 'null' : payload === undefined ? 'nothing' : Array.isArray(payload) ? 'an array' : typeof payload;
-  throw new FileBridgeError('INVALID_INPUT', `put needs msg.payload as a Buffer, a string or a readable stream, but got ${got}. Convert objects first (for example with a JSON node).`);
+  throw new FileBridgeError(
+    'INVALID_INPUT',
+    `put needs msg.payload as a Buffer, a string or a readable stream, but got ${got}. Convert objects first (for example with a JSON node).`,
+  );
 }
 
 export async function runRemoteRequest(pool: SessionPool<RemoteSession>, request: RemoteRequest): Promise<RemoteOutcome> {
@@ -105,7 +118,13 @@ export async function runRemoteRequest(pool: SessionPool<RemoteSession>, request
     case 'stat': {
       const entry = await statEntry(pool, path);
       const facts = entry ? entryFacts(entry) : null;
-      return { payload: facts, replacePayload: true, key: 'stat', facts: { path, exists: entry !== undefined }, summary: entry ? `${entry.type}, ${entry.size} bytes` : 'not found' };
+      return {
+        payload: facts,
+        replacePayload: true,
+        key: 'stat',
+        facts: { path, exists: entry !== undefined },
+        summary: entry ? `${entry.type}, ${entry.size} bytes` : 'not found',
+      };
     }
     case 'get': {
       const { output, maxBufferBytes } = request.get;
@@ -119,7 +138,14 @@ export async function runRemoteRequest(pool: SessionPool<RemoteSession>, request
         const { entry, data } = await readFileToBuffer(pool, path, maxBufferBytes);
         return { payload: data, replacePayload: true, filename: entry.name, key: 'file', facts: entryFacts(entry), summary: `${entry.size} bytes` };
       }
-      return { payload: opened.stream, replacePayload: true, filename: opened.entry.name, key: 'file', facts: entryFacts(opened.entry), summary: `streaming ${opened.entry.size} bytes` };
+      return {
+        payload: opened.stream,
+        replacePayload: true,
+        filename: opened.entry.name,
+        key: 'file',
+        facts: entryFacts(opened.entry),
+        summary: `streaming ${opened.entry.size} bytes`,
+      };
     }
     case 'put': {
       const source = putSource(request.payload);

@@ -47,7 +47,10 @@ function numberField(value: number | string | undefined, fallback: number, what:
 
 /** Lines of the host key field that are pins (blank lines and `#` comments are allowed). */
 export function pinLines(text: string | undefined): string[] {
-  return (text ?? '').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  return (text ?? '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
 }
 
 /**
@@ -70,7 +73,10 @@ export function serverOptionsFromConfig(
   const password = credentials.password || undefined;
   const privateKey = credentials.privateKey?.trim() ? credentials.privateKey : undefined;
   if (!password && !privateKey) {
-    throw new FileBridgeError('INVALID_INPUT', `No password${fields.protocol === 'sftp' ? ' or private key' : ''} is set for ${username}@${host}: enter one in the server configuration.`);
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      `No password${fields.protocol === 'sftp' ? ' or private key' : ''} is set for ${username}@${host}: enter one in the server configuration.`,
+    );
   }
   if (privateKey && fields.protocol !== 'sftp') {
     throw new FileBridgeError('INVALID_INPUT', 'A private key only works with SFTP; FTP and FTPS log in with a password.');

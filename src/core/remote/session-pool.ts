@@ -63,7 +63,10 @@ export class SessionPool<S extends RemoteSession> {
   private readonly listeners = new Set<(state: PoolState) => void>();
   private lastState: PoolState = { state: 'idle' };
 
-  constructor(private readonly open: () => Promise<S>, readonly options: PoolOptions = DEFAULT_POOL_OPTIONS) {}
+  constructor(
+    private readonly open: () => Promise<S>,
+    readonly options: PoolOptions = DEFAULT_POOL_OPTIONS,
+  ) {}
 
   get state(): PoolState {
     return this.lastState;
@@ -81,7 +84,10 @@ export class SessionPool<S extends RemoteSession> {
       // Servers drop idle connections silently (timeouts, NAT); find out now, not mid-upload.
       if (session.alive && session.ping && Date.now() - since >= this.options.validateAfterMs) {
         this.leased++;
-        const ok = await session.ping().then(() => true, () => false);
+        const ok = await session.ping().then(
+          () => true,
+          () => false,
+        );
         this.leased--;
         if (ok && !this.closed) {
           this.leased++;

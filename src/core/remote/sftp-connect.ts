@@ -31,8 +31,14 @@ const MACS: NonNullable<Algorithms['hmac']> = [
 ];
 /** Host key algorithms ssh2 can verify; pinned types outside this list cannot be honoured. */
 const SUPPORTED_HOST_KEY_ALGORITHMS = [
-  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521',
-  'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-dss',
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+  'ssh-dss',
 ] as const;
 type HostKeyAlgorithm = (typeof SUPPORTED_HOST_KEY_ALGORITHMS)[number];
 
@@ -72,13 +78,26 @@ export function checkPrivateKey(privateKey: string, passphrase: string | undefin
       throw new FileBridgeError('INVALID_INPUT', 'The private key is protected by a passphrase: enter it in the Passphrase field.', {}, { cause: parsed });
     }
     if (passphrase && /passphrase|decrypt|integrity|malformed/i.test(text)) {
-      throw new FileBridgeError('INVALID_INPUT', 'The passphrase does not unlock the private key: check the Passphrase field (and that the key is the one meant for it).', {}, { cause: parsed });
+      throw new FileBridgeError(
+        'INVALID_INPUT',
+        'The passphrase does not unlock the private key: check the Passphrase field (and that the key is the one meant for it).',
+        {},
+        { cause: parsed },
+      );
     }
-    throw new FileBridgeError('INVALID_INPUT', 'The private key could not be read. Paste the whole private key file (OpenSSH "BEGIN OPENSSH PRIVATE KEY" or PEM "BEGIN RSA/EC PRIVATE KEY"), including its BEGIN and END lines.', {}, { cause: parsed });
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      'The private key could not be read. Paste the whole private key file (OpenSSH "BEGIN OPENSSH PRIVATE KEY" or PEM "BEGIN RSA/EC PRIVATE KEY"), including its BEGIN and END lines.',
+      {},
+      { cause: parsed },
+    );
   }
   const first = Array.isArray(parsed) ? (parsed as unknown[])[0] : parsed;
   if (first === undefined || !(first as { isPrivateKey(): boolean }).isPrivateKey()) {
-    throw new FileBridgeError('INVALID_INPUT', 'The key given is a public key. Paste the private key (the file without .pub); the public key belongs in the server\'s authorized_keys.');
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      "The key given is a public key. Paste the private key (the file without .pub); the public key belongs in the server's authorized_keys.",
+    );
   }
   return key;
 }
@@ -142,7 +161,12 @@ export function connectSftp(options: ServerOptions, hooks: ConnectHooks): Promis
       });
     });
     client.on('close', () => {
-      if (!settled) fail(new FileBridgeError('CONNECTION', `${server} closed the connection during login. Check that it is an SSH server and that the account may use SFTP.`, { server }));
+      if (!settled)
+        fail(
+          new FileBridgeError('CONNECTION', `${server} closed the connection during login. Check that it is an SSH server and that the account may use SFTP.`, {
+            server,
+          }),
+        );
       else hooks.onDisconnect({ code: 'CONNECTION', reason: 'the connection to the server was closed.' });
     });
     client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) => {
@@ -153,10 +177,20 @@ export function connectSftp(options: ServerOptions, hooks: ConnectHooks): Promis
       // SFTP is request/answer: with Nagle on (ssh2 leaves it on; Node 22 then waits out the peer's
       // delayed ACK) every round trip took ~40 ms instead of <1 ms on loopback.
       client.setNoDelay(true);
-      sftpTimer = setTimeout(() => fail(new FileBridgeError('TIMEOUT', `${server} accepted the login but did not start SFTP within ${options.connectTimeoutMs} ms.`, { server })), options.connectTimeoutMs);
+      sftpTimer = setTimeout(
+        () => fail(new FileBridgeError('TIMEOUT', `${server} accepted the login but did not start SFTP within ${options.connectTimeoutMs} ms.`, { server })),
+        options.connectTimeoutMs,
+      );
       client.sftp((err, sftp) => {
         if (err) {
-          fail(new FileBridgeError('CONNECTION', `${server} accepted the login but refused to start SFTP (${err.message}). Check that the SFTP subsystem is enabled for this account.`, { server }, { cause: err }));
+          fail(
+            new FileBridgeError(
+              'CONNECTION',
+              `${server} accepted the login but refused to start SFTP (${err.message}). Check that the SFTP subsystem is enabled for this account.`,
+              { server },
+              { cause: err },
+            ),
+          );
           return;
         }
         if (settled || hostKey === undefined) return;

@@ -83,16 +83,24 @@ export function mapSftpError(err: unknown, ctx: ErrorContext): FileBridgeError {
     return new FileBridgeError(code, `${describeFailure(ctx)}: ${reason}${serverText}.`, { ...details, sftpStatus: status }, { cause: err });
   }
   if (lib?.level === 'client-authentication') {
-    return new FileBridgeError('AUTHENTICATION', `${ctx.server} refused the login${ctx.user === undefined ? '' : ` of user "${ctx.user}"`}: wrong user name, password or key (or the account may not use this login method).`, details, { cause: err });
+    return new FileBridgeError(
+      'AUTHENTICATION',
+      `${ctx.server} refused the login${ctx.user === undefined ? '' : ` of user "${ctx.user}"`}: wrong user name, password or key (or the account may not use this login method).`,
+      details,
+      { cause: err },
+    );
   }
   if (lib?.level === 'client-timeout') {
     return new FileBridgeError('TIMEOUT', `${describeFailure(ctx)}: the server stopped answering (${text}).`, details, { cause: err });
   }
   if (isNetworkErrno(lib?.code)) {
     const errno = String(lib?.code);
-    const reason = errno === 'ECONNREFUSED' ? 'the connection was refused (is the server running and the port right?)'
-      : errno === 'ENOTFOUND' || errno === 'EAI_AGAIN' ? 'the host name could not be resolved'
-        : `the network failed (${errno})`;
+    const reason =
+      errno === 'ECONNREFUSED'
+        ? 'the connection was refused (is the server running and the port right?)'
+        : errno === 'ENOTFOUND' || errno === 'EAI_AGAIN'
+          ? 'the host name could not be resolved'
+          : `the network failed (${errno})`;
     return new FileBridgeError('CONNECTION', `${describeFailure(ctx)}: ${reason}.`, { ...details, errno }, { cause: err });
   }
   if (/no response from server|not connected|channel.*closed|connection.*(lost|closed)/i.test(text)) {

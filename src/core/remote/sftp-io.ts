@@ -43,7 +43,10 @@ export class RequestWatch {
   private lastProgress = Date.now();
   private readonly timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly idleTimeoutMs: number, private readonly onStall: () => void) {
+  constructor(
+    private readonly idleTimeoutMs: number,
+    private readonly onStall: () => void,
+  ) {
     if (idleTimeoutMs > 0) {
       const period = Math.max(20, Math.min(1000, Math.floor(idleTimeoutMs / 4)));
       this.timer = setInterval(() => this.check(), period);
@@ -99,7 +102,10 @@ export class TrackedSftp implements SftpHandleIo {
   readonly maxReadLength: number;
   readonly maxWriteLength: number;
 
-  constructor(readonly sftp: SFTPWrapper, private readonly options: TrackedSftpOptions) {
+  constructor(
+    readonly sftp: SFTPWrapper,
+    private readonly options: TrackedSftpOptions,
+  ) {
     const limits = sftp as unknown as Sftp2Limits;
     this.maxReadLength = limit(limits._maxReadLen);
     this.maxWriteLength = limit(limits._maxWriteLen);
@@ -128,10 +134,12 @@ export class TrackedSftp implements SftpHandleIo {
         return;
       }
       try {
-        start(this.options.watch.track((err: Error | undefined, value: T) => {
-          if (err) reject(this.mapError(err, action, path));
-          else resolve(value);
-        }));
+        start(
+          this.options.watch.track((err: Error | undefined, value: T) => {
+            if (err) reject(this.mapError(err, action, path));
+            else resolve(value);
+          }),
+        );
       } catch (err) {
         reject(this.mapError(err, action, path));
       }
@@ -143,9 +151,16 @@ export class TrackedSftp implements SftpHandleIo {
       process.nextTick(callback, new Error('not connected'), 0);
       return;
     }
-    this.sftp.read(handle, buffer, 0, buffer.length, position, this.options.watch.track((err: Error | undefined, bytesRead: number) => {
-      callback(err, err ? 0 : bytesRead);
-    }));
+    this.sftp.read(
+      handle,
+      buffer,
+      0,
+      buffer.length,
+      position,
+      this.options.watch.track((err: Error | undefined, bytesRead: number) => {
+        callback(err, err ? 0 : bytesRead);
+      }),
+    );
   }
 
   write(handle: Buffer, data: Buffer, position: number, callback: (err: Error | undefined) => void): void {
@@ -153,9 +168,16 @@ export class TrackedSftp implements SftpHandleIo {
       process.nextTick(callback, new Error('not connected'));
       return;
     }
-    this.sftp.write(handle, data, 0, data.length, position, this.options.watch.track((err: Error | null | undefined) => {
-      callback(err ?? undefined);
-    }));
+    this.sftp.write(
+      handle,
+      data,
+      0,
+      data.length,
+      position,
+      this.options.watch.track((err: Error | null | undefined) => {
+        callback(err ?? undefined);
+      }),
+    );
   }
 
   async close(handle: Buffer): Promise<void> {

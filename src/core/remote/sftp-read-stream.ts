@@ -202,7 +202,10 @@ export class SftpReadStream extends Readable {
    */
   private closeHandle(): Promise<void> {
     if (this.closing === undefined) {
-      this.closing = this.io.close(this.handle).catch(() => undefined).finally(() => this.options.onClosed?.());
+      this.closing = this.io
+        .close(this.handle)
+        .catch(() => undefined)
+        .finally(() => this.options.onClosed?.());
     }
     return this.closing;
   }

@@ -70,7 +70,13 @@ export class SftpSession implements RemoteSession {
   private readonly closedPromise: Promise<void>;
 
   /** Use `openSftpSession`. */
-  constructor(client: Client, sftp: SFTPWrapper, hostKey: { fingerprint: string; keyType: string }, private readonly options: ServerOptions, bindDisconnect: (handler: (failure: SessionFailure) => void) => void) {
+  constructor(
+    client: Client,
+    sftp: SFTPWrapper,
+    hostKey: { fingerprint: string; keyType: string },
+    private readonly options: ServerOptions,
+    bindDisconnect: (handler: (failure: SessionFailure) => void) => void,
+  ) {
     this.client = client;
     this.sftp = sftp;
     this.server = serverLabel(options);
@@ -94,21 +100,30 @@ export class SftpSession implements RemoteSession {
 
   async list(dir: string): Promise<RemoteEntry[]> {
     const action = 'list the folder';
-    const handle = await this.io.call<Buffer>(action, dir, (cb) => this.sftp.opendir(dir, cb)).catch(async (err: unknown) => {
-      // OpenSSH answers "no such file" for a file given as folder; say what is really there.
-      if (err instanceof FileBridgeError && err.code === 'NOT_FOUND' && (await this.stat(dir).catch(() => undefined))) {
-        throw new FileBridgeError('INVALID_INPUT', `Could not list "${dir}" on ${this.server}: it is a file, not a folder.`, { path: dir, server: this.server }, { cause: err });
-      }
-      throw err;
-    });
+    const handle = await this.io
+      .call<Buffer>(action, dir, (cb) => this.sftp.opendir(dir, cb))
+      .catch(async (err: unknown) => {
+        // OpenSSH answers "no such file" for a file given as folder; say what is really there.
+        if (err instanceof FileBridgeError && err.code === 'NOT_FOUND' && (await this.stat(dir).catch(() => undefined))) {
+          throw new FileBridgeError(
+            'INVALID_INPUT',
+            `Could not list "${dir}" on ${this.server}: it is a file, not a folder.`,
+            { path: dir, server: this.server },
+            { cause: err },
+          );
+        }
+        throw err;
+      });
     const entries: RemoteEntry[] = [];
     try {
       for (;;) {
-        const batch = await this.io.call<FileEntry[] | false>(action, dir, (cb) => this.sftp.readdir(handle, (err, list) => {
-          // The end of a listing arrives as an EOF status, not as an empty batch.
-          if (err && sftpStatusOf(err) === SFTP_STATUS.EOF) cb(undefined, false);
-          else cb(err, list);
-        }));
+        const batch = await this.io.call<FileEntry[] | false>(action, dir, (cb) =>
+          this.sftp.readdir(handle, (err, list) => {
+            // The end of a listing arrives as an EOF status, not as an empty batch.
+            if (err && sftpStatusOf(err) === SFTP_STATUS.EOF) cb(undefined, false);
+            else cb(err, list);
+          }),
+        );
         if (batch === false) break;
         for (const item of batch) {
           if (item.filename === '.' || item.filename === '..') continue;
@@ -206,7 +221,12 @@ export class SftpSession implements RemoteSession {
     } catch (err) {
       // OpenSSH answers a non-empty folder with a bare FAILURE; say what it most likely means.
       if (err instanceof FileBridgeError && err.code === 'CONFLICT' && (await this.stat(path))?.type === 'directory') {
-        throw new FileBridgeError('CONFLICT', `Could not remove the folder "${path}" on ${this.server}: it is not empty.`, { path, server: this.server }, { cause: err });
+        throw new FileBridgeError(
+          'CONFLICT',
+          `Could not remove the folder "${path}" on ${this.server}: it is not empty.`,
+          { path, server: this.server },
+          { cause: err },
+        );
       }
       throw err;
     }
@@ -222,7 +242,12 @@ export class SftpSession implements RemoteSession {
       const existing = await this.stat(path);
       if (existing?.type === 'directory') return;
       if (existing) {
-        throw new FileBridgeError('CONFLICT', `Could not create the folder "${path}" on ${this.server}: a ${existing.type} of that name is in the way.`, { path, server: this.server, existingType: existing.type }, { cause: err });
+        throw new FileBridgeError(
+          'CONFLICT',
+          `Could not create the folder "${path}" on ${this.server}: a ${existing.type} of that name is in the way.`,
+          { path, server: this.server, existingType: existing.type },
+          { cause: err },
+        );
       }
       const parent = remoteDirname(path);
       if (!recursive || err.code !== 'NOT_FOUND' || parent === path) throw err;
@@ -259,7 +284,12 @@ export class SftpSession implements RemoteSession {
     } catch (err) {
       // Opening a folder for writing fails with a bare FAILURE; name the actual reason.
       if (err instanceof FileBridgeError && err.code === 'CONFLICT' && (await this.stat(path).catch(() => undefined))?.type === 'directory') {
-        throw new FileBridgeError('CONFLICT', `Could not ${action} "${path}" on ${this.server}: a folder of that name is in the way.`, { path, server: this.server }, { cause: err });
+        throw new FileBridgeError(
+          'CONFLICT',
+          `Could not ${action} "${path}" on ${this.server}: a folder of that name is in the way.`,
+          { path, server: this.server },
+          { cause: err },
+        );
       }
       throw err;
     }
@@ -271,7 +301,12 @@ export class SftpSession implements RemoteSession {
   }
 
   private conflict(from: string, to: string, cause?: unknown): FileBridgeError {
-    return new FileBridgeError('CONFLICT', `Could not rename "${from}" to "${to}" on ${this.server}: "${to}" already exists.`, { path: to, from, server: this.server }, { cause });
+    return new FileBridgeError(
+      'CONFLICT',
+      `Could not rename "${from}" to "${to}" on ${this.server}: "${to}" already exists.`,
+      { path: to, from, server: this.server },
+      { cause },
+    );
   }
 
   private stalled(): void {
@@ -291,7 +326,9 @@ export async function openSftpSession(options: ServerOptions): Promise<SftpSessi
   // A disconnect between login and the session object taking over must not be lost, or the
   // session would claim to be alive on a dead connection.
   let early: SessionFailure | undefined;
-  let onDisconnect: (failure: SessionFailure) => void = (failure) => { early ??= failure; };
+  let onDisconnect: (failure: SessionFailure) => void = (failure) => {
+    early ??= failure;
+  };
   const { client, sftp, hostKey } = await connectSftp(options, { onDisconnect: (failure) => onDisconnect(failure) });
   const session = new SftpSession(client, sftp, hostKey, options, (handler) => {
     onDisconnect = handler;

@@ -51,8 +51,7 @@ export class SftpWriteStream extends Writable {
     // are busy and ready to go out the moment an acknowledgement frees one.
     super({ highWaterMark: blockSize });
     this.blockSize = blockSize;
-    this.concurrency = Math.max(1, options.concurrency
-      ?? Math.min(DEFAULT_WRITE_CONCURRENCY, Math.ceil(DEFAULT_WRITE_BUDGET / this.blockSize)));
+    this.concurrency = Math.max(1, options.concurrency ?? Math.min(DEFAULT_WRITE_CONCURRENCY, Math.ceil(DEFAULT_WRITE_BUDGET / this.blockSize)));
     this.position = options.start ?? 0;
   }
 
@@ -86,7 +85,10 @@ export class SftpWriteStream extends Writable {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.waiting = undefined;
     this.finalCallback = undefined;
-    void this.closeHandle().then(() => callback(error), () => callback(error));
+    void this.closeHandle().then(
+      () => callback(error),
+      () => callback(error),
+    );
   }
 
   private take(length: number): Buffer {
@@ -142,7 +144,11 @@ export class SftpWriteStream extends Writable {
     this.finalCallback = undefined;
     // Hand the error to a pending callback when there is one so Writable reports it in order;
     // otherwise nobody would hear of it until the next write, so destroy now.
-    if (waiting !== undefined) void this.closeHandle().then(() => waiting(error), () => waiting(error));
+    if (waiting !== undefined)
+      void this.closeHandle().then(
+        () => waiting(error),
+        () => waiting(error),
+      );
     else this.destroy(error);
   }
 
@@ -152,7 +158,10 @@ export class SftpWriteStream extends Writable {
     this.finalCallback = undefined;
     // A close can fail after all writes succeeded (some servers flush on close), and then the
     // file is not complete: that must fail the upload.
-    this.closeHandle().then(() => callback(), (err: unknown) => callback(this.io.mapError(err, 'finish writing', this.path)));
+    this.closeHandle().then(
+      () => callback(),
+      (err: unknown) => callback(this.io.mapError(err, 'finish writing', this.path)),
+    );
   }
 
   private closeHandle(): Promise<void> {

@@ -46,8 +46,11 @@ const TESTS: Record<Exclude<CsvColumnType, 'text'>, (v: string) => boolean> = {
 };
 
 const TYPE_WORDS: Record<Exclude<CsvColumnType, 'text'>, string> = {
-  integer: 'a whole number', number: 'a number (with "." as decimal point)', date: 'a date (YYYY-MM-DD)',
-  datetime: 'a date and time (ISO 8601)', boolean: 'true/false, yes/no or 1/0',
+  integer: 'a whole number',
+  number: 'a number (with "." as decimal point)',
+  date: 'a date (YYYY-MM-DD)',
+  datetime: 'a date and time (ISO 8601)',
+  boolean: 'true/false, yes/no or 1/0',
 };
 
 /**
@@ -119,9 +122,21 @@ export function csvCheck(rule: CsvRule): ContentCheck {
         continue;
       }
       if (column.rule.type && column.rule.type !== 'text' && !TESTS[column.rule.type](value)) {
-        report({ rule: 'csv', reason: `Row ${row}, column ${column.name}: "${value.slice(0, 80)}" is not ${TYPE_WORDS[column.rule.type]}.`, row, column: column.name, value: value.slice(0, 80) });
+        report({
+          rule: 'csv',
+          reason: `Row ${row}, column ${column.name}: "${value.slice(0, 80)}" is not ${TYPE_WORDS[column.rule.type]}.`,
+          row,
+          column: column.name,
+          value: value.slice(0, 80),
+        });
       } else if (column.rule.pattern && !column.rule.pattern.test(value)) {
-        report({ rule: 'csv', reason: `Row ${row}, column ${column.name}: "${value.slice(0, 80)}" does not match ${column.rule.patternText ?? column.rule.pattern.source}.`, row, column: column.name, value: value.slice(0, 80) });
+        report({
+          rule: 'csv',
+          reason: `Row ${row}, column ${column.name}: "${value.slice(0, 80)}" does not match ${column.rule.patternText ?? column.rule.pattern.source}.`,
+          row,
+          column: column.name,
+          value: value.slice(0, 80),
+        });
       }
     }
     if (rule.maxRows > 0 && dataRows >= rule.maxRows) stop();
@@ -133,10 +148,11 @@ export function csvCheck(rule: CsvRule): ContentCheck {
     async update(chunk) {
       const p = parser;
       if (!p || done) return;
-      if (!p.write(chunk)) await new Promise<void>((resolve) => {
-        p.once('drain', resolve);
-        p.once('close', resolve);
-      });
+      if (!p.write(chunk))
+        await new Promise<void>((resolve) => {
+          p.once('drain', resolve);
+          p.once('close', resolve);
+        });
     },
     async finish() {
       if (parser && !done) parser.end();

@@ -22,7 +22,8 @@ export interface JsonSchemaRule {
  */
 export function compileSchema(schema: unknown): ValidateFunction {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
-    if (typeof schema !== 'boolean') throw new FileBridgeError('INVALID_INPUT', 'The JSON Schema must be a JSON object (for example {"type": "object", "required": ["id"]}).');
+    if (typeof schema !== 'boolean')
+      throw new FileBridgeError('INVALID_INPUT', 'The JSON Schema must be a JSON object (for example {"type": "object", "required": ["id"]}).');
   }
   const draft = typeof schema === 'object' && schema !== null ? String((schema as { $schema?: unknown }).$schema ?? '') : '';
   const options = { allErrors: true, strict: false, validateFormats: false, logger: false } as const;
@@ -51,11 +52,21 @@ export function jsonSchemaCheck(rule: JsonSchemaRule): ContentCheck {
     },
     finish(): ValidationError[] {
       if (tooLarge) {
-        return [{ rule: 'json', reason: `The file has more than ${rule.maxBytes} bytes, the limit for JSON Schema validation (JSON is read into memory to be checked). Raise "max size" in the node if such files are expected.`, maxBytes: rule.maxBytes }];
+        return [
+          {
+            rule: 'json',
+            reason: `The file has more than ${rule.maxBytes} bytes, the limit for JSON Schema validation (JSON is read into memory to be checked). Raise "max size" in the node if such files are expected.`,
+            maxBytes: rule.maxBytes,
+          },
+        ];
       }
       let doc: unknown;
       try {
-        doc = JSON.parse(Buffer.concat(parts, total).toString('utf8').replace(/^\uFEFF/, ''));
+        doc = JSON.parse(
+          Buffer.concat(parts, total)
+            .toString('utf8')
+            .replace(/^\uFEFF/, ''),
+        );
       } catch (err) {
         return [{ rule: 'json', reason: `The file is not valid JSON: ${errorMessage(err)}.` }];
       } finally {

@@ -12,10 +12,15 @@ interface Signature {
   matches(head: Buffer): boolean;
 }
 
-const bytesAt = (bytes: number[], offset = 0) => (head: Buffer): boolean =>
-  head.length >= offset + bytes.length && bytes.every((b, i) => head[offset + i] === b);
+const bytesAt =
+  (bytes: number[], offset = 0) =>
+  (head: Buffer): boolean =>
+    head.length >= offset + bytes.length && bytes.every((b, i) => head[offset + i] === b);
 const ascii = (text: string, offset = 0) => bytesAt([...Buffer.from(text, 'latin1')], offset);
-const anyOf = (...tests: ((head: Buffer) => boolean)[]) => (head: Buffer): boolean => tests.some((t) => t(head));
+const anyOf =
+  (...tests: ((head: Buffer) => boolean)[]) =>
+  (head: Buffer): boolean =>
+    tests.some((t) => t(head));
 
 /** First meaningful character after an optional UTF-8 BOM and white space. */
 function firstNonSpace(head: Buffer): string | undefined {
@@ -53,10 +58,35 @@ const TEXT: Signature = { label: 'text', matches: (head) => looksLikeText(head) 
 
 /** Extension -> the signature its content must have. Extensions not listed are not checked. */
 export const SIGNATURES: Readonly<Record<string, Signature>> = {
-  pdf: PDF, png: PNG, jpg: JPEG, jpeg: JPEG, gif: GIF, tif: TIFF, tiff: TIFF, bmp: BMP,
-  zip: ZIP, docx: ZIP, xlsx: ZIP, pptx: ZIP, odt: ZIP, ods: ZIP, odp: ZIP, jar: ZIP,
-  gz: GZIP, tgz: GZIP, '7z': SEVEN_ZIP, rar: RAR, doc: OLE, xls: OLE, ppt: OLE, msg: OLE,
-  xml: XML, json: JSON_DOC, csv: TEXT, tsv: TEXT, txt: TEXT,
+  pdf: PDF,
+  png: PNG,
+  jpg: JPEG,
+  jpeg: JPEG,
+  gif: GIF,
+  tif: TIFF,
+  tiff: TIFF,
+  bmp: BMP,
+  zip: ZIP,
+  docx: ZIP,
+  xlsx: ZIP,
+  pptx: ZIP,
+  odt: ZIP,
+  ods: ZIP,
+  odp: ZIP,
+  jar: ZIP,
+  gz: GZIP,
+  tgz: GZIP,
+  '7z': SEVEN_ZIP,
+  rar: RAR,
+  doc: OLE,
+  xls: OLE,
+  ppt: OLE,
+  msg: OLE,
+  xml: XML,
+  json: JSON_DOC,
+  csv: TEXT,
+  tsv: TEXT,
+  txt: TEXT,
 };
 
 /** Binary signatures first: a ZIP is also "not text", and text must not be claimed by a binary label. */
@@ -75,12 +105,14 @@ export function checkMagicBytes(head: Buffer, extension: string): ValidationErro
   const signature = SIGNATURES[extension];
   if (!signature) return [];
   if (signature.matches(head) && !(head.length === 0 && signature !== TEXT)) return [];
-  return [{
-    rule: 'magic',
-    reason: `The extension ".${extension}" expects a ${signature.label}, but the content looks like ${head.length === 0 ? 'nothing (empty file)' : `a ${describeContent(head)}`}.`,
-    extension,
-    detected: describeContent(head),
-  }];
+  return [
+    {
+      rule: 'magic',
+      reason: `The extension ".${extension}" expects a ${signature.label}, but the content looks like ${head.length === 0 ? 'nothing (empty file)' : `a ${describeContent(head)}`}.`,
+      extension,
+      detected: describeContent(head),
+    },
+  ];
 }
 
 /** Keeps the first HEAD_BYTES bytes of the pass and checks them at the end. */

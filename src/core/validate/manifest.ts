@@ -57,11 +57,19 @@ export function parseManifest(content: Buffer | string | unknown, manifestName: 
     return namesFromJson(doc, rule.column);
   }
   if (format === 'lines') {
-    return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+    return text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'));
   }
   let rows: string[][];
   try {
-    rows = parse(text, { delimiter: extensionOf(manifestName) === 'tsv' ? '\t' : [',', ';'], relax_column_count: true, skip_empty_lines: true, trim: true }) as string[][];
+    rows = parse(text, {
+      delimiter: extensionOf(manifestName) === 'tsv' ? '\t' : [',', ';'],
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+    }) as string[][];
   } catch (err) {
     throw new ManifestUnreadable(`The manifest ${manifestName} is not valid CSV: ${errorMessage(err)}.`);
   }
@@ -77,12 +85,22 @@ export function parseManifest(content: Buffer | string | unknown, manifestName: 
   } else if (NAME_KEYS.includes((rows[0][0] ?? '').toLowerCase())) {
     start = 1;
   }
-  return rows.slice(start).map((r) => r[index] ?? '').filter((n) => n !== '');
+  return rows
+    .slice(start)
+    .map((r) => r[index] ?? '')
+    .filter((n) => n !== '');
 }
 
 function namesFromJson(doc: unknown, column: string): string[] {
-  const list = Array.isArray(doc) ? doc : typeof doc === 'object' && doc !== null && Array.isArray((doc as { files?: unknown }).files) ? (doc as { files: unknown[] }).files : undefined;
-  if (!list) throw new ManifestUnreadable('The manifest must be a JSON array of file names (or of objects with a "name"), or an object with such an array under "files".');
+  const list = Array.isArray(doc)
+    ? doc
+    : typeof doc === 'object' && doc !== null && Array.isArray((doc as { files?: unknown }).files)
+      ? (doc as { files: unknown[] }).files
+      : undefined;
+  if (!list)
+    throw new ManifestUnreadable(
+      'The manifest must be a JSON array of file names (or of objects with a "name"), or an object with such an array under "files".',
+    );
   return list.map((item, i) => {
     if (typeof item === 'string') return item;
     if (typeof item === 'object' && item !== null) {
@@ -90,7 +108,9 @@ function namesFromJson(doc: unknown, column: string): string[] {
       const key = column && !/^\d+$/.test(column) ? column : NAME_KEYS.find((k) => typeof record[k] === 'string');
       if (key && typeof record[key] === 'string') return record[key] as string;
     }
-    throw new ManifestUnreadable(`Entry ${i + 1} of the manifest names no file (expected a text, or an object with ${column ? `"${column}"` : 'name, file, filename or path'}).`);
+    throw new ManifestUnreadable(
+      `Entry ${i + 1} of the manifest names no file (expected a text, or an object with ${column ? `"${column}"` : 'name, file, filename or path'}).`,
+    );
   });
 }
 
@@ -130,12 +150,13 @@ export async function findMissing(listed: string[], folders: string[], names: Fo
 
 export function manifestErrors(manifestName: string, listed: string[], missing: string[], maxErrors: number): ValidationError[] {
   if (missing.length === 0) return [];
-  return [{
-    rule: 'manifest',
-    reason: `${missing.length} of ${listed.length} file(s) listed in ${manifestName} are missing: ${missing.slice(0, maxErrors).join(', ')}${missing.length > maxErrors ? `, and ${missing.length - maxErrors} more` : ''}.`,
-    manifest: manifestName,
-    missing: missing.slice(0, maxErrors),
-    missingCount: missing.length,
-  }];
+  return [
+    {
+      rule: 'manifest',
+      reason: `${missing.length} of ${listed.length} file(s) listed in ${manifestName} are missing: ${missing.slice(0, maxErrors).join(', ')}${missing.length > maxErrors ? `, and ${missing.length - maxErrors} more` : ''}.`,
+      manifest: manifestName,
+      missing: missing.slice(0, maxErrors),
+      missingCount: missing.length,
+    },
+  ];
 }
-

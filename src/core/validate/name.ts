@@ -28,12 +28,16 @@ export function checkName(name: string, rule: NameRule): NameOutcome {
 export function checkExtension(name: string, allowed: readonly string[]): ValidationError[] {
   const ext = extensionOf(name);
   if (allowed.includes(ext)) return [];
-  return [{
-    rule: 'extension',
-    reason: ext ? `The extension ".${ext}" is not allowed; allowed: ${allowed.map((e) => `.${e}`).join(', ')}.` : `The name "${name}" has no extension; allowed: ${allowed.map((e) => `.${e}`).join(', ')}.`,
-    extension: ext,
-    allowed: [...allowed],
-  }];
+  return [
+    {
+      rule: 'extension',
+      reason: ext
+        ? `The extension ".${ext}" is not allowed; allowed: ${allowed.map((e) => `.${e}`).join(', ')}.`
+        : `The name "${name}" has no extension; allowed: ${allowed.map((e) => `.${e}`).join(', ')}.`,
+      extension: ext,
+      allowed: [...allowed],
+    },
+  ];
 }
 
 export interface SizeRule {

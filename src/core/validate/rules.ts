@@ -38,8 +38,14 @@ export interface RuleSettings {
   magic?: boolean;
   checksum?: { algorithm?: string; source?: string };
   csv?: {
-    extensions?: string | string[]; delimiter?: string; header?: boolean; requiredColumns?: string | string[];
-    columnCount?: string | number; columns?: string | Record<string, unknown>; maxRows?: string | number; maxErrors?: string | number;
+    extensions?: string | string[];
+    delimiter?: string;
+    header?: boolean;
+    requiredColumns?: string | string[];
+    columnCount?: string | number;
+    columns?: string | Record<string, unknown>;
+    maxRows?: string | number;
+    maxErrors?: string | number;
   };
   json?: { extensions?: string | string[]; schema: string | object; maxSize?: string | number; maxErrors?: string | number };
   xml?: { extensions?: string | string[] };
@@ -76,7 +82,12 @@ function parseCount(value: string | number | undefined, what: string, fallback: 
 /** `"pdf, .XML; csv"` -> `["pdf", "xml", "csv"]`. */
 export function parseExtensions(value: string | string[] | undefined, what: string, fallback?: string[]): string[] {
   const list = (Array.isArray(value) ? value : String(value ?? '').split(/[\s,;]+/))
-    .map((e) => e.trim().replace(/^\*?\./, '').toLowerCase())
+    .map((e) =>
+      e
+        .trim()
+        .replace(/^\*?\./, '')
+        .toLowerCase(),
+    )
     .filter((e) => e !== '');
   if (list.length > 0) return list;
   if (fallback) return fallback;
@@ -119,7 +130,8 @@ function parseColumns(value: string | Record<string, unknown> | undefined, heade
   const out: Record<string, CsvColumnRule> = {};
   for (const [column, spec] of Object.entries(raw as Record<string, unknown>)) {
     if (!header && !/^[1-9]\d*$/.test(column)) throw bad(`CSV column rule "${column}": without a header row, name columns by position (1, 2, ...).`);
-    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw bad(`CSV column rule "${column}" must be an object such as {"type": "number"}.`);
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
+      throw bad(`CSV column rule "${column}" must be an object such as {"type": "number"}.`);
     const s = spec as Record<string, unknown>;
     const unknown = Object.keys(s).filter((k) => !['type', 'pattern', 'required'].includes(k));
     if (unknown.length) throw bad(`CSV column rule "${column}" has unknown key(s) ${unknown.join(', ')}: use type, pattern, required.`);
@@ -177,7 +189,8 @@ export function parseRules(settings: RuleSettings): RuleSet {
   }
   if (settings.json) {
     const j = settings.json;
-    if (j.schema === undefined || (typeof j.schema === 'string' && j.schema.trim() === '')) throw bad('JSON Schema: paste a schema, e.g. {"type": "object", "required": ["id"]}.');
+    if (j.schema === undefined || (typeof j.schema === 'string' && j.schema.trim() === ''))
+      throw bad('JSON Schema: paste a schema, e.g. {"type": "object", "required": ["id"]}.');
     rules.json = {
       extensions: parseExtensions(j.extensions, 'JSON extensions', ['json']),
       validate: compileSchema(parseJson(j.schema, 'JSON Schema')),
@@ -190,8 +203,9 @@ export function parseRules(settings: RuleSettings): RuleSet {
     const m = settings.manifest;
     const source: ManifestSource = oneOf(m.source, MANIFEST_SOURCES, 'self', 'Manifest source');
     const fileName = String(m.fileName ?? '').trim();
-    if (source === 'remote' && !fileName) throw bad('Manifest: give the manifest file name in the file\'s folder, e.g. manifest.csv or {stem}.manifest.json.');
-    if (fileName.includes('/') || fileName.split(/[\\/]/).includes('..')) throw bad(`Manifest file name "${fileName}" must be a name in the file's folder, without folders.`);
+    if (source === 'remote' && !fileName) throw bad("Manifest: give the manifest file name in the file's folder, e.g. manifest.csv or {stem}.manifest.json.");
+    if (fileName.includes('/') || fileName.split(/[\\/]/).includes('..'))
+      throw bad(`Manifest file name "${fileName}" must be a name in the file's folder, without folders.`);
     rules.manifest = {
       source,
       fileName,

@@ -45,10 +45,13 @@ export async function spoolStream(source: Readable, path: string, onChunk: (chun
       size += buf.length;
       Promise.resolve()
         .then(() => onChunk(buf))
-        .then(() => callback(null, buf), (err: unknown) => {
-          checkError = err;
-          callback(err as Error);
-        });
+        .then(
+          () => callback(null, buf),
+          (err: unknown) => {
+            checkError = err;
+            callback(err as Error);
+          },
+        );
     },
   });
   try {
@@ -58,10 +61,20 @@ export async function spoolStream(source: Readable, path: string, onChunk: (chun
     if (sourceError !== undefined || checkError !== undefined) {
       const cause = sourceError ?? checkError;
       if (isFileBridgeError(cause)) throw cause;
-      throw new FileBridgeError('INVALID_INPUT', `The payload stream failed while it was being validated: ${errorMessage(cause)}. Nothing was passed on.`, {}, { cause });
+      throw new FileBridgeError(
+        'INVALID_INPUT',
+        `The payload stream failed while it was being validated: ${errorMessage(cause)}. Nothing was passed on.`,
+        {},
+        { cause },
+      );
     }
     if (isFileBridgeError(err)) throw err;
-    throw new FileBridgeError('INVALID_INPUT', `Could not write the temporary copy ${path} used to pass the stream on: ${errorMessage(err)}. Check the temp folder (free space, permissions) or choose another one in the node.`, { path }, { cause: err });
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      `Could not write the temporary copy ${path} used to pass the stream on: ${errorMessage(err)}. Check the temp folder (free space, permissions) or choose another one in the node.`,
+      { path },
+      { cause: err },
+    );
   }
   return size;
 }

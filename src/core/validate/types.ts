@@ -10,8 +10,7 @@ export interface ValidationResult {
   errors: ValidationError[];
 }
 
-export type RuleName =
-  | 'name' | 'extension' | 'size' | 'nonEmpty' | 'magic' | 'checksum' | 'csv' | 'json' | 'xml' | 'manifest';
+export type RuleName = 'name' | 'extension' | 'size' | 'nonEmpty' | 'magic' | 'checksum' | 'csv' | 'json' | 'xml' | 'manifest';
 
 /**
  * A rule that looks at the bytes. It sees every chunk of one pass over the file, in order, and
@@ -41,7 +40,11 @@ export function capErrors(errors: ValidationError[], max: number): ValidationErr
 
 /** A side-car or manifest above the size the validator reads into memory: the rule fails, nothing breaks. */
 export class RemoteFileTooLarge extends Error {
-  constructor(readonly path: string, readonly size: number, readonly maxBytes: number) {
+  constructor(
+    readonly path: string,
+    readonly size: number,
+    readonly maxBytes: number,
+  ) {
     super(`${path} has ${size} bytes, more than the ${maxBytes}-byte limit for side-car and manifest files.`);
     this.name = 'RemoteFileTooLarge';
   }

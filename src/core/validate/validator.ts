@@ -69,7 +69,10 @@ const SIDECAR_MAX_BYTES = 1024 * 1024;
  */
 export async function validateFile(payload: unknown, rules: RuleSet, context: FileContext, options: ValidateOptions = {}): Promise<ValidationOutcome> {
   if (!(payload instanceof Readable) && !Buffer.isBuffer(payload) && typeof payload !== 'string') {
-    throw new FileBridgeError('INVALID_INPUT', `msg.payload must be a Buffer, a string or a readable stream, got ${payload === null ? 'null' : typeof payload}.`);
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      `msg.payload must be a Buffer, a string or a readable stream, got ${payload === null ? 'null' : typeof payload}.`,
+    );
   }
   const errors: ValidationError[] = [];
   let fields: Record<string, string> = {};
@@ -174,7 +177,10 @@ function searchFolders(context: FileContext): string[] {
 
 function needRemote(context: FileContext, what: string): RemoteFiles {
   if (!context.remote || searchFolders(context).length === 0) {
-    throw new FileBridgeError('INVALID_INPUT', `The ${what} is read from the file's folder on its server, but the message does not say where the file came from (msg.filebridge.source.server and .path, set by the watch node). Wire this node after a watch node, or give the ${what} in the message.`);
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      `The ${what} is read from the file's folder on its server, but the message does not say where the file came from (msg.filebridge.source.server and .path, set by the watch node). Wire this node after a watch node, or give the ${what} in the message.`,
+    );
   }
   return context.remote;
 }
@@ -231,15 +237,25 @@ async function checkChecksum(rules: RuleSet, context: FileContext, digests: Part
   }
   if (!expected) {
     unreadable ??= 'the side-car';
-    return [{ rule: 'checksum', reason: `${unreadable.charAt(0).toUpperCase()}${unreadable.slice(1)} holds no ${algorithms.join('/')} digest for ${sourceName} (expected a ${algorithms.map((a) => (a === 'sha256' ? '64' : '32')).join('/')}-digit hex digest).` }];
+    return [
+      {
+        rule: 'checksum',
+        reason: `${unreadable.charAt(0).toUpperCase()}${unreadable.slice(1)} holds no ${algorithms.join('/')} digest for ${sourceName} (expected a ${algorithms.map((a) => (a === 'sha256' ? '64' : '32')).join('/')}-digit hex digest).`,
+      },
+    ];
   }
   const actual = digests[expected.algorithm];
   if (actual === expected.digest) return [];
-  return [{
-    rule: 'checksum',
-    reason: `The ${expected.algorithm} of the file is ${actual}, but ${expected.from} says ${expected.digest}: the file is damaged or incomplete.`,
-    algorithm: expected.algorithm, expected: expected.digest, actual, sidecar: expected.from,
-  }];
+  return [
+    {
+      rule: 'checksum',
+      reason: `The ${expected.algorithm} of the file is ${actual}, but ${expected.from} says ${expected.digest}: the file is damaged or incomplete.`,
+      algorithm: expected.algorithm,
+      expected: expected.digest,
+      actual,
+      sidecar: expected.from,
+    },
+  ];
 }
 
 async function checkManifest(rules: RuleSet, context: FileContext, self: Collector | undefined): Promise<ValidationError[]> {
@@ -249,7 +265,13 @@ async function checkManifest(rules: RuleSet, context: FileContext, self: Collect
   if (rule.source === 'self') {
     manifestName = context.name;
     content = self?.content();
-    if (content === undefined) return [{ rule: 'manifest', reason: `The manifest ${manifestName} is larger than ${rule.maxBytes} bytes, the limit for manifests (they are read into memory).` }];
+    if (content === undefined)
+      return [
+        {
+          rule: 'manifest',
+          reason: `The manifest ${manifestName} is larger than ${rule.maxBytes} bytes, the limit for manifests (they are read into memory).`,
+        },
+      ];
   } else if (rule.source === 'message') {
     manifestName = 'the message manifest';
     content = context.manifest;

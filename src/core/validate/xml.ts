@@ -12,7 +12,12 @@ export function xmlCheck(): ContentCheck {
   let error: ValidationError | undefined;
   parser.on('error', (err) => {
     if (error) return;
-    error = { rule: 'xml', reason: `The file is not well-formed XML: ${err.message.replace(/^undefined:/, '').trim()}`, line: parser?.line, column: parser?.column };
+    error = {
+      rule: 'xml',
+      reason: `The file is not well-formed XML: ${err.message.replace(/^undefined:/, '').trim()}`,
+      line: parser?.line,
+      column: parser?.column,
+    };
   });
   const feed = (text: string, close: boolean): void => {
     if (!parser || error) return;

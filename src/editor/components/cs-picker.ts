@@ -7,7 +7,9 @@ import { browseFolders, openPicker, pickerRow, PickerOptions, PickerText } from 
 
 type CsPickerText = PickerText | 'categoriesOf' | 'required' | 'noCategories';
 
-function t(key: CsPickerText): string { return RED._('node-red-contrib-ecm-filebridge/filebridge-cs-connection:filebridge-cs-connection.picker.' + key); }
+function t(key: CsPickerText): string {
+  return RED._('node-red-contrib-ecm-filebridge/filebridge-cs-connection:filebridge-cs-connection.picker.' + key);
+}
 
 function options(connectionId: string | undefined): PickerOptions<CsPickerText> {
   return { kind: 'cs', connectionId, text: t };
@@ -38,8 +40,13 @@ export function pickCsCategory(after: JQuery, connectionId: string | undefined, 
   picker.ask<{ categories: CsCategory[] }>('filebridge/cs/categories', { id: connectionId, node: where }, (res) => {
     const list = picker.list().empty();
     res.categories.forEach((c) => {
-      const r = pickerRow('fa-list-alt', c.name, () => { onPick(c); picker.panel.remove(); });
-      const attrs = c.attributes.map((a) => a.name + ' (' + a.type + (a.required ? ', ' + t('required') : '') + (a.validValues ? ': ' + a.validValues.join(' | ') : '') + ')');
+      const r = pickerRow('fa-list-alt', c.name, () => {
+        onPick(c);
+        picker.panel.remove();
+      });
+      const attrs = c.attributes.map(
+        (a) => a.name + ' (' + a.type + (a.required ? ', ' + t('required') : '') + (a.validValues ? ': ' + a.validValues.join(' | ') : '') + ')',
+      );
       $('<div>').css({ 'margin-left': '22px', 'font-size': '0.9em', opacity: 0.8 }).text(attrs.join(', ')).appendTo(r);
       list.append(r);
     });

@@ -41,11 +41,20 @@ export function openPicker<K extends string>(after: JQuery, options: PickerOptio
   const { kind, connectionId, text } = options;
   const cls = `filebridge-${kind}-picker`;
   $('.filebridge-picker').remove();
-  const panel = $(`<div class="form-row filebridge-picker ${cls}">`).css({ border: '1px solid var(--red-ui-secondary-border-color, #ccc)', padding: '6px', 'margin-left': '110px' });
+  const panel = $(`<div class="form-row filebridge-picker ${cls}">`).css({
+    border: '1px solid var(--red-ui-secondary-border-color, #ccc)',
+    padding: '6px',
+    'margin-left': '110px',
+  });
   $(`<div class="${cls}-head">`).css('margin-bottom', '4px').appendTo(panel);
   $(`<div class="${cls}-list">`).css({ 'max-height': '220px', overflow: 'auto' }).appendTo(panel);
   const foot = $(`<div class="${cls}-foot">`).css('margin-top', '6px').appendTo(panel);
-  $('<button type="button" class="red-ui-button red-ui-button-small">').text(text('cancel')).on('click', () => { panel.remove(); }).appendTo(foot);
+  $('<button type="button" class="red-ui-button red-ui-button-small">')
+    .text(text('cancel'))
+    .on('click', () => {
+      panel.remove();
+    })
+    .appendTo(foot);
   panel.insertAfter(after);
   const picker: Picker<K> = {
     panel,
@@ -56,13 +65,18 @@ export function openPicker<K extends string>(after: JQuery, options: PickerOptio
       picker.list().empty().append($('<div>').css('color', 'var(--red-ui-text-color-error, #c00)').text(message));
     },
     ask<T>(url: string, body: object, ok: (answer: T) => void) {
-      picker.list().empty().append($('<div>').text(text('loading')));
+      picker
+        .list()
+        .empty()
+        .append($('<div>').text(text('loading')));
       $.ajax({ url, type: 'POST', contentType: 'application/json', data: JSON.stringify(body) })
         .done((res: (T & { ok: true }) | Refusal | null) => {
           if (res && res.ok) ok(res);
-          else picker.showError((res && res.error) ? res.error.code + ': ' + res.error.message : text('failed'));
+          else picker.showError(res && res.error ? res.error.code + ': ' + res.error.message : text('failed'));
         })
-        .fail((xhr: JQuery.jqXHR) => { picker.showError(text('failed') + ' (' + xhr.status + ')'); });
+        .fail((xhr: JQuery.jqXHR) => {
+          picker.showError(text('failed') + ' (' + xhr.status + ')');
+        });
     },
   };
   if (!connectionId || connectionId === '_ADD_') {
@@ -76,8 +90,18 @@ export function openPicker<K extends string>(after: JQuery, options: PickerOptio
 export function pickerRow(icon: string, text: string, onClick?: () => void): JQuery {
   const r = $('<div>').css({ padding: '2px 4px', cursor: onClick ? 'pointer' : 'default' });
   $('<i class="fa fa-fw">').addClass(icon).appendTo(r);
-  $('<span>').text(' ' + text).appendTo(r);
-  if (onClick) r.on('click', onClick).hover(() => { r.css('background', 'var(--red-ui-list-item-background-hover, #eee)'); }, () => { r.css('background', ''); });
+  $('<span>')
+    .text(' ' + text)
+    .appendTo(r);
+  if (onClick)
+    r.on('click', onClick).hover(
+      () => {
+        r.css('background', 'var(--red-ui-list-item-background-hover, #eee)');
+      },
+      () => {
+        r.css('background', '');
+      },
+    );
   return r;
 }
 
@@ -104,8 +128,16 @@ export function browseFolders<K extends string>(
   if (!picker) return;
   const { text } = options;
   let current: FolderListing['folder'] | null = null;
-  const select = $('<button type="button" class="red-ui-button red-ui-button-small">').css('margin-left', '6px').text(text('select')).prop('disabled', true)
-    .on('click', () => { if (current) { onSelect(current.path); picker.panel.remove(); } });
+  const select = $('<button type="button" class="red-ui-button red-ui-button-small">')
+    .css('margin-left', '6px')
+    .text(text('select'))
+    .prop('disabled', true)
+    .on('click', () => {
+      if (current) {
+        onSelect(current.path);
+        picker.panel.remove();
+      }
+    });
   picker.panel.find(`.filebridge-${options.kind}-picker-foot`).prepend(select);
   const show = (folder: number | string | undefined): void => {
     const { url, body } = request(folder);
@@ -115,13 +147,26 @@ export function browseFolders<K extends string>(
       const head = picker.head().empty();
       if (res.parent) {
         const parent = res.parent;
-        $('<a href="#">').append($('<i class="fa fa-level-up">')).append(' ' + text('up')).on('click', (e) => { e.preventDefault(); show(parent.id); }).appendTo(head);
+        $('<a href="#">')
+          .append($('<i class="fa fa-level-up">'))
+          .append(' ' + text('up'))
+          .on('click', (e) => {
+            e.preventDefault();
+            show(parent.id);
+          })
+          .appendTo(head);
         head.append(' ');
       }
       $('<code>').text(res.folder.path).appendTo(head);
       const list = picker.list().empty();
       res.children.forEach((c) => {
-        list.append(c.container ? pickerRow('fa-folder-o', c.name, () => { show(c.id); }) : pickerRow('fa-file-o', c.name).css('opacity', 0.6));
+        list.append(
+          c.container
+            ? pickerRow('fa-folder-o', c.name, () => {
+                show(c.id);
+              })
+            : pickerRow('fa-file-o', c.name).css('opacity', 0.6),
+        );
       });
       if (res.children.length === 0) list.append($('<div>').text(text('empty')));
       if (res.truncated) list.append($('<div>').text(text('truncated')));

@@ -40,7 +40,10 @@ function createApi(): FileBridgeEditorApi {
 }
 
 /** Called once by each node's bundle: the definition waits for the facts of the node's HTML. */
-export function defineEditor<T extends NodeProperties, TCreds = undefined, TInst extends T = T>(type: string, definition: EditorDefinition<T, TCreds, TInst>): void {
+export function defineEditor<T extends NodeProperties, TCreds = undefined, TInst extends T = T>(
+  type: string,
+  definition: EditorDefinition<T, TCreds, TInst>,
+): void {
   const api = window.FileBridgeEditor ?? (window.FileBridgeEditor = createApi());
   api.editors[type] = (facts) => RED.nodes.registerType<T, TCreds, TInst>(type, { ...definition, ...facts });
 }

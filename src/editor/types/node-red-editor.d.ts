@@ -44,8 +44,10 @@ export interface PaletteFacts {
 }
 
 /** A node's editor definition without its palette facts. */
-export type EditorDefinition<T extends NodeProperties, TCreds = undefined, TInst extends T = T> =
-  Omit<Client.NodeDef<T, TCreds, TInst>, keyof PaletteFacts | 'defaults'> & { defaults: Defaults<T> };
+export type EditorDefinition<T extends NodeProperties, TCreds = undefined, TInst extends T = T> = Omit<
+  Client.NodeDef<T, TCreds, TInst>,
+  keyof PaletteFacts | 'defaults'
+> & { defaults: Defaults<T> };
 
 export interface Tab {
   id: string;

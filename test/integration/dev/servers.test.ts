@@ -151,7 +151,11 @@ describe('dev servers', function () {
       const s = servers();
       assert.match(s.sftp.encryptedPrivateKey, /^-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED/);
       const session = await sftpConnect({
-        host: s.sftp.host, port: s.sftp.port, username: s.username, privateKey: s.sftp.encryptedPrivateKey, passphrase: s.sftp.passphrase,
+        host: s.sftp.host,
+        port: s.sftp.port,
+        username: s.username,
+        privateKey: s.sftp.encryptedPrivateKey,
+        passphrase: s.sftp.passphrase,
       });
       try {
         assert.ok((await readdirNames(session.sftp, '.')).includes(DIR));
@@ -170,9 +174,15 @@ describe('dev servers', function () {
 
     it('offers both host keys with the advertised fingerprints and known_hosts lines', async function () {
       const s = servers();
-      for (const [algorithm, kind] of [['ssh-ed25519', 'ed25519'], ['rsa-sha2-512', 'rsa']] as const) {
+      for (const [algorithm, kind] of [
+        ['ssh-ed25519', 'ed25519'],
+        ['rsa-sha2-512', 'rsa'],
+      ] as const) {
         const session = await sftpConnect({
-          host: s.sftp.host, port: s.sftp.port, username: s.username, password: s.password,
+          host: s.sftp.host,
+          port: s.sftp.port,
+          username: s.username,
+          password: s.password,
           algorithms: { serverHostKey: [algorithm] },
         });
         session.client.end();
@@ -245,8 +255,12 @@ describe('dev servers', function () {
     it('explicit FTPS trusting the test CA: encrypted, presents the test certificate, transfers with TLS session reuse', async function () {
       const s = servers();
       const client = await ftpConnect({
-        host: s.ftp.host, port: s.ftp.port, user: s.username, password: s.password,
-        secure: true, secureOptions: { ca: s.certs.ca.cert.pem },
+        host: s.ftp.host,
+        port: s.ftp.port,
+        user: s.username,
+        password: s.password,
+        secure: true,
+        secureOptions: { ca: s.certs.ca.cert.pem },
       });
       try {
         const socket = client.ftp.socket as TLSSocket;
@@ -261,9 +275,8 @@ describe('dev servers', function () {
 
     it('explicit FTPS with default verification (no CA given) is refused', async function () {
       const s = servers();
-      await assert.rejects(
-        ftpConnect({ host: s.ftp.host, port: s.ftp.port, user: s.username, password: s.password, secure: true }),
-        (err: unknown) => CERT_REFUSALS.includes(tlsErrorCode(err)),
+      await assert.rejects(ftpConnect({ host: s.ftp.host, port: s.ftp.port, user: s.username, password: s.password, secure: true }), (err: unknown) =>
+        CERT_REFUSALS.includes(tlsErrorCode(err)),
       );
     });
 
@@ -271,8 +284,12 @@ describe('dev servers', function () {
       const s = servers();
       await assert.rejects(
         ftpConnect({
-          host: s.ftp.host, port: s.ftp.port, user: s.username, password: s.password,
-          secure: true, secureOptions: { ca: s.certs.otherCa.cert.pem },
+          host: s.ftp.host,
+          port: s.ftp.port,
+          user: s.username,
+          password: s.password,
+          secure: true,
+          secureOptions: { ca: s.certs.otherCa.cert.pem },
         }),
         (err: unknown) => CERT_REFUSALS.includes(tlsErrorCode(err)),
       );
@@ -281,8 +298,12 @@ describe('dev servers', function () {
     it('implicit FTPS trusting the test CA: logs in, uploads and downloads', async function () {
       const s = servers();
       const client = await ftpConnect({
-        host: s.ftpsImplicit.host, port: s.ftpsImplicit.port, user: s.username, password: s.password,
-        secure: 'implicit', secureOptions: { ca: s.certs.ca.cert.pem },
+        host: s.ftpsImplicit.host,
+        port: s.ftpsImplicit.port,
+        user: s.username,
+        password: s.password,
+        secure: 'implicit',
+        secureOptions: { ca: s.certs.ca.cert.pem },
       });
       try {
         assert.equal((client.ftp.socket as TLSSocket).getPeerCertificate().fingerprint256, s.certs.server.fingerprint256);
@@ -304,10 +325,7 @@ describe('dev servers', function () {
 
     it('refuses a wrong password', async function () {
       const s = servers();
-      await assert.rejects(
-        ftpConnect({ host: s.ftp.host, port: s.ftp.port, user: s.username, password: `${s.password}x` }),
-        /530/,
-      );
+      await assert.rejects(ftpConnect({ host: s.ftp.host, port: s.ftp.port, user: s.username, password: `${s.password}x` }), /530/);
     });
 
     for (const which of ['ftp', 'ftpsImplicit'] as const) {
@@ -315,7 +333,10 @@ describe('dev servers', function () {
         const s = servers();
         const server = s[which];
         const options: AccessOptions = {
-          host: server.host, port: server.port, user: s.username, password: s.password,
+          host: server.host,
+          port: server.port,
+          user: s.username,
+          password: s.password,
           ...(which === 'ftpsImplicit' ? { secure: 'implicit' as const, secureOptions: { ca: s.certs.ca.cert.pem } } : {}),
         };
         const client = await ftpConnect(options);

@@ -25,7 +25,10 @@ helper.init(nodeRedPath());
 
 const NODES: unknown[] = [serverNode, watchNode, validateNode, ackNode, quarantineNode, csConnectionNode, csUploadNode, coreNode('common/25-catch.js')];
 
-type Msg = Record<string, unknown> & { error?: { code?: string; message: string }; filebridge?: { audit?: Record<string, unknown> & { target?: { id: number; name: string; action: string } }; quarantine?: { path: string } } };
+type Msg = Record<string, unknown> & {
+  error?: { code?: string; message: string };
+  filebridge?: { audit?: Record<string, unknown> & { target?: { id: number; name: string; action: string } }; quarantine?: { path: string } };
+};
 
 /** A file of `size` bytes with a known hash, written without holding it in memory. */
 async function writeBigFile(rel: string, size: number): Promise<string> {
@@ -61,22 +64,70 @@ describe('filebridge-ack and quarantine beyond the watch', function () {
       await servers().mkdirp(`${dir}/inbox`);
       const spool = mkdtempSync(join(tmpdir(), 'fb-spool-'));
       const expected = await writeBigFile(`${dir}/inbox/big.bin`, size);
-      await loadFlow(NODES, [
-        { id: 'tab', type: 'tab', label: 'e2e' },
-        serverConfigNode(protocol, { poolSize: 3 }),
-        { id: 'conn', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', timeout: 60, retries: 1 },
-        { id: 'watch', z: 'tab', x: 100, y: 100, type: 'filebridge-watch', server: 'srv', folder: `${dir}/inbox`, intervalSeconds: 0.3, stableSeconds: 0.5, output: 'stream', sha256: true, wires: [['check']] },
-        { id: 'check', z: 'tab', x: 200, y: 100, type: 'filebridge-validate', extOn: true, extensions: 'bin', sizeOn: true, minSize: '1 MB', maxSize: '2 GB', nonEmptyOn: true, magicOn: true, spoolDir: spool, wires: [['up'], ['caught']] },
-        { id: 'up', z: 'tab', x: 300, y: 100, type: 'filebridge-cs-upload', connection: 'conn', folder: `Enterprise:Inbound/e2e-${protocol}`, createFolders: true, collision: 'add-version', categories: '', wires: [['ack']] },
-        { id: 'ack', z: 'tab', x: 500, y: 100, type: 'filebridge-ack', action: 'delete', wires: [['acked']] },
-        { id: 'acked', z: 'tab', x: 700, y: 100, type: 'helper' },
-        { id: 'catch', z: 'tab', x: 100, y: 200, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
-        { id: 'caught', z: 'tab', x: 300, y: 200, type: 'helper' },
-      ], { srv: { password: servers().password }, conn: { password: 'livelink' } });
+      await loadFlow(
+        NODES,
+        [
+          { id: 'tab', type: 'tab', label: 'e2e' },
+          serverConfigNode(protocol, { poolSize: 3 }),
+          { id: 'conn', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', timeout: 60, retries: 1 },
+          {
+            id: 'watch',
+            z: 'tab',
+            x: 100,
+            y: 100,
+            type: 'filebridge-watch',
+            server: 'srv',
+            folder: `${dir}/inbox`,
+            intervalSeconds: 0.3,
+            stableSeconds: 0.5,
+            output: 'stream',
+            sha256: true,
+            wires: [['check']],
+          },
+          {
+            id: 'check',
+            z: 'tab',
+            x: 200,
+            y: 100,
+            type: 'filebridge-validate',
+            extOn: true,
+            extensions: 'bin',
+            sizeOn: true,
+            minSize: '1 MB',
+            maxSize: '2 GB',
+            nonEmptyOn: true,
+            magicOn: true,
+            spoolDir: spool,
+            wires: [['up'], ['caught']],
+          },
+          {
+            id: 'up',
+            z: 'tab',
+            x: 300,
+            y: 100,
+            type: 'filebridge-cs-upload',
+            connection: 'conn',
+            folder: `Enterprise:Inbound/e2e-${protocol}`,
+            createFolders: true,
+            collision: 'add-version',
+            categories: '',
+            wires: [['ack']],
+          },
+          { id: 'ack', z: 'tab', x: 500, y: 100, type: 'filebridge-ack', action: 'delete', wires: [['acked']] },
+          { id: 'acked', z: 'tab', x: 700, y: 100, type: 'helper' },
+          { id: 'catch', z: 'tab', x: 100, y: 200, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+          { id: 'caught', z: 'tab', x: 300, y: 200, type: 'helper' },
+        ],
+        { srv: { password: servers().password }, conn: { password: 'livelink' } },
+      );
       const arrivals = new Arrivals<Msg>(['acked', 'caught']);
       const baseline = await retainedArrayBuffers();
       let peak = 0;
-      const sampler = setInterval(() => { void retainedArrayBuffers().then((b) => { peak = Math.max(peak, b - baseline); }); }, 250);
+      const sampler = setInterval(() => {
+        void retainedArrayBuffers().then((b) => {
+          peak = Math.max(peak, b - baseline);
+        });
+      }, 250);
       const { id, msg } = await arrivals.next();
       clearInterval(sampler);
       assert.equal(msg.error?.message, undefined);
@@ -103,17 +154,45 @@ describe('filebridge-ack and quarantine beyond the watch', function () {
     await servers().remove(dir);
     const data = Buffer.alloc(3 * 1024 * 1024, 'filebridge ');
     await servers().writeFile(`${dir}/inbox/retry.bin`, data);
-    await loadFlow(NODES, [
-      { id: 'tab', type: 'tab', label: 'reopen' },
-      serverConfigNode('sftp', { poolSize: 3 }),
-      { id: 'conn', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', timeout: 30, retries: 6 },
-      { id: 'watch', z: 'tab', x: 100, y: 100, type: 'filebridge-watch', server: 'srv', folder: `${dir}/inbox`, intervalSeconds: 0.3, stableSeconds: 0.3, output: 'stream', wires: [['up']] },
-      { id: 'up', z: 'tab', x: 300, y: 100, type: 'filebridge-cs-upload', connection: 'conn', folder: 'Enterprise:Inbound/reopen', createFolders: true, collision: 'fail', categories: '', wires: [['ack']] },
-      { id: 'ack', z: 'tab', x: 500, y: 100, type: 'filebridge-ack', action: 'delete', wires: [['acked']] },
-      { id: 'acked', z: 'tab', x: 700, y: 100, type: 'helper' },
-      { id: 'catch', z: 'tab', x: 100, y: 200, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
-      { id: 'caught', z: 'tab', x: 300, y: 200, type: 'helper' },
-    ], { srv: { password: servers().password }, conn: { password: 'livelink' } });
+    await loadFlow(
+      NODES,
+      [
+        { id: 'tab', type: 'tab', label: 'reopen' },
+        serverConfigNode('sftp', { poolSize: 3 }),
+        { id: 'conn', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', timeout: 30, retries: 6 },
+        {
+          id: 'watch',
+          z: 'tab',
+          x: 100,
+          y: 100,
+          type: 'filebridge-watch',
+          server: 'srv',
+          folder: `${dir}/inbox`,
+          intervalSeconds: 0.3,
+          stableSeconds: 0.3,
+          output: 'stream',
+          wires: [['up']],
+        },
+        {
+          id: 'up',
+          z: 'tab',
+          x: 300,
+          y: 100,
+          type: 'filebridge-cs-upload',
+          connection: 'conn',
+          folder: 'Enterprise:Inbound/reopen',
+          createFolders: true,
+          collision: 'fail',
+          categories: '',
+          wires: [['ack']],
+        },
+        { id: 'ack', z: 'tab', x: 500, y: 100, type: 'filebridge-ack', action: 'delete', wires: [['acked']] },
+        { id: 'acked', z: 'tab', x: 700, y: 100, type: 'helper' },
+        { id: 'catch', z: 'tab', x: 100, y: 200, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', z: 'tab', x: 300, y: 200, type: 'helper' },
+      ],
+      { srv: { password: servers().password }, conn: { password: 'livelink' } },
+    );
     const arrivals = new Arrivals<Msg>(['acked', 'caught']);
     // The first upload attempt is cut halfway; the next ones go through.
     const droppedBefore = sim.stats().droppedUploads;
@@ -125,7 +204,9 @@ describe('filebridge-ack and quarantine beyond the watch', function () {
       const { id, msg } = await arrivals.next();
       assert.equal(id, 'acked', JSON.stringify(msg.error));
       assert.ok(sim.stats().droppedUploads > droppedBefore, 'an attempt was really cut off');
-      const doc = (await (await fetch(`${sim.url}/__sim/nodes/${msg.filebridge!.audit!.target!.id}`)).json()) as { versions: { sha256: string; file_size: number }[] };
+      const doc = (await (await fetch(`${sim.url}/__sim/nodes/${msg.filebridge!.audit!.target!.id}`)).json()) as {
+        versions: { sha256: string; file_size: number }[];
+      };
       assert.equal(doc.versions.length, 1);
       assert.equal(doc.versions[0].file_size, data.length);
       assert.equal(doc.versions[0].sha256, createHash('sha256').update(data).digest('hex'));
@@ -140,19 +221,35 @@ describe('filebridge-ack and quarantine beyond the watch', function () {
     await servers().remove(dir);
     const claimPath = `${dir}/in/.filebridge/processing/sub/1700000000000-0badc0de-1~lost.pdf`;
     await servers().writeFile(claimPath, 'lost and found');
-    await loadFlow(NODES, [
-      { id: 'tab', type: 'tab', label: 'nowatch' },
-      serverConfigNode('sftp', { poolSize: 3 }),
-      { id: 'ack', z: 'tab', x: 100, y: 100, type: 'filebridge-ack', action: 'archive', archiveTemplate: 'done/{yyyy}/', wires: [['acked']] },
-      { id: 'acked', z: 'tab', x: 300, y: 100, type: 'helper' },
-    ], { srv: { password: servers().password } });
+    await loadFlow(
+      NODES,
+      [
+        { id: 'tab', type: 'tab', label: 'nowatch' },
+        serverConfigNode('sftp', { poolSize: 3 }),
+        { id: 'ack', z: 'tab', x: 100, y: 100, type: 'filebridge-ack', action: 'archive', archiveTemplate: 'done/{yyyy}/', wires: [['acked']] },
+        { id: 'acked', z: 'tab', x: 300, y: 100, type: 'helper' },
+      ],
+      { srv: { password: servers().password } },
+    );
     const arrivals = new Arrivals<Msg>(['acked']);
     helper.getNode('ack').receive({
       filebridge: {
         correlationId: 'c-1',
         source: {
-          server: 'srv', watch: 'removed-watch', protocol: 'sftp', host: 'h', port: 22, folder: `${dir}/in`, path: `${dir}/in/sub/lost.pdf`,
-          relativePath: 'sub/lost.pdf', name: 'lost.pdf', claimPath, size: 14, mtime: new Date().toISOString(), claimedAt: new Date().toISOString(), attempt: 1,
+          server: 'srv',
+          watch: 'removed-watch',
+          protocol: 'sftp',
+          host: 'h',
+          port: 22,
+          folder: `${dir}/in`,
+          path: `${dir}/in/sub/lost.pdf`,
+          relativePath: 'sub/lost.pdf',
+          name: 'lost.pdf',
+          claimPath,
+          size: 14,
+          mtime: new Date().toISOString(),
+          claimedAt: new Date().toISOString(),
+          attempt: 1,
         },
       },
     } as never);

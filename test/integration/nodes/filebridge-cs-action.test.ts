@@ -51,14 +51,29 @@ describe('filebridge-cs-action node in a Node-RED flow', function () {
   async function load(action: Record<string, unknown>): Promise<void> {
     // Several flows per test: each replaces the last.
     await helper.unload();
-    await loadFlow(NODES, [
-      { id: 'tab', type: 'tab', label: 'test' },
-      { id: 'conn', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', timeout: 10, retries: 1 },
-      { id: 'act', z: 'tab', x: 100, y: 100, type: 'filebridge-cs-action', connection: 'conn', nodeId: 'filebridge.cs.id', nodeIdType: 'msg', wires: [['out']], ...action },
-      { id: 'out', z: 'tab', x: 300, y: 100, type: 'helper' },
-      { id: 'catch', z: 'tab', x: 100, y: 200, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
-      { id: 'caught', z: 'tab', x: 300, y: 200, type: 'helper' },
-    ], { conn: { password: 'livelink' } });
+    await loadFlow(
+      NODES,
+      [
+        { id: 'tab', type: 'tab', label: 'test' },
+        { id: 'conn', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', timeout: 10, retries: 1 },
+        {
+          id: 'act',
+          z: 'tab',
+          x: 100,
+          y: 100,
+          type: 'filebridge-cs-action',
+          connection: 'conn',
+          nodeId: 'filebridge.cs.id',
+          nodeIdType: 'msg',
+          wires: [['out']],
+          ...action,
+        },
+        { id: 'out', z: 'tab', x: 300, y: 100, type: 'helper' },
+        { id: 'catch', z: 'tab', x: 100, y: 200, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', z: 'tab', x: 300, y: 200, type: 'helper' },
+      ],
+      { conn: { password: 'livelink' } },
+    );
     arrivals = new Arrivals<Msg>(['out', 'caught']);
   }
 
@@ -69,7 +84,10 @@ describe('filebridge-cs-action node in a Node-RED flow', function () {
     return id === 'out' ? { out: got } : { caught: got };
   }
 
-  const fromUpload = (id: number, target?: Record<string, unknown>): Record<string, unknown> => ({ payload: 'kept', filebridge: { cs: { id }, ...(target ? { target } : {}) } });
+  const fromUpload = (id: number, target?: Record<string, unknown>): Record<string, unknown> => ({
+    payload: 'kept',
+    filebridge: { cs: { id }, ...(target ? { target } : {}) },
+  });
 
   it('categories: sets values by name from the setting and reports them', async () => {
     await load({ action: 'categories', categories: JSON.stringify({ Invoice: { Vendor: 'ACME', Status: 'Paid' } }), categoriesType: 'json' });
@@ -91,7 +109,10 @@ describe('filebridge-cs-action node in a Node-RED flow', function () {
     const doc = await newDoc();
     const got = await exchange(fromUpload(doc, { classification: 'Finance/Invoices' }));
     assert.equal(got.out?.filebridge?.action?.result.classification, 2502, JSON.stringify(got.caught?.error));
-    assert.deepEqual((await records()).classifications[String(doc)].map((c) => c.class_id), [2502]);
+    assert.deepEqual(
+      (await records()).classifications[String(doc)].map((c) => c.class_id),
+      [2502],
+    );
     const statuses: { fill?: string; text?: string }[] = [];
     onCall<{ fill?: string; text?: string }>('act', 'status', (call) => statuses.push(call.args[0]));
     const missing = await exchange(fromUpload(doc, { classification: 'Finance/Receipts' }));
@@ -104,12 +125,26 @@ describe('filebridge-cs-action node in a Node-RED flow', function () {
     const doc = await newDoc();
     await load({ action: 'hold', holds: '["Tax Audit", "Litigation ACME 2026"]', holdsType: 'json' });
     const held = await exchange(fromUpload(doc));
-    assert.deepEqual(held.out?.filebridge?.action?.result.holds, [{ id: 2, name: 'Tax Audit' }, { id: 1, name: 'Litigation ACME 2026' }], JSON.stringify(held.caught?.error));
+    assert.deepEqual(
+      held.out?.filebridge?.action?.result.holds,
+      [
+        { id: 2, name: 'Tax Audit' },
+        { id: 1, name: 'Litigation ACME 2026' },
+      ],
+      JSON.stringify(held.caught?.error),
+    );
     assert.deepEqual([...(await records()).holds[String(doc)]].sort(), [1, 2]);
 
     const other = await newDoc();
     const settingWins = await exchange(fromUpload(other, { holds: ['Litigation ACME 2026'] }));
-    assert.deepEqual(settingWins.out?.filebridge?.action?.result.holds, [{ id: 2, name: 'Tax Audit' }, { id: 1, name: 'Litigation ACME 2026' }], 'the setting, not the target, is used');
+    assert.deepEqual(
+      settingWins.out?.filebridge?.action?.result.holds,
+      [
+        { id: 2, name: 'Tax Audit' },
+        { id: 1, name: 'Litigation ACME 2026' },
+      ],
+      'the setting, not the target, is used',
+    );
     await load({ action: 'hold', holds: 'holds', holdsType: 'msg' });
     const third = await newDoc();
     const notFound = await exchange({ ...fromUpload(third), holds: ['Tax Audit', 'Nope'] });
@@ -127,19 +162,36 @@ describe('filebridge-cs-action node in a Node-RED flow', function () {
 
   it('permissions: grants from the setting (object form, apply-to default) and revokes by member name', async () => {
     const doc = await newDoc();
-    await load({ action: 'permissions', permissionMode: 'grant', permissions: JSON.stringify({ Finance: ['modify'], jdoe: ['see'] }), permissionsType: 'json', applyTo: '0' });
+    await load({
+      action: 'permissions',
+      permissionMode: 'grant',
+      permissions: JSON.stringify({ Finance: ['modify'], jdoe: ['see'] }),
+      permissionsType: 'json',
+      applyTo: '0',
+    });
     const granted = await exchange(fromUpload(doc));
-    assert.deepEqual(granted.out?.filebridge?.action?.result.granted, [
-      { member: 'Finance', memberId: 2002, permissions: ['see', 'see_contents', 'modify'], applyTo: 0 },
-      { member: 'jdoe', memberId: 1001, permissions: ['see'], applyTo: 0 },
-    ], JSON.stringify(granted.caught?.error));
+    assert.deepEqual(
+      granted.out?.filebridge?.action?.result.granted,
+      [
+        { member: 'Finance', memberId: 2002, permissions: ['see', 'see_contents', 'modify'], applyTo: 0 },
+        { member: 'jdoe', memberId: 1001, permissions: ['see'], applyTo: 0 },
+      ],
+      JSON.stringify(granted.caught?.error),
+    );
     let r = await records();
     assert.deepEqual(custom(r, doc, 2002), ['see', 'see_contents', 'modify']);
     assert.deepEqual(custom(r, doc, 1001), ['see']);
 
     await load({ action: 'permissions', permissionMode: 'grant', permissions: '', permissionsType: 'json' });
     const other = await newDoc();
-    const unknown = await exchange(fromUpload(other, { permissions: [{ member: 'Finance', permissions: ['see'] }, { member: 'Ghosts', permissions: ['see'] }] }));
+    const unknown = await exchange(
+      fromUpload(other, {
+        permissions: [
+          { member: 'Finance', permissions: ['see'] },
+          { member: 'Ghosts', permissions: ['see'] },
+        ],
+      }),
+    );
     assert.equal(unknown.caught?.error?.code, 'NOT_FOUND');
     assert.match(String(unknown.caught?.error?.message), /msg\.filebridge\.target\.permissions.*Ghosts/);
     assert.equal(custom(await records(), other, 2002), undefined, 'Finance was not granted either');
@@ -149,7 +201,13 @@ describe('filebridge-cs-action node in a Node-RED flow', function () {
 
     await load({ action: 'permissions', permissionMode: 'revoke', members: 'jdoe, Finance', membersType: 'str' });
     const revoked = await exchange(fromUpload(doc));
-    assert.deepEqual(revoked.out?.filebridge?.action?.result, { revoked: [{ member: 'jdoe', memberId: 1001 }, { member: 'Finance', memberId: 2002 }], hadNoAccess: [] });
+    assert.deepEqual(revoked.out?.filebridge?.action?.result, {
+      revoked: [
+        { member: 'jdoe', memberId: 1001 },
+        { member: 'Finance', memberId: 2002 },
+      ],
+      hadNoAccess: [],
+    });
     r = await records();
     assert.equal(custom(r, doc, 2002), undefined);
     assert.equal(custom(r, doc, 1001), undefined);
@@ -158,7 +216,15 @@ describe('filebridge-cs-action node in a Node-RED flow', function () {
   it('workflow: starts the map (by path) with a comment and several documents attached', async () => {
     const a = await newDoc();
     const b = await newDoc();
-    await load({ action: 'workflow', nodeId: 'docs', nodeIdType: 'msg', workflowMap: 'Enterprise:Workflows/Invoice Approval', workflowMapType: 'str', comment: 'comment', commentType: 'msg' });
+    await load({
+      action: 'workflow',
+      nodeId: 'docs',
+      nodeIdType: 'msg',
+      workflowMap: 'Enterprise:Workflows/Invoice Approval',
+      workflowMapType: 'str',
+      comment: 'comment',
+      commentType: 'msg',
+    });
     const got = await exchange({ docs: [a, String(b)], comment: 'Please approve' });
     const result = got.out?.filebridge?.action?.result;
     assert.ok(result, JSON.stringify(got.caught?.error));
@@ -229,7 +295,11 @@ describe('filebridge-cs-action node in a Node-RED flow', function () {
     await newDoc('taken.pdf');
     await load({ action: 'rename', newName: '"approved-" & filename', newNameType: 'jsonata' });
     const got = await exchange({ ...fromUpload(doc), filename: 'draft.pdf' });
-    assert.deepEqual(got.out?.filebridge?.action?.result, { id: doc, name: 'approved-draft.pdf', previousName: 'draft.pdf', renamed: true }, JSON.stringify(got.caught?.error));
+    assert.deepEqual(
+      got.out?.filebridge?.action?.result,
+      { id: doc, name: 'approved-draft.pdf', previousName: 'draft.pdf', renamed: true },
+      JSON.stringify(got.caught?.error),
+    );
     assert.equal((await inspect(doc)).name, 'approved-draft.pdf');
     const second = await exchange({ ...fromUpload(doc), filename: 'x.pdf' });
     assert.equal(second.out?.filebridge?.action?.result.name, 'approved-x.pdf');
@@ -242,14 +312,16 @@ describe('filebridge-cs-action node in a Node-RED flow', function () {
   it('apply target: everything in msg.filebridge.target at once', async () => {
     const doc = await newDoc();
     await load({ action: 'apply-target', target: 'filebridge.target', targetType: 'msg' });
-    const got = await exchange(fromUpload(doc, {
-      folder: 'Enterprise:Actions',
-      categories: { Invoice: { Vendor: 'Globex', Amount: 99.5 } },
-      classification: '2500:Finance/Contracts',
-      holds: ['Tax Audit'],
-      permissions: { Finance: ['see', 'see_contents'] },
-      workflow: { map: 2401, comment: 'auto' },
-    }));
+    const got = await exchange(
+      fromUpload(doc, {
+        folder: 'Enterprise:Actions',
+        categories: { Invoice: { Vendor: 'Globex', Amount: 99.5 } },
+        classification: '2500:Finance/Contracts',
+        holds: ['Tax Audit'],
+        permissions: { Finance: ['see', 'see_contents'] },
+        workflow: { map: 2401, comment: 'auto' },
+      }),
+    );
     const result = got.out?.filebridge?.action?.result as Record<string, unknown> & { workflow?: { processId: number } };
     assert.ok(result, JSON.stringify(got.caught?.error));
     assert.deepEqual(Object.keys(result), ['categories', 'classification', 'holds', 'permissions', 'workflow']);
@@ -257,7 +329,10 @@ describe('filebridge-cs-action node in a Node-RED flow', function () {
     assert.equal(node.categories['9830']['9830_2'], 'Globex');
     assert.equal(node.categories['9830']['9830_3'], 99.5);
     const r = await records();
-    assert.deepEqual(r.classifications[String(doc)].map((c) => c.class_id), [2503]);
+    assert.deepEqual(
+      r.classifications[String(doc)].map((c) => c.class_id),
+      [2503],
+    );
     assert.deepEqual(r.holds[String(doc)], [2]);
     assert.deepEqual(custom(r, doc, 2002), ['see', 'see_contents']);
     assert.deepEqual(r.processes.find((p) => p.process_id === result.workflow?.processId)?.doc_ids, [doc]);
@@ -283,7 +358,19 @@ describe('filebridge-cs-action node in a Node-RED flow', function () {
     await helper.unload();
     await loadFlow(NODES, [
       { id: 'tab', type: 'tab', label: 'test' },
-      { id: 'act', z: 'tab', x: 100, y: 100, type: 'filebridge-cs-action', connection: '', action: 'hold', holds: 'Tax Audit', nodeId: 'filebridge.cs.id', nodeIdType: 'msg', wires: [['out']] },
+      {
+        id: 'act',
+        z: 'tab',
+        x: 100,
+        y: 100,
+        type: 'filebridge-cs-action',
+        connection: '',
+        action: 'hold',
+        holds: 'Tax Audit',
+        nodeId: 'filebridge.cs.id',
+        nodeIdType: 'msg',
+        wires: [['out']],
+      },
       { id: 'out', z: 'tab', x: 300, y: 100, type: 'helper' },
       { id: 'catch', z: 'tab', x: 100, y: 200, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
       { id: 'caught', z: 'tab', x: 300, y: 200, type: 'helper' },

@@ -32,11 +32,9 @@ describe('filebridge-cs-connection admin endpoints (folder and category pickers)
     await client.close();
   });
   beforeEach(async () => {
-    await loadFlow(
-      NODES,
-      [{ id: 'conn', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin' }],
-      { conn: { password: PASSWORD } },
-    );
+    await loadFlow(NODES, [{ id: 'conn', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin' }], {
+      conn: { password: PASSWORD },
+    });
   });
   afterEach(() => {
     for (const b of bodies.splice(0)) assert.doesNotMatch(b, new RegExp(PASSWORD), 'an admin answer carried the password');
@@ -57,7 +55,10 @@ describe('filebridge-cs-connection admin endpoints (folder and category pickers)
     const names = b.children.map((c) => c.name);
     for (const n of ['Partners', 'Inbound', 'Archive', 'Customers']) assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
     const containers = b.children.filter((c) => c.container).map((c) => c.name);
-    assert.deepEqual(containers, [...containers].sort((x, y) => x.localeCompare(y, undefined, { sensitivity: 'base' })));
+    assert.deepEqual(
+      containers,
+      [...containers].sort((x, y) => x.localeCompare(y, undefined, { sensitivity: 'base' })),
+    );
     assert.equal(b.children.find((c) => c.name === 'Partners')?.id, 2100);
   });
 
@@ -73,14 +74,24 @@ describe('filebridge-cs-connection admin endpoints (folder and category pickers)
     const byId = await post<BrowseBody>('/filebridge/cs/browse', { id: 'conn', folder: 2100 });
     assert.equal(byId.ok, true, JSON.stringify(byId));
     assert.equal(byId.folder.path, 'Enterprise:Partners');
-    assert.deepEqual(byId.children.map((c) => [c.name, c.container]), [['ACME', true], ['Globex', true]]);
+    assert.deepEqual(
+      byId.children.map((c) => [c.name, c.container]),
+      [
+        ['ACME', true],
+        ['Globex', true],
+      ],
+    );
     const byIdText = await post<BrowseBody>('/filebridge/cs/browse', { id: 'conn', folder: '2101' });
     assert.equal(byIdText.folder.path, 'Enterprise:Partners/ACME');
   });
 
   it('works from the dialog before deploy, with typed fields and credentials', async () => {
     const b = await post<BrowseBody>('/filebridge/cs/browse', {
-      baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', credentials: { password: PASSWORD }, folder: 'Enterprise:Partners',
+      baseUrl: sim.apiBase,
+      authMode: 'password',
+      username: 'Admin',
+      credentials: { password: PASSWORD },
+      folder: 'Enterprise:Partners',
     });
     assert.equal(b.ok, true, JSON.stringify(b));
     assert.equal(b.folder.id, 2100);
@@ -93,7 +104,10 @@ describe('filebridge-cs-connection admin endpoints (folder and category pickers)
     const missingId = await post<BrowseBody>('/filebridge/cs/browse', { id: 'conn', folder: 999999 });
     assert.equal(missingId.error?.code, 'NOT_FOUND');
     const bad = await post<BrowseBody>('/filebridge/cs/browse', {
-      baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', credentials: { password: 'wrong-secret' },
+      baseUrl: sim.apiBase,
+      authMode: 'password',
+      username: 'Admin',
+      credentials: { password: 'wrong-secret' },
     });
     assert.equal(bad.ok, false);
     assert.equal(bad.error?.code, 'AUTHENTICATION');

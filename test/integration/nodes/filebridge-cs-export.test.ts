@@ -16,7 +16,11 @@ helper.init(nodeRedPath());
 
 const NODES: unknown[] = [csConnectionNode, csExportNode, coreNode('common/25-catch.js')];
 
-type DocMsg = { payload: unknown; filename?: string; filebridge: { correlationId: string; cs: ExportedFacts; export: { runId: string; index: number; count: number } } };
+type DocMsg = {
+  payload: unknown;
+  filename?: string;
+  filebridge: { correlationId: string; cs: ExportedFacts; export: { runId: string; index: number; count: number } };
+};
 type ReportMsg = { payload: ExportSummary; topic?: string };
 type CaughtMsg = { error?: { code?: string; message: string } };
 interface Received {
@@ -45,7 +49,9 @@ function contextModule(): { load(): Promise<void> } {
  */
 function fileStore(config: Record<string, unknown>): unknown {
   const home = require.resolve(`${NODE_RED_PACKAGE}/package.json`).replace(/package\.json$/, '');
-  const create = require(require.resolve('@node-red/runtime/lib/nodes/context/localfilesystem', { paths: [home] })) as (c: Record<string, unknown>) => { clean: () => Promise<void> };
+  const create = require(require.resolve('@node-red/runtime/lib/nodes/context/localfilesystem', { paths: [home] })) as (c: Record<string, unknown>) => {
+    clean: () => Promise<void>;
+  };
   const store = create(config);
   store.clean = () => Promise.resolve();
   return store;
@@ -132,18 +138,36 @@ describe('filebridge-cs-export node in a Node-RED flow', function () {
   }
 
   async function load(exp: Record<string, unknown>): Promise<RunCollector> {
-    await loadFlow(NODES, [
-      { id: 'tab', type: 'tab', label: 'test' },
-      { id: 'conn', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', timeout: 10, retries: 0 },
-      {
-        id: 'exp', z: 'tab', x: 100, y: 100, type: 'filebridge-cs-export', connection: 'conn', mode: 'changes', folder: '', folderType: 'str',
-        recursive: false, onlyChanged: true, store: '', bufferLimit: '0', idleTimeout: '20', wires: [['out'], ['report']], ...exp,
-      },
-      { id: 'out', z: 'tab', x: 300, y: 100, type: 'helper' },
-      { id: 'report', z: 'tab', x: 300, y: 150, type: 'helper' },
-      { id: 'catch', z: 'tab', x: 100, y: 200, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
-      { id: 'caught', z: 'tab', x: 300, y: 200, type: 'helper' },
-    ], { conn: { password: 'livelink' } });
+    await loadFlow(
+      NODES,
+      [
+        { id: 'tab', type: 'tab', label: 'test' },
+        { id: 'conn', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', timeout: 10, retries: 0 },
+        {
+          id: 'exp',
+          z: 'tab',
+          x: 100,
+          y: 100,
+          type: 'filebridge-cs-export',
+          connection: 'conn',
+          mode: 'changes',
+          folder: '',
+          folderType: 'str',
+          recursive: false,
+          onlyChanged: true,
+          store: '',
+          bufferLimit: '0',
+          idleTimeout: '20',
+          wires: [['out'], ['report']],
+          ...exp,
+        },
+        { id: 'out', z: 'tab', x: 300, y: 100, type: 'helper' },
+        { id: 'report', z: 'tab', x: 300, y: 150, type: 'helper' },
+        { id: 'catch', z: 'tab', x: 100, y: 200, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', z: 'tab', x: 300, y: 200, type: 'helper' },
+      ],
+      { conn: { password: 'livelink' } },
+    );
     await contextModule().load();
     return new RunCollector();
   }
@@ -151,7 +175,8 @@ describe('filebridge-cs-export node in a Node-RED flow', function () {
   it('sends each matching document once with exact bytes and facts, then nothing, then a changed one again', async () => {
     const folder = 'Enterprise:NodeExport';
     const uploaded = new Map<string, number>();
-    for (const name of ['one.pdf', 'two.pdf']) uploaded.set(name, (await client.upload({ target: folder, createFolders: true, name, open: bytes(randomBytes(3000)) })).id);
+    for (const name of ['one.pdf', 'two.pdf'])
+      uploaded.set(name, (await client.upload({ target: folder, createFolders: true, name, open: bytes(randomBytes(3000)) })).id);
     const folderId = await client.resolveFolder(folder);
     const runs = await load({ folder, checksums: true });
     const statuses: string[] = [];
@@ -171,7 +196,7 @@ describe('filebridge-cs-export node in a Node-RED flow', function () {
       assert.equal(cs.name, d.msg.filename);
       assert.match(String(cs.modifyDate), /^\d{4}-\d\d-\d\dT/);
       assert.equal(d.msg.filebridge.export.count, 2);
-      assert.equal((d.msg as { topic?: unknown }).topic, 'nightly', 'the trigger\'s topic, as the help says');
+      assert.equal((d.msg as { topic?: unknown }).topic, 'nightly', "the trigger's topic, as the help says");
     }
     assert.deepEqual(first.docs.map((d) => d.msg.filebridge.export.index).sort(), [1, 2]);
     assert.equal(first.report.payload.sent, 2);
@@ -191,18 +216,36 @@ describe('filebridge-cs-export node in a Node-RED flow', function () {
     const data = randomBytes(1234);
     await client.upload({ target: folder, name: 'two.pdf', open: bytes(data), collision: 'add-version' });
     const third = await runs.run();
-    assert.deepEqual(third.docs.map((d) => [d.msg.filename, d.msg.filebridge.cs.version, d.sha256]), [['two.pdf', 2, sha256(data)]]);
+    assert.deepEqual(
+      third.docs.map((d) => [d.msg.filename, d.msg.filebridge.cs.version, d.sha256]),
+      [['two.pdf', 2, sha256(data)]],
+    );
   });
 
   it('exports only documents with Invoice Status = Approved, recursively with folder paths', async () => {
     const base = 'Enterprise:NodeInvoices';
     const folderId = await client.resolveFolder(`${base}/2026/11`, { create: true });
     await client.applyCategory(folderId, { '9830_2': 'Default' });
-    const approved = await client.upload({ target: `${base}/2026/11`, name: 'inv-a.pdf', open: bytes(Buffer.from('A')), categories: { Invoice: { Status: 'Approved' } } });
+    const approved = await client.upload({
+      target: `${base}/2026/11`,
+      name: 'inv-a.pdf',
+      open: bytes(Buffer.from('A')),
+      categories: { Invoice: { Status: 'Approved' } },
+    });
     await client.upload({ target: `${base}/2026/11`, name: 'inv-d.pdf', open: bytes(Buffer.from('D')), categories: { Invoice: { Status: 'Draft' } } });
-    const runs = await load({ folder: base, recursive: true, filterCategory: 'Invoice', filterAttribute: 'Status', filterValue: 'Approved', includeCategories: true });
+    const runs = await load({
+      folder: base,
+      recursive: true,
+      filterCategory: 'Invoice',
+      filterAttribute: 'Status',
+      filterValue: 'Approved',
+      includeCategories: true,
+    });
     const got = await runs.run();
-    assert.deepEqual(got.docs.map((d) => [d.msg.filebridge.cs.id, d.msg.filebridge.cs.path]), [[approved.id, '2026/11']]);
+    assert.deepEqual(
+      got.docs.map((d) => [d.msg.filebridge.cs.id, d.msg.filebridge.cs.path]),
+      [[approved.id, '2026/11']],
+    );
     assert.equal(got.docs[0].msg.filebridge.cs.categories?.Invoice?.Status, 'Approved');
   });
 
@@ -231,8 +274,18 @@ describe('filebridge-cs-export node in a Node-RED flow', function () {
     const body = randomBytes(700);
     // Names of categories resolve through the folder the document goes into.
     await client.applyCategory(await client.resolveFolder('Enterprise:NodeOneFilter', { create: true }), { '9830_2': 'Default' });
-    const approved = await client.upload({ target: 'Enterprise:NodeOneFilter', name: 'approved.pdf', open: bytes(body), categories: { Invoice: { Status: 'Approved' } } });
-    const draft = await client.upload({ target: 'Enterprise:NodeOneFilter', name: 'draft.pdf', open: bytes(randomBytes(10)), categories: { Invoice: { Status: 'Draft' } } });
+    const approved = await client.upload({
+      target: 'Enterprise:NodeOneFilter',
+      name: 'approved.pdf',
+      open: bytes(body),
+      categories: { Invoice: { Status: 'Approved' } },
+    });
+    const draft = await client.upload({
+      target: 'Enterprise:NodeOneFilter',
+      name: 'draft.pdf',
+      open: bytes(randomBytes(10)),
+      categories: { Invoice: { Status: 'Draft' } },
+    });
     const runs = await load({ mode: 'document', filterCategory: 'Invoice', filterAttribute: 'Status', filterValue: 'Approved' });
     const byPath = await runs.run({ payload: 'Enterprise:NodeOneFilter/approved.pdf', requestId: 'r-1', filebridge: { ticket: 'T-7' } });
     assert.equal(byPath.docs.length, 1);
@@ -287,7 +340,10 @@ describe('filebridge-cs-export node in a Node-RED flow', function () {
     assert.equal(stuck.report.payload.sent, 0);
     runs.onDoc = undefined;
     const again = await runs.run();
-    assert.deepEqual(again.docs.map((d) => d.msg.filename), ['u.txt']);
+    assert.deepEqual(
+      again.docs.map((d) => d.msg.filename),
+      ['u.txt'],
+    );
   });
 
   it('queues a trigger that arrives during a run and drops an identical one already waiting, with a warning', async () => {
@@ -360,7 +416,9 @@ describe('filebridge-cs-export node in a Node-RED flow', function () {
       let runs = await load({ folder, store: 'file' });
       const before = await runs.run();
       assert.equal(before.docs.length, 2);
-      const saved = contextFiles().map((f) => readFileSync(f, 'utf8')).join('\n');
+      const saved = contextFiles()
+        .map((f) => readFileSync(f, 'utf8'))
+        .join('\n');
       assert.match(saved, /filebridgeExportMarks/, 'the mark is in the file store');
 
       // Node-RED restarts: flows stop, the runtime and its context stores come up again from disk.
@@ -372,7 +430,10 @@ describe('filebridge-cs-export node in a Node-RED flow', function () {
 
       await nextSecond();
       await client.upload({ target: folder, name: 'r3.txt', open: bytes(Buffer.from('r3')) });
-      assert.deepEqual((await runs.run()).docs.map((d) => d.msg.filename), ['r3.txt']);
+      assert.deepEqual(
+        (await runs.run()).docs.map((d) => d.msg.filename),
+        ['r3.txt'],
+      );
 
       helper.getNode('exp').receive({ reset: true });
       const all = await runs.run();
@@ -400,7 +461,10 @@ describe('filebridge-cs-export node in a Node-RED flow', function () {
       assert.ok(Date.now() - started < 5000, 'stopping did not wait for the unread stream');
       runs = await load({ folder, store: 'file' });
       const next = await runs.run();
-      assert.deepEqual(next.docs.map((d) => d.msg.filename), ['d2.txt']);
+      assert.deepEqual(
+        next.docs.map((d) => d.msg.filename),
+        ['d2.txt'],
+      );
     });
 
     it('the default (memory) store forgets the mark on restart', async () => {

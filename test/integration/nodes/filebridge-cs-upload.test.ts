@@ -15,7 +15,13 @@ const NODES: unknown[] = [csConnectionNode, csUploadNode, coreNode('common/25-ca
 
 type CsFacts = { id: number; version: number; name: string; folderId: number; path: string; action: string };
 type Msg = Record<string, unknown> & { filebridge?: { cs?: CsFacts }; error?: { code?: string; message: string } };
-type SimNodeView = { id: number; parent_id: number; name: string; versions: { version_number: number; sha256: string; file_size: number }[]; categories: Record<string, Record<string, unknown>> };
+type SimNodeView = {
+  id: number;
+  parent_id: number;
+  name: string;
+  versions: { version_number: number; sha256: string; file_size: number }[];
+  categories: Record<string, Record<string, unknown>>;
+};
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -31,14 +37,31 @@ describe('filebridge-cs-upload node in a Node-RED flow', function () {
   }
 
   async function load(upload: Record<string, unknown>, password = 'livelink', connection: Record<string, unknown> = {}): Promise<void> {
-    await loadFlow(NODES, [
-      { id: 'tab', type: 'tab', label: 'test' },
-      { id: 'conn', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', timeout: 10, retries: 1, ...connection },
-      { id: 'up', z: 'tab', x: 100, y: 100, type: 'filebridge-cs-upload', connection: 'conn', folder: 'Enterprise:Inbound/2026', createFolders: true, collision: 'add-version', categories: '', wires: [['out']], ...upload },
-      { id: 'out', z: 'tab', x: 300, y: 100, type: 'helper' },
-      { id: 'catch', z: 'tab', x: 100, y: 200, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
-      { id: 'caught', z: 'tab', x: 300, y: 200, type: 'helper' },
-    ], { conn: { password } });
+    await loadFlow(
+      NODES,
+      [
+        { id: 'tab', type: 'tab', label: 'test' },
+        { id: 'conn', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', timeout: 10, retries: 1, ...connection },
+        {
+          id: 'up',
+          z: 'tab',
+          x: 100,
+          y: 100,
+          type: 'filebridge-cs-upload',
+          connection: 'conn',
+          folder: 'Enterprise:Inbound/2026',
+          createFolders: true,
+          collision: 'add-version',
+          categories: '',
+          wires: [['out']],
+          ...upload,
+        },
+        { id: 'out', z: 'tab', x: 300, y: 100, type: 'helper' },
+        { id: 'catch', z: 'tab', x: 100, y: 200, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', z: 'tab', x: 300, y: 200, type: 'helper' },
+      ],
+      { conn: { password } },
+    );
     arrivals = new Arrivals<Msg>(['out', 'caught']);
   }
 
@@ -73,7 +96,10 @@ describe('filebridge-cs-upload node in a Node-RED flow', function () {
     assert.equal(second.out?.filebridge?.cs?.version, 2);
     assert.equal(second.out?.filebridge?.cs?.id, cs.id);
     const after = await inspect(cs.id);
-    assert.deepEqual(after.versions.map((v) => v.version_number), [1, 2]);
+    assert.deepEqual(
+      after.versions.map((v) => v.version_number),
+      [1, 2],
+    );
     assert.equal(after.versions[1].sha256, sha256(data2));
   });
 
@@ -81,10 +107,16 @@ describe('filebridge-cs-upload node in a Node-RED flow', function () {
     await load({ collision: 'fail' });
     const created = await exchange({ payload: 'same text', filebridge: { target: { folder: 'Enterprise:Inbound/skip', name: 'same.txt' } } });
     assert.equal(created.out?.filebridge?.cs?.action, 'created', JSON.stringify(created.caught?.error));
-    const skipped = await exchange({ payload: 'same text', filebridge: { target: { folder: 'Enterprise:Inbound/skip', name: 'same.txt', collision: 'skip-identical' } } });
+    const skipped = await exchange({
+      payload: 'same text',
+      filebridge: { target: { folder: 'Enterprise:Inbound/skip', name: 'same.txt', collision: 'skip-identical' } },
+    });
     assert.equal(skipped.out?.filebridge?.cs?.action, 'skipped');
     assert.equal(skipped.out?.filebridge?.cs?.version, 1);
-    const changed = await exchange({ payload: 'other text', filebridge: { target: { folder: 'Enterprise:Inbound/skip', name: 'same.txt', collision: 'skip-identical' } } });
+    const changed = await exchange({
+      payload: 'other text',
+      filebridge: { target: { folder: 'Enterprise:Inbound/skip', name: 'same.txt', collision: 'skip-identical' } },
+    });
     assert.equal(changed.out?.filebridge?.cs?.action, 'versioned');
     assert.equal((await inspect(created.out?.filebridge?.cs?.id as number)).versions.length, 2);
     const renamed = await exchange({ payload: 'x', filebridge: { target: { folder: 'Enterprise:Inbound/skip', name: 'same.txt', collision: 'rename' } } });
@@ -175,16 +207,24 @@ describe('filebridge-cs-upload node in a Node-RED flow', function () {
     assert.match(JSON.stringify(ws), /ws-inv-1\.pdf/);
     assert.match(JSON.stringify(ws), /ws-inv-2\.pdf/);
 
-    const missing = await exchange({ payload: Buffer.from('x'), filebridge: { target: { name: 'n.pdf', workspace: { businessObject: { extSystemId: 'SAP', boType: 'KNA1', boId: 'nope' } } } } });
+    const missing = await exchange({
+      payload: Buffer.from('x'),
+      filebridge: { target: { name: 'n.pdf', workspace: { businessObject: { extSystemId: 'SAP', boType: 'KNA1', boId: 'nope' } } } },
+    });
     assert.equal(missing.caught?.error?.code, 'NOT_FOUND');
     assert.match(String(missing.caught?.error?.message), /SAP \/ KNA1 \/ nope.*workspace\.create/);
-    const half = await exchange({ payload: Buffer.from('x'), filebridge: { target: { name: 'n.pdf', workspace: { businessObject: { extSystemId: 'SAP', boId: '1' } } } } });
+    const half = await exchange({
+      payload: Buffer.from('x'),
+      filebridge: { target: { name: 'n.pdf', workspace: { businessObject: { extSystemId: 'SAP', boId: '1' } } } },
+    });
     assert.equal(half.caught?.error?.code, 'INVALID_INPUT');
     assert.match(String(half.caught?.error?.message), /boType/);
   });
 
   it('governs the stored document: classification by path, holds, permissions by name, workflow; a wrong name stores nothing', async () => {
-    await load({ folder: 'Enterprise:Inbound/governed', holds: 'Tax Audit', permissions: '{"Finance": ["modify"]}' }, 'livelink', { classificationRoot: '2500' });
+    await load({ folder: 'Enterprise:Inbound/governed', holds: 'Tax Audit', permissions: '{"Finance": ["modify"]}' }, 'livelink', {
+      classificationRoot: '2500',
+    });
     type Records = {
       classifications: Record<string, { class_id: number }[]>;
       holds: Record<string, number[]>;
@@ -192,19 +232,33 @@ describe('filebridge-cs-upload node in a Node-RED flow', function () {
       processes: { process_id: number; workflow_id: number; doc_ids: number[]; comment: string }[];
     };
     const records = async (): Promise<Records> => (await (await fetch(`${sim.url}/__sim/records`)).json()) as Records;
-    const got = await exchange({ payload: Buffer.from('%PDF-1.7'), filename: 'gov.pdf', filebridge: { target: { classification: 'Finance/Invoices', workflow: { map: 2401, comment: 'please check' } } } });
+    const got = await exchange({
+      payload: Buffer.from('%PDF-1.7'),
+      filename: 'gov.pdf',
+      filebridge: { target: { classification: 'Finance/Invoices', workflow: { map: 2401, comment: 'please check' } } },
+    });
     const cs = got.out?.filebridge?.cs as CsFacts & { governance: { classification: number; holds: { name: string }[]; workflow: { processId: number } } };
     assert.ok(cs, JSON.stringify(got.caught?.error));
     const r = await records();
-    assert.deepEqual(r.classifications[String(cs.id)].map((c) => c.class_id), [2502]);
+    assert.deepEqual(
+      r.classifications[String(cs.id)].map((c) => c.class_id),
+      [2502],
+    );
     assert.deepEqual(r.holds[String(cs.id)], [2]);
     assert.deepEqual(r.permissions[String(cs.id)].find((p) => p.type === 'custom' && p.right_id === 2002)?.permissions, ['see', 'see_contents', 'modify']);
     const started = r.processes.find((p) => p.process_id === cs.governance.workflow.processId);
     assert.deepEqual([started?.workflow_id, started?.doc_ids, started?.comment], [2401, [cs.id], 'please check']);
-    assert.deepEqual(cs.governance.holds.map((h) => h.name), ['Tax Audit']);
+    assert.deepEqual(
+      cs.governance.holds.map((h) => h.name),
+      ['Tax Audit'],
+    );
 
     // The same content again under skip-identical: governed again (idempotent), no second workflow.
-    const again = await exchange({ payload: Buffer.from('%PDF-1.7'), filename: 'gov.pdf', filebridge: { target: { collision: 'skip-identical', workflow: { map: 2401 } } } });
+    const again = await exchange({
+      payload: Buffer.from('%PDF-1.7'),
+      filename: 'gov.pdf',
+      filebridge: { target: { collision: 'skip-identical', workflow: { map: 2401 } } },
+    });
     assert.equal(again.out?.filebridge?.cs?.action, 'skipped', JSON.stringify(again.caught?.error));
     assert.equal((await records()).processes.filter((p) => p.doc_ids.includes(cs.id)).length, 1);
 
@@ -223,18 +277,32 @@ describe('filebridge-cs-upload node in a Node-RED flow', function () {
     const draft = await client.upload({ target: 'Enterprise:Partners/Globex', name: 'Contract Globex.pdf', open: () => Readable.from([Buffer.from('draft')]) });
     await client.close();
     const signed = randomBytes(4000);
-    const got = await exchange({ payload: signed, filename: 'Contract Globex (CS-x)_signed.pdf', filebridge: { target: { document: String(draft.id), description: 'signed by Globex' } } });
+    const got = await exchange({
+      payload: signed,
+      filename: 'Contract Globex (CS-x)_signed.pdf',
+      filebridge: { target: { document: String(draft.id), description: 'signed by Globex' } },
+    });
     const cs = got.out?.filebridge?.cs as CsFacts & { governance: { holds: { name: string }[] } };
     assert.ok(cs, JSON.stringify(got.caught?.error));
     assert.deepEqual([cs.id, cs.version, cs.action, cs.name, cs.folderId], [draft.id, 2, 'versioned', 'Contract Globex.pdf', 2102]);
-    assert.deepEqual(cs.governance.holds.map((h) => h.name), ['Tax Audit']);
+    assert.deepEqual(
+      cs.governance.holds.map((h) => h.name),
+      ['Tax Audit'],
+    );
     const doc = await inspect(draft.id);
-    assert.deepEqual(doc.versions.map((v) => v.version_number), [1, 2]);
+    assert.deepEqual(
+      doc.versions.map((v) => v.version_number),
+      [1, 2],
+    );
     assert.equal(doc.versions[1].sha256, sha256(signed));
     const gone = await exchange({ payload: signed, filename: 'x.pdf', filebridge: { target: { document: 99999999 } } });
     assert.equal(gone.caught?.error?.code, 'NOT_FOUND');
     assert.match(String(gone.caught?.error?.message), /No document 99999999 to add a version to/);
-    assert.doesNotMatch(JSON.stringify((await (await fetch(`${sim.url}/__sim/tree`)).json()) as unknown), /"ignored"|"x\.pdf"/, 'neither the folder setting nor the file name made a document');
+    assert.doesNotMatch(
+      JSON.stringify((await (await fetch(`${sim.url}/__sim/tree`)).json()) as unknown),
+      /"ignored"|"x\.pdf"/,
+      'neither the folder setting nor the file name made a document',
+    );
   });
 
   it('keeps a busy flow going: 100 uploads through ticket expiries and 20 % error answers all arrive once', async function () {
@@ -302,22 +370,40 @@ describe('filebridge-cs-upload node in a Node-RED flow', function () {
     });
     const got = await exchange({ payload: slow, filename: 'big.bin', filebridge: { source: { size } } });
     assert.equal(got.out?.filebridge?.cs?.action, 'created', JSON.stringify(got.caught?.error));
-    assert.ok(statuses.some((t) => /^big\.bin \d+% of 64 MiB$/.test(t)), statuses.join(' | '));
+    assert.ok(
+      statuses.some((t) => /^big\.bin \d+% of 64 MiB$/.test(t)),
+      statuses.join(' | '),
+    );
     assert.match(statuses[statuses.length - 1], /created: big\.bin/);
   });
 
   it('the admin test endpoint reports the user and version; a wrong password gives AUTHENTICATION; no secrets', async () => {
     await load({});
-    const ok = await helper.request().post('/filebridge/cs/test').send({
-      id: 'conn', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', credentials: { password: '__PWRD__' },
-    }).expect(200);
+    const ok = await helper
+      .request()
+      .post('/filebridge/cs/test')
+      .send({
+        id: 'conn',
+        baseUrl: sim.apiBase,
+        authMode: 'password',
+        username: 'Admin',
+        credentials: { password: '__PWRD__' },
+      })
+      .expect(200);
     assert.equal(ok.body.ok, true, JSON.stringify(ok.body));
     assert.equal(ok.body.user.name, 'Admin');
     assert.equal(typeof ok.body.version, 'string');
     assert.doesNotMatch(JSON.stringify(ok.body), /livelink/);
-    const bad = await helper.request().post('/filebridge/cs/test').send({
-      baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', credentials: { password: 'wrong-secret' },
-    }).expect(200);
+    const bad = await helper
+      .request()
+      .post('/filebridge/cs/test')
+      .send({
+        baseUrl: sim.apiBase,
+        authMode: 'password',
+        username: 'Admin',
+        credentials: { password: 'wrong-secret' },
+      })
+      .expect(200);
     assert.equal(bad.body.ok, false);
     assert.equal(bad.body.error.code, 'AUTHENTICATION');
     assert.doesNotMatch(JSON.stringify(bad.body), /wrong-secret/);
@@ -325,13 +411,25 @@ describe('filebridge-cs-upload node in a Node-RED flow', function () {
 
   it('the admin test endpoint logs in with OTDS client credentials; a missing secret is INVALID_INPUT', async () => {
     await loadFlow(NODES, []);
-    const ok = await helper.request().post('/filebridge/cs/test').send({
-      baseUrl: sim.apiBase, authMode: 'otds', otdsUrl: sim.url, clientId: 'filebridge', credentials: { clientSecret: 'filebridge-secret' },
-    }).expect(200);
+    const ok = await helper
+      .request()
+      .post('/filebridge/cs/test')
+      .send({
+        baseUrl: sim.apiBase,
+        authMode: 'otds',
+        otdsUrl: sim.url,
+        clientId: 'filebridge',
+        credentials: { clientSecret: 'filebridge-secret' },
+      })
+      .expect(200);
     assert.equal(ok.body.ok, true, JSON.stringify(ok.body));
     assert.equal(ok.body.user.name, 'Admin');
     assert.doesNotMatch(JSON.stringify(ok.body), /filebridge-secret/);
-    const missing = await helper.request().post('/filebridge/cs/test').send({ baseUrl: sim.apiBase, authMode: 'otds', otdsUrl: sim.url, clientId: 'filebridge' }).expect(200);
+    const missing = await helper
+      .request()
+      .post('/filebridge/cs/test')
+      .send({ baseUrl: sim.apiBase, authMode: 'otds', otdsUrl: sim.url, clientId: 'filebridge' })
+      .expect(200);
     assert.equal(missing.body.ok, false);
     assert.equal(missing.body.error.code, 'INVALID_INPUT');
   });

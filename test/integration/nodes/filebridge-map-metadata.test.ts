@@ -57,7 +57,11 @@ function fileMessage(relativePath: string, extra: Record<string, unknown> = {}):
   const name = relativePath.split('/').pop()!;
   return {
     filename: name,
-    filebridge: { correlationId: 'c-1', source: { server: 'srv', folder: 'inbox', path: `inbox/${relativePath}`, relativePath, name, size: 10, mtime: '2026-11-02T10:00:00.000Z' }, ...extra },
+    filebridge: {
+      correlationId: 'c-1',
+      source: { server: 'srv', folder: 'inbox', path: `inbox/${relativePath}`, relativePath, name, size: 10, mtime: '2026-11-02T10:00:00.000Z' },
+      ...extra,
+    },
   };
 }
 
@@ -93,13 +97,15 @@ describe('filebridge-map-metadata node in a Node-RED flow', function () {
   });
 
   it("JSONata rules use Node-RED's evaluator ($flowContext) and the result merges into an existing target", async () => {
-    await load(flow({
-      rules: [
-        { field: 'workspace.name', kind: 'jsonata', value: '$flowContext("tenant") & " " & $uppercase(filebridge.source.relativePath)' },
-        { field: 'folder', kind: 'path', value: '*' },
-        { field: 'categories.Transfer.Host', kind: 'msg', value: 'topic' },
-      ],
-    }));
+    await load(
+      flow({
+        rules: [
+          { field: 'workspace.name', kind: 'jsonata', value: '$flowContext("tenant") & " " & $uppercase(filebridge.source.relativePath)' },
+          { field: 'folder', kind: 'path', value: '*' },
+          { field: 'categories.Transfer.Host', kind: 'msg', value: 'topic' },
+        ],
+      }),
+    );
     helper.getNode('map').context().flow.set('tenant', 'T1');
     const { out, caught } = await exchange({
       ...fileMessage('legacy/finance/old.pdf', { target: { collision: 'rename', folder: 'ignored', categories: { Transfer: { Size: 10 } } } }),
@@ -139,15 +145,23 @@ describe('filebridge-map-metadata node in a Node-RED flow', function () {
   it('an inline table typed in the node; a server left selected from before is not used', async () => {
     // A server whose configuration is unusable: any message that touched it would fail.
     const brokenServer = { id: 'srv', type: 'filebridge-server', protocol: 'sftp', host: '', port: 22, username: 'u', hostKey: '' };
-    await load(flow({
-      server: 'srv', tableFrom: 'inline', tableKey: 'code', tableValue: 'code,workspace,hold\nQM,Quality,QM retention\nHS,Safety,\n',
-      namePattern: '^(?<code>[A-Z]{2})_(?<period>\\d{4}-\\d{2})',
-      rules: [
-        { field: 'workspace.name', kind: 'lookup', value: 'fields.code', option: 'workspace', required: true },
-        { field: 'holds', kind: 'lookup', value: 'fields.code', option: 'hold' },
-        { field: 'categories.Report.Period', kind: 'date', value: 'fields.period', option: 'yyyy-MM' },
-      ],
-    }, [brokenServer]));
+    await load(
+      flow(
+        {
+          server: 'srv',
+          tableFrom: 'inline',
+          tableKey: 'code',
+          tableValue: 'code,workspace,hold\nQM,Quality,QM retention\nHS,Safety,\n',
+          namePattern: '^(?<code>[A-Z]{2})_(?<period>\\d{4}-\\d{2})',
+          rules: [
+            { field: 'workspace.name', kind: 'lookup', value: 'fields.code', option: 'workspace', required: true },
+            { field: 'holds', kind: 'lookup', value: 'fields.code', option: 'hold' },
+            { field: 'categories.Report.Period', kind: 'date', value: 'fields.period', option: 'yyyy-MM' },
+          ],
+        },
+        [brokenServer],
+      ),
+    );
     const qm = await exchange(fileMessage('QM_2026-10_report.pdf'));
     assert.equal(qm.caught?.error?.message, undefined);
     assert.deepEqual(qm.out?.filebridge?.target, { workspace: { name: 'Quality' }, holds: ['QM retention'], categories: { Report: { Period: '2026-10' } } });
@@ -167,16 +181,25 @@ describe('filebridge-map-metadata node in a Node-RED flow', function () {
     it('looks up the business workspace by the business object id in the file name', async () => {
       const s = servers();
       const server = serverConfigNode('sftp');
-      await load(flow({
-        server: 'srv', tableFrom: 'remote', tableValue: `${dir}/manifests/bo.csv`, tableKey: 'bo',
-        namePattern: '^SO_(?<bo>\\d+)_',
-        rules: [
-          { field: 'workspace.businessObject.boId', kind: 'field', value: 'bo', required: true },
-          { field: 'workspace.businessObject.extSystemId', kind: 'lookup', value: 'fields.bo', option: 'extSystemId', required: true },
-          { field: 'workspace.businessObject.boType', kind: 'lookup', value: 'fields.bo', option: 'boType', required: true },
-          { field: 'classification', kind: 'lookup', value: 'fields.bo', option: 'class' },
-        ],
-      }, [server]), { srv: { password: s.password } });
+      await load(
+        flow(
+          {
+            server: 'srv',
+            tableFrom: 'remote',
+            tableValue: `${dir}/manifests/bo.csv`,
+            tableKey: 'bo',
+            namePattern: '^SO_(?<bo>\\d+)_',
+            rules: [
+              { field: 'workspace.businessObject.boId', kind: 'field', value: 'bo', required: true },
+              { field: 'workspace.businessObject.extSystemId', kind: 'lookup', value: 'fields.bo', option: 'extSystemId', required: true },
+              { field: 'workspace.businessObject.boType', kind: 'lookup', value: 'fields.bo', option: 'boType', required: true },
+              { field: 'classification', kind: 'lookup', value: 'fields.bo', option: 'class' },
+            ],
+          },
+          [server],
+        ),
+        { srv: { password: s.password } },
+      );
       const ok = await exchange(fileMessage('SO_4711_confirmation.pdf'));
       assert.equal(ok.caught?.error?.message, undefined);
       assert.deepEqual(ok.out?.filebridge?.target, {
@@ -202,7 +225,11 @@ describe('filebridge-map-metadata node in a Node-RED flow', function () {
         classification: 'Finance/Invoices',
         permissions: { Partners: ['see', 'see_contents'] },
       });
-      const bad = await helper.request().post('/filebridge/map-metadata/preview').send({ ...body, sample: 'scan.pdf' }).expect(200);
+      const bad = await helper
+        .request()
+        .post('/filebridge/map-metadata/preview')
+        .send({ ...body, sample: 'scan.pdf' })
+        .expect(200);
       assert.equal(bad.body.ok, false);
       assert.equal(bad.body.error.code, 'MAPPING');
       assert.deepEqual(bad.body.error.fields, ['name pattern', 'folder', 'categories.Invoice.Vendor']);
@@ -216,11 +243,21 @@ describe('filebridge-map-metadata node in a Node-RED flow', function () {
         { field: 'folder', kind: 'template', value: '{path:0}/{fields.partner}' },
         { field: 'categories.Report.Period', kind: 'date', value: 'fields.period', option: "yyyy-'Q'Q" },
       ];
-      const ok = await helper.request().post('/filebridge/map-metadata/preview')
-        .send({ rules, tableFrom: 'none', sample: 'compliance/RPT.pdf', fields: '{"partner": "ACME", "period": "2026-08"}' }).expect(200);
-      assert.deepEqual(ok.body, { ok: true, target: { folder: 'compliance/ACME', categories: { Report: { Period: '2026-Q3' } } }, fields: { partner: 'ACME', period: '2026-08' } });
-      const broken = await helper.request().post('/filebridge/map-metadata/preview')
-        .send({ rules: [{ field: 'titel', kind: 'constant', value: 'x' }], sample: 'a.pdf' }).expect(200);
+      const ok = await helper
+        .request()
+        .post('/filebridge/map-metadata/preview')
+        .send({ rules, tableFrom: 'none', sample: 'compliance/RPT.pdf', fields: '{"partner": "ACME", "period": "2026-08"}' })
+        .expect(200);
+      assert.deepEqual(ok.body, {
+        ok: true,
+        target: { folder: 'compliance/ACME', categories: { Report: { Period: '2026-Q3' } } },
+        fields: { partner: 'ACME', period: '2026-08' },
+      });
+      const broken = await helper
+        .request()
+        .post('/filebridge/map-metadata/preview')
+        .send({ rules: [{ field: 'titel', kind: 'constant', value: 'x' }], sample: 'a.pdf' })
+        .expect(200);
       assert.equal(broken.body.ok, false);
       assert.equal(broken.body.error.code, 'INVALID_INPUT');
       assert.match(broken.body.error.message, /"titel" is not a target field/);

@@ -81,7 +81,6 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         assert.equal(out.quarantined[0].filename, 'a-abandoned.bin');
         assert.equal(out.acked[0].filename, 'b.bin');
       });
-
     });
   }
 });

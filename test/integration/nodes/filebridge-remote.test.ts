@@ -24,7 +24,20 @@ function flow(protocol: Protocol, remote: Record<string, unknown>, serverOverrid
     { id: 'tab', type: 'tab', label: 'test' },
     serverConfigNode(protocol, serverOverrides),
     // x/y make Node-RED treat these as flow nodes rather than config nodes.
-    { id: 'remote', z: 'tab', x: 100, y: 100, type: 'filebridge-remote', server: 'srv', path: '', pathType: 'str', destination: '', destinationType: 'str', wires: [['out']], ...remote },
+    {
+      id: 'remote',
+      z: 'tab',
+      x: 100,
+      y: 100,
+      type: 'filebridge-remote',
+      server: 'srv',
+      path: '',
+      pathType: 'str',
+      destination: '',
+      destinationType: 'str',
+      wires: [['out']],
+      ...remote,
+    },
     { id: 'out', z: 'tab', x: 300, y: 100, type: 'helper' },
     { id: 'catch', z: 'tab', x: 100, y: 200, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
     { id: 'caught', z: 'tab', x: 300, y: 200, type: 'helper' },
@@ -103,7 +116,10 @@ describe('filebridge-remote node in a Node-RED flow', function () {
         await load(flow(protocol, { operation: 'get', path: 'ignored', glob: '*.csv' }), credentials());
         const got = await exchange({ operation: 'list', path: `${dir}/l` });
         const list = got.out?.payload as { name: string; size: number; mtime: string }[];
-        assert.deepEqual(list.map((e) => [e.name, e.size]), [['b.csv', 2]]);
+        assert.deepEqual(
+          list.map((e) => [e.name, e.size]),
+          [['b.csv', 2]],
+        );
         assert.ok(!Number.isNaN(Date.parse(list[0].mtime)));
         assert.equal(got.out?.filebridge?.list.count, 1);
       });
@@ -152,7 +168,10 @@ describe('filebridge-remote node in a Node-RED flow', function () {
     assert.equal(accepted.caught, undefined, accepted.caught?.error?.message);
     const learned = helper.getNode('srv').context().get('learnedHostKey') as string;
     assert.ok(Object.values(s.sftp.hostKeyFingerprints).includes(learned), `learned ${learned}`);
-    assert.ok(warnings.some((w) => w.includes(learned)), 'the learned fingerprint is shown to the user');
+    assert.ok(
+      warnings.some((w) => w.includes(learned)),
+      'the learned fingerprint is shown to the user',
+    );
   });
 
   it('sftp: a pinned key that does not match refuses and names the presented fingerprint', async () => {
@@ -161,7 +180,10 @@ describe('filebridge-remote node in a Node-RED flow', function () {
     const res = await exchange({});
     assert.equal(res.caught?.error?.code, 'HOST_KEY_MISMATCH');
     const presented = Object.values(servers().sftp.hostKeyFingerprints);
-    assert.ok(presented.some((fp) => (res.caught?.error?.message ?? '').includes(fp)), res.caught?.error?.message);
+    assert.ok(
+      presented.some((fp) => (res.caught?.error?.message ?? '').includes(fp)),
+      res.caught?.error?.message,
+    );
   });
 
   it('ftps: a certificate not signed by a trusted CA is refused with TLS', async () => {
@@ -182,7 +204,10 @@ describe('filebridge-remote node in a Node-RED flow', function () {
       try {
         const down = await exchange({});
         assert.equal(down.caught?.error?.code, 'CONNECTION', down.caught?.error?.message);
-        assert.ok(statuses.some((st) => st.fill === 'red'), `statuses: ${JSON.stringify(statuses)}`);
+        assert.ok(
+          statuses.some((st) => st.fill === 'red'),
+          `statuses: ${JSON.stringify(statuses)}`,
+        );
       } finally {
         await serverFor(protocol).start();
       }

@@ -52,11 +52,21 @@ async function exchange(msg: Record<string, unknown>): Promise<{ id: string; msg
 }
 
 const INVOICE_RULES = {
-  nameOn: true, namePattern: 'INV_(?<vendor>[A-Z]+)_(?<date>\\d{4}-\\d{2}-\\d{2})\\.(pdf|csv)',
-  extOn: true, extensions: 'pdf, csv',
-  sizeOn: true, minSize: '', maxSize: '1 MB',
-  nonEmptyOn: true, magicOn: true,
-  csvOn: true, csvExtensions: 'csv', csvHeader: true, csvRequired: 'Invoice, Amount', csvColumns: '{"Amount": {"type": "number"}}', csvMaxRows: '1000',
+  nameOn: true,
+  namePattern: 'INV_(?<vendor>[A-Z]+)_(?<date>\\d{4}-\\d{2}-\\d{2})\\.(pdf|csv)',
+  extOn: true,
+  extensions: 'pdf, csv',
+  sizeOn: true,
+  minSize: '',
+  maxSize: '1 MB',
+  nonEmptyOn: true,
+  magicOn: true,
+  csvOn: true,
+  csvExtensions: 'csv',
+  csvHeader: true,
+  csvRequired: 'Invoice, Amount',
+  csvColumns: '{"Amount": {"type": "number"}}',
+  csvMaxRows: '1000',
 };
 
 describe('filebridge-validate node in a Node-RED flow', function () {
@@ -89,7 +99,10 @@ describe('filebridge-validate node in a Node-RED flow', function () {
     assert.equal(got.id, 'invalid');
     const errors = got.msg.filebridge?.validation?.errors ?? [];
     assert.equal(got.msg.filebridge?.validation?.valid, false);
-    assert.deepEqual(errors.map((e) => e.rule), ['name', 'csv', 'csv']);
+    assert.deepEqual(
+      errors.map((e) => e.rule),
+      ['name', 'csv', 'csv'],
+    );
     assert.match(errors[0].reason, /"invoice\.csv" does not match the pattern/);
     assert.match(errors[1].reason, /no column "Invoice"/);
     assert.match(errors[2].reason, /no column "Amount"/);
@@ -98,10 +111,16 @@ describe('filebridge-validate node in a Node-RED flow', function () {
 
     const pdfNamedCsv = await exchange({ payload: Buffer.from('%PDF-1.4'), filename: 'INV_ACME_2026-11-02.csv' });
     assert.equal(pdfNamedCsv.id, 'invalid');
-    assert.deepEqual(pdfNamedCsv.msg.filebridge?.validation?.errors.map((e) => e.rule), ['magic', 'csv', 'csv']);
+    assert.deepEqual(
+      pdfNamedCsv.msg.filebridge?.validation?.errors.map((e) => e.rule),
+      ['magic', 'csv', 'csv'],
+    );
     assert.match(pdfNamedCsv.msg.filebridge?.validation?.errors[0].reason ?? '', /expects a text, but the content looks like a PDF document/);
     const empty = await exchange({ payload: Buffer.alloc(0), filename: 'INV_ACME_2026-11-02.pdf' });
-    assert.deepEqual(empty.msg.filebridge?.validation?.errors.map((e) => e.rule), ['magic', 'nonEmpty']);
+    assert.deepEqual(
+      empty.msg.filebridge?.validation?.errors.map((e) => e.rule),
+      ['magic', 'nonEmpty'],
+    );
     assert.equal(statuses.at(-1)?.text, 'valid: 0, invalid: 3');
   });
 
@@ -139,7 +158,11 @@ describe('filebridge-validate node in a Node-RED flow', function () {
       assert.equal(got.id, 'valid', JSON.stringify(got.msg.filebridge?.validation ?? got.msg.error));
       assert.equal(got.msg.payload, stream, 'the same stream, so a watch stream stays reopenable for an upload retry');
       assert.deepEqual(await readdir(spoolDir), []);
-      const empty = await exchange({ payload: Readable.from([]), filename: 'SPRING26_empty.mp4', filebridge: { source: { name: 'SPRING26_empty.mp4', size: 0 } } });
+      const empty = await exchange({
+        payload: Readable.from([]),
+        filename: 'SPRING26_empty.mp4',
+        filebridge: { source: { name: 'SPRING26_empty.mp4', size: 0 } },
+      });
       assert.equal(empty.id, 'invalid', 'the known size still feeds the not-empty rule');
     });
 
@@ -199,8 +222,14 @@ describe('filebridge-validate node in a Node-RED flow', function () {
     });
 
     const source = (name: string) => ({
-      server: 'srv', protocol: 'sftp', folder: `${dir}/inbox`, path: `${dir}/inbox/${name}`, relativePath: name, name,
-      claimPath: `${dir}/inbox/.filebridge/processing/${name}`, attempt: 1,
+      server: 'srv',
+      protocol: 'sftp',
+      folder: `${dir}/inbox`,
+      path: `${dir}/inbox/${name}`,
+      relativePath: name,
+      name,
+      claimPath: `${dir}/inbox/.filebridge/processing/${name}`,
+      attempt: 1,
     });
 
     it('checksum side-car read through msg.filebridge.source.server: match passes and fills source.sha256, mismatch is invalid', async () => {
@@ -236,7 +265,10 @@ describe('filebridge-validate node in a Node-RED flow', function () {
       const manifest = Buffer.from('["p1.pdf", "p2.pdf", "p3.pdf"]');
       const incomplete = await exchange({ payload: manifest, filename: 'batch.json', filebridge: { source: source('batch.json') } });
       assert.equal(incomplete.id, 'invalid');
-      assert.deepEqual(incomplete.msg.filebridge?.validation?.errors.map((e) => [e.rule, e.missing]), [['manifest', ['p3.pdf']]]);
+      assert.deepEqual(
+        incomplete.msg.filebridge?.validation?.errors.map((e) => [e.rule, e.missing]),
+        [['manifest', ['p3.pdf']]],
+      );
       await servers().writeFile(`${dir}/inbox/p3.pdf`, '%PDF');
       const complete = await exchange({ payload: manifest, filename: 'batch.json', filebridge: { source: source('batch.json') } });
       assert.equal(complete.id, 'valid', JSON.stringify(complete.msg.filebridge?.validation));

@@ -78,7 +78,7 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
 
       it('500 files dropped while the watch runs, some written slowly: each reaches the sink once and whole', async () => {
         const contents = new Map<string, Buffer>();
-        for (let i = 0; i < 500; i++) contents.set(`sub${i % 3}/f${String(i).padStart(3, '0')}.dat`, randomBytes(1_000 + (i * 37) % 20_000));
+        for (let i = 0; i < 500; i++) contents.set(`sub${i % 3}/f${String(i).padStart(3, '0')}.dat`, randomBytes(1_000 + ((i * 37) % 20_000)));
         const out = await load(pipeline(protocol, `${dir}/inbox`, { watch: { recursive: true, maxInFlight: 25 } }));
         const started = Date.now();
         const slowWrites: Promise<void>[] = [];
@@ -95,7 +95,10 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         assert.equal(out.quarantined.length, 0);
         const perFile = countBy(sinkControl.records, (r) => r.relativePath);
         assert.equal(perFile.size, 500);
-        assert.ok([...perFile.values()].every((c) => c === 1), 'no file reached the sink twice');
+        assert.ok(
+          [...perFile.values()].every((c) => c === 1),
+          'no file reached the sink twice',
+        );
         for (const r of sinkControl.records) assert.equal(r.sha256, sha(contents.get(r.relativePath)!), `${r.relativePath} arrived whole`);
         const archived = await localFiles(`${dir}/inbox/.filebridge/archive`);
         assert.equal(archived.length, 500);
@@ -117,7 +120,10 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         assert.equal(out.acked.length, 200);
         const perFile = countBy(sinkControl.records, (r) => r.name);
         assert.equal(perFile.size, 200);
-        assert.ok([...perFile.values()].every((c) => c === 1), 'no file emitted twice');
+        assert.ok(
+          [...perFile.values()].every((c) => c === 1),
+          'no file emitted twice',
+        );
         for (const r of sinkControl.records) assert.equal(r.sha256, sha(contents.get(r.name)!));
         const bySink = countBy(sinkControl.records, (r) => r.sink);
         assert.deepEqual(warnings, []);
@@ -142,10 +148,17 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         await sleep(1500);
         const archived = await localFiles(`${dir}/inbox/.filebridge/archive`);
         // The default template files by UTC date: yyyy/MM/dd/<relative path>.
-        assert.deepEqual(archived.map((p) => p.replace(/^\d{4}\/\d{2}\/\d{2}\//, '')), [...contents.keys()].sort(), 'each file archived exactly once (a second copy would be r01_1.dat)');
+        assert.deepEqual(
+          archived.map((p) => p.replace(/^\d{4}\/\d{2}\/\d{2}\//, '')),
+          [...contents.keys()].sort(),
+          'each file archived exactly once (a second copy would be r01_1.dat)',
+        );
         for (const p of archived) assert.deepEqual(await readFile(servers().localPath(`${dir}/inbox/.filebridge/archive/${p}`)), contents.get(p.slice(11)));
         assert.deepEqual(await localFiles(`${dir}/inbox/.filebridge/processing`), []);
-        assert.ok(sinkControl.records.some((r) => r.attempt === 2), 'recovered files come back as attempt 2');
+        assert.ok(
+          sinkControl.records.some((r) => r.attempt === 2),
+          'recovered files come back as attempt 2',
+        );
         assert.equal(out.quarantined.length, 0);
       });
 
@@ -165,7 +178,13 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         sinkControl.releaseHeld();
         await waitFor('all acked', () => out.acked.length === 8);
         // Emitted in name order (the sink finishes reading the first three in any order).
-        assert.deepEqual(sinkControl.records.slice(0, 3).map((r) => r.name).sort(), ['m0.txt', 'm1.txt', 'm2.txt']);
+        assert.deepEqual(
+          sinkControl.records
+            .slice(0, 3)
+            .map((r) => r.name)
+            .sort(),
+          ['m0.txt', 'm1.txt', 'm2.txt'],
+        );
         assert.equal(sinkControl.records[3].name, 'm3.txt');
         assert.equal(new Set(sinkControl.records.map((r) => r.name)).size, 8);
       });
@@ -195,7 +214,10 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         sinkControl.hold = true;
         await load(pipeline(protocol, `${dir}/inbox`, { watch: { maxInFlight: 1, inFlightTimeoutSeconds: 0.5, leaseSeconds: 1.5 } }));
         await waitFor('the file re-emitted', () => sinkControl.records.length === 2, 20_000);
-        assert.deepEqual(sinkControl.records.map((r) => r.attempt), [1, 2]);
+        assert.deepEqual(
+          sinkControl.records.map((r) => r.attempt),
+          [1, 2],
+        );
         assert.notEqual(sinkControl.records[0].correlationId, sinkControl.records[1].correlationId);
       });
 
@@ -203,7 +225,11 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         await servers().writeFile(`${dir}/inbox/poison.txt`, 'poison');
         sinkControl.hold = true;
         await load(pipeline(protocol, `${dir}/inbox`, { watch: { maxInFlight: 1, inFlightTimeoutSeconds: 0.4, leaseSeconds: 0.8, maxAttempts: 2 } }));
-        await waitFor('a report in the failed folder', async () => (await localFiles(`${dir}/inbox/.filebridge/failed`)).some((f) => f.endsWith('.error.json')), 20_000);
+        await waitFor(
+          'a report in the failed folder',
+          async () => (await localFiles(`${dir}/inbox/.filebridge/failed`)).some((f) => f.endsWith('.error.json')),
+          20_000,
+        );
         const failed = await localFiles(`${dir}/inbox/.filebridge/failed`);
         assert.equal(failed.length, 2);
         assert.match(failed[0], /^\d{8}T\d{6}-\d{3}Z_poison\.txt$/);
@@ -211,7 +237,10 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         assert.equal(report.attempt, 2);
         assert.equal(report.error.code, 'TIMEOUT');
         assert.match(report.error.message, /Given up after 2 deliveries/);
-        assert.deepEqual(sinkControl.records.map((r) => r.attempt), [1, 2]);
+        assert.deepEqual(
+          sinkControl.records.map((r) => r.attempt),
+          [1, 2],
+        );
         assert.deepEqual(await localFiles(`${dir}/inbox/.filebridge/processing`), []);
         await sleep(1000);
         assert.equal(sinkControl.records.length, 2, 'not sent again');
@@ -255,7 +284,10 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         await waitFor('acked', () => out.acked.length === 1);
         assert.equal(sinkControl.records.length, 1);
         assert.equal(sinkControl.records[0].name, 'data.csv');
-        assert.deepEqual((await localFiles(`${dir}/inbox`)).filter((p) => !p.startsWith('.filebridge/archive/')), []);
+        assert.deepEqual(
+          (await localFiles(`${dir}/inbox`)).filter((p) => !p.startsWith('.filebridge/archive/')),
+          [],
+        );
       });
 
       it('a message without msg.filebridge.source fails at ack with INVALID_INPUT', async () => {
@@ -309,7 +341,19 @@ describe('two Node-RED runtimes watching one folder', function () {
         body: JSON.stringify([
           { id: 't1', type: 'tab', label: 'watch' },
           { ...serverConfigNode('sftp', { id: 's1', poolSize: 3 }), credentials: { password: s.password } },
-          { id: 'w1', type: 'filebridge-watch', z: 't1', x: 100, y: 100, server: 's1', folder: dir, intervalSeconds: 0.2, stableSeconds: 0.5, maxInFlight: 20, wires: [['a1']] },
+          {
+            id: 'w1',
+            type: 'filebridge-watch',
+            z: 't1',
+            x: 100,
+            y: 100,
+            server: 's1',
+            folder: dir,
+            intervalSeconds: 0.2,
+            stableSeconds: 0.5,
+            maxInFlight: 20,
+            wires: [['a1']],
+          },
           { id: 'a1', type: 'filebridge-ack', z: 't1', x: 300, y: 100, action: 'archive', archiveTemplate: `.filebridge/archive/${label}/`, wires: [[]] },
         ]),
       });
@@ -324,7 +368,10 @@ describe('two Node-RED runtimes watching one folder', function () {
     }
     const deadline = Date.now() + 90_000;
     while ((await localFiles(`${dir}/.filebridge/archive`)).length < 300) {
-      if (Date.now() > deadline) throw new Error(`Only ${(await localFiles(`${dir}/.filebridge/archive`)).length} of 300 archived.\n${running.map((r) => r.output().slice(-3000)).join('\n----\n')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `Only ${(await localFiles(`${dir}/.filebridge/archive`)).length} of 300 archived.\n${running.map((r) => r.output().slice(-3000)).join('\n----\n')}`,
+        );
       await sleep(200);
     }
     await sleep(1500);

@@ -44,7 +44,9 @@ describe('admin endpoints under adminAuth (packed package, real Node-RED)', func
   /** adminAuth with an editor and a read-only user, as Node-RED's settings.js documents it. */
   function adminAuthSettings(): string {
     // bcryptjs is Node-RED's own dependency (it checks these hashes), so this is the hash it expects.
-    const bcrypt = require(require.resolve('bcryptjs', { paths: [join(REPO_ROOT, 'node_modules', '@node-red', 'editor-api')] })) as { hashSync: (s: string, rounds: number) => string };
+    const bcrypt = require(require.resolve('bcryptjs', { paths: [join(REPO_ROOT, 'node_modules', '@node-red', 'editor-api')] })) as {
+      hashSync: (s: string, rounds: number) => string;
+    };
     return `adminAuth: { type: 'credentials', users: [
       { username: 'admin', password: ${JSON.stringify(bcrypt.hashSync(USERS.admin, 8))}, permissions: '*' },
       { username: 'viewer', password: ${JSON.stringify(bcrypt.hashSync(USERS.viewer, 8))}, permissions: 'read' },
@@ -55,7 +57,13 @@ describe('admin endpoints under adminAuth (packed package, real Node-RED)', func
     const res = await fetch(`${url}/auth/token`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: 'node-red-editor', grant_type: 'password', scope: user === 'admin' ? '*' : 'read', username: user, password: USERS[user] }),
+      body: new URLSearchParams({
+        client_id: 'node-red-editor',
+        grant_type: 'password',
+        scope: user === 'admin' ? '*' : 'read',
+        username: user,
+        password: USERS[user],
+      }),
     });
     const text = await res.text();
     assert.equal(res.status, 200, `login of ${user} answered ${res.status}: ${text}`);
@@ -70,17 +78,40 @@ describe('admin endpoints under adminAuth (packed package, real Node-RED)', func
         const viewer = await tokenFor(nodeRed.url, 'viewer');
         const auth = (token?: string): Record<string, string> => (token ? { Authorization: `Bearer ${token}` } : {});
         const get = (path: string, token?: string): Promise<Response> => fetch(`${nodeRed.url}${path}`, { headers: auth(token) });
-        const post = (path: string, body: unknown, token?: string, headers: Record<string, string> = {}): Promise<Response> => fetch(`${nodeRed.url}${path}`, {
-          method: 'POST', headers: { 'Content-Type': 'application/json', ...auth(token), ...headers }, body: JSON.stringify(body),
-        });
+        const post = (path: string, body: unknown, token?: string, headers: Record<string, string> = {}): Promise<Response> =>
+          fetch(`${nodeRed.url}${path}`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', ...auth(token), ...headers },
+            body: JSON.stringify(body),
+          });
 
-        const deployed = await post('/flows', [
-          { id: 'tab1', type: 'tab', label: 'auth' },
-          // Port 1 refuses at once: the test is about who may ask, not about the server.
-          { id: 's1', type: 'filebridge-server', protocol: 'sftp', host: '127.0.0.1', port: '1', username: 'nobody', credentials: { password: SERVER_PASSWORD } },
-          { id: 'c1', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', credentials: { password: CS_PASSWORD } },
-          { id: 'm1', type: 'filebridge-map-metadata', z: 'tab1', x: 100, y: 100, wires: [[]] },
-        ], admin, { 'Node-RED-Deployment-Type': 'full' });
+        const deployed = await post(
+          '/flows',
+          [
+            { id: 'tab1', type: 'tab', label: 'auth' },
+            // Port 1 refuses at once: the test is about who may ask, not about the server.
+            {
+              id: 's1',
+              type: 'filebridge-server',
+              protocol: 'sftp',
+              host: '127.0.0.1',
+              port: '1',
+              username: 'nobody',
+              credentials: { password: SERVER_PASSWORD },
+            },
+            {
+              id: 'c1',
+              type: 'filebridge-cs-connection',
+              baseUrl: sim.apiBase,
+              authMode: 'password',
+              username: 'Admin',
+              credentials: { password: CS_PASSWORD },
+            },
+            { id: 'm1', type: 'filebridge-map-metadata', z: 'tab1', x: 100, y: 100, wires: [[]] },
+          ],
+          admin,
+          { 'Node-RED-Deployment-Type': 'full' },
+        );
         const deployText = await deployed.text();
         assert.ok(deployed.status === 200 || deployed.status === 204, `deploy answered ${deployed.status}: ${deployText}`);
         // The viewer's token is valid: it may read the flows, so the refusals below are about permission.
@@ -109,7 +140,10 @@ describe('admin endpoints under adminAuth (packed package, real Node-RED)', func
         // The editor's calls really reached the servers with the stored credentials.
         assert.equal(answers['/filebridge/cs/test'].ok, true, JSON.stringify(answers['/filebridge/cs/test']));
         const browsed = answers['/filebridge/cs/browse'] as { ok: boolean; children?: { name: string }[] };
-        assert.ok(browsed.children?.some((c) => c.name === 'Auth sample.pdf'), JSON.stringify(browsed));
+        assert.ok(
+          browsed.children?.some((c) => c.name === 'Auth sample.pdf'),
+          JSON.stringify(browsed),
+        );
         assert.equal(answers['/filebridge/server/test'].ok, false);
         assert.equal(answers['/filebridge/server/test'].error?.code, 'CONNECTION', JSON.stringify(answers['/filebridge/server/test']));
         assert.ok(!nodeRed.output().includes(CS_PASSWORD) && !nodeRed.output().includes(SERVER_PASSWORD), 'a credential is in the log');

@@ -37,9 +37,13 @@ describe('package loads in Node-RED (npm pack, fresh user directory)', function 
       assert.ok(files.includes(file), `${file} is missing from the packed tarball`);
       assert.ok(files.includes(file.replace(/\.js$/, '.html')), `${file.replace(/\.js$/, '.html')} is missing from the tarball`);
     }
-    assert.ok(files.some((f) => f.startsWith('dist/core/')), 'compiled core is missing from the tarball');
+    assert.ok(
+      files.some((f) => f.startsWith('dist/core/')),
+      'compiled core is missing from the tarball',
+    );
     // The editor code: each node's bundle and the dialogs' stylesheet, built into resources/.
-    for (const type of Object.keys(pkg['node-red'].nodes)) assert.ok(files.includes(`resources/${type}.js`), `resources/${type}.js (the editor bundle) is missing from the tarball`);
+    for (const type of Object.keys(pkg['node-red'].nodes))
+      assert.ok(files.includes(`resources/${type}.js`), `resources/${type}.js (the editor bundle) is missing from the tarball`);
     assert.ok(files.includes('resources/filebridge-editor.css'), 'resources/filebridge-editor.css is missing from the tarball');
     assert.ok(!files.some((f) => f.startsWith('src/') || f.startsWith('test/')), 'sources or tests leaked into the tarball');
     all = await runtimes();
@@ -51,7 +55,11 @@ describe('package loads in Node-RED (npm pack, fresh user directory)', function 
 
   /** Distinct values, so a leak of any one of them shows. */
   const SECRETS = {
-    s1: { password: 'sftp-pass-3141', privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nkeymaterial2718\n-----END OPENSSH PRIVATE KEY-----', passphrase: 'phrase-1618' },
+    s1: {
+      password: 'sftp-pass-3141',
+      privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nkeymaterial2718\n-----END OPENSSH PRIVATE KEY-----',
+      passphrase: 'phrase-1618',
+    },
     s2: { password: 'ftp-pass-1414' },
     c1: { password: 'cs-pass-1732' },
     c2: { clientSecret: 'otds-secret-2236' },
@@ -98,8 +106,23 @@ describe('package loads in Node-RED (npm pack, fresh user directory)', function 
             { id: 't1', type: 'tab', label: 'load test' },
             { id: 's1', type: 'filebridge-server', protocol: 'sftp', host: '127.0.0.1', port: '1', username: 'nobody', credentials: SECRETS.s1 },
             { id: 's2', type: 'filebridge-server', protocol: 'ftps-explicit', host: '127.0.0.1', port: '1', username: 'nobody', credentials: SECRETS.s2 },
-            { id: 'c1', type: 'filebridge-cs-connection', baseUrl: 'http://127.0.0.1:1/otcs/cs.exe/api', authMode: 'password', username: 'svc', credentials: SECRETS.c1 },
-            { id: 'c2', type: 'filebridge-cs-connection', baseUrl: 'http://127.0.0.1:1/otcs/cs.exe/api', authMode: 'otds', otdsUrl: 'http://127.0.0.1:1', clientId: 'c', credentials: SECRETS.c2 },
+            {
+              id: 'c1',
+              type: 'filebridge-cs-connection',
+              baseUrl: 'http://127.0.0.1:1/otcs/cs.exe/api',
+              authMode: 'password',
+              username: 'svc',
+              credentials: SECRETS.c1,
+            },
+            {
+              id: 'c2',
+              type: 'filebridge-cs-connection',
+              baseUrl: 'http://127.0.0.1:1/otcs/cs.exe/api',
+              authMode: 'otds',
+              otdsUrl: 'http://127.0.0.1:1',
+              clientId: 'c',
+              credentials: SECRETS.c2,
+            },
             { id: 'c3', type: 'filebridge-cs-connection', baseUrl: 'http://127.0.0.1:1/otcs/cs.exe/api', authMode: 'ticket', credentials: SECRETS.c3 },
             { id: 'r1', type: 'filebridge-remote', z: 't1', x: 100, y: 100, server: 's1', operation: 'list', path: '.', pathType: 'str', wires: [[]] },
             { id: 'u1', type: 'filebridge-cs-upload', z: 't1', x: 100, y: 200, connection: 'c1', folder: 'Enterprise:Inbound', wires: [[]] },

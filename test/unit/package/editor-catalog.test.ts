@@ -56,13 +56,17 @@ function keyProblem(ownType: string, raw: string, prefix = false): string | unde
     // `'x.kind.' + k`: the group must exist and hold texts.
     const group = lookup(catalog, key.replace(/[.-]$/, ''));
     if (key.endsWith('.')) {
-      return group && typeof group === 'object' && Object.values(group).every((v) => typeof v === 'string') ? undefined : `${raw}… is not a group of texts in ${catalogType}.json`;
+      return group && typeof group === 'object' && Object.values(group).every((v) => typeof v === 'string')
+        ? undefined
+        : `${raw}… is not a group of texts in ${catalogType}.json`;
     }
     // `'x.tip.table-' + from`: some sibling key starts with it.
     const dot = key.lastIndexOf('.');
     const parent = lookup(catalog, key.slice(0, dot));
     const start = key.slice(dot + 1);
-    return parent && typeof parent === 'object' && Object.keys(parent).some((k) => k.startsWith(start)) ? undefined : `${raw}… matches no key in ${catalogType}.json`;
+    return parent && typeof parent === 'object' && Object.keys(parent).some((k) => k.startsWith(start))
+      ? undefined
+      : `${raw}… matches no key in ${catalogType}.json`;
   }
   const value = lookup(catalog, key);
   if (typeof value !== 'string') return `${raw} is ${value === undefined ? 'missing from' : 'not a text in'} ${catalogType}.json`;
@@ -165,9 +169,15 @@ export function pathBox(d: string): { w: number; h: number } | undefined {
 /** Text nodes of a template outside `<style>`, `<script>` and comments. */
 function textNodes(html: string): string[] {
   // Attribute values may hold `<` and `>` (a regex placeholder); they are checked on their own.
-  const stripped = html.replace(/<!--[\s\S]*?-->/g, '').replace(/<style[\s\S]*?<\/style>/g, '')
-    .replace(/=\s*"[^"]*"/g, '=""').replace(/=\s*'[^']*'/g, "=''");
-  return stripped.split(/<[^>]*>/).map((t) => t.replace(/&[a-z]+;/g, ' ').trim()).filter((t) => t !== '');
+  const stripped = html
+    .replace(/<!--[\s\S]*?-->/g, '')
+    .replace(/<style[\s\S]*?<\/style>/g, '')
+    .replace(/=\s*"[^"]*"/g, '=""')
+    .replace(/=\s*'[^']*'/g, "=''");
+  return stripped
+    .split(/<[^>]*>/)
+    .map((t) => t.replace(/&[a-z]+;/g, ' ').trim())
+    .filter((t) => t !== '');
 }
 
 /** Product and format names are the same in every language. */
@@ -188,7 +198,10 @@ describe('editor: message catalog, icons, help, templates (offline)', () => {
       it(`${type}: every key the editor script passes to this._ / node._ / RED._ resolves`, () => {
         const script = editorScript(type);
         const keys = scriptKeys(script);
-        assert.ok(keys.some((k) => k.key.endsWith('.paletteLabel')), 'the palette label comes from the catalog');
+        assert.ok(
+          keys.some((k) => k.key.endsWith('.paletteLabel')),
+          'the palette label comes from the catalog',
+        );
         // Every translation call in the script either names a key literally or builds it from one.
         const calls = [...script.matchAll(/\b(?:this|node|RED)\._\(\s*([^,)]+)/g)].map((m) => m[1].trim());
         const unchecked = calls.filter((arg) => !/^(?:NS \+ )?'[^']+'/.test(arg) && !/^[A-Za-z]+Key$/.test(arg) && !/^[A-Za-z.]+ \? '/.test(arg));
@@ -258,9 +271,14 @@ describe('editor: message catalog, icons, help, templates (offline)', () => {
       const missing = types.filter((t) => !/\bicon:\s*'[^']+'/.test(editorScript(t)));
       assert.deepEqual(missing, [], 'nodes without a literal icon');
       // The transfer family (server, remote, watch) and the Content Server family each have their own.
-      const family = (t: string): string => (t.startsWith('filebridge-cs-') ? 'cs' : ['filebridge-server', 'filebridge-remote', 'filebridge-watch'].includes(t) ? 'transfer' : t);
+      const family = (t: string): string =>
+        t.startsWith('filebridge-cs-') ? 'cs' : ['filebridge-server', 'filebridge-remote', 'filebridge-watch'].includes(t) ? 'transfer' : t;
       const shared = [...referenced.entries()].filter(([, users]) => new Set(users.map(family)).size > 1);
-      assert.deepEqual(shared.map(([icon, users]) => `${icon}: ${users.join(', ')}`), [], 'icons used across node families');
+      assert.deepEqual(
+        shared.map(([icon, users]) => `${icon}: ${users.join(', ')}`),
+        [],
+        'icons used across node families',
+      );
     });
 
     it('every node family has its own colour; ack and quarantine stand apart from Content Server', () => {
@@ -281,7 +299,11 @@ describe('editor: message catalog, icons, help, templates (offline)', () => {
         assert.doesNotMatch(svg, /<(image|script|foreignObject)\b/, 'only vector shapes');
         const { colours, unfilled, backgrounds } = paint(svg);
         assert.ok(colours.length > 0, 'colours are set, not left to the black default');
-        assert.deepEqual(colours.filter((c) => !WHITE.test(c)), [], 'painted colours other than white');
+        assert.deepEqual(
+          colours.filter((c) => !WHITE.test(c)),
+          [],
+          'painted colours other than white',
+        );
         assert.deepEqual(unfilled, [], 'shapes without a fill are painted black');
         assert.deepEqual(backgrounds, [], 'a shape covering the whole icon is an opaque background');
         assert.doesNotMatch(svg, /opacity="0?\.\d+"|opacity:/, 'no half-transparent tints that read as grey');
@@ -303,7 +325,10 @@ describe('editor: message catalog, icons, help, templates (offline)', () => {
         assert.ok(body, `locales/en-US/${type}.html holds the help for ${type}`);
         const first = /^\s*<p>([\s\S]*?)<\/p>/.exec(body);
         assert.ok(first, 'the help starts with a summary <p> (Node-RED shows it as the palette tooltip)');
-        const summary = first[1].replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
+        const summary = first[1]
+          .replace(/<[^>]+>/g, '')
+          .replace(/\s+/g, ' ')
+          .trim();
         assert.ok(summary.length >= 20 && summary.length <= 200, `a one-sentence summary: "${summary}" (${summary.length} characters)`);
         assert.doesNotMatch(summary, /[.!?] +[A-Z]/, `one sentence: "${summary}"`);
         const sections = [...body.matchAll(/<h3>([^<]+)<\/h3>/g)].map((m) => m[1].trim());
@@ -312,7 +337,11 @@ describe('editor: message catalog, icons, help, templates (offline)', () => {
         const example = sections.findIndex((s) => /^Examples?$/.test(s));
         assert.ok(example >= 0, `an Example section (has: ${sections.join(', ')})`);
         assert.ok(example > sections.indexOf('Details'), 'the example follows the details');
-        const exampleText = body.split(/<h3>Examples?<\/h3>/)[1].split(/<h3>/)[0].replace(/<[^>]+>/g, '').trim();
+        const exampleText = body
+          .split(/<h3>Examples?<\/h3>/)[1]
+          .split(/<h3>/)[0]
+          .replace(/<[^>]+>/g, '')
+          .trim();
         assert.ok(exampleText.length >= 80, `the example says something concrete: "${exampleText}"`);
         if (!isConfigType(type)) {
           // Node-RED's help style: message properties as a definition list.
@@ -338,8 +367,11 @@ describe('editor: message catalog, icons, help, templates (offline)', () => {
         assert.deepEqual(attrs, [], 'placeholders in words, titles and aria labels belong in the catalog ([placeholder]key)');
         const script = editorScript(type);
         // Nor may the script add English to the dialog on its own.
-        const typedByScript = [...script.matchAll(/\.(?:text|html)\(\s*'([^']*[A-Za-z][^']*)'|\.attr\(\s*'(?:placeholder|title)'\s*,\s*'([^']*[A-Za-z][^']*)'/g)]
-          .map((m) => m[1] ?? m[2]).filter((t) => /[A-Za-z]/.test(t.replace(/&[a-z]+;/g, '')) && !UNTRANSLATED.test(t));
+        const typedByScript = [
+          ...script.matchAll(/\.(?:text|html)\(\s*'([^']*[A-Za-z][^']*)'|\.attr\(\s*'(?:placeholder|title)'\s*,\s*'([^']*[A-Za-z][^']*)'/g),
+        ]
+          .map((m) => m[1] ?? m[2])
+          .filter((t) => /[A-Za-z]/.test(t.replace(/&[a-z]+;/g, '')) && !UNTRANSLATED.test(t));
         assert.deepEqual(typedByScript, [], 'texts the editor script writes into the dialog without the catalog');
         for (const m of template.matchAll(/<label\b[^>]*>([\s\S]*?)<\/label>/g)) {
           const whole = m[0];
@@ -355,14 +387,22 @@ describe('editor: message catalog, icons, help, templates (offline)', () => {
   describe('status texts', () => {
     const STANDARD = ['red', 'green', 'yellow', 'blue', 'grey'];
     const dir = join(REPO_ROOT, 'src', 'nodes');
-    const sources = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => ({ file: f, text: readFileSync(join(dir, f), 'utf8') }));
+    const sources = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => ({ file: f, text: readFileSync(join(dir, f), 'utf8') }));
 
     it('every status uses a standard colour and shape', () => {
       const fills = sources.flatMap(({ file, text }) => [...text.matchAll(/\bfill:\s*'([^']*)'/g)].map((m) => ({ file, fill: m[1] })));
       assert.ok(fills.length >= 20, `the status calls were found (${fills.length})`);
-      assert.deepEqual(fills.filter((f) => !STANDARD.includes(f.fill)), []);
+      assert.deepEqual(
+        fills.filter((f) => !STANDARD.includes(f.fill)),
+        [],
+      );
       const shapes = sources.flatMap(({ file, text }) => [...text.matchAll(/\bshape:\s*'([^']*)'/g)].map((m) => ({ file, shape: m[1] })));
-      assert.deepEqual(shapes.filter((s) => s.shape !== 'dot' && s.shape !== 'ring'), []);
+      assert.deepEqual(
+        shapes.filter((s) => s.shape !== 'dot' && s.shape !== 'ring'),
+        [],
+      );
     });
 
     it('status texts are short: literals at most 40 characters, texts with a name or path in them go through shortStatus', () => {

@@ -38,7 +38,11 @@ describe('editor resources: each HTML loads its own bundle from resources/ (offl
       assert.ok(tag >= 0 && inline > tag, 'a text/javascript script tag for the bundle, ahead of the inline registration');
       assert.doesNotMatch(html, /<style\b/, 'no CSS of its own: the dialogs share one stylesheet');
       const styled = /class="[^"]*\bfilebridge-dialog\b/.test(html);
-      assert.deepEqual(stylesheets, styled ? [`resources/${MODULE}/${STYLESHEET}`] : [], styled ? 'its dialog uses the shared stylesheet: it links it' : 'its dialog uses no stylesheet: it links none');
+      assert.deepEqual(
+        stylesheets,
+        styled ? [`resources/${MODULE}/${STYLESHEET}`] : [],
+        styled ? 'its dialog uses the shared stylesheet: it links it' : 'its dialog uses no stylesheet: it links none',
+      );
     });
 
     it(`src/editor/${type}.ts defines the editor of ${type}, and npm run build made resources/${type}.js of it`, () => {

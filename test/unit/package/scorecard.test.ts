@@ -66,11 +66,13 @@ function libraryDefinitions(html: string): { defs: Record<string, LibraryDefinit
         if (callee.type !== 'MemberExpression' || !('name' in callee.property) || callee.property.name !== 'registerType') return;
         const [typeNode, defNode] = call.arguments;
         if (typeNode?.type !== 'Literal') throw new Error(`registerType with a type that is not a literal: the library's parser throws (non-literal)`);
-        if (defNode?.type !== 'ObjectExpression') throw new Error(`registerType('${String(typeNode.value)}', ...) without an object literal: the library's parser throws (non-objectexpression)`);
+        if (defNode?.type !== 'ObjectExpression')
+          throw new Error(`registerType('${String(typeNode.value)}', ...) without an object literal: the library's parser throws (non-objectexpression)`);
         const def: LibraryDefinition = {};
         defs[String(typeNode.value)] = def;
         for (const prop of defNode.properties) {
-          if (prop.type !== 'Property') throw new Error(`a spread element in registerType('${String(typeNode.value)}', {...}): the library's parser throws (no key)`);
+          if (prop.type !== 'Property')
+            throw new Error(`a spread element in registerType('${String(typeNode.value)}', {...}): the library's parser throws (no key)`);
           const key = 'name' in prop.key ? prop.key.name : undefined;
           if (key === 'defaults' || key === 'credentials') {
             if (prop.value.type !== 'ObjectExpression') errors.push(`${key}-not-inline`);
@@ -101,7 +103,7 @@ describe('Flow Library scorecard (offline checks)', () => {
     assert.ok(pkg.keywords?.includes('node-red'), 'keyword node-red');
   });
 
-  it("declares node-red.version and engines.node so Node-RED 4 and 5 (Node 22.9) are admitted", () => {
+  it('declares node-red.version and engines.node so Node-RED 4 and 5 (Node 22.9) are admitted', () => {
     assert.ok(admits(pkg['node-red']?.version, '4.0.0'), `node-red.version ${pkg['node-red']?.version}`);
     assert.ok(admits(pkg['node-red']?.version, '5.0.0'));
     assert.ok(admits(pkg.engines?.node, '22.9.0'), `engines.node ${pkg.engines?.node} admits Node-RED 5's minimum Node`);

@@ -56,7 +56,8 @@ describe('content-server applyTarget', () => {
   it('applies categories, classification, holds, permissions (object form) and a workflow in one go', async () => {
     const doc = await newDoc();
     const done = await applyTarget(client, doc, {
-      folder: 'ignored here', name: 'ignored.pdf',
+      folder: 'ignored here',
+      name: 'ignored.pdf',
       categories: { Invoice: { Vendor: 'ACME', Amount: '12.50', Status: 'Approved' } },
       classification: '2500:Finance/Invoices',
       holds: ['Tax Audit', 'litigation acme 2026'],
@@ -68,7 +69,10 @@ describe('content-server applyTarget', () => {
     assert.equal(node.categories['9830']['9830_3'], 12.5);
     assert.equal(node.categories['9830']['9830_5'], 'Approved');
     const r = await records();
-    assert.deepEqual(r.classifications[String(doc)].map((c) => c.class_id), [2502]);
+    assert.deepEqual(
+      r.classifications[String(doc)].map((c) => c.class_id),
+      [2502],
+    );
     assert.deepEqual([...r.holds[String(doc)]].sort(), [1, 2]);
     assert.deepEqual(custom(r, doc, 2002), ['see', 'see_contents', 'modify']);
     assert.deepEqual(custom(r, doc, 1001), ['see']);
@@ -79,7 +83,10 @@ describe('content-server applyTarget', () => {
     assert.deepEqual(done, {
       categories: [{ id: 9830, name: 'Invoice' }],
       classification: 2502,
-      holds: [{ id: 2, name: 'Tax Audit' }, { id: 1, name: 'Litigation ACME 2026' }],
+      holds: [
+        { id: 2, name: 'Tax Audit' },
+        { id: 1, name: 'Litigation ACME 2026' },
+      ],
       permissions: [
         { member: 'Finance', memberId: 2002, permissions: ['see', 'see_contents', 'modify'], applyTo: 0 },
         { member: 'jdoe', memberId: 1001, permissions: ['see'], applyTo: 0 },
@@ -91,15 +98,23 @@ describe('content-server applyTarget', () => {
   it('takes the permissions list form with applyTo, ids for classification and map, and the classification root option', async () => {
     const folder = await client.resolveFolder('Enterprise:Governed/Sub', { create: true });
     const inside = await newDoc('Enterprise:Governed/Sub');
-    const done = await applyTarget(client, folder, {
-      permissions: [{ member: 'Finance', permissions: 'see,see_contents', applyTo: 2 }],
-      classification: 'Finance/Contracts',
-      workflow: { map: 2401 },
-    }, { classificationRoot: 2500, attach: [inside] });
+    const done = await applyTarget(
+      client,
+      folder,
+      {
+        permissions: [{ member: 'Finance', permissions: 'see,see_contents', applyTo: 2 }],
+        classification: 'Finance/Contracts',
+        workflow: { map: 2401 },
+      },
+      { classificationRoot: 2500, attach: [inside] },
+    );
     const r = await records();
     assert.deepEqual(custom(r, folder, 2002), ['see', 'see_contents']);
     assert.deepEqual(custom(r, inside, 2002), ['see', 'see_contents'], 'applyTo 2 reaches the sub-items');
-    assert.deepEqual(r.classifications[String(folder)].map((c) => c.class_id), [2503]);
+    assert.deepEqual(
+      r.classifications[String(folder)].map((c) => c.class_id),
+      [2503],
+    );
     assert.deepEqual(done.workflow?.docIds, [folder, inside]);
     assert.deepEqual(r.processes.find((p) => p.process_id === done.workflow?.processId)?.doc_ids, [folder, inside]);
   });
@@ -112,7 +127,10 @@ describe('content-server applyTarget', () => {
     const r = await records();
     assert.deepEqual(custom(r, doc, 2002), ['see', 'see_contents', 'modify']);
     assert.deepEqual(r.holds[String(doc)], [2]);
-    assert.deepEqual(r.classifications[String(doc)].map((c) => c.class_id), [2502]);
+    assert.deepEqual(
+      r.classifications[String(doc)].map((c) => c.class_id),
+      [2502],
+    );
     assert.equal((await inspect(doc)).categories['9830']['9830_2'], 'Globex');
   });
 
@@ -144,7 +162,11 @@ describe('content-server applyTarget', () => {
         const r = await records();
         assert.equal(r.holds[String(doc)], undefined, 'no hold');
         assert.equal(custom(r, doc, 2002), undefined, 'no access granted');
-        assert.equal(r.processes.some((p) => p.doc_ids.includes(doc)), false, 'no workflow');
+        assert.equal(
+          r.processes.some((p) => p.doc_ids.includes(doc)),
+          false,
+          'no workflow',
+        );
         assert.notEqual((await inspect(doc)).categories['9830']?.['9830_2'], 'Should not be set');
       });
     }

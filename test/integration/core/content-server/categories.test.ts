@@ -37,7 +37,12 @@ describe('content-server categories', () => {
     });
 
     it('sets categories on a new version and through applyCategory', async () => {
-      const v2 = await client.upload({ target: folder, name: 'inv-1.pdf', open: () => Readable.from([Buffer.from('%PDF-2')]), categories: { Invoice: { Status: 'Paid' } } });
+      const v2 = await client.upload({
+        target: folder,
+        name: 'inv-1.pdf',
+        open: () => Readable.from([Buffer.from('%PDF-2')]),
+        categories: { Invoice: { Status: 'Paid' } },
+      });
       assert.equal(v2.action, 'versioned');
       assert.equal((await client.readCategories(v2.id)).Invoice.Status, 'Paid');
       await client.applyCategory(v2.id, { Invoice: { Vendor: 'Globex' } });
@@ -61,8 +66,17 @@ describe('content-server categories', () => {
     });
 
     it('finds definitions on template nodes for folders without the category', async () => {
-      const c = new ContentServerClient({ baseUrl: `${sim.url}/otcs/cs.exe/api`, auth: { kind: 'password', username: 'Admin', password: 'livelink' }, categoryTemplates: [folder] });
-      const r = await c.upload({ target: 'Enterprise:Inbound', name: 'inv-4.pdf', open: () => Readable.from([Buffer.from('x')]), categories: { Invoice: { Vendor: 'Initech' } } });
+      const c = new ContentServerClient({
+        baseUrl: `${sim.url}/otcs/cs.exe/api`,
+        auth: { kind: 'password', username: 'Admin', password: 'livelink' },
+        categoryTemplates: [folder],
+      });
+      const r = await c.upload({
+        target: 'Enterprise:Inbound',
+        name: 'inv-4.pdf',
+        open: () => Readable.from([Buffer.from('x')]),
+        categories: { Invoice: { Vendor: 'Initech' } },
+      });
       assert.equal((await c.readCategories(r.id)).Invoice.Vendor, 'Initech');
     });
   });

@@ -36,7 +36,12 @@ describe('content-server client against the simulator', function () {
   let sim: ContentServerSim;
   let client: ContentServerClient;
   const connect = (extra: Partial<ContentServerClientOptions> = {}): ContentServerClient =>
-    new ContentServerClient({ baseUrl: `${sim.url}/otcs/cs.exe`, auth: { kind: 'password', username: 'Admin', password: 'livelink' }, retry: FAST_RETRY, ...extra });
+    new ContentServerClient({
+      baseUrl: `${sim.url}/otcs/cs.exe`,
+      auth: { kind: 'password', username: 'Admin', password: 'livelink' },
+      retry: FAST_RETRY,
+      ...extra,
+    });
 
   before(async () => {
     sim = await startContentServerSim();
@@ -208,7 +213,10 @@ describe('content-server client against the simulator', function () {
       await rejectsWith(client.upload({ target, name: 'REPORT.txt', open: text('x'), collision: 'fail' }), 'CONFLICT', /already exists/);
 
       const versions = await client.versions(first.id);
-      assert.deepEqual(versions.map((v) => v.versionNumber), [1, 2, 3]);
+      assert.deepEqual(
+        versions.map((v) => v.versionNumber),
+        [1, 2, 3],
+      );
       assert.equal(await readText((await client.download(first.id)).stream), 'v3');
       const v1 = await client.download(first.id, 1);
       assert.equal(await readText(v1.stream), 'v1');
@@ -219,7 +227,14 @@ describe('content-server client against the simulator', function () {
       const from = await client.resolveFolder('Enterprise:Tests/moves/from', { create: true });
       const to = await client.resolveFolder('Enterprise:Tests/moves/to', { create: true });
       const made = new Date('2024-05-06T07:08:09Z');
-      const r = await client.upload({ target: from, name: 'm.txt', open: text('m'), externalCreateDate: made, externalModifyDate: made, description: 'from partner' });
+      const r = await client.upload({
+        target: from,
+        name: 'm.txt',
+        open: text('m'),
+        externalCreateDate: made,
+        externalModifyDate: made,
+        description: 'from partner',
+      });
       const node = await client.getNode(r.id);
       assert.equal(node.properties.external_modify_date, '2024-05-06T07:08:09Z');
       assert.equal(node.properties.description, 'from partner');
@@ -379,7 +394,13 @@ describe('content-server client against the simulator', function () {
       assert.equal(dropped, 1);
       assert.deepEqual([r.action, r.id, r.version], ['versioned', first.id, 2]);
       const versions = await client.versions(first.id);
-      assert.deepEqual(versions.map((v) => [v.versionNumber, v.fileSize]), [[1, 3], [2, 4]]);
+      assert.deepEqual(
+        versions.map((v) => [v.versionNumber, v.fileSize]),
+        [
+          [1, 3],
+          [2, 4],
+        ],
+      );
     });
 
     it('renews again when the ticket it retried with was adopted from an answer of the expiring session', async () => {

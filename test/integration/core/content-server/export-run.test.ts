@@ -92,7 +92,13 @@ describe('content-server export runs', function () {
     };
   }
 
-  async function run(folder: string, marks: Map<string, ExportMark>, extra: Partial<ChangesRun> = {}, s: ExportSettings = settings, onEach?: Parameters<typeof reader>[0]): Promise<{ outcome: RunOutcome; received: Received[] }> {
+  async function run(
+    folder: string,
+    marks: Map<string, ExportMark>,
+    extra: Partial<ChangesRun> = {},
+    s: ExportSettings = settings,
+    onEach?: Parameters<typeof reader>[0],
+  ): Promise<{ outcome: RunOutcome; received: Received[] }> {
     const { hooks, received } = reader(onEach);
     const outcome = await runChanges(client, changesRun(folder, marks, extra), s, hooks);
     return { outcome, received };
@@ -117,7 +123,10 @@ describe('content-server export runs', function () {
       assert.equal(r.doc.cs.path, '');
       assert.equal(r.doc.count, 3);
     }
-    assert.deepEqual(first.received.map((r) => r.doc.index), [1, 2, 3]);
+    assert.deepEqual(
+      first.received.map((r) => r.doc.index),
+      [1, 2, 3],
+    );
     assert.ok(first.outcome.summary.mark?.since, 'a mark was kept');
 
     const second = await run(folder, marks);
@@ -128,7 +137,10 @@ describe('content-server export runs', function () {
     const data = randomBytes(1500);
     await client.upload({ target: folder, name: 'b.bin', open: bytes(data), collision: 'add-version' });
     const third = await run(folder, marks);
-    assert.deepEqual(third.received.map((r) => [r.doc.filename, r.doc.cs.version, r.sha256]), [['b.bin', 2, sha256(data)]]);
+    assert.deepEqual(
+      third.received.map((r) => [r.doc.filename, r.doc.cs.version, r.sha256]),
+      [['b.bin', 2, sha256(data)]],
+    );
     assert.equal((await run(folder, marks)).received.length, 0);
   });
 
@@ -144,7 +156,10 @@ describe('content-server export runs', function () {
     // As if version 1 had been delivered at the very second version 2 arrived.
     marks.set(key, { since: modified.toISOString(), seenAtMark: [doc.id], seenVersions: { [String(doc.id)]: 1 }, query: 'q', updatedAt: '' });
     const again = await run(folder, marks);
-    assert.deepEqual(again.received.map((r) => [r.doc.cs.version, r.sha256]), [[2, sha256(Buffer.from('v2'))]]);
+    assert.deepEqual(
+      again.received.map((r) => [r.doc.cs.version, r.sha256]),
+      [[2, sha256(Buffer.from('v2'))]],
+    );
     assert.equal(probe.received.length, 1);
     assert.equal((await run(folder, marks)).received.length, 0, 'version 2 is now in the mark');
   });
@@ -152,7 +167,15 @@ describe('content-server export runs', function () {
   it('sends only documents whose category attribute matches, and a document once it comes to match', async () => {
     const folder = 'Enterprise:ExportInvoices';
     const make = async (name: string, status: string): Promise<number> =>
-      (await client.upload({ target: folder, createFolders: true, name, open: bytes(Buffer.from(name)), categories: { Invoice: { Vendor: 'ACME', Status: status } } })).id;
+      (
+        await client.upload({
+          target: folder,
+          createFolders: true,
+          name,
+          open: bytes(Buffer.from(name)),
+          categories: { Invoice: { Vendor: 'ACME', Status: status } },
+        })
+      ).id;
     const folderId = await client.resolveFolder(folder, { create: true });
     await client.applyCategory(folderId, { '9830_2': 'Default' });
     const approved = await make('approved-1.pdf', 'Approved');
@@ -160,11 +183,17 @@ describe('content-server export runs', function () {
     const marks = new Map<string, ExportMark>();
     const where = { category: 'Invoice', attribute: 'Status', equals: 'Approved' };
     const first = await run(folder, marks, { where });
-    assert.deepEqual(first.received.map((r) => r.doc.cs.id), [approved]);
+    assert.deepEqual(
+      first.received.map((r) => r.doc.cs.id),
+      [approved],
+    );
     await nextSecond();
     await client.applyCategory(draft, { Invoice: { Status: 'Approved' } });
     const second = await run(folder, marks, { where });
-    assert.deepEqual(second.received.map((r) => r.doc.cs.id), [draft]);
+    assert.deepEqual(
+      second.received.map((r) => r.doc.cs.id),
+      [draft],
+    );
   });
 
   it('gives folder paths relative to the exported folder when recursive, and honours a name glob', async () => {
@@ -174,9 +203,17 @@ describe('content-server export runs', function () {
     await client.upload({ target: `${base}/Sub/Deeper`, createFolders: true, name: 'deep.txt', open: bytes(Buffer.from('d')) });
     await client.upload({ target: `${base}/Sub/Deeper`, name: 'deep.csv', open: bytes(Buffer.from('c')) });
     const all = await run(base, new Map(), { recursive: true });
-    assert.deepEqual(all.received.map((r) => `${r.doc.cs.path}|${r.doc.filename}`).sort(), ['Sub/Deeper|deep.csv', 'Sub/Deeper|deep.txt', 'Sub|mid.txt', '|top.txt']);
+    assert.deepEqual(all.received.map((r) => `${r.doc.cs.path}|${r.doc.filename}`).sort(), [
+      'Sub/Deeper|deep.csv',
+      'Sub/Deeper|deep.txt',
+      'Sub|mid.txt',
+      '|top.txt',
+    ]);
     const flat = await run(base, new Map(), { recursive: false });
-    assert.deepEqual(flat.received.map((r) => r.doc.filename), ['top.txt']);
+    assert.deepEqual(
+      flat.received.map((r) => r.doc.filename),
+      ['top.txt'],
+    );
     const globbed = await run(base, new Map(), { recursive: true, nameGlob: '*.TXT' });
     assert.deepEqual(globbed.received.map((r) => r.doc.filename).sort(), ['deep.txt', 'mid.txt', 'top.txt']);
   });
@@ -221,7 +258,10 @@ describe('content-server export runs', function () {
     assert.equal(outcome.error, undefined);
     assert.equal(outcome.summary.complete, true);
     assert.deepEqual(received.sort(), [first.id, last.id].sort());
-    assert.deepEqual(outcome.summary.errors.map((e) => [e.id, e.code]), [[gone.id, 'NOT_FOUND']]);
+    assert.deepEqual(
+      outcome.summary.errors.map((e) => [e.id, e.code]),
+      [[gone.id, 'NOT_FOUND']],
+    );
     assert.equal((await run(folder, marks)).received.length, 0);
   });
 
@@ -252,9 +292,21 @@ describe('content-server export runs', function () {
     });
     assert.deepEqual(types, { 'small.bin': 'buffer', 'large.bin': 'stream' });
     assert.deepEqual(Object.fromEntries(got.received.map((r) => [r.doc.filename, r.sha256])), { 'small.bin': sha256(small), 'large.bin': sha256(large) });
-    assert.deepEqual(got.outcome.summary.documents.map((d) => [d.name, d.size, d.sha256]), [['small.bin', 100, undefined], ['large.bin', 5000, undefined]]);
+    assert.deepEqual(
+      got.outcome.summary.documents.map((d) => [d.name, d.size, d.sha256]),
+      [
+        ['small.bin', 100, undefined],
+        ['large.bin', 5000, undefined],
+      ],
+    );
     const hashed = await run(folder, new Map(), {}, { ...settings, bufferLimit: 1024, sha256: true });
-    assert.deepEqual(hashed.outcome.summary.documents.map((d) => [d.name, d.size, d.sha256]), [['small.bin', 100, sha256(small)], ['large.bin', 5000, sha256(large)]]);
+    assert.deepEqual(
+      hashed.outcome.summary.documents.map((d) => [d.name, d.size, d.sha256]),
+      [
+        ['small.bin', 100, sha256(small)],
+        ['large.bin', 5000, sha256(large)],
+      ],
+    );
   });
 
   it('with "only changed" off sends everything each time and keeps no mark', async () => {
@@ -292,12 +344,20 @@ describe('content-server export runs', function () {
     await client.applyCategory(folderId, { '9830_2': 'Default' });
     const body = randomBytes(900);
     const ok = await client.upload({ target: 'Enterprise:OneApproved', name: 'ok.pdf', open: bytes(body), categories: { Invoice: { Status: 'Approved' } } });
-    const draft = await client.upload({ target: 'Enterprise:OneApproved', name: 'draft.pdf', open: bytes(randomBytes(9)), categories: { Invoice: { Status: 'Draft' } } });
+    const draft = await client.upload({
+      target: 'Enterprise:OneApproved',
+      name: 'draft.pdf',
+      open: bytes(randomBytes(9)),
+      categories: { Invoice: { Status: 'Draft' } },
+    });
     const where = { category: 'invoice', attribute: 'STATUS', equals: 'Approved' };
     const got = reader();
     const outcome = await runDocument(client, { runId: 'p', id: 'Enterprise:OneApproved/OK.pdf', where }, settings, got.hooks);
     assert.equal(outcome.error, undefined);
-    assert.deepEqual(got.received.map((r) => [r.doc.cs.id, r.sha256]), [[ok.id, sha256(body)]]);
+    assert.deepEqual(
+      got.received.map((r) => [r.doc.cs.id, r.sha256]),
+      [[ok.id, sha256(body)]],
+    );
     const refused = reader();
     const no = await runDocument(client, { runId: 'p', id: draft.id, where }, settings, refused.hooks);
     assert.equal(no.error?.code, 'NOT_FOUND');

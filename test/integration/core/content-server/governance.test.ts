@@ -18,7 +18,11 @@ describe('content-server governance, workspaces, workflows, changes', () => {
 
   before(async () => {
     sim = await startContentServerSim();
-    client = new ContentServerClient({ baseUrl: `${sim.url}/otcs/cs.exe/api`, auth: { kind: 'password', username: 'Admin', password: 'livelink' }, classificationRoot: 2500 });
+    client = new ContentServerClient({
+      baseUrl: `${sim.url}/otcs/cs.exe/api`,
+      auth: { kind: 'password', username: 'Admin', password: 'livelink' },
+      classificationRoot: 2500,
+    });
     doc = (await client.upload({ target: 'Enterprise:Governed', createFolders: true, name: 'contract.pdf', open: text('c') })).id;
   });
   after(async () => {
@@ -26,12 +30,18 @@ describe('content-server governance, workspaces, workflows, changes', () => {
   });
 
   it('logs in with OTDS client credentials (bearer exchanged for a ticket)', async () => {
-    const c = new ContentServerClient({ baseUrl: `${sim.url}/otcs/cs.exe/api`, auth: { kind: 'otds', otdsUrl: sim.url, clientId: 'filebridge', clientSecret: 'filebridge-secret' } });
+    const c = new ContentServerClient({
+      baseUrl: `${sim.url}/otcs/cs.exe/api`,
+      auth: { kind: 'otds', otdsUrl: sim.url, clientId: 'filebridge', clientSecret: 'filebridge-secret' },
+    });
     assert.equal((await c.whoami()).name, 'Admin');
     sim.expireTickets();
     assert.equal((await c.getNode(2000)).id, 2000);
     assert.equal(c.http.keeper.logins, 2, 'a second token exchange after the expiry');
-    const bad = new ContentServerClient({ baseUrl: `${sim.url}/otcs/cs.exe/api`, auth: { kind: 'otds', otdsUrl: sim.url, clientId: 'filebridge', clientSecret: 'wrong' } });
+    const bad = new ContentServerClient({
+      baseUrl: `${sim.url}/otcs/cs.exe/api`,
+      auth: { kind: 'otds', otdsUrl: sim.url, clientId: 'filebridge', clientSecret: 'wrong' },
+    });
     await assert.rejects(bad.whoami(), isCode('AUTHENTICATION', /invalid_client/));
   });
 
@@ -46,7 +56,10 @@ describe('content-server governance, workspaces, workflows, changes', () => {
 
   it('puts holds on by name and keeps a held document from being deleted', async () => {
     const applied = await client.governance.applyHolds(doc, ['litigation acme 2026', 2]);
-    assert.deepEqual(applied.map((h) => h.id), [1, 2]);
+    assert.deepEqual(
+      applied.map((h) => h.id),
+      [1, 2],
+    );
     await client.governance.applyHolds(doc, ['Tax Audit']);
     assert.deepEqual((await client.governance.nodeHolds(doc)).map((h) => h.name).sort(), ['Litigation ACME 2026', 'Tax Audit']);
     await assert.rejects(client.governance.applyHolds(doc, ['Nope']), isCode('INVALID_INPUT', /Unknown hold 'Nope'/));
@@ -66,7 +79,10 @@ describe('content-server governance, workspaces, workflows, changes', () => {
     assert.deepEqual(perms.find((p) => p.type === 'custom' && p.right_id === 2002)?.permissions, ['see', 'see_contents']);
     await client.governance.revoke(doc, 'jdoe');
     perms = await client.governance.permissions(doc);
-    assert.equal(perms.some((p) => p.type === 'custom' && p.right_id === 1001), false);
+    assert.equal(
+      perms.some((p) => p.type === 'custom' && p.right_id === 1001),
+      false,
+    );
     await assert.rejects(client.governance.grant(doc, 'Nobody', ['see']), isCode('NOT_FOUND', /Nobody/));
   });
 
@@ -78,7 +94,10 @@ describe('content-server governance, workspaces, workflows, changes', () => {
     assert.equal(first.workspace.name, 'ACME Corp (4711)', 'the server naming rule, read back');
     const again = await client.workspaces.ensure({ templateId: 3001, workspaceTypeId: 10, name: 'ACME Corp', businessObject: bo });
     assert.deepEqual([again.created, again.workspace.id], [false, first.workspace.id]);
-    assert.deepEqual((await client.workspaces.find({ name: 'ACME Corp (4711)' })).map((w) => w.id), [first.workspace.id]);
+    assert.deepEqual(
+      (await client.workspaces.find({ name: 'ACME Corp (4711)' })).map((w) => w.id),
+      [first.workspace.id],
+    );
     assert.deepEqual(await client.workspaces.find({ name: 'ACME' }), [], 'exact names only');
     const filed = await client.upload({ target: `${first.workspace.id}:Invoices`, createFolders: true, name: 'i.pdf', open: text('i') });
     assert.equal(filed.action, 'created');
@@ -175,8 +194,12 @@ describe('content-server governance, workspaces, workflows, changes', () => {
     for (let i = 0; i < 7; i++) await client.upload({ target: folder, name: `contract-${i}.pdf`, open: text(String(i)) });
     await client.upload({ target: folder, name: 'other.pdf', open: text('x') });
     const hits: string[] = [];
-    for await (const n of client.search({ where: 'OTName:contract* AND OTSubType:144', locationId: folder, sort: 'asc_OTName', pageSize: 3 })) hits.push(n.name);
-    assert.deepEqual(hits, Array.from({ length: 7 }, (_, i) => `contract-${i}.pdf`));
+    for await (const n of client.search({ where: 'OTName:contract* AND OTSubType:144', locationId: folder, sort: 'asc_OTName', pageSize: 3 }))
+      hits.push(n.name);
+    assert.deepEqual(
+      hits,
+      Array.from({ length: 7 }, (_, i) => `contract-${i}.pdf`),
+    );
     const first: string[] = [];
     for await (const n of client.search({ where: 'OTName:contract*', locationId: folder, maxResults: 2 })) first.push(n.name);
     assert.equal(first.length, 2);

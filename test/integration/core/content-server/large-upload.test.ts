@@ -65,7 +65,14 @@ describe('content-server large-file uploads', () => {
     const paths = spy(c);
     const content = data(5 * PART + 1234);
     let progress = 0;
-    const r = await c.upload({ target: 'Enterprise:Large', createFolders: true, name: 'big.bin', size: content.length, open: chunked(content), onProgress: (n) => (progress = n) });
+    const r = await c.upload({
+      target: 'Enterprise:Large',
+      createFolders: true,
+      name: 'big.bin',
+      size: content.length,
+      open: chunked(content),
+      onProgress: (n) => (progress = n),
+    });
     assert.equal(r.action, 'created');
     assert.equal(paths.filter((p) => /^POST \/v2\/multipart\/[^/]+\/\d+$/.test(p)).length, 6);
     assert.ok(paths.includes('GET /v2/multipart/settings'));
@@ -110,11 +117,18 @@ describe('content-server large-file uploads', () => {
     const small = data(1000);
     await c.upload({ target: 'Enterprise:Large', name: 'small.bin', size: small.length, open: chunked(small) });
     await c.upload({ target: 'Enterprise:Large', name: 'unsized.bin', open: chunked(data(2_000_000)) });
-    assert.equal(paths.some((p) => p.includes('/v2/multipart')), false);
+    assert.equal(
+      paths.some((p) => p.includes('/v2/multipart')),
+      false,
+    );
 
     const old = await startContentServerSim({ largeFile: { enabled: false } });
     try {
-      const oc = new ContentServerClient({ baseUrl: `${old.url}/otcs/cs.exe/api`, auth: { kind: 'password', username: 'Admin', password: 'livelink' }, largeFileThreshold: 1 });
+      const oc = new ContentServerClient({
+        baseUrl: `${old.url}/otcs/cs.exe/api`,
+        auth: { kind: 'password', username: 'Admin', password: 'livelink' },
+        largeFileThreshold: 1,
+      });
       const content = data(3 * PART);
       const r = await oc.upload({ target: 2000, name: 'x.bin', size: content.length, open: chunked(content) });
       assert.equal(await sha((await oc.download(r.id)).stream), createHash('sha256').update(content).digest('hex'));

@@ -22,7 +22,10 @@ function counting(files: RemoteFiles): RemoteFiles & { reads: number } {
 
 function message(relativePath: string, fields: Record<string, unknown>): Record<string, unknown> {
   const name = relativePath.split('/').pop()!;
-  return { filename: name, filebridge: { source: { folder: 'lookup', path: `lookup/${relativePath}`, relativePath, name, mtime: new Date().toISOString() }, fields } };
+  return {
+    filename: name,
+    filebridge: { source: { folder: 'lookup', path: `lookup/${relativePath}`, relativePath, name, mtime: new Date().toISOString() }, fields },
+  };
 }
 
 for (const protocol of ['sftp', 'ftp'] as Protocol[]) {
@@ -63,8 +66,10 @@ for (const protocol of ['sftp', 'ftp'] as Protocol[]) {
       const third = await buildTarget(mapping, message('old/a.pdf', {}), { remote: files, cache });
       assert.equal(third.target.description, 'Contract A (signed)');
       assert.equal(files.reads, 2);
-      await assert.rejects(buildTarget(mapping, message('old/b.pdf', {}), { remote: files, cache }), (err: unknown) =>
-        err instanceof FileBridgeError && err.code === 'MAPPING' && /no row with key "old\/b\.pdf"/.test(err.message));
+      await assert.rejects(
+        buildTarget(mapping, message('old/b.pdf', {}), { remote: files, cache }),
+        (err: unknown) => err instanceof FileBridgeError && err.code === 'MAPPING' && /no row with key "old\/b\.pdf"/.test(err.message),
+      );
     });
 
     it('a JSON side-car beside the file, found through a path template; a missing side-car names the file', async () => {
@@ -77,9 +82,13 @@ for (const protocol of ['sftp', 'ftp'] as Protocol[]) {
       const deps = { remote: remoteFilesFromPool(pool), cache: new TableCache() };
       const { target } = await buildTarget(mapping, message('RPT_QM_2026-10.pdf', {}), deps);
       assert.deepEqual(target, { categories: { Report: { Type: 'QM', Approved: true } } });
-      await assert.rejects(buildTarget(mapping, message('RPT_QM_2026-11.pdf', {}), deps), (err: unknown) =>
-        err instanceof FileBridgeError && err.code === 'MAPPING'
-        && /categories\.Report\.Type \(the lookup table file mapping-\w+\/in\/RPT_QM_2026-11\.pdf\.json does not exist\)/.test(err.message));
+      await assert.rejects(
+        buildTarget(mapping, message('RPT_QM_2026-11.pdf', {}), deps),
+        (err: unknown) =>
+          err instanceof FileBridgeError &&
+          err.code === 'MAPPING' &&
+          /categories\.Report\.Type \(the lookup table file mapping-\w+\/in\/RPT_QM_2026-11\.pdf\.json does not exist\)/.test(err.message),
+      );
     });
   });
 }

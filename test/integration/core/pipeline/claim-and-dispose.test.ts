@@ -34,7 +34,7 @@ describe('pipeline core on real servers', function () {
       it('two claimants racing for the same 40 files: each file has exactly one winner', async () => {
         for (let i = 0; i < 40; i++) await servers().writeFile(`${dir}/in/f${i}`, `file ${i}`);
         await servers().mkdirp(`${dir}/in/.filebridge/processing`);
-        const claim = (pool: typeof pools[0], i: number): Promise<boolean> =>
+        const claim = (pool: (typeof pools)[0], i: number): Promise<boolean> =>
           pool.use((s) => claimByRename(s, `${dir}/in/f${i}`, `${dir}/in/.filebridge/processing/${claimFileName(`f${i}`, Date.now(), 1)}`), false);
         const results = await Promise.all(Array.from({ length: 40 }, (_, i) => Promise.all([claim(pools[0], i), claim(pools[1], i)])));
         for (const [a, b] of results) assert.equal(Number(a) + Number(b), 1);
@@ -49,20 +49,36 @@ describe('pipeline core on real servers', function () {
         await servers().writeFile(`${dir}/in/skip.tmp`, 't');
         const emitted: ClaimedFile[] = [];
         const settings = {
-          ...DEFAULT_WATCH_SETTINGS, folder: `${dir}/in`, exclude: ['*.tmp'], leaseMs: 1000,
+          ...DEFAULT_WATCH_SETTINGS,
+          folder: `${dir}/in`,
+          exclude: ['*.tmp'],
+          leaseMs: 1000,
           stability: { ...DEFAULT_WATCH_SETTINGS.stability, stableMs: 300 },
         };
         const origin = { server: 's1', watch: 'w1', protocol, host: '127.0.0.1', port: 22, folder: settings.folder };
-        const w = new Watcher(settings, { pool: pools[0], origin, emit: async (f) => { emitted.push(f); } });
+        const w = new Watcher(settings, {
+          pool: pools[0],
+          origin,
+          emit: async (f) => {
+            emitted.push(f);
+          },
+        });
         await w.trigger();
         assert.equal(emitted.length, 0, 'one listing proves nothing');
         await appendFile(servers().localPath(`${dir}/in/b.txt`), 'b');
         await sleep(400);
         await w.trigger();
-        assert.deepEqual(emitted.map((f) => f.name), ['a.txt'], 'b.txt grew in between');
+        assert.deepEqual(
+          emitted.map((f) => f.name),
+          ['a.txt'],
+          'b.txt grew in between',
+        );
         await sleep(400);
         await w.trigger();
-        assert.deepEqual(emitted.map((f) => f.name), ['a.txt', 'b.txt']);
+        assert.deepEqual(
+          emitted.map((f) => f.name),
+          ['a.txt', 'b.txt'],
+        );
         assert.equal(emitted[1].size, 4);
         assert.equal(w.lastReport?.listed, 2, 'dot files, excluded files and the work folder are not listed');
         const data = await sourceBuffer(pools[0], emitted[1].claimPath, { expectedSize: 4 });
@@ -70,7 +86,13 @@ describe('pipeline core on real servers', function () {
         await assert.rejects(sourceBuffer(pools[0], emitted[1].claimPath, { expectedSize: 5 }), /gave 4 bytes, but the file had 5/);
         // Another watcher (another runtime) takes over a.txt once its lease ran out, but not b.txt, still in flight here.
         const other: ClaimedFile[] = [];
-        const w2 = new Watcher(settings, { pool: pools[1], origin: { ...origin, watch: 'w2' }, emit: async (f) => { other.push(f); } });
+        const w2 = new Watcher(settings, {
+          pool: pools[1],
+          origin: { ...origin, watch: 'w2' },
+          emit: async (f) => {
+            other.push(f);
+          },
+        });
         w.release(emitted[0].correlationId);
         await sleep(1100);
         await w.trigger();
@@ -78,7 +100,11 @@ describe('pipeline core on real servers', function () {
         assert.equal(emitted[2].name, 'a.txt');
         assert.equal(emitted[2].attempt, 2);
         await w2.trigger();
-        assert.deepEqual(other.map((f) => f.name), ['b.txt'], 'b.txt lease expired too: the other runtime takes it');
+        assert.deepEqual(
+          other.map((f) => f.name),
+          ['b.txt'],
+          'b.txt lease expired too: the other runtime takes it',
+        );
         await w2.trigger();
         assert.equal(other.length, 1, 'a recovered claim has a fresh lease');
         w.close();
@@ -87,10 +113,25 @@ describe('pipeline core on real servers', function () {
 
       it('dispose and quarantine refuse or report a file that is no longer claimed', async () => {
         const source: SourceFacts = {
-          server: 's', watch: 'w', protocol, host: 'h', port: 1, folder: `${dir}/in`, path: `${dir}/in/x.pdf`, relativePath: 'x.pdf', name: 'x.pdf',
-          claimPath: `${dir}/in/.filebridge/processing/1-00000000-1~x.pdf`, size: 1, mtime: new Date().toISOString(), claimedAt: new Date().toISOString(), attempt: 1,
+          server: 's',
+          watch: 'w',
+          protocol,
+          host: 'h',
+          port: 1,
+          folder: `${dir}/in`,
+          path: `${dir}/in/x.pdf`,
+          relativePath: 'x.pdf',
+          name: 'x.pdf',
+          claimPath: `${dir}/in/.filebridge/processing/1-00000000-1~x.pdf`,
+          size: 1,
+          mtime: new Date().toISOString(),
+          claimedAt: new Date().toISOString(),
+          attempt: 1,
         };
-        await assert.rejects(disposeSource(pools[0], source, { action: 'delete' }), (err: Error & { code?: string }) => err.code === 'NOT_FOUND' && /is gone/.test(err.message));
+        await assert.rejects(
+          disposeSource(pools[0], source, { action: 'delete' }),
+          (err: Error & { code?: string }) => err.code === 'NOT_FOUND' && /is gone/.test(err.message),
+        );
         const q = await quarantineSource(pools[0], source, { message: 'boom', code: 'TIMEOUT' }, {});
         assert.equal(q.report.fileMoved, false);
         const report = JSON.parse((await servers().readFile(q.reportPath)).toString()) as { error: { code: string } };

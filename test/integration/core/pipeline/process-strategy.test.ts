@@ -47,8 +47,20 @@ describe('process strategy: commit and rollback of a claimed file (real SFTP ser
     const claimPath = `${dir}/in/.filebridge/processing/1762077600000-0a0b0c0d-1~${name}`;
     await servers().writeFile(claimPath, 'content');
     return {
-      server: 's1', watch: 'w1', protocol: 'sftp', host: '127.0.0.1', port: 22, folder: `${dir}/in`, path: `${dir}/in/${name}`, relativePath: name, name,
-      claimPath, size: 7, mtime: '2026-11-02T10:00:00.000Z', claimedAt: '2026-11-02T10:00:03.000Z', attempt: 1,
+      server: 's1',
+      watch: 'w1',
+      protocol: 'sftp',
+      host: '127.0.0.1',
+      port: 22,
+      folder: `${dir}/in`,
+      path: `${dir}/in/${name}`,
+      relativePath: name,
+      name,
+      claimPath,
+      size: 7,
+      mtime: '2026-11-02T10:00:00.000Z',
+      claimedAt: '2026-11-02T10:00:03.000Z',
+      attempt: 1,
     };
   }
 
@@ -65,7 +77,11 @@ describe('process strategy: commit and rollback of a claimed file (real SFTP ser
     const result = await commitClaim(at, { source, correlationId: 'c1' }, { action: 'leave' });
     assert.equal(result.disposal.action, 'left');
     assert.ok(await servers().exists(source.path), 'back at its original path');
-    assert.deepEqual(store.writes.map((w) => w.claimStillThere), [true], 'recorded while the file was still claimed');
+    assert.deepEqual(
+      store.writes.map((w) => w.claimStillThere),
+      [true],
+      'recorded while the file was still claimed',
+    );
     assert.equal(await ledger.has(source), true);
     assert.deepEqual(watch.calls, ['close c1', 'release c1']);
     assert.equal(result.audit.disposal, 'left');
@@ -76,7 +92,10 @@ describe('process strategy: commit and rollback of a claimed file (real SFTP ser
     const source = await claimed('kept.pdf');
     const { site: at, store } = site(source);
     await commitClaim(at, { source, correlationId: 'c2' }, { action: 'archive', archiveTemplate: 'done/' });
-    assert.deepEqual(store.writes.map((w) => w.claimStillThere), [false]);
+    assert.deepEqual(
+      store.writes.map((w) => w.claimStillThere),
+      [false],
+    );
     assert.ok(await servers().exists(`${dir}/in/done/kept.pdf`));
 
     const second = await claimed('other.pdf');
@@ -107,7 +126,11 @@ describe('process strategy: commit and rollback of a claimed file (real SFTP ser
     assert.ok(result.path.startsWith(`${dir}/in/errors/`), result.path);
     assert.ok(await servers().exists(result.path));
     assert.equal(await servers().exists(source.claimPath), false);
-    const report = JSON.parse((await servers().readFile(result.reportPath)).toString()) as { error: { code: string }; fileMoved: boolean; correlationId: string };
+    const report = JSON.parse((await servers().readFile(result.reportPath)).toString()) as {
+      error: { code: string };
+      fileMoved: boolean;
+      correlationId: string;
+    };
     assert.deepEqual([report.error.code, report.fileMoved, report.correlationId], ['MAPPING', true, 'c5']);
     assert.equal(await ledger.has(source), false, 'a corrected file put back must be taken again');
     assert.deepEqual(watch.calls, ['close c5', 'release c5']);
@@ -124,6 +147,10 @@ describe('process strategy: commit and rollback of a claimed file (real SFTP ser
 
   it('a message without usable source facts is refused with what to fix', () => {
     assert.throws(() => claimedFileOf({ source: { name: 'x.pdf' } }), /msg\.filebridge\.source is missing or incomplete/);
-    assert.deepEqual(claimedFileOf({ source: { server: 's', protocol: 'ftp', folder: '/f', path: '/f/a', relativePath: 'a', name: 'a', claimPath: '/f/c' }, correlationId: 7 }).correlationId, undefined);
+    assert.deepEqual(
+      claimedFileOf({ source: { server: 's', protocol: 'ftp', folder: '/f', path: '/f/a', relativePath: 'a', name: 'a', claimPath: '/f/c' }, correlationId: 7 })
+        .correlationId,
+      undefined,
+    );
   });
 });

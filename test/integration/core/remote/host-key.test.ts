@@ -53,16 +53,14 @@ describe('host key pins', () => {
   it('accepts fingerprints as ssh and ssh-keygen print them, padded, lower-case prefix, with whitespace', () => {
     const fp = servers().sftp.hostKeyFingerprints.ed25519;
     const body = fp.slice('SHA256:'.length);
-    const variants = [
-      fp,
-      `  ${fp}=  `,
-      `sha256:${body}`,
-      `256 ${fp} root@host (ED25519)`,
-      `ED25519 key fingerprint is ${fp}.`,
-    ];
+    const variants = [fp, `  ${fp}=  `, `sha256:${body}`, `256 ${fp} root@host (ED25519)`, `ED25519 key fingerprint is ${fp}.`];
     for (const variant of variants) {
       const set = parseHostKeyPins([variant]);
-      assert.deepEqual(set.accepted.map((p) => p.fingerprint), [fp], variant);
+      assert.deepEqual(
+        set.accepted.map((p) => p.fingerprint),
+        [fp],
+        variant,
+      );
     }
   });
 
@@ -78,8 +76,14 @@ describe('host key pins', () => {
       sftp.hostPublicKeys.rsa,
     ].join('\r\n');
     const set = parseHostKeyPins([text]);
-    assert.deepEqual(set.accepted.map((p) => p.fingerprint), [ed, ecdsaFingerprint, ecdsaFingerprint, sftp.hostKeyFingerprints.rsa]);
-    assert.deepEqual(set.accepted.map((p) => p.keyType), ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp256', 'ssh-rsa']);
+    assert.deepEqual(
+      set.accepted.map((p) => p.fingerprint),
+      [ed, ecdsaFingerprint, ecdsaFingerprint, sftp.hostKeyFingerprints.rsa],
+    );
+    assert.deepEqual(
+      set.accepted.map((p) => p.keyType),
+      ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp256', 'ssh-rsa'],
+    );
     assert.equal(set.revoked.length, 0);
   });
 
@@ -99,11 +103,15 @@ describe('host key pins', () => {
       [`@cert-authority *.example.com ${type} ${base64}`, /@cert-authority.*cannot serve as a pin/],
     ];
     for (const [line, pattern] of cases) {
-      assert.throws(() => parseHostKeyPins([`${sftp.hostKeyFingerprints.rsa}\n${line}`]), (err: unknown) => {
-        expectCode('INVALID_INPUT', pattern)(err);
-        assert.ok((err as Error).message.includes(line.slice(0, 20)), `message should quote the bad line: ${(err as Error).message}`);
-        return true;
-      }, line);
+      assert.throws(
+        () => parseHostKeyPins([`${sftp.hostKeyFingerprints.rsa}\n${line}`]),
+        (err: unknown) => {
+          expectCode('INVALID_INPUT', pattern)(err);
+          assert.ok((err as Error).message.includes(line.slice(0, 20)), `message should quote the bad line: ${(err as Error).message}`);
+          return true;
+        },
+        line,
+      );
     }
   });
 
@@ -122,30 +130,36 @@ describe('host key pins', () => {
   it('refuses without pins and without trust on first use, telling what to paste', () => {
     const sftp = servers().sftp;
     const fp = sftp.hostKeyFingerprints.ed25519;
-    assert.throws(() => verifyHostKey(blobOf(sftp.hostPublicKeys.ed25519), [], false, 'sftp.example.com:22'), (err: unknown) => {
-      expectCode('HOST_KEY_MISMATCH')(err);
-      const e = err as FileBridgeError;
-      assert.ok(e.message.includes(fp));
-      assert.match(e.message, /sftp\.example\.com:22/);
-      assert.match(e.message, /paste .* into the Host key field/);
-      assert.match(e.message, /Trust on first use/);
-      assert.equal(e.details.fingerprint, fp);
-      return true;
-    });
+    assert.throws(
+      () => verifyHostKey(blobOf(sftp.hostPublicKeys.ed25519), [], false, 'sftp.example.com:22'),
+      (err: unknown) => {
+        expectCode('HOST_KEY_MISMATCH')(err);
+        const e = err as FileBridgeError;
+        assert.ok(e.message.includes(fp));
+        assert.match(e.message, /sftp\.example\.com:22/);
+        assert.match(e.message, /paste .* into the Host key field/);
+        assert.match(e.message, /Trust on first use/);
+        assert.equal(e.details.fingerprint, fp);
+        return true;
+      },
+    );
   });
 
   it('refuses a different key, showing the presented and the expected fingerprints', () => {
     const sftp = servers().sftp;
-    assert.throws(() => verifyHostKey(blobOf(sftp.hostPublicKeys.rsa), [ecdsaFingerprint, sftp.hostKeyFingerprints.ed25519], true), (err: unknown) => {
-      expectCode('HOST_KEY_MISMATCH')(err);
-      const e = err as FileBridgeError;
-      assert.ok(e.message.includes(sftp.hostKeyFingerprints.rsa));
-      assert.ok(e.message.includes(ecdsaFingerprint));
-      assert.ok(e.message.includes(sftp.hostKeyFingerprints.ed25519));
-      assert.equal(e.details.fingerprint, sftp.hostKeyFingerprints.rsa);
-      assert.deepEqual(e.details.expected, [ecdsaFingerprint, sftp.hostKeyFingerprints.ed25519]);
-      return true;
-    });
+    assert.throws(
+      () => verifyHostKey(blobOf(sftp.hostPublicKeys.rsa), [ecdsaFingerprint, sftp.hostKeyFingerprints.ed25519], true),
+      (err: unknown) => {
+        expectCode('HOST_KEY_MISMATCH')(err);
+        const e = err as FileBridgeError;
+        assert.ok(e.message.includes(sftp.hostKeyFingerprints.rsa));
+        assert.ok(e.message.includes(ecdsaFingerprint));
+        assert.ok(e.message.includes(sftp.hostKeyFingerprints.ed25519));
+        assert.equal(e.details.fingerprint, sftp.hostKeyFingerprints.rsa);
+        assert.deepEqual(e.details.expected, [ecdsaFingerprint, sftp.hostKeyFingerprints.ed25519]);
+        return true;
+      },
+    );
   });
 
   it('refuses a @revoked key even when it is also pinned or trust on first use is on', () => {

@@ -7,7 +7,16 @@ import { finished, pipeline } from 'node:stream/promises';
 import { FileBridgeError } from '../../../../src/core/errors';
 import { createPool } from '../../../../src/core/remote/connect';
 import {
-  deleteEntry, listEntries, makeFolder, moveEntry, openFile, putFile, readFileToBuffer, statEntry, DEFAULT_PUT_OPTIONS, PutOptions,
+  deleteEntry,
+  listEntries,
+  makeFolder,
+  moveEntry,
+  openFile,
+  putFile,
+  readFileToBuffer,
+  statEntry,
+  DEFAULT_PUT_OPTIONS,
+  PutOptions,
 } from '../../../../src/core/remote/operations';
 import { SessionPool } from '../../../../src/core/remote/session-pool';
 import type { Protocol, RemoteSession } from '../../../../src/core/remote/types';
@@ -23,13 +32,16 @@ function sha256(data: Buffer): string {
 async function sha256OfStream(stream: Readable): Promise<{ hash: string; bytes: number }> {
   const hash = createHash('sha256');
   let bytes = 0;
-  await pipeline(stream, new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      cb();
-    },
-  }));
+  await pipeline(
+    stream,
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        cb();
+      },
+    }),
+  );
   return { hash: hash.digest('hex'), bytes };
 }
 
@@ -62,7 +74,10 @@ for (const protocol of PROTOCOLS) {
     it('puts a Buffer atomically and reads it back byte for byte', async () => {
       const data = randomBytes(300_001);
       const result = await putFile(pool, `${dir}/a.bin`, data, put());
-      assert.deepEqual({ path: result.path, bytes: result.bytes, skipped: result.skipped, renamed: result.renamed }, { path: `${dir}/a.bin`, bytes: data.length, skipped: false, renamed: false });
+      assert.deepEqual(
+        { path: result.path, bytes: result.bytes, skipped: result.skipped, renamed: result.renamed },
+        { path: `${dir}/a.bin`, bytes: data.length, skipped: false, renamed: false },
+      );
       assert.equal(sha256(await s().readFile(`${dir}/a.bin`)), sha256(data));
       const leftovers = (await readdir(s().localPath(dir))).filter((n) => n.endsWith('.part'));
       assert.deepEqual(leftovers, [], 'no temporary file may remain');
@@ -176,15 +191,30 @@ for (const protocol of PROTOCOLS) {
       await s().writeFile(`${base}/sub/c.pdf`, 'ccc');
       await s().writeFile(`${base}/sub/deeper/d.pdf`, 'dddd');
       const flat = await listEntries(pool, base);
-      assert.deepEqual(flat.map((e) => e.name), ['a.pdf', 'b.xml']);
+      assert.deepEqual(
+        flat.map((e) => e.name),
+        ['a.pdf', 'b.xml'],
+      );
       const pdfs = await listEntries(pool, base, { glob: '**/*.pdf', recursive: true });
-      assert.deepEqual(pdfs.map((e) => e.relativePath), ['a.pdf', 'sub/c.pdf', 'sub/deeper/d.pdf']);
-      assert.deepEqual(pdfs.map((e) => e.size), [1, 3, 4]);
+      assert.deepEqual(
+        pdfs.map((e) => e.relativePath),
+        ['a.pdf', 'sub/c.pdf', 'sub/deeper/d.pdf'],
+      );
+      assert.deepEqual(
+        pdfs.map((e) => e.size),
+        [1, 3, 4],
+      );
       assert.ok(pdfs.every((e) => e.type === 'file' && e.mtime instanceof Date && Math.abs(e.mtime.getTime() - Date.now()) < 48 * 3600_000));
       const shallow = await listEntries(pool, base, { glob: '**/*.pdf', recursive: true, maxDepth: 1 });
-      assert.deepEqual(shallow.map((e) => e.relativePath), ['a.pdf', 'sub/c.pdf']);
+      assert.deepEqual(
+        shallow.map((e) => e.relativePath),
+        ['a.pdf', 'sub/c.pdf'],
+      );
       const withFolders = await listEntries(pool, base, { includeFolders: true, includeDotFiles: true });
-      assert.deepEqual(withFolders.map((e) => `${e.name}:${e.type}`), ['.hidden.pdf:file', 'a.pdf:file', 'b.xml:file', 'sub:directory']);
+      assert.deepEqual(
+        withFolders.map((e) => `${e.name}:${e.type}`),
+        ['.hidden.pdf:file', 'a.pdf:file', 'b.xml:file', 'sub:directory'],
+      );
       await expectCode(listEntries(pool, `${dir}/no-such-folder`), 'NOT_FOUND');
     });
 
@@ -247,12 +277,26 @@ for (const protocol of PROTOCOLS) {
     it('survives the server going away mid-transfer: CONNECTION, then the next request succeeds', async function () {
       this.timeout(120_000);
       const local = s().localPath(`${dir}/interrupted.bin`);
-      await pipeline(Readable.from((function* () { for (let i = 0; i < 64; i++) yield randomBytes(1024 * 1024); })()), createWriteStream(local));
+      await pipeline(
+        Readable.from(
+          (function* () {
+            for (let i = 0; i < 64; i++) yield randomBytes(1024 * 1024);
+          })(),
+        ),
+        createWriteStream(local),
+      );
       await ownedByTestUser(local);
       const { stream } = await openFile(pool, `${dir}/interrupted.bin`);
       let seen = 0;
       // Settled into a value at once: the failure arrives while the test is still stopping the server.
-      const consumed = sha256OfStream(stream.on('data', (c: Buffer) => { seen += c.length; })).then(() => undefined, (e: unknown) => e);
+      const consumed = sha256OfStream(
+        stream.on('data', (c: Buffer) => {
+          seen += c.length;
+        }),
+      ).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       // Slow the reader so the transfer is surely still running when the server dies.
       stream.pause();
       await new Promise((r) => setTimeout(r, 100));
@@ -285,15 +329,20 @@ describe('large files stream with flat memory (200 MB, real servers)', function 
       const local = s.localPath(`big-${protocol}/source.bin`);
       const block = randomBytes(1024 * 1024);
       const hash = createHash('sha256');
-      await pipeline(Readable.from((function* () {
-        for (let i = 0; i < SIZE / block.length; i++) {
-          // Vary each block so a transfer that repeats or drops a block is caught by the checksum.
-          const b = Buffer.from(block);
-          b.writeUInt32BE(i, 0);
-          hash.update(b);
-          yield b;
-        }
-      })()), createWriteStream(local));
+      await pipeline(
+        Readable.from(
+          (function* () {
+            for (let i = 0; i < SIZE / block.length; i++) {
+              // Vary each block so a transfer that repeats or drops a block is caught by the checksum.
+              const b = Buffer.from(block);
+              b.writeUInt32BE(i, 0);
+              hash.update(b);
+              yield b;
+            }
+          })(),
+        ),
+        createWriteStream(local),
+      );
       await ownedByTestUser(local);
       const expected = hash.digest('hex');
 
@@ -301,7 +350,9 @@ describe('large files stream with flat memory (200 MB, real servers)', function 
       global.gc?.();
       const baseline = process.memoryUsage().rss;
       let peak = baseline;
-      const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage().rss);
+      }, 20);
       try {
         const { stream, entry } = await openFile(pool, `big-${protocol}/source.bin`);
         assert.equal(entry.size, SIZE);
@@ -312,7 +363,9 @@ describe('large files stream with flat memory (200 MB, real servers)', function 
         await pool.close();
       }
       const growthMb = (peak - baseline) / 1024 / 1024;
-      console.log(`      ${protocol} 200 MB copy: peak RSS ${(peak / 1024 / 1024).toFixed(0)} MB (+${growthMb.toFixed(0)} MB over ${(baseline / 1024 / 1024).toFixed(0)} MB)`);
+      console.log(
+        `      ${protocol} 200 MB copy: peak RSS ${(peak / 1024 / 1024).toFixed(0)} MB (+${growthMb.toFixed(0)} MB over ${(baseline / 1024 / 1024).toFixed(0)} MB)`,
+      );
       assert.ok(growthMb < 100, `RSS grew by ${growthMb.toFixed(0)} MB while streaming 200 MB: something buffers the file`);
       const copied = await sha256OfStream(createReadStream(s.localPath(`big-${protocol}/copy.bin`)));
       assert.equal(copied.bytes, SIZE);

@@ -25,7 +25,14 @@ describe('session pool against a server that is down', () => {
     const states: string[] = [];
     pool.onState((s) => states.push(s.state));
     try {
-      const outcomes = await Promise.all([1, 2, 3].map(() => statEntry(pool, 'x.txt').then(() => 'ok', (e: unknown) => e)));
+      const outcomes = await Promise.all(
+        [1, 2, 3].map(() =>
+          statEntry(pool, 'x.txt').then(
+            () => 'ok',
+            (e: unknown) => e,
+          ),
+        ),
+      );
       for (const outcome of outcomes) {
         assert.ok(outcome instanceof FileBridgeError, String(outcome));
         assert.equal(outcome.code, 'CONNECTION');
@@ -60,7 +67,14 @@ describe('a stream read to its end gives its connection back to the pool (real s
       try {
         for (let i = 0; i < 3; i++) {
           const { stream } = await openFile(pool, `reuse-${protocol}/f.bin`);
-          await pipeline(stream, new Writable({ write(_c, _e, done) { done(); } }));
+          await pipeline(
+            stream,
+            new Writable({
+              write(_c, _e, done) {
+                done();
+              },
+            }),
+          );
         }
         const lease = await pool.acquire();
         // Reconnecting after every download would cost partners a login per file.

@@ -71,7 +71,10 @@ class Relay {
   private readonly sockets = new Set<Socket>();
   frozen = false;
 
-  constructor(private readonly targetPort: number, private readonly silent = false) {}
+  constructor(
+    private readonly targetPort: number,
+    private readonly silent = false,
+  ) {}
 
   async start(): Promise<number> {
     this.server = createServer((client) => {
@@ -81,11 +84,18 @@ class Relay {
       if (this.silent) return;
       const upstream = connect(this.targetPort, '127.0.0.1');
       this.sockets.add(upstream);
-      upstream.on('close', () => { this.sockets.delete(upstream); client.destroy(); });
+      upstream.on('close', () => {
+        this.sockets.delete(upstream);
+        client.destroy();
+      });
       upstream.on('error', () => undefined);
       client.on('close', () => upstream.destroy());
-      client.on('data', (data: Buffer) => { if (!this.frozen) upstream.write(data); });
-      upstream.on('data', (data: Buffer) => { if (!this.frozen) client.write(data); });
+      client.on('data', (data: Buffer) => {
+        if (!this.frozen) upstream.write(data);
+      });
+      upstream.on('data', (data: Buffer) => {
+        if (!this.frozen) client.write(data);
+      });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     return (this.server.address() as AddressInfo).port;
@@ -124,7 +134,7 @@ describe('SFTP session against a real sshd', function () {
   after(() => servers().remove(DIR));
 
   describe('connecting', () => {
-    it('logs in with a password and reports the server\'s host key', async () => {
+    it("logs in with a password and reports the server's host key", async () => {
       const s = await session();
       const sftp = servers().sftp;
       assert.equal(s.alive, true);
@@ -156,7 +166,10 @@ describe('SFTP session against a real sshd', function () {
       const sftp = servers().sftp;
       const base = { password: undefined };
       await assert.rejects(session({ ...base, privateKey: sftp.encryptedPrivateKey }), code('INVALID_INPUT', /protected by a passphrase/));
-      await assert.rejects(session({ ...base, privateKey: sftp.encryptedPrivateKey, passphrase: 'wrong' }), code('INVALID_INPUT', /passphrase does not unlock/));
+      await assert.rejects(
+        session({ ...base, privateKey: sftp.encryptedPrivateKey, passphrase: 'wrong' }),
+        code('INVALID_INPUT', /passphrase does not unlock/),
+      );
       await assert.rejects(session({ ...base, privateKey: 'not a key at all' }), code('INVALID_INPUT', /could not be read/));
       await assert.rejects(session({ ...base, privateKey: sftp.hostPublicKeys.ed25519 }), code('INVALID_INPUT', /public key/));
     });
@@ -241,12 +254,15 @@ describe('SFTP session against a real sshd', function () {
       symlinkSync('a.txt', local('list/link'));
       const s = await session();
       const entries = (await s.list(`${DIR}/list`)).sort((x, y) => x.name.localeCompare(y.name));
-      assert.deepEqual(entries.map((e) => [e.name, e.path, e.type]), [
-        ['a.txt', `${DIR}/list/a.txt`, 'file'],
-        ['b.bin', `${DIR}/list/b.bin`, 'file'],
-        ['link', `${DIR}/list/link`, 'symlink'],
-        ['sub', `${DIR}/list/sub`, 'directory'],
-      ]);
+      assert.deepEqual(
+        entries.map((e) => [e.name, e.path, e.type]),
+        [
+          ['a.txt', `${DIR}/list/a.txt`, 'file'],
+          ['b.bin', `${DIR}/list/b.bin`, 'file'],
+          ['link', `${DIR}/list/link`, 'symlink'],
+          ['sub', `${DIR}/list/sub`, 'directory'],
+        ],
+      );
       const a = entries[0];
       assert.ok(a);
       assert.equal(a.size, 5);
@@ -317,7 +333,10 @@ describe('SFTP session against a real sshd', function () {
       const s = await session();
       await Promise.all(files.map((f) => s.write(f.name, Readable.from([f.data]))));
       const back = await Promise.all(files.map(async (f) => sha(await readAll(await s.createReadStream(f.name)))));
-      assert.deepEqual(back, files.map((f) => sha(f.data)));
+      assert.deepEqual(
+        back,
+        files.map((f) => sha(f.data)),
+      );
     });
 
     it('reports reading a missing file, a folder and an unreadable file with their codes', async () => {
@@ -413,9 +432,15 @@ describe('SFTP session against a real sshd', function () {
       assert.ok(held - early.held < 1024 * 1024, `buffers grew from ${early.held} to ${held} bytes while paused`);
       // Then a consumer that reads slowly still gets every byte.
       let n = first.length;
-      stream.on('data', (chunk: Buffer) => { hash.update(chunk); n += chunk.length; });
+      stream.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        n += chunk.length;
+      });
       stream.resume();
-      await new Promise((resolve, reject) => { stream.on('end', resolve); stream.on('error', reject); });
+      await new Promise((resolve, reject) => {
+        stream.on('end', resolve);
+        stream.on('error', reject);
+      });
       assert.equal(n, data.length);
       assert.equal(hash.digest('hex'), sha(data));
     });

@@ -38,7 +38,12 @@ describe('validate: side-car checksum and manifest on the SFTP server', function
   });
 
   const context = (name: string, extra: Record<string, unknown> = {}) => ({
-    name, sourceName: name, folder: `${dir}/inbox`, claimFolder: `${dir}/inbox/.filebridge/processing`, remote: poolFiles(pool), ...extra,
+    name,
+    sourceName: name,
+    folder: `${dir}/inbox`,
+    claimFolder: `${dir}/inbox/.filebridge/processing`,
+    remote: poolFiles(pool),
+    ...extra,
   });
 
   it('a sha256 side-car next to the file confirms it; a wrong one fails with both digests', async () => {
@@ -98,7 +103,10 @@ describe('validate: side-car checksum and manifest on the SFTP server', function
     assert.match(missing.result.errors[0].reason, /The manifest a\.lst was not found/);
     await servers().writeFile(`${dir}/inbox/a.lst`, 'a.pdf\nb.pdf\n');
     const outcome = await validateFile(Buffer.from('%PDF'), remote, context('a.pdf'));
-    assert.deepEqual(outcome.result.errors.map((e) => e.missing), [['b.pdf']]);
+    assert.deepEqual(
+      outcome.result.errors.map((e) => e.missing),
+      [['b.pdf']],
+    );
     await servers().writeFile(`${dir}/inbox/b.pdf`, 'b');
     assert.equal((await validateFile(Buffer.from('%PDF'), remote, context('a.pdf'))).result.valid, true);
   });

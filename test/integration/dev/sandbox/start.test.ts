@@ -63,12 +63,43 @@ async function filesBelow(dir: string, prefix = ''): Promise<string[]> {
 /** A small CS example as an integrator would export it: placeholder host, OTDS login, no secrets. */
 const csCheckFlow: FlowNode[] = [
   { id: 'cstab', type: 'tab', label: 'CS: file a document', info: 'Files a text into Enterprise:Inbound.' },
-  { id: 'csconn', type: 'filebridge-cs-connection', name: 'Content Server', baseUrl: 'https://cs.example.com/otcs/cs.exe/api', authMode: 'otds', otdsUrl: 'https://otds.example.com', clientId: 'filebridge', timeout: 60, retries: 4 },
   {
-    id: 'csinject', type: 'inject', z: 'cstab', name: 'File a document', x: 140, y: 80, wires: [['csupload']],
-    props: [{ p: 'payload' }, { p: 'filename', v: 'sandbox-inject.txt', vt: 'str' }], payload: 'filed by the sandbox', payloadType: 'str', repeat: '', once: false,
+    id: 'csconn',
+    type: 'filebridge-cs-connection',
+    name: 'Content Server',
+    baseUrl: 'https://cs.example.com/otcs/cs.exe/api',
+    authMode: 'otds',
+    otdsUrl: 'https://otds.example.com',
+    clientId: 'filebridge',
+    timeout: 60,
+    retries: 4,
   },
-  { id: 'csupload', type: 'filebridge-cs-upload', z: 'cstab', connection: 'csconn', folder: 'Enterprise:Inbound', createFolders: true, collision: 'add-version', x: 360, y: 80, wires: [[]] },
+  {
+    id: 'csinject',
+    type: 'inject',
+    z: 'cstab',
+    name: 'File a document',
+    x: 140,
+    y: 80,
+    wires: [['csupload']],
+    props: [{ p: 'payload' }, { p: 'filename', v: 'sandbox-inject.txt', vt: 'str' }],
+    payload: 'filed by the sandbox',
+    payloadType: 'str',
+    repeat: '',
+    once: false,
+  },
+  {
+    id: 'csupload',
+    type: 'filebridge-cs-upload',
+    z: 'cstab',
+    connection: 'csconn',
+    folder: 'Enterprise:Inbound',
+    createFolders: true,
+    collision: 'add-version',
+    x: 360,
+    y: 80,
+    wires: [[]],
+  },
 ];
 
 /*
@@ -98,9 +129,26 @@ describe('sandbox (npm start) end to end', function () {
     const env = { ...process.env };
     delete env.PORT;
     delete env.FILEBRIDGE_SANDBOX_DATA;
-    const proc = spawn(process.execPath, [join(REPO_ROOT, 'build', 'dev', 'sandbox', 'start.js'), '--port', String(port), '--data', dataDir, '--quiet', '--sample-interval', '1', '--examples', examplesDir], {
-      cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'build', 'dev', 'sandbox', 'start.js'),
+        '--port',
+        String(port),
+        '--data',
+        dataDir,
+        '--quiet',
+        '--sample-interval',
+        '1',
+        '--examples',
+        examplesDir,
+      ],
+      {
+        cwd: REPO_ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child = proc;
     exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
     const collect = (d: Buffer): void => {
@@ -108,11 +156,17 @@ describe('sandbox (npm start) end to end', function () {
     };
     proc.stdout.on('data', collect);
     proc.stderr.on('data', collect);
-    status = await until('the sandbox status file', 180_000, async () => {
-      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`The sandbox exited early (${String(proc.exitCode ?? proc.signalCode)}).${tail()}`);
-      const text = await readFile(join(dataDir, 'sandbox.json'), 'utf8').catch(() => undefined);
-      return text === undefined ? undefined : (JSON.parse(text) as SandboxStatus);
-    }, tail);
+    status = await until(
+      'the sandbox status file',
+      180_000,
+      async () => {
+        if (proc.exitCode !== null || proc.signalCode !== null)
+          throw new Error(`The sandbox exited early (${String(proc.exitCode ?? proc.signalCode)}).${tail()}`);
+        const text = await readFile(join(dataDir, 'sandbox.json'), 'utf8').catch(() => undefined);
+        return text === undefined ? undefined : (JSON.parse(text) as SandboxStatus);
+      },
+      tail,
+    );
   });
 
   after(async () => {
@@ -132,10 +186,14 @@ describe('sandbox (npm start) end to end', function () {
   it('prints the banner and runs every server', () => {
     assert.match(output, /FileBridge sandbox is running/);
     assert.match(output, new RegExp(status.editor.replace(/[.]/g, '\\.')));
-    assert.deepEqual(status.servers.map((s) => s.protocol), ['sftp', 'ftp', 'ftps-implicit'], 'run as root, every server starts');
+    assert.deepEqual(
+      status.servers.map((s) => s.protocol),
+      ['sftp', 'ftp', 'ftps-implicit'],
+      'run as root, every server starts',
+    );
     assert.ok(status.home, 'no server home');
-    assert.ok(output.includes(status.contentServer.ui), 'the banner shows the simulator\'s web page');
-    assert.ok(output.includes(status.contentServer.apiBase), 'the banner shows the simulator\'s API base');
+    assert.ok(output.includes(status.contentServer.ui), "the banner shows the simulator's web page");
+    assert.ok(output.includes(status.contentServer.apiBase), "the banner shows the simulator's API base");
   });
 
   it('runs the Content Server simulator: its web page answers and the sandbox login works', async () => {
@@ -147,10 +205,19 @@ describe('sandbox (npm start) end to end', function () {
     const html = await page.text();
     assert.match(html, /Enterprise Workspace/);
     assert.match(html, /Initech \(0000100010\)/, 'the seeded business workspaces');
-    const client = new ContentServerClient({ baseUrl: cs.apiBase, auth: { kind: 'password', username: cs.username, password: cs.password }, categoryTemplates: [2470] });
+    const client = new ContentServerClient({
+      baseUrl: cs.apiBase,
+      auth: { kind: 'password', username: cs.username, password: cs.password },
+      categoryTemplates: [2470],
+    });
     try {
       assert.equal((await client.whoami()).name, 'Admin');
-      const doc = await client.upload({ target: 'Enterprise:Inbound', name: 'sandbox-check.txt', open: () => Readable.from([Buffer.from('seen on the page')]), categories: { Invoice: { Vendor: 'Sandbox' } } });
+      const doc = await client.upload({
+        target: 'Enterprise:Inbound',
+        name: 'sandbox-check.txt',
+        open: () => Readable.from([Buffer.from('seen on the page')]),
+        categories: { Invoice: { Vendor: 'Sandbox' } },
+      });
       await stat(join(cs.dataDir, 'state.json'));
       const after = await (await fetch(cs.ui)).text();
       assert.match(after, /sandbox-check\.txt/);
@@ -181,7 +248,11 @@ describe('sandbox (npm start) end to end', function () {
       const tab = deployed.find((n) => n.id === `${prefix}${originalTab?.id ?? ''}`);
       assert.ok(tab, `tab of ${example.name} not deployed as ${prefix}${originalTab?.id ?? ''}`);
       assert.notEqual(tab.disabled, true, `${example.name} is disabled: ${String(tab.info)}`);
-      for (const node of example.nodes) assert.ok(deployed.some((n) => n.id === `${prefix}${node.id}`), `${prefix}${node.id} missing`);
+      for (const node of example.nodes)
+        assert.ok(
+          deployed.some((n) => n.id === `${prefix}${node.id}`),
+          `${prefix}${node.id} missing`,
+        );
     });
     assert.equal(new Set(status.examples.map((e) => e.prefix)).size, status.examples.length, 'prefixes are not unique');
     assert.ok(deployed.some((n) => n.type === 'filebridge-remote'));
@@ -250,13 +321,18 @@ describe('sandbox (npm start) end to end', function () {
       const res = await fetch(`${status.editor}/inject/${inject.id}`, { method: 'POST' });
       assert.equal(res.status, 200, `POST /inject/${inject.id}`);
       // Puts write a hidden temporary name and rename it; only the final, non-empty file counts.
-      await until(`a new file in outbox/ from ${put.id} (${protocol})`, 30_000, async () => {
-        for (const f of await filesBelow(join(home, 'outbox'))) {
-          if (before.has(f) || f.split('/').some((part) => part.startsWith('.')) || f.endsWith('.done')) continue;
-          if ((await stat(join(home, 'outbox', f))).size > 0) return f;
-        }
-        return undefined;
-      }, tail);
+      await until(
+        `a new file in outbox/ from ${put.id} (${protocol})`,
+        30_000,
+        async () => {
+          for (const f of await filesBelow(join(home, 'outbox'))) {
+            if (before.has(f) || f.split('/').some((part) => part.startsWith('.')) || f.endsWith('.done')) continue;
+            if ((await stat(join(home, 'outbox', f))).size > 0) return f;
+          }
+          return undefined;
+        },
+        tail,
+      );
     }
     assert.ok(protocols.has('sftp'), 'no SFTP example publishes');
   });
@@ -269,7 +345,12 @@ describe('sandbox (npm start) end to end', function () {
     const cs = status.contentServer;
     const client = new ContentServerClient({ baseUrl: cs.apiBase, auth: { kind: 'password', username: cs.username, password: cs.password } });
     try {
-      const id = await until('the injected document in Enterprise:Inbound', 30_000, async () => (await client.nodes.findChild(2200, 'sandbox-inject.txt'))?.id, tail);
+      const id = await until(
+        'the injected document in Enterprise:Inbound',
+        30_000,
+        async () => (await client.nodes.findChild(2200, 'sandbox-inject.txt'))?.id,
+        tail,
+      );
       const download = await fetch(`${new URL(cs.ui).origin}/__sim/ui/nodes/${id}/versions/1/content`);
       assert.equal(await download.text(), 'filed by the sandbox');
       assert.match(await (await fetch(cs.ui)).text(), /sandbox-inject\.txt/);
@@ -281,10 +362,15 @@ describe('sandbox (npm start) end to end', function () {
   it('keeps dropping sample files into inbox/', async () => {
     const home = status.home ?? '';
     assert.ok((await filesBelow(join(home, 'inbox'))).includes('hello.txt') || (await filesBelow(join(home, 'archive'))).length > 0);
-    await until('a sample file arriving in inbox/', 15_000, async () => {
-      const arrivals = (await filesBelow(join(home, 'inbox'))).filter((f) => f.startsWith('arrival-'));
-      return arrivals.length > 0 ? arrivals : undefined;
-    }, tail);
+    await until(
+      'a sample file arriving in inbox/',
+      15_000,
+      async () => {
+        const arrivals = (await filesBelow(join(home, 'inbox'))).filter((f) => f.startsWith('arrival-'));
+        return arrivals.length > 0 ? arrivals : undefined;
+      },
+      tail,
+    );
   });
 
   const simDocumentsSeen = new Set<string>();
@@ -323,30 +409,59 @@ describe('sandbox (npm start) end to end', function () {
     };
     const running = status.examples.filter((e) => e.disabledBecause === null).map((e) => /^(?:.*\/)?([a-z]+(?:-[a-z]+)*-\d+)\b/.exec(e.name)?.[1]);
     const wanted = Object.entries(expected).filter(([id]) => running.includes(id));
-    assert.ok(wanted.length === Object.keys(expected).length, `ingestion examples not running: ${Object.keys(expected).filter((id) => !running.includes(id)).join(', ')}`);
+    assert.ok(
+      wanted.length === Object.keys(expected).length,
+      `ingestion examples not running: ${Object.keys(expected)
+        .filter((id) => !running.includes(id))
+        .join(', ')}`,
+    );
     let missing: string[] = [];
-    await until('documents from every ingestion example in the simulator', 60_000, async () => {
-      const names = [...(await simDocuments()).keys()];
-      missing = wanted.filter(([, re]) => !names.some((n) => re.test(n))).map(([id]) => id);
-      return missing.length === 0 ? true : undefined;
-    }, () => `\nStill missing: ${missing.join(', ')}\nIn the simulator: ${[...simDocumentsSeen].join('\n')}${tail()}`);
+    await until(
+      'documents from every ingestion example in the simulator',
+      60_000,
+      async () => {
+        const names = [...(await simDocuments()).keys()];
+        missing = wanted.filter(([, re]) => !names.some((n) => re.test(n))).map(([id]) => id);
+        return missing.length === 0 ? true : undefined;
+      },
+      () => `\nStill missing: ${missing.join(', ')}\nIn the simulator: ${[...simDocumentsSeen].join('\n')}${tail()}`,
+    );
   });
   it('the export examples send the seeded documents to the partner servers, and a signed copy returns as version 2', async () => {
     const home = status.home ?? '';
-    await until('seeded documents on the partner side (ftp-cs-02, sftp-cs-02)', 40_000, async () => {
-      const acme = await filesBelow(join(home, 'partner-release', 'acme'));
-      const globex = await filesBelow(join(home, 'distributors', 'globex'));
-      return acme.some((f) => f.endsWith('INV-0040.pdf')) && !acme.some((f) => f.includes('draft')) && globex.includes('Price list 2026.pdf') ? true : undefined;
-    }, tail);
+    await until(
+      'seeded documents on the partner side (ftp-cs-02, sftp-cs-02)',
+      40_000,
+      async () => {
+        const acme = await filesBelow(join(home, 'partner-release', 'acme'));
+        const globex = await filesBelow(join(home, 'distributors', 'globex'));
+        return acme.some((f) => f.endsWith('INV-0040.pdf')) && !acme.some((f) => f.includes('draft')) && globex.includes('Price list 2026.pdf')
+          ? true
+          : undefined;
+      },
+      tail,
+    );
     // ftp-cs-04: exported at start, signed by the sandbox's "partner", filed back as a new version.
-    await until('the signed SOP-017 as version 2 (ftp-cs-04)', 40_000, async () => {
-      const docs = await simDocuments();
-      return docs.get('Enterprise Workspace/Regulated/Out for signature/SOP-017 Batch release.pdf') === 2 ? true : undefined;
-    }, () => `\nIn the simulator: ${[...simDocumentsSeen].filter((d) => d.includes('Regulated')).join('\n')}\nReturn folder: ${output.split('\n').filter((l) => l.includes('ftp-cs-04')).join('\n')}${tail()}`);
+    await until(
+      'the signed SOP-017 as version 2 (ftp-cs-04)',
+      40_000,
+      async () => {
+        const docs = await simDocuments();
+        return docs.get('Enterprise Workspace/Regulated/Out for signature/SOP-017 Batch release.pdf') === 2 ? true : undefined;
+      },
+      () =>
+        `\nIn the simulator: ${[...simDocumentsSeen].filter((d) => d.includes('Regulated')).join('\n')}\nReturn folder: ${output
+          .split('\n')
+          .filter((l) => l.includes('ftp-cs-04'))
+          .join('\n')}${tail()}`,
+    );
     // sftp-cs-04: the same round trip over SFTP, for the seeded unsigned contract.
-    await until('the signed Contract ACME as version 2 (sftp-cs-04)', 30_000, async () => (
-      (await simDocuments()).get('Enterprise Workspace/Legal/Contracts/Contract ACME.pdf') === 2 ? true : undefined
-    ), () => `\nIn the simulator: ${[...simDocumentsSeen].filter((d) => d.includes('Legal')).join('\n')}${tail()}`);
+    await until(
+      'the signed Contract ACME as version 2 (sftp-cs-04)',
+      30_000,
+      async () => ((await simDocuments()).get('Enterprise Workspace/Legal/Contracts/Contract ACME.pdf') === 2 ? true : undefined),
+      () => `\nIn the simulator: ${[...simDocumentsSeen].filter((d) => d.includes('Legal')).join('\n')}${tail()}`,
+    );
   });
 
   it('the on-demand exports (ftp-cs-06, sftp-cs-06, sftp-cs-08) send the seeded documents when their inject is clicked', async () => {
@@ -363,26 +478,39 @@ describe('sandbox (npm start) end to end', function () {
       const inject = deployed.find((n) => n.type === 'inject' && n.z === tab.tabId && n.name === button);
       assert.ok(inject, `${id} has no inject "${button}"`);
       assert.equal((await fetch(`${status.editor}/inject/${inject.id}`, { method: 'POST' })).status, 200);
-      await until(`${file} below ${folder} (${id})`, 20_000, async () => (
-        (await filesBelow(join(home, folder))).some((f) => f === file || f.endsWith(`/${file}`)) ? true : undefined
-      ), tail);
+      await until(
+        `${file} below ${folder} (${id})`,
+        20_000,
+        async () => ((await filesBelow(join(home, folder))).some((f) => f === file || f.endsWith(`/${file}`)) ? true : undefined),
+        tail,
+      );
     }
   });
 
-  it('ftp-cs-07 acknowledges the sandbox\'s form batches, and ftp-cs-08 parks the deliberately bad invoice with a report', async () => {
+  it("ftp-cs-07 acknowledges the sandbox's form batches, and ftp-cs-08 parks the deliberately bad invoice with a report", async () => {
     const home = status.home ?? '';
-    await until('an acknowledgement file in ftp-cs-07/outbox', 40_000, async () => {
-      const acks = (await filesBelow(join(home, 'ftp-cs-07', 'outbox'))).filter((f) => /^ACK_B\d{4}(_\d+)?\.csv$/.test(f));
-      for (const ack of acks) {
-        const text = await readFile(join(home, 'ftp-cs-07', 'outbox', ack), 'utf8');
-        if (/FORM_B\d{4}_001\.pdf/.test(text) && /ACCEPTED/.test(text)) return ack;
-      }
-      return undefined;
-    }, tail);
-    await until('a quarantined invoice with its report in ftp-cs-08', 30_000, async () => {
-      const parked = await filesBelow(join(home, 'ftp-cs-08'));
-      return parked.some((f) => f.endsWith('.error.json')) ? true : undefined;
-    }, tail);
+    await until(
+      'an acknowledgement file in ftp-cs-07/outbox',
+      40_000,
+      async () => {
+        const acks = (await filesBelow(join(home, 'ftp-cs-07', 'outbox'))).filter((f) => /^ACK_B\d{4}(_\d+)?\.csv$/.test(f));
+        for (const ack of acks) {
+          const text = await readFile(join(home, 'ftp-cs-07', 'outbox', ack), 'utf8');
+          if (/FORM_B\d{4}_001\.pdf/.test(text) && /ACCEPTED/.test(text)) return ack;
+        }
+        return undefined;
+      },
+      tail,
+    );
+    await until(
+      'a quarantined invoice with its report in ftp-cs-08',
+      30_000,
+      async () => {
+        const parked = await filesBelow(join(home, 'ftp-cs-08'));
+        return parked.some((f) => f.endsWith('.error.json')) ? true : undefined;
+      },
+      tail,
+    );
   });
 
   it('stops everything on SIGINT and exits 0', async () => {
@@ -403,8 +531,22 @@ describe('sandbox (npm start) end to end', function () {
     for (const port of ports) assert.ok(await refuses(port), `port ${port} still accepts connections after the sandbox stopped`);
     assert.deepEqual(await processesMentioning(dataDir), [], 'processes of the sandbox are left running');
     assert.deepEqual(childTree.filter(isAlive), [], 'processes the sandbox started are still alive');
-    assert.equal(await stat(home).then(() => true, () => false), false, 'the server home folder was not removed');
-    assert.equal(await stat(join(dataDir, 'sandbox.json')).then(() => true, () => false), false, 'the status file was not removed');
+    assert.equal(
+      await stat(home).then(
+        () => true,
+        () => false,
+      ),
+      false,
+      'the server home folder was not removed',
+    );
+    assert.equal(
+      await stat(join(dataDir, 'sandbox.json')).then(
+        () => true,
+        () => false,
+      ),
+      false,
+      'the status file was not removed',
+    );
     assert.match(output, /Sandbox stopped\./);
   });
 });

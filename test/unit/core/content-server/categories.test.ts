@@ -34,7 +34,10 @@ describe('content-server categories', () => {
         [INVOICE],
       );
       assert.deepEqual(flat, { '9830_1': {}, '9830_2': 'ACME', '9830_3': 12.5, '9830_4': '2026-03-01', '9830_5': 3, '9830_6': true, '9830_7': ['a', '1'] });
-      assert.deepEqual(resolveCategoryValues({ Invoice: { 'Invoice Date': new Date(Date.UTC(2026, 0, 2)) } }, [INVOICE]), { '9830_1': {}, '9830_4': '2026-01-02' });
+      assert.deepEqual(resolveCategoryValues({ Invoice: { 'Invoice Date': new Date(Date.UTC(2026, 0, 2)) } }, [INVOICE]), {
+        '9830_1': {},
+        '9830_4': '2026-01-02',
+      });
     });
 
     it('passes raw keys through and marks their category', () => {

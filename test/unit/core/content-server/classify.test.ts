@@ -20,12 +20,24 @@ describe('content-server client: pure parts', () => {
     });
 
     it('retries busy, proxy and non-JSON 5xx answers, never business errors', () => {
-      for (const [status, body] of [[502, '<html>Bad gateway</html>'], [503, ''], [504, '{"error":"x"}'], [429, '{"error":"slow down"}'], [500, '<html><body>Oops</body></html>'], [500, ''], [500, '{"err']] as const) {
+      for (const [status, body] of [
+        [502, '<html>Bad gateway</html>'],
+        [503, ''],
+        [504, '{"error":"x"}'],
+        [429, '{"error":"slow down"}'],
+        [500, '<html><body>Oops</body></html>'],
+        [500, ''],
+        [500, '{"err'],
+      ] as const) {
         const e = classifyAnswer(status, body, 'x');
         assert.equal(e.code, 'CONNECTION', `${status} ${body}`);
         assert.equal(e.retryable, true);
       }
-      for (const [status, body] of [[400, '{"error":"The REST API URL could not be found in the mappings registry"}'], [500, '{"error":"Invalid value for attribute"}'], [403, '{"error":"disabled"}']] as const) {
+      for (const [status, body] of [
+        [400, '{"error":"The REST API URL could not be found in the mappings registry"}'],
+        [500, '{"error":"Invalid value for attribute"}'],
+        [403, '{"error":"disabled"}'],
+      ] as const) {
         const e = classifyAnswer(status, body, 'x');
         assert.equal(e.retryable, false, `${status} ${body}`);
       }

@@ -4,7 +4,10 @@ import { Readable } from 'node:stream';
 import { trackStream } from '../../../../src/core/content-server';
 import { FileBridgeError } from '../../../../src/core/errors';
 
-const code = (c: string, message?: RegExp) => (err: unknown): boolean => err instanceof FileBridgeError && err.code === c && (!message || message.test(err.message));
+const code =
+  (c: string, message?: RegExp) =>
+  (err: unknown): boolean =>
+    err instanceof FileBridgeError && err.code === c && (!message || message.test(err.message));
 
 describe('content-server export delivery tracking', () => {
   it('is delivered once the receiver read the last byte, with the bytes unchanged', async () => {

@@ -4,11 +4,22 @@ import { advanceMark, markKey, readMark } from '../../../../src/core/content-ser
 import { exportRequestFromConfig } from '../../../../src/core/content-server/export-request';
 import { FileBridgeError } from '../../../../src/core/errors';
 
-const invalid = (message: RegExp) => (err: unknown): boolean => err instanceof FileBridgeError && err.code === 'INVALID_INPUT' && message.test(err.message);
+const invalid =
+  (message: RegExp) =>
+  (err: unknown): boolean =>
+    err instanceof FileBridgeError && err.code === 'INVALID_INPUT' && message.test(err.message);
 
 describe('content-server export request and mark', () => {
   it('takes the dialog settings, with msg.filebridge.export overriding folder, filter, glob and recursion', () => {
-    const def = { mode: 'changes', recursive: false, filterCategory: 'Invoice', filterAttribute: 'Status', filterValue: 'Approved', bufferLimit: '64', idleTimeout: '10' };
+    const def = {
+      mode: 'changes',
+      recursive: false,
+      filterCategory: 'Invoice',
+      filterAttribute: 'Status',
+      filterValue: 'Approved',
+      bufferLimit: '64',
+      idleTimeout: '10',
+    };
     const plain = exportRequestFromConfig(def, 'ignored', undefined, 'Enterprise:Inbound');
     assert.deepEqual(plain, {
       mode: 'changes',
@@ -38,7 +49,7 @@ describe('content-server export request and mark', () => {
     assert.throws(() => exportRequestFromConfig({ mode: 'sideways' }, 5, undefined, ''), invalid(/Unknown export mode/));
   });
 
-  it('one document: a path names the document, and the dialog\'s filter (or msg.filebridge.export.where) applies', () => {
+  it("one document: a path names the document, and the dialog's filter (or msg.filebridge.export.where) applies", () => {
     const filtered = { mode: 'document', filterCategory: 'Invoice', filterAttribute: 'Status', filterValue: 'Approved' };
     const r = exportRequestFromConfig(filtered, ' Enterprise:Partners/ACME/INV-1.pdf ', undefined, '');
     assert.equal(r.mode === 'document' && r.id, 'Enterprise:Partners/ACME/INV-1.pdf');
@@ -49,7 +60,12 @@ describe('content-server export request and mark', () => {
   });
 
   it('takes the document id from msg.filebridge.export.id or msg.payload, the version from msg or dialog', () => {
-    assert.deepEqual(exportRequestFromConfig({ mode: 'document' }, '4711', undefined, ''), { mode: 'document', id: 4711, version: undefined, settings: { bufferLimit: 0, idleTimeoutMs: 300000, includeCategories: false, sha256: false } });
+    assert.deepEqual(exportRequestFromConfig({ mode: 'document' }, '4711', undefined, ''), {
+      mode: 'document',
+      id: 4711,
+      version: undefined,
+      settings: { bufferLimit: 0, idleTimeoutMs: 300000, includeCategories: false, sha256: false },
+    });
     const r = exportRequestFromConfig({ mode: 'document', version: '2' }, 'x', { id: 12, version: 3 }, '');
     assert.equal(r.mode === 'document' && r.id, 12);
     assert.equal(r.mode === 'document' && r.version, 3);
@@ -80,6 +96,9 @@ describe('content-server export request and mark', () => {
       markKey({ ...base, where: { category: 'Invoice', attribute: 'Status', equals: 'Approved' } }),
     ]);
     assert.equal(keys.size, 5);
-    assert.equal(markKey({ ...base, where: { category: 'invoice', attribute: 'STATUS', equals: 'Approved' } }), markKey({ ...base, where: { category: 'Invoice', attribute: 'Status', equals: 'Approved' } }));
+    assert.equal(
+      markKey({ ...base, where: { category: 'invoice', attribute: 'STATUS', equals: 'Approved' } }),
+      markKey({ ...base, where: { category: 'Invoice', attribute: 'Status', equals: 'Approved' } }),
+    );
   });
 });

@@ -4,8 +4,10 @@ import { encodeQuery, formFields, normaliseBaseUrl } from '../../../../src/core/
 describe('content-server client: pure parts', () => {
   describe('request encoding', () => {
     it('repeats query keys for arrays and sends flags without a value', () => {
-      assert.equal(encodeQuery({ where_type: [0, 144], fields: ['properties', 'versions'], metadata: true, off: false, none: undefined, page: 2 }),
-        '?where_type=0&where_type=144&fields=properties&fields=versions&metadata=&page=2');
+      assert.equal(
+        encodeQuery({ where_type: [0, 144], fields: ['properties', 'versions'], metadata: true, off: false, none: undefined, page: 2 }),
+        '?where_type=0&where_type=144&fields=properties&fields=versions&metadata=&page=2',
+      );
       assert.equal(encodeQuery({}), '');
     });
 

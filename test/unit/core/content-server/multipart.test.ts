@@ -42,12 +42,18 @@ describe('content-server client: pure parts', () => {
       for (let i = 0; i < content.length; i++) content[i] = (i * 7919) % 256;
       // Include the delimiter's leading bytes in the content: framing must not depend on content.
       content.write('\r\n--', 1000, 'latin1');
-      const mp = multipartBody([['type', '144'], ['body', '{"name":"ä \\"q\\""}']], {
-        field: 'file',
-        filename: 'a "b".bin',
-        contentType: 'application/octet-stream',
-        open: () => Readable.from([content.subarray(0, 1), content.subarray(1, 70_000), content.subarray(70_000)]),
-      });
+      const mp = multipartBody(
+        [
+          ['type', '144'],
+          ['body', '{"name":"ä \\"q\\""}'],
+        ],
+        {
+          field: 'file',
+          filename: 'a "b".bin',
+          contentType: 'application/octet-stream',
+          open: () => Readable.from([content.subarray(0, 1), content.subarray(1, 70_000), content.subarray(70_000)]),
+        },
+      );
       assert.match(mp.contentType, /^multipart\/form-data; boundary=----FileBridge[0-9a-f]{32}$/);
       let counted = 0;
       const raw = await readAll(mp.stream({ onChunk: (n) => (counted += n) }));
@@ -75,7 +81,12 @@ describe('content-server client: pure parts', () => {
         field: 'file',
         filename: 'x',
         contentType: 'text/plain',
-        open: () => new Readable({ read() { this.destroy(new Error('disk gone')); } }),
+        open: () =>
+          new Readable({
+            read() {
+              this.destroy(new Error('disk gone'));
+            },
+          }),
       });
       let seen: unknown;
       await assert.rejects(readAll(mp.stream({ onSourceError: (e) => (seen = e) })), /disk gone/);

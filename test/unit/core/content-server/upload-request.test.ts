@@ -60,7 +60,12 @@ describe('cs-upload request from node settings and message', () => {
   it('takes governance from the node settings unless the message gives it, and checks the JSON settings', () => {
     const node = { ...defaults, classification: ' Finance/Invoices ', holds: 'Audit 2026, Litigation', permissions: '{"Partners":["see"]}', workflow: '2401' };
     const u = prepareUpload(node, 'x', 'a.txt', undefined);
-    assert.deepEqual(u.governing, { classification: 'Finance/Invoices', holds: ['Audit 2026', 'Litigation'], permissions: { Partners: ['see'] }, workflow: { map: 2401 } });
+    assert.deepEqual(u.governing, {
+      classification: 'Finance/Invoices',
+      holds: ['Audit 2026', 'Litigation'],
+      permissions: { Partners: ['see'] },
+      workflow: { map: 2401 },
+    });
     const m = prepareUpload(node, 'x', 'a.txt', { holds: ['Other'], workflow: { map: 'Enterprise:Workflows/Approve', comment: 'go' } });
     assert.deepEqual(m.governing.holds, ['Other']);
     assert.deepEqual(m.governing.workflow, { map: 'Enterprise:Workflows/Approve', comment: 'go' });
@@ -79,10 +84,16 @@ describe('cs-upload request from node settings and message', () => {
 
 describe('cs-upload adding a version to a document given by id (msg.filebridge.target.document)', function () {
   it('takes the id as a number or as digits, ignores folder, name and collision, and keeps the file name for the version', () => {
-    const u = prepareUpload({ ...defaults, folder: '' }, Buffer.from('x'), 'in/Contract (CS-42)_signed.pdf', { document: ' 42 ', folder: 'Elsewhere', name: 'Other.pdf', collision: 'fail' });
+    const u = prepareUpload({ ...defaults, folder: '' }, Buffer.from('x'), 'in/Contract (CS-42)_signed.pdf', {
+      document: ' 42 ',
+      folder: 'Elsewhere',
+      name: 'Other.pdf',
+      collision: 'fail',
+    });
     assert.deepEqual([u.document, u.folder, u.name, u.collision], [42, undefined, 'Contract (CS-42)_signed.pdf', 'add-version']);
     assert.equal(prepareUpload(defaults, Buffer.from('x'), 'a.pdf', { document: 42 }).document, 42);
     assert.equal(prepareUpload(defaults, Buffer.from('x'), 'a.pdf', { document: '' }).document, undefined);
-    for (const bad of ['42a', -3, 0, 1.5, { id: 42 }, true]) refused(() => prepareUpload(defaults, Buffer.from('x'), 'a.pdf', { document: bad }), /target\.document must be the node id of the document/);
+    for (const bad of ['42a', -3, 0, 1.5, { id: 42 }, true])
+      refused(() => prepareUpload(defaults, Buffer.from('x'), 'a.pdf', { document: bad }), /target\.document must be the node id of the document/);
   });
 });

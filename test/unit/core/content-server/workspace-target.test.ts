@@ -8,7 +8,10 @@ function refused(fn: () => unknown, pattern: RegExp): void {
 
 describe('cs workspace targets', () => {
   it('reads a business object, a name and a template, with ids given as text', () => {
-    const t = parseWorkspaceTarget({ businessObject: { extSystemId: 'SAP', boType: 'KNA1', boId: 4711 }, create: { templateId: '3001', workspaceTypeId: 10, parent: 'Enterprise:Customers' } });
+    const t = parseWorkspaceTarget({
+      businessObject: { extSystemId: 'SAP', boType: 'KNA1', boId: 4711 },
+      create: { templateId: '3001', workspaceTypeId: 10, parent: 'Enterprise:Customers' },
+    });
     assert.deepEqual(t.businessObject, { extSystemId: 'SAP', boType: 'KNA1', boId: '4711' });
     assert.deepEqual([t.create?.templateId, t.create?.workspaceTypeId, t.create?.parent], [3001, 10, 'Enterprise:Customers']);
     assert.deepEqual(parseWorkspaceTarget({ name: 'ACME', type: '7' }), { name: 'ACME', type: 7 });

@@ -14,8 +14,16 @@ function message(name = 'INV_ACME_2026-11-02_0042.pdf', extra: Record<string, un
     filebridge: {
       correlationId: 'c-1',
       source: {
-        server: 'srv', protocol: 'sftp', host: 'sftp.example', port: 22, folder: '/inbox',
-        path: `/inbox/ACME/2026/${name}`, relativePath: `ACME/2026/${name}`, name, size: 1234, mtime: '2026-11-02T23:30:00.000Z',
+        server: 'srv',
+        protocol: 'sftp',
+        host: 'sftp.example',
+        port: 22,
+        folder: '/inbox',
+        path: `/inbox/ACME/2026/${name}`,
+        relativePath: `ACME/2026/${name}`,
+        name,
+        size: 1234,
+        mtime: '2026-11-02T23:30:00.000Z',
       },
       fields: { vendor: 'ACME', amount: '12,50', date: '2026-11-02' },
       ...extra,
@@ -39,7 +47,10 @@ async function mappingFailure(rules: MappingRule[], msg = message(), config: Par
 }
 
 function configError(config: MappingSettings, text: RegExp): void {
-  assert.throws(() => compileMapping(config), (err: unknown) => err instanceof FileBridgeError && err.code === 'INVALID_INPUT' && text.test(err.message));
+  assert.throws(
+    () => compileMapping(config),
+    (err: unknown) => err instanceof FileBridgeError && err.code === 'INVALID_INPUT' && text.test(err.message),
+  );
 }
 
 describe('map-metadata core: source kinds', () => {
@@ -85,28 +96,45 @@ describe('map-metadata core: source kinds', () => {
     assert.equal(outcome.fields.day, '2026-01-31');
     assert.equal(outcome.fields.vendor, 'ACME', 'fields from validate are kept');
     const failed = await mapMetadata(mapping, message('readme.txt'));
-    assert.deepEqual(failed.missing.map((m) => m.field), ['name pattern']);
+    assert.deepEqual(
+      failed.missing.map((m) => m.field),
+      ['name pattern'],
+    );
     assert.match(failed.missing[0].reason, /readme\.txt.*does not match/);
   });
 
   it('path segments of the relative path: first, last, all and slices', async () => {
     const msg = message('x.pdf');
     (msg.filebridge as { source: Record<string, unknown> }).source.relativePath = 'legacy/finance/2019/x.pdf';
-    const target = await map([
-      { field: 'workspace.name', kind: 'path', value: '0' },
-      { field: 'categories.Legacy.Year', kind: 'path', value: '-1', type: 'number' },
-      { field: 'folder', kind: 'path', value: '*' },
-      { field: 'description', kind: 'path', value: '1:' },
-    ], msg);
-    assert.deepEqual(target, { workspace: { name: 'legacy' }, categories: { Legacy: { Year: 2019 } }, folder: 'legacy/finance/2019', description: 'finance/2019' });
+    const target = await map(
+      [
+        { field: 'workspace.name', kind: 'path', value: '0' },
+        { field: 'categories.Legacy.Year', kind: 'path', value: '-1', type: 'number' },
+        { field: 'folder', kind: 'path', value: '*' },
+        { field: 'description', kind: 'path', value: '1:' },
+      ],
+      msg,
+    );
+    assert.deepEqual(target, {
+      workspace: { name: 'legacy' },
+      categories: { Legacy: { Year: 2019 } },
+      folder: 'legacy/finance/2019',
+      description: 'finance/2019',
+    });
     // The watched folder's own segments (a partner's folder) come from the full original path.
     const partner = message('x.pdf', { source: { path: '/partners/ACME/inbox/2019/x.pdf', relativePath: '2019/x.pdf', name: 'x.pdf' } });
-    const full = await map([
-      { field: 'workspace.name', kind: 'path', value: '1', option: 'full' },
-      { field: 'folder', kind: 'template', value: '{fullpath:0:2}/{path:0}' },
-    ], partner);
+    const full = await map(
+      [
+        { field: 'workspace.name', kind: 'path', value: '1', option: 'full' },
+        { field: 'folder', kind: 'template', value: '{fullpath:0:2}/{path:0}' },
+      ],
+      partner,
+    );
     assert.deepEqual(full, { workspace: { name: 'ACME' }, folder: 'partners/ACME/2019' });
-    const err = await mappingFailure([{ field: 'folder', kind: 'path', value: '0', required: true }], message('top.pdf', { source: { relativePath: 'top.pdf', name: 'top.pdf' } }));
+    const err = await mappingFailure(
+      [{ field: 'folder', kind: 'path', value: '0', required: true }],
+      message('top.pdf', { source: { relativePath: 'top.pdf', name: 'top.pdf' } }),
+    );
     assert.match(err.message, /folder \(the file's path has no folder 0/);
   });
 
@@ -121,18 +149,29 @@ describe('map-metadata core: source kinds', () => {
   });
 
   it('dates: a calendar date from the name is never shifted; now and mtime follow the time zone', async () => {
-    const target = await map([
-      { field: 'categories.Invoice.Date', kind: 'date', value: 'fields.date', option: 'dd.MM.yyyy' },
-      { field: 'categories.Transfer.Received', kind: 'date', value: 'mtime', option: "yyyy-MM-dd'T'HH:mm" },
-      { field: 'description', kind: 'date', value: 'now', option: 'yyyy/MM/dd HH:mm:ss Q' },
-      { field: 'workflow.comment', kind: 'date', value: 'fields.date' },
-    ], message(), { timeZone: 'Europe/Berlin' });
+    const target = await map(
+      [
+        { field: 'categories.Invoice.Date', kind: 'date', value: 'fields.date', option: 'dd.MM.yyyy' },
+        { field: 'categories.Transfer.Received', kind: 'date', value: 'mtime', option: "yyyy-MM-dd'T'HH:mm" },
+        { field: 'description', kind: 'date', value: 'now', option: 'yyyy/MM/dd HH:mm:ss Q' },
+        { field: 'workflow.comment', kind: 'date', value: 'fields.date' },
+      ],
+      message(),
+      { timeZone: 'Europe/Berlin' },
+    );
     assert.deepEqual(target, {
       categories: { Invoice: { Date: '02.11.2026' }, Transfer: { Received: '2026-11-03T00:30' } },
       description: '2026/11/03 00:30:00 4',
       workflow: { comment: '2026-11-02' },
     });
-    const ny = await map([{ field: 'name', kind: 'date', value: 'fields.date', option: 'yyyyMMdd' }, { field: 'description', kind: 'date', value: 'mtime', option: 'yyyy-MM-dd HH' }], message(), { timeZone: 'America/New_York' });
+    const ny = await map(
+      [
+        { field: 'name', kind: 'date', value: 'fields.date', option: 'yyyyMMdd' },
+        { field: 'description', kind: 'date', value: 'mtime', option: 'yyyy-MM-dd HH' },
+      ],
+      message(),
+      { timeZone: 'America/New_York' },
+    );
     assert.deepEqual(ny, { name: '20261102', description: '2026-11-02 18' });
     const err = await mappingFailure([{ field: 'name', kind: 'date', value: 'fields.vendor', option: 'yyyy', required: true }]);
     assert.match(err.message, /"ACME" \(fields\.vendor\) is not a date/);
@@ -155,19 +194,27 @@ describe('map-metadata core: source kinds', () => {
   it('transfer history from the source facts (sftp-cs-03): host, path, size, checksum and time', async () => {
     const msg = message('TX_20261102.csv');
     (msg.filebridge as { source: Record<string, unknown> }).source.sha256 = 'ab'.repeat(32);
-    const target = await map([
-      { field: 'folder', kind: 'template', value: 'Records/{fields.date:yyyy}/{fields.date:MM-dd}' },
-      { field: 'categories.Transfer.Source', kind: 'template', value: '{source.protocol}://{source.host}:{source.port}{source.path}' },
-      { field: 'categories.Transfer.Size', kind: 'msg', value: 'filebridge.source.size', type: 'number' },
-      { field: 'categories.Transfer.SHA256', kind: 'template', value: '{source.sha256}', required: true },
-      { field: 'categories.Transfer.Received', kind: 'template', value: 'received {mtime} ({now})' },
-    ], msg, { timeZone: 'Europe/Berlin' });
+    const target = await map(
+      [
+        { field: 'folder', kind: 'template', value: 'Records/{fields.date:yyyy}/{fields.date:MM-dd}' },
+        { field: 'categories.Transfer.Source', kind: 'template', value: '{source.protocol}://{source.host}:{source.port}{source.path}' },
+        { field: 'categories.Transfer.Size', kind: 'msg', value: 'filebridge.source.size', type: 'number' },
+        { field: 'categories.Transfer.SHA256', kind: 'template', value: '{source.sha256}', required: true },
+        { field: 'categories.Transfer.Received', kind: 'template', value: 'received {mtime} ({now})' },
+      ],
+      msg,
+      { timeZone: 'Europe/Berlin' },
+    );
     assert.deepEqual(target, {
       folder: 'Records/2026/11-02',
-      categories: { Transfer: {
-        Source: 'sftp://sftp.example:22/inbox/ACME/2026/TX_20261102.csv', Size: 1234, SHA256: 'ab'.repeat(32),
-        Received: 'received 2026-11-03T00:30:00 (2026-11-03T00:30:00)',
-      } },
+      categories: {
+        Transfer: {
+          Source: 'sftp://sftp.example:22/inbox/ACME/2026/TX_20261102.csv',
+          Size: 1234,
+          SHA256: 'ab'.repeat(32),
+          Received: 'received 2026-11-03T00:30:00 (2026-11-03T00:30:00)',
+        },
+      },
     });
   });
 });
@@ -225,11 +272,16 @@ describe('map-metadata core: types, required, defaults, merge', () => {
   });
 
   it('merges into an existing target: rule values win, categories combine', async () => {
-    const msg = message('a.pdf', { target: { folder: 'Old', collision: 'rename', categories: { Invoice: { Status: 'Draft', Vendor: 'X' }, Other: { A: 1 } } } });
-    const target = await map([
-      { field: 'folder', kind: 'constant', value: 'New' },
-      { field: 'categories.Invoice.Vendor', kind: 'field', value: 'vendor' },
-    ], msg);
+    const msg = message('a.pdf', {
+      target: { folder: 'Old', collision: 'rename', categories: { Invoice: { Status: 'Draft', Vendor: 'X' }, Other: { A: 1 } } },
+    });
+    const target = await map(
+      [
+        { field: 'folder', kind: 'constant', value: 'New' },
+        { field: 'categories.Invoice.Vendor', kind: 'field', value: 'vendor' },
+      ],
+      msg,
+    );
     assert.deepEqual(target, { folder: 'New', collision: 'rename', categories: { Invoice: { Status: 'Draft', Vendor: 'ACME' }, Other: { A: 1 } } });
   });
 
@@ -249,14 +301,21 @@ describe('map-metadata core: lookups in inline and message tables', () => {
 
   it('looks a key up in a CSV manifest (delimiter detected) and fills several fields', async () => {
     const tables = [{ name: 'partners', from: 'inline' as const, value: csv, key: 'partner' }];
-    const target = await map([
-      { field: 'workspace.businessObject.boId', kind: 'lookup', value: 'fields.vendor', option: 'boId' },
-      { field: 'workspace.name', kind: 'lookup', value: '{fields.vendor}', option: 'partners.workspace' },
-      { field: 'classification', kind: 'lookup', value: 'fields.vendor', option: 'class' },
-    ], message(), { tables });
+    const target = await map(
+      [
+        { field: 'workspace.businessObject.boId', kind: 'lookup', value: 'fields.vendor', option: 'boId' },
+        { field: 'workspace.name', kind: 'lookup', value: '{fields.vendor}', option: 'partners.workspace' },
+        { field: 'classification', kind: 'lookup', value: 'fields.vendor', option: 'class' },
+      ],
+      message(),
+      { tables },
+    );
     assert.deepEqual(target, { workspace: { businessObject: { boId: '4711' }, name: 'Acme Corp' }, classification: 'Finance/Invoices' });
-    const err = await mappingFailure([{ field: 'workspace.name', kind: 'lookup', value: 'fields.vendor', option: 'workspace', required: true }],
-      message('x.pdf', { fields: { vendor: 'INITECH' } }), { tables });
+    const err = await mappingFailure(
+      [{ field: 'workspace.name', kind: 'lookup', value: 'fields.vendor', option: 'workspace', required: true }],
+      message('x.pdf', { fields: { vendor: 'INITECH' } }),
+      { tables },
+    );
     assert.match(err.message, /workspace\.name \(no row with key "INITECH" in the lookup table "partners"\)/);
   });
 
@@ -266,18 +325,22 @@ describe('map-metadata core: lookups in inline and message tables', () => {
     const msg = message('a.pdf', { manifest: list });
     (msg as Record<string, unknown>).keyed = JSON.stringify(keyed);
     (msg as Record<string, unknown>).sidecar = Buffer.from('{"title": "Q3 report", "period": "2026-Q3"}');
-    const target = await map([
-      { field: 'categories.Partner.Region', kind: 'lookup', value: 'fields.vendor', option: 'list.meta.region' },
-      { field: 'categories.Partner.Owner', kind: 'lookup', value: 'fields.vendor', option: 'keyed.owner' },
-      { field: 'description', kind: 'lookup', value: '', option: 'sidecar.title' },
-      { field: 'categories.Report.Period', kind: 'lookup', value: '', option: 'sidecar.period' },
-    ], msg, {
-      tables: [
-        { name: 'list', from: 'msg', value: 'filebridge.manifest', key: 'id' },
-        { name: 'keyed', from: 'msg', value: 'keyed', key: 'id', format: 'json' },
-        { name: 'sidecar', from: 'msg', value: 'msg.sidecar' },
+    const target = await map(
+      [
+        { field: 'categories.Partner.Region', kind: 'lookup', value: 'fields.vendor', option: 'list.meta.region' },
+        { field: 'categories.Partner.Owner', kind: 'lookup', value: 'fields.vendor', option: 'keyed.owner' },
+        { field: 'description', kind: 'lookup', value: '', option: 'sidecar.title' },
+        { field: 'categories.Report.Period', kind: 'lookup', value: '', option: 'sidecar.period' },
       ],
-    });
+      msg,
+      {
+        tables: [
+          { name: 'list', from: 'msg', value: 'filebridge.manifest', key: 'id' },
+          { name: 'keyed', from: 'msg', value: 'keyed', key: 'id', format: 'json' },
+          { name: 'sidecar', from: 'msg', value: 'msg.sidecar' },
+        ],
+      },
+    );
     assert.deepEqual(target, { categories: { Partner: { Region: 'EMEA', Owner: 'Finance' }, Report: { Period: '2026-Q3' } }, description: 'Q3 report' });
   });
 

@@ -7,13 +7,19 @@ describe('pipeline core units', () => {
     const at = new Date('2026-11-02T08:07:06.005Z');
     it('fill date/time and name tokens, below the watched folder unless absolute', () => {
       assert.equal(archivePath('.filebridge/archive/{yyyy}/{MM}/{dd}/{relativePath}', SOURCE, at), '/inbox/.filebridge/archive/2026/11/02/sub/INV 7.pdf');
-      assert.equal(archivePath('/archive/{yyyy}{MM}{dd}/{relativeDir}/{base}_{HH}{mm}{ss}{SSS}.{ext}', SOURCE, at), '/archive/20261102/sub/INV 7_080706005.pdf');
+      assert.equal(
+        archivePath('/archive/{yyyy}{MM}{dd}/{relativeDir}/{base}_{HH}{mm}{ss}{SSS}.{ext}', SOURCE, at),
+        '/archive/20261102/sub/INV 7_080706005.pdf',
+      );
       assert.equal(archivePath('/done/{yyyy}/', SOURCE, at), '/done/2026/sub/INV 7.pdf', 'a trailing slash keeps the relative path');
       assert.equal(archivePath('', SOURCE, at), '/inbox/.filebridge/archive/2026/11/02/sub/INV 7.pdf', 'empty = default');
       assert.equal(fillTemplate('{correlationId}', templateValues(SOURCE, at, 'c-1')), 'c-1');
     });
     it('refuse unknown tokens and ".." naming what to use', () => {
-      assert.throws(() => archivePath('/a/{yyy}/{name}', SOURCE, at), (err: Error & { code?: string }) => err.code === 'INVALID_INPUT' && /\{yyy\}.*\{yyyy\}/.test(err.message));
+      assert.throws(
+        () => archivePath('/a/{yyy}/{name}', SOURCE, at),
+        (err: Error & { code?: string }) => err.code === 'INVALID_INPUT' && /\{yyy\}.*\{yyyy\}/.test(err.message),
+      );
       assert.throws(() => archivePath('/a/../{name}', SOURCE, at), /"\.\."/);
     });
   });

@@ -10,7 +10,9 @@ describe('pipeline core units', () => {
       slots.add('a', 'A');
       slots.add('b', 'B');
       let got = false;
-      const waiting = slots.waitForSlot().then(() => { got = true; });
+      const waiting = slots.waitForSlot().then(() => {
+        got = true;
+      });
       await new Promise((r) => setTimeout(r, 50));
       assert.equal(got, false, 'full');
       assert.equal(slots.release('a'), true);

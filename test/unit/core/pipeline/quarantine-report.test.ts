@@ -10,8 +10,16 @@ describe('pipeline core units', () => {
       assert.equal(quarantinePath('/inbox-errors', SOURCE, at), '/inbox-errors/sub/20261102T080706-005Z_INV 7.pdf');
     });
     it('report: error and failing node from a Catch message, or the validation errors', () => {
-      const caught = failureOf({ message: 'FileBridgeError: refused', code: 'CS_REJECTED', source: { id: 'n1', type: 'filebridge-cs-upload', name: 'Upload', count: 1 } }, undefined);
-      assert.deepEqual(caught, { message: 'refused', code: 'CS_REJECTED', failedNode: { id: 'n1', type: 'filebridge-cs-upload', name: 'Upload' }, validation: undefined });
+      const caught = failureOf(
+        { message: 'FileBridgeError: refused', code: 'CS_REJECTED', source: { id: 'n1', type: 'filebridge-cs-upload', name: 'Upload', count: 1 } },
+        undefined,
+      );
+      assert.deepEqual(caught, {
+        message: 'refused',
+        code: 'CS_REJECTED',
+        failedNode: { id: 'n1', type: 'filebridge-cs-upload', name: 'Upload' },
+        validation: undefined,
+      });
       const invalid = failureOf(undefined, { valid: false, errors: [{ rule: 'extension', reason: 'exe not allowed' }] });
       assert.equal(invalid.code, 'VALIDATION');
       assert.match(invalid.message, /extension: exe not allowed/);

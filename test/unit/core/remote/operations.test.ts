@@ -1,7 +1,5 @@
 import { strict as assert } from 'node:assert';
-import {
-  deleteEntry, listEntries, makeFolder, moveEntry, openFile, putFile, DEFAULT_PUT_OPTIONS, PutOptions,
-} from '../../../../src/core/remote/operations';
+import { deleteEntry, listEntries, makeFolder, moveEntry, openFile, putFile, DEFAULT_PUT_OPTIONS, PutOptions } from '../../../../src/core/remote/operations';
 import { SessionPool } from '../../../../src/core/remote/session-pool';
 import type { RemoteSession } from '../../../../src/core/remote/types';
 import { expectCode } from '../../../support/expect-code';

@@ -15,7 +15,10 @@ describe('server configuration', () => {
 
   it('names the field to fix when settings are incomplete or out of range', () => {
     const refuse = (fields: Record<string, unknown>, creds: Record<string, string>, pattern: RegExp): void => {
-      assert.throws(() => serverOptionsFromConfig({ ...base, ...fields } as never, creds, {}), (err: unknown) => err instanceof FileBridgeError && err.code === 'INVALID_INPUT' && pattern.test(err.message));
+      assert.throws(
+        () => serverOptionsFromConfig({ ...base, ...fields } as never, creds, {}),
+        (err: unknown) => err instanceof FileBridgeError && err.code === 'INVALID_INPUT' && pattern.test(err.message),
+      );
     };
     refuse({ host: ' ' }, { password: 'p' }, /host/);
     refuse({ username: '' }, { password: 'p' }, /user name/);

@@ -162,7 +162,10 @@ describe('SftpReadStream (pipelined reads, against a scripted server)', () => {
   it('reads without a size hint, from a start offset, and an empty file', async () => {
     const data = randomBytes(12_345);
     assert.equal(sha(await drain(new SftpReadStream(new FakeServer(data, 1000), HANDLE, 'f', { concurrency: 4 }))), sha(data));
-    assert.equal(sha(await drain(new SftpReadStream(new FakeServer(data, 1000), HANDLE, 'f', { start: 5_000, sizeHint: data.length }))), sha(data.subarray(5_000)));
+    assert.equal(
+      sha(await drain(new SftpReadStream(new FakeServer(data, 1000), HANDLE, 'f', { start: 5_000, sizeHint: data.length }))),
+      sha(data.subarray(5_000)),
+    );
     assert.equal((await drain(new SftpReadStream(new FakeServer(Buffer.alloc(0), 1000), HANDLE, 'f', { sizeHint: 0 }))).length, 0);
     assert.equal((await drain(new SftpReadStream(new FakeServer(data, 1000), HANDLE, 'f', { start: 99_999, sizeHint: data.length }))).length, 0);
   });
@@ -250,7 +253,13 @@ describe('SftpWriteStream (pipelined writes, against a scripted server)', () => 
     let accepted = 0;
     // The source's buffer is pinned because its default is Node's (16 KiB on Node 20, 64 KiB on
     // 22): it is the test's, not the writer's, and would otherwise move the bound with the runtime.
-    const source = new Readable({ highWaterMark: 16 * 1024, read() { this.push(Buffer.alloc(1000)); accepted++; } });
+    const source = new Readable({
+      highWaterMark: 16 * 1024,
+      read() {
+        this.push(Buffer.alloc(1000));
+        accepted++;
+      },
+    });
     source.pipe(target);
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(server.outstanding, 4);
@@ -286,10 +295,14 @@ describe('SftpWriteStream (pipelined writes, against a scripted server)', () => 
     assert.equal(server.closes, 1);
   });
 
-  it('passes a failing source\'s own error through', async () => {
+  it("passes a failing source's own error through", async () => {
     const server = new FakeServer(Buffer.alloc(0), 1000);
     const target = new SftpWriteStream(server, HANDLE, 'f');
-    const source = new Readable({ read() { this.destroy(new Error('disk on fire')); } });
+    const source = new Readable({
+      read() {
+        this.destroy(new Error('disk on fire'));
+      },
+    });
     await assert.rejects(pipeline(source, target), /disk on fire/);
     assert.equal(server.closes, 1);
   });

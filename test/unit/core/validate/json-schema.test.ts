@@ -4,7 +4,12 @@ import { parseRules } from '../../../../src/core/validate/rules';
 import { run } from '../../../support/content-check';
 
 describe('validate: JSON Schema', () => {
-  const schema = { type: 'object', required: ['id', 'lines'], properties: { id: { type: 'string' }, lines: { type: 'array', minItems: 1 } }, additionalProperties: false };
+  const schema = {
+    type: 'object',
+    required: ['id', 'lines'],
+    properties: { id: { type: 'string' }, lines: { type: 'array', minItems: 1 } },
+    additionalProperties: false,
+  };
   const rule = (maxSize?: string) => parseRules({ json: { schema: JSON.stringify(schema), maxSize } }).json!;
 
   it('a document meeting the schema passes', async () => {

@@ -15,6 +15,9 @@ describe('validate: checksum side-car and manifest parsing', () => {
   });
 
   it('refuses listed paths outside the folder', async () => {
-    await assert.rejects(findMissing(['../etc/passwd'], ['/in'], () => Promise.resolve(new Set())), /outside the manifest's folder/);
+    await assert.rejects(
+      findMissing(['../etc/passwd'], ['/in'], () => Promise.resolve(new Set())),
+      /outside the manifest's folder/,
+    );
   });
 });

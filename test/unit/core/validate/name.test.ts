@@ -33,6 +33,9 @@ describe('validate: name, extension, size and non-empty rules', () => {
     assert.match(checkSize(9, { min: 10 })[0].reason, /9 bytes, fewer than the minimum of 10/);
     assert.match(checkSize(101, { max: 100 })[0].reason, /101 bytes, more than the maximum of 100/);
     assert.deepEqual(checkNonEmpty(1), []);
-    assert.deepEqual(checkNonEmpty(0).map((e) => e.rule), ['nonEmpty']);
+    assert.deepEqual(
+      checkNonEmpty(0).map((e) => e.rule),
+      ['nonEmpty'],
+    );
   });
 });

@@ -3,12 +3,15 @@ import { FileBridgeError } from '../../../../src/core/errors';
 import { parseRules, parseSize, type RuleSettings } from '../../../../src/core/validate/rules';
 
 function rejects(settings: RuleSettings, message: RegExp): void {
-  assert.throws(() => parseRules(settings), (err: unknown) => {
-    assert.ok(err instanceof FileBridgeError, String(err));
-    assert.equal(err.code, 'INVALID_INPUT');
-    assert.match(err.message, message);
-    return true;
-  });
+  assert.throws(
+    () => parseRules(settings),
+    (err: unknown) => {
+      assert.ok(err instanceof FileBridgeError, String(err));
+      assert.equal(err.code, 'INVALID_INPUT');
+      assert.match(err.message, message);
+      return true;
+    },
+  );
 }
 
 describe('validate: rule settings', () => {

@@ -77,7 +77,10 @@ describe('validate: all rules over one pass', () => {
 
   it('a manifest in the message needs the folder it describes', async () => {
     const r = parseRules({ manifest: { source: 'message' } });
-    await assert.rejects(validateFile(good, r, { name: 'a.csv', manifest: ['a.csv'] }), (err: unknown) => err instanceof FileBridgeError && err.code === 'INVALID_INPUT' && /msg\.filebridge\.source/.test(err.message));
+    await assert.rejects(
+      validateFile(good, r, { name: 'a.csv', manifest: ['a.csv'] }),
+      (err: unknown) => err instanceof FileBridgeError && err.code === 'INVALID_INPUT' && /msg\.filebridge\.source/.test(err.message),
+    );
   });
 
   describe('stream payloads', () => {
@@ -122,25 +125,41 @@ describe('validate: all rules over one pass', () => {
           this.destroy(new FileBridgeError('CONNECTION', 'connection lost while reading /in/a.csv'));
         },
       });
-      await assert.rejects(validateFile(failing, rules, { name: 'a.csv', sidecar: 'x' }, { spoolDir }), (err: unknown) => err instanceof FileBridgeError && err.code === 'CONNECTION');
+      await assert.rejects(
+        validateFile(failing, rules, { name: 'a.csv', sidecar: 'x' }, { spoolDir }),
+        (err: unknown) => err instanceof FileBridgeError && err.code === 'CONNECTION',
+      );
       const plain = new Readable({
         read() {
           this.destroy(new Error('EIO'));
         },
       });
-      await assert.rejects(validateFile(plain, rules, { name: 'a.csv', sidecar: 'x' }, { spoolDir }), (err: unknown) => err instanceof FileBridgeError && err.code === 'INVALID_INPUT' && /payload stream failed/.test(err.message));
+      await assert.rejects(
+        validateFile(plain, rules, { name: 'a.csv', sidecar: 'x' }, { spoolDir }),
+        (err: unknown) => err instanceof FileBridgeError && err.code === 'INVALID_INPUT' && /payload stream failed/.test(err.message),
+      );
       assert.deepEqual(await readdir(spoolDir), []);
     });
 
     it('with only name, extension and size rules and the size known from the source, the stream goes on unread and nothing is copied', async () => {
-      const r = parseRules({ name: { pattern: '(?<campaign>[A-Z0-9]+)_.+\\.mp4' }, extensions: { allowed: 'mp4' }, size: { max: '4 KB' }, nonEmpty: true, magic: true });
+      const r = parseRules({
+        name: { pattern: '(?<campaign>[A-Z0-9]+)_.+\\.mp4' },
+        extensions: { allowed: 'mp4' },
+        size: { max: '4 KB' },
+        nonEmpty: true,
+        magic: true,
+      });
       const data = randomBytes(5000);
       const stream = chunked(data);
       const outcome = await validateFile(stream, r, { name: 'SPRING26_hero.mp4', size: data.length }, { spoolDir });
       assert.equal(outcome.payload, stream, 'the very stream that came in');
       assert.equal(stream.readableFlowing, null, 'not read');
       assert.deepEqual(outcome.fields, { campaign: 'SPRING26' });
-      assert.deepEqual(outcome.result.errors.map((e) => e.rule), ['size'], 'the size rule uses the known size');
+      assert.deepEqual(
+        outcome.result.errors.map((e) => e.rule),
+        ['size'],
+        'the size rule uses the known size',
+      );
       assert.deepEqual(await readdir(spoolDir), []);
       assert.equal((await drain(stream)).hash, sha256(data));
 
@@ -150,13 +169,20 @@ describe('validate: all rules over one pass', () => {
       assert.equal((await drain(copied.payload as Readable)).hash, sha256(data));
       const withContentRule = chunked(data);
       const checked = await validateFile(withContentRule, parseRules({ magic: true }), { name: 'a.pdf', size: data.length }, { spoolDir });
-      assert.deepEqual(checked.result.errors.map((e) => e.rule), ['magic'], 'a content rule still reads the bytes');
+      assert.deepEqual(
+        checked.result.errors.map((e) => e.rule),
+        ['magic'],
+        'a content rule still reads the bytes',
+      );
       assert.notEqual(checked.payload, withContentRule);
       (checked.payload as Readable).destroy();
     });
 
     it('an unusable temp folder is an INVALID_INPUT error naming it', async () => {
-      await assert.rejects(validateFile(chunked(good), rules, { name: 'a.csv', sidecar: 'x' }, { spoolDir: join(spoolDir, 'missing') }), (err: unknown) => err instanceof FileBridgeError && err.code === 'INVALID_INPUT' && /temp folder/.test(err.message));
+      await assert.rejects(
+        validateFile(chunked(good), rules, { name: 'a.csv', sidecar: 'x' }, { spoolDir: join(spoolDir, 'missing') }),
+        (err: unknown) => err instanceof FileBridgeError && err.code === 'INVALID_INPUT' && /temp folder/.test(err.message),
+      );
     });
 
     it('a payload that is neither Buffer, string nor stream is refused', async () => {
@@ -184,7 +210,9 @@ describe('validate: all rules over one pass', () => {
       (globalThis as { gc?: () => void }).gc?.();
       const baseline = process.memoryUsage().rss;
       let peak = baseline;
-      const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage().rss);
+      }, 20);
       let read: { hash: string; bytes: number };
       try {
         const outcome = await validateFile(Readable.from(make()), r, { name: 'big.csv', sidecar: digest }, { spoolDir });

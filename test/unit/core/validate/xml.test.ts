@@ -4,7 +4,10 @@ import { run } from '../../../support/content-check';
 
 describe('validate: XML well-formedness', () => {
   it('well-formed XML passes, with a BOM and multi-byte characters split across chunks', async () => {
-    assert.deepEqual(await run(xmlCheck(), '\uFEFF<?xml version="1.0" encoding="UTF-8"?>\n<invoice id="1"><vendor>Müller &amp; Söhne</vendor></invoice>\n', 3), []);
+    assert.deepEqual(
+      await run(xmlCheck(), '\uFEFF<?xml version="1.0" encoding="UTF-8"?>\n<invoice id="1"><vendor>Müller &amp; Söhne</vendor></invoice>\n', 3),
+      [],
+    );
   });
 
   it('the first error is reported with its position', async () => {

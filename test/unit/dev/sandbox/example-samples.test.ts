@@ -34,11 +34,20 @@ function problems(name: string, data: Buffer, watch: FlowNode, validate: FlowNod
     const outcome = checkName(name, { regex: new RegExp(`^(?:${source})$`, validate.nameIgnoreCase === true ? 'i' : ''), source });
     out.push(...outcome.errors.map((e) => e.reason));
   }
-  if (validate.extOn === true) out.push(...checkExtension(name, globs(validate.extensions).map((e) => e.toLowerCase())).map((e) => e.reason));
+  if (validate.extOn === true)
+    out.push(
+      ...checkExtension(
+        name,
+        globs(validate.extensions).map((e) => e.toLowerCase()),
+      ).map((e) => e.reason),
+    );
   if (validate.nonEmptyOn === true && data.length === 0) out.push('empty');
   if (validate.magicOn === true) out.push(...checkMagicBytes(data.subarray(0, 64), extOf(name)).map((e) => e.reason));
   if (validate.csvOn === true && globs(validate.csvExtensions).includes(extOf(name))) {
-    const header = data.toString('utf8').split('\n')[0].split(String(validate.csvDelimiter || ','));
+    const header = data
+      .toString('utf8')
+      .split('\n')[0]
+      .split(String(validate.csvDelimiter || ','));
     for (const col of globs(validate.csvRequired)) if (!header.includes(col)) out.push(`CSV column ${col} missing`);
   }
   return out;
@@ -67,7 +76,9 @@ describe('sandbox sample producers, checked against the examples themselves', ()
   }
 
   /** The files of arrivals 1..ARRIVALS that land in the watched folder, by name. */
-  async function produce(id: string): Promise<{ watch: FlowNode; validate: FlowNode | undefined; files: SampleFile[]; all: SampleFile[]; setup: SampleFile[] }> {
+  async function produce(
+    id: string,
+  ): Promise<{ watch: FlowNode; validate: FlowNode | undefined; files: SampleFile[]; all: SampleFile[]; setup: SampleFile[] }> {
     const ex = example(id);
     const watch = ex.nodes.find((n) => n.type === 'filebridge-watch');
     assert.ok(watch && typeof watch.folder === 'string', `${id} has no watch`);
@@ -96,8 +107,14 @@ describe('sandbox sample producers, checked against the examples themselves', ()
 
   it('ftp-cs-01 drops both kinds the example routes (invoices and contracts)', async () => {
     const names = (await produce('ftp-cs-01')).files.map((f) => f.path);
-    assert.ok(names.some((n) => /\/INV_ACME_2026-11-22_\d+\.pdf$/.test(n)), names.join());
-    assert.ok(names.some((n) => /\/CON_GLOBEX_2026-11-22_C-\d+\.pdf$/.test(n)), names.join());
+    assert.ok(
+      names.some((n) => /\/INV_ACME_2026-11-22_\d+\.pdf$/.test(n)),
+      names.join(),
+    );
+    assert.ok(
+      names.some((n) => /\/CON_GLOBEX_2026-11-22_C-\d+\.pdf$/.test(n)),
+      names.join(),
+    );
   });
 
   it('ftp-cs-03 lists every file it drops in the manifest the example reads, with the columns it looks up', async () => {
@@ -115,15 +132,27 @@ describe('sandbox sample producers, checked against the examples themselves', ()
     for (const r of rules.filter((x) => x.kind === 'lookup')) assert.ok(columns.includes(r.option), `manifest has no column ${r.option}`);
     const listed = new Set(rows.map((r) => r.split(',')[0]));
     for (const f of files) assert.ok(listed.has(f.path.slice((watch.folder as string).length + 1)), `${f.path} not in the manifest`);
-    assert.ok(files.some((f) => f.path.split('/').length > 3), 'no folder tree');
+    assert.ok(
+      files.some((f) => f.path.split('/').length > 3),
+      'no folder tree',
+    );
   });
 
   it('ftp-cs-08 writes the vendor table the example reads and drops mostly good invoices, every sixth one bad', async () => {
     const ex = example('ftp-cs-08');
     const map = ex.nodes.find((n) => n.type === 'filebridge-map-metadata');
     const { watch, validate, files, setup } = await produce('ftp-cs-08');
-    assert.deepEqual(setup.map((f) => f.path), [map?.tableValue]);
-    const vendors = new Set(String(setup[0].data).trim().split('\n').slice(1).map((l) => l.split(',')[0]));
+    assert.deepEqual(
+      setup.map((f) => f.path),
+      [map?.tableValue],
+    );
+    const vendors = new Set(
+      String(setup[0].data)
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[0]),
+    );
     assert.equal(String(setup[0].data).split('\n')[0], `${String(map?.tableKey)},name`);
     assert.equal(files.length, ARRIVALS);
     files.forEach((f, i) => {
@@ -148,9 +177,15 @@ describe('sandbox sample producers, checked against the examples themselves', ()
       assert.deepEqual(await producer.next(1, now, ctx), [], 'returned before the partner could have read it');
       const later = new Date(now.getTime() + RETURN_AFTER_MS + 1000);
       const back = await producer.next(2, later, ctx);
-      assert.deepEqual(back.map((f) => f.path), [`${String(watch?.folder)}/Contract ACME (CS-4711)_signed.pdf`]);
+      assert.deepEqual(
+        back.map((f) => f.path),
+        [`${String(watch?.folder)}/Contract ACME (CS-4711)_signed.pdf`],
+      );
       const name = back[0].path.replace(/^.*\//, '');
-      assert.ok(globs(watch?.include).some((g) => picomatch(g)(name)), `${name} not in the include ${String(watch?.include)}`);
+      assert.ok(
+        globs(watch?.include).some((g) => picomatch(g)(name)),
+        `${name} not in the include ${String(watch?.include)}`,
+      );
       assert.deepEqual(checkMagicBytes(Buffer.from(back[0].data).subarray(0, 16), 'pdf'), []);
       // The example's own pattern finds the document id in the name.
       const map = ex.nodes.find((n) => n.type === 'filebridge-map-metadata');
@@ -178,9 +213,10 @@ describe('sandbox sample producers, checked against the examples themselves', ()
           const f = /^\d+$/.test(folder) ? `${folder}:` : folder;
           const under = d.folder === folder || d.folder.startsWith(`${f}/`) || d.folder.startsWith(f);
           const recursiveOk = exp.recursive === true || d.folder === folder;
-          const filter = typeof exp.filterCategory === 'string' && exp.filterCategory !== ''
-            ? String(d.categories?.[exp.filterCategory]?.[String(exp.filterAttribute)]) === String(exp.filterValue)
-            : true;
+          const filter =
+            typeof exp.filterCategory === 'string' && exp.filterCategory !== ''
+              ? String(d.categories?.[exp.filterCategory]?.[String(exp.filterAttribute)]) === String(exp.filterValue)
+              : true;
           return under && recursiveOk && filter;
         });
         assert.ok(inside.length > 0, `${ex.name}: nothing seeded for ${String(exp.name)} (${folder})`);

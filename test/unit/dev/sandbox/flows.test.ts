@@ -18,7 +18,10 @@ describe('sandbox flow preparation', () => {
   it('prefixes ids and every reference to them, and leaves other strings alone', () => {
     const out = prefixIds(example.nodes, 'p-');
     const byId = new Map(out.map((n) => [n.id, n]));
-    assert.deepEqual(out.map((n) => n.id), example.nodes.map((n) => `p-${n.id}`));
+    assert.deepEqual(
+      out.map((n) => n.id),
+      example.nodes.map((n) => `p-${n.id}`),
+    );
     assert.equal(byId.get('p-inj')?.z, 'p-tab1');
     assert.deepEqual(byId.get('p-inj')?.wires, [['p-op', 'p-lnk']]);
     assert.equal(byId.get('p-op')?.server, 'p-srv');
@@ -42,8 +45,24 @@ describe('sandbox flow preparation', () => {
     assert.equal(ready.disabledBecause, undefined);
     const server = ready.nodes.find((n) => n.type === 'filebridge-server');
     assert.deepEqual(
-      { host: server?.host, port: server?.port, username: server?.username, hostKey: server?.hostKey, tlsCa: server?.tlsCa, credentials: server?.credentials, d: server?.d },
-      { host: '127.0.0.1', port: '4990', username: 'fbtest', hostKey: 'SHA256:abc', tlsCa: '-----BEGIN CERTIFICATE-----', credentials: { password: 'pw' }, d: undefined },
+      {
+        host: server?.host,
+        port: server?.port,
+        username: server?.username,
+        hostKey: server?.hostKey,
+        tlsCa: server?.tlsCa,
+        credentials: server?.credentials,
+        d: server?.d,
+      },
+      {
+        host: '127.0.0.1',
+        port: '4990',
+        username: 'fbtest',
+        hostKey: 'SHA256:abc',
+        tlsCa: '-----BEGIN CERTIFICATE-----',
+        credentials: { password: 'pw' },
+        d: undefined,
+      },
     );
 
     const off = prepareExample(example, 1, { ...targets, endpoints: {}, missing: { 'ftps-implicit': 'needs root' } });
@@ -59,21 +78,50 @@ describe('sandbox flow preparation', () => {
     nodes: [
       { id: 'tab2', type: 'tab', label: 'CS demo' },
       {
-        id: 'cs', type: 'filebridge-cs-connection', name: 'Production CS', baseUrl: 'https://cs.example.com/otcs/cs.exe/api',
-        authMode: 'otds', otdsUrl: 'https://otds.example.com', clientId: 'filebridge', username: '', classificationRoot: '2500', categoryTemplates: '2470',
+        id: 'cs',
+        type: 'filebridge-cs-connection',
+        name: 'Production CS',
+        baseUrl: 'https://cs.example.com/otcs/cs.exe/api',
+        authMode: 'otds',
+        otdsUrl: 'https://otds.example.com',
+        clientId: 'filebridge',
+        username: '',
+        classificationRoot: '2500',
+        categoryTemplates: '2470',
       },
       { id: 'up', type: 'filebridge-cs-upload', z: 'tab2', connection: 'cs', folder: 'Enterprise:Inbound', x: 300, y: 80, wires: [[]] },
     ],
   };
   const noServers: SandboxTargets = { endpoints: {}, missing: {}, hostKey: undefined, caPem: undefined };
 
-  it('points Content Server connections at the simulator with a password login, keeping the example\'s ids', () => {
-    const ready = prepareExample(csExample, 2, { ...noServers, contentServer: { baseUrl: 'http://127.0.0.1:8181/otcs/cs.exe/api', username: 'Admin', password: 'livelink' } });
+  it("points Content Server connections at the simulator with a password login, keeping the example's ids", () => {
+    const ready = prepareExample(csExample, 2, {
+      ...noServers,
+      contentServer: { baseUrl: 'http://127.0.0.1:8181/otcs/cs.exe/api', username: 'Admin', password: 'livelink' },
+    });
     assert.equal(ready.disabledBecause, undefined);
     const cs = ready.nodes.find((n) => n.type === 'filebridge-cs-connection');
     assert.deepEqual(
-      { id: cs?.id, baseUrl: cs?.baseUrl, authMode: cs?.authMode, username: cs?.username, otdsUrl: cs?.otdsUrl, clientId: cs?.clientId, credentials: cs?.credentials, d: cs?.d },
-      { id: 'sbx3-cs', baseUrl: 'http://127.0.0.1:8181/otcs/cs.exe/api', authMode: 'password', username: 'Admin', otdsUrl: '', clientId: '', credentials: { password: 'livelink' }, d: undefined },
+      {
+        id: cs?.id,
+        baseUrl: cs?.baseUrl,
+        authMode: cs?.authMode,
+        username: cs?.username,
+        otdsUrl: cs?.otdsUrl,
+        clientId: cs?.clientId,
+        credentials: cs?.credentials,
+        d: cs?.d,
+      },
+      {
+        id: 'sbx3-cs',
+        baseUrl: 'http://127.0.0.1:8181/otcs/cs.exe/api',
+        authMode: 'password',
+        username: 'Admin',
+        otdsUrl: '',
+        clientId: '',
+        credentials: { password: 'livelink' },
+        d: undefined,
+      },
     );
     assert.deepEqual([cs?.classificationRoot, cs?.categoryTemplates, cs?.name], ['2500', '2470', 'Production CS']);
     assert.equal(ready.nodes.find((n) => n.type === 'filebridge-cs-upload')?.connection, 'sbx3-cs');

@@ -17,8 +17,12 @@ describe('sandbox sample files for watched folders', () => {
   it('names samples the include glob accepts, unique per arrival', () => {
     // The include as a watch takes it, and the glob the name must match (a list: its first entry).
     const cases: [string, string][] = [
-      ['INV_*.pdf', 'INV_*.pdf'], ['*.{pdf,PDF}', '*.{pdf,PDF}'], ['**/CTR-*.pdf', '**/CTR-*.pdf'],
-      ['report_??_*.csv', 'report_??_*.csv'], ['[A-Z]*_in.xml', '[A-Z]*_in.xml'], ['*.pdf, *.tif', '*.pdf'],
+      ['INV_*.pdf', 'INV_*.pdf'],
+      ['*.{pdf,PDF}', '*.{pdf,PDF}'],
+      ['**/CTR-*.pdf', '**/CTR-*.pdf'],
+      ['report_??_*.csv', 'report_??_*.csv'],
+      ['[A-Z]*_in.xml', '[A-Z]*_in.xml'],
+      ['*.pdf, *.tif', '*.pdf'],
     ];
     for (const [glob, matcher] of cases) {
       const name = sampleNameFor(glob, 7, when);
@@ -43,17 +47,26 @@ describe('sandbox sample files for watched folders', () => {
       ]),
       example('FTPS needs root', [{ id: 'g', type: 'filebridge-watch', folder: 'ftp-only' }]),
     ]);
-    assert.deepEqual(found, [{ folder: 'partners/acme/in', include: 'INV_*.pdf' }, { folder: 'inbox', include: '' }]);
+    assert.deepEqual(found, [
+      { folder: 'partners/acme/in', include: 'INV_*.pdf' },
+      { folder: 'inbox', include: '' },
+    ]);
   });
 
   it('drops matching files into each watched folder besides inbox/', async () => {
     const root = await mkdtemp(join(tmpdir(), 'sandbox-samples-'));
     const home = new LocalHome(root, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
     const seen: string[] = [];
-    const arrivals = startArrivals(home, 50, (p) => seen.push(p), (err) => assert.fail(err), [
-      { folder: 'partners/acme/in', include: 'INV_*.pdf' },
-      { folder: 'inbox', include: '' },
-    ]);
+    const arrivals = startArrivals(
+      home,
+      50,
+      (p) => seen.push(p),
+      (err) => assert.fail(err),
+      [
+        { folder: 'partners/acme/in', include: 'INV_*.pdf' },
+        { folder: 'inbox', include: '' },
+      ],
+    );
     try {
       const deadline = Date.now() + 5000;
       while (seen.filter((p) => p.startsWith('partners/')).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -70,16 +83,20 @@ describe('sandbox sample files for watched folders', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('uses the example\'s producer (setup table first) and lands the first round within seconds even with a long interval', async function () {
+  it("uses the example's producer (setup table first) and lands the first round within seconds even with a long interval", async function () {
     this.timeout(20_000);
     const root = await mkdtemp(join(tmpdir(), 'sandbox-samples-'));
     const home = new LocalHome(root, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
     const nodes = [{ id: 'm', type: 'filebridge-map-metadata', tableFrom: 'remote', tableValue: 'acme/config/vendors.csv' }];
     const seen: string[] = [];
     const started = Date.now();
-    const arrivals = startArrivals(home, 600_000, (p) => seen.push(p), (err) => assert.fail(err), [
-      { folder: 'acme/inbox', include: '', example: 'ftp-cs-08', nodes },
-    ]);
+    const arrivals = startArrivals(
+      home,
+      600_000,
+      (p) => seen.push(p),
+      (err) => assert.fail(err),
+      [{ folder: 'acme/inbox', include: '', example: 'ftp-cs-08', nodes }],
+    );
     try {
       const deadline = Date.now() + 10_000;
       while (!seen.some((p) => p.startsWith('acme/inbox/')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -90,7 +107,7 @@ describe('sandbox sample files for watched folders', () => {
     assert.match(await readFile(join(root, 'acme/config/vendors.csv'), 'utf8'), /^code,name\nACME,/);
     const invoices = await readdir(join(root, 'acme/inbox'));
     assert.equal(invoices.length, 1, invoices.join(', '));
-    assert.match(invoices[0], /^INV_ACME_\d{8}_0001\.pdf$/, 'the producer\'s name, not one made from the glob');
+    assert.match(invoices[0], /^INV_ACME_\d{8}_0001\.pdf$/, "the producer's name, not one made from the glob");
     await rm(root, { recursive: true, force: true });
   });
 });

@@ -26,7 +26,11 @@ describe('Content Server simulator', function () {
 
   describe('faults', function () {
     it('fails the next N requests with 503 / 502 / HTML 500 answers, then serves again', async function () {
-      const res = await fetch(`${sim.url}/__sim/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ failNext: 3 }) });
+      const res = await fetch(`${sim.url}/__sim/faults`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ failNext: 3 }),
+      });
       assert.equal(res.status, 200);
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) {
@@ -57,7 +61,10 @@ describe('Content Server simulator', function () {
       const parent = await freshFolder();
       sim.setFaults({ dropUploadRate: 1 });
       await assert.rejects(
-        call(sim, 'POST', '/v2/nodes', { ticket, multipart: fileForm({ type: '144', parent_id: String(parent), name: 'big.bin' }, new Uint8Array(2 * 1024 * 1024), 'big.bin') }),
+        call(sim, 'POST', '/v2/nodes', {
+          ticket,
+          multipart: fileForm({ type: '144', parent_id: String(parent), name: 'big.bin' }, new Uint8Array(2 * 1024 * 1024), 'big.bin'),
+        }),
       );
       sim.setFaults({ dropUploadRate: 0 });
       assert.equal(items(await call(sim, 'GET', `/v2/nodes/${parent}/nodes`, { ticket })).length, 0);

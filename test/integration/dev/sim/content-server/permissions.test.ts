@@ -44,7 +44,9 @@ describe('Content Server simulator: RM, permissions, workspaces, workflows, larg
       const mine = await call(sim, 'POST', '/v2/nodes', { ticket: jdoe, form: { type: '0', parent_id: String(folder), name: 'mine' } });
       assert.equal(mine.status, 200, mine.text);
       const mineId = Number(props(mine).id);
-      const perms = (await call(sim, 'GET', `/v2/nodes/${mineId}/permissions`, { ticket })).json?.results as { data: { permissions: { type: string; right_id: number | null; permissions: string[] } } }[];
+      const perms = (await call(sim, 'GET', `/v2/nodes/${mineId}/permissions`, { ticket })).json?.results as {
+        data: { permissions: { type: string; right_id: number | null; permissions: string[] } };
+      }[];
       const byType = Object.fromEntries(perms.map((p) => [p.data.permissions.type, p.data.permissions]));
       assert.equal(byType.owner?.right_id, 1001, 'the creator owns the new item');
       assert.deepEqual(byType.public?.permissions, [], 'inherited from the parent');

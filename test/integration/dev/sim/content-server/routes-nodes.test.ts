@@ -9,8 +9,7 @@ import { readdirSync } from 'node:fs';
 import type { ContentServerSim } from '../../../../../dev/sim/content-server';
 import { call, clearFaults, createDoc, fileForm, freshFolderIn, items, props, simGet, startLoggedIn } from '../../../../support/simulator-http';
 
-const NO_ACCESS =
-  'Sorry, the item you requested could not be accessed. Either it does not exist or you do not have permission to access it.';
+const NO_ACCESS = 'Sorry, the item you requested could not be accessed. Either it does not exist or you do not have permission to access it.';
 
 describe('Content Server simulator', function () {
   let sim: ContentServerSim;
@@ -141,7 +140,10 @@ describe('Content Server simulator', function () {
       const folders = items(await call(sim, 'GET', `/v2/nodes/${parent}/nodes?where_type=0&where_name=alpha`, { ticket }));
       assert.equal(folders.length, 3);
       const docs = items(await call(sim, 'GET', `/v2/nodes/${parent}/nodes?where_type=144`, { ticket }));
-      assert.deepEqual(docs.map((p) => p.name), ['alpha report.pdf']);
+      assert.deepEqual(
+        docs.map((p) => p.name),
+        ['alpha report.pdf'],
+      );
       const bothTypes = items(await call(sim, 'GET', `/v2/nodes/${parent}/nodes?where_type=0&where_type=144`, { ticket }));
       assert.equal(bothTypes.length, 6);
       const desc = items(await call(sim, 'GET', `/v2/nodes/${parent}/nodes?sort=desc_name`, { ticket })).map((p) => p.name);
@@ -150,7 +152,10 @@ describe('Content Server simulator', function () {
       assert.equal(newest[0]?.name, 'alpha report.pdf');
 
       const page2 = await call(sim, 'GET', `/v2/nodes/${parent}/nodes?limit=4&page=2`, { ticket });
-      assert.deepEqual(items(page2).map((p) => p.name), ['Delta', 'GAMMA-ALPHA']);
+      assert.deepEqual(
+        items(page2).map((p) => p.name),
+        ['Delta', 'GAMMA-ALPHA'],
+      );
       const paging = (page2.json?.collection as { paging: Record<string, number> }).paging;
       assert.equal(paging.page, 2);
       assert.equal(paging.limit, 4);
@@ -212,10 +217,13 @@ describe('Content Server simulator', function () {
       });
       assert.equal(a.status, 200, a.text);
       const rows = a.json?.results as { name: string; id: number | null }[];
-      assert.deepEqual(rows.map((r) => [r.name, r.id]), [
-        ['HERE', x],
-        ['absent.pdf', null],
-      ]);
+      assert.deepEqual(
+        rows.map((r) => [r.name, r.id]),
+        [
+          ['HERE', x],
+          ['absent.pdf', null],
+        ],
+      );
     });
   });
 
@@ -250,7 +258,11 @@ describe('Content Server simulator', function () {
       const parent = await freshFolder();
       const ok = await call(sim, 'POST', '/v2/nodes', {
         ticket,
-        multipart: fileForm({ type: '144', parent_id: String(parent), name: 'dated.txt', external_create_date: '2026-01-31', external_modify_date: '2026-02-01T10:20:30+01:00' }, 'x', 'x.txt'),
+        multipart: fileForm(
+          { type: '144', parent_id: String(parent), name: 'dated.txt', external_create_date: '2026-01-31', external_modify_date: '2026-02-01T10:20:30+01:00' },
+          'x',
+          'x.txt',
+        ),
       });
       assert.equal(ok.status, 200, ok.text);
       assert.equal(props(ok).external_create_date, '2026-01-31T00:00:00Z');
@@ -267,7 +279,10 @@ describe('Content Server simulator', function () {
       const parent = await freshFolder();
       const noFile = await call(sim, 'POST', '/v2/nodes', { ticket, form: { type: '144', parent_id: String(parent), name: 'a.pdf' } });
       assert.equal(noFile.status, 400);
-      const folderWithFile = await call(sim, 'POST', '/v2/nodes', { ticket, multipart: fileForm({ type: '0', parent_id: String(parent), name: 'f' }, 'x', 'x') });
+      const folderWithFile = await call(sim, 'POST', '/v2/nodes', {
+        ticket,
+        multipart: fileForm({ type: '0', parent_id: String(parent), name: 'f' }, 'x', 'x'),
+      });
       assert.equal(folderWithFile.status, 400);
     });
 
@@ -284,19 +299,30 @@ describe('Content Server simulator', function () {
     it('adds versions, lists them, gives the latest and each version content', async function () {
       const parent = await freshFolder();
       const id = Number(
-        props(await call(sim, 'POST', '/v2/nodes', { ticket, multipart: fileForm({ type: '144', parent_id: String(parent), name: 'doc.txt' }, 'one', 'doc.txt', 'text/plain') })).id,
+        props(
+          await call(sim, 'POST', '/v2/nodes', {
+            ticket,
+            multipart: fileForm({ type: '144', parent_id: String(parent), name: 'doc.txt' }, 'one', 'doc.txt', 'text/plain'),
+          }),
+        ).id,
       );
-      const v2 = await call(sim, 'POST', `/v2/nodes/${id}/versions`, { ticket, multipart: fileForm({ description: 'second' }, 'two!', 'doc-2.txt', 'text/plain') });
+      const v2 = await call(sim, 'POST', `/v2/nodes/${id}/versions`, {
+        ticket,
+        multipart: fileForm({ description: 'second' }, 'two!', 'doc-2.txt', 'text/plain'),
+      });
       assert.equal(v2.status, 200, v2.text);
       assert.equal(props(v2).version_number, 2);
       const v1 = await call(sim, 'POST', `/v1/nodes/${id}/versions`, { ticket, multipart: fileForm({}, 'three', 'doc.txt', 'text/plain') });
       assert.deepEqual(v1.json, { id, version_number: 3 });
       const list = items(await call(sim, 'GET', `/v2/nodes/${id}/versions`, { ticket }));
-      assert.deepEqual(list.map((v) => [v.version_number, v.file_name, v.file_size, v.description]), [
-        [1, 'doc.txt', 3, ''],
-        [2, 'doc-2.txt', 4, 'second'],
-        [3, 'doc.txt', 5, ''],
-      ]);
+      assert.deepEqual(
+        list.map((v) => [v.version_number, v.file_name, v.file_size, v.description]),
+        [
+          [1, 'doc.txt', 3, ''],
+          [2, 'doc-2.txt', 4, 'second'],
+          [3, 'doc.txt', 5, ''],
+        ],
+      );
       assert.ok(list.every((v) => typeof v.version_number_major === 'number' && typeof v.version_number_minor === 'number' && v.mime_type === 'text/plain'));
       const latest = await call(sim, 'GET', `/v1/nodes/${id}/versions/latest`, { ticket });
       assert.equal((latest.json?.data as Record<string, unknown>).version_number, 3);
@@ -310,12 +336,22 @@ describe('Content Server simulator', function () {
       const noFile = await call(sim, 'POST', `/v2/nodes/${id}/versions`, { ticket, form: { description: 'x' } });
       assert.equal(noFile.status, 400);
       const sums = (await simGet(sim, `/__sim/versions/${id}`)) as { sha256: string }[];
-      assert.deepEqual(sums.map((s) => s.sha256), ['one', 'two!', 'three'].map((c) => createHash('sha256').update(c).digest('hex')));
+      assert.deepEqual(
+        sums.map((s) => s.sha256),
+        ['one', 'two!', 'three'].map((c) => createHash('sha256').update(c).digest('hex')),
+      );
     });
 
     it('keeps non-ASCII file names in filename*', async function () {
       const parent = await freshFolder();
-      const id = Number(props(await call(sim, 'POST', '/v2/nodes', { ticket, multipart: fileForm({ type: '144', parent_id: String(parent), name: 'Größe.txt' }, 'x', 'Größe.txt') })).id);
+      const id = Number(
+        props(
+          await call(sim, 'POST', '/v2/nodes', {
+            ticket,
+            multipart: fileForm({ type: '144', parent_id: String(parent), name: 'Größe.txt' }, 'x', 'Größe.txt'),
+          }),
+        ).id,
+      );
       const res = await fetch(`${sim.apiBase}/v2/nodes/${id}/content`, { headers: { OTCSTicket: ticket } });
       assert.match(res.headers.get('content-disposition') ?? '', /filename\*=UTF-8''Gr%C3%B6%C3%9Fe\.txt/);
       await res.arrayBuffer();
@@ -323,7 +359,12 @@ describe('Content Server simulator', function () {
   });
 
   describe('categories', function () {
-    async function doc(parent: number, name: string, categories?: Record<string, unknown>, api = 'v2'): Promise<{ status: number; json: Record<string, unknown> | undefined; text: string }> {
+    async function doc(
+      parent: number,
+      name: string,
+      categories?: Record<string, unknown>,
+      api = 'v2',
+    ): Promise<{ status: number; json: Record<string, unknown> | undefined; text: string }> {
       const body: Record<string, unknown> = { type: 144, parent_id: parent, name };
       if (categories) body.roles = { categories };
       return call(sim, 'POST', `/${api}/nodes`, { ticket, multipart: fileForm({ body: JSON.stringify(body) }, 'x', name) });
@@ -336,7 +377,9 @@ describe('Content Server simulator', function () {
       const id = Number((a.json?.results as { data: { properties: { id: number } } }).data.properties.id);
       const cats = await call(sim, 'GET', `/v2/nodes/${id}/categories?metadata`, { ticket });
       assert.equal(cats.status, 200);
-      const first = (cats.json?.results as { data: { categories: Record<string, unknown> }; metadata: { categories: Record<string, { name: string; type_name: string }> } }[])[0];
+      const first = (
+        cats.json?.results as { data: { categories: Record<string, unknown> }; metadata: { categories: Record<string, { name: string; type_name: string }> } }[]
+      )[0];
       assert.ok(first);
       assert.equal(first.data.categories['9830_2'], 'ACME');
       assert.equal(first.data.categories['9830_3'], 12.5);
@@ -365,7 +408,11 @@ describe('Content Server simulator', function () {
       assert.equal(v1Flat.status, 500);
       assert.match(String(v1Flat.json?.error), /^Invalid/);
       const listing = items(await call(sim, 'GET', `/v2/nodes/${parent}/nodes`, { ticket }));
-      assert.deepEqual(listing.map((p) => p.name), ['v1.pdf'], 'refused creates leave nothing behind');
+      assert.deepEqual(
+        listing.map((p) => p.name),
+        ['v1.pdf'],
+        'refused creates leave nothing behind',
+      );
     });
 
     it('type-checks values with 500 Invalid ... messages', async function () {
@@ -419,10 +466,16 @@ describe('Content Server simulator', function () {
       const target = await freshFolder();
       const created = await doc(parent, 'moving.pdf', { '9830_2': 'ACME', '9830_5': 'Draft' });
       const id = Number((created.json?.results as { data: { properties: { id: number } } }).data.properties.id);
-      const bad = await call(sim, 'PUT', `/v2/nodes/${id}`, { ticket, form: { body: JSON.stringify({ parent_id: target, roles: { categories: { '9830_5': 'Lost' } } }) } });
+      const bad = await call(sim, 'PUT', `/v2/nodes/${id}`, {
+        ticket,
+        form: { body: JSON.stringify({ parent_id: target, roles: { categories: { '9830_5': 'Lost' } } }) },
+      });
       assert.equal(bad.status, 500);
       assert.equal(props(await call(sim, 'GET', `/v2/nodes/${id}`, { ticket })).parent_id, parent, 'a refused move changes nothing');
-      const moved = await call(sim, 'PUT', `/v2/nodes/${id}`, { ticket, form: { body: JSON.stringify({ parent_id: target, roles: { categories: { '9830_5': 'Approved' } } }) } });
+      const moved = await call(sim, 'PUT', `/v2/nodes/${id}`, {
+        ticket,
+        form: { body: JSON.stringify({ parent_id: target, roles: { categories: { '9830_5': 'Approved' } } }) },
+      });
       assert.equal(moved.status, 200, moved.text);
       const stored = (await simGet(sim, `/__sim/nodes/${id}`)) as { parent_id: number; categories: Record<string, Record<string, unknown>> };
       assert.equal(stored.parent_id, target);
@@ -460,12 +513,15 @@ describe('Content Server simulator: RM, permissions, workspaces, workflows, larg
   describe('category definitions', function () {
     it('lists categories in the Categories volume and gives a definition without a sample node', async function () {
       const cats = items(await call(sim, 'GET', '/v2/nodes/2006/nodes?where_type=131', { ticket }));
-      assert.deepEqual(cats.map((c) => [c.id, c.name]), [
-        [9860, 'Compliance Report'],
-        [9840, 'Contract'],
-        [9830, 'Invoice'],
-        [9850, 'Transfer Record'],
-      ]);
+      assert.deepEqual(
+        cats.map((c) => [c.id, c.name]),
+        [
+          [9860, 'Compliance Report'],
+          [9840, 'Contract'],
+          [9830, 'Invoice'],
+          [9850, 'Transfer Record'],
+        ],
+      );
       const def = await call(sim, 'GET', '/v1/nodes/9830/categories/9830', { ticket });
       assert.equal(def.status, 200, def.text);
       const definitions = def.json?.definitions as Record<string, { name: string; type_name: string }>;

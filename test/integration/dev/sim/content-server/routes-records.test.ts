@@ -32,10 +32,16 @@ describe('Content Server simulator: RM, permissions, workspaces, workflows, larg
       assert.equal(stale.status, 409);
       assert.match(String(stale.json?.error), /edit conflict/);
       const fresh = String((await call(sim, 'GET', `/v1/nodes/${id}/rmclassifications`, { ticket })).json?.rm_metadataToken);
-      const update = await call(sim, 'PUT', `/v1/nodes/${id}/rmclassifications/2502`, { ticket, form: body({ rm_metadataToken: fresh, status: 'CLOSED', essential: true }) });
+      const update = await call(sim, 'PUT', `/v1/nodes/${id}/rmclassifications/2502`, {
+        ticket,
+        form: body({ rm_metadataToken: fresh, status: 'CLOSED', essential: true }),
+      });
       assert.equal(update.status, 200, update.text);
       const records = (await simGet(sim, '/__sim/records')) as { classifications: Record<string, { class_id: number; status: string; essential: boolean }[]> };
-      assert.deepEqual(records.classifications[String(id)]?.map((c) => [c.class_id, c.status, c.essential]), [[2502, 'CLOSED', true]]);
+      assert.deepEqual(
+        records.classifications[String(id)]?.map((c) => [c.class_id, c.status, c.essential]),
+        [[2502, 'CLOSED', true]],
+      );
     });
 
     it('requires the token and a real classification node', async function () {
@@ -51,10 +57,13 @@ describe('Content Server simulator: RM, permissions, workspaces, workflows, larg
 
     it('lets a client walk the classification tree by children', async function () {
       const kids = items(await call(sim, 'GET', '/v2/nodes/2501/nodes', { ticket }));
-      assert.deepEqual(kids.map((k) => [k.name, k.type]), [
-        ['Contracts', 551],
-        ['Invoices', 551],
-      ]);
+      assert.deepEqual(
+        kids.map((k) => [k.name, k.type]),
+        [
+          ['Contracts', 551],
+          ['Invoices', 551],
+        ],
+      );
     });
   });
 
@@ -68,7 +77,10 @@ describe('Content Server simulator: RM, permissions, workspaces, workflows, larg
       assert.equal((await call(sim, 'POST', `/v1/nodes/${id}/holds`, { ticket, form: { hold_id: '2' } })).status, 500);
       assert.equal((await call(sim, 'POST', `/v1/nodes/${id}/holds`, { ticket, form: { hold_id: '77' } })).status, 500);
       const mine = await call(sim, 'GET', `/v1/nodes/${id}/holds`, { ticket });
-      assert.deepEqual((mine.json?.data as { HoldID: number }[]).map((h) => h.HoldID), [2]);
+      assert.deepEqual(
+        (mine.json?.data as { HoldID: number }[]).map((h) => h.HoldID),
+        [2],
+      );
       const del = await call(sim, 'DELETE', `/v2/nodes/${id}`, { ticket });
       assert.equal(del.status, 500);
       assert.match(String(del.json?.error), /on hold/);
@@ -95,16 +107,27 @@ describe('Content Server simulator: RM, permissions, workspaces, workflows, larg
   describe('permissions and members', function () {
     it('finds users and groups by name', async function () {
       const users = items(await call(sim, 'GET', '/v2/members?query=jdo&where_type=0', { ticket }));
-      assert.deepEqual(users.map((u) => [u.id, u.name, u.type]), [[1001, 'jdoe', 0]]);
+      assert.deepEqual(
+        users.map((u) => [u.id, u.name, u.type]),
+        [[1001, 'jdoe', 0]],
+      );
       const groups = items(await call(sim, 'GET', '/v2/members?query=fin&where_type=1', { ticket }));
-      assert.deepEqual(groups.map((g) => [g.id, g.name, g.type]), [[2002, 'Finance', 1]]);
+      assert.deepEqual(
+        groups.map((g) => [g.id, g.name, g.type]),
+        [[2002, 'Finance', 1]],
+      );
     });
 
     it('reports owner, group and public permissions and changes them', async function () {
       const id = await newDoc();
       const read = await call(sim, 'GET', `/v2/nodes/${id}/permissions`, { ticket });
-      const perms = (read.json?.results as { data: { permissions: { type: string; right_id: number | null; permissions: string[] } } }[]).map((r) => r.data.permissions);
-      assert.deepEqual(perms.map((p) => p.type), ['owner', 'group', 'public']);
+      const perms = (read.json?.results as { data: { permissions: { type: string; right_id: number | null; permissions: string[] } } }[]).map(
+        (r) => r.data.permissions,
+      );
+      assert.deepEqual(
+        perms.map((p) => p.type),
+        ['owner', 'group', 'public'],
+      );
       assert.equal(perms[0]?.permissions.length, 10);
       const pub = await call(sim, 'PUT', `/v2/nodes/${id}/permissions/public`, { ticket, form: body({ permissions: [], apply_to: 0 }) });
       assert.equal(pub.status, 200, pub.text);
@@ -119,7 +142,10 @@ describe('Content Server simulator: RM, permissions, workspaces, workflows, larg
       const folder = await newFolder();
       const inner = await newDoc(folder);
       const doc = await newDoc();
-      const onDoc = await call(sim, 'POST', `/v2/nodes/${doc}/permissions/custom`, { ticket, form: body({ right_id: 2002, permissions: ['see'], apply_to: 2 }) });
+      const onDoc = await call(sim, 'POST', `/v2/nodes/${doc}/permissions/custom`, {
+        ticket,
+        form: body({ right_id: 2002, permissions: ['see'], apply_to: 2 }),
+      });
       assert.equal(onDoc.status, 500);
       const add = await call(sim, 'POST', `/v2/nodes/${folder}/permissions/custom`, {
         ticket,

@@ -29,12 +29,21 @@ describe('Content Server simulator: RM, permissions, workspaces, workflows, larg
         assert.equal(a.status, 200, a.text);
         return items(a).map((p) => String(p.name));
       };
-      assert.deepEqual(await names({ where: `OTName:contract* AND OTSubType:144 AND OTLocation:${folder}`, sort: 'asc_OTName' }), ['Contract 2026-01.pdf', 'contract-draft.docx']);
+      assert.deepEqual(await names({ where: `OTName:contract* AND OTSubType:144 AND OTLocation:${folder}`, sort: 'asc_OTName' }), [
+        'Contract 2026-01.pdf',
+        'contract-draft.docx',
+      ]);
       assert.deepEqual(await names({ where: 'OTSubType:0', location_id1: String(folder) }), ['Contracts']);
-      assert.deepEqual(await names({ where: `invoice OR OTName:contracts`, location_id1: String(folder), sort: 'asc_OTName' }), ['Contracts', 'Invoice 17.pdf']);
+      assert.deepEqual(await names({ where: `invoice OR OTName:contracts`, location_id1: String(folder), sort: 'asc_OTName' }), [
+        'Contracts',
+        'Invoice 17.pdf',
+      ]);
       const today = new Date().toISOString().slice(0, 10).replace(/-/g, '');
       assert.equal((await names({ where: `OTObjectDate:>=${today}`, location_id1: String(folder) })).length, 4);
-      const paged = await call(sim, 'POST', '/v2/search', { ticket, form: { where: `OTLocation:${folder}`, limit: '3', page: '2', sort: 'desc_OTObjectDate' } });
+      const paged = await call(sim, 'POST', '/v2/search', {
+        ticket,
+        form: { where: `OTLocation:${folder}`, limit: '3', page: '2', sort: 'desc_OTObjectDate' },
+      });
       assert.equal(items(paged).length, 1);
       assert.equal((paged.json?.collection as { paging: { total_count: number } }).paging.total_count, 4);
       const noWhere = await call(sim, 'POST', '/v2/search', { ticket, form: {} });

@@ -25,7 +25,10 @@ describe('Content Server simulator: RM, permissions, workspaces, workflows, larg
       const size = 2.5 * 1024 * 1024;
       const content = Buffer.alloc(size);
       for (let i = 0; i < size; i++) content[i] = (i * 7) & 0xff;
-      const begin = await call(sim, 'POST', '/v2/multipart', { ticket, form: { file_name: 'big.bin', file_size: String(size), mime_type: 'application/octet-stream' } });
+      const begin = await call(sim, 'POST', '/v2/multipart', {
+        ticket,
+        form: { file_name: 'big.bin', file_size: String(size), mime_type: 'application/octet-stream' },
+      });
       const { upload_key: key, num_parts: parts, part_size: partSize } = begin.json?.results as { upload_key: string; num_parts: number; part_size: number };
       assert.equal(parts, 3);
       const early = await call(sim, 'POST', `/v2/multipart/${key}`, { ticket });

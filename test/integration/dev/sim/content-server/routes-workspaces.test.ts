@@ -21,7 +21,14 @@ describe('Content Server simulator: RM, permissions, workspaces, workflows, larg
     it('creates a workspace from a template, renames it by the naming rule, finds it by search and business object', async function () {
       const create = await call(sim, 'POST', '/v2/businessworkspaces', {
         ticket,
-        form: body({ template_id: 3001, wksp_type_id: 10, type: 848, name: 'ACME Corp', bo_id: '0000100042', roles: { categories: { '9840': { '9840_2': 'C-42' } } } }),
+        form: body({
+          template_id: 3001,
+          wksp_type_id: 10,
+          type: 848,
+          name: 'ACME Corp',
+          bo_id: '0000100042',
+          roles: { categories: { '9840': { '9840_2': 'C-42' } } },
+        }),
       });
       assert.equal(create.status, 200, create.text);
       const id = Number((create.json?.results as { id: number }).id);
@@ -36,7 +43,10 @@ describe('Content Server simulator: RM, permissions, workspaces, workflows, larg
       const byBo = await call(sim, 'GET', '/v2/externalsystems/SAP/botypes/KNA1/boids/0000100042', { ticket });
       assert.equal(props(byBo).id, id);
       assert.equal((await call(sim, 'GET', '/v2/externalsystems/SAP/botypes/KNA1/boids/nope', { ticket })).status, 400);
-      const dup = await call(sim, 'POST', '/v2/businessworkspaces', { ticket, form: body({ template_id: 3001, wksp_type_id: 10, type: 848, name: 'Other', bo_id: '0000100042' }) });
+      const dup = await call(sim, 'POST', '/v2/businessworkspaces', {
+        ticket,
+        form: body({ template_id: 3001, wksp_type_id: 10, type: 848, name: 'Other', bo_id: '0000100042' }),
+      });
       assert.equal(dup.status, 500);
       const badTemplate = await call(sim, 'POST', '/v2/businessworkspaces', { ticket, form: body({ template_id: 1, wksp_type_id: 10, type: 848, name: 'X' }) });
       assert.equal(badTemplate.status, 500);
@@ -45,7 +55,10 @@ describe('Content Server simulator: RM, permissions, workspaces, workflows, larg
         form: body({ template_id: 3001, wksp_type_id: 10, type: 848, name: 'Flat', bo_id: '7', roles: { categories: { '9840_2': 'C-7' } } }),
       });
       assert.equal(flatCats.status, 500, 'workspace categories are nested by category id');
-      const filed = await call(sim, 'POST', '/v2/nodes', { ticket, multipart: fileForm({ type: '144', parent_id: String(id), name: 'contract.pdf' }, 'c', 'c.pdf') });
+      const filed = await call(sim, 'POST', '/v2/nodes', {
+        ticket,
+        multipart: fileForm({ type: '144', parent_id: String(id), name: 'contract.pdf' }, 'c', 'c.pdf'),
+      });
       assert.equal(filed.status, 200, 'documents are filed into a workspace with the ordinary call');
     });
   });

@@ -31,7 +31,12 @@ describe('Content Server simulator', function () {
         const t1 = await login(first);
         const created = await call(first, 'POST', '/v2/nodes', {
           ticket: t1,
-          multipart: fileForm({ body: JSON.stringify({ type: 144, parent_id: 2200, name: 'kept.txt', roles: { categories: { '9830_2': 'ACME' } } }) }, 'kept', 'kept.txt', 'text/plain'),
+          multipart: fileForm(
+            { body: JSON.stringify({ type: 144, parent_id: 2200, name: 'kept.txt', roles: { categories: { '9830_2': 'ACME' } } }) },
+            'kept',
+            'kept.txt',
+            'text/plain',
+          ),
         });
         const id = Number(props(created).id);
         await first.stop();

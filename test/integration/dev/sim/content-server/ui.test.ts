@@ -42,7 +42,12 @@ describe('CS simulator web page', function () {
       categories: { Invoice: { Vendor: 'ACME <Co> & Sons', Amount: 1234.5, Status: 'Approved' } },
     });
     docId = first.id;
-    const second = await client.upload({ target: 'Enterprise:Inbound', name, open: () => Readable.from([Buffer.from(v2)]), categories: { Invoice: { Status: 'Paid' } } });
+    const second = await client.upload({
+      target: 'Enterprise:Inbound',
+      name,
+      open: () => Readable.from([Buffer.from(v2)]),
+      categories: { Invoice: { Status: 'Paid' } },
+    });
     assert.deepEqual([second.action, second.version], ['versioned', 2]);
     await client.governance.classify(docId, 'Finance/Invoices');
     await client.governance.applyHolds(docId, ['Litigation ACME 2026']);
@@ -63,7 +68,7 @@ describe('CS simulator web page', function () {
     const page = content(ui.text);
     assert.ok(page.includes(escapedName), 'the document name, escaped');
     assert.ok(!page.includes('<b>ACME</b>'), 'no raw markup from a name');
-    assert.ok(page.includes(sha(v2).slice(0, 12)), 'the latest version\'s sha256 prefix');
+    assert.ok(page.includes(sha(v2).slice(0, 12)), "the latest version's sha256 prefix");
     assert.match(page, />v2</);
     assert.ok(page.includes('<i>Invoice</i>'), 'the category by name');
     assert.ok(page.includes('Vendor: <b>ACME &lt;Co&gt; &amp; Sons</b>'), 'the attribute by name, its value escaped');
@@ -88,7 +93,10 @@ describe('CS simulator web page', function () {
     const page = content(res.text);
     assert.ok(page.includes(`<h2>${escapedName}</h2>`));
     assert.ok(!page.includes('<b>ACME</b>'));
-    for (const [n, text] of [[1, v1], [2, v2]] as const) {
+    for (const [n, text] of [
+      [1, v1],
+      [2, v2],
+    ] as const) {
       assert.ok(page.includes(`<td>v${n}</td>`), `version ${n}`);
       assert.ok(page.includes(`<code title="${sha(text)}">${sha(text).slice(0, 12)}</code>`), `sha256 of version ${n}`);
       assert.ok(page.includes(`<td>${Buffer.byteLength(text)} B</td>`), `size of version ${n}`);
@@ -105,7 +113,10 @@ describe('CS simulator web page', function () {
   });
 
   it('downloads the bytes of each version as an attachment', async () => {
-    for (const [n, text] of [[1, v1], [2, v2]] as const) {
+    for (const [n, text] of [
+      [1, v1],
+      [2, v2],
+    ] as const) {
       const res = await fetch(`${sim.url}/__sim/ui/nodes/${docId}/versions/${n}/content`);
       assert.equal(res.status, 200);
       assert.match(res.headers.get('content-disposition') ?? '', /^attachment; filename\*=UTF-8''Invoice%20%3Cb%3EACME/);

@@ -66,6 +66,9 @@ describe('Content Server simulator form parsing', function () {
     const form = await readForm(fakeRequest(Buffer.from('where_type=0&where_type=144&x=%20y'), 5, 'application/x-www-form-urlencoded'), { tmpDir: dir });
     assert.deepEqual(form.fields.get('where_type'), ['0', '144']);
     assert.deepEqual(formParams(form).x, ' y');
-    await assert.rejects(readForm(fakeRequest(Buffer.from('{}'), 5, 'application/json'), { tmpDir: dir }), (err: Error & { status?: number }) => err.status === 400);
+    await assert.rejects(
+      readForm(fakeRequest(Buffer.from('{}'), 5, 'application/json'), { tmpDir: dir }),
+      (err: Error & { status?: number }) => err.status === 400,
+    );
   });
 });
