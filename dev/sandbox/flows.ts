@@ -90,7 +90,7 @@ export async function loadExamples(examplesDir: string): Promise<Example[]> {
     try {
       parsed = JSON.parse(await readFile(file, 'utf8'));
     } catch (err) {
-      throw new Error(`Example ${file} is not valid JSON: ${(err as Error).message}`);
+      throw new Error(`Example ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
     }
     if (!Array.isArray(parsed) || !parsed.every(isFlowNode)) {
       throw new Error(`Example ${file} is not a flow export (a JSON array of nodes with "id" and "type").`);
@@ -142,8 +142,9 @@ function isProtocol(value: unknown): value is Protocol {
 
 /**
  * Points an example's `filebridge-server` and `filebridge-cs-connection` config nodes at the
- * sandbox's servers and Content Server simulator. An example whose protocol has no server here is still deployed (people can read it in the editor) but its tab and
- * config nodes are disabled, so nothing tries to reach the partner host the example names.
+ * sandbox's servers and Content Server simulator. An example whose protocol has no server here is
+ * still deployed (people can read it in the editor) but its tab and config nodes are disabled, so
+ * nothing tries to reach the partner host the example names.
  */
 export function prepareExample(example: Example, index: number, targets: SandboxTargets): PreparedExample {
   const prefix = `sbx${index + 1}-`;

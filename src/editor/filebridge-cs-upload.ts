@@ -76,7 +76,7 @@ defineEditor<UploadProps>('filebridge-cs-upload', {
     $('#node-input-categories-pick').on('click', function () {
       pickCsCategory($(this).closest('.form-row'), connection(), $('#node-input-folder').val() as string | undefined, function (category) {
         // Adds the chosen category's skeleton to what is there, keeping values already typed.
-        let current: unknown = {};
+        let current: unknown;
         try {
           current = JSON.parse($('#node-input-categories').typedInput('value') || '{}') || {};
         } catch (e) {

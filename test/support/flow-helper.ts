@@ -39,3 +39,19 @@ export class Arrivals<M> {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 }
+
+/*
+ * The test helper's startServer and stopServer return promises, but their typings say void; the
+ * callback form is typed, and reports a failure too.
+ */
+export function startTestServer(): Promise<void> {
+  return new Promise((resolve, reject) =>
+    helper.startServer((err?: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve())),
+  );
+}
+
+export function stopTestServer(): Promise<void> {
+  return new Promise((resolve, reject) =>
+    helper.stopServer((err?: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve())),
+  );
+}

@@ -1,4 +1,5 @@
 import helper from 'node-red-node-test-helper';
+import { startTestServer, stopTestServer } from './flow-helper';
 import { ContentServerClient, type ContentServerClientOptions } from '../../src/core/content-server';
 import { startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
 
@@ -53,20 +54,20 @@ export function simulatorAndNodeRed(options: SimulatorFlowsOptions = {}): Simula
   if (options.perTest) {
     beforeEach(async () => {
       await start();
-      await helper.startServer();
+      await startTestServer();
     });
     afterEach(async () => {
       await helper.unload();
-      await helper.stopServer();
+      await stopTestServer();
       await stop();
     });
   } else {
     before(start);
     after(stop);
-    beforeEach(() => helper.startServer());
+    beforeEach(() => startTestServer());
     afterEach(async () => {
       await helper.unload();
-      await helper.stopServer();
+      await stopTestServer();
     });
   }
   return { sim: standIn(runningSim), client: standIn(adminClient) };

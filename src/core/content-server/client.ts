@@ -125,14 +125,11 @@ export class ContentServerClient {
    * only those whose category attribute has a value (`{ category: 'Invoice', attribute: 'Status',
    * equals: 'Approved' }`, names case-insensitive).
    */
-  changes(q: Omit<ChangesQuery, 'folderId'> & { folder: string | number; where?: AttributeFilter }): AsyncGenerator<Change> {
-    const self = this;
-    return (async function* () {
-      const folderId = await self.paths.resolve(q.folder);
-      for await (const change of changedSince(self.nodes, { ...q, folderId })) {
-        if (!q.where || (await self.attributeMatches(change.node.id, q.where))) yield change;
-      }
-    })();
+  async *changes(q: Omit<ChangesQuery, 'folderId'> & { folder: string | number; where?: AttributeFilter }): AsyncGenerator<Change> {
+    const folderId = await this.paths.resolve(q.folder);
+    for await (const change of changedSince(this.nodes, { ...q, folderId })) {
+      if (!q.where || (await this.attributeMatches(change.node.id, q.where))) yield change;
+    }
   }
 
   /** True when the node's category attribute equals the value (any of the values, for multi-value). */

@@ -406,7 +406,7 @@ export class FtpSession implements RemoteSession {
   private async explainRefusal(err: FTPError, path: string): Promise<FileBridgeError> {
     const mapped = mapFtpError(err, this.where, path);
     if (mapped.code !== 'NOT_FOUND') return mapped;
-    let exists = false;
+    let exists: boolean;
     try {
       exists = await this.exists(path);
     } catch {

@@ -40,7 +40,9 @@ function loadContextStores(): Promise<void> {
  */
 function fileStore(config: Record<string, unknown>): unknown {
   const home = require.resolve(`${NODE_RED_PACKAGE}/package.json`).replace(/package\.json$/, '');
-  const create = require(require.resolve('@node-red/runtime/lib/nodes/context/localfilesystem', { paths: [home] })) as (c: Record<string, unknown>) => { clean: () => Promise<void> };
+  const create = require(require.resolve('@node-red/runtime/lib/nodes/context/localfilesystem', { paths: [home] })) as (c: Record<string, unknown>) => {
+    clean: () => Promise<void>;
+  };
   const store = create(config);
   store.clean = () => Promise.resolve();
   return store;
@@ -50,7 +52,10 @@ function fileStore(config: Record<string, unknown>): unknown {
  * The http in nodes' routes. The test helper's `request()` reaches the admin app; http in nodes
  * register on the node app (RED.httpNode), which the helper's runtime keeps to itself.
  */
-async function serveHttpNodes(): Promise<{ post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }>; close(): Promise<void> }> {
+async function serveHttpNodes(): Promise<{
+  post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
+  close(): Promise<void>;
+}> {
   const util = (helper as unknown as { _registryUtil: { createNodeApi(n: object): { httpNode: RequestListener } } })._registryUtil;
   const server: Server = createServer(util.createNodeApi({}).httpNode);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -129,7 +134,8 @@ describe('example flows: Content Server -> SFTP disaster recovery and retransmis
       const written = JSON.parse((await s.readFile(firstReport)).toString()) as ExportSummary;
       assert.equal(written.runId, first.runId);
       assert.deepEqual(written.documents.map((d) => `${d.path ? `${d.path}/` : ''}${d.name}`).sort(), Object.keys(docs).sort());
-      for (const d of written.documents) assert.equal(d.sha256, sha256(docs[`${d.path ? `${d.path}/` : ''}${d.name}`]), 'the report carries each file\'s SHA-256');
+      for (const d of written.documents)
+        assert.equal(d.sha256, sha256(docs[`${d.path ? `${d.path}/` : ''}${d.name}`]), "the report carries each file's SHA-256");
 
       // Nothing changed: nothing copied and no report file.
       const idle = await run(example, runs, copies);
@@ -142,12 +148,19 @@ describe('example flows: Content Server -> SFTP disaster recovery and retransmis
       const added = Buffer.from('new partner');
       await client.upload({ target: 'Enterprise:Partners/Initech', createFolders: true, name: 'welcome.txt', open: bytes(added) });
       const second = await run(example, runs, copies);
-      assert.deepEqual(second.documents.map((d) => [d.path, d.name, d.version]).sort(), [['ACME/Orders', 'PO-1001.pdf', 2], ['Initech', 'welcome.txt', 1]]);
+      assert.deepEqual(second.documents.map((d) => [d.path, d.name, d.version]).sort(), [
+        ['ACME/Orders', 'PO-1001.pdf', 2],
+        ['Initech', 'welcome.txt', 1],
+      ]);
       await assertBackedUp({ ...docs, 'ACME/Orders/PO-1001.pdf': changed, 'Initech/welcome.txt': added });
       const secondReport = (await reports.next()).msg.filebridge?.put.path as string;
       assert.notEqual(secondReport, firstReport);
       assert.equal((JSON.parse((await s.readFile(secondReport)).toString()) as ExportSummary).sent, 2);
-      assert.deepEqual(readdirSync(s.localPath('dr-backup/runs')).sort(), [firstReport, secondReport].map((p) => p.slice('dr-backup/runs/'.length)).sort(), 'the idle run left no report');
+      assert.deepEqual(
+        readdirSync(s.localPath('dr-backup/runs')).sort(),
+        [firstReport, secondReport].map((p) => p.slice('dr-backup/runs/'.length)).sort(),
+        'the idle run left no report',
+      );
     });
 
     describe('with the `file` context store configured in settings.js', () => {
@@ -175,7 +188,10 @@ describe('example flows: Content Server -> SFTP disaster recovery and retransmis
         await client.upload({ target: 'Enterprise:Partners/Globex', name: 'price-list.csv', open: bytes(edited), collision: 'add-version' });
         ({ example, runs, copies } = await load());
         const after = await run(example, runs, copies);
-        assert.deepEqual(after.documents.map((d) => d.name), ['price-list.csv']);
+        assert.deepEqual(
+          after.documents.map((d) => d.name),
+          ['price-list.csv'],
+        );
         assert.equal(sha256(await s.readFile('dr-backup/files/Globex/price-list.csv')), sha256(edited));
       });
     });
@@ -198,7 +214,12 @@ describe('example flows: Content Server -> SFTP disaster recovery and retransmis
       const invoice = await client.upload({ target: outbound, name: 'INV-0042.pdf', open: bytes(v1), categories: { Invoice: { Status: 'Approved' } } });
       const v2 = randomBytes(4100);
       await client.upload({ target: outbound, name: 'INV-0042.pdf', open: bytes(v2), collision: 'add-version' });
-      const draft = await client.upload({ target: outbound, name: 'INV-0043.pdf', open: bytes(randomBytes(100)), categories: { Invoice: { Status: 'Draft' } } });
+      const draft = await client.upload({
+        target: outbound,
+        name: 'INV-0043.pdf',
+        open: bytes(randomBytes(100)),
+        categories: { Invoice: { Status: 'Draft' } },
+      });
       return { invoice: invoice.id, draft: draft.id, v2 };
     }
 
@@ -210,7 +231,14 @@ describe('example flows: Content Server -> SFTP disaster recovery and retransmis
       const { example, sent } = await load();
       helper.getNode(example.byName('inject', 'Retransmit INV-0042.pdf').id).receive({});
       const { msg } = await sent.next();
-      assert.deepEqual(msg.payload, { status: 'sent', id: invoice, name: 'INV-0042.pdf', version: 2, path: 'partner-acme/outbound/INV-0042.pdf', bytes: v2.length });
+      assert.deepEqual(msg.payload, {
+        status: 'sent',
+        id: invoice,
+        name: 'INV-0042.pdf',
+        version: 2,
+        path: 'partner-acme/outbound/INV-0042.pdf',
+        bytes: v2.length,
+      });
       assert.equal(sha256(await s.readFile('partner-acme/outbound/INV-0042.pdf')), sha256(v2));
     });
 
@@ -225,7 +253,14 @@ describe('example flows: Content Server -> SFTP disaster recovery and retransmis
         await s.writeFile('partner-acme/outbound/INV-0042.pdf', 'the earlier transmission');
         const byId = await post({ id: invoice });
         assert.equal(byId.status, 200);
-        assert.deepEqual(byId.body, { status: 'sent', id: invoice, name: 'INV-0042.pdf', version: 2, path: 'partner-acme/outbound/INV-0042.pdf', bytes: v2.length });
+        assert.deepEqual(byId.body, {
+          status: 'sent',
+          id: invoice,
+          name: 'INV-0042.pdf',
+          version: 2,
+          path: 'partner-acme/outbound/INV-0042.pdf',
+          bytes: v2.length,
+        });
         assert.equal(sha256(await s.readFile('partner-acme/outbound/INV-0042.pdf')), sha256(v2), 'in place when the caller hears 200');
 
         await s.writeFile('partner-acme/outbound/INV-0042.pdf', 'lost again');

@@ -71,7 +71,10 @@ class ExportRuns {
   readonly finished: string[] = [];
   private failure: Msg | undefined;
 
-  constructor(private readonly example: PreparedExample, private readonly watch: Watch) {
+  constructor(
+    private readonly example: PreparedExample,
+    private readonly watch: Watch,
+  ) {
     helper.getNode(example.byName(watch.report[0], watch.report[1]).id).on('input', (m: Msg) => this.reports.push(m.payload as ExportSummary));
     helper.getNode(example.byName(watch.stored[0], watch.stored[1]).id).on('input', (m: Msg) => {
       this.stored.push(m);
@@ -103,7 +106,10 @@ class ExportRuns {
       if (!event.startsWith('manifest ')) continue;
       const runId = event.slice('manifest '.length);
       assert.equal(this.finished.indexOf(`file ${runId}`, i), -1, `a file of run ${runId} was stored after its manifest: ${this.finished.join(', ')}`);
-      assert.ok(this.finished.slice(0, i).includes(`file ${runId}`) || this.reports.find((r) => r.runId === runId)?.sent === 0, `manifest of run ${runId} without its files`);
+      assert.ok(
+        this.finished.slice(0, i).includes(`file ${runId}`) || this.reports.find((r) => r.runId === runId)?.sent === 0,
+        `manifest of run ${runId} without its files`,
+      );
     }
   }
 
@@ -124,7 +130,10 @@ class ExportRuns {
         else assert.equal(mine.complete, true, JSON.stringify(mine.errors));
         return mine;
       }
-      if (Date.now() > deadline) throw new Error(`no settled run after '${injectName}': ${this.reports.length} reports, ${this.stored.length} stored, ${this.manifests.length} manifests`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no settled run after '${injectName}': ${this.reports.length} reports, ${this.stored.length} stored, ${this.manifests.length} manifests`,
+        );
     }
   }
 }
@@ -177,10 +186,14 @@ describe('Content Server -> partner server examples (cs export, real servers and
     const runs = new ExportRuns(example, { report: ['debug', 'run report'], stored: ['debug', 'published'] });
 
     await runs.runNow('Export now');
-    assert.deepEqual(await remoteTree('partner-release'), {
-      'acme/INV-2026-0101.pdf': sha256(approvedRoot),
-      'acme/Invoices 2026/11/INV-2026-0102.pdf': sha256(approvedDeep),
-    }, 'only the approved invoices, in their sub-folders, no temporary files left');
+    assert.deepEqual(
+      await remoteTree('partner-release'),
+      {
+        'acme/INV-2026-0101.pdf': sha256(approvedRoot),
+        'acme/Invoices 2026/11/INV-2026-0102.pdf': sha256(approvedDeep),
+      },
+      'only the approved invoices, in their sub-folders, no temporary files left',
+    );
     assert.equal(runs.stored.length, 2);
 
     const again = await runs.runNow('Export now');
@@ -193,12 +206,25 @@ describe('Content Server -> partner server examples (cs export, real servers and
     await seed(base, 'INV-2026-0101.pdf', revised);
     await runs.runNow('Export now');
     // Counted over every run: the example's own 10 s schedule may have picked up part of it first.
-    assert.deepEqual(runs.stored.slice(2).map((m) => [m.filename, m.filebridge?.cs.version]).sort(), [['INV-2026-0101.pdf', 2], ['INV-2026-0103.pdf', 1]]);
-    assert.deepEqual(await remoteTree('partner-release'), {
-      'acme/INV-2026-0101.pdf': sha256(revised),
-      'acme/Invoices 2026/11/INV-2026-0102.pdf': sha256(approvedDeep),
-      'acme/Invoices 2026/11/INV-2026-0103.pdf': sha256(draft),
-    }, 'the newly approved invoice arrives and the new version replaces the older copy');
+    assert.deepEqual(
+      runs.stored
+        .slice(2)
+        .map((m) => [m.filename, m.filebridge?.cs.version])
+        .sort(),
+      [
+        ['INV-2026-0101.pdf', 2],
+        ['INV-2026-0103.pdf', 1],
+      ],
+    );
+    assert.deepEqual(
+      await remoteTree('partner-release'),
+      {
+        'acme/INV-2026-0101.pdf': sha256(revised),
+        'acme/Invoices 2026/11/INV-2026-0102.pdf': sha256(approvedDeep),
+        'acme/Invoices 2026/11/INV-2026-0103.pdf': sha256(draft),
+      },
+      'the newly approved invoice arrives and the new version replaces the older copy',
+    );
     assert.equal(runs.stored.length, 4);
     assert.ok(runs.stored.every((m) => m.filebridge?.put.skipped === false));
   });
@@ -229,7 +255,15 @@ describe('Content Server -> partner server examples (cs export, real servers and
       return tree;
     };
     const expectedManifest = (list: typeof docs, versions: Record<string, number> = {}): Promise<string> =>
-      manifestFor(paid(list).map((d) => ({ id: ids[docs.indexOf(d)], name: d.name, path: d.path ? `${d.path}/${d.name}` : d.name, content: d.content, version: versions[d.name] ?? 1 })));
+      manifestFor(
+        paid(list).map((d) => ({
+          id: ids[docs.indexOf(d)],
+          name: d.name,
+          path: d.path ? `${d.path}/${d.name}` : d.name,
+          content: d.content,
+          version: versions[d.name] ?? 1,
+        })),
+      );
 
     await runs.runNow('Run now');
     const tree = await remoteTree(folder);
@@ -259,7 +293,13 @@ describe('Content Server -> partner server examples (cs export, real servers and
     const thirdManifest = (await s.readFile(`${folder}/manifest.csv`)).toString();
     delete thirdTree['manifest.csv'];
     assert.deepEqual(thirdTree, expectedTree(docs));
-    const ordered = moved.map((d) => ({ id: ids[docs.indexOf(d)], name: d.name, path: d.path ? `${d.path}/${d.name}` : d.name, content: d.content, version: d === docs[0] ? 2 : 1 }));
+    const ordered = moved.map((d) => ({
+      id: ids[docs.indexOf(d)],
+      name: d.name,
+      path: d.path ? `${d.path}/${d.name}` : d.name,
+      content: d.content,
+      version: d === docs[0] ? 2 : 1,
+    }));
     assert.equal(thirdManifest, await manifestFor(ordered));
     assert.equal(runs.manifests.length, 3);
     runs.assertManifestsLast();
@@ -300,11 +340,18 @@ describe('Content Server -> partner server examples (cs export, real servers and
     const priceV2 = randomBytes(6100);
     await seed(approved, 'price-list-2026.xlsx', priceV2);
     await runs.runNow('Export now');
-    assert.deepEqual(runs.stored.slice(2).map((m) => [m.filename, m.filebridge?.cs.version]), [['price-list-2026.xlsx', 2]]);
-    assert.deepEqual(await remoteTree('distributors'), {
-      'globex/price-list-2026.xlsx': sha256(priceV2),
-      'globex/Policies/returns-policy.pdf': sha256(policy),
-    }, 'version 2 replaced version 1: one copy, the latest');
+    assert.deepEqual(
+      runs.stored.slice(2).map((m) => [m.filename, m.filebridge?.cs.version]),
+      [['price-list-2026.xlsx', 2]],
+    );
+    assert.deepEqual(
+      await remoteTree('distributors'),
+      {
+        'globex/price-list-2026.xlsx': sha256(priceV2),
+        'globex/Policies/returns-policy.pdf': sha256(policy),
+      },
+      'version 2 replaced version 1: one copy, the latest',
+    );
     assert.equal(runs.stored.length, 3);
   });
 
@@ -319,10 +366,15 @@ describe('Content Server -> partner server examples (cs export, real servers and
     const contractId = await seed('2462:2026', 'Master agreement.pdf', contract);
     const example = await load(sftpCs06);
     const runs = new ExportRuns(example, {
-      report: ['switch', 'sent anything?'], stored: ['debug', 'delivered'], manifest: ['debug', 'manifest written'],
+      report: ['switch', 'sent anything?'],
+      stored: ['debug', 'delivered'],
+      manifest: ['debug', 'manifest written'],
       writesManifest: (r) => r.sent > 0,
     });
-    const manifests = (tree: Record<string, string>): string[] => Object.keys(tree).filter((k) => /^manifest-\d{8}-\d{6}\.csv$/.test(k)).sort();
+    const manifests = (tree: Record<string, string>): string[] =>
+      Object.keys(tree)
+        .filter((k) => /^manifest-\d{8}-\d{6}\.csv$/.test(k))
+        .sort();
     const row = (id: number, name: string, path: string, content: Buffer, version = 1) => ({ id, name, path, content, version });
 
     // Content Server refuses the next call once the first file is on its way: the delivery breaks off after it.
@@ -338,24 +390,32 @@ describe('Content Server -> partner server examples (cs export, real servers and
     const [firstManifest] = manifests(first);
     assert.ok(firstManifest, JSON.stringify(Object.keys(first)));
     assert.deepEqual(first, { 'Invoices/INV-INITECH-0042.pdf': sha256(invoice), [firstManifest]: first[firstManifest] });
-    assert.equal((await s.readFile(`customers/initech/${firstManifest}`)).toString(),
+    assert.equal(
+      (await s.readFile(`customers/initech/${firstManifest}`)).toString(),
       await manifestFor([row(invoiceId, 'INV-INITECH-0042.pdf', 'Invoices/INV-INITECH-0042.pdf', invoice)]),
-      'a delivery that broke off lists what it delivered');
+      'a delivery that broke off lists what it delivered',
+    );
 
     await nextSecond(); // the next manifest's name has a later second
     await runs.runNow('Send Initech package');
     const second = await remoteTree('customers/initech');
     const both = manifests(second);
     assert.equal(both.length, 2, JSON.stringify(both));
-    assert.deepEqual(second, {
-      'Invoices/INV-INITECH-0042.pdf': sha256(invoice),
-      'Contracts/2026/Master agreement.pdf': sha256(contract),
-      [both[0]]: first[firstManifest],
-      [both[1]]: second[both[1]],
-    }, "the rest of the workspace in its folder structure, the first manifest untouched");
-    assert.equal((await s.readFile(`customers/initech/${both[1]}`)).toString(),
+    assert.deepEqual(
+      second,
+      {
+        'Invoices/INV-INITECH-0042.pdf': sha256(invoice),
+        'Contracts/2026/Master agreement.pdf': sha256(contract),
+        [both[0]]: first[firstManifest],
+        [both[1]]: second[both[1]],
+      },
+      'the rest of the workspace in its folder structure, the first manifest untouched',
+    );
+    assert.equal(
+      (await s.readFile(`customers/initech/${both[1]}`)).toString(),
       await manifestFor([row(contractId, 'Master agreement.pdf', 'Contracts/2026/Master agreement.pdf', contract)]),
-      'the next delivery carries on with the rest and lists only that');
+      'the next delivery carries on with the rest and lists only that',
+    );
     assert.equal(String(runs.manifests[1].filebridge?.put.path), `customers/initech/${both[1]}`);
 
     const again = await runs.runNow('Send Initech package');
@@ -371,8 +431,10 @@ describe('Content Server -> partner server examples (cs export, real servers and
     assert.equal(all.length, 3, JSON.stringify(all));
     assert.equal(third['Invoices/INV-INITECH-0042.pdf'], sha256(invoiceV2), 'the new version replaced the older copy');
     assert.equal(third['Contracts/2026/Master agreement.pdf'], sha256(contract));
-    assert.equal((await s.readFile(`customers/initech/${all[2]}`)).toString(),
-      await manifestFor([row(invoiceId, 'INV-INITECH-0042.pdf', 'Invoices/INV-INITECH-0042.pdf', invoiceV2, 2)]));
+    assert.equal(
+      (await s.readFile(`customers/initech/${all[2]}`)).toString(),
+      await manifestFor([row(invoiceId, 'INV-INITECH-0042.pdf', 'Invoices/INV-INITECH-0042.pdf', invoiceV2, 2)]),
+    );
     assert.equal(Object.keys(third).length, 5);
     assert.equal(runs.stored.length, 3, 'each file version delivered once');
     runs.assertManifestsLast();

@@ -6,7 +6,7 @@ import serverNode from '../../../src/nodes/filebridge-server';
 import remoteNode from '../../../src/nodes/filebridge-remote';
 import { servers } from '../../support/dev-servers';
 import { nodeRedPath } from '../../support/node-red-under-test';
-import { loadFlow } from '../../support/flow-helper';
+import { loadFlow, startTestServer, stopTestServer } from '../../support/flow-helper';
 import { coreNodes, exampleFiles, prepareExample, PreparedExample } from '../../support/example-flows';
 import { REPO_ROOT } from '../../support/runtimes';
 
@@ -24,7 +24,8 @@ function fire(example: PreparedExample, injectName: string, atType: string, atNa
       got.push(m);
       if (got.length === count) resolve(got);
     });
-    if (catchDebug) helper.getNode(catchDebug.id).on('input', (m: Msg) => reject(new Error(`the example's Catch node got: ${m.error?.code} ${m.error?.message}`)));
+    if (catchDebug)
+      helper.getNode(catchDebug.id).on('input', (m: Msg) => reject(new Error(`the example's Catch node got: ${m.error?.code} ${m.error?.message}`)));
     helper.getNode(example.byName('inject', injectName).id).receive({});
   });
 }
@@ -33,10 +34,10 @@ const tested = new Set<string>();
 
 describe('example flows, loaded unchanged but for server settings (real servers)', function () {
   this.timeout(60_000);
-  beforeEach(() => helper.startServer());
+  beforeEach(() => startTestServer());
   afterEach(async () => {
     await helper.unload();
-    await helper.stopServer();
+    await stopTestServer();
   });
 
   const sftpExample = 'basics/SFTP - list, fetch and publish files.json';
@@ -52,7 +53,10 @@ describe('example flows, loaded unchanged but for server settings (real servers)
     await loadFlow([serverNode, remoteNode, ...coreNodes()], example.flow, example.credentials);
 
     const [listed] = await fire(example, 'List inbox', 'debug', 'entries');
-    assert.deepEqual((listed.payload as { name: string }[]).map((e) => e.name), ['a-orders.csv', 'b-notes.txt']);
+    assert.deepEqual(
+      (listed.payload as { name: string }[]).map((e) => e.name),
+      ['a-orders.csv', 'b-notes.txt'],
+    );
 
     const [published] = await fire(example, 'Publish report', 'debug', 'published');
     const path = published.filebridge?.put.path as string;
@@ -95,7 +99,10 @@ describe('example flows, loaded unchanged but for server settings (real servers)
     // A test names its example by file path (as the string given to prepareExample); the compiled
     // tests keep those strings, so the check reads the test sources beside this file.
     const dir = join(REPO_ROOT, 'test', 'integration', 'examples');
-    const sources = readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+    const sources = readdirSync(dir)
+      .filter((f) => f.endsWith('.test.ts'))
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
+      .join('\n');
     const untested = exampleFiles().filter((f) => !tested.has(f) && !sources.includes(`'${f}'`));
     assert.deepEqual(untested, [], 'examples without an end-to-end test');
   });

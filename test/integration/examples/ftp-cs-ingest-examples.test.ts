@@ -25,7 +25,14 @@ const NODES: unknown[] = [serverNode, csConnectionNode, watchNode, validateNode,
 
 type Msg = Record<string, unknown> & { payload?: unknown; filename?: string; filebridge?: Record<string, Record<string, unknown>> };
 type TreeNode = { id: number; name: string; type: number; versions?: number; sha256?: string; children?: TreeNode[] };
-type SimNode = { id: number; name: string; parent_id: number; description?: string; categories: Record<string, Record<string, unknown>>; versions: { version_number: number; sha256: string; file_size: number }[] };
+type SimNode = {
+  id: number;
+  name: string;
+  parent_id: number;
+  description?: string;
+  categories: Record<string, Record<string, unknown>>;
+  versions: { version_number: number; sha256: string; file_size: number }[];
+};
 type Records = {
   classifications: Record<string, { class_id: number }[]>;
   permissions: Record<string, { type: string; right_id: number | null; permissions: string[] }[]>;
@@ -87,7 +94,13 @@ class Outcomes {
 
   /** Waits until the named debug has seen `count` messages. */
   async count(name: string, count: number, timeoutMs = 25_000): Promise<Msg[]> {
-    return waitFor(`${count} message(s) at debug "${name}" (have ${this.of(name).length}: ${this.of(name).map((m) => m.filename).join(', ')})`, () => (this.of(name).length >= count ? this.of(name) : undefined), timeoutMs);
+    return waitFor(
+      `${count} message(s) at debug "${name}" (have ${this.of(name).length}: ${this.of(name)
+        .map((m) => m.filename)
+        .join(', ')})`,
+      () => (this.of(name).length >= count ? this.of(name) : undefined),
+      timeoutMs,
+    );
   }
 }
 
@@ -120,7 +133,11 @@ describe('FTP/FTPS -> Content Server ingestion examples (real FTPS server, CS si
       return item && (item.versions ?? 0) >= versions ? item : undefined;
     });
   const reportsIn = async (rel: string): Promise<Report[]> =>
-    Promise.all((await filesBelow(rel)).filter((f) => f.endsWith('.error.json')).map(async (f) => JSON.parse((await servers().readFile(`${rel}/${f}`)).toString()) as Report));
+    Promise.all(
+      (await filesBelow(rel))
+        .filter((f) => f.endsWith('.error.json'))
+        .map(async (f) => JSON.parse((await servers().readFile(`${rel}/${f}`)).toString()) as Report),
+    );
 
   async function load(relPath: string, debugNames: string[]): Promise<{ example: PreparedExample; out: Outcomes }> {
     const example = prepareExample(relPath, { csApiBase: sim.apiBase });
@@ -145,7 +162,8 @@ describe('FTP/FTPS -> Content Server ingestion examples (real FTPS server, CS si
     assert.deepEqual(quarantined.map((m) => m.filename).sort(), ['INV_ACME_2026-11-03_0043.pdf', 'invoice final.pdf']);
 
     const r = await records();
-    const rights = (id: number, member: number): string[] | undefined => r.permissions[String(id)]?.find((p) => p.type === 'custom' && p.right_id === member)?.permissions;
+    const rights = (id: number, member: number): string[] | undefined =>
+      r.permissions[String(id)]?.find((p) => p.type === 'custom' && p.right_id === member)?.permissions;
 
     const invoice = await waitForItem('Partners/ACME/Invoices/2026/INV_ACME_2026-11-02_0042.pdf');
     const inv = await simNode(invoice.id);
@@ -153,7 +171,10 @@ describe('FTP/FTPS -> Content Server ingestion examples (real FTPS server, CS si
     assert.equal(inv.categories['9830']['9830_2'], 'ACME');
     assert.match(String(inv.categories['9830']['9830_4']), /^2026-11-02/);
     assert.equal(inv.categories['9830']['9830_5'], 'Draft');
-    assert.deepEqual(r.classifications[String(invoice.id)].map((c) => c.class_id), [2502]);
+    assert.deepEqual(
+      r.classifications[String(invoice.id)].map((c) => c.class_id),
+      [2502],
+    );
     assert.deepEqual(rights(invoice.id, 2004), ['see', 'see_contents']);
     assert.deepEqual(rights(invoice.id, 2002), ['see', 'see_contents', 'modify']);
 
@@ -162,18 +183,31 @@ describe('FTP/FTPS -> Content Server ingestion examples (real FTPS server, CS si
     assert.equal(con.categories['9840']['9840_2'], 'C-7');
     assert.deepEqual(con.categories['9840']['9840_3'], ['GLOBEX']);
     assert.match(String(con.categories['9840']['9840_4']), /^2026-10-15/);
-    assert.deepEqual(r.classifications[String(contract.id)].map((c) => c.class_id), [2503]);
+    assert.deepEqual(
+      r.classifications[String(contract.id)].map((c) => c.class_id),
+      [2503],
+    );
     assert.deepEqual(rights(contract.id, 2004), ['see', 'see_contents']);
     assert.deepEqual(rights(contract.id, 2003), ['see', 'see_contents', 'modify']);
 
     const left = await filesBelow(inbox);
     const archived = left.filter((f) => f.startsWith('.filebridge/archive/')).map((f) => f.split('/').pop());
     assert.deepEqual(archived.sort(), ['CON_GLOBEX_2026-10-15_C-7.pdf', 'INV_ACME_2026-11-02_0042.pdf']);
-    assert.deepEqual(left.filter((f) => !f.startsWith('.filebridge/')), [], 'nothing left in the inbox');
+    assert.deepEqual(
+      left.filter((f) => !f.startsWith('.filebridge/')),
+      [],
+      'nothing left in the inbox',
+    );
     const reports = await reportsIn(`${inbox}/.filebridge/failed`);
     const byFile = new Map(reports.map((rep) => [rep.file, rep]));
-    assert.deepEqual(byFile.get('invoice final.pdf')?.validation?.map((e) => e.rule), ['name']);
-    assert.deepEqual(byFile.get('INV_ACME_2026-11-03_0043.pdf')?.validation?.map((e) => e.rule), ['magic']);
+    assert.deepEqual(
+      byFile.get('invoice final.pdf')?.validation?.map((e) => e.rule),
+      ['name'],
+    );
+    assert.deepEqual(
+      byFile.get('INV_ACME_2026-11-03_0043.pdf')?.validation?.map((e) => e.rule),
+      ['magic'],
+    );
     assert.equal(left.filter((f) => f.startsWith('.filebridge/failed/') && !f.endsWith('.error.json')).length, 2, 'both files beside their reports');
   });
 
@@ -181,13 +215,16 @@ describe('FTP/FTPS -> Content Server ingestion examples (real FTPS server, CS si
     const s = servers();
     const staging = 'ftp-cs-03/staging';
     await s.remove('ftp-cs-03');
-    await s.writeFile(`${staging}/manifest.csv`, [
-      'path,title,vendor,invoice_date,amount,contract_number,parties,start_date,classification',
-      'Finance/2019/inv-0042.pdf,Invoice 0042 ACME 2019,ACME,2019-03-31,"1250,50",,,,Finance/Invoices',
-      'Legal/Contracts/globex-msa.pdf,Master agreement Globex,,,,C-2017-001,"Globex;Initech",2017-01-01,Finance/Contracts',
-      'index.pdf,Migration index,,,,,,,Finance',
-      '',
-    ].join('\n'));
+    await s.writeFile(
+      `${staging}/manifest.csv`,
+      [
+        'path,title,vendor,invoice_date,amount,contract_number,parties,start_date,classification',
+        'Finance/2019/inv-0042.pdf,Invoice 0042 ACME 2019,ACME,2019-03-31,"1250,50",,,,Finance/Invoices',
+        'Legal/Contracts/globex-msa.pdf,Master agreement Globex,,,,C-2017-001,"Globex;Initech",2017-01-01,Finance/Contracts',
+        'index.pdf,Migration index,,,,,,,Finance',
+        '',
+      ].join('\n'),
+    );
     await s.writeFile(`${staging}/Finance/2019/inv-0042.pdf`, pdf('legacy invoice'));
     await s.writeFile(`${staging}/Legal/Contracts/globex-msa.pdf`, pdf('legacy contract'));
     await s.writeFile(`${staging}/index.pdf`, pdf('index'));
@@ -207,31 +244,57 @@ describe('FTP/FTPS -> Content Server ingestion examples (real FTPS server, CS si
     assert.equal(invoice.categories['9830']['9830_3'], 1250.5);
     assert.match(String(invoice.categories['9830']['9830_4']), /^2019-03-31/);
     assert.equal(invoice.categories['9840'], undefined, 'no contract category on an invoice');
-    assert.deepEqual(r.classifications[String(invoice.id)].map((c) => c.class_id), [2502]);
+    assert.deepEqual(
+      r.classifications[String(invoice.id)].map((c) => c.class_id),
+      [2502],
+    );
 
     const contract = await simNode((await waitForItem(`${base}/Legal/Contracts/Master agreement Globex`)).id);
     assert.equal(contract.categories['9840']['9840_2'], 'C-2017-001');
     assert.deepEqual(contract.categories['9840']['9840_3'], ['Globex', 'Initech']);
     assert.equal(contract.categories['9830'], undefined, 'no invoice category on a contract');
-    assert.deepEqual(r.classifications[String(contract.id)].map((c) => c.class_id), [2503]);
+    assert.deepEqual(
+      r.classifications[String(contract.id)].map((c) => c.class_id),
+      [2503],
+    );
 
     const index = await waitForItem(`${base}/Migration index`);
-    assert.deepEqual(r.classifications[String(index.id)].map((c) => c.class_id), [2501], 'a file at the top goes to the target folder itself');
+    assert.deepEqual(
+      r.classifications[String(index.id)].map((c) => c.class_id),
+      [2501],
+      'a file at the top goes to the target folder itself',
+    );
 
     const left = await filesBelow(staging);
-    assert.deepEqual(left.filter((f) => !f.startsWith('.filebridge/')), ['manifest.csv'], 'only the manifest stays');
-    assert.deepEqual(left.filter((f) => f.startsWith('.filebridge/archive/')).map((f) => f.split('/').slice(5).join('/')).sort(),
-      ['Finance/2019/inv-0042.pdf', 'Legal/Contracts/globex-msa.pdf', 'index.pdf'], 'archived in their sub-folders');
+    assert.deepEqual(
+      left.filter((f) => !f.startsWith('.filebridge/')),
+      ['manifest.csv'],
+      'only the manifest stays',
+    );
+    assert.deepEqual(
+      left
+        .filter((f) => f.startsWith('.filebridge/archive/'))
+        .map((f) => f.split('/').slice(5).join('/'))
+        .sort(),
+      ['Finance/2019/inv-0042.pdf', 'Legal/Contracts/globex-msa.pdf', 'index.pdf'],
+      'archived in their sub-folders',
+    );
     const [report] = await reportsIn(`${staging}/.filebridge/failed/Legal`);
     assert.equal(report.error.code, 'MAPPING');
     assert.match(report.error.message, /no row with key "Legal\/unlisted\.pdf"/);
 
     // Operations add the missing row and put the file back: it is migrated.
-    await s.writeFile(`${staging}/manifest.csv`, `${(await s.readFile(`${staging}/manifest.csv`)).toString()}Legal/unlisted.pdf,Found later,,,,,,,Finance/Contracts\n`);
+    await s.writeFile(
+      `${staging}/manifest.csv`,
+      `${(await s.readFile(`${staging}/manifest.csv`)).toString()}Legal/unlisted.pdf,Found later,,,,,,,Finance/Contracts\n`,
+    );
     await s.writeFile(`${staging}/Legal/unlisted.pdf`, pdf('not in the manifest'));
     await out.count('migrated', 4);
     const later = await waitForItem(`${base}/Legal/Found later`);
-    assert.deepEqual((await records()).classifications[String(later.id)].map((c) => c.class_id), [2503]);
+    assert.deepEqual(
+      (await records()).classifications[String(later.id)].map((c) => c.class_id),
+      [2503],
+    );
   });
 
   it('ftp-cs-05: a media file is streamed into its campaign folder; a re-delivery becomes version 2', async () => {
@@ -249,7 +312,10 @@ describe('FTP/FTPS -> Content Server ingestion examples (real FTPS server, CS si
     const path = `Marketing/Campaigns/SPRING26/launch-teaser/${name}`;
     const item = await waitForItem(path);
     const doc = await simNode(item.id);
-    assert.deepEqual(doc.versions.map((v) => [v.version_number, v.file_size, v.sha256]), [[1, first.length, sha256(first)]]);
+    assert.deepEqual(
+      doc.versions.map((v) => [v.version_number, v.file_size, v.sha256]),
+      [[1, first.length, sha256(first)]],
+    );
     await waitFor('the delivered file deleted', async () => !(await s.exists(`${inbox}/${name}`)) || undefined);
     assert.deepEqual(await filesBelow(inbox), [], 'nothing left: no claim, no archive copy');
 
@@ -260,7 +326,13 @@ describe('FTP/FTPS -> Content Server ingestion examples (real FTPS server, CS si
     assert.equal(again.filebridge?.cs.version, 2);
     const after = await simNode((await waitForItem(path, 2)).id);
     assert.equal(after.id, doc.id, 'the same document');
-    assert.deepEqual(after.versions.map((v) => [v.version_number, v.sha256]), [[1, sha256(first)], [2, sha256(second)]]);
+    assert.deepEqual(
+      after.versions.map((v) => [v.version_number, v.sha256]),
+      [
+        [1, sha256(first)],
+        [2, sha256(second)],
+      ],
+    );
     assert.equal(out.of('quarantined').length, 0);
   });
 
@@ -273,7 +345,12 @@ describe('FTP/FTPS -> Content Server ingestion examples (real FTPS server, CS si
     await s.writeFile(`${base}/config/vendors.csv`, 'code,name\nACME,ACME Corporation\n');
     // Invoice 0001 was filed before through another channel: Content Server refuses a second one.
     const client = new ContentServerClient({ baseUrl: sim.apiBase, auth: { kind: 'password', username: 'Admin', password: 'livelink' } });
-    await client.upload({ target: 'Enterprise:Inbound/Invoices/2026', createFolders: true, name: 'INV_ACME_20261102_0001.pdf', open: () => Readable.from([pdf('filed by mail')]) });
+    await client.upload({
+      target: 'Enterprise:Inbound/Invoices/2026',
+      createFolders: true,
+      name: 'INV_ACME_20261102_0001.pdf',
+      open: () => Readable.from([pdf('filed by mail')]),
+    });
     await client.close();
 
     await s.writeFile(`${inbox}/invoice ACME 0005.pdf`, pdf('invoice 5'));
@@ -285,15 +362,34 @@ describe('FTP/FTPS -> Content Server ingestion examples (real FTPS server, CS si
 
     await out.count('filed', 1);
     const notices = await out.count('exception notice', 4);
-    assert.ok(notices.every((m) => typeof m.payload === 'string' && (m.payload as string).includes(' was quarantined ')), 'one-line notices');
+    assert.ok(
+      notices.every((m) => typeof m.payload === 'string' && (m.payload as string).includes(' was quarantined ')),
+      'one-line notices',
+    );
     const good = await simNode((await waitForItem('Inbound/Invoices/2026/INV_ACME_20261102_0004.pdf')).id);
     assert.equal(good.categories['9830']['9830_2'], 'ACME Corporation');
-    assert.deepEqual((await records()).classifications[String(good.id)].map((c) => c.class_id), [2502]);
+    assert.deepEqual(
+      (await records()).classifications[String(good.id)].map((c) => c.class_id),
+      [2502],
+    );
 
     const reports = new Map((await reportsIn(exceptions)).map((rep) => [rep.file, rep]));
-    assert.deepEqual([...reports.keys()].sort(), ['INV_ACME_20261102_0001.pdf', 'INV_ACME_20261102_0002.pdf', 'INV_NEWCO_20261102_0003.pdf', 'invoice ACME 0005.pdf']);
-    assert.deepEqual(reports.get('invoice ACME 0005.pdf')?.validation?.map((e) => e.rule), ['name'], 'bad name');
-    assert.deepEqual(reports.get('INV_ACME_20261102_0002.pdf')?.validation?.map((e) => e.rule), ['magic'], 'bad format');
+    assert.deepEqual([...reports.keys()].sort(), [
+      'INV_ACME_20261102_0001.pdf',
+      'INV_ACME_20261102_0002.pdf',
+      'INV_NEWCO_20261102_0003.pdf',
+      'invoice ACME 0005.pdf',
+    ]);
+    assert.deepEqual(
+      reports.get('invoice ACME 0005.pdf')?.validation?.map((e) => e.rule),
+      ['name'],
+      'bad name',
+    );
+    assert.deepEqual(
+      reports.get('INV_ACME_20261102_0002.pdf')?.validation?.map((e) => e.rule),
+      ['magic'],
+      'bad format',
+    );
     assert.equal(reports.get('INV_NEWCO_20261102_0003.pdf')?.error.code, 'MAPPING', 'missing metadata');
     assert.match(reports.get('INV_NEWCO_20261102_0003.pdf')?.error.message ?? '', /NEWCO/);
     assert.equal(reports.get('INV_ACME_20261102_0001.pdf')?.error.code, 'CONFLICT', 'Content Server refuses a second invoice 0001');
@@ -303,7 +399,11 @@ describe('FTP/FTPS -> Content Server ingestion examples (real FTPS server, CS si
     const kept = (await filesBelow(inbox)).filter((f) => !f.startsWith('.filebridge/') && !f.startsWith('exceptions/'));
     assert.deepEqual(kept, [], 'nothing left in the inbox');
     const stillOne = await simNode((await waitForItem('Inbound/Invoices/2026/INV_ACME_20261102_0001.pdf')).id);
-    assert.deepEqual(stillOne.versions.map((v) => v.sha256), [sha256(pdf('filed by mail'))], 'the refused file changed nothing in CS');
+    assert.deepEqual(
+      stillOne.versions.map((v) => v.sha256),
+      [sha256(pdf('filed by mail'))],
+      'the refused file changed nothing in CS',
+    );
 
     // Operations fix the vendor master and the bad name, and put both files back into the inbox.
     await s.writeFile(`${base}/config/vendors.csv`, 'code,name\nACME,ACME Corporation\nNEWCO,NewCo Ltd\n');

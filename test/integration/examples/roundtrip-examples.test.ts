@@ -26,7 +26,19 @@ import { nodeRedPath } from '../../support/node-red-under-test';
 
 helper.init(nodeRedPath());
 
-const NODES: unknown[] = [serverNode, csConnectionNode, csExportNode, remoteNode, csActionNode, watchNode, mapMetadataNode, csUploadNode, ackNode, quarantineNode, ...coreNodes()];
+const NODES: unknown[] = [
+  serverNode,
+  csConnectionNode,
+  csExportNode,
+  remoteNode,
+  csActionNode,
+  watchNode,
+  mapMetadataNode,
+  csUploadNode,
+  ackNode,
+  quarantineNode,
+  ...coreNodes(),
+];
 
 type SimVersion = { version_number: number; sha256: string; file_name: string; description: string };
 type SimNode = { id: number; parent_id: number; name: string; versions: SimVersion[]; categories: Record<string, Record<string, unknown>> };
@@ -48,7 +60,10 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>, tim
 async function filesBelow(relDir: string): Promise<string[]> {
   try {
     const entries = await readdir(servers().localPath(relDir), { recursive: true, withFileTypes: true });
-    return entries.filter((e) => e.isFile()).map((e) => `${e.parentPath ?? e.path}/${e.name}`.slice(servers().localPath(relDir).length + 1)).sort();
+    return entries
+      .filter((e) => e.isFile())
+      .map((e) => `${e.parentPath ?? e.path}/${e.name}`.slice(servers().localPath(relDir).length + 1))
+      .sort();
   } catch {
     return [];
   }
@@ -81,7 +96,10 @@ describe('round-trip example flows: out to the partner, back as a new version (r
       const n = await simNode(id);
       return n.versions.length >= 2 ? n : undefined;
     });
-    assert.deepEqual(node.versions.map((v) => v.version_number), [1, 2]);
+    assert.deepEqual(
+      node.versions.map((v) => v.version_number),
+      [1, 2],
+    );
     assert.equal(node.versions[1].sha256, sha256(returned), 'version 2 holds the returned bytes');
     assert.equal(node.versions[1].file_name, fileName);
     return node;
@@ -101,7 +119,9 @@ describe('round-trip example flows: out to the partner, back as a new version (r
 
   async function quarantined(base: string, name: string): Promise<{ error: { code: string; message: string } }> {
     const s = servers();
-    const report = await waitFor(`${name} quarantined`, async () => (await filesBelow(`${base}/return/.filebridge/failed`)).find((f) => f.endsWith(`_${name}.error.json`)));
+    const report = await waitFor(`${name} quarantined`, async () =>
+      (await filesBelow(`${base}/return/.filebridge/failed`)).find((f) => f.endsWith(`_${name}.error.json`)),
+    );
     assert.equal(await s.exists(`${base}/return/.filebridge/failed/${report.replace(/\.error\.json$/, '')}`), true, 'the file is kept beside its report');
     assert.equal(await s.exists(`${base}/return/${name}`), false);
     return JSON.parse((await s.readFile(`${base}/return/.filebridge/failed/${report}`)).toString('utf8')) as { error: { code: string; message: string } };
@@ -111,7 +131,12 @@ describe('round-trip example flows: out to the partner, back as a new version (r
     const s = servers();
     await s.remove('ftp-cs-04');
     const original = Buffer.from('%PDF-1.7 SOP-017 batch release, version 1');
-    const doc = await client.upload({ target: 'Enterprise:Regulated/Release to partner', createFolders: true, name: 'SOP-017 Batch release.pdf', open: () => Readable.from([original]) });
+    const doc = await client.upload({
+      target: 'Enterprise:Regulated/Release to partner',
+      createFolders: true,
+      name: 'SOP-017 Batch release.pdf',
+      open: () => Readable.from([original]),
+    });
     const example = await load('ftp-cs-04 Signed copy returns as new version.json');
     tick(example, 'Every 10 s: released documents');
 
@@ -149,7 +174,10 @@ describe('round-trip example flows: out to the partner, back as a new version (r
     await s.remove('sftp-cs-04');
     const draft = Buffer.from('%PDF-1.7 Master services agreement ACME, draft 3');
     const contract = await client.upload({
-      target: 'Enterprise:Legal/Contracts', createFolders: true, name: 'Contract ACME.pdf', open: () => Readable.from([draft]),
+      target: 'Enterprise:Legal/Contracts',
+      createFolders: true,
+      name: 'Contract ACME.pdf',
+      open: () => Readable.from([draft]),
       categories: { Contract: { 'Contract Number': 'MSA-2026-017', Parties: ['ACME'], Signed: false } },
     });
     const example = await load('sftp-cs-04 Contract exchange.json');

@@ -20,10 +20,26 @@ helper.init(nodeRedPath());
 
 const NODES: unknown[] = [serverNode, remoteNode, watchNode, validateNode, mapNode, csConnectionNode, csUploadNode, ackNode, quarantineNode];
 
-type Audit = { outcome: string; source: { name: string; path: string }; target?: { id: number; version: number; path: string; workspace?: { id: number } }; sourceNowAt?: string; error?: { code?: string } };
+type Audit = {
+  outcome: string;
+  source: { name: string; path: string };
+  target?: { id: number; version: number; path: string; workspace?: { id: number } };
+  sourceNowAt?: string;
+  error?: { code?: string };
+};
 type Msg = Record<string, unknown> & { filebridge?: { audit?: Audit; put?: { path: string }; quarantine?: { path: string; reportPath: string } } };
-type SimNode = { id: number; parent_id: number; name: string; description: string; versions: { sha256: string; file_size: number }[]; categories: Record<string, Record<string, unknown>> };
-type Records = { classifications: Record<string, { class_id: number }[]>; permissions: Record<string, { type: string; right_id: number | null; permissions: string[] }[]> };
+type SimNode = {
+  id: number;
+  parent_id: number;
+  name: string;
+  description: string;
+  versions: { sha256: string; file_size: number }[];
+  categories: Record<string, Record<string, unknown>>;
+};
+type Records = {
+  classifications: Record<string, { class_id: number }[]>;
+  permissions: Record<string, { type: string; right_id: number | null; permissions: string[] }[]>;
+};
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const pdf = (text: string): Buffer => Buffer.from(`%PDF-1.7\n${text}\n%%EOF\n`);
@@ -41,7 +57,10 @@ async function collect(example: PreparedExample, debugNames: string[], count: nu
   while (got.length < count) {
     const left = deadline - Date.now();
     const next = await Promise.race([arrivals.next(), new Promise<undefined>((r) => setTimeout(r, Math.max(0, left)))]);
-    if (!next) throw new Error(`waited ${ms} ms for ${count} messages at ${debugNames.join(', ')}, got ${JSON.stringify(got.map((g) => [g.name, g.msg.filebridge?.audit?.source?.name, g.msg.filebridge?.audit?.error]))}`);
+    if (!next)
+      throw new Error(
+        `waited ${ms} ms for ${count} messages at ${debugNames.join(', ')}, got ${JSON.stringify(got.map((g) => [g.name, g.msg.filebridge?.audit?.source?.name, g.msg.filebridge?.audit?.error]))}`,
+      );
     got.push({ name: debugNames[ids.indexOf(next.id)], msg: next.msg });
   }
   return got;
@@ -91,7 +110,10 @@ describe('SFTP/FTP -> Content Server ingestion examples (real servers, CS simula
     assert.equal(doc.categories['9840']['9840_2'], 'C-2026-017');
     assert.deepEqual(doc.categories['9840']['9840_3'], ['KNA1 0000100010']);
     const r = await records();
-    assert.deepEqual(r.classifications[String(doc.id)].map((c) => c.class_id), [2503]);
+    assert.deepEqual(
+      r.classifications[String(doc.id)].map((c) => c.class_id),
+      [2503],
+    );
     assert.deepEqual(r.permissions[String(doc.id)].find((p) => p.type === 'custom' && p.right_id === 2003)?.permissions, ['see', 'see_contents', 'modify']);
 
     const { yyyy, MM, dd } = today();
@@ -120,10 +142,17 @@ describe('SFTP/FTP -> Content Server ingestion examples (real servers, CS simula
     const example = await load('sftp-cs-03 Daily drops to records folders.json');
 
     const got = await collect(example, ['archived', 'quarantined'], 2);
-    assert.deepEqual(got.map((g) => g.name), ['archived', 'archived'], JSON.stringify(got.map((g) => g.msg.filebridge?.audit)));
+    assert.deepEqual(
+      got.map((g) => g.name),
+      ['archived', 'archived'],
+      JSON.stringify(got.map((g) => g.msg.filebridge?.audit)),
+    );
     const audits = new Map(got.map((g) => [g.msg.filebridge?.audit?.source.name, g.msg.filebridge?.audit as Audit]));
     const { yyyy, MM, dd } = today();
-    for (const [name, bytes, folder] of [['SHIP_20261122_001.csv', day1, 'Records/Shipments/2026/11/22'], ['SHIP_20261123_001.csv', day2, 'Records/Shipments/2026/11/23']] as const) {
+    for (const [name, bytes, folder] of [
+      ['SHIP_20261122_001.csv', day1, 'Records/Shipments/2026/11/22'],
+      ['SHIP_20261123_001.csv', day2, 'Records/Shipments/2026/11/23'],
+    ] as const) {
       const audit = audits.get(name) as Audit;
       const doc = await node(audit.target?.id as number);
       assert.equal(await pathOf(doc.id), `${folder}/${name}`);
@@ -138,7 +167,10 @@ describe('SFTP/FTP -> Content Server ingestion examples (real servers, CS simula
       });
       assert.match(String(history['9850_6']), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
       assert.match(audit.source.path, new RegExp(`sftp-cs-03/inbox/${name}$`));
-      assert.deepEqual((await records()).classifications[String(doc.id)].map((c) => c.class_id), [2511]);
+      assert.deepEqual(
+        (await records()).classifications[String(doc.id)].map((c) => c.class_id),
+        [2511],
+      );
       assert.equal((await s.readFile(`sftp-cs-03/inbox/archive/${yyyy}/${MM}/${dd}/${name}`)).toString(), bytes.toString());
     }
 
@@ -162,7 +194,10 @@ describe('SFTP/FTP -> Content Server ingestion examples (real servers, CS simula
     const got = await collect(example, ['filed', 'quarantined'], 3);
     const audits = new Map(got.map((g) => [g.msg.filebridge?.audit?.source.name, g.msg.filebridge?.audit as Audit]));
     assert.equal(audits.get('QC_AUDIT_October.pdf')?.outcome, 'quarantined');
-    const expected = [['QC_AUDIT_2026-10.pdf', 'Compliance/AUDIT/2026', 'AUDIT', '2026-10', '2026-10-01'], ['QC_CAPA_2026-11.pdf', 'Compliance/CAPA/2026', 'CAPA', '2026-11', '2026-11-01']];
+    const expected = [
+      ['QC_AUDIT_2026-10.pdf', 'Compliance/AUDIT/2026', 'AUDIT', '2026-10', '2026-10-01'],
+      ['QC_CAPA_2026-11.pdf', 'Compliance/CAPA/2026', 'CAPA', '2026-11', '2026-11-01'],
+    ];
     for (const [name, folder, type, period, start] of expected) {
       const audit = audits.get(name) as Audit;
       assert.equal(audit.outcome, 'acked', JSON.stringify(audit));
@@ -173,7 +208,10 @@ describe('SFTP/FTP -> Content Server ingestion examples (real servers, CS simula
       assert.equal(index['9860_3'], period);
       assert.match(String(index['9860_4']), new RegExp(`^${start}`));
       assert.equal(index['9860_5'], 'ERP QM');
-      assert.deepEqual((await records()).classifications[String(doc.id)].map((c) => c.class_id), [2513]);
+      assert.deepEqual(
+        (await records()).classifications[String(doc.id)].map((c) => c.class_id),
+        [2513],
+      );
     }
     const quarantined = got.find((g) => g.name === 'quarantined')?.msg.filebridge?.quarantine;
     assert.match(String(quarantined?.path), /^sftp-cs-05\/export\/\.filebridge\/failed\/.*_QC_AUDIT_October\.pdf$/);
@@ -208,7 +246,10 @@ describe('SFTP/FTP -> Content Server ingestion examples (real servers, CS simula
     };
     const rows = await ackRows('B0042');
     assert.deepEqual([...rows.keys()].sort(), ['FORM_B0042_001.pdf', 'FORM_B0042_002.pdf', 'FORM_B0042_003.pdf']);
-    for (const [name, content] of [['FORM_B0042_001.pdf', 'form 1'], ['FORM_B0042_002.pdf', 'form 2']]) {
+    for (const [name, content] of [
+      ['FORM_B0042_001.pdf', 'form 1'],
+      ['FORM_B0042_002.pdf', 'form 2'],
+    ]) {
       const [, status, id, version, detail] = rows.get(name) as string[];
       assert.deepEqual([status, version, detail], ['ACCEPTED', '1', 'created']);
       const doc = await node(Number(id));

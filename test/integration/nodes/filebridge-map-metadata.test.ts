@@ -5,7 +5,7 @@ import serverNode from '../../../src/nodes/filebridge-server';
 import mapNode from '../../../src/nodes/filebridge-map-metadata';
 import { servers } from '../../support/dev-servers';
 import { coreNode, nodeRedPath } from '../../support/node-red-under-test';
-import { Arrivals, loadFlow, onCall } from '../../support/flow-helper';
+import { Arrivals, loadFlow, onCall, startTestServer, stopTestServer } from '../../support/flow-helper';
 import { serverConfigNode } from '../../support/server-config-node';
 
 helper.init(nodeRedPath());
@@ -67,10 +67,10 @@ function fileMessage(relativePath: string, extra: Record<string, unknown> = {}):
 
 describe('filebridge-map-metadata node in a Node-RED flow', function () {
   this.timeout(60_000);
-  beforeEach(() => helper.startServer());
+  beforeEach(() => startTestServer());
   afterEach(async () => {
     await helper.unload();
-    await helper.stopServer();
+    await stopTestServer();
   });
 
   it('maps the help example: folder, name, categories, classification and permissions from the file name', async () => {

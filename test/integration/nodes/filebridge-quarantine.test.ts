@@ -2,6 +2,8 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import helper from 'node-red-node-test-helper';
+import { startTestServer, stopTestServer } from '../../support/flow-helper';
+import type { QuarantineReport } from '../../../src/core/pipeline/quarantine-report';
 import type { Protocol } from '../../../src/core/remote/types';
 import { servers } from '../../support/dev-servers';
 import { nodeRedPath } from '../../support/node-red-under-test';
@@ -14,12 +16,12 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
   this.timeout(90_000);
   beforeEach(async () => {
     sinkControl.reset();
-    await helper.startServer();
+    await startTestServer();
   });
   afterEach(async () => {
     sinkControl.releaseHeld();
     await helper.unload();
-    await helper.stopServer();
+    await stopTestServer();
   });
 
   for (const protocol of ['sftp', 'ftp'] as Protocol[]) {
@@ -45,12 +47,12 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         assert.equal(q.reportPath, `${q.path}.error.json`);
         assert.match(String(note.payload), /bad\.pdf was quarantined .*CS_REJECTED The sink refused bad\.pdf/);
         assert.deepEqual(await readFile(servers().localPath(q.path)), bad);
-        const report = JSON.parse((await readFile(servers().localPath(q.reportPath))).toString()) as Record<string, any>;
+        const report = JSON.parse((await readFile(servers().localPath(q.reportPath))).toString()) as QuarantineReport;
         assert.equal(report.file, 'bad.pdf');
         assert.equal(report.originalPath, `${dir}/inbox/sub/bad.pdf`);
         assert.deepEqual(report.error, { message: 'The sink refused bad.pdf', code: 'CS_REJECTED' });
-        assert.equal(report.failedNode.id, 'sink');
-        assert.equal(report.failedNode.type, 'test-sink');
+        assert.equal(report.failedNode?.id, 'sink');
+        assert.equal(report.failedNode?.type, 'test-sink');
         assert.equal(report.attempt, 1);
         assert.equal(report.source.size, bad.length);
         assert.equal(report.source.relativePath, 'sub/bad.pdf');

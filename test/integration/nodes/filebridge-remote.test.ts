@@ -7,7 +7,7 @@ import remoteNode from '../../../src/nodes/filebridge-remote';
 import type { Protocol } from '../../../src/core/remote/types';
 import { servers } from '../../support/dev-servers';
 import { coreNode, nodeRedPath } from '../../support/node-red-under-test';
-import { Arrivals, loadFlow, onCall } from '../../support/flow-helper';
+import { Arrivals, loadFlow, onCall, startTestServer, stopTestServer } from '../../support/flow-helper';
 import { serverConfigNode } from '../../support/server-config-node';
 import { PROTOCOLS, serverFor } from '../../support/server-options';
 
@@ -66,10 +66,10 @@ async function exchange(msg: Record<string, unknown>): Promise<{ out?: Msg; caug
 
 describe('filebridge-remote node in a Node-RED flow', function () {
   this.timeout(60_000);
-  beforeEach(() => helper.startServer());
+  beforeEach(() => startTestServer());
   afterEach(async () => {
     await helper.unload();
-    await helper.stopServer();
+    await stopTestServer();
   });
 
   for (const protocol of PROTOCOLS) {

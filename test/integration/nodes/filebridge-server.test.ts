@@ -3,16 +3,16 @@ import helper from 'node-red-node-test-helper';
 import serverNode from '../../../src/nodes/filebridge-server';
 import { servers } from '../../support/dev-servers';
 import { nodeRedPath } from '../../support/node-red-under-test';
-import { loadFlow } from '../../support/flow-helper';
+import { loadFlow, startTestServer, stopTestServer } from '../../support/flow-helper';
 
 helper.init(nodeRedPath());
 
 describe('filebridge-server "Test connection" admin endpoint', function () {
   this.timeout(60_000);
-  beforeEach(() => helper.startServer());
+  beforeEach(() => startTestServer());
   afterEach(async () => {
     await helper.unload();
-    await helper.stopServer();
+    await stopTestServer();
   });
 
   it('sftp: reports the host key fingerprint and the start folder listing, and never echoes the password', async () => {

@@ -9,7 +9,7 @@ import serverNode from '../../../src/nodes/filebridge-server';
 import validateNode from '../../../src/nodes/filebridge-validate';
 import { servers } from '../../support/dev-servers';
 import { coreNode, nodeRedPath } from '../../support/node-red-under-test';
-import { Arrivals, loadFlow, onCall } from '../../support/flow-helper';
+import { Arrivals, loadFlow, onCall, startTestServer, stopTestServer } from '../../support/flow-helper';
 import { serverConfigNode } from '../../support/server-config-node';
 
 helper.init(nodeRedPath());
@@ -71,10 +71,10 @@ const INVOICE_RULES = {
 
 describe('filebridge-validate node in a Node-RED flow', function () {
   this.timeout(60_000);
-  beforeEach(() => helper.startServer());
+  beforeEach(() => startTestServer());
   afterEach(async () => {
     await helper.unload();
-    await helper.stopServer();
+    await stopTestServer();
   });
 
   it('a good file leaves on "valid" with the name fields; the status counts', async () => {

@@ -4,11 +4,12 @@ import { appendFile, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import helper from 'node-red-node-test-helper';
+import type { QuarantineReport } from '../../../src/core/pipeline/quarantine-report';
 import type { Protocol } from '../../../src/core/remote/types';
 import { startNodeRed, type RunningNodeRed } from '../../../dev/sandbox/node-red-process';
 import { servers } from '../../support/dev-servers';
 import { nodeRedPath } from '../../support/node-red-under-test';
-import { onCall } from '../../support/flow-helper';
+import { onCall, startTestServer, stopTestServer } from '../../support/flow-helper';
 import { sinkControl } from '../../support/pipeline-sink';
 import { REPO_ROOT, runtimes } from '../../support/runtimes';
 import { serverConfigNode } from '../../support/server-config-node';
@@ -38,12 +39,12 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
   this.timeout(90_000);
   beforeEach(async () => {
     sinkControl.reset();
-    await helper.startServer();
+    await startTestServer();
   });
   afterEach(async () => {
     sinkControl.releaseHeld();
     await helper.unload();
-    await helper.stopServer();
+    await stopTestServer();
   });
 
   for (const protocol of ['sftp', 'ftp'] as Protocol[]) {
@@ -233,7 +234,7 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         const failed = await localFiles(`${dir}/inbox/.filebridge/failed`);
         assert.equal(failed.length, 2);
         assert.match(failed[0], /^\d{8}T\d{6}-\d{3}Z_poison\.txt$/);
-        const report = JSON.parse((await readFile(servers().localPath(`${dir}/inbox/.filebridge/failed/${failed[1]}`))).toString()) as Record<string, any>;
+        const report = JSON.parse((await readFile(servers().localPath(`${dir}/inbox/.filebridge/failed/${failed[1]}`))).toString()) as QuarantineReport;
         assert.equal(report.attempt, 2);
         assert.equal(report.error.code, 'TIMEOUT');
         assert.match(report.error.message, /Given up after 2 deliveries/);
