@@ -49,7 +49,7 @@ async function writeBigFile(rel: string, size: number): Promise<string> {
   return hash.digest('hex');
 }
 
-describe('filebridge-ack and quarantine beyond the watch', function () {
+describe('filebridge-ack in Node-RED flows', function () {
   this.timeout(90_000);
   const { sim } = simulatorAndNodeRed();
   beforeEach(() => servers().startAll());

@@ -12,7 +12,7 @@ import { load, localFiles, pipeline, sha, sleep, waitFor } from '../../support/w
 
 helper.init(nodeRedPath());
 
-describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
+describe('filebridge-quarantine in Node-RED flows', function () {
   this.timeout(90_000);
   beforeEach(async () => {
     sinkControl.reset();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { classifyAnswer, classifyTransport } from '../../../../src/core/content-server/classify';
 
-describe('content-server client: pure parts', () => {
+describe('content-server: error classification', () => {
   describe('error classification', () => {
     const notFound = 'Sorry, the item you requested could not be accessed. Either it does not exist or you do not have permission to access it.';
     it('recognises not-found texts on 400, 404 and 500', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { collection, itemProperties, parseCsDate } from '../../../../src/core/content-server/envelopes';
 
-describe('content-server client: pure parts', () => {
+describe('content-server: answer envelopes', () => {
   describe('envelopes', () => {
     it('reads v2 one-item, v2 create, v1 item and v1 create envelopes', () => {
       assert.deepEqual(itemProperties({ links: {}, results: { data: { properties: { id: 5, name: 'A' } } } }), { id: 5, name: 'A' });

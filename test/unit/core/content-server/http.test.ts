@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { encodeQuery, formFields, normaliseBaseUrl } from '../../../../src/core/content-server/http';
 
-describe('content-server client: pure parts', () => {
+describe('content-server: HTTP requests', () => {
   describe('request encoding', () => {
     it('repeats query keys for arrays and sends flags without a value', () => {
       assert.equal(

@@ -35,7 +35,7 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
   }
 }
 
-describe('content-server client: pure parts', () => {
+describe('content-server: multipart bodies', () => {
   describe('streaming multipart body', () => {
     it('frames fields and the file so that a parser gets the exact bytes back', async () => {
       const content = Buffer.alloc(300_000);

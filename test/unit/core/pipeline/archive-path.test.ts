@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { archivePath, fillTemplate, templateValues } from '../../../../src/core/pipeline/archive-path';
 import { SOURCE } from '../../../support/claimed-source';
 
-describe('pipeline core units', () => {
+describe('pipeline: archive paths', () => {
   describe('archive and quarantine paths', () => {
     const at = new Date('2026-11-02T08:07:06.005Z');
     it('fill date/time and name tokens, below the watched folder unless absolute', () => {

@@ -3,7 +3,7 @@ import { claimFileName, parseClaimFileName, resolveBelow } from '../../../../src
 
 const T0 = Date.parse('2026-11-02T10:00:00.000Z');
 
-describe('pipeline core units', () => {
+describe('pipeline: claim names', () => {
   describe('claim names', () => {
     it('round-trip the claim time, token, attempt and the original name (tildes and dashes included)', () => {
       const name = claimFileName('a-b~c 1.pdf', T0, 3, '0123abcd');

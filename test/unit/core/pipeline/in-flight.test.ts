@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { InFlight } from '../../../../src/core/pipeline/in-flight';
 
-describe('pipeline core units', () => {
+describe('pipeline: in-flight slots', () => {
   describe('in-flight slots', () => {
     it('wait while full, free on release, time out into the callback', async () => {
       const timedOut: string[] = [];

@@ -3,7 +3,7 @@ import { Ledger, MemoryStore } from '../../../../src/core/pipeline/ledger';
 
 const T0 = Date.parse('2026-11-02T10:00:00.000Z');
 
-describe('pipeline core units', () => {
+describe('pipeline: ledger', () => {
   describe('ledger', () => {
     it('remembers path+size+mtime until expiry; another size or mtime is another file', async () => {
       let now = T0;

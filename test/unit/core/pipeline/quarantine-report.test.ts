@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { buildReport, failureOf, quarantinePath } from '../../../../src/core/pipeline/quarantine-report';
 import { SOURCE } from '../../../support/claimed-source';
 
-describe('pipeline core units', () => {
+describe('pipeline: quarantine reports', () => {
   describe('archive and quarantine paths', () => {
     const at = new Date('2026-11-02T08:07:06.005Z');
     it('quarantine: timestamped name in the exception folder, relative folder kept', () => {

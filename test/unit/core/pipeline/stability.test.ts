@@ -8,7 +8,7 @@ function entry(path: string, size: number, mtime: number, precision: RemoteEntry
   return { name: path.split('/').pop()!, path, type: 'file', size, mtime: new Date(mtime), mtimePrecision: precision };
 }
 
-describe('pipeline core units', () => {
+describe('pipeline: when a file is complete', () => {
   describe('stability', () => {
     it('stable: size and mtime unchanged across listings at least stableMs apart', () => {
       const t = new StabilityTracker({ ...DEFAULT_STABILITY, stableMs: 1000 });

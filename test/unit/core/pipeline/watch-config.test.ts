@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { watchSettingsFromConfig } from '../../../../src/core/pipeline/watch-config';
 
-describe('pipeline core units', () => {
+describe('pipeline: watch settings', () => {
   describe('watch settings', () => {
     it('convert seconds and lists, and name the bad field', () => {
       const s = watchSettingsFromConfig({ folder: '/in', include: '*.pdf, *.xml\nsub/**', stableSeconds: '0.5', maxInFlight: 3 });

@@ -5,7 +5,7 @@ import { parseSidecar } from '../../../../src/core/validate/checksum';
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 const md5 = (data: Buffer | string): string => createHash('md5').update(data).digest('hex');
 
-describe('validate: checksum side-car and manifest parsing', () => {
+describe('validate: checksum side-car parsing', () => {
   const digest = sha256('x');
   it('reads bare digests, sha256sum lines and the BSD form', () => {
     assert.equal(parseSidecar(`${digest.toUpperCase()}\n`, 'sha256', 'a.pdf'), digest);

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { parseManifest, findMissing } from '../../../../src/core/validate/manifest';
 
-describe('validate: checksum side-car and manifest parsing', () => {
+describe('validate: manifest parsing', () => {
   it('reads manifests as JSON, CSV and lines', () => {
     const rule = { format: 'auto' as const, column: '' };
     assert.deepEqual(parseManifest('["a.pdf", "b.pdf"]', 'm.json', rule), ['a.pdf', 'b.pdf']);

@@ -41,7 +41,7 @@ async function rss(url: string): Promise<number> {
   return stats.rss;
 }
 
-describe('Content Server simulator memory', function () {
+describe('Content Server simulator CLI: memory', function () {
   this.timeout(180000);
   let sim: Started;
   let dataDir: string;

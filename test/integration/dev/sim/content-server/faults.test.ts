@@ -9,7 +9,7 @@ import { ReadableStream } from 'node:stream/web';
 import { startContentServerSim, type ContentServerSim } from '../../../../../dev/sim/content-server';
 import { call, clearFaults, fileForm, freshFolderIn, items, login, simGet, startLoggedIn } from '../../../../support/simulator-http';
 
-describe('Content Server simulator', function () {
+describe('Content Server simulator: fault knobs', function () {
   let sim: ContentServerSim;
   let ticket: string;
   const freshFolder = (): Promise<number> => freshFolderIn(sim, ticket);

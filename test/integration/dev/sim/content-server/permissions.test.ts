@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { ContentServerSim } from '../../../../../dev/sim/content-server';
 import { body, call, createFolder, items, login, props, startLoggedIn } from '../../../../support/simulator-http';
 
-describe('Content Server simulator: RM, permissions, workspaces, workflows, large files, OTDS', function () {
+describe('Content Server simulator: permissions', function () {
   let sim: ContentServerSim;
   let ticket: string;
   const newFolder = (parent?: number): Promise<number> => createFolder(sim, ticket, parent);

@@ -11,7 +11,7 @@ import { call, clearFaults, createDoc, fileForm, freshFolderIn, items, props, si
 
 const NO_ACCESS = 'Sorry, the item you requested could not be accessed. Either it does not exist or you do not have permission to access it.';
 
-describe('Content Server simulator', function () {
+describe('Content Server simulator: node routes', function () {
   let sim: ContentServerSim;
   let ticket: string;
   const freshFolder = (): Promise<number> => freshFolderIn(sim, ticket);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { ContentServerSim } from '../../../../../dev/sim/content-server';
 import { body, call, createDoc, createFolder, items, simGet, startLoggedIn } from '../../../../support/simulator-http';
 
-describe('Content Server simulator: RM, permissions, workspaces, workflows, large files, OTDS', function () {
+describe('Content Server simulator: records management routes', function () {
   let sim: ContentServerSim;
   let ticket: string;
   const newDoc = (parent?: number): Promise<number> => createDoc(sim, ticket, parent);

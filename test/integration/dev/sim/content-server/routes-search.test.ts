@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { ContentServerSim } from '../../../../../dev/sim/content-server';
 import { call, createFolder, fileForm, items, startLoggedIn } from '../../../../support/simulator-http';
 
-describe('Content Server simulator: RM, permissions, workspaces, workflows, large files, OTDS', function () {
+describe('Content Server simulator: search routes', function () {
   let sim: ContentServerSim;
   let ticket: string;
   const newFolder = (parent?: number): Promise<number> => createFolder(sim, ticket, parent);

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { startContentServerSim, type ContentServerSim } from '../../../../../dev/sim/content-server';
 import { call, login, props, simGet, startLoggedIn } from '../../../../support/simulator-http';
 
-describe('Content Server simulator: RM, permissions, workspaces, workflows, large files, OTDS', function () {
+describe('Content Server simulator: upload routes', function () {
   let sim: ContentServerSim;
   let ticket: string;
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { startContentServerSim, type ContentServerSim } from '../../../../../dev/sim/content-server';
 import { call, clearFaults, fileForm, items, login, startLoggedIn } from '../../../../support/simulator-http';
 
-describe('Content Server simulator', function () {
+describe('Content Server simulator: routing, login and OTDS', function () {
   let sim: ContentServerSim;
   let ticket: string;
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startContentServerSim, type ContentServerSim } from '../../../../../dev/sim/content-server';
 import { call, clearFaults, fileForm, login, props, startLoggedIn } from '../../../../support/simulator-http';
 
-describe('Content Server simulator', function () {
+describe('Content Server simulator: store', function () {
   let sim: ContentServerSim;
 
   before(async function () {
