@@ -28,9 +28,16 @@ export interface SimulatorFlows {
  */
 export function simulatorAndNodeRed(options: SimulatorFlowsOptions = {}): SimulatorFlows {
   let sim: ContentServerSim | undefined;
+  /*
+   * The last simulator stays reachable after it stopped: code of a test that timed out may still be
+   * running, and it must fail on its own (connection refused) instead of throwing into whichever
+   * test runs next.
+   */
+  let last: ContentServerSim | undefined;
   let client: ContentServerClient | undefined;
   const start = async (): Promise<void> => {
     sim = await startContentServerSim({ port: 0 });
+    last = sim;
   };
   const stop = async (): Promise<void> => {
     await client?.close();
@@ -39,8 +46,9 @@ export function simulatorAndNodeRed(options: SimulatorFlowsOptions = {}): Simula
     sim = undefined;
   };
   const runningSim = (): ContentServerSim => {
-    if (!sim) throw new Error('The simulator is not running: use it in a test, or in a hook registered after simulatorAndNodeRed()');
-    return sim;
+    const current = sim ?? last;
+    if (!current) throw new Error('The simulator is not running: use it in a test, or in a hook registered after simulatorAndNodeRed()');
+    return current;
   };
   const adminClient = (): ContentServerClient => {
     client ??= new ContentServerClient({
