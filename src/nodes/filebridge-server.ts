@@ -2,12 +2,14 @@ import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
 import { FileBridgeError } from '../core/errors';
 import { createPool, testConnection } from '../core/remote/connect';
-import { SERVER_SECRETS, serverOptionsFromConfig, type ServerConfigFields, type ServerCredentials } from '../core/remote/server-config';
+import { SERVER_SECRETS, serverOptionsFromConfig, serverSecretScope, type ServerConfigFields, type ServerCredentials } from '../core/remote/server-config';
 import { DEFAULT_PORTS } from '../core/remote/types';
 import { secretsFromDialog } from './kit/credentials';
 import type { ServerNode } from './kit/server';
 
 type ServerNodeDef = NodeDef & Omit<ServerConfigFields, 'name'>;
+
+const SECRET_LABELS = { password: 'password', privateKey: 'private key', passphrase: 'passphrase' } as const;
 
 function register(RED: NodeAPI): void {
   function FileBridgeServer(this: Node<ServerCredentials>, def: ServerNodeDef): void {
@@ -15,6 +17,8 @@ function register(RED: NodeAPI): void {
     const node = this as ServerNode;
     const context = node.context();
     node.label = `${def.protocol}://${def.host}:${def.port || DEFAULT_PORTS[def.protocol] || ''}`;
+    // Test connection may reuse this node's stored secrets only for these same settings.
+    node.secretScope = serverSecretScope(def);
     try {
       const learned = context.get('learnedHostKey');
       const options = serverOptionsFromConfig(def, node.credentials ?? {}, {
@@ -48,14 +52,21 @@ function register(RED: NodeAPI): void {
 
   /*
    * "Test connection" in the config dialog. The dialog sends what is typed now; credentials the user
-   * did not retype arrive as a placeholder and are taken from the deployed node. Never answers with a
-   * secret, only facts about the server.
+   * did not retype arrive as a placeholder and are taken from the deployed node, but only when that
+   * node is a filebridge-server deployed with the same protocol, host, port and user: otherwise the
+   * secret must be typed (secretsFromDialog). Never answers with a secret, only facts about the server.
    */
   RED.httpAdmin.post('/filebridge/server/test', RED.auth.needsPermission('filebridge-server.write'), (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Partial<ServerConfigFields> & { id?: string; folder?: string; credentials?: Partial<ServerCredentials> };
     let options;
     try {
-      options = serverOptionsFromConfig(body as ServerConfigFields, secretsFromDialog(RED, body.id, body.credentials, SERVER_SECRETS), {});
+      const secrets = secretsFromDialog(
+        RED,
+        { id: body.id, type: 'filebridge-server', scope: serverSecretScope(body), settings: 'protocol, host, port and user', labels: SECRET_LABELS },
+        body.credentials,
+        SERVER_SECRETS,
+      );
+      options = serverOptionsFromConfig(body as ServerConfigFields, secrets, {});
     } catch (err) {
       const e = err instanceof FileBridgeError ? err : new FileBridgeError('INVALID_INPUT', String(err));
       res.json({ ok: false, error: { code: e.code, message: e.message } });

@@ -54,6 +54,22 @@ export function pinLines(text: string | undefined): string[] {
 }
 
 /**
+ * Where a configuration's password or key goes: protocol, host, port and user, in one comparable
+ * text. "Test connection" reuses a deployed configuration's stored secrets only when the dialog's
+ * fields give the same text, so a changed host (or a node of another type) never receives them.
+ * Host names compare without case (DNS ignores it), an empty port is the protocol's default, and
+ * anything unparsable stays as typed, so it simply matches nothing else.
+ */
+export function serverSecretScope(fields: Partial<Record<keyof ServerConfigFields, unknown>>): string {
+  const text = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v).trim() : '');
+  const protocol = text(fields.protocol);
+  const rawPort = text(fields.port);
+  const defaultPort = PROTOCOLS.includes(protocol as Protocol) ? DEFAULT_PORTS[protocol as Protocol] : undefined;
+  const port = rawPort === '' ? defaultPort : /^\d+$/.test(rawPort) ? Number(rawPort) : rawPort;
+  return JSON.stringify([protocol, text(fields.host).toLowerCase(), port ?? '', text(fields.username)]);
+}
+
+/**
  * Turns what the user configured into connection options, refusing incomplete settings with a
  * message that says which field to fix. Timeouts are configured in seconds (what people think in)
  * and used in milliseconds.

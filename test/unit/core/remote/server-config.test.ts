@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { FileBridgeError } from '../../../../src/core/errors';
-import { serverOptionsFromConfig } from '../../../../src/core/remote/server-config';
+import { serverOptionsFromConfig, serverSecretScope } from '../../../../src/core/remote/server-config';
 
 describe('server configuration', () => {
   const base = { protocol: 'sftp' as const, host: 'sftp.example', username: 'u' };
@@ -42,5 +42,31 @@ describe('server configuration', () => {
     assert.deepEqual(learned, ['SHA256:first']);
     const restarted = serverOptionsFromConfig({ ...base, trustOnFirstUse: true }, { password: 'p' }, { learnedHostKey: 'SHA256:first' });
     assert.deepEqual(restarted.hostKeyPins, ['SHA256:first']);
+  });
+
+  it('secret scope: the same for one destination however the dialog writes it, different for another protocol, host, port or user', () => {
+    const deployed = serverSecretScope({ protocol: 'sftp', host: 'sftp.example', port: 22, username: 'u' });
+    for (const same of [
+      { protocol: 'sftp', host: 'sftp.example', port: '22', username: 'u' },
+      { protocol: 'sftp', host: ' SFTP.Example ', port: '', username: 'u ' },
+      { protocol: 'sftp', host: 'sftp.example', username: 'u', hostKey: 'SHA256:other', connectTimeout: '5' },
+    ]) {
+      assert.equal(serverSecretScope(same), deployed, JSON.stringify(same));
+    }
+    for (const other of [
+      { protocol: 'ftp', host: 'sftp.example', port: 22, username: 'u' },
+      { protocol: 'sftp', host: 'sftp.example.evil', port: 22, username: 'u' },
+      { protocol: 'sftp', host: 'sftp.example', port: 2222, username: 'u' },
+      { protocol: 'sftp', host: 'sftp.example', port: 22, username: 'U' },
+      { protocol: 'sftp', host: 'sftp.example', port: '22x', username: 'u' },
+      { protocol: 'sftp', host: { toString: () => 'sftp.example' }, port: 22, username: 'u' },
+    ]) {
+      assert.notEqual(serverSecretScope(other), deployed, JSON.stringify(other));
+    }
+    // ftps-explicit and plain ftp share port 21 but not the scope: the password would travel in clear.
+    assert.notEqual(
+      serverSecretScope({ protocol: 'ftp', host: 'h', username: 'u' }),
+      serverSecretScope({ protocol: 'ftps-explicit', host: 'h', username: 'u' }),
+    );
   });
 });
