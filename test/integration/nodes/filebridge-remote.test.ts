@@ -10,6 +10,7 @@ import { coreNode, nodeRedPath } from '../../support/node-red-under-test';
 import { Arrivals, loadFlow, onCall, startTestServer, stopTestServer } from '../../support/flow-helper';
 import { serverConfigNode } from '../../support/server-config-node';
 import { PROTOCOLS, serverFor } from '../../support/server-options';
+import { startFtpsInterceptor } from '../../support/ftps-interceptor';
 
 helper.init(nodeRedPath());
 
@@ -190,6 +191,36 @@ describe('filebridge-remote node in a Node-RED flow', function () {
     await load(flow('ftps-explicit', { operation: 'list', path: '.' }, { tlsCa: servers().certs.otherCa.cert.pem }), credentials());
     const res = await exchange({});
     assert.equal(res.caught?.error?.code, 'TLS');
+  });
+
+  it('ftps: a pinned certificate holds on data connections too: through an interceptor, list and get reach only the Catch node', async () => {
+    const s = servers();
+    await s.writeFile('pinned-real.txt', 'real content');
+    const injected = Buffer.from('-rw-r--r--    1 0        0              20 Jan 01 00:00 injected-by-interceptor.txt\r\n');
+    // Presents the pinned certificate on the control connection, another one on data connections.
+    const mitm = await startFtpsInterceptor({
+      upstream: { host: s.ftp.host, port: s.ftp.port },
+      control: s.certs.server,
+      data: s.certs.selfSigned,
+      inject: injected,
+    });
+    try {
+      const pinned = { host: mitm.host, port: mitm.port, tlsCa: '', tlsFingerprint: s.certs.server.fingerprint256 };
+      for (const remote of [
+        { operation: 'list', path: '.' },
+        { operation: 'get', path: 'pinned-real.txt', output: 'buffer' },
+      ]) {
+        await load(flow('ftps-explicit', remote, pinned), credentials());
+        const res = await exchange({});
+        assert.equal(res.out, undefined, `${remote.operation} sent a message on: ${JSON.stringify(res.out?.payload)}`);
+        assert.equal(res.caught?.error?.code, 'TLS', JSON.stringify(res.caught?.error));
+        assert.match(res.caught?.error?.message ?? '', /data connection/);
+        await helper.unload();
+      }
+      assert.ok(mitm.dataConnections >= 2, `the interceptor saw ${mitm.dataConnections} data connections`);
+    } finally {
+      await mitm.close();
+    }
   });
 
   for (const protocol of ['sftp', 'ftp'] as Protocol[]) {
