@@ -155,24 +155,41 @@ describe('filebridge-remote node in a Node-RED flow', function () {
     });
   }
 
-  it('sftp: an unpinned host key is refused unless trust-on-first-use is ticked, which learns it', async () => {
+  it('sftp: an unpinned host key is refused; trust on first use needs a persistent context store, and then learns the key there', async () => {
     const s = servers();
     await load(flow('sftp', { operation: 'list', path: '.' }, { hostKey: '' }), credentials());
     const refused = await exchange({});
     assert.equal(refused.caught?.error?.code, 'HOST_KEY_MISMATCH');
     assert.match(refused.caught?.error?.message ?? '', /SHA256:/);
     await helper.unload();
+    // The test runtime keeps context in memory only (Node-RED's default): a restart would forget
+    // the key, so trust on first use is refused before connecting, saying what to do.
     await load(flow('sftp', { operation: 'list', path: '.' }, { hostKey: '', trustOnFirstUse: true }), credentials());
-    const warnings: string[] = [];
-    onCall<unknown>('srv', 'warn', (call) => warnings.push(String(call.args[0])));
-    const accepted = await exchange({});
-    assert.equal(accepted.caught, undefined, accepted.caught?.error?.message);
-    const learned = helper.getNode('srv').context().get('learnedHostKey') as string;
-    assert.ok(Object.values(s.sftp.hostKeyFingerprints).includes(learned), `learned ${learned}`);
-    assert.ok(
-      warnings.some((w) => w.includes(learned)),
-      'the learned fingerprint is shown to the user',
-    );
+    const memoryOnly = await exchange({});
+    assert.equal(memoryOnly.out, undefined);
+    assert.equal(memoryOnly.caught?.error?.code, 'INVALID_INPUT');
+    assert.match(memoryOnly.caught?.error?.message ?? '', /context store that survives a restart/);
+    assert.match(memoryOnly.caught?.error?.message ?? '', /Host key/);
+    await helper.unload();
+    // With a persistent store configured the key is learned and kept there (that it survives a real
+    // restart is shown with a Node-RED process in test/integration/package/trust-on-first-use.test.ts).
+    helper.settings({ contextStorage: { default: { module: 'localfilesystem' } } });
+    try {
+      await load(flow('sftp', { operation: 'list', path: '.' }, { hostKey: '', trustOnFirstUse: true }), credentials());
+      const warnings: string[] = [];
+      onCall<unknown>('srv', 'warn', (call) => warnings.push(String(call.args[0])));
+      const accepted = await exchange({});
+      assert.equal(accepted.caught, undefined, accepted.caught?.error?.message);
+      const learned = helper.getNode('srv').context().get('learnedHostKey', 'default') as { fingerprint: string; host: string; port: number };
+      assert.ok(Object.values(s.sftp.hostKeyFingerprints).includes(learned.fingerprint), `learned ${JSON.stringify(learned)}`);
+      assert.equal(learned.port, s.sftp.port);
+      assert.ok(
+        warnings.some((w) => w.includes(learned.fingerprint)),
+        'the learned fingerprint is shown to the user',
+      );
+    } finally {
+      helper.settings({});
+    }
   });
 
   it('sftp: a pinned key that does not match refuses and names the presented fingerprint', async () => {
