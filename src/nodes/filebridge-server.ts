@@ -40,7 +40,10 @@ function register(RED: NodeAPI): void {
       let store: string | undefined;
       if (learnsHostKey(def)) {
         store = persistentContextStore((RED.settings as { contextStorage?: unknown }).contextStorage);
-        if (store === undefined) throw new FileBridgeError('INVALID_INPUT', TOFU_NEEDS_PERSISTENT_STORE);
+        if (store === undefined) {
+          node.configStatus = 'trust on first use: no persistent store';
+          throw new FileBridgeError('INVALID_INPUT', TOFU_NEEDS_PERSISTENT_STORE);
+        }
         hostKeyMemory = contextStore(context as unknown as CallbackContext, store);
       }
       const options = serverOptionsFromConfig(def, node.credentials ?? {}, {

@@ -11,6 +11,8 @@ export type ServerNode = Node<ServerCredentials> &
     pool?: SessionPool<RemoteSession>;
     /** Why the configuration cannot be used (bad pin text, missing host...), for the nodes using it. */
     configError?: FileBridgeError;
+    /** A short status text for `configError` when its code alone would not say what to fix. */
+    configStatus?: string;
     label?: string;
     /** Where the server is (no secrets): watched files carry it in their source facts. */
     endpoint?: { protocol: Protocol; host: string; port: number };
@@ -46,7 +48,7 @@ export function showServerAtDeploy(node: Node, server: ServerNode | null): boole
     return false;
   }
   if (server.configError) {
-    node.status({ fill: 'red', shape: 'ring', text: server.configError.code });
+    node.status({ fill: 'red', shape: 'ring', text: server.configStatus ?? server.configError.code });
     return false;
   }
   return true;

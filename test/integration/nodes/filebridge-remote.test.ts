@@ -165,6 +165,11 @@ describe('filebridge-remote node in a Node-RED flow', function () {
     // The test runtime keeps context in memory only (Node-RED's default): a restart would forget
     // the key, so trust on first use is refused before connecting, saying what to do.
     await load(flow('sftp', { operation: 'list', path: '.' }, { hostKey: '', trustOnFirstUse: true }), credentials());
+    // The node using the server says so on the canvas from the deploy on (the helper spies Node#status).
+    const remote = helper.getNode('remote');
+    const statusSpy = remote.status as unknown as { getCalls(): { thisValue: unknown; args: { text?: string; fill?: string }[] }[] };
+    const shown = statusSpy.getCalls().filter((c) => c.thisValue === remote);
+    assert.deepEqual(shown[0]?.args[0], { fill: 'red', shape: 'ring', text: 'trust on first use: no persistent store' });
     const memoryOnly = await exchange({});
     assert.equal(memoryOnly.out, undefined);
     assert.equal(memoryOnly.caught?.error?.code, 'INVALID_INPUT');
