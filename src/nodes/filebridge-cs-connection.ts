@@ -5,23 +5,29 @@ import { ContentServerClient, browseFolder, pickerCategories } from '../core/con
 import {
   CS_CONNECTION_SECRETS,
   csClientOptionsFromConfig,
+  csSecretScope,
   ownsSession,
   type CsConnectionConfigFields,
   type CsConnectionCredentials,
 } from '../core/content-server/connection-config';
 import type { CsConnectionNode as SharedCsConnectionNode } from './kit/cs-connection';
-import { secretsFromDialog } from './kit/credentials';
+import { secretsFromDialog, type SecretScoped } from './kit/credentials';
 
 type CsConnectionDef = NodeDef & CsConnectionConfigFields;
 
 /** The connection node itself: what the nodes using it see, with its credentials. */
-type CsConnectionNode = SharedCsConnectionNode & Node<CsConnectionCredentials>;
+type CsConnectionNode = SharedCsConnectionNode & Node<CsConnectionCredentials> & SecretScoped;
+
+const TYPE = 'filebridge-cs-connection';
+const SECRET_LABELS = { password: 'password', clientSecret: 'client secret', ticket: 'ticket' } as const;
 
 function register(RED: NodeAPI): void {
   function FileBridgeCsConnection(this: Node<CsConnectionCredentials>, def: CsConnectionDef): void {
     RED.nodes.createNode(this, def);
     const node = this as CsConnectionNode;
     node.label = def.baseUrl || '?';
+    // Test connection and the pickers may reuse this node's stored secrets only for these same settings.
+    node.secretScope = csSecretScope(def);
     const ownSession = ownsSession(def);
     try {
       // The client checks the URL and logs in lazily, on the first call a node makes.
@@ -39,7 +45,7 @@ function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType<Node<CsConnectionCredentials>, CsConnectionDef, object, CsConnectionCredentials>('filebridge-cs-connection', FileBridgeCsConnection, {
+  RED.nodes.registerType<Node<CsConnectionCredentials>, CsConnectionDef, object, CsConnectionCredentials>(TYPE, FileBridgeCsConnection, {
     credentials: {
       password: { type: 'password' },
       clientSecret: { type: 'password' },
@@ -54,9 +60,19 @@ function register(RED: NodeAPI): void {
     res.json({ ok: false, error: { code: e.code, message: e.message } });
   };
 
-  /** A client from what the dialog has typed now; credentials left unchanged come from the deployed node. */
+  /**
+   * A client from what the dialog has typed now. Credentials left unchanged come from the deployed
+   * node, but only from a filebridge-cs-connection deployed with the same URL, login method and user
+   * (or OTDS URL and client id): otherwise they must be typed (secretsFromDialog).
+   */
   function clientFromDialog(body: DialogBody): ContentServerClient {
-    return new ContentServerClient(csClientOptionsFromConfig(body, secretsFromDialog(RED, body.id, body.credentials, CS_CONNECTION_SECRETS)));
+    const secrets = secretsFromDialog(
+      RED,
+      { id: body.id, type: TYPE, scope: csSecretScope(body), settings: 'URL, login method, user, OTDS URL and client id', labels: SECRET_LABELS },
+      body.credentials,
+      CS_CONNECTION_SECRETS,
+    );
+    return new ContentServerClient(csClientOptionsFromConfig(body, secrets));
   }
 
   /**
@@ -72,7 +88,9 @@ function register(RED: NodeAPI): void {
       if (body.baseUrl !== undefined) client = clientFromDialog(body);
       else {
         if (!body.id) throw new FileBridgeError('INVALID_INPUT', 'Select a Content Server connection first');
-        const deployed = RED.nodes.getNode(body.id) as CsConnectionNode | null;
+        const found = RED.nodes.getNode(body.id) as CsConnectionNode | null;
+        // Only a connection node's own client, which talks to the server it was deployed for.
+        const deployed = found?.type === TYPE ? found : null;
         if (!deployed)
           throw new FileBridgeError('INVALID_INPUT', 'The Content Server connection is not deployed yet: deploy the connection first, then browse');
         if (deployed.configError) throw deployed.configError;

@@ -2,12 +2,26 @@ import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
 import { FileBridgeError } from '../core/errors';
 import { createPool, testConnection } from '../core/remote/connect';
-import { SERVER_SECRETS, serverOptionsFromConfig, type ServerConfigFields, type ServerCredentials } from '../core/remote/server-config';
+import type { KeyValueStore } from '../core/key-value-store';
+import {
+  SERVER_SECRETS,
+  learnsHostKey,
+  serverOptionsFromConfig,
+  serverSecretScope,
+  type ServerConfigFields,
+  type ServerCredentials,
+} from '../core/remote/server-config';
 import { DEFAULT_PORTS } from '../core/remote/types';
+import { contextStore, persistentContextStore, type CallbackContext } from './kit/context-store';
 import { secretsFromDialog } from './kit/credentials';
 import type { ServerNode } from './kit/server';
 
 type ServerNodeDef = NodeDef & Omit<ServerConfigFields, 'name'>;
+
+const SECRET_LABELS = { password: 'password', privateKey: 'private key', passphrase: 'passphrase' } as const;
+
+const TOFU_NEEDS_PERSISTENT_STORE =
+  'Trust on first use needs a context store that survives a restart, to remember the host key it learns: with context in memory only, every restart would trust whatever key the server presents next. Paste the server\'s host key into "Host key" instead (Test connection shows it and pins it with one click), or configure a persistent context store in settings.js (contextStorage, for example { default: { module: "localfilesystem" } }) and restart Node-RED.';
 
 function register(RED: NodeAPI): void {
   function FileBridgeServer(this: Node<ServerCredentials>, def: ServerNodeDef): void {
@@ -15,13 +29,29 @@ function register(RED: NodeAPI): void {
     const node = this as ServerNode;
     const context = node.context();
     node.label = `${def.protocol}://${def.host}:${def.port || DEFAULT_PORTS[def.protocol] || ''}`;
+    // Test connection may reuse this node's stored secrets only for these same settings.
+    node.secretScope = serverSecretScope(def);
     try {
-      const learned = context.get('learnedHostKey');
+      // Trust on first use must remember the key across restarts, or a restart would trust anew.
+      // Node-RED credentials cannot hold it: the runtime saves credentials only when flows are
+      // deployed (@node-red/runtime lib/nodes/credentials.js `add` only marks them dirty), so a key
+      // learned between deploys would be lost. A persistent context store keeps it.
+      let hostKeyMemory: KeyValueStore | undefined;
+      let store: string | undefined;
+      if (learnsHostKey(def)) {
+        store = persistentContextStore((RED.settings as { contextStorage?: unknown }).contextStorage);
+        if (store === undefined) {
+          node.configStatus = 'trust on first use: no persistent store';
+          throw new FileBridgeError('INVALID_INPUT', TOFU_NEEDS_PERSISTENT_STORE);
+        }
+        hostKeyMemory = contextStore(context as unknown as CallbackContext, store);
+      }
       const options = serverOptionsFromConfig(def, node.credentials ?? {}, {
-        learnedHostKey: typeof learned === 'string' ? learned : undefined,
+        hostKeyMemory,
         onHostKeyLearned: (fingerprint) => {
-          context.set('learnedHostKey', fingerprint);
-          node.warn(`Trusting ${node.label} on first use with host key ${fingerprint}. Paste this fingerprint into "Host key" to pin it.`);
+          node.warn(
+            `Trusting ${node.label} on first use with host key ${fingerprint} (kept in the context store "${store ?? ''}"). Paste this fingerprint into "Host key" to pin it.`,
+          );
         },
       });
       node.endpoint = { protocol: options.protocol, host: options.host, port: options.port };
@@ -48,14 +78,21 @@ function register(RED: NodeAPI): void {
 
   /*
    * "Test connection" in the config dialog. The dialog sends what is typed now; credentials the user
-   * did not retype arrive as a placeholder and are taken from the deployed node. Never answers with a
-   * secret, only facts about the server.
+   * did not retype arrive as a placeholder and are taken from the deployed node, but only when that
+   * node is a filebridge-server deployed with the same protocol, host, port and user: otherwise the
+   * secret must be typed (secretsFromDialog). Never answers with a secret, only facts about the server.
    */
   RED.httpAdmin.post('/filebridge/server/test', RED.auth.needsPermission('filebridge-server.write'), (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Partial<ServerConfigFields> & { id?: string; folder?: string; credentials?: Partial<ServerCredentials> };
     let options;
     try {
-      options = serverOptionsFromConfig(body as ServerConfigFields, secretsFromDialog(RED, body.id, body.credentials, SERVER_SECRETS), {});
+      const secrets = secretsFromDialog(
+        RED,
+        { id: body.id, type: 'filebridge-server', scope: serverSecretScope(body), settings: 'protocol, host, port and user', labels: SECRET_LABELS },
+        body.credentials,
+        SERVER_SECRETS,
+      );
+      options = serverOptionsFromConfig(body as ServerConfigFields, secrets, {});
     } catch (err) {
       const e = err instanceof FileBridgeError ? err : new FileBridgeError('INVALID_INPUT', String(err));
       res.json({ ok: false, error: { code: e.code, message: e.message } });

@@ -237,6 +237,45 @@ for (const runtime of EDITOR_RUNTIMES) {
       assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
     });
 
+    it('after deploy, Test connection uses the stored passwords left as dots, and asks for them once host or URL is changed', async () => {
+      const configs = examples.flatMap((e) => e.nodes);
+      const sftp = configs.find((n) => n.type === 'filebridge-server' && n.protocol === 'sftp') as FlowNode;
+      const cs = configs.find((n) => n.type === 'filebridge-cs-connection') as FlowNode;
+      await page.locator('#red-ui-header-button-sidemenu').click();
+      await page.locator('#menu-item-config-nodes').click();
+      for (const [config, button, resultBox, field, elsewhere] of [
+        [sftp, '#filebridge-server-test-button', '#filebridge-server-test-result', '#node-config-input-host', 'localhost'],
+        [cs, '#filebridge-cs-connection-test-button', '#filebridge-cs-connection-result', '#node-config-input-baseUrl', 'http://127.0.0.1:9/otcs/cs.exe/api'],
+      ] as const) {
+        await openConfigDialog(config.id);
+        // The editor shows a stored password as its placeholder; nobody retypes it.
+        await page.waitForFunction(() => (document.querySelector('#node-config-input-password') as HTMLInputElement | null)?.value === '__PWRD__', undefined, {
+          timeout: 10_000,
+        });
+        const result = page.locator(resultBox);
+        await page.locator(button).click();
+        await result
+          .locator('.filebridge-result-ok')
+          .waitFor({ state: 'visible', timeout: 20_000 })
+          .catch(async (e: Error) => {
+            throw new Error(`${config.type}: Test connection with the stored password did not pass (${e.message.split('\n')[0]}): ${await result.innerText()}`);
+          });
+        await page.locator(field).fill(elsewhere);
+        await page.locator(button).click();
+        await result
+          .getByText(/type the password again/)
+          .waitFor({ state: 'visible', timeout: 20_000 })
+          .catch(async (e: Error) => {
+            throw new Error(`${config.type}: a changed ${field} did not ask for the password (${e.message.split('\n')[0]}): ${await result.innerText()}`);
+          });
+        assert.equal(await result.locator('.filebridge-result-ok').count(), 0);
+        // Cancel: the deployed flows stay as they are for the tests below.
+        await page.locator('#node-config-dialog-cancel').click();
+        await page.locator('#node-config-dialog-cancel').waitFor({ state: 'detached', timeout: 10_000 });
+      }
+      assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
+    });
+
     /** Clicks an example's flow tab and waits until the editor shows it. */
     async function openExampleTab(relPath: string): Promise<ExampleFile> {
       const example = examples.find((e) => e.relPath === relPath);

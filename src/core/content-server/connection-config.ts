@@ -82,6 +82,19 @@ export function csClientOptionsFromConfig(fields: CsConnectionConfigFields, cred
   };
 }
 
+/**
+ * Where a connection's secrets go: the REST base URL with the login method, and the user (password
+ * login) or OTDS URL and client id (OTDS login), in one comparable text. "Test connection" and the
+ * pickers reuse a deployed connection's stored secrets only when the dialog's fields give the same
+ * text, so a changed URL (or a node of another type) never receives them.
+ */
+export function csSecretScope(fields: Partial<Record<keyof CsConnectionConfigFields, unknown>>): string {
+  const text = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v).trim() : '');
+  const mode = text(fields.authMode) || 'password';
+  const who = mode === 'password' ? [text(fields.username)] : mode === 'otds' ? [text(fields.otdsUrl), text(fields.clientId)] : [];
+  return JSON.stringify([text(fields.baseUrl), mode, ...who]);
+}
+
 /** A pre-issued ticket belongs to someone else's session: a client made from it must not end it. */
 export function ownsSession(fields: CsConnectionConfigFields): boolean {
   return fields.authMode !== 'ticket';

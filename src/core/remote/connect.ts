@@ -6,7 +6,8 @@ import { SessionPool, PoolOptions, DEFAULT_POOL_OPTIONS } from './session-pool';
 import type { RemoteEntry, RemoteSession } from './types';
 import type { CertificateFacts } from './tls-pin';
 
-export function openSession(options: ServerOptions): Promise<RemoteSession> {
+export async function openSession(options: ServerOptions): Promise<RemoteSession> {
+  await options.beforeConnect?.();
   return options.protocol === 'sftp' ? openSftpSession(options) : openFtpSession(options);
 }
 

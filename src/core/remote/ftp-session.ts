@@ -1,4 +1,5 @@
-import { Client, FileInfo, FileType, FTPError } from 'basic-ftp';
+import { Client, FileInfo, FileType, FTPContext, FTPError } from 'basic-ftp';
+import type { Socket } from 'node:net';
 import { Readable, Transform, pipeline } from 'node:stream';
 import * as tls from 'node:tls';
 import { isIP } from 'node:net';
@@ -421,6 +422,76 @@ export class FtpSession implements RemoteSession {
   }
 }
 
+/**
+ * An FTP context that checks a pinned certificate on every TLS data connection.
+ *
+ * With a pin the TLS options say `rejectUnauthorized: false` (the pin replaces CA checks), and
+ * basic-ftp opens each data connection with those same options (`tls.connect({...ftp.tlsOptions,
+ * socket, session})` in transfer.js `connectForPassiveTransfer`). Node calls `checkServerIdentity`
+ * only after the chain verified (`onConnectSecure` in Node's lib/_tls_wrap.js), so without this a
+ * data connection would accept any certificate: an interceptor could read uploads and inject
+ * listings and downloads.
+ *
+ * basic-ftp hands each new data socket to the context's `dataSocket` setter synchronously after
+ * `tls.connect`, before the handshake can finish, so the listener registered here runs first on
+ * 'secureConnect': before basic-ftp's own (which starts an upload), and before the socket can
+ * deliver a byte (Node emits 'secureConnect' from the handshake-done callback, before it decrypts
+ * application data). On a mismatch the whole connection is closed with a TLS error: the transfer
+ * fails with it, nothing was read from or written to that socket, and the session, whose TLS
+ * session cache may now hold the interceptor's session, is never used again.
+ *
+ * A data connection that resumes an earlier TLS session (basic-ftp offers the control connection's
+ * or the latest data connection's session; vsftpd's require_ssl_reuse insists on it) has no
+ * certificate of its own: `getPeerCertificate()` is empty there (measured with TLS 1.3 against
+ * vsftpd). It passes on `isSessionReused()`: only the peer of the handshake that made the session
+ * knows its secret, and every handshake of this client was checked against the pin (the control
+ * connection before login, each data connection here). A session an impostor's handshake may have
+ * left in basic-ftp's store dies with the client, which a mismatch closes.
+ */
+class PinnedFtpContext extends FTPContext {
+  constructor(
+    timeout: number,
+    private readonly pinned: string,
+    private readonly where: string,
+  ) {
+    super(timeout);
+  }
+
+  override get dataSocket(): Socket | tls.TLSSocket | undefined {
+    return super.dataSocket;
+  }
+
+  override set dataSocket(socket: Socket | tls.TLSSocket | undefined) {
+    if (socket instanceof tls.TLSSocket) this.checkPinOnHandshake(socket);
+    super.dataSocket = socket;
+  }
+
+  private checkPinOnHandshake(socket: tls.TLSSocket): void {
+    socket.once('secureConnect', () => {
+      const presented = socket.getPeerCertificate().fingerprint256 as string | undefined;
+      if (presented === this.pinned) return;
+      if (presented === undefined && socket.isSessionReused()) return;
+      socket.destroy();
+      this.closeWithError(
+        new FileBridgeError(
+          'TLS',
+          `${this.where}: the data connection presented a certificate with fingerprint ${presented ?? '(none)'}, which is not the pinned ${this.pinned} that the control connection showed. Someone may be intercepting the data connections; nothing was sent or received on it and the connection is closed.`,
+          { fingerprint: presented, expected: this.pinned },
+        ),
+      );
+    });
+  }
+}
+
+/** A basic-ftp client whose data connections are checked against the pinned certificate. */
+function pinCheckingClient(timeout: number, pinned: string, where: string): Client {
+  const client = new Client(timeout);
+  // Client creates its context in its constructor and offers no way to pass one in; `ftp` is only
+  // read-only in the typings. The unused context it made has no connected socket.
+  (client as { ftp: FTPContext }).ftp = new PinnedFtpContext(timeout, pinned, where);
+  return client;
+}
+
 function tlsOptionsFor(options: ServerOptions): tls.ConnectionOptions {
   const pinned = options.tlsFingerprint ? normaliseCertFingerprint(options.tlsFingerprint) : undefined;
   const base: tls.ConnectionOptions = {
@@ -461,8 +532,9 @@ function describeCertificate(socket: tls.TLSSocket, chainVerified: boolean): Cer
 /** Opens, secures and logs in an FTP/FTPS control connection. */
 export async function openFtpSession(options: ServerOptions): Promise<FtpSession> {
   const where = `${options.protocol.toUpperCase()} ${options.host}:${options.port}`;
-  const client = new Client(options.idleTimeoutMs);
   const secure = options.protocol === 'ftps-explicit' || options.protocol === 'ftps-implicit';
+  const pinnedFingerprint = secure && options.tlsFingerprint ? normaliseCertFingerprint(options.tlsFingerprint) : undefined;
+  const client = pinnedFingerprint ? pinCheckingClient(options.idleTimeoutMs, pinnedFingerprint, where) : new Client(options.idleTimeoutMs);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -481,10 +553,11 @@ export async function openFtpSession(options: ServerOptions): Promise<FtpSession
     let certificate: CertificateFacts | undefined;
     if (secure) {
       const socket = client.ftp.socket as tls.TLSSocket;
-      certificate = describeCertificate(socket, !options.tlsFingerprint);
-      if (options.tlsFingerprint) {
-        const pinned = normaliseCertFingerprint(options.tlsFingerprint);
-        // Checked before USER/PASS go out, so an impostor never sees the password.
+      certificate = describeCertificate(socket, !pinnedFingerprint);
+      if (pinnedFingerprint) {
+        const pinned = pinnedFingerprint;
+        // Checked before USER/PASS go out, so an impostor never sees the password. Data connections
+        // are checked by PinnedFtpContext.
         if (certificate.fingerprint256 !== pinned) {
           throw new FileBridgeError(
             'TLS',

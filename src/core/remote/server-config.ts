@@ -1,4 +1,6 @@
 import { FileBridgeError } from '../errors';
+import type { KeyValueStore } from '../key-value-store';
+import { hostKeyMemory } from './learned-host-key';
 import { DEFAULT_TIMEOUTS, ServerOptions } from './server-options';
 import { DEFAULT_PORTS, Protocol } from './types';
 
@@ -54,6 +56,30 @@ export function pinLines(text: string | undefined): string[] {
 }
 
 /**
+ * Where a configuration's password or key goes: protocol, host, port and user, in one comparable
+ * text. "Test connection" reuses a deployed configuration's stored secrets only when the dialog's
+ * fields give the same text, so a changed host (or a node of another type) never receives them.
+ * Host names compare without case (DNS ignores it), an empty port is the protocol's default, and
+ * anything unparsable stays as typed, so it simply matches nothing else.
+ */
+export function serverSecretScope(fields: Partial<Record<keyof ServerConfigFields, unknown>>): string {
+  const text = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v).trim() : '');
+  const protocol = text(fields.protocol);
+  const rawPort = text(fields.port);
+  const defaultPort = PROTOCOLS.includes(protocol as Protocol) ? DEFAULT_PORTS[protocol as Protocol] : undefined;
+  const port = rawPort === '' ? defaultPort : /^\d+$/.test(rawPort) ? Number(rawPort) : rawPort;
+  return JSON.stringify([protocol, text(fields.host).toLowerCase(), port ?? '', text(fields.username)]);
+}
+
+/**
+ * True when this configuration accepts the SFTP host key on first use: ticked, and no key pinned.
+ * A deployed configuration then needs a store that outlives a restart (`hostKeyMemory` below).
+ */
+export function learnsHostKey(fields: Pick<ServerConfigFields, 'protocol' | 'hostKey' | 'trustOnFirstUse'>): boolean {
+  return fields.protocol === 'sftp' && Boolean(fields.trustOnFirstUse) && pinLines(fields.hostKey).length === 0;
+}
+
+/**
  * Turns what the user configured into connection options, refusing incomplete settings with a
  * message that says which field to fix. Timeouts are configured in seconds (what people think in)
  * and used in milliseconds.
@@ -61,7 +87,16 @@ export function pinLines(text: string | undefined): string[] {
 export function serverOptionsFromConfig(
   fields: ServerConfigFields,
   credentials: ServerCredentials,
-  extra: { learnedHostKey?: string; onHostKeyLearned?: (fingerprint: string) => void },
+  extra: {
+    /**
+     * Where trust on first use keeps the learned key (see learned-host-key.ts): read before the first
+     * connection, written before a connection that learned a key is used. Without it (Test
+     * connection) a learned key is pinned for these options only.
+     */
+    hostKeyMemory?: KeyValueStore;
+    /** Told each key trust on first use accepted, once it is stored. */
+    onHostKeyLearned?: (fingerprint: string) => void;
+  },
 ): ResolvedServerOptions {
   if (!PROTOCOLS.includes(fields.protocol)) {
     throw new FileBridgeError('INVALID_INPUT', `Unknown protocol "${String(fields.protocol)}": choose sftp, ftp, ftps-explicit or ftps-implicit.`);
@@ -81,18 +116,20 @@ export function serverOptionsFromConfig(
   if (privateKey && fields.protocol !== 'sftp') {
     throw new FileBridgeError('INVALID_INPUT', 'A private key only works with SFTP; FTP and FTPS log in with a password.');
   }
+  const port = numberField(fields.port, DEFAULT_PORTS[fields.protocol], 'Port', 1, 65535);
   const pins = pinLines(fields.hostKey);
-  if (extra.learnedHostKey && pins.length === 0 && fields.trustOnFirstUse) pins.push(extra.learnedHostKey);
-  // Once learned, the key is pinned for every later connection of this deployment too: trust on
-  // *first* use, not on every reconnect.
-  const onHostKeyLearned = (fingerprint: string): void => {
-    if (!pins.includes(fingerprint)) pins.push(fingerprint);
+  // Once learned, the key is pinned for every later connection of this deployment too, and with a
+  // memory for every later run: trust on *first* use, not on every reconnect or restart.
+  const memory = learnsHostKey(fields) ? hostKeyMemory(pins, { host, port }, extra.hostKeyMemory) : undefined;
+  const onHostKeyLearned = async (fingerprint: string): Promise<void> => {
+    if (memory) await memory.learn(fingerprint);
+    else if (!pins.includes(fingerprint)) pins.push(fingerprint);
     extra.onHostKeyLearned?.(fingerprint);
   };
   return {
     protocol: fields.protocol,
     host,
-    port: numberField(fields.port, DEFAULT_PORTS[fields.protocol], 'Port', 1, 65535),
+    port,
     username,
     password,
     privateKey,
@@ -100,6 +137,7 @@ export function serverOptionsFromConfig(
     hostKeyPins: pins,
     trustOnFirstUse: Boolean(fields.trustOnFirstUse),
     onHostKeyLearned,
+    beforeConnect: memory?.load,
     tlsCa: fields.tlsCa?.trim() ? fields.tlsCa : undefined,
     tlsFingerprint: fields.tlsFingerprint?.trim() ? fields.tlsFingerprint.trim() : undefined,
     tlsServername: fields.tlsServername?.trim() ? fields.tlsServername.trim() : undefined,

@@ -18,8 +18,14 @@ export interface ServerOptions {
    * flag a missing pin refuses the connection.
    */
   trustOnFirstUse?: boolean;
-  /** Called with the fingerprint accepted by trust-on-first-use so the caller can record it. */
-  onHostKeyLearned?: (fingerprint: string) => void;
+  /**
+   * Called with the fingerprint accepted by trust-on-first-use so the caller can record it. The
+   * session is used only once this settles; when it rejects, the session is closed and opening it
+   * fails with that error.
+   */
+  onHostKeyLearned?: (fingerprint: string) => void | Promise<void>;
+  /** Awaited before each connection is opened (trust on first use loads the key it remembered). */
+  beforeConnect?: () => Promise<void>;
 
   /** FTPS: extra CA certificates (PEM) to trust besides the system ones. */
   tlsCa?: string;

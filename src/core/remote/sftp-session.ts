@@ -336,7 +336,7 @@ export async function openSftpSession(options: ServerOptions): Promise<SftpSessi
   });
   if (hostKey.learned && options.onHostKeyLearned) {
     try {
-      options.onHostKeyLearned(hostKey.fingerprint);
+      await options.onHostKeyLearned(hostKey.fingerprint);
     } catch (err) {
       await session.close();
       throw err;

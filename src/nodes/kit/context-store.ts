@@ -15,3 +15,28 @@ export function contextStore(context: CallbackContext, store: string | undefined
     keys: () => new Promise((resolve, reject) => context.keys(store, (err, keys) => (err ? reject(err) : resolve(keys ?? [])))),
   };
 }
+
+/**
+ * The context store that keeps values across restarts, from Node-RED's `contextStorage` setting:
+ * the default store if it persists, else the first persistent one listed; undefined when every store
+ * keeps values in memory only (Node-RED's default). A store persists unless its module is the
+ * built-in `memory` (`localfilesystem` writes files; a module object such as a Redis store is taken
+ * as persistent). The default store is resolved as Node-RED does: `default` names another store or
+ * is one, else the first store listed is the default (@node-red/runtime lib/nodes/context/index.js,
+ * `load`).
+ */
+export function persistentContextStore(contextStorage: unknown): string | undefined {
+  if (contextStorage === null || typeof contextStorage !== 'object') return undefined;
+  const stores = contextStorage as Record<string, unknown>;
+  const persists = (name: string): boolean => {
+    const config = stores[name];
+    if (config === null || typeof config !== 'object') return false;
+    const module = (config as { module?: unknown }).module;
+    return module !== undefined && module !== 'memory';
+  };
+  const names = Object.keys(stores).filter((name) => name !== '_' && typeof stores[name] === 'object' && stores[name] !== null);
+  const alias = stores.default;
+  const defaultName = typeof alias === 'string' ? alias : 'default' in stores ? 'default' : names[0];
+  if (defaultName !== undefined && persists(defaultName)) return defaultName;
+  return names.find(persists);
+}

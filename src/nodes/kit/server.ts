@@ -3,16 +3,20 @@ import { FileBridgeError } from '../../core/errors';
 import type { ServerCredentials } from '../../core/remote/server-config';
 import type { SessionPool } from '../../core/remote/session-pool';
 import type { Protocol, RemoteSession } from '../../core/remote/types';
+import type { SecretScoped } from './credentials';
 
 /** A deployed `filebridge-server` config node as the nodes using it see it. */
-export type ServerNode = Node<ServerCredentials> & {
-  pool?: SessionPool<RemoteSession>;
-  /** Why the configuration cannot be used (bad pin text, missing host...), for the nodes using it. */
-  configError?: FileBridgeError;
-  label?: string;
-  /** Where the server is (no secrets): watched files carry it in their source facts. */
-  endpoint?: { protocol: Protocol; host: string; port: number };
-};
+export type ServerNode = Node<ServerCredentials> &
+  SecretScoped & {
+    pool?: SessionPool<RemoteSession>;
+    /** Why the configuration cannot be used (bad pin text, missing host...), for the nodes using it. */
+    configError?: FileBridgeError;
+    /** A short status text for `configError` when its code alone would not say what to fix. */
+    configStatus?: string;
+    label?: string;
+    /** Where the server is (no secrets): watched files carry it in their source facts. */
+    endpoint?: { protocol: Protocol; host: string; port: number };
+  };
 
 /** A server that can be used now. */
 export interface UsableServer {
@@ -44,7 +48,7 @@ export function showServerAtDeploy(node: Node, server: ServerNode | null): boole
     return false;
   }
   if (server.configError) {
-    node.status({ fill: 'red', shape: 'ring', text: server.configError.code });
+    node.status({ fill: 'red', shape: 'ring', text: server.configStatus ?? server.configError.code });
     return false;
   }
   return true;

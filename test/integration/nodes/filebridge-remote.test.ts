@@ -10,6 +10,7 @@ import { coreNode, nodeRedPath } from '../../support/node-red-under-test';
 import { Arrivals, loadFlow, onCall, startTestServer, stopTestServer } from '../../support/flow-helper';
 import { serverConfigNode } from '../../support/server-config-node';
 import { PROTOCOLS, serverFor } from '../../support/server-options';
+import { startFtpsInterceptor } from '../../support/ftps-interceptor';
 
 helper.init(nodeRedPath());
 
@@ -154,24 +155,46 @@ describe('filebridge-remote node in a Node-RED flow', function () {
     });
   }
 
-  it('sftp: an unpinned host key is refused unless trust-on-first-use is ticked, which learns it', async () => {
+  it('sftp: an unpinned host key is refused; trust on first use needs a persistent context store, and then learns the key there', async () => {
     const s = servers();
     await load(flow('sftp', { operation: 'list', path: '.' }, { hostKey: '' }), credentials());
     const refused = await exchange({});
     assert.equal(refused.caught?.error?.code, 'HOST_KEY_MISMATCH');
     assert.match(refused.caught?.error?.message ?? '', /SHA256:/);
     await helper.unload();
+    // The test runtime keeps context in memory only (Node-RED's default): a restart would forget
+    // the key, so trust on first use is refused before connecting, saying what to do.
     await load(flow('sftp', { operation: 'list', path: '.' }, { hostKey: '', trustOnFirstUse: true }), credentials());
-    const warnings: string[] = [];
-    onCall<unknown>('srv', 'warn', (call) => warnings.push(String(call.args[0])));
-    const accepted = await exchange({});
-    assert.equal(accepted.caught, undefined, accepted.caught?.error?.message);
-    const learned = helper.getNode('srv').context().get('learnedHostKey') as string;
-    assert.ok(Object.values(s.sftp.hostKeyFingerprints).includes(learned), `learned ${learned}`);
-    assert.ok(
-      warnings.some((w) => w.includes(learned)),
-      'the learned fingerprint is shown to the user',
-    );
+    // The node using the server says so on the canvas from the deploy on (the helper spies Node#status).
+    const remote = helper.getNode('remote');
+    const statusSpy = remote.status as unknown as { getCalls(): { thisValue: unknown; args: { text?: string; fill?: string }[] }[] };
+    const shown = statusSpy.getCalls().filter((c) => c.thisValue === remote);
+    assert.deepEqual(shown[0]?.args[0], { fill: 'red', shape: 'ring', text: 'trust on first use: no persistent store' });
+    const memoryOnly = await exchange({});
+    assert.equal(memoryOnly.out, undefined);
+    assert.equal(memoryOnly.caught?.error?.code, 'INVALID_INPUT');
+    assert.match(memoryOnly.caught?.error?.message ?? '', /context store that survives a restart/);
+    assert.match(memoryOnly.caught?.error?.message ?? '', /Host key/);
+    await helper.unload();
+    // With a persistent store configured the key is learned and kept there (that it survives a real
+    // restart is shown with a Node-RED process in test/integration/package/trust-on-first-use.test.ts).
+    helper.settings({ contextStorage: { default: { module: 'localfilesystem' } } });
+    try {
+      await load(flow('sftp', { operation: 'list', path: '.' }, { hostKey: '', trustOnFirstUse: true }), credentials());
+      const warnings: string[] = [];
+      onCall<unknown>('srv', 'warn', (call) => warnings.push(String(call.args[0])));
+      const accepted = await exchange({});
+      assert.equal(accepted.caught, undefined, accepted.caught?.error?.message);
+      const learned = helper.getNode('srv').context().get('learnedHostKey', 'default') as { fingerprint: string; host: string; port: number };
+      assert.ok(Object.values(s.sftp.hostKeyFingerprints).includes(learned.fingerprint), `learned ${JSON.stringify(learned)}`);
+      assert.equal(learned.port, s.sftp.port);
+      assert.ok(
+        warnings.some((w) => w.includes(learned.fingerprint)),
+        'the learned fingerprint is shown to the user',
+      );
+    } finally {
+      helper.settings({});
+    }
   });
 
   it('sftp: a pinned key that does not match refuses and names the presented fingerprint', async () => {
@@ -190,6 +213,36 @@ describe('filebridge-remote node in a Node-RED flow', function () {
     await load(flow('ftps-explicit', { operation: 'list', path: '.' }, { tlsCa: servers().certs.otherCa.cert.pem }), credentials());
     const res = await exchange({});
     assert.equal(res.caught?.error?.code, 'TLS');
+  });
+
+  it('ftps: a pinned certificate holds on data connections too: through an interceptor, list and get reach only the Catch node', async () => {
+    const s = servers();
+    await s.writeFile('pinned-real.txt', 'real content');
+    const injected = Buffer.from('-rw-r--r--    1 0        0              20 Jan 01 00:00 injected-by-interceptor.txt\r\n');
+    // Presents the pinned certificate on the control connection, another one on data connections.
+    const mitm = await startFtpsInterceptor({
+      upstream: { host: s.ftp.host, port: s.ftp.port },
+      control: s.certs.server,
+      data: s.certs.selfSigned,
+      inject: injected,
+    });
+    try {
+      const pinned = { host: mitm.host, port: mitm.port, tlsCa: '', tlsFingerprint: s.certs.server.fingerprint256 };
+      for (const remote of [
+        { operation: 'list', path: '.' },
+        { operation: 'get', path: 'pinned-real.txt', output: 'buffer' },
+      ]) {
+        await load(flow('ftps-explicit', remote, pinned), credentials());
+        const res = await exchange({});
+        assert.equal(res.out, undefined, `${remote.operation} sent a message on: ${JSON.stringify(res.out?.payload)}`);
+        assert.equal(res.caught?.error?.code, 'TLS', JSON.stringify(res.caught?.error));
+        assert.match(res.caught?.error?.message ?? '', /data connection/);
+        await helper.unload();
+      }
+      assert.ok(mitm.dataConnections >= 2, `the interceptor saw ${mitm.dataConnections} data connections`);
+    } finally {
+      await mitm.close();
+    }
   });
 
   for (const protocol of ['sftp', 'ftp'] as Protocol[]) {

@@ -207,12 +207,12 @@ describe('SFTP session against a real sshd', function () {
         return true;
       });
       const learned: string[] = [];
-      const s = await session({ hostKeyPins: [], trustOnFirstUse: true, onHostKeyLearned: (fp) => learned.push(fp) });
+      const s = await session({ hostKeyPins: [], trustOnFirstUse: true, onHostKeyLearned: (fp) => void learned.push(fp) });
       assert.deepEqual(learned, [sftp.hostKeyFingerprints.ed25519]);
       assert.equal(s.hostKeyFingerprint, sftp.hostKeyFingerprints.ed25519);
       // With a pin in place trust on first use learns nothing.
       const again: string[] = [];
-      await session({ hostKeyPins: learned, trustOnFirstUse: true, onHostKeyLearned: (fp) => again.push(fp) });
+      await session({ hostKeyPins: learned, trustOnFirstUse: true, onHostKeyLearned: (fp) => void again.push(fp) });
       assert.deepEqual(again, []);
     });
 

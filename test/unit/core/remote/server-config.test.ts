@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { FileBridgeError } from '../../../../src/core/errors';
-import { serverOptionsFromConfig } from '../../../../src/core/remote/server-config';
+import { MemoryStore } from '../../../../src/core/key-value-store';
+import { learnsHostKey, serverOptionsFromConfig, serverSecretScope } from '../../../../src/core/remote/server-config';
 
 describe('server configuration', () => {
   const base = { protocol: 'sftp' as const, host: 'sftp.example', username: 'u' };
@@ -33,14 +34,56 @@ describe('server configuration', () => {
     assert.deepEqual(o.hostKeyPins, ['SHA256:abc', 'SHA256:def']);
   });
 
-  it('trust on first use pins the learned key for every later connection and reports it once', () => {
+  it('trust on first use pins the learned key for every later connection, reports it once, and a restart loads it from the memory', async () => {
     const learned: string[] = [];
-    const o = serverOptionsFromConfig({ ...base, trustOnFirstUse: true }, { password: 'p' }, { onHostKeyLearned: (fp) => learned.push(fp) });
+    const memory = new MemoryStore();
+    const o = serverOptionsFromConfig(
+      { ...base, trustOnFirstUse: true },
+      { password: 'p' },
+      { hostKeyMemory: memory, onHostKeyLearned: (fp) => learned.push(fp) },
+    );
+    await o.beforeConnect?.();
     assert.deepEqual(o.hostKeyPins, []);
-    o.onHostKeyLearned?.('SHA256:first');
+    await o.onHostKeyLearned?.('SHA256:first');
     assert.deepEqual(o.hostKeyPins, ['SHA256:first']);
     assert.deepEqual(learned, ['SHA256:first']);
-    const restarted = serverOptionsFromConfig({ ...base, trustOnFirstUse: true }, { password: 'p' }, { learnedHostKey: 'SHA256:first' });
+    const restarted = serverOptionsFromConfig({ ...base, trustOnFirstUse: true }, { password: 'p' }, { hostKeyMemory: memory });
+    assert.deepEqual(restarted.hostKeyPins, []);
+    await restarted.beforeConnect?.();
     assert.deepEqual(restarted.hostKeyPins, ['SHA256:first']);
+  });
+
+  it('learns only with trust on first use ticked, for SFTP, and no key pinned', () => {
+    assert.equal(learnsHostKey({ ...base, trustOnFirstUse: true }), true);
+    assert.equal(learnsHostKey({ ...base, trustOnFirstUse: true, hostKey: '# comment only\n' }), true);
+    assert.equal(learnsHostKey({ ...base, trustOnFirstUse: true, hostKey: 'SHA256:abc' }), false);
+    assert.equal(learnsHostKey({ ...base, trustOnFirstUse: false }), false);
+    assert.equal(learnsHostKey({ ...base, protocol: 'ftps-explicit', trustOnFirstUse: true }), false);
+  });
+
+  it('secret scope: the same for one destination however the dialog writes it, different for another protocol, host, port or user', () => {
+    const deployed = serverSecretScope({ protocol: 'sftp', host: 'sftp.example', port: 22, username: 'u' });
+    for (const same of [
+      { protocol: 'sftp', host: 'sftp.example', port: '22', username: 'u' },
+      { protocol: 'sftp', host: ' SFTP.Example ', port: '', username: 'u ' },
+      { protocol: 'sftp', host: 'sftp.example', username: 'u', hostKey: 'SHA256:other', connectTimeout: '5' },
+    ]) {
+      assert.equal(serverSecretScope(same), deployed, JSON.stringify(same));
+    }
+    for (const other of [
+      { protocol: 'ftp', host: 'sftp.example', port: 22, username: 'u' },
+      { protocol: 'sftp', host: 'sftp.example.evil', port: 22, username: 'u' },
+      { protocol: 'sftp', host: 'sftp.example', port: 2222, username: 'u' },
+      { protocol: 'sftp', host: 'sftp.example', port: 22, username: 'U' },
+      { protocol: 'sftp', host: 'sftp.example', port: '22x', username: 'u' },
+      { protocol: 'sftp', host: { toString: () => 'sftp.example' }, port: 22, username: 'u' },
+    ]) {
+      assert.notEqual(serverSecretScope(other), deployed, JSON.stringify(other));
+    }
+    // ftps-explicit and plain ftp share port 21 but not the scope: the password would travel in clear.
+    assert.notEqual(
+      serverSecretScope({ protocol: 'ftp', host: 'h', username: 'u' }),
+      serverSecretScope({ protocol: 'ftps-explicit', host: 'h', username: 'u' }),
+    );
   });
 });
