@@ -59,7 +59,8 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-const stamp = (at: Date): string =>
+/** `yyyyMMddTHHmmss-SSSZ`: sorts by time. */
+export const reportStamp = (at: Date): string =>
   at
     .toISOString()
     .replace(/[-:]/g, '')
@@ -69,7 +70,7 @@ const stamp = (at: Date): string =>
 /** `<folder>/<relative dir>/<yyyyMMddTHHmmss-SSSZ>_<name>`: sorts by time, keeps the extension last. */
 export function quarantinePath(folderSetting: string, source: Pick<SourceFacts, 'folder' | 'relativePath' | 'name'>, at: Date): string {
   const root = resolveBelow(source.folder, folderSetting.trim() || '.filebridge/failed');
-  return joinRemote(root, relativeDir(source.relativePath), `${stamp(at)}_${source.name}`);
+  return joinRemote(root, relativeDir(source.relativePath), `${reportStamp(at)}_${source.name}`);
 }
 
 export function buildReport(
