@@ -32,10 +32,15 @@ export function checkRemotePath(value: unknown, what = 'path'): string {
   return value;
 }
 
-/** Checks a single name (no folder part allowed), e.g. a file name taken from `msg.filename`. */
+/**
+ * Checks a single name (no folder part allowed), e.g. a file name taken from `msg.filename`. A
+ * backslash is an ordinary character of a name on POSIX servers (OpenSSH, vsftpd), where partners do
+ * drop `a\b.pdf`, so it is allowed; `..` between backslashes is still refused (by `checkRemotePath`),
+ * so a Windows server that reads `\` as a separator cannot be steered out of the folder either.
+ */
 export function checkFileName(value: unknown, what = 'file name'): string {
   const name = checkRemotePath(value, what);
-  if (name.includes('/') || name.includes('\\')) {
+  if (name.includes('/')) {
     throw new FileBridgeError('INVALID_INPUT', `The ${what} "${name}" must be a name without folders.`, { name });
   }
   if (name === '.') {
