@@ -93,6 +93,8 @@ function register(RED: NodeAPI): void {
         showStatus();
       },
       onGiveUp: (file, failedPath, reason) => node.warn(`${file.path}: ${reason} Moved to ${failedPath}.`),
+      onUnsafeName: (folder, name, why) =>
+        node.warn(`The server listed "${name}" in ${folder}: ${why}. It was left out; nothing is renamed, moved or deleted because of it. Check the server.`),
       onClaimFailed: (path, error) => {
         claimCode = error.code;
         const attempt = Number(error.details.attempt);
@@ -119,7 +121,7 @@ function register(RED: NodeAPI): void {
         showStatus();
       },
     });
-    const unregister = registerWatch(node.id, watcher);
+    const unregister = registerWatch(node.id, watcher, { folder: settings.folder, claimRoot: watcher.claimRoot });
 
     const poll = (): void => {
       const running = watcher.trigger();

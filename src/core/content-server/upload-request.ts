@@ -5,6 +5,7 @@ import { prepareGovernance, type AppliedTarget } from './apply-target';
 import type { ContentServerClient } from './client';
 import { folderWithin, parseWorkspaceTarget, type LocatedWorkspace, type WorkspaceTarget } from './workspace-target';
 import { checkDocumentName } from './upload';
+import { lastPathPart } from '../paths';
 
 /*
  * What the cs-upload node asks of the client, built from its settings and the message: kept here so
@@ -226,9 +227,7 @@ export function prepareUpload(
  * it is a character of the name (a watch on a POSIX server sends `a\b.pdf` as it is).
  */
 function lastPart(filename: unknown): string | undefined {
-  if (typeof filename !== 'string' || filename === '') return undefined;
-  const windows = /^([A-Za-z]:\\|\\\\)/.test(filename);
-  return (windows ? filename.replace(/\\/g, '/') : filename).split('/').pop();
+  return typeof filename !== 'string' || filename === '' ? undefined : lastPathPart(filename);
 }
 
 function descriptionFrom(target: Record<string, unknown>): string | undefined {

@@ -1,4 +1,4 @@
-import { joinRemote } from '../paths';
+import { checkBelow, checkFileName, joinRemote } from '../paths';
 import { resolveBelow } from './claim';
 import { relativeDir, type SourceFacts } from './source';
 
@@ -67,10 +67,15 @@ export const reportStamp = (at: Date): string =>
     .replace('.', '')
     .replace(/(\d{8}T\d{6})(\d{3})Z/, '$1-$2Z');
 
-/** `<folder>/<relative dir>/<yyyyMMddTHHmmss-SSSZ>_<name>`: sorts by time, keeps the extension last. */
+/**
+ * `<folder>/<relative dir>/<yyyyMMddTHHmmss-SSSZ>_<name>`: sorts by time, keeps the extension last.
+ * Always inside the quarantine folder: a name or relative path (from a server or a message) that
+ * would lead out of it is refused.
+ */
 export function quarantinePath(folderSetting: string, source: Pick<SourceFacts, 'folder' | 'relativePath' | 'name'>, at: Date): string {
   const root = resolveBelow(source.folder, folderSetting.trim() || '.filebridge/failed');
-  return joinRemote(root, relativeDir(source.relativePath), `${reportStamp(at)}_${source.name}`);
+  checkFileName(source.name, 'file name');
+  return checkBelow(root, joinRemote(root, relativeDir(source.relativePath), `${reportStamp(at)}_${source.name}`), 'quarantine path');
 }
 
 export function buildReport(

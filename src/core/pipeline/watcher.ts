@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import picomatch from 'picomatch';
 import { FileBridgeError, isFileBridgeError } from '../errors';
-import { joinRemote, remoteDirname } from '../paths';
+import { checkBelow, isBelow, joinRemote, printableName, remoteDirname } from '../paths';
 import type { SessionPool } from '../remote/session-pool';
 import type { RemoteEntry, RemoteSession } from '../remote/types';
 import { claimByRename, claimedFacts, claimFileName, parseClaimFileName, resolveBelow } from './claim';
@@ -10,7 +10,7 @@ import { InFlight } from './in-flight';
 import { quarantinePath } from './quarantine-report';
 import type { Ledger } from './ledger';
 import { reportGivenUp } from './process-strategy';
-import type { RunningWatch } from './running-watches';
+import { DEFAULT_CLAIM_FOLDER, type RunningWatch } from './running-watches';
 import { sourceFactsFor, type SourceOrigin } from './source';
 import { markerGlob, markerName, StabilityTracker, type StabilityOptions, DEFAULT_STABILITY } from './stability';
 import { ClaimFailures, claimError, setAside, type SetAside } from './unclaimable';
@@ -54,7 +54,7 @@ export const DEFAULT_WATCH_SETTINGS: Omit<WatchSettings, 'folder'> = {
   exclude: [],
   includeDotFiles: false,
   stability: DEFAULT_STABILITY,
-  claimFolder: '.filebridge/processing',
+  claimFolder: DEFAULT_CLAIM_FOLDER,
   leaseMs: 3_600_000,
   order: 'name',
   maxFilesPerPoll: 100,
@@ -106,6 +106,11 @@ export interface WatcherHooks {
   onGiveUp?(file: ClaimedFile, failedPath: string, reason: string): void;
   /** A file could not be claimed (the server still answers: the failure is this file's); it is tried again later. */
   onClaimFailed?(path: string, error: FileBridgeError): void;
+  /**
+   * The server listed a name that cannot be an entry of `folder` (`../x`, `a/b`, `..`, a NUL...): it
+   * was left out, nothing is done with it. Told once per folder and name.
+   */
+  onUnsafeName?(folder: string, name: string, why: string): void;
   /** A file that could not be claimed `maxAttempts` times was moved to the failed folder, or left where it is, with its report. */
   onSetAside?(path: string, aside: SetAside, error: FileBridgeError): void;
   /** A file's slot was freed by ack or quarantine. */
@@ -141,13 +146,16 @@ export class Watcher implements RunningWatch {
    */
   private readonly streams = new Map<string, Readable>();
   private readonly tracker: StabilityTracker;
-  private readonly claimRoot: string;
+  /** Where this watch's claims live (the claim folder resolved against the watched folder). */
+  readonly claimRoot: string;
   private readonly skip: Set<string>;
   private readonly include?: (s: string) => boolean;
   private readonly exclude?: (s: string) => boolean;
   private readonly isMarker?: (s: string) => boolean;
   private readonly knownFolders = new Set<string>();
   private readonly failures = new ClaimFailures();
+  /** Folder + name of refused listing entries already reported (bounded: cleared when large). */
+  private readonly refusedNames = new Set<string>();
   /**
    * Listing keys known to be in the ledger (with when that was checked), so left-in-place files
    * cost no lookup per poll; rechecked now and then, since ledger entries expire.
@@ -443,12 +451,26 @@ export class Watcher implements RunningWatch {
     return true;
   }
 
+  /** A listed name that would lead out of its folder was left out of the listing: said once. */
+  private refused(dir: string, name: string, why: string): void {
+    const key = `${dir}\n${name}`;
+    if (this.refusedNames.has(key)) return;
+    if (this.refusedNames.size >= 1000) this.refusedNames.clear();
+    this.refusedNames.add(key);
+    this.hooks.onUnsafeName?.(dir, printableName(name), why);
+  }
+
   private async listInbox(session: RemoteSession): Promise<Listed[]> {
     const s = this.settings;
     const out: Listed[] = [];
     const walk = async (dir: string, rel: string, depth: number): Promise<void> => {
-      for (const entry of await session.list(dir)) {
+      for (const entry of await session.list(dir, (name, why) => this.refused(dir, name, why))) {
         if (entry.name === '.' || entry.name === '..') continue;
+        // The session already left out names with a "/", "..", or a NUL; this holds whatever a session does.
+        if (!isBelow(s.folder, entry.path)) {
+          this.refused(dir, entry.name, `its path ${entry.path} is outside the watched folder`);
+          continue;
+        }
         const relativePath = rel ? `${rel}/${entry.name}` : entry.name;
         if (entry.name.startsWith('.') && !s.includeDotFiles) continue;
         if (entry.type === 'directory') {
@@ -471,8 +493,8 @@ export class Watcher implements RunningWatch {
       const root = await session.stat(this.claimRoot);
       if (!root || root.type !== 'directory') return;
       const walk = async (dir: string, rel: string): Promise<void> => {
-        for (const entry of await session.list(dir)) {
-          if (entry.name === '.' || entry.name === '..') continue;
+        for (const entry of await session.list(dir, (name, why) => this.refused(dir, name, why))) {
+          if (entry.name === '.' || entry.name === '..' || !isBelow(this.claimRoot, entry.path)) continue;
           if (entry.type === 'directory') {
             await walk(entry.path, rel ? `${rel}/${entry.name}` : entry.name);
             continue;
@@ -491,6 +513,11 @@ export class Watcher implements RunningWatch {
     const claimedAt = this.now();
     const attempt = claim.attempt + 1;
     const claimPath = joinRemote(remoteDirname(claim.claimPath), claimFileName(claim.name, claimedAt, attempt));
+    try {
+      checkBelow(this.claimRoot, claimPath, 'claim path');
+    } catch (err) {
+      throw new ClaimAttempt(claimPath, err);
+    }
     return this.hooks.pool.use(async (session) => {
       const claimed = await claimByRename(session, claim.claimPath, claimPath).catch((err: unknown) => {
         throw new ClaimAttempt(claimPath, err);
@@ -549,6 +576,11 @@ export class Watcher implements RunningWatch {
     const relDir = entry.relativePath.includes('/') ? entry.relativePath.slice(0, entry.relativePath.lastIndexOf('/')) : '';
     const claimPath = joinRemote(this.claimRoot, relDir, claimFileName(entry.name, claimedAt, 1));
     this.tracker.forget(entry.path);
+    try {
+      checkBelow(this.claimRoot, claimPath, 'claim path');
+    } catch (err) {
+      throw new ClaimAttempt(claimPath, err);
+    }
     return this.hooks.pool.use(async (session) => {
       const claimed = await claimByRename(session, entry.path, claimPath, this.knownFolders).catch((err: unknown) => {
         throw new ClaimAttempt(claimPath, err);

@@ -11,6 +11,12 @@ import type { Protocol } from '../../../../src/core/remote/types';
 import type { FileBridgeError } from '../../../../src/core/errors';
 import type { SetAside } from '../../../../src/core/pipeline/unclaimable';
 import type { QuarantineReport } from '../../../../src/core/pipeline/quarantine-report';
+import { claimedFileOf, commitClaim, rollbackClaim } from '../../../../src/core/pipeline/process-strategy';
+import { registerWatch } from '../../../../src/core/pipeline/running-watches';
+import { sourceFactsFor } from '../../../../src/core/pipeline/source';
+import { startLyingSftpServer } from '../../../support/lying-sftp-server';
+import { startLyingFtpServer } from '../../../support/lying-ftp-server';
+import { listEntries } from '../../../../src/core/remote/operations';
 import { servers } from '../../../support/dev-servers';
 import { optionsFor } from '../../../support/server-options';
 
@@ -245,6 +251,123 @@ describe('pipeline core on real servers', function () {
         assert.equal(left.path, `${dir}/in/x_1.pdf`);
         assert.equal((await servers().readFile(`${dir}/in/x_1.pdf`)).toString(), 'old');
       });
+    });
+  }
+});
+
+describe('names and paths from a lying server or a forged message', function () {
+  this.timeout(60_000);
+  const lies = ['../../etc/passwd', 'a/../../x.pdf', 'sub/evil.pdf', '.', '..', 'nul\0.pdf', '..\\..\\x.pdf'];
+
+  for (const protocol of ['sftp', 'ftp'] as const) {
+    it(`${protocol}: hostile names are left out of the listing with a warning; nothing is renamed, deleted or written outside the watched folder`, async () => {
+      const files = { '/inbox/good.pdf': 'good', '/etc/passwd': 'root:x:0:0', '/x.pdf': 'outside' };
+      const server = protocol === 'sftp' ? await startLyingSftpServer(files, '/inbox', lies) : await startLyingFtpServer(files, '/inbox', lies);
+      const pool = createPool(
+        {
+          protocol,
+          host: '127.0.0.1',
+          port: server.port,
+          username: 'u',
+          password: 'p',
+          trustOnFirstUse: true,
+          connectTimeoutMs: 10_000,
+          idleTimeoutMs: 20_000,
+          keepaliveIntervalMs: 5_000,
+        },
+        { size: 2 },
+      );
+      try {
+        // The remote node's list: hostile names are left out, and said.
+        const refused: string[] = [];
+        const listed = await listEntries(pool, 'inbox', { onRefused: (_folder, name) => refused.push(name) });
+        assert.deepEqual(
+          listed.map((e) => e.path),
+          ['inbox/good.pdf'],
+        );
+        assert.equal(refused.length, 5);
+
+        const emitted: ClaimedFile[] = [];
+        const warnings: string[] = [];
+        const errors: FileBridgeError[] = [];
+        const origin = { server: 's', watch: `lying-${protocol}`, protocol, host: '127.0.0.1', port: server.port, folder: 'inbox' };
+        const w = new Watcher(
+          { ...DEFAULT_WATCH_SETTINGS, folder: 'inbox', recursive: true, stability: { ...DEFAULT_WATCH_SETTINGS.stability, mode: 'age', minAgeMs: 0 } },
+          {
+            pool,
+            origin,
+            emit: async (f) => {
+              emitted.push(f);
+            },
+            onUnsafeName: (folder, name, why) => warnings.push(`${folder} | ${name} | ${why}`),
+            onError: (err) => errors.push(err),
+          },
+        );
+        await w.trigger();
+        assert.deepEqual(errors, []);
+        assert.deepEqual(
+          emitted.map((f) => f.name),
+          ['good.pdf'],
+        );
+        assert.deepEqual(warnings.map((line) => line.split(' | ')[1]).sort(), [
+          '../../etc/passwd',
+          '..\\\\..\\\\x.pdf',
+          'a/../../x.pdf',
+          'nul\\u0000.pdf',
+          'sub/evil.pdf',
+        ]);
+        assert.ok(warnings.every((line) => line.startsWith('inbox | ')));
+        assert.match(
+          warnings.find((line) => line.includes('sub/evil'))!,
+          /a "\/" in the name/,
+        );
+        await w.trigger();
+        assert.equal(warnings.length, 5, 'said once, not every poll');
+        const outside = server.changes.filter((c) =>
+          c
+            .split(/ -> | /)
+            .slice(1)
+            .some((p) => !p.startsWith('/inbox/')),
+        );
+        assert.deepEqual(outside, [], server.changes.join('\n'));
+        assert.ok(
+          server.changes.some((c) => /^(RENAME|RNFR) \/inbox\/good\.pdf/.test(c)),
+          server.changes.join('\n'),
+        );
+        w.close();
+
+        // A message whose facts were changed on the way cannot steer ack or quarantine out of the claim folder.
+        registerWatch(`lying-${protocol}`, w, { folder: 'inbox', claimRoot: w.claimRoot });
+        const real = sourceFactsFor(origin, emitted[0]);
+        const before = server.changes.length;
+        const forged: [Partial<SourceFacts>, RegExp][] = [
+          [{ claimPath: 'etc/passwd' }, /claimPath "etc\/passwd" is not in the claim folder of its watch \(inbox\/\.filebridge\/processing\)/],
+          [{ claimPath: 'inbox/.filebridge/processing/../../etc/passwd' }, /contains a "\.\." segment/],
+          [{ claimPath: 'inbox/good.pdf' }, /not in the claim folder/],
+          [{ path: 'etc/passwd' }, /path "etc\/passwd" is not the watched folder "inbox" plus the relative path/],
+          [{ relativePath: '../etc/passwd', name: 'passwd', path: 'etc/passwd' }, /relativePath "\.\.\/etc\/passwd" is not a path below the watched folder/],
+          [{ name: '../passwd' }, /must be a name without folders|contains a "\.\." segment/],
+          [{ folder: 'etc', path: 'etc/good.pdf' }, /not in the claim folder of its watch for the folder "etc"/],
+        ];
+        for (const [change, message] of forged) {
+          const source = { ...real, ...change };
+          for (const attempt of [
+            () => commitClaim({ pool }, { source }, { action: 'delete' }),
+            () => commitClaim({ pool }, { source }, { action: 'leave' }),
+            () => rollbackClaim({ pool }, { source }, { message: 'x' }),
+            () => Promise.resolve().then(() => claimedFileOf({ source })),
+          ]) {
+            await assert.rejects(attempt(), (err: FileBridgeError) => err.code === 'INVALID_INPUT' && message.test(err.message), JSON.stringify(change));
+          }
+        }
+        assert.deepEqual(server.changes.slice(before), [], 'nothing was touched');
+        assert.ok(server.files.has('/etc/passwd'));
+        const acked = await commitClaim({ pool }, { source: real }, { action: 'delete' });
+        assert.equal(acked.disposal.action, 'deleted', 'the real message is still acked');
+      } finally {
+        await pool.close();
+        await server.stop();
+      }
     });
   }
 });
