@@ -402,7 +402,16 @@ export class Watcher implements RunningWatch {
     const error = claimError(entry.path, err instanceof ClaimAttempt ? err.claimPath : entry.path, failure, attempt, s.maxAttempts);
     this.hooks.onClaimFailed?.(entry.path, error);
     if (s.maxAttempts <= 0 || attempt < s.maxAttempts) return;
-    const aside = await setAside(this.hooks.pool, this.hooks.origin, s.failedFolder, entry, error, attempt, new Date(this.now()), randomUUID());
+    let aside: SetAside | undefined;
+    try {
+      aside = await setAside(this.hooks.pool, this.hooks.origin, s.failedFolder, entry, error, attempt, new Date(this.now()), randomUUID());
+    } catch (err) {
+      // Not even that worked: the file stays where it is and its tries start again; the poll goes on.
+      this.failures.succeeded(entry.path);
+      const why = err instanceof Error ? err.message : String(err);
+      this.hooks.onClaimFailed?.(entry.path, new FileBridgeError(error.code, `${error.message} Setting it aside failed as well: ${why}`, error.details, { cause: err }));
+      return;
+    }
     if (!aside) {
       this.failures.succeeded(entry.path);
       report.lost++;
