@@ -409,7 +409,10 @@ export class Watcher implements RunningWatch {
       // Not even that worked: the file stays where it is and its tries start again; the poll goes on.
       this.failures.succeeded(entry.path);
       const why = err instanceof Error ? err.message : String(err);
-      this.hooks.onClaimFailed?.(entry.path, new FileBridgeError(error.code, `${error.message} Setting it aside failed as well: ${why}`, error.details, { cause: err }));
+      this.hooks.onClaimFailed?.(
+        entry.path,
+        new FileBridgeError(error.code, `${error.message} Setting it aside failed as well: ${why}`, error.details, { cause: err }),
+      );
       return;
     }
     if (!aside) {
