@@ -30,6 +30,7 @@ interface ValidateProps {
   csvColumnCount: string;
   csvColumns: string;
   csvMaxRows: string;
+  csvMaxRecordSize: string;
   jsonOn: boolean;
   jsonExtensions: string;
   jsonSchema: string;
@@ -135,6 +136,7 @@ defineEditor<ValidateProps>('filebridge-validate', {
     csvColumnCount: { value: '', validate: whenOn('csvOn', isCount, 'count') },
     csvColumns: { value: '', validate: whenOn('csvOn', isJsonObject(true), 'csvColumns') },
     csvMaxRows: { value: '10000', validate: whenOn('csvOn', isCount, 'count') },
+    csvMaxRecordSize: { value: '1 MB', validate: whenOn('csvOn', isSize, 'size') },
     jsonOn: { value: false },
     jsonExtensions: { value: 'json' },
     jsonSchema: { value: '', validate: whenOn('jsonOn', isJsonObject(false), 'jsonSchema') },

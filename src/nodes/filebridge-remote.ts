@@ -57,6 +57,7 @@ function register(RED: NodeAPI): void {
           payload: msg.payload,
           ...options,
         });
+        for (const warning of outcome.warnings ?? []) node.warn(warning);
         if (outcome.replacePayload) msg.payload = outcome.payload;
         if (outcome.filename !== undefined) msg.filename = outcome.filename;
         msg.filebridge = withFacts(msg, remoteFactsMessage(outcome, label));

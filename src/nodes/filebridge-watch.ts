@@ -50,11 +50,16 @@ function register(RED: NodeAPI): void {
       folder: settings.folder,
     };
     let lastError: FileBridgeError | undefined;
+    /** The code of the latest failed claim, shown while files wait for another try. */
+    let claimCode = '';
+    const warnedRecoveries = new Set<string>();
     let closed = false;
 
     const showStatus = (): void => {
       if (lastError) return node.status({ fill: 'red', shape: 'ring', text: `${lastError.code} (${watcher.slots.size} in flight)` });
       const n = watcher.slots.size;
+      const failing = watcher.failingClaims;
+      if (failing > 0) return node.status({ fill: 'yellow', shape: 'ring', text: `${n} in flight, ${failing} not claimed: ${claimCode}` });
       node.status(
         n > 0
           ? { fill: 'blue', shape: 'dot', text: `${n} in flight${watcher.slots.full ? ' (max)' : ''}` }
@@ -88,6 +93,23 @@ function register(RED: NodeAPI): void {
         showStatus();
       },
       onGiveUp: (file, failedPath, reason) => node.warn(`${file.path}: ${reason} Moved to ${failedPath}.`),
+      onUnsafeName: (folder, name, why) =>
+        node.warn(`The server listed "${name}" in ${folder}: ${why}. It was left out; nothing is renamed, moved or deleted because of it. Check the server.`),
+      onClaimFailed: (path, error) => {
+        claimCode = error.code;
+        const attempt = Number(error.details.attempt);
+        // Bounded: at most "max attempts" warnings per file; without a limit (or for an expired claim), the first only.
+        if (attempt === 0) {
+          if (warnedRecoveries.size > 1000) warnedRecoveries.clear();
+          if (warnedRecoveries.has(path)) return;
+          warnedRecoveries.add(path);
+        } else if (settings.maxAttempts === 0 && attempt > 1) return;
+        node.warn(`${error.code}: ${error.message}`);
+      },
+      onSetAside: (path, aside) =>
+        node.warn(
+          `${path} could not be claimed and was set aside: ${aside.moved ? `moved to ${aside.path}` : `left where it is (it could not be renamed at all) and no longer tried while unchanged`}. ${aside.reportPath ? `Its report: ${aside.reportPath}.` : `Its report could not be written: ${aside.reportError ?? 'unknown error'}.`}`,
+        ),
       onRelease: () => showStatus(),
       onPoll: () => {
         lastError = undefined;
@@ -99,7 +121,7 @@ function register(RED: NodeAPI): void {
         showStatus();
       },
     });
-    const unregister = registerWatch(node.id, watcher);
+    const unregister = registerWatch(node.id, watcher, { folder: settings.folder, claimRoot: watcher.claimRoot });
 
     const poll = (): void => {
       const running = watcher.trigger();

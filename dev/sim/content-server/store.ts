@@ -256,6 +256,11 @@ export class ContentStore {
     return c;
   }
 
+  /**
+   * What Content Server refuses in an item name: empty, more than 248 characters, a ':' (OpenText's
+   * pyxecm: OTCS.MAX_ITEM_NAME_LENGTH = 248 and cleanse_item_name, opentext/pyxecm
+   * packages/pyxecm/src/pyxecm/otcs.py).
+   */
   private checkName(name: string): string {
     const trimmed = name.trim();
     if (trimmed === '') throw badRequest('Invalid name: a name cannot be empty');

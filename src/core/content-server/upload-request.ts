@@ -4,6 +4,8 @@ import type { CategoryInput, CollisionPolicy, UploadResult } from './index';
 import { prepareGovernance, type AppliedTarget } from './apply-target';
 import type { ContentServerClient } from './client';
 import { folderWithin, parseWorkspaceTarget, type LocatedWorkspace, type WorkspaceTarget } from './workspace-target';
+import { checkDocumentName } from './upload';
+import { lastPathPart } from '../paths';
 
 /*
  * What the cs-upload node asks of the client, built from its settings and the message: kept here so
@@ -191,6 +193,7 @@ export function prepareUpload(
   if (typeof name !== 'string' || name.trim() === '') {
     throw new FileBridgeError('INVALID_INPUT', 'No document name: set msg.filename or msg.filebridge.target.name');
   }
+  checkDocumentName(name);
   const collision = target.collision !== undefined ? target.collision : defaults.collision || 'add-version';
   if (!COLLISIONS.includes(collision as CollisionPolicy)) {
     throw new FileBridgeError('INVALID_INPUT', `Unknown collision policy '${String(collision)}': use ${COLLISIONS.join(', ')}`);
@@ -218,9 +221,13 @@ export function prepareUpload(
   };
 }
 
-/** msg.filename from a file-in or watch node may be a path: only its last part names the document. */
+/**
+ * msg.filename from a file-in or watch node may be a path: only its last part names the document.
+ * A backslash separates folders only in a Windows path (`C:\in\x.pdf`, `\\host\share\x.pdf`); elsewhere
+ * it is a character of the name (a watch on a POSIX server sends `a\b.pdf` as it is).
+ */
 function lastPart(filename: unknown): string | undefined {
-  return typeof filename === 'string' && filename !== '' ? filename.replace(/\\/g, '/').split('/').pop() : undefined;
+  return typeof filename !== 'string' || filename === '' ? undefined : lastPathPart(filename);
 }
 
 function descriptionFrom(target: Record<string, unknown>): string | undefined {

@@ -44,11 +44,50 @@ export interface UploadResult {
   version: number | undefined;
 }
 
-/** `report.pdf` -> `report (2).pdf`, as people name copies. */
+/**
+ * The longest item name Content Server accepts, in characters, and the one character it refuses in
+ * names: OpenText's own client library says so (pyxecm, `OTCS.MAX_ITEM_NAME_LENGTH = 248` and
+ * `cleanse_item_name`: "Item names for sure are not allowed to have ':'", opentext/pyxecm
+ * packages/pyxecm/src/pyxecm/otcs.py). Checked here, so a flow gets a clear INVALID_INPUT before
+ * anything is sent instead of the server's refusal after the upload.
+ */
+export const MAX_NAME_LENGTH = 248;
+
+const characters = (text: string): number => [...text].length;
+
+/** Checks a document name against Content Server's rules; the error says what to change. */
+export function checkDocumentName(name: string): string {
+  if (name.trim() === '' || name.includes('\0')) throw new FileBridgeError('INVALID_INPUT', `Invalid document name '${name.replace(/\0/g, '\\0')}'`);
+  if (name.includes(':')) {
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      `The document name '${name}' contains ':', which Content Server does not allow in names. Set another name in msg.filebridge.target.name (a map-metadata rule can replace the ':').`,
+      { name },
+    );
+  }
+  const length = characters(name);
+  if (length > MAX_NAME_LENGTH) {
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      `The document name '${name}' has ${length} characters; Content Server allows ${MAX_NAME_LENGTH}. Set a shorter name in msg.filebridge.target.name.`,
+      { name, length, maxLength: MAX_NAME_LENGTH },
+    );
+  }
+  return name;
+}
+
+/**
+ * `report.pdf` -> `report (2).pdf`, as people name copies. The name part is shortened when the
+ * counter would take the name past Content Server's limit: the extension and the counter stay.
+ */
 export function counterName(name: string, n: number): string {
   const dot = name.lastIndexOf('.');
-  if (dot <= 0) return `${name} (${n})`;
-  return `${name.slice(0, dot)} (${n})${name.slice(dot)}`;
+  const base = dot <= 0 ? name : name.slice(0, dot);
+  const ext = dot <= 0 ? '' : name.slice(dot);
+  const counter = ` (${n})`;
+  const room = MAX_NAME_LENGTH - characters(counter) - characters(ext);
+  const fitted = characters(base) > room ? [...base].slice(0, Math.max(1, room)).join('').trimEnd() : base;
+  return `${fitted}${counter}${ext}`;
 }
 
 async function digest(stream: Readable): Promise<{ sha256: string; size: number }> {
@@ -85,7 +124,7 @@ export class Uploader {
 
   async upload(request: UploadRequest): Promise<UploadResult> {
     const policy = request.collision ?? 'add-version';
-    if (request.name.trim() === '' || request.name.includes('\0')) throw new FileBridgeError('INVALID_INPUT', `Invalid document name '${request.name}'`);
+    checkDocumentName(request.name);
     const parentId = await this.paths.resolve(request.target, { create: request.createFolders });
     // Names resolved before anything is written, so a wrong attribute name leaves no half-done upload.
     const categories = request.categories ? await this.catalog.resolve(request.categories, parentId) : undefined;

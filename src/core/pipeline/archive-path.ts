@@ -1,5 +1,5 @@
 import { FileBridgeError } from '../errors';
-import { checkRemotePath, joinRemote } from '../paths';
+import { checkBelow, checkRemotePath, joinRemote, remoteDirname } from '../paths';
 import { relativeDir, splitName, type SourceFacts } from './source';
 
 /*
@@ -50,12 +50,22 @@ export function fillTemplate(template: string, values: Record<Token, string>): s
 /**
  * The archive path of a source file: the template filled in, below the watched folder when
  * relative. A template ending in `/` gets the original relative path appended.
+ *
+ * The path stays inside the template's fixed folder (the part before the first token, e.g.
+ * `<watched folder>/.filebridge/archive` or `/archive`): names and relative paths come from a server
+ * or a message, and whatever they hold (`..`, a leading `/`) cannot move the file out of it. Whether
+ * the path is absolute is the template's choice alone.
  */
 export function archivePath(template: string, source: Pick<SourceFacts, 'name' | 'relativePath' | 'folder'>, at: Date, correlationId = ''): string {
   const raw = template.trim() || '.filebridge/archive/{yyyy}/{MM}/{dd}/{relativePath}';
   let filled = fillTemplate(raw, templateValues(source, at, correlationId));
   if (filled.endsWith('/')) filled += source.relativePath;
-  const path = filled.startsWith('/') ? filled : joinRemote(source.folder, filled);
+  const absolute = raw.startsWith('/');
+  const path = absolute ? filled : joinRemote(source.folder, filled);
   checkRemotePath(path, 'archive path');
+  const token = raw.indexOf('{');
+  const fixed = token < 0 ? (raw.endsWith('/') ? raw : remoteDirname(raw)) : raw.slice(0, raw.lastIndexOf('/', token) + 1);
+  const root = absolute ? fixed || '/' : joinRemote(source.folder, fixed);
+  checkBelow(root, path, 'archive path');
   return path.replace(/\/{2,}/g, '/');
 }

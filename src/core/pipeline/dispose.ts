@@ -21,7 +21,7 @@ export interface DisposeResult {
  * Moves `from` to `to`, taking `name_1.ext`, `name_2.ext`... when `to` is taken: an archive or
  * inbox never loses an earlier file of the same name.
  */
-async function moveAside(session: RemoteSession, from: string, to: string): Promise<string> {
+export async function moveAside(session: RemoteSession, from: string, to: string): Promise<string> {
   const dir = remoteDirname(to);
   const name = remoteBasename(to);
   let madeFolder = false;

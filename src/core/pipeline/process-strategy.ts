@@ -8,13 +8,14 @@
  */
 import { FileBridgeError } from '../errors';
 import type { ReceivedFileBridge } from '../message';
+import { checkFileName, checkRemotePath, joinRemote } from '../paths';
 import type { SessionPool } from '../remote/session-pool';
 import type { RemoteSession } from '../remote/types';
 import { auditRecord, type AuditRecord } from './audit';
 import { disposeSource, quarantineSource, writeErrorReport, type Disposal, type DisposeResult } from './dispose';
 import type { LedgerFacts } from './ledger';
 import { buildReport, type FailureInfo, type QuarantineReport } from './quarantine-report';
-import type { RunningWatch } from './running-watches';
+import { claimRootsFor, inClaimFolder, type RunningWatch } from './running-watches';
 import { sourceFactsOf, type SourceFacts } from './source';
 
 /** What a message says about the claimed file it carries. */
@@ -38,8 +39,49 @@ export function claimedFileOf(filebridge: ReceivedFileBridge): ClaimedMessage {
       'msg.filebridge.source is missing or incomplete: this node handles files that came from a filebridge-watch node. Keep msg.filebridge intact between the watch and here (a Change node that sets msg = {...} drops it).',
     );
   }
+  checkClaimedSource(source);
   const id = filebridge.correlationId;
   return { source, correlationId: typeof id === 'string' ? id : undefined };
+}
+
+function notFromWatch(what: string, details: Record<string, unknown>): FileBridgeError {
+  return new FileBridgeError(
+    'INVALID_INPUT',
+    `${what} Nothing was moved or deleted. msg.filebridge.source must stay as the watch set it: a node that changes it (or builds it from other input) could steer ack and quarantine to other files.`,
+    details,
+  );
+}
+
+/**
+ * Checks what a message says about its claimed file before anything is moved or deleted: a
+ * message is untrusted input, and ack deletes `claimPath` and puts files back at `path`. The name is
+ * one name; the relative path stays below the watched folder and ends in it; `path` is that folder
+ * plus the relative path (where "leave in place" puts the file back); and `claimPath` lies in the
+ * claim folder of its watch (the folder that watch is configured with, see `claimRootsFor`).
+ */
+export function checkClaimedSource(source: SourceFacts): void {
+  checkRemotePath(source.folder, 'watched folder (msg.filebridge.source.folder)');
+  checkFileName(source.name, 'file name (msg.filebridge.source.name)');
+  checkRemotePath(source.claimPath, 'claim path (msg.filebridge.source.claimPath)');
+  const rel = source.relativePath;
+  const segments = rel.split('/');
+  if (rel.startsWith('/') || segments.some((s) => s === '' || s === '.' || s === '..') || segments[segments.length - 1] !== source.name) {
+    throw notFromWatch(`msg.filebridge.source.relativePath "${rel}" is not a path below the watched folder ending in the file's name "${source.name}".`, {
+      relativePath: rel,
+    });
+  }
+  if (source.path !== joinRemote(source.folder, rel)) {
+    throw notFromWatch(`msg.filebridge.source.path "${source.path}" is not the watched folder "${source.folder}" plus the relative path "${rel}".`, {
+      path: source.path,
+    });
+  }
+  if (!inClaimFolder(source.watch, source.folder, source.claimPath)) {
+    const roots = claimRootsFor(source.watch, source.folder);
+    throw notFromWatch(
+      `msg.filebridge.source.claimPath "${source.claimPath}" is not in the claim folder of its watch${roots.length ? ` (${roots.join(', ')})` : ` for the folder "${source.folder}"`}.`,
+      { claimPath: source.claimPath },
+    );
+  }
 }
 
 function ledgerFacts(source: SourceFacts): LedgerFacts {
@@ -83,6 +125,11 @@ export interface CommitResult {
  */
 export function commitClaim(site: ClaimSite, claimed: ClaimedMessage, how: CommitOptions): Promise<CommitResult> {
   const { source, correlationId } = claimed;
+  try {
+    checkClaimedSource(source);
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
   return finishing(site, claimed, async () => {
     const ledger = site.watch?.ledger;
     if (how.action === 'leave') await ledger?.record(ledgerFacts(source), 'left');
@@ -123,6 +170,11 @@ export interface RollbackResult {
  */
 export function rollbackClaim(site: ClaimSite, claimed: ClaimedMessage, failure: FailureInfo, how: RollbackOptions = {}): Promise<RollbackResult> {
   const { source, correlationId } = claimed;
+  try {
+    checkClaimedSource(source);
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
   return finishing(site, claimed, async () => {
     const result = await quarantineSource(site.pool, source, failure, { folder: how.folder, at: how.at, correlationId });
     await site.watch?.ledger?.forget(ledgerFacts(source)).catch(() => undefined);

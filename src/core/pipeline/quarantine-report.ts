@@ -1,4 +1,4 @@
-import { joinRemote } from '../paths';
+import { checkBelow, checkFileName, joinRemote } from '../paths';
 import { resolveBelow } from './claim';
 import { relativeDir, type SourceFacts } from './source';
 
@@ -59,17 +59,23 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-const stamp = (at: Date): string =>
+/** `yyyyMMddTHHmmss-SSSZ`: sorts by time. */
+export const reportStamp = (at: Date): string =>
   at
     .toISOString()
     .replace(/[-:]/g, '')
     .replace('.', '')
     .replace(/(\d{8}T\d{6})(\d{3})Z/, '$1-$2Z');
 
-/** `<folder>/<relative dir>/<yyyyMMddTHHmmss-SSSZ>_<name>`: sorts by time, keeps the extension last. */
+/**
+ * `<folder>/<relative dir>/<yyyyMMddTHHmmss-SSSZ>_<name>`: sorts by time, keeps the extension last.
+ * Always inside the quarantine folder: a name or relative path (from a server or a message) that
+ * would lead out of it is refused.
+ */
 export function quarantinePath(folderSetting: string, source: Pick<SourceFacts, 'folder' | 'relativePath' | 'name'>, at: Date): string {
   const root = resolveBelow(source.folder, folderSetting.trim() || '.filebridge/failed');
-  return joinRemote(root, relativeDir(source.relativePath), `${stamp(at)}_${source.name}`);
+  checkFileName(source.name, 'file name');
+  return checkBelow(root, joinRemote(root, relativeDir(source.relativePath), `${reportStamp(at)}_${source.name}`), 'quarantine path');
 }
 
 export function buildReport(

@@ -1,4 +1,8 @@
+import { isBelow, joinRemote } from '../paths';
 import type { Ledger } from './ledger';
+
+/** The claim folder a watch uses unless configured otherwise (relative to the watched folder). */
+export const DEFAULT_CLAIM_FOLDER = '.filebridge/processing';
 
 /**
  * What a running watch offers the steps that finish its files (commit and rollback): its ledger,
@@ -16,9 +20,46 @@ export interface RunningWatch {
 
 const running = new Map<string, RunningWatch>();
 
+/** Where a watch claims its files: its watched folder and its claim folder as configured. */
+export interface ClaimSiteOf {
+  folder: string;
+  claimRoot: string;
+}
+
+/**
+ * Every watched folder and claim folder each watch id had in this runtime, kept after the watch
+ * stops: a message still in flight when its watch was redeployed with another claim folder, or
+ * removed, is checked against the folders its watch really used. One small entry per watch node
+ * and configuration.
+ */
+const sites = new Map<string, ClaimSiteOf[]>();
+
+const same = (a: string, b: string): boolean => joinRemote(a) === joinRemote(b);
+
+/**
+ * The claim folders a claimed file of watch `watchId` in `folder` may be in: those the watch had
+ * with that folder in this runtime; for a watch this runtime never ran (a message from another
+ * runtime, or built by hand), the default claim folder below the message's folder.
+ */
+export function claimRootsFor(watchId: string, folder: string): string[] {
+  const known = sites.get(watchId);
+  if (!known) return [joinRemote(folder, DEFAULT_CLAIM_FOLDER)];
+  return known.filter((site) => same(site.folder, folder)).map((site) => site.claimRoot);
+}
+
+/** True when `claimPath` lies in one of the claim folders of its watch and folder (see `claimRootsFor`). */
+export function inClaimFolder(watchId: string, folder: string, claimPath: string): boolean {
+  return claimRootsFor(watchId, folder).some((root) => isBelow(root, claimPath));
+}
+
 /** Makes a watch findable by its id until the returned function is called (on close). */
-export function registerWatch(id: string, watch: RunningWatch): () => void {
+export function registerWatch(id: string, watch: RunningWatch, site?: ClaimSiteOf): () => void {
   running.set(id, watch);
+  if (site) {
+    const known = sites.get(id) ?? [];
+    if (!known.some((k) => same(k.folder, site.folder) && same(k.claimRoot, site.claimRoot))) known.push(site);
+    sites.set(id, known);
+  }
   return () => {
     // A redeploy may have registered the new watch of the same id already.
     if (running.get(id) === watch) running.delete(id);

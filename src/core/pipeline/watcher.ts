@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import picomatch from 'picomatch';
 import { FileBridgeError, isFileBridgeError } from '../errors';
-import { joinRemote, remoteDirname } from '../paths';
+import { checkBelow, isBelow, joinRemote, printableName, remoteDirname } from '../paths';
 import type { SessionPool } from '../remote/session-pool';
 import type { RemoteEntry, RemoteSession } from '../remote/types';
 import { claimByRename, claimedFacts, claimFileName, parseClaimFileName, resolveBelow } from './claim';
@@ -10,9 +10,10 @@ import { InFlight } from './in-flight';
 import { quarantinePath } from './quarantine-report';
 import type { Ledger } from './ledger';
 import { reportGivenUp } from './process-strategy';
-import type { RunningWatch } from './running-watches';
+import { DEFAULT_CLAIM_FOLDER, type RunningWatch } from './running-watches';
 import { sourceFactsFor, type SourceOrigin } from './source';
 import { markerGlob, markerName, StabilityTracker, type StabilityOptions, DEFAULT_STABILITY } from './stability';
+import { ClaimFailures, claimError, setAside, type SetAside } from './unclaimable';
 
 export type WatchOrder = 'name' | 'mtime' | 'size';
 
@@ -40,6 +41,7 @@ export interface WatchSettings {
   /**
    * Deliveries before a file whose lease keeps running out is given up: it then goes to the
    * quarantine folder instead of round again (a file that crashes the runtime must not loop); 0 = no limit.
+   * Also the failed claims before a file that cannot be claimed is set aside (`unclaimable.ts`).
    */
   maxAttempts: number;
   /** Where given-up files go; relative to the watched folder unless absolute. */
@@ -52,7 +54,7 @@ export const DEFAULT_WATCH_SETTINGS: Omit<WatchSettings, 'folder'> = {
   exclude: [],
   includeDotFiles: false,
   stability: DEFAULT_STABILITY,
-  claimFolder: '.filebridge/processing',
+  claimFolder: DEFAULT_CLAIM_FOLDER,
   leaseMs: 3_600_000,
   order: 'name',
   maxFilesPerPoll: 100,
@@ -88,6 +90,8 @@ export interface PollReport {
   gaveUp: number;
   /** Claims another runtime won. */
   lost: number;
+  /** Files whose claim failed (each reported on its own; the poll went on). */
+  failed: number;
 }
 
 export interface WatcherHooks {
@@ -100,6 +104,15 @@ export interface WatcherHooks {
   onTimeout?(file: ClaimedFile): void;
   /** A file moved to `failedPath` with its report after `maxAttempts` deliveries, and why. */
   onGiveUp?(file: ClaimedFile, failedPath: string, reason: string): void;
+  /** A file could not be claimed (the server still answers: the failure is this file's); it is tried again later. */
+  onClaimFailed?(path: string, error: FileBridgeError): void;
+  /**
+   * The server listed a name that cannot be an entry of `folder` (`../x`, `a/b`, `..`, a NUL...): it
+   * was left out, nothing is done with it. Told once per folder and name.
+   */
+  onUnsafeName?(folder: string, name: string, why: string): void;
+  /** A file that could not be claimed `maxAttempts` times was moved to the failed folder, or left where it is, with its report. */
+  onSetAside?(path: string, aside: SetAside, error: FileBridgeError): void;
   /** A file's slot was freed by ack or quarantine. */
   onRelease?(): void;
   onError?(err: FileBridgeError): void;
@@ -108,7 +121,17 @@ export interface WatcherHooks {
   now?(): number;
 }
 
-type Listed = RemoteEntry & { relativePath: string };
+export type Listed = RemoteEntry & { relativePath: string };
+
+/** A claim rename that failed, with the claim path it tried (the error message names it). */
+class ClaimAttempt extends Error {
+  constructor(
+    readonly claimPath: string,
+    readonly failure: unknown,
+  ) {
+    super(failure instanceof Error ? failure.message : String(failure));
+  }
+}
 
 /**
  * The poll loop of one watch: list, decide what is complete, claim by rename, emit, within the
@@ -123,12 +146,16 @@ export class Watcher implements RunningWatch {
    */
   private readonly streams = new Map<string, Readable>();
   private readonly tracker: StabilityTracker;
-  private readonly claimRoot: string;
+  /** Where this watch's claims live (the claim folder resolved against the watched folder). */
+  readonly claimRoot: string;
   private readonly skip: Set<string>;
   private readonly include?: (s: string) => boolean;
   private readonly exclude?: (s: string) => boolean;
   private readonly isMarker?: (s: string) => boolean;
   private readonly knownFolders = new Set<string>();
+  private readonly failures = new ClaimFailures();
+  /** Folder + name of refused listing entries already reported (bounded: cleared when large). */
+  private readonly refusedNames = new Set<string>();
   /**
    * Listing keys known to be in the ledger (with when that was checked), so left-in-place files
    * cost no lookup per poll; rechecked now and then, since ledger entries expire.
@@ -188,6 +215,11 @@ export class Watcher implements RunningWatch {
     return this.running !== undefined;
   }
 
+  /** Files whose last claim failed, waiting for another try. */
+  get failingClaims(): number {
+    return this.failures.failing;
+  }
+
   get ledger(): Ledger | undefined {
     return this.hooks.ledger;
   }
@@ -220,7 +252,7 @@ export class Watcher implements RunningWatch {
   }
 
   private async pollOnce(): Promise<PollReport> {
-    const report: PollReport = { listed: 0, emitted: 0, recovered: 0, gaveUp: 0, lost: 0 };
+    const report: PollReport = { listed: 0, emitted: 0, recovered: 0, gaveUp: 0, lost: 0, failed: 0 };
     const s = this.settings;
     const { pool } = this.hooks;
 
@@ -235,6 +267,7 @@ export class Watcher implements RunningWatch {
     for (const [key, checked] of this.ledgerHits) {
       if (!listedKeys.has(key) || now - checked > LEDGER_RECHECK_MS) this.ledgerHits.delete(key);
     }
+    this.failures.prune(new Set(files.map((e) => e.path)), listedKeys);
 
     const wanted = files.filter((e) => this.wanted(e));
     const ready: { entry: Listed; marker?: string }[] = [];
@@ -274,7 +307,7 @@ export class Watcher implements RunningWatch {
     const fresh: { entry: Listed; marker?: string; mtime: Date }[] = [];
     for (const r of ready) {
       const key = listingKey(r.entry);
-      if (this.ledgerHits.has(key)) continue;
+      if (this.ledgerHits.has(key) || this.failures.isLeftInPlace(key)) continue;
       if (needExact(r.entry) && !exact.has(r.entry.path)) continue; // beyond this poll's share of stats
       const mtime = exact.get(r.entry.path)?.mtime ?? r.entry.mtime;
       if (this.hooks.ledger && (await this.hooks.ledger.has({ path: r.entry.path, size: r.entry.size, mtime }))) {
@@ -289,12 +322,22 @@ export class Watcher implements RunningWatch {
     for (const claim of expired) {
       if (budget <= 0 || this.closed) break;
       if (s.maxAttempts > 0 && claim.attempt >= s.maxAttempts) {
-        if (await this.giveUp(claim)) report.gaveUp++;
-        else report.lost++;
+        try {
+          if (await this.giveUp(claim)) report.gaveUp++;
+          else report.lost++;
+        } catch (err) {
+          await this.recoveryFailed(claim.claimPath, err, report);
+        }
         continue;
       }
       await this.slots.waitForSlot();
-      const file = await this.recover(claim);
+      let file: ClaimedFile | undefined;
+      try {
+        file = await this.recover(claim);
+      } catch (err) {
+        await this.recoveryFailed(claim.claimPath, err, report);
+        continue;
+      }
       if (!file) {
         report.lost++;
         continue;
@@ -303,10 +346,17 @@ export class Watcher implements RunningWatch {
       report.recovered++;
       await this.send(file);
     }
-    for (const { entry, marker } of fresh) {
+    for (const { entry, marker, mtime } of fresh) {
       if (budget <= 0 || this.closed) break;
       await this.slots.waitForSlot();
-      const file = await this.claimNew(entry, marker);
+      let file: ClaimedFile | undefined;
+      try {
+        file = await this.claimNew(entry, marker);
+      } catch (err) {
+        await this.claimFailed(entry, err, report, mtime);
+        continue;
+      }
+      this.failures.succeeded(entry.path);
       if (!file) {
         report.lost++;
         continue;
@@ -316,6 +366,81 @@ export class Watcher implements RunningWatch {
       await this.send(file);
     }
     return report;
+  }
+
+  /**
+   * Whether the server still answers about `path` after an operation on it failed: true when the file
+   * is there (the failure is this file's alone), false when it is gone (someone else took it). When
+   * the server does not answer, the operation's own failure is thrown: the server is down, every
+   * file would fail alike, and the poll fails as a whole.
+   */
+  private async stillThere(path: string, failure: unknown): Promise<boolean> {
+    let entry: RemoteEntry | undefined;
+    try {
+      entry = await this.hooks.pool.use((session) => session.stat(path), true);
+    } catch {
+      throw failure;
+    }
+    return entry !== undefined;
+  }
+
+  /**
+   * One file's claim failed while the server is fine: it is reported with what happened, tried again
+   * on later polls, and set aside after `maxAttempts` failed tries; the poll goes on with the next file.
+   */
+  private async claimFailed(entry: Listed, err: unknown, report: PollReport, mtime: Date): Promise<void> {
+    const failure = err instanceof ClaimAttempt ? err.failure : err;
+    if (this.closed) return;
+    if (!(await this.stillThere(entry.path, failure))) {
+      this.failures.succeeded(entry.path);
+      report.lost++;
+      return;
+    }
+    const s = this.settings;
+    report.failed++;
+    const attempt = this.failures.fail(entry.path, listingKey(entry));
+    const error = claimError(entry.path, err instanceof ClaimAttempt ? err.claimPath : entry.path, failure, attempt, s.maxAttempts);
+    this.hooks.onClaimFailed?.(entry.path, error);
+    if (s.maxAttempts <= 0 || attempt < s.maxAttempts) return;
+    let aside: SetAside | undefined;
+    try {
+      aside = await setAside(this.hooks.pool, this.hooks.origin, s.failedFolder, entry, error, attempt, new Date(this.now()), randomUUID());
+    } catch (err) {
+      // Not even that worked: the file stays where it is and its tries start again; the poll goes on.
+      this.failures.succeeded(entry.path);
+      const why = err instanceof Error ? err.message : String(err);
+      this.hooks.onClaimFailed?.(
+        entry.path,
+        new FileBridgeError(error.code, `${error.message} Setting it aside failed as well: ${why}`, error.details, { cause: err }),
+      );
+      return;
+    }
+    if (!aside) {
+      this.failures.succeeded(entry.path);
+      report.lost++;
+      return;
+    }
+    report.gaveUp++;
+    if (aside.moved) {
+      this.failures.succeeded(entry.path);
+    } else {
+      // Left where it is: not tried again while unchanged, in this run (memory) and the next ones (ledger).
+      this.failures.leftInPlace(entry.path, listingKey(entry));
+      await this.hooks.ledger?.record({ path: entry.path, size: entry.size, mtime }, 'unclaimable').catch(() => undefined);
+    }
+    this.hooks.onSetAside?.(entry.path, aside, error);
+  }
+
+  /** An expired claim could not be taken over (or given up): reported; it stays claimed and the next poll tries again. */
+  private async recoveryFailed(claimPath: string, err: unknown, report: PollReport): Promise<void> {
+    const failure = err instanceof ClaimAttempt ? err.failure : err;
+    if (this.closed) return;
+    if (!(await this.stillThere(claimPath, failure))) {
+      report.lost++;
+      return;
+    }
+    report.failed++;
+    this.hooks.onClaimFailed?.(claimPath, claimError(claimPath, err instanceof ClaimAttempt ? err.claimPath : claimPath, failure, 0, 0));
   }
 
   private async send(file: ClaimedFile): Promise<void> {
@@ -338,12 +463,26 @@ export class Watcher implements RunningWatch {
     return true;
   }
 
+  /** A listed name that would lead out of its folder was left out of the listing: said once. */
+  private refused(dir: string, name: string, why: string): void {
+    const key = `${dir}\n${name}`;
+    if (this.refusedNames.has(key)) return;
+    if (this.refusedNames.size >= 1000) this.refusedNames.clear();
+    this.refusedNames.add(key);
+    this.hooks.onUnsafeName?.(dir, printableName(name), why);
+  }
+
   private async listInbox(session: RemoteSession): Promise<Listed[]> {
     const s = this.settings;
     const out: Listed[] = [];
     const walk = async (dir: string, rel: string, depth: number): Promise<void> => {
-      for (const entry of await session.list(dir)) {
+      for (const entry of await session.list(dir, (name, why) => this.refused(dir, name, why))) {
         if (entry.name === '.' || entry.name === '..') continue;
+        // The session already left out names with a "/", "..", or a NUL; this holds whatever a session does.
+        if (!isBelow(s.folder, entry.path)) {
+          this.refused(dir, entry.name, `its path ${entry.path} is outside the watched folder`);
+          continue;
+        }
         const relativePath = rel ? `${rel}/${entry.name}` : entry.name;
         if (entry.name.startsWith('.') && !s.includeDotFiles) continue;
         if (entry.type === 'directory') {
@@ -366,8 +505,8 @@ export class Watcher implements RunningWatch {
       const root = await session.stat(this.claimRoot);
       if (!root || root.type !== 'directory') return;
       const walk = async (dir: string, rel: string): Promise<void> => {
-        for (const entry of await session.list(dir)) {
-          if (entry.name === '.' || entry.name === '..') continue;
+        for (const entry of await session.list(dir, (name, why) => this.refused(dir, name, why))) {
+          if (entry.name === '.' || entry.name === '..' || !isBelow(this.claimRoot, entry.path)) continue;
           if (entry.type === 'directory') {
             await walk(entry.path, rel ? `${rel}/${entry.name}` : entry.name);
             continue;
@@ -386,8 +525,16 @@ export class Watcher implements RunningWatch {
     const claimedAt = this.now();
     const attempt = claim.attempt + 1;
     const claimPath = joinRemote(remoteDirname(claim.claimPath), claimFileName(claim.name, claimedAt, attempt));
+    try {
+      checkBelow(this.claimRoot, claimPath, 'claim path');
+    } catch (err) {
+      throw new ClaimAttempt(claimPath, err);
+    }
     return this.hooks.pool.use(async (session) => {
-      if (!(await claimByRename(session, claim.claimPath, claimPath))) return undefined;
+      const claimed = await claimByRename(session, claim.claimPath, claimPath).catch((err: unknown) => {
+        throw new ClaimAttempt(claimPath, err);
+      });
+      if (!claimed) return undefined;
       const facts = await claimedFacts(session, claimPath);
       const relativePath = joinRel(claim.relDir ? `${claim.relDir}/x` : 'x', claim.name);
       return {
@@ -411,7 +558,12 @@ export class Watcher implements RunningWatch {
     const failedPath = quarantinePath(this.settings.failedFolder, { folder: this.settings.folder, relativePath, name: claim.name }, new Date(now));
     const file = await this.hooks.pool.use(async (session) => {
       const facts = await session.stat(claim.claimPath);
-      if (!facts || !(await claimByRename(session, claim.claimPath, failedPath))) return undefined;
+      const moved =
+        facts &&
+        (await claimByRename(session, claim.claimPath, failedPath).catch((err: unknown) => {
+          throw new ClaimAttempt(failedPath, err);
+        }));
+      if (!moved) return undefined;
       const given: ClaimedFile = {
         correlationId: randomUUID(),
         path: joinRemote(this.settings.folder, relativePath),
@@ -436,8 +588,16 @@ export class Watcher implements RunningWatch {
     const relDir = entry.relativePath.includes('/') ? entry.relativePath.slice(0, entry.relativePath.lastIndexOf('/')) : '';
     const claimPath = joinRemote(this.claimRoot, relDir, claimFileName(entry.name, claimedAt, 1));
     this.tracker.forget(entry.path);
+    try {
+      checkBelow(this.claimRoot, claimPath, 'claim path');
+    } catch (err) {
+      throw new ClaimAttempt(claimPath, err);
+    }
     return this.hooks.pool.use(async (session) => {
-      if (!(await claimByRename(session, entry.path, claimPath, this.knownFolders))) return undefined;
+      const claimed = await claimByRename(session, entry.path, claimPath, this.knownFolders).catch((err: unknown) => {
+        throw new ClaimAttempt(claimPath, err);
+      });
+      if (!claimed) return undefined;
       // The marker has done its job; left behind it would release the next file of that name too early.
       if (marker) await session.deleteFile(joinRemote(this.settings.folder, marker)).catch(() => undefined);
       const facts = await claimedFacts(session, claimPath);

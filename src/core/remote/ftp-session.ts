@@ -4,9 +4,9 @@ import { Readable, Transform, pipeline } from 'node:stream';
 import * as tls from 'node:tls';
 import { isIP } from 'node:net';
 import { FileBridgeError, errorMessage, isFileBridgeError, isNetworkErrno } from '../errors';
-import { joinRemote, remoteBasename, remoteDirname } from '../paths';
+import { joinRemote, listedNameProblem, remoteBasename, remoteDirname } from '../paths';
 import type { ServerOptions } from './server-options';
-import type { RemoteEntry, RemoteSession, ReadOptions, Protocol } from './types';
+import type { RemoteEntry, RemoteSession, ReadOptions, Protocol, RefusedName } from './types';
 import { startPlainDownload } from './ftp-fast-download';
 import { parseListTime } from './ftp-list-time';
 import { CertificateFacts, normaliseCertFingerprint } from './tls-pin';
@@ -168,10 +168,16 @@ export class FtpSession implements RemoteSession {
     return this.homeDir;
   }
 
-  async list(dir: string): Promise<RemoteEntry[]> {
+  async list(dir: string, refused?: RefusedName): Promise<RemoteEntry[]> {
     return this.run(dir, async () => {
       const infos = await this.client.list(dir === '.' ? '' : dir);
-      return infos.filter((i) => i.name !== '.' && i.name !== '..').map((i) => entryFromInfo(dir, i));
+      const usable = infos.filter((i) => {
+        if (i.name === '.' || i.name === '..') return false;
+        const problem = listedNameProblem(i.name, true);
+        if (problem !== undefined) refused?.(i.name, problem);
+        return problem === undefined;
+      });
+      return usable.map((i) => entryFromInfo(dir, i));
     });
   }
 

@@ -21,6 +21,8 @@ export interface ListOptions {
   includeFolders?: boolean;
   /** Include names starting with a dot (skipped by default, like `ls`). */
   includeDotFiles?: boolean;
+  /** Told about each listed name left out because it cannot be an entry of its folder (`listedNameProblem`). */
+  onRefused?: (folder: string, name: string, why: string) => void;
 }
 
 export interface ListedEntry extends RemoteEntry {
@@ -38,7 +40,7 @@ export async function listEntries(pool: SessionPool<RemoteSession>, dir: string,
       throw new FileBridgeError('INVALID_INPUT', `${dir} is a file, not a folder: use "stat" or "get" for a single file.`, { path: dir });
     const out: ListedEntry[] = [];
     const walk = async (folder: string, rel: string, depth: number): Promise<void> => {
-      const entries = await session.list(folder);
+      const entries = await session.list(folder, (name, why) => options.onRefused?.(folder, name, why));
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       for (const entry of entries) {
         if (!options.includeDotFiles && entry.name.startsWith('.')) continue;

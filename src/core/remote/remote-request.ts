@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { FileBridgeError } from '../errors';
-import { joinRemote, remoteBasename } from '../paths';
+import { joinRemote, lastPathPart, printableName, remoteBasename } from '../paths';
 import type { FileBridgeFacts } from '../message';
 import {
   ListOptions,
@@ -61,6 +61,8 @@ export type RemoteOutcome = {
     facts: RemoteFacts[K];
     /** Short text for the node status. */
     summary: string;
+    /** What the node should warn about (names a server listed that were left out). */
+    warnings?: string[];
   };
 }[keyof RemoteFacts];
 
@@ -94,7 +96,7 @@ export function putTargetPath(path: string, filename: unknown): string {
     throw new FileBridgeError('INVALID_INPUT', 'No file name to write: set "Path" to a file path, or set msg.filename when "Path" is a folder ending in "/".');
   }
   // msg.filename from a file-in node is a local path: only its last part names the remote file.
-  const name = remoteBasename(filename.replace(/\\/g, '/'));
+  const name = lastPathPart(filename);
   return path === '' ? name : joinRemote(path, name);
 }
 
@@ -111,9 +113,21 @@ export async function runRemoteRequest(pool: SessionPool<RemoteSession>, request
   const { path } = request;
   switch (request.operation) {
     case 'list': {
-      const entries = await listEntries(pool, path || '.', request.list);
+      const warnings: string[] = [];
+      const entries = await listEntries(pool, path || '.', {
+        ...request.list,
+        onRefused: (folder, name, why) =>
+          warnings.push(`The server listed "${printableName(name)}" in ${folder}: ${why}. It was left out of the list. Check the server.`),
+      });
       const payload = entries.map((e) => ({ ...entryFacts(e), relativePath: e.relativePath }));
-      return { payload, replacePayload: true, key: 'list', facts: { path: path || '.', count: entries.length }, summary: `${entries.length} entries` };
+      return {
+        payload,
+        replacePayload: true,
+        key: 'list',
+        facts: { path: path || '.', count: entries.length },
+        summary: `${entries.length} entries`,
+        warnings,
+      };
     }
     case 'stat': {
       const entry = await statEntry(pool, path);

@@ -2,14 +2,14 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Attributes, Client, FileEntry, SFTPWrapper } from 'ssh2';
 import { FileBridgeError } from '../errors';
-import { joinRemote, remoteBasename, remoteDirname } from '../paths';
+import { joinRemote, listedNameProblem, remoteBasename, remoteDirname } from '../paths';
 import type { ServerOptions } from './server-options';
 import { connectSftp, serverLabel } from './sftp-connect';
 import { SFTP_STATUS, sftpStatusOf } from './sftp-errors';
 import { RequestWatch, TrackedSftp, type SessionFailure } from './sftp-io';
 import { SftpReadStream } from './sftp-read-stream';
 import { SftpWriteStream } from './sftp-write-stream';
-import type { EntryType, ReadOptions, RemoteEntry, RemoteSession } from './types';
+import type { EntryType, ReadOptions, RefusedName, RemoteEntry, RemoteSession } from './types';
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
@@ -98,7 +98,7 @@ export class SftpSession implements RemoteSession {
     return !this.closed && this.failure === undefined;
   }
 
-  async list(dir: string): Promise<RemoteEntry[]> {
+  async list(dir: string, refused?: RefusedName): Promise<RemoteEntry[]> {
     const action = 'list the folder';
     const handle = await this.io
       .call<Buffer>(action, dir, (cb) => this.sftp.opendir(dir, cb))
@@ -127,6 +127,11 @@ export class SftpSession implements RemoteSession {
         if (batch === false) break;
         for (const item of batch) {
           if (item.filename === '.' || item.filename === '..') continue;
+          const problem = listedNameProblem(item.filename);
+          if (problem !== undefined) {
+            refused?.(item.filename, problem);
+            continue;
+          }
           entries.push(toEntry(joinRemote(dir, item.filename), item.attrs, item.longname));
         }
       }

@@ -23,6 +23,9 @@ export interface RemoteEntry {
   mtimePrecision: 'second' | 'minute' | 'day';
 }
 
+/** Told about a listed name that was left out of a listing, and why (see `listedNameProblem`). */
+export type RefusedName = (name: string, why: string) => void;
+
 export interface ReadOptions {
   /** Byte offset to start at (resume). */
   start?: number;
@@ -39,7 +42,11 @@ export interface RemoteSession {
   readonly protocol: Protocol;
   /** False once the underlying connection is closed or broken; the pool then discards it. */
   readonly alive: boolean;
-  list(dir: string): Promise<RemoteEntry[]>;
+  /**
+   * The entries of a folder. Entries whose name cannot be one entry of it (`listedNameProblem`: a `/`,
+   * `.`/`..`, a NUL; on FTP a line break) are left out, and `refused` is told about each, with why.
+   */
+  list(dir: string, refused?: RefusedName): Promise<RemoteEntry[]>;
   /** Facts about one path, or undefined when nothing exists there. */
   stat(path: string): Promise<RemoteEntry | undefined>;
   /** A stream of the file's bytes. The session is busy until the stream ends, errors or is destroyed. */

@@ -30,7 +30,16 @@ export interface CsvRule {
   maxRows: number;
   /** Errors listed before the rest are summed up. */
   maxErrors: number;
+  /**
+   * The longest record read, in characters (csv-parse's `max_record_size`: field and line
+   * together, https://csv.js.org/parse/options/max_record_size/). A longer row fails the rule and
+   * reading stops there: without a limit a one-line 300 MB file is held whole, several times over.
+   */
+  maxRecordSize: number;
 }
+
+/** 1 MiB: far above any real row, far below what a broken or hostile file would cost. */
+export const DEFAULT_CSV_MAX_RECORD_SIZE = 1024 * 1024;
 
 const TESTS: Record<Exclude<CsvColumnType, 'text'>, (v: string) => boolean> = {
   integer: (v) => /^[+-]?\d+$/.test(v),
@@ -65,17 +74,35 @@ export function csvCheck(rule: CsvRule): ContentCheck {
     if (errors.length < rule.maxErrors) errors.push(error);
     else unlisted++;
   };
-  let parser: Parser | undefined = parse({ delimiter: rule.delimiter, bom: true, relax_column_count: true, skip_empty_lines: true });
+  let parser: Parser | undefined = parse({
+    delimiter: rule.delimiter,
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    max_record_size: rule.maxRecordSize,
+  });
   let row = 0;
   let dataRows = 0;
   let header: string[] | undefined;
   let bound: { index: number; name: string; rule: CsvColumnRule }[] | undefined = rule.header ? undefined : bind(undefined);
   let done = false;
+  /** The parser failed: what it had not read yet says nothing about the header. */
+  let broken = false;
   const finished = new Promise<void>((resolve) => {
     parser!.on('end', resolve);
     parser!.on('close', resolve);
-    parser!.on('error', (err: Error) => {
-      if (!done) report({ rule: 'csv', reason: `The file is not valid CSV near row ${row + 1}: ${err.message}`, row: row + 1 });
+    parser!.on('error', (err: Error & { code?: string }) => {
+      broken = !done;
+      if (!done && err.code === 'CSV_MAX_RECORD_SIZE') {
+        report({
+          rule: 'csv',
+          reason: `Row ${row + 1} is longer than ${rule.maxRecordSize} characters, the row-size limit: the file is not read further. Raise "Max row size" in the node if such rows are expected.`,
+          row: row + 1,
+          maxRecordSize: rule.maxRecordSize,
+        });
+      } else if (!done) {
+        report({ rule: 'csv', reason: `The file is not valid CSV near row ${row + 1}: ${err.message}`, row: row + 1 });
+      }
       stop();
       resolve();
     });
@@ -158,7 +185,7 @@ export function csvCheck(rule: CsvRule): ContentCheck {
       if (parser && !done) parser.end();
       await finished;
       done = true;
-      if (rule.header && header === undefined) report({ rule: 'csv', reason: 'The file has no header row (it is empty).' });
+      if (rule.header && header === undefined && !broken) report({ rule: 'csv', reason: 'The file has no header row (it is empty).' });
       if (unlisted > 0) errors.push({ rule: 'csv', reason: `${unlisted} more csv error(s) not listed.`, omitted: unlisted });
       return errors;
     },

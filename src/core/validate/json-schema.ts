@@ -5,6 +5,13 @@ import { FileBridgeError, errorMessage } from '../errors';
 import type { ContentCheck, ValidationError } from './types';
 import { capErrors } from './types';
 
+/**
+ * Nesting levels a document may have. The schema check walks a document recursively (ajv's
+ * generated code), so a file nested 100,000 deep would end it with a RangeError (stack overflow)
+ * instead of an answer; real documents stay below a few dozen levels.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
 export interface JsonSchemaRule {
   extensions: string[];
   validate: ValidateFunction;
@@ -35,10 +42,36 @@ export function compileSchema(schema: unknown): ValidateFunction {
   }
 }
 
+/**
+ * Follows the nesting depth of JSON text byte by byte (brackets outside strings; the bytes that
+ * matter are ASCII, so UTF-8 needs no decoding): the deepest level seen, in constant memory.
+ */
+class DepthGauge {
+  depth = 0;
+  deepest = 0;
+  private inString = false;
+  private escaped = false;
+
+  update(chunk: Uint8Array): void {
+    for (const b of chunk) {
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (b === 0x5c) this.escaped = true;
+        else if (b === 0x22) this.inString = false;
+      } else if (b === 0x22) this.inString = true;
+      else if (b === 0x5b || b === 0x7b) {
+        this.depth++;
+        if (this.depth > this.deepest) this.deepest = this.depth;
+      } else if (b === 0x5d || b === 0x7d) this.depth--;
+    }
+  }
+}
+
 export function jsonSchemaCheck(rule: JsonSchemaRule): ContentCheck {
   let parts: Buffer[] = [];
   let total = 0;
   let tooLarge = false;
+  const gauge = new DepthGauge();
   return {
     update(chunk) {
       total += chunk.length;
@@ -48,6 +81,7 @@ export function jsonSchemaCheck(rule: JsonSchemaRule): ContentCheck {
         parts = [];
         return;
       }
+      gauge.update(chunk);
       parts.push(Buffer.from(chunk));
     },
     finish(): ValidationError[] {
@@ -57,6 +91,17 @@ export function jsonSchemaCheck(rule: JsonSchemaRule): ContentCheck {
             rule: 'json',
             reason: `The file has more than ${rule.maxBytes} bytes, the limit for JSON Schema validation (JSON is read into memory to be checked). Raise "max size" in the node if such files are expected.`,
             maxBytes: rule.maxBytes,
+          },
+        ];
+      }
+      if (gauge.deepest > MAX_JSON_DEPTH) {
+        parts = [];
+        return [
+          {
+            rule: 'json',
+            reason: `The document is nested ${gauge.deepest} levels deep, more than the ${MAX_JSON_DEPTH} levels the schema check accepts.`,
+            depth: gauge.deepest,
+            maxDepth: MAX_JSON_DEPTH,
           },
         ];
       }
@@ -72,7 +117,15 @@ export function jsonSchemaCheck(rule: JsonSchemaRule): ContentCheck {
       } finally {
         parts = [];
       }
-      if (rule.validate(doc)) return [];
+      let valid: boolean;
+      try {
+        valid = rule.validate(doc) as boolean;
+      } catch (err) {
+        // The depth limit keeps the stack in bounds; should a schema still recurse too far, the file fails, coded, instead of the flow.
+        if (!(err instanceof RangeError)) throw err;
+        return [{ rule: 'json', reason: `The document could not be checked against the schema: ${err.message}. It is nested too deeply or is too large.` }];
+      }
+      if (valid) return [];
       const errors: ValidationError[] = (rule.validate.errors ?? []).map((e) => ({
         rule: 'json',
         reason: `${e.instancePath || '(document)'} ${e.message ?? 'is invalid'}${e.keyword === 'additionalProperties' ? `: ${String((e.params as { additionalProperty?: unknown }).additionalProperty)}` : ''}.`,

@@ -1,6 +1,6 @@
 import { FileBridgeError, errorMessage } from '../errors';
 import type { ChecksumAlgorithm } from './checksum';
-import { CSV_COLUMN_TYPES, type CsvColumnRule, type CsvRule } from './csv';
+import { CSV_COLUMN_TYPES, DEFAULT_CSV_MAX_RECORD_SIZE, type CsvColumnRule, type CsvRule } from './csv';
 import { compileSchema, type JsonSchemaRule } from './json-schema';
 import { MANIFEST_FORMATS, MANIFEST_SOURCES, type ManifestFormat, type ManifestRule, type ManifestSource } from './manifest';
 import type { NameRule, SizeRule } from './name';
@@ -46,6 +46,8 @@ export interface RuleSettings {
     columns?: string | Record<string, unknown>;
     maxRows?: string | number;
     maxErrors?: string | number;
+    /** The longest row read: `"1 MB"`, `"64 KB"` or a number (characters); empty = 1 MB. */
+    maxRecordSize?: string | number;
   };
   json?: { extensions?: string | string[]; schema: string | object; maxSize?: string | number; maxErrors?: string | number };
   xml?: { extensions?: string | string[] };
@@ -147,6 +149,13 @@ function parseColumns(value: string | Record<string, unknown> | undefined, heade
   return out;
 }
 
+function csvRecordLimit(value: string | number | undefined): number {
+  const size = parseSize(value, 'CSV max row size') ?? DEFAULT_CSV_MAX_RECORD_SIZE;
+  // 0 would mean "no limit" to csv-parse: the very thing the limit is there to prevent.
+  if (size < 1) throw bad('CSV max row size must be at least 1 character, e.g. 1 MB.');
+  return size;
+}
+
 /** Checks and compiles rule settings; a broken setting throws INVALID_INPUT naming it. */
 export function parseRules(settings: RuleSettings): RuleSet {
   const rules: RuleSet = { nonEmpty: settings.nonEmpty === true, magic: settings.magic === true };
@@ -185,6 +194,7 @@ export function parseRules(settings: RuleSettings): RuleSet {
       columns: parseColumns(c.columns, header),
       maxRows: parseCount(c.maxRows, 'CSV rows to check', 10_000)!,
       maxErrors: parseCount(c.maxErrors, 'CSV errors listed', 20, 1)!,
+      maxRecordSize: csvRecordLimit(c.maxRecordSize),
     };
   }
   if (settings.json) {

@@ -23,6 +23,7 @@ export interface ValidateConfigFields {
   csvColumnCount?: string;
   csvColumns?: string;
   csvMaxRows?: string;
+  csvMaxRecordSize?: string;
   jsonOn?: boolean;
   jsonExtensions?: string;
   jsonSchema?: string;
@@ -52,6 +53,7 @@ export function ruleSettingsFromConfig(n: ValidateConfigFields): RuleSettings {
       columnCount: n.csvColumnCount,
       columns: n.csvColumns,
       maxRows: n.csvMaxRows,
+      maxRecordSize: n.csvMaxRecordSize,
     };
   }
   if (n.jsonOn) s.json = { extensions: n.jsonExtensions, schema: n.jsonSchema ?? '', maxSize: n.jsonMaxSize };

@@ -1,6 +1,6 @@
 import type { NodeAPI } from 'node-red';
 import type { Readable } from 'node:stream';
-import type { ClaimSite } from '../../core/pipeline/process-strategy';
+import { checkClaimedSource, type ClaimSite } from '../../core/pipeline/process-strategy';
 import { runningWatch } from '../../core/pipeline/running-watches';
 import { sourceFactsOf, type SourceFacts } from '../../core/pipeline/source';
 import { sourceStream } from '../../core/pipeline/source-stream';
@@ -24,6 +24,12 @@ export function claimSiteOf(RED: NodeAPI, source: SourceFacts): ClaimSite {
 export function reopenerFor(RED: NodeAPI, source: unknown): (() => Readable) | undefined {
   const facts = sourceFactsOf(source);
   if (!facts) return undefined;
+  try {
+    // Only a file in its watch's claim folder is read again: a message must not pick what gets uploaded.
+    checkClaimedSource(facts);
+  } catch {
+    return undefined;
+  }
   let pool;
   try {
     ({ pool } = usableServer(RED, facts.server, 'not deployed'));

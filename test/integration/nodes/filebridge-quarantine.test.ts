@@ -73,6 +73,28 @@ describe('filebridge-quarantine in Node-RED flows', function () {
         assert.equal(out.quarantined.length, 1);
       });
 
+      it('a backslash is a character of the name, not a folder: such files are claimed, acked and quarantined with their report', async () => {
+        // Legal on POSIX servers; it used to be taken for a folder separator, so the report could not be written.
+        await servers().writeFile(`${dir}/inbox/ok\\a.pdf`, 'fine');
+        await servers().writeFile(`${dir}/inbox/bad\\b.pdf`, 'broken');
+        sinkControl.failPattern = /^bad/;
+        const out = await load(pipeline(protocol, `${dir}/inbox`, { ack: { archiveTemplate: 'done/' } }));
+        await waitFor('one acked, one quarantined', () => out.acked.length === 1 && out.quarantined.length === 1);
+        assert.equal(out.acked[0].filebridge!.source!.name, 'ok\\a.pdf');
+        assert.equal(out.acked[0].filebridge!.audit!.sourceNowAt, `${dir}/inbox/done/ok\\a.pdf`);
+        assert.equal((await readFile(servers().localPath(`${dir}/inbox/done/ok\\a.pdf`))).toString(), 'fine');
+        const q = out.quarantined[0].filebridge!.quarantine!;
+        assert.match(q.path, new RegExp(`^${dir}/inbox/\\.filebridge/failed/\\d{8}T\\d{6}-\\d{3}Z_bad\\\\b\\.pdf$`));
+        assert.equal((await readFile(servers().localPath(q.path))).toString(), 'broken');
+        const report = JSON.parse((await readFile(servers().localPath(q.reportPath))).toString()) as QuarantineReport;
+        assert.deepEqual([report.file, report.originalPath, report.fileMoved], ['bad\\b.pdf', `${dir}/inbox/bad\\b.pdf`, true]);
+        assert.deepEqual(
+          (await localFiles(`${dir}/inbox`)).filter((f) => !f.includes('/')),
+          [],
+          'nothing left in the inbox',
+        );
+      });
+
       it('a stream a failing node left half read is closed when the file is quarantined, so its connection is free again', async () => {
         await servers().writeFile(`${dir}/inbox/a-abandoned.bin`, randomBytes(8 * 1024 * 1024));
         await servers().writeFile(`${dir}/inbox/b.bin`, 'next');

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import helper from 'node-red-node-test-helper';
@@ -245,6 +245,38 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         assert.deepEqual(await localFiles(`${dir}/inbox/.filebridge/processing`), []);
         await sleep(1000);
         assert.equal(sinkControl.records.length, 2, 'not sent again');
+      });
+
+      it('a file the watch may not rename: a warning and a yellow status with its code, the other files flow on, then it is set aside in place', async () => {
+        await servers().writeFile(`${dir}/inbox/a.txt`, 'a');
+        await servers().writeFile(`${dir}/inbox/locked/m.txt`, 'm');
+        await servers().writeFile(`${dir}/inbox/z.txt`, 'z');
+        const locked = servers().localPath(`${dir}/inbox/locked`);
+        await chmod(locked, 0o555);
+        try {
+          const out = await load(pipeline(protocol, `${dir}/inbox`, { watch: { recursive: true, maxAttempts: 2 } }));
+          const warnings: string[] = [];
+          const statuses: { fill?: string; text?: string }[] = [];
+          onCall<string>('watch', 'warn', (call) => warnings.push(call.args[0]));
+          onCall<{ fill?: string; text?: string }>('watch', 'status', (call) => statuses.push(call.args[0]));
+          await waitFor('a.txt and z.txt acked', () => out.acked.length === 2);
+          await waitFor('set aside', () => warnings.some((w) => w.includes('was set aside')));
+          assert.deepEqual(out.acked.map((m) => m.filebridge!.source!.relativePath).sort(), ['a.txt', 'z.txt']);
+          assert.match(warnings[0], /^PERMISSION_DENIED: Could not claim .*locked\/m\.txt: .*\(try 1 of 2, then it is set aside\)/);
+          assert.ok(
+            statuses.some((st) => st.fill === 'yellow' && /1 not claimed: PERMISSION_DENIED/.test(st.text ?? '')),
+            JSON.stringify(statuses),
+          );
+          assert.ok(!statuses.some((st) => st.fill === 'red'), 'the watch itself did not fail');
+          const aside = warnings.find((w) => w.includes('was set aside'))!;
+          assert.match(aside, /left where it is .* Its report: .*\.filebridge\/failed\/locked\/\d{8}T\d{6}-\d{3}Z_m\.txt\.error\.json\./);
+          const count = warnings.length;
+          await sleep(1500);
+          assert.equal(warnings.length, count, 'not tried again, nothing more to say');
+          assert.ok(await servers().exists(`${dir}/inbox/locked/m.txt`));
+        } finally {
+          await chmod(locked, 0o755);
+        }
       });
 
       it('archive with a date/time template', async () => {

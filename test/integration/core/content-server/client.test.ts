@@ -223,6 +223,24 @@ describe('content-server client against the simulator', function () {
       assert.equal(v1.filename, 'Report.txt');
     });
 
+    it("checks names as Content Server does before sending anything (no ':', at most 248 characters), and a renamed copy of a 248-character name still fits", async () => {
+      const target = 'Enterprise:Tests/long names';
+      const long = `${'n'.repeat(244)}.pdf`;
+      const first = await client.upload({ target, createFolders: true, name: long, open: text('v1') });
+      assert.equal(first.name, long);
+      const renamed = await client.upload({ target, name: long, open: text('other'), collision: 'rename' });
+      assert.equal(renamed.action, 'created');
+      assert.equal(renamed.name, `${'n'.repeat(240)} (2).pdf`);
+      assert.equal(renamed.name.length, 248);
+      await rejectsWith(client.upload({ target, name: `${long}x`, open: text('x') }), 'INVALID_INPUT', /has 249 characters; Content Server allows 248/);
+      await rejectsWith(
+        client.upload({ target, name: 'Invoice 10:30.pdf', open: text('x') }),
+        'INVALID_INPUT',
+        /contains ':', which Content Server does not allow/,
+      );
+      assert.equal((await client.getNode(renamed.id)).name, renamed.name, 'stored under the fitted name');
+    });
+
     it('keeps external dates, renames and moves (collisions are CONFLICT), deletes', async () => {
       const from = await client.resolveFolder('Enterprise:Tests/moves/from', { create: true });
       const to = await client.resolveFolder('Enterprise:Tests/moves/to', { create: true });

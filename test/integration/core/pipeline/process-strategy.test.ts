@@ -148,8 +148,10 @@ describe('process strategy: commit and rollback of a claimed file (real SFTP ser
   it('a message without usable source facts is refused with what to fix', () => {
     assert.throws(() => claimedFileOf({ source: { name: 'x.pdf' } }), /msg\.filebridge\.source is missing or incomplete/);
     assert.deepEqual(
-      claimedFileOf({ source: { server: 's', protocol: 'ftp', folder: '/f', path: '/f/a', relativePath: 'a', name: 'a', claimPath: '/f/c' }, correlationId: 7 })
-        .correlationId,
+      claimedFileOf({
+        source: { server: 's', protocol: 'ftp', folder: '/f', path: '/f/a', relativePath: 'a', name: 'a', claimPath: '/f/.filebridge/processing/c' },
+        correlationId: 7,
+      }).correlationId,
       undefined,
     );
   });

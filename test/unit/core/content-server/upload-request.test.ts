@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { Readable } from 'node:stream';
 import { FileBridgeError } from '../../../../src/core/errors';
 import { prepareUpload, uploadOutcome } from '../../../../src/core/content-server/upload-request';
+import { counterName } from '../../../../src/core/content-server/upload';
 
 const defaults = { folder: 'Enterprise:Inbound', createFolders: true, collision: 'add-version' as const, categories: '{"Invoice":{"Vendor":"ACME"}}' };
 
@@ -31,6 +32,26 @@ describe('cs-upload request from node settings and message', () => {
     refused(() => prepareUpload({ ...defaults, categories: '{oops' }, Buffer.alloc(1), 'a', undefined), /not valid JSON/);
     refused(() => prepareUpload(defaults, { an: 'object' }, 'a', undefined), /Buffer, a string or a readable stream/);
     refused(() => prepareUpload(defaults, Readable.from([]), 'a', { collision: 'skip-identical' }), /stream payload/);
+  });
+
+  it("refuses names Content Server refuses (':', more than 248 characters) before anything is read or sent", () => {
+    refused(() => prepareUpload(defaults, Buffer.alloc(1), 'Invoice 10:30.pdf', undefined), /contains ':', which Content Server does not allow in names/);
+    refused(() => prepareUpload(defaults, Buffer.alloc(1), 'x', { name: `${'é'.repeat(245)}.pdf` }), /has 249 characters; Content Server allows 248/);
+    assert.equal(prepareUpload(defaults, Buffer.alloc(1), `${'é'.repeat(244)}.pdf`, undefined).name.length, 248);
+  });
+
+  it('a backslash names a folder only in a Windows path; elsewhere it is part of the name', () => {
+    assert.equal(prepareUpload(defaults, Buffer.alloc(1), 'ok\\a.pdf', undefined).name, 'ok\\a.pdf');
+    assert.equal(prepareUpload(defaults, Buffer.alloc(1), '\\\\host\\share\\x.pdf', undefined).name, 'x.pdf');
+    assert.equal(prepareUpload(defaults, Buffer.alloc(1), 'in/sub\\y.pdf', undefined).name, 'sub\\y.pdf');
+  });
+
+  it('a renamed copy keeps its counter and extension within 248 characters', () => {
+    assert.equal(counterName('report.pdf', 2), 'report (2).pdf');
+    assert.equal(counterName('README', 12), 'README (12)');
+    const fitted = counterName(`${'a'.repeat(240)}.pdf`, 999);
+    assert.equal(fitted, `${'a'.repeat(238)} (999).pdf`);
+    assert.equal(fitted.length, 248);
   });
 
   it('hands a stream out once and refuses a second read instead of sending an empty file', () => {

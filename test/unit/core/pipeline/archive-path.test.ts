@@ -22,5 +22,20 @@ describe('pipeline: archive paths', () => {
       );
       assert.throws(() => archivePath('/a/../{name}', SOURCE, at), /"\.\."/);
     });
+    it("stay inside the template's fixed folder whatever the name or relative path holds", () => {
+      const outside = (template: string, change: Partial<typeof SOURCE>): void =>
+        assert.throws(
+          () => archivePath(template, { ...SOURCE, ...change }, at),
+          (err: Error & { code?: string }) => err.code === 'INVALID_INPUT' && /not inside its folder|"\.\."/.test(err.message),
+          `${template} ${JSON.stringify(change)}`,
+        );
+      // A relative template never becomes absolute because a value starts with "/": it stays below the watched folder.
+      assert.equal(archivePath('{relativePath}', { ...SOURCE, relativePath: '/etc/passwd' }, at), '/inbox/etc/passwd');
+      assert.equal(archivePath('{relativeDir}/{name}', { ...SOURCE, relativePath: '/etc/x' }, at), '/inbox/etc/INV 7.pdf');
+      outside('/archive/{relativePath}', { relativePath: '../etc/passwd' });
+      outside('done/{name}', { name: '../../x' });
+      assert.equal(archivePath('{relativePath}', SOURCE, at), '/inbox/sub/INV 7.pdf');
+      assert.equal(archivePath('/archive/{name}', { ...SOURCE, name: 'a\\b.pdf' }, at), '/archive/a\\b.pdf', 'a backslash is part of a name');
+    });
   });
 });

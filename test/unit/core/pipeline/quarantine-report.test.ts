@@ -9,6 +9,25 @@ describe('pipeline: quarantine reports', () => {
       assert.equal(quarantinePath('', SOURCE, at), '/inbox/.filebridge/failed/sub/20261102T080706-005Z_INV 7.pdf');
       assert.equal(quarantinePath('/inbox-errors', SOURCE, at), '/inbox-errors/sub/20261102T080706-005Z_INV 7.pdf');
     });
+    it('quarantine paths stay inside the exception folder', () => {
+      const refused = (change: Partial<typeof SOURCE>): void =>
+        assert.throws(
+          () => quarantinePath('', { ...SOURCE, ...change }, at),
+          (err: Error & { code?: string }) => err.code === 'INVALID_INPUT',
+          JSON.stringify(change),
+        );
+      refused({ relativePath: '../../../etc/x.pdf' });
+      assert.equal(
+        quarantinePath('', { ...SOURCE, relativePath: '/etc/x.pdf', name: 'x.pdf' }, at),
+        '/inbox/.filebridge/failed/etc/20261102T080706-005Z_x.pdf',
+      );
+      refused({ name: 'a/../../../../x.pdf' });
+      refused({ name: '..' });
+      assert.equal(
+        quarantinePath('', { ...SOURCE, name: 'a\\b.pdf', relativePath: 'a\\b.pdf' }, at),
+        '/inbox/.filebridge/failed/20261102T080706-005Z_a\\b.pdf',
+      );
+    });
     it('report: error and failing node from a Catch message, or the validation errors', () => {
       const caught = failureOf(
         { message: 'FileBridgeError: refused', code: 'CS_REJECTED', source: { id: 'n1', type: 'filebridge-cs-upload', name: 'Upload', count: 1 } },

@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { csvCheck } from '../../../../src/core/validate/csv';
 import { parseRules, type RuleSettings } from '../../../../src/core/validate/rules';
 import { run } from '../../../support/content-check';
@@ -53,5 +55,38 @@ describe('validate: CSV structure', () => {
     const capped = await run(csvCheck(csvRule({ columns: '{"n": {"type": "integer"}}', maxErrors: 5 })), many);
     assert.equal(capped.length, 6);
     assert.match(capped[5].reason, /45 more csv error\(s\) not listed/);
+  });
+
+  it('a row longer than the row-size limit fails the rule with its row, and reading stops there', async () => {
+    const errors = await run(csvCheck(csvRule({ maxRecordSize: '64 KB' })), `a,b\n1,2\n${'x'.repeat(70_000)},3\n4,5\n`, 4096);
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].rule, 'csv');
+    assert.equal(errors[0].row, 3);
+    assert.match(errors[0].reason, /^Row 3 is longer than 65536 characters, the row-size limit/);
+    assert.deepEqual(await run(csvCheck(csvRule({ maxRecordSize: '64 KB' })), `a,b\n${'x'.repeat(60_000)},3\n`, 4096), []);
+    assert.equal(csvRule({}).maxRecordSize, 1024 * 1024, 'a sane default without a setting');
+    assert.throws(() => csvRule({ maxRecordSize: '0' }), /CSV max row size must be at least 1 character/);
+    assert.throws(() => csvRule({ maxRecordSize: 'lots' }), /CSV max row size "lots" is not a size/);
+  });
+
+  it('a one-line 300 MB CSV costs bounded memory (peak RSS of a process that checks it)', async function () {
+    this.timeout(120_000);
+    // A fresh process, so the peak resident size is this check's alone (maxRSS is in KB).
+    const script = `
+      const { csvCheck } = require(${JSON.stringify(require.resolve('../../../../src/core/validate/csv'))});
+      const { parseRules } = require(${JSON.stringify(require.resolve('../../../../src/core/validate/rules'))});
+      (async () => {
+        const check = csvCheck(parseRules({ csv: {} }).csv);
+        const chunk = Buffer.alloc(64 * 1024, 'x');
+        for (let sent = 0; sent < 300 * 1024 * 1024; sent += chunk.length) await check.update(chunk);
+        const errors = await check.finish();
+        process.stdout.write(JSON.stringify({ errors, maxRssKb: process.resourceUsage().maxRSS }));
+      })();
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { maxBuffer: 1024 * 1024 });
+    const { errors, maxRssKb } = JSON.parse(stdout) as { errors: { reason: string }[]; maxRssKb: number };
+    assert.equal(errors.length, 1);
+    assert.match(errors[0].reason, /^Row 1 is longer than 1048576 characters/);
+    assert.ok(maxRssKb < 200 * 1024, `peak RSS ${Math.round(maxRssKb / 1024)} MB`);
   });
 });

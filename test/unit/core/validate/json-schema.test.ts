@@ -37,4 +37,19 @@ describe('validate: JSON Schema', () => {
     assert.deepEqual(await run(jsonSchemaCheck(r), '[1, "x"]'), []);
     assert.equal((await run(jsonSchemaCheck(r), '["x"]')).length, 1);
   });
+
+  it('a document nested 100,000 levels deep fails the rule with its depth, instead of a stack overflow', async () => {
+    // A recursive schema makes ajv descend with the document: without the depth limit this throws an uncoded RangeError.
+    const tree = parseRules({
+      json: { schema: { $ref: '#/definitions/node', definitions: { node: { type: 'array', items: { $ref: '#/definitions/node' } } } } },
+    }).json!;
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const errors = await run(jsonSchemaCheck(tree), deep, 65_536);
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].rule, 'json');
+    assert.match(errors[0].reason, /nested 100000 levels deep, more than the 1000 levels/);
+    // Brackets inside strings are text, not nesting; 1000 levels still pass.
+    assert.deepEqual(await run(jsonSchemaCheck(tree), '['.repeat(1000) + ']'.repeat(1000), 4096), []);
+    assert.deepEqual(await run(jsonSchemaCheck(rule()), JSON.stringify({ id: '[[[["\\', lines: ['{{{{'.repeat(2000)] })), []);
+  });
 });
