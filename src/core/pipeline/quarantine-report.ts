@@ -1,3 +1,4 @@
+import { fitName, MAX_NAME_BYTES, utf8Bytes } from '../name-bytes';
 import { joinRemote } from '../paths';
 import { resolveBelow } from './claim';
 import { relativeDir, type SourceFacts } from './source';
@@ -66,10 +67,21 @@ const stamp = (at: Date): string =>
     .replace('.', '')
     .replace(/(\d{8}T\d{6})(\d{3})Z/, '$1-$2Z');
 
-/** `<folder>/<relative dir>/<yyyyMMddTHHmmss-SSSZ>_<name>`: sorts by time, keeps the extension last. */
+/**
+ * Bytes a quarantined file's name may have: its report `<name>.error.json` is written to a temporary
+ * `.<report name>.<8 hex>.part` first (+26), and a taken name gets `_1`... `_9999` (+5), all within
+ * one 255-byte name.
+ */
+const QUARANTINED_NAME_BYTES = MAX_NAME_BYTES - '.error.json'.length - '..12345678.part'.length - '_9999'.length;
+
+/**
+ * `<folder>/<relative dir>/<yyyyMMddTHHmmss-SSSZ>_<name>`: sorts by time, keeps the extension last.
+ * A name too long for that is cut (extension kept); the report beside it has the whole name.
+ */
 export function quarantinePath(folderSetting: string, source: Pick<SourceFacts, 'folder' | 'relativePath' | 'name'>, at: Date): string {
   const root = resolveBelow(source.folder, folderSetting.trim() || '.filebridge/failed');
-  return joinRemote(root, relativeDir(source.relativePath), `${stamp(at)}_${source.name}`);
+  const head = `${stamp(at)}_`;
+  return joinRemote(root, relativeDir(source.relativePath), head + fitName(source.name, QUARANTINED_NAME_BYTES - utf8Bytes(head)));
 }
 
 export function buildReport(
