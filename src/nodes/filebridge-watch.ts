@@ -4,6 +4,7 @@ import { FileBridgeError } from '../core/errors';
 import type { FileBridgeFacts } from '../core/message';
 import { Ledger } from '../core/pipeline/ledger';
 import { registerWatch } from '../core/pipeline/running-watches';
+import { runtimeOwner } from '../core/pipeline/runtime-identity';
 import { sourceFactsFor, type SourceOrigin } from '../core/pipeline/source';
 import { openPayload } from '../core/pipeline/source-stream';
 import { watchDeliveryFromConfig, watchSettingsFromConfig, type WatchConfigFields } from '../core/pipeline/watch-config';
@@ -51,6 +52,10 @@ function register(RED: NodeAPI): void {
     };
     let lastError: FileBridgeError | undefined;
     let closed = false;
+    // Whose claims these are: kept in the user directory, so a restart takes its orphaned files back at once.
+    const owner = runtimeOwner(RED.settings.userDir);
+    if (owner.problem)
+      node.warn(`This runtime's claim identity cannot be kept (${owner.problem}): after a restart, files it had in flight wait for their lease.`);
 
     const showStatus = (): void => {
       if (lastError) return node.status({ fill: 'red', shape: 'ring', text: `${lastError.code} (${watcher.slots.size} in flight)` });
@@ -88,6 +93,8 @@ function register(RED: NodeAPI): void {
         showStatus();
       },
       onGiveUp: (file, failedPath, reason) => node.warn(`${file.path}: ${reason} Moved to ${failedPath}.`),
+      owner,
+      onWarning: (text) => node.warn(text),
       onRelease: () => showStatus(),
       onPoll: () => {
         lastError = undefined;
