@@ -73,9 +73,10 @@ export const DEFAULT_WATCH_SETTINGS: Omit<WatchSettings, 'folder'> = {
   includeDotFiles: false,
   stability: DEFAULT_STABILITY,
   claimFolder: '.filebridge/processing',
-  // Renewed every minute while a file is in flight: a runtime that died is taken over after at most
-  // 5 minutes (its own restart takes its files back at once), and 4 renewals in a row may fail, or
-  // clocks of runtimes sharing the folder differ by minutes, before a live transfer could be taken.
+  // Renewed 60 to 90 s after the last renewal while a file is in flight (checked every tenth of the
+  // lease): a runtime that died is taken over after at most 5 minutes (its own restart takes its
+  // files back at once), while renewals may fail for 3 minutes in a row, or the clocks of runtimes
+  // sharing the folder differ by 3 minutes, before a live transfer could be taken.
   leaseMs: 300_000,
   order: 'name',
   maxFilesPerPoll: 100,
