@@ -105,6 +105,11 @@ function register(RED: NodeAPI): void {
         lastError = err;
         showStatus();
       },
+      onRenewError: (err) => {
+        if (lastError?.message !== err.message) node.warn(`Watching ${settings.folder}: ${err.message}`);
+        lastError = err;
+        showStatus();
+      },
     });
     const unregister = registerWatch(node.id, watcher);
 

@@ -137,6 +137,8 @@ export interface WatcherHooks {
   owner?: ClaimOwner;
   /** Something to tell the user that did not fail a poll (a claim's name record is damaged, another runtime uses this identity). */
   onWarning?(text: string): void;
+  /** Renewing leases failed (tried again shortly); default: `onError`. */
+  onRenewError?(err: FileBridgeError): void;
   /** A file's slot was freed by ack or quarantine. */
   onRelease?(): void;
   onError?(err: FileBridgeError): void;
@@ -683,7 +685,9 @@ export class Watcher implements RunningWatch {
     } catch (err) {
       if (this.closed) return;
       const text = `Renewing the lease of ${due.length} file(s) in flight failed (${err instanceof Error ? err.message : String(err)}); it is tried again shortly. A lease not renewed for ${Math.round(this.settings.leaseMs / 1000)} s lets another runtime take the file.`;
-      this.hooks.onError?.(new FileBridgeError(isFileBridgeError(err) ? err.code : 'CONNECTION', text, {}, { cause: err }));
+      const coded = new FileBridgeError(isFileBridgeError(err) ? err.code : 'CONNECTION', text, {}, { cause: err });
+      if (this.hooks.onRenewError) this.hooks.onRenewError(coded);
+      else this.hooks.onError?.(coded);
     } finally {
       this.renewing = false;
     }

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { chmod, readdir, readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import type { FileBridgeError } from '../../../../src/core/errors';
 import { claimFileName, nameRecordName, parseClaimFileName } from '../../../../src/core/pipeline/claim';
 import { commitClaim, rollbackClaim } from '../../../../src/core/pipeline/process-strategy';
 import type { QuarantineReport } from '../../../../src/core/pipeline/quarantine-report';
@@ -305,6 +306,35 @@ describe('watcher claims and leases on real servers', function () {
         assert.equal(recovered.name, parseClaimFileName(cutName)!.name, 'delivered under its shortened name');
         assert.equal(recovered.path, `${dir}/in/${recovered.name}`);
         assert.match(warnings.join('\n'), /name record .* is missing or damaged/);
+      });
+
+      it('a renewal the server refuses is reported with its code and tried again', async () => {
+        await servers().writeFile(`${dir}/in/a.txt`, 'a');
+        const leaseMs = 1000;
+        const renewErrors: FileBridgeError[] = [];
+        const p = pool();
+        const emitted: ClaimedFile[] = [];
+        const w = new Watcher(settings({ leaseMs }), {
+          pool: p,
+          origin: origin(),
+          owner: claimOwner('aaaa0013'),
+          emit: async (f) => {
+            emitted.push(f);
+          },
+          onRenewError: (err) => renewErrors.push(err),
+        });
+        watchers.push(w);
+        await pollUntil(w, 'the claim', () => emitted.length === 1);
+        const processing = servers().localPath(`${dir}/in/.filebridge/processing`);
+        await chmod(processing, 0o555);
+        try {
+          await waitFor('a failed renewal', () => renewErrors.length > 0);
+        } finally {
+          await chmod(processing, 0o755);
+        }
+        assert.equal(renewErrors[0].code, 'PERMISSION_DENIED');
+        assert.match(renewErrors[0].message, /Renewing the lease of 1 file\(s\) in flight failed .*tried again shortly/);
+        await waitFor('the renewal after all', async () => (await localFiles(`${dir}/in/.filebridge/processing`)).some((f) => f.includes('.lease-')));
       });
 
       it('warns when another runtime claims under the same identity (a copied user directory)', async () => {
