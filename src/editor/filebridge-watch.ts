@@ -81,7 +81,7 @@ defineEditor<WatchProps>('filebridge-watch', {
     emptyMinAgeSeconds: { value: 60, validate: optionalNumber(0) },
     markerPattern: { value: '{name}.done' },
     claimFolder: { value: '.filebridge/processing' },
-    leaseSeconds: { value: 3600, validate: optionalNumber(1) },
+    leaseSeconds: { value: 300, validate: optionalNumber(1) },
     order: { value: 'name' },
     maxPerPoll: { value: 100, validate: optionalNumber(1) },
     maxInFlight: { value: 10, validate: optionalNumber(1) },

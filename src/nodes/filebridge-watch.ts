@@ -4,6 +4,7 @@ import { FileBridgeError } from '../core/errors';
 import type { FileBridgeFacts } from '../core/message';
 import { Ledger } from '../core/pipeline/ledger';
 import { registerWatch } from '../core/pipeline/running-watches';
+import { runtimeOwner } from '../core/pipeline/runtime-identity';
 import { sourceFactsFor, type SourceOrigin } from '../core/pipeline/source';
 import { openPayload } from '../core/pipeline/source-stream';
 import { watchDeliveryFromConfig, watchSettingsFromConfig, type WatchConfigFields } from '../core/pipeline/watch-config';
@@ -54,6 +55,10 @@ function register(RED: NodeAPI): void {
     let claimCode = '';
     const warnedRecoveries = new Set<string>();
     let closed = false;
+    // Whose claims these are: kept in the user directory, so a restart takes its orphaned files back at once.
+    const owner = runtimeOwner(RED.settings.userDir);
+    if (owner.problem)
+      node.warn(`This runtime's claim identity cannot be kept (${owner.problem}): after a restart, files it had in flight wait for their lease.`);
 
     const showStatus = (): void => {
       if (lastError) return node.status({ fill: 'red', shape: 'ring', text: `${lastError.code} (${watcher.slots.size} in flight)` });
@@ -110,6 +115,8 @@ function register(RED: NodeAPI): void {
         node.warn(
           `${path} could not be claimed and was set aside: ${aside.moved ? `moved to ${aside.path}` : `left where it is (it could not be renamed at all) and no longer tried while unchanged`}. ${aside.reportPath ? `Its report: ${aside.reportPath}.` : `Its report could not be written: ${aside.reportError ?? 'unknown error'}.`}`,
         ),
+      owner,
+      onWarning: (text) => node.warn(text),
       onRelease: () => showStatus(),
       onPoll: () => {
         lastError = undefined;
@@ -117,6 +124,11 @@ function register(RED: NodeAPI): void {
       onError: (err) => {
         // Once per distinct failure: a server that is down must not flood the log every poll.
         if (lastError?.message !== err.message) node.warn(`Polling ${settings.folder} failed: ${err.message}`);
+        lastError = err;
+        showStatus();
+      },
+      onRenewError: (err) => {
+        if (lastError?.message !== err.message) node.warn(`Watching ${settings.folder}: ${err.message}`);
         lastError = err;
         showStatus();
       },

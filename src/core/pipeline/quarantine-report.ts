@@ -1,3 +1,4 @@
+import { fitName, MAX_NAME_BYTES, utf8Bytes } from '../name-bytes';
 import { checkBelow, checkFileName, joinRemote } from '../paths';
 import { resolveBelow } from './claim';
 import { relativeDir, type SourceFacts } from './source';
@@ -68,14 +69,25 @@ export const reportStamp = (at: Date): string =>
     .replace(/(\d{8}T\d{6})(\d{3})Z/, '$1-$2Z');
 
 /**
+/**
+ * Bytes a quarantined file's name may have: its report `<name>.error.json` is written to a temporary
+ * `.<report name>.<8 hex>.part` first (+26), and a taken name gets `_1`... `_9999` (+5), all within
+ * one 255-byte name.
+ */
+const QUARANTINED_NAME_BYTES = MAX_NAME_BYTES - '.error.json'.length - '..12345678.part'.length - '_9999'.length;
+
+/**
  * `<folder>/<relative dir>/<yyyyMMddTHHmmss-SSSZ>_<name>`: sorts by time, keeps the extension last.
+ * A name too long for that is cut (extension kept); the report beside it has the whole name.
  * Always inside the quarantine folder: a name or relative path (from a server or a message) that
  * would lead out of it is refused.
  */
 export function quarantinePath(folderSetting: string, source: Pick<SourceFacts, 'folder' | 'relativePath' | 'name'>, at: Date): string {
   const root = resolveBelow(source.folder, folderSetting.trim() || '.filebridge/failed');
   checkFileName(source.name, 'file name');
-  return checkBelow(root, joinRemote(root, relativeDir(source.relativePath), `${reportStamp(at)}_${source.name}`), 'quarantine path');
+  const head = `${reportStamp(at)}_`;
+  const name = head + fitName(source.name, QUARANTINED_NAME_BYTES - utf8Bytes(head));
+  return checkBelow(root, joinRemote(root, relativeDir(source.relativePath), name), 'quarantine path');
 }
 
 export function buildReport(

@@ -52,8 +52,8 @@ function num(value: unknown, fallback: number | undefined, min: number, max: num
   return n;
 }
 
-const seconds = (value: unknown, fallbackMs: number, what: string, maxS = 365 * 86400): number =>
-  Math.round(num(value, fallbackMs / 1000, 0, maxS, what)! * 1000);
+const seconds = (value: unknown, fallbackMs: number, what: string, minS = 0, maxS = 365 * 86400): number =>
+  Math.round(num(value, fallbackMs / 1000, minS, maxS, what)! * 1000);
 
 /** Globs from a comma- or newline-separated field. */
 export function globList(text: string | undefined): string[] {
@@ -100,7 +100,8 @@ export function watchSettingsFromConfig(f: WatchConfigFields): WatchSettings {
       markerPattern,
     },
     claimFolder,
-    leaseMs: seconds(f.leaseSeconds, d.leaseMs, 'Lease (seconds)'),
+    // A lease of 0 would hand every file in flight to the next poll of any other runtime.
+    leaseMs: seconds(f.leaseSeconds, d.leaseMs, 'Lease (seconds)', 0.5),
     order,
     maxFilesPerPoll: num(f.maxPerPoll, d.maxFilesPerPoll, 1, 1_000_000, 'Max files per poll')!,
     maxInFlight: num(f.maxInFlight, d.maxInFlight, 1, 100_000, 'Max in flight')!,

@@ -1,16 +1,32 @@
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import picomatch from 'picomatch';
 import { FileBridgeError, isFileBridgeError } from '../errors';
-import { checkBelow, isBelow, joinRemote, printableName, remoteDirname } from '../paths';
+import { checkBelow, isBelow, joinRemote, printableName, remoteBasename, remoteDirname } from '../paths';
 import type { SessionPool } from '../remote/session-pool';
 import type { RemoteEntry, RemoteSession } from '../remote/types';
-import { claimByRename, claimedFacts, claimFileName, parseClaimFileName, resolveBelow } from './claim';
+import {
+  claimByRename,
+  claimedFacts,
+  claimFileName,
+  claimKey,
+  leaseMarkerName,
+  nameRecordPath,
+  newClaimToken,
+  parseClaimFileName,
+  parseLeaseMarkerName,
+  parseNameRecordName,
+  readNameRecord,
+  resolveBelow,
+  writeNameRecord,
+  type ClaimName,
+} from './claim';
 import { InFlight } from './in-flight';
 import { quarantinePath } from './quarantine-report';
 import type { Ledger } from './ledger';
 import { reportGivenUp } from './process-strategy';
 import { DEFAULT_CLAIM_FOLDER, type RunningWatch } from './running-watches';
+import { runtimeOwner, type ClaimOwner } from './runtime-identity';
 import { sourceFactsFor, type SourceOrigin } from './source';
 import { markerGlob, markerName, StabilityTracker, type StabilityOptions, DEFAULT_STABILITY } from './stability';
 import { ClaimFailures, claimError, setAside, type SetAside } from './unclaimable';
@@ -31,7 +47,11 @@ export interface WatchSettings {
   stability: StabilityOptions;
   /** Relative to the watched folder unless absolute. */
   claimFolder: string;
-  /** A claim older than this belongs to a lost run and is taken over. */
+  /**
+   * A claim whose lease was not renewed for this long belongs to a lost run and is taken over. The
+   * watch renews the lease of every file it has in flight (see RENEW_AFTER), so this only needs to
+   * outlast a stopped runtime's last renewal, not the longest processing time.
+   */
   leaseMs: number;
   order: WatchOrder;
   maxFilesPerPoll: number;
@@ -55,7 +75,11 @@ export const DEFAULT_WATCH_SETTINGS: Omit<WatchSettings, 'folder'> = {
   includeDotFiles: false,
   stability: DEFAULT_STABILITY,
   claimFolder: DEFAULT_CLAIM_FOLDER,
-  leaseMs: 3_600_000,
+  // Renewed 60 to 90 s after the last renewal while a file is in flight (checked every tenth of the
+  // lease): a runtime that died is taken over after at most 5 minutes (its own restart takes its
+  // files back at once), while renewals may fail for 3 minutes in a row, or the clocks of runtimes
+  // sharing the folder differ by 3 minutes, before a live transfer could be taken.
+  leaseMs: 300_000,
   order: 'name',
   maxFilesPerPoll: 100,
   maxInFlight: 10,
@@ -65,6 +89,12 @@ export const DEFAULT_WATCH_SETTINGS: Omit<WatchSettings, 'folder'> = {
 };
 
 const LEDGER_RECHECK_MS = 10 * 60_000;
+
+/** A file's lease is renewed once this share of the lease has passed since its claim or last renewal. */
+export const RENEW_AFTER = 1 / 5;
+
+/** Leftover lease markers and name records removed per poll at most (each is one delete on the server). */
+const LEFTOVERS_PER_POLL = 100;
 
 /** The pipeline's own folder below a watched folder: never listed as input. */
 export const WORK_FOLDER = '.filebridge';
@@ -113,6 +143,15 @@ export interface WatcherHooks {
   onUnsafeName?(folder: string, name: string, why: string): void;
   /** A file that could not be claimed `maxAttempts` times was moved to the failed folder, or left where it is, with its report. */
   onSetAside?(path: string, aside: SetAside, error: FileBridgeError): void;
+  /**
+   * Whose claims this watch makes: the runtime's identity (runtime-identity.ts). Default: an identity
+   * for this process only, so after a restart its claims wait for their lease.
+   */
+  owner?: ClaimOwner;
+  /** Something to tell the user that did not fail a poll (a claim's name record is damaged, another runtime uses this identity). */
+  onWarning?(text: string): void;
+  /** Renewing leases failed (tried again shortly); default: `onError`. */
+  onRenewError?(err: FileBridgeError): void;
   /** A file's slot was freed by ack or quarantine. */
   onRelease?(): void;
   onError?(err: FileBridgeError): void;
@@ -131,6 +170,29 @@ class ClaimAttempt extends Error {
   ) {
     super(failure instanceof Error ? failure.message : String(failure));
   }
+}
+
+/** A claim found in the claim folder that is due to be recovered (or given up). */
+interface DueClaim {
+  claimPath: string;
+  /** Its relative folder below the claim folder ('' at the top). */
+  relDir: string;
+  claim: ClaimName;
+  /** When its lease last began: the claim time or its newest lease marker. */
+  leaseAt: number;
+  markers: string[];
+  /** An orphan of an earlier run of this runtime: taken back without waiting for the lease. */
+  orphan: boolean;
+}
+
+/** The lease of a file in flight, renewed while it holds its slot. */
+interface HeldLease {
+  claimPath: string;
+  claim: ClaimName;
+  /** When the lease last began. */
+  at: number;
+  /** Its lease marker, once renewed. */
+  marker?: string;
 }
 
 /**
@@ -156,6 +218,12 @@ export class Watcher implements RunningWatch {
   private readonly failures = new ClaimFailures();
   /** Folder + name of refused listing entries already reported (bounded: cleared when large). */
   private readonly refusedNames = new Set<string>();
+  private readonly owner: ClaimOwner;
+  /** Leases of the files in flight, by correlation id. */
+  private readonly leases = new Map<string, HeldLease>();
+  private readonly renewTimer: NodeJS.Timeout;
+  private renewing = false;
+  private warnedShared = false;
   /**
    * Listing keys known to be in the ledger (with when that was checked), so left-in-place files
    * cost no lookup per poll; rechecked now and then, since ledger entries expire.
@@ -178,7 +246,14 @@ export class Watcher implements RunningWatch {
     if (settings.include.length) this.include = picomatch(settings.include, opts);
     if (settings.exclude.length) this.exclude = picomatch(settings.exclude, opts);
     if (settings.stability.mode === 'marker') this.isMarker = picomatch(markerGlob(settings.stability.markerPattern), opts);
-    this.slots = new InFlight<ClaimedFile>(settings.maxInFlight, settings.inFlightTimeoutMs, (_id, file) => hooks.onTimeout?.(file));
+    this.owner = hooks.owner ?? runtimeOwner(undefined);
+    this.slots = new InFlight<ClaimedFile>(settings.maxInFlight, settings.inFlightTimeoutMs, (id, file) => {
+      // Its lease is no longer renewed: it runs out and lease recovery sends the file again.
+      this.leases.delete(id);
+      hooks.onTimeout?.(file);
+    });
+    this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(50, (settings.leaseMs * RENEW_AFTER) / 2));
+    this.renewTimer.unref();
   }
 
   private now(): number {
@@ -239,13 +314,19 @@ export class Watcher implements RunningWatch {
   /** Frees the slot of an acked or quarantined file (and closes what is left of its stream). */
   release(correlationId: string): boolean {
     this.closeStream(correlationId);
+    const lease = this.leases.get(correlationId);
+    this.leases.delete(correlationId);
     const released = this.slots.release(correlationId);
+    if (lease) void this.removeLeaseFiles(lease);
     this.hooks.onRelease?.();
     return released;
   }
 
   close(): void {
     this.closed = true;
+    clearInterval(this.renewTimer);
+    // Nothing renews these leases any more: they run out, and the files come back by lease recovery.
+    this.leases.clear();
     this.slots.close();
     for (const stream of this.streams.values()) stream.destroy();
     this.streams.clear();
@@ -256,7 +337,7 @@ export class Watcher implements RunningWatch {
     const s = this.settings;
     const { pool } = this.hooks;
 
-    const expired = await this.expiredClaims(this.now());
+    const expired = await this.dueClaims(this.now());
     const listing = await pool.use((session) => this.listInbox(session), true);
     report.listed = listing.length;
     const now = this.now();
@@ -321,7 +402,7 @@ export class Watcher implements RunningWatch {
     let budget = s.maxFilesPerPoll;
     for (const claim of expired) {
       if (budget <= 0 || this.closed) break;
-      if (s.maxAttempts > 0 && claim.attempt >= s.maxAttempts) {
+      if (s.maxAttempts > 0 && claim.claim.attempt >= s.maxAttempts) {
         try {
           if (await this.giveUp(claim)) report.gaveUp++;
           else report.lost++;
@@ -445,9 +526,12 @@ export class Watcher implements RunningWatch {
 
   private async send(file: ClaimedFile): Promise<void> {
     this.slots.add(file.correlationId, file);
+    const claim = parseClaimFileName(remoteBasename(file.claimPath));
+    if (claim) this.leases.set(file.correlationId, { claimPath: file.claimPath, claim, at: file.claimedAt.getTime() });
     try {
       await this.hooks.emit(file);
     } catch (err) {
+      this.leases.delete(file.correlationId);
       this.slots.release(file.correlationId);
       if (this.closed) return;
       this.hooks.onError?.(isFileBridgeError(err) ? err : new FileBridgeError('CONNECTION', String(err), {}, { cause: err }));
@@ -497,51 +581,157 @@ export class Watcher implements RunningWatch {
     return out;
   }
 
-  /** Claims whose lease ran out, not held by this watch. */
-  private async expiredClaims(now: number): Promise<{ claimPath: string; relDir: string; name: string; attempt: number }[]> {
-    const found: { claimPath: string; relDir: string; name: string; attempt: number; claimedAt: number }[] = [];
+  /**
+   * Claims to recover now, oldest lease first: those whose lease ran out, and at once those this
+   * runtime made in an earlier run (a restart after a crash: nothing in this process holds them).
+   * Never a file this watch has in flight. Lease markers and name records left without their claim
+   * are removed once a lease has passed.
+   */
+  private async dueClaims(now: number): Promise<DueClaim[]> {
+    const leaseMs = this.settings.leaseMs;
     const mine = new Set(this.slots.values().map((f) => f.claimPath));
+    const found: DueClaim[] = [];
+    const leftovers: string[] = [];
     await this.hooks.pool.use(async (session) => {
+      // A stale session makes the pool run this again from the start.
+      found.length = 0;
+      leftovers.length = 0;
       const root = await session.stat(this.claimRoot);
       if (!root || root.type !== 'directory') return;
       const walk = async (dir: string, rel: string): Promise<void> => {
+        const claims: { path: string; claim: ClaimName }[] = [];
+        const markers = new Map<string, { path: string; renewedAt: number }[]>();
+        const records: { path: string; key: string; claimedAt: number }[] = [];
         for (const entry of await session.list(dir, (name, why) => this.refused(dir, name, why))) {
           if (entry.name === '.' || entry.name === '..' || !isBelow(this.claimRoot, entry.path)) continue;
           if (entry.type === 'directory') {
             await walk(entry.path, rel ? `${rel}/${entry.name}` : entry.name);
             continue;
           }
-          const parsed = parseClaimFileName(entry.name);
-          if (!parsed || mine.has(entry.path) || parsed.claimedAt + this.settings.leaseMs > now) continue;
-          found.push({ claimPath: entry.path, relDir: rel, name: parsed.name, attempt: parsed.attempt, claimedAt: parsed.claimedAt });
+          const claim = parseClaimFileName(entry.name);
+          if (claim) {
+            claims.push({ path: entry.path, claim });
+            continue;
+          }
+          const marker = parseLeaseMarkerName(entry.name);
+          if (marker) markers.set(marker.key, [...(markers.get(marker.key) ?? []), { path: entry.path, renewedAt: marker.renewedAt }]);
+          const record = parseNameRecordName(entry.name);
+          if (record) records.push({ path: entry.path, ...record });
+        }
+        const keys = new Set(claims.map((c) => claimKey(c.claim)));
+        for (const [key, list] of markers) {
+          if (!keys.has(key)) leftovers.push(...list.filter((m) => m.renewedAt + leaseMs <= now).map((m) => m.path));
+        }
+        // A record is written before its claim's rename: one without a claim is left over only once a lease has passed.
+        leftovers.push(...records.filter((r) => !keys.has(r.key) && r.claimedAt + leaseMs <= now).map((r) => r.path));
+        for (const { path, claim } of claims) {
+          if (mine.has(path)) continue;
+          const own = markers.get(claimKey(claim)) ?? [];
+          const leaseAt = Math.max(claim.claimedAt, ...own.map((m) => m.renewedAt));
+          const ours = claim.owner === this.owner.id;
+          const orphan = ours && leaseAt < this.owner.since;
+          if (ours && !orphan && !this.owner.madeHere(claimKey(claim))) this.sharedIdentity(path);
+          if (orphan || leaseAt + leaseMs <= now) found.push({ claimPath: path, relDir: rel, claim, leaseAt, markers: own.map((m) => m.path), orphan });
         }
       };
       await walk(this.claimRoot, '');
     }, true);
-    return found.sort((a, b) => a.claimedAt - b.claimedAt);
+    if (leftovers.length) await this.removeQuietly(leftovers.slice(0, LEFTOVERS_PER_POLL));
+    return found.sort((a, b) => a.leaseAt - b.leaseAt);
   }
 
-  private async recover(claim: { claimPath: string; relDir: string; name: string; attempt: number }): Promise<ClaimedFile | undefined> {
-    const claimedAt = this.now();
-    const attempt = claim.attempt + 1;
-    const claimPath = joinRemote(remoteDirname(claim.claimPath), claimFileName(claim.name, claimedAt, attempt));
+  /** A claim under this runtime's identity that this process did not make, made while it runs. */
+  private sharedIdentity(path: string): void {
+    if (this.warnedShared) return;
+    this.warnedShared = true;
+    this.hooks.onWarning?.(
+      `${path} was claimed under this runtime's identity ${this.owner.id}, but not by this runtime: another Node-RED uses the same identity, most likely because its user directory was copied from this one. Delete .filebridge/runtime-id in the user directory of one of them and restart it; until then a restart of either may take back files the other is still processing.`,
+    );
+  }
+
+  private async removeQuietly(paths: string[]): Promise<void> {
+    await this.hooks.pool
+      .use(async (session) => {
+        for (const path of paths) await session.deleteFile(path).catch(() => undefined);
+      }, false)
+      .catch(() => undefined);
+  }
+
+  /**
+   * The original name of a due claim: a cut name's record, or the cut name itself (with a warning)
+   * when the record is missing or damaged, so the file is still delivered.
+   */
+  private async originalName(session: RemoteSession, due: DueClaim): Promise<string> {
+    if (!due.claim.cut) return due.claim.name;
+    const name = await readNameRecord(session, due.claimPath, due.claim);
+    if (name !== undefined) return name;
+    this.hooks.onWarning?.(
+      `The name record of ${due.claimPath} (${nameRecordPath(due.claimPath, due.claim)}) is missing or damaged: the file goes on under its shortened name ${due.claim.name}.`,
+    );
+    return due.claim.name;
+  }
+
+  /** After a claim was renamed away: its lease markers and name record (best effort; leftovers are removed later anyway). */
+  private async removeClaimFiles(session: RemoteSession, due: DueClaim): Promise<void> {
+    const paths = [...due.markers, ...(due.claim.cut ? [nameRecordPath(due.claimPath, due.claim)] : [])];
+    for (const path of paths) await session.deleteFile(path).catch(() => undefined);
+  }
+
+  /**
+   * Renames `from` to a new claim of `name` in `dir`; a name too long for a claim name gets its
+   * record first. Resolves the claim path, or undefined when another claimant won.
+   */
+  private async claimAs(session: RemoteSession, from: string, dir: string, name: string, claimedAt: number, attempt: number): Promise<string | undefined> {
+    const fileName = claimFileName(name, claimedAt, attempt, this.owner.id, newClaimToken());
+    const claim = parseClaimFileName(fileName)!;
+    const claimPath = joinRemote(dir, fileName);
     try {
       checkBelow(this.claimRoot, claimPath, 'claim path');
     } catch (err) {
       throw new ClaimAttempt(claimPath, err);
     }
+    let record: string | undefined;
+    if (claim.cut) {
+      if (!this.knownFolders.has(dir)) {
+        await session.mkdir(dir, true);
+        this.knownFolders.add(dir);
+      }
+      record = nameRecordPath(claimPath, claim);
+      try {
+        await writeNameRecord(session, record, name);
+      } catch (err) {
+        // The claim folder was removed since this watch made it (a missing folder is a 553 on vsftpd).
+        if (!isFileBridgeError(err) || (err.code !== 'NOT_FOUND' && err.code !== 'PERMISSION_DENIED')) throw err;
+        await session.mkdir(dir, true);
+        await writeNameRecord(session, record, name);
+      }
+    }
+    const claimed = await claimByRename(session, from, claimPath, this.knownFolders).catch((err: unknown) => {
+      throw new ClaimAttempt(claimPath, err);
+    });
+    if (!claimed) {
+      if (record) await session.deleteFile(record).catch(() => undefined);
+      return undefined;
+    }
+    this.owner.made(claimKey(claim));
+    return claimPath;
+  }
+
+  private async recover(due: DueClaim): Promise<ClaimedFile | undefined> {
+    const claimedAt = this.now();
+    const attempt = due.claim.attempt + 1;
     return this.hooks.pool.use(async (session) => {
-      const claimed = await claimByRename(session, claim.claimPath, claimPath).catch((err: unknown) => {
-        throw new ClaimAttempt(claimPath, err);
-      });
-      if (!claimed) return undefined;
+      const name = await this.originalName(session, due);
+      const claimPath = await this.claimAs(session, due.claimPath, remoteDirname(due.claimPath), name, claimedAt, attempt);
+      if (!claimPath) return undefined;
+      await this.removeClaimFiles(session, due);
       const facts = await claimedFacts(session, claimPath);
-      const relativePath = joinRel(claim.relDir ? `${claim.relDir}/x` : 'x', claim.name);
+      const relativePath = due.relDir ? `${due.relDir}/${name}` : name;
       return {
         correlationId: randomUUID(),
         path: joinRemote(this.settings.folder, relativePath),
         relativePath,
-        name: claim.name,
+        name,
         claimPath,
         size: facts.size,
         mtime: facts.mtime,
@@ -552,52 +742,45 @@ export class Watcher implements RunningWatch {
   }
 
   /** Moves a claim that used up its attempts to the failed folder (one rename: one winner). */
-  private async giveUp(claim: { claimPath: string; relDir: string; name: string; attempt: number }): Promise<boolean> {
+  private async giveUp(due: DueClaim): Promise<boolean> {
     const now = this.now();
-    const relativePath = claim.relDir ? `${claim.relDir}/${claim.name}` : claim.name;
-    const failedPath = quarantinePath(this.settings.failedFolder, { folder: this.settings.folder, relativePath, name: claim.name }, new Date(now));
     const file = await this.hooks.pool.use(async (session) => {
-      const facts = await session.stat(claim.claimPath);
-      const moved =
-        facts &&
-        (await claimByRename(session, claim.claimPath, failedPath).catch((err: unknown) => {
-          throw new ClaimAttempt(failedPath, err);
-        }));
+      const facts = await session.stat(due.claimPath);
+      if (!facts) return undefined;
+      const name = await this.originalName(session, due);
+      const relativePath = due.relDir ? `${due.relDir}/${name}` : name;
+      const failedPath = quarantinePath(this.settings.failedFolder, { folder: this.settings.folder, relativePath, name }, new Date(now));
+      const moved = await claimByRename(session, due.claimPath, failedPath).catch((err: unknown) => {
+        throw new ClaimAttempt(failedPath, err);
+      });
       if (!moved) return undefined;
+      await this.removeClaimFiles(session, due);
       const given: ClaimedFile = {
         correlationId: randomUUID(),
         path: joinRemote(this.settings.folder, relativePath),
         relativePath,
-        name: claim.name,
+        name,
         claimPath: failedPath,
         size: facts.size,
         mtime: facts.mtime,
         claimedAt: new Date(now),
-        attempt: claim.attempt,
+        attempt: due.claim.attempt,
       };
       return given;
     }, false);
     if (!file) return false;
-    const reason = await reportGivenUp(this.hooks.pool, sourceFactsFor(this.hooks.origin, file), failedPath, new Date(now), file.correlationId);
-    this.hooks.onGiveUp?.(file, failedPath, reason);
+    const reason = await reportGivenUp(this.hooks.pool, sourceFactsFor(this.hooks.origin, file), file.claimPath, new Date(now), file.correlationId);
+    this.hooks.onGiveUp?.(file, file.claimPath, reason);
     return true;
   }
 
   private async claimNew(entry: Listed, marker?: string): Promise<ClaimedFile | undefined> {
     const claimedAt = this.now();
     const relDir = entry.relativePath.includes('/') ? entry.relativePath.slice(0, entry.relativePath.lastIndexOf('/')) : '';
-    const claimPath = joinRemote(this.claimRoot, relDir, claimFileName(entry.name, claimedAt, 1));
     this.tracker.forget(entry.path);
-    try {
-      checkBelow(this.claimRoot, claimPath, 'claim path');
-    } catch (err) {
-      throw new ClaimAttempt(claimPath, err);
-    }
     return this.hooks.pool.use(async (session) => {
-      const claimed = await claimByRename(session, entry.path, claimPath, this.knownFolders).catch((err: unknown) => {
-        throw new ClaimAttempt(claimPath, err);
-      });
-      if (!claimed) return undefined;
+      const claimPath = await this.claimAs(session, entry.path, joinRemote(this.claimRoot, relDir), entry.name, claimedAt, 1);
+      if (!claimPath) return undefined;
       // The marker has done its job; left behind it would release the next file of that name too early.
       if (marker) await session.deleteFile(joinRemote(this.settings.folder, marker)).catch(() => undefined);
       const facts = await claimedFacts(session, claimPath);
@@ -613,6 +796,65 @@ export class Watcher implements RunningWatch {
         attempt: 1,
       };
     }, false);
+  }
+
+  /**
+   * Renews the lease of every file in flight whose lease is a fifth old, without moving the file (a
+   * flow may be reading it): its lease marker is created, or renamed to the new time. Runs on the
+   * pool's reserve connection when long transfers hold every pooled session.
+   */
+  private async renewLeases(): Promise<void> {
+    if (this.renewing || this.closed) return;
+    const every = this.settings.leaseMs * RENEW_AFTER;
+    const due = [...this.leases].filter(([id, lease]) => this.slots.has(id) && this.now() - lease.at >= every);
+    if (due.length === 0) return;
+    this.renewing = true;
+    try {
+      await this.hooks.pool.useReserve(async (session) => {
+        for (const [id, lease] of due) {
+          if (this.closed || this.leases.get(id) !== lease) continue;
+          const at = this.now();
+          const marker = joinRemote(remoteDirname(lease.claimPath), leaseMarkerName(lease.claim, at));
+          let renamed = false;
+          if (lease.marker) {
+            try {
+              await session.rename(lease.marker, marker, true);
+              renamed = true;
+            } catch (err) {
+              // Removed meanwhile (a leftover sweep after clocks disagreed): made anew below.
+              if (!isFileBridgeError(err) || (err.code !== 'NOT_FOUND' && err.code !== 'PERMISSION_DENIED')) throw err;
+            }
+          }
+          if (!renamed) await session.write(marker, Readable.from([]));
+          lease.marker = marker;
+          lease.at = at;
+          // Acked or quarantined while this ran: the marker is not needed any more.
+          if (this.leases.get(id) !== lease) await session.deleteFile(marker).catch(() => undefined);
+        }
+      });
+    } catch (err) {
+      if (this.closed) return;
+      const text = `Renewing the lease of ${due.length} file(s) in flight failed (${err instanceof Error ? err.message : String(err)}); it is tried again shortly. A lease not renewed for ${Math.round(this.settings.leaseMs / 1000)} s lets another runtime take the file.`;
+      const coded = new FileBridgeError(isFileBridgeError(err) ? err.code : 'CONNECTION', text, {}, { cause: err });
+      if (this.hooks.onRenewError) this.hooks.onRenewError(coded);
+      else this.hooks.onError?.(coded);
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  /** After ack or quarantine: the file's lease marker, and its name record once the claim is gone. */
+  private async removeLeaseFiles(lease: HeldLease): Promise<void> {
+    if (!lease.marker && !lease.claim.cut) return;
+    await this.hooks.pool
+      .use(async (session) => {
+        if (lease.marker) await session.deleteFile(lease.marker).catch(() => undefined);
+        // A failed ack leaves the file claimed: its record must stay for the recovery.
+        if (lease.claim.cut && !(await session.stat(lease.claimPath))) {
+          await session.deleteFile(nameRecordPath(lease.claimPath, lease.claim)).catch(() => undefined);
+        }
+      }, false)
+      .catch(() => undefined);
   }
 }
 

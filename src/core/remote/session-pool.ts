@@ -62,6 +62,8 @@ export class SessionPool<S extends RemoteSession> {
   private consecutiveFailures = 0;
   private readonly listeners = new Set<(state: PoolState) => void>();
   private lastState: PoolState = { state: 'idle' };
+  /** Settles when the extra connection of `useReserve` is free again. */
+  private reserveTurn: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly open: () => Promise<S>,
@@ -136,6 +138,35 @@ export class SessionPool<S extends RemoteSession> {
         if (retryOnStale && lease.reused && broken && attempt === 0) continue;
         throw err;
       }
+    }
+  }
+
+  /**
+   * Runs short work that must not wait for a long transfer (a watch renewing the lease of a file a
+   * flow is still reading): on a pooled session when one is free, otherwise on one connection
+   * beyond `size`, opened for it and closed right after. One such extra connection at a time.
+   * Without it, two 5 GB streams on the default pool of 2 would hold every session past the lease,
+   * and another runtime would take the files they are still reading.
+   */
+  async useReserve<T>(fn: (session: S) => Promise<T>): Promise<T> {
+    const free = (): boolean => this.idle.length > 0 || this.leased + this.opening < this.options.size;
+    // `use` takes a free session synchronously (before its first await), so the check holds.
+    if (free()) return this.use(fn, false);
+    const previous = this.reserveTurn;
+    let done!: () => void;
+    this.reserveTurn = new Promise<void>((resolve) => (done = resolve));
+    try {
+      await previous;
+      if (this.closed) throw new FileBridgeError('CONNECTION', 'The server configuration was stopped (redeploy or shutdown).');
+      if (free()) return await this.use(fn, false);
+      const session = await this.open();
+      try {
+        return await fn(session);
+      } finally {
+        void session.close().catch(() => undefined);
+      }
+    } finally {
+      done();
     }
   }
 

@@ -1,4 +1,5 @@
 import { FileBridgeError } from '../errors';
+import { parseClaimFileName } from '../pipeline/claim';
 import { readFileToBuffer, statEntry } from '../remote/operations';
 import type { SessionPool } from '../remote/session-pool';
 import type { RemoteSession } from '../remote/types';
@@ -26,7 +27,16 @@ export function poolFiles(pool: SessionPool<RemoteSession>): RemoteFiles {
       return pool.use(async (session) => {
         const root = await session.stat(folder);
         if (!root || root.type !== 'directory') return new Set<string>();
-        return new Set((await session.list(folder)).filter((e) => e.type !== 'directory').map((e) => e.name));
+        const names = new Set<string>();
+        for (const entry of await session.list(folder)) {
+          if (entry.type === 'directory') continue;
+          names.add(entry.name);
+          // In a watch's claim folder a file is there under its claim name (claim.ts); a shortened
+          // name (#) would need its record, and a name that long is no manifest entry in practice.
+          const claimed = parseClaimFileName(entry.name);
+          if (claimed && !claimed.cut) names.add(claimed.name);
+        }
+        return names;
       }, true);
     },
   };

@@ -422,3 +422,129 @@ describe('two Node-RED runtimes watching one folder', function () {
     for (const r of running) assert.doesNotMatch(r.output(), /\[error\]/, r.output().slice(-3000));
   });
 });
+
+/** A user directory whose node_modules links to this repository, so Node-RED loads the built nodes. */
+async function userDirWithPalette(work: string, label: string): Promise<string> {
+  const userDir = join(work, label);
+  await mkdir(join(userDir, 'node_modules'), { recursive: true });
+  await writeFile(join(userDir, 'package.json'), JSON.stringify({ name: `filebridge-${label}`, version: '1.0.0', private: true }));
+  await symlink(REPO_ROOT, join(userDir, 'node_modules', 'node-red-contrib-ecm-filebridge'), 'dir');
+  return userDir;
+}
+
+async function deploy(nodeRed: RunningNodeRed, flow: Record<string, unknown>[]): Promise<void> {
+  const res = await fetch(`${nodeRed.url}/flows`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+    body: JSON.stringify(flow),
+  });
+  assert.ok(res.status === 200 || res.status === 204, `deploy: ${res.status} ${await res.text()}`);
+}
+
+/** watch -> function (the flow's work, given as code) -> ack archiving into `.filebridge/archive/<label>/`. */
+function watchFlow(
+  folder: string,
+  label: string,
+  watch: Record<string, unknown>,
+  work: string,
+  server: Record<string, unknown> = {},
+): Record<string, unknown>[] {
+  return [
+    { id: 't1', type: 'tab', label: 'watch' },
+    { ...serverConfigNode('sftp', { id: 's1', poolSize: 3, ...server }), credentials: { password: servers().password } },
+    { id: 'w1', type: 'filebridge-watch', z: 't1', x: 100, y: 100, server: 's1', folder, intervalSeconds: 0.2, stableSeconds: 0.3, wires: [['f1']], ...watch },
+    { id: 'f1', type: 'function', z: 't1', x: 300, y: 100, func: work, outputs: 1, wires: [['a1']] },
+    { id: 'a1', type: 'filebridge-ack', z: 't1', x: 500, y: 100, action: 'archive', archiveTemplate: `.filebridge/archive/${label}/`, wires: [[]] },
+  ];
+}
+
+/**
+ * Real Node-RED processes, as users run them: a runtime killed with SIGKILL while files are in its
+ * flow takes them back at once when it starts again; a runtime reading a file for longer than the
+ * lease keeps it (the lease is renewed), so another runtime on the folder does not take it.
+ */
+describe('claims across a crash and a slow transfer, in real Node-RED processes', function () {
+  this.timeout(240_000);
+  let work: string;
+  const running: RunningNodeRed[] = [];
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'filebridge-claims-'));
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((r) => r.stop()));
+  });
+  after(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('after a kill -9 with files in flight, the restarted runtime delivers them within seconds, not after the lease', async () => {
+    const dir = 'restart/inbox';
+    await servers().remove('restart');
+    await servers().mkdirp(dir);
+    const [runtime] = await runtimes();
+    const userDir = await userDirWithPalette(work, 'restart');
+    let nodeRed = await startNodeRed(runtime, userDir);
+    running.push(nodeRed);
+    // The first delivery of each file stays in the flow (a long job); a later one goes on to ack.
+    const hold = `if (msg.filebridge.source.attempt === 1) { node.status({ text: 'working on ' + msg.filename }); return null; }\nreturn msg;`;
+    await deploy(nodeRed, watchFlow(dir, 'R', { leaseSeconds: 120, maxInFlight: 10 }, hold));
+    const contents = new Map<string, Buffer>();
+    for (let i = 0; i < 5; i++) contents.set(`k${i}.bin`, randomBytes(10_000 + i));
+    for (const [name, data] of contents) await servers().writeFile(`${dir}/${name}`, data);
+    // Claims only (a lease marker would appear beside them after a fifth of the lease).
+    const claims = async (): Promise<string[]> => (await localFiles(`${dir}/.filebridge/processing`)).filter((f) => f.includes('~'));
+    await waitFor('five files claimed', async () => (await claims()).length === 5, 30_000);
+    const id = (await readFile(join(userDir, '.filebridge', 'runtime-id'), 'utf8')).trim();
+    assert.match(id, /^[0-9a-f]{8}$/);
+    for (const claim of await claims()) assert.match(claim, new RegExp(`^\\d+-[0-9a-f]{8}-1-${id}~k\\d\\.bin$`));
+
+    await nodeRed.kill();
+    running.splice(running.indexOf(nodeRed), 1);
+    nodeRed = await startNodeRed(runtime, userDir);
+    running.push(nodeRed);
+    const restarted = Date.now();
+    await waitFor('five files archived', async () => (await localFiles(`${dir}/.filebridge/archive`)).length >= 5, 60_000);
+    const took = Date.now() - restarted;
+    console.log(`      (delivered ${took} ms after the restart; lease 120 s)`);
+    assert.ok(took < 15_000, `took ${took} ms`);
+    await sleep(1000);
+    const archived = await localFiles(`${dir}/.filebridge/archive`);
+    assert.deepEqual(archived, [...contents.keys()].map((n) => `R/${n}`).sort());
+    for (const [name, data] of contents) assert.deepEqual(await readFile(servers().localPath(`${dir}/.filebridge/archive/R/${name}`)), data);
+    assert.deepEqual(await localFiles(`${dir}/.filebridge/processing`), []);
+    assert.doesNotMatch(nodeRed.output(), /\[error\]|\[warn\] \[filebridge-/, nodeRed.output().slice(-3000));
+  });
+
+  it('a transfer running for several leases is not taken by another runtime: its lease is renewed', async () => {
+    const dir = 'renewal/inbox';
+    await servers().remove('renewal');
+    await servers().mkdirp(dir);
+    const [first, second] = await runtimes();
+    const r1 = await startNodeRed(first, await userDirWithPalette(work, 'R1'));
+    running.push(r1);
+    const r2 = await startNodeRed(second, await userDirWithPalette(work, 'R2'));
+    running.push(r2);
+    // Reads the stream at about 300 kB/s: 2.4 MB take 8 s, four 2-second leases.
+    const slowRead = `let bytes = 0;
+for await (const chunk of msg.payload) { bytes += chunk.length; await new Promise((r) => setTimeout(r, chunk.length / 300)); }
+msg.bytes = bytes;
+return msg;`;
+    // A pool of one: the stream holds the only pooled session, so renewals need the reserve connection.
+    await deploy(r1, watchFlow(dir, 'R1', { leaseSeconds: 2 }, slowRead, { poolSize: 1 }));
+    const data = randomBytes(2_400_000);
+    await servers().writeFile(`${dir}/big.bin`, data);
+    await waitFor('R1 claimed the file', async () => (await localFiles(`${dir}/.filebridge/processing`)).length > 0, 30_000);
+    const claimed = Date.now();
+    await deploy(r2, watchFlow(dir, 'R2', { leaseSeconds: 2 }, 'return msg;'));
+    await waitFor('the file archived', async () => (await localFiles(`${dir}/.filebridge/archive`)).length > 0, 60_000);
+    const took = Date.now() - claimed;
+    console.log(`      (archived ${took} ms after the claim, lease 2 s)`);
+    await sleep(3000);
+    assert.deepEqual(await localFiles(`${dir}/.filebridge/archive`), ['R1/big.bin'], 'archived once, by the runtime that read it');
+    assert.ok(took > 6_000, `the transfer took only ${took} ms: too short to prove renewal`);
+    assert.deepEqual(await readFile(servers().localPath(`${dir}/.filebridge/archive/R1/big.bin`)), data);
+    assert.deepEqual(await localFiles(`${dir}/.filebridge/processing`), [], 'no claim, no lease marker left');
+    for (const r of [r1, r2]) assert.doesNotMatch(r.output(), /\[error\]|\[warn\] \[filebridge-/, r.output().slice(-3000));
+  });
+});

@@ -44,14 +44,14 @@ describe('pipeline core on real servers', function () {
         for (let i = 0; i < 40; i++) await servers().writeFile(`${dir}/in/f${i}`, `file ${i}`);
         await servers().mkdirp(`${dir}/in/.filebridge/processing`);
         const claim = (pool: (typeof pools)[0], i: number): Promise<boolean> =>
-          pool.use((s) => claimByRename(s, `${dir}/in/f${i}`, `${dir}/in/.filebridge/processing/${claimFileName(`f${i}`, Date.now(), 1)}`), false);
+          pool.use((s) => claimByRename(s, `${dir}/in/f${i}`, `${dir}/in/.filebridge/processing/${claimFileName(`f${i}`, Date.now(), 1, 'a1b2c3d4')}`), false);
         const results = await Promise.all(Array.from({ length: 40 }, (_, i) => Promise.all([claim(pools[0], i), claim(pools[1], i)])));
         for (const [a, b] of results) assert.equal(Number(a) + Number(b), 1);
         const claimed = await readdir(servers().localPath(`${dir}/in/.filebridge/processing`));
         assert.equal(claimed.length, 40);
       });
 
-      it('the watcher claims only complete files, emits them in order, and a recovery after the lease is attempt 2', async () => {
+      it('the watcher claims only complete files, emits them in order, renews the lease of what it holds, and a recovery after the lease is attempt 2', async () => {
         await servers().writeFile(`${dir}/in/b.txt`, 'bbb');
         await servers().writeFile(`${dir}/in/a.txt`, 'aa');
         await servers().writeFile(`${dir}/in/.hidden`, 'h');
@@ -109,14 +109,14 @@ describe('pipeline core on real servers', function () {
         assert.equal(emitted[2].name, 'a.txt');
         assert.equal(emitted[2].attempt, 2);
         await w2.trigger();
-        assert.deepEqual(
-          other.map((f) => f.name),
-          ['b.txt'],
-          'b.txt lease expired too: the other runtime takes it',
-        );
-        await w2.trigger();
-        assert.equal(other.length, 1, 'a recovered claim has a fresh lease');
+        assert.equal(other.length, 0, 'b.txt, still in flight at the first watcher, had its lease renewed: the other runtime leaves it');
+        // The first watcher stops (a crash): nothing renews its leases any more.
         w.close();
+        await sleep(1100);
+        await w2.trigger();
+        assert.deepEqual(other.map((f) => `${f.name} ${f.attempt}`).sort(), ['a.txt 3', 'b.txt 2'], 'both leases ran out: the other runtime takes them');
+        await w2.trigger();
+        assert.equal(other.length, 2, 'a recovered claim has a fresh lease');
         w2.close();
       });
 

@@ -87,3 +87,55 @@ describe('a stream read to its end gives its connection back to the pool (real s
     });
   }
 });
+
+describe('urgent work while every pooled session is busy (useReserve, real servers)', () => {
+  for (const protocol of ['sftp', 'ftp'] as const) {
+    it(`${protocol}: runs on one extra connection while a stream holds the pool's only session, and on the pool again once it is free`, async function () {
+      this.timeout(30_000);
+      const s = servers();
+      await s.startAll();
+      await s.writeFile(`reserve-${protocol}/big.bin`, randomBytes(2_000_000));
+      await s.writeFile(`reserve-${protocol}/small.txt`, 'x');
+      const pool = createPool(optionsFor(protocol), { size: 1 });
+      try {
+        const { stream } = await openFile(pool, `reserve-${protocol}/big.bin`);
+        stream.pause();
+        let plainDone = false;
+        const plain = statEntry(pool, `reserve-${protocol}/small.txt`).then((e) => ((plainDone = true), e));
+        const sessions = new Set<unknown>();
+        const urgent = await Promise.all(
+          [1, 2].map(() =>
+            pool.useReserve(async (session) => {
+              sessions.add(session);
+              return session.stat(`reserve-${protocol}/small.txt`);
+            }),
+          ),
+        );
+        assert.deepEqual(
+          urgent.map((e) => e?.size),
+          [1, 1],
+        );
+        assert.equal(plainDone, false, 'plain work still waits for the stream');
+        assert.equal(sessions.size, 2, 'one connection per urgent call, opened for it and closed after');
+        for (const session of sessions) await waitUntil(() => !(session as { alive: boolean }).alive);
+        stream.destroy();
+        assert.equal((await plain)?.size, 1);
+        // A free pooled session is used as it is: no extra connection.
+        const lease = await pool.acquire();
+        const pooled = lease.session;
+        lease.release();
+        assert.equal(await pool.useReserve(async (session) => session === pooled), true);
+      } finally {
+        await pool.close();
+      }
+    });
+  }
+});
+
+async function waitUntil(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { FileBridgeError } from '../../../../src/core/errors';
+import { claimFileName } from '../../../../src/core/pipeline/claim';
 import { createPool } from '../../../../src/core/remote/connect';
 import { openFile } from '../../../../src/core/remote/operations';
 import type { SessionPool } from '../../../../src/core/remote/session-pool';
@@ -85,7 +86,12 @@ describe('validate: side-car checksum and manifest on the SFTP server', function
     await servers().writeFile(`${dir}/inbox/a.pdf`, 'a');
     await servers().writeFile(`${dir}/inbox/sub/b.pdf`, 'b');
     await servers().writeFile(`${dir}/inbox/.filebridge/processing/c.pdf`, 'c');
-    const manifest = Buffer.from(JSON.stringify({ files: [{ name: 'a.pdf' }, { name: 'sub/b.pdf' }, { name: 'c.pdf' }] }));
+    // What the watch leaves there: the file under its claim name (and the previous version's claim name).
+    await servers().writeFile(`${dir}/inbox/.filebridge/processing/${claimFileName('c2.pdf', Date.now(), 1, 'a1b2c3d4')}`, 'c2');
+    await servers().writeFile(`${dir}/inbox/.filebridge/processing/1762077600000-0a0b0c0d-2~c3.pdf`, 'c3');
+    const manifest = Buffer.from(
+      JSON.stringify({ files: [{ name: 'a.pdf' }, { name: 'sub/b.pdf' }, { name: 'c.pdf' }, { name: 'c2.pdf' }, { name: 'c3.pdf' }] }),
+    );
     const self = parseRules({ manifest: { source: 'self' } });
     assert.deepEqual((await validateFile(manifest, self, context('batch-7.json'))).result, { valid: true, errors: [] });
 

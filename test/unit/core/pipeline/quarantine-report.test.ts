@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { buildReport, failureOf, quarantinePath } from '../../../../src/core/pipeline/quarantine-report';
 import { SOURCE } from '../../../support/claimed-source';
+import { NAME_244 } from '../../../support/long-names';
 
 describe('pipeline: quarantine reports', () => {
   describe('archive and quarantine paths', () => {
@@ -27,6 +28,15 @@ describe('pipeline: quarantine reports', () => {
         quarantinePath('', { ...SOURCE, name: 'a\\b.pdf', relativePath: 'a\\b.pdf' }, at),
         '/inbox/.filebridge/failed/20261102T080706-005Z_a\\b.pdf',
       );
+    });
+    it('quarantine: a long name is cut so that the file, a numbered twin and its report (written as a .part first) fit 255 bytes', () => {
+      const path = quarantinePath('', { ...SOURCE, name: NAME_244, relativePath: `sub/${NAME_244}` }, at);
+      const name = path.slice('/inbox/.filebridge/failed/sub/'.length);
+      assert.match(name, /^20261102T080706-005Z_Rechnung Müller/);
+      assert.ok(name.endsWith('.pdf'));
+      const longest = `.${name.replace(/\.pdf$/, '_9999.pdf')}.error.json.0123abcd.part`;
+      assert.ok(Buffer.byteLength(longest) <= 255, `${Buffer.byteLength(longest)} bytes`);
+      assert.ok(Buffer.byteLength(longest) >= 250, 'as much of the name as fits');
     });
     it('report: error and failing node from a Catch message, or the validation errors', () => {
       const caught = failureOf(

@@ -1,0 +1,352 @@
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import { chmod, readdir, readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import type { FileBridgeError } from '../../../../src/core/errors';
+import { claimFileName, nameRecordName, parseClaimFileName } from '../../../../src/core/pipeline/claim';
+import { commitClaim, rollbackClaim } from '../../../../src/core/pipeline/process-strategy';
+import type { QuarantineReport } from '../../../../src/core/pipeline/quarantine-report';
+import { claimOwner, type ClaimOwner } from '../../../../src/core/pipeline/runtime-identity';
+import { sourceFactsFor, type SourceOrigin } from '../../../../src/core/pipeline/source';
+import { sourceBuffer, sourceStream } from '../../../../src/core/pipeline/source-stream';
+import { DEFAULT_WATCH_SETTINGS, Watcher, type ClaimedFile, type WatchSettings } from '../../../../src/core/pipeline/watcher';
+import { createPool } from '../../../../src/core/remote/connect';
+import type { SessionPool } from '../../../../src/core/remote/session-pool';
+import type { Protocol, RemoteSession } from '../../../../src/core/remote/types';
+import { servers } from '../../../support/dev-servers';
+import { longName, NAME_244 } from '../../../support/long-names';
+import { optionsFor } from '../../../support/server-options';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Every file below a local folder, as paths relative to it. */
+async function localFiles(rel: string): Promise<string[]> {
+  const root = servers().localPath(rel);
+  let entries;
+  try {
+    entries = await readdir(root, { recursive: true, withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => `${e.parentPath.slice(root.length + 1)}/${e.name}`.replace(/^\//, ''))
+    .sort();
+}
+
+/*
+ * The watch's claims on the real servers: names of every legal length survive claim, recovery, ack
+ * and quarantine; a restarted runtime takes its own orphans back at once; a file in flight keeps
+ * its lease while a flow reads it, even when its stream holds the only pooled connection.
+ */
+describe('watcher claims and leases on real servers', function () {
+  this.timeout(90_000);
+  for (const protocol of ['sftp', 'ftp', 'ftps-explicit'] as Protocol[]) {
+    describe(protocol, () => {
+      let n = 0;
+      let dir = '';
+      const pools: SessionPool<RemoteSession>[] = [];
+      const watchers: Watcher[] = [];
+      const pool = (size = 3): SessionPool<RemoteSession> => {
+        const p = createPool(optionsFor(protocol), { size });
+        pools.push(p);
+        return p;
+      };
+      beforeEach(async () => {
+        await servers().startAll();
+        dir = `claims-${protocol}-${++n}`;
+        await servers().remove(dir);
+        await servers().mkdirp(`${dir}/in/sub`);
+      });
+      afterEach(async () => {
+        for (const w of watchers.splice(0)) w.close();
+        await Promise.all(pools.splice(0).map((p) => p.close()));
+      });
+
+      function settings(extra: Partial<WatchSettings> = {}): WatchSettings {
+        return {
+          ...DEFAULT_WATCH_SETTINGS,
+          folder: `${dir}/in`,
+          recursive: true,
+          stability: { ...DEFAULT_WATCH_SETTINGS.stability, mode: 'age', minAgeMs: 0 },
+          ...extra,
+        };
+      }
+      const origin = (): SourceOrigin => ({ server: 's1', watch: 'w1', protocol, host: '127.0.0.1', port: 1, folder: `${dir}/in` });
+
+      function watcher(
+        extra: Partial<WatchSettings>,
+        owner: ClaimOwner,
+        p = pool(),
+      ): { w: Watcher; emitted: ClaimedFile[]; warnings: string[]; gaveUp: string[]; pool: SessionPool<RemoteSession> } {
+        const emitted: ClaimedFile[] = [];
+        const warnings: string[] = [];
+        const gaveUp: string[] = [];
+        const w = new Watcher(settings(extra), {
+          pool: p,
+          origin: origin(),
+          owner,
+          emit: async (f) => {
+            emitted.push(f);
+          },
+          onWarning: (text) => warnings.push(text),
+          onGiveUp: (_f, failedPath) => gaveUp.push(failedPath),
+          onError: (err) => warnings.push(`error: ${err.message}`),
+        });
+        watchers.push(w);
+        return { w, emitted, warnings, gaveUp, pool: p };
+      }
+
+      async function pollUntil(w: Watcher, what: string, done: () => boolean): Promise<void> {
+        await waitFor(what, async () => {
+          await w.trigger();
+          return done();
+        });
+      }
+
+      it('a 244-byte UTF-8 name is claimed, recovered after the lease under its own name, and archived by ack', async () => {
+        const data = randomBytes(20_000);
+        await servers().writeFile(`${dir}/in/sub/${NAME_244}`, data);
+        const first = watcher({ leaseMs: 1000 }, claimOwner('aaaa0001'));
+        await pollUntil(first.w, 'the claim', () => first.emitted.length === 1);
+        const claimed = first.emitted[0];
+        assert.equal(claimed.name, NAME_244);
+        assert.equal(claimed.relativePath, `sub/${NAME_244}`);
+        const claimName = claimed.claimPath.slice(claimed.claimPath.lastIndexOf('/') + 1);
+        assert.ok(bytes(claimName) <= 255, `claim name of ${bytes(claimName)} bytes`);
+        assert.equal(parseClaimFileName(claimName)?.cut, true);
+        assert.deepEqual(await sourceBuffer(first.pool, claimed.claimPath, { expectedSize: data.length }), data);
+        // The first runtime stops (no ack, no renewals); another takes the file over after the lease.
+        first.w.close();
+        const second = watcher({ leaseMs: 1000 }, claimOwner('bbbb0002'));
+        await sleep(1100);
+        await pollUntil(second.w, 'the recovery', () => second.emitted.length === 1);
+        const recovered = second.emitted[0];
+        assert.equal(recovered.name, NAME_244, 'the whole name, from the record');
+        assert.equal(recovered.relativePath, `sub/${NAME_244}`);
+        assert.equal(recovered.path, `${dir}/in/sub/${NAME_244}`);
+        assert.equal(recovered.attempt, 2);
+        assert.equal(recovered.size, data.length);
+        const source = sourceFactsFor(origin(), recovered);
+        const done = await commitClaim({ pool: second.pool, watch: second.w }, { source, correlationId: recovered.correlationId }, { action: 'archive' });
+        const day = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
+        assert.equal(done.disposal.path, `${dir}/in/.filebridge/archive/${day}/sub/${NAME_244}`);
+        assert.deepEqual(await readFile(servers().localPath(done.disposal.path!)), data);
+        await waitFor('no record or marker left in the claim folder', async () => (await localFiles(`${dir}/in/.filebridge/processing`)).length === 0);
+        assert.deepEqual(first.warnings, []);
+        assert.deepEqual(second.warnings, []);
+      });
+
+      it('long and multi-byte names: ack leave puts them back whole, quarantine cuts the exception name and reports the whole one', async () => {
+        const names = [longName(255), NAME_244, 'Überweisung 10 € – März.pdf'];
+        for (const name of names) await servers().writeFile(`${dir}/in/${name}`, `content of ${name}`);
+        const { w, emitted, pool: p, warnings } = watcher({}, claimOwner('aaaa0003'));
+        await pollUntil(w, 'three claims', () => emitted.length === 3);
+        assert.deepEqual(emitted.map((f) => f.name).sort(), [...names].sort());
+        const byName = new Map(emitted.map((f) => [f.name, f]));
+        // leave: back at the original path, original name (the 255-byte name too).
+        for (const name of [longName(255), 'Überweisung 10 € – März.pdf']) {
+          const f = byName.get(name)!;
+          const done = await commitClaim({ pool: p, watch: w }, { source: sourceFactsFor(origin(), f), correlationId: f.correlationId }, { action: 'leave' });
+          assert.equal(done.disposal.path, `${dir}/in/${name}`);
+          assert.equal((await servers().readFile(`${dir}/in/${name}`)).toString(), `content of ${name}`);
+        }
+        // quarantine: a timestamped name that fits with its report; the report has the whole name.
+        const f = byName.get(NAME_244)!;
+        const q = await rollbackClaim(
+          { pool: p, watch: w },
+          { source: sourceFactsFor(origin(), f), correlationId: f.correlationId },
+          { message: 'refused', code: 'CS_REJECTED' },
+        );
+        const quarantinedName = q.path.slice(q.path.lastIndexOf('/') + 1);
+        assert.ok(bytes(`${quarantinedName}.error.json`) <= 255);
+        assert.ok(quarantinedName.endsWith('.pdf'));
+        assert.equal((await servers().readFile(q.path)).toString(), `content of ${NAME_244}`);
+        const report = JSON.parse((await servers().readFile(q.reportPath)).toString()) as QuarantineReport;
+        assert.equal(report.file, NAME_244);
+        assert.equal(report.originalPath, `${dir}/in/${NAME_244}`);
+        assert.equal(report.fileMoved, true);
+        await waitFor('no record left in the claim folder', async () => (await localFiles(`${dir}/in/.filebridge/processing`)).length === 0);
+        assert.deepEqual(warnings, []);
+      });
+
+      it('a long name given up after max attempts keeps its whole name in the report', async () => {
+        await servers().writeFile(`${dir}/in/${NAME_244}`, 'poison');
+        const { w, emitted, gaveUp } = watcher({ leaseMs: 800, maxAttempts: 1, inFlightTimeoutMs: 100 }, claimOwner('aaaa0004'));
+        await pollUntil(w, 'the claim', () => emitted.length === 1);
+        await sleep(900);
+        await pollUntil(w, 'the give-up', () => gaveUp.length === 1);
+        const failed = await localFiles(`${dir}/in/.filebridge/failed`);
+        assert.equal(failed.length, 2);
+        const report = JSON.parse(
+          (await servers().readFile(`${dir}/in/.filebridge/failed/${failed.find((f) => f.endsWith('.error.json'))!}`)).toString(),
+        ) as QuarantineReport;
+        assert.equal(report.file, NAME_244);
+        assert.equal(report.error.code, 'TIMEOUT');
+        assert.deepEqual(await localFiles(`${dir}/in/.filebridge/processing`), []);
+      });
+
+      it('a restarted runtime takes its own orphaned claims back at once; other runtimes and old-format claims wait for the lease', async () => {
+        for (let i = 0; i < 3; i++) await servers().writeFile(`${dir}/in/o${i}.txt`, `orphan ${i}`);
+        const leaseMs = 60_000;
+        const crashed = watcher({ leaseMs }, claimOwner('aaaa0005', Date.now() - 1000));
+        await pollUntil(crashed.w, 'three claims', () => crashed.emitted.length === 3);
+        crashed.w.close(); // a crash: nothing acked, nothing renewed
+        // Claims found in the folder: another runtime's (fresh), and two of the version before owners.
+        const now = Date.now();
+        const processing = `${dir}/in/.filebridge/processing`;
+        await servers().writeFile(`${processing}/${claimFileName('theirs.txt', now, 1, 'cccc0006')}`, 'theirs');
+        await servers().writeFile(`${processing}/${now}-0a0b0c0d-1~old-fresh.txt`, 'old, lease running');
+        await servers().writeFile(`${processing}/${now - leaseMs - 1000}-0a0b0c0e-3~old-expired.txt`, 'old, lease over');
+        // Its own claim that already had its last attempt is given up at once, as after a lease.
+        await servers().writeFile(`${processing}/${claimFileName('poison.txt', now - 500, 5, 'aaaa0005')}`, 'poison');
+        const other = watcher({ leaseMs }, claimOwner('bbbb0007'));
+        await other.w.trigger();
+        assert.deepEqual(
+          other.emitted.map((f) => f.name),
+          ['old-expired.txt'],
+          'another runtime takes only what is past its lease',
+        );
+        const started = Date.now();
+        const restarted = watcher({ leaseMs, maxAttempts: 5 }, claimOwner('aaaa0005', Date.now()));
+        await restarted.w.trigger();
+        assert.ok(Date.now() - started < 10_000);
+        assert.deepEqual(restarted.emitted.map((f) => `${f.name} ${f.attempt}`).sort(), ['o0.txt 2', 'o1.txt 2', 'o2.txt 2']);
+        assert.deepEqual(
+          restarted.gaveUp.map((p) => p.replace(/^.*_/, '')),
+          ['poison.txt'],
+        );
+        for (const f of restarted.emitted) assert.equal((await servers().readFile(f.claimPath)).toString(), `orphan ${f.name.slice(1, 2)}`);
+        const left = (await localFiles(processing)).map((p) => parseClaimFileName(p)?.name).sort();
+        assert.deepEqual(left, ['o0.txt', 'o1.txt', 'o2.txt', 'old-expired.txt', 'old-fresh.txt', 'theirs.txt']);
+        assert.deepEqual(restarted.warnings, []);
+      });
+
+      it('a file in flight keeps its lease while its stream holds the only pooled connection; a stopped runtime stops renewing', async () => {
+        const data = randomBytes(2_000_000);
+        await servers().writeFile(`${dir}/in/slow.bin`, data);
+        const leaseMs = 1200;
+        const holder = watcher({ leaseMs }, claimOwner('aaaa0008'), pool(1));
+        await pollUntil(holder.w, 'the claim', () => holder.emitted.length === 1);
+        const file = holder.emitted[0];
+        // A flow reading slowly: the stream holds the pool's one session for longer than three leases.
+        const stream: Readable = sourceStream(holder.pool, file.claimPath, { expectedSize: data.length });
+        holder.w.track(file.correlationId, stream);
+        const chunks: Buffer[] = [];
+        stream.once('data', (c: Buffer) => {
+          chunks.push(c);
+          stream.pause();
+        });
+        await waitFor('the first bytes', () => chunks.length > 0);
+        const thief = watcher({ leaseMs }, claimOwner('bbbb0009'));
+        const until = Date.now() + 3.5 * leaseMs;
+        while (Date.now() < until) {
+          await thief.w.trigger();
+          await sleep(150);
+        }
+        assert.equal(thief.emitted.length, 0, 'the lease was renewed while the file was read');
+        assert.ok(
+          (await localFiles(`${dir}/in/.filebridge/processing`)).some((p) => /\.lease-\d+$/.test(p)),
+          'a lease marker beside the claim',
+        );
+        // The flow finishes: the whole file arrives from the claim path it started on.
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.resume();
+        await new Promise((resolve, reject) => stream.once('end', resolve).once('error', reject));
+        assert.deepEqual(Buffer.concat(chunks), data);
+        assert.deepEqual(holder.warnings, []);
+        // The runtime stops with the file unfinished: no more renewals, so its lease runs out.
+        holder.w.close();
+        await sleep(leaseMs + 300);
+        await pollUntil(thief.w, 'the takeover', () => thief.emitted.length === 1);
+        assert.equal(thief.emitted[0].attempt, 2);
+        await waitFor('the old lease marker removed with the recovery', async () =>
+          (await localFiles(`${dir}/in/.filebridge/processing`)).every((p) => !/\.lease-\d+$/.test(p)),
+        );
+      });
+
+      it('acked files leave no marker; leftovers without a claim go once a lease has passed; a damaged record still delivers the file', async () => {
+        await servers().writeFile(`${dir}/in/a.txt`, 'a');
+        const leaseMs = 600;
+        const { w, emitted, pool: p, warnings } = watcher({ leaseMs }, claimOwner('aaaa0010'));
+        await pollUntil(w, 'the claim', () => emitted.length === 1);
+        await sleep(leaseMs); // renewed at least once
+        const processing = `${dir}/in/.filebridge/processing`;
+        assert.ok((await localFiles(processing)).some((f) => f.includes('.lease-')));
+        await commitClaim(
+          { pool: p, watch: w },
+          { source: sourceFactsFor(origin(), emitted[0]), correlationId: emitted[0].correlationId },
+          { action: 'delete' },
+        );
+        await waitFor('the lease marker removed', async () => (await localFiles(processing)).length === 0);
+        // Leftovers of a crash between the record and the rename, and of a lost release.
+        const old = Date.now() - 10 * leaseMs;
+        await servers().writeFile(`${processing}/${old}-0a0b0c0d.lease-${old}`, '');
+        await servers().writeFile(`${processing}/${old}-0a0b0c0e.name`, '{"name":"x"}');
+        const fresh = Date.now();
+        await servers().writeFile(`${processing}/${fresh}-0a0b0c0f.name`, '{"name":"y"}');
+        // A cut claim whose record was damaged (edited by hand).
+        const cutName = claimFileName(NAME_244, old, 1, 'cccc0011', '0a0b0c10');
+        await servers().writeFile(`${processing}/${cutName}`, 'long');
+        await servers().writeFile(`${processing}/${nameRecordName({ claimedAt: old, token: '0a0b0c10' })}`, '{"name":"../../etc/passwd"}');
+        await w.trigger();
+        const left = await localFiles(processing);
+        assert.ok(left.includes(`${fresh}-0a0b0c0f.name`), 'a fresh record may belong to a claim being made');
+        assert.ok(!left.some((f) => f.startsWith(`${old}-0a0b0c0d`) || f.startsWith(`${old}-0a0b0c0e`)), left.join('\n'));
+        const recovered = emitted.find((f) => f.attempt === 2)!;
+        assert.equal(recovered.name, parseClaimFileName(cutName)!.name, 'delivered under its shortened name');
+        assert.equal(recovered.path, `${dir}/in/${recovered.name}`);
+        assert.match(warnings.join('\n'), /name record .* is missing or damaged/);
+      });
+
+      it('a renewal the server refuses is reported with its code and tried again', async () => {
+        await servers().writeFile(`${dir}/in/a.txt`, 'a');
+        const leaseMs = 1000;
+        const renewErrors: FileBridgeError[] = [];
+        const p = pool();
+        const emitted: ClaimedFile[] = [];
+        const w = new Watcher(settings({ leaseMs }), {
+          pool: p,
+          origin: origin(),
+          owner: claimOwner('aaaa0013'),
+          emit: async (f) => {
+            emitted.push(f);
+          },
+          onRenewError: (err) => renewErrors.push(err),
+        });
+        watchers.push(w);
+        await pollUntil(w, 'the claim', () => emitted.length === 1);
+        const processing = servers().localPath(`${dir}/in/.filebridge/processing`);
+        await chmod(processing, 0o555);
+        try {
+          await waitFor('a failed renewal', () => renewErrors.length > 0);
+        } finally {
+          await chmod(processing, 0o755);
+        }
+        assert.equal(renewErrors[0].code, 'PERMISSION_DENIED');
+        assert.match(renewErrors[0].message, /Renewing the lease of 1 file\(s\) in flight failed .*tried again shortly/);
+        await waitFor('the renewal after all', async () => (await localFiles(`${dir}/in/.filebridge/processing`)).some((f) => f.includes('.lease-')));
+      });
+
+      it('warns when another runtime claims under the same identity (a copied user directory)', async () => {
+        await servers().writeFile(`${dir}/in/a.txt`, 'a');
+        const one = watcher({}, claimOwner('dddd0012', Date.now() - 1000));
+        await pollUntil(one.w, 'the claim', () => one.emitted.length === 1);
+        const copy = watcher({}, claimOwner('dddd0012', Date.now() - 1000));
+        await copy.w.trigger();
+        assert.equal(copy.emitted.length, 0, 'a claim made after its start is not an orphan');
+        assert.match(copy.warnings.join('\n'), /another Node-RED uses the same identity/);
+        assert.deepEqual(one.warnings, []);
+      });
+    });
+  }
+});
