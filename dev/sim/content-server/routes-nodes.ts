@@ -279,9 +279,13 @@ async function addVersion(ctx: Ctx): Promise<Reply> {
   if (!file) throw badRequest('Argument file is required');
   allowed(ctx, 'modify');
   const p = ctx.params;
+  const description = optString(p, 'description');
+  // Content Server keeps at most 255 characters of a version description (pyxecm cuts it there); a
+  // longer one is refused here, so a client that would lose the end of it finds out.
+  if (description !== undefined && description.length > 255) throw badRequest('Invalid description: a version description has at most 255 characters');
   const v = await ctx.store.addVersion(id(ctx), {
     file,
-    description: optString(p, 'description'),
+    description,
     add_major_version: optBool(p, 'add_major_version'),
     external_create_date: externalDate(p, 'external_create_date'),
     external_modify_date: externalDate(p, 'external_modify_date'),
