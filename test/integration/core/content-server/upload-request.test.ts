@@ -238,13 +238,17 @@ describe('cs-upload: a watched file delivered again after a crash stores nothing
     );
   });
 
-  it('target.document: the re-delivery of a returned copy adds no second version', async () => {
+  it('target.document: the re-delivery of a returned copy adds no second version and starts no second workflow', async () => {
     const id = await otherFile('Contract 9.pdf', 'draft');
     const bytes = Buffer.from('%PDF signed');
-    const first = await deliver('add-version', 'Contract 9 (CS-1)_signed.pdf', bytes, 1, { target: { document: id } });
-    const again = await deliver('add-version', 'Contract 9 (CS-1)_signed.pdf', bytes, 2, { target: { document: id } });
+    const target = { document: id, holds: ['Tax Audit'], workflow: { map: 2401 } };
+    const first = await deliver('add-version', 'Contract 9 (CS-1)_signed.pdf', bytes, 1, { target });
+    const again = await deliver('add-version', 'Contract 9 (CS-1)_signed.pdf', bytes, 2, { target });
     assert.deepEqual([first.action, first.version, again.action, again.redelivered, again.version], ['versioned', 2, 'skipped', true, 2]);
     assert.equal((await simNode(id)).versions.length, 2);
+    assert.deepEqual(again.governance?.holds, [{ id: 2, name: 'Tax Audit' }], 'governed again: holds are idempotent');
+    const records = (await (await fetch(`${sim.url}/__sim/records`)).json()) as { processes: { doc_ids: number[] }[] };
+    assert.equal(records.processes.filter((p) => p.doc_ids.includes(id)).length, 1, 'one workflow');
   });
 
   it('the same path, size and time with other bytes (both digests known) is another file, not a re-delivery', async () => {
