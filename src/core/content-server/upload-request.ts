@@ -15,6 +15,16 @@ import { folderWithin, parseWorkspaceTarget, type LocatedWorkspace, type Workspa
 
 export const COLLISIONS: readonly CollisionPolicy[] = ['add-version', 'skip-identical', 'rename', 'fail'];
 
+/**
+ * What "If it exists" is when neither the node nor the message says: a file sent again with the same
+ * content adds nothing (a re-delivery of a watched file is recognised under every policy; this one
+ * also spares a partner's identical re-send a second version).
+ */
+export const DEFAULT_COLLISION: CollisionPolicy = 'skip-identical';
+
+const ONE_SHOT_STREAM =
+  'skip-identical (the default of "If it exists") compares contents before writing, which a stream payload (readable once) cannot do: send a Buffer or a file from a watch node, or choose another collision policy';
+
 export interface UploadDefaults {
   folder: string;
   createFolders: boolean;
@@ -204,7 +214,7 @@ export function prepareUpload(
   if (typeof name !== 'string' || name.trim() === '') {
     throw new FileBridgeError('INVALID_INPUT', 'No document name: set msg.filename or msg.filebridge.target.name');
   }
-  const collision = target.collision !== undefined ? target.collision : defaults.collision || 'add-version';
+  const collision = target.collision !== undefined ? target.collision : defaults.collision || DEFAULT_COLLISION;
   if (!COLLISIONS.includes(collision as CollisionPolicy)) {
     throw new FileBridgeError('INVALID_INPUT', `Unknown collision policy '${String(collision)}': use ${COLLISIONS.join(', ')}`);
   }
@@ -212,10 +222,7 @@ export function prepareUpload(
   const source = contentSource(payload, origin);
   if (source.stream && !source.reopenable && collision === 'skip-identical') {
     // Comparing would read the stream before the write could send it.
-    throw new FileBridgeError(
-      'INVALID_INPUT',
-      'skip-identical compares contents before writing, which a stream payload (readable once) cannot do: send a Buffer or use another collision policy',
-    );
+    throw new FileBridgeError('INVALID_INPUT', ONE_SHOT_STREAM);
   }
   return {
     folder: noFolder ? undefined : folder,
@@ -269,13 +276,8 @@ function prepareVersion(
   const categories = categoriesFrom(defaults, target);
   const source = contentSource(payload, origin);
   // Only "skip identical" means something for a known document: the others are about names.
-  const skip = (target.collision ?? defaults.collision) === 'skip-identical';
-  if (skip && source.stream && !source.reopenable) {
-    throw new FileBridgeError(
-      'INVALID_INPUT',
-      'skip-identical compares contents before writing, which a stream payload (readable once) cannot do: send a Buffer or use another collision policy',
-    );
-  }
+  const skip = (target.collision ?? (defaults.collision || DEFAULT_COLLISION)) === 'skip-identical';
+  if (skip && source.stream && !source.reopenable) throw new FileBridgeError('INVALID_INPUT', ONE_SHOT_STREAM);
   return {
     document,
     folder: undefined,

@@ -21,6 +21,16 @@ describe('cs-upload request from node settings and message', () => {
     assert.equal(u.size, 3);
   });
 
+  it('skips identical content when neither the node nor the message names a policy', () => {
+    assert.equal(prepareUpload({ ...defaults, collision: '' }, Buffer.from('abc'), 'a.pdf', undefined).collision, 'skip-identical');
+    assert.equal(prepareUpload({ ...defaults, collision: '' }, Buffer.from('abc'), 'a.pdf', { document: 7 }).collision, 'skip-identical');
+    assert.equal(prepareUpload({ ...defaults, collision: '' }, Buffer.from('abc'), 'a.pdf', { collision: 'fail' }).collision, 'fail');
+    refused(
+      () => prepareUpload({ ...defaults, collision: '' }, Readable.from([]), 'a.pdf', undefined),
+      /skip-identical \(the default.*another collision policy/,
+    );
+  });
+
   it('lets msg.filebridge.target override folder, name, collision and categories', () => {
     const u = prepareUpload(defaults, 'text', 'ignored.txt', { folder: 2101, name: 'x.txt', collision: 'rename', categories: { Contract: { Value: 5 } } });
     assert.deepEqual([u.folder, u.name, u.collision, u.categories], [2101, 'x.txt', 'rename', { Contract: { Value: 5 } }]);
