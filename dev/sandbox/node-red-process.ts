@@ -24,6 +24,8 @@ export interface RunningNodeRed {
   url: string;
   output: () => string;
   stop: () => Promise<void>;
+  /** Ends the process at once with SIGKILL (what a crash or `kill -9` does: no close handlers, no flush). */
+  kill: () => Promise<void>;
 }
 
 /**
@@ -90,6 +92,12 @@ export async function startNodeRed(
         const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
         await exited;
         clearTimeout(timer);
+      }
+    },
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
       }
     },
   };

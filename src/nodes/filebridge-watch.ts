@@ -3,12 +3,13 @@ import { Readable } from 'node:stream';
 import { FileBridgeError } from '../core/errors';
 import type { FileBridgeFacts } from '../core/message';
 import { Ledger } from '../core/pipeline/ledger';
+import { journaled, LedgerJournal } from '../core/pipeline/ledger-journal';
 import { registerWatch } from '../core/pipeline/running-watches';
 import { sourceFactsFor, type SourceOrigin } from '../core/pipeline/source';
 import { openPayload } from '../core/pipeline/source-stream';
 import { watchDeliveryFromConfig, watchSettingsFromConfig, type WatchConfigFields } from '../core/pipeline/watch-config';
 import { Watcher, type ClaimedFile } from '../core/pipeline/watcher';
-import { contextStore, type CallbackContext } from './kit/context-store';
+import { contextStore, journalFolder, type CallbackContext } from './kit/context-store';
 import { serverNodeOf, showServerAtDeploy } from './kit/server';
 
 type WatchNodeDef = NodeDef & WatchConfigFields & { server: string };
@@ -33,14 +34,18 @@ function register(RED: NodeAPI): void {
     }
     const { intervalMs, delivery, ledger: ledgerSettings } = watchDeliveryFromConfig(def);
     // Global scope and a prefix per server folder: every watch of that folder (and, with a shared
-    // store such as Redis, every runtime) sees what was processed.
-    const ledger = ledgerSettings
-      ? new Ledger(
-          contextStore(node.context().global as unknown as CallbackContext, ledgerSettings.store),
-          Ledger.prefixFor(endpoint.host, endpoint.port, settings.folder),
-          ledgerSettings.expiryMs,
-        )
-      : undefined;
+    // store such as Redis, every runtime) sees what was processed. Every write goes through the
+    // journal in the user directory first, fsync'd, so a killed runtime forgets nothing it acked.
+    const journal = journalFolder(RED.settings);
+    const store = ledgerSettings ? contextStore(node.context().global as unknown as CallbackContext, ledgerSettings.store) : undefined;
+    const ledger =
+      ledgerSettings && store
+        ? new Ledger(
+            journal ? journaled(store, LedgerJournal.in(journal)) : store,
+            Ledger.prefixFor(endpoint.host, endpoint.port, settings.folder),
+            ledgerSettings.expiryMs,
+          )
+        : undefined;
     const origin: SourceOrigin = {
       server: def.server,
       watch: node.id,
@@ -110,7 +115,11 @@ function register(RED: NodeAPI): void {
     const first = setTimeout(poll, 50);
     const sweep = setInterval(() => void ledger?.sweep().catch(() => undefined), 3_600_000);
     sweep.unref();
-    void ledger?.sweep().catch((err: unknown) => node.warn(`Ledger store "${ledgerSettings?.store ?? 'default'}" is unusable: ${String(err)}`));
+    void ledger
+      ?.sweep()
+      .catch((err: unknown) =>
+        node.warn(`Ledger store "${ledgerSettings?.store ?? 'default'}"${journal ? ` or its journal in ${journal}` : ''} is unusable: ${String(err)}`),
+      );
 
     node.on('input', (_msg, _send, done) => {
       poll();

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { KeyValueStore } from '../../core/key-value-store';
 
 /** The callback forms of the context API, which every context store (memory, file, Redis...) supports. */
@@ -14,4 +15,15 @@ export function contextStore(context: CallbackContext, store: string | undefined
     set: (key, value) => new Promise((resolve, reject) => context.set(key, value, store, (err) => (err ? reject(err) : resolve()))),
     keys: () => new Promise((resolve, reject) => context.keys(store, (err, keys) => (err ? reject(err) : resolve(keys ?? [])))),
   };
+}
+
+/**
+ * Where the ledger journal lives: `filebridge/` in Node-RED's user directory (`settings.userDir`,
+ * which Node-RED's default storage always sets, to `~/.node-red` unless told otherwise). Undefined
+ * when the runtime has none (embedded with a storage module that sets none): the ledger is then as
+ * durable as its context store.
+ */
+export function journalFolder(settings: unknown): string | undefined {
+  const userDir = typeof settings === 'object' && settings !== null ? (settings as { userDir?: unknown }).userDir : undefined;
+  return typeof userDir === 'string' && userDir.trim() !== '' ? join(userDir, 'filebridge') : undefined;
 }
