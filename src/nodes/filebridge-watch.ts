@@ -36,16 +36,13 @@ function register(RED: NodeAPI): void {
     // Global scope and a prefix per server folder: every watch of that folder (and, with a shared
     // store such as Redis, every runtime) sees what was processed. Every write goes through the
     // journal in the user directory first, fsync'd, so a killed runtime forgets nothing it acked.
-    const journal = journalFolder(RED.settings);
-    const store = ledgerSettings ? contextStore(node.context().global as unknown as CallbackContext, ledgerSettings.store) : undefined;
-    const ledger =
-      ledgerSettings && store
-        ? new Ledger(
-            journal ? journaled(store, LedgerJournal.in(journal)) : store,
-            Ledger.prefixFor(endpoint.host, endpoint.port, settings.folder),
-            ledgerSettings.expiryMs,
-          )
-        : undefined;
+    const journalDir = journalFolder(RED.settings);
+    let ledger: Ledger | undefined;
+    if (ledgerSettings) {
+      const store = contextStore(node.context().global as unknown as CallbackContext, ledgerSettings.store);
+      const prefix = Ledger.prefixFor(endpoint.host, endpoint.port, settings.folder);
+      ledger = new Ledger(journalDir ? journaled(store, LedgerJournal.in(journalDir)) : store, prefix, ledgerSettings.expiryMs);
+    }
     const origin: SourceOrigin = {
       server: def.server,
       watch: node.id,
@@ -118,7 +115,7 @@ function register(RED: NodeAPI): void {
     void ledger
       ?.sweep()
       .catch((err: unknown) =>
-        node.warn(`Ledger store "${ledgerSettings?.store ?? 'default'}"${journal ? ` or its journal in ${journal}` : ''} is unusable: ${String(err)}`),
+        node.warn(`Ledger store "${ledgerSettings?.store ?? 'default'}"${journalDir ? ` or its journal in ${journalDir}` : ''} is unusable: ${String(err)}`),
       );
 
     node.on('input', (_msg, _send, done) => {
