@@ -24,7 +24,7 @@ export interface RunningNodeRed {
   url: string;
   output: () => string;
   stop: () => Promise<void>;
-  /** Ends the process with SIGKILL, as a crash or `kill -9` would: no close handlers run. */
+  /** Ends the process at once with SIGKILL (what a crash or `kill -9` does: no close handlers, no flush). */
   kill: () => Promise<void>;
 }
 

@@ -133,7 +133,7 @@ export const MESSAGE_CONTRACT = {
   },
   cs: {
     shape:
-      'cs-upload: `{ id, version, name, folderId, path, action, workspace, governance }`; cs-export: `{ id, name, version, size, mimeType, modifyDate, parentId, path, categories }`',
+      'cs-upload: `{ id, version, name, folderId, path, action, redelivered, workspace, governance }`; cs-export: `{ id, name, version, size, mimeType, modifyDate, parentId, path, categories }`',
     writtenBy: ['cs-upload', 'cs-export'],
     readBy: ['cs-action', 'ack', 'quarantine'],
   },

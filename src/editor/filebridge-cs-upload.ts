@@ -46,7 +46,8 @@ defineEditor<UploadProps>('filebridge-cs-upload', {
     connection: { value: '', type: 'filebridge-cs-connection', required: true },
     folder: { value: '' },
     createFolders: { value: true },
-    collision: { value: 'add-version' },
+    // Existing nodes keep the policy they saved; new ones skip identical content (a re-sent file adds nothing).
+    collision: { value: 'skip-identical' },
     categories: { value: '', validate: jsonObject('categories') },
     classification: { value: '' },
     holds: { value: '' },

@@ -35,7 +35,7 @@ function register(RED: NodeAPI): void {
         };
         const outcome = await performUpload(client, upload, onProgress);
         msg.filebridge = withFacts(msg, { cs: outcome });
-        node.status({ fill: 'green', shape: 'dot', text: shortStatus(`${outcome.action}: ${outcome.name}`) });
+        node.status({ fill: 'green', shape: 'dot', text: shortStatus(`${outcome.redelivered ? 'already filed' : outcome.action}: ${outcome.name}`) });
         send(msg);
         done();
       })().catch((err: unknown) => failMessage(node, msg, err, done));

@@ -22,7 +22,11 @@ function register(RED: NodeAPI): void {
         const claimed = claimedFileOf(fb);
         const site = claimSiteOf(RED, claimed.source);
         if (msg.payload instanceof Readable) msg.payload.destroy();
-        const result = await rollbackClaim(site, claimed, failureOf(msg.error, fb.validation), { folder: def.folder, target: fb.cs });
+        const result = await rollbackClaim(site, claimed, failureOf(msg.error, fb.validation), {
+          folder: def.folder,
+          target: fb.cs,
+          warn: (text) => node.warn(text),
+        });
         msg.filebridge = withFacts(msg, { quarantine: { path: result.path, reportPath: result.reportPath, report: result.report }, audit: result.audit });
         msg.payload = result.text;
         msg.topic = `filebridge/quarantine/${claimed.source.name}`;

@@ -3,13 +3,14 @@ import { Readable } from 'node:stream';
 import { FileBridgeError } from '../core/errors';
 import type { FileBridgeFacts } from '../core/message';
 import { Ledger } from '../core/pipeline/ledger';
+import { journaled, LedgerJournal } from '../core/pipeline/ledger-journal';
 import { registerWatch } from '../core/pipeline/running-watches';
 import { runtimeOwner } from '../core/pipeline/runtime-identity';
 import { sourceFactsFor, type SourceOrigin } from '../core/pipeline/source';
 import { openPayload } from '../core/pipeline/source-stream';
 import { watchDeliveryFromConfig, watchSettingsFromConfig, type WatchConfigFields } from '../core/pipeline/watch-config';
 import { Watcher, type ClaimedFile } from '../core/pipeline/watcher';
-import { contextStore, type CallbackContext } from './kit/context-store';
+import { contextStore, journalFolder, type CallbackContext } from './kit/context-store';
 import { serverNodeOf, showServerAtDeploy } from './kit/server';
 
 type WatchNodeDef = NodeDef & WatchConfigFields & { server: string };
@@ -34,14 +35,15 @@ function register(RED: NodeAPI): void {
     }
     const { intervalMs, delivery, ledger: ledgerSettings } = watchDeliveryFromConfig(def);
     // Global scope and a prefix per server folder: every watch of that folder (and, with a shared
-    // store such as Redis, every runtime) sees what was processed.
-    const ledger = ledgerSettings
-      ? new Ledger(
-          contextStore(node.context().global as unknown as CallbackContext, ledgerSettings.store),
-          Ledger.prefixFor(endpoint.host, endpoint.port, settings.folder),
-          ledgerSettings.expiryMs,
-        )
-      : undefined;
+    // store such as Redis, every runtime) sees what was processed. Every write goes through the
+    // journal in the user directory first, fsync'd, so a killed runtime forgets nothing it acked.
+    const journalDir = journalFolder(RED.settings);
+    let ledger: Ledger | undefined;
+    if (ledgerSettings) {
+      const store = contextStore(node.context().global as unknown as CallbackContext, ledgerSettings.store);
+      const prefix = Ledger.prefixFor(endpoint.host, endpoint.port, settings.folder);
+      ledger = new Ledger(journalDir ? journaled(store, LedgerJournal.in(journalDir)) : store, prefix, ledgerSettings.expiryMs);
+    }
     const origin: SourceOrigin = {
       server: def.server,
       watch: node.id,
@@ -144,7 +146,11 @@ function register(RED: NodeAPI): void {
     const first = setTimeout(poll, 50);
     const sweep = setInterval(() => void ledger?.sweep().catch(() => undefined), 3_600_000);
     sweep.unref();
-    void ledger?.sweep().catch((err: unknown) => node.warn(`Ledger store "${ledgerSettings?.store ?? 'default'}" is unusable: ${String(err)}`));
+    void ledger
+      ?.sweep()
+      .catch((err: unknown) =>
+        node.warn(`Ledger store "${ledgerSettings?.store ?? 'default'}"${journalDir ? ` or its journal in ${journalDir}` : ''} is unusable: ${String(err)}`),
+      );
 
     node.on('input', (_msg, _send, done) => {
       poll();

@@ -12,6 +12,8 @@ interface DialogInput {
   check?: string[];
   /** TypedInputs: the type picked from the type menu, then the value typed. */
   typed?: Record<string, { type: string; value: string }>;
+  /** What a field shows on a node fresh from the palette, before anything is typed (the defaults users get). */
+  shows?: Record<string, string>;
 }
 
 /*
@@ -23,7 +25,8 @@ const EDITS: Record<string, DialogInput> = {
   'filebridge-watch': { text: { folder: 'inbound/partner', intervalSeconds: '30', include: '*.pdf' } },
   'filebridge-validate': { check: ['extOn'], text: { extensions: 'pdf, csv' } },
   'filebridge-map-metadata': { text: { namePattern: '^(?<customer>\\d+)_(?<doc>.+)\\.pdf$' } },
-  'filebridge-cs-upload': { text: { folder: 'Enterprise:Partners/ACME' }, select: { collision: 'add-version' } },
+  // A new cs upload skips identical content by default; choosing "Add a version" is kept.
+  'filebridge-cs-upload': { shows: { collision: 'skip-identical' }, text: { folder: 'Enterprise:Partners/ACME' }, select: { collision: 'add-version' } },
   'filebridge-cs-export': { text: { nameGlob: '*.pdf' } },
   'filebridge-cs-action': { select: { action: 'hold' }, typed: { nodeId: { type: 'msg', value: 'payload.id' } } },
   'filebridge-ack': { select: { action: 'archive' }, text: { archiveTemplate: 'archive/{yyyy}/{name}' } },
@@ -158,6 +161,9 @@ for (const runtime of EDITOR_RUNTIMES) {
               );
           });
         assert.deepEqual(narrow, [], `${type}: TypedInputs narrower than half the dialog`);
+        for (const [prop, value] of Object.entries(edit.shows ?? {})) {
+          assert.equal(await page.locator(`#node-input-${prop}`).inputValue(), value, `${type}: a new node's ${prop}`);
+        }
         await fillDialog(page, edit);
         if (type === 'filebridge-watch') {
           await tray

@@ -66,6 +66,21 @@ export function items(a: Answer): Record<string, unknown>[] {
   return results.map((r) => r.data.properties);
 }
 
+/** `results.data.versions` of a v2 answer about one version (a version read, or a version added). */
+export function versionOf(a: Answer): Record<string, unknown> {
+  const results = a.json?.results as { data?: { versions?: Record<string, unknown> } } | undefined;
+  const v = results?.data?.versions;
+  if (!v) throw new Error(`not a v2 version envelope: ${a.status} ${a.text}`);
+  return v;
+}
+
+/** The versions of a v2 version list (`results[i].data.versions`). */
+export function versionItems(a: Answer): Record<string, unknown>[] {
+  const results = a.json?.results as { data: { versions: Record<string, unknown> } }[] | undefined;
+  if (!Array.isArray(results)) throw new Error(`not a v2 collection: ${a.status} ${a.text}`);
+  return results.map((r) => r.data.versions);
+}
+
 export async function simGet(sim: ContentServerSim, path: string): Promise<unknown> {
   const res = await fetch(`${sim.url}${path}`);
   return res.json() as Promise<unknown>;

@@ -279,9 +279,13 @@ async function addVersion(ctx: Ctx): Promise<Reply> {
   if (!file) throw badRequest('Argument file is required');
   allowed(ctx, 'modify');
   const p = ctx.params;
+  const description = optString(p, 'description');
+  // Content Server keeps at most 255 characters of a version description (pyxecm cuts it there); a
+  // longer one is refused here, so a client that would lose the end of it finds out.
+  if (description !== undefined && description.length > 255) throw badRequest('Invalid description: a version description has at most 255 characters');
   const v = await ctx.store.addVersion(id(ctx), {
     file,
-    description: optString(p, 'description'),
+    description,
     add_major_version: optBool(p, 'add_major_version'),
     external_create_date: externalDate(p, 'external_create_date'),
     external_modify_date: externalDate(p, 'external_modify_date'),
@@ -290,8 +294,9 @@ async function addVersion(ctx: Ctx): Promise<Reply> {
   });
   finishUpload(ctx);
   if (ctx.apiVersion === 1) return { json: { id: id(ctx), version_number: v.version_number } };
+  // v2 answers the document in `properties` and the new version in `versions` (OpenAPI versions_V2DataVersionsAdd).
   const node = ctx.store.require(id(ctx));
-  return { json: v2One(ctx.href, { properties: versionProperties(node, v, ctx.store.dateStyle) }, 'POST') };
+  return { json: v2One(ctx.href, { properties: nodeProperties(ctx.store, node), versions: versionProperties(node, v, ctx.store.dateStyle) }, 'POST') };
 }
 
 function document(ctx: Ctx): SimNode {
@@ -306,6 +311,10 @@ function version(n: SimNode, raw: string | undefined): SimVersion {
   return v;
 }
 
+/*
+ * v2 puts a version under `data.versions` (one per result row in the list), as OpenText's OpenAPI
+ * (versions_V2DataVersions) and pyxecm's capture of get_document_versions show; v1 answers are flat.
+ */
 function listVersions(ctx: Ctx): Reply {
   const n = document(ctx);
   const items = n.versions.map((v) => versionProperties(n, v, ctx.store.dateStyle));
@@ -313,7 +322,7 @@ function listVersions(ctx: Ctx): Reply {
   return {
     json: v2Collection(
       ctx.href,
-      items.map((properties) => ({ properties })),
+      items.map((versions) => ({ versions })),
       paging(items.length, 1, Math.max(1, items.length)),
       'asc_version_number',
     ),
@@ -322,7 +331,7 @@ function listVersions(ctx: Ctx): Reply {
 
 function oneVersion(ctx: Ctx, v: SimVersion, n: SimNode): Reply {
   if (ctx.apiVersion === 1) return { json: { data: versionProperties(n, v, ctx.store.dateStyle) } };
-  return { json: v2One(ctx.href, { properties: versionProperties(n, v, ctx.store.dateStyle) }) };
+  return { json: v2One(ctx.href, { versions: versionProperties(n, v, ctx.store.dateStyle) }) };
 }
 
 function latestVersion(ctx: Ctx): Reply {

@@ -4,7 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import { FileBridgeError } from '../errors';
-import { collection, itemProperties, numberProp, parseCsDate, stringProp, type JsonObject } from './envelopes';
+import { collection, isObject, itemProperties, numberProp, parseCsDate, stringProp, type JsonObject } from './envelopes';
 import type { CsHttp, Download } from './http';
 import type { MultipartFile } from './multipart';
 
@@ -76,6 +76,47 @@ export function toVersion(p: JsonObject, nodeId: number): CsVersion {
     description: stringProp(p, 'description'),
     properties: p,
   };
+}
+
+/*
+ * v2 answers about versions carry the version under `data.versions`, not `data.properties`: the
+ * list `GET /v2/nodes/{id}/versions` has one `results[i].data.versions` per version, and adding a
+ * version (`POST /v2/nodes/{id}/versions`) answers the document in `data.properties` and the new
+ * version in `data.versions` (OpenText's Content Server REST OpenAPI, schemas versions_V2DataVersions
+ * and versions_V2DataVersionsAdd; pyxecm's get_document_versions shows the list captured from a
+ * server). The OpenAPI types `versions` as a list where pyxecm's capture has one object, so both are
+ * read. v1 answers (`/v1/nodes/{id}/versions/latest`) are flat `data`.
+ */
+function versionsOf(data: JsonObject): JsonObject[] | undefined {
+  const v = data.versions;
+  if (isObject(v)) return [v];
+  if (Array.isArray(v)) return v.filter(isObject);
+  return undefined;
+}
+
+/** The version a single-version answer describes (v2 `data.versions`, or flat). */
+export function versionAnswer(body: unknown): JsonObject {
+  const results = isObject(body) ? body.results : undefined;
+  const data = isObject(results) ? results.data : undefined;
+  const versions = isObject(data) ? versionsOf(data) : undefined;
+  if (versions && versions.length > 0) return versions[versions.length - 1];
+  return itemProperties(body);
+}
+
+/** Every version a version list describes, oldest first (v2 rows with `data.versions`, or flat rows). */
+export function versionListAnswer(body: unknown): JsonObject[] {
+  const rows = isObject(body) && Array.isArray(body.results) ? body.results : undefined;
+  if (rows) {
+    const out: JsonObject[] = [];
+    for (const row of rows) {
+      const data = isObject(row) && isObject(row.data) ? row.data : undefined;
+      const versions = data ? versionsOf(data) : undefined;
+      if (versions) out.push(...versions);
+      else if (data) out.push(isObject(data.properties) ? data.properties : data);
+    }
+    return out;
+  }
+  return collection(body).items;
 }
 
 export interface DocumentInput {
@@ -174,7 +215,7 @@ export class NodeApi {
       const latest = await this.latestVersion(id);
       if (latest.versionNumber <= before) return undefined;
       if (doc.size !== undefined && latest.fileSize !== undefined && latest.fileSize !== doc.size) return undefined;
-      return { results: { data: { properties: latest.properties } } };
+      return { results: { data: { versions: latest.properties } } };
     };
     const payload: JsonObject = { ...externals(doc) };
     if (doc.description !== undefined) payload.description = doc.description;
@@ -189,15 +230,15 @@ export class NodeApi {
       onProgress: doc.onProgress,
       recover,
     });
-    return toVersion(itemProperties(body), id);
+    return toVersion(versionAnswer(body), id);
   }
 
   async versions(id: number): Promise<CsVersion[]> {
-    return collection(await this.http.json({ method: 'GET', path: `/v2/nodes/${id}/versions` })).items.map((p) => toVersion(p, id));
+    return versionListAnswer(await this.http.json({ method: 'GET', path: `/v2/nodes/${id}/versions` })).map((p) => toVersion(p, id));
   }
 
   async latestVersion(id: number): Promise<CsVersion> {
-    return toVersion(itemProperties(await this.http.json({ method: 'GET', path: `/v1/nodes/${id}/versions/latest` })), id);
+    return toVersion(versionAnswer(await this.http.json({ method: 'GET', path: `/v1/nodes/${id}/versions/latest` })), id);
   }
 
   /** Content of the latest version, or of version `version`, as a stream. */

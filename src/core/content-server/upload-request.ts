@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { FileBridgeError, errorMessage } from '../errors';
 import type { CategoryInput, CollisionPolicy, UploadResult } from './index';
 import { prepareGovernance, type AppliedTarget } from './apply-target';
 import type { ContentServerClient } from './client';
+import { deliveryOf, type Delivery } from './delivery-mark';
 import { folderWithin, parseWorkspaceTarget, type LocatedWorkspace, type WorkspaceTarget } from './workspace-target';
 import { checkDocumentName } from './upload';
 import { lastPathPart } from '../paths';
@@ -14,6 +16,16 @@ import { lastPathPart } from '../paths';
  */
 
 export const COLLISIONS: readonly CollisionPolicy[] = ['add-version', 'skip-identical', 'rename', 'fail'];
+
+/**
+ * What "If it exists" is when neither the node nor the message says: a file sent again with the same
+ * content adds nothing (a re-delivery of a watched file is recognised under every policy; this one
+ * also spares a partner's identical re-send a second version).
+ */
+export const DEFAULT_COLLISION: CollisionPolicy = 'skip-identical';
+
+const ONE_SHOT_STREAM =
+  'skip-identical (the default of "If it exists") compares contents before writing, which a stream payload (readable once) cannot do: send a Buffer or a file from a watch node, or choose another collision policy';
 
 export interface UploadDefaults {
   folder: string;
@@ -53,6 +65,8 @@ export interface PreparedUpload {
   categories?: CategoryInput;
   open: () => Readable;
   size?: number;
+  /** The watched file this upload is, when it came from a watch: a re-delivery of it stores nothing. */
+  delivery?: Delivery;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -97,19 +111,28 @@ export function uploadDefaultsFromConfig(f: UploadConfigFields): UploadDefaults 
   };
 }
 
-/** Where a stream payload came from, when a node upstream (the watch) can open it again. */
+/** Where a payload came from, when a node upstream (the watch) says so. */
 export interface ReopenableSource {
   /** The file's length as listed, for progress and the large-file API. */
   size?: number;
   /** Opens the same bytes again from the start, for a retry after part of the stream was sent. */
   reopen?: () => Readable;
+  /** The watched file (`msg.filebridge.source`), which a re-delivery after a crash shares. */
+  source?: unknown;
 }
 
-/** The origin of a watch's payload: its size as the watch listed it (`msg.filebridge.source.size`), and how to open it again. */
+/** The origin of a watch's payload: its size as the watch listed it (`msg.filebridge.source.size`), how to open it again, and the file itself. */
 export function reopenableSource(source: unknown, reopen: (() => Readable) | undefined): ReopenableSource {
   if (typeof source !== 'object' || source === null) return {};
   const size = (source as { size?: unknown }).size;
-  return { size: typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? size : undefined, reopen };
+  return { size: typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? size : undefined, reopen, source };
+}
+
+/** The delivery an upload stands for: a Buffer's digest is taken from its bytes, a stream's from the watch when known. */
+function deliveryFor(origin: ReopenableSource, payload: unknown): Delivery | undefined {
+  if (origin.source === undefined) return undefined;
+  const bytes = Buffer.isBuffer(payload) ? payload : typeof payload === 'string' ? Buffer.from(payload, 'utf8') : undefined;
+  return deliveryOf(origin.source, bytes ? createHash('sha256').update(bytes).digest('hex') : undefined);
 }
 
 /**
@@ -194,7 +217,7 @@ export function prepareUpload(
     throw new FileBridgeError('INVALID_INPUT', 'No document name: set msg.filename or msg.filebridge.target.name');
   }
   checkDocumentName(name);
-  const collision = target.collision !== undefined ? target.collision : defaults.collision || 'add-version';
+  const collision = target.collision !== undefined ? target.collision : defaults.collision || DEFAULT_COLLISION;
   if (!COLLISIONS.includes(collision as CollisionPolicy)) {
     throw new FileBridgeError('INVALID_INPUT', `Unknown collision policy '${String(collision)}': use ${COLLISIONS.join(', ')}`);
   }
@@ -202,10 +225,7 @@ export function prepareUpload(
   const source = contentSource(payload, origin);
   if (source.stream && !source.reopenable && collision === 'skip-identical') {
     // Comparing would read the stream before the write could send it.
-    throw new FileBridgeError(
-      'INVALID_INPUT',
-      'skip-identical compares contents before writing, which a stream payload (readable once) cannot do: send a Buffer or use another collision policy',
-    );
+    throw new FileBridgeError('INVALID_INPUT', ONE_SHOT_STREAM);
   }
   return {
     folder: noFolder ? undefined : folder,
@@ -218,6 +238,7 @@ export function prepareUpload(
     categories,
     open: source.open,
     size: source.size,
+    delivery: deliveryFor(origin, payload),
   };
 }
 
@@ -262,13 +283,8 @@ function prepareVersion(
   const categories = categoriesFrom(defaults, target);
   const source = contentSource(payload, origin);
   // Only "skip identical" means something for a known document: the others are about names.
-  const skip = (target.collision ?? defaults.collision) === 'skip-identical';
-  if (skip && source.stream && !source.reopenable) {
-    throw new FileBridgeError(
-      'INVALID_INPUT',
-      'skip-identical compares contents before writing, which a stream payload (readable once) cannot do: send a Buffer or use another collision policy',
-    );
-  }
+  const skip = (target.collision ?? (defaults.collision || DEFAULT_COLLISION)) === 'skip-identical';
+  if (skip && source.stream && !source.reopenable) throw new FileBridgeError('INVALID_INPUT', ONE_SHOT_STREAM);
   return {
     document,
     folder: undefined,
@@ -280,6 +296,7 @@ function prepareVersion(
     categories,
     open: source.open,
     size: source.size,
+    delivery: deliveryFor(origin, payload),
   };
 }
 
@@ -318,6 +335,8 @@ export interface UploadOutcome {
   workspace?: LocatedWorkspace;
   /** What was applied after the upload (classification, holds, permissions, workflow). */
   governance?: AppliedTarget;
+  /** True when nothing was stored because this very file was filed before (a re-delivery after a crash): `id` and `version` are what it got then. */
+  redelivered?: boolean;
 }
 
 /**
@@ -340,6 +359,7 @@ export async function performUpload(client: ContentServerClient, prepared: Prepa
     collision: prepared.collision,
     createFolders: prepared.createFolders,
     categories: prepared.categories,
+    delivery: prepared.delivery,
     onProgress,
   });
   const outcome: UploadOutcome = uploadOutcome({ ...prepared, folder }, result);
@@ -369,10 +389,15 @@ async function addVersion(
     size: prepared.size,
     categories: prepared.categories,
     skipIdentical: prepared.collision === 'skip-identical',
+    delivery: prepared.delivery,
     onProgress,
   });
   const outcome = uploadOutcome({ folder: result.parentId, collision: 'add-version', name: result.name }, result);
-  if (!governance.empty) outcome.governance = await governance.apply(result.id);
+  if (!governance.empty) {
+    // As for a filed document: a skipped file is governed again, but its workflow is not started twice.
+    const apply = result.action === 'skipped' ? await prepareGovernance(client, { ...prepared.governing, workflow: undefined }) : governance;
+    outcome.governance = await apply.apply(result.id);
+  }
   return outcome;
 }
 
@@ -383,5 +408,7 @@ export function uploadOutcome(prepared: Pick<PreparedUpload, 'folder' | 'collisi
     .trim()
     .replace(/\/+$/, '');
   const path = f.includes(':') ? `${f}/${result.name}` : `${f}:${result.name}`;
-  return { id: result.id, version: result.version, name: result.name, folderId: result.parentId, path, action };
+  const outcome: UploadOutcome = { id: result.id, version: result.version, name: result.name, folderId: result.parentId, path, action };
+  if (result.redelivered) outcome.redelivered = true;
+  return outcome;
 }

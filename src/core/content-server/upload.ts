@@ -2,11 +2,18 @@
  * Putting a file into a folder under a collision policy. Content Server refuses a second item with
  * the same name (case-insensitively), so "what if it exists" is decided here: look the name up first,
  * and treat a collision answer to the create (someone was faster) as "it exists" too.
+ *
+ * A watched file carries its delivery (see delivery-mark.ts): it is written into the description of
+ * the document it creates or the version it adds, and before any policy applies to an existing name
+ * the document and its versions are searched for it. A re-delivery after a crash therefore stores
+ * nothing, whatever the policy; it costs one version-list read when the name exists, nothing when
+ * it is new, and never a download.
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { FileBridgeError, isFileBridgeError } from '../errors';
 import type { CategoryCatalog, CategoryInput } from './categories';
+import { carriesDelivery, describe, VERSION_DESCRIPTION_MAX, type Delivery } from './delivery-mark';
 import type { LargeFileUploads } from './large-upload';
 import { NODE_TYPE, type CsNode, type DocumentInput, type NodeApi } from './nodes';
 import type { PathResolver } from './paths';
@@ -24,6 +31,8 @@ export interface UploadRequest extends Omit<DocumentInput, 'categories'> {
   majorVersion?: boolean;
   /** The file's length when known: large files then may go through the server's large-file API. */
   size?: number;
+  /** The watched file this is (undefined for other payloads): marked on what is stored, and looked for first. */
+  delivery?: Delivery;
 }
 
 type ResolvedUpload = Omit<UploadRequest, 'categories'> & DocumentInput;
@@ -37,6 +46,8 @@ export interface VersionRequest extends Omit<UploadRequest, 'target' | 'collisio
 
 export interface UploadResult {
   action: 'created' | 'versioned' | 'skipped';
+  /** Skipped because this very delivery was filed before (a re-delivery after a crash). */
+  redelivered?: boolean;
   id: number;
   parentId: number;
   /** The name the document has (differs from the request after a rename). */
@@ -129,11 +140,12 @@ export class Uploader {
     // Names resolved before anything is written, so a wrong attribute name leaves no half-done upload.
     const categories = request.categories ? await this.catalog.resolve(request.categories, parentId) : undefined;
     const req: ResolvedUpload = { ...request, categories };
+    const delivery = request.delivery;
     for (let round = 0; round < 2; round++) {
       const existing = await this.nodes.findChild(parentId, req.name);
       if (!existing) {
         try {
-          const node = await this.nodes.createDocument(parentId, await this.ready(req));
+          const node = await this.nodes.createDocument(parentId, { ...(await this.ready(req)), description: describe(req.description, delivery) });
           return { action: 'created', id: node.id, parentId, name: node.name, version: 1 };
         } catch (err) {
           if (isFileBridgeError(err) && err.code === 'CONFLICT' && round === 0) {
@@ -141,7 +153,12 @@ export class Uploader {
             // reached the server before its connection dropped: that is a success, not a collision.
             if (typeof err.details.attempts === 'number' && err.details.attempts > 1) {
               const mine = await this.nodes.findChild(parentId, req.name);
-              const version = mine && mine.type === NODE_TYPE.document ? await this.sameAsLatest(mine.id, req) : undefined;
+              const version =
+                mine && mine.type === NODE_TYPE.document
+                  ? delivery && carriesDelivery(mine.properties.description, delivery)
+                    ? 1
+                    : await this.sameAsLatest(mine.id, req)
+                  : undefined;
               if (mine && version !== undefined) return { action: 'created', id: mine.id, parentId, name: mine.name, version };
             }
             // Created by someone else between our lookup and our create: decide again, once.
@@ -150,6 +167,8 @@ export class Uploader {
           throw err;
         }
       }
+      const earlier = delivery ? await this.filedBefore(existing, delivery) : undefined;
+      if (earlier !== undefined) return { action: 'skipped', redelivered: true, id: existing.id, parentId, name: existing.name, version: earlier };
       return this.onExisting(req, policy, parentId, existing);
     }
     throw new FileBridgeError('CONFLICT', `'${req.name}' kept colliding in folder ${parentId}`, { parentId });
@@ -164,11 +183,13 @@ export class Uploader {
     // The document's own categories name the attributes (it inherited its folder's when created).
     const categories = request.categories ? await this.catalog.resolve(request.categories, doc.id) : undefined;
     const req = { ...request, categories };
+    const earlier = request.delivery ? await this.filedBefore(doc, request.delivery) : undefined;
+    if (earlier !== undefined) return { action: 'skipped', redelivered: true, id: doc.id, parentId: doc.parentId ?? -1, name: doc.name, version: earlier };
     if (request.skipIdentical) {
       const same = await this.sameAsLatest(doc.id, req);
       if (same !== undefined) return { action: 'skipped', id: doc.id, parentId: doc.parentId ?? -1, name: doc.name, version: same };
     }
-    const v = await this.nodes.addVersion(doc.id, { ...(await this.ready(req)), major: req.majorVersion });
+    const v = await this.nodes.addVersion(doc.id, { ...(await this.ready(req)), description: this.versionDescription(req), major: req.majorVersion });
     return { action: 'versioned', id: doc.id, parentId: doc.parentId ?? -1, name: doc.name, version: v.versionNumber };
   }
 
@@ -212,10 +233,30 @@ export class Uploader {
           const same = await this.sameAsLatest(existing.id, req);
           if (same !== undefined) return { action: 'skipped', id: existing.id, parentId, name: existing.name, version: same };
         }
-        const v = await this.nodes.addVersion(existing.id, { ...(await this.ready(req)), major: req.majorVersion });
+        const v = await this.nodes.addVersion(existing.id, { ...(await this.ready(req)), description: this.versionDescription(req), major: req.majorVersion });
         return { action: 'versioned', id: existing.id, parentId, name: existing.name, version: v.versionNumber };
       }
     }
+  }
+
+  /** A version's description: the user's, and the delivery mark within the 255 characters a version keeps. */
+  private versionDescription(req: Pick<UploadRequest, 'description' | 'delivery'>): string | undefined {
+    return describe(req.description, req.delivery, VERSION_DESCRIPTION_MAX);
+  }
+
+  /**
+   * The version this delivery stored earlier in `node`, if it did: version 1 of a document it
+   * created (the mark is in the document's description), or a version it added (the mark is in
+   * that version's description). One read of the version list; no content is downloaded.
+   */
+  private async filedBefore(node: CsNode, delivery: Delivery): Promise<number | undefined> {
+    if (node.type !== NODE_TYPE.document) return undefined;
+    if (carriesDelivery(node.properties.description, delivery)) return 1;
+    const versions = await this.nodes.versions(node.id);
+    for (let i = versions.length - 1; i >= 0; i--) {
+      if (carriesDelivery(versions[i].description, delivery)) return versions[i].versionNumber;
+    }
+    return undefined;
   }
 
   /**
@@ -234,9 +275,21 @@ export class Uploader {
   private async createRenamed(req: ResolvedUpload, parentId: number): Promise<UploadResult> {
     for (let n = 2; n < MAX_RENAMES; n++) {
       const name = counterName(req.name, n);
-      if (await this.nodes.findChild(parentId, name)) continue;
+      const taken = await this.nodes.findChild(parentId, name);
+      if (taken) {
+        // The copy this very delivery created before a crash: found by the mark it carries, for free.
+        if (req.delivery && taken.type === NODE_TYPE.document && carriesDelivery(taken.properties.description, req.delivery)) {
+          return { action: 'skipped', redelivered: true, id: taken.id, parentId, name: taken.name, version: 1 };
+        }
+        continue;
+      }
       try {
-        const node = await this.nodes.createDocument(parentId, { ...(await this.ready(req)), name, filename: req.filename ?? name });
+        const node = await this.nodes.createDocument(parentId, {
+          ...(await this.ready(req)),
+          name,
+          filename: req.filename ?? name,
+          description: describe(req.description, req.delivery),
+        });
         return { action: 'created', id: node.id, parentId, name: node.name, version: 1 };
       } catch (err) {
         if (isFileBridgeError(err) && err.code === 'CONFLICT') continue;

@@ -122,6 +122,8 @@ export interface CommitResult {
  * Commits a processed file: delete, archive, or put it back where it was found. The ledger entry
  * of a file left in place is written first, so no poll can see it back in the inbox unrecorded;
  * other disposals record afterwards (a failed record then only costs a warning: the file is gone).
+ * Either way the entry is durable (the watch's ledger writes through its fsync'd journal) before
+ * the commit resolves, so a runtime killed right after an ack does not take the file again.
  */
 export function commitClaim(site: ClaimSite, claimed: ClaimedMessage, how: CommitOptions): Promise<CommitResult> {
   const { source, correlationId } = claimed;
@@ -152,6 +154,8 @@ export interface RollbackOptions {
   folder?: string;
   target?: unknown;
   at?: Date;
+  /** Told when the ledger could not forget the file (a corrected copy put back would then be passed over). */
+  warn?: (text: string) => void;
 }
 
 export interface RollbackResult {
@@ -166,7 +170,8 @@ export interface RollbackResult {
 /**
  * Rolls a failed file back out of the pipeline: moves it to the exception folder with
  * `<name>.error.json` beside it, and forgets it in the ledger, so a corrected file put back into
- * the inbox is taken again.
+ * the inbox is taken again. The forgetting is durable before the rollback resolves (and the
+ * notification tells someone to put the file back).
  */
 export function rollbackClaim(site: ClaimSite, claimed: ClaimedMessage, failure: FailureInfo, how: RollbackOptions = {}): Promise<RollbackResult> {
   const { source, correlationId } = claimed;
@@ -177,7 +182,9 @@ export function rollbackClaim(site: ClaimSite, claimed: ClaimedMessage, failure:
   }
   return finishing(site, claimed, async () => {
     const result = await quarantineSource(site.pool, source, failure, { folder: how.folder, at: how.at, correlationId });
-    await site.watch?.ledger?.forget(ledgerFacts(source)).catch(() => undefined);
+    await site.watch?.ledger
+      ?.forget(ledgerFacts(source))
+      .catch((err: unknown) => how.warn?.(`Ledger could not forget ${source.path}, so the file put back unchanged may be passed over: ${String(err)}`));
     const audit = auditRecord(source, 'quarantined', 'quarantined', new Date(), {
       correlationId,
       target: how.target,

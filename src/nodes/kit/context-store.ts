@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { KeyValueStore } from '../../core/key-value-store';
 
 /** The callback forms of the context API, which every context store (memory, file, Redis...) supports. */
@@ -39,4 +40,15 @@ export function persistentContextStore(contextStorage: unknown): string | undefi
   const defaultName = typeof alias === 'string' ? alias : 'default' in stores ? 'default' : names[0];
   if (defaultName !== undefined && persists(defaultName)) return defaultName;
   return names.find(persists);
+}
+
+/**
+ * Where the ledger journal lives: `.filebridge/` in (beside the runtime identity) Node-RED's user directory (`settings.userDir`,
+ * which Node-RED's default storage always sets, to `~/.node-red` unless told otherwise). Undefined
+ * when the runtime has none (embedded with a storage module that sets none): the ledger is then as
+ * durable as its context store.
+ */
+export function journalFolder(settings: unknown): string | undefined {
+  const userDir = typeof settings === 'object' && settings !== null ? (settings as { userDir?: unknown }).userDir : undefined;
+  return typeof userDir === 'string' && userDir.trim() !== '' ? join(userDir, '.filebridge') : undefined;
 }

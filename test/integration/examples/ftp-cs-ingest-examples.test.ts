@@ -239,7 +239,9 @@ describe('FTP/FTPS -> Content Server ingestion examples (real FTPS server, CS si
     const r = await records();
     const invoice = await simNode((await waitForItem(`${base}/Finance/2019/Invoice 0042 ACME 2019`)).id);
     assert.equal(invoice.versions[0].sha256, sha256(pdf('legacy invoice')));
-    assert.equal(invoice.description, `Migrated from ${staging}/Finance/2019/inv-0042.pdf`);
+    // The example's description, then the delivery mark cs upload adds to every watched file it files.
+    assert.equal(String(invoice.description).split('\n')[0], `Migrated from ${staging}/Finance/2019/inv-0042.pdf`);
+    assert.match(String(invoice.description), /\nfilebridge delivery [0-9a-f]{32}( sha256 [0-9a-f]{64})?$/);
     assert.equal(invoice.categories['9830']['9830_2'], 'ACME');
     assert.equal(invoice.categories['9830']['9830_3'], 1250.5);
     assert.match(String(invoice.categories['9830']['9830_4']), /^2019-03-31/);

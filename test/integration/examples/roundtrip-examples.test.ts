@@ -155,7 +155,9 @@ describe('round-trip example flows: out to the partner, back as a new version (r
 
     const node = await versionTwo(doc.id, signed, signedName);
     assert.equal(node.versions[0].sha256, sha256(original), 'version 1 is still the released original');
-    assert.equal(node.versions[1].description, `Signed copy returned by the partner as ${signedName}`);
+    // The example's description, then the delivery mark cs upload adds to every watched file it files.
+    assert.equal(node.versions[1].description.split('\n')[0], `Signed copy returned by the partner as ${signedName}`);
+    assert.match(node.versions[1].description, /\nfilebridge delivery [0-9a-f]{32}( sha256 [0-9a-f]{64})?$/);
     assert.equal(node.name, 'SOP-017 Batch release.pdf');
     await archived('ftp-cs-04', signedName, signed);
 
@@ -194,7 +196,9 @@ describe('round-trip example flows: out to the partner, back as a new version (r
 
     const node = await versionTwo(contract.id, returned, returnedName);
     assert.equal(node.versions[0].sha256, sha256(draft));
-    assert.equal(node.versions[1].description, `Returned by the counterparty as ${returnedName}`);
+    // The example's description, then the delivery mark cs upload adds to every watched file it files.
+    assert.equal(node.versions[1].description.split('\n')[0], `Returned by the counterparty as ${returnedName}`);
+    assert.match(node.versions[1].description, /\nfilebridge delivery [0-9a-f]{32}( sha256 [0-9a-f]{64})?$/);
     const values = await client.readCategories(contract.id);
     assert.equal(values.Contract?.Signed, true, 'the returned version marks the contract signed');
     assert.equal(values.Contract?.['Contract Number'], 'MSA-2026-017', 'the other values stay');

@@ -4,6 +4,11 @@ import { Readable } from 'node:stream';
 import helper from 'node-red-node-test-helper';
 import csConnectionNode from '../../../src/nodes/filebridge-cs-connection';
 import csUploadNode from '../../../src/nodes/filebridge-cs-upload';
+import serverNode from '../../../src/nodes/filebridge-server';
+import watchNode from '../../../src/nodes/filebridge-watch';
+import ackNode from '../../../src/nodes/filebridge-ack';
+import { servers } from '../../support/dev-servers';
+import { serverConfigNode } from '../../support/server-config-node';
 import { ContentServerClient } from '../../../src/core/content-server';
 import { simulatorAndNodeRed } from '../../support/simulator-flows';
 import { coreNode, nodeRedPath } from '../../support/node-red-under-test';
@@ -12,6 +17,15 @@ import { Arrivals, loadFlow, onCall } from '../../support/flow-helper';
 helper.init(nodeRedPath());
 
 const NODES: unknown[] = [csConnectionNode, csUploadNode, coreNode('common/25-catch.js')];
+const PIPELINE_NODES: unknown[] = [
+  serverNode,
+  watchNode,
+  csConnectionNode,
+  csUploadNode,
+  ackNode,
+  coreNode('function/10-switch.js'),
+  coreNode('common/25-catch.js'),
+];
 
 type CsFacts = { id: number; version: number; name: string; folderId: number; path: string; action: string };
 type Msg = Record<string, unknown> & { filebridge?: { cs?: CsFacts }; error?: { code?: string; message: string } };
@@ -351,6 +365,121 @@ describe('filebridge-cs-upload node in a Node-RED flow', function () {
     assert.deepEqual(stored, sent);
     await client.close();
   });
+
+  /*
+   * The crash of the issue, in one runtime: the first delivery is filed but its message never reaches
+   * the ack (a switch drops attempt 1, as a runtime killed between upload and ack would), the watch's
+   * in-flight timeout frees its slot and lease recovery sends the same file again as attempt 2 with a
+   * new correlation id. It must be filed once: under the old default "add version" it became a second
+   * identical version.
+   */
+  for (const collision of ['add-version', 'skip-identical', 'rename', 'fail']) {
+    it(`${collision}: a file the watch sends again after a lost run is filed once, and then acked`, async function () {
+      this.timeout(60_000);
+      const dir = `cs-redelivery-${collision}`;
+      await servers().remove(dir);
+      const data = randomBytes(40_000);
+      // Another file of that name is there already: add-version, skip-identical and rename act on it.
+      await exchangeLess(collision);
+      await servers().writeFile(`${dir}/inbox/report.pdf`, data);
+      await loadFlow(
+        PIPELINE_NODES,
+        [
+          { id: 'tab', type: 'tab', label: 'redelivery' },
+          serverConfigNode('sftp', { poolSize: 3 }),
+          { id: 'conn', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', timeout: 10, retries: 1 },
+          {
+            id: 'watch',
+            z: 'tab',
+            x: 100,
+            y: 100,
+            type: 'filebridge-watch',
+            server: 'srv',
+            folder: `${dir}/inbox`,
+            intervalSeconds: 0.25,
+            stability: 'age',
+            minAgeSeconds: 0,
+            leaseSeconds: 1.5,
+            inFlightTimeoutSeconds: 1,
+            output: 'stream',
+            wires: [['up']],
+          },
+          {
+            id: 'up',
+            z: 'tab',
+            x: 300,
+            y: 100,
+            type: 'filebridge-cs-upload',
+            connection: 'conn',
+            folder: `Enterprise:Inbound/${dir}`,
+            createFolders: true,
+            collision,
+            categories: '',
+            wires: [['lost', 'filed']],
+          },
+          { id: 'filed', z: 'tab', x: 500, y: 200, type: 'helper' },
+          // Attempt 1 goes nowhere: the run that filed it is lost before its ack.
+          {
+            id: 'lost',
+            z: 'tab',
+            x: 500,
+            y: 100,
+            type: 'switch',
+            property: 'filebridge.source.attempt',
+            propertyType: 'msg',
+            rules: [{ t: 'gte', v: '2', vt: 'num' }],
+            checkall: 'true',
+            repair: false,
+            outputs: 1,
+            wires: [['ack']],
+          },
+          { id: 'ack', z: 'tab', x: 700, y: 100, type: 'filebridge-ack', action: 'delete', wires: [['acked']] },
+          { id: 'acked', z: 'tab', x: 900, y: 100, type: 'helper' },
+          { id: 'catch', z: 'tab', x: 100, y: 300, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+          { id: 'caught', z: 'tab', x: 300, y: 300, type: 'helper' },
+        ],
+        { srv: { password: servers().password }, conn: { password: 'livelink' } },
+      );
+      const got = new Arrivals<Msg & { filebridge?: { source?: { attempt: number } } }>(['filed', 'acked', 'caught']);
+      const first = await got.next();
+      assert.equal(first.id, 'filed', JSON.stringify(first.msg.error));
+      assert.equal(first.msg.filebridge?.source?.attempt, 1);
+      const cs = first.msg.filebridge?.cs;
+      assert.ok(cs);
+      const again = await got.next();
+      assert.equal(again.id, 'filed', JSON.stringify(again.msg.error));
+      assert.equal(again.msg.filebridge?.source?.attempt, 2, 'sent again by lease recovery');
+      assert.deepEqual(
+        [again.msg.filebridge?.cs?.action, (again.msg.filebridge?.cs as { redelivered?: boolean } | undefined)?.redelivered, again.msg.filebridge?.cs?.id],
+        ['skipped', true, cs.id],
+      );
+      assert.equal((await got.next()).id, 'acked');
+      const doc = await inspect(cs.id);
+      assert.deepEqual(doc.versions.filter((v) => v.sha256 === sha256(data)).length, 1, 'the file is stored once');
+      const client = new ContentServerClient({ baseUrl: sim.apiBase, auth: { kind: 'password', username: 'Admin', password: 'livelink' } });
+      const names: string[] = [];
+      for await (const child of client.nodes.children(cs.folderId)) names.push(child.name);
+      await client.close();
+      assert.deepEqual(names.sort(), collision === 'rename' ? ['report (2).pdf', 'report.pdf'] : ['report.pdf'], 'no further document');
+      assert.equal(await servers().exists(`${dir}/inbox/report.pdf`), false, 'acked (deleted) once filed');
+    });
+  }
+
+  /** For the policies that act on an existing document: another file of the name is filed first. */
+  async function exchangeLess(collision: string): Promise<void> {
+    if (collision === 'fail') return;
+    const client = new ContentServerClient({ baseUrl: sim.apiBase, auth: { kind: 'password', username: 'Admin', password: 'livelink' } });
+    try {
+      await client.upload({
+        target: `Enterprise:Inbound/cs-redelivery-${collision}`,
+        createFolders: true,
+        name: 'report.pdf',
+        open: () => Readable.from([Buffer.from(`an earlier report ${collision}`)]),
+      });
+    } finally {
+      await client.close();
+    }
+  }
 
   it('shows upload progress for a large stream whose size the source message gives', async function () {
     this.timeout(60_000);

@@ -1,6 +1,10 @@
 import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MemoryStore } from '../../../../src/core/key-value-store';
 import { Ledger } from '../../../../src/core/pipeline/ledger';
+import { JOURNAL_FILE, journaled, LedgerJournal } from '../../../../src/core/pipeline/ledger-journal';
 import { claimedFileOf, commitClaim, rollbackClaim, type ClaimSite } from '../../../../src/core/pipeline/process-strategy';
 import type { RunningWatch } from '../../../../src/core/pipeline/running-watches';
 import type { SourceFacts } from '../../../../src/core/pipeline/source';
@@ -12,15 +16,20 @@ import { optionsFor } from '../../../support/server-options';
 
 /** The ledger's store, noting whether the claimed file was still in the claim folder at each write. */
 class WatchedStore extends MemoryStore {
-  writes: { key: string; deleted: boolean; claimStillThere: boolean }[] = [];
+  writes: { key: string; deleted: boolean; claimStillThere: boolean; inJournal?: boolean }[] = [];
   failSets = false;
-  constructor(private readonly claimPath: () => string) {
+  constructor(
+    private readonly claimPath: () => string,
+    /** A ledger journal file: each write also notes whether the key was already in it. */
+    private readonly journalFile?: string,
+  ) {
     super();
   }
   override async set(key: string, value: unknown): Promise<void> {
     if (this.failSets) throw new Error('store is read-only');
     const claimStillThere = await servers().exists(this.claimPath());
-    this.writes.push({ key, deleted: value === undefined, claimStillThere });
+    const inJournal = this.journalFile ? (await readFile(this.journalFile, 'utf8').catch(() => '')).includes(key) : undefined;
+    this.writes.push({ key, deleted: value === undefined, claimStillThere, inJournal });
     await super.set(key, value);
   }
 }
@@ -88,6 +97,25 @@ describe('process strategy: commit and rollback of a claimed file (real SFTP ser
     assert.equal(result.audit.sourceNowAt, source.path);
   });
 
+  it("leave with the ledger journal: the entry is in the fsync'd journal file before the context store has it and before the file goes back", async () => {
+    const source = await claimed('journaled.pdf');
+    const folder = await mkdtemp(join(tmpdir(), 'filebridge-strategy-journal-'));
+    try {
+      const file = join(folder, JOURNAL_FILE);
+      const store = new WatchedStore(() => source.claimPath, file);
+      const ledger = new Ledger(journaled(store, new LedgerJournal(file)), 'p_', 86_400_000);
+      await commitClaim({ pool, watch: recordingWatch(ledger) }, { source, correlationId: 'cj' }, { action: 'leave' });
+      assert.deepEqual(
+        store.writes.map((w) => [w.inJournal, w.claimStillThere]),
+        [[true, true]],
+      );
+      assert.ok(await servers().exists(source.path), 'back at its original path');
+      assert.equal(await new Ledger(journaled(new MemoryStore(), new LedgerJournal(file)), 'p_', 86_400_000).has(source), true, 'known after a restart');
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
   it('archive: the ledger is written after the file is gone from the claim folder; a failing ledger only warns', async () => {
     const source = await claimed('kept.pdf');
     const { site: at, store } = site(source);
@@ -136,6 +164,17 @@ describe('process strategy: commit and rollback of a claimed file (real SFTP ser
     assert.deepEqual(watch.calls, ['close c5', 'release c5']);
     assert.equal(result.audit.outcome, 'quarantined');
     assert.match(result.text, /^bad\.pdf was quarantined as .*: MAPPING no vendor$/);
+  });
+
+  it('rollback whose ledger cannot forget still quarantines the file, and says so', async () => {
+    const source = await claimed('stuck.pdf');
+    const { site: at, store, ledger } = site(source);
+    await ledger.record(source, 'left');
+    store.failSets = true;
+    const warnings: string[] = [];
+    const result = await rollbackClaim(at, { source, correlationId: 'c6' }, { message: 'no vendor', code: 'MAPPING' }, { warn: (t) => warnings.push(t) });
+    assert.ok(await servers().exists(result.path));
+    assert.match(warnings.join('\n'), /Ledger could not forget .*stuck\.pdf, so the file put back unchanged may be passed over: Error: store is read-only/);
   });
 
   it('works without a running watch (redeployed away): the file is still disposed of through its server', async () => {

@@ -1,8 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { Readable } from 'node:stream';
 import { FileBridgeError } from '../../../../src/core/errors';
-import { prepareUpload, uploadOutcome } from '../../../../src/core/content-server/upload-request';
+import { createHash } from 'node:crypto';
+import { deliveryOf } from '../../../../src/core/content-server/delivery-mark';
 import { counterName } from '../../../../src/core/content-server/upload';
+import { prepareUpload, reopenableSource, uploadOutcome } from '../../../../src/core/content-server/upload-request';
 
 const defaults = { folder: 'Enterprise:Inbound', createFolders: true, collision: 'add-version' as const, categories: '{"Invoice":{"Vendor":"ACME"}}' };
 
@@ -18,6 +20,16 @@ describe('cs-upload request from node settings and message', () => {
     assert.equal(u.collision, 'add-version');
     assert.deepEqual(u.categories, { Invoice: { Vendor: 'ACME' } });
     assert.equal(u.size, 3);
+  });
+
+  it('skips identical content when neither the node nor the message names a policy', () => {
+    assert.equal(prepareUpload({ ...defaults, collision: '' }, Buffer.from('abc'), 'a.pdf', undefined).collision, 'skip-identical');
+    assert.equal(prepareUpload({ ...defaults, collision: '' }, Buffer.from('abc'), 'a.pdf', { document: 7 }).collision, 'skip-identical');
+    assert.equal(prepareUpload({ ...defaults, collision: '' }, Buffer.from('abc'), 'a.pdf', { collision: 'fail' }).collision, 'fail');
+    refused(
+      () => prepareUpload({ ...defaults, collision: '' }, Readable.from([]), 'a.pdf', undefined),
+      /skip-identical \(the default.*another collision policy/,
+    );
   });
 
   it('lets msg.filebridge.target override folder, name, collision and categories', () => {
@@ -92,6 +104,29 @@ describe('cs-upload request from node settings and message', () => {
     assert.deepEqual(m.governing.workflow, { map: 'Enterprise:Workflows/Approve', comment: 'go' });
     assert.equal(m.governing.classification, 'Finance/Invoices');
     refused(() => prepareUpload({ ...node, permissions: '{"Partners": [see]}' }, 'x', 'a.txt', undefined), /permissions are not valid JSON.*Partners/);
+  });
+
+  it("carries the watched file as its delivery: a Buffer with the digest of its bytes, a stream with the watch's when known", () => {
+    const source = { host: 'sftp.example', port: 22, path: '/in/a.pdf', size: 3, mtime: '2026-11-02T10:00:00.000Z', sha256: 'c'.repeat(64) };
+    const fromBuffer = prepareUpload(defaults, Buffer.from('abc'), 'a.pdf', undefined, reopenableSource(source, undefined));
+    assert.deepEqual(fromBuffer.delivery, { key: deliveryOf(source)?.key, sha256: createHash('sha256').update('abc').digest('hex') });
+    const fromStream = prepareUpload(
+      defaults,
+      Readable.from([Buffer.from('abc')]),
+      'a.pdf',
+      undefined,
+      reopenableSource(source, () => Readable.from([])),
+    );
+    assert.deepEqual(fromStream.delivery, deliveryOf(source));
+    const version = prepareUpload(defaults, Buffer.from('abc'), 'a.pdf', { document: 7 }, reopenableSource(source, undefined));
+    assert.equal(version.delivery?.key, deliveryOf(source)?.key);
+    assert.equal(prepareUpload(defaults, Buffer.from('abc'), 'a.pdf', undefined).delivery, undefined, 'not from a watch: no delivery');
+  });
+
+  it('reports a re-delivery as skipped, with the id and version it got the first time', () => {
+    const u = prepareUpload(defaults, Buffer.alloc(1), 'a.txt', undefined);
+    const outcome = uploadOutcome(u, { action: 'skipped', redelivered: true, id: 7, parentId: 2200, name: 'a.txt', version: 3 });
+    assert.deepEqual(outcome, { id: 7, version: 3, name: 'a.txt', folderId: 2200, path: 'Enterprise:Inbound/a.txt', action: 'skipped', redelivered: true });
   });
 
   it('files into a workspace without a folder, and names bad workspace fields', () => {

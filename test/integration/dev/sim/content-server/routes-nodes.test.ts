@@ -7,7 +7,19 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import type { ContentServerSim } from '../../../../../dev/sim/content-server';
-import { call, clearFaults, createDoc, fileForm, freshFolderIn, items, props, simGet, startLoggedIn } from '../../../../support/simulator-http';
+import {
+  call,
+  clearFaults,
+  createDoc,
+  fileForm,
+  freshFolderIn,
+  items,
+  props,
+  simGet,
+  startLoggedIn,
+  versionItems,
+  versionOf,
+} from '../../../../support/simulator-http';
 
 const NO_ACCESS = 'Sorry, the item you requested could not be accessed. Either it does not exist or you do not have permission to access it.';
 
@@ -311,10 +323,13 @@ describe('Content Server simulator: node routes', function () {
         multipart: fileForm({ description: 'second' }, 'two!', 'doc-2.txt', 'text/plain'),
       });
       assert.equal(v2.status, 200, v2.text);
-      assert.equal(props(v2).version_number, 2);
+      // As the real server: the new version in data.versions, the document in data.properties.
+      assert.equal(versionOf(v2).version_number, 2);
+      assert.equal(versionOf(v2).description, 'second');
+      assert.equal(props(v2).id, id);
       const v1 = await call(sim, 'POST', `/v1/nodes/${id}/versions`, { ticket, multipart: fileForm({}, 'three', 'doc.txt', 'text/plain') });
       assert.deepEqual(v1.json, { id, version_number: 3 });
-      const list = items(await call(sim, 'GET', `/v2/nodes/${id}/versions`, { ticket }));
+      const list = versionItems(await call(sim, 'GET', `/v2/nodes/${id}/versions`, { ticket }));
       assert.deepEqual(
         list.map((v) => [v.version_number, v.file_name, v.file_size, v.description]),
         [

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { startContentServerSim, type ContentServerSim } from '../../../../../dev/sim/content-server';
-import { call, login, props, simGet, startLoggedIn } from '../../../../support/simulator-http';
+import { call, login, props, simGet, startLoggedIn, versionOf } from '../../../../support/simulator-http';
 
 describe('Content Server simulator: upload routes', function () {
   let sim: ContentServerSim;
@@ -59,8 +59,9 @@ describe('Content Server simulator: upload routes', function () {
       assert.equal((await call(sim, 'POST', `/v2/multipart/${key2}`, { ticket })).status, 200);
       const version = await call(sim, 'POST', `/v2/nodes/${id}/versions`, { ticket, form: { upload_key: key2 } });
       assert.equal(version.status, 200, version.text);
-      assert.equal(props(version).version_number, 2);
-      assert.equal(props(version).file_name, 'big-2.bin');
+      assert.equal(versionOf(version).version_number, 2);
+      assert.equal(versionOf(version).file_name, 'big-2.bin');
+      assert.equal(props(version).id, id, 'the document itself is in data.properties');
       assert.deepEqual(readdirSync(sim.store.tmpDir), []);
     });
 
