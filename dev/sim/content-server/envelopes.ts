@@ -67,9 +67,13 @@ export function versionProperties(n: SimNode, v: SimVersion, style: DateStyle = 
   };
 }
 
-/** One entry per applied category, flat keys, as `fields=categories` reports them. */
+/**
+ * One entry per applied category, flat attribute keys, as `fields=categories` reports them (an array:
+ * pyxecm's `extract_category_data` reads it so). No entry for the category itself: pyxecm looks every
+ * data key up among the attribute definitions, which name the category by its bare id only.
+ */
 export function categoriesArray(n: SimNode): JsonObject[] {
-  return Object.entries(n.categories).map(([catId, values]) => ({ [`${catId}_1`]: null, ...values }) as JsonObject);
+  return Object.values(n.categories).map((values) => ({ ...values }) as JsonObject);
 }
 
 export interface Paging {

@@ -1,8 +1,8 @@
 /** Node, version, content and category endpoints. */
 import { createReadStream } from 'node:fs';
 import { route, type Ctx, type Reply, type Route } from './context';
-import { categoriesArray, nodeProperties, paging, v2Collection, v2Empty, v2One, versionProperties, type JsonObject } from './envelopes';
-import { attributeMetadata } from './categories';
+import { categoriesArray, links, nodeProperties, paging, v2Collection, v2Empty, v2One, versionProperties, type JsonObject } from './envelopes';
+import { attributeKeys, attributeMetadata } from './categories';
 import { badRequest, invalid, noAccess, nodeNotFoundV2 } from './errors';
 import { isRecord, optBool, optInt, optString, reqInt, reqString, type Params, type Value } from './forms';
 import { can, inheritPermissions, requirePermission, requireSee } from './permissions';
@@ -371,21 +371,35 @@ async function versionContent(ctx: Ctx): Promise<Reply> {
   return download(ctx, version(n, ctx.args[1]));
 }
 
+/**
+ * `GET /v2/nodes/{id}/categories[?metadata]`, one `results` item per applied category, as pyxecm's
+ * `OTCS.get_node_categories` shows a real server answering: `data.categories` holds the attribute values
+ * only (no entry for the category itself); with `metadata`, `metadata.categories` adds the definitions
+ * (the category under its bare id, `persona: "category"`), `metadata_map.categories` the attribute keys
+ * per category and `metadata_order.categories` the category ids (pyxecm's `get_node_category_ids` reads
+ * exactly that). Without `metadata` the definitions are left out: a client wanting names must ask.
+ */
 function getCategories(ctx: Ctx): Reply {
   const n = allowed(ctx, 'see');
   const withMeta = ctx.query.has('metadata');
   const results = Object.entries(n.categories).map(([catId, values]) => {
     const cat = ctx.store.category(Number(catId));
-    const entry: JsonObject = { data: { categories: { [`${catId}_1`]: cat.name, ...values } } };
-    if (withMeta) entry.metadata = { categories: attributeMetadata(cat) as JsonObject };
+    const entry: JsonObject = { data: { categories: { ...values } } };
+    if (withMeta) {
+      entry.metadata = { categories: attributeMetadata(cat) as JsonObject };
+      entry.metadata_map = { categories: { [catId]: attributeKeys(cat) } };
+      entry.metadata_order = { categories: [catId] };
+    }
     return entry;
   });
-  return { json: { links: { data: { self: { href: ctx.href, method: 'GET' } } }, results } };
+  return { json: { links: links(ctx.href), results } };
 }
 
 /**
- * One category of a node with its definitions; on the category node itself (`/v1/nodes/{cat}/categories/{cat}`)
- * the definition alone, which is how a client resolves attribute names without a sample node.
+ * One category of a node with its definitions, in the v1 form (`data` beside `definitions`,
+ * `definitions_map`, `definitions_order`, as v1 answers such as pyxecm's `get_node_classifications`
+ * show); on the category node itself (`/v1/nodes/{cat}/categories/{cat}`) the definition alone, which is
+ * how a client resolves attribute names without a sample node (unverified: no captured answer).
  */
 function getOneCategory(ctx: Ctx): Reply {
   const n = allowed(ctx, 'see');
@@ -393,9 +407,27 @@ function getOneCategory(ctx: Ctx): Reply {
   const cat = ctx.store.category(catId);
   const applied = n.categories[String(catId)];
   if (!applied && !(n.type === 131 && n.id === catId)) throw invalid(`Invalid request: category '${cat.name}' is not applied to node ${n.id}`);
-  const values: JsonObject = { [`${catId}_1`]: cat.name };
+  const values: JsonObject = {};
   for (const a of cat.attributes) values[`${catId}_${a.id}`] = applied?.[`${catId}_${a.id}`] ?? null;
-  return { json: { data: { categories: values }, definitions: attributeMetadata(cat) as JsonObject } };
+  return {
+    json: {
+      data: { categories: values },
+      definitions: attributeMetadata(cat) as JsonObject,
+      definitions_map: { [String(catId)]: attributeKeys(cat) },
+      definitions_order: [String(catId)],
+    },
+  };
+}
+
+/**
+ * `POST|DELETE /v2/nodes/{id}/categories/{cat}/inheritance` turns inheritance of an applied category
+ * on or off for a container (pyxecm `OTCS.set_category_inheritance`): while on, items created inside
+ * get the category with the container's values (values given at create win). Off by default here.
+ */
+function setInheritance(ctx: Ctx, on: boolean): Reply {
+  allowed(ctx, 'edit_attributes');
+  ctx.store.setCategoryInheritance(id(ctx), id(ctx, 1), on);
+  return { json: v2Empty(ctx.href, on ? 'POST' : 'DELETE') };
 }
 
 /** Attribute keys of a category call; everything else in the body is refused. */
@@ -450,4 +482,6 @@ export const nodeRoutes: Route[] = [
   r('POST', '/v2/nodes/(\\d+)/categories', applyCategory, false),
   r('PUT', '/v2/nodes/(\\d+)/categories/(\\d+)', updateCategory, false),
   r('DELETE', '/v2/nodes/(\\d+)/categories/(\\d+)', removeCategory, false),
+  r('POST', '/v2/nodes/(\\d+)/categories/(\\d+)/inheritance', (ctx) => setInheritance(ctx, true), false),
+  r('DELETE', '/v2/nodes/(\\d+)/categories/(\\d+)/inheritance', (ctx) => setInheritance(ctx, false), false),
 ];
