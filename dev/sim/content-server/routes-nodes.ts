@@ -306,6 +306,7 @@ function version(n: SimNode, raw: string | undefined): SimVersion {
   return v;
 }
 
+/** v2 lists each version under `data.versions` (pyxecm `get_document_versions`); v1 answers flat rows. */
 function listVersions(ctx: Ctx): Reply {
   const n = document(ctx);
   const items = n.versions.map((v) => versionProperties(n, v, ctx.store.dateStyle));
@@ -313,16 +314,20 @@ function listVersions(ctx: Ctx): Reply {
   return {
     json: v2Collection(
       ctx.href,
-      items.map((properties) => ({ properties })),
+      items.map((versions) => ({ versions })),
       paging(items.length, 1, Math.max(1, items.length)),
       'asc_version_number',
     ),
   };
 }
 
+/**
+ * v2 one version: `results.data.versions` (pyxecm `get_document_version`); v1 `{"data":..}` (pyxecm reads
+ * `data.version_number` of `/v1/.../versions/latest`).
+ */
 function oneVersion(ctx: Ctx, v: SimVersion, n: SimNode): Reply {
   if (ctx.apiVersion === 1) return { json: { data: versionProperties(n, v, ctx.store.dateStyle) } };
-  return { json: v2One(ctx.href, { properties: versionProperties(n, v, ctx.store.dateStyle) }) };
+  return { json: v2One(ctx.href, { versions: versionProperties(n, v, ctx.store.dateStyle) }) };
 }
 
 function latestVersion(ctx: Ctx): Reply {

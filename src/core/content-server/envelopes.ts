@@ -85,6 +85,37 @@ export function collection(body: unknown): Collection {
   return { items, paging: { page: num(p.page, 1), limit, totalCount, pageTotal } };
 }
 
+/**
+ * The version in a version row or answer. A real server lists and reads versions with
+ * `GET /v2/nodes/{id}/versions[/{n}]` as `data.versions` (pyxecm `OTCS.get_document_versions`,
+ * `get_document_version`); v1 answers `data` flat (pyxecm reads `data.version_number` of
+ * `/v1/nodes/{id}/versions/latest`). `data.properties` is accepted too: what this client's version
+ * calls answered before it was checked against a real server's examples, and what a version create
+ * may still answer (not captured).
+ */
+function versionOf(row: unknown): JsonObject | undefined {
+  if (!isObject(row)) return undefined;
+  const data = row.data;
+  if (isObject(data) && isObject(data.versions)) return data.versions;
+  if (isObject(data) && isObject(data.properties)) return data.properties;
+  if (isObject(data)) return data;
+  return row;
+}
+
+/** One version: v2 `results.data.versions` (or `.properties`), v1 `data`. */
+export function versionItem(body: unknown): JsonObject {
+  const v = isObject(body) && isObject(body.results) ? versionOf(body.results) : versionOf(body);
+  if (!v) throw malformed('version', body);
+  return v;
+}
+
+/** The versions of a `GET /v2/nodes/{id}/versions` answer (v1: `data` rows). */
+export function versionRows(body: unknown): JsonObject[] {
+  const rows = isObject(body) && Array.isArray(body.results) ? body.results : isObject(body) && Array.isArray(body.data) ? body.data : undefined;
+  if (!rows) throw malformed('version list', body);
+  return rows.map(versionOf).filter((v): v is JsonObject => v !== undefined);
+}
+
 /** The `{"error": ...}` text of an error answer, if there is one. */
 export function errorText(body: unknown): string | undefined {
   if (isObject(body) && typeof body.error === 'string') return body.error;

@@ -4,7 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import { FileBridgeError } from '../errors';
-import { collection, itemProperties, numberProp, parseCsDate, stringProp, type JsonObject } from './envelopes';
+import { collection, itemProperties, numberProp, parseCsDate, stringProp, versionItem, versionRows, type JsonObject } from './envelopes';
 import type { CsHttp, Download } from './http';
 import type { MultipartFile } from './multipart';
 
@@ -189,15 +189,15 @@ export class NodeApi {
       onProgress: doc.onProgress,
       recover,
     });
-    return toVersion(itemProperties(body), id);
+    return toVersion(versionItem(body), id);
   }
 
   async versions(id: number): Promise<CsVersion[]> {
-    return collection(await this.http.json({ method: 'GET', path: `/v2/nodes/${id}/versions` })).items.map((p) => toVersion(p, id));
+    return versionRows(await this.http.json({ method: 'GET', path: `/v2/nodes/${id}/versions` })).map((p) => toVersion(p, id));
   }
 
   async latestVersion(id: number): Promise<CsVersion> {
-    return toVersion(itemProperties(await this.http.json({ method: 'GET', path: `/v1/nodes/${id}/versions/latest` })), id);
+    return toVersion(versionItem(await this.http.json({ method: 'GET', path: `/v1/nodes/${id}/versions/latest` })), id);
   }
 
   /** Content of the latest version, or of version `version`, as a stream. */

@@ -314,7 +314,11 @@ describe('Content Server simulator: node routes', function () {
       assert.equal(props(v2).version_number, 2);
       const v1 = await call(sim, 'POST', `/v1/nodes/${id}/versions`, { ticket, multipart: fileForm({}, 'three', 'doc.txt', 'text/plain') });
       assert.deepEqual(v1.json, { id, version_number: 3 });
-      const list = items(await call(sim, 'GET', `/v2/nodes/${id}/versions`, { ticket }));
+      // v2 answers each version under data.versions (pyxecm get_document_versions), not data.properties.
+      const listed = await call(sim, 'GET', `/v2/nodes/${id}/versions`, { ticket });
+      const rows = listed.json?.results as { data: Record<string, unknown> }[];
+      assert.ok(rows.every((r) => Object.keys(r.data).join() === 'versions'));
+      const list = rows.map((r) => r.data.versions as Record<string, unknown>);
       assert.deepEqual(
         list.map((v) => [v.version_number, v.file_name, v.file_size, v.description]),
         [
@@ -324,6 +328,9 @@ describe('Content Server simulator: node routes', function () {
         ],
       );
       assert.ok(list.every((v) => typeof v.version_number_major === 'number' && typeof v.version_number_minor === 'number' && v.mime_type === 'text/plain'));
+      assert.deepEqual([list[1]?.version_number_name, list[1]?.file_type, list[1]?.locked, list[1]?.id], ['2', 'txt', false, id]);
+      const one = await call(sim, 'GET', `/v2/nodes/${id}/versions/2`, { ticket });
+      assert.equal(((one.json?.results as { data: { versions: Record<string, unknown> } }).data.versions ?? {}).file_name, 'doc-2.txt');
       const latest = await call(sim, 'GET', `/v1/nodes/${id}/versions/latest`, { ticket });
       assert.equal((latest.json?.data as Record<string, unknown>).version_number, 3);
       const old = await fetch(`${sim.apiBase}/v2/nodes/${id}/versions/2/content`, { headers: { OTCSTicket: ticket } });
