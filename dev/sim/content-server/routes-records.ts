@@ -1,10 +1,11 @@
 /** Records management classifications, holds, permissions and members. */
 import { route, type Ctx, type Reply, type Route } from './context';
-import { links, v2Empty, type JsonObject } from './envelopes';
+import { links, paging, v2Collection, v2Empty, type JsonObject } from './envelopes';
 import { CsError, argumentRequired, badRequest, invalid } from './errors';
 import { PERMISSIONS, type Classification } from './extras';
 import { permsOf, requirePermission } from './permissions';
 import { optBool, optInt, optString, reqInt } from './forms';
+import type { SeedGroup, SeedUser } from './seed';
 import { now, type SimNode } from './store';
 
 const nodeId = (ctx: Ctx, i = 0): number => Number(ctx.args[i]);
@@ -262,26 +263,89 @@ function removeCustom(ctx: Ctx): Reply {
 
 // ---------- members ----------
 
+const MEMBER_FILTERS = ['where_name', 'where_first_name', 'where_last_name', 'where_business_email'] as const;
+
+function userRow(u: SeedUser): JsonObject {
+  const first = u.first_name ?? '';
+  const last = u.last_name ?? '';
+  return {
+    id: u.id,
+    name: u.name,
+    type: 0,
+    type_name: 'User',
+    first_name: first,
+    last_name: last,
+    name_formatted: `${first} ${last}`.trim() || u.name,
+    business_email: null,
+    group_id: 2001,
+    deleted: false,
+  };
+}
+
+function groupRow(g: SeedGroup): JsonObject {
+  return {
+    id: g.id,
+    name: g.name,
+    type: 1,
+    type_name: 'Group',
+    name_formatted: g.name,
+    initials: g.name.slice(0, 1).toUpperCase(),
+    leader_id: null,
+    deleted: false,
+  };
+}
+
+/**
+ * `GET /v2/members` as pyxecm's `get_users`, `get_user` and `get_groups` use it: `where_type` (0 users,
+ * 1 groups, 17 service users) with `where_name` (the login or group name: an exact match, compared
+ * case-insensitively here, unverified), `where_first_name`, `where_last_name`, `where_business_email`;
+ * or `query`, a substring of login, first and last name, email or group name, which "cannot be used
+ * together" with the `where_` filters (refused here; the server's reaction is unverified). At most 20
+ * per page (pyxecm: "OTCS does not allow values > 20"; refused here), 10 by default, sorted by id.
+ * A name filter never answers the whole member list: a client trusting it must get that one member.
+ */
 function members(ctx: Ctx): Reply {
-  const query = (ctx.query.get('query') ?? '').toLowerCase();
-  const types = ctx.query.getAll('where_type').map(Number);
-  if (types.some((t) => t !== 0 && t !== 1)) throw badRequest('Invalid value for where_type: 0 (users) or 1 (groups)');
+  const q = ctx.query;
+  const types = q.getAll('where_type').map(Number);
+  if (types.some((t) => t !== 0 && t !== 1 && t !== 17)) throw badRequest('Invalid value for where_type: 0 (users), 1 (groups) or 17 (service users)');
+  const query = q.get('query');
+  const filters = MEMBER_FILTERS.filter((f) => q.get(f) !== null && q.get(f) !== '');
+  if (query !== null && query !== '' && filters.length > 0) {
+    throw badRequest(`Invalid request: query cannot be combined with ${filters.join(', ')}`);
+  }
+  const limitRaw = q.get('limit');
+  const limit = limitRaw === null || limitRaw === '' ? 10 : Number(limitRaw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 20) throw badRequest(`Invalid value for limit: '${limitRaw ?? ''}' (1 to 20)`);
+  const page = Number(q.get('page') ?? 1);
+  if (!Number.isInteger(page) || page < 1) throw badRequest(`Invalid value for page: '${q.get('page') ?? ''}'`);
+  const same = (a: string | null | undefined, b: string | null): boolean => b === null || b === '' || (a ?? '').toLowerCase() === b.toLowerCase();
+  const needle = (query ?? '').toLowerCase();
   const rows: JsonObject[] = [];
   if (types.length === 0 || types.includes(0)) {
     for (const u of ctx.store.users) {
       const hay = [u.name, u.first_name ?? '', u.last_name ?? ''].join(' ').toLowerCase();
-      if (hay.includes(query)) rows.push({ id: u.id, name: u.name, type: 0, type_name: 'User', first_name: u.first_name ?? '', last_name: u.last_name ?? '' });
+      const hit = query
+        ? hay.includes(needle)
+        : same(u.name, q.get('where_name')) && same(u.first_name, q.get('where_first_name')) && same(u.last_name, q.get('where_last_name'));
+      if (hit && !(q.get('where_business_email') ?? '')) rows.push(userRow(u));
     }
   }
   if (types.length === 0 || types.includes(1)) {
-    for (const g of ctx.extras.groups) if (g.name.toLowerCase().includes(query)) rows.push({ id: g.id, name: g.name, type: 1, type_name: 'Group' });
+    const userOnly = ['where_first_name', 'where_last_name', 'where_business_email'].some((f) => (q.get(f) ?? '') !== '');
+    for (const g of ctx.extras.groups) {
+      const hit = query ? g.name.toLowerCase().includes(needle) : !userOnly && same(g.name, q.get('where_name'));
+      if (hit) rows.push(groupRow(g));
+    }
   }
+  rows.sort((a, b) => Number(a.id) - Number(b.id));
+  const slice = rows.slice((page - 1) * limit, page * limit);
   return {
-    json: {
-      links: links(ctx.href),
-      results: rows.map((properties) => ({ data: { properties } })),
-      collection: { paging: { page: 1, limit: rows.length, total_count: rows.length, page_total: 1, range_min: rows.length ? 1 : 0, range_max: rows.length } },
-    },
+    json: v2Collection(
+      ctx.href,
+      slice.map((properties) => ({ properties })),
+      paging(rows.length, page, limit),
+      'asc_id',
+    ),
   };
 }
 

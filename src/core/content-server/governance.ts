@@ -52,6 +52,9 @@ function holdOf(row: unknown): Hold | undefined {
   return { id, name: stringProp(row, 'HoldName') ?? '', type: stringProp(row, 'HoldType') ?? '', active: row.ActiveHold !== false };
 }
 
+/** Pages of a member lookup looked through before giving up (20 a page). */
+const MAX_MEMBER_PAGES = 10;
+
 export class Governance {
   private holdCache: Promise<Hold[]> | undefined;
   private readonly classPaths = new Map<string, number>();
@@ -149,18 +152,35 @@ export class Governance {
 
   // ---- members and permissions ----
 
-  /** A user (type 0) or group (type 1) by exact name; the member search itself matches substrings. */
+  /** A user (type 0) or group (type 1) by exact name; without a type users are looked at first, then groups. */
   async member(name: string, type?: 0 | 1): Promise<Member> {
-    const body = await this.http.json({
-      method: 'GET',
-      path: '/v2/members',
-      query: { query: name, where_type: type === undefined ? undefined : [type], limit: 100 },
-    });
-    const rows = collection(body).items;
-    const exact = rows.filter((r) => stringProp(r, 'name')?.toLowerCase() === name.toLowerCase());
-    const hit = exact[0];
-    if (!hit) throw new FileBridgeError('NOT_FOUND', `No ${type === 1 ? 'group' : type === 0 ? 'user' : 'user or group'} named '${name}'`, { member: name });
-    return { id: numberProp(hit, 'id') ?? -1, name: stringProp(hit, 'name') ?? name, type: numberProp(hit, 'type') ?? 0 };
+    for (const t of type === undefined ? ([0, 1] as const) : [type]) {
+      const hit = await this.memberOfType(name, t);
+      if (hit) return hit;
+    }
+    throw new FileBridgeError('NOT_FOUND', `No ${type === 1 ? 'group' : type === 0 ? 'user' : 'user or group'} named '${name}'`, { member: name });
+  }
+
+  /**
+   * `GET /v2/members?where_type=0|1&where_name=<name>`, as OpenText's own client finds a user or group
+   * (pyxecm `OTCS.get_user`, `get_groups`), at most 20 a page ("OTCS does not allow values > 20").
+   * The answer is not trusted to be filtered: only a member of exactly that name (names compare
+   * case-insensitively) and type counts, so a server that ignores or widens the filter can never make
+   * permissions go to someone else.
+   */
+  private async memberOfType(name: string, type: 0 | 1): Promise<Member | undefined> {
+    for (let page = 1; page <= MAX_MEMBER_PAGES; page++) {
+      const body = await this.http.json({ method: 'GET', path: '/v2/members', query: { where_type: type, where_name: name, limit: 20, page } });
+      const c = collection(body);
+      for (const r of c.items) {
+        const id = numberProp(r, 'id');
+        if (id !== undefined && stringProp(r, 'name')?.toLowerCase() === name.toLowerCase() && (numberProp(r, 'type') ?? type) === type) {
+          return { id, name: stringProp(r, 'name') ?? name, type };
+        }
+      }
+      if (page >= c.paging.pageTotal || c.items.length === 0) return undefined;
+    }
+    return undefined;
   }
 
   async permissions(nodeId: number): Promise<JsonObject[]> {

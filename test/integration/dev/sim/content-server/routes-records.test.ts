@@ -105,7 +105,7 @@ describe('Content Server simulator: records management routes', function () {
   });
 
   describe('permissions and members', function () {
-    it('finds users and groups by name', async function () {
+    it('finds users and groups by query (a substring of names)', async function () {
       const users = items(await call(sim, 'GET', '/v2/members?query=jdo&where_type=0', { ticket }));
       assert.deepEqual(
         users.map((u) => [u.id, u.name, u.type]),
@@ -116,6 +116,43 @@ describe('Content Server simulator: records management routes', function () {
         groups.map((g) => [g.id, g.name, g.type]),
         [[2002, 'Finance', 1]],
       );
+    });
+
+    it('filters by where_name: that one member, never the whole list (pyxecm get_user, get_groups)', async function () {
+      const user = await call(sim, 'GET', '/v2/members?where_type=0&where_name=jdoe', { ticket });
+      assert.equal(user.status, 200, user.text);
+      assert.deepEqual(
+        items(user).map((u) => [u.id, u.name, u.type, u.type_name, u.first_name, u.last_name]),
+        [[1001, 'jdoe', 0, 'User', 'Jane', 'Doe']],
+      );
+      assert.equal((user.json?.collection as { paging: { total_count: number } }).paging.total_count, 1);
+      assert.deepEqual(
+        items(await call(sim, 'GET', '/v2/members?where_type=1&where_name=Legal', { ticket })).map((g) => [g.id, g.type_name]),
+        [[2003, 'Group']],
+      );
+      assert.deepEqual(items(await call(sim, 'GET', '/v2/members?where_type=0&where_name=jdo', { ticket })), [], 'a part of a name is no name');
+      assert.deepEqual(items(await call(sim, 'GET', '/v2/members?where_type=0&where_name=Legal', { ticket })), [], 'a group is not a user');
+      assert.deepEqual(
+        items(await call(sim, 'GET', '/v2/members?where_type=0&where_first_name=mary', { ticket })).map((u) => u.name),
+        ['msmith'],
+      );
+    });
+
+    it('pages members by 10 by default, at most 20, and refuses query combined with where_ filters', async function () {
+      const all = await call(sim, 'GET', '/v2/members?where_type=0&where_type=1&limit=2&page=2', { ticket });
+      assert.deepEqual(
+        items(all).map((m) => m.id),
+        [1002, 2001],
+        'sorted by id',
+      );
+      const paging = (all.json?.collection as { paging: { total_count: number; page_total: number } }).paging;
+      assert.deepEqual([paging.total_count, paging.page_total], [7, 4]);
+      const tooMany = await call(sim, 'GET', '/v2/members?where_type=0&limit=100', { ticket });
+      assert.equal(tooMany.status, 400);
+      assert.match(String(tooMany.json?.error), /limit/);
+      const mixed = await call(sim, 'GET', '/v2/members?query=j&where_name=jdoe', { ticket });
+      assert.equal(mixed.status, 400);
+      assert.match(String(mixed.json?.error), /query cannot be combined with where_name/);
     });
 
     it('reports owner, group and public permissions and changes them', async function () {

@@ -1,0 +1,105 @@
+/**
+ * Governance reads of the client (governance.ts), fed answers in the shape a real Content Server
+ * gives, written from the examples OpenText's own client documents (pyxecm `OTCS.get_user`,
+ * `get_users`, `get_groups`); ids and names are our own.
+ */
+import assert from 'node:assert/strict';
+import { FileBridgeError } from '../../../../src/core/errors';
+import { recordedServer, v2Collection, type RecordedRequest, type RecordedServer } from '../../../support/recorded-cs';
+
+const USERS = [
+  { id: 1000, name: 'Admin', type: 0, type_name: 'User', first_name: 'Admin', last_name: '', deleted: false, group_id: 999, name_formatted: 'Admin' },
+  {
+    id: 4711,
+    name: 'kwagner',
+    type: 0,
+    type_name: 'User',
+    first_name: 'Karl',
+    last_name: 'Wagner',
+    deleted: false,
+    group_id: 999,
+    name_formatted: 'Karl Wagner',
+  },
+  {
+    id: 4712,
+    name: 'kwagner2',
+    type: 0,
+    type_name: 'User',
+    first_name: 'Kim',
+    last_name: 'Wagner',
+    deleted: false,
+    group_id: 999,
+    name_formatted: 'Kim Wagner',
+  },
+];
+const GROUPS = [{ id: 6100, name: 'Purchasing', type: 1, type_name: 'Group', deleted: false, leader_id: null, initials: 'P', name_formatted: 'Purchasing' }];
+
+/** `GET /v2/members` as pyxecm documents it: where_type and where_name filter, at most 20 a page. */
+function members(req: RecordedRequest): unknown {
+  const limit = Number(req.query.get('limit') ?? 10);
+  if (limit > 20) return { status: 400, json: { error: `Invalid value for limit: ${limit}` } };
+  const type = Number(req.query.get('where_type'));
+  const name = req.query.get('where_name');
+  const pool = type === 1 ? GROUPS : USERS;
+  const rows = pool.filter((m) => name === null || m.name.toLowerCase() === name.toLowerCase());
+  return v2Collection(
+    rows.map((properties) => ({ data: { properties } })),
+    { limit },
+  );
+}
+
+describe('content-server governance: reads in the real server shapes', () => {
+  let server: RecordedServer;
+  afterEach(async () => {
+    await server?.close();
+  });
+
+  describe('members by name (pyxecm get_user, get_groups)', () => {
+    it('asks by where_type and where_name, at most 20 a page, and takes that member', async () => {
+      server = await recordedServer({ 'GET /v2/members': members });
+      const client = server.client();
+      assert.deepEqual(await client.governance.member('kwagner', 0), { id: 4711, name: 'kwagner', type: 0 });
+      const asked = server.requests[0];
+      assert.deepEqual([asked?.query.get('where_type'), asked?.query.get('where_name'), asked?.query.has('query')], ['0', 'kwagner', false]);
+      assert.ok(Number(asked?.query.get('limit')) <= 20);
+      assert.deepEqual(await client.governance.member('Purchasing', 1), { id: 6100, name: 'Purchasing', type: 1 });
+    });
+
+    it('looks at users, then groups, when no type is given', async () => {
+      server = await recordedServer({ 'GET /v2/members': members });
+      assert.deepEqual(await server.client().governance.member('purchasing'), { id: 6100, name: 'Purchasing', type: 1 });
+      assert.deepEqual(
+        server.requests.map((r) => r.query.get('where_type')),
+        ['0', '1'],
+      );
+    });
+
+    it('never takes another member when a server ignores the filter and answers everyone', async () => {
+      const everyone = v2Collection([...USERS, ...GROUPS].map((properties) => ({ data: { properties } })));
+      server = await recordedServer({ 'GET /v2/members': everyone });
+      const client = server.client();
+      assert.equal((await client.governance.member('kwagner', 0)).id, 4711);
+      await assert.rejects(
+        client.governance.member('jdoe', 0),
+        (err: unknown) => err instanceof FileBridgeError && err.code === 'NOT_FOUND' && /jdoe/.test(err.message),
+      );
+      await assert.rejects(client.governance.member('Purchasing', 0), { code: 'NOT_FOUND' }, 'a group is not a user');
+    });
+
+    it('pages on when the exact name is not on the first page', async () => {
+      const page = (n: number): unknown =>
+        v2Collection(n === 1 ? [{ data: { properties: USERS[2] } }] : [{ data: { properties: USERS[1] } }], {
+          page: n,
+          limit: 1,
+          total_count: 2,
+          page_total: 2,
+        });
+      server = await recordedServer({ 'GET /v2/members': (r: RecordedRequest) => page(Number(r.query.get('page') ?? 1)) });
+      assert.equal((await server.client().governance.member('kwagner', 0)).id, 4711);
+      assert.deepEqual(
+        server.requests.map((r) => r.query.get('page')),
+        ['1', '2'],
+      );
+    });
+  });
+});
