@@ -12,15 +12,21 @@ const nodeId = (ctx: Ctx, i = 0): number => Number(ctx.args[i]);
 
 // ---------- RM classifications ----------
 
+/**
+ * The node's classifications as records-details rows: each names its classification by
+ * `rmclassification_id` and carries `file_number` and the record fields (pyxecm and the reference's
+ * section 9; the full row is not captured, the other fields are unverified).
+ */
 function classificationRows(ctx: Ctx, id: number): JsonObject[] {
   return (ctx.extras.classifications.get(id) ?? []).map((c) => ({
-    id: c.class_id,
-    class_id: c.class_id,
+    rmclassification_id: c.class_id,
     name: ctx.store.get(c.class_id)?.name ?? '',
+    file_number: `${c.class_id}-${id}`,
     status: c.status,
+    status_date: c.applied,
+    record_date: c.applied,
     essential: c.essential,
     official: c.official,
-    applied_date: c.applied,
   }));
 }
 
@@ -28,10 +34,17 @@ function rmAnswer(ctx: Ctx, id: number): Reply {
   return { json: { data: classificationRows(ctx, id), rm_metadataToken: ctx.extras.newRmToken(id) } };
 }
 
-/** A stale or foreign token is an edit conflict (409); the token is single-use. */
-function checkToken(ctx: Ctx, id: number): void {
+/**
+ * A stale or foreign token is an edit conflict (409); the token is single-use. A node's first
+ * classification needs none (pyxecm `OTCS.assign_rm_classification` sends none: the token is
+ * "required if changing an RM Classification to another"); a token sent anyway must be current.
+ */
+function checkToken(ctx: Ctx, id: number, firstClassification = false): void {
   const token = optString(ctx.params, 'rm_metadataToken');
-  if (!token) throw argumentRequired('rm_metadataToken');
+  if (!token) {
+    if (firstClassification) return;
+    throw argumentRequired('rm_metadataToken');
+  }
   if (ctx.extras.rmTokens.get(id) !== token) {
     throw new CsError(409, 'The records management metadata was changed since it was read (edit conflict): read it again for a fresh rm_metadataToken.');
   }
@@ -61,9 +74,9 @@ function applyRm(ctx: Ctx): Reply {
   const id = nodeId(ctx);
   ctx.store.require(id);
   const classId = reqInt(ctx.params, 'class_id');
-  checkToken(ctx, id);
-  classNode(ctx, classId);
   const list = ctx.extras.classifications.get(id) ?? [];
+  checkToken(ctx, id, list.length === 0);
+  classNode(ctx, classId);
   if (list.some((c) => c.class_id === classId)) throw invalid(`Invalid request: classification ${classId} is already applied to node ${id}`);
   list.push(classificationFields(ctx, { class_id: classId, status: 'ACTIVE', essential: false, official: false, applied: now() }));
   ctx.extras.classifications.set(id, list);
@@ -87,8 +100,38 @@ function updateRm(ctx: Ctx): Reply {
 
 // ---------- holds ----------
 
+/**
+ * A hold as `GET /v2/holds` and `GET /v2/hold?holdname=` give it (pyxecm `get_records_management_holds`,
+ * `get_hold_by_name`): `ActiveHold` is a number (1 active, 0 not), not a boolean.
+ */
 function holdRow(h: { id: number; name: string; type: string; active?: boolean }): JsonObject {
-  return { HoldID: h.id, HoldName: h.name, HoldType: h.type, ActiveHold: h.active ?? true };
+  return {
+    HoldID: h.id,
+    HoldName: h.name,
+    ActiveHold: h.active === false ? 0 : 1,
+    OBJECT: null,
+    ApplyPatron: 'Records Management System User',
+    DateApplied: null,
+    HoldComment: '',
+    HoldType: h.type,
+    DateToRemove: null,
+    DateRemoved: null,
+    RemovalPatron: null,
+    RemovalComment: null,
+    EditDate: null,
+    EditPatron: null,
+    AlternateHoldID: h.name,
+    ParentID: null,
+  };
+}
+
+/** `GET /v2/hold?holdname=<name>`: one hold under `results.data.hold`; an unknown name is refused (wording unverified). */
+function holdByName(ctx: Ctx): Reply {
+  const name = ctx.query.get('holdname');
+  if (!name) throw argumentRequired('holdname');
+  const hold = ctx.extras.holds.find((h) => h.name.toLowerCase() === name.toLowerCase());
+  if (!hold) throw badRequest(`Could not find a hold named '${name}'`);
+  return { json: { links: links(ctx.href), results: { data: { hold: holdRow(hold) } } } };
 }
 
 function listHolds(ctx: Ctx): Reply {
@@ -368,6 +411,7 @@ export const recordRoutes: Route[] = [
   r('POST', '/v1/nodes/(\\d+)/rmclassifications', applyRm),
   r('PUT', '/v1/nodes/(\\d+)/rmclassifications/(\\d+)', updateRm),
   r('GET', '/v2/holds', listHolds),
+  r('GET', '/v2/hold', holdByName),
   r('GET', '/v1/nodes/(\\d+)/holds', nodeHolds),
   r('POST', '/v1/nodes/(\\d+)/holds', applyHold),
   r('DELETE', '/v1/nodes/(\\d+)/holds/(\\d+)', removeHold),

@@ -45,11 +45,37 @@ export interface Classification {
   status: string | undefined;
 }
 
+/**
+ * A hold row of `GET /v2/holds` (pyxecm `get_records_management_holds`): `ActiveHold` is a number on a
+ * real server (1, or 0 for a hold no longer active); a boolean is read too.
+ */
 function holdOf(row: unknown): Hold | undefined {
   if (!isObject(row)) return undefined;
   const id = numberProp(row, 'HoldID');
   if (id === undefined) return undefined;
-  return { id, name: stringProp(row, 'HoldName') ?? '', type: stringProp(row, 'HoldType') ?? '', active: row.ActiveHold !== false };
+  const active = row.ActiveHold;
+  return {
+    id,
+    name: stringProp(row, 'HoldName') ?? '',
+    type: stringProp(row, 'HoldType') ?? '',
+    active: !(active === false || active === 0 || active === '0' || active === 'false'),
+  };
+}
+
+/**
+ * A row of `GET /v1/nodes/{id}/rmclassifications`: records-details rows name their classification by
+ * `rmclassification_id` (the reference's section 9, from pyxecm); `class_id` and `id` are read too.
+ */
+function classificationOf(row: JsonObject): Classification | undefined {
+  // Records-details forms carry the id as a one-element list; rows as a number.
+  const id = (v: unknown): number | undefined => {
+    const x: unknown = Array.isArray(v) ? v[0] : v;
+    const n = typeof x === 'string' && x.trim() !== '' ? Number(x) : x;
+    return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
+  };
+  const classId = id(row.rmclassification_id) ?? id(row.class_id) ?? id(row.id);
+  if (classId === undefined) return undefined;
+  return { classId, name: stringProp(row, 'name') ?? '', status: stringProp(row, 'status') };
 }
 
 /** Pages of a member lookup looked through before giving up (20 a page). */
@@ -73,18 +99,28 @@ export class Governance {
     const rows = isObject(body) && Array.isArray(body.data) ? body.data : [];
     const items = rows
       .filter(isObject)
-      .map((r) => ({ classId: numberProp(r, 'class_id') ?? numberProp(r, 'id') ?? -1, name: stringProp(r, 'name') ?? '', status: stringProp(r, 'status') }));
+      .map(classificationOf)
+      .filter((c): c is Classification => c !== undefined);
     return { items, token: isObject(body) ? stringProp(body, 'rm_metadataToken') : undefined };
   }
 
-  /** `classification` is a classification node id or a path below the classification root (`Finance/Invoices`). */
+  /**
+   * `classification` is a classification node id or a path below the classification root (`Finance/Invoices`).
+   * A node's first classification goes without `rm_metadataToken`, as OpenText's own client sends it
+   * (pyxecm `OTCS.assign_rm_classification`: the token is "required if changing an RM Classification to
+   * another"); when the node has one already, the fresh token of the read right before is sent.
+   */
   async classify(nodeId: number, classification: number | string): Promise<number> {
     const classId = await this.resolveClassification(classification);
     const current = await this.classifications(nodeId);
     if (current.items.some((c) => c.classId === classId)) return classId;
-    if (!current.token) throw new FileBridgeError('CS_REJECTED', `Content Server gave no rm_metadataToken for node ${nodeId}`, { nodeId });
-    // The token is single-use and goes stale when anyone else edits: read it right before writing.
-    await this.http.json({ method: 'POST', path: `/v1/nodes/${nodeId}/rmclassifications`, body: { class_id: classId, rm_metadataToken: current.token } });
+    const body: JsonObject = { class_id: classId };
+    if (current.items.length > 0) {
+      if (!current.token) throw new FileBridgeError('CS_REJECTED', `Content Server gave no rm_metadataToken for node ${nodeId}`, { nodeId });
+      // The token is single-use and goes stale when anyone else edits: read it right before writing.
+      body.rm_metadataToken = current.token;
+    }
+    await this.http.json({ method: 'POST', path: `/v1/nodes/${nodeId}/rmclassifications`, body });
     return classId;
   }
 

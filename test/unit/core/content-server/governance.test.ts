@@ -1,7 +1,8 @@
 /**
  * Governance reads of the client (governance.ts), fed answers in the shape a real Content Server
  * gives, written from the examples OpenText's own client documents (pyxecm `OTCS.get_user`,
- * `get_users`, `get_groups`); ids and names are our own.
+ * `get_users`, `get_groups`, `get_records_management_holds`, `assign_rm_classification`, and the
+ * reference's records-details rows); ids and names are our own.
  */
 import assert from 'node:assert/strict';
 import { FileBridgeError } from '../../../../src/core/errors';
@@ -100,6 +101,85 @@ describe('content-server governance: reads in the real server shapes', () => {
         server.requests.map((r) => r.query.get('page')),
         ['1', '2'],
       );
+    });
+  });
+
+  describe('holds (pyxecm get_records_management_holds)', () => {
+    const hold = (id: number, name: string, active: number): Record<string, unknown> => ({
+      HoldID: id,
+      HoldName: name,
+      ActiveHold: active,
+      OBJECT: null,
+      ApplyPatron: 'Records Management System User',
+      DateApplied: null,
+      HoldComment: '',
+      HoldType: 'Legal',
+      DateToRemove: null,
+      DateRemoved: null,
+      RemovalPatron: null,
+      RemovalComment: null,
+      EditDate: null,
+      EditPatron: null,
+      AlternateHoldID: name,
+      ParentID: null,
+    });
+
+    it('reads ActiveHold as the number it is: 0 is a hold no longer active', async () => {
+      server = await recordedServer({
+        'GET /v2/holds': { results: { data: { holds: [hold(31, 'Dispute 2025', 0), hold(32, 'Dispute 2026', 1)] } } },
+        'GET /v1/nodes/5150/holds': { data: [hold(32, 'Dispute 2026', 1)] },
+      });
+      const client = server.client();
+      assert.deepEqual(await client.governance.holds(), [
+        { id: 31, name: 'Dispute 2025', type: 'Legal', active: false },
+        { id: 32, name: 'Dispute 2026', type: 'Legal', active: true },
+      ]);
+      assert.deepEqual(
+        (await client.governance.nodeHolds(5150)).map((h) => [h.id, h.active]),
+        [[32, true]],
+      );
+    });
+  });
+
+  describe('records management classifications (pyxecm assign_rm_classification)', () => {
+    const row = (classId: number, name: string): Record<string, unknown> => ({
+      rmclassification_id: classId,
+      name,
+      file_number: `F-${classId}`,
+      status: 'ACTIVE',
+      status_date: '2026-03-02T00:00:00',
+      record_date: '2026-03-02T00:00:00',
+      essential: false,
+      official: false,
+    });
+
+    it('reads rows by rmclassification_id', async () => {
+      server = await recordedServer({ 'GET /v1/nodes/5150/rmclassifications': { data: [row(2502, 'Invoices')], rm_metadataToken: 'tok-1' } });
+      assert.deepEqual(await server.client().governance.classifications(5150), {
+        items: [{ classId: 2502, name: 'Invoices', status: 'ACTIVE' }],
+        token: 'tok-1',
+      });
+    });
+
+    it('applies a first classification without a token, as pyxecm does, even when the server hands out none', async () => {
+      server = await recordedServer({
+        'GET /v1/nodes/5150/rmclassifications': { data: [] },
+        'POST /v1/nodes/5150/rmclassifications': (r: RecordedRequest) => ({ data: [row(Number((r.body as { class_id: number }).class_id), 'Invoices')] }),
+      });
+      assert.equal(await server.client().governance.classify(5150, 2502), 2502);
+      assert.deepEqual(server.requests[1]?.body, { class_id: 2502 });
+    });
+
+    it('sends the fresh token when the node has a classification already, and leaves an applied one alone', async () => {
+      server = await recordedServer({
+        'GET /v1/nodes/5150/rmclassifications': { data: [row(2502, 'Invoices')], rm_metadataToken: 'tok-2' },
+        'POST /v1/nodes/5150/rmclassifications': { data: [] },
+      });
+      const client = server.client();
+      assert.equal(await client.governance.classify(5150, 2502), 2502);
+      assert.equal(server.requests.filter((r) => r.method === 'POST').length, 0, 'already applied');
+      assert.equal(await client.governance.classify(5150, 2503), 2503);
+      assert.deepEqual(server.requests.find((r) => r.method === 'POST')?.body, { class_id: 2503, rm_metadataToken: 'tok-2' });
     });
   });
 });

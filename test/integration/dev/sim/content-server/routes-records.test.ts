@@ -27,7 +27,8 @@ describe('Content Server simulator: records management routes', function () {
       const token = String(read.json?.rm_metadataToken);
       const apply = await call(sim, 'POST', `/v1/nodes/${id}/rmclassifications`, { ticket, form: body({ class_id: 2502, rm_metadataToken: token }) });
       assert.equal(apply.status, 200, apply.text);
-      assert.equal((apply.json?.data as { name: string }[])[0]?.name, 'Invoices');
+      const rows = apply.json?.data as Record<string, unknown>[];
+      assert.deepEqual([rows[0]?.rmclassification_id, rows[0]?.name, typeof rows[0]?.file_number], [2502, 'Invoices', 'string']);
       const stale = await call(sim, 'PUT', `/v1/nodes/${id}/rmclassifications/2502`, { ticket, form: body({ rm_metadataToken: token, status: 'CLOSED' }) });
       assert.equal(stale.status, 409);
       assert.match(String(stale.json?.error), /edit conflict/);
@@ -44,15 +45,21 @@ describe('Content Server simulator: records management routes', function () {
       );
     });
 
-    it('requires the token and a real classification node', async function () {
+    it('takes a first classification without a token, requires one to change it, and a real classification node', async function () {
       const id = await newDoc();
-      const noToken = await call(sim, 'POST', `/v1/nodes/${id}/rmclassifications`, { ticket, form: body({ class_id: 2502 }) });
+      // pyxecm assign_rm_classification sends no token: it is "required if changing an RM Classification to another".
+      const first = await call(sim, 'POST', `/v1/nodes/${id}/rmclassifications`, { ticket, form: body({ class_id: 2502, apply_to_sub_items: false }) });
+      assert.equal(first.status, 200, first.text);
+      const noToken = await call(sim, 'POST', `/v1/nodes/${id}/rmclassifications`, { ticket, form: body({ class_id: 2503 }) });
       assert.equal(noToken.status, 500);
       assert.deepEqual(noToken.json, { error: 'Argument rm_metadataToken is required' });
       const token = String((await call(sim, 'GET', `/v1/nodes/${id}/rmclassifications`, { ticket })).json?.rm_metadataToken);
       const folder = await call(sim, 'POST', `/v1/nodes/${id}/rmclassifications`, { ticket, form: body({ class_id: 2200, rm_metadataToken: token }) });
       assert.equal(folder.status, 500);
       assert.match(String(folder.json?.error), /^Invalid classification ID 2200/);
+      const other = await newDoc();
+      const staleFirst = await call(sim, 'POST', `/v1/nodes/${other}/rmclassifications`, { ticket, form: body({ class_id: 2502, rm_metadataToken: 'old' }) });
+      assert.equal(staleFirst.status, 409, 'a token sent anyway must be current');
     });
 
     it('lets a client walk the classification tree by children', async function () {
@@ -70,8 +77,14 @@ describe('Content Server simulator: records management routes', function () {
   describe('holds', function () {
     it('lists holds, applies one to a node, refuses deleting it, removes it', async function () {
       const list = await call(sim, 'GET', '/v2/holds', { ticket });
-      const holds = (list.json?.results as { data: { holds: { HoldID: number; HoldName: string; HoldType: string; ActiveHold: boolean }[] } }).data.holds;
-      assert.ok(holds.some((h) => h.HoldName === 'Tax Audit' && h.HoldType === 'Audit' && h.ActiveHold));
+      const holds = (list.json?.results as { data: { holds: { HoldID: number; HoldName: string; HoldType: string; ActiveHold: number }[] } }).data.holds;
+      // ActiveHold is a number on a real server (pyxecm get_records_management_holds, get_hold_by_name).
+      assert.ok(holds.some((h) => h.HoldName === 'Tax Audit' && h.HoldType === 'Audit' && h.ActiveHold === 1));
+      const byName = await call(sim, 'GET', `/v2/hold?holdname=${encodeURIComponent('Tax Audit')}`, { ticket });
+      assert.equal(byName.status, 200, byName.text);
+      const one = (byName.json?.results as { data: { hold: { HoldID: number; HoldName: string; ActiveHold: number } } }).data.hold;
+      assert.deepEqual([one.HoldID, one.HoldName, one.ActiveHold], [2, 'Tax Audit', 1]);
+      assert.equal((await call(sim, 'GET', '/v2/hold?holdname=Nothing', { ticket })).status, 400);
       const id = await newDoc();
       assert.equal((await call(sim, 'POST', `/v1/nodes/${id}/holds`, { ticket, form: { hold_id: '2' } })).status, 200);
       assert.equal((await call(sim, 'POST', `/v1/nodes/${id}/holds`, { ticket, form: { hold_id: '2' } })).status, 500);
