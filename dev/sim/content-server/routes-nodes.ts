@@ -102,8 +102,12 @@ function children(ctx: Ctx): Reply {
       if (!/^-?\d+$/.test(t.trim())) throw badRequest(`Invalid value for where_type: '${t}'`);
       wanted.add(Number(t));
     }
-    // -1 stands for "any container" in the real API.
-    items = items.filter((n) => wanted.has(n.type) || (wanted.has(-1) && ctx.store.isContainer(n)));
+    // -1 all containers, -2 all searchable objects, -3 all non-containers, else a subtype (pyxecm
+    // `get_subnodes`, whose default is -2). Hidden items are not simulated, so -2 is every item.
+    items = items.filter((n) => {
+      const container = ctx.store.isContainer(n);
+      return wanted.has(n.type) || wanted.has(-2) || (wanted.has(-1) && container) || (wanted.has(-3) && !container);
+    });
   }
   const whereName = ctx.query.get('where_name');
   if (whereName) {
@@ -258,20 +262,23 @@ function deleteNode(ctx: Ctx): Reply {
   return { json: ctx.apiVersion === 1 ? {} : v2Empty(ctx.href, 'DELETE') };
 }
 
+/**
+ * `POST /v1/validation/nodes/names`: `results` lists the names that EXIST in the folder (`name`, `id`);
+ * an empty list means every name is free (pyxecm `OTCS.check_node_name`, captured). Names compare
+ * case-insensitively, as collisions do.
+ */
 function validateNames(ctx: Ctx): Reply {
   const parentId = reqInt(ctx.params, 'parent_id');
   const names = ctx.params.names;
   if (!Array.isArray(names)) throw badRequest('Argument names is required (an array of names)');
   requirePermission(ctx, ctx.store.require(parentId), 'see_contents');
-  return {
-    json: {
-      results: names.map((raw) => {
-        const name = String(raw);
-        const hit = ctx.store.findChildByName(parentId, name);
-        return { name, id: hit ? hit.id : null, type: hit ? hit.type : null };
-      }),
-    },
-  };
+  const results: JsonObject[] = [];
+  for (const raw of names) {
+    const name = String(raw);
+    const hit = ctx.store.findChildByName(parentId, name);
+    if (hit) results.push({ name, id: hit.id });
+  }
+  return { json: { results } };
 }
 
 async function addVersion(ctx: Ctx): Promise<Reply> {
@@ -465,11 +472,36 @@ function removeCategory(ctx: Ctx): Reply {
   return { json: v2Empty(ctx.href, 'DELETE') };
 }
 
+/** The volume (a top-level node) of a volume type: 141 Enterprise, 133 Categories, 198 Classifications... */
+function volumeOfType(ctx: Ctx, type: number): SimNode | undefined {
+  return ctx.store.all().find((n) => !n.deleted && n.parent_id === -1 && n.type === type);
+}
+
+/** `GET /v2/volumes/{type}`: the volume's node under `results.data.properties` (pyxecm `OTCS.get_volume`). Unknown type: 400 (unverified). */
+function getVolume(ctx: Ctx): Reply {
+  const type = id(ctx);
+  const v = volumeOfType(ctx, type);
+  if (!v) throw badRequest(`Could not get volume of type ${type}`);
+  requireSee(ctx, v, true);
+  return { json: v2One(ctx.href, { properties: nodeProperties(ctx.store, v) }) };
+}
+
+/** `GET /v2/volumes`: every volume, `results[].data.properties` (pyxecm `OTCS.get_volumes`). */
+function listVolumes(ctx: Ctx): Reply {
+  const volumes = ctx.store
+    .all()
+    .filter((n) => !n.deleted && n.parent_id === -1 && can(ctx, n, 'see'))
+    .sort((a, b) => a.id - b.id);
+  return { json: { links: links(ctx.href), results: volumes.map((v) => ({ data: { properties: nodeProperties(ctx.store, v) } })) } };
+}
+
 // Most node routes exist under both /v1 and /v2.
 const r = (method: string, path: string, handler: Route['handler'], versioned = true): Route => route(method, path, handler, versioned);
 
 export const nodeRoutes: Route[] = [
   r('GET', '/nodes/(\\d+)', getNode),
+  r('GET', '/v2/volumes', listVolumes, false),
+  r('GET', '/v2/volumes/(\\d+)', getVolume, false),
   r('GET', '/v1/nodes/(\\d+)/ancestors', ancestors, false),
   r('GET', '/nodes/(\\d+)/nodes', children),
   r('POST', '/nodes', createNode),

@@ -3,7 +3,7 @@ import { route, type Ctx, type Reply, type Route } from './context';
 import { links, paging, v2Collection, v2Empty, type JsonObject } from './envelopes';
 import { CsError, argumentRequired, badRequest, invalid } from './errors';
 import { PERMISSIONS, type Classification } from './extras';
-import { permsOf, requirePermission } from './permissions';
+import { effective, permsOf, requirePermission } from './permissions';
 import { optBool, optInt, optString, reqInt } from './forms';
 import type { SeedGroup, SeedUser } from './seed';
 import { now, type SimNode } from './store';
@@ -242,6 +242,25 @@ function getPermissions(ctx: Ctx): Reply {
   return permissionsAnswer(ctx, n);
 }
 
+/**
+ * `GET /v2/nodes/{id}/permissions/effective/{memberId}`: what the member may do on the node, through
+ * every entry that reaches them (the reference's section 9, from pyxecm). The answer's shape is not
+ * captured: the permissions in the order the server names them under `results.data.permissions`.
+ */
+function effectivePermissions(ctx: Ctx): Reply {
+  const n = ctx.store.require(nodeId(ctx));
+  requirePermission(ctx, n, 'see');
+  const memberId = nodeId(ctx, 1);
+  if (!isMember(ctx, memberId)) throw invalid(`Invalid user or group ID ${memberId}`);
+  const held = effective(ctx, n, memberId);
+  return {
+    json: {
+      links: links(ctx.href),
+      results: { data: { permissions: { right_id: memberId, permissions: PERMISSIONS.filter((p) => held.has(p)) } } },
+    },
+  };
+}
+
 function setStandard(ctx: Ctx): Reply {
   const n = ctx.store.require(nodeId(ctx));
   requirePermission(ctx, n, 'edit_permissions');
@@ -416,6 +435,7 @@ export const recordRoutes: Route[] = [
   r('POST', '/v1/nodes/(\\d+)/holds', applyHold),
   r('DELETE', '/v1/nodes/(\\d+)/holds/(\\d+)', removeHold),
   r('GET', '/v2/nodes/(\\d+)/permissions', getPermissions),
+  r('GET', '/v2/nodes/(\\d+)/permissions/effective/(\\d+)', effectivePermissions),
   r('PUT', '/v2/nodes/(\\d+)/permissions/(owner|group|public)', setStandard),
   r('POST', '/v2/nodes/(\\d+)/permissions/custom', addCustom),
   r('PUT', '/v2/nodes/(\\d+)/permissions/custom/(\\d+)', updateCustom),

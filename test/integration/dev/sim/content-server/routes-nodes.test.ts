@@ -146,6 +146,13 @@ describe('Content Server simulator: node routes', function () {
       );
       const bothTypes = items(await call(sim, 'GET', `/v2/nodes/${parent}/nodes?where_type=0&where_type=144`, { ticket }));
       assert.equal(bothTypes.length, 6);
+      // -1 containers, -2 all searchable objects, -3 non-containers (pyxecm get_subnodes, default -2).
+      assert.equal(items(await call(sim, 'GET', `/v2/nodes/${parent}/nodes?where_type=-2`, { ticket })).length, 6);
+      assert.equal(items(await call(sim, 'GET', `/v2/nodes/${parent}/nodes?where_type=-1`, { ticket })).length, 5);
+      assert.deepEqual(
+        items(await call(sim, 'GET', `/v2/nodes/${parent}/nodes?where_type=-3`, { ticket })).map((p) => p.name),
+        ['alpha report.pdf'],
+      );
       const desc = items(await call(sim, 'GET', `/v2/nodes/${parent}/nodes?sort=desc_name`, { ticket })).map((p) => p.name);
       assert.deepEqual(desc, ['GAMMA-ALPHA', 'Delta', 'Beta', 'alphabet', 'alpha report.pdf', 'Alpha']);
       const newest = items(await call(sim, 'GET', `/v2/nodes/${parent}/nodes?sort=desc_modify_date`, { ticket }));
@@ -208,7 +215,7 @@ describe('Content Server simulator: node routes', function () {
       assert.equal(inspected.deleted, true);
     });
 
-    it('validates names with one row per name: existing id or null', async function () {
+    it('validates names by listing those that exist; none listed = all free (pyxecm check_node_name)', async function () {
       const parent = await freshFolder();
       const x = Number(props(await call(sim, 'POST', '/v2/nodes', { ticket, form: { type: '0', parent_id: String(parent), name: 'Here' } })).id);
       const a = await call(sim, 'POST', '/v1/validation/nodes/names', {
@@ -216,12 +223,27 @@ describe('Content Server simulator: node routes', function () {
         form: { body: JSON.stringify({ parent_id: parent, names: ['HERE', 'absent.pdf'] }) },
       });
       assert.equal(a.status, 200, a.text);
-      const rows = a.json?.results as { name: string; id: number | null }[];
+      assert.deepEqual(a.json?.results, [{ name: 'HERE', id: x }]);
+      const free = await call(sim, 'POST', '/v1/validation/nodes/names', {
+        ticket,
+        form: { body: JSON.stringify({ parent_id: parent, names: ['absent.pdf'] }) },
+      });
+      assert.deepEqual(free.json?.results, []);
+    });
+
+    it('gives a volume by its type and lists the volumes (pyxecm get_volume, get_volumes)', async function () {
+      const enterprise = await call(sim, 'GET', '/v2/volumes/141', { ticket });
+      assert.equal(enterprise.status, 200, enterprise.text);
+      assert.deepEqual([props(enterprise).id, props(enterprise).type, props(enterprise).parent_id, props(enterprise).volume_id], [2000, 141, -1, -2000]);
+      assert.equal(props(await call(sim, 'GET', '/v2/volumes/133', { ticket })).id, 2006);
+      assert.equal((await call(sim, 'GET', '/v2/volumes/999', { ticket })).status, 400);
+      const all = items(await call(sim, 'GET', '/v2/volumes', { ticket }));
       assert.deepEqual(
-        rows.map((r) => [r.name, r.id]),
+        all.map((v) => [v.id, v.type]),
         [
-          ['HERE', x],
-          ['absent.pdf', null],
+          [2000, 141],
+          [2006, 133],
+          [2500, 198],
         ],
       );
     });

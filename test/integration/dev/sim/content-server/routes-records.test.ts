@@ -168,6 +168,27 @@ describe('Content Server simulator: records management routes', function () {
       assert.match(String(mixed.json?.error), /query cannot be combined with where_name/);
     });
 
+    it("gives a member's effective permissions on a node (pyxecm: permissions/effective/{member})", async function () {
+      const id = await newDoc();
+      const grant = await call(sim, 'POST', `/v2/nodes/${id}/permissions/custom`, {
+        ticket,
+        form: body({ permissions: ['see', 'see_contents', 'modify'], right_id: 2003 }),
+      });
+      assert.equal(grant.status, 200, grant.text);
+      const of = async (member: number): Promise<string[]> => {
+        const a = await call(sim, 'GET', `/v2/nodes/${id}/permissions/effective/${member}`, { ticket });
+        assert.equal(a.status, 200, a.text);
+        const p = (a.json?.results as { data: { permissions: { right_id: number; permissions: string[] } } }).data.permissions;
+        assert.equal(p.right_id, member);
+        return p.permissions;
+      };
+      assert.deepEqual(await of(1002), ['see', 'see_contents', 'modify'], 'msmith through Legal (custom) and public');
+      assert.deepEqual(await of(2003), ['see', 'see_contents', 'modify'], 'the group Legal itself');
+      assert.equal((await of(1001)).includes('modify'), true, 'jdoe through DefaultGroup, the owner group');
+      assert.equal((await of(1000)).length, 10, 'Admin');
+      assert.equal((await call(sim, 'GET', `/v2/nodes/${id}/permissions/effective/4242`, { ticket })).status, 500);
+    });
+
     it('reports owner, group and public permissions and changes them', async function () {
       const id = await newDoc();
       const read = await call(sim, 'GET', `/v2/nodes/${id}/permissions`, { ticket });
