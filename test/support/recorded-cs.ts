@@ -18,6 +18,10 @@ export interface RecordedRequest {
   form: Record<string, string>;
   /** The parsed `body` form field, if there was one. */
   body: unknown;
+  /** The `OTCSTicket` header sent. */
+  ticket: string | undefined;
+  /** Bytes of the request body (multipart requests are not parsed). */
+  size: number;
 }
 
 export type RecordedAnswer = unknown | { status: number; json: unknown } | ((req: RecordedRequest) => unknown);
@@ -59,6 +63,8 @@ export async function recordedServer(answers: Record<string, RecordedAnswer>): P
         query: url.searchParams,
         form,
         body: form.body ? JSON.parse(form.body) : undefined,
+        ticket: typeof req.headers.otcsticket === 'string' ? req.headers.otcsticket : undefined,
+        size: Buffer.byteLength(text),
       };
       requests.push(recorded);
       let answer: unknown = answers[`${recorded.method} ${path}`];

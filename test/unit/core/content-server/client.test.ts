@@ -162,4 +162,36 @@ describe('content-server client: reads in the real server shapes', () => {
     const uploads = new LargeFileUploads(new CsHttp({ baseUrl: server.apiBase, auth: { kind: 'ticket', ticket: 't' }, retry: { retries: 0 } }), 100);
     assert.deepEqual([await uploads.applies(50), await uploads.applies(500), await uploads.applies(2_000_000)], [false, true, false]);
   });
+
+  it('logs in with a password (POST /v1/auth -> ticket) and sends the ticket after', async () => {
+    server = await recordedServer({
+      'POST /v1/auth': (r: RecordedRequest) =>
+        r.form.username === 'kwagner' && r.form.password === 'pw' ? { ticket: 'T-1' } : { status: 401, json: { error: 'Invalid username/password specified' } },
+      'GET /v1/auth': { data: { id: 4711, name: 'kwagner' } },
+    });
+    const client = server.client({ auth: { kind: 'password', username: 'kwagner', password: 'pw' } });
+    assert.deepEqual(await client.whoami(), { id: 4711, name: 'kwagner' });
+    assert.equal(server.requests.find((r) => r.method === 'GET')?.ticket, 'T-1');
+  });
+
+  it('sends a large file in the parts the server asks for (reference section 5)', async () => {
+    const { LargeFileUploads, CsHttp } = await import('../../../../src/core/content-server');
+    const { Readable } = await import('node:stream');
+    server = await recordedServer({
+      'GET /v2/multipart/settings': { results: { data: { is_enabled: true, max_size: 1_000_000, min_size: 1 } } },
+      'POST /v2/multipart': { results: { upload_key: 'K7', num_parts: 3, part_size: 4 } },
+      'POST /v2/multipart/K7/1': { results: {} },
+      'POST /v2/multipart/K7/2': { results: {} },
+      'POST /v2/multipart/K7/3': { results: {} },
+      'POST /v2/multipart/K7': { results: {} },
+    });
+    const uploads = new LargeFileUploads(new CsHttp({ baseUrl: server.apiBase, auth: { kind: 'ticket', ticket: 't' }, retry: { retries: 0 } }), 1);
+    const key = await uploads.send(() => Readable.from([Buffer.from('0123456789')]), 'big.bin', 10, 'application/octet-stream');
+    assert.equal(key, 'K7');
+    assert.deepEqual(
+      server.requests.map((r) => r.path),
+      ['/v2/multipart', '/v2/multipart/K7/1', '/v2/multipart/K7/2', '/v2/multipart/K7/3', '/v2/multipart/K7'],
+    );
+    assert.deepEqual(server.requests[0]?.form, { file_name: 'big.bin', file_size: '10', mime_type: 'application/octet-stream' });
+  });
 });

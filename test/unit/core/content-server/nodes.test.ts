@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { recordedServer, v2Collection, v2One, type RecordedServer } from '../../../support/recorded-cs';
+import { recordedServer, v2Collection, v2One, type RecordedRequest, type RecordedServer } from '../../../support/recorded-cs';
 
 /** A node's properties as a real v2 read gives them (a subset of the many fields, none invented). */
 function nodeProps(over: Record<string, unknown>): Record<string, unknown> {
@@ -164,5 +164,31 @@ describe('content-server nodes: reads in the real server shapes', () => {
       'GET /v2/nodes/4100': v2One({ properties: nodeProps({ id: 4100, name: 'Old', type: 0, modify_date: '2017-03-08T04:32:15' }) }),
     });
     assert.equal((await server.client().getNode(4100)).modifyDate?.toISOString(), '2017-03-08T04:32:15.000Z');
+  });
+
+  it('reads a created document, and the node a rename or move answers (v2 one-item answers)', async () => {
+    const doc = (over: Record<string, unknown>): unknown =>
+      v2One({
+        properties: nodeProps({
+          id: 5160,
+          parent_id: 4100,
+          name: 'offer.pdf',
+          type: 144,
+          type_name: 'Document',
+          size: 5,
+          mime_type: 'application/pdf',
+          ...over,
+        }),
+      });
+    server = await recordedServer({
+      'POST /v2/nodes': doc({}),
+      'PUT /v2/nodes/5160': (r: RecordedRequest) => doc(r.form.name ? { name: r.form.name } : { parent_id: Number(r.form.parent_id) }),
+    });
+    const nodes = server.client().nodes;
+    const created = await nodes.createDocument(4100, { name: 'offer.pdf', open: () => Readable.from([Buffer.from('%PDF-')]), mimeType: 'application/pdf' });
+    assert.deepEqual([created.id, created.type, created.size, created.mimeType], [5160, 144, 5, 'application/pdf']);
+    assert.ok((server.requests[0]?.size ?? 0) > 5, 'sent as multipart with the file');
+    assert.equal((await nodes.rename(5160, 'offer-final.pdf')).name, 'offer-final.pdf');
+    assert.equal((await nodes.move(5160, 4200)).parentId, 4200);
   });
 });
