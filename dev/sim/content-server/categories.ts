@@ -98,22 +98,49 @@ export function completeValues(cat: SeedCategory, values: CategoryValues): Categ
   return out;
 }
 
+/**
+ * Attribute definitions of one category as `GET /v2/nodes/{id}/categories?metadata` reports them under
+ * `metadata.categories` (pyxecm `OTCS.get_node_categories`, captured from a real server): the category
+ * itself is the bare id key (`"9830"`, `persona: "category"`), each attribute `{cat}_{attr}` with its
+ * name, `type`/`type_name`, `multi_value`, `multi_value_length_max`, `required`, `max_length` and
+ * `valid_values`. The category entry's `type`/`type_name` are unverified.
+ */
 export function attributeMetadata(cat: SeedCategory): Record<string, Record<string, unknown>> {
   const meta: Record<string, Record<string, unknown>> = {
-    [`${cat.id}_1`]: { key: `${cat.id}_1`, name: cat.name, type: -18, type_name: 'Category', required: false, multi_value: false },
+    [String(cat.id)]: {
+      key: String(cat.id),
+      name: cat.name,
+      persona: 'category',
+      type: -18,
+      type_name: 'Category',
+      required: false,
+      multi_value: false,
+      read_only: true,
+      hidden: false,
+      next_id: Math.max(1, ...cat.attributes.map((a) => a.id)) + 1,
+    },
   };
   for (const attr of cat.attributes) {
     const key = `${cat.id}_${attr.id}`;
+    const maxValues = attr.max_values ?? 1;
     meta[key] = {
       key,
       name: attr.name,
+      persona: '',
       ...TYPE_INFO[attr.type],
       required: attr.required ?? false,
-      multi_value: (attr.max_values ?? 1) > 1,
-      max_value: attr.max_values ?? 1,
-      ...(attr.max_length !== undefined ? { max_length: attr.max_length } : {}),
-      ...(attr.valid_values ? { valid_values: attr.valid_values } : {}),
+      multi_value: maxValues > 1,
+      multi_value_length_max: maxValues,
+      read_only: false,
+      hidden: false,
+      max_length: attr.max_length ?? null,
+      valid_values: attr.valid_values ?? [],
     };
   }
   return meta;
+}
+
+/** The attribute keys of a category in their defined order (`metadata_map.categories[<cat>]`). */
+export function attributeKeys(cat: SeedCategory): string[] {
+  return cat.attributes.map((a) => `${cat.id}_${a.id}`);
 }

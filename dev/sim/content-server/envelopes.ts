@@ -50,7 +50,12 @@ export function nodeProperties(store: ContentStore, n: SimNode): JsonObject {
   };
 }
 
+/**
+ * One version as `GET /v2/nodes/{id}/versions[/{n}]` reports it under `data.versions` (pyxecm
+ * `OTCS.get_document_versions` / `get_document_version`, captured from a real server).
+ */
 export function versionProperties(n: SimNode, v: SimVersion, style: DateStyle = 'zulu'): JsonObject {
+  const ext = /\.([A-Za-z0-9]+)$/.exec(v.file_name)?.[1]?.toLowerCase() ?? '';
   return {
     id: n.id,
     version_id: n.id * 1000 + v.version_number,
@@ -58,18 +63,33 @@ export function versionProperties(n: SimNode, v: SimVersion, style: DateStyle = 
     version_number_major: v.version_number_major,
     version_number_minor: v.version_number_minor,
     version_number_name: String(v.version_number),
+    name: v.file_name,
     file_name: v.file_name,
     file_size: v.file_size,
+    file_type: ext,
     mime_type: v.mime_type,
     create_date: outDate(v.create_date, style),
+    modify_date: outDate(v.create_date, style),
     description: v.description,
     owner_id: v.owner_id,
+    locked: false,
+    locked_date: null,
+    locked_user_id: null,
+    external_create_date: n.external_create_date,
+    external_modify_date: n.external_modify_date,
+    external_source: n.external_source,
+    external_identity: n.external_identity,
+    external_identity_type: n.external_identity_type,
   };
 }
 
-/** One entry per applied category, flat keys, as `fields=categories` reports them. */
+/**
+ * One entry per applied category, flat attribute keys, as `fields=categories` reports them (an array:
+ * pyxecm's `extract_category_data` reads it so). No entry for the category itself: pyxecm looks every
+ * data key up among the attribute definitions, which name the category by its bare id only.
+ */
 export function categoriesArray(n: SimNode): JsonObject[] {
-  return Object.entries(n.categories).map(([catId, values]) => ({ [`${catId}_1`]: null, ...values }) as JsonObject);
+  return Object.values(n.categories).map((values) => ({ ...values }) as JsonObject);
 }
 
 export interface Paging {

@@ -38,14 +38,21 @@ export function inheritPermissions(ctx: Ctx, n: SimNode): void {
   );
 }
 
-function effective(ctx: Ctx, n: SimNode, userId: number): Set<string> {
-  const groups = new Set(ctx.extras.groups.filter((g) => g.members.includes(userId)).map((g) => g.id));
+/**
+ * The permissions a member holds on a node: a user's through owner, owner group, public and assigned
+ * access (also via the groups they are in); a group's through the entries naming it and public.
+ * Admin (a system administrator) holds all.
+ */
+export function effective(ctx: Ctx, n: SimNode, memberId: number): Set<string> {
+  if (memberId === ADMIN_ID) return new Set(PERMISSIONS);
+  const isGroup = ctx.extras.groups.some((g) => g.id === memberId);
+  const groups = isGroup ? new Set([memberId]) : new Set(ctx.extras.groups.filter((g) => g.members.includes(memberId)).map((g) => g.id));
   const out = new Set<string>();
   for (const p of permsOf(ctx, n)) {
     const applies =
       p.type === 'public' ||
-      (p.type === 'owner' && p.right_id === userId) ||
-      ((p.type === 'group' || p.type === 'custom') && p.right_id !== null && (p.right_id === userId || groups.has(p.right_id)));
+      (!isGroup && p.type === 'owner' && p.right_id === memberId) ||
+      ((p.type === 'group' || p.type === 'custom') && p.right_id !== null && (p.right_id === memberId || groups.has(p.right_id)));
     if (applies) for (const x of p.permissions) out.add(x);
   }
   return out;

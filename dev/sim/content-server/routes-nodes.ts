@@ -1,8 +1,8 @@
 /** Node, version, content and category endpoints. */
 import { createReadStream } from 'node:fs';
 import { route, type Ctx, type Reply, type Route } from './context';
-import { categoriesArray, nodeProperties, paging, v2Collection, v2Empty, v2One, versionProperties, type JsonObject } from './envelopes';
-import { attributeMetadata } from './categories';
+import { categoriesArray, links, nodeProperties, paging, v2Collection, v2Empty, v2One, versionProperties, type JsonObject } from './envelopes';
+import { attributeKeys, attributeMetadata } from './categories';
 import { badRequest, invalid, noAccess, nodeNotFoundV2 } from './errors';
 import { isRecord, optBool, optInt, optString, reqInt, reqString, type Params, type Value } from './forms';
 import { can, inheritPermissions, requirePermission, requireSee } from './permissions';
@@ -102,8 +102,12 @@ function children(ctx: Ctx): Reply {
       if (!/^-?\d+$/.test(t.trim())) throw badRequest(`Invalid value for where_type: '${t}'`);
       wanted.add(Number(t));
     }
-    // -1 stands for "any container" in the real API.
-    items = items.filter((n) => wanted.has(n.type) || (wanted.has(-1) && ctx.store.isContainer(n)));
+    // -1 all containers, -2 all searchable objects, -3 all non-containers, else a subtype (pyxecm
+    // `get_subnodes`, whose default is -2). Hidden items are not simulated, so -2 is every item.
+    items = items.filter((n) => {
+      const container = ctx.store.isContainer(n);
+      return wanted.has(n.type) || wanted.has(-2) || (wanted.has(-1) && container) || (wanted.has(-3) && !container);
+    });
   }
   const whereName = ctx.query.get('where_name');
   if (whereName) {
@@ -258,20 +262,23 @@ function deleteNode(ctx: Ctx): Reply {
   return { json: ctx.apiVersion === 1 ? {} : v2Empty(ctx.href, 'DELETE') };
 }
 
+/**
+ * `POST /v1/validation/nodes/names`: `results` lists the names that EXIST in the folder (`name`, `id`);
+ * an empty list means every name is free (pyxecm `OTCS.check_node_name`, captured). Names compare
+ * case-insensitively, as collisions do.
+ */
 function validateNames(ctx: Ctx): Reply {
   const parentId = reqInt(ctx.params, 'parent_id');
   const names = ctx.params.names;
   if (!Array.isArray(names)) throw badRequest('Argument names is required (an array of names)');
   requirePermission(ctx, ctx.store.require(parentId), 'see_contents');
-  return {
-    json: {
-      results: names.map((raw) => {
-        const name = String(raw);
-        const hit = ctx.store.findChildByName(parentId, name);
-        return { name, id: hit ? hit.id : null, type: hit ? hit.type : null };
-      }),
-    },
-  };
+  const results: JsonObject[] = [];
+  for (const raw of names) {
+    const name = String(raw);
+    const hit = ctx.store.findChildByName(parentId, name);
+    if (hit) results.push({ name, id: hit.id });
+  }
+  return { json: { results } };
 }
 
 async function addVersion(ctx: Ctx): Promise<Reply> {
@@ -329,6 +336,10 @@ function listVersions(ctx: Ctx): Reply {
   };
 }
 
+/**
+ * v2 one version: `results.data.versions` (pyxecm `get_document_version`); v1 `{"data":..}` (pyxecm reads
+ * `data.version_number` of `/v1/.../versions/latest`).
+ */
 function oneVersion(ctx: Ctx, v: SimVersion, n: SimNode): Reply {
   if (ctx.apiVersion === 1) return { json: { data: versionProperties(n, v, ctx.store.dateStyle) } };
   return { json: v2One(ctx.href, { versions: versionProperties(n, v, ctx.store.dateStyle) }) };
@@ -380,21 +391,35 @@ async function versionContent(ctx: Ctx): Promise<Reply> {
   return download(ctx, version(n, ctx.args[1]));
 }
 
+/**
+ * `GET /v2/nodes/{id}/categories[?metadata]`, one `results` item per applied category, as pyxecm's
+ * `OTCS.get_node_categories` shows a real server answering: `data.categories` holds the attribute values
+ * only (no entry for the category itself); with `metadata`, `metadata.categories` adds the definitions
+ * (the category under its bare id, `persona: "category"`), `metadata_map.categories` the attribute keys
+ * per category and `metadata_order.categories` the category ids (pyxecm's `get_node_category_ids` reads
+ * exactly that). Without `metadata` the definitions are left out: a client wanting names must ask.
+ */
 function getCategories(ctx: Ctx): Reply {
   const n = allowed(ctx, 'see');
   const withMeta = ctx.query.has('metadata');
   const results = Object.entries(n.categories).map(([catId, values]) => {
     const cat = ctx.store.category(Number(catId));
-    const entry: JsonObject = { data: { categories: { [`${catId}_1`]: cat.name, ...values } } };
-    if (withMeta) entry.metadata = { categories: attributeMetadata(cat) as JsonObject };
+    const entry: JsonObject = { data: { categories: { ...values } } };
+    if (withMeta) {
+      entry.metadata = { categories: attributeMetadata(cat) as JsonObject };
+      entry.metadata_map = { categories: { [catId]: attributeKeys(cat) } };
+      entry.metadata_order = { categories: [catId] };
+    }
     return entry;
   });
-  return { json: { links: { data: { self: { href: ctx.href, method: 'GET' } } }, results } };
+  return { json: { links: links(ctx.href), results } };
 }
 
 /**
- * One category of a node with its definitions; on the category node itself (`/v1/nodes/{cat}/categories/{cat}`)
- * the definition alone, which is how a client resolves attribute names without a sample node.
+ * One category of a node with its definitions, in the v1 form (`data` beside `definitions`,
+ * `definitions_map`, `definitions_order`, as v1 answers such as pyxecm's `get_node_classifications`
+ * show); on the category node itself (`/v1/nodes/{cat}/categories/{cat}`) the definition alone, which is
+ * how a client resolves attribute names without a sample node (unverified: no captured answer).
  */
 function getOneCategory(ctx: Ctx): Reply {
   const n = allowed(ctx, 'see');
@@ -402,9 +427,27 @@ function getOneCategory(ctx: Ctx): Reply {
   const cat = ctx.store.category(catId);
   const applied = n.categories[String(catId)];
   if (!applied && !(n.type === 131 && n.id === catId)) throw invalid(`Invalid request: category '${cat.name}' is not applied to node ${n.id}`);
-  const values: JsonObject = { [`${catId}_1`]: cat.name };
+  const values: JsonObject = {};
   for (const a of cat.attributes) values[`${catId}_${a.id}`] = applied?.[`${catId}_${a.id}`] ?? null;
-  return { json: { data: { categories: values }, definitions: attributeMetadata(cat) as JsonObject } };
+  return {
+    json: {
+      data: { categories: values },
+      definitions: attributeMetadata(cat) as JsonObject,
+      definitions_map: { [String(catId)]: attributeKeys(cat) },
+      definitions_order: [String(catId)],
+    },
+  };
+}
+
+/**
+ * `POST|DELETE /v2/nodes/{id}/categories/{cat}/inheritance` turns inheritance of an applied category
+ * on or off for a container (pyxecm `OTCS.set_category_inheritance`): while on, items created inside
+ * get the category with the container's values (values given at create win). Off by default here.
+ */
+function setInheritance(ctx: Ctx, on: boolean): Reply {
+  allowed(ctx, 'edit_attributes');
+  ctx.store.setCategoryInheritance(id(ctx), id(ctx, 1), on);
+  return { json: v2Empty(ctx.href, on ? 'POST' : 'DELETE') };
 }
 
 /** Attribute keys of a category call; everything else in the body is refused. */
@@ -437,11 +480,36 @@ function removeCategory(ctx: Ctx): Reply {
   return { json: v2Empty(ctx.href, 'DELETE') };
 }
 
+/** The volume (a top-level node) of a volume type: 141 Enterprise, 133 Categories, 198 Classifications... */
+function volumeOfType(ctx: Ctx, type: number): SimNode | undefined {
+  return ctx.store.all().find((n) => !n.deleted && n.parent_id === -1 && n.type === type);
+}
+
+/** `GET /v2/volumes/{type}`: the volume's node under `results.data.properties` (pyxecm `OTCS.get_volume`). Unknown type: 400 (unverified). */
+function getVolume(ctx: Ctx): Reply {
+  const type = id(ctx);
+  const v = volumeOfType(ctx, type);
+  if (!v) throw badRequest(`Could not get volume of type ${type}`);
+  requireSee(ctx, v, true);
+  return { json: v2One(ctx.href, { properties: nodeProperties(ctx.store, v) }) };
+}
+
+/** `GET /v2/volumes`: every volume, `results[].data.properties` (pyxecm `OTCS.get_volumes`). */
+function listVolumes(ctx: Ctx): Reply {
+  const volumes = ctx.store
+    .all()
+    .filter((n) => !n.deleted && n.parent_id === -1 && can(ctx, n, 'see'))
+    .sort((a, b) => a.id - b.id);
+  return { json: { links: links(ctx.href), results: volumes.map((v) => ({ data: { properties: nodeProperties(ctx.store, v) } })) } };
+}
+
 // Most node routes exist under both /v1 and /v2.
 const r = (method: string, path: string, handler: Route['handler'], versioned = true): Route => route(method, path, handler, versioned);
 
 export const nodeRoutes: Route[] = [
   r('GET', '/nodes/(\\d+)', getNode),
+  r('GET', '/v2/volumes', listVolumes, false),
+  r('GET', '/v2/volumes/(\\d+)', getVolume, false),
   r('GET', '/v1/nodes/(\\d+)/ancestors', ancestors, false),
   r('GET', '/nodes/(\\d+)/nodes', children),
   r('POST', '/nodes', createNode),
@@ -459,4 +527,6 @@ export const nodeRoutes: Route[] = [
   r('POST', '/v2/nodes/(\\d+)/categories', applyCategory, false),
   r('PUT', '/v2/nodes/(\\d+)/categories/(\\d+)', updateCategory, false),
   r('DELETE', '/v2/nodes/(\\d+)/categories/(\\d+)', removeCategory, false),
+  r('POST', '/v2/nodes/(\\d+)/categories/(\\d+)/inheritance', (ctx) => setInheritance(ctx, true), false),
+  r('DELETE', '/v2/nodes/(\\d+)/categories/(\\d+)/inheritance', (ctx) => setInheritance(ctx, false), false),
 ];

@@ -1,25 +1,32 @@
 /** Records management classifications, holds, permissions and members. */
 import { route, type Ctx, type Reply, type Route } from './context';
-import { links, v2Empty, type JsonObject } from './envelopes';
+import { links, paging, v2Collection, v2Empty, type JsonObject } from './envelopes';
 import { CsError, argumentRequired, badRequest, invalid } from './errors';
 import { PERMISSIONS, type Classification } from './extras';
-import { permsOf, requirePermission } from './permissions';
+import { effective, permsOf, requirePermission } from './permissions';
 import { optBool, optInt, optString, reqInt } from './forms';
+import type { SeedGroup, SeedUser } from './seed';
 import { now, type SimNode } from './store';
 
 const nodeId = (ctx: Ctx, i = 0): number => Number(ctx.args[i]);
 
 // ---------- RM classifications ----------
 
+/**
+ * The node's classifications as records-details rows: each names its classification by
+ * `rmclassification_id` and carries `file_number` and the record fields (pyxecm and the reference's
+ * section 9; the full row is not captured, the other fields are unverified).
+ */
 function classificationRows(ctx: Ctx, id: number): JsonObject[] {
   return (ctx.extras.classifications.get(id) ?? []).map((c) => ({
-    id: c.class_id,
-    class_id: c.class_id,
+    rmclassification_id: c.class_id,
     name: ctx.store.get(c.class_id)?.name ?? '',
+    file_number: `${c.class_id}-${id}`,
     status: c.status,
+    status_date: c.applied,
+    record_date: c.applied,
     essential: c.essential,
     official: c.official,
-    applied_date: c.applied,
   }));
 }
 
@@ -27,10 +34,17 @@ function rmAnswer(ctx: Ctx, id: number): Reply {
   return { json: { data: classificationRows(ctx, id), rm_metadataToken: ctx.extras.newRmToken(id) } };
 }
 
-/** A stale or foreign token is an edit conflict (409); the token is single-use. */
-function checkToken(ctx: Ctx, id: number): void {
+/**
+ * A stale or foreign token is an edit conflict (409); the token is single-use. A node's first
+ * classification needs none (pyxecm `OTCS.assign_rm_classification` sends none: the token is
+ * "required if changing an RM Classification to another"); a token sent anyway must be current.
+ */
+function checkToken(ctx: Ctx, id: number, firstClassification = false): void {
   const token = optString(ctx.params, 'rm_metadataToken');
-  if (!token) throw argumentRequired('rm_metadataToken');
+  if (!token) {
+    if (firstClassification) return;
+    throw argumentRequired('rm_metadataToken');
+  }
   if (ctx.extras.rmTokens.get(id) !== token) {
     throw new CsError(409, 'The records management metadata was changed since it was read (edit conflict): read it again for a fresh rm_metadataToken.');
   }
@@ -60,9 +74,9 @@ function applyRm(ctx: Ctx): Reply {
   const id = nodeId(ctx);
   ctx.store.require(id);
   const classId = reqInt(ctx.params, 'class_id');
-  checkToken(ctx, id);
-  classNode(ctx, classId);
   const list = ctx.extras.classifications.get(id) ?? [];
+  checkToken(ctx, id, list.length === 0);
+  classNode(ctx, classId);
   if (list.some((c) => c.class_id === classId)) throw invalid(`Invalid request: classification ${classId} is already applied to node ${id}`);
   list.push(classificationFields(ctx, { class_id: classId, status: 'ACTIVE', essential: false, official: false, applied: now() }));
   ctx.extras.classifications.set(id, list);
@@ -86,8 +100,38 @@ function updateRm(ctx: Ctx): Reply {
 
 // ---------- holds ----------
 
+/**
+ * A hold as `GET /v2/holds` and `GET /v2/hold?holdname=` give it (pyxecm `get_records_management_holds`,
+ * `get_hold_by_name`): `ActiveHold` is a number (1 active, 0 not), not a boolean.
+ */
 function holdRow(h: { id: number; name: string; type: string; active?: boolean }): JsonObject {
-  return { HoldID: h.id, HoldName: h.name, HoldType: h.type, ActiveHold: h.active ?? true };
+  return {
+    HoldID: h.id,
+    HoldName: h.name,
+    ActiveHold: h.active === false ? 0 : 1,
+    OBJECT: null,
+    ApplyPatron: 'Records Management System User',
+    DateApplied: null,
+    HoldComment: '',
+    HoldType: h.type,
+    DateToRemove: null,
+    DateRemoved: null,
+    RemovalPatron: null,
+    RemovalComment: null,
+    EditDate: null,
+    EditPatron: null,
+    AlternateHoldID: h.name,
+    ParentID: null,
+  };
+}
+
+/** `GET /v2/hold?holdname=<name>`: one hold under `results.data.hold`; an unknown name is refused (wording unverified). */
+function holdByName(ctx: Ctx): Reply {
+  const name = ctx.query.get('holdname');
+  if (!name) throw argumentRequired('holdname');
+  const hold = ctx.extras.holds.find((h) => h.name.toLowerCase() === name.toLowerCase());
+  if (!hold) throw badRequest(`Could not find a hold named '${name}'`);
+  return { json: { links: links(ctx.href), results: { data: { hold: holdRow(hold) } } } };
 }
 
 function listHolds(ctx: Ctx): Reply {
@@ -198,6 +242,25 @@ function getPermissions(ctx: Ctx): Reply {
   return permissionsAnswer(ctx, n);
 }
 
+/**
+ * `GET /v2/nodes/{id}/permissions/effective/{memberId}`: what the member may do on the node, through
+ * every entry that reaches them (the reference's section 9, from pyxecm). The answer's shape is not
+ * captured: the permissions in the order the server names them under `results.data.permissions`.
+ */
+function effectivePermissions(ctx: Ctx): Reply {
+  const n = ctx.store.require(nodeId(ctx));
+  requirePermission(ctx, n, 'see');
+  const memberId = nodeId(ctx, 1);
+  if (!isMember(ctx, memberId)) throw invalid(`Invalid user or group ID ${memberId}`);
+  const held = effective(ctx, n, memberId);
+  return {
+    json: {
+      links: links(ctx.href),
+      results: { data: { permissions: { right_id: memberId, permissions: PERMISSIONS.filter((p) => held.has(p)) } } },
+    },
+  };
+}
+
 function setStandard(ctx: Ctx): Reply {
   const n = ctx.store.require(nodeId(ctx));
   requirePermission(ctx, n, 'edit_permissions');
@@ -262,26 +325,89 @@ function removeCustom(ctx: Ctx): Reply {
 
 // ---------- members ----------
 
+const MEMBER_FILTERS = ['where_name', 'where_first_name', 'where_last_name', 'where_business_email'] as const;
+
+function userRow(u: SeedUser): JsonObject {
+  const first = u.first_name ?? '';
+  const last = u.last_name ?? '';
+  return {
+    id: u.id,
+    name: u.name,
+    type: 0,
+    type_name: 'User',
+    first_name: first,
+    last_name: last,
+    name_formatted: `${first} ${last}`.trim() || u.name,
+    business_email: null,
+    group_id: 2001,
+    deleted: false,
+  };
+}
+
+function groupRow(g: SeedGroup): JsonObject {
+  return {
+    id: g.id,
+    name: g.name,
+    type: 1,
+    type_name: 'Group',
+    name_formatted: g.name,
+    initials: g.name.slice(0, 1).toUpperCase(),
+    leader_id: null,
+    deleted: false,
+  };
+}
+
+/**
+ * `GET /v2/members` as pyxecm's `get_users`, `get_user` and `get_groups` use it: `where_type` (0 users,
+ * 1 groups, 17 service users) with `where_name` (the login or group name: an exact match, compared
+ * case-insensitively here, unverified), `where_first_name`, `where_last_name`, `where_business_email`;
+ * or `query`, a substring of login, first and last name, email or group name, which "cannot be used
+ * together" with the `where_` filters (refused here; the server's reaction is unverified). At most 20
+ * per page (pyxecm: "OTCS does not allow values > 20"; refused here), 10 by default, sorted by id.
+ * A name filter never answers the whole member list: a client trusting it must get that one member.
+ */
 function members(ctx: Ctx): Reply {
-  const query = (ctx.query.get('query') ?? '').toLowerCase();
-  const types = ctx.query.getAll('where_type').map(Number);
-  if (types.some((t) => t !== 0 && t !== 1)) throw badRequest('Invalid value for where_type: 0 (users) or 1 (groups)');
+  const q = ctx.query;
+  const types = q.getAll('where_type').map(Number);
+  if (types.some((t) => t !== 0 && t !== 1 && t !== 17)) throw badRequest('Invalid value for where_type: 0 (users), 1 (groups) or 17 (service users)');
+  const query = q.get('query');
+  const filters = MEMBER_FILTERS.filter((f) => q.get(f) !== null && q.get(f) !== '');
+  if (query !== null && query !== '' && filters.length > 0) {
+    throw badRequest(`Invalid request: query cannot be combined with ${filters.join(', ')}`);
+  }
+  const limitRaw = q.get('limit');
+  const limit = limitRaw === null || limitRaw === '' ? 10 : Number(limitRaw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 20) throw badRequest(`Invalid value for limit: '${limitRaw ?? ''}' (1 to 20)`);
+  const page = Number(q.get('page') ?? 1);
+  if (!Number.isInteger(page) || page < 1) throw badRequest(`Invalid value for page: '${q.get('page') ?? ''}'`);
+  const same = (a: string | null | undefined, b: string | null): boolean => b === null || b === '' || (a ?? '').toLowerCase() === b.toLowerCase();
+  const needle = (query ?? '').toLowerCase();
   const rows: JsonObject[] = [];
   if (types.length === 0 || types.includes(0)) {
     for (const u of ctx.store.users) {
       const hay = [u.name, u.first_name ?? '', u.last_name ?? ''].join(' ').toLowerCase();
-      if (hay.includes(query)) rows.push({ id: u.id, name: u.name, type: 0, type_name: 'User', first_name: u.first_name ?? '', last_name: u.last_name ?? '' });
+      const hit = query
+        ? hay.includes(needle)
+        : same(u.name, q.get('where_name')) && same(u.first_name, q.get('where_first_name')) && same(u.last_name, q.get('where_last_name'));
+      if (hit && !(q.get('where_business_email') ?? '')) rows.push(userRow(u));
     }
   }
   if (types.length === 0 || types.includes(1)) {
-    for (const g of ctx.extras.groups) if (g.name.toLowerCase().includes(query)) rows.push({ id: g.id, name: g.name, type: 1, type_name: 'Group' });
+    const userOnly = ['where_first_name', 'where_last_name', 'where_business_email'].some((f) => (q.get(f) ?? '') !== '');
+    for (const g of ctx.extras.groups) {
+      const hit = query ? g.name.toLowerCase().includes(needle) : !userOnly && same(g.name, q.get('where_name'));
+      if (hit) rows.push(groupRow(g));
+    }
   }
+  rows.sort((a, b) => Number(a.id) - Number(b.id));
+  const slice = rows.slice((page - 1) * limit, page * limit);
   return {
-    json: {
-      links: links(ctx.href),
-      results: rows.map((properties) => ({ data: { properties } })),
-      collection: { paging: { page: 1, limit: rows.length, total_count: rows.length, page_total: 1, range_min: rows.length ? 1 : 0, range_max: rows.length } },
-    },
+    json: v2Collection(
+      ctx.href,
+      slice.map((properties) => ({ properties })),
+      paging(rows.length, page, limit),
+      'asc_id',
+    ),
   };
 }
 
@@ -304,10 +430,12 @@ export const recordRoutes: Route[] = [
   r('POST', '/v1/nodes/(\\d+)/rmclassifications', applyRm),
   r('PUT', '/v1/nodes/(\\d+)/rmclassifications/(\\d+)', updateRm),
   r('GET', '/v2/holds', listHolds),
+  r('GET', '/v2/hold', holdByName),
   r('GET', '/v1/nodes/(\\d+)/holds', nodeHolds),
   r('POST', '/v1/nodes/(\\d+)/holds', applyHold),
   r('DELETE', '/v1/nodes/(\\d+)/holds/(\\d+)', removeHold),
   r('GET', '/v2/nodes/(\\d+)/permissions', getPermissions),
+  r('GET', '/v2/nodes/(\\d+)/permissions/effective/(\\d+)', effectivePermissions),
   r('PUT', '/v2/nodes/(\\d+)/permissions/(owner|group|public)', setStandard),
   r('POST', '/v2/nodes/(\\d+)/permissions/custom', addCustom),
   r('PUT', '/v2/nodes/(\\d+)/permissions/custom/(\\d+)', updateCustom),

@@ -99,7 +99,8 @@ function parse(ctx: Ctx, where: string): Test {
 function search(ctx: Ctx): Reply {
   const where = optString(ctx.params, 'where');
   if (!where) throw argumentRequired('where');
-  const lookfor = optString(ctx.params, 'lookfor') ?? 'complexquery';
+  // Values are case-insensitive: pyxecm sends `complexQuery`.
+  const lookfor = (optString(ctx.params, 'lookfor') ?? 'complexquery').toLowerCase();
   let test: Test;
   if (lookfor === 'complexquery') test = parse(ctx, where);
   else if (lookfor === 'allwords' || lookfor === 'anywords') {

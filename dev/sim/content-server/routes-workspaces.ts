@@ -6,15 +6,19 @@ import { isRecord, optString, reqInt, reqString, type Value } from './forms';
 import { can, inheritPermissions } from './permissions';
 import { now, type SimNode } from './store';
 
+/**
+ * A workspace's properties as the workspace APIs report them (pyxecm `get_workspace`,
+ * `get_workspace_by_type_and_name`): node properties plus `wnf_wksp_type_id`, `wnf_wksp_template_id`
+ * and `wksp_type_name`. The business object is not among them.
+ */
 function workspaceProperties(ctx: Ctx, n: SimNode): JsonObject {
   const ws = n.workspace;
+  const type = ctx.extras.workspaceTypes.find((t) => t.id === ws?.type_id);
   return {
     ...nodeProperties(ctx.store, n),
-    wksp_type_id: ws?.type_id ?? null,
-    wksp_type_name: ctx.extras.workspaceTypes.find((t) => t.id === ws?.type_id)?.name ?? '',
-    ext_system_id: ws?.ext_system_id ?? '',
-    bo_type: ws?.bo_type ?? '',
-    bo_id: ws?.bo_id ?? '',
+    wnf_wksp_type_id: ws?.type_id ?? null,
+    wnf_wksp_template_id: type?.template_id ?? null,
+    wksp_type_name: type?.name ?? '',
   };
 }
 
@@ -22,13 +26,47 @@ function workspaces(ctx: Ctx): SimNode[] {
   return ctx.store.all().filter((n) => !n.deleted && n.type === 848 && n.workspace && can(ctx, n, 'see'));
 }
 
+/**
+ * `where_name` as pyxecm's `get_workspace_by_type_and_name` documents it: `contains_X` and
+ * `startswith_X` match a part of the name; a plain name is taken as the whole name (compared
+ * case-insensitively here; unverified).
+ */
+function nameFilter(raw: string): (name: string) => boolean {
+  const lower = raw.toLowerCase();
+  if (lower.startsWith('contains_')) return (n) => n.toLowerCase().includes(lower.slice('contains_'.length));
+  if (lower.startsWith('startswith_')) return (n) => n.toLowerCase().startsWith(lower.slice('startswith_'.length));
+  return (n) => n.toLowerCase() === lower;
+}
+
+/** Top-level `paging` (not under `collection`), as the workspace APIs answer lists (pyxecm). */
+function workspaceList(ctx: Ctx, list: SimNode[], page: number, limit: number): Reply {
+  const slice = list.slice((page - 1) * limit, page * limit);
+  return {
+    json: {
+      links: links(ctx.href),
+      results: slice.map((n) => ({ data: { properties: workspaceProperties(ctx, n) } })),
+      paging: { ...paging(list.length, page, limit) },
+      wksp_info: { wksp_type_icon: null },
+    },
+  };
+}
+
 function search(ctx: Ctx): Reply {
   const q = ctx.query;
   let list = workspaces(ctx);
   const typeId = q.get('where_workspace_type_id');
   if (typeId) list = list.filter((n) => String(n.workspace?.type_id) === typeId);
+  // pyxecm: "the REST API seems to apply a 'starts with' filter" to the type name.
+  const typeName = q.get('where_workspace_type_name');
+  if (typeName) {
+    const ids = new Set(ctx.extras.workspaceTypes.filter((t) => t.name.toLowerCase().startsWith(typeName.toLowerCase())).map((t) => t.id));
+    list = list.filter((n) => n.workspace !== undefined && ids.has(n.workspace.type_id));
+  }
   const name = q.get('where_name');
-  if (name) list = list.filter((n) => n.name.toLowerCase().includes(name.toLowerCase()));
+  if (name) {
+    const matches = nameFilter(name);
+    list = list.filter((n) => matches(n.name));
+  }
   const boType = q.get('where_bo_type');
   if (boType) list = list.filter((n) => n.workspace?.bo_type === boType);
   const boId = q.get('where_bo_id');
@@ -37,24 +75,21 @@ function search(ctx: Ctx): Reply {
   if (ext) list = list.filter((n) => n.workspace?.ext_system_id === ext);
   list.sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
   const page = Number(q.get('page') ?? 1);
-  const limit = Number(q.get('limit') ?? 25);
+  const limit = Number(q.get('limit') ?? 500);
   if (!Number.isInteger(page) || page < 1 || !Number.isInteger(limit) || limit < 1) throw badRequest('Invalid value for page or limit');
-  const slice = list.slice((page - 1) * limit, page * limit);
-  // Unlike node browsing, this API puts the paging at the top level.
-  return {
-    json: {
-      links: links(ctx.href),
-      results: slice.map((n) => ({ data: { properties: workspaceProperties(ctx, n) } })),
-      paging: { ...paging(list.length, page, limit) },
-    },
-  };
+  return workspaceList(ctx, list, page, limit);
 }
 
+/**
+ * `GET /v2/externalsystems/{sys}/botypes/{type}/boids/{id}` answers a LIST with top-level `paging`
+ * (pyxecm `get_workspace_by_business_object`, captured). No workspace: refused (pyxecm treats it as a
+ * failed call, "It does not exist"; status and wording unverified).
+ */
 function byBusinessObject(ctx: Ctx): Reply {
   const [ext, boType, boId] = ctx.args;
-  const hit = workspaces(ctx).find((n) => n.workspace?.ext_system_id === ext && n.workspace?.bo_type === boType && n.workspace?.bo_id === boId);
-  if (!hit) throw badRequest(`Could not find a business workspace for business object ${ext ?? ''}/${boType ?? ''}/${boId ?? ''}`);
-  return { json: { links: links(ctx.href), results: { data: { properties: workspaceProperties(ctx, hit) } } } };
+  const hits = workspaces(ctx).filter((n) => n.workspace?.ext_system_id === ext && n.workspace?.bo_type === boType && n.workspace?.bo_id === boId);
+  if (hits.length === 0) throw badRequest(`Could not find a business workspace for business object ${ext ?? ''}/${boType ?? ''}/${boId ?? ''}`);
+  return workspaceList(ctx, hits, 1, 500);
 }
 
 async function create(ctx: Ctx): Promise<Reply> {
@@ -148,16 +183,53 @@ function updateDraft(ctx: Ctx): Reply {
   return { json: { links: links(ctx.href, 'PUT'), results: { custom_message: null, process_id: processId } } };
 }
 
+/**
+ * `GET /v2/workflows/status/processes/{id}`: `results` is an OBJECT with `data_packages`,
+ * `permissions`, `step_list` (`completed`, `current`, `next`) and `wf_details` (pyxecm
+ * `get_workflow_status`, captured). The simulator has no tasks of its own: one current step assigned
+ * to the initiator stands for the running process.
+ */
 function status(ctx: Ctx): Reply {
   const id = Number(ctx.args[0]);
   const p = ctx.extras.processes.find((x) => x.process_id === id);
   if (!p) throw invalid(`Invalid process ID ${id}`);
+  const initiator = ctx.store.users.find((u) => u.id === p.initiator);
+  const person = { userId: p.initiator, loginName: initiator?.name ?? '', firstName: initiator?.first_name ?? '', lastName: initiator?.last_name ?? '' };
+  const started = p.started.replace(/Z$/, '');
   return {
     json: {
       links: links(ctx.href),
-      results: [
-        { process_id: p.process_id, workflow_id: p.workflow_id, status: 'ontime', date_initiated: p.started, doc_ids: p.doc_ids, initiator: p.initiator },
-      ],
+      results: {
+        data_packages: [
+          { TYPE: 1, SUBTYPE: 1, USERDATA: p.process_id, DESCRIPTION: '' },
+          { TYPE: 1, SUBTYPE: 2, USERDATA: p.process_id, DESCRIPTION: '' },
+        ],
+        permissions: { Archive: true, ChangeAttr: true, ChangeRoute: true, Delete: true, ManagerPerms: true, SeeDetail: true, Stop: true, Suspend: true },
+        step_list: {
+          completed: [],
+          current: [
+            {
+              process_id: p.process_id,
+              subprocess_id: p.process_id,
+              task_id: 1,
+              task_name: 'Review',
+              task_due_date: '',
+              task_start_date: started,
+              task_status: 'ontime',
+              task_assignees: { assignee: [{ ...person, emailAddress: '', phone: '' }], assigneeCount: 1, currentAssignee: ' ' },
+            },
+          ],
+          next: [],
+        },
+        wf_details: {
+          date_initiated: started,
+          due_date: '',
+          initiator: person,
+          status: 'ontime',
+          wf_name: ctx.store.get(p.workflow_id)?.name ?? '',
+          work_workID: p.process_id,
+        },
+      },
     },
   };
 }

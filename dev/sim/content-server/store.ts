@@ -62,6 +62,8 @@ export interface SimNode {
   versions: SimVersion[];
   /** Applied categories by category id (as string: JSON keys). */
   categories: Record<string, CategoryValues>;
+  /** Containers: ids of applied categories whose inheritance is on (new items inside get them). */
+  inherit?: string[];
   /** Business workspaces only: their type and business object. */
   workspace?: { type_id: number; ext_system_id: string; bo_type: string; bo_id: string };
 }
@@ -309,7 +311,7 @@ export class ContentStore {
     const name = this.checkName(input.name);
     if (this.findChildByName(parent.id, name)) throw nameExists(name, apiVersion);
     if (input.type === 144 && !input.file) throw badRequest('Argument file is required');
-    const categories = this.checkCategories(input.categories ?? {});
+    const categories = this.checkCategories(this.withInherited(parent, input.categories ?? {}));
     const stamp = now();
     const node: SimNode = {
       id: this.nextId++,
@@ -354,6 +356,17 @@ export class ContentStore {
     node.modify_date = v.create_date;
     this.persist();
     return v;
+  }
+
+  /** Given category values on top of those the parent passes on (its categories with inheritance on). */
+  private withInherited(parent: SimNode, given: Record<string, Record<string, Value>>): Record<string, Record<string, Value>> {
+    const out: Record<string, Record<string, Value>> = {};
+    for (const catId of parent.inherit ?? []) {
+      const values = parent.categories[catId];
+      if (values) out[catId] = { ...values };
+    }
+    for (const [catId, values] of Object.entries(given)) out[catId] = { ...(out[catId] ?? {}), ...values };
+    return out;
   }
 
   /** Checked values of categories given with a version or a move: only the named attributes change. */
@@ -427,7 +440,20 @@ export class ContentStore {
     const cat = this.category(catId);
     if (!node.categories[String(catId)]) throw invalid(`Invalid request: category '${cat.name}' is not applied to node ${id}`);
     delete node.categories[String(catId)];
+    node.inherit = node.inherit?.filter((c) => c !== String(catId));
     node.modify_date = now();
+    this.persist();
+    return node;
+  }
+
+  /** Turns inheritance of an applied category on or off; only containers pass categories on. */
+  setCategoryInheritance(id: number, catId: number, on: boolean): SimNode {
+    const node = this.require(id);
+    const cat = this.category(catId);
+    if (!this.isContainer(node)) throw invalid(`Invalid request: '${node.name}' is not a container, so it has no category inheritance`);
+    if (!node.categories[String(catId)]) throw invalid(`Invalid request: category '${cat.name}' is not applied to node ${id}`);
+    const rest = (node.inherit ?? []).filter((c) => c !== String(catId));
+    node.inherit = on ? [...rest, String(catId)] : rest;
     this.persist();
     return node;
   }

@@ -5,7 +5,7 @@
  * with nothing applied instead of leaving a half-governed document behind.
  */
 import { FileBridgeError, isFileBridgeError } from '../errors';
-import { parseCategoryMetadata, resolveCategoryValues, type CategoryDefinition, type CategoryInput } from './categories';
+import { parseCategoryDefinitions, resolveCategoryValues, type CategoryDefinition, type CategoryInput } from './categories';
 import type { ContentServerClient } from './client';
 import { isObject, type JsonObject } from './envelopes';
 import { PERMISSIONS, type ApplyTo, type Hold, type Member, type Permission } from './governance';
@@ -191,7 +191,7 @@ async function categoryDefinitions(client: ContentServerClient, node: CsNode, in
       if (isFileBridgeError(err) && (err.code === 'NOT_FOUND' || err.code === 'CS_REJECTED')) return undefined;
       throw err;
     });
-    if (isObject(body) && isObject(body.definitions)) found.push(...parseCategoryMetadata({ results: [{ metadata: { categories: body.definitions } }] }));
+    found.push(...parseCategoryDefinitions(body));
   }
   const seen = new Set<number>();
   return found.filter((d) => !seen.has(d.id) && seen.add(d.id));

@@ -39,29 +39,98 @@ function attributeType(meta: JsonObject): AttributeType {
   return typeof meta.type === 'number' ? (TYPE_BY_ID[meta.type] ?? 'other') : 'other';
 }
 
-/** Definitions from a `categories?metadata` answer: one entry per applied category. */
-export function parseCategoryMetadata(body: unknown): CategoryDefinition[] {
+/**
+ * The attribute schemas of one `results` item's `metadata.categories` (or a v1 `definitions`), flat by
+ * key. `GET /v2/nodes/{id}/categories?metadata` answers them flat (`{"16878": {...}, "16878_25": {...}}`,
+ * pyxecm `OTCS.get_node_categories`); node reads with `fields=categories` may answer them grouped by
+ * category or as a list of per-category objects (pyxecm `OTCS.extract_category_data` handles both).
+ */
+function flatSchemas(raw: unknown): Map<string, JsonObject> {
+  const out = new Map<string, JsonObject>();
+  const isSchema = (v: JsonObject): boolean => 'key' in v || 'name' in v || 'persona' in v || 'type_name' in v;
+  const add = (group: unknown): void => {
+    if (!isObject(group)) return;
+    for (const [key, v] of Object.entries(group)) {
+      if (!isObject(v)) continue;
+      if (isSchema(v)) out.set(key, v);
+      else add(v);
+    }
+  };
+  if (Array.isArray(raw)) raw.forEach(add);
+  else add(raw);
+  return out;
+}
+
+function idList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x) => typeof x === 'string' || typeof x === 'number').map(String) : [];
+}
+
+/**
+ * The category ids a `results` item describes: `metadata_order.categories` (pyxecm's
+ * `get_node_category_ids` reads this), else the schemas named by a bare id or with `persona: "category"`.
+ * Older simulator answers named the category `{cat}_1`; `{cat}_1` is the category itself in the write
+ * API too, so it is read as the category and never as an attribute.
+ */
+function categoryIds(item: JsonObject, schemas: Map<string, JsonObject>): string[] {
+  const order = isObject(item.metadata_order) ? idList(item.metadata_order.categories) : idList(item.definitions_order);
+  if (order.length > 0) return order;
+  const ids: string[] = [];
+  for (const [key, schema] of schemas) {
+    const id = /^\d+$/.test(key) || schema.persona === 'category' ? key.split('_')[0] : /^(\d+)_1$/.exec(key)?.[1];
+    if (id && !ids.includes(id)) ids.push(id);
+  }
+  return ids;
+}
+
+function attributeOf(key: string, meta: JsonObject): AttributeDefinition {
+  const valid = Array.isArray(meta.valid_values) ? meta.valid_values.filter((v): v is string => typeof v === 'string') : [];
+  return {
+    key,
+    name: typeof meta.name === 'string' ? meta.name : key,
+    type: attributeType(meta),
+    multiValue: meta.multi_value === true,
+    required: meta.required === true,
+    // Real servers send `valid_values: []` for attributes without a pick list.
+    ...(valid.length > 0 ? { validValues: valid } : {}),
+  };
+}
+
+/** Definitions of the categories one `results` item (or a v1 definitions answer) describes. */
+function definitionsOfItem(item: JsonObject): CategoryDefinition[] {
+  const schemas = flatSchemas(isObject(item.metadata) ? item.metadata.categories : item.definitions);
+  const mapOf = (v: unknown): JsonObject | undefined => (isObject(v) ? v : undefined);
+  const map = mapOf(isObject(item.metadata_map) ? item.metadata_map.categories : item.definitions_map) ?? {};
   const out: CategoryDefinition[] = [];
-  const results = isObject(body) && Array.isArray(body.results) ? body.results : [];
-  for (const r of results) {
-    if (!isObject(r) || !isObject(r.metadata) || !isObject(r.metadata.categories)) continue;
-    const attrs = Object.entries(r.metadata.categories).filter((e): e is [string, JsonObject] => isObject(e[1]));
-    const self = attrs.find(([key]) => /^\d+_1$/.test(key));
-    if (!self) continue;
-    const id = Number(self[0].split('_')[0]);
-    const attributes: AttributeDefinition[] = attrs
-      .filter(([key]) => key !== self[0])
-      .map(([key, meta]) => ({
-        key,
-        name: typeof meta.name === 'string' ? meta.name : key,
-        type: attributeType(meta),
-        multiValue: meta.multi_value === true,
-        required: meta.required === true,
-        ...(Array.isArray(meta.valid_values) ? { validValues: meta.valid_values.filter((v): v is string => typeof v === 'string') } : {}),
-      }));
-    out.push({ id, name: typeof self[1].name === 'string' ? self[1].name : String(id), attributes });
+  for (const id of categoryIds(item, schemas)) {
+    const self = schemas.get(id) ?? schemas.get(`${id}_1`);
+    // Top-level attributes only: sets (`persona: "set"`) and the attributes in them (`{cat}_{set}_x_{attr}`)
+    // have no name form here; flows give such values by raw key.
+    const listed = idList(map[id]);
+    const keys = (listed.length > 0 ? listed : [...schemas.keys()]).filter((k) => new RegExp(`^${id}_\\d+$`).test(k) && k !== `${id}_1`);
+    const attributes = keys
+      .map((k) => [k, schemas.get(k)] as const)
+      .filter((e): e is readonly [string, JsonObject] => e[1] !== undefined && e[1].persona !== 'set' && e[1].persona !== 'category')
+      .map(([k, meta]) => attributeOf(k, meta));
+    out.push({ id: Number(id), name: self && typeof self.name === 'string' ? self.name : id, attributes });
   }
   return out;
+}
+
+function resultItems(body: unknown): JsonObject[] {
+  if (!isObject(body)) return [];
+  if (Array.isArray(body.results)) return body.results.filter(isObject);
+  // One category of a node (`GET /v2/nodes/{id}/categories/{cat}?metadata`) answers `results` as an object.
+  return isObject(body.results) ? [body.results] : [];
+}
+
+/** Definitions from a `categories?metadata` answer: one `results` item per applied category. */
+export function parseCategoryMetadata(body: unknown): CategoryDefinition[] {
+  return resultItems(body).flatMap(definitionsOfItem);
+}
+
+/** Definitions from a v1 one-category answer (`data`, `definitions`, `definitions_map`, `definitions_order`). */
+export function parseCategoryDefinitions(body: unknown): CategoryDefinition[] {
+  return isObject(body) ? definitionsOfItem(body) : [];
 }
 
 function invalidValue(cat: CategoryDefinition, attr: AttributeDefinition, value: unknown, expected: string): FileBridgeError {
@@ -196,29 +265,32 @@ export class CategoryCatalog {
 
 /** `{ "Invoice": { "Vendor": "ACME" } }` from a `categories?metadata` answer: what flows read back. */
 export function namedCategoryValues(body: unknown): Record<string, Record<string, unknown>> {
-  const defs = parseCategoryMetadata(body);
   const out: Record<string, Record<string, unknown>> = {};
-  const results = isObject(body) && Array.isArray(body.results) ? body.results : [];
-  for (const r of results) {
-    const values = isObject(r) && isObject(r.data) && isObject(r.data.categories) ? r.data.categories : undefined;
-    if (!values) continue;
-    const selfKey = Object.keys(values).find((k) => /^\d+_1$/.test(k));
-    const def = selfKey ? defs.find((d) => d.id === Number(selfKey.split('_')[0])) : undefined;
-    if (!def) continue;
-    const named: Record<string, unknown> = {};
-    for (const a of def.attributes) if (a.key in values) named[a.name] = values[a.key];
-    out[def.name] = named;
+  for (const item of resultItems(body)) {
+    const values = isObject(item.data) && isObject(item.data.categories) ? item.data.categories : {};
+    for (const def of definitionsOfItem(item)) {
+      const named: Record<string, unknown> = {};
+      for (const a of def.attributes) if (a.key in values) named[a.name] = values[a.key];
+      out[def.name] = named;
+    }
   }
   return out;
 }
 
-/** Ids (as strings) of the categories a `GET /v2/nodes/{id}/categories` answer lists as applied. */
+/**
+ * Ids (as strings) of the categories a `GET /v2/nodes/{id}/categories` answer lists as applied: from
+ * the metadata when asked for (`metadata_order`), else from the attribute keys of the values
+ * (`9830_2` belongs to category 9830), which is all a real server sends without `metadata`.
+ */
 export function appliedCategoryIds(body: unknown): Set<string> {
   const ids = new Set<string>();
-  const results = isObject(body) && Array.isArray(body.results) ? body.results : [];
-  for (const r of results) {
-    const values = isObject(r) && isObject(r.data) && isObject(r.data.categories) ? r.data.categories : {};
-    for (const k of Object.keys(values)) if (/^\d+_1$/.test(k)) ids.add(k.split('_')[0]);
+  for (const item of resultItems(body)) {
+    for (const def of definitionsOfItem(item)) ids.add(String(def.id));
+    const values = isObject(item.data) && isObject(item.data.categories) ? item.data.categories : {};
+    for (const k of Object.keys(values)) {
+      const id = /^(\d+)_\d+/.exec(k)?.[1];
+      if (id) ids.add(id);
+    }
   }
   return ids;
 }

@@ -106,7 +106,8 @@ export class ContentServerClient {
       if (!/^\d+_1$/.test(key)) values[key] = value;
       byCat.set(cat, values);
     }
-    const applied = await this.http.json({ method: 'GET', path: `/v2/nodes/${nodeId}/categories` });
+    // With `metadata` the answer names every applied category (`metadata_order`), also one without attributes.
+    const applied = await this.http.json({ method: 'GET', path: `/v2/nodes/${nodeId}/categories`, query: { metadata: true } });
     const present = appliedCategoryIds(applied);
     for (const [cat, values] of byCat) {
       if (present.has(cat)) await this.http.json({ method: 'PUT', path: `/v2/nodes/${nodeId}/categories/${cat}`, body: values });

@@ -45,12 +45,41 @@ export interface Classification {
   status: string | undefined;
 }
 
+/**
+ * A hold row of `GET /v2/holds` (pyxecm `get_records_management_holds`): `ActiveHold` is a number on a
+ * real server (1, or 0 for a hold no longer active); a boolean is read too.
+ */
 function holdOf(row: unknown): Hold | undefined {
   if (!isObject(row)) return undefined;
   const id = numberProp(row, 'HoldID');
   if (id === undefined) return undefined;
-  return { id, name: stringProp(row, 'HoldName') ?? '', type: stringProp(row, 'HoldType') ?? '', active: row.ActiveHold !== false };
+  const active = row.ActiveHold;
+  return {
+    id,
+    name: stringProp(row, 'HoldName') ?? '',
+    type: stringProp(row, 'HoldType') ?? '',
+    active: !(active === false || active === 0 || active === '0' || active === 'false'),
+  };
 }
+
+/**
+ * A row of `GET /v1/nodes/{id}/rmclassifications`: records-details rows name their classification by
+ * `rmclassification_id` (the reference's section 9, from pyxecm); `class_id` and `id` are read too.
+ */
+function classificationOf(row: JsonObject): Classification | undefined {
+  // Records-details forms carry the id as a one-element list; rows as a number.
+  const id = (v: unknown): number | undefined => {
+    const x: unknown = Array.isArray(v) ? v[0] : v;
+    const n = typeof x === 'string' && x.trim() !== '' ? Number(x) : x;
+    return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
+  };
+  const classId = id(row.rmclassification_id) ?? id(row.class_id) ?? id(row.id);
+  if (classId === undefined) return undefined;
+  return { classId, name: stringProp(row, 'name') ?? '', status: stringProp(row, 'status') };
+}
+
+/** Pages of a member lookup looked through before giving up (20 a page). */
+const MAX_MEMBER_PAGES = 10;
 
 export class Governance {
   private holdCache: Promise<Hold[]> | undefined;
@@ -70,18 +99,28 @@ export class Governance {
     const rows = isObject(body) && Array.isArray(body.data) ? body.data : [];
     const items = rows
       .filter(isObject)
-      .map((r) => ({ classId: numberProp(r, 'class_id') ?? numberProp(r, 'id') ?? -1, name: stringProp(r, 'name') ?? '', status: stringProp(r, 'status') }));
+      .map(classificationOf)
+      .filter((c): c is Classification => c !== undefined);
     return { items, token: isObject(body) ? stringProp(body, 'rm_metadataToken') : undefined };
   }
 
-  /** `classification` is a classification node id or a path below the classification root (`Finance/Invoices`). */
+  /**
+   * `classification` is a classification node id or a path below the classification root (`Finance/Invoices`).
+   * A node's first classification goes without `rm_metadataToken`, as OpenText's own client sends it
+   * (pyxecm `OTCS.assign_rm_classification`: the token is "required if changing an RM Classification to
+   * another"); when the node has one already, the fresh token of the read right before is sent.
+   */
   async classify(nodeId: number, classification: number | string): Promise<number> {
     const classId = await this.resolveClassification(classification);
     const current = await this.classifications(nodeId);
     if (current.items.some((c) => c.classId === classId)) return classId;
-    if (!current.token) throw new FileBridgeError('CS_REJECTED', `Content Server gave no rm_metadataToken for node ${nodeId}`, { nodeId });
-    // The token is single-use and goes stale when anyone else edits: read it right before writing.
-    await this.http.json({ method: 'POST', path: `/v1/nodes/${nodeId}/rmclassifications`, body: { class_id: classId, rm_metadataToken: current.token } });
+    const body: JsonObject = { class_id: classId };
+    if (current.items.length > 0) {
+      if (!current.token) throw new FileBridgeError('CS_REJECTED', `Content Server gave no rm_metadataToken for node ${nodeId}`, { nodeId });
+      // The token is single-use and goes stale when anyone else edits: read it right before writing.
+      body.rm_metadataToken = current.token;
+    }
+    await this.http.json({ method: 'POST', path: `/v1/nodes/${nodeId}/rmclassifications`, body });
     return classId;
   }
 
@@ -149,18 +188,35 @@ export class Governance {
 
   // ---- members and permissions ----
 
-  /** A user (type 0) or group (type 1) by exact name; the member search itself matches substrings. */
+  /** A user (type 0) or group (type 1) by exact name; without a type users are looked at first, then groups. */
   async member(name: string, type?: 0 | 1): Promise<Member> {
-    const body = await this.http.json({
-      method: 'GET',
-      path: '/v2/members',
-      query: { query: name, where_type: type === undefined ? undefined : [type], limit: 100 },
-    });
-    const rows = collection(body).items;
-    const exact = rows.filter((r) => stringProp(r, 'name')?.toLowerCase() === name.toLowerCase());
-    const hit = exact[0];
-    if (!hit) throw new FileBridgeError('NOT_FOUND', `No ${type === 1 ? 'group' : type === 0 ? 'user' : 'user or group'} named '${name}'`, { member: name });
-    return { id: numberProp(hit, 'id') ?? -1, name: stringProp(hit, 'name') ?? name, type: numberProp(hit, 'type') ?? 0 };
+    for (const t of type === undefined ? ([0, 1] as const) : [type]) {
+      const hit = await this.memberOfType(name, t);
+      if (hit) return hit;
+    }
+    throw new FileBridgeError('NOT_FOUND', `No ${type === 1 ? 'group' : type === 0 ? 'user' : 'user or group'} named '${name}'`, { member: name });
+  }
+
+  /**
+   * `GET /v2/members?where_type=0|1&where_name=<name>`, as OpenText's own client finds a user or group
+   * (pyxecm `OTCS.get_user`, `get_groups`), at most 20 a page ("OTCS does not allow values > 20").
+   * The answer is not trusted to be filtered: only a member of exactly that name (names compare
+   * case-insensitively) and type counts, so a server that ignores or widens the filter can never make
+   * permissions go to someone else.
+   */
+  private async memberOfType(name: string, type: 0 | 1): Promise<Member | undefined> {
+    for (let page = 1; page <= MAX_MEMBER_PAGES; page++) {
+      const body = await this.http.json({ method: 'GET', path: '/v2/members', query: { where_type: type, where_name: name, limit: 20, page } });
+      const c = collection(body);
+      for (const r of c.items) {
+        const id = numberProp(r, 'id');
+        if (id !== undefined && stringProp(r, 'name')?.toLowerCase() === name.toLowerCase() && (numberProp(r, 'type') ?? type) === type) {
+          return { id, name: stringProp(r, 'name') ?? name, type };
+        }
+      }
+      if (page >= c.paging.pageTotal || c.items.length === 0) return undefined;
+    }
+    return undefined;
   }
 
   async permissions(nodeId: number): Promise<JsonObject[]> {

@@ -9,6 +9,8 @@ export { parseCsDate } from './envelopes';
 export {
   CategoryCatalog,
   parseCategoryMetadata,
+  parseCategoryDefinitions,
+  appliedCategoryIds,
   resolveCategoryValues,
   namedCategoryValues,
   type CategoryDefinition,

@@ -68,20 +68,30 @@ export class Workspaces {
     }
   }
 
-  /** The workspace of a business object, or undefined when it has none. */
+  /**
+   * The workspace of a business object, or undefined when it has none. A real server answers a LIST
+   * with top-level `paging` (pyxecm `OTCS.get_workspace_by_business_object`); a one-item answer
+   * (`results.data.properties`) is read too.
+   */
   async byBusinessObject(bo: BusinessObject): Promise<CsNode | undefined> {
     const path = `/v2/externalsystems/${encodeURIComponent(bo.extSystemId)}/botypes/${encodeURIComponent(bo.boType)}/boids/${encodeURIComponent(bo.boId)}`;
+    let body: unknown;
     try {
-      return toNode(itemProperties(await this.http.json({ method: 'GET', path })));
+      body = await this.http.json({ method: 'GET', path });
     } catch (err) {
       // "No workspace for this object" comes as a 400 (or the usual not-found texts), not a 404.
       if (
         isFileBridgeError(err) &&
-        (err.code === 'NOT_FOUND' || (err.code === 'CS_REJECTED' && /could not find|not found|no business workspace/i.test(err.message)))
+        (err.code === 'NOT_FOUND' || (err.code === 'CS_REJECTED' && /could not find|not found|no business workspace|does not exist/i.test(err.message)))
       )
         return undefined;
       throw err;
     }
+    if (isObject(body) && Array.isArray(body.results)) {
+      const first = collection(body).items[0];
+      return first ? toNode(first) : undefined;
+    }
+    return toNode(itemProperties(body));
   }
 
   /** Creates a workspace; the server may rename it by its naming rules, so the answer is read back. */
@@ -127,10 +137,16 @@ export class Workflows {
     return processId(await this.http.json({ method: 'PUT', path: `/v2/draftprocesses/${draftId}`, body: { action: 'Initiate', comment: w.comment } }));
   }
 
+  /**
+   * The status of a process: a real server answers `results` as an OBJECT with `data_packages`,
+   * `permissions`, `step_list` and `wf_details` (pyxecm `OTCS.get_workflow_status`), which is returned
+   * as it is; a list answer (its first row) is read too.
+   */
   async status(processId: number): Promise<JsonObject> {
     const body = await this.http.json({ method: 'GET', path: `/v2/workflows/status/processes/${processId}` });
-    const rows = isObject(body) && Array.isArray(body.results) ? body.results : [];
-    const first: unknown = rows[0];
+    const results = isObject(body) ? body.results : undefined;
+    if (isObject(results)) return isObject(results.data) ? results.data : results;
+    const first: unknown = Array.isArray(results) ? results[0] : undefined;
     return isObject(first) ? (isObject(first.data) ? first.data : first) : {};
   }
 }

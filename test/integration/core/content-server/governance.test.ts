@@ -107,8 +107,14 @@ describe('content-server governance, workspaces, workflows, changes', () => {
     const p1 = await client.workflows.start({ workflowId: 2401, docIds: [doc] });
     const p2 = await client.workflows.start({ workflowId: 2401, docIds: [doc], comment: 'please approve' });
     assert.notEqual(p1, p2);
+    // A real status names the process, not its documents (pyxecm get_workflow_status).
     const status = await client.workflows.status(p2);
-    assert.deepEqual(status.doc_ids, [doc]);
+    assert.deepEqual(
+      [(status.wf_details as { work_workID: number }).work_workID, (status.wf_details as { wf_name: string }).wf_name],
+      [p2, 'Invoice Approval'],
+    );
+    const records = (await (await fetch(`${sim.url}/__sim/records`)).json()) as { processes: { process_id: number; doc_ids: number[] }[] };
+    assert.deepEqual(records.processes.find((p) => p.process_id === p2)?.doc_ids, [doc]);
     await assert.rejects(client.workflows.start({ workflowId: 2000, docIds: [doc] }), isCode('CS_REJECTED', /workflow map/));
   });
 

@@ -7,19 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import type { ContentServerSim } from '../../../../../dev/sim/content-server';
-import {
-  call,
-  clearFaults,
-  createDoc,
-  fileForm,
-  freshFolderIn,
-  items,
-  props,
-  simGet,
-  startLoggedIn,
-  versionItems,
-  versionOf,
-} from '../../../../support/simulator-http';
+import { call, clearFaults, createDoc, fileForm, freshFolderIn, items, props, simGet, startLoggedIn, versionOf } from '../../../../support/simulator-http';
 
 const NO_ACCESS = 'Sorry, the item you requested could not be accessed. Either it does not exist or you do not have permission to access it.';
 
@@ -158,6 +146,13 @@ describe('Content Server simulator: node routes', function () {
       );
       const bothTypes = items(await call(sim, 'GET', `/v2/nodes/${parent}/nodes?where_type=0&where_type=144`, { ticket }));
       assert.equal(bothTypes.length, 6);
+      // -1 containers, -2 all searchable objects, -3 non-containers (pyxecm get_subnodes, default -2).
+      assert.equal(items(await call(sim, 'GET', `/v2/nodes/${parent}/nodes?where_type=-2`, { ticket })).length, 6);
+      assert.equal(items(await call(sim, 'GET', `/v2/nodes/${parent}/nodes?where_type=-1`, { ticket })).length, 5);
+      assert.deepEqual(
+        items(await call(sim, 'GET', `/v2/nodes/${parent}/nodes?where_type=-3`, { ticket })).map((p) => p.name),
+        ['alpha report.pdf'],
+      );
       const desc = items(await call(sim, 'GET', `/v2/nodes/${parent}/nodes?sort=desc_name`, { ticket })).map((p) => p.name);
       assert.deepEqual(desc, ['GAMMA-ALPHA', 'Delta', 'Beta', 'alphabet', 'alpha report.pdf', 'Alpha']);
       const newest = items(await call(sim, 'GET', `/v2/nodes/${parent}/nodes?sort=desc_modify_date`, { ticket }));
@@ -220,7 +215,7 @@ describe('Content Server simulator: node routes', function () {
       assert.equal(inspected.deleted, true);
     });
 
-    it('validates names with one row per name: existing id or null', async function () {
+    it('validates names by listing those that exist; none listed = all free (pyxecm check_node_name)', async function () {
       const parent = await freshFolder();
       const x = Number(props(await call(sim, 'POST', '/v2/nodes', { ticket, form: { type: '0', parent_id: String(parent), name: 'Here' } })).id);
       const a = await call(sim, 'POST', '/v1/validation/nodes/names', {
@@ -228,12 +223,27 @@ describe('Content Server simulator: node routes', function () {
         form: { body: JSON.stringify({ parent_id: parent, names: ['HERE', 'absent.pdf'] }) },
       });
       assert.equal(a.status, 200, a.text);
-      const rows = a.json?.results as { name: string; id: number | null }[];
+      assert.deepEqual(a.json?.results, [{ name: 'HERE', id: x }]);
+      const free = await call(sim, 'POST', '/v1/validation/nodes/names', {
+        ticket,
+        form: { body: JSON.stringify({ parent_id: parent, names: ['absent.pdf'] }) },
+      });
+      assert.deepEqual(free.json?.results, []);
+    });
+
+    it('gives a volume by its type and lists the volumes (pyxecm get_volume, get_volumes)', async function () {
+      const enterprise = await call(sim, 'GET', '/v2/volumes/141', { ticket });
+      assert.equal(enterprise.status, 200, enterprise.text);
+      assert.deepEqual([props(enterprise).id, props(enterprise).type, props(enterprise).parent_id, props(enterprise).volume_id], [2000, 141, -1, -2000]);
+      assert.equal(props(await call(sim, 'GET', '/v2/volumes/133', { ticket })).id, 2006);
+      assert.equal((await call(sim, 'GET', '/v2/volumes/999', { ticket })).status, 400);
+      const all = items(await call(sim, 'GET', '/v2/volumes', { ticket }));
       assert.deepEqual(
-        rows.map((r) => [r.name, r.id]),
+        all.map((v) => [v.id, v.type]),
         [
-          ['HERE', x],
-          ['absent.pdf', null],
+          [2000, 141],
+          [2006, 133],
+          [2500, 198],
         ],
       );
     });
@@ -329,7 +339,11 @@ describe('Content Server simulator: node routes', function () {
       assert.equal(props(v2).id, id);
       const v1 = await call(sim, 'POST', `/v1/nodes/${id}/versions`, { ticket, multipart: fileForm({}, 'three', 'doc.txt', 'text/plain') });
       assert.deepEqual(v1.json, { id, version_number: 3 });
-      const list = versionItems(await call(sim, 'GET', `/v2/nodes/${id}/versions`, { ticket }));
+      // v2 answers each version under data.versions (pyxecm get_document_versions), not data.properties.
+      const listed = await call(sim, 'GET', `/v2/nodes/${id}/versions`, { ticket });
+      const rows = listed.json?.results as { data: Record<string, unknown> }[];
+      assert.ok(rows.every((r) => Object.keys(r.data).join() === 'versions'));
+      const list = rows.map((r) => r.data.versions as Record<string, unknown>);
       assert.deepEqual(
         list.map((v) => [v.version_number, v.file_name, v.file_size, v.description]),
         [
@@ -339,6 +353,9 @@ describe('Content Server simulator: node routes', function () {
         ],
       );
       assert.ok(list.every((v) => typeof v.version_number_major === 'number' && typeof v.version_number_minor === 'number' && v.mime_type === 'text/plain'));
+      assert.deepEqual([list[1]?.version_number_name, list[1]?.file_type, list[1]?.locked, list[1]?.id], ['2', 'txt', false, id]);
+      const one = await call(sim, 'GET', `/v2/nodes/${id}/versions/2`, { ticket });
+      assert.equal(((one.json?.results as { data: { versions: Record<string, unknown> } }).data.versions ?? {}).file_name, 'doc-2.txt');
       const latest = await call(sim, 'GET', `/v1/nodes/${id}/versions/latest`, { ticket });
       assert.equal((latest.json?.data as Record<string, unknown>).version_number, 3);
       const old = await fetch(`${sim.apiBase}/v2/nodes/${id}/versions/2/content`, { headers: { OTCSTicket: ticket } });
@@ -385,29 +402,87 @@ describe('Content Server simulator: node routes', function () {
       return call(sim, 'POST', `/${api}/nodes`, { ticket, multipart: fileForm({ body: JSON.stringify(body) }, 'x', name) });
     }
 
-    it('applies flat v2 keys at create and reports them with names and types', async function () {
+    it('applies flat v2 keys at create and reports them as a real server does (pyxecm get_node_categories)', async function () {
       const parent = await freshFolder();
       const a = await doc(parent, 'inv.pdf', { '9830_1': {}, '9830_2': 'ACME', '9830_3': 12.5, '9830_4': '2026-01-31', '9830_5': 'Approved' });
       assert.equal(a.status, 200, a.text);
       const id = Number((a.json?.results as { data: { properties: { id: number } } }).data.properties.id);
       const cats = await call(sim, 'GET', `/v2/nodes/${id}/categories?metadata`, { ticket });
       assert.equal(cats.status, 200);
-      const first = (
-        cats.json?.results as { data: { categories: Record<string, unknown> }; metadata: { categories: Record<string, { name: string; type_name: string }> } }[]
-      )[0];
+      type Item = {
+        data: { categories: Record<string, unknown> };
+        metadata: { categories: Record<string, { name: string; type_name: string; persona: string; key: string }> };
+        metadata_map: { categories: Record<string, string[]> };
+        metadata_order: { categories: string[] };
+      };
+      const first = (cats.json?.results as Item[])[0];
       assert.ok(first);
-      assert.equal(first.data.categories['9830_2'], 'ACME');
-      assert.equal(first.data.categories['9830_3'], 12.5);
-      assert.equal(first.data.categories['9830_4'], '2026-01-31T00:00:00');
+      assert.deepEqual(first.data.categories, { '9830_2': 'ACME', '9830_3': 12.5, '9830_4': '2026-01-31T00:00:00', '9830_5': 'Approved' }, 'values only');
+      // The category itself is its bare id with persona "category"; there is no 9830_1 entry.
+      assert.deepEqual([first.metadata.categories['9830']?.key, first.metadata.categories['9830']?.name], ['9830', 'Invoice']);
+      assert.equal(first.metadata.categories['9830']?.persona, 'category');
+      assert.equal(first.metadata.categories['9830_1'], undefined);
       assert.equal(first.metadata.categories['9830_2']?.name, 'Vendor');
       assert.equal(first.metadata.categories['9830_3']?.type_name, 'Real');
       assert.equal(first.metadata.categories['9830_4']?.type_name, 'Date');
-      assert.equal(first.metadata.categories['9830_1']?.name, 'Invoice');
+      assert.deepEqual(first.metadata_order.categories, ['9830']);
+      assert.deepEqual(first.metadata_map.categories['9830'], ['9830_2', '9830_3', '9830_4', '9830_5']);
+      const plain = await call(sim, 'GET', `/v2/nodes/${id}/categories`, { ticket });
+      const plainFirst = (plain.json?.results as Record<string, unknown>[])[0];
+      assert.deepEqual(Object.keys(plainFirst ?? {}), ['data'], 'definitions only when asked for with metadata');
       const withFields = await call(sim, 'GET', `/v2/nodes/${id}?fields=categories`, { ticket });
       const arr = (withFields.json?.results as { data: { categories: Record<string, unknown>[] } }).data.categories;
       assert.ok(Array.isArray(arr));
-      assert.equal(arr.length, 1);
-      assert.equal(arr[0]?.['9830_5'], 'Approved');
+      assert.deepEqual(arr, [{ '9830_2': 'ACME', '9830_3': 12.5, '9830_4': '2026-01-31T00:00:00', '9830_5': 'Approved' }]);
+    });
+
+    it('answers one results item per category when a node carries two (pyxecm get_node_category_ids)', async function () {
+      const parent = await freshFolder();
+      const a = await doc(parent, 'both.pdf', { '9830_2': 'ACME' });
+      const id = Number((a.json?.results as { data: { properties: { id: number } } }).data.properties.id);
+      const second = await call(sim, 'POST', `/v2/nodes/${id}/categories`, { ticket, form: { category_id: '9840', '9840_2': 'C-7' } });
+      assert.equal(second.status, 200, second.text);
+      const cats = await call(sim, 'GET', `/v2/nodes/${id}/categories?metadata`, { ticket });
+      const results = cats.json?.results as { metadata_order: { categories: string[] }; metadata: { categories: Record<string, { name: string }> } }[];
+      assert.deepEqual(
+        results.map((r) => [r.metadata_order.categories, r.metadata.categories[r.metadata_order.categories[0] ?? '']?.name]),
+        [
+          [['9830'], 'Invoice'],
+          [['9840'], 'Contract'],
+        ],
+      );
+    });
+
+    it('turns category inheritance of a container on and off (pyxecm set_category_inheritance)', async function () {
+      const folder = await freshFolder();
+      const apply = await call(sim, 'POST', `/v2/nodes/${folder}/categories`, { ticket, form: { category_id: '9830', '9830_2': 'ACME', '9830_5': 'Draft' } });
+      assert.equal(apply.status, 200, apply.text);
+      const before = await doc(folder, 'before.pdf');
+      const beforeId = Number((before.json?.results as { data: { properties: { id: number } } }).data.properties.id);
+      assert.deepEqual(((await simGet(sim, `/__sim/nodes/${beforeId}`)) as { categories: object }).categories, {}, 'off by default');
+      const on = await call(sim, 'POST', `/v2/nodes/${folder}/categories/9830/inheritance`, { ticket });
+      assert.equal(on.status, 200, on.text);
+      assert.deepEqual(on.json?.results, {});
+      const inherited = await doc(folder, 'inherited.pdf', { '9830_5': 'Approved' });
+      assert.equal(inherited.status, 200, inherited.text);
+      const inheritedId = Number((inherited.json?.results as { data: { properties: { id: number } } }).data.properties.id);
+      const stored = (await simGet(sim, `/__sim/nodes/${inheritedId}`)) as { categories: Record<string, Record<string, unknown>> };
+      assert.deepEqual(
+        stored.categories['9830'],
+        { '9830_2': 'ACME', '9830_3': null, '9830_4': null, '9830_5': 'Approved' },
+        "the folder's values, given ones win",
+      );
+      const off = await call(sim, 'DELETE', `/v2/nodes/${folder}/categories/9830/inheritance`, { ticket });
+      assert.equal(off.status, 200, off.text);
+      const after = await doc(folder, 'after.pdf');
+      const afterId = Number((after.json?.results as { data: { properties: { id: number } } }).data.properties.id);
+      assert.deepEqual(((await simGet(sim, `/__sim/nodes/${afterId}`)) as { categories: object }).categories, {});
+      const onDocument = await call(sim, 'POST', `/v2/nodes/${inheritedId}/categories/9830/inheritance`, { ticket });
+      assert.equal(onDocument.status, 500);
+      assert.match(String(onDocument.json?.error), /^Invalid request: .* not a container/);
+      const notApplied = await call(sim, 'POST', `/v2/nodes/${folder}/categories/9840/inheritance`, { ticket });
+      assert.equal(notApplied.status, 500);
+      assert.match(String(notApplied.json?.error), /not applied/);
     });
 
     it('takes nested keys on v1 and refuses each version the other shape', async function () {
@@ -539,17 +614,19 @@ describe('Content Server simulator: RM, permissions, workspaces, workflows, larg
       );
       const def = await call(sim, 'GET', '/v1/nodes/9830/categories/9830', { ticket });
       assert.equal(def.status, 200, def.text);
-      const definitions = def.json?.definitions as Record<string, { name: string; type_name: string }>;
+      const definitions = def.json?.definitions as Record<string, { name: string; type_name: string; persona: string }>;
       assert.deepEqual(
-        Object.values(definitions).map((d) => [d.name, d.type_name]),
+        Object.entries(definitions).map(([k, d]) => [k, d.name, d.type_name, d.persona]),
         [
-          ['Invoice', 'Category'],
-          ['Vendor', 'String'],
-          ['Amount', 'Real'],
-          ['Invoice Date', 'Date'],
-          ['Status', 'String'],
+          ['9830', 'Invoice', 'Category', 'category'],
+          ['9830_2', 'Vendor', 'String', ''],
+          ['9830_3', 'Amount', 'Real', ''],
+          ['9830_4', 'Invoice Date', 'Date', ''],
+          ['9830_5', 'Status', 'String', ''],
         ],
       );
+      assert.deepEqual(def.json?.definitions_order, ['9830']);
+      assert.deepEqual(def.json?.data, { categories: { '9830_2': null, '9830_3': null, '9830_4': null, '9830_5': null } });
       const id = await newDoc();
       assert.equal((await call(sim, 'GET', `/v1/nodes/${id}/categories/9830`, { ticket })).status, 500, 'not applied');
     });

@@ -34,6 +34,9 @@ describe('Content Server simulator: search routes', function () {
         'contract-draft.docx',
       ]);
       assert.deepEqual(await names({ where: 'OTSubType:0', location_id1: String(folder) }), ['Contracts']);
+      // lookfor values are case-insensitive: pyxecm sends complexQuery.
+      assert.deepEqual(await names({ where: 'OTSubType:0', location_id1: String(folder), lookfor: 'complexQuery' }), ['Contracts']);
+      assert.equal((await call(sim, 'POST', '/v2/search', { ticket, form: { where: 'x', lookfor: 'everything' } })).status, 400);
       assert.deepEqual(await names({ where: `invoice OR OTName:contracts`, location_id1: String(folder), sort: 'asc_OTName' }), [
         'Contracts',
         'Invoice 17.pdf',
