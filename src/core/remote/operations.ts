@@ -1,10 +1,11 @@
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import picomatch from 'picomatch';
 import { FileBridgeError } from '../errors';
 import { checkFileName, checkRemotePath, joinRemote, remoteBasename, remoteDirname } from '../paths';
 import type { SessionPool } from './session-pool';
 import type { RemoteEntry, RemoteSession } from './types';
+import { UnreadGuard } from './unread-guard';
 
 /*
  * What the remote node (and later the watch, ack and quarantine nodes) do with a server, written
@@ -68,7 +69,8 @@ export interface OpenedFile {
 
 /**
  * Opens a remote file as a stream. The session stays leased until the stream ends, fails or is
- * destroyed, so a slow consumer holds one pool slot and nothing else.
+ * destroyed, so a slow consumer holds one pool slot and nothing else; a consumer that stops reading
+ * altogether loses the stream (TIMEOUT) after the pool's `unreadTimeoutMs`, which frees the slot.
  */
 export async function openFile(pool: SessionPool<RemoteSession>, path: string, start = 0): Promise<OpenedFile> {
   checkRemotePath(path);
@@ -88,7 +90,12 @@ export async function openFile(pool: SessionPool<RemoteSession>, path: string, s
       stream.once('end', release);
       stream.once('error', release);
       stream.once('close', release);
-      return { entry, stream };
+      const timeoutMs = pool.options.unreadTimeoutMs ?? 0;
+      if (timeoutMs <= 0) return { entry, stream };
+      // The guard destroyed (unread too long, or by the consumer) destroys the session's stream too.
+      const guard = new UnreadGuard(timeoutMs, path);
+      pipeline(stream, guard, () => undefined);
+      return { entry, stream: guard };
     } catch (err) {
       const broken = !lease.session.alive || (err instanceof FileBridgeError && (err.code === 'CONNECTION' || err.code === 'TIMEOUT'));
       lease.release(broken);

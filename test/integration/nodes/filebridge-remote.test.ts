@@ -192,6 +192,21 @@ describe('filebridge-remote node in a Node-RED flow', function () {
     assert.equal(res.caught?.error?.code, 'TLS');
   });
 
+  it("sftp: a get stream nobody reads frees the only connection after the server's unread timeout", async () => {
+    await servers().writeFile('unread-node/big.bin', randomBytes(4 * 1024 * 1024));
+    await load(flow('sftp', { operation: 'get', path: 'unread-node/big.bin', output: 'stream' }, { poolSize: 1, unreadTimeout: 1 }), credentials());
+    const got = await exchange({});
+    const stream = got.out?.payload;
+    assert.ok(stream instanceof Readable, 'payload must be a stream');
+    const failed = new Promise<unknown>((resolve) => stream.once('error', resolve));
+    // Nobody reads it; the next message needs the pool's only connection.
+    const next = await exchange({ operation: 'stat', path: 'unread-node/big.bin' });
+    assert.equal(next.caught, undefined, next.caught?.error?.message);
+    assert.equal(next.out?.filebridge?.stat.exists, true);
+    const err = (await failed) as { code?: string };
+    assert.equal(err.code, 'TIMEOUT');
+  });
+
   for (const protocol of ['sftp', 'ftp'] as Protocol[]) {
     it(`${protocol}: server down gives CONNECTION and a red status; the next message works once it is back`, async function () {
       this.timeout(120_000);
