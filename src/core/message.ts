@@ -122,7 +122,7 @@ export const MESSAGE_CONTRACT = {
   source: {
     shape: '`{ server, watch, protocol, host, port, folder, path, relativePath, name, claimPath, size, mtime, claimedAt, attempt, sha256 }`',
     writtenBy: ['watch', 'validate'],
-    readBy: ['validate', 'map-metadata', 'cs-upload', 'ack', 'quarantine'],
+    readBy: ['validate', 'map-metadata', 'cs-upload', 'ack', 'quarantine', 'remote'],
   },
   validation: { shape: '`{ valid, errors: [{ rule, reason, ...details }] }`', writtenBy: ['validate'], readBy: ['quarantine'] },
   fields: { shape: 'object: named groups of the name pattern', writtenBy: ['validate', 'map-metadata'], readBy: ['map-metadata'] },
@@ -135,7 +135,7 @@ export const MESSAGE_CONTRACT = {
     shape:
       'cs-upload: `{ id, version, name, folderId, path, action, workspace, governance }`; cs-export: `{ id, name, version, size, mimeType, modifyDate, parentId, path, categories }`',
     writtenBy: ['cs-upload', 'cs-export'],
-    readBy: ['cs-action', 'ack', 'quarantine'],
+    readBy: ['cs-action', 'ack', 'quarantine', 'remote'],
   },
   action: { shape: '`{ action, nodeId, result }`', writtenBy: ['cs-action'], readBy: [] },
   export: {
@@ -154,8 +154,8 @@ export const MESSAGE_CONTRACT = {
   manifest: { shape: 'JSON array or object, CSV or plain text', writtenBy: ['the flow'], readBy: ['validate'] },
   list: { shape: '`{ server, path, count }`', writtenBy: ['remote'], readBy: [] },
   stat: { shape: '`{ server, path, exists }`', writtenBy: ['remote'], readBy: [] },
-  file: { shape: '`{ server, name, path, type, size, mtime, mtimePrecision }`', writtenBy: ['remote'], readBy: [] },
-  put: { shape: '`{ server, path, bytes, skipped, renamed, donePath }`', writtenBy: ['remote'], readBy: [] },
+  file: { shape: '`{ server, name, path, type, size, mtime, mtimePrecision }`', writtenBy: ['remote'], readBy: ['remote'] },
+  put: { shape: '`{ server, path, bytes, skipped, renamed, donePath, mtime }`', writtenBy: ['remote'], readBy: [] },
   move: { shape: '`{ server, from, to }`', writtenBy: ['remote'], readBy: [] },
   delete: { shape: '`{ server, path, deleted }`', writtenBy: ['remote'], readBy: [] },
   mkdir: { shape: '`{ server, path }`', writtenBy: ['remote'], readBy: [] },

@@ -146,6 +146,10 @@ export interface PutOptions {
   verifySize: boolean;
   /** Suffix of an empty marker file written after the file is in place (e.g. `.done`); empty = none. */
   doneSuffix?: string;
+  /** Give the written file the source's modification time (`mtime`), where the server allows it. */
+  keepMtime?: boolean;
+  /** The source's modification time, when known (see `sourceMtimeOf`). */
+  mtime?: Date;
 }
 
 export const DEFAULT_PUT_OPTIONS: PutOptions = {
@@ -154,6 +158,7 @@ export const DEFAULT_PUT_OPTIONS: PutOptions = {
   atomic: true,
   verifySize: true,
   doneSuffix: '',
+  keepMtime: true,
 };
 
 export interface PutResult {
@@ -164,6 +169,8 @@ export interface PutResult {
   renamed: boolean;
   /** The marker file written, if any. */
   donePath?: string;
+  /** The modification time the file was given (ISO), when the source's was kept. */
+  mtime?: string;
 }
 
 export type PutSource = Buffer | string | Readable;
@@ -246,6 +253,7 @@ export async function putFile(
     }
     const writePath = options.atomic ? joinRemote(dir, `.${remoteBasename(target)}.${randomBytes(4).toString('hex')}.part`) : target;
     let bytes: number;
+    let keptMtime: string | undefined;
     try {
       bytes = await session.write(writePath, toStream(source));
       if (options.verifySize) {
@@ -257,6 +265,10 @@ export async function putFile(
             { path: target, sent: bytes, remote: written?.size },
           );
         }
+      }
+      // Before the rename: a reader never sees the file with the upload's time (a rename keeps it).
+      if (options.keepMtime && options.mtime && !Number.isNaN(options.mtime.getTime()) && session.setModifiedTime) {
+        if (await session.setModifiedTime(writePath, options.mtime)) keptMtime = new Date(Math.floor(options.mtime.getTime() / 1000) * 1000).toISOString();
       }
       if (options.atomic) {
         for (;;) {
@@ -285,7 +297,7 @@ export async function putFile(
       if (options.atomic) await removeQuietly(pool, session, writePath);
       throw err;
     }
-    const result: PutResult = { path: target, bytes, skipped: false, renamed };
+    const result: PutResult = { path: target, bytes, skipped: false, renamed, ...(keptMtime ? { mtime: keptMtime } : {}) };
     if (options.doneSuffix) {
       result.donePath = target + options.doneSuffix;
       await session.write(result.donePath, Readable.from([]));
