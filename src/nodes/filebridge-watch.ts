@@ -8,7 +8,7 @@ import { sourceFactsFor, type SourceOrigin } from '../core/pipeline/source';
 import { openPayload } from '../core/pipeline/source-stream';
 import { watchDeliveryFromConfig, watchSettingsFromConfig, type WatchConfigFields } from '../core/pipeline/watch-config';
 import { Watcher, type ClaimedFile } from '../core/pipeline/watcher';
-import { contextStore, type CallbackContext } from './kit/context-store';
+import { contextStore, missingStoreOf, missingStoreStatus, type CallbackContext } from './kit/context-store';
 import { serverNodeOf, showServerAtDeploy } from './kit/server';
 
 type WatchNodeDef = NodeDef & WatchConfigFields & { server: string };
@@ -51,10 +51,13 @@ function register(RED: NodeAPI): void {
     };
     let lastError: FileBridgeError | undefined;
     let closed = false;
+    // Node-RED would quietly keep the ledger in its default store: say so where it is seen.
+    const missingStore = ledgerSettings ? missingStoreOf(RED, ledgerSettings.store) : undefined;
 
     const showStatus = (): void => {
       if (lastError) return node.status({ fill: 'red', shape: 'ring', text: `${lastError.code} (${watcher.slots.size} in flight)` });
       const n = watcher.slots.size;
+      if (missingStore && n === 0) return node.status(missingStoreStatus(missingStore, watcher.polling ? 'polling' : 'watching'));
       node.status(
         n > 0
           ? { fill: 'blue', shape: 'dot', text: `${n} in flight${watcher.slots.full ? ' (max)' : ''}` }

@@ -1,4 +1,7 @@
+import type { NodeAPI, NodeStatus } from 'node-red';
+import { missingContextStore } from '../../core/context-stores';
 import type { KeyValueStore } from '../../core/key-value-store';
+import { shortStatus } from './status';
 
 /** The callback forms of the context API, which every context store (memory, file, Redis...) supports. */
 export interface CallbackContext {
@@ -14,4 +17,19 @@ export function contextStore(context: CallbackContext, store: string | undefined
     set: (key, value) => new Promise((resolve, reject) => context.set(key, value, store, (err) => (err ? reject(err) : resolve()))),
     keys: () => new Promise((resolve, reject) => context.keys(store, (err, keys) => (err ? reject(err) : resolve(keys ?? [])))),
   };
+}
+
+/**
+ * At deploy: the context store a node asks for, when the runtime has no store of that name. Node-RED
+ * then only logs a warning and quietly uses its default store (memory, by default: gone after a
+ * restart), so the node says it in its status instead (see `missingStoreStatus`).
+ */
+export function missingStoreOf(RED: NodeAPI, store: string | undefined): string | undefined {
+  const settings = RED.settings as unknown as { contextStorage?: unknown };
+  return missingContextStore(settings.contextStorage, store);
+}
+
+/** The yellow status of a node whose context store is missing; `text` is what it would show otherwise. */
+export function missingStoreStatus(store: string, text?: string): NodeStatus {
+  return { fill: 'yellow', shape: 'ring', text: shortStatus(text ? `${text}; no store "${store}"` : `no context store "${store}"`) };
 }
