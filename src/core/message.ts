@@ -71,6 +71,8 @@ export interface FileBridgeFacts {
   sidecar?: unknown;
   /** Manifest handed to validate (its default message property). */
   manifest?: unknown;
+  /** batch: the batch `msg.payload` holds. */
+  batch?: { key: string; count: number; firstAt: string; lastAt: string; reason: 'quiet' | 'size' };
   /** remote `list`: the folder and how many entries `msg.payload` holds. */
   list?: OnServer<{ path: string; count: number }>;
   /** remote `stat`: whether the path exists (`msg.payload` has the entry). */
@@ -104,7 +106,7 @@ export interface FileBridgeMessage {
 }
 
 /** Node types, as the README's contract table names them. */
-type NodeName = 'watch' | 'validate' | 'map-metadata' | 'cs-upload' | 'cs-export' | 'cs-action' | 'remote' | 'ack' | 'quarantine' | 'the flow';
+type NodeName = 'watch' | 'validate' | 'map-metadata' | 'cs-upload' | 'cs-export' | 'cs-action' | 'remote' | 'ack' | 'quarantine' | 'batch' | 'the flow';
 
 export interface ContractEntry {
   /** The shape, in words a flow author reads. */
@@ -152,6 +154,7 @@ export const MESSAGE_CONTRACT = {
   quarantine: { shape: '`{ path, reportPath, report }`', writtenBy: ['quarantine'], readBy: [] },
   sidecar: { shape: 'side-car text or `{ sha256 }` / `{ md5 }`', writtenBy: ['the flow'], readBy: ['validate'] },
   manifest: { shape: 'JSON array or object, CSV or plain text', writtenBy: ['the flow'], readBy: ['validate'] },
+  batch: { shape: '`{ key, count, firstAt, lastAt, reason }` (`quiet` or `size`)', writtenBy: ['batch'], readBy: [] },
   list: { shape: '`{ server, path, count }`', writtenBy: ['remote'], readBy: [] },
   stat: { shape: '`{ server, path, exists }`', writtenBy: ['remote'], readBy: [] },
   file: { shape: '`{ server, name, path, type, size, mtime, mtimePrecision }`', writtenBy: ['remote'], readBy: ['remote'] },

@@ -31,5 +31,6 @@ export function missingStoreOf(RED: NodeAPI, store: string | undefined): string 
 
 /** The yellow status of a node whose context store is missing; `text` is what it would show otherwise. */
 export function missingStoreStatus(store: string, text?: string): NodeStatus {
-  return { fill: 'yellow', shape: 'ring', text: shortStatus(text ? `${text}; no store "${store}"` : `no context store "${store}"`) };
+  // The warning first: a long status is cut at its end.
+  return { fill: 'yellow', shape: 'ring', text: shortStatus(text ? `no store "${store}": ${text}` : `no context store "${store}"`) };
 }

@@ -472,7 +472,7 @@ describe('filebridge-cs-export node in a Node-RED flow', function () {
     assert.equal(done.report.payload.sent, 1);
     const last = statuses[statuses.length - 1];
     assert.equal(last.fill, 'yellow', JSON.stringify(statuses));
-    assert.equal(last.text, '1 sent; no store "file"');
+    assert.equal(last.text, 'no store "file": 1 sent');
   });
 
   it('queues a trigger that arrives during a run and drops an identical one already waiting, with a warning', async () => {
