@@ -25,7 +25,7 @@ const CODES: readonly ErrorCode[] = [
 ];
 
 /** One awaited confirmation. */
-export interface Awaited {
+export interface PendingConfirmation {
   /** Resolves when the flow confirmed the document; rejects (coded) when it failed, was silent too long or the run stopped. */
   promise: Promise<void>;
   /** Something moved (bytes read): the flow is busy with it, the silence clock starts again. */
@@ -56,7 +56,7 @@ export class DeliveryConfirmations {
   private pending: Pending | undefined;
 
   /** Starts waiting for document `index` of run `runId`; `timeoutMs` of silence (0 = none) fails it with TIMEOUT. */
-  expect(runId: string, index: number, what: string, timeoutMs: number): Awaited {
+  expect(runId: string, index: number, what: string, timeoutMs: number): PendingConfirmation {
     this.pending?.reject(new FileBridgeError('CONNECTION', `The export moved on before ${this.pending.what} was confirmed`));
     let resolve!: () => void;
     let reject!: (err: FileBridgeError) => void;

@@ -12,7 +12,7 @@ import type { AttributeFilter, ContentServerClient } from './client';
 import type { Change } from './changes';
 import { advanceMark, describeQuery, markKey, type ExportMark } from './export-mark';
 import { readAll, trackStream, type Delivered, type TrackedStream } from './export-delivery';
-import type { Awaited } from './export-confirm';
+import type { PendingConfirmation } from './export-confirm';
 import type { CsNode, CsVersion } from './nodes';
 
 /** The client operations an export uses. */
@@ -106,7 +106,7 @@ export interface ExportHooks {
   /** Abort signal of the owner (a node being stopped): the current stream ends and the run stops. */
   signal?: AbortSignal;
   /** With `settings.confirm`: starts waiting for the flow to confirm document `index` (called before its message is sent). */
-  expectConfirmation?(index: number, what: string, timeoutMs: number): Awaited;
+  expectConfirmation?(index: number, what: string, timeoutMs: number): PendingConfirmation;
 }
 
 export interface ChangesRun {
@@ -273,7 +273,7 @@ class Deliverer {
     }
   }
 
-  private awaitConfirmation(index: number, what: string): Awaited | undefined {
+  private awaitConfirmation(index: number, what: string): PendingConfirmation | undefined {
     if (!this.settings.confirm) return undefined;
     if (!this.hooks.expectConfirmation) throw new FileBridgeError('INVALID_INPUT', 'This export waits for confirmations but has no way to receive them');
     return this.hooks.expectConfirmation(index, what, this.settings.idleTimeoutMs);
