@@ -18,6 +18,14 @@ import { startArrivals, watchedFolders, writeInitialSamples } from './samples';
 import { serversTmpDir, startSandboxServers, type SandboxServers, type ServerInfo } from './servers';
 import { pidAlive } from '../servers/owner';
 
+/**
+ * The context stores the examples ask for: `file` (Node-RED's localfilesystem store, in the sandbox's
+ * Node-RED folder) keeps sftp-cs-07's high-water mark and ftp-cs-07's open batches across a restart;
+ * the default stays in memory, as in a fresh Node-RED. Without `file`, Node-RED would log "Unknown
+ * context store 'file' specified. Using default store." and keep them in memory.
+ */
+export const SANDBOX_CONTEXT_STORAGE = "contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem' } },";
+
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const STATUS_FILE = 'sandbox.json';
 const LOCK_FILE = 'sandbox.pid';
@@ -286,7 +294,7 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
     log(`Starting Node-RED on http://127.0.0.1:${options.port} ...`);
     const childrenBefore = childPids();
     try {
-      nodeRed = await startNodeRed(runtime, userDir, { port: options.port, echo: !options.quiet });
+      nodeRed = await startNodeRed(runtime, userDir, { port: options.port, echo: !options.quiet, extraSettings: SANDBOX_CONTEXT_STORAGE });
     } catch (err) {
       // A terminal's Ctrl-C reaches Node-RED too, which then "exits early": that is no failure.
       throw new Stop(stop.requested ? '' : `Node-RED did not start: ${(err as Error).message}`);

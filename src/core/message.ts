@@ -71,6 +71,8 @@ export interface FileBridgeFacts {
   sidecar?: unknown;
   /** Manifest handed to validate (its default message property). */
   manifest?: unknown;
+  /** batch: the batch `msg.payload` holds. */
+  batch?: { key: string; count: number; firstAt: string; lastAt: string; reason: 'quiet' | 'size' };
   /** remote `list`: the folder and how many entries `msg.payload` holds. */
   list?: OnServer<{ path: string; count: number }>;
   /** remote `stat`: whether the path exists (`msg.payload` has the entry). */
@@ -104,7 +106,7 @@ export interface FileBridgeMessage {
 }
 
 /** Node types, as the README's contract table names them. */
-type NodeName = 'watch' | 'validate' | 'map-metadata' | 'cs-upload' | 'cs-export' | 'cs-action' | 'remote' | 'ack' | 'quarantine' | 'the flow';
+type NodeName = 'watch' | 'validate' | 'map-metadata' | 'cs-upload' | 'cs-export' | 'cs-action' | 'remote' | 'ack' | 'quarantine' | 'batch' | 'the flow';
 
 export interface ContractEntry {
   /** The shape, in words a flow author reads. */
@@ -122,7 +124,7 @@ export const MESSAGE_CONTRACT = {
   source: {
     shape: '`{ server, watch, protocol, host, port, folder, path, relativePath, name, claimPath, size, mtime, claimedAt, attempt, sha256 }`',
     writtenBy: ['watch', 'validate'],
-    readBy: ['validate', 'map-metadata', 'cs-upload', 'ack', 'quarantine'],
+    readBy: ['validate', 'map-metadata', 'cs-upload', 'ack', 'quarantine', 'remote'],
   },
   validation: { shape: '`{ valid, errors: [{ rule, reason, ...details }] }`', writtenBy: ['validate'], readBy: ['quarantine'] },
   fields: { shape: 'object: named groups of the name pattern', writtenBy: ['validate', 'map-metadata'], readBy: ['map-metadata'] },
@@ -135,7 +137,7 @@ export const MESSAGE_CONTRACT = {
     shape:
       'cs-upload: `{ id, version, name, folderId, path, action, redelivered, workspace, governance }`; cs-export: `{ id, name, version, size, mimeType, modifyDate, parentId, path, categories }`',
     writtenBy: ['cs-upload', 'cs-export'],
-    readBy: ['cs-action', 'ack', 'quarantine'],
+    readBy: ['cs-action', 'ack', 'quarantine', 'remote'],
   },
   action: { shape: '`{ action, nodeId, result }`', writtenBy: ['cs-action'], readBy: [] },
   export: {
@@ -152,10 +154,11 @@ export const MESSAGE_CONTRACT = {
   quarantine: { shape: '`{ path, reportPath, report }`', writtenBy: ['quarantine'], readBy: [] },
   sidecar: { shape: 'side-car text or `{ sha256 }` / `{ md5 }`', writtenBy: ['the flow'], readBy: ['validate'] },
   manifest: { shape: 'JSON array or object, CSV or plain text', writtenBy: ['the flow'], readBy: ['validate'] },
+  batch: { shape: '`{ key, count, firstAt, lastAt, reason }` (`quiet` or `size`)', writtenBy: ['batch'], readBy: [] },
   list: { shape: '`{ server, path, count }`', writtenBy: ['remote'], readBy: [] },
   stat: { shape: '`{ server, path, exists }`', writtenBy: ['remote'], readBy: [] },
-  file: { shape: '`{ server, name, path, type, size, mtime, mtimePrecision }`', writtenBy: ['remote'], readBy: [] },
-  put: { shape: '`{ server, path, bytes, skipped, renamed, donePath }`', writtenBy: ['remote'], readBy: [] },
+  file: { shape: '`{ server, name, path, type, size, mtime, mtimePrecision }`', writtenBy: ['remote'], readBy: ['remote'] },
+  put: { shape: '`{ server, path, bytes, skipped, renamed, donePath, mtime }`', writtenBy: ['remote'], readBy: [] },
   move: { shape: '`{ server, from, to }`', writtenBy: ['remote'], readBy: [] },
   delete: { shape: '`{ server, path, deleted }`', writtenBy: ['remote'], readBy: [] },
   mkdir: { shape: '`{ server, path }`', writtenBy: ['remote'], readBy: [] },

@@ -20,6 +20,7 @@ interface ExportProps {
   version: string;
   bufferLimit: string;
   idleTimeout: string;
+  deliveredWhen: string;
   includeCategories: boolean;
   checksums: boolean;
 }
@@ -57,6 +58,7 @@ defineEditor<ExportProps>('filebridge-cs-export', {
     version: { value: '', validate: versionOk },
     bufferLimit: { value: '0', validate: nonNegative },
     idleTimeout: { value: '300', validate: nonNegative },
+    deliveredWhen: { value: 'confirmed' },
     includeCategories: { value: false },
     checksums: { value: false },
   },

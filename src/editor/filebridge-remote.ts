@@ -25,6 +25,7 @@ interface RemoteProps {
   atomic: boolean;
   verifySize: boolean;
   doneSuffix: string;
+  keepMtime: boolean;
   overwrite: boolean;
   missingOk: boolean;
   deleteFolders: boolean;
@@ -104,6 +105,7 @@ defineEditor<RemoteProps>('filebridge-remote', {
     atomic: { value: true },
     verifySize: { value: true },
     doneSuffix: { value: '' },
+    keepMtime: { value: true },
     overwrite: { value: false },
     missingOk: { value: false },
     deleteFolders: { value: false },

@@ -25,6 +25,7 @@ interface ServerProps {
   keepalive: Num;
   poolSize: Num;
   connectRetries: Num;
+  unreadTimeout: Num;
 }
 
 interface ServerCredentials {
@@ -109,6 +110,7 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
     keepalive: { value: 15, validate: range(0, 3600, RANGE) },
     poolSize: { value: 2, validate: range(1, 16, RANGE) },
     connectRetries: { value: 2, validate: range(0, 10, RANGE) },
+    unreadTimeout: { value: 300, validate: range(0, 86400, RANGE) },
   },
   credentials: {
     password: { type: 'password' },

@@ -121,6 +121,14 @@ defineEditor<WatchProps>('filebridge-watch', {
         select.append($('<option>').val(s).text(s));
       }
     });
+    if (node.ledgerStore && stores.indexOf(node.ledgerStore) === -1) {
+      // Kept, and marked, rather than silently dropped when the dialog is saved.
+      select.append(
+        $('<option>')
+          .val(node.ledgerStore)
+          .text(RED._(NS + 'filebridge-watch.placeholder.ledgerStoreMissing', { store: node.ledgerStore })),
+      );
+    }
     select.val(node.ledgerStore || '');
     function refresh(): void {
       const mode = $('#node-input-stability').val() || 'stable';

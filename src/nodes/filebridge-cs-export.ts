@@ -1,10 +1,13 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow, NodeMessage } from 'node-red';
+import { Readable } from 'node:stream';
+import { FileBridgeError } from '../core/errors';
 import { runChanges, runDocument, type ExportedDocument, type RunOutcome } from '../core/content-server';
+import { DeliveryConfirmations } from '../core/content-server/export-confirm';
 import { ExportMarkStore } from '../core/content-server/export-mark';
 import { ExportQueue } from '../core/content-server/export-queue';
 import { documentMessage, exportRequestFromConfig, reportFacts, triggerKey, type ExportConfigFields } from '../core/content-server/export-request';
 import { receivedFacts, withFacts, type FileBridgeMessage } from '../core/message';
-import { contextStore, type CallbackContext } from './kit/context-store';
+import { contextStore, missingStoreOf, missingStoreStatus, type CallbackContext } from './kit/context-store';
 import { csClientOf, csConnectionOf } from './kit/cs-connection';
 import { evaluatePropertyNow } from './kit/evaluate';
 import { failMessage } from './kit/failure';
@@ -26,6 +29,9 @@ function register(RED: NodeAPI): void {
     const store = def.store ? def.store : undefined;
     const marks = new ExportMarkStore(contextStore(node.context() as unknown as CallbackContext, store), store);
     const stopping = new AbortController();
+    const missingStore = missingStoreOf(RED, store);
+    if (missingStore && connection && !connection.configError) node.status(missingStoreStatus(missingStore));
+    const confirmations = new DeliveryConfirmations();
 
     function folderFromConfig(msg: ExportMessage): unknown {
       const type = def.folderType || 'str';
@@ -63,6 +69,10 @@ function register(RED: NodeAPI): void {
         const hooks = {
           emit,
           signal: stopping.signal,
+          expectConfirmation: (index: number, what: string, timeoutMs: number) => {
+            node.status({ fill: 'blue', shape: 'ring', text: `waiting for ${index} to be stored` });
+            return confirmations.expect(runId, index, what, timeoutMs);
+          },
           progress: (p: { phase: 'listing' | 'sending'; index: number; count: number }): void =>
             node.status(
               p.phase === 'listing'
@@ -98,9 +108,11 @@ function register(RED: NodeAPI): void {
         if (outcome.error) throw outcome.error;
         const { sent, errors } = outcome.summary;
         node.status(
-          errors.length > 0
-            ? { fill: 'yellow', shape: 'dot', text: `${sent} sent, ${errors.length} gone` }
-            : { fill: 'green', shape: 'dot', text: `${sent} sent` },
+          missingStore
+            ? missingStoreStatus(missingStore, `${sent} sent`)
+            : errors.length > 0
+              ? { fill: 'yellow', shape: 'dot', text: `${sent} sent, ${errors.length} gone` }
+              : { fill: 'green', shape: 'dot', text: `${sent} sent` },
         );
         done();
       } catch (err) {
@@ -111,6 +123,17 @@ function register(RED: NodeAPI): void {
     const queue = new ExportQueue<Job>(runJob);
 
     node.on('input', (msg: ExportMessage, send, done) => {
+      // A document's message back from the node that stored it (or a Complete / Catch node): the
+      // confirmation the running export waits for, never a new trigger.
+      const answer = confirmations.receive(receivedFacts(msg), msg.error);
+      if (answer !== undefined) {
+        // What is left of the payload is of no use any more, and must not hold a connection.
+        if (msg.payload instanceof Readable && !msg.payload.readableEnded) msg.payload.destroy();
+        if (answer === 'stale' && def.deliveredWhen === 'confirmed')
+          node.warn('A document came back after its export run had stopped waiting for it: ignored (the next run sends it again if it was not confirmed).');
+        done();
+        return;
+      }
       let key: string | undefined;
       if (msg.reset !== true && def.mode !== 'document') {
         let folder: unknown;
@@ -130,6 +153,7 @@ function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, closed: () => void) => {
       stopping.abort();
+      confirmations.abort(new FileBridgeError('CONNECTION', 'The export was stopped (node closed or redeployed); the next run resumes from the mark'));
       const { neverRan, idle } = queue.close();
       // Waiting triggers never ran; they end quietly instead of as errors.
       for (const job of neverRan) job.done();

@@ -1,8 +1,8 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
 import { FileBridgeError } from '../core/errors';
-import { withFacts, type FileBridgeMessage } from '../core/message';
+import { receivedFacts, withFacts, type FileBridgeMessage } from '../core/message';
 import { remoteOptionsFromConfig, type RemoteConfigFields } from '../core/remote/remote-config';
-import { isRemoteOperation, remoteFactsMessage, runRemoteRequest } from '../core/remote/remote-request';
+import { isRemoteOperation, remoteFactsMessage, runRemoteRequest, sourceMtimeOf } from '../core/remote/remote-request';
 import { evaluateProperty } from './kit/evaluate';
 import { failMessage } from './kit/failure';
 import { serverNodeOf, showServerAtDeploy, usableServer } from './kit/server';
@@ -55,6 +55,7 @@ function register(RED: NodeAPI): void {
           destination: destination || undefined,
           filename: msg.filename,
           payload: msg.payload,
+          mtime: operation === 'put' ? sourceMtimeOf(receivedFacts(msg)) : undefined,
           ...options,
         });
         for (const warning of outcome.warnings ?? []) node.warn(warning);

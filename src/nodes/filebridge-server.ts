@@ -55,7 +55,7 @@ function register(RED: NodeAPI): void {
         },
       });
       node.endpoint = { protocol: options.protocol, host: options.host, port: options.port };
-      node.pool = createPool(options, { size: options.poolSize, connectRetries: options.connectRetries });
+      node.pool = createPool(options, { size: options.poolSize, connectRetries: options.connectRetries, unreadTimeoutMs: options.unreadTimeoutMs });
     } catch (err) {
       node.configError = err instanceof FileBridgeError ? err : new FileBridgeError('INVALID_INPUT', String(err));
       node.error(`Server configuration ${node.label} is unusable: ${node.configError.message}`);

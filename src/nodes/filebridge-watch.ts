@@ -10,7 +10,7 @@ import { sourceFactsFor, type SourceOrigin } from '../core/pipeline/source';
 import { openPayload } from '../core/pipeline/source-stream';
 import { watchDeliveryFromConfig, watchSettingsFromConfig, type WatchConfigFields } from '../core/pipeline/watch-config';
 import { Watcher, type ClaimedFile } from '../core/pipeline/watcher';
-import { contextStore, journalFolder, type CallbackContext } from './kit/context-store';
+import { contextStore, journalFolder, missingStoreOf, missingStoreStatus, type CallbackContext } from './kit/context-store';
 import { serverNodeOf, showServerAtDeploy } from './kit/server';
 
 type WatchNodeDef = NodeDef & WatchConfigFields & { server: string };
@@ -61,12 +61,15 @@ function register(RED: NodeAPI): void {
     const owner = runtimeOwner(RED.settings.userDir);
     if (owner.problem)
       node.warn(`This runtime's claim identity cannot be kept (${owner.problem}): after a restart, files it had in flight wait for their lease.`);
+    // Node-RED would quietly keep the ledger in its default store: say so where it is seen.
+    const missingStore = ledgerSettings ? missingStoreOf(RED, ledgerSettings.store) : undefined;
 
     const showStatus = (): void => {
       if (lastError) return node.status({ fill: 'red', shape: 'ring', text: `${lastError.code} (${watcher.slots.size} in flight)` });
       const n = watcher.slots.size;
       const failing = watcher.failingClaims;
       if (failing > 0) return node.status({ fill: 'yellow', shape: 'ring', text: `${n} in flight, ${failing} not claimed: ${claimCode}` });
+      if (missingStore && n === 0) return node.status(missingStoreStatus(missingStore, watcher.polling ? 'polling' : 'watching'));
       node.status(
         n > 0
           ? { fill: 'blue', shape: 'dot', text: `${n} in flight${watcher.slots.full ? ' (max)' : ''}` }

@@ -31,6 +31,7 @@ const EDITS: Record<string, DialogInput> = {
   'filebridge-cs-action': { select: { action: 'hold' }, typed: { nodeId: { type: 'msg', value: 'payload.id' } } },
   'filebridge-ack': { select: { action: 'archive' }, text: { archiveTemplate: 'archive/{yyyy}/{name}' } },
   'filebridge-quarantine': { text: { folder: '.filebridge/exceptions' } },
+  'filebridge-batch': { text: { quietSeconds: '30' }, typed: { key: { type: 'msg', value: 'filebridge.audit.source.name' } } },
 };
 
 type Red = {

@@ -26,7 +26,7 @@ export interface TrackedStream {
  * Wraps a download. The idle timer runs while no byte moves, so a slow but steady reader of a huge
  * file never times out, and a message whose payload nobody reads cannot hold the export forever.
  */
-export function trackStream(source: Readable, idleTimeoutMs: number, what: string, options: { sha256?: boolean } = {}): TrackedStream {
+export function trackStream(source: Readable, idleTimeoutMs: number, what: string, options: { sha256?: boolean; onProgress?: () => void } = {}): TrackedStream {
   let timer: NodeJS.Timeout | undefined;
   let settled = false;
   let bytes = 0;
@@ -60,6 +60,7 @@ export function trackStream(source: Readable, idleTimeoutMs: number, what: strin
   const passThrough = new Transform({
     transform(chunk: Buffer, _enc, callback) {
       arm();
+      options.onProgress?.();
       bytes += chunk.length;
       hash?.update(chunk);
       callback(null, chunk);

@@ -26,6 +26,12 @@ export interface ExportConfigFields {
   checksums?: boolean;
   /** Document mode: version to send; empty = latest. */
   version?: string | number;
+  /**
+   * `confirmed`: a document is delivered once its message comes back to the node's input (from the
+   * node that stored it, or a Complete node); `read` (also when absent, as in flows made before the
+   * option existed): once its payload was read to the end.
+   */
+  deliveredWhen?: string;
 }
 
 export type ExportRequest =
@@ -95,6 +101,12 @@ function attributeFilter(def: ExportConfigFields, override: unknown): AttributeF
   return { category, attribute, equals: def.filterValue ?? '' };
 }
 
+function deliveredWhen(value: unknown): boolean {
+  if (blank(value) || value === 'read') return false;
+  if (value === 'confirmed') return true;
+  throw new FileBridgeError('INVALID_INPUT', `Unknown "Delivered when" '${String(value)}': use confirmed or read`);
+}
+
 /**
  * Builds the request. `configFolder` is the dialog's folder already evaluated (it may come from
  * msg/env); `msg.filebridge.export` overrides folder, recursive, where, nameGlob, id and version.
@@ -107,6 +119,7 @@ export function exportRequestFromConfig(def: ExportConfigFields, payload: unknow
     idleTimeoutMs: Math.round(number(def.idleTimeout, 'Unread stream timeout (s)', 0, DEFAULT_IDLE_TIMEOUT_S) * 1000),
     includeCategories: def.includeCategories === true,
     sha256: def.checksums === true,
+    ...(deliveredWhen(def.deliveredWhen) ? { confirm: true } : {}),
   };
   const mode = def.mode || 'changes';
   if (mode === 'document') {

@@ -12,6 +12,7 @@ import type { AttributeFilter, ContentServerClient } from './client';
 import type { Change } from './changes';
 import { advanceMark, describeQuery, markKey, type ExportMark } from './export-mark';
 import { readAll, trackStream, type Delivered, type TrackedStream } from './export-delivery';
+import type { PendingConfirmation } from './export-confirm';
 import type { CsNode, CsVersion } from './nodes';
 
 /** The client operations an export uses. */
@@ -31,6 +32,11 @@ export interface ExportSettings {
   includeCategories: boolean;
   /** Computes each delivered document's SHA-256 on the way through, for the run report (manifests). */
   sha256?: boolean;
+  /**
+   * A document counts as delivered only once the flow confirms it (`hooks.expectConfirmation`),
+   * not when its payload was read: the mark then never moves past a file the receiver failed to store.
+   */
+  confirm?: boolean;
 }
 
 /** What a message says about the document it carries (`msg.filebridge.cs`). */
@@ -99,6 +105,8 @@ export interface ExportHooks {
   progress?(p: { phase: 'listing' | 'sending'; index: number; count: number }): void;
   /** Abort signal of the owner (a node being stopped): the current stream ends and the run stops. */
   signal?: AbortSignal;
+  /** With `settings.confirm`: starts waiting for the flow to confirm document `index` (called before its message is sent). */
+  expectConfirmation?(index: number, what: string, timeoutMs: number): PendingConfirmation;
 }
 
 export interface ChangesRun {
@@ -235,19 +243,40 @@ class Deliverer {
       modifyDate: cs.modifyDate,
       ...(d.sha256 ? { sha256: d.sha256 } : {}),
     });
-    if (this.settings.bufferLimit > 0 && size !== undefined && size <= this.settings.bufferLimit) {
-      const payload = await readAll(download.stream, what);
-      this.hooks.emit({ payload, filename: node.name, cs: { ...cs, size: payload.length }, index, count });
-      return entry({ bytes: payload.length, ...(this.settings.sha256 ? { sha256: createHash('sha256').update(payload).digest('hex') } : {}) });
-    }
-    const tracked = trackStream(download.stream, this.settings.idleTimeoutMs, what, { sha256: this.settings.sha256 });
-    this.current = tracked;
+    const confirmation = this.awaitConfirmation(index, what);
     try {
-      this.hooks.emit({ payload: tracked.stream, filename: node.name, cs, index, count });
-      return entry(await tracked.delivered);
+      if (this.settings.bufferLimit > 0 && size !== undefined && size <= this.settings.bufferLimit) {
+        const payload = await readAll(download.stream, what);
+        this.hooks.emit({ payload, filename: node.name, cs: { ...cs, size: payload.length }, index, count });
+        await confirmation?.promise;
+        return entry({ bytes: payload.length, ...(this.settings.sha256 ? { sha256: createHash('sha256').update(payload).digest('hex') } : {}) });
+      }
+      const tracked = trackStream(download.stream, this.settings.idleTimeoutMs, what, { sha256: this.settings.sha256, onProgress: confirmation?.touch });
+      this.current = tracked;
+      try {
+        this.hooks.emit({ payload: tracked.stream, filename: node.name, cs, index, count });
+        if (!confirmation) return entry(await tracked.delivered);
+        // Both: read to the end, and confirmed; a failure reported by the flow ends the stream too.
+        const [delivered] = await Promise.all([
+          tracked.delivered,
+          confirmation.promise.catch((err: FileBridgeError) => {
+            tracked.abort(err);
+            throw err;
+          }),
+        ]);
+        return entry(delivered);
+      } finally {
+        this.current = undefined;
+      }
     } finally {
-      this.current = undefined;
+      confirmation?.cancel();
     }
+  }
+
+  private awaitConfirmation(index: number, what: string): PendingConfirmation | undefined {
+    if (!this.settings.confirm) return undefined;
+    if (!this.hooks.expectConfirmation) throw new FileBridgeError('INVALID_INPUT', 'This export waits for confirmations but has no way to receive them');
+    return this.hooks.expectConfirmation(index, what, this.settings.idleTimeoutMs);
   }
 }
 

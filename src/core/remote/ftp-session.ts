@@ -148,6 +148,8 @@ export class FtpSession implements RemoteSession {
   private readonly where: string;
 
   private readonly idleTimeoutMs: number;
+  /** Whether FEAT announced MFMT; asked once per session, on the first time set. */
+  private mfmt: Promise<boolean> | undefined;
 
   constructor(
     private readonly client: Client,
@@ -355,6 +357,31 @@ export class FtpSession implements RemoteSession {
           }
           throw new FileBridgeError('PERMISSION_DENIED', `${this.where}: cannot create folder ${dir}: ${err.message}`, { path: dir }, { cause: err });
         }
+      }
+    });
+  }
+
+  /**
+   * MFMT (draft-somers-ftp-mfxx, announced in FEAT) where the server offers it; otherwise the
+   * `MDTM <time> <path>` form, which vsftpd accepts with `mdtm_write` (its default) and reads as
+   * UTC unless `use_localtime` is set. Either way the time is read back with MDTM, so a server that
+   * ignores the request (or reads it as a file name) is reported as not keeping it.
+   */
+  async setModifiedTime(path: string, mtime: Date): Promise<boolean> {
+    return this.run(path, async () => {
+      const stamp = mtime.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+      this.mfmt ??= this.client.features().then(
+        (features) => [...features.keys()].some((k) => k.toUpperCase() === 'MFMT'),
+        () => false,
+      );
+      const command = (await this.mfmt) ? `MFMT ${stamp} ${path}` : `MDTM ${stamp} ${path}`;
+      try {
+        await this.client.send(command);
+        const now = await this.client.lastMod(path);
+        return Math.floor(now.getTime() / 1000) === Math.floor(mtime.getTime() / 1000);
+      } catch (err) {
+        if (err instanceof FTPError) return false;
+        throw err;
       }
     });
   }

@@ -1,10 +1,11 @@
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import picomatch from 'picomatch';
 import { FileBridgeError } from '../errors';
 import { checkFileName, checkRemotePath, joinRemote, remoteBasename, remoteDirname } from '../paths';
 import type { SessionPool } from './session-pool';
 import type { RemoteEntry, RemoteSession } from './types';
+import { UnreadGuard } from './unread-guard';
 
 /*
  * What the remote node (and later the watch, ack and quarantine nodes) do with a server, written
@@ -70,7 +71,8 @@ export interface OpenedFile {
 
 /**
  * Opens a remote file as a stream. The session stays leased until the stream ends, fails or is
- * destroyed, so a slow consumer holds one pool slot and nothing else.
+ * destroyed, so a slow consumer holds one pool slot and nothing else; a consumer that stops reading
+ * altogether loses the stream (TIMEOUT) after the pool's `unreadTimeoutMs`, which frees the slot.
  */
 export async function openFile(pool: SessionPool<RemoteSession>, path: string, start = 0): Promise<OpenedFile> {
   checkRemotePath(path);
@@ -90,7 +92,12 @@ export async function openFile(pool: SessionPool<RemoteSession>, path: string, s
       stream.once('end', release);
       stream.once('error', release);
       stream.once('close', release);
-      return { entry, stream };
+      const timeoutMs = pool.options.unreadTimeoutMs ?? 0;
+      if (timeoutMs <= 0) return { entry, stream };
+      // The guard destroyed (unread too long, or by the consumer) destroys the session's stream too.
+      const guard = new UnreadGuard(timeoutMs, path);
+      pipeline(stream, guard, () => undefined);
+      return { entry, stream: guard };
     } catch (err) {
       const broken = !lease.session.alive || (err instanceof FileBridgeError && (err.code === 'CONNECTION' || err.code === 'TIMEOUT'));
       lease.release(broken);
@@ -141,6 +148,10 @@ export interface PutOptions {
   verifySize: boolean;
   /** Suffix of an empty marker file written after the file is in place (e.g. `.done`); empty = none. */
   doneSuffix?: string;
+  /** Give the written file the source's modification time (`mtime`), where the server allows it. */
+  keepMtime?: boolean;
+  /** The source's modification time, when known (see `sourceMtimeOf`). */
+  mtime?: Date;
 }
 
 export const DEFAULT_PUT_OPTIONS: PutOptions = {
@@ -149,6 +160,7 @@ export const DEFAULT_PUT_OPTIONS: PutOptions = {
   atomic: true,
   verifySize: true,
   doneSuffix: '',
+  keepMtime: true,
 };
 
 export interface PutResult {
@@ -159,6 +171,8 @@ export interface PutResult {
   renamed: boolean;
   /** The marker file written, if any. */
   donePath?: string;
+  /** The modification time the file was given (ISO), when the source's was kept. */
+  mtime?: string;
 }
 
 export type PutSource = Buffer | string | Readable;
@@ -241,6 +255,7 @@ export async function putFile(
     }
     const writePath = options.atomic ? joinRemote(dir, `.${remoteBasename(target)}.${randomBytes(4).toString('hex')}.part`) : target;
     let bytes: number;
+    let keptMtime: string | undefined;
     try {
       bytes = await session.write(writePath, toStream(source));
       if (options.verifySize) {
@@ -252,6 +267,10 @@ export async function putFile(
             { path: target, sent: bytes, remote: written?.size },
           );
         }
+      }
+      // Before the rename: a reader never sees the file with the upload's time (a rename keeps it).
+      if (options.keepMtime && options.mtime && !Number.isNaN(options.mtime.getTime()) && session.setModifiedTime) {
+        if (await session.setModifiedTime(writePath, options.mtime)) keptMtime = new Date(Math.floor(options.mtime.getTime() / 1000) * 1000).toISOString();
       }
       if (options.atomic) {
         for (;;) {
@@ -280,7 +299,7 @@ export async function putFile(
       if (options.atomic) await removeQuietly(pool, session, writePath);
       throw err;
     }
-    const result: PutResult = { path: target, bytes, skipped: false, renamed };
+    const result: PutResult = { path: target, bytes, skipped: false, renamed, ...(keptMtime ? { mtime: keptMtime } : {}) };
     if (options.doneSuffix) {
       result.donePath = target + options.doneSuffix;
       await session.write(result.donePath, Readable.from([]));

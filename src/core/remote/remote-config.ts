@@ -20,6 +20,7 @@ export interface RemoteConfigFields {
   atomic?: boolean;
   verifySize?: boolean;
   doneSuffix?: string;
+  keepMtime?: boolean;
   overwrite?: boolean;
   missingOk?: boolean;
   deleteFolders?: boolean;
@@ -45,6 +46,7 @@ export function remoteOptionsFromConfig(f: RemoteConfigFields): RemoteOptions {
       atomic: f.atomic !== false,
       verifySize: f.verifySize !== false,
       doneSuffix: f.doneSuffix || '',
+      keepMtime: f.keepMtime !== false,
     },
     move: { overwrite: Boolean(f.overwrite), createFolders: f.createFolders !== false },
     delete: { missingOk: Boolean(f.missingOk), folders: Boolean(f.deleteFolders) },

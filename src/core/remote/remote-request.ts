@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { FileBridgeError } from '../errors';
 import { joinRemote, lastPathPart, printableName, remoteBasename } from '../paths';
-import type { FileBridgeFacts } from '../message';
+import type { FileBridgeFacts, ReceivedFileBridge } from '../message';
 import {
   ListOptions,
   PutOptions,
@@ -32,6 +32,8 @@ export interface RemoteRequest {
   filename?: unknown;
   /** put: the bytes. */
   payload?: unknown;
+  /** put: the source's modification time, kept on the written file when `put.keepMtime` is on. */
+  mtime?: Date;
   list: ListOptions;
   get: { output: GetOutput; maxBufferBytes: number };
   put: PutOptions;
@@ -100,6 +102,26 @@ export function putTargetPath(path: string, filename: unknown): string {
   return path === '' ? name : joinRemote(path, name);
 }
 
+function dateOf(value: unknown): Date | undefined {
+  if (typeof value !== 'string' && !(value instanceof Date)) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function field(facts: unknown, key: string): unknown {
+  return typeof facts === 'object' && facts !== null ? (facts as Record<string, unknown>)[key] : undefined;
+}
+
+/**
+ * The modification time of the bytes a message carries, for a put to keep: a remote `get`'s file
+ * (`file.mtime`), a cs-export document (`cs.modifyDate`), or a watched file (`source.mtime`), in
+ * that order, since each of those nodes replaces the payload it describes. Undefined when none is
+ * known or readable.
+ */
+export function sourceMtimeOf(facts: ReceivedFileBridge): Date | undefined {
+  return dateOf(field(facts.file, 'mtime')) ?? dateOf(field(facts.cs, 'modifyDate')) ?? dateOf(field(facts.source, 'mtime'));
+}
+
 function putSource(payload: unknown): Buffer | string | Readable {
   if (Buffer.isBuffer(payload) || typeof payload === 'string' || payload instanceof Readable) return payload;
   const got = payload === null ? 'null' : payload === undefined ? 'nothing' : Array.isArray(payload) ? 'an array' : typeof payload;
@@ -164,7 +186,7 @@ export async function runRemoteRequest(pool: SessionPool<RemoteSession>, request
     case 'put': {
       const source = putSource(request.payload);
       const target = putTargetPath(path, request.filename);
-      const result = await putFile(pool, target, source, request.put);
+      const result = await putFile(pool, target, source, { ...request.put, mtime: request.mtime });
       return { replacePayload: false, key: 'put', facts: result, summary: result.skipped ? 'skipped (exists)' : `wrote ${result.bytes} bytes` };
     }
     case 'move': {

@@ -21,6 +21,8 @@ export interface ServerConfigFields {
   keepalive?: number | string;
   poolSize?: number | string;
   connectRetries?: number | string;
+  /** Seconds a payload stream may sit unread before it is closed and its connection freed; 0 = never. */
+  unreadTimeout?: number | string;
 }
 
 export interface ServerCredentials {
@@ -34,7 +36,11 @@ export const SERVER_SECRETS = ['password', 'privateKey', 'passphrase'] as const;
 export interface ResolvedServerOptions extends ServerOptions {
   poolSize: number;
   connectRetries: number;
+  unreadTimeoutMs: number;
 }
+
+/** Five minutes: longer than any node needs between two reads, short enough to free a partner connection the same hour. */
+export const DEFAULT_UNREAD_TIMEOUT_S = 300;
 
 const PROTOCOLS: readonly Protocol[] = ['sftp', 'ftp', 'ftps-explicit', 'ftps-implicit'];
 
@@ -146,5 +152,6 @@ export function serverOptionsFromConfig(
     keepaliveIntervalMs: numberField(fields.keepalive, DEFAULT_TIMEOUTS.keepaliveIntervalMs / 1000, 'Keepalive interval', 0, 3600) * 1000,
     poolSize: numberField(fields.poolSize, 2, 'Connections', 1, 16),
     connectRetries: numberField(fields.connectRetries, 2, 'Connect retries', 0, 10),
+    unreadTimeoutMs: numberField(fields.unreadTimeout, DEFAULT_UNREAD_TIMEOUT_S, 'Unread timeout', 0, 86_400) * 1000,
   };
 }

@@ -13,6 +13,11 @@ export interface PoolOptions {
   backoffMaxMs: number;
   /** A pooled session idle for longer than this is pinged before it is handed out. */
   validateAfterMs: number;
+  /**
+   * A read stream whose consumer stopped reading for this long is destroyed (TIMEOUT) and its
+   * session given back, so an unread payload cannot hold a connection for good; 0 = never.
+   */
+  unreadTimeoutMs?: number;
 }
 
 export const DEFAULT_POOL_OPTIONS: PoolOptions = {
@@ -22,6 +27,7 @@ export const DEFAULT_POOL_OPTIONS: PoolOptions = {
   backoffBaseMs: 500,
   backoffMaxMs: 30_000,
   validateAfterMs: 2_000,
+  unreadTimeoutMs: 300_000,
 };
 
 export type PoolState =

@@ -266,6 +266,20 @@ export class SftpSession implements RemoteSession {
     }
   }
 
+  /** SETSTAT with the times (OpenSSH's `utimes`); the access time is set to the same moment. */
+  async setModifiedTime(path: string, mtime: Date): Promise<boolean> {
+    const seconds = Math.floor(mtime.getTime() / 1000);
+    try {
+      await this.io.call<void>('set the modification time of', path, (cb) =>
+        this.sftp.utimes(path, seconds, seconds, (err) => cb(err ?? undefined, undefined)),
+      );
+    } catch (err) {
+      if (err instanceof FileBridgeError && (err.code === 'CONNECTION' || err.code === 'TIMEOUT')) throw err;
+      return false;
+    }
+    return true;
+  }
+
   /** One SFTP round trip: proves a session that sat idle in a pool still reaches the server. */
   async ping(): Promise<void> {
     await this.io.call<string>('check the connection to', undefined, (cb) => this.sftp.realpath('.', cb));

@@ -60,6 +60,12 @@ export interface RemoteSession {
   removeDir(path: string): Promise<void>;
   /** Creates a directory and, with `recursive`, its missing parents; an existing directory is fine. */
   mkdir(path: string, recursive: boolean): Promise<void>;
+  /**
+   * Sets a file's modification time where the server allows it. Resolves true when the server now
+   * reports that time, false when it cannot set times (refused or not supported); throws only when
+   * the connection failed.
+   */
+  setModifiedTime?(path: string, mtime: Date): Promise<boolean>;
   /** A cheap round trip proving the connection still works (the pool checks sessions that sat idle). */
   ping?(): Promise<void>;
   close(): Promise<void>;

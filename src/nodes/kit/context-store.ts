@@ -1,5 +1,8 @@
 import { join } from 'node:path';
+import type { NodeAPI, NodeStatus } from 'node-red';
+import { missingContextStore } from '../../core/context-stores';
 import type { KeyValueStore } from '../../core/key-value-store';
+import { shortStatus } from './status';
 
 /** The callback forms of the context API, which every context store (memory, file, Redis...) supports. */
 export interface CallbackContext {
@@ -51,4 +54,20 @@ export function persistentContextStore(contextStorage: unknown): string | undefi
 export function journalFolder(settings: unknown): string | undefined {
   const userDir = typeof settings === 'object' && settings !== null ? (settings as { userDir?: unknown }).userDir : undefined;
   return typeof userDir === 'string' && userDir.trim() !== '' ? join(userDir, '.filebridge') : undefined;
+}
+
+/**
+ * At deploy: the context store a node asks for, when the runtime has no store of that name. Node-RED
+ * then only logs a warning and quietly uses its default store (memory, by default: gone after a
+ * restart), so the node says it in its status instead (see `missingStoreStatus`).
+ */
+export function missingStoreOf(RED: NodeAPI, store: string | undefined): string | undefined {
+  const settings = RED.settings as unknown as { contextStorage?: unknown };
+  return missingContextStore(settings.contextStorage, store);
+}
+
+/** The yellow status of a node whose context store is missing; `text` is what it would show otherwise. */
+export function missingStoreStatus(store: string, text?: string): NodeStatus {
+  // The warning first: a long status is cut at its end.
+  return { fill: 'yellow', shape: 'ring', text: shortStatus(text ? `no store "${store}": ${text}` : `no context store "${store}"`) };
 }

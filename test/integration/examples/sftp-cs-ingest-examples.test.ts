@@ -10,6 +10,11 @@ import csConnectionNode from '../../../src/nodes/filebridge-cs-connection';
 import csUploadNode from '../../../src/nodes/filebridge-cs-upload';
 import ackNode from '../../../src/nodes/filebridge-ack';
 import quarantineNode from '../../../src/nodes/filebridge-quarantine';
+import batchNode from '../../../src/nodes/filebridge-batch';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { contextStoresLoader, fileContextStorage } from '../../support/context-store';
 import { simulatorAndNodeRed } from '../../support/simulator-flows';
 import { servers } from '../../support/dev-servers';
 import { nodeRedPath } from '../../support/node-red-under-test';
@@ -18,7 +23,7 @@ import { coreNodes, prepareExample, type PreparedExample } from '../../support/e
 
 helper.init(nodeRedPath());
 
-const NODES: unknown[] = [serverNode, remoteNode, watchNode, validateNode, mapNode, csConnectionNode, csUploadNode, ackNode, quarantineNode];
+const NODES: unknown[] = [serverNode, remoteNode, watchNode, validateNode, mapNode, csConnectionNode, csUploadNode, ackNode, quarantineNode, batchNode];
 
 type Audit = {
   outcome: string;
@@ -85,9 +90,9 @@ describe('SFTP/FTP -> Content Server ingestion examples (real servers, CS simula
     return names.join('/');
   };
 
-  async function load(relPath: string): Promise<PreparedExample> {
+  async function load(relPath: string, extra: unknown[] = []): Promise<PreparedExample> {
     const example = prepareExample(relPath, { csApiBase: sim.apiBase });
-    await loadFlow([...NODES, ...coreNodes()], example.flow, example.credentials);
+    await loadFlow([...NODES, ...coreNodes(), ...extra], example.flow, example.credentials);
     return example;
   }
 
@@ -267,5 +272,40 @@ describe('SFTP/FTP -> Content Server ingestion examples (real servers, CS simula
     const { yyyy, MM, dd } = today();
     assert.equal(await s.exists(`ftp-cs-07/inbox/.filebridge/archive/${yyyy}${MM}${dd}/FORM_B0042_001.pdf`), true);
     assert.equal(await s.exists('ftp-cs-07/inbox/FORM_B0042_003.pdf'), false, 'the rejected form left the inbox (quarantined)');
+  });
+
+  it('ftp-cs-07: a batch Node-RED stopped in the middle of is acknowledged whole after the restart (the file context store)', async function () {
+    this.timeout(120_000);
+    const s = servers();
+    const dir = mkdtempSync(join(tmpdir(), 'ftp-cs-07-context-'));
+    helper.settings({ contextStorage: fileContextStorage(dir) } as never);
+    try {
+      await s.remove('ftp-cs-07');
+      await s.writeFile('ftp-cs-07/inbox/FORM_B0050_001.pdf', pdf('form 1 before the stop'));
+      const file = 'ftp-cs-07 Batch exchange with acknowledgement files.json';
+      await load(file, [contextStoresLoader()]);
+      const { yyyy, MM, dd } = today();
+      const archived = `ftp-cs-07/inbox/.filebridge/archive/${yyyy}${MM}${dd}/FORM_B0050_001.pdf`;
+      for (let i = 0; i < 300 && !(await s.exists(archived)); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(await s.exists(archived), true, 'form 1 was stored and archived before the stop');
+      // Its acknowledgement row reaches the batch just after the archive; then Node-RED stops, well within the 10 s.
+      await new Promise((r) => setTimeout(r, 1000));
+      await helper.unload();
+      await s.writeFile('ftp-cs-07/inbox/FORM_B0050_002.pdf', pdf('form 2 after the restart'));
+      const example = await load(file, [contextStoresLoader()]);
+      const sent = await collect(example, ['ack sent'], 1, 60_000);
+      assert.equal(sent[0].msg.filebridge?.put?.path, 'ftp-cs-07/outbox/ACK_B0050.csv');
+      const rows = (await s.readFile('ftp-cs-07/outbox/ACK_B0050.csv')).toString().trim().split('\n').slice(1);
+      assert.deepEqual(
+        rows.map((r) => r.split(';').slice(0, 2)),
+        [
+          ['FORM_B0050_001.pdf', 'ACCEPTED'],
+          ['FORM_B0050_002.pdf', 'ACCEPTED'],
+        ],
+      );
+    } finally {
+      helper.settings({});
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

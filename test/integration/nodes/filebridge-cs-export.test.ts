@@ -7,6 +7,10 @@ import { Readable } from 'node:stream';
 import helper from 'node-red-node-test-helper';
 import csConnectionNode from '../../../src/nodes/filebridge-cs-connection';
 import csExportNode from '../../../src/nodes/filebridge-cs-export';
+import serverNode from '../../../src/nodes/filebridge-server';
+import remoteNode from '../../../src/nodes/filebridge-remote';
+import { servers } from '../../support/dev-servers';
+import { serverConfigNode } from '../../support/server-config-node';
 import type { ExportSummary, ExportedFacts } from '../../../src/core/content-server';
 import { simulatorAndNodeRed } from '../../support/simulator-flows';
 import { NODE_RED_PACKAGE, coreNode, nodeRedPath } from '../../support/node-red-under-test';
@@ -14,7 +18,7 @@ import { loadFlow, onCall } from '../../support/flow-helper';
 
 helper.init(nodeRedPath());
 
-const NODES: unknown[] = [csConnectionNode, csExportNode, coreNode('common/25-catch.js')];
+const NODES: unknown[] = [csConnectionNode, csExportNode, serverNode, remoteNode, coreNode('common/25-catch.js')];
 
 type DocMsg = {
   payload: unknown;
@@ -344,6 +348,131 @@ describe('filebridge-cs-export node in a Node-RED flow', function () {
       again.docs.map((d) => d.msg.filename),
       ['u.txt'],
     );
+  });
+
+  describe("delivered when the flow confirms it (the put's output wired back)", () => {
+    /** cs export -> SFTP put (with a done marker) -> back into cs export; a Catch scoped to the put -> cs export too. */
+    async function loadConfirming(
+      exp: Record<string, unknown>,
+      dir: string,
+      wireBack = true,
+    ): Promise<{ run(): Promise<{ report: ExportSummary; error?: { code: string; message: string } }> }> {
+      await loadFlow(
+        NODES,
+        [
+          { id: 'tab', type: 'tab', label: 'test' },
+          { id: 'conn', type: 'filebridge-cs-connection', baseUrl: sim.apiBase, authMode: 'password', username: 'Admin', timeout: 10, retries: 0 },
+          serverConfigNode('sftp'),
+          {
+            id: 'exp',
+            z: 'tab',
+            x: 100,
+            y: 100,
+            type: 'filebridge-cs-export',
+            connection: 'conn',
+            mode: 'changes',
+            folder: '',
+            folderType: 'str',
+            onlyChanged: true,
+            store: '',
+            bufferLimit: '0',
+            idleTimeout: '20',
+            deliveredWhen: 'confirmed',
+            wires: [['put'], ['report']],
+            ...exp,
+          },
+          {
+            id: 'put',
+            z: 'tab',
+            x: 300,
+            y: 100,
+            type: 'filebridge-remote',
+            server: 'srv',
+            operation: 'put',
+            path: `${dir}/`,
+            pathType: 'str',
+            conflict: 'overwrite',
+            doneSuffix: '.done',
+            wires: [wireBack ? ['exp'] : []],
+          },
+          { id: 'report', z: 'tab', x: 300, y: 150, type: 'helper' },
+          { id: 'put-failed', z: 'tab', x: 100, y: 200, type: 'catch', scope: ['put'], uncaught: false, wires: [['exp']] },
+        ],
+        { conn: { password: 'livelink' }, srv: { password: servers().password } },
+      );
+      // (The test helper loads one Catch node per flow; the export's own failure is in its run report.)
+      const reports: ExportSummary[] = [];
+      let wake: (() => void) | undefined;
+      helper.getNode('report').on('input', (m: unknown) => {
+        reports.push((m as ReportMsg).payload);
+        wake?.();
+      });
+      return {
+        async run() {
+          helper.getNode('exp').receive({ payload: Date.now() });
+          while (reports.length === 0) await new Promise<void>((r) => (wake = r));
+          const report = reports.shift() as ExportSummary;
+          return { report, error: report.complete ? undefined : report.errors[report.errors.length - 1] };
+        },
+      };
+    }
+
+    it('a document the put failed to finish after reading it all is not delivered: the run stops there and the next one sends it again', async () => {
+      const folder = 'Enterprise:NodeConfirm';
+      const dir = 'exp-confirm';
+      await servers().remove(dir);
+      for (const name of ['a.pdf', 'b.pdf']) {
+        await client.upload({ target: folder, createFolders: true, name, open: bytes(Buffer.from(`content of ${name}`)) });
+        await nextSecond();
+      }
+      // The partner's done marker of a.pdf cannot be written: a folder of that name is in the way.
+      await servers().mkdirp(`${dir}/a.pdf.done`);
+      const runs = await loadConfirming({ folder }, dir);
+      const broken = await runs.run();
+      assert.equal(broken.error?.code, 'CONFLICT', broken.error?.message);
+      assert.match(broken.error?.message ?? '', /failed to store 'a\.pdf'/);
+      assert.equal(broken.report.sent, 0, 'a.pdf was read to the end, but the put failed: not delivered');
+      assert.equal(broken.report.complete, false);
+      assert.equal(await servers().exists(`${dir}/b.pdf`), false, 'the run stopped at a.pdf');
+
+      await servers().remove(`${dir}/a.pdf.done`);
+      const resumed = await runs.run();
+      assert.equal(resumed.error, undefined, resumed.error?.message);
+      assert.deepEqual(
+        resumed.report.documents.map((d) => d.name),
+        ['a.pdf', 'b.pdf'],
+      );
+      for (const name of ['a.pdf', 'b.pdf']) {
+        assert.equal((await servers().readFile(`${dir}/${name}`)).toString(), `content of ${name}`);
+        assert.equal(await servers().exists(`${dir}/${name}.done`), true);
+      }
+      assert.equal((await runs.run()).report.sent, 0, 'nothing is sent twice once confirmed');
+    });
+
+    it('without a confirmation wired back, the run stops with TIMEOUT after the unread timeout and the mark stays', async () => {
+      const folder = 'Enterprise:NodeUnconfirmed';
+      await client.upload({ target: folder, createFolders: true, name: 'c.pdf', open: bytes(Buffer.from('c')) });
+      // The put's output is not wired back: nothing comes back.
+      const runs = await loadConfirming({ folder, idleTimeout: '1' }, 'exp-unconfirmed', false);
+      const silent = await runs.run();
+      assert.equal(silent.error?.code, 'TIMEOUT');
+      assert.match(silent.error?.message ?? '', /did not confirm 'c\.pdf'/);
+      assert.equal(silent.report.sent, 0);
+      assert.equal(await servers().exists('exp-unconfirmed/c.pdf'), true, 'the put itself worked');
+    });
+  });
+
+  it('a mark store the runtime does not have shows in a yellow status, also after a run', async () => {
+    const folder = 'Enterprise:NodeNoStore';
+    await client.upload({ target: folder, createFolders: true, name: 's.txt', open: bytes(Buffer.from('s')) });
+    const statuses: { fill?: string; text?: string }[] = [];
+    const runs = await load({ folder, store: 'file' });
+    onCall<{ fill?: string; text?: string }>('exp', 'status', (call) => statuses.push(call.args[0]));
+    const done = await runs.run();
+    assert.equal(done.report.payload.sent, 1);
+    const last = statuses[statuses.length - 1];
+    assert.equal(last.fill, 'yellow', JSON.stringify(statuses));
+    assert.equal(last.text, 'no store "file": 1 sent');
   });
 
   it('queues a trigger that arrives during a run and drops an identical one already waiting, with a warning', async () => {

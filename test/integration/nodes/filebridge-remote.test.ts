@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
+import { stat, utimes } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import helper from 'node-red-node-test-helper';
 import serverNode from '../../../src/nodes/filebridge-server';
@@ -97,6 +98,22 @@ describe('filebridge-remote node in a Node-RED flow', function () {
         assert.deepEqual(got.out?.payload, data);
         assert.equal(got.out?.filename, 'report.bin');
         assert.equal(got.out?.filebridge?.file.size, data.length);
+      });
+
+      it('put keeps the modification time of the file it was given (a get, a cs export document or a watched file)', async () => {
+        const when = '2024-12-31T23:59:58.000Z';
+        await servers().writeFile(`${dir}/orig.txt`, 'original');
+        await utimes(servers().localPath(`${dir}/orig.txt`), new Date(when), new Date(when));
+        await load(flow(protocol, { operation: 'get', path: `${dir}/orig.txt`, output: 'buffer' }), credentials());
+        const got = await exchange({});
+        await helper.unload();
+        await load(flow(protocol, { operation: 'put', path: `${dir}/copy/` }), credentials());
+        const copied = await exchange({ ...got.out, _msgid: undefined });
+        assert.equal(copied.out?.filebridge?.put.mtime, when, copied.caught?.error?.message);
+        assert.equal((await stat(servers().localPath(`${dir}/copy/orig.txt`))).mtime.toISOString(), when);
+        const exported = await exchange({ payload: 'doc', filename: 'doc.pdf', filebridge: { cs: { id: 7, modifyDate: '2023-01-02T03:04:05Z' } } });
+        assert.equal(exported.out?.filebridge?.put.mtime, '2023-01-02T03:04:05.000Z');
+        assert.equal((await stat(servers().localPath(`${dir}/copy/doc.pdf`))).mtime.toISOString(), '2023-01-02T03:04:05.000Z');
       });
 
       it('get in stream mode hands out a readable stream with the file facts', async () => {
@@ -243,6 +260,21 @@ describe('filebridge-remote node in a Node-RED flow', function () {
     } finally {
       await mitm.close();
     }
+  });
+
+  it("sftp: a get stream nobody reads frees the only connection after the server's unread timeout", async () => {
+    await servers().writeFile('unread-node/big.bin', randomBytes(4 * 1024 * 1024));
+    await load(flow('sftp', { operation: 'get', path: 'unread-node/big.bin', output: 'stream' }, { poolSize: 1, unreadTimeout: 1 }), credentials());
+    const got = await exchange({});
+    const stream = got.out?.payload;
+    assert.ok(stream instanceof Readable, 'payload must be a stream');
+    const failed = new Promise<unknown>((resolve) => stream.once('error', resolve));
+    // Nobody reads it; the next message needs the pool's only connection.
+    const next = await exchange({ operation: 'stat', path: 'unread-node/big.bin' });
+    assert.equal(next.caught, undefined, next.caught?.error?.message);
+    assert.equal(next.out?.filebridge?.stat.exists, true);
+    const err = (await failed) as { code?: string };
+    assert.equal(err.code, 'TIMEOUT');
   });
 
   for (const protocol of ['sftp', 'ftp'] as Protocol[]) {

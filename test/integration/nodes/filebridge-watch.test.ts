@@ -47,6 +47,36 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
     await stopTestServer();
   });
 
+  describe('a ledger store the runtime does not have', () => {
+    afterEach(() => helper.settings({ contextStorage: undefined }));
+
+    async function statusesWith(contextStorage: unknown): Promise<{ fill?: string; text?: string }[]> {
+      helper.settings({ contextStorage: contextStorage as never });
+      await servers().mkdirp('watch-store/inbox');
+      const flow = pipeline('sftp', 'watch-store/inbox', { watch: { ledgerStore: 'file', intervalSeconds: 0.2 } });
+      const statuses: { fill?: string; text?: string }[] = [];
+      await load(flow);
+      onCall<{ fill?: string; text?: string }>('watch', 'status', (call) => statuses.push(call.args[0]));
+      await waitFor('a few polls', () => statuses.length >= 3);
+      return statuses;
+    }
+
+    it('shows a yellow status naming it (Node-RED would only log a line and use its default store)', async () => {
+      const statuses = await statusesWith(undefined);
+      const last = statuses[statuses.length - 1];
+      assert.equal(last.fill, 'yellow', JSON.stringify(statuses));
+      assert.match(last.text ?? '', /no store "file"/);
+    });
+
+    it('shows the usual status once settings.js defines that store', async () => {
+      const statuses = await statusesWith({ default: { module: 'memory' }, file: { module: 'memory' } });
+      assert.ok(
+        statuses.every((st) => st.fill !== 'yellow'),
+        JSON.stringify(statuses),
+      );
+    });
+  });
+
   for (const protocol of ['sftp', 'ftp'] as Protocol[]) {
     describe(protocol, () => {
       let n = 0;

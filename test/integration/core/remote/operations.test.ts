@@ -100,6 +100,16 @@ for (const protocol of PROTOCOLS) {
       }
     });
 
+    it("keeps the source's modification time on the written file (temporary name, renamed into place)", async () => {
+      const mtime = new Date('2025-03-04T05:06:07.890Z');
+      const kept = await putFile(pool, `${dir}/kept time.pdf`, Readable.from([randomBytes(5_000)]), put({ mtime }));
+      assert.equal(kept.mtime, '2025-03-04T05:06:07.000Z');
+      assert.equal((await stat(s().localPath(`${dir}/kept time.pdf`))).mtime.toISOString(), '2025-03-04T05:06:07.000Z');
+      const unticked = await putFile(pool, `${dir}/upload time.pdf`, randomBytes(10), put({ mtime, keepMtime: false }));
+      assert.equal(unticked.mtime, undefined);
+      assert.ok(Date.now() - (await stat(s().localPath(`${dir}/upload time.pdf`))).mtime.getTime() < 600_000, 'the upload keeps its own time');
+    });
+
     it('reads from a start offset', async () => {
       const data = randomBytes(100_000);
       await s().writeFile(`${dir}/offset.bin`, data);

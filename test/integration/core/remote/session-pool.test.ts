@@ -132,6 +132,63 @@ describe('urgent work while every pooled session is busy (useReserve, real serve
   }
 });
 
+describe('a stream nobody reads gives its connection back after the unread timeout (real servers)', () => {
+  for (const protocol of ['sftp', 'ftp'] as const) {
+    it(`${protocol}: a pool of one serves the next operation once the stalled stream timed out`, async function () {
+      this.timeout(60_000);
+      const s = servers();
+      await s.startAll();
+      await s.writeFile(`unread-${protocol}/big.bin`, randomBytes(4 * 1024 * 1024));
+      await s.writeFile(`unread-${protocol}/other.txt`, 'next');
+      const pool = createPool(optionsFor(protocol), { size: 1, unreadTimeoutMs: 1_000 });
+      try {
+        const { stream } = await openFile(pool, `unread-${protocol}/big.bin`);
+        const failed = new Promise<unknown>((resolve) => stream.once('error', resolve));
+        // The consumer reads one chunk and then stops, holding the only connection.
+        await new Promise<void>((resolve) => stream.once('data', () => resolve()));
+        stream.pause();
+        const started = Date.now();
+        const next = statEntry(pool, `unread-${protocol}/other.txt`);
+        const waited = await Promise.race([next, new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 15_000))]);
+        if (waited === 'stuck') assert.fail('the second operation was still waiting for the connection after 15 s');
+        assert.equal(waited?.size, 4);
+        assert.ok(Date.now() - started >= 500, 'the connection was freed before the timeout');
+        const err = await failed;
+        assert.ok(err instanceof FileBridgeError && err.code === 'TIMEOUT', String(err));
+        assert.match(err.message, /Nobody read unread-.*big\.bin for 1 s/);
+      } finally {
+        await pool.close();
+      }
+    });
+  }
+
+  it('sftp: a reader that reads slowly but steadily is not cut off', async function () {
+    this.timeout(60_000);
+    const s = servers();
+    await s.writeFile('unread-slow/f.bin', randomBytes(2_000_000));
+    const pool = createPool(optionsFor('sftp'), { size: 1, unreadTimeoutMs: 400 });
+    try {
+      const { stream } = await openFile(pool, 'unread-slow/f.bin');
+      const started = Date.now();
+      let bytes = 0;
+      await pipeline(
+        stream,
+        new Writable({
+          highWaterMark: 16 * 1024,
+          write(chunk: Buffer, _e, done) {
+            bytes += chunk.length;
+            setTimeout(done, 300);
+          },
+        }),
+      );
+      assert.equal(bytes, 2_000_000);
+      assert.ok(Date.now() - started > 1_200, `the read took only ${Date.now() - started} ms, not several timeouts long`);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 async function waitUntil(check: () => boolean, timeoutMs = 5_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!check()) {

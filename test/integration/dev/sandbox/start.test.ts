@@ -11,6 +11,8 @@ import { loadExamples, type FlowNode } from '../../../../dev/sandbox/flows';
 import { freePort } from '../../../../dev/sandbox/node-red-process';
 import type { SandboxStatus } from '../../../../dev/sandbox/start';
 import { REPO_ROOT } from '../../../support/runtimes';
+import { exampleFiles } from '../../../support/example-files';
+import { missingContextStore } from '../../../../src/core/context-stores';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -226,6 +228,19 @@ describe('sandbox (npm start) end to end', function () {
     } finally {
       await client.close();
     }
+  });
+
+  it('defines every context store an example asks for, so none falls back to memory with a log line nobody reads', async () => {
+    const settings = require(join(status.userDir, 'settings.js')) as { contextStorage?: unknown };
+    const asked: string[] = [];
+    for (const file of exampleFiles()) {
+      const nodes = JSON.parse(await readFile(join(REPO_ROOT, 'examples', file), 'utf8')) as Record<string, unknown>[];
+      for (const node of nodes) {
+        for (const key of ['ledgerStore', 'store']) if (typeof node[key] === 'string' && node[key] !== '') asked.push(node[key]);
+      }
+    }
+    assert.ok(asked.includes('file'), `the examples ask for: ${asked.join(', ')}`);
+    for (const store of asked) assert.equal(missingContextStore(settings.contextStorage, store), undefined, `store "${store}" is not defined`);
   });
 
   it('Node-RED loads the package from the repository', async () => {

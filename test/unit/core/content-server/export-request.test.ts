@@ -39,6 +39,13 @@ describe('content-server export request and mark', () => {
     assert.equal(over.where, undefined);
   });
 
+  it('waits for the flow\'s confirmation only when "Delivered when" says so (flows without the property: payload read)', () => {
+    assert.equal(exportRequestFromConfig({ deliveredWhen: 'confirmed' }, undefined, undefined, 'X').settings.confirm, true);
+    assert.equal(exportRequestFromConfig({ deliveredWhen: 'read' }, undefined, undefined, 'X').settings.confirm, undefined);
+    assert.equal(exportRequestFromConfig({}, undefined, undefined, 'X').settings.confirm, undefined);
+    assert.throws(() => exportRequestFromConfig({ deliveredWhen: 'stored' }, undefined, undefined, 'X'), invalid(/Delivered when/));
+  });
+
   it('refuses a missing folder, half a filter, bad numbers and bad ids, naming what to fix', () => {
     assert.throws(() => exportRequestFromConfig({}, undefined, undefined, ''), invalid(/folder to export is missing/));
     assert.throws(() => exportRequestFromConfig({ filterCategory: 'Invoice' }, undefined, undefined, 'X'), invalid(/both a category and an attribute/));

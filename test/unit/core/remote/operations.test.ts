@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { deleteEntry, listEntries, makeFolder, moveEntry, openFile, putFile, DEFAULT_PUT_OPTIONS, PutOptions } from '../../../../src/core/remote/operations';
+import { sourceMtimeOf } from '../../../../src/core/remote/remote-request';
 import { SessionPool } from '../../../../src/core/remote/session-pool';
 import type { RemoteSession } from '../../../../src/core/remote/types';
 import { expectCode } from '../../../support/expect-code';
@@ -21,5 +22,19 @@ describe('remote paths are checked before any server is contacted', () => {
     await expectCode(makeFolder(pool, 'x/..'), 'INVALID_INPUT');
     assert.equal(opened, 0);
     await pool.close();
+  });
+});
+
+describe('the modification time a put keeps', () => {
+  it("is that of the bytes the message carries: a get's file, then a cs export document, then a watched file", () => {
+    const file = { mtime: '2020-01-01T00:00:01Z' };
+    const cs = { modifyDate: '2021-01-01T00:00:02Z' };
+    const source = { mtime: '2022-01-01T00:00:03Z' };
+    assert.equal(sourceMtimeOf({ file, cs, source })?.toISOString(), '2020-01-01T00:00:01.000Z');
+    assert.equal(sourceMtimeOf({ cs, source })?.toISOString(), '2021-01-01T00:00:02.000Z');
+    assert.equal(sourceMtimeOf({ source })?.toISOString(), '2022-01-01T00:00:03.000Z');
+    // A cs-upload outcome has no modifyDate; an unreadable date is no date.
+    assert.equal(sourceMtimeOf({ cs: { id: 1 }, source: { mtime: 'yesterday' } }), undefined);
+    assert.equal(sourceMtimeOf({}), undefined);
   });
 });

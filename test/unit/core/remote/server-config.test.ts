@@ -14,6 +14,13 @@ describe('server configuration', () => {
     assert.equal(serverOptionsFromConfig({ ...base, protocol: 'ftp', port: '2121' }, { password: 'p' }, {}).port, 2121);
   });
 
+  it('frees an unread stream after 300 s unless the unread timeout says otherwise (0 = never)', () => {
+    assert.equal(serverOptionsFromConfig(base, { password: 'p' }, {}).unreadTimeoutMs, 300_000);
+    assert.equal(serverOptionsFromConfig({ ...base, unreadTimeout: '30' }, { password: 'p' }, {}).unreadTimeoutMs, 30_000);
+    assert.equal(serverOptionsFromConfig({ ...base, unreadTimeout: 0 }, { password: 'p' }, {}).unreadTimeoutMs, 0);
+    assert.throws(() => serverOptionsFromConfig({ ...base, unreadTimeout: '-1' }, { password: 'p' }, {}), /Unread timeout/);
+  });
+
   it('names the field to fix when settings are incomplete or out of range', () => {
     const refuse = (fields: Record<string, unknown>, creds: Record<string, string>, pattern: RegExp): void => {
       assert.throws(
