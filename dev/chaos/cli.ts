@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type { CollisionPolicy } from '../../src/core/content-server';
 import { startContentServerSim } from '../sim/content-server';
 import { startDevServers, stopDevServers } from '../servers';
-import { killIngest, type AckMode } from './kill-ingest';
+import { runIngest, type AckMode, type IngestOptions } from './ingest';
+import { contentServerFaults, killAndRestart, restartServer, undisturbed } from './plans';
 import { freshSeed } from './random';
 
 function option(args: string[], name: string): string | undefined {
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   const acks = list<AckMode>('acks', ['archive', 'delete', 'leave'], ['archive', 'leave']);
   const collisions = list<CollisionPolicy | 'default'>('collisions', ['default', 'add-version', 'skip-identical', 'rename', 'fail'], ['default']);
 
+  const scenarios = (option(args, 'scenario') ?? 'kill,two-runtimes,cs-faults,server-restarts').split(',');
   const servers = await startDevServers();
   const dataDir = await mkdtemp(join(tmpdir(), 'filebridge-chaos-cs-'));
   const sim = await startContentServerSim({ dataDir });
@@ -36,26 +38,28 @@ async function main(): Promise<void> {
   let broken = 0;
   let n = 0;
   try {
+    const run = async (o: Omit<IngestOptions, 'servers' | 'sim' | 'runtime' | 'seed' | 'log'>): Promise<void> => {
+      const result = await runIngest({ ...o, servers, sim, runtime, seed: seed + n++, log: (line) => console.log(line) });
+      console.log(result.line);
+      for (const v of result.violations) console.log(`  BROKEN: ${v}`);
+      if (result.violations.length > 0) broken++;
+    };
     for (const protocol of protocols) {
-      for (const ack of acks) {
-        for (const collision of collisions) {
-          const runSeed = seed + n++;
-          const result = await killIngest({
-            servers,
-            sim,
-            runtime,
-            protocol,
-            ack,
-            collision: collision === 'default' ? undefined : collision,
-            files,
-            kills,
-            seed: runSeed,
-            log: (line) => console.log(line),
-          });
-          console.log(result.line);
-          for (const v of result.violations) console.log(`  BROKEN: ${v}`);
-          if (result.violations.length > 0) broken++;
+      if (scenarios.includes('kill')) {
+        for (const ack of acks) {
+          for (const collision of collisions) {
+            await run({ scenario: 'kill', protocol, ack, collision: collision === 'default' ? undefined : collision, files, plan: killAndRestart(kills) });
+          }
         }
+      }
+      if (scenarios.includes('two-runtimes')) {
+        await run({ scenario: 'two-runtimes', protocol, ack: 'archive', files: quick ? 100 : 1000, runtimes: 2, plan: undisturbed });
+      }
+      if (scenarios.includes('cs-faults')) {
+        await run({ scenario: 'cs-faults', protocol, ack: 'archive', files, plan: contentServerFaults(quick ? 20_000 : 90_000) });
+      }
+      if (scenarios.includes('server-restarts')) {
+        await run({ scenario: 'server-restarts', protocol, ack: 'archive', files, plan: restartServer(protocol, quick ? 1 : 3) });
       }
     }
   } finally {

@@ -8,7 +8,8 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killIngest } from '../../../../dev/chaos/kill-ingest';
+import { runIngest } from '../../../../dev/chaos/ingest';
+import { killAndRestart } from '../../../../dev/chaos/plans';
 import { startContentServerSim, type ContentServerSim } from '../../../../dev/sim/content-server';
 import { servers } from '../../../support/dev-servers';
 
@@ -31,7 +32,18 @@ describe('chaos: kill -9 during an ingest (short run)', function () {
     ['ftp', 'leave', 1402],
   ] as const) {
     it(`${protocol}, ack ${ack}, default collision: 40 files, 2 kills: each file once in Content Server, disposed of once, drained within a minute`, async () => {
-      const result = await killIngest({ servers: servers(), sim, runtime, protocol, ack, files: 40, kills: 2, seed, log: (l) => console.log(l) });
+      const result = await runIngest({
+        scenario: 'kill',
+        servers: servers(),
+        sim,
+        runtime,
+        protocol,
+        ack,
+        files: 40,
+        seed,
+        plan: killAndRestart(2),
+        log: (l) => console.log(l),
+      });
       console.log(`      ${result.line}`);
       assert.deepEqual(result.violations, []);
     });

@@ -1,10 +1,10 @@
 /**
- * kill -9 of Node-RED at random moments during an ingest from a real SFTP or FTP server into the
- * Content Server simulator, restarting it with the same user directory each time, with the nodes'
- * default settings apart from the ack mode and the collision policy under test. Afterwards every
- * file must be in Content Server exactly once (no second document, no second identical version),
- * every source disposed of once, nothing left claimed, and all of it within a minute of the last
- * restart.
+ * One chaos run: an ingest from a real SFTP or FTP server into the Content Server simulator by one
+ * or two real Node-RED processes with the nodes' default settings (apart from the ack mode and the
+ * collision policy under test), while a plan disturbs it (kill -9 and restart, servers restarted,
+ * Content Server faults). Afterwards every file must be in Content Server exactly once (no second
+ * document, no second identical version), every source disposed of once and acked once, nothing
+ * left claimed, and all of it within a minute of the last disturbance.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,23 @@ import { Random } from './random';
 
 export type AckMode = 'archive' | 'delete' | 'leave';
 
-export interface KillIngestOptions {
+/** What a plan can disturb while files flow. */
+export interface RunContext {
+  reds: ChaosNodeRed[];
+  servers: DevServers;
+  sim: ContentServerSim;
+  random: Random;
+  log: (line: string) => void;
+  /** Documents in the run's Content Server folder so far. */
+  documents(): number;
+}
+
+/** Disturbs the run; resolves when the disturbances are over (the drain clock starts then). */
+export type Plan = (ctx: RunContext) => Promise<void>;
+
+export interface IngestOptions {
+  /** Names the run in its summary line. */
+  scenario: string;
   servers: DevServers;
   sim: ContentServerSim;
   runtime: Runtime;
@@ -28,25 +44,25 @@ export interface KillIngestOptions {
   /** Undefined: the node's default. */
   collision?: CollisionPolicy;
   files: number;
-  kills: number;
   seed: number;
-  /** Pause between a (re)start and the next kill: random within this range (default 3 to 20 s, so kills land before, during and after polls). */
-  gapMs?: [number, number];
-  /** How long after the last restart everything must be done. */
+  /** Node-RED processes watching the same inbox (default 1). */
+  runtimes?: number;
+  plan: Plan;
+  /** How long after the plan's last disturbance everything must be done. */
   drainWithinMs?: number;
   /** settings.js entries (contextStorage...); default: Node-RED's defaults. */
   extraSettings?: string;
   log?: (line: string) => void;
 }
 
-export interface KillIngestResult {
+export interface IngestResult {
   line: string;
   violations: string[];
   drainedAfterMs: number | undefined;
 }
 
 /** The flow a user builds for this: watch -> cs upload -> ack, Catch -> quarantine; defaults elsewhere. */
-export function ingestFlow(o: KillIngestOptions, inbox: string, csFolder: string, auditFile: string): FlowNodeJson[] {
+export function ingestFlow(o: IngestOptions, inbox: string, csFolder: string, auditFile: string): FlowNodeJson[] {
   const s = o.servers;
   const server = o.protocol === 'sftp' ? s.sftp : s.ftp;
   return [
@@ -105,10 +121,10 @@ export function ingestFlow(o: KillIngestOptions, inbox: string, csFolder: string
   ];
 }
 
-export async function killIngest(o: KillIngestOptions): Promise<KillIngestResult> {
+export async function runIngest(o: IngestOptions): Promise<IngestResult> {
   const log = o.log ?? (() => undefined);
   const random = new Random(o.seed);
-  const id = `chaos-${o.protocol}-${o.ack}-${o.collision ?? 'default'}-${o.seed}`;
+  const id = `chaos-${o.scenario}-${o.protocol}-${o.ack}-${o.collision ?? 'default'}-${o.seed}`;
   const inbox = `${id}/inbox`;
   const csPath = ['Chaos', id];
   await o.servers.remove(id);
@@ -120,22 +136,23 @@ export async function killIngest(o: KillIngestOptions): Promise<KillIngestResult
     await o.servers.writeFile(`${inbox}/f-${String(i).padStart(4, '0')}.bin`, data);
   }
 
-  const userDir = await mkdtemp(join(tmpdir(), 'filebridge-chaos-'));
-  const red = new ChaosNodeRed(o.runtime, userDir, o.extraSettings);
+  const userDirs: string[] = [];
+  const reds: ChaosNodeRed[] = [];
+  for (let r = 0; r < (o.runtimes ?? 1); r++) {
+    const userDir = await mkdtemp(join(tmpdir(), 'filebridge-chaos-'));
+    userDirs.push(userDir);
+    reds.push(new ChaosNodeRed(o.runtime, userDir, o.extraSettings));
+  }
+  const auditFiles = userDirs.map((d) => join(d, 'audit.jsonl'));
   const violations: string[] = [];
   let drainedAfterMs: number | undefined;
   try {
-    await red.prepare();
-    await red.start();
-    const auditFile = join(userDir, 'audit.jsonl');
-    await red.deploy(ingestFlow(o, inbox, `Enterprise:${csPath.join('/')}`, auditFile));
-    for (let k = 0; k < o.kills; k++) {
-      const [min, max] = o.gapMs ?? [3000, 20_000];
-      await sleep(random.int(min, max));
-      await red.kill();
-      log(`  kill ${k + 1}/${o.kills}: ${documentsIn(o.sim, csPath).length} documents so far`);
+    for (const [r, red] of reds.entries()) {
+      await red.prepare();
       await red.start();
+      await red.deploy(ingestFlow(o, inbox, `Enterprise:${csPath.join('/')}`, auditFiles[r]));
     }
+    await o.plan({ reds, servers: o.servers, sim: o.sim, random, log, documents: () => documentsIn(o.sim, csPath).length });
     const restartedAt = Date.now();
     const within = o.drainWithinMs ?? 60_000;
     const local = (rel: string): string => o.servers.localPath(`${inbox}/${rel}`);
@@ -155,7 +172,8 @@ export async function killIngest(o: KillIngestOptions): Promise<KillIngestResult
     }
     // Files left in place must not come round again: watch two more polls (10 s each by default).
     if (o.ack === 'leave' && drainedAfterMs !== undefined) await sleep(22_000);
-    await red.stop();
+    const crashed = reds.filter((red) => red.pid() === undefined).length;
+    for (const red of reds) await red.stop();
 
     const docs = documentsIn(o.sim, csPath);
     const delivered = deliveryOf(sources, docs);
@@ -170,7 +188,8 @@ export async function killIngest(o: KillIngestOptions): Promise<KillIngestResult
       return count(inboxFiles) === 0 && count(archived) === 0;
     }).length;
     const uploads = docs.reduce((n, d) => n + d.shas.length, 0);
-    const audits = (await readFile(auditFile, 'utf8').catch(() => ''))
+    const audits = (await Promise.all(auditFiles.map((f) => readFile(f, 'utf8').catch(() => ''))))
+      .join('\n')
       .split('\n')
       .filter((l) => l.trim() !== '')
       .map((l) => (JSON.parse(l) as { source: { path: string } }).source.path);
@@ -181,6 +200,7 @@ export async function killIngest(o: KillIngestOptions): Promise<KillIngestResult
     if (delivered.duplicateDocs > 0) violations.push(`${delivered.duplicateDocs} duplicate documents`);
     if (delivered.extraIdenticalVersions > 0) violations.push(`${delivered.extraIdenticalVersions} extra identical versions`);
     if (disposedOnce !== o.files) violations.push(`${o.files - disposedOnce} sources not disposed of exactly once (${o.ack})`);
+    if (crashed > 0) violations.push(`${crashed} Node-RED processes died by themselves`);
     if (reprocessed > 0) violations.push(`${reprocessed} files went through the flow again after they were acked`);
     if (claims.length > 0) violations.push(`${claims.length} files stuck in the claim folder`);
     if (failed.length > 0) violations.push(`${failed.length} files quarantined`);
@@ -190,15 +210,15 @@ export async function killIngest(o: KillIngestOptions): Promise<KillIngestResult
       );
     }
     const line =
-      `chaos kill-ingest protocol=${o.protocol} ack=${o.ack} collision=${o.collision ?? 'default'} seed=${o.seed} ` +
-      `files=${o.files} kills=${red.kills} delivered_once=${delivered.deliveredOnce} lost=${delivered.lost} ` +
+      `chaos ${o.scenario} protocol=${o.protocol} ack=${o.ack} collision=${o.collision ?? 'default'} seed=${o.seed} ` +
+      `files=${o.files} runtimes=${reds.length} kills=${reds.reduce((n, red) => n + red.kills, 0)} delivered_once=${delivered.deliveredOnce} lost=${delivered.lost} ` +
       `duplicate_docs=${delivered.duplicateDocs} extra_identical_versions=${delivered.extraIdenticalVersions} versions=${uploads} ` +
       `disposed_once=${disposedOnce} acks_logged=${audits.length} reprocessed=${reprocessed} stuck_claims=${claims.length} quarantined=${failed.length} ` +
       `drained_after_s=${drainedAfterMs === undefined ? 'never' : (drainedAfterMs / 1000).toFixed(1)}`;
-    if (violations.length > 0) log(red.output().split('\n').slice(-40).join('\n'));
+    if (violations.length > 0) for (const red of reds) log(red.output().split('\n').slice(-40).join('\n'));
     return { line, violations, drainedAfterMs };
   } finally {
-    await red.stop().catch(() => undefined);
-    await rm(userDir, { recursive: true, force: true });
+    for (const red of reds) await red.stop().catch(() => undefined);
+    for (const dir of userDirs) await rm(dir, { recursive: true, force: true });
   }
 }
