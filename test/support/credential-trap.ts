@@ -7,7 +7,8 @@
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Server as SshServer, utils as sshUtils } from 'ssh2';
+import { Server as SshServer } from 'ssh2';
+import { sshHostKey } from './ssh-host-key';
 
 export interface CredentialTrap {
   readonly host: string;
@@ -87,7 +88,7 @@ export async function startFtpTrap(): Promise<CredentialTrap> {
 export async function startSshTrap(): Promise<CredentialTrap> {
   const received: string[] = [];
   const counter = { connections: 0 };
-  const hostKey = sshUtils.generateKeyPairSync('ed25519').private;
+  const hostKey = sshHostKey();
   const clients = new Set<{ end(): unknown }>();
   const server = new SshServer({ hostKeys: [hostKey] }, (client) => {
     counter.connections += 1;

@@ -7,6 +7,7 @@
  * the watched folder.
  */
 import { posix } from 'node:path';
+import { sshHostKey } from './ssh-host-key';
 import { Server, utils, type Connection, type SFTPWrapper, type AcceptConnection } from 'ssh2';
 
 const { STATUS_CODE, OPEN_MODE } = utils.sftp;
@@ -151,7 +152,7 @@ export async function startLyingSftpServer(files: Record<string, string>, lyingF
   };
 
   const clients = new Set<Connection>();
-  const server = new Server({ hostKeys: [utils.generateKeyPairSync('ed25519').private] }, (client) => {
+  const server = new Server({ hostKeys: [sshHostKey()] }, (client) => {
     clients.add(client);
     client.on('close', () => clients.delete(client));
     client.on('error', () => undefined);

@@ -19,6 +19,8 @@ describe('filebridge-server "Test connection" admin endpoint', function () {
 
   it('sftp: reports the host key fingerprint and the start folder listing, and never echoes the password', async () => {
     const s = servers();
+    // Only the first entries of the start folder are listed: an empty home makes the probe one of them.
+    await s.clear();
     await s.writeFile('probe-file.txt', 'x');
     await loadFlow([serverNode], []);
     const res = await helper
@@ -283,6 +285,8 @@ describe('filebridge-server "Test connection" never hands a stored secret to ano
 
   it('unchanged settings use the stored password, whichever way the dialog writes the port', async () => {
     const s = servers();
+    // The answer lists the first entries of the start folder only: an empty home makes the probe one of them.
+    await s.clear();
     await s.writeFile('stored-secret-probe.txt', 'x');
     await loadFlow(
       [serverNode],
