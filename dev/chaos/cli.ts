@@ -1,6 +1,7 @@
 /*
  * npm run chaos [-- --files 500 --kills 5 --seed 42 --protocols sftp,ftp --acks archive,delete,leave
- *                   --collisions add-version,skip-identical,rename,fail --quick]
+ *                   --collisions add-version,skip-identical,rename,fail --polls 10000 --quick
+ *                   --scenario kill,two-runtimes,cs-faults,server-restarts,soak]
  * Real processes, real faults: prints one summary line per run and exits 1 when any run broke a
  * guarantee. The seed of each run is printed, so a failure can be run again the same way.
  */
@@ -13,6 +14,7 @@ import { startDevServers, stopDevServers } from '../servers';
 import { runIngest, type AckMode, type IngestOptions } from './ingest';
 import { contentServerFaults, killAndRestart, restartServer, undisturbed } from './plans';
 import { freshSeed } from './random';
+import { runSoak } from './soak';
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -30,7 +32,7 @@ async function main(): Promise<void> {
   const acks = list<AckMode>('acks', ['archive', 'delete', 'leave'], ['archive', 'leave']);
   const collisions = list<CollisionPolicy | 'default'>('collisions', ['default', 'add-version', 'skip-identical', 'rename', 'fail'], ['default']);
 
-  const scenarios = (option(args, 'scenario') ?? 'kill,two-runtimes,cs-faults,server-restarts').split(',');
+  const scenarios = (option(args, 'scenario') ?? 'kill,two-runtimes,cs-faults,server-restarts,soak').split(',');
   const servers = await startDevServers();
   const dataDir = await mkdtemp(join(tmpdir(), 'filebridge-chaos-cs-'));
   const sim = await startContentServerSim({ dataDir });
@@ -60,6 +62,21 @@ async function main(): Promise<void> {
       }
       if (scenarios.includes('server-restarts')) {
         await run({ scenario: 'server-restarts', protocol, ack: 'archive', files, plan: restartServer(protocol, quick ? 1 : 3) });
+      }
+      if (scenarios.includes('soak')) {
+        const result = await runSoak({
+          servers,
+          runtime,
+          protocol,
+          files: quick ? 500 : 2000,
+          polls: Number(option(args, 'polls') ?? (quick ? 300 : 10_000)),
+          arrivalEveryMs: 1000,
+          seed: seed + n++,
+          log: (line) => console.log(line),
+        });
+        console.log(result.line);
+        for (const v of result.violations) console.log(`  BROKEN: ${v}`);
+        if (result.violations.length > 0) broken++;
       }
     }
   } finally {
