@@ -61,7 +61,16 @@ async function main(): Promise<void> {
         await run({ scenario: 'cs-faults', protocol, ack: 'archive', files, plan: contentServerFaults(quick ? 20_000 : 90_000) });
       }
       if (scenarios.includes('server-restarts')) {
-        await run({ scenario: 'server-restarts', protocol, ack: 'archive', files, plan: restartServer(protocol, quick ? 1 : 3) });
+        // The server goes down in the middle of a big transfer (claimed first: big.bin sorts before f-*) and of the small files.
+        await run({
+          scenario: 'server-restarts',
+          protocol,
+          ack: 'archive',
+          files,
+          bigFileBytes: (quick ? 64 : 1024) * 1024 * 1024,
+          drainWithinMs: quick ? 90_000 : 300_000,
+          plan: restartServer(protocol, quick ? 1 : 3),
+        });
       }
       if (scenarios.includes('soak')) {
         const result = await runSoak({

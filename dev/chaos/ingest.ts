@@ -6,7 +6,11 @@
  * document, no second identical version), every source disposed of once and acked once, nothing
  * left claimed, and all of it within a minute of the last disturbance.
  */
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CollisionPolicy } from '../../src/core/content-server';
@@ -28,6 +32,8 @@ export interface RunContext {
   log: (line: string) => void;
   /** Documents in the run's Content Server folder so far. */
   documents(): number;
+  /** Files in the run. */
+  files: number;
 }
 
 /** Disturbs the run; resolves when the disturbances are over (the drain clock starts then). */
@@ -50,6 +56,8 @@ export interface IngestOptions {
   plan: Plan;
   /** How long after the plan's last disturbance everything must be done. */
   drainWithinMs?: number;
+  /** Adds one file of this many bytes (written as a stream) to the inbox, e.g. 1 GiB for a transfer a server restart interrupts. */
+  bigFileBytes?: number;
   /** settings.js entries (contextStorage...); default: Node-RED's defaults. */
   extraSettings?: string;
   log?: (line: string) => void;
@@ -121,6 +129,25 @@ export function ingestFlow(o: IngestOptions, inbox: string, csFolder: string, au
   ];
 }
 
+/** A file of `bytes` random bytes written as a stream (never whole in memory); resolves its SHA-256. */
+async function writeBigFile(servers: DevServers, rel: string, bytes: number, random: Random): Promise<string> {
+  // Created (and given to the test user) small, then filled in place.
+  await servers.writeFile(rel, '');
+  const hash = createHash('sha256');
+  const out = createWriteStream(servers.localPath(rel));
+  const chunk = random.bytes(1024 * 1024);
+  for (let left = bytes, n = 0; left > 0; n++) {
+    // Each MiB differs (its index in front), so a piece sent twice or out of order changes the digest.
+    const piece = Buffer.concat([Buffer.from(String(n).padStart(16, '0')), chunk]).subarray(0, Math.min(left, chunk.length));
+    hash.update(piece);
+    if (!out.write(piece)) await once(out, 'drain');
+    left -= piece.length;
+  }
+  out.end();
+  await finished(out);
+  return hash.digest('hex');
+}
+
 export async function runIngest(o: IngestOptions): Promise<IngestResult> {
   const log = o.log ?? (() => undefined);
   const random = new Random(o.seed);
@@ -135,6 +162,8 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
     sources.push(sha256(data));
     await o.servers.writeFile(`${inbox}/f-${String(i).padStart(4, '0')}.bin`, data);
   }
+  if (o.bigFileBytes) sources.push(await writeBigFile(o.servers, `${inbox}/big.bin`, o.bigFileBytes, random));
+  const total = sources.length;
 
   const userDirs: string[] = [];
   const reds: ChaosNodeRed[] = [];
@@ -152,7 +181,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
       await red.start();
       await red.deploy(ingestFlow(o, inbox, `Enterprise:${csPath.join('/')}`, auditFiles[r]));
     }
-    await o.plan({ reds, servers: o.servers, sim: o.sim, random, log, documents: () => documentsIn(o.sim, csPath).length });
+    await o.plan({ reds, servers: o.servers, sim: o.sim, random, log, files: total, documents: () => documentsIn(o.sim, csPath).length });
     const restartedAt = Date.now();
     const within = o.drainWithinMs ?? 60_000;
     const local = (rel: string): string => o.servers.localPath(`${inbox}/${rel}`);
@@ -161,7 +190,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
       if (delivered.lost > 0) return false;
       if ((await filesBelow(local('.filebridge/processing'))).length > 0) return false;
       const inboxFiles = (await filesBelow(o.servers.localPath(inbox))).filter((f) => !f.path.includes('/.filebridge/'));
-      return o.ack === 'leave' ? inboxFiles.length === o.files : inboxFiles.length === 0;
+      return o.ack === 'leave' ? inboxFiles.length === total : inboxFiles.length === 0;
     };
     while (Date.now() - restartedAt < within + 30_000) {
       if (await done()) {
@@ -195,11 +224,11 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
       .map((l) => (JSON.parse(l) as { source: { path: string } }).source.path);
     const reprocessed = [...new Set(audits)].filter((path) => audits.filter((a) => a === path).length > 1).length;
 
-    if (delivered.deliveredOnce !== o.files) violations.push(`${o.files - delivered.deliveredOnce} files not in Content Server exactly once`);
+    if (delivered.deliveredOnce !== total) violations.push(`${total - delivered.deliveredOnce} files not in Content Server exactly once`);
     if (delivered.lost > 0) violations.push(`${delivered.lost} files lost`);
     if (delivered.duplicateDocs > 0) violations.push(`${delivered.duplicateDocs} duplicate documents`);
     if (delivered.extraIdenticalVersions > 0) violations.push(`${delivered.extraIdenticalVersions} extra identical versions`);
-    if (disposedOnce !== o.files) violations.push(`${o.files - disposedOnce} sources not disposed of exactly once (${o.ack})`);
+    if (disposedOnce !== total) violations.push(`${total - disposedOnce} sources not disposed of exactly once (${o.ack})`);
     if (crashed > 0) violations.push(`${crashed} Node-RED processes died by themselves`);
     if (reprocessed > 0) violations.push(`${reprocessed} files went through the flow again after they were acked`);
     if (claims.length > 0) violations.push(`${claims.length} files stuck in the claim folder`);
@@ -211,7 +240,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
     }
     const line =
       `chaos ${o.scenario} protocol=${o.protocol} ack=${o.ack} collision=${o.collision ?? 'default'} seed=${o.seed} ` +
-      `files=${o.files} runtimes=${reds.length} kills=${reds.reduce((n, red) => n + red.kills, 0)} delivered_once=${delivered.deliveredOnce} lost=${delivered.lost} ` +
+      `files=${total}${o.bigFileBytes ? ` big_file_mib=${Math.round(o.bigFileBytes / 1048576)}` : ''} runtimes=${reds.length} kills=${reds.reduce((n, red) => n + red.kills, 0)} delivered_once=${delivered.deliveredOnce} lost=${delivered.lost} ` +
       `duplicate_docs=${delivered.duplicateDocs} extra_identical_versions=${delivered.extraIdenticalVersions} versions=${uploads} ` +
       `disposed_once=${disposedOnce} acks_logged=${audits.length} reprocessed=${reprocessed} stuck_claims=${claims.length} quarantined=${failed.length} ` +
       `drained_after_s=${drainedAfterMs === undefined ? 'never' : (drainedAfterMs / 1000).toFixed(1)}`;

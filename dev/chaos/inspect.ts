@@ -1,10 +1,18 @@
 /** What a chaos run finds afterwards, asked of the servers and the simulator, never of the flow. */
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContentServerSim } from '../sim/content-server';
 
 export const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** A file's SHA-256, read as a stream (a chaos run may hold a 1 GiB file). */
+async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
 
 /** Every file below `dir` (absolute), with its content hash; missing folder = none. */
 export async function filesBelow(dir: string): Promise<{ path: string; sha: string }[]> {
@@ -19,7 +27,7 @@ export async function filesBelow(dir: string): Promise<{ path: string; sha: stri
     for (const e of entries) {
       const full = join(d, e.name);
       if (e.isDirectory()) await walk(full);
-      else if (e.isFile()) out.push({ path: full, sha: sha256(await readFile(full)) });
+      else if (e.isFile()) out.push({ path: full, sha: await sha256OfFile(full) });
     }
   };
   await walk(dir);

@@ -2,11 +2,18 @@
 import { sleep } from './node-red';
 import type { Plan } from './ingest';
 
-/** kill -9 of a Node-RED process (a random one of the run's) `kills` times, each restarted at once with the same user dir. */
+/**
+ * kill -9 of a Node-RED process (a random one of the run's) `kills` times, each restarted at once
+ * with the same user dir. Each kill falls at a random point of the ingest (when the documents so far
+ * pass a random share of the files, or after a random time when the flow is slower than that), so
+ * kills land while files are in flight, whatever the machine's speed.
+ */
 export function killAndRestart(kills: number, gapMs: [number, number] = [3000, 20_000]): Plan {
   return async (ctx) => {
+    const points = Array.from({ length: kills }, () => ctx.random.int(1, Math.max(1, ctx.files - 1))).sort((a, b) => a - b);
     for (let k = 0; k < kills; k++) {
-      await sleep(ctx.random.int(gapMs[0], gapMs[1]));
+      const latest = Date.now() + ctx.random.int(gapMs[0], gapMs[1]);
+      while (ctx.documents() < points[k] && Date.now() < latest) await sleep(20);
       const red = ctx.reds[ctx.random.int(0, ctx.reds.length - 1)];
       await red.kill();
       ctx.log(`  kill ${k + 1}/${kills}: ${ctx.documents()} documents so far`);
