@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { CollisionPolicy } from '../../src/core/content-server';
 import { startContentServerSim } from '../sim/content-server';
 import { startDevServers, stopDevServers } from '../servers';
+import { runHostile } from './hostile';
 import { runIngest, type AckMode, type IngestOptions } from './ingest';
 import { contentServerFaults, killAndRestart, restartServer, undisturbed } from './plans';
 import { freshSeed } from './random';
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   const acks = list<AckMode>('acks', ['archive', 'delete', 'leave'], ['archive', 'leave']);
   const collisions = list<CollisionPolicy | 'default'>('collisions', ['default', 'add-version', 'skip-identical', 'rename', 'fail'], ['default']);
 
-  const scenarios = (option(args, 'scenario') ?? 'kill,two-runtimes,cs-faults,server-restarts').split(',');
+  const scenarios = (option(args, 'scenario') ?? 'kill,two-runtimes,cs-faults,server-restarts,hostile').split(',');
   const servers = await startDevServers();
   const dataDir = await mkdtemp(join(tmpdir(), 'filebridge-chaos-cs-'));
   const sim = await startContentServerSim({ dataDir });
@@ -60,6 +61,12 @@ async function main(): Promise<void> {
       }
       if (scenarios.includes('server-restarts')) {
         await run({ scenario: 'server-restarts', protocol, ack: 'archive', files, plan: restartServer(protocol, quick ? 1 : 3) });
+      }
+      if (scenarios.includes('hostile')) {
+        const result = await runHostile({ servers, sim, runtime, protocol, seed: seed + n++, log: (line) => console.log(line) });
+        console.log(result.line);
+        for (const v of result.violations) console.log(`  BROKEN: ${v}`);
+        if (result.violations.length > 0) broken++;
       }
     }
   } finally {
