@@ -1,7 +1,7 @@
 /*
  * npm run chaos [-- --files 500 --kills 5 --seed 42 --protocols sftp,ftp --acks archive,delete,leave
  *                   --collisions add-version,skip-identical,rename,fail --polls 10000 --quick
- *                   --scenario kill,two-runtimes,cs-faults,server-restarts,soak]
+ *                   --scenario kill,two-runtimes,cs-faults,server-restarts,soak,hostile]
  * Real processes, real faults: prints one summary line per run and exits 1 when any run broke a
  * guarantee. The seed of each run is printed, so a failure can be run again the same way.
  */
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { CollisionPolicy } from '../../src/core/content-server';
 import { startContentServerSim } from '../sim/content-server';
 import { startDevServers, stopDevServers } from '../servers';
+import { runHostile } from './hostile';
 import { runIngest, type AckMode, type IngestOptions } from './ingest';
 import { contentServerFaults, killAndRestart, restartServer, undisturbed } from './plans';
 import { freshSeed } from './random';
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   const acks = list<AckMode>('acks', ['archive', 'delete', 'leave'], ['archive', 'leave']);
   const collisions = list<CollisionPolicy | 'default'>('collisions', ['default', 'add-version', 'skip-identical', 'rename', 'fail'], ['default']);
 
-  const scenarios = (option(args, 'scenario') ?? 'kill,two-runtimes,cs-faults,server-restarts,soak').split(',');
+  const scenarios = (option(args, 'scenario') ?? 'kill,two-runtimes,cs-faults,server-restarts,soak,hostile').split(',');
   const servers = await startDevServers();
   const dataDir = await mkdtemp(join(tmpdir(), 'filebridge-chaos-cs-'));
   const sim = await startContentServerSim({ dataDir });
@@ -83,6 +84,12 @@ async function main(): Promise<void> {
           seed: seed + n++,
           log: (line) => console.log(line),
         });
+        console.log(result.line);
+        for (const v of result.violations) console.log(`  BROKEN: ${v}`);
+        if (result.violations.length > 0) broken++;
+      }
+      if (scenarios.includes('hostile')) {
+        const result = await runHostile({ servers, sim, runtime, protocol, seed: seed + n++, log: (line) => console.log(line) });
         console.log(result.line);
         for (const v of result.violations) console.log(`  BROKEN: ${v}`);
         if (result.violations.length > 0) broken++;

@@ -1,7 +1,7 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
 import { Readable } from 'node:stream';
 import { FileBridgeError } from '../core/errors';
-import { remoteBasename, remoteDirname } from '../core/paths';
+import { lastPathPart, remoteDirname } from '../core/paths';
 import { ruleSettingsFromConfig, type ValidateConfigFields } from '../core/validate/validate-config';
 import { parseRules, type RuleSet } from '../core/validate/rules';
 import { poolFiles } from '../core/validate/remote-files';
@@ -69,7 +69,8 @@ function register(RED: NodeAPI): void {
         const fb = receivedFacts(msg);
         const source: Record<string, unknown> = typeof fb.source === 'object' && fb.source !== null ? { ...fb.source } : {};
         const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-        const name = str(msg.filename) ? remoteBasename(String(msg.filename).replace(/\\/g, '/')) : str(source.name);
+        // A backslash is part of a POSIX name (`a\b.pdf` on sshd): only a Windows path (`C:\in\x.pdf`) splits at it.
+        const name = str(msg.filename) ? lastPathPart(String(msg.filename)) : str(source.name);
         if (!name)
           throw new FileBridgeError(
             'INVALID_INPUT',

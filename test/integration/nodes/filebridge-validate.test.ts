@@ -193,6 +193,23 @@ describe('filebridge-validate node in a Node-RED flow', function () {
     });
   });
 
+  it('a backslash in msg.filename is part of the name (POSIX), so the rules check the whole name; a Windows path is cut at its folders', async () => {
+    await load(INVOICE_RULES);
+    const pdf = Buffer.from('%PDF-1.7\n...');
+    // A legal name on sshd or vsftpd: only its last part matches the pattern, so the name fails.
+    const posix = await exchange({ payload: pdf, filename: 'junk\\INV_ACME_2026-11-02.pdf' });
+    assert.equal(posix.id, 'invalid', JSON.stringify(posix.msg.filebridge));
+    assert.deepEqual(
+      posix.msg.filebridge?.validation?.errors.map((e) => e.rule),
+      ['name'],
+    );
+    assert.match(posix.msg.filebridge?.validation?.errors[0].reason ?? '', /"junk\\INV_ACME_2026-11-02\.pdf" does not match/);
+    assert.equal(posix.msg.filebridge?.fields, undefined);
+    const windows = await exchange({ payload: pdf, filename: 'C:\\in\\INV_ACME_2026-11-02.pdf' });
+    assert.equal(windows.id, 'valid', JSON.stringify(windows.msg.filebridge?.validation));
+    assert.deepEqual(windows.msg.filebridge?.fields, { vendor: 'ACME', date: '2026-11-02' });
+  });
+
   it('broken rule settings are an INVALID_INPUT error naming the setting', async () => {
     await load({ nameOn: true, namePattern: 'INV_(?<vendor' });
     const got = await exchange({ payload: Buffer.from('x'), filename: 'a.pdf' });
