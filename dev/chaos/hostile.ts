@@ -27,6 +27,7 @@ import type { Runtime } from '../sandbox/node-red-process';
 import type { DevServers } from '../servers';
 import { documentsIn, filesBelow, sha256 } from './inspect';
 import { ChaosNodeRed, sleep, type FlowNodeJson } from './node-red';
+import { csConnectionNode, serverConfigNode } from './flow-parts';
 import { Random } from './random';
 
 export interface HostileOptions {
@@ -81,28 +82,10 @@ export const HOSTILE_RULES = {
 };
 
 export function hostileFlow(o: HostileOptions, inbox: string, csFolder: string): FlowNodeJson[] {
-  const s = o.servers;
-  const server = o.protocol === 'sftp' ? s.sftp : s.ftp;
   return [
     { id: 'hostile-tab', type: 'tab', label: 'hostile inputs' },
-    {
-      id: 'hostile-srv',
-      type: 'filebridge-server',
-      protocol: o.protocol,
-      host: server.host,
-      port: server.port,
-      username: s.username,
-      hostKey: o.protocol === 'sftp' ? s.sftp.hostKeyFingerprints.ed25519 : '',
-      credentials: { password: s.password },
-    },
-    {
-      id: 'hostile-cs',
-      type: 'filebridge-cs-connection',
-      baseUrl: o.sim.apiBase,
-      authMode: 'password',
-      username: 'Admin',
-      credentials: { password: 'livelink' },
-    },
+    serverConfigNode('hostile-srv', o.servers, o.protocol),
+    csConnectionNode('hostile-cs', o.sim),
     { id: 'hostile-watch', type: 'filebridge-watch', z: 'hostile-tab', server: 'hostile-srv', folder: inbox, wires: [['hostile-validate']] },
     { id: 'hostile-validate', type: 'filebridge-validate', z: 'hostile-tab', ...HOSTILE_RULES, wires: [['hostile-upload'], ['hostile-quarantine']] },
     { id: 'hostile-upload', type: 'filebridge-cs-upload', z: 'hostile-tab', connection: 'hostile-cs', folder: csFolder, wires: [['hostile-ack']] },

@@ -19,6 +19,7 @@ import type { Runtime } from '../sandbox/node-red-process';
 import type { DevServers } from '../servers';
 import { deliveryOf, documentsIn, filesBelow, sha256 } from './inspect';
 import { ChaosNodeRed, sleep, type FlowNodeJson } from './node-red';
+import { appendLineNode, csConnectionNode, serverConfigNode } from './flow-parts';
 import { Random } from './random';
 
 export type AckMode = 'archive' | 'delete' | 'leave';
@@ -71,28 +72,10 @@ export interface IngestResult {
 
 /** The flow a user builds for this: watch -> cs upload -> ack, Catch -> quarantine; defaults elsewhere. */
 export function ingestFlow(o: IngestOptions, inbox: string, csFolder: string, auditFile: string): FlowNodeJson[] {
-  const s = o.servers;
-  const server = o.protocol === 'sftp' ? s.sftp : s.ftp;
   return [
     { id: 'chaos-tab', type: 'tab', label: 'chaos' },
-    {
-      id: 'chaos-srv',
-      type: 'filebridge-server',
-      protocol: o.protocol,
-      host: server.host,
-      port: server.port,
-      username: s.username,
-      hostKey: o.protocol === 'sftp' ? s.sftp.hostKeyFingerprints.ed25519 : '',
-      credentials: { password: s.password },
-    },
-    {
-      id: 'chaos-cs',
-      type: 'filebridge-cs-connection',
-      baseUrl: o.sim.apiBase,
-      authMode: 'password',
-      username: 'Admin',
-      credentials: { password: 'livelink' },
-    },
+    serverConfigNode('chaos-srv', o.servers, o.protocol),
+    csConnectionNode('chaos-cs', o.sim),
     { id: 'chaos-watch', type: 'filebridge-watch', z: 'chaos-tab', server: 'chaos-srv', folder: inbox, wires: [['chaos-upload']] },
     {
       id: 'chaos-upload',
@@ -112,18 +95,7 @@ export function ingestFlow(o: IngestOptions, inbox: string, csFolder: string, au
       rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'filebridge.audit', tot: 'msg' }],
       wires: [['chaos-audit-file']],
     },
-    {
-      id: 'chaos-audit-file',
-      type: 'file',
-      z: 'chaos-tab',
-      filename: auditFile,
-      filenameType: 'str',
-      appendNewline: true,
-      createDir: true,
-      overwriteFile: 'false',
-      encoding: 'none',
-      wires: [[]],
-    },
+    appendLineNode('chaos-audit-file', 'chaos-tab', auditFile),
     { id: 'chaos-catch', type: 'catch', z: 'chaos-tab', scope: null, uncaught: false, wires: [['chaos-quarantine']] },
     { id: 'chaos-quarantine', type: 'filebridge-quarantine', z: 'chaos-tab', wires: [[]] },
   ];

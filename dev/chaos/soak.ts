@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Runtime } from '../sandbox/node-red-process';
 import type { DevServers } from '../servers';
 import { ChaosNodeRed, sleep, type FlowNodeJson } from './node-red';
+import { appendLineNode, serverConfigNode } from './flow-parts';
 import { Random } from './random';
 
 export interface SoakOptions {
@@ -74,32 +75,9 @@ const median = (xs: number[]): number => {
 };
 
 export function soakFlow(o: SoakOptions, inbox: string, auditFile: string, statusFile: string): FlowNodeJson[] {
-  const s = o.servers;
-  const server = o.protocol === 'sftp' ? s.sftp : s.ftp;
-  const appendLine = (id: string, filename: string): FlowNodeJson => ({
-    id,
-    type: 'file',
-    z: 'soak-tab',
-    filename,
-    filenameType: 'str',
-    appendNewline: true,
-    createDir: true,
-    overwriteFile: 'false',
-    encoding: 'none',
-    wires: [[]],
-  });
   return [
     { id: 'soak-tab', type: 'tab', label: 'soak' },
-    {
-      id: 'soak-srv',
-      type: 'filebridge-server',
-      protocol: o.protocol,
-      host: server.host,
-      port: server.port,
-      username: s.username,
-      hostKey: o.protocol === 'sftp' ? s.sftp.hostKeyFingerprints.ed25519 : '',
-      credentials: { password: s.password },
-    },
+    serverConfigNode('soak-srv', o.servers, o.protocol),
     { id: 'soak-watch', type: 'filebridge-watch', z: 'soak-tab', server: 'soak-srv', folder: inbox, intervalSeconds: '0.1', wires: [['soak-ack']] },
     { id: 'soak-ack', type: 'filebridge-ack', z: 'soak-tab', action: 'leave', wires: [['soak-audit']] },
     {
@@ -109,7 +87,7 @@ export function soakFlow(o: SoakOptions, inbox: string, auditFile: string, statu
       rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'filebridge.audit.source.path', tot: 'msg' }],
       wires: [['soak-audit-file']],
     },
-    appendLine('soak-audit-file', auditFile),
+    appendLineNode('soak-audit-file', 'soak-tab', auditFile),
     // Every status the watch shows: a poll that starts with no file in flight shows "polling".
     { id: 'soak-status', type: 'status', z: 'soak-tab', scope: ['soak-watch'], wires: [['soak-status-text']] },
     {
@@ -119,7 +97,7 @@ export function soakFlow(o: SoakOptions, inbox: string, auditFile: string, statu
       rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'status.text', tot: 'msg' }],
       wires: [['soak-status-file']],
     },
-    appendLine('soak-status-file', statusFile),
+    appendLineNode('soak-status-file', 'soak-tab', statusFile),
   ];
 }
 

@@ -1,6 +1,7 @@
 /** Editor of filebridge-batch: which messages belong together, what is kept of each, when a batch is complete. */
 import { defineEditor } from './components/register';
 import { range } from './components/validators';
+import { fillContextStoreSelect } from './components/context-store-select';
 
 const NS = 'node-red-contrib-ecm-filebridge/filebridge-batch:';
 const RANGE = NS + 'filebridge-batch.errors.range';
@@ -46,22 +47,11 @@ defineEditor<BatchProps>('filebridge-batch', {
     const node = this;
     $('#node-input-key').typedInput({ default: 'msg', typeField: $('#node-input-keyType'), types: ['msg', 'jsonata'] });
     $('#node-input-property').typedInput({ default: 'msg', types: ['msg'] });
-    const stores = (RED.settings.context && RED.settings.context.stores) || ['memory'];
-    const defaultStore = (RED.settings.context && RED.settings.context.default) || stores[0];
-    const select = $('#node-input-store');
-    $('<option>')
-      .val('')
-      .text(node._('filebridge-batch.store.default', { store: defaultStore }))
-      .appendTo(select);
-    stores.forEach(function (s) {
-      $('<option>').val(s).text(s).appendTo(select);
-    });
-    if (node.store && stores.indexOf(node.store) === -1) {
-      $('<option>')
-        .val(node.store)
-        .text(node._('filebridge-batch.store.missing', { store: node.store }))
-        .appendTo(select);
-    }
-    select.val(node.store || '');
+    fillContextStoreSelect(
+      $('#node-input-store'),
+      node.store,
+      (store) => node._('filebridge-batch.store.default', { store }),
+      (store) => node._('filebridge-batch.store.missing', { store }),
+    );
   },
 });

@@ -1,6 +1,7 @@
 /** Editor of filebridge-cs-export: the documents of a folder that changed, or one document by id. */
 import { browseCsFolders } from './components/cs-picker';
 import { defineEditor } from './components/register';
+import { fillContextStoreSelect } from './components/context-store-select';
 
 const NS = 'node-red-contrib-ecm-filebridge/filebridge-cs-export:';
 
@@ -95,23 +96,12 @@ defineEditor<ExportProps>('filebridge-cs-export', {
         $('#node-input-folder').typedInput('value', path);
       });
     });
-    const stores = (RED.settings.context && RED.settings.context.stores) || ['memory'];
-    const defaultStore = (RED.settings.context && RED.settings.context.default) || stores[0];
-    const select = $('#node-input-store');
-    $('<option>')
-      .val('')
-      .text(node._('filebridge-cs-export.store.default', { store: defaultStore }))
-      .appendTo(select);
-    stores.forEach(function (s) {
-      $('<option>').val(s).text(s).appendTo(select);
-    });
-    if (node.store && stores.indexOf(node.store) === -1) {
-      $('<option>')
-        .val(node.store)
-        .text(node._('filebridge-cs-export.store.missing', { store: node.store }))
-        .appendTo(select);
-    }
-    select.val(node.store || '');
+    fillContextStoreSelect(
+      $('#node-input-store'),
+      node.store,
+      (store) => node._('filebridge-cs-export.store.default', { store }),
+      (store) => node._('filebridge-cs-export.store.missing', { store }),
+    );
     $('#node-input-mode')
       .on('change', function () {
         const doc = $(this).val() === 'document';
