@@ -148,6 +148,7 @@ export function contentSource(payload: unknown, origin: ReopenableSource = {}): 
   }
   if (payload instanceof Readable) {
     let used = false;
+    let current: Readable = payload;
     const reopen = origin.reopen;
     return {
       stream: true,
@@ -158,7 +159,13 @@ export function contentSource(payload: unknown, origin: ReopenableSource = {}): 
           used = true;
           return payload;
         }
-        if (reopen) return reopen();
+        if (reopen) {
+          // The attempt before may have stopped reading (Content Server dropped the upload): its
+          // stream still holds a pooled connection, which the new one may be waiting for.
+          if (!current.destroyed) current.destroy();
+          current = reopen();
+          return current;
+        }
         throw new FileBridgeError(
           'INVALID_INPUT',
           'The upload had to be sent again (a retry or re-login), but msg.payload is a stream and was already read: send a Buffer, or a file from a watch node, to have failed uploads retried',

@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { FileBridgeError } from '../../../../src/core/errors';
 import { createHash } from 'node:crypto';
 import { deliveryOf } from '../../../../src/core/content-server/delivery-mark';
 import { counterName } from '../../../../src/core/content-server/upload';
-import { prepareUpload, reopenableSource, uploadOutcome } from '../../../../src/core/content-server/upload-request';
+import { contentSource, prepareUpload, reopenableSource, uploadOutcome } from '../../../../src/core/content-server/upload-request';
 
 const defaults = { folder: 'Enterprise:Inbound', createFolders: true, collision: 'add-version' as const, categories: '{"Invoice":{"Vendor":"ACME"}}' };
 
@@ -151,5 +151,26 @@ describe('cs-upload adding a version to a document given by id (msg.filebridge.t
     assert.equal(prepareUpload(defaults, Buffer.from('x'), 'a.pdf', { document: '' }).document, undefined);
     for (const bad of ['42a', -3, 0, 1.5, { id: 42 }, true])
       refused(() => prepareUpload(defaults, Buffer.from('x'), 'a.pdf', { document: bad }), /target\.document must be the node id of the document/);
+  });
+
+  it('a stream sent again is opened anew, and the stream of the attempt before is closed (it may hold a pooled connection)', () => {
+    const first = new PassThrough();
+    first.write('part of it');
+    const reopened: PassThrough[] = [];
+    const content = contentSource(first, {
+      reopen: () => {
+        const again = new PassThrough();
+        reopened.push(again);
+        return again;
+      },
+    });
+    assert.equal(content.open(), first);
+    assert.equal(first.destroyed, false);
+    const second = content.open();
+    assert.equal(second, reopened[0]);
+    assert.equal(first.destroyed, true, 'the first attempt stopped reading: its stream is closed');
+    content.open();
+    assert.equal(reopened[0].destroyed, true);
+    assert.equal(reopened[1].destroyed, false);
   });
 });
