@@ -1,9 +1,10 @@
-/** Editor of filebridge-quarantine: the folder a rejected file is moved to. */
+/** Editor of filebridge-quarantine: the folder a rejected file is moved to, and whether a passing failure sends it again instead. */
 import { defineEditor } from './components/register';
 
 interface QuarantineProps {
   name: string;
   folder: string;
+  retryTransient: boolean;
 }
 
 defineEditor<QuarantineProps>('filebridge-quarantine', {
@@ -20,6 +21,8 @@ defineEditor<QuarantineProps>('filebridge-quarantine', {
         );
       },
     },
+    // On for new nodes, and read as on when a flow lacks it (runtime side too).
+    retryTransient: { value: true },
   },
   paletteLabel: function () {
     return this._('filebridge-quarantine.paletteLabel');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { NodeAPI, Node, NodeDef } from 'node-red';
-import { FileBridgeError } from '../../src/core/errors';
+import { FileBridgeError, type ErrorCode } from '../../src/core/errors';
 
 /** What a test sink saw of one file. */
 export interface SinkRecord {
@@ -17,8 +17,11 @@ export interface SinkRecord {
 /** Shared by every `test-sink` node of a run; tests reset it. */
 export const sinkControl = {
   records: [] as SinkRecord[],
-  /** File names matching this fail with CS_REJECTED (as a sink would refuse them). */
+  /** File names matching this fail with `failCode` (CS_REJECTED: as a sink would refuse them). */
   failPattern: undefined as RegExp | undefined,
+  failCode: 'CS_REJECTED' as ErrorCode,
+  /** When set, only deliveries with an attempt up to this fail (a server that comes back). */
+  failUntilAttempt: undefined as number | undefined,
   /** File names matching this are read one chunk, dropped without closing the stream, and failed (a careless node). */
   abandonPattern: undefined as RegExp | undefined,
   /** Per-file processing time. */
@@ -29,6 +32,8 @@ export const sinkControl = {
   reset(): void {
     this.records = [];
     this.failPattern = undefined;
+    this.failCode = 'CS_REJECTED';
+    this.failUntilAttempt = undefined;
     this.abandonPattern = undefined;
     this.delayMs = 0;
     this.hold = false;
@@ -89,7 +94,10 @@ export function pipelineSink(RED: NodeAPI): void {
           correlationId: String(msg.filebridge?.correlationId),
           attempt: Number(msg.filebridge?.source?.attempt),
         });
-        if (sinkControl.failPattern?.test(name)) throw new FileBridgeError('CS_REJECTED', `The sink refused ${name}`);
+        const attempt = Number(msg.filebridge?.source?.attempt);
+        if (sinkControl.failPattern?.test(name) && (sinkControl.failUntilAttempt === undefined || attempt <= sinkControl.failUntilAttempt)) {
+          throw new FileBridgeError(sinkControl.failCode, `The sink refused ${name}`);
+        }
         if (sinkControl.hold) {
           sinkControl.held.push(() => {
             if (!closed) send(raw);

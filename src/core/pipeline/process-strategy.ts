@@ -6,7 +6,7 @@
  * error report. Commit and rollback end the file's journey through its watch whether they succeed
  * or fail: a file whose commit failed stays claimed, and lease recovery brings it back.
  */
-import { FileBridgeError } from '../errors';
+import { FileBridgeError, RETRYABLE_CODES, type ErrorCode } from '../errors';
 import type { ReceivedFileBridge } from '../message';
 import { checkFileName, checkRemotePath, joinRemote } from '../paths';
 import type { SessionPool } from '../remote/session-pool';
@@ -194,6 +194,39 @@ export function rollbackClaim(site: ClaimSite, claimed: ClaimedMessage, failure:
     const text = `${source.name} was quarantined as ${result.path}: ${failure.code ? `${failure.code} ` : ''}${failure.message}`;
     return { ...result, audit, text };
   });
+}
+
+export interface RetryResult {
+  /** The delivery that failed, and the watch's limit (0 = none). */
+  attempt: number;
+  maxAttempts: number;
+  /** One line for a person: which file goes round again, and why. */
+  text: string;
+}
+
+/**
+ * A failure that may pass (a connection that broke, a server that did not answer in time: the
+ * codes `FileBridgeError.retryable` names) hands the file back to its running watch for another
+ * delivery instead of quarantining it, while its deliveries stay below the watch's *Max attempts*:
+ * the file stays in the claim folder, and the watch's next poll sends it again with `attempt` + 1.
+ * A Content Server answering 503 for a minute, or a server restarted in the middle of a transfer,
+ * then costs a delay, not a file in the exception folder. Undefined when the file cannot go round
+ * again (another code, the last attempt, its watch no longer running it): quarantine it then.
+ */
+export function retryClaim(site: ClaimSite, claimed: ClaimedMessage, failure: FailureInfo): RetryResult | undefined {
+  const { source, correlationId } = claimed;
+  const watch = site.watch;
+  if (!watch || !correlationId || !failure.code || !RETRYABLE_CODES.has(failure.code as ErrorCode)) return undefined;
+  const maxAttempts = watch.maxAttempts;
+  if (maxAttempts > 0 && source.attempt >= maxAttempts) return undefined;
+  checkClaimedSource(source);
+  if (!watch.retry(correlationId)) return undefined;
+  const of = maxAttempts > 0 ? ` of ${maxAttempts}` : '';
+  return {
+    attempt: source.attempt,
+    maxAttempts,
+    text: `${source.name} is sent again at the watch's next poll (delivery ${source.attempt + 1}${of}) after ${failure.code}: ${failure.message}`,
+  };
 }
 
 /** Why a file is given up; the report and the watch's warning say the same. */

@@ -16,6 +16,13 @@ export interface RunningWatch {
   closeStream(correlationId: string): void;
   /** Closes the stream and frees the file's in-flight slot; false when it held none (timed out, or another deploy). */
   release(correlationId: string): boolean;
+  /** Deliveries of one file before it is given up (0 = no limit): the watch's *Max attempts*. */
+  readonly maxAttempts: number;
+  /**
+   * Frees the file's slot and has the watch deliver it again at its next poll (attempt + 1), without
+   * waiting for the lease; false when the watch does not hold the file.
+   */
+  retry(correlationId: string): boolean;
 }
 
 const running = new Map<string, RunningWatch>();

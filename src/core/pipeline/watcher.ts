@@ -224,6 +224,8 @@ export class Watcher implements RunningWatch {
   private readonly renewTimer: NodeJS.Timeout;
   private renewing = false;
   private warnedShared = false;
+  /** Claims given back by `retry`: due at the next poll, whatever their lease says. */
+  private readonly retryNow = new Set<string>();
   /**
    * Listing keys known to be in the ledger (with when that was checked), so left-in-place files
    * cost no lookup per poll; rechecked now and then, since ledger entries expire.
@@ -309,6 +311,24 @@ export class Watcher implements RunningWatch {
 
   closeStream(correlationId: string): void {
     this.streams.get(correlationId)?.destroy();
+  }
+
+  get maxAttempts(): number {
+    return this.settings.maxAttempts;
+  }
+
+  /**
+   * Gives a file in flight back for another delivery (its flow failed in a way that may pass): its
+   * slot is freed and its lease no longer renewed, and the next poll takes it over again with
+   * `attempt` + 1 without waiting for the lease, like an orphan after a restart. False when this
+   * watch does not hold the file.
+   */
+  retry(correlationId: string): boolean {
+    const file = this.slots.values().find((f) => f.correlationId === correlationId);
+    if (!file) return false;
+    if (this.retryNow.size >= 10_000) this.retryNow.clear();
+    this.retryNow.add(file.claimPath);
+    return this.release(correlationId);
   }
 
   /** Frees the slot of an acked or quarantined file (and closes what is left of its stream). */
@@ -592,10 +612,12 @@ export class Watcher implements RunningWatch {
     const mine = new Set(this.slots.values().map((f) => f.claimPath));
     const found: DueClaim[] = [];
     const leftovers: string[] = [];
+    const listed = new Set<string>();
     await this.hooks.pool.use(async (session) => {
       // A stale session makes the pool run this again from the start.
       found.length = 0;
       leftovers.length = 0;
+      listed.clear();
       const root = await session.stat(this.claimRoot);
       if (!root || root.type !== 'directory') return;
       const walk = async (dir: string, rel: string): Promise<void> => {
@@ -625,18 +647,23 @@ export class Watcher implements RunningWatch {
         // A record is written before its claim's rename: one without a claim is left over only once a lease has passed.
         leftovers.push(...records.filter((r) => !keys.has(r.key) && r.claimedAt + leaseMs <= now).map((r) => r.path));
         for (const { path, claim } of claims) {
+          listed.add(path);
           if (mine.has(path)) continue;
           const own = markers.get(claimKey(claim)) ?? [];
           const leaseAt = Math.max(claim.claimedAt, ...own.map((m) => m.renewedAt));
           const ours = claim.owner === this.owner.id;
           const orphan = ours && leaseAt < this.owner.since;
           if (ours && !orphan && !this.owner.madeHere(claimKey(claim))) this.sharedIdentity(path);
-          if (orphan || leaseAt + leaseMs <= now) found.push({ claimPath: path, relDir: rel, claim, leaseAt, markers: own.map((m) => m.path), orphan });
+          if (orphan || leaseAt + leaseMs <= now || this.retryNow.has(path)) {
+            found.push({ claimPath: path, relDir: rel, claim, leaseAt, markers: own.map((m) => m.path), orphan });
+          }
         }
       };
       await walk(this.claimRoot, '');
     }, true);
     if (leftovers.length) await this.removeQuietly(leftovers.slice(0, LEFTOVERS_PER_POLL));
+    // A claim given back and since taken over (or acked) is no longer there.
+    for (const path of this.retryNow) if (!listed.has(path)) this.retryNow.delete(path);
     return found.sort((a, b) => a.leaseAt - b.leaseAt);
   }
 

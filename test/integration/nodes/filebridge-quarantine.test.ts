@@ -73,6 +73,48 @@ describe('filebridge-quarantine in Node-RED flows', function () {
         assert.equal(out.quarantined.length, 1);
       });
 
+      it('a connection failure sends the file again at the next poll (attempt + 1) instead of quarantining it', async () => {
+        await servers().writeFile(`${dir}/inbox/flaky.pdf`, 'comes through on the third delivery');
+        sinkControl.failPattern = /^flaky/;
+        sinkControl.failCode = 'CONNECTION';
+        sinkControl.failUntilAttempt = 2;
+        // A lease of an hour: the deliveries after a failure cannot be lease recovery.
+        const out = await load(pipeline(protocol, `${dir}/inbox`, { watch: { maxAttempts: 3, leaseSeconds: 3600 } }));
+        await waitFor('flaky.pdf acked', () => out.acked.length === 1, 30_000);
+        assert.deepEqual(
+          sinkControl.records.map((r) => r.attempt),
+          [1, 2, 3],
+        );
+        assert.equal(out.quarantined.length, 0);
+        assert.deepEqual(await localFiles(`${dir}/inbox/.filebridge/processing`), [], 'nothing left claimed');
+      });
+
+      it('a file whose last attempt fails with a timeout is quarantined with that code', async () => {
+        await servers().writeFile(`${dir}/inbox/down.pdf`, 'never comes through');
+        sinkControl.failPattern = /^down/;
+        sinkControl.failCode = 'TIMEOUT';
+        const out = await load(pipeline(protocol, `${dir}/inbox`, { watch: { maxAttempts: 3, leaseSeconds: 3600 } }));
+        await waitFor('down.pdf quarantined after its third delivery', () => out.quarantined.length === 1, 30_000);
+        assert.deepEqual(
+          sinkControl.records.map((r) => r.attempt),
+          [1, 2, 3],
+        );
+        const report = JSON.parse((await readFile(servers().localPath(out.quarantined[0].filebridge!.quarantine!.reportPath))).toString()) as QuarantineReport;
+        assert.deepEqual([report.error.code, report.attempt], ['TIMEOUT', 3]);
+      });
+
+      it('with "Send again" off, a connection failure is quarantined at once', async () => {
+        await servers().writeFile(`${dir}/inbox/once.pdf`, 'x');
+        sinkControl.failPattern = /^once/;
+        sinkControl.failCode = 'TIMEOUT';
+        const out = await load(pipeline(protocol, `${dir}/inbox`, { quarantine: { retryTransient: false } }));
+        await waitFor('quarantined', () => out.quarantined.length === 1);
+        assert.deepEqual(
+          sinkControl.records.map((r) => r.attempt),
+          [1],
+        );
+      });
+
       it('a backslash is a character of the name, not a folder: such files are claimed, acked and quarantined with their report', async () => {
         // Legal on POSIX servers; it used to be taken for a folder separator, so the report could not be written.
         await servers().writeFile(`${dir}/inbox/ok\\a.pdf`, 'fine');

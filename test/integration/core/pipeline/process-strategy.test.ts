@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { MemoryStore } from '../../../../src/core/key-value-store';
 import { Ledger } from '../../../../src/core/pipeline/ledger';
 import { JOURNAL_FILE, journaled, LedgerJournal } from '../../../../src/core/pipeline/ledger-journal';
-import { claimedFileOf, commitClaim, rollbackClaim, type ClaimSite } from '../../../../src/core/pipeline/process-strategy';
+import { claimedFileOf, commitClaim, retryClaim, rollbackClaim, type ClaimSite } from '../../../../src/core/pipeline/process-strategy';
 import type { RunningWatch } from '../../../../src/core/pipeline/running-watches';
 import type { SourceFacts } from '../../../../src/core/pipeline/source';
 import { createPool } from '../../../../src/core/remote/connect';
@@ -37,7 +37,14 @@ class WatchedStore extends MemoryStore {
 /** A running watch that records what commit and rollback ask of it, in order. */
 function recordingWatch(ledger: Ledger): RunningWatch & { calls: string[] } {
   const calls: string[] = [];
-  return { ledger, calls, closeStream: (id) => void calls.push(`close ${id}`), release: (id) => (calls.push(`release ${id}`), true) };
+  return {
+    ledger,
+    calls,
+    maxAttempts: 3,
+    closeStream: (id) => void calls.push(`close ${id}`),
+    release: (id) => (calls.push(`release ${id}`), true),
+    retry: (id) => (calls.push(`retry ${id}`), true),
+  };
 }
 
 describe('process strategy: commit and rollback of a claimed file (real SFTP server)', function () {
@@ -164,6 +171,20 @@ describe('process strategy: commit and rollback of a claimed file (real SFTP ser
     assert.deepEqual(watch.calls, ['close c5', 'release c5']);
     assert.equal(result.audit.outcome, 'quarantined');
     assert.match(result.text, /^bad\.pdf was quarantined as .*: MAPPING no vendor$/);
+  });
+
+  it("retry: a CONNECTION or TIMEOUT failure below the watch's max attempts goes back to the watch, the file stays claimed; other codes and the last attempt do not", async () => {
+    const source = await claimed('flaky.pdf');
+    const { site: at, watch } = site(source);
+    const again = retryClaim(at, { source, correlationId: 'c7' }, { message: 'socket hang up', code: 'CONNECTION' });
+    assert.deepEqual([again?.attempt, again?.maxAttempts], [1, 3]);
+    assert.match(again?.text ?? '', /^flaky\.pdf is sent again at the watch's next poll \(delivery 2 of 3\) after CONNECTION: socket hang up$/);
+    assert.deepEqual(watch.calls, ['retry c7']);
+    assert.ok(await servers().exists(source.claimPath), 'still claimed');
+    assert.equal(retryClaim(at, { source, correlationId: 'c8' }, { message: 'refused', code: 'CS_REJECTED' }), undefined);
+    assert.equal(retryClaim(at, { source: { ...source, attempt: 3 }, correlationId: 'c9' }, { message: 'slow', code: 'TIMEOUT' }), undefined);
+    assert.equal(retryClaim({ pool }, { source, correlationId: 'c10' }, { message: 'x', code: 'CONNECTION' }), undefined, 'no running watch');
+    assert.deepEqual(watch.calls, ['retry c7']);
   });
 
   it('rollback whose ledger cannot forget still quarantines the file, and says so', async () => {
