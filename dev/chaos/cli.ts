@@ -1,6 +1,6 @@
 /*
  * npm run chaos [-- --files 500 --kills 5 --seed 42 --protocols sftp,ftp --acks archive,delete,leave
- *                   --collisions add-version,skip-identical,rename,fail --polls 10000 --quick
+ *                   --collisions add-version,skip-identical,rename,fail --polls 10000 --big-mib 1024 --restarts 3 --quick
  *                   --scenario kill,two-runtimes,cs-faults,server-restarts,soak,hostile]
  * Real processes, real faults: prints one summary line per run and exits 1 when any run broke a
  * guarantee. The seed of each run is printed, so a failure can be run again the same way.
@@ -68,9 +68,9 @@ async function main(): Promise<void> {
           protocol,
           ack: 'archive',
           files,
-          bigFileBytes: (quick ? 64 : 1024) * 1024 * 1024,
+          bigFileBytes: Number(option(args, 'big-mib') ?? (quick ? 64 : 1024)) * 1024 * 1024,
           drainWithinMs: quick ? 90_000 : 300_000,
-          plan: restartServer(protocol, quick ? 1 : 3),
+          plan: restartServer(protocol, Number(option(args, 'restarts') ?? (quick ? 1 : 3))),
         });
       }
       if (scenarios.includes('soak')) {

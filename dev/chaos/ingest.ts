@@ -76,7 +76,7 @@ export interface IngestResult {
 }
 
 /** The flow a user builds for this: watch -> cs upload -> ack, Catch -> quarantine; defaults elsewhere. */
-export function ingestFlow(o: IngestOptions, inbox: string, csFolder: string, auditFile: string): FlowNodeJson[] {
+export function ingestFlow(o: IngestOptions, inbox: string, csFolder: string, auditFile: string, errorFile: string): FlowNodeJson[] {
   return [
     { id: 'chaos-tab', type: 'tab', label: 'chaos' },
     serverConfigNode('chaos-srv', o.servers, o.protocol),
@@ -101,7 +101,24 @@ export function ingestFlow(o: IngestOptions, inbox: string, csFolder: string, au
       wires: [['chaos-audit-file']],
     },
     appendLineNode('chaos-audit-file', 'chaos-tab', auditFile),
-    { id: 'chaos-catch', type: 'catch', z: 'chaos-tab', scope: null, uncaught: false, wires: [['chaos-quarantine']] },
+    { id: 'chaos-catch', type: 'catch', z: 'chaos-tab', scope: null, uncaught: false, wires: [['chaos-quarantine', 'chaos-error']] },
+    // Every error a node reported (a Catch node keeps it out of Node-RED's log): what the run went through.
+    {
+      id: 'chaos-error',
+      type: 'change',
+      z: 'chaos-tab',
+      rules: [
+        {
+          t: 'set',
+          p: 'payload',
+          pt: 'msg',
+          to: '{"at": $now(), "node": error.source.type, "code": error.code, "message": error.message, "file": filebridge.source.path}',
+          tot: 'jsonata',
+        },
+      ],
+      wires: [['chaos-error-file']],
+    },
+    appendLineNode('chaos-error-file', 'chaos-tab', errorFile),
     { id: 'chaos-quarantine', type: 'filebridge-quarantine', z: 'chaos-tab', wires: [[]] },
   ];
 }
@@ -150,13 +167,14 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
     reds.push(new ChaosNodeRed(o.runtime, userDir, o.extraSettings));
   }
   const auditFiles = userDirs.map((d) => join(d, 'audit.jsonl'));
+  const errorFiles = userDirs.map((d) => join(d, 'errors.jsonl'));
   const violations: string[] = [];
   let drainedAfterMs: number | undefined;
   try {
     for (const [r, red] of reds.entries()) {
       await red.prepare();
       await red.start();
-      await red.deploy(ingestFlow(o, inbox, `Enterprise:${csPath.join('/')}`, auditFiles[r]));
+      await red.deploy(ingestFlow(o, inbox, `Enterprise:${csPath.join('/')}`, auditFiles[r], errorFiles[r]));
     }
     await o.plan({ reds, servers: o.servers, sim: o.sim, random, log, files: total, documents: () => documentsIn(o.sim, csPath).length });
     const restartedAt = Date.now();
@@ -203,6 +221,16 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
       .filter((l) => l.trim() !== '')
       .map((l) => (JSON.parse(l) as { source: { path: string } }).source.path);
     const reprocessed = [...new Set(audits)].filter((path) => audits.filter((a) => a === path).length > 1).length;
+    const errorLines = (await Promise.all(errorFiles.map((f) => readFile(f, 'utf8').catch(() => ''))))
+      .join('\n')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+    const byCode = new Map<string, number>();
+    for (const l of errorLines) {
+      const code = String((JSON.parse(l) as { code?: unknown }).code ?? 'none');
+      byCode.set(code, (byCode.get(code) ?? 0) + 1);
+    }
+    const caught = [...byCode].map(([code, n]) => `${code}:${n}`).join(',') || 'none';
 
     if (delivered.deliveredOnce !== total) violations.push(`${total - delivered.deliveredOnce} files not in Content Server exactly once`);
     if (delivered.lost > 0) violations.push(`${delivered.lost} files lost`);
@@ -222,9 +250,12 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
       `chaos ${o.scenario} protocol=${o.protocol} ack=${o.ack} collision=${o.collision ?? 'default'} seed=${o.seed} ` +
       `files=${total}${o.bigFileBytes ? ` big_file_mib=${Math.round(o.bigFileBytes / 1048576)}` : ''} runtimes=${reds.length} kills=${reds.reduce((n, red) => n + red.kills, 0)} delivered_once=${delivered.deliveredOnce} lost=${delivered.lost} ` +
       `duplicate_docs=${delivered.duplicateDocs} extra_identical_versions=${delivered.extraIdenticalVersions} versions=${uploads} ` +
-      `disposed_once=${disposedOnce} acks_logged=${audits.length} reprocessed=${reprocessed} stuck_claims=${claims.length} quarantined=${failed.length} ` +
+      `disposed_once=${disposedOnce} acks_logged=${audits.length} reprocessed=${reprocessed} stuck_claims=${claims.length} quarantined=${failed.length} caught=${caught} ` +
       `drained_after_s=${drainedAfterMs === undefined ? 'never' : (drainedAfterMs / 1000).toFixed(1)} drain_limit_s=${within / 1000}`;
-    if (violations.length > 0) for (const red of reds) log(red.output().split('\n').slice(-40).join('\n'));
+    if (violations.length > 0) {
+      for (const red of reds) log(red.output().split('\n').slice(-40).join('\n'));
+      log(`  errors the Catch node saw:\n${errorLines.slice(0, 30).join('\n')}`);
+    }
     return { line, violations, drainedAfterMs };
   } finally {
     for (const red of reds) await red.stop().catch(() => undefined);
