@@ -6,7 +6,7 @@
  * error report. Commit and rollback end the file's journey through its watch whether they succeed
  * or fail: a file whose commit failed stays claimed, and lease recovery brings it back.
  */
-import { FileBridgeError, RETRYABLE_CODES, type ErrorCode } from '../errors';
+import { FileBridgeError, isFileBridgeError, RETRYABLE_CODES, type ErrorCode } from '../errors';
 import type { ReceivedFileBridge } from '../message';
 import { checkFileName, checkRemotePath, joinRemote } from '../paths';
 import type { SessionPool } from '../remote/session-pool';
@@ -96,11 +96,26 @@ function ledgerFacts(source: SourceFacts): LedgerFacts {
 async function finishing<T>(site: ClaimSite, claimed: ClaimedMessage, work: () => Promise<T>): Promise<T> {
   const id = claimed.correlationId;
   if (id) site.watch?.closeStream(id);
+  let givenBack = false;
   try {
     return await work();
+  } catch (err) {
+    // The server went away in the middle of an ack or a quarantine: the file is still claimed, and
+    // its watch sends it again at its next poll (the sink recognises a re-delivery) instead of a lease later.
+    givenBack = isFileBridgeError(err) && err.retryable && goesRoundAgain(site, claimed);
+    throw err;
   } finally {
-    if (id) site.watch?.release(id);
+    if (id && !givenBack) site.watch?.release(id);
   }
+}
+
+/** Hands the file back to its running watch for another delivery, while its deliveries stay below the watch's *Max attempts*. */
+function goesRoundAgain(site: ClaimSite, claimed: ClaimedMessage): boolean {
+  const { watch } = site;
+  const id = claimed.correlationId;
+  if (!watch || !id) return false;
+  if (watch.maxAttempts > 0 && claimed.source.attempt >= watch.maxAttempts) return false;
+  return watch.retry(id, claimed.source.claimPath);
 }
 
 export interface CommitOptions {
@@ -218,9 +233,9 @@ export function retryClaim(site: ClaimSite, claimed: ClaimedMessage, failure: Fa
   const watch = site.watch;
   if (!watch || !correlationId || !failure.code || !RETRYABLE_CODES.has(failure.code as ErrorCode)) return undefined;
   const maxAttempts = watch.maxAttempts;
-  if (maxAttempts > 0 && source.attempt >= maxAttempts) return undefined;
   checkClaimedSource(source);
-  if (!watch.retry(correlationId)) return undefined;
+  // An ack that failed the same way has given the file back already: then it is not quarantined either.
+  if (!goesRoundAgain(site, claimed)) return undefined;
   const of = maxAttempts > 0 ? ` of ${maxAttempts}` : '';
   return {
     attempt: source.attempt,

@@ -20,9 +20,10 @@ export interface RunningWatch {
   readonly maxAttempts: number;
   /**
    * Frees the file's slot and has the watch deliver it again at its next poll (attempt + 1), without
-   * waiting for the lease; false when the watch does not hold the file.
+   * waiting for the lease. True also when the file at `claimPath` was given back already (an ack
+   * failed, then its Catch node's quarantine asks again); false when the watch does not hold it.
    */
-  retry(correlationId: string): boolean;
+  retry(correlationId: string, claimPath?: string): boolean;
 }
 
 const running = new Map<string, RunningWatch>();

@@ -321,11 +321,11 @@ export class Watcher implements RunningWatch {
    * Gives a file in flight back for another delivery (its flow failed in a way that may pass): its
    * slot is freed and its lease no longer renewed, and the next poll takes it over again with
    * `attempt` + 1 without waiting for the lease, like an orphan after a restart. False when this
-   * watch does not hold the file.
+   * watch does not hold the file (true when it gave back the file at `claimPath` already).
    */
-  retry(correlationId: string): boolean {
+  retry(correlationId: string, claimPath?: string): boolean {
     const file = this.slots.values().find((f) => f.correlationId === correlationId);
-    if (!file) return false;
+    if (!file) return claimPath !== undefined && this.retryNow.has(claimPath);
     if (this.retryNow.size >= 10_000) this.retryNow.clear();
     this.retryNow.add(file.claimPath);
     return this.release(correlationId);

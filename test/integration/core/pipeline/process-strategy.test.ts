@@ -9,6 +9,7 @@ import { claimedFileOf, commitClaim, retryClaim, rollbackClaim, type ClaimSite }
 import type { RunningWatch } from '../../../../src/core/pipeline/running-watches';
 import type { SourceFacts } from '../../../../src/core/pipeline/source';
 import { createPool } from '../../../../src/core/remote/connect';
+import { FileBridgeError } from '../../../../src/core/errors';
 import type { SessionPool } from '../../../../src/core/remote/session-pool';
 import type { RemoteSession } from '../../../../src/core/remote/types';
 import { servers } from '../../../support/dev-servers';
@@ -151,6 +152,20 @@ describe('process strategy: commit and rollback of a claimed file (real SFTP ser
     await assert.rejects(commitClaim(at, { source, correlationId: 'c4' }, { action: 'archive' }), (err: Error & { code?: string }) => err.code === 'NOT_FOUND');
     assert.deepEqual(watch.calls, ['close c4', 'release c4']);
     assert.deepEqual(store.writes, []);
+  });
+
+  it('a commit the server breaks off (CONNECTION) gives the file back to its watch instead of freeing the slot; quarantine then does not move it', async () => {
+    const source = await claimed('interrupted.pdf');
+    const { site: at, watch } = site(source);
+    // A server that went away between the upload and the ack.
+    const down = new FileBridgeError('CONNECTION', 'the server closed the connection');
+    const gone = new Proxy({}, { get: () => () => Promise.reject(down) }) as SessionPool<RemoteSession>;
+    await assert.rejects(commitClaim({ ...at, pool: gone }, { source, correlationId: 'c11' }, { action: 'archive' }), (err: Error) => err === down);
+    assert.deepEqual(watch.calls, ['close c11', 'retry c11']);
+    assert.ok(await servers().exists(source.claimPath), 'still claimed, for its next delivery');
+    // Its Catch node's quarantine asks again: the file goes round, it is not quarantined.
+    assert.ok(retryClaim(at, { source, correlationId: 'c11' }, { message: down.message, code: 'CONNECTION' }));
+    assert.ok(await servers().exists(source.claimPath));
   });
 
   it('rollback: moved aside with its report, forgotten in the ledger, slot freed; a one-line text says what and why', async () => {
