@@ -69,11 +69,25 @@ export class ClaimFailures {
  * sftp-server answers SSH_FX_BAD_MESSAGE for ENAMETOOLONG and EINVAL (its errno_to_portable), which
  * reads as a protocol failure.
  */
+/**
+ * A rename the server answered with a refusal that names no clearer cause (an FTP 5xx reply other
+ * than the not-found and permission ones, an SFTP "bad message"): the server does not take that
+ * name. A connection that broke (no reply, or FTP 421/425/426, SFTP no connection/connection lost)
+ * stays CONNECTION: the server went away, and the file is simply tried again.
+ */
+function refusedByServer(err: FileBridgeError | undefined): boolean {
+  if (!err) return false;
+  const reply = err.details.ftpReply;
+  if (typeof reply === 'number') return err.code === 'CONNECTION' && reply !== 421 && reply !== 425 && reply !== 426;
+  const status = err.details.sftpStatus;
+  return err.code === 'CONNECTION' && typeof status === 'number' && status !== 6 && status !== 7;
+}
+
 export function claimError(path: string, claimPath: string, err: unknown, attempt: number, maxAttempts: number): FileBridgeError {
   const cause = isFileBridgeError(err) ? err : undefined;
   const bytes = Buffer.byteLength(remoteBasename(claimPath));
   const tooLong = bytes > COMMON_NAME_LIMIT;
-  const code = tooLong || cause?.code === 'CONNECTION' ? 'INVALID_INPUT' : (cause?.code ?? 'CONNECTION');
+  const code = tooLong || refusedByServer(cause) ? 'INVALID_INPUT' : (cause?.code ?? 'CONNECTION');
   const why = err instanceof Error ? err.message : String(err);
   const hint = tooLong ? ` Its claim name would be ${bytes} bytes long, more than the ${COMMON_NAME_LIMIT} bytes most file systems allow in a name.` : '';
   const next =

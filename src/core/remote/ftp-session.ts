@@ -32,6 +32,8 @@ export function mapFtpError(err: unknown, where: string, path?: string): FileBri
   const details = path ? { path } : {};
   if (err instanceof FTPError) {
     const code = err.code;
+    // The server's reply code: the server answered (as against a connection that broke).
+    const answered = { ...details, ftpReply: code };
     const text = `${where}${target}: server answered ${code} ${err.message.replace(/^\d{3}[ -]/, '').trim()}`;
     if (code === 530)
       return new FileBridgeError(
@@ -40,10 +42,9 @@ export function mapFtpError(err: unknown, where: string, path?: string): FileBri
         {},
         { cause: err },
       );
-    if (code === 550 || code === 450) return new FileBridgeError('NOT_FOUND', text, details, { cause: err });
-    if (code === 553 || code === 532 || code === 552) return new FileBridgeError('PERMISSION_DENIED', text, details, { cause: err });
-    if (code === 421 || code === 425 || code === 426) return new FileBridgeError('CONNECTION', text, details, { cause: err });
-    return new FileBridgeError('CONNECTION', text, details, { cause: err });
+    if (code === 550 || code === 450) return new FileBridgeError('NOT_FOUND', text, answered, { cause: err });
+    if (code === 553 || code === 532 || code === 552) return new FileBridgeError('PERMISSION_DENIED', text, answered, { cause: err });
+    return new FileBridgeError('CONNECTION', text, answered, { cause: err });
   }
   const errno = (err as { code?: unknown } | undefined)?.code;
   const message = errorMessage(err);
