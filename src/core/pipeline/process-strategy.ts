@@ -4,7 +4,8 @@
  * (`Watcher`); `commitClaim` (ack) disposes of it after the sink succeeded; `rollbackClaim`
  * (quarantine) and `giveUpClaim` (the watch, after too many lost deliveries) move it aside with an
  * error report. Commit and rollback end the file's journey through its watch whether they succeed
- * or fail: a file whose commit failed stays claimed, and lease recovery brings it back.
+ * or fail: a file whose commit failed stays claimed; its watch sends it again at the next poll when
+ * the failure may pass (`CONNECTION`, `TIMEOUT`), and lease recovery brings it back otherwise.
  */
 import { FileBridgeError, isFileBridgeError, RETRYABLE_CODES, type ErrorCode } from '../errors';
 import type { ReceivedFileBridge } from '../message';
