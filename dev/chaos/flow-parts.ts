@@ -24,6 +24,17 @@ export function csConnectionNode(id: string, sim: ContentServerSim): FlowNodeJso
 }
 
 /** A core file node appending each message's payload as one line to `filename`. */
-export function appendLineNode(id: string, z: string, filename: string): FlowNodeJson {
+function appendLineNode(id: string, z: string, filename: string): FlowNodeJson {
   return { id, type: 'file', z, filename, filenameType: 'str', appendNewline: true, createDir: true, overwriteFile: 'false', encoding: 'none', wires: [[]] };
+}
+
+/**
+ * A log of one line per message: a change node setting the payload to `to` (a message property, or
+ * JSONata with `tot: 'jsonata'`), wired to a file node appending it to `filename`. Wire into `id`.
+ */
+export function lineLogNodes(id: string, z: string, to: string, filename: string, tot: 'msg' | 'jsonata' = 'msg'): FlowNodeJson[] {
+  return [
+    { id, type: 'change', z, rules: [{ t: 'set', p: 'payload', pt: 'msg', to, tot }], wires: [[`${id}-file`]] },
+    appendLineNode(`${id}-file`, z, filename),
+  ];
 }

@@ -21,7 +21,7 @@ import type { Runtime } from '../sandbox/node-red-process';
 import type { DevServers } from '../servers';
 import { deliveryOf, documentsIn, filesBelow, sha256 } from './inspect';
 import { ChaosNodeRed, sleep, type FlowNodeJson } from './node-red';
-import { appendLineNode, csConnectionNode, serverConfigNode } from './flow-parts';
+import { csConnectionNode, lineLogNodes, serverConfigNode } from './flow-parts';
 import { Random } from './random';
 
 /** The watch dialog's default poll interval (intervalSeconds 10). */
@@ -93,32 +93,16 @@ export function ingestFlow(o: IngestOptions, inbox: string, csFolder: string, au
     },
     { id: 'chaos-ack', type: 'filebridge-ack', z: 'chaos-tab', action: o.ack, wires: [['chaos-audit']] },
     // One line per acked file: a file that went through the flow twice shows up twice.
-    {
-      id: 'chaos-audit',
-      type: 'change',
-      z: 'chaos-tab',
-      rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'filebridge.audit', tot: 'msg' }],
-      wires: [['chaos-audit-file']],
-    },
-    appendLineNode('chaos-audit-file', 'chaos-tab', auditFile),
+    ...lineLogNodes('chaos-audit', 'chaos-tab', 'filebridge.audit', auditFile),
     { id: 'chaos-catch', type: 'catch', z: 'chaos-tab', scope: null, uncaught: false, wires: [['chaos-quarantine', 'chaos-error']] },
     // Every error a node reported (a Catch node keeps it out of Node-RED's log): what the run went through.
-    {
-      id: 'chaos-error',
-      type: 'change',
-      z: 'chaos-tab',
-      rules: [
-        {
-          t: 'set',
-          p: 'payload',
-          pt: 'msg',
-          to: '{"at": $now(), "node": error.source.type, "code": error.code, "message": error.message, "file": filebridge.source.path}',
-          tot: 'jsonata',
-        },
-      ],
-      wires: [['chaos-error-file']],
-    },
-    appendLineNode('chaos-error-file', 'chaos-tab', errorFile),
+    ...lineLogNodes(
+      'chaos-error',
+      'chaos-tab',
+      '{"at": $now(), "node": error.source.type, "code": error.code, "message": error.message, "file": filebridge.source.path}',
+      errorFile,
+      'jsonata',
+    ),
     { id: 'chaos-quarantine', type: 'filebridge-quarantine', z: 'chaos-tab', wires: [[]] },
   ];
 }

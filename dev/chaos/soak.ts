@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Runtime } from '../sandbox/node-red-process';
 import type { DevServers } from '../servers';
 import { ChaosNodeRed, sleep, type FlowNodeJson } from './node-red';
-import { appendLineNode, serverConfigNode } from './flow-parts';
+import { lineLogNodes, serverConfigNode } from './flow-parts';
 import { Random } from './random';
 
 export interface SoakOptions {
@@ -80,24 +80,10 @@ export function soakFlow(o: SoakOptions, inbox: string, auditFile: string, statu
     serverConfigNode('soak-srv', o.servers, o.protocol),
     { id: 'soak-watch', type: 'filebridge-watch', z: 'soak-tab', server: 'soak-srv', folder: inbox, intervalSeconds: '0.1', wires: [['soak-ack']] },
     { id: 'soak-ack', type: 'filebridge-ack', z: 'soak-tab', action: 'leave', wires: [['soak-audit']] },
-    {
-      id: 'soak-audit',
-      type: 'change',
-      z: 'soak-tab',
-      rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'filebridge.audit.source.path', tot: 'msg' }],
-      wires: [['soak-audit-file']],
-    },
-    appendLineNode('soak-audit-file', 'soak-tab', auditFile),
+    ...lineLogNodes('soak-audit', 'soak-tab', 'filebridge.audit.source.path', auditFile),
     // Every status the watch shows: a poll that starts with no file in flight shows "polling".
     { id: 'soak-status', type: 'status', z: 'soak-tab', scope: ['soak-watch'], wires: [['soak-status-text']] },
-    {
-      id: 'soak-status-text',
-      type: 'change',
-      z: 'soak-tab',
-      rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'status.text', tot: 'msg' }],
-      wires: [['soak-status-file']],
-    },
-    appendLineNode('soak-status-file', 'soak-tab', statusFile),
+    ...lineLogNodes('soak-status-text', 'soak-tab', 'status.text', statusFile),
   ];
 }
 
