@@ -8,6 +8,7 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { posix } from 'node:path';
+import { fakeTree } from './fake-tree';
 
 export interface LyingFtpServer {
   port: number;
@@ -20,17 +21,7 @@ export interface LyingFtpServer {
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 export async function startLyingFtpServer(files: Record<string, string>, lyingFolder: string, lies: string[]): Promise<LyingFtpServer> {
-  const tree = new Map<string, Buffer>();
-  const folders = new Set<string>(['/']);
-  const addFolders = (path: string): void => {
-    for (let dir = posix.dirname(path); !folders.has(dir); dir = posix.dirname(dir)) folders.add(dir);
-  };
-  for (const [path, data] of Object.entries(files)) {
-    tree.set(path, Buffer.from(data));
-    addFolders(path);
-  }
-  folders.add(lyingFolder);
-  addFolders(lyingFolder);
+  const { tree, folders } = fakeTree(files, lyingFolder);
   const changes: string[] = [];
   const mtime = new Date(Date.now() - 3600_000);
   const abs = (p: string): string => posix.normalize(posix.join('/', p.trim() || '.'));

@@ -9,6 +9,7 @@
 import { posix } from 'node:path';
 import { sshHostKey } from './ssh-host-key';
 import { Server, utils, type Connection, type SFTPWrapper, type AcceptConnection } from 'ssh2';
+import { fakeTree } from './fake-tree';
 
 const { STATUS_CODE, OPEN_MODE } = utils.sftp;
 const S_IFDIR = 0o040000;
@@ -28,17 +29,7 @@ export interface LyingSftpServer {
  * `lies` are extra names listed in `lyingFolder`, each as a file of 3 bytes that exists nowhere.
  */
 export async function startLyingSftpServer(files: Record<string, string>, lyingFolder: string, lies: string[]): Promise<LyingSftpServer> {
-  const tree = new Map<string, Buffer>();
-  const folders = new Set<string>(['/']);
-  const addFolders = (path: string): void => {
-    for (let dir = posix.dirname(path); !folders.has(dir); dir = posix.dirname(dir)) folders.add(dir);
-  };
-  for (const [path, data] of Object.entries(files)) {
-    tree.set(path, Buffer.from(data));
-    addFolders(path);
-  }
-  folders.add(lyingFolder);
-  addFolders(lyingFolder);
+  const { tree, folders } = fakeTree(files, lyingFolder);
   const changes: string[] = [];
   const now = Math.floor(Date.now() / 1000) - 3600;
   const fileAttrs = (size: number) => ({ mode: S_IFREG | 0o644, uid: 0, gid: 0, size, atime: now, mtime: now });
