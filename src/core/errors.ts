@@ -2,20 +2,23 @@
  * Machine-readable error codes. Every error a node reports through `done(err)` carries one, so a
  * Catch node (or a Switch on `msg.error.code`) can route retryable failures apart from bad input.
  */
-export type ErrorCode =
-  | 'NOT_FOUND'
-  | 'PERMISSION_DENIED'
-  | 'AUTHENTICATION'
-  | 'CONNECTION'
-  | 'TIMEOUT'
-  | 'HOST_KEY_MISMATCH'
-  | 'TLS'
-  | 'CONFLICT'
-  | 'INVALID_INPUT'
+export const ERROR_CODES = [
+  'NOT_FOUND',
+  'PERMISSION_DENIED',
+  'AUTHENTICATION',
+  'CONNECTION',
+  'TIMEOUT',
+  'HOST_KEY_MISMATCH',
+  'TLS',
+  'CONFLICT',
+  'INVALID_INPUT',
   /** A content system refused the request for a business reason (bad value, rule, disabled feature); not retried. */
-  | 'CS_REJECTED'
+  'CS_REJECTED',
   /** Metadata for the target could not be built: a required value is missing or has the wrong type. */
-  | 'MAPPING';
+  'MAPPING',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Codes for which trying again later may succeed without anyone changing anything. */
 export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['CONNECTION', 'TIMEOUT']);

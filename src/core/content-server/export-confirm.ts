@@ -7,22 +7,8 @@
  * Node-RED triggers on the other node's `done()`), so the confirmation is a message back on the input,
  * the same way a watch's file is acked. One document is out at a time, so one confirmation is awaited.
  */
-import { FileBridgeError, type ErrorCode } from '../errors';
+import { ERROR_CODES, FileBridgeError } from '../errors';
 import type { ReceivedFileBridge } from '../message';
-
-const CODES: readonly ErrorCode[] = [
-  'NOT_FOUND',
-  'PERMISSION_DENIED',
-  'AUTHENTICATION',
-  'CONNECTION',
-  'TIMEOUT',
-  'HOST_KEY_MISMATCH',
-  'TLS',
-  'CONFLICT',
-  'INVALID_INPUT',
-  'CS_REJECTED',
-  'MAPPING',
-];
 
 /** One awaited confirmation. */
 export interface PendingConfirmation {
@@ -100,7 +86,7 @@ export class DeliveryConfirmations {
       return 'confirmed';
     }
     const e = typeof error === 'object' ? (error as Record<string, unknown>) : { message: error };
-    const code = CODES.find((c) => c === e.code) ?? 'CONNECTION';
+    const code = ERROR_CODES.find((c) => c === e.code) ?? 'CONNECTION';
     const message = typeof e.message === 'string' ? e.message : String(e.message ?? error);
     p.reject(new FileBridgeError(code, `The flow failed to store ${p.what} (${code}: ${message}): the export stopped here and sends it again next run`));
     return 'failed';
