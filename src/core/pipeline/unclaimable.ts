@@ -15,6 +15,7 @@ import { resolveBelow } from './claim';
 import { moveAside, writeErrorReport } from './dispose';
 import { buildReport, quarantinePath, reportStamp, type QuarantineReport } from './quarantine-report';
 import { relativeDir, sourceFactsFor, type SourceOrigin } from './source';
+import { SFTP_STATUS } from '../remote/sftp-errors';
 
 /** The longest name (in bytes) that ext4, xfs, btrfs and NTFS-backed shares accept. */
 export const COMMON_NAME_LIMIT = 255;
@@ -80,7 +81,7 @@ function refusedByServer(err: FileBridgeError | undefined): boolean {
   const reply = err.details.ftpReply;
   if (typeof reply === 'number') return err.code === 'CONNECTION' && reply !== 421 && reply !== 425 && reply !== 426;
   const status = err.details.sftpStatus;
-  return err.code === 'CONNECTION' && typeof status === 'number' && status !== 6 && status !== 7;
+  return err.code === 'CONNECTION' && typeof status === 'number' && status !== SFTP_STATUS.NO_CONNECTION && status !== SFTP_STATUS.CONNECTION_LOST;
 }
 
 export function claimError(path: string, claimPath: string, err: unknown, attempt: number, maxAttempts: number): FileBridgeError {
