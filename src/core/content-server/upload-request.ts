@@ -371,12 +371,7 @@ export async function performUpload(client: ContentServerClient, prepared: Prepa
   });
   const outcome: UploadOutcome = uploadOutcome({ ...prepared, folder }, result);
   if (workspace) outcome.workspace = workspace;
-  if (!governance.empty) {
-    // Identical content was filed before: make sure it is governed (all of it is idempotent) but do
-    // not start its workflow a second time.
-    const apply = result.action === 'skipped' ? await prepareGovernance(client, { ...prepared.governing, workflow: undefined }) : governance;
-    outcome.governance = await apply.apply(result.id);
-  }
+  if (!governance.empty) outcome.governance = await govern(client, prepared, governance, result);
   return outcome;
 }
 
@@ -400,12 +395,22 @@ async function addVersion(
     onProgress,
   });
   const outcome = uploadOutcome({ folder: result.parentId, collision: 'add-version', name: result.name }, result);
-  if (!governance.empty) {
-    // As for a filed document: a skipped file is governed again, but its workflow is not started twice.
-    const apply = result.action === 'skipped' ? await prepareGovernance(client, { ...prepared.governing, workflow: undefined }) : governance;
-    outcome.governance = await apply.apply(result.id);
-  }
+  if (!governance.empty) outcome.governance = await govern(client, prepared, governance, result);
   return outcome;
+}
+
+/**
+ * Applies the governance to what was stored. Identical content filed before (a skipped document or
+ * version) is governed again (all of it is idempotent), but its workflow is not started a second time.
+ */
+async function govern(
+  client: ContentServerClient,
+  prepared: PreparedUpload,
+  governance: Awaited<ReturnType<typeof prepareGovernance>>,
+  result: UploadResult,
+): Promise<UploadOutcome['governance']> {
+  const apply = result.action === 'skipped' ? await prepareGovernance(client, { ...prepared.governing, workflow: undefined }) : governance;
+  return apply.apply(result.id);
 }
 
 /** What the node reports in `msg.filebridge.cs`. */
