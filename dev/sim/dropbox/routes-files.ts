@@ -151,7 +151,8 @@ export function filesRoutes(core: SimCore): Record<string, RouteDef> {
         const { c, folder } = startCursor(route, arg, ns);
         const target = namespaceOf(core, c.n);
         const entries: JsonObject[] = [];
-        // A recursive listing of a folder starts with the folder itself (the root has no metadata).
+        // A recursive listing of a folder includes the folder itself (the root has no metadata): Dropbox's own
+        // SDK test expects it (dropbox/dropbox-sdk-rust tests/list_folder_recursive.rs accepts FOLDER among the folders).
         if (c.r && folder) entries.push(store.metadata(folder));
         const found = c.r ? store.descendants(target, c.p) : store.childrenOf(target, c.p).sort((a, b) => (a.lower < b.lower ? -1 : 1));
         for (const e of found) entries.push(store.metadata(e));
