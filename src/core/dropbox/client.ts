@@ -123,7 +123,8 @@ export class DropboxClient {
       if (body !== undefined) h['Content-Type'] = 'application/octet-stream';
       if (this.pathRoot) h['Dropbox-API-Path-Root'] = this.pathRoot;
       const controller = new AbortController();
-      const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+      // The answer must start within the connect timeout plus one second per 64 KiB sent (a 16 MiB chunk on a slow line).
+      const timeoutMs = (this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) + Math.ceil((body?.length ?? 0) / 65_536) * 1000;
       const timer = setTimeout(() => controller.abort(new DOMException('answer timed out', 'TimeoutError')), timeoutMs);
       let res: Response;
       try {
@@ -147,7 +148,18 @@ export class DropboxClient {
     let tokenRetried = false;
     for (let n = 0; ; n++) {
       if (this.closed) throw new FileBridgeError('CONNECTION', `The Dropbox session is closed; could not ${call.what}.`, call.path ? { path: call.path } : {});
-      const token = await this.tokens.get();
+      let token: string;
+      try {
+        token = await this.tokens.get();
+      } catch (err) {
+        // A refresh that could not reach Dropbox (or was told to slow down) is tried again; a refused one is not.
+        if (err instanceof FileBridgeError && err.retryable && n < this.maxRetries) {
+          this.stats.connectionErrors++;
+          await this.pause(this.backoff(n));
+          continue;
+        }
+        throw err;
+      }
       try {
         return await attempt(token);
       } catch (err) {

@@ -356,8 +356,13 @@ export class DropboxSession implements RemoteSession {
     return Promise.resolve(false);
   }
 
+  /**
+   * Dropbox holds no connection that could have gone stale while the session sat in the pool, so the
+   * pool's check only makes sure a valid access token is at hand (refreshing it when due).
+   */
   async ping(): Promise<void> {
-    await this.client.rpc({ what: 'check the connection' }, (dbx) => dbx.usersGetCurrentAccount());
+    if (!this.open) throw new FileBridgeError('CONNECTION', 'The Dropbox session is closed.');
+    await this.client.tokens.get();
   }
 
   close(): Promise<void> {
