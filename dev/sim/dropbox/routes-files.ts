@@ -25,6 +25,7 @@ interface Cursor {
 
 /** Entries per page when the client sets no `limit` (Dropbox's own page size is unspecified). */
 const DEFAULT_PAGE = 500;
+const SNAPSHOT_TTL_MS = 3600_000;
 
 const LIST_FIELDS = [
   'path',
@@ -158,6 +159,8 @@ export function filesRoutes(core: SimCore): Record<string, RouteDef> {
         for (const e of found) entries.push(store.metadata(e));
         if (c.d) for (const [lower, t] of target.tombstones) if (under(c, lower) && lower !== c.p) entries.push(store.deletedMetadata(lower, t.display));
         if (entries.length <= c.l) return { json: { entries, cursor: encodeCursor(c), has_more: false } };
+        // Listings nobody pages to the end are forgotten after an hour (their cursors then answer `reset`).
+        for (const [id, old] of core.snapshots) if (old.created < Date.now() - SNAPSHOT_TTL_MS) core.snapshots.delete(id);
         const snap = randomBytes(9).toString('base64url');
         core.snapshots.set(snap, { entries: entries.slice(c.l), created: Date.now() });
         return { json: { entries: entries.slice(0, c.l), cursor: encodeCursor({ ...c, snap, o: 0 }), has_more: true } };
