@@ -189,7 +189,10 @@ export function filesRoutes(core: SimCore): Record<string, RouteDef> {
         if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 30 || timeout > 480)
           throw badInput(route, `request body: timeout: ${String(timeout)} is not within range [30, 480]`);
         core.counters.longpolls++;
-        if (pending(core, c)) return { json: { changes: true } };
+        // files.stone ListFolderLongpollResult: {changes, backoff?} (seconds to wait before the next longpoll).
+        const backoff = core.faults().longpollBackoffSeconds;
+        const result = (changes: boolean): { json: JsonObject } => ({ json: backoff > 0 ? { changes, backoff } : { changes } });
+        if (pending(core, c)) return result(true);
         const cap = core.faults().longpollCapMs;
         const waitMs = cap > 0 ? Math.min(cap, timeout * 1000) : timeout * 1000;
         const changed = await new Promise<boolean>((resolve) => {
@@ -207,7 +210,7 @@ export function filesRoutes(core: SimCore): Record<string, RouteDef> {
           store.on('change', onChange);
           req.on('close', onClose);
         });
-        return { json: { changes: changed } };
+        return result(changed);
       },
     },
     'files/get_metadata': {
