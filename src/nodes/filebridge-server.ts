@@ -18,17 +18,23 @@ import type { ServerNode } from './kit/server';
 
 type ServerNodeDef = NodeDef & Omit<ServerConfigFields, 'name'>;
 
-const SECRET_LABELS = { password: 'password', privateKey: 'private key', passphrase: 'passphrase' } as const;
+const SECRET_LABELS = { password: 'password', privateKey: 'private key', passphrase: 'passphrase', refreshToken: 'Dropbox sign-in' } as const;
 
 const TOFU_NEEDS_PERSISTENT_STORE =
   'Trust on first use needs a context store that survives a restart, to remember the host key it learns: with context in memory only, every restart would trust whatever key the server presents next. Paste the server\'s host key into "Host key" instead (Test connection shows it and pins it with one click), or configure a persistent context store in settings.js (contextStorage, for example { default: { module: "localfilesystem" } }) and restart Node-RED.';
+
+/** How nodes name a Dropbox configuration in messages: the service, never the account's secret. */
+function dropboxLabel(def: ServerNodeDef): string {
+  const service = typeof def.serviceUrl === 'string' && def.serviceUrl.trim() ? def.serviceUrl.trim() : 'Dropbox';
+  return `dropbox://${def.accountName ? `${def.accountName}@` : ''}${service.replace(/^https?:\/\//, '')}`;
+}
 
 function register(RED: NodeAPI): void {
   function FileBridgeServer(this: Node<ServerCredentials>, def: ServerNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this as ServerNode;
     const context = node.context();
-    node.label = `${def.protocol}://${def.host}:${def.port || DEFAULT_PORTS[def.protocol] || ''}`;
+    node.label = def.protocol === 'dropbox' ? dropboxLabel(def) : `${def.protocol}://${def.host}:${def.port || DEFAULT_PORTS[def.protocol] || ''}`;
     // Test connection may reuse this node's stored secrets only for these same settings.
     node.secretScope = serverSecretScope(def);
     try {
