@@ -11,6 +11,8 @@
  * deployed with.
  */
 import { FileBridgeError } from '../errors';
+import { normaliseServiceUrl as clientServiceUrl } from '../dropbox/http';
+import type { DropboxOptions } from '../dropbox/auth';
 import { numberField } from './config-number';
 import { DEFAULT_TIMEOUTS, DEFAULT_UNREAD_TIMEOUT_S } from './server-options';
 
@@ -31,18 +33,9 @@ export interface DropboxConfigFields {
   unreadTimeout?: number | string;
 }
 
-/** What the Dropbox client needs (the `DropboxOptions` of src/core/dropbox). */
-export interface DropboxClientOptions {
-  appKey: string;
-  refreshToken: string;
-  /** '' = the real Dropbox hosts. */
-  serviceUrl: string;
-  teamRoot: boolean;
-  connectTimeoutMs: number;
-}
-
 export interface ResolvedDropboxOptions {
-  dropbox: DropboxClientOptions;
+  /** The client's options ('' service URL = the real Dropbox hosts). */
+  dropbox: DropboxOptions & { serviceUrl: string; teamRoot: boolean };
   poolSize: number;
   connectRetries: number;
   unreadTimeoutMs: number;
@@ -58,27 +51,10 @@ function text(value: unknown): string {
 
 /**
  * The service URL as the client takes it: '' for Dropbox itself, else `http(s)://host[:port][/path]`
- * without a trailing slash. Refuses anything else with a message that says what to enter.
+ * without a trailing slash (the client's own rule); anything else is refused saying what to enter.
  */
 export function normaliseServiceUrl(value: unknown): string {
-  const raw = text(value);
-  if (raw === '') return '';
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new FileBridgeError(
-      'INVALID_INPUT',
-      `The Dropbox service URL "${raw}" is not a URL: leave it blank for Dropbox itself, or enter http(s)://host:port.`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new FileBridgeError('INVALID_INPUT', `The Dropbox service URL must start with http:// or https://, got "${url.protocol}".`);
-  }
-  if (url.username || url.password || url.search || url.hash) {
-    throw new FileBridgeError('INVALID_INPUT', 'The Dropbox service URL takes no user, password, query or fragment: enter http(s)://host:port only.');
-  }
-  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+  return clientServiceUrl(text(value));
 }
 
 /** The app key as typed, checked: Dropbox app keys are short letters and digits. */
@@ -156,12 +132,13 @@ export function refreshTokenFor(stored: StoredRefreshToken | undefined, scope: s
 
 /**
  * Turns a Dropbox configuration into client and pool options, refusing incomplete settings with a
- * message naming the field to fix. `refreshToken` is the token already chosen by `refreshTokenFor`.
+ * message naming the field to fix, then a sign-in that is missing or was made elsewhere
+ * (`refreshTokenFor`, with `bareAllowed`).
  */
-export function dropboxOptionsFromConfig(fields: DropboxConfigFields, refreshToken: string): ResolvedDropboxOptions {
+export function dropboxOptionsFromConfig(fields: DropboxConfigFields, stored: StoredRefreshToken | undefined, bareAllowed: boolean): ResolvedDropboxOptions {
   const appKey = appKeyOf(fields.appKey);
   const serviceUrl = normaliseServiceUrl(fields.serviceUrl);
-  if (!refreshToken) throw new FileBridgeError('AUTHENTICATION', NOT_CONNECTED);
+  const refreshToken = refreshTokenFor(stored, dropboxSecretScope(fields), bareAllowed);
   let host = DROPBOX_API_HOST;
   let port = 443;
   if (serviceUrl !== '') {

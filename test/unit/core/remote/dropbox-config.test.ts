@@ -18,7 +18,7 @@ describe('Dropbox configuration (filebridge-server with protocol dropbox)', () =
   const base = { protocol: 'dropbox', appKey: 'abc123xyz', serviceUrl: '', teamRoot: false };
 
   it('Dropbox itself when the service URL is blank: the endpoint is the API host on 443', () => {
-    const o = dropboxOptionsFromConfig(base, 'rt');
+    const o = dropboxOptionsFromConfig(base, { token: 'rt' }, true);
     assert.deepEqual(o.dropbox, { appKey: 'abc123xyz', refreshToken: 'rt', serviceUrl: '', teamRoot: false, connectTimeoutMs: 15_000 });
     assert.deepEqual(o.endpoint, { protocol: 'dropbox', host: 'api.dropboxapi.com', port: 443 });
     assert.equal(o.poolSize, 2);
@@ -29,7 +29,8 @@ describe('Dropbox configuration (filebridge-server with protocol dropbox)', () =
   it('a service URL (the simulator) is normalised and gives the endpoint host and port; the team space and numbers as typed', () => {
     const o = dropboxOptionsFromConfig(
       { ...base, serviceUrl: ' http://127.0.0.1:8282/ ', teamRoot: true, poolSize: '4', connectTimeout: '7', unreadTimeout: 0 },
-      'rt',
+      { token: 'rt' },
+      true,
     );
     assert.equal(o.dropbox.serviceUrl, 'http://127.0.0.1:8282');
     assert.equal(o.dropbox.teamRoot, true);
@@ -37,7 +38,7 @@ describe('Dropbox configuration (filebridge-server with protocol dropbox)', () =
     assert.equal(o.poolSize, 4);
     assert.equal(o.unreadTimeoutMs, 0);
     assert.deepEqual(o.endpoint, { protocol: 'dropbox', host: '127.0.0.1', port: 8282 });
-    assert.deepEqual(dropboxOptionsFromConfig({ ...base, serviceUrl: 'https://dbx.example/base/' }, 'rt').endpoint, {
+    assert.deepEqual(dropboxOptionsFromConfig({ ...base, serviceUrl: 'https://dbx.example/base/' }, { token: 'rt' }, true).endpoint, {
       protocol: 'dropbox',
       host: 'dbx.example',
       port: 443,
@@ -46,13 +47,26 @@ describe('Dropbox configuration (filebridge-server with protocol dropbox)', () =
   });
 
   it('names the field to fix: no app key, a bad app key, a service URL that is no http(s) URL or carries a password, numbers out of range', () => {
-    refuses(() => dropboxOptionsFromConfig({ ...base, appKey: ' ' }, 'rt'), 'INVALID_INPUT', /no app key/);
-    refuses(() => dropboxOptionsFromConfig({ ...base, appKey: 'abc def' }, 'rt'), 'INVALID_INPUT', /app key may hold only/);
-    refuses(() => dropboxOptionsFromConfig({ ...base, serviceUrl: 'localhost:8282' }, 'rt'), 'INVALID_INPUT', /must start with http/);
-    refuses(() => dropboxOptionsFromConfig({ ...base, serviceUrl: 'not a url' }, 'rt'), 'INVALID_INPUT', /not a URL/);
-    refuses(() => dropboxOptionsFromConfig({ ...base, serviceUrl: 'http://u:p@127.0.0.1:1' }, 'rt'), 'INVALID_INPUT', /no user, password/);
-    refuses(() => dropboxOptionsFromConfig({ ...base, poolSize: '40' }, 'rt'), 'INVALID_INPUT', /Connections/);
-    refuses(() => dropboxOptionsFromConfig(base, ''), 'AUTHENTICATION', /Connect to Dropbox/);
+    refuses(() => dropboxOptionsFromConfig({ ...base, appKey: ' ' }, { token: 'rt' }, true), 'INVALID_INPUT', /no app key/);
+    refuses(() => dropboxOptionsFromConfig({ ...base, appKey: 'abc def' }, { token: 'rt' }, true), 'INVALID_INPUT', /app key may hold only/);
+    refuses(() => dropboxOptionsFromConfig({ ...base, serviceUrl: 'localhost:8282' }, { token: 'rt' }, true), 'INVALID_INPUT', /plain http\(s\) base URL/);
+    refuses(() => dropboxOptionsFromConfig({ ...base, serviceUrl: 'not a url' }, { token: 'rt' }, true), 'INVALID_INPUT', /not a URL/);
+    refuses(
+      () => dropboxOptionsFromConfig({ ...base, serviceUrl: 'http://u:p@127.0.0.1:1' }, { token: 'rt' }, true),
+      'INVALID_INPUT',
+      /plain http\(s\) base URL/,
+    );
+    refuses(() => dropboxOptionsFromConfig({ ...base, poolSize: '40' }, { token: 'rt' }, true), 'INVALID_INPUT', /Connections/);
+    refuses(() => dropboxOptionsFromConfig(base, undefined, true), 'AUTHENTICATION', /Connect to Dropbox/);
+    // The fields are checked before the sign-in: the message names what to fix first.
+    refuses(() => dropboxOptionsFromConfig({ ...base, appKey: '' }, undefined, true), 'INVALID_INPUT', /no app key/);
+    // A sign-in made for the simulator is not used for Dropbox itself, and the other way round.
+    const simScope = dropboxSecretScope({ ...base, serviceUrl: 'http://127.0.0.1:8282' });
+    refuses(() => dropboxOptionsFromConfig(base, { token: 'rt', scope: simScope }, true), 'AUTHENTICATION', /another app key or service URL/);
+    assert.equal(
+      dropboxOptionsFromConfig({ ...base, serviceUrl: 'http://127.0.0.1:8282/' }, { token: 'rt', scope: simScope }, false).dropbox.refreshToken,
+      'rt',
+    );
   });
 
   it('the secret scope is protocol, service URL and app key; a trailing slash or spaces do not make another service', () => {
