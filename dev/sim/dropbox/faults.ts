@@ -21,14 +21,17 @@ export interface DropboxFaults {
   /** Lifetime of newly issued access tokens, in seconds. */
   accessTokenTtlSeconds: number;
   /**
-   * Dropbox serialises writes per namespace: with this on, a single commit (upload, upload_session/finish,
-   * create_folder, move, copy, delete) that arrives while another write holds the account's lock is
-   * refused with `too_many_write_operations` (alternately a 429 and a 409 write error, as Dropbox answers
-   * both). finish_batch_v2 waits for the lock instead.
+   * Dropbox serialises writes per namespace: with this on, each commit holds the account's write lock
+   * for writeLockMs, and a single commit (upload, upload_session/finish, create_folder, move, copy,
+   * delete) that arrives while another holds it is refused with `too_many_write_operations`
+   * (alternately a 429 and a 409 write error, as Dropbox answers both). finish_batch_v2 waits for the
+   * lock instead and holds it once for all its entries; a second batch meanwhile fails entry by entry.
    */
   contendSingleCommits: boolean;
-  /** How long one commit holds the account's write lock (only with contendSingleCommits). */
+  /** How long one commit (or one whole batch) holds the account's write lock; only with contendSingleCommits. */
   writeLockMs: number;
+  /** Seconds a longpoll answer asks the client to wait before the next longpoll (`backoff`); 0 = none. */
+  longpollBackoffSeconds: number;
   /** Caps how long a longpoll waits (ms; 0 = the requested timeout), so tests need not wait 30 s. */
   longpollCapMs: number;
 }
@@ -43,8 +46,9 @@ export const DEFAULT_FAULTS: DropboxFaults = {
   dropUploadRate: 0,
   accessTokenTtlSeconds: 14400,
   contendSingleCommits: false,
-  writeLockMs: 25,
+  writeLockMs: 50,
   longpollCapMs: 0,
+  longpollBackoffSeconds: 0,
 };
 
 /** Validates a partial update; unknown keys are an error so typos show. */
@@ -58,6 +62,7 @@ export function mergeFaults(current: DropboxFaults, update: Record<string, unkno
       case 'accessTokenTtlSeconds':
       case 'writeLockMs':
       case 'longpollCapMs':
+      case 'longpollBackoffSeconds':
         if (typeof value !== 'number' || !(value >= 0)) throw new Error(`${key} must be a number >= 0`);
         next[key] = value;
         break;

@@ -57,9 +57,12 @@ export function contentRoutes(core: SimCore): Record<string, RouteDef> {
   const dropAt = (ctx: Ctx): number | undefined => {
     const rate = core.faults().dropUploadRate;
     if (rate <= 0 || Math.random() >= rate) return undefined;
-    const length = Number(ctx.req.headers['content-length'] ?? 0);
-    if (length === 0) return undefined;
-    return Math.max(1, Math.floor((length > 0 ? length : 256 * 1024) / 2));
+    const header = ctx.req.headers['content-length'];
+    // A chunked body (no Content-Length, as streamed uploads send) is cut after its first 64 KiB.
+    if (header === undefined) return 64 * 1024;
+    const length = Number(header);
+    if (!(length > 0)) return undefined;
+    return Math.max(1, Math.floor(length / 2));
   };
 
   const receive = async (ctx: Ctx): Promise<{ tmp: string; got: Received }> => {
@@ -140,7 +143,7 @@ export function contentRoutes(core: SimCore): Record<string, RouteDef> {
           if (!('id' in found)) return { '.tag': 'failure', failure: { '.tag': 'lookup_failed', lookup_failed: found } };
           try {
             const entry = commitSession(found as UploadSession, commit, ctx.route, ctx.ns);
-            return { '.tag': 'success', ...store.metadata(entry) };
+            return { ...store.plainMetadata(entry), '.tag': 'success' };
           } catch (err) {
             if (err instanceof DbxError && err.status === 409 && typeof err.body === 'object') {
               const error = err.body.error as JsonObject;
@@ -194,7 +197,7 @@ export function contentRoutes(core: SimCore): Record<string, RouteDef> {
               );
             },
           );
-          return { json: store.metadata(entry) };
+          return { json: store.plainMetadata(entry) };
         } catch (err) {
           if (err instanceof DbxError && err.status === 409 && typeof err.body === 'object') {
             const error = err.body.error as JsonObject;
@@ -286,7 +289,7 @@ export function contentRoutes(core: SimCore): Record<string, RouteDef> {
           () => ({ '.tag': 'path', path: { '.tag': 'too_many_write_operations' } }),
           () => commitSession(s, commit, route, ctx.ns),
         );
-        return { json: store.metadata(entry) };
+        return { json: store.plainMetadata(entry) };
       },
     },
     'files/upload_session/finish_batch_v2': {
@@ -330,7 +333,7 @@ export function contentRoutes(core: SimCore): Record<string, RouteDef> {
         if (arg.rev !== undefined && arg.rev !== entry.rev) throw lookupError('not_found');
         const headers: Record<string, string> = {
           'Content-Type': 'application/octet-stream',
-          'Dropbox-API-Result': headerSafeJson(store.metadata(entry)),
+          'Dropbox-API-Result': headerSafeJson(store.plainMetadata(entry)),
           'Accept-Ranges': 'bytes',
           ETag: `W/"${entry.rev}"`,
         };

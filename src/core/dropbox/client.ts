@@ -42,6 +42,15 @@ export interface RetryStats {
   tokenRetries: number;
 }
 
+/**
+ * True for a fetch that failed on the network (undici throws `TypeError('fetch failed')` with the
+ * socket error as cause, or 'terminated' when a body breaks off); false for a request we built wrong
+ * (an invalid header value is a TypeError too), which no retry can fix.
+ */
+function isNetworkFailure(err: unknown): boolean {
+  return err instanceof Error && (err.message === 'fetch failed' || err.message === 'terminated' || err.cause !== undefined);
+}
+
 const NOTHING_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
@@ -123,7 +132,8 @@ export class DropboxClient {
       if (body !== undefined) h['Content-Type'] = 'application/octet-stream';
       if (this.pathRoot) h['Dropbox-API-Path-Root'] = this.pathRoot;
       const controller = new AbortController();
-      const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+      // The answer must start within the connect timeout plus one second per 64 KiB sent (a 16 MiB chunk on a slow line).
+      const timeoutMs = (this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) + Math.ceil((body?.length ?? 0) / 65_536) * 1000;
       const timer = setTimeout(() => controller.abort(new DOMException('answer timed out', 'TimeoutError')), timeoutMs);
       let res: Response;
       try {
@@ -147,7 +157,18 @@ export class DropboxClient {
     let tokenRetried = false;
     for (let n = 0; ; n++) {
       if (this.closed) throw new FileBridgeError('CONNECTION', `The Dropbox session is closed; could not ${call.what}.`, call.path ? { path: call.path } : {});
-      const token = await this.tokens.get();
+      let token: string;
+      try {
+        token = await this.tokens.get();
+      } catch (err) {
+        // A refresh that could not reach Dropbox (or was told to slow down) is tried again; a refused one is not.
+        if (err instanceof FileBridgeError && err.retryable && n < this.maxRetries) {
+          this.stats.connectionErrors++;
+          await this.pause(this.backoff(n));
+          continue;
+        }
+        throw err;
+      }
       try {
         return await attempt(token);
       } catch (err) {
@@ -175,7 +196,7 @@ export class DropboxClient {
         if (err instanceof FileBridgeError) throw err;
         const mapped = mapFetchError(err, call.what, call.path);
         const errno = mapped.details.errno;
-        const retry = mapped.code === 'CONNECTION' && (idempotent || (typeof errno === 'string' && NOTHING_SENT.has(errno)));
+        const retry = isNetworkFailure(err) && mapped.code === 'CONNECTION' && (idempotent || (typeof errno === 'string' && NOTHING_SENT.has(errno)));
         if (retry && n < this.maxRetries) {
           this.stats.connectionErrors++;
           await this.pause(this.backoff(n));
@@ -191,7 +212,7 @@ export class DropboxClient {
   }
 
   /** Sleeps, but wakes (and the caller then fails) when the client is closed. */
-  private async pause(ms: number): Promise<void> {
+  async pause(ms: number): Promise<void> {
     if (ms <= 0) return;
     await new Promise<void>((resolve) => {
       const wake = (): void => {
