@@ -1,12 +1,14 @@
 import type { Readable } from 'node:stream';
 
-export type Protocol = 'sftp' | 'ftp' | 'ftps-explicit' | 'ftps-implicit';
+export type Protocol = 'sftp' | 'ftp' | 'ftps-explicit' | 'ftps-implicit' | 'dropbox';
 
 export const DEFAULT_PORTS: Readonly<Record<Protocol, number>> = {
   sftp: 22,
   ftp: 21,
   'ftps-explicit': 21,
   'ftps-implicit': 990,
+  /** HTTPS to the Dropbox API hosts (or the service URL's port). */
+  dropbox: 443,
 };
 
 export type EntryType = 'file' | 'directory' | 'symlink' | 'other';
@@ -21,11 +23,11 @@ export interface RemoteEntry {
   mtime: Date;
   /** FTP LIST gives minutes (or days for old files); SFTP and FTP MLSD/MDTM give seconds. */
   mtimePrecision: 'second' | 'minute' | 'day';
-  /** A stable id that survives renames and moves (Dropbox `id:...`), where the remote has one. */
+  /** Dropbox: the file's id (`id:...`), which stays the same across renames and edits. */
   id?: string;
-  /** The file's revision (Dropbox `rev`): changes on every write. */
+  /** Dropbox: the revision, which changes on every write. */
   rev?: string;
-  /** Dropbox `content_hash` of the bytes (hex), where the remote reports one. */
+  /** Dropbox: the content_hash of the bytes (https://www.dropbox.com/developers/reference/content-hash). */
   contentHash?: string;
 }
 
