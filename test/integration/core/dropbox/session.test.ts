@@ -52,10 +52,17 @@ describe('DropboxSession against the Dropbox simulator: every RemoteSession oper
 
   it('writes a file of unknown size through an upload session (several 4 MiB chunks) and reads it back', async () => {
     const data = randomBytes(9 * 1024 * 1024 + 123);
+    const before = { ...sim.stats().byRoute };
     const pieces = function* (): Generator<Buffer> {
       for (let i = 0; i < data.length; i += 100_000) yield data.subarray(i, i + 100_000);
     };
     assert.equal(await session.write(`${base}/big/nine.bin`, Readable.from(pieces())), data.length);
+    const routes = sim.stats().byRoute;
+    const used = (route: string): number => (routes[route] ?? 0) - (before[route] ?? 0);
+    assert.deepEqual(
+      [used('files/upload_session/start'), used('files/upload_session/append_v2'), used('files/upload_session/finish'), used('files/upload')],
+      [1, 1, 1, 0],
+    );
     const st = await session.stat(`${base}/big/nine.bin`);
     assert.equal(st?.contentHash, contentHashOf(data));
     const back = await readAll(await session.createReadStream(`${base}/big/nine.bin`));
@@ -136,14 +143,17 @@ describe('DropboxSession against the Dropbox simulator: every RemoteSession oper
   it('lists a folder of more entries than one page (list_folder/continue)', async () => {
     const dir = `${base}/many`;
     const count = 2_150;
-    const pool = createPool({
-      protocol: 'dropbox',
-      host: '',
-      port: 0,
-      username: '',
-      ...DEFAULT_TIMEOUTS,
-      dropbox: { appKey: sim.appKey, refreshToken: sim.refreshToken, serviceUrl: sim.url },
-    }, { size: 8 });
+    const pool = createPool(
+      {
+        protocol: 'dropbox',
+        host: '',
+        port: 0,
+        username: '',
+        ...DEFAULT_TIMEOUTS,
+        dropbox: { appKey: sim.appKey, refreshToken: sim.refreshToken, serviceUrl: sim.url },
+      },
+      { size: 8 },
+    );
     try {
       let next = 0;
       await Promise.all(
@@ -162,7 +172,9 @@ describe('DropboxSession against the Dropbox simulator: every RemoteSession oper
     } finally {
       await pool.close();
     }
+    const continued = sim.stats().byRoute['files/list_folder/continue'] ?? 0;
     const listed = await session.list(dir);
+    assert.ok((sim.stats().byRoute['files/list_folder/continue'] ?? 0) > continued, 'the listing went on with list_folder/continue');
     assert.equal(listed.length, count);
     assert.equal(new Set(listed.map((e) => e.name)).size, count);
   });
