@@ -31,6 +31,9 @@ export function summaryOf(error: JsonObject): string {
     const tag: Json | undefined = level['.tag'];
     if (typeof tag !== 'string') break;
     tags.push(tag);
+    // A `metadata` member carries a struct (SharedLinkMetadata...), not a union: the summary stops there
+    // (`shared_link_already_exists/metadata/..`, as Dropbox answers it).
+    if (tag === 'metadata') break;
     const inner: Json | undefined = level[tag];
     const reason: Json | undefined = level.reason;
     if (inner && typeof inner === 'object' && !Array.isArray(inner) && typeof inner['.tag'] === 'string') level = inner;
