@@ -180,7 +180,9 @@ export class DropboxBatchPublisher {
           ok: false,
           error: new FileBridgeError('CONNECTION', `Dropbox did not report on "${s.item.path}" in the batch commit.`, { path: s.item.path }),
         };
-      } else if (entry['.tag'] === 'success') {
+      } else if (entry['.tag'] !== 'failure' && typeof (entry as { id?: unknown }).id === 'string') {
+        // Success is `{".tag": "success", ...FileMetadata}` (dropbox-sdk-js types: UploadSessionFinishBatchResultEntrySuccess);
+        // an entry that carries a file's metadata under another tag (".tag": "file") is read as a success too.
         if (entry.content_hash && entry.content_hash !== s.hash) {
           results[s.index] = {
             path: s.item.path,
@@ -197,8 +199,9 @@ export class DropboxBatchPublisher {
           };
         }
       } else {
-        const summary = tagSummary(entry.failure);
-        const error = mapDropboxFailure({ status: 409, headers: new Headers(), body: { error_summary: summary, error: entry.failure } }, 'commit', s.item.path);
+        const failure = (entry as { failure?: unknown }).failure;
+        const summary = tagSummary(failure);
+        const error = mapDropboxFailure({ status: 409, headers: new Headers(), body: { error_summary: summary, error: failure } }, 'commit', s.item.path);
         results[s.index] = { path: s.item.path, ok: false, error };
       }
     });

@@ -42,6 +42,15 @@ export interface RetryStats {
   tokenRetries: number;
 }
 
+/**
+ * True for a fetch that failed on the network (undici throws `TypeError('fetch failed')` with the
+ * socket error as cause, or 'terminated' when a body breaks off); false for a request we built wrong
+ * (an invalid header value is a TypeError too), which no retry can fix.
+ */
+function isNetworkFailure(err: unknown): boolean {
+  return err instanceof Error && (err.message === 'fetch failed' || err.message === 'terminated' || err.cause !== undefined);
+}
+
 const NOTHING_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
@@ -187,7 +196,7 @@ export class DropboxClient {
         if (err instanceof FileBridgeError) throw err;
         const mapped = mapFetchError(err, call.what, call.path);
         const errno = mapped.details.errno;
-        const retry = mapped.code === 'CONNECTION' && (idempotent || (typeof errno === 'string' && NOTHING_SENT.has(errno)));
+        const retry = isNetworkFailure(err) && mapped.code === 'CONNECTION' && (idempotent || (typeof errno === 'string' && NOTHING_SENT.has(errno)));
         if (retry && n < this.maxRetries) {
           this.stats.connectionErrors++;
           await this.pause(this.backoff(n));
