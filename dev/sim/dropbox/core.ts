@@ -70,34 +70,36 @@ export interface SimCore {
 }
 
 /**
- * Dropbox serialises the writes of one account (namespace lock). `busy()` says whether a commit now
- * would contend; `hold()` takes the lock for a commit and releases it writeLockMs after it ends.
+ * Dropbox serialises the writes of one account (namespace lock). With contendSingleCommits a commit
+ * holds the lock for writeLockMs (it "takes" that long); `busy()` says whether a commit arriving now
+ * would contend with one in progress (or with a running batch). Sequential commits never contend.
  */
 export class WriteLock {
   private inflight = 0;
-  private until = 0;
   batchRunning = false;
   /** Alternates the two answers Dropbox gives a contended single commit (429, then 409 inside the write error). */
   turn = 0;
 
-  constructor(private readonly lockMs: () => number) {}
+  /** `holdMs()`: how long one commit keeps the lock (0 when contention is off). */
+  constructor(private readonly holdMs: () => number) {}
 
   busy(): boolean {
-    return this.inflight > 0 || this.batchRunning || Date.now() < this.until;
+    return this.inflight > 0 || this.batchRunning;
   }
 
   async hold<T>(work: () => Promise<T> | T): Promise<T> {
     this.inflight++;
     try {
+      const ms = this.holdMs();
+      if (ms > 0) await new Promise((r) => setTimeout(r, ms));
       return await work();
     } finally {
       this.inflight--;
-      this.until = Math.max(this.until, Date.now() + this.lockMs());
     }
   }
 
   /** Waits until no single commit holds the lock (a batch queues instead of failing). */
   async waitFree(): Promise<void> {
-    while (this.inflight > 0 || Date.now() < this.until) await new Promise((r) => setTimeout(r, 5));
+    while (this.inflight > 0) await new Promise((r) => setTimeout(r, 5));
   }
 }

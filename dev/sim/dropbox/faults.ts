@@ -21,13 +21,14 @@ export interface DropboxFaults {
   /** Lifetime of newly issued access tokens, in seconds. */
   accessTokenTtlSeconds: number;
   /**
-   * Dropbox serialises writes per namespace: with this on, a single commit (upload, upload_session/finish,
-   * create_folder, move, copy, delete) that arrives while another write holds the account's lock is
-   * refused with `too_many_write_operations` (alternately a 429 and a 409 write error, as Dropbox answers
-   * both). finish_batch_v2 waits for the lock instead.
+   * Dropbox serialises writes per namespace: with this on, each commit holds the account's write lock
+   * for writeLockMs, and a single commit (upload, upload_session/finish, create_folder, move, copy,
+   * delete) that arrives while another holds it is refused with `too_many_write_operations`
+   * (alternately a 429 and a 409 write error, as Dropbox answers both). finish_batch_v2 waits for the
+   * lock instead and holds it once for all its entries; a second batch meanwhile fails entry by entry.
    */
   contendSingleCommits: boolean;
-  /** How long one commit holds the account's write lock (only with contendSingleCommits). */
+  /** How long one commit (or one whole batch) holds the account's write lock; only with contendSingleCommits. */
   writeLockMs: number;
   /** Caps how long a longpoll waits (ms; 0 = the requested timeout), so tests need not wait 30 s. */
   longpollCapMs: number;
@@ -43,7 +44,7 @@ export const DEFAULT_FAULTS: DropboxFaults = {
   dropUploadRate: 0,
   accessTokenTtlSeconds: 14400,
   contendSingleCommits: false,
-  writeLockMs: 25,
+  writeLockMs: 50,
   longpollCapMs: 0,
 };
 

@@ -140,7 +140,7 @@ export function contentRoutes(core: SimCore): Record<string, RouteDef> {
           if (!('id' in found)) return { '.tag': 'failure', failure: { '.tag': 'lookup_failed', lookup_failed: found } };
           try {
             const entry = commitSession(found as UploadSession, commit, ctx.route, ctx.ns);
-            return { '.tag': 'success', ...store.metadata(entry) };
+            return { ...store.plainMetadata(entry), '.tag': 'success' };
           } catch (err) {
             if (err instanceof DbxError && err.status === 409 && typeof err.body === 'object') {
               const error = err.body.error as JsonObject;
@@ -194,7 +194,7 @@ export function contentRoutes(core: SimCore): Record<string, RouteDef> {
               );
             },
           );
-          return { json: store.metadata(entry) };
+          return { json: store.plainMetadata(entry) };
         } catch (err) {
           if (err instanceof DbxError && err.status === 409 && typeof err.body === 'object') {
             const error = err.body.error as JsonObject;
@@ -286,7 +286,7 @@ export function contentRoutes(core: SimCore): Record<string, RouteDef> {
           () => ({ '.tag': 'path', path: { '.tag': 'too_many_write_operations' } }),
           () => commitSession(s, commit, route, ctx.ns),
         );
-        return { json: store.metadata(entry) };
+        return { json: store.plainMetadata(entry) };
       },
     },
     'files/upload_session/finish_batch_v2': {
@@ -330,7 +330,7 @@ export function contentRoutes(core: SimCore): Record<string, RouteDef> {
         if (arg.rev !== undefined && arg.rev !== entry.rev) throw lookupError('not_found');
         const headers: Record<string, string> = {
           'Content-Type': 'application/octet-stream',
-          'Dropbox-API-Result': headerSafeJson(store.metadata(entry)),
+          'Dropbox-API-Result': headerSafeJson(store.plainMetadata(entry)),
           'Accept-Ranges': 'bytes',
           ETag: `W/"${entry.rev}"`,
         };

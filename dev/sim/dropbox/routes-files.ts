@@ -226,7 +226,7 @@ export function filesRoutes(core: SimCore): Record<string, RouteDef> {
       write: true,
       handler: ({ arg, ns, route }) => {
         const target = resolvePath(core, ns, arg.path, route, 'path', 'path', false);
-        return { json: { metadata: store.metadata(store.createFolder(target.ns, target.display, arg.autorename === true)) } };
+        return { json: { metadata: store.plainMetadata(store.createFolder(target.ns, target.display, arg.autorename === true)) } };
       },
     },
     'files/delete_v2': {

@@ -170,7 +170,7 @@ export async function startDropboxSim(options: DropboxSimOptions = {}): Promise<
     links: new Map(),
     counters,
     url: () => baseUrl,
-    lock: new WriteLock(() => faults.writeLockMs),
+    lock: new WriteLock(() => (faults.contendSingleCommits ? faults.writeLockMs : 0)),
     jobs: new Map(),
   };
   seed(store, home, teamRoot);

@@ -359,7 +359,12 @@ export class DropboxStore extends EventEmitter {
     return moved[0] as SimEntry;
   }
 
-  /** FileMetadata / FolderMetadata as files.stone defines them. */
+  /**
+   * Metadata as files.stone defines it. Where a route's result type is the Metadata union (list_folder
+   * entries, get_metadata, RelocationResult, DeleteResult) it carries `.tag`; where it is FileMetadata /
+   * FolderMetadata itself (upload, upload_session/finish, Dropbox-API-Result, create_folder_v2,
+   * finish_batch success entries) stone serialises no tag: see {@link plainMetadata}.
+   */
   metadata(entry: SimEntry): JsonObject {
     if (entry.tag === 'folder') return { '.tag': 'folder', name: entry.name, path_lower: entry.lower, path_display: entry.display, id: entry.id };
     return {
@@ -375,6 +380,11 @@ export class DropboxStore extends EventEmitter {
       is_downloadable: true,
       content_hash: entry.contentHash,
     };
+  }
+
+  plainMetadata(entry: SimEntry): JsonObject {
+    const { ['.tag']: _tag, ...rest } = this.metadata(entry);
+    return rest;
   }
 
   deletedMetadata(lower: string, display: string): JsonObject {

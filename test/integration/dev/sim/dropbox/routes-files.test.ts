@@ -246,7 +246,8 @@ describe('Dropbox simulator: files routes', function () {
     it('wraps results in `metadata` and reports conflicts with 409 shapes', async function () {
       const dir = await freshFolder(used);
       const folder = await call('files/create_folder_v2', { path: `${dir}/New` });
-      assert.equal((folder.json?.metadata as Entry)['.tag'], 'folder');
+      assert.equal((folder.json?.metadata as Entry)['.tag'], undefined, 'CreateFolderResult.metadata is FolderMetadata: no tag');
+      assert.equal((folder.json?.metadata as Entry).path_display, `${dir}/New`);
       const dup = await call('files/create_folder_v2', { path: `${dir}/new` });
       assert.equal(dup.status, 409);
       assert.deepEqual(dup.json, {
