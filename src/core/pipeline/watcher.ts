@@ -400,11 +400,15 @@ export class Watcher implements RunningWatch {
     const wanted = files.filter((e) => this.wanted(e));
     const ready: { entry: Listed; marker?: string }[] = [];
     const toConfirm: Listed[] = [];
+    // Files already processed (or set aside) are skipped below anyway; they must not use up this
+    // poll's share of exact checks either, or a folder with more known files of the current minute
+    // than "per poll" would keep a new file waiting until that minute is over.
+    const known = (e: Listed): boolean => this.ledgerHits.has(listingKey(e)) || this.failures.isLeftInPlace(listingKey(e));
     for (const entry of wanted) {
       const marker = this.isMarker ? joinRel(entry.relativePath, markerName(s.stability.markerPattern, entry.name)) : undefined;
       const verdict = this.tracker.verdict(entry, now, marker !== undefined && byPath.has(marker));
       if (verdict === 'yes') ready.push({ entry, marker });
-      else if (verdict === 'confirm') toConfirm.push(entry);
+      else if (verdict === 'confirm' && !known(entry)) toConfirm.push(entry);
     }
     const needExact = (e: Listed): boolean => e.mtimePrecision !== 'second' && this.hooks.ledger !== undefined && !this.ledgerHits.has(listingKey(e));
     // Coarse listings: one exact stat per candidate, on one session, and only for as many as this
