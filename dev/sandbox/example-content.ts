@@ -64,6 +64,7 @@ export const SEED_DOCUMENTS: readonly SeedDocument[] = [
   },
   { for: 'dbx-cs-02', folder: 'Enterprise:Partners/ACME/Dropbox release', name: 'Terminal spec.pdf' },
   { for: 'dbx-cs-02', folder: 'Enterprise:Partners/ACME/Dropbox release/Drawings', name: 'Drawing 01.pdf' },
+  { for: 'dbx-cs-05', folder: 'Enterprise:Partners/Globex/Dropbox sync', name: 'Spec X100.pdf' },
 ];
 
 /** Files `SEED_DOCUMENTS` into the simulator; returns the ids by `folder/name`. */

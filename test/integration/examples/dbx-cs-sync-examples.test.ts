@@ -211,6 +211,91 @@ describe('Dropbox <-> Content Server example flows dbx-cs-02/05/06/08 (Dropbox a
     assert.equal(dbx.stats().byRoute['files/upload'] ?? 0, uploads);
     assert.deepEqual(errors, []);
   });
+
+  it('dbx-cs-05 Version sync between CS and Dropbox.json', async () => {
+    const folder = 'Enterprise:Partners/Globex/Dropbox sync';
+    const v1 = pdf('Spec X100, version 1 approved in CS');
+    const doc = await client.upload({ target: folder, createFolders: true, name: 'Spec X100.pdf', open: () => Readable.from([v1]) });
+    const dropboxName = `Spec X100 (CS-${doc.id}).pdf`;
+    const dropboxPath = `/Clients/Globex/Specifications/${dropboxName}`;
+
+    const example = await load('dbx-cs-05 Version sync between CS and Dropbox.json');
+    const audit = messagesAt(example, 'debug', 'Audit trail');
+    const pushed = messagesAt(example, 'debug', 'pushed to Dropbox');
+    const exportErrors = messagesAt(example, 'debug', 'Export error');
+    const versions = async (): Promise<SimVersion[]> => (await simNode(doc.id)).versions;
+    const auditOf = (n: number): Promise<Msg> => waitFor(`audit record ${n}`, () => audit[n - 1]);
+    const csAction = (m: Msg): unknown => m.filebridge?.cs?.action;
+
+    // 1. CS -> Dropbox: version 1 goes out under a name carrying the document id.
+    fire(example, 'every 10 s: approved versions');
+    const out1 = await waitFor('version 1 in Dropbox', () => dbx.entry(dropboxPath));
+    assert.equal(out1.content_hash, contentHashOf(v1));
+    // ... and is not copied back: the watch takes the new Dropbox file, but CS has those bytes already.
+    assert.equal(csAction(await auditOf(1)), 'skipped');
+    assert.deepEqual(
+      (await versions()).map((v) => v.version_number),
+      [1],
+    );
+
+    // 2. Dropbox -> CS: Globex edits the file in Dropbox; it becomes version 2 of the same document.
+    const edit = pdf('Spec X100, Globex marked up the tolerances in Dropbox');
+    await dbx.putFile(dropboxPath, edit, { mode: 'overwrite' });
+    assert.equal(csAction(await auditOf(2)), 'versioned');
+    const afterEdit = await versions();
+    assert.deepEqual(
+      afterEdit.map((v) => v.version_number),
+      [1, 2],
+    );
+    assert.equal(afterEdit[1].sha256, sha256(edit), 'version 2 holds the bytes edited in Dropbox');
+    assert.equal(afterEdit[1].description.split('\n')[0], `Edited in Dropbox as ${dropboxName}`);
+    // ... and is not copied back: the export sends version 2, Dropbox already holds it and keeps the file as it is.
+    const edited = dbx.entry(dropboxPath);
+    assert.ok(edited);
+    const pushedBefore = pushed.length;
+    fire(example, 'every 10 s: approved versions');
+    await waitFor('the export run that sends version 2', () => (pushed.length > pushedBefore ? true : undefined));
+    const kept = dbx.entry(dropboxPath);
+    assert.equal(kept?.rev, edited.rev, 'the Dropbox file was not changed by its own version coming back');
+    assert.equal(kept?.id, edited.id);
+    assert.equal(kept?.content_hash, contentHashOf(edit));
+
+    // 3. CS -> Dropbox again: a new version approved in CS replaces the Dropbox copy in place ...
+    const v3 = pdf('Spec X100, version 3 approved in CS');
+    await client.addVersion({ document: doc.id, name: 'Spec X100.pdf', open: () => Readable.from([v3]) });
+    fire(example, 'every 10 s: approved versions');
+    const out3 = await waitFor('version 3 in Dropbox', () => {
+      const e = dbx.entry(dropboxPath);
+      return e?.content_hash === contentHashOf(v3) ? e : undefined;
+    });
+    assert.equal(out3.id, out1.id, 'the same Dropbox file, a new revision');
+    // ... and does not come back as version 4.
+    assert.equal(csAction(await auditOf(3)), 'skipped');
+
+    // Nothing moves any more, whichever side polls.
+    fire(example, 'every 10 s: approved versions');
+    await sleep(3000);
+    assert.equal(audit.length, 3, 'no further Dropbox file was taken');
+    assert.deepEqual(
+      (await versions()).map((v) => [v.version_number, v.sha256]),
+      [
+        [1, sha256(v1)],
+        [2, sha256(edit)],
+        [3, sha256(v3)],
+      ],
+    );
+    assert.equal(dbx.entry(dropboxPath)?.content_hash, contentHashOf(v3));
+    assert.deepEqual(exportErrors, []);
+
+    // A Dropbox file that names no document is quarantined with a report, nothing stored in CS.
+    await dbx.putFile('/Clients/Globex/Specifications/Notes from Globex.pdf', pdf('no id in this name'));
+    const report = await waitFor('the report of the file without an id', () =>
+      [...dropboxFiles('/Clients/Globex/Specifications/.filebridge/failed').keys()].find((p) => p.endsWith('notes from globex.pdf.error.json')),
+    );
+    assert.ok(report);
+    assert.equal(dbx.entry('/Clients/Globex/Specifications/Notes from Globex.pdf'), undefined, 'the file left the shared folder');
+    assert.equal((await versions()).length, 3);
+  });
 });
 
 // Used by the tests added below.
@@ -219,4 +304,3 @@ void rmSync;
 void tmpdir;
 void contextStoresLoader;
 void fileContextStorage;
-void sha256;
