@@ -344,11 +344,76 @@ describe('Dropbox <-> Content Server example flows dbx-cs-02/05/06/08 (Dropbox a
     assert.equal(archived.length, 4, archived.join(', '));
     assert.ok(dbx.entry('/Projects live/Other project/Keep.pdf'), 'a running project is not touched');
   });
-});
 
-// Used by the tests added below.
-void mkdtempSync;
-void rmSync;
-void tmpdir;
-void contextStoresLoader;
-void fileContextStorage;
+  it('dbx-cs-08 Scheduled backup of Dropbox team folders.json', async function () {
+    const dir = mkdtempSync(join(tmpdir(), 'dbx-cs-08-context-'));
+    helper.settings({ contextStorage: fileContextStorage(dir) } as never);
+    try {
+      const file = 'dbx-cs-08 Scheduled backup of Dropbox team folders.json';
+      const teamBytes = (path: string): Buffer => readFileSync(dbx.contentFile(path, 'team')!);
+      await dbx.putFile('/Finance/Reports/Q3 2026.csv', 'quarter;revenue\nQ3;1200\n', { root: 'team' });
+      const moves = (): number => dbx.stats().byRoute['files/move_v2'] ?? 0;
+      const backupRoot = 'Enterprise:Archive/Dropbox team backup';
+      const backedUp = async (rel: string): Promise<SimNode> => {
+        const folder = await client.resolveFolder(`${backupRoot}/${rel.slice(0, rel.lastIndexOf('/'))}`);
+        const res = await fetch(`${sim.url}/__sim/tree?root=${folder}`);
+        const tree = (await res.json()) as { children?: { id: number; name: string }[] };
+        const hit = tree.children?.find((c) => c.name === rel.slice(rel.lastIndexOf('/') + 1));
+        assert.ok(hit, `${rel} is in the backup`);
+        return simNode(hit.id);
+      };
+
+      // First run: every file of the two selected team folders, nothing of the others.
+      let example = await load(file, [contextStoresLoader()]);
+      let audit = messagesAt(example, 'debug', 'Backed up');
+      fire(example, 'Back up now');
+      await waitFor('the first backup', () => (audit.length >= 3 ? true : undefined));
+      await sleep(1500);
+      const first = audit.map((m) => m.filebridge?.source?.path).sort();
+      assert.deepEqual(first, ['/Finance/Invoices/INV-2026-001.txt', '/Finance/Reports/Q3 2026.csv', '/Legal/Contracts/NDA ACME.txt']);
+      for (const path of first as string[]) {
+        const node = await backedUp(path.slice(1));
+        assert.equal(node.versions.length, 1);
+        assert.equal(node.versions[0].sha256, sha256(teamBytes(path)), `${path} backed up byte for byte`);
+        assert.ok(dbx.entry(path, 'team'), `${path} is left in the team folder`);
+      }
+      const root = (await (await fetch(`${sim.url}/__sim/tree?root=${await client.resolveFolder(backupRoot)}`)).json()) as { children: { name: string }[] };
+      assert.deepEqual(
+        root.children.map((c) => c.name),
+        ['Finance', 'Legal'],
+        'a team folder not selected (/Projects) is not backed up',
+      );
+      const invoice = dbx.entry('/Finance/Invoices/INV-2026-001.txt', 'team');
+
+      // Node-RED stops; meanwhile one file changes and one is added.
+      await helper.unload();
+      const changed = Buffer.from('NDA ACME, amended 2026-12-01');
+      await dbx.putFile('/Legal/Contracts/NDA ACME.txt', changed, { root: 'team', mode: 'overwrite' });
+      await dbx.putFile('/Legal/Contracts/NDA Globex.txt', 'NDA Globex', { root: 'team' });
+      const movesBefore = moves();
+
+      // After the restart: only the changed and the new file travel; the unchanged ones are not even claimed.
+      example = await load(file, [contextStoresLoader()]);
+      audit = messagesAt(example, 'debug', 'Backed up');
+      fire(example, 'Back up now');
+      await waitFor('the second backup', () => (audit.length >= 2 ? true : undefined));
+      await sleep(2000);
+      assert.deepEqual(audit.map((m) => [m.filebridge?.source?.path, m.filebridge?.cs?.action]).sort(), [
+        ['/Legal/Contracts/NDA ACME.txt', 'versioned'],
+        ['/Legal/Contracts/NDA Globex.txt', 'created'],
+      ]);
+      assert.equal(moves() - movesBefore, 4, 'only the two new or changed files were claimed (moved aside and back): the unchanged ones were not touched');
+      const nda = await backedUp('Legal/Contracts/NDA ACME.txt');
+      assert.deepEqual(
+        nda.versions.map((v) => v.sha256),
+        [nda.versions[0].sha256, sha256(changed)],
+      );
+      assert.equal((await backedUp('Finance/Invoices/INV-2026-001.txt')).versions.length, 1, 'the unchanged invoice has still one version');
+      assert.equal((await backedUp('Finance/Reports/Q3 2026.csv')).versions.length, 1);
+      assert.equal(dbx.entry('/Finance/Invoices/INV-2026-001.txt', 'team')?.id, invoice?.id);
+    } finally {
+      helper.settings({});
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
