@@ -134,6 +134,7 @@ const PROTOCOL_LABELS: Readonly<Record<Protocol, string>> = {
   ftp: 'FTP',
   'ftps-explicit': 'FTPS (explicit)',
   'ftps-implicit': 'FTPS (implicit)',
+  dropbox: 'Dropbox',
 };
 
 function isProtocol(value: unknown): value is Protocol {

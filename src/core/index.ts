@@ -10,5 +10,6 @@ export { SessionPool, type PoolOptions, type PoolState, type Lease } from './rem
 export type { ServerOptions } from './remote/server-options';
 export type { Protocol, RemoteEntry, RemoteSession } from './remote/types';
 export * as contentServer from './content-server';
+export * as dropbox from './dropbox';
 export * as validate from './validate';
 export * as mapping from './mapping';

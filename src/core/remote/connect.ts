@@ -1,3 +1,5 @@
+import { createDropboxPool } from '../dropbox/pool';
+import { openDropboxSession } from '../dropbox/session';
 import { FileBridgeError } from '../errors';
 import { fetchFtpsCertificate, openFtpSession } from './ftp-session';
 import { openSftpSession } from './sftp-session';
@@ -8,10 +10,17 @@ import type { CertificateFacts } from './tls-pin';
 
 export async function openSession(options: ServerOptions): Promise<RemoteSession> {
   await options.beforeConnect?.();
+  if (options.protocol === 'dropbox') return openDropboxSession(dropboxOptionsOf(options));
   return options.protocol === 'sftp' ? openSftpSession(options) : openFtpSession(options);
 }
 
+function dropboxOptionsOf(options: ServerOptions): NonNullable<ServerOptions['dropbox']> {
+  if (!options.dropbox) throw new FileBridgeError('INVALID_INPUT', 'A Dropbox server needs its Dropbox settings (app key and sign-in).');
+  return { connectTimeoutMs: options.connectTimeoutMs, idleTimeoutMs: options.idleTimeoutMs, ...options.dropbox };
+}
+
 export function createPool(options: ServerOptions, poolOptions: Partial<PoolOptions> = {}): SessionPool<RemoteSession> {
+  if (options.protocol === 'dropbox') return createDropboxPool(dropboxOptionsOf(options), poolOptions);
   return new SessionPool<RemoteSession>(() => openSession(options), { ...DEFAULT_POOL_OPTIONS, ...poolOptions });
 }
 

@@ -1,3 +1,4 @@
+import type { DropboxOptions } from '../dropbox/auth';
 import type { Protocol } from './types';
 
 /** Everything needed to open a session. Secrets sit here only in memory, taken from Node-RED credentials. */
@@ -40,7 +41,13 @@ export interface ServerOptions {
   idleTimeoutMs: number;
   /** SSH keepalive interval; 0 disables. */
   keepaliveIntervalMs: number;
+
+  /** Dropbox (protocol 'dropbox'): the account's app key, refresh token, service URL and team root. */
+  dropbox?: DropboxOptions;
 }
+
+/** Five minutes: longer than any node needs between two reads, short enough to free a partner connection the same hour. */
+export const DEFAULT_UNREAD_TIMEOUT_S = 300;
 
 export const DEFAULT_TIMEOUTS = {
   connectTimeoutMs: 15_000,

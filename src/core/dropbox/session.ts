@@ -1,0 +1,527 @@
+import { Readable } from 'node:stream';
+import type { files } from 'dropbox';
+import { FileBridgeError } from '../errors';
+import { listedNameProblem, printableName } from '../paths';
+import type { ReadOptions, RefusedName, RemoteEntry, RemoteSession } from '../remote/types';
+import { DropboxClient } from './client';
+import { contentHashOf, DropboxContentHasher, DROPBOX_HASH_BLOCK } from './content-hash';
+import type { DropboxOptions } from './auth';
+
+/** One request carries at most 150 MiB (https://www.dropbox.com/developers/documentation/http/documentation#files-upload_session-append). */
+export const DROPBOX_MAX_REQUEST = 150 * 1024 * 1024;
+export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
+/** Dropbox-API-Result of a download is a JSON header; a peer sending more than this is lying. */
+const MAX_RESULT_HEADER = 64 * 1024;
+const LIST_LIMIT = 2000;
+
+/**
+ * A Dropbox path for the API: '' for the root (list_folder refuses '/'), else '/a/b' without a
+ * trailing slash; `id:...` and `rev:...` pass through. Paths come from flows: refuse what cannot be one.
+ */
+export function dropboxApiPath(path: string): string {
+  if (typeof path !== 'string') throw new FileBridgeError('INVALID_INPUT', 'A Dropbox path must be text.');
+  const p = path.trim() === '' ? '' : path;
+  if (p.includes('\0')) throw new FileBridgeError('INVALID_INPUT', `The Dropbox path "${printableName(p)}" contains a NUL byte.`, { path: p });
+  if (/^(id|rev|ns):/.test(p)) return p;
+  if (p === '' || p === '/' || p === '.') return '';
+  const withSlash = p.startsWith('/') ? p : `/${p}`;
+  const clean = withSlash.replace(/\/+$/, '');
+  if (clean.split('/').some((part, i) => i > 0 && (part === '' || part === '.' || part === '..'))) {
+    throw new FileBridgeError('INVALID_INPUT', `The Dropbox path "${printableName(p)}" has an empty, "." or ".." part; give a path like /Folder/file.pdf.`, {
+      path: p,
+    });
+  }
+  return clean;
+}
+
+function joinDropbox(dir: string, name: string): string {
+  const d = dropboxApiPath(dir);
+  return `${d}/${name}`;
+}
+
+type Metadata = files.FileMetadataReference | files.FolderMetadataReference | files.DeletedMetadataReference;
+
+function toEntry(path: string, m: Metadata): RemoteEntry {
+  if (m['.tag'] === 'file') {
+    const f = m;
+    return {
+      name: f.name,
+      path,
+      type: 'file',
+      size: f.size,
+      mtime: new Date(f.server_modified),
+      mtimePrecision: 'second',
+      id: f.id,
+      rev: f.rev,
+      ...(f.content_hash ? { contentHash: f.content_hash } : {}),
+    };
+  }
+  if (m['.tag'] === 'folder') {
+    return { name: m.name, path, type: 'directory', size: 0, mtime: new Date(0), mtimePrecision: 'second', id: m.id };
+  }
+  return { name: m.name, path, type: 'other', size: 0, mtime: new Date(0), mtimePrecision: 'second' };
+}
+
+function correctOffsetOf(err: unknown): number | undefined {
+  if (!(err instanceof FileBridgeError)) return undefined;
+  const v = err.details.correctOffset;
+  return typeof v === 'number' ? v : undefined;
+}
+
+export interface UploadedFile {
+  path: string;
+  size: number;
+  contentHash: string;
+  id?: string;
+  rev?: string;
+}
+
+/**
+ * A RemoteSession on a Dropbox account. Dropbox is plain HTTPS with no connection to keep, so a
+ * session is cheap: the pool's sessions share one `DropboxClient` (one token refresh for all).
+ */
+export class DropboxSession implements RemoteSession {
+  readonly protocol = 'dropbox' as const;
+  private open = true;
+
+  constructor(
+    readonly client: DropboxClient,
+    private readonly ownsClient: boolean,
+  ) {}
+
+  get alive(): boolean {
+    return this.open;
+  }
+
+  private get chunkSize(): number {
+    const wanted = this.client.options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    // Whole 4 MiB blocks (concurrent sessions need them; sequential ones do not mind), at most 148 MiB.
+    const blocks = Math.max(1, Math.min(37, Math.floor(wanted / DROPBOX_HASH_BLOCK)));
+    return blocks * DROPBOX_HASH_BLOCK;
+  }
+
+  async list(dir: string, refused?: RefusedName): Promise<RemoteEntry[]> {
+    const path = dropboxApiPath(dir);
+    const entries: RemoteEntry[] = [];
+    const take = (batch: Metadata[]): void => {
+      for (const m of batch) {
+        if (m['.tag'] === 'deleted') continue;
+        const problem = listedNameProblem(m.name);
+        if (problem !== undefined) {
+          refused?.(m.name, problem);
+          continue;
+        }
+        entries.push(toEntry(joinDropbox(dir, m.name), m));
+      }
+    };
+    let page = await this.client.rpc({ what: 'list', path: dir }, (dbx) => dbx.filesListFolder({ path, limit: LIST_LIMIT, include_deleted: false }));
+    take(page.entries);
+    while (page.has_more) {
+      const cursor = page.cursor;
+      page = await this.client.rpc({ what: 'list', path: dir }, (dbx) => dbx.filesListFolderContinue({ cursor }));
+      take(page.entries);
+    }
+    return entries;
+  }
+
+  async stat(path: string): Promise<RemoteEntry | undefined> {
+    const p = dropboxApiPath(path);
+    if (p === '') return { name: '', path: '/', type: 'directory', size: 0, mtime: new Date(0), mtimePrecision: 'second' };
+    try {
+      const m = await this.client.rpc({ what: 'look up', path }, (dbx) => dbx.filesGetMetadata({ path: p }));
+      return toEntry(path, m);
+    } catch (err) {
+      if (err instanceof FileBridgeError && err.code === 'NOT_FOUND') return undefined;
+      throw err;
+    }
+  }
+
+  async createReadStream(path: string, options: ReadOptions = {}): Promise<Readable> {
+    const start = options.start ?? 0;
+    if (!Number.isSafeInteger(start) || start < 0) {
+      throw new FileBridgeError('INVALID_INPUT', `The read start offset must be a whole number of bytes, 0 or more; got ${String(options.start)}.`, { path });
+    }
+    const p = dropboxApiPath(path);
+    const res = await this.download(p, path, start);
+    const meta = parseApiResult(res.headers.get('dropbox-api-result'), path);
+    return new DropboxDownloadStream(this, path, meta, start, res);
+  }
+
+  /** One download request from `start` (Range when > 0). */
+  async download(apiPath: string, shownPath: string, start: number): Promise<Response> {
+    const headers: Record<string, string> = start > 0 ? { Range: `bytes=${start}-` } : {};
+    return this.client.content({ what: 'download', path: shownPath }, 'files/download', { path: apiPath }, undefined, headers);
+  }
+
+  async write(path: string, source: Readable): Promise<number> {
+    const result = await this.upload(path, source, { mode: 'overwrite' });
+    return result.size;
+  }
+
+  /**
+   * Streams `source` to `path`: files up to one chunk in one `files/upload`, bigger or unknown ones
+   * through an upload session in chunks of `chunkSize`, the whole file's content_hash computed on the
+   * way and compared with what Dropbox reports. Each request also carries the content_hash of its own
+   * bytes, which Dropbox checks (`content_hash` of UploadSessionAppendArg / UploadSessionFinishArg /
+   * UploadArg is "a hash of the file content uploaded in this call": dropbox-sdk-js types/dropbox_types.d.ts,
+   * generated from the API spec).
+   */
+  async upload(
+    path: string,
+    source: Readable,
+    commit: { mode: 'overwrite' | 'add'; clientModified?: Date; autorename?: boolean } = { mode: 'overwrite' },
+  ): Promise<UploadedFile> {
+    const p = dropboxApiPath(path);
+    if (p === '' || /^(id|rev|ns):/.test(p))
+      throw new FileBridgeError('INVALID_INPUT', `Give a file path such as /Folder/file.pdf to upload to, not "${path}".`, { path });
+    const commitInfo: files.CommitInfo = { path: p, mode: { '.tag': commit.mode }, autorename: commit.autorename ?? false, mute: true };
+    if (commit.clientModified) commitInfo.client_modified = commit.clientModified.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const hasher = new DropboxContentHasher();
+    const chunk = this.chunkSize;
+    const pending: Buffer[] = [];
+    let pendingLen = 0;
+    let sessionId: string | undefined;
+    let offset = 0;
+    const sendFull = async (): Promise<void> => {
+      while (pendingLen >= chunk) {
+        const all = Buffer.concat(pending);
+        const piece = all.subarray(0, chunk);
+        const rest = all.subarray(chunk);
+        pending.length = 0;
+        if (rest.length) pending.push(Buffer.from(rest));
+        pendingLen = rest.length;
+        if (sessionId === undefined) {
+          sessionId = await this.startSession(piece, path, false);
+        } else {
+          await this.appendChunk(sessionId, offset, piece, path, false);
+        }
+        offset += piece.length;
+      }
+    };
+    for await (const part of source as AsyncIterable<Buffer | string>) {
+      const buf = typeof part === 'string' ? Buffer.from(part) : part;
+      hasher.update(buf);
+      pending.push(buf);
+      pendingLen += buf.length;
+      if (pendingLen >= chunk) await sendFull();
+    }
+    const last = Buffer.concat(pending);
+    pending.length = 0;
+    const expected = hasher.digest();
+    let meta: files.FileMetadata;
+    if (sessionId === undefined) {
+      const arg: files.UploadArg = { ...commitInfo, content_hash: contentHashOf(last) };
+      const res = await this.client.content({ what: 'upload', path, idempotent: commit.mode === 'overwrite' }, 'files/upload', arg, last);
+      meta = (await res.json()) as files.FileMetadata;
+    } else {
+      meta = await this.finishSession(sessionId, offset, last, commitInfo, path);
+    }
+    const size = hasher.size;
+    if (meta.content_hash && meta.content_hash !== expected) {
+      throw new FileBridgeError(
+        'CONNECTION',
+        `Dropbox stored different bytes for "${path}" than were sent (content_hash ${meta.content_hash}, expected ${expected}); send it again.`,
+        {
+          path,
+          contentHash: meta.content_hash,
+          expected,
+        },
+      );
+    }
+    if (meta.size !== size) {
+      throw new FileBridgeError('CONNECTION', `Dropbox stored ${meta.size} bytes for "${path}" but ${size} were sent; send it again.`, {
+        path,
+        size: meta.size,
+        sent: size,
+      });
+    }
+    return { path: meta.path_display ?? path, size, contentHash: expected, id: meta.id, rev: meta.rev };
+  }
+
+  /** `upload_session/start` with the first bytes; `close` for sessions committed by a batch. */
+  async startSession(data: Buffer, path: string, close: boolean): Promise<string> {
+    const arg: files.UploadSessionStartArg = { close, content_hash: contentHashOf(data) };
+    const res = await this.client.content({ what: 'upload', path }, 'files/upload_session/start', arg, data);
+    const body = (await res.json()) as files.UploadSessionStartResult;
+    return body.session_id;
+  }
+
+  /**
+   * `append_v2` of `data` at `offset`. When Dropbox answers `incorrect_offset` (an earlier attempt
+   * arrived after all, or part of it), it carries `correct_offset`: send only what Dropbox lacks.
+   */
+  async appendChunk(sessionId: string, offset: number, data: Buffer, path: string, close: boolean): Promise<void> {
+    let at = offset;
+    let rest = data;
+    for (let tries = 0; ; tries++) {
+      const arg: files.UploadSessionAppendArg = { cursor: { session_id: sessionId, offset: at }, close, content_hash: contentHashOf(rest) };
+      try {
+        await this.client.content({ what: 'upload', path }, 'files/upload_session/append_v2', arg, rest);
+        return;
+      } catch (err) {
+        const correct = correctOffsetOf(err);
+        if (correct === undefined || tries >= 3 || correct < at || correct > at + rest.length) throw err;
+        rest = rest.subarray(correct - at);
+        at = correct;
+        if (rest.length === 0 && !close) return;
+      }
+    }
+  }
+
+  async finishSession(sessionId: string, offset: number, data: Buffer, commit: files.CommitInfo, path: string): Promise<files.FileMetadata> {
+    let at = offset;
+    let rest = data;
+    for (let tries = 0; ; tries++) {
+      const arg: files.UploadSessionFinishArg = { cursor: { session_id: sessionId, offset: at }, commit, content_hash: contentHashOf(rest) };
+      try {
+        const res = await this.client.content({ what: 'upload', path, idempotent: false }, 'files/upload_session/finish', arg, rest);
+        return (await res.json()) as files.FileMetadata;
+      } catch (err) {
+        const correct = correctOffsetOf(err);
+        if (correct === undefined || tries >= 3 || correct < at || correct > at + rest.length) throw err;
+        rest = rest.subarray(correct - at);
+        at = correct;
+      }
+    }
+  }
+
+  async rename(from: string, to: string, overwrite = false): Promise<void> {
+    const fromPath = dropboxApiPath(from);
+    const toPath = dropboxApiPath(to);
+    const move = (): Promise<unknown> =>
+      this.client.rpc({ what: 'move', path: from, idempotent: false }, (dbx) =>
+        dbx.filesMoveV2({ from_path: fromPath, to_path: toPath, autorename: false, allow_ownership_transfer: false }),
+      );
+    try {
+      await move();
+    } catch (err) {
+      if (!(err instanceof FileBridgeError) || err.code !== 'CONFLICT') throw err;
+      const sameName = fromPath.toLowerCase() === toPath.toLowerCase();
+      if (!overwrite || sameName) {
+        throw new FileBridgeError('CONFLICT', `Cannot rename "${from}" to "${to}" on Dropbox: the target exists.`, { path: from, target: to });
+      }
+      const target = await this.stat(to);
+      if (target?.type === 'directory') {
+        throw new FileBridgeError('CONFLICT', `Cannot rename "${from}" to "${to}" on Dropbox: a folder of that name is in the way.`, {
+          path: from,
+          target: to,
+        });
+      }
+      if (target) await this.deleteFile(to).catch((e: unknown) => (e instanceof FileBridgeError && e.code === 'NOT_FOUND' ? undefined : Promise.reject(e)));
+      await move();
+    }
+  }
+
+  /** Deletes one file, never a folder (delete_v2 would take a whole tree), and only the revision just seen. */
+  async deleteFile(path: string): Promise<void> {
+    const p = dropboxApiPath(path);
+    const entry = await this.stat(path);
+    if (!entry) throw new FileBridgeError('NOT_FOUND', `Dropbox has nothing to delete at "${path}".`, { path });
+    if (entry.type === 'directory') throw new FileBridgeError('INVALID_INPUT', `"${path}" is a folder on Dropbox, not a file; it was not deleted.`, { path });
+    await this.client.rpc({ what: 'delete', path, idempotent: false }, (dbx) =>
+      dbx.filesDeleteV2({ path: p, ...(entry.rev ? { parent_rev: entry.rev } : {}) }),
+    );
+  }
+
+  /** Removes a folder only when it is empty (delete_v2 alone would delete what is inside). */
+  async removeDir(path: string): Promise<void> {
+    const p = dropboxApiPath(path);
+    if (p === '') throw new FileBridgeError('INVALID_INPUT', 'The Dropbox root folder cannot be removed.', { path });
+    const entry = await this.stat(path);
+    if (!entry) throw new FileBridgeError('NOT_FOUND', `Dropbox has no folder "${path}" to remove.`, { path });
+    if (entry.type !== 'directory') throw new FileBridgeError('INVALID_INPUT', `"${path}" is a file on Dropbox, not a folder; it was not removed.`, { path });
+    const inside = await this.client.rpc({ what: 'list', path }, (dbx) => dbx.filesListFolder({ path: p, limit: 1 }));
+    if (inside.entries.length > 0) {
+      throw new FileBridgeError('CONFLICT', `The Dropbox folder "${path}" is not empty; it was not removed.`, { path });
+    }
+    await this.client.rpc({ what: 'remove the folder', path, idempotent: false }, (dbx) => dbx.filesDeleteV2({ path: p }));
+  }
+
+  /** Creates a folder; Dropbox creates missing parents itself. An existing folder is fine, a file in the way is CONFLICT. */
+  async mkdir(path: string, _recursive: boolean): Promise<void> {
+    const p = dropboxApiPath(path);
+    if (p === '') return;
+    try {
+      await this.client.rpc({ what: 'create the folder', path }, (dbx) => dbx.filesCreateFolderV2({ path: p, autorename: false }));
+    } catch (err) {
+      if (!(err instanceof FileBridgeError) || err.code !== 'CONFLICT') throw err;
+      const existing = await this.stat(path);
+      if (existing?.type === 'directory') return;
+      throw new FileBridgeError('CONFLICT', `Cannot create the Dropbox folder "${path}": a file of that name is in the way.`, { path });
+    }
+  }
+
+  /** Dropbox keeps server_modified itself; client_modified can only be given with an upload. */
+  setModifiedTime(_path: string, _mtime: Date): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
+  /**
+   * Dropbox holds no connection that could have gone stale while the session sat in the pool, so the
+   * pool's check only makes sure a valid access token is at hand (refreshing it when due).
+   */
+  async ping(): Promise<void> {
+    if (!this.open) throw new FileBridgeError('CONNECTION', 'The Dropbox session is closed.');
+    await this.client.tokens.get();
+  }
+
+  close(): Promise<void> {
+    this.open = false;
+    if (this.ownsClient) this.client.close();
+    return Promise.resolve();
+  }
+}
+
+interface DownloadMeta {
+  size?: number;
+  rev?: string;
+  contentHash?: string;
+}
+
+function parseApiResult(header: string | null, path: string): DownloadMeta {
+  if (header === null) return {};
+  if (header.length > MAX_RESULT_HEADER) {
+    throw new FileBridgeError('CONNECTION', `Dropbox sent an oversized Dropbox-API-Result header for "${path}".`, { path });
+  }
+  try {
+    const v = JSON.parse(header) as Record<string, unknown>;
+    const meta: DownloadMeta = {};
+    if (typeof v.size === 'number' && Number.isSafeInteger(v.size) && v.size >= 0) meta.size = v.size;
+    if (typeof v.rev === 'string' && /^[0-9a-f]{9,64}$/i.test(v.rev)) meta.rev = v.rev;
+    if (typeof v.content_hash === 'string') meta.contentHash = v.content_hash;
+    return meta;
+  } catch {
+    throw new FileBridgeError('CONNECTION', `Dropbox sent an unreadable Dropbox-API-Result header for "${path}".`, { path });
+  }
+}
+
+/**
+ * The bytes of one download: one chunk read from the response per `_read`, so a slow consumer slows
+ * the transfer (backpressure) instead of filling memory. A body that moves no byte for `idleTimeoutMs`
+ * while read fails with TIMEOUT; a connection broken mid-way resumes with `Range` on the same `rev`
+ * (up to 3 times); a body shorter than the size Dropbox announced is an error, never a short file.
+ */
+class DropboxDownloadStream extends Readable {
+  private reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  private received = 0;
+  private resumes = 0;
+  private reading = false;
+  private idle: NodeJS.Timeout | undefined;
+  private skip: number;
+
+  constructor(
+    private readonly session: DropboxSession,
+    private readonly path: string,
+    private readonly meta: DownloadMeta,
+    private readonly start: number,
+    res: Response,
+  ) {
+    super({ highWaterMark: 1024 * 1024 });
+    this.reader = res.body?.getReader();
+    // A server that ignored Range answers 200 with the whole file: drop the bytes before `start`.
+    this.skip = start > 0 && res.status === 200 ? start : 0;
+  }
+
+  override _read(): void {
+    if (this.reading) return;
+    this.reading = true;
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    const idleMs = this.session.client.options.idleTimeoutMs ?? 120_000;
+    try {
+      for (;;) {
+        if (!this.reader) {
+          this.finishBody();
+          return;
+        }
+        let result: ReadableStreamReadResult<Uint8Array>;
+        try {
+          this.idle = setTimeout(() => {
+            this.destroy(new FileBridgeError('TIMEOUT', `The Dropbox download of "${this.path}" stalled for ${idleMs} ms.`, { path: this.path }));
+          }, idleMs);
+          result = await this.reader.read();
+        } catch (err) {
+          if (this.destroyed) return;
+          await this.reconnect(err);
+          continue;
+        } finally {
+          clearTimeout(this.idle);
+        }
+        if (this.destroyed) return;
+        if (result.done) {
+          this.finishBody();
+          return;
+        }
+        let value = Buffer.from(result.value.buffer, result.value.byteOffset, result.value.byteLength);
+        if (this.skip > 0) {
+          const drop = Math.min(this.skip, value.length);
+          this.skip -= drop;
+          value = value.subarray(drop);
+          if (value.length === 0) continue;
+        }
+        this.received += value.length;
+        if (!this.push(value)) break;
+      }
+    } catch (err) {
+      this.destroy(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  private finishBody(): void {
+    const expected = this.meta.size !== undefined ? this.meta.size - this.start : undefined;
+    if (expected !== undefined && this.received !== expected) {
+      this.destroy(
+        new FileBridgeError('CONNECTION', `The Dropbox download of "${this.path}" ended after ${this.received} of ${expected} bytes.`, {
+          path: this.path,
+          received: this.received,
+          expected,
+        }),
+      );
+      return;
+    }
+    this.push(null);
+  }
+
+  private async reconnect(err: unknown): Promise<void> {
+    if (this.resumes >= 3 || !this.meta.rev) {
+      throw new FileBridgeError(
+        'CONNECTION',
+        `The Dropbox download of "${this.path}" broke off after ${this.received} bytes.`,
+        { path: this.path, received: this.received },
+        { cause: err },
+      );
+    }
+    this.resumes++;
+    await this.reader?.cancel().catch(() => undefined);
+    const at = this.start + this.received;
+    // The same revision, so a file changed meanwhile cannot splice two versions together.
+    const res = await this.session.download(`rev:${this.meta.rev}`, this.path, at);
+    this.reader = res.body?.getReader();
+    this.skip = at > 0 && res.status === 200 ? at : 0;
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    clearTimeout(this.idle);
+    const reader = this.reader;
+    this.reader = undefined;
+    if (reader) void reader.cancel().catch(() => undefined);
+    callback(error);
+  }
+}
+
+/** Opens a session with its own client (no pool): sign-in is checked now, so AUTHENTICATION shows at once. */
+export async function openDropboxSession(options: DropboxOptions): Promise<DropboxSession> {
+  const client = new DropboxClient(options);
+  try {
+    await client.tokens.get();
+    await client.ensurePathRoot();
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+  return new DropboxSession(client, true);
+}
