@@ -185,7 +185,10 @@ export async function dropboxState(sim: DropboxSim, root: 'home' | 'team' = 'hom
 /** Drops a file into Dropbox as a collaborator would, through `POST /_sim/files` (a new rev, seen by cursors). */
 export async function dropFile(sim: DropboxSim, path: string, content: string | Buffer, root: 'home' | 'team' = 'home'): Promise<DropboxSimFile> {
   const query = new URLSearchParams({ path, ...(root === 'team' ? { root: 'team' } : {}) });
-  const res = await fetch(`${sim.url}/_sim/files?${query.toString()}`, { method: 'POST', body: new Uint8Array(typeof content === 'string' ? Buffer.from(content) : content) });
+  const res = await fetch(`${sim.url}/_sim/files?${query.toString()}`, {
+    method: 'POST',
+    body: new Uint8Array(typeof content === 'string' ? Buffer.from(content) : content),
+  });
   if (res.status !== 200) throw new Error(`dropping ${path} into the Dropbox simulator: ${res.status} ${await res.text()}`);
   return (await res.json()) as DropboxSimFile;
 }

@@ -104,8 +104,26 @@ describe('Dropbox -> Content Server ingest examples (Dropbox and Content Server 
     const got = await collect(example, ['filed', 'quarantined'], 4);
     const filed = audits(got, 'filed');
     const expected = [
-      ['Supplier audit_2026-10.pdf', audit, 'Compliance/Quality/2026', 'Audits (pdf)', '2026-10', '2026-10-01', 'QMS (Quality team)', '/Projects/Quality/Audits'],
-      ['KPI extract_2026-11.csv', kpis, 'Compliance/Finance/2026', 'Monthly KPIs (csv)', '2026-11', '2026-11-01', 'SAP FI (Finance team)', '/Projects/Finance/Monthly KPIs'],
+      [
+        'Supplier audit_2026-10.pdf',
+        audit,
+        'Compliance/Quality/2026',
+        'Audits (pdf)',
+        '2026-10',
+        '2026-10-01',
+        'QMS (Quality team)',
+        '/Projects/Quality/Audits',
+      ],
+      [
+        'KPI extract_2026-11.csv',
+        kpis,
+        'Compliance/Finance/2026',
+        'Monthly KPIs (csv)',
+        '2026-11',
+        '2026-11-01',
+        'SAP FI (Finance team)',
+        '/Projects/Finance/Monthly KPIs',
+      ],
     ] as const;
     const teamState = await dropboxState(dbx, 'team');
     for (const [name, bytes, folder, type, period, start, system, from] of expected) {
