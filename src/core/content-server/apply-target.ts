@@ -182,7 +182,7 @@ export function parseGovernanceTarget(target: unknown, where = 'msg.filebridge.t
 }
 
 export function isEmptyTarget(t: GovernanceTarget): boolean {
-  return t.categories === undefined && t.classification === undefined && t.holds === undefined && t.permissions === undefined && t.owner === undefined && t.workflow === undefined;
+  return (['categories', 'classification', 'holds', 'permissions', 'owner', 'workflow'] as const).every((k) => t[k] === undefined);
 }
 
 // ---- resolving names (reads only) ----
