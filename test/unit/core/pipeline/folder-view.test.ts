@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { FolderView, inboxOf, type InboxRules } from '../../../../src/core/pipeline/folder-view';
+import { FolderView, inboxOf, relevantChanges, type InboxRules } from '../../../../src/core/pipeline/folder-view';
 import type { FolderChanges, RemoteEntry, RemovedEntry } from '../../../../src/core/remote/types';
 
 const T = new Date('2026-12-01T10:00:00Z');
@@ -112,6 +112,22 @@ describe('pipeline: folder view (following a remote folder by its changes)', () 
         ['a.pdf', '.hidden.pdf', 'sub/b.pdf', 'sub/deep/c.pdf', '.dot/d.pdf'],
         'dot names on request, never the work folders',
       );
+    });
+
+    it('a picture keeps only what the watch can take: never its claim folder, an archive below it, or trees it does not descend into', () => {
+      const view = new FolderView();
+      const changes = full([
+        ...entries,
+        folder('/In/.filebridge'),
+        folder('/In/.filebridge/archive'),
+        file('/In/.filebridge/archive/2026/old.pdf'),
+        folder('/In/sub'),
+        folder('/In/sub/deep'),
+      ]);
+      view.apply(relevantChanges(changes, { ...rules, maxDepth: 1 }));
+      assert.deepEqual(paths(view), ['/Elsewhere/e.pdf', '/In/a.pdf', '/In/sub/..', '/In/sub/b.pdf'], 'what cannot be in the folder stays, to be told');
+      view.apply(relevantChanges(delta([gone('/In/sub'), file('/In/.filebridge/processing/a.pdf')]), rules));
+      assert.deepEqual(paths(view), ['/Elsewhere/e.pdf', '/In/a.pdf'], 'removals always count');
     });
 
     it('the watched folder in another case than the remote spells it (Dropbox), and the root folder', () => {
