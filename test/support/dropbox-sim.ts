@@ -115,6 +115,7 @@ export function useDropboxSim(options?: DropboxSimOptions): UsedDropboxSim {
       dropUploadRate: 0,
       contendSingleCommits: false,
       longpollCapMs: 0,
+      longpollBackoffSeconds: 0,
       accessTokenTtlSeconds: options?.accessTokenTtlSeconds ?? options?.faults?.accessTokenTtlSeconds ?? 14400,
     });
   });

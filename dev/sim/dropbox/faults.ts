@@ -30,6 +30,8 @@ export interface DropboxFaults {
   contendSingleCommits: boolean;
   /** How long one commit (or one whole batch) holds the account's write lock; only with contendSingleCommits. */
   writeLockMs: number;
+  /** Seconds a longpoll answer asks the client to wait before the next longpoll (`backoff`); 0 = none. */
+  longpollBackoffSeconds: number;
   /** Caps how long a longpoll waits (ms; 0 = the requested timeout), so tests need not wait 30 s. */
   longpollCapMs: number;
 }
@@ -46,6 +48,7 @@ export const DEFAULT_FAULTS: DropboxFaults = {
   contendSingleCommits: false,
   writeLockMs: 50,
   longpollCapMs: 0,
+  longpollBackoffSeconds: 0,
 };
 
 /** Validates a partial update; unknown keys are an error so typos show. */
@@ -59,6 +62,7 @@ export function mergeFaults(current: DropboxFaults, update: Record<string, unkno
       case 'accessTokenTtlSeconds':
       case 'writeLockMs':
       case 'longpollCapMs':
+      case 'longpollBackoffSeconds':
         if (typeof value !== 'number' || !(value >= 0)) throw new Error(`${key} must be a number >= 0`);
         next[key] = value;
         break;

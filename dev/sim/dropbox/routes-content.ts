@@ -57,9 +57,12 @@ export function contentRoutes(core: SimCore): Record<string, RouteDef> {
   const dropAt = (ctx: Ctx): number | undefined => {
     const rate = core.faults().dropUploadRate;
     if (rate <= 0 || Math.random() >= rate) return undefined;
-    const length = Number(ctx.req.headers['content-length'] ?? 0);
-    if (length === 0) return undefined;
-    return Math.max(1, Math.floor((length > 0 ? length : 256 * 1024) / 2));
+    const header = ctx.req.headers['content-length'];
+    // A chunked body (no Content-Length, as streamed uploads send) is cut after its first 64 KiB.
+    if (header === undefined) return 64 * 1024;
+    const length = Number(header);
+    if (!(length > 0)) return undefined;
+    return Math.max(1, Math.floor(length / 2));
   };
 
   const receive = async (ctx: Ctx): Promise<{ tmp: string; got: Received }> => {

@@ -25,6 +25,7 @@ interface Cursor {
 
 /** Entries per page when the client sets no `limit` (Dropbox's own page size is unspecified). */
 const DEFAULT_PAGE = 500;
+const SNAPSHOT_TTL_MS = 3600_000;
 
 const LIST_FIELDS = [
   'path',
@@ -158,6 +159,8 @@ export function filesRoutes(core: SimCore): Record<string, RouteDef> {
         for (const e of found) entries.push(store.metadata(e));
         if (c.d) for (const [lower, t] of target.tombstones) if (under(c, lower) && lower !== c.p) entries.push(store.deletedMetadata(lower, t.display));
         if (entries.length <= c.l) return { json: { entries, cursor: encodeCursor(c), has_more: false } };
+        // Listings nobody pages to the end are forgotten after an hour (their cursors then answer `reset`).
+        for (const [id, old] of core.snapshots) if (old.created < Date.now() - SNAPSHOT_TTL_MS) core.snapshots.delete(id);
         const snap = randomBytes(9).toString('base64url');
         core.snapshots.set(snap, { entries: entries.slice(c.l), created: Date.now() });
         return { json: { entries: entries.slice(0, c.l), cursor: encodeCursor({ ...c, snap, o: 0 }), has_more: true } };
@@ -186,7 +189,10 @@ export function filesRoutes(core: SimCore): Record<string, RouteDef> {
         if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 30 || timeout > 480)
           throw badInput(route, `request body: timeout: ${String(timeout)} is not within range [30, 480]`);
         core.counters.longpolls++;
-        if (pending(core, c)) return { json: { changes: true } };
+        // files.stone ListFolderLongpollResult: {changes, backoff?} (seconds to wait before the next longpoll).
+        const backoff = core.faults().longpollBackoffSeconds;
+        const result = (changes: boolean): { json: JsonObject } => ({ json: backoff > 0 ? { changes, backoff } : { changes } });
+        if (pending(core, c)) return result(true);
         const cap = core.faults().longpollCapMs;
         const waitMs = cap > 0 ? Math.min(cap, timeout * 1000) : timeout * 1000;
         const changed = await new Promise<boolean>((resolve) => {
@@ -204,7 +210,7 @@ export function filesRoutes(core: SimCore): Record<string, RouteDef> {
           store.on('change', onChange);
           req.on('close', onClose);
         });
-        return { json: { changes: changed } };
+        return result(changed);
       },
     },
     'files/get_metadata': {

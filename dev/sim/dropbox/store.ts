@@ -240,54 +240,52 @@ export class DropboxStore extends EventEmitter {
    * where it is (an upload session can retry the commit).
    */
   commitFile(ns: Namespace, display: string, content: NewContent, mode: WriteMode, autorename: boolean, clientModified?: string, outer = 'path'): SimEntry {
-    {
-      this.checkPath(display, outer, true);
-      const parent = this.ensureParents(ns, display, outer);
-      let shown = `${parent}/${nameOf(display)}`;
-      const existing = ns.entries.get(shown.toLowerCase());
-      let replace: SimEntry | undefined;
-      if (existing) {
-        const conflictKind = existing.tag;
-        let conflict = false;
-        if (existing.tag === 'folder') conflict = true;
-        else if (existing.contentHash === content.contentHash && mode.tag !== 'update') {
-          rmSync(content.file, { force: true });
-          return existing;
-        } else if (mode.tag === 'add') conflict = true;
-        else if (mode.tag === 'update' && mode.rev !== existing.rev) conflict = true;
-        else replace = existing;
-        if (conflict) {
-          if (!autorename) throw routeError(writeError('conflict', conflictKind, outer));
-          shown = this.autorename(ns, parent, nameOf(display));
-          replace = undefined;
-        }
-      } else if (mode.tag === 'update') {
-        // update needs the file it updates: a missing one is a conflict of kind file.
-        if (!autorename) throw routeError(writeError('conflict', 'file', outer));
+    this.checkPath(display, outer, true);
+    const parent = this.ensureParents(ns, display, outer);
+    let shown = `${parent}/${nameOf(display)}`;
+    const existing = ns.entries.get(shown.toLowerCase());
+    let replace: SimEntry | undefined;
+    if (existing) {
+      const conflictKind = existing.tag;
+      let conflict = false;
+      if (existing.tag === 'folder') conflict = true;
+      else if (existing.contentHash === content.contentHash && mode.tag !== 'update') {
+        rmSync(content.file, { force: true });
+        return existing;
+      } else if (mode.tag === 'add') conflict = true;
+      else if (mode.tag === 'update' && mode.rev !== existing.rev) conflict = true;
+      else replace = existing;
+      if (conflict) {
+        if (!autorename) throw routeError(writeError('conflict', conflictKind, outer));
+        shown = this.autorename(ns, parent, nameOf(display));
+        replace = undefined;
       }
-      const blob = join(this.blobDir, randomBytes(12).toString('hex'));
-      renameSync(content.file, blob);
-      const time = now();
-      const entry: SimEntry = {
-        tag: 'file',
-        id: replace?.id ?? this.newId(),
-        name: nameOf(shown),
-        lower: shown.toLowerCase(),
-        display: shown,
-        rev: this.newRev(),
-        size: content.size,
-        contentHash: content.contentHash,
-        blob,
-        serverModified: time,
-        clientModified: clientModified ?? time,
-      };
-      if (replace) {
-        this.detach(ns, replace);
-        rmSync(replace.blob, { force: true });
-      }
-      this.insert(ns, entry);
-      return entry;
+    } else if (mode.tag === 'update') {
+      // update needs the file it updates: a missing one is a conflict of kind file.
+      if (!autorename) throw routeError(writeError('conflict', 'file', outer));
     }
+    const blob = join(this.blobDir, randomBytes(12).toString('hex'));
+    renameSync(content.file, blob);
+    const time = now();
+    const entry: SimEntry = {
+      tag: 'file',
+      id: replace?.id ?? this.newId(),
+      name: nameOf(shown),
+      lower: shown.toLowerCase(),
+      display: shown,
+      rev: this.newRev(),
+      size: content.size,
+      contentHash: content.contentHash,
+      blob,
+      serverModified: time,
+      clientModified: clientModified ?? time,
+    };
+    if (replace) {
+      this.detach(ns, replace);
+      rmSync(replace.blob, { force: true });
+    }
+    this.insert(ns, entry);
+    return entry;
   }
 
   /** Deletes a file or a folder with everything in it; the change log gets one `deleted` for it. */

@@ -33,7 +33,12 @@ export class FolderView {
     return this.ignoreCase ? p.toLowerCase() : p;
   }
 
-  /** Takes in a full listing (replaces everything) or the changes since the last cursor, in order. */
+  /**
+   * Takes in a full listing (replaces everything) or the changes since the last cursor, in order, as
+   * Dropbox tells clients to keep a local copy (files/list_folder): a file replaces whatever was at
+   * its path and removes that one's children; a folder leaves the children as they are; a deletion
+   * removes the path and all its children, and is ignored when nothing is there.
+   */
   apply(changes: FolderChanges): void {
     if (changes.full) {
       this.files.clear();
@@ -50,6 +55,8 @@ export class FolderView {
       this.files.delete(key);
       if (entry.type === 'directory') this.addFolder(key);
       else if (entry.type === 'file') {
+        // A file where a folder was: the folder's files are gone.
+        if (this.folders.has(key)) this.removeKey(key);
         this.files.set(key, entry);
         this.addFolder(parentKey(key));
       }
@@ -103,28 +110,18 @@ export interface InboxRules {
  * A path that does not lie below the folder or has a name no entry can have is told to `refused`.
  */
 export function inboxOf(files: readonly RemoteEntry[], rules: InboxRules, refused: (path: string, why: string) => void): Listed[] {
-  const folder = rules.folder.replace(/\/+$/, '') || '/';
-  const prefix = folder === '/' ? '/' : `${folder}/`;
-  const fold = (s: string): string => (rules.ignoreCase ? s.toLowerCase() : s);
-  const skip = new Set([...rules.skip].map(fold));
+  const place = placeIn(rules);
   const out: Listed[] = [];
   for (const entry of files) {
     if (entry.type !== 'file') continue;
-    if (!fold(entry.path).startsWith(fold(prefix))) {
-      refused(entry.path, `its path is outside the watched folder ${rules.folder}`);
+    const where = place(entry.path);
+    if (typeof where === 'string') {
+      refused(entry.path, where);
       continue;
     }
-    const relativePath = entry.path.slice(prefix.length);
-    const segments = relativePath.split('/');
-    const bad = segments.map((s) => listedNameProblem(s)).find((why) => why !== undefined);
-    if (bad !== undefined) {
-      refused(entry.path, bad);
-      continue;
-    }
+    if (!where.taken) continue;
+    const { relativePath, segments } = where;
     const depth = segments.length - 1;
-    if (depth > 0 && (!rules.recursive || (rules.maxDepth !== undefined && depth > rules.maxDepth))) continue;
-    if (!rules.includeDotFiles && segments.some((s) => s.startsWith('.'))) continue;
-    if (segments.some((_, i) => i < depth && skip.has(fold(segments.slice(0, i + 1).join('/'))))) continue;
     const path = joinRemote(rules.folder, relativePath);
     if (!isBelow(rules.folder, path)) {
       refused(entry.path, `its path is outside the watched folder ${rules.folder}`);
@@ -133,4 +130,46 @@ export function inboxOf(files: readonly RemoteEntry[], rules: InboxRules, refuse
     out.push({ ...entry, name: segments[depth], path, relativePath });
   }
   return out;
+}
+
+/**
+ * Where a path lies for a watch with these rules: a reason when it cannot be below the folder, else
+ * its relative path and whether a file there is one the watch takes (folders: whether files below it
+ * can be). The same walk rules as a listing: depth, dot names, the skipped work folders.
+ */
+function placeIn(rules: InboxRules): (path: string, folder?: boolean) => string | { relativePath: string; segments: string[]; taken: boolean } {
+  const folder = rules.folder.replace(/\/+$/, '') || '/';
+  const prefix = folder === '/' ? '/' : `${folder}/`;
+  const fold = (s: string): string => (rules.ignoreCase ? s.toLowerCase() : s);
+  const skip = new Set([...rules.skip].map(fold));
+  return (path, isFolder = false) => {
+    if (!fold(path).startsWith(fold(prefix))) return `its path is outside the watched folder ${rules.folder}`;
+    const relativePath = path.slice(prefix.length);
+    const segments = relativePath.split('/');
+    const bad = segments.map((s) => listedNameProblem(s)).find((why) => why !== undefined);
+    if (bad !== undefined) return bad;
+    // A folder's own name counts as a folder on the way to its files.
+    const depth = isFolder ? segments.length : segments.length - 1;
+    const taken =
+      !(depth > 0 && (!rules.recursive || (rules.maxDepth !== undefined && depth > rules.maxDepth))) &&
+      (rules.includeDotFiles || !segments.some((s) => s.startsWith('.'))) &&
+      !segments.some((_, i) => i < depth && skip.has(fold(segments.slice(0, i + 1).join('/'))));
+    return { relativePath, segments, taken };
+  };
+}
+
+/**
+ * The changes a watch with these rules needs to keep: removals always (a removed folder takes its
+ * files along), files it would take, and folders files it takes can be in. So a picture never holds
+ * the claim folder, an archive below the watched folder, or other skipped trees.
+ */
+export function relevantChanges(changes: FolderChanges, rules: InboxRules): FolderChanges {
+  const place = placeIn(rules);
+  const entries = changes.entries.filter((e) => {
+    if (e.type === 'deleted') return true;
+    const where = place(e.path, e.type === 'directory');
+    // A path that cannot be in the folder stays, so that the inbox tells about it.
+    return typeof where === 'string' || where.taken;
+  });
+  return entries.length === changes.entries.length ? changes : { ...changes, entries };
 }

@@ -22,7 +22,7 @@ import {
   writeNameRecord,
   type ClaimName,
 } from './claim';
-import { FolderView, inboxOf, type Listed } from './folder-view';
+import { FolderView, inboxOf, relevantChanges, type Listed } from './folder-view';
 import { InFlight } from './in-flight';
 import { quarantinePath } from './quarantine-report';
 import type { Ledger } from './ledger';
@@ -644,16 +644,21 @@ export class Watcher implements RunningWatch {
       changes = await changesOf(s.folder, this.cursor, options);
       if (changes.reset) this.cursorWasReset('');
     }
+    const rules = {
+      folder: s.folder,
+      recursive: s.recursive,
+      maxDepth: s.maxDepth,
+      includeDotFiles: s.includeDotFiles,
+      skip: this.skip,
+      ignoreCase: changes.ignoreCase,
+    };
     const view = this.view ?? new FolderView();
-    view.apply(changes);
+    // Only what the watch can take is kept: not its own claim folder or an archive below the folder.
+    view.apply(relevantChanges(changes, rules));
     this.view = view;
     this.cursor = changes.cursor;
     this.canWait = typeof session.waitForChanges === 'function';
-    return inboxOf(
-      view.entries(),
-      { folder: s.folder, recursive: s.recursive, maxDepth: s.maxDepth, includeDotFiles: s.includeDotFiles, skip: this.skip, ignoreCase: changes.ignoreCase },
-      (path, why) => this.refused(remoteDirname(path), remoteBasename(path), why),
-    );
+    return inboxOf(view.entries(), rules, (path, why) => this.refused(remoteDirname(path), remoteBasename(path), why));
   }
 
   private cursorWasReset(when: string): void {

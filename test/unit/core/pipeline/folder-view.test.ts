@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { FolderView, inboxOf, type InboxRules } from '../../../../src/core/pipeline/folder-view';
+import { FolderView, inboxOf, relevantChanges, type InboxRules } from '../../../../src/core/pipeline/folder-view';
 import type { FolderChanges, RemoteEntry, RemovedEntry } from '../../../../src/core/remote/types';
 
 const T = new Date('2026-12-01T10:00:00Z');
@@ -44,6 +44,14 @@ describe('pipeline: folder view (following a remote folder by its changes)', () 
     );
     view.apply(delta([file('/In/x.pdf'), gone('/In/x.pdf')]));
     assert.equal(paths(view).includes('/In/x.pdf'), false, 'made then removed, in that order: it is gone');
+    view.apply(delta([file('/In/f/one.pdf'), file('/In/f/two/three.pdf'), folder('/In/f')]));
+    assert.equal(paths(view).filter((p) => p.startsWith('/In/f/')).length, 2, 'a folder entry leaves the children as they are');
+    view.apply(delta([file('/In/f', { size: 1 })]));
+    assert.deepEqual(
+      paths(view).filter((p) => p.startsWith('/In/f')),
+      ['/In/f'],
+      'a file where a folder was: the folder and its files are gone',
+    );
   });
 
   it('ignores case where the remote does (Dropbox): a removal in other case removes the file', () => {
@@ -112,6 +120,22 @@ describe('pipeline: folder view (following a remote folder by its changes)', () 
         ['a.pdf', '.hidden.pdf', 'sub/b.pdf', 'sub/deep/c.pdf', '.dot/d.pdf'],
         'dot names on request, never the work folders',
       );
+    });
+
+    it('a picture keeps only what the watch can take: never its claim folder, an archive below it, or trees it does not descend into', () => {
+      const view = new FolderView();
+      const changes = full([
+        ...entries,
+        folder('/In/.filebridge'),
+        folder('/In/.filebridge/archive'),
+        file('/In/.filebridge/archive/2026/old.pdf'),
+        folder('/In/sub'),
+        folder('/In/sub/deep'),
+      ]);
+      view.apply(relevantChanges(changes, { ...rules, maxDepth: 1 }));
+      assert.deepEqual(paths(view), ['/Elsewhere/e.pdf', '/In/a.pdf', '/In/sub/..', '/In/sub/b.pdf'], 'what cannot be in the folder stays, to be told');
+      view.apply(relevantChanges(delta([gone('/In/sub'), file('/In/.filebridge/processing/a.pdf')]), rules));
+      assert.deepEqual(paths(view), ['/Elsewhere/e.pdf', '/In/a.pdf'], 'removals always count');
     });
 
     it('the watched folder in another case than the remote spells it (Dropbox), and the root folder', () => {

@@ -103,6 +103,32 @@ describe('Dropbox simulator: faults and inspection', function () {
     assert.equal(used.sim.entry(`${dir}/dropped.bin`), undefined);
   });
 
+  it('drops chunked uploads (no Content-Length) too', async function () {
+    const dir = await freshFolder(used);
+    used.sim.setFaults({ dropUploadRate: 1 });
+    const before = used.sim.stats().droppedUploads;
+    const chunk = new Uint8Array(32 * 1024);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 8; i++) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    const send = fetch(`${used.sim.url}/2/files/upload`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${used.token}`,
+        'Content-Type': 'application/octet-stream',
+        'Dropbox-API-Arg': JSON.stringify({ path: `${dir}/chunked.bin` }),
+      },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    await assert.rejects(send);
+    assert.equal(used.sim.stats().droppedUploads, before + 1);
+    assert.equal(used.sim.entry(`${dir}/chunked.bin`), undefined);
+  });
+
   it('expires every access token on POST /_sim/tokens/expire', async function () {
     const token = used.sim.issueAccessToken();
     assert.equal((await simPost('/_sim/tokens/expire')).status, 200);

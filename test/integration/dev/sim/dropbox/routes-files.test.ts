@@ -169,6 +169,14 @@ describe('Dropbox simulator: files routes', function () {
       assert.ok(Date.now() - t1 < 2000);
     });
 
+    it('asks for a backoff when longpollBackoffSeconds is set', async function () {
+      const dir = await freshFolder(used);
+      const cursor = (await call('files/list_folder/get_latest_cursor', { path: dir })).json?.cursor as string;
+      await put(`${dir}/x.txt`, 'x');
+      used.sim.setFaults({ longpollBackoffSeconds: 5 });
+      assert.deepEqual(await (await longpoll({ cursor })).json(), { changes: true, backoff: 5 });
+    });
+
     it('takes timeouts from 30 to 480 only', async function () {
       const cursor = (await call('files/list_folder/get_latest_cursor', { path: '' })).json?.cursor as string;
       assert.equal((await longpoll({ cursor, timeout: 10 })).status, 400);
