@@ -2,7 +2,7 @@
  * The Dropbox <-> Content Server examples dbx-cs-02, -05, -06 and -08, loaded as users import them and
  * changed only where a user changes them (the Dropbox server configuration pointed at the Dropbox
  * simulator with its app key and refresh token, the Content Server connection at the CS simulator),
- * run end to end and checked through both simulators' inspection: files, ids, revs and content hashes
+ * run end to end (test/support/dropbox-example-flows.ts prepares them) and checked through both simulators' inspection: files, ids, revs and content hashes
  * in Dropbox; documents, versions and holds in Content Server.
  */
 import { strict as assert } from 'node:assert';
@@ -24,7 +24,8 @@ import watchNode from '../../../src/nodes/filebridge-watch';
 import { startDropboxSim, type DropboxSim, type DropboxSimFile } from '../../../dev/sim/dropbox';
 import { contentHashOf } from '../../../src/core/dropbox/content-hash';
 import { contextStoresLoader, fileContextStorage } from '../../support/context-store';
-import { coreNodes, type FlowNode } from '../../support/example-flows';
+import { coreNodes, type PreparedExample } from '../../support/example-flows';
+import { prepareDropboxExample } from '../../support/dropbox-example-flows';
 import { loadFlow } from '../../support/flow-helper';
 import { nodeRedPath } from '../../support/node-red-under-test';
 import { REPO_ROOT } from '../../support/runtimes';
@@ -64,53 +65,15 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T 
   }
 }
 
-interface DropboxExample {
-  flow: FlowNode[];
-  credentials: Record<string, Record<string, string>>;
-  byName(type: string, name: string): FlowNode;
-}
-
-/**
- * Loads an example as a user imports it and changes only what a user changes: each Dropbox server
- * configuration gets the simulator as its service URL, the simulator's app key and (as the
- * credential "Connect to Dropbox" would store) its refresh token; each Content Server connection
- * the simulator's URL and the Admin login. (Kept here: the shared Dropbox example helper of the
- * other examples' branch was not committed yet.)
- */
-function prepareDropboxExample(relPath: string, dropbox: DropboxSim, csApiBase: string): DropboxExample {
-  const flow = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', relPath), 'utf8')) as FlowNode[];
-  const credentials: Record<string, Record<string, string>> = {};
-  for (const node of flow) {
-    if (node.type === 'filebridge-cs-connection') {
-      Object.assign(node, { baseUrl: csApiBase, authMode: 'password', username: 'Admin', otdsUrl: '', clientId: '' });
-      credentials[node.id] = { password: 'livelink' };
-    } else if (node.type === 'filebridge-server') {
-      assert.equal(node.protocol, 'dropbox', `${relPath}: every server of a dbx-cs example is a Dropbox account`);
-      assert.equal(node.serviceUrl, '', `${relPath}: the example talks to Dropbox itself`);
-      Object.assign(node, { serviceUrl: dropbox.url, appKey: dropbox.appKey });
-      credentials[node.id] = { refreshToken: dropbox.refreshToken };
-    }
-  }
-  return {
-    flow,
-    credentials,
-    byName(type, name) {
-      const found = flow.filter((n) => n.type === type && n.name === name);
-      if (found.length !== 1) throw new Error(`Expected one ${type} named "${name}" in ${relPath}, found ${found.length}`);
-      return found[0];
-    },
-  };
-}
-
 /** Every message reaching a node of the example (a debug node, usually), from now on. */
-function messagesAt(example: DropboxExample, type: string, name: string): Msg[] {
+function messagesAt(example: PreparedExample, type: string, name: string): Msg[] {
   const got: Msg[] = [];
   helper.getNode(example.byName(type, name).id).on('input', (m: Msg) => got.push(m));
   return got;
 }
 
 /** Fires an inject node of the example now instead of waiting for its schedule. */
-function fire(example: DropboxExample, injectName: string): void {
+function fire(example: PreparedExample, injectName: string): void {
   helper.getNode(example.byName('inject', injectName).id).receive({});
 }
 
@@ -131,8 +94,13 @@ describe('Dropbox <-> Content Server example flows dbx-cs-02/05/06/08 (Dropbox a
     return (await res.json()) as SimNode;
   }
 
-  async function load(relPath: string, extra: unknown[] = []): Promise<DropboxExample> {
-    const example = prepareDropboxExample(relPath, dbx, sim.apiBase);
+  async function load(relPath: string, extra: unknown[] = []): Promise<PreparedExample> {
+    // As shipped, the example talks to Dropbox itself (no service URL) and holds no sign-in.
+    const asShipped = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', relPath), 'utf8')) as Record<string, unknown>[];
+    for (const server of asShipped.filter((n) => n.type === 'filebridge-server')) {
+      assert.deepEqual([server.protocol, server.serviceUrl, server.credentials], ['dropbox', '', undefined], `${relPath}: server ${String(server.id)}`);
+    }
+    const example = prepareDropboxExample(relPath, { dropbox: dbx, csApiBase: sim.apiBase });
     await loadFlow([...NODES, ...extra], example.flow, example.credentials);
     return example;
   }
