@@ -83,6 +83,8 @@ const MAX_MEMBER_PAGES = 10;
 
 export class Governance {
   private holdCache: Promise<Hold[]> | undefined;
+  /** The last hold call sent (see `holdCall`). */
+  private holdCalls: Promise<unknown> = Promise.resolve();
   private readonly classPaths = new Map<string, number>();
 
   constructor(
@@ -177,13 +179,24 @@ export class Governance {
       return hit;
     });
     const present = new Set((await this.nodeHolds(nodeId)).map((h) => h.id));
-    // The server wants hold calls one at a time.
-    for (const h of wanted) if (!present.has(h.id)) await this.http.json({ method: 'POST', path: `/v1/nodes/${nodeId}/holds`, form: { hold_id: h.id } });
+    for (const h of wanted)
+      if (!present.has(h.id)) await this.holdCall(() => this.http.json({ method: 'POST', path: `/v1/nodes/${nodeId}/holds`, form: { hold_id: h.id } }));
     return wanted;
   }
 
   async removeHold(nodeId: number, holdId: number): Promise<void> {
-    await this.http.json({ method: 'DELETE', path: `/v1/nodes/${nodeId}/holds/${holdId}` });
+    await this.holdCall(() => this.http.json({ method: 'DELETE', path: `/v1/nodes/${nodeId}/holds/${holdId}` }));
+  }
+
+  /**
+   * The server takes hold calls one at a time and refuses one that overlaps another ("another hold
+   * operation is in progress"), also for different documents: so the hold calls of every upload on
+   * this connection (a watch has several files in flight) wait for each other here.
+   */
+  private holdCall<T>(call: () => Promise<T>): Promise<T> {
+    const turn = this.holdCalls.then(call, call);
+    this.holdCalls = turn.catch(() => undefined);
+    return turn;
   }
 
   // ---- members and permissions ----
@@ -241,6 +254,22 @@ export class Governance {
     if (has) await this.http.json({ method: 'PUT', path: `/v2/nodes/${nodeId}/permissions/custom/${m.id}`, body: { permissions: list, apply_to: applyTo } });
     else
       await this.http.json({ method: 'POST', path: `/v2/nodes/${nodeId}/permissions/custom`, body: { permissions: list, right_id: m.id, apply_to: applyTo } });
+    return m;
+  }
+
+  /**
+   * Makes a user the owner of a node: `PUT /v2/nodes/{id}/permissions/owner` with `right_id` (the
+   * reference's section 7, "Owner, owner group, public"). The owner's permissions stay what they
+   * were (all of them when the node shows no owner entry): only who holds them changes.
+   */
+  async setOwner(nodeId: number, user: string | Member): Promise<Member> {
+    const m = typeof user === 'string' ? await this.member(user, 0) : user;
+    if (m.type !== 0) throw new FileBridgeError('INVALID_INPUT', `The owner must be a user; '${m.name}' is a group`, { member: m.name });
+    const current = (await this.permissions(nodeId)).find((p) => p.type === 'owner');
+    const known = (p: unknown): p is Permission => (PERMISSIONS as readonly string[]).includes(String(p));
+    const held = Array.isArray(current?.permissions) ? current.permissions.filter(known) : [];
+    const permissions = held.length > 0 ? held : [...PERMISSIONS];
+    await this.http.json({ method: 'PUT', path: `/v2/nodes/${nodeId}/permissions/owner`, body: { permissions, right_id: m.id, apply_to: 0 } });
     return m;
   }
 
