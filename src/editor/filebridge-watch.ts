@@ -12,6 +12,7 @@ interface WatchProps {
   server: string;
   folder: string;
   intervalSeconds: Num;
+  longpoll: boolean;
   recursive: boolean;
   maxDepth: Num;
   include: string;
@@ -94,6 +95,7 @@ defineEditor<WatchProps>('filebridge-watch', {
     ledger: { value: true },
     ledgerStore: { value: '' },
     ledgerDays: { value: 30, validate: optionalNumber(0) },
+    longpoll: { value: false },
   },
   paletteLabel: function () {
     return this._('filebridge-watch.paletteLabel');

@@ -1,7 +1,10 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
 import { Readable } from 'node:stream';
+// Gives Dropbox sessions the change-following capability the watch uses (RemoteSession.changes).
+import '../core/dropbox/folder-changes';
 import { FileBridgeError } from '../core/errors';
 import type { FileBridgeFacts } from '../core/message';
+import { createHash } from 'node:crypto';
 import { Ledger } from '../core/pipeline/ledger';
 import { journaled, LedgerJournal } from '../core/pipeline/ledger-journal';
 import { registerWatch } from '../core/pipeline/running-watches';
@@ -33,7 +36,7 @@ function register(RED: NodeAPI): void {
       node.error(err instanceof Error ? err.message : String(err));
       return fail('INVALID_INPUT');
     }
-    const { intervalMs, delivery, ledger: ledgerSettings } = watchDeliveryFromConfig(def);
+    const { intervalMs, delivery, ledger: ledgerSettings, cursorStore } = watchDeliveryFromConfig(def);
     // Global scope and a prefix per server folder: every watch of that folder (and, with a shared
     // store such as Redis, every runtime) sees what was processed. Every write goes through the
     // journal in the user directory first, fsync'd, so a killed runtime forgets nothing it acked.
@@ -95,6 +98,11 @@ function register(RED: NodeAPI): void {
       pool,
       origin,
       ledger,
+      // Only a remote that reports changes (Dropbox) uses it: per watch node, folder and depth.
+      cursorStore: {
+        store: contextStore(node.context().global as unknown as CallbackContext, cursorStore),
+        key: `filebridge_cursor_${createHash('sha256').update(`${node.id}\n${endpoint.host}:${endpoint.port}\n${settings.folder}\n${settings.recursive}`).digest('hex').slice(0, 16)}`,
+      },
       emit,
       onTimeout: (file) => {
         node.warn(

@@ -498,8 +498,16 @@ class DropboxDownloadStream extends Readable {
     this.resumes++;
     await this.reader?.cancel().catch(() => undefined);
     const at = this.start + this.received;
-    // The same revision, so a file changed meanwhile cannot splice two versions together.
-    const res = await this.session.download(`rev:${this.meta.rev}`, this.path, at);
+    const res = await this.session.download(dropboxApiPath(this.path), this.path, at);
+    // Only the same revision may go on, so a file changed meanwhile cannot splice two versions together.
+    const now = parseApiResult(res.headers.get('dropbox-api-result'), this.path);
+    if (now.rev !== this.meta.rev) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new FileBridgeError('CONNECTION', `The Dropbox download of "${this.path}" broke off, and the file changed before it could go on; read it again.`, {
+        path: this.path,
+        received: this.received,
+      });
+    }
     this.reader = res.body?.getReader();
     this.skip = at > 0 && res.status === 200 ? at : 0;
   }

@@ -8,12 +8,18 @@ export interface LedgerFacts {
   size: number;
   /** ISO time or Date. */
   mtime: string | Date;
+  /** The remote's id of the file (Dropbox `id:...`), which a rename or move keeps. */
+  id?: string;
+  /** Dropbox `content_hash` of the bytes. */
+  contentHash?: string;
 }
 
 export interface LedgerEntry {
   path: string;
   size: number;
   mtime: string;
+  id?: string;
+  contentHash?: string;
   /** What was done: archived, deleted, left. */
   outcome: string;
   at: string;
@@ -24,6 +30,12 @@ export interface LedgerEntry {
 /**
  * What was processed, keyed by path + size + mtime. A file left in place is not emitted again while
  * those three are unchanged; a changed or re-uploaded file has a new mtime, hence a new key.
+ *
+ * A file that carries an id and a content hash (Dropbox) is keyed by those two instead: the id
+ * stays with the file through renames and moves (a claim is a move, and putting the file back is
+ * another, which may well change its time), the hash changes with every change of the bytes and
+ * with nothing else. So an unchanged file is never sent again wherever it went, and a changed one
+ * is (Dropbox keeps the id when a file is overwritten: only the hash tells).
  */
 export class Ledger {
   constructor(
@@ -40,6 +52,7 @@ export class Ledger {
   }
 
   keyOf(facts: LedgerFacts): string {
+    if (facts.id && facts.contentHash) return this.prefix + createHash('sha256').update(`id\n${facts.id}\n${facts.contentHash}`).digest('hex').slice(0, 32);
     const mtime = typeof facts.mtime === 'string' ? new Date(facts.mtime).toISOString() : facts.mtime.toISOString();
     return this.prefix + createHash('sha256').update(`${facts.path}\n${facts.size}\n${mtime}`).digest('hex').slice(0, 32);
   }
@@ -60,6 +73,7 @@ export class Ledger {
       path: facts.path,
       size: facts.size,
       mtime: typeof facts.mtime === 'string' ? facts.mtime : facts.mtime.toISOString(),
+      ...(facts.id && facts.contentHash ? { id: facts.id, contentHash: facts.contentHash } : {}),
       outcome,
       at: new Date(now).toISOString(),
       expires: now + this.expiryMs,

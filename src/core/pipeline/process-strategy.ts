@@ -86,7 +86,10 @@ export function checkClaimedSource(source: SourceFacts): void {
 }
 
 function ledgerFacts(source: SourceFacts): LedgerFacts {
-  return { path: source.path, size: source.size, mtime: source.mtime };
+  // A message is untrusted: an id or hash that is not text keys nothing (the path, size and time do).
+  const id = typeof source.id === 'string' && source.id !== '' ? source.id : undefined;
+  const contentHash = typeof source.contentHash === 'string' && source.contentHash !== '' ? source.contentHash : undefined;
+  return { path: source.path, size: source.size, mtime: source.mtime, ...(id && contentHash ? { id, contentHash } : {}) };
 }
 
 /**

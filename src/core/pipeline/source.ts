@@ -31,6 +31,10 @@ export interface SourceFacts {
   attempt: number;
   /** Hex SHA-256 of the bytes, set when the watch computed it while streaming. */
   sha256?: string;
+  /** The remote's id of the file, where it has one (Dropbox `id:...`); kept through renames and moves. */
+  id?: string;
+  /** Dropbox `content_hash` of the claimed file's bytes, where the remote reports one. */
+  contentHash?: string;
 }
 
 /** Where a watch's files come from: the same for every file it claims. */
@@ -53,10 +57,12 @@ export function sourceFactsFor(origin: SourceOrigin, file: ClaimedFile): SourceF
     mtime: file.mtime.toISOString(),
     claimedAt: file.claimedAt.toISOString(),
     attempt: file.attempt,
+    ...(file.id !== undefined ? { id: file.id } : {}),
+    ...(file.contentHash !== undefined ? { contentHash: file.contentHash } : {}),
   };
 }
 
-const PROTOCOLS = new Set(['sftp', 'ftp', 'ftps-explicit', 'ftps-implicit']);
+const PROTOCOLS = new Set(['sftp', 'ftp', 'ftps-explicit', 'ftps-implicit', 'dropbox']);
 
 /** Reads `msg.filebridge.source` defensively: a message built by hand (or a bad clone) must fail clearly. */
 export function sourceFactsOf(value: unknown): SourceFacts | undefined {

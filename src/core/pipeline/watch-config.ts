@@ -34,6 +34,8 @@ export interface WatchConfigFields {
   ledger?: boolean;
   ledgerStore?: string;
   ledgerDays?: string | number;
+  /** Wait for changes between polls where the server can (Dropbox long-poll). */
+  longpoll?: boolean;
 }
 
 /** How often the watch polls, how it hands files over, and where its ledger lives. */
@@ -42,6 +44,11 @@ export interface WatchDeliverySettings {
   delivery: DeliverySettings;
   /** Undefined when the ledger is off. `store` is a Node-RED context store name (undefined = default). */
   ledger?: { store?: string; expiryMs: number };
+  /**
+   * The context store (undefined = default) that keeps the change cursor of a remote that reports
+   * changes (Dropbox): the ledger's, also when the ledger is off.
+   */
+  cursorStore?: string;
 }
 
 function num(value: unknown, fallback: number | undefined, min: number, max: number, what: string): number | undefined {
@@ -108,6 +115,7 @@ export function watchSettingsFromConfig(f: WatchConfigFields): WatchSettings {
     inFlightTimeoutMs: seconds(f.inFlightTimeoutSeconds, d.inFlightTimeoutMs, 'In-flight timeout (seconds)'),
     maxAttempts: Math.round(num(f.maxAttempts, d.maxAttempts, 0, 1000, 'Max attempts')!),
     failedFolder: checkRemotePath((f.failedFolder || d.failedFolder).trim(), 'failed folder'),
+    ...(f.longpoll === true ? { longpoll: true } : {}),
   };
 }
 
@@ -121,5 +129,6 @@ export function watchDeliveryFromConfig(f: WatchConfigFields): WatchDeliverySett
     delivery: { output, maxBufferBytes: Math.round(bufferMb * 1024 * 1024), sha256: f.sha256 !== false },
     ledger:
       f.ledger === false ? undefined : { store: f.ledgerStore ? f.ledgerStore : undefined, expiryMs: Math.round((Number(f.ledgerDays) || 30) * 86_400_000) },
+    cursorStore: f.ledgerStore ? f.ledgerStore : undefined,
   };
 }

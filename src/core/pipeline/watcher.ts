@@ -4,7 +4,8 @@ import picomatch from 'picomatch';
 import { FileBridgeError, isFileBridgeError } from '../errors';
 import { checkBelow, isBelow, joinRemote, printableName, remoteBasename, remoteDirname } from '../paths';
 import type { SessionPool } from '../remote/session-pool';
-import type { RemoteEntry, RemoteSession } from '../remote/types';
+import type { KeyValueStore } from '../key-value-store';
+import type { ChangesOptions, FolderChanges, RemoteEntry, RemoteSession } from '../remote/types';
 import {
   claimByRename,
   claimedFacts,
@@ -21,6 +22,7 @@ import {
   writeNameRecord,
   type ClaimName,
 } from './claim';
+import { FolderView, inboxOf, relevantChanges, type Listed } from './folder-view';
 import { InFlight } from './in-flight';
 import { quarantinePath } from './quarantine-report';
 import type { Ledger } from './ledger';
@@ -66,7 +68,15 @@ export interface WatchSettings {
   maxAttempts: number;
   /** Where given-up files go; relative to the watched folder unless absolute. */
   failedFolder: string;
+  /**
+   * On a remote that can wait for changes (Dropbox long-poll): wait for one between polls and poll
+   * at once when it comes, instead of only at the poll interval.
+   */
+  longpoll?: boolean;
 }
+
+/** How long one long-poll waits for a change (Dropbox takes 30 to 480 s and adds up to 90 s of its own). */
+export const LONGPOLL_SECONDS = 30;
 
 export const DEFAULT_WATCH_SETTINGS: Omit<WatchSettings, 'folder'> = {
   recursive: false,
@@ -110,6 +120,9 @@ export interface ClaimedFile {
   mtime: Date;
   claimedAt: Date;
   attempt: number;
+  /** The remote's id of the claimed file and its content hash, where the remote has them (Dropbox). */
+  id?: string;
+  contentHash?: string;
 }
 
 export interface PollReport {
@@ -157,10 +170,15 @@ export interface WatcherHooks {
   onError?(err: FileBridgeError): void;
   /** After each poll that completed. */
   onPoll?(report: PollReport): void;
+  /**
+   * Where the change cursor of a remote that reports changes (`RemoteSession.changes`) is kept
+   * between runs (a Node-RED context store), under `key`. Without it the cursor lives in memory.
+   */
+  cursorStore?: { store: KeyValueStore; key: string };
   now?(): number;
 }
 
-export type Listed = RemoteEntry & { relativePath: string };
+export type { Listed };
 
 /** A claim rename that failed, with the claim path it tried (the error message names it). */
 class ClaimAttempt extends Error {
@@ -231,6 +249,13 @@ export class Watcher implements RunningWatch {
    * cost no lookup per poll; rechecked now and then, since ledger entries expire.
    */
   private ledgerHits = new Map<string, number>();
+  /** On a remote that reports changes: the folder as the last changes left it, and where they go on from. */
+  private view?: FolderView;
+  private cursor?: string;
+  private savedCursor?: string;
+  private canWait = false;
+  private longpolling = false;
+  private readonly stopWaiting = new AbortController();
   private running?: Promise<void>;
   private again = false;
   private closed = false;
@@ -344,6 +369,7 @@ export class Watcher implements RunningWatch {
 
   close(): void {
     this.closed = true;
+    this.stopWaiting.abort();
     clearInterval(this.renewTimer);
     // Nothing renews these leases any more: they run out, and the files come back by lease recovery.
     this.leases.clear();
@@ -358,7 +384,8 @@ export class Watcher implements RunningWatch {
     const { pool } = this.hooks;
 
     const expired = await this.dueClaims(this.now());
-    const listing = await pool.use((session) => this.listInbox(session), true);
+    const listing = await pool.use((session) => (session.changes ? this.followChanges(session) : this.listInbox(session)), true);
+    await this.keepCursor();
     report.listed = listing.length;
     const now = this.now();
     const byPath = new Set(listing.map((e) => e.relativePath));
@@ -373,11 +400,15 @@ export class Watcher implements RunningWatch {
     const wanted = files.filter((e) => this.wanted(e));
     const ready: { entry: Listed; marker?: string }[] = [];
     const toConfirm: Listed[] = [];
+    // Files already processed (or set aside) are skipped below anyway; they must not use up this
+    // poll's share of exact checks either, or a folder with more known files of the current minute
+    // than "per poll" would keep a new file waiting until that minute is over.
+    const known = (e: Listed): boolean => this.ledgerHits.has(listingKey(e)) || this.failures.isLeftInPlace(listingKey(e));
     for (const entry of wanted) {
       const marker = this.isMarker ? joinRel(entry.relativePath, markerName(s.stability.markerPattern, entry.name)) : undefined;
       const verdict = this.tracker.verdict(entry, now, marker !== undefined && byPath.has(marker));
       if (verdict === 'yes') ready.push({ entry, marker });
-      else if (verdict === 'confirm') toConfirm.push(entry);
+      else if (verdict === 'confirm' && !known(entry)) toConfirm.push(entry);
     }
     const needExact = (e: Listed): boolean => e.mtimePrecision !== 'second' && this.hooks.ledger !== undefined && !this.ledgerHits.has(listingKey(e));
     // Coarse listings: one exact stat per candidate, on one session, and only for as many as this
@@ -411,7 +442,10 @@ export class Watcher implements RunningWatch {
       if (this.ledgerHits.has(key) || this.failures.isLeftInPlace(key)) continue;
       if (needExact(r.entry) && !exact.has(r.entry.path)) continue; // beyond this poll's share of stats
       const mtime = exact.get(r.entry.path)?.mtime ?? r.entry.mtime;
-      if (this.hooks.ledger && (await this.hooks.ledger.has({ path: r.entry.path, size: r.entry.size, mtime }))) {
+      if (
+        this.hooks.ledger &&
+        (await this.hooks.ledger.has({ path: r.entry.path, size: r.entry.size, mtime, id: r.entry.id, contentHash: r.entry.contentHash }))
+      ) {
         this.ledgerHits.set(key, now);
         continue;
       }
@@ -457,6 +491,8 @@ export class Watcher implements RunningWatch {
         await this.claimFailed(entry, err, report, mtime);
         continue;
       }
+      // Claimed (moved away) or taken by someone else: gone from the folder either way.
+      this.view?.remove(entry.path);
       this.failures.succeeded(entry.path);
       if (!file) {
         report.lost++;
@@ -493,6 +529,7 @@ export class Watcher implements RunningWatch {
     const failure = err instanceof ClaimAttempt ? err.failure : err;
     if (this.closed) return;
     if (!(await this.stillThere(entry.path, failure))) {
+      this.view?.remove(entry.path);
       this.failures.succeeded(entry.path);
       report.lost++;
       return;
@@ -527,7 +564,9 @@ export class Watcher implements RunningWatch {
     } else {
       // Left where it is: not tried again while unchanged, in this run (memory) and the next ones (ledger).
       this.failures.leftInPlace(entry.path, listingKey(entry));
-      await this.hooks.ledger?.record({ path: entry.path, size: entry.size, mtime }, 'unclaimable').catch(() => undefined);
+      await this.hooks.ledger
+        ?.record({ path: entry.path, size: entry.size, mtime, id: entry.id, contentHash: entry.contentHash }, 'unclaimable')
+        .catch(() => undefined);
     }
     this.hooks.onSetAside?.(entry.path, aside, error);
   }
@@ -574,6 +613,121 @@ export class Watcher implements RunningWatch {
     if (this.refusedNames.size >= 1000) this.refusedNames.clear();
     this.refusedNames.add(key);
     this.hooks.onUnsafeName?.(dir, printableName(name), why);
+  }
+
+  /**
+   * The inbox of a remote that reports changes (see folder-view.ts for why): the first poll takes the
+   * folder's whole state, later polls only what changed since the cursor; a dead cursor (`reset`)
+   * gives the whole state again, which is safe to take: files done already are gone from the folder
+   * (claimed, moved) or in the ledger (left in place). A cursor kept by an earlier run is only asked
+   * whether it still works, so that its reset can be told.
+   */
+  private async followChanges(session: RemoteSession): Promise<Listed[]> {
+    const s = this.settings;
+    const changesOf = session.changes!.bind(session);
+    const options: ChangesOptions = { recursive: s.recursive && s.maxDepth !== 0, refused: (name, why) => this.refused(s.folder, name, why) };
+    let changes: FolderChanges;
+    if (!this.view) {
+      const saved = await this.loadCursor();
+      let since: FolderChanges | undefined;
+      if (saved !== undefined) {
+        try {
+          since = await changesOf(s.folder, saved, options);
+        } catch (err) {
+          // A cursor the remote does not take at all is as good as none; a remote that does not answer fails the poll.
+          if (!isFileBridgeError(err) || err.retryable) throw err;
+        }
+      }
+      if (since?.reset) this.cursorWasReset('since the last run');
+      changes = since?.full ? since : await changesOf(s.folder, undefined, options);
+    } else {
+      changes = await changesOf(s.folder, this.cursor, options);
+      if (changes.reset) this.cursorWasReset('');
+    }
+    const rules = {
+      folder: s.folder,
+      recursive: s.recursive,
+      maxDepth: s.maxDepth,
+      includeDotFiles: s.includeDotFiles,
+      skip: this.skip,
+      ignoreCase: changes.ignoreCase,
+    };
+    const view = this.view ?? new FolderView();
+    // Only what the watch can take is kept: not its own claim folder or an archive below the folder.
+    view.apply(relevantChanges(changes, rules));
+    this.view = view;
+    this.cursor = changes.cursor;
+    this.canWait = typeof session.waitForChanges === 'function';
+    return inboxOf(view.entries(), rules, (path, why) => this.refused(remoteDirname(path), remoteBasename(path), why));
+  }
+
+  private cursorWasReset(when: string): void {
+    this.hooks.onWarning?.(
+      `The server gave up the change cursor of ${this.settings.folder}${when ? ` ${when}` : ''} (a reset: the folder was restored, moved or shared anew): it is listed in full again. Files done already are not sent again (they left the folder, or the ledger has them).`,
+    );
+  }
+
+  private async loadCursor(): Promise<string | undefined> {
+    const kept = this.hooks.cursorStore;
+    if (!kept) return undefined;
+    try {
+      const value = await kept.store.get(kept.key);
+      this.savedCursor = typeof value === 'string' && value !== '' ? value : undefined;
+    } catch (err) {
+      this.hooks.onWarning?.(`The change cursor of ${this.settings.folder} could not be read from its context store: ${String(err)}`);
+    }
+    return this.savedCursor;
+  }
+
+  /** Keeps the cursor in its store when it moved (a failure costs a warning: the next start lists in full anyway). */
+  private async keepCursor(): Promise<void> {
+    const kept = this.hooks.cursorStore;
+    if (kept && this.cursor !== undefined && this.cursor !== this.savedCursor) {
+      try {
+        await kept.store.set(kept.key, this.cursor);
+        this.savedCursor = this.cursor;
+      } catch (err) {
+        this.hooks.onWarning?.(`The change cursor of ${this.settings.folder} could not be kept in its context store: ${String(err)}`);
+      }
+    }
+    if (this.settings.longpoll && this.canWait && !this.longpolling && !this.closed) void this.waitForChanges();
+  }
+
+  /**
+   * Long-poll: waits on a pooled session for a change after the cursor, and polls at once when one
+   * comes; the interval polls go on beside it. A failed wait is tried again after a pause.
+   */
+  private async waitForChanges(): Promise<void> {
+    this.longpolling = true;
+    const signal = this.stopWaiting.signal;
+    try {
+      while (!this.closed) {
+        const cursor = this.cursor;
+        if (cursor === undefined) break;
+        let changed: boolean | undefined;
+        const began = Date.now();
+        try {
+          changed = await this.hooks.pool.use(
+            (session) => (session.waitForChanges ? session.waitForChanges(cursor, LONGPOLL_SECONDS, signal) : Promise.resolve(undefined)),
+            true,
+          );
+        } catch {
+          await sleep(5000, signal);
+          continue;
+        }
+        if (this.closed || changed === undefined) break;
+        if (!changed) {
+          // A wait that came back at once without a change (a remote that does not really wait) must not spin.
+          if (Date.now() - began < 1000) await sleep(1000, signal);
+          continue;
+        }
+        await this.trigger();
+        // The poll failed (the server is away): do not spin on the same cursor.
+        if (this.cursor === cursor) await sleep(5000, signal);
+      }
+    } finally {
+      this.longpolling = false;
+    }
   }
 
   private async listInbox(session: RemoteSession): Promise<Listed[]> {
@@ -764,6 +918,7 @@ export class Watcher implements RunningWatch {
         mtime: facts.mtime,
         claimedAt: new Date(claimedAt),
         attempt,
+        ...remoteIdentity(facts),
       };
     }, false);
   }
@@ -821,6 +976,7 @@ export class Watcher implements RunningWatch {
         mtime: facts.mtime,
         claimedAt: new Date(claimedAt),
         attempt: 1,
+        ...remoteIdentity(facts),
       };
     }, false);
   }
@@ -885,9 +1041,27 @@ export class Watcher implements RunningWatch {
   }
 }
 
+/** What tells one version of a listed file from another: its id and content hash where the remote has them (see `Ledger`). */
 function listingKey(e: RemoteEntry): string {
+  if (e.id && e.contentHash) return `id\n${e.id}\n${e.contentHash}`;
   return `${e.path}\n${e.size}\n${e.mtime.getTime()}`;
 }
+
+function remoteIdentity(facts: RemoteEntry): Pick<ClaimedFile, 'id' | 'contentHash'> {
+  return { ...(facts.id ? { id: facts.id } : {}), ...(facts.contentHash ? { contentHash: facts.contentHash } : {}) };
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
 
 /** The sibling `name` of a relative path: `a/b.pdf` + `b.pdf.done` -> `a/b.pdf.done`. */
 function joinRel(relativePath: string, name: string): string {

@@ -31,6 +31,39 @@ export interface RemoteEntry {
   contentHash?: string;
 }
 
+/** A path that went away since a cursor (`FolderChanges`); a removed folder takes everything below it along. */
+export interface RemovedEntry {
+  type: 'deleted';
+  name: string;
+  path: string;
+}
+
+/** What `RemoteSession.changes` reports: the whole folder, or what changed since a cursor. */
+export interface FolderChanges {
+  /**
+   * With `full`: every file and folder below the folder (the folder's whole current state, no
+   * `deleted` entries). Otherwise what was added, changed or removed since the cursor, in the order
+   * it happened (a path removed and made again comes as `deleted`, then as its new entry). Paths
+   * are the folder as given plus the rest, like `list` builds them.
+   */
+  entries: (RemoteEntry | RemovedEntry)[];
+  /** Where the next call goes on from. Opaque text that may be kept across restarts. */
+  cursor: string;
+  /** `entries` is the folder's whole current state: no cursor was given, or the one given was dead. */
+  full: boolean;
+  /** The cursor given could no longer be followed (Dropbox `reset`): `entries` is a full listing again. */
+  reset: boolean;
+  /** Paths name the same entry whatever their case (Dropbox). */
+  ignoreCase: boolean;
+}
+
+export interface ChangesOptions {
+  /** Everything below the folder, not only its own entries. */
+  recursive: boolean;
+  /** Told about listed names that were left out (see `list`). */
+  refused?: RefusedName;
+}
+
 /** Told about a listed name that was left out of a listing, and why (see `listedNameProblem`). */
 export type RefusedName = (name: string, why: string) => void;
 
@@ -74,6 +107,19 @@ export interface RemoteSession {
    * the connection failed.
    */
   setModifiedTime?(path: string, mtime: Date): Promise<boolean>;
+  /**
+   * Optional capability (Dropbox `list_folder` cursors): the folder's changes since `cursor`, or its
+   * whole current state when `cursor` is undefined or dead (then `full`, and `reset` for a dead one).
+   * Every page is fetched before it resolves. A remote without it is listed with `list` on every poll.
+   */
+  changes?(dir: string, cursor: string | undefined, options: ChangesOptions): Promise<FolderChanges>;
+  /**
+   * Optional capability (Dropbox `list_folder/longpoll`): waits up to `timeoutSeconds` for a change
+   * after `cursor`; resolves true when there is one (or the cursor died: the next `changes` call
+   * tells), false when the time ran out or `signal` aborted the wait. A backoff the server asks for
+   * is waited out inside (before resolving true).
+   */
+  waitForChanges?(cursor: string, timeoutSeconds: number, signal?: AbortSignal): Promise<boolean>;
   /** A cheap round trip proving the connection still works (the pool checks sessions that sat idle). */
   ping?(): Promise<void>;
   close(): Promise<void>;

@@ -1,11 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { chmod, readdir, readFile } from 'node:fs/promises';
+import { chmod, readdir, readFile, utimes } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { FileBridgeError } from '../../../../src/core/errors';
 import { claimFileName, nameRecordName, parseClaimFileName } from '../../../../src/core/pipeline/claim';
 import { commitClaim, rollbackClaim } from '../../../../src/core/pipeline/process-strategy';
 import type { QuarantineReport } from '../../../../src/core/pipeline/quarantine-report';
+import { Ledger, MemoryStore } from '../../../../src/core/pipeline/ledger';
 import { claimOwner, type ClaimOwner } from '../../../../src/core/pipeline/runtime-identity';
 import { sourceFactsFor, type SourceOrigin } from '../../../../src/core/pipeline/source';
 import { sourceBuffer, sourceStream } from '../../../../src/core/pipeline/source-stream';
@@ -87,6 +88,7 @@ describe('watcher claims and leases on real servers', function () {
         extra: Partial<WatchSettings>,
         owner: ClaimOwner,
         p = pool(),
+        ledger?: Ledger,
       ): { w: Watcher; emitted: ClaimedFile[]; warnings: string[]; gaveUp: string[]; pool: SessionPool<RemoteSession> } {
         const emitted: ClaimedFile[] = [];
         const warnings: string[] = [];
@@ -95,6 +97,7 @@ describe('watcher claims and leases on real servers', function () {
           pool: p,
           origin: origin(),
           owner,
+          ledger,
           emit: async (f) => {
             emitted.push(f);
           },
@@ -106,11 +109,15 @@ describe('watcher claims and leases on real servers', function () {
         return { w, emitted, warnings, gaveUp, pool: p };
       }
 
-      async function pollUntil(w: Watcher, what: string, done: () => boolean): Promise<void> {
-        await waitFor(what, async () => {
-          await w.trigger();
-          return done();
-        });
+      async function pollUntil(w: Watcher, what: string, done: () => boolean, timeoutMs?: number): Promise<void> {
+        await waitFor(
+          what,
+          async () => {
+            await w.trigger();
+            return done();
+          },
+          timeoutMs,
+        );
       }
 
       it('a 244-byte UTF-8 name is claimed, recovered after the lease under its own name, and archived by ack', async () => {
@@ -336,6 +343,34 @@ describe('watcher claims and leases on real servers', function () {
         assert.match(renewErrors[0].message, /Renewing the lease of 1 file\(s\) in flight failed .*tried again shortly/);
         await waitFor('the renewal after all', async () => (await localFiles(`${dir}/in/.filebridge/processing`)).some((f) => f.includes('.lease-')));
       });
+
+      // Only FTP lists minutes: its listings need an exact time (MDTM) before a file of the current minute is taken.
+      if (protocol !== 'sftp') {
+        it('files the ledger already knows use none of the exact checks a coarse listing needs: a new file is taken at once, however many known files share its minute', async () => {
+          // More known files than one poll's share of exact checks, whose listed minute never passes
+          // during the test (their time is ahead, as on a server whose clock runs ahead; on a busy
+          // folder it is the files written this minute). The new file sorts after all of them.
+          const ahead = new Date(Math.floor((Date.now() + 10 * 60_000) / 1000) * 1000);
+          const ledger = new Ledger(new MemoryStore(), 'l_', 86_400_000);
+          for (let i = 0; i < 8; i++) {
+            const rel = `${dir}/in/k-${i}.txt`;
+            await servers().writeFile(rel, `known ${i}`);
+            await utimes(servers().localPath(rel), ahead, ahead);
+            await ledger.record({ path: rel, size: bytes(`known ${i}`), mtime: ahead }, 'left');
+          }
+          const stability = { ...DEFAULT_WATCH_SETTINGS.stability, mode: 'stable' as const, stableMs: 200 };
+          const { w, emitted } = watcher({ maxFilesPerPoll: 3, recursive: false, stability }, claimOwner('eeee0013'), pool(), ledger);
+          // The ledger answers for each known file once it is confirmed (three exact checks a poll).
+          for (let i = 0; i < 10; i++) {
+            await w.trigger();
+            await sleep(250);
+          }
+          assert.equal(emitted.length, 0, 'known files are not sent again');
+          await servers().writeFile(`${dir}/in/z-new.txt`, 'new');
+          await pollUntil(w, 'the new file', () => emitted.length === 1, 5_000);
+          assert.equal(emitted[0].name, 'z-new.txt');
+        });
+      }
 
       it('warns when another runtime claims under the same identity (a copied user directory)', async () => {
         await servers().writeFile(`${dir}/in/a.txt`, 'a');

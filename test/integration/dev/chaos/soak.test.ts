@@ -28,7 +28,7 @@ describe('chaos: soak of a busy folder (short run)', function () {
         log: (l) => console.log(l),
       });
       console.log(`      ${result.line}`);
-      assert.deepEqual(result.violations, []);
+      assert.deepEqual(result.violations, [], `${result.violations.join('; ')}\n${result.diagnosis}`);
       assert.ok(result.samples.length >= 3, `${result.samples.length} samples`);
     });
   }

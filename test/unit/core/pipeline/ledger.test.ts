@@ -27,5 +27,25 @@ describe('pipeline: ledger', () => {
       await ledger.forget(facts);
       assert.equal(await ledger.has(facts), false);
     });
+    it('keys a file with an id and a content hash by those two: moved or renamed and unchanged is known, changed bytes are not', async () => {
+      const store = new MemoryStore();
+      const ledger = new Ledger(store, Ledger.prefixFor('h', 443, '/Backup'), 10_000, () => T0);
+      const facts = { path: '/Backup/a.pdf', size: 3, mtime: '2026-11-02T09:00:00.000Z', id: 'id:AAA', contentHash: 'h1' };
+      const entry = await ledger.record(facts, 'left');
+      assert.equal(entry.id, 'id:AAA');
+      assert.equal(entry.contentHash, 'h1');
+      assert.equal(
+        await ledger.has({ ...facts, path: '/Backup/sub/renamed.pdf', mtime: '2026-11-02T09:30:00.000Z' }),
+        true,
+        'same id and bytes elsewhere, other time',
+      );
+      assert.equal(await ledger.has({ ...facts, contentHash: 'h2' }), false, 'same id, other bytes (Dropbox keeps the id when a file is overwritten)');
+      assert.equal(await ledger.has({ ...facts, id: 'id:BBB' }), false, 'same bytes in another file (a copy has its own id)');
+      assert.equal(await ledger.has({ path: facts.path, size: facts.size, mtime: facts.mtime }), false, 'without id and hash: keyed by path, size and time');
+      await ledger.record({ path: '/Backup/b.pdf', size: 3, mtime: facts.mtime, id: 'id:CCC' }, 'left');
+      assert.equal(await ledger.has({ path: '/Backup/b.pdf', size: 3, mtime: facts.mtime }), true, 'an id without a hash keys as before');
+      await ledger.forget({ ...facts, path: '/elsewhere.pdf' });
+      assert.equal(await ledger.has(facts), false, 'forgotten by id and hash');
+    });
   });
 });

@@ -1,0 +1,190 @@
+import { strict as assert } from 'node:assert';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { startDropboxSim, type DropboxSim } from '../../../../dev/sim/dropbox';
+import { openDropboxSession, type DropboxSession } from '../../../../src/core/dropbox/session';
+import { expectCode } from '../../../support/expect-code';
+
+/**
+ * A broken peer in front of the simulator (the simulator itself never lies or stalls a download):
+ * it can cut a download's body after some bytes, stall it, or slip hostile names into a listing.
+ */
+interface Peer {
+  url: string;
+  cutNextDownloadsAfter: number[];
+  stallNextDownload: boolean;
+  injectNames: string[];
+  /** Awaited when a download is cut, before the line breaks (a partner changing the file meanwhile). */
+  onCut?: () => Promise<unknown>;
+  downloads: { arg: string; range?: string }[];
+  close(): Promise<void>;
+}
+
+async function startPeer(target: string): Promise<Peer> {
+  const sockets = new Set<import('node:net').Socket>();
+  const peer: Peer = {
+    url: '',
+    cutNextDownloadsAfter: [],
+    stallNextDownload: false,
+    injectNames: [],
+    downloads: [],
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const route = req.url ?? '';
+    const upstream = request(new URL(route, target), { method: req.method, headers: req.headers }, (up) => {
+      if (route === '/2/files/download' && up.statusCode !== undefined && up.statusCode < 300) {
+        peer.downloads.push({ arg: String(req.headers['dropbox-api-arg']), range: req.headers.range });
+        const cut = peer.cutNextDownloadsAfter.shift();
+        const stall = peer.stallNextDownload;
+        peer.stallNextDownload = false;
+        res.writeHead(up.statusCode, up.headers);
+        res.flushHeaders();
+        let sent = 0;
+        up.on('data', (chunk: Buffer) => {
+          if (stall) return; // the headers came, the bytes never do
+          if (cut !== undefined && sent + chunk.length >= cut) {
+            res.write(chunk.subarray(0, cut - sent));
+            sent = cut;
+            up.destroy();
+            const hook = peer.onCut;
+            peer.onCut = undefined;
+            void (hook ? hook() : Promise.resolve()).finally(() => res.socket?.destroy());
+            return;
+          }
+          sent += chunk.length;
+          res.write(chunk);
+        });
+        up.on('end', () => {
+          if (!stall) res.end();
+        });
+        return;
+      }
+      if (route === '/2/files/list_folder' && peer.injectNames.length > 0) {
+        const parts: Buffer[] = [];
+        up.on('data', (c: Buffer) => parts.push(c));
+        up.on('end', () => {
+          const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as { entries: unknown[] };
+          for (const name of peer.injectNames) {
+            body.entries.push({
+              '.tag': 'file',
+              name,
+              id: 'id:evil',
+              path_lower: `/${name}`,
+              path_display: `/${name}`,
+              rev: '0123456789',
+              size: 1,
+              server_modified: '2026-01-01T00:00:00Z',
+              client_modified: '2026-01-01T00:00:00Z',
+            });
+          }
+          const text = JSON.stringify(body);
+          res.writeHead(up.statusCode ?? 200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+          res.end(text);
+        });
+        return;
+      }
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  peer.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return peer;
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
+}
+
+describe('DropboxSession with a broken peer: cut and stalled downloads, hostile names', function () {
+  this.timeout(60_000);
+  let sim: DropboxSim;
+  let peer: Peer;
+  let session: DropboxSession;
+  const data = randomBytes(3 * 1024 * 1024 + 17);
+
+  before(async () => {
+    sim = await startDropboxSim({ port: 0 });
+    peer = await startPeer(sim.url);
+    session = await openDropboxSession({
+      appKey: sim.appKey,
+      refreshToken: sim.refreshToken,
+      serviceUrl: peer.url,
+      idleTimeoutMs: 1500,
+      connectTimeoutMs: 5000,
+      retryBaseMs: 10,
+    });
+    await session.write('/peer/file.bin', Readable.from([data]));
+  });
+  after(async () => {
+    await session?.close();
+    await peer?.close();
+    await sim?.stop();
+  });
+
+  it('a download cut off mid-way resumes with Range on the same rev and delivers every byte once', async () => {
+    peer.downloads.length = 0;
+    peer.cutNextDownloadsAfter = [1_000_000, 1_000_000];
+    const back = await readAll(await session.createReadStream('/peer/file.bin'));
+    assert.equal(createHash('sha256').update(back).digest('hex'), createHash('sha256').update(data).digest('hex'));
+    assert.equal(peer.downloads.length, 3);
+    for (const d of peer.downloads) assert.deepEqual(JSON.parse(d.arg), { path: '/peer/file.bin' });
+    // Each resume asks from the first byte that had not arrived (bytes in flight when the line broke are lost, so at or before the cut).
+    const starts = peer.downloads.map((d) => (d.range === undefined ? 0 : Number(/^bytes=(\d+)-$/.exec(d.range)?.[1])));
+    assert.equal(starts[0], 0);
+    assert.equal(peer.downloads[0].range, undefined);
+    assert.ok(starts[1] > 0 && starts[1] <= 1_000_000, String(starts));
+    assert.ok(starts[2] > starts[1] && starts[2] <= starts[1] + 1_000_000, String(starts));
+  });
+
+  it('a download cut off while the file changes does not splice two versions: CONNECTION', async () => {
+    await session.write('/peer/changing.bin', Readable.from([data]));
+    peer.cutNextDownloadsAfter = [1_000_000];
+    peer.onCut = () => sim.putFile('/peer/changing.bin', randomBytes(data.length), { mode: 'overwrite' });
+    const stream = await session.createReadStream('/peer/changing.bin');
+    await expectCode(readAll(stream), 'CONNECTION', /changed/);
+  });
+
+  it('a download cut off four times fails with CONNECTION instead of ending short', async () => {
+    peer.downloads.length = 0;
+    peer.cutNextDownloadsAfter = [200_000, 200_000, 200_000, 200_000];
+    const stream = await session.createReadStream('/peer/file.bin');
+    await expectCode(readAll(stream), 'CONNECTION', /broke off/);
+    assert.equal(peer.downloads.length, 4);
+  });
+
+  it('a download whose bytes stop coming fails with TIMEOUT after the idle timeout', async () => {
+    peer.stallNextDownload = true;
+    const stream = await session.createReadStream('/peer/file.bin');
+    const started = Date.now();
+    await expectCode(readAll(stream), 'TIMEOUT', /stalled/);
+    assert.ok(Date.now() - started >= 1400);
+  });
+
+  it('listed names that are not one entry of the folder are left out and reported', async () => {
+    peer.injectNames = ['../../etc/passwd', 'a/b.txt', '..', 'nul\0.txt'];
+    const refused: string[] = [];
+    try {
+      const entries = await session.list('/peer', (name) => refused.push(name));
+      assert.deepEqual(entries.map((e) => e.name).sort(), ['changing.bin', 'file.bin']);
+      assert.deepEqual(refused, peer.injectNames);
+    } finally {
+      peer.injectNames = [];
+    }
+  });
+});
