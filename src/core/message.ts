@@ -55,7 +55,7 @@ export interface FileBridgeFacts {
   validation?: ValidationResult;
   /** Values taken from the file name (validate's name pattern, map-metadata's pattern). */
   fields?: Record<string, unknown>;
-  /** Where and how the file is filed: folder, name, categories, classification, holds, permissions, workspace, workflow, collision. */
+  /** Where and how the file is filed: folder, name, categories, classification, holds, permissions, owner, workspace, workflow, collision. */
   target?: Record<string, unknown>;
   /** The Content Server document: what cs-upload stored, or what cs-export sends. */
   cs?: UploadOutcome | ExportedFacts;
@@ -129,7 +129,7 @@ export const MESSAGE_CONTRACT = {
   validation: { shape: '`{ valid, errors: [{ rule, reason, ...details }] }`', writtenBy: ['validate'], readBy: ['quarantine'] },
   fields: { shape: 'object: named groups of the name pattern', writtenBy: ['validate', 'map-metadata'], readBy: ['map-metadata'] },
   target: {
-    shape: '`{ folder, name, document, description, categories, classification, holds, permissions, workspace, workflow, collision, createFolders }`',
+    shape: '`{ folder, name, document, description, categories, classification, holds, permissions, owner, workspace, workflow, collision, createFolders }`',
     writtenBy: ['map-metadata', 'the flow'],
     readBy: ['map-metadata', 'cs-upload', 'cs-action'],
   },

@@ -1,5 +1,5 @@
 /**
- * Governance for one node in one go: the categories, classification, holds, permissions and workflow
+ * Governance for one node in one go: the categories, classification, holds, permissions, owner and workflow
  * that `msg.filebridge.target` asks for. Every name (category, attribute, classification path, hold,
  * user or group, workflow map path) is resolved BEFORE the first write, so a typo fails the message
  * with nothing applied instead of leaving a half-governed document behind.
@@ -32,6 +32,8 @@ export interface GovernanceTarget {
   classification?: number | string;
   holds?: (string | number)[];
   permissions?: PermissionGrant[];
+  /** A user name: the document's new owner. */
+  owner?: string;
   workflow?: WorkflowTarget;
 }
 
@@ -51,6 +53,7 @@ export interface AppliedTarget {
   classification?: number;
   holds?: { id: number; name: string }[];
   permissions?: { member: string; memberId: number; permissions: Permission[]; applyTo: ApplyTo }[];
+  owner?: { member: string; memberId: number };
   workflow?: { mapId: number; processId: number; docIds: number[] };
 }
 
@@ -170,12 +173,16 @@ export function parseGovernanceTarget(target: unknown, where = 'msg.filebridge.t
   if (target.classification !== undefined) out.classification = parseNodeRef(target.classification, `${where}.classification`, '5120 or "Finance/Invoices"');
   if (target.holds !== undefined) out.holds = parseHolds(target.holds, `${where}.holds`);
   if (target.permissions !== undefined) out.permissions = parsePermissions(target.permissions, `${where}.permissions`);
+  if (target.owner !== undefined) {
+    if (typeof target.owner !== 'string' || target.owner.trim() === '') throw bad(`${where}.owner`, `must be a user name, e.g. "jdoe"; got ${JSON.stringify(target.owner)}`);
+    out.owner = target.owner.trim();
+  }
   if (target.workflow !== undefined) out.workflow = parseWorkflow(target.workflow, `${where}.workflow`);
   return out;
 }
 
 export function isEmptyTarget(t: GovernanceTarget): boolean {
-  return t.categories === undefined && t.classification === undefined && t.holds === undefined && t.permissions === undefined && t.workflow === undefined;
+  return t.categories === undefined && t.classification === undefined && t.holds === undefined && t.permissions === undefined && t.owner === undefined && t.workflow === undefined;
 }
 
 // ---- resolving names (reads only) ----
@@ -260,6 +267,7 @@ interface Plan {
   classification?: number;
   holds?: Hold[];
   permissions?: { grant: PermissionGrant; member: Member }[];
+  owner?: Member;
   workflow?: { mapId: number; comment?: string };
 }
 
@@ -276,6 +284,13 @@ async function planNames(client: ContentServerClient, t: GovernanceTarget, optio
       name('permissions'),
     );
     p.permissions = t.permissions.map((grant, i) => ({ grant, member: members[i] }));
+  }
+  if (t.owner !== undefined) {
+    const field = name('owner');
+    p.owner = await client.governance.member(t.owner, 0).catch((err: unknown) => {
+      if (isFileBridgeError(err) && err.code === 'NOT_FOUND') throw new FileBridgeError('NOT_FOUND', `${field}: ${err.message}`, { field, member: t.owner }, { cause: err });
+      throw err;
+    });
   }
   if (t.workflow) {
     const mapId = await expectType(client, t.workflow.map, NODE_TYPE_WORKFLOW_MAP, 'workflow map', options.fieldNames?.workflow ?? `${where}.workflow.map`);
@@ -299,7 +314,7 @@ async function planCategories(client: ContentServerClient, node: CsNode, input: 
   return { flat, applied: ids.map((id) => ({ id, name: defs.find((d) => d.id === id)?.name ?? String(id) })) };
 }
 
-/** The writes, in order: categories, classification, holds, permissions, then the workflow. */
+/** The writes, in order: categories, classification, holds, permissions, owner, then the workflow. */
 async function execute(client: ContentServerClient, nodeId: number, p: Plan, options: ApplyTargetOptions): Promise<AppliedTarget> {
   const done: AppliedTarget = {};
   const steps: string[] = [];
@@ -329,6 +344,11 @@ async function execute(client: ContentServerClient, nodeId: number, p: Plan, opt
         steps.push(`access for ${member.name}`);
       }
     }
+    if (p.owner) {
+      await client.governance.setOwner(nodeId, p.owner);
+      done.owner = { member: p.owner.name, memberId: p.owner.id };
+      steps.push(`owner ${p.owner.name}`);
+    }
     if (p.workflow) {
       const docIds = [nodeId, ...(options.attach ?? []).filter((id) => id !== nodeId)];
       const processId = await client.workflows.start({ workflowId: p.workflow.mapId, docIds, comment: p.workflow.comment });
@@ -349,7 +369,7 @@ async function execute(client: ContentServerClient, nodeId: number, p: Plan, opt
 
 /**
  * Applies the governance parts of `target` to node `nodeId` and says what it did. Order: categories,
- * classification, holds, permissions, then the workflow (last, so it starts on a fully described
+ * classification, holds, permissions, owner, then the workflow (last, so it starts on a fully described
  * document). A failure after some writes names what was already applied.
  */
 export async function applyTarget(client: ContentServerClient, nodeId: number, target: unknown, options: ApplyTargetOptions = {}): Promise<AppliedTarget> {

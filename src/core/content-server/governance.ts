@@ -244,6 +244,21 @@ export class Governance {
     return m;
   }
 
+  /**
+   * Makes a user the owner of a node: `PUT /v2/nodes/{id}/permissions/owner` with `right_id` (the
+   * reference's section 7, "Owner, owner group, public"). The owner's permissions stay what they
+   * were (all of them when the node shows no owner entry): only who holds them changes.
+   */
+  async setOwner(nodeId: number, user: string | Member): Promise<Member> {
+    const m = typeof user === 'string' ? await this.member(user, 0) : user;
+    if (m.type !== 0) throw new FileBridgeError('INVALID_INPUT', `The owner must be a user; '${m.name}' is a group`, { member: m.name });
+    const current = (await this.permissions(nodeId)).find((p) => p.type === 'owner');
+    const held = Array.isArray(current?.permissions) ? current.permissions.filter((p): p is Permission => (PERMISSIONS as readonly string[]).includes(String(p))) : [];
+    const permissions = held.length > 0 ? held : [...PERMISSIONS];
+    await this.http.json({ method: 'PUT', path: `/v2/nodes/${nodeId}/permissions/owner`, body: { permissions, right_id: m.id, apply_to: 0 } });
+    return m;
+  }
+
   async revoke(nodeId: number, member: string | Member): Promise<void> {
     const m = typeof member === 'string' ? await this.member(member) : member;
     await this.http.json({ method: 'DELETE', path: `/v2/nodes/${nodeId}/permissions/custom/${m.id}` });

@@ -48,6 +48,7 @@ export interface Governing {
   classification?: unknown;
   holds?: unknown;
   permissions?: unknown;
+  owner?: unknown;
   workflow?: unknown;
 }
 
@@ -328,6 +329,7 @@ function governingFrom(defaults: UploadDefaults, target: Record<string, unknown>
     classification: target.classification ?? text(defaults.classification),
     holds: target.holds ?? holds,
     permissions: target.permissions ?? jsonSetting(defaults.permissions, 'permissions', '{"Partners": ["see", "see_contents"]}'),
+    ...(target.owner === undefined ? {} : { owner: target.owner }),
     workflow: target.workflow ?? (workflow === undefined ? undefined : { map: /^\d+$/.test(workflow) ? Number(workflow) : workflow }),
   };
 }
@@ -340,7 +342,7 @@ export interface UploadOutcome {
   path: string;
   action: string;
   workspace?: LocatedWorkspace;
-  /** What was applied after the upload (classification, holds, permissions, workflow). */
+  /** What was applied after the upload (classification, holds, permissions, owner, workflow). */
   governance?: AppliedTarget;
   /** True when nothing was stored because this very file was filed before (a re-delivery after a crash): `id` and `version` are what it got then. */
   redelivered?: boolean;

@@ -48,6 +48,7 @@ export const TARGET_FIELDS = [
   'classification',
   'holds',
   'permissions',
+  'owner',
   'workspace',
   'workflow',
 ] as const;

@@ -119,6 +119,24 @@ describe('content-server applyTarget', () => {
     assert.deepEqual(r.processes.find((p) => p.process_id === done.workflow?.processId)?.doc_ids, [folder, inside]);
   });
 
+  it('makes a user the owner, keeping the owner permissions, before the workflow starts', async () => {
+    const doc = await newDoc();
+    // As Content Server lists them (GET /v2/nodes/{id}/permissions): the simulator keeps no entry until one is written.
+    const ownerOf = async (): Promise<Record<string, unknown> | undefined> => (await client.governance.permissions(doc)).find((p) => p.type === 'owner');
+    const before = await ownerOf();
+    assert.equal(before?.right_id, 1000, 'the uploader (Admin) owns a new document');
+    const done = await applyTarget(client, doc, { owner: 'msmith', permissions: { jdoe: ['see'] }, workflow: { map: 2401 } });
+    const after = await ownerOf();
+    assert.equal(after?.right_id, 1002);
+    assert.deepEqual(after?.permissions, before?.permissions);
+    assert.deepEqual(done.owner, { member: 'msmith', memberId: 1002 });
+    assert.ok(done.workflow, 'the workflow started after the owner was set');
+    // Applied again: still msmith, nothing fails.
+    await applyTarget(client, doc, { owner: 'msmith' });
+    assert.equal((await ownerOf())?.right_id, 1002);
+    assert.equal((await records()).permissions[String(doc)].find((p) => p.type === 'owner')?.right_id, 1002);
+  });
+
   it('implies see and see_contents, and re-applying the same target changes nothing and does not fail', async () => {
     const doc = await newDoc();
     const target = { permissions: { Finance: ['modify'] }, holds: ['Tax Audit'], classification: 2502, categories: { '9830': { Vendor: 'Globex' } } };
@@ -153,6 +171,8 @@ describe('content-server applyTarget', () => {
       ['workflow map id', { workflow: { map: 2400 } }, 'INVALID_INPUT', /workflow\.map.*not a workflow map/],
       ['attribute', { categories: { Invoice: { Vendr: 'x' } } }, 'INVALID_INPUT', /target\.categories.*Vendr/],
       ['category', { categories: { Invoyce: { Vendor: 'x' } } }, 'INVALID_INPUT', /Unknown category 'Invoyce'/],
+      ['owner', { owner: 'nobody' }, 'NOT_FOUND', /target\.owner: No user named 'nobody'/],
+      ['owner (a group is no owner)', { owner: 'Finance' }, 'NOT_FOUND', /target\.owner: No user named 'Finance'/],
     ];
     for (const [what, part, code, message] of cases) {
       it(`unknown ${what}: ${code}`, async () => {
@@ -213,6 +233,8 @@ describe('content-server applyTarget', () => {
       [{ permissions: { Finance: [] } }, /target\.permissions\.Finance must list permissions/],
       [{ permissions: [{ permissions: ['see'] }] }, /target\.permissions\[0\]\.member/],
       [{ permissions: [{ member: 'Finance', permissions: ['see'], applyTo: 7 }] }, /target\.permissions\[0\]\.applyTo must be 0/],
+      [{ owner: '' }, /target\.owner must be a user name/],
+      [{ owner: 1001 }, /target\.owner must be a user name/],
       [{ workflow: 2401 }, /target\.workflow must be an object/],
       [{ workflow: { comment: 'x' } }, /target\.workflow\.map must be a node id/],
       [{ workflow: { map: 1, comment: 5 } }, /target\.workflow\.comment must be a text/],
