@@ -1,5 +1,5 @@
 /**
- * Documents the Content Server -> FTP/SFTP examples select, filed into the sandbox's simulator at
+ * Documents the Content Server -> FTP/SFTP/Dropbox examples select, filed into the sandbox's simulator at
  * start, so each export example has something to send the moment it runs. Folders and category
  * values follow each example's cs-export settings (folder, filter category/attribute/value).
  */
@@ -62,6 +62,9 @@ export const SEED_DOCUMENTS: readonly SeedDocument[] = [
     name: 'Contract ACME.pdf',
     categories: { Contract: { 'Contract Number': 'MSA-2026-017', Parties: ['ACME'], Signed: false } },
   },
+  { for: 'dbx-cs-02', folder: 'Enterprise:Partners/ACME/Dropbox release', name: 'Terminal spec.pdf' },
+  { for: 'dbx-cs-02', folder: 'Enterprise:Partners/ACME/Dropbox release/Drawings', name: 'Drawing 01.pdf' },
+  { for: 'dbx-cs-05', folder: 'Enterprise:Partners/Globex/Dropbox sync', name: 'Spec X100.pdf' },
 ];
 
 /** Files `SEED_DOCUMENTS` into the simulator; returns the ids by `folder/name`. */

