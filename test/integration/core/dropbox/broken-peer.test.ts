@@ -16,6 +16,8 @@ interface Peer {
   cutNextDownloadsAfter: number[];
   stallNextDownload: boolean;
   injectNames: string[];
+  /** The next list_folder answer is a JSON body that never ends (40 MiB, then more). */
+  hugeListing: boolean;
   /** Awaited when a download is cut, before the line breaks (a partner changing the file meanwhile). */
   onCut?: () => Promise<unknown>;
   downloads: { arg: string; range?: string }[];
@@ -29,6 +31,7 @@ async function startPeer(target: string): Promise<Peer> {
     cutNextDownloadsAfter: [],
     stallNextDownload: false,
     injectNames: [],
+    hugeListing: false,
     downloads: [],
     close: () =>
       new Promise<void>((resolve) => {
@@ -64,6 +67,23 @@ async function startPeer(target: string): Promise<Peer> {
         up.on('end', () => {
           if (!stall) res.end();
         });
+        return;
+      }
+      if (route === '/2/files/list_folder' && peer.hugeListing) {
+        peer.hugeListing = false;
+        up.resume();
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write('{"entries": [');
+        const entry = Buffer.from(`${JSON.stringify({ '.tag': 'folder', name: 'x'.repeat(200), id: 'id:x' })},`.repeat(1000));
+        let sent = 0;
+        const more = (): void => {
+          while (sent < 40 * 1024 * 1024 && !res.destroyed) {
+            sent += entry.length;
+            if (!res.write(entry)) return void res.once('drain', more);
+          }
+          res.destroy();
+        };
+        more();
         return;
       }
       if (route === '/2/files/list_folder' && peer.injectNames.length > 0) {
@@ -174,6 +194,15 @@ describe('DropboxSession with a broken peer: cut and stalled downloads, hostile 
     const started = Date.now();
     await expectCode(readAll(stream), 'TIMEOUT', /stalled/);
     assert.ok(Date.now() - started >= 1400);
+  });
+
+  it('an RPC answer that never ends is cut at 32 MiB and fails with CONNECTION, once (not retried)', async () => {
+    peer.hugeListing = true;
+    const rss = process.memoryUsage().rss;
+    await expectCode(session.list('/peer'), 'CONNECTION', /larger than/);
+    assert.ok(process.memoryUsage().rss - rss < 200 * 1024 * 1024);
+    assert.equal(peer.hugeListing, false);
+    assert.equal((await session.list('/peer')).length, 2);
   });
 
   it('listed names that are not one entry of the folder are left out and reported', async () => {
