@@ -174,7 +174,8 @@ export function parseGovernanceTarget(target: unknown, where = 'msg.filebridge.t
   if (target.holds !== undefined) out.holds = parseHolds(target.holds, `${where}.holds`);
   if (target.permissions !== undefined) out.permissions = parsePermissions(target.permissions, `${where}.permissions`);
   if (target.owner !== undefined) {
-    if (typeof target.owner !== 'string' || target.owner.trim() === '') throw bad(`${where}.owner`, `must be a user name, e.g. "jdoe"; got ${JSON.stringify(target.owner)}`);
+    if (typeof target.owner !== 'string' || target.owner.trim() === '')
+      throw bad(`${where}.owner`, `must be a user name, e.g. "jdoe"; got ${JSON.stringify(target.owner)}`);
     out.owner = target.owner.trim();
   }
   if (target.workflow !== undefined) out.workflow = parseWorkflow(target.workflow, `${where}.workflow`);
@@ -182,7 +183,7 @@ export function parseGovernanceTarget(target: unknown, where = 'msg.filebridge.t
 }
 
 export function isEmptyTarget(t: GovernanceTarget): boolean {
-  return t.categories === undefined && t.classification === undefined && t.holds === undefined && t.permissions === undefined && t.owner === undefined && t.workflow === undefined;
+  return (['categories', 'classification', 'holds', 'permissions', 'owner', 'workflow'] as const).every((k) => t[k] === undefined);
 }
 
 // ---- resolving names (reads only) ----
@@ -288,7 +289,8 @@ async function planNames(client: ContentServerClient, t: GovernanceTarget, optio
   if (t.owner !== undefined) {
     const field = name('owner');
     p.owner = await client.governance.member(t.owner, 0).catch((err: unknown) => {
-      if (isFileBridgeError(err) && err.code === 'NOT_FOUND') throw new FileBridgeError('NOT_FOUND', `${field}: ${err.message}`, { field, member: t.owner }, { cause: err });
+      if (isFileBridgeError(err) && err.code === 'NOT_FOUND')
+        throw new FileBridgeError('NOT_FOUND', `${field}: ${err.message}`, { field, member: t.owner }, { cause: err });
       throw err;
     });
   }

@@ -253,7 +253,8 @@ export class Governance {
     const m = typeof user === 'string' ? await this.member(user, 0) : user;
     if (m.type !== 0) throw new FileBridgeError('INVALID_INPUT', `The owner must be a user; '${m.name}' is a group`, { member: m.name });
     const current = (await this.permissions(nodeId)).find((p) => p.type === 'owner');
-    const held = Array.isArray(current?.permissions) ? current.permissions.filter((p): p is Permission => (PERMISSIONS as readonly string[]).includes(String(p))) : [];
+    const known = (p: unknown): p is Permission => (PERMISSIONS as readonly string[]).includes(String(p));
+    const held = Array.isArray(current?.permissions) ? current.permissions.filter(known) : [];
     const permissions = held.length > 0 ? held : [...PERMISSIONS];
     await this.http.json({ method: 'PUT', path: `/v2/nodes/${nodeId}/permissions/owner`, body: { permissions, right_id: m.id, apply_to: 0 } });
     return m;

@@ -200,4 +200,65 @@ describe('Dropbox -> Content Server ingest examples (Dropbox and Content Server 
     assert.equal(q?.audit?.source.name, 'INV_acme_2026-11-02.pdf');
     assert.equal(records.processes.length, 1, 'a quarantined file started no workflow');
   });
+  it('dbx-cs-07: client submissions are filed under the client with its account manager as owner, moved out of the request, and a review message is emitted', async () => {
+    const dbx = rig.dropbox();
+    const order = pdf('signed order form ACME');
+    const globex = pdf('Globex invoice');
+    const acmeSame = pdf('ACME invoice, same name as Globex');
+    await dropFile(dbx, '/File requests/ACME/Signed order form.pdf', order);
+    await dropFile(dbx, '/File requests/Globex/Invoice.pdf', globex);
+    await dropFile(dbx, '/File requests/ACME/Invoice.pdf', acmeSame);
+    await dropFile(dbx, '/File requests/ACME/Contract.pdf', 'not a PDF at all');
+    await dropFile(dbx, '/File requests/Initech/Offer.pdf', pdf('a client without an account manager'));
+    const example = await rig.load('dbx-cs-07 External intake with owner and review message.json');
+
+    const got = await collect(example, ['review request', 'quarantined'], 5);
+    const reviews = got.filter((g) => g.name === 'review request').map((g) => g.msg);
+    assert.equal(reviews.length, 3, JSON.stringify(got.map((g) => [g.name, g.msg.filebridge?.audit])));
+    const d = new Date();
+    const month = `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+    const expected = [
+      ['/File requests/ACME/Signed order form.pdf', order, 'ACME', 'jdoe', 1001],
+      ['/File requests/Globex/Invoice.pdf', globex, 'Globex', 'msmith', 1002],
+      ['/File requests/ACME/Invoice.pdf', acmeSame, 'ACME', 'jdoe', 1001],
+    ] as const;
+    const state = await dropboxState(dbx);
+    for (const [from, bytes, client, owner, ownerId] of expected) {
+      const review = reviews.find((m) => (m.payload as { submittedAs?: string }).submittedAs === from);
+      assert.ok(review, `no review message for ${from}`);
+      assert.equal(review.topic, 'review');
+      const payload = review.payload as { documentId: number; name: string; path: string; client: string; owner: string };
+      assert.equal(payload.client, client);
+      assert.equal(payload.owner, owner);
+      const doc = await cs.node(payload.documentId);
+      assert.equal(await cs.pathOf(doc.id), `Inbound/Client submissions/${client}/${month}/${from.split('/').pop()}`);
+      assert.equal(doc.versions.length, 1);
+      assert.equal(doc.versions[0].sha256, sha256(bytes));
+      const perms = (await cs.records()).permissions[String(doc.id)];
+      assert.equal(perms.find((p) => p.type === 'owner')?.right_id, ownerId, `${from}: owner`);
+      assert.deepEqual(perms.find((p) => p.type === 'custom' && p.right_id === 2003)?.permissions, ['see', 'see_contents']);
+      // Out of the file request, into received/<client>/.
+      assert.equal(state.has(from.toLowerCase()), false, `${from} is still in the request folder`);
+      assert.equal(state.get(`/file requests/.filebridge/received/${client}/${from.split('/').pop()}`.toLowerCase())?.content_hash, dropboxHash(bytes));
+    }
+    const quarantined = new Map(got.filter((g) => g.name === 'quarantined').map((g) => [g.msg.filebridge?.audit?.source.name, g.msg.filebridge]));
+    assert.deepEqual([...quarantined.keys()].sort(), ['Contract.pdf', 'Offer.pdf']);
+    assert.equal(quarantined.get('Offer.pdf')?.audit?.error?.code, 'MAPPING');
+    for (const q of quarantined.values()) assert.ok(state.has(String(q?.quarantine?.path).toLowerCase()), `not in ${q?.quarantine?.path}`);
+
+    // ACME submits another Invoice.pdf: a document of its own under a new name, the first one untouched.
+    const first = reviews.find((m) => (m.payload as { submittedAs?: string }).submittedAs === '/File requests/ACME/Invoice.pdf')?.payload as {
+      documentId: number;
+    };
+    const second = pdf('ACME invoice, the next one');
+    await dropFile(dbx, '/File requests/ACME/Invoice.pdf', second);
+    const [next] = await collect(example, ['review request', 'quarantined'], 1);
+    assert.equal(next.name, 'review request');
+    const p2 = next.msg.payload as { documentId: number; name: string; owner: string };
+    assert.notEqual(p2.documentId, first.documentId);
+    assert.notEqual(p2.name, 'Invoice.pdf');
+    assert.equal(p2.owner, 'jdoe');
+    assert.equal((await cs.node(p2.documentId)).versions[0].sha256, sha256(second));
+    assert.equal((await cs.node(first.documentId)).versions.length, 1);
+  });
 });
