@@ -83,6 +83,8 @@ const MAX_MEMBER_PAGES = 10;
 
 export class Governance {
   private holdCache: Promise<Hold[]> | undefined;
+  /** The last hold call sent (see `holdCall`). */
+  private holdCalls: Promise<unknown> = Promise.resolve();
   private readonly classPaths = new Map<string, number>();
 
   constructor(
@@ -177,13 +179,24 @@ export class Governance {
       return hit;
     });
     const present = new Set((await this.nodeHolds(nodeId)).map((h) => h.id));
-    // The server wants hold calls one at a time.
-    for (const h of wanted) if (!present.has(h.id)) await this.http.json({ method: 'POST', path: `/v1/nodes/${nodeId}/holds`, form: { hold_id: h.id } });
+    for (const h of wanted)
+      if (!present.has(h.id)) await this.holdCall(() => this.http.json({ method: 'POST', path: `/v1/nodes/${nodeId}/holds`, form: { hold_id: h.id } }));
     return wanted;
   }
 
   async removeHold(nodeId: number, holdId: number): Promise<void> {
-    await this.http.json({ method: 'DELETE', path: `/v1/nodes/${nodeId}/holds/${holdId}` });
+    await this.holdCall(() => this.http.json({ method: 'DELETE', path: `/v1/nodes/${nodeId}/holds/${holdId}` }));
+  }
+
+  /**
+   * The server takes hold calls one at a time and refuses one that overlaps another ("another hold
+   * operation is in progress"), also for different documents: so the hold calls of every upload on
+   * this connection (a watch has several files in flight) wait for each other here.
+   */
+  private holdCall<T>(call: () => Promise<T>): Promise<T> {
+    const turn = this.holdCalls.then(call, call);
+    this.holdCalls = turn.catch(() => undefined);
+    return turn;
   }
 
   // ---- members and permissions ----

@@ -296,6 +296,54 @@ describe('Dropbox <-> Content Server example flows dbx-cs-02/05/06/08 (Dropbox a
     assert.equal(dbx.entry('/Clients/Globex/Specifications/Notes from Globex.pdf'), undefined, 'the file left the shared folder');
     assert.equal((await versions()).length, 3);
   });
+
+  it('dbx-cs-06 Project closeout into CS with a records hold.json', async () => {
+    const project: Record<string, Buffer> = {
+      'Contract/Main contract.pdf': pdf('Harbor Terminal main contract'),
+      'Drawings/Deck.pdf': pdf('deck drawing'),
+      'Drawings/Piles/Pile plan.pdf': pdf('pile plan'),
+      'Übergabeprotokoll.pdf': pdf('handover protocol'),
+    };
+    await dbx.putFile('/Projects live/Other project/Keep.pdf', pdf('a project still running'));
+    const example = await load('dbx-cs-06 Project closeout into CS with a records hold.json');
+    const audit = messagesAt(example, 'debug', 'Audit trail');
+    const quarantined = messagesAt(example, 'debug', 'Quarantine notice');
+    // The team moves the finished project's folder into /Closeout.
+    for (const [rel, bytes] of Object.entries(project)) await dbx.putFile(`/Closeout/Harbor Terminal/${rel}`, bytes);
+
+    await waitFor('every file of the tree archived', () => (audit.length + quarantined.length >= 4 ? true : undefined), 45_000);
+    assert.deepEqual(
+      quarantined.map((q) => q.payload),
+      [],
+      'nothing was refused (hold calls of files in flight together are sent one at a time)',
+    );
+    const projectFolder = await client.resolveFolder('Enterprise:Archive/Closed projects/Harbor Terminal');
+    type TreeNode = { id: number; name: string; versions?: number; sha256?: string; children?: TreeNode[] };
+    const tree = (await (await fetch(`${sim.url}/__sim/tree?root=${projectFolder}`)).json()) as TreeNode;
+    const docs = new Map<string, TreeNode>();
+    const walk = (n: TreeNode, path: string): void => {
+      for (const c of n.children ?? []) {
+        const p = path ? `${path}/${c.name}` : c.name;
+        if (c.versions) docs.set(p, c);
+        else walk(c, p);
+      }
+    };
+    walk(tree, '');
+    assert.deepEqual([...docs.keys()].sort(), Object.keys(project).sort(), 'the tree is recreated under one project folder');
+    const records = (await (await fetch(`${sim.url}/__sim/records`)).json()) as { holds: Record<string, number[]> };
+    for (const [rel, bytes] of Object.entries(project)) {
+      const d = docs.get(rel)!;
+      assert.equal(d.sha256, sha256(bytes), `${rel} holds the Dropbox bytes`);
+      assert.equal(d.versions, 1);
+      assert.deepEqual(records.holds[String(d.id)], [1], `${rel} is under the records hold (Litigation ACME 2026)`);
+    }
+
+    // Out of the live tree: nothing left under the project folder but empty folders; the files are in the Dropbox archive.
+    assert.deepEqual([...dropboxFiles('/Closeout/Harbor Terminal').keys()], []);
+    const archived = [...dropboxFiles('/Closeout/.filebridge/archive').keys()];
+    assert.equal(archived.length, 4, archived.join(', '));
+    assert.ok(dbx.entry('/Projects live/Other project/Keep.pdf'), 'a running project is not touched');
+  });
 });
 
 // Used by the tests added below.
