@@ -111,6 +111,25 @@ export function dropboxProducers(): Record<string, DropboxSampleProducer> {
         return [{ path: name, data: minimalPdf(`dbx-cs-04 invoice ${name}`) }];
       },
     },
+    // dbx-cs-06: now and then a finished project's folder tree lands in /Closeout.
+    'dbx-cs-06': {
+      next: (n) => {
+        if (n % 5 !== 1) return [];
+        const project = `Sandbox project ${n}`;
+        return [
+          { path: `${project}/Contract/Main contract.pdf`, data: minimalPdf(`dbx-cs-06 ${project} contract`) },
+          { path: `${project}/Drawings/Site plan.pdf`, data: minimalPdf(`dbx-cs-06 ${project} drawing`) },
+        ];
+      },
+    },
+    // dbx-cs-07: a client uploads through its file request folder (clients of the example's owner table).
+    'dbx-cs-07': {
+      next: (n) => {
+        const client = n % 2 === 1 ? 'ACME' : 'Globex';
+        const name = `Signed order form ${n}.pdf`;
+        return [{ path: `${client}/${name}`, data: minimalPdf(`dbx-cs-07 ${client} ${name}`) }];
+      },
+    },
     // dbx-cs-05: its Dropbox folder is fed by its own Content Server export (the copies carry the
     // document id); a file dropped there without one would only be quarantined every round.
     'dbx-cs-05': { next: () => [] },
