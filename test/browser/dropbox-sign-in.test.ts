@@ -115,8 +115,20 @@ for (const runtime of EDITOR_RUNTIMES) {
         });
       assert.equal(await page.locator('#node-config-input-accountName').inputValue(), 'Sim User');
 
+      // Browse: click through the account's folders; Select puts the folder into the field.
+      await page.locator('#filebridge-server-browse-button').click();
+      const picker = page.locator('.filebridge-dropbox-picker');
+      await picker
+        .getByText('Clients', { exact: true })
+        .click({ timeout: 20_000 })
+        .catch(async (e: Error) => {
+          throw new Error(`the folder picker did not list /Clients (${e.message.split('\n')[0]}): ${await picker.innerText().catch(() => 'no picker')}`);
+        });
+      await picker.getByText('ACME', { exact: true }).waitFor({ state: 'visible', timeout: 20_000 });
+      await picker.locator('button', { hasText: 'Select' }).click();
+      assert.equal(await page.locator('#filebridge-server-test-folder').inputValue(), '/Clients');
+
       // Test connection with the sign-in just made (nothing deployed yet) shows the account and the folder.
-      await page.locator('#filebridge-server-test-folder').fill('/Clients');
       await page.locator('#filebridge-server-test-button').click();
       const result = page.locator('#filebridge-server-test-result');
       await result

@@ -68,6 +68,21 @@ function correctOffsetOf(err: unknown): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
+/** A failure after which Dropbox may have done the request: no answer at all (connection, timeout), or a 5xx. */
+function isLostAnswer(err: unknown): boolean {
+  if (!(err instanceof FileBridgeError)) return false;
+  const status = err.details.status;
+  if (typeof status === 'number') return status >= 500;
+  return err.code === 'CONNECTION' || err.code === 'TIMEOUT';
+}
+
+/** A retried finish whose session is gone: `lookup_failed/not_found` or `lookup_failed/closed`. */
+function isSessionGone(err: unknown): boolean {
+  if (!(err instanceof FileBridgeError)) return false;
+  const said = err.details.dropboxError;
+  return typeof said === 'string' && /lookup_failed\/(not_found|closed)/.test(said);
+}
+
 export interface UploadedFile {
   path: string;
   size: number;
@@ -209,14 +224,17 @@ export class DropboxSession implements RemoteSession {
     pending.length = 0;
     const expected = hasher.digest();
     let meta: files.FileMetadata;
+    const size = hasher.size;
     if (sessionId === undefined) {
       const arg: files.UploadArg = { ...commitInfo, content_hash: contentHashOf(last) };
-      const res = await this.client.content({ what: 'upload', path, idempotent: commit.mode === 'overwrite' }, 'files/upload', arg, last);
-      meta = (await res.json()) as files.FileMetadata;
+      meta = await this.commitOnce(path, expected, size, async () => {
+        const res = await this.client.content({ what: 'upload', path, idempotent: false }, 'files/upload', arg, last);
+        return (await res.json()) as files.FileMetadata;
+      });
     } else {
-      meta = await this.finishSession(sessionId, offset, last, commitInfo, path);
+      const id = sessionId;
+      meta = await this.commitOnce(path, expected, size, () => this.finishSession(id, offset, last, commitInfo, path));
     }
-    const size = hasher.size;
     if (meta.content_hash && meta.content_hash !== expected) {
       throw new FileBridgeError(
         'CONNECTION',
@@ -236,6 +254,48 @@ export class DropboxSession implements RemoteSession {
       });
     }
     return { path: meta.path_display ?? path, size, contentHash: expected, id: meta.id, rev: meta.rev };
+  }
+
+  /**
+   * Sends a commit (files/upload or upload_session/finish) so that an answer lost on the way back
+   * cannot make it fail or happen twice. A commit is not idempotent: after a failure without an answer
+   * (connection dropped, timeout) or a 5xx, Dropbox may have done it. Then the target is looked up
+   * (files/get_metadata): a file with the content_hash and size of the bytes we sent means the commit
+   * arrived, and its metadata is the result (no second commit, so one rev). Otherwise the commit is sent
+   * again, within the client's retry budget. A retried finish whose session Dropbox already consumed
+   * answers `lookup_failed/not_found` (or `closed`): then the metadata alone decides.
+   */
+  async commitOnce(path: string, expected: string, size: number, send: () => Promise<files.FileMetadata>): Promise<files.FileMetadata> {
+    let ambiguous: FileBridgeError | undefined;
+    for (let n = 0; ; n++) {
+      try {
+        return await send();
+      } catch (err) {
+        const lost = isLostAnswer(err);
+        const consumed = ambiguous !== undefined && isSessionGone(err);
+        if (!lost && !consumed) throw err;
+        const found = await this.committed(path, expected, size);
+        if (found) return found;
+        if (consumed) throw ambiguous!;
+        ambiguous = err as FileBridgeError;
+        if (n >= this.client.maxRetries) throw ambiguous;
+        this.client.stats.connectionErrors++;
+        await this.client.pause(this.client.backoff(n));
+      }
+    }
+  }
+
+  /** The file at `path` when it holds exactly the bytes we sent (content_hash and size), else undefined. */
+  private async committed(path: string, expected: string, size: number): Promise<files.FileMetadata | undefined> {
+    const p = dropboxApiPath(path);
+    try {
+      const m = await this.client.rpc({ what: 'look up', path }, (dbx) => dbx.filesGetMetadata({ path: p }));
+      if (m['.tag'] === 'file' && m.content_hash === expected && m.size === size) return m;
+      return undefined;
+    } catch (err) {
+      if (err instanceof FileBridgeError && err.code === 'NOT_FOUND') return undefined;
+      throw err;
+    }
   }
 
   /** `upload_session/start` with the first bytes; `close` for sessions committed by a batch. */

@@ -2,7 +2,7 @@
  * The Dropbox <-> Content Server examples dbx-cs-02, -05, -06 and -08, loaded as users import them and
  * changed only where a user changes them (the Dropbox server configuration pointed at the Dropbox
  * simulator with its app key and refresh token, the Content Server connection at the CS simulator),
- * run end to end and checked through both simulators' inspection: files, ids, revs and content hashes
+ * run end to end (test/support/dropbox-example-flows.ts prepares them) and checked through both simulators' inspection: files, ids, revs and content hashes
  * in Dropbox; documents, versions and holds in Content Server.
  */
 import { strict as assert } from 'node:assert';
@@ -24,7 +24,8 @@ import watchNode from '../../../src/nodes/filebridge-watch';
 import { startDropboxSim, type DropboxSim, type DropboxSimFile } from '../../../dev/sim/dropbox';
 import { contentHashOf } from '../../../src/core/dropbox/content-hash';
 import { contextStoresLoader, fileContextStorage } from '../../support/context-store';
-import { coreNodes, type FlowNode } from '../../support/example-flows';
+import { coreNodes, type PreparedExample } from '../../support/example-flows';
+import { prepareDropboxExample } from '../../support/dropbox-example-flows';
 import { loadFlow } from '../../support/flow-helper';
 import { nodeRedPath } from '../../support/node-red-under-test';
 import { REPO_ROOT } from '../../support/runtimes';
@@ -64,53 +65,15 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T 
   }
 }
 
-interface DropboxExample {
-  flow: FlowNode[];
-  credentials: Record<string, Record<string, string>>;
-  byName(type: string, name: string): FlowNode;
-}
-
-/**
- * Loads an example as a user imports it and changes only what a user changes: each Dropbox server
- * configuration gets the simulator as its service URL, the simulator's app key and (as the
- * credential "Connect to Dropbox" would store) its refresh token; each Content Server connection
- * the simulator's URL and the Admin login. (Kept here: the shared Dropbox example helper of the
- * other examples' branch was not committed yet.)
- */
-function prepareDropboxExample(relPath: string, dropbox: DropboxSim, csApiBase: string): DropboxExample {
-  const flow = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', relPath), 'utf8')) as FlowNode[];
-  const credentials: Record<string, Record<string, string>> = {};
-  for (const node of flow) {
-    if (node.type === 'filebridge-cs-connection') {
-      Object.assign(node, { baseUrl: csApiBase, authMode: 'password', username: 'Admin', otdsUrl: '', clientId: '' });
-      credentials[node.id] = { password: 'livelink' };
-    } else if (node.type === 'filebridge-server') {
-      assert.equal(node.protocol, 'dropbox', `${relPath}: every server of a dbx-cs example is a Dropbox account`);
-      assert.equal(node.serviceUrl, '', `${relPath}: the example talks to Dropbox itself`);
-      Object.assign(node, { serviceUrl: dropbox.url, appKey: dropbox.appKey });
-      credentials[node.id] = { refreshToken: dropbox.refreshToken };
-    }
-  }
-  return {
-    flow,
-    credentials,
-    byName(type, name) {
-      const found = flow.filter((n) => n.type === type && n.name === name);
-      if (found.length !== 1) throw new Error(`Expected one ${type} named "${name}" in ${relPath}, found ${found.length}`);
-      return found[0];
-    },
-  };
-}
-
 /** Every message reaching a node of the example (a debug node, usually), from now on. */
-function messagesAt(example: DropboxExample, type: string, name: string): Msg[] {
+function messagesAt(example: PreparedExample, type: string, name: string): Msg[] {
   const got: Msg[] = [];
   helper.getNode(example.byName(type, name).id).on('input', (m: Msg) => got.push(m));
   return got;
 }
 
 /** Fires an inject node of the example now instead of waiting for its schedule. */
-function fire(example: DropboxExample, injectName: string): void {
+function fire(example: PreparedExample, injectName: string): void {
   helper.getNode(example.byName('inject', injectName).id).receive({});
 }
 
@@ -131,8 +94,13 @@ describe('Dropbox <-> Content Server example flows dbx-cs-02/05/06/08 (Dropbox a
     return (await res.json()) as SimNode;
   }
 
-  async function load(relPath: string, extra: unknown[] = []): Promise<DropboxExample> {
-    const example = prepareDropboxExample(relPath, dbx, sim.apiBase);
+  async function load(relPath: string, extra: unknown[] = []): Promise<PreparedExample> {
+    // As shipped, the example talks to Dropbox itself (no service URL) and holds no sign-in.
+    const asShipped = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', relPath), 'utf8')) as Record<string, unknown>[];
+    for (const server of asShipped.filter((n) => n.type === 'filebridge-server')) {
+      assert.deepEqual([server.protocol, server.serviceUrl, server.credentials], ['dropbox', '', undefined], `${relPath}: server ${String(server.id)}`);
+    }
+    const example = prepareDropboxExample(relPath, { dropbox: dbx, csApiBase: sim.apiBase });
     await loadFlow([...NODES, ...extra], example.flow, example.credentials);
     return example;
   }
@@ -344,11 +312,76 @@ describe('Dropbox <-> Content Server example flows dbx-cs-02/05/06/08 (Dropbox a
     assert.equal(archived.length, 4, archived.join(', '));
     assert.ok(dbx.entry('/Projects live/Other project/Keep.pdf'), 'a running project is not touched');
   });
-});
 
-// Used by the tests added below.
-void mkdtempSync;
-void rmSync;
-void tmpdir;
-void contextStoresLoader;
-void fileContextStorage;
+  it('dbx-cs-08 Scheduled backup of Dropbox team folders.json', async function () {
+    const dir = mkdtempSync(join(tmpdir(), 'dbx-cs-08-context-'));
+    helper.settings({ contextStorage: fileContextStorage(dir) } as never);
+    try {
+      const file = 'dbx-cs-08 Scheduled backup of Dropbox team folders.json';
+      const teamBytes = (path: string): Buffer => readFileSync(dbx.contentFile(path, 'team')!);
+      await dbx.putFile('/Finance/Reports/Q3 2026.csv', 'quarter;revenue\nQ3;1200\n', { root: 'team' });
+      const moves = (): number => dbx.stats().byRoute['files/move_v2'] ?? 0;
+      const backupRoot = 'Enterprise:Archive/Dropbox team backup';
+      const backedUp = async (rel: string): Promise<SimNode> => {
+        const folder = await client.resolveFolder(`${backupRoot}/${rel.slice(0, rel.lastIndexOf('/'))}`);
+        const res = await fetch(`${sim.url}/__sim/tree?root=${folder}`);
+        const tree = (await res.json()) as { children?: { id: number; name: string }[] };
+        const hit = tree.children?.find((c) => c.name === rel.slice(rel.lastIndexOf('/') + 1));
+        assert.ok(hit, `${rel} is in the backup`);
+        return simNode(hit.id);
+      };
+
+      // First run: every file of the two selected team folders, nothing of the others.
+      let example = await load(file, [contextStoresLoader()]);
+      let audit = messagesAt(example, 'debug', 'Backed up');
+      fire(example, 'Back up now');
+      await waitFor('the first backup', () => (audit.length >= 3 ? true : undefined));
+      await sleep(1500);
+      const first = audit.map((m) => m.filebridge?.source?.path).sort();
+      assert.deepEqual(first, ['/Finance/Invoices/INV-2026-001.txt', '/Finance/Reports/Q3 2026.csv', '/Legal/Contracts/NDA ACME.txt']);
+      for (const path of first as string[]) {
+        const node = await backedUp(path.slice(1));
+        assert.equal(node.versions.length, 1);
+        assert.equal(node.versions[0].sha256, sha256(teamBytes(path)), `${path} backed up byte for byte`);
+        assert.ok(dbx.entry(path, 'team'), `${path} is left in the team folder`);
+      }
+      const root = (await (await fetch(`${sim.url}/__sim/tree?root=${await client.resolveFolder(backupRoot)}`)).json()) as { children: { name: string }[] };
+      assert.deepEqual(
+        root.children.map((c) => c.name),
+        ['Finance', 'Legal'],
+        'a team folder not selected (/Projects) is not backed up',
+      );
+      const invoice = dbx.entry('/Finance/Invoices/INV-2026-001.txt', 'team');
+
+      // Node-RED stops; meanwhile one file changes and one is added.
+      await helper.unload();
+      const changed = Buffer.from('NDA ACME, amended 2026-12-01');
+      await dbx.putFile('/Legal/Contracts/NDA ACME.txt', changed, { root: 'team', mode: 'overwrite' });
+      await dbx.putFile('/Legal/Contracts/NDA Globex.txt', 'NDA Globex', { root: 'team' });
+      const movesBefore = moves();
+
+      // After the restart: only the changed and the new file travel; the unchanged ones are not even claimed.
+      example = await load(file, [contextStoresLoader()]);
+      audit = messagesAt(example, 'debug', 'Backed up');
+      fire(example, 'Back up now');
+      await waitFor('the second backup', () => (audit.length >= 2 ? true : undefined));
+      await sleep(2000);
+      assert.deepEqual(audit.map((m) => [m.filebridge?.source?.path, m.filebridge?.cs?.action]).sort(), [
+        ['/Legal/Contracts/NDA ACME.txt', 'versioned'],
+        ['/Legal/Contracts/NDA Globex.txt', 'created'],
+      ]);
+      assert.equal(moves() - movesBefore, 4, 'only the two new or changed files were claimed (moved aside and back): the unchanged ones were not touched');
+      const nda = await backedUp('Legal/Contracts/NDA ACME.txt');
+      assert.deepEqual(
+        nda.versions.map((v) => v.sha256),
+        [nda.versions[0].sha256, sha256(changed)],
+      );
+      assert.equal((await backedUp('Finance/Invoices/INV-2026-001.txt')).versions.length, 1, 'the unchanged invoice has still one version');
+      assert.equal((await backedUp('Finance/Reports/Q3 2026.csv')).versions.length, 1);
+      assert.equal(dbx.entry('/Finance/Invoices/INV-2026-001.txt', 'team')?.id, invoice?.id);
+    } finally {
+      helper.settings({});
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
