@@ -107,7 +107,8 @@ export function dropboxProducers(): Record<string, DropboxSampleProducer> {
     // dbx-cs-04: an invoice saved into "Ready for approval".
     'dbx-cs-04': {
       next: (n, date) => {
-        const name = `INV_ACME_${isoDay(date)}_${String(n).padStart(4, '0')}.pdf`;
+        // DBX- in the number tells these apart from ftp-cs-01's invoices, which file into the same folder.
+        const name = `INV_ACME_${isoDay(date)}_DBX-${String(n).padStart(4, '0')}.pdf`;
         return [{ path: name, data: minimalPdf(`dbx-cs-04 invoice ${name}`) }];
       },
     },
@@ -130,6 +131,9 @@ export function dropboxProducers(): Record<string, DropboxSampleProducer> {
         return [{ path: `${client}/${name}`, data: minimalPdf(`dbx-cs-07 ${client} ${name}`) }];
       },
     },
+    // dbx-cs-08: a nightly backup of the team folders; its first run at start backs up the seeded
+    // team files, and files dropped every round would only wait for the next night.
+    'dbx-cs-08': { next: () => [] },
     // dbx-cs-05: its Dropbox folder is fed by its own Content Server export (the copies carry the
     // document id); a file dropped there without one would only be quarantined every round.
     'dbx-cs-05': { next: () => [] },

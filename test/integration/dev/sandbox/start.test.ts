@@ -574,9 +574,11 @@ describe('sandbox (npm start) end to end', function () {
     const expected: Record<string, RegExp> = {
       'dbx-cs-01': /\/Partners\/ACME\/Contracts\/C-\d{4}-\d{3}_Sandbox services agreement\.pdf$/,
       'dbx-cs-03': /\/Compliance\/(Quality|Finance)\/\d{4}\/(Supplier audit|KPI extract) \d+_\d{4}-\d\d\.(pdf|csv)$/,
-      'dbx-cs-04': /\/Partners\/ACME\/Invoices\/\d{4}\/INV_ACME_\d{4}-\d\d-\d\d_\d{4}\.pdf$/,
+      'dbx-cs-04': /\/Partners\/ACME\/Invoices\/\d{4}\/INV_ACME_\d{4}-\d\d-\d\d_DBX-\d{4}\.pdf$/,
       'dbx-cs-06': /\/Archive\/Closed projects\/Sandbox project \d+\/.*\.pdf$/,
       'dbx-cs-07': /\/Inbound\/Client submissions\/(ACME|Globex)\/\d{4}-\d\d\/Signed order form \d+\.pdf$/,
+      // Its first (nightly) run at start backs up the simulator's seeded team folders.
+      'dbx-cs-08': /\/Archive\/Dropbox team backup\/Finance\/Invoices\/INV-2026-001\.txt$/,
     };
     const running = status.examples.filter((e) => e.disabledBecause === null).map((e) => /^(?:.*\/)?([a-z]+(?:-[a-z]+)*-\d+)\b/.exec(e.name)?.[1]);
     const wanted = Object.entries(expected).filter(([id]) => running.includes(id));
