@@ -1,12 +1,17 @@
 /**
  * Transfer benchmark against the local dev servers: our pipelined SFTP streams next to OpenSSH's
- * `sftp`, our FTP reads next to `curl`, in the same run on the same file, plus peak memory.
+ * `sftp`, our FTP reads next to `curl`, and Dropbox down and up through the Dropbox simulator next to
+ * `curl` against the same simulator (dropbox-transfer.ts), in the same run on the same file, plus
+ * peak memory.
  *
  *   npm run bench                      # 1 GiB file
  *   npm run bench -- 256               # size in MiB (or BENCH_SIZE_MB=256)
  *   BENCH_RUNS=5 npm run bench         # repetitions per measurement (median is reported)
+ *   BENCH_ONLY=dropbox npm run bench   # only the Dropbox rows (no sshd/vsftpd, no root needed)
  *
- * Needs root (the dev servers create a throwaway user) plus sshd, sftp, vsftpd and curl.
+ * Needs root (the dev servers create a throwaway user) plus sshd, sftp, vsftpd, curl, split and
+ * sha256sum. Many small files into one Dropbox account (single commits vs batch) are a separate
+ * benchmark: npm run bench:dropbox-batch.
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -21,6 +26,7 @@ import { openFtpSession } from '../../src/core/remote/ftp-session';
 import type { ServerOptions } from '../../src/core/remote/server-options';
 import { openSftpSession } from '../../src/core/remote/sftp-session';
 import type { RemoteSession } from '../../src/core/remote/types';
+import { benchDropbox } from './dropbox-transfer';
 
 const MiB = 1024 * 1024;
 const TARGET_RATIO = 0.8;
@@ -136,7 +142,7 @@ function format(value: number | undefined): string {
   return value === undefined ? 'n/a' : value.toFixed(0);
 }
 
-function table(rows: Row[], rssMb: number, size: number, runs: number): string {
+function table(rows: Row[], rssMb: number, size: number, runs: number, dropbox: { peakRssMb: number; startRssMb: number } | undefined): string {
   const lines = [
     `File: ${(size / MiB).toFixed(0)} MiB random data, loopback, median of ${runs} run(s), MiB/s.`,
     '',
@@ -150,6 +156,12 @@ function table(rows: Row[], rssMb: number, size: number, runs: number): string {
       `| ${row.what} | ${format(row.ours)} | ${row.referenceName ?? ''} | ${format(row.reference)} | ${ratio === undefined ? '' : ratio.toFixed(2)} | ${ratio === undefined ? '' : `>= ${TARGET_RATIO}`} | ${verdict} |`,
     );
   }
+  if (dropbox !== undefined) {
+    const peak = dropbox.peakRssMb;
+    lines.push(
+      `| Peak RSS of this process during the Dropbox transfers (sampled; ${dropbox.startRssMb.toFixed(0)} MB before them) | ${peak.toFixed(0)} MB | | | | < ${TARGET_RSS_MB} MB | ${peak < TARGET_RSS_MB ? 'ok' : 'ABOVE TARGET'} |`,
+    );
+  }
   lines.push(`| Peak RSS of this process | ${rssMb.toFixed(0)} MB | | | | < ${TARGET_RSS_MB} MB | ${rssMb < TARGET_RSS_MB ? 'ok' : 'ABOVE TARGET'} |`);
   return lines.join('\n');
 }
@@ -160,136 +172,154 @@ async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'filebridge-bench-'));
   let servers: DevServers | undefined;
   const sessions: RemoteSession[] = [];
+  const rows: Row[] = [];
+  const dropboxOnly = process.env.BENCH_ONLY === 'dropbox';
   try {
-    process.stderr.write('Starting sshd and vsftpd...\n');
-    servers = await startDevServers();
-    const s = servers;
-    await s.mkdirp('bench');
-    const remote = 'bench/data.bin';
-    const source = s.localPath(remote);
-    process.stderr.write(`Writing ${(size / MiB).toFixed(0)} MiB of random data...\n`);
-    await makeRandomFile(source, size);
-    const sourceSha = await sha256File(source);
-    noteMemory('writing the source file');
+    let source = join(work, 'data.bin');
+    let sourceSha = '';
+    if (dropboxOnly) {
+      process.stderr.write(`Writing ${(size / MiB).toFixed(0)} MiB of random data...\n`);
+      await makeRandomFile(source, size);
+    } else {
+      process.stderr.write('Starting sshd and vsftpd...\n');
+      servers = await startDevServers();
+      const s = servers;
+      await s.mkdirp('bench');
+      const remote = 'bench/data.bin';
+      source = s.localPath(remote);
+      process.stderr.write(`Writing ${(size / MiB).toFixed(0)} MiB of random data...\n`);
+      await makeRandomFile(source, size);
+      sourceSha = await sha256File(source);
+      noteMemory('writing the source file');
 
-    // OpenSSH client setup: the same key our session uses, the host key pinned through known_hosts.
-    const keyFile = join(work, 'id');
-    const knownHosts = join(work, 'known_hosts');
-    await writeFile(keyFile, s.sftp.privateKey, { mode: 0o600 });
-    await writeFile(knownHosts, `${s.sftp.knownHostsLines.join('\n')}\n`);
-    await chmod(keyFile, 0o600);
-    const sftpArgs = [
-      '-q',
-      '-b',
-      '-',
-      '-i',
-      keyFile,
-      '-P',
-      String(s.sftp.port),
-      '-o',
-      `UserKnownHostsFile=${knownHosts}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      'BatchMode=yes',
-      `${s.username}@${s.host}`,
-    ];
+      // OpenSSH client setup: the same key our session uses, the host key pinned through known_hosts.
+      const keyFile = join(work, 'id');
+      const knownHosts = join(work, 'known_hosts');
+      await writeFile(keyFile, s.sftp.privateKey, { mode: 0o600 });
+      await writeFile(knownHosts, `${s.sftp.knownHostsLines.join('\n')}\n`);
+      await chmod(keyFile, 0o600);
+      const sftpArgs = [
+        '-q',
+        '-b',
+        '-',
+        '-i',
+        keyFile,
+        '-P',
+        String(s.sftp.port),
+        '-o',
+        `UserKnownHostsFile=${knownHosts}`,
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        'BatchMode=yes',
+        `${s.username}@${s.host}`,
+      ];
 
-    const sftpOptions: ServerOptions = {
-      protocol: 'sftp',
-      host: s.host,
-      port: s.sftp.port,
-      username: s.username,
-      privateKey: s.sftp.privateKey,
-      hostKeyPins: [s.sftp.hostKeyFingerprints.ed25519, s.sftp.hostKeyFingerprints.rsa],
-      connectTimeoutMs: 15_000,
-      idleTimeoutMs: 60_000,
-      keepaliveIntervalMs: 15_000,
-    };
-    const sftp = await openSftpSession(sftpOptions);
-    sessions.push(sftp);
-    const rows: Row[] = [];
+      const sftpOptions: ServerOptions = {
+        protocol: 'sftp',
+        host: s.host,
+        port: s.sftp.port,
+        username: s.username,
+        privateKey: s.sftp.privateKey,
+        hostKeyPins: [s.sftp.hostKeyFingerprints.ed25519, s.sftp.hostKeyFingerprints.rsa],
+        connectTimeoutMs: 15_000,
+        idleTimeoutMs: 60_000,
+        keepaliveIntervalMs: 15_000,
+      };
+      const sftp = await openSftpSession(sftpOptions);
+      sessions.push(sftp);
 
-    // Warm-up: a long-running Node-RED process has its code optimised; the first MiBs of a fresh
-    // process run through the interpreter.
-    const warm = await sftp.createReadStream(remote);
-    let warmed = 0;
-    for await (const chunk of warm) {
-      warmed += (chunk as Buffer).length;
-      if (warmed >= 64 * MiB) break;
-    }
-
-    // SFTP download: ours and OpenSSH alternate so both see the same machine load.
-    const oursRead: number[] = [];
-    const openSshRead: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const result = await timedRead(() => sftp.createReadStream(remote));
-      if (result.bytes !== size) throw new Error(`SFTP read returned ${result.bytes} bytes, expected ${size}`);
-      oursRead.push(mbps(size, result.ms));
-      openSshRead.push(mbps(size, await run('sftp', sftpArgs, `get ${remote} /dev/null\n`)));
-      process.stderr.write(`  SFTP read run ${i + 1}/${runs}: ours ${oursRead[i]?.toFixed(0)} MiB/s, OpenSSH ${openSshRead[i]?.toFixed(0)} MiB/s\n`);
-    }
-    const sftpHashed = await verifiedRead('SFTP read', size, sourceSha, () => sftp.createReadStream(remote));
-    rows.push({ what: 'SFTP download (stream, discarded)', ours: median(oursRead), reference: median(openSshRead), referenceName: 'OpenSSH `sftp -b` get' });
-    rows.push({ what: 'SFTP download, sha256 in the consumer', ours: sftpHashed, note: 'content verified' });
-    noteMemory('SFTP downloads');
-
-    // SFTP upload: our write stream fed from disk, next to OpenSSH's put of the same file.
-    const uploadTarget = 'bench/upload.bin';
-    const oursPut = await repeat(runs, 'SFTP write (ours)', async () => {
-      const started = performance.now();
-      const written = await sftp.write(uploadTarget, createReadStream(source, { highWaterMark: MiB }));
-      const ms = performance.now() - started;
-      if (written !== size) throw new Error(`SFTP write reported ${written} bytes, expected ${size}`);
-      return mbps(size, ms);
-    });
-    noteMemory('SFTP uploads');
-    if ((await sha256File(s.localPath(uploadTarget))) !== sourceSha) throw new Error('SFTP upload arrived with different content');
-    const openSshPut = await repeat(runs, 'SFTP put (OpenSSH)', async () =>
-      mbps(size, await run('sftp', sftpArgs, `put ${source} bench/upload-openssh.bin\n`)),
-    );
-    rows.push({ what: 'SFTP upload (write stream)', ours: oursPut, reference: openSshPut, referenceName: 'OpenSSH `sftp -b` put' });
-    await sftp.close();
-
-    // FTP download: ours next to curl.
-    const ftpOptions: ServerOptions = {
-      protocol: 'ftp',
-      host: s.ftp.host,
-      port: s.ftp.port,
-      username: s.username,
-      password: s.password,
-      connectTimeoutMs: 15_000,
-      idleTimeoutMs: 60_000,
-      keepaliveIntervalMs: 15_000,
-    };
-    const ftpUrl = `ftp://${encodeURIComponent(s.username)}:${encodeURIComponent(s.password)}@${s.ftp.host}:${s.ftp.port}/${remote}`;
-    const oursFtp: number[] = [];
-    const curlFtp: number[] = [];
-    const ftpRead = async (hashIt: boolean): Promise<number> => {
-      const ftp = await openFtpSession(ftpOptions);
-      sessions.push(ftp);
-      try {
-        if (hashIt) return await verifiedRead('FTP read', size, sourceSha, () => ftp.createReadStream(remote));
-        const result = await timedRead(() => ftp.createReadStream(remote));
-        if (result.bytes !== size) throw new Error(`FTP read returned ${result.bytes} bytes, expected ${size}`);
-        return mbps(size, result.ms);
-      } finally {
-        await ftp.close();
+      // Warm-up: a long-running Node-RED process has its code optimised; the first MiBs of a fresh
+      // process run through the interpreter.
+      const warm = await sftp.createReadStream(remote);
+      let warmed = 0;
+      for await (const chunk of warm) {
+        warmed += (chunk as Buffer).length;
+        if (warmed >= 64 * MiB) break;
       }
-    };
-    for (let i = 0; i < runs; i++) {
-      oursFtp.push(await ftpRead(false));
-      curlFtp.push(mbps(size, await run('curl', ['-sS', '--fail', ftpUrl, '-o', '/dev/null'])));
-      process.stderr.write(`  FTP read run ${i + 1}/${runs}: ours ${oursFtp[i]?.toFixed(0)} MiB/s, curl ${curlFtp[i]?.toFixed(0)} MiB/s\n`);
+
+      // SFTP download: ours and OpenSSH alternate so both see the same machine load.
+      const oursRead: number[] = [];
+      const openSshRead: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const result = await timedRead(() => sftp.createReadStream(remote));
+        if (result.bytes !== size) throw new Error(`SFTP read returned ${result.bytes} bytes, expected ${size}`);
+        oursRead.push(mbps(size, result.ms));
+        openSshRead.push(mbps(size, await run('sftp', sftpArgs, `get ${remote} /dev/null\n`)));
+        process.stderr.write(`  SFTP read run ${i + 1}/${runs}: ours ${oursRead[i]?.toFixed(0)} MiB/s, OpenSSH ${openSshRead[i]?.toFixed(0)} MiB/s\n`);
+      }
+      const sftpHashed = await verifiedRead('SFTP read', size, sourceSha, () => sftp.createReadStream(remote));
+      rows.push({ what: 'SFTP download (stream, discarded)', ours: median(oursRead), reference: median(openSshRead), referenceName: 'OpenSSH `sftp -b` get' });
+      rows.push({ what: 'SFTP download, sha256 in the consumer', ours: sftpHashed, note: 'content verified' });
+      noteMemory('SFTP downloads');
+
+      // SFTP upload: our write stream fed from disk, next to OpenSSH's put of the same file.
+      const uploadTarget = 'bench/upload.bin';
+      const oursPut = await repeat(runs, 'SFTP write (ours)', async () => {
+        const started = performance.now();
+        const written = await sftp.write(uploadTarget, createReadStream(source, { highWaterMark: MiB }));
+        const ms = performance.now() - started;
+        if (written !== size) throw new Error(`SFTP write reported ${written} bytes, expected ${size}`);
+        return mbps(size, ms);
+      });
+      noteMemory('SFTP uploads');
+      if ((await sha256File(s.localPath(uploadTarget))) !== sourceSha) throw new Error('SFTP upload arrived with different content');
+      const openSshPut = await repeat(runs, 'SFTP put (OpenSSH)', async () =>
+        mbps(size, await run('sftp', sftpArgs, `put ${source} bench/upload-openssh.bin\n`)),
+      );
+      rows.push({ what: 'SFTP upload (write stream)', ours: oursPut, reference: openSshPut, referenceName: 'OpenSSH `sftp -b` put' });
+      await sftp.close();
+
+      // FTP download: ours next to curl.
+      const ftpOptions: ServerOptions = {
+        protocol: 'ftp',
+        host: s.ftp.host,
+        port: s.ftp.port,
+        username: s.username,
+        password: s.password,
+        connectTimeoutMs: 15_000,
+        idleTimeoutMs: 60_000,
+        keepaliveIntervalMs: 15_000,
+      };
+      const ftpUrl = `ftp://${encodeURIComponent(s.username)}:${encodeURIComponent(s.password)}@${s.ftp.host}:${s.ftp.port}/${remote}`;
+      const oursFtp: number[] = [];
+      const curlFtp: number[] = [];
+      const ftpRead = async (hashIt: boolean): Promise<number> => {
+        const ftp = await openFtpSession(ftpOptions);
+        sessions.push(ftp);
+        try {
+          if (hashIt) return await verifiedRead('FTP read', size, sourceSha, () => ftp.createReadStream(remote));
+          const result = await timedRead(() => ftp.createReadStream(remote));
+          if (result.bytes !== size) throw new Error(`FTP read returned ${result.bytes} bytes, expected ${size}`);
+          return mbps(size, result.ms);
+        } finally {
+          await ftp.close();
+        }
+      };
+      for (let i = 0; i < runs; i++) {
+        oursFtp.push(await ftpRead(false));
+        curlFtp.push(mbps(size, await run('curl', ['-sS', '--fail', ftpUrl, '-o', '/dev/null'])));
+        process.stderr.write(`  FTP read run ${i + 1}/${runs}: ours ${oursFtp[i]?.toFixed(0)} MiB/s, curl ${curlFtp[i]?.toFixed(0)} MiB/s\n`);
+      }
+      const ftpHashed = await ftpRead(true);
+      rows.push({
+        what: 'FTP download (stream, discarded)',
+        ours: median(oursFtp),
+        reference: median(curlFtp),
+        referenceName: '`curl ftp://... -o /dev/null`',
+      });
+      rows.push({ what: 'FTP download, sha256 in the consumer', ours: ftpHashed, note: 'content verified' });
+      noteMemory('FTP downloads');
     }
-    const ftpHashed = await ftpRead(true);
-    rows.push({ what: 'FTP download (stream, discarded)', ours: median(oursFtp), reference: median(curlFtp), referenceName: '`curl ftp://... -o /dev/null`' });
-    rows.push({ what: 'FTP download, sha256 in the consumer', ours: ftpHashed, note: 'content verified' });
-    noteMemory('FTP downloads');
+
+    const dropbox = await benchDropbox(source, size, runs, work, median, (line) => process.stderr.write(`${line}\n`));
+    rows.push(...dropbox.rows);
+    noteMemory('Dropbox transfers');
 
     const rssMb = (process.resourceUsage().maxRSS * 1024) / 1e6;
     const info = await stat(source);
-    process.stdout.write(`${table(rows, rssMb, info.size, runs)}\n`);
+    process.stdout.write(`${table(rows, rssMb, info.size, runs, dropbox)}\n`);
+    process.stdout.write('1,000 small files into one Dropbox account, single commits vs batch: npm run bench:dropbox-batch\n');
   } finally {
     await Promise.all(sessions.map((session) => session.close().catch(() => undefined)));
     if (servers) await stopDevServers();

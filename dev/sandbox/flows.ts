@@ -33,8 +33,19 @@ export interface ContentServerTarget {
   password: string;
 }
 
+/** The sandbox's Dropbox (the simulator): where Dropbox server configurations point and how they sign in. */
+export interface DropboxTarget {
+  /** The simulator's base URL, set as the configuration's service URL. */
+  url: string;
+  appKey: string;
+  /** Stored as the configuration's `refreshToken` credential, as "Connect to Dropbox" would. */
+  refreshToken: string;
+}
+
 /** What the example config nodes need to point at the sandbox's own servers. */
 export interface SandboxTargets {
+  /** Where `filebridge-server` nodes with protocol dropbox go; undefined disables the Dropbox examples. */
+  dropbox?: DropboxTarget;
   /** Where `filebridge-cs-connection` nodes go; undefined disables the examples that have one. */
   contentServer?: ContentServerTarget;
   /** Why there is no Content Server in this sandbox. */
@@ -179,6 +190,17 @@ export function prepareExample(example: Example, index: number, targets: Sandbox
     if (!isProtocol(protocol)) {
       reasons.push(`its server "${String(node.name ?? node.id)}" has an unknown protocol "${String(protocol)}"`);
       return { ...node, d: true };
+    }
+    if (protocol === 'dropbox') {
+      const dropbox = targets.dropbox;
+      if (!dropbox) {
+        reasons.push(`Dropbox: ${targets.missing.dropbox ?? 'no Dropbox simulator in this sandbox'}`);
+        return { ...node, d: true };
+      }
+      // Team space and every other setting stay as the example has them; only what an integrator
+      // changes for their own account is set: the service URL (blank = Dropbox itself), the app key,
+      // and the sign-in, through the admin API into Node-RED's credential store (never flows.json).
+      return { ...node, serviceUrl: dropbox.url, appKey: dropbox.appKey, credentials: { refreshToken: dropbox.refreshToken } };
     }
     const endpoint = targets.endpoints[protocol];
     if (!endpoint) {

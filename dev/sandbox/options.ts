@@ -12,6 +12,8 @@ export interface SandboxOptions {
   examplesDir: string;
   /** Preferred port of the Content Server simulator on 127.0.0.1 (a free one when taken; 0 = any). */
   csPort: number;
+  /** Preferred port of the Dropbox simulator on 127.0.0.1 (a free one when taken; 0 = any). */
+  dropboxPort: number;
   /** Do not echo Node-RED's own log. */
   quiet: boolean;
   help: boolean;
@@ -29,6 +31,8 @@ export const USAGE = `Usage: npm start -- [options]
   --examples <dir>        deploy the flows in this folder instead of the package's examples/
   --cs-port <n>           Content Server simulator port on 127.0.0.1 (default 8181;
                           another free one when taken; 0 = any)
+  --dropbox-port <n>      Dropbox simulator port on 127.0.0.1 (default 8282;
+                          another free one when taken; 0 = any)
   --quiet                 do not echo Node-RED's log
   --help                  this text
 `;
@@ -36,6 +40,7 @@ export const USAGE = `Usage: npm start -- [options]
 const DEFAULT_PORT = 1880;
 const DEFAULT_SAMPLE_SECONDS = 30;
 const DEFAULT_CS_PORT = 8181;
+const DEFAULT_DROPBOX_PORT = 8282;
 
 function parsePort(text: string, from: string): number {
   const port = Number(text);
@@ -59,6 +64,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, re
     dataDir: env.FILEBRIDGE_SANDBOX_DATA ? resolve(env.FILEBRIDGE_SANDBOX_DATA) : join(repoRoot, '.sandbox'),
     sampleIntervalMs: DEFAULT_SAMPLE_SECONDS * 1000,
     csPort: DEFAULT_CS_PORT,
+    dropboxPort: DEFAULT_DROPBOX_PORT,
     examplesDir: join(repoRoot, 'examples'),
     quiet: false,
     help: false,
@@ -94,6 +100,11 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, re
       case '--cs-port': {
         const v = value();
         options.csPort = v === '0' ? 0 : parsePort(v, '--cs-port');
+        break;
+      }
+      case '--dropbox-port': {
+        const v = value();
+        options.dropboxPort = v === '0' ? 0 : parsePort(v, '--dropbox-port');
         break;
       }
       case '--quiet':

@@ -54,6 +54,12 @@ export interface WatchedFolder {
   nodes?: readonly FlowNode[];
 }
 
+/** The protocol of the `filebridge-server` a watch uses, as its example configures it. */
+export function watchServerProtocol(nodes: readonly FlowNode[], watch: FlowNode): string | undefined {
+  const server = nodes.find((n) => n.id === watch.server && n.type === 'filebridge-server');
+  return typeof server?.protocol === 'string' ? server.protocol : undefined;
+}
+
 /**
  * The folders the running examples watch, so files can arrive where each one looks (all servers
  * share one home, and the examples do not all watch `inbox/`). Disabled tabs and nodes are left out.
@@ -64,6 +70,8 @@ export function watchedFolders(examples: readonly PreparedExample[]): WatchedFol
     if (example.disabledBecause !== undefined) continue;
     for (const node of example.nodes) {
       if (node.type !== 'filebridge-watch' || node.d === true || typeof node.folder !== 'string') continue;
+      // Dropbox folders live in the Dropbox simulator, not in the servers' shared home (dropbox-samples.ts).
+      if (watchServerProtocol(example.nodes, node) === 'dropbox') continue;
       // The sandbox logins start in the shared home, so `/partners/in` and `partners/in` are one folder there.
       const folder = node.folder
         .trim()

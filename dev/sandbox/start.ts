@@ -1,6 +1,6 @@
 /**
  * `npm start`: the developer sandbox. Local SFTP/FTP/FTPS servers (as far as this machine and user
- * allow), the Content Server simulator with its web page, a real Node-RED on 127.0.0.1 that loads
+ * allow), the Content Server and Dropbox simulators with their web pages, a real Node-RED on 127.0.0.1 that loads
  * this repository as an installed module, and every example deployed against those servers, with
  * sample files arriving in the shared inbox.
  */
@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 import { descendants, isAlive, procStat } from '../servers/proctree';
 import { checkModuleLoaded, deployFlows, getNodeSets, usable } from './admin';
 import { seedExampleContent, SEED_DOCUMENTS } from './example-content';
+import { startSandboxDropbox, type DropboxInfo, type SandboxDropbox } from './dropbox';
+import { createDropboxFolders, dropboxWatchedFolders, startDropboxArrivals } from './dropbox-samples';
 import { startSandboxContentServer, type ContentServerInfo, type SandboxContentServer } from './content-server';
 import { loadExamples, prepareExample, usedTypes, type FlowNode, type PreparedExample } from './flows';
 import { startNodeRed, type RunningNodeRed, type Runtime } from './node-red-process';
@@ -44,6 +46,8 @@ export interface SandboxStatus {
   servers: ServerInfo[];
   /** The Content Server simulator the examples' CS connections point at. */
   contentServer: ContentServerInfo;
+  /** The Dropbox simulator the examples' Dropbox configurations point at. */
+  dropbox: DropboxInfo;
   examples: { name: string; prefix: string; tabId: string; tabLabel: string; disabledBecause: string | null }[];
 }
 
@@ -174,6 +178,7 @@ function printBanner(
   editor: string,
   servers: SandboxServers,
   cs: ContentServerInfo,
+  dropbox: DropboxInfo,
   examples: readonly PreparedExample[],
   userDir: string,
 ): void {
@@ -208,6 +213,9 @@ function printBanner(
   row('Content Server', `${cs.ui}   (web page: folders, documents, versions, metadata)`);
   row('CS REST API', `${cs.apiBase}   (${cs.username} / ${cs.password}, simulator)`);
   row('CS content', `${cs.dataDir}   (fresh at every start)`);
+  row('Dropbox', `${dropbox.url}/   (simulator: web page; API, OAuth and notify routes under the same URL)`);
+  row('Dropbox sign-in', `app key ${dropbox.appKey}, refresh token ${dropbox.refreshToken}   (simulator; stored in the examples' Dropbox configurations)`);
+  row('Dropbox content', `${dropbox.dataDir}   (fresh at every start)`);
   row('data', `${options.dataDir}   (Node-RED user dir ${userDir})`);
   for (const e of examples) {
     row('example', `${e.tabLabel}${e.disabledBecause ? `   DISABLED: ${e.disabledBecause}` : ''}`);
@@ -290,6 +298,12 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
     }
     stop.check();
 
+    log('Starting the Dropbox simulator...');
+    const dropbox: SandboxDropbox = await startSandboxDropbox(options.dataDir, options.dropboxPort);
+    cleanups.push({ what: 'the Dropbox simulator', run: () => dropbox.stop() });
+    if (dropbox.note) log(`! ${dropbox.note}`);
+    stop.check();
+
     const link = await prepareUserDir(userDir, pkg.name);
     log(`Starting Node-RED on http://127.0.0.1:${options.port} ...`);
     const childrenBefore = childPids();
@@ -308,7 +322,9 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
     const sets = await getNodeSets(running.url);
     checkModuleLoaded(sets, pkg.name, Object.keys(pkg['node-red'].nodes), link);
 
-    const examples = (await loadExamples(options.examplesDir)).map((e, i) => prepareExample(e, i, { ...servers, contentServer: cs.target }));
+    const examples = (await loadExamples(options.examplesDir)).map((e, i) =>
+      prepareExample(e, i, { ...servers, contentServer: cs.target, dropbox: dropbox.target }),
+    );
     const known = new Set(sets.filter(usable).flatMap((s) => s.types));
     const unknown = usedTypes(examples).filter((t) => !known.has(t));
     if (unknown.length > 0) log(`! The examples use node types this Node-RED does not have: ${unknown.join(', ')}. Their tabs will wait for them.`);
@@ -316,6 +332,8 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
     // Watched folders exist before the watches start, so none begins with a "folder not found".
     const watched = watchedFolders(examples);
     if (servers.home) for (const w of watched) await servers.home.mkdirp(w.folder);
+    const dropboxWatched = dropboxWatchedFolders(examples);
+    await createDropboxFolders(dropbox.sim, dropboxWatched);
     await deployFlows(running.url, flows);
     stop.check();
 
@@ -329,6 +347,16 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
       );
       cleanups.push({ what: 'the sample file timer', run: async () => arrivals.stop() });
     }
+    if (options.sampleIntervalMs > 0) {
+      const dropboxArrivals = startDropboxArrivals(
+        dropbox.sim,
+        options.sampleIntervalMs,
+        dropboxWatched,
+        (path) => log(`+ new sample file ${path}`),
+        (err) => log(`! could not drop a sample file into Dropbox: ${err.message}`),
+      );
+      cleanups.push({ what: 'the Dropbox sample file timer', run: async () => dropboxArrivals.stop() });
+    }
 
     const status: SandboxStatus = {
       pid: process.pid,
@@ -339,11 +367,12 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
       caFile: servers.caFile ?? null,
       servers: servers.servers,
       contentServer: cs.info,
+      dropbox: dropbox.info,
       examples: examples.map((e) => ({ name: e.name, prefix: e.prefix, tabId: e.tabId, tabLabel: e.tabLabel, disabledBecause: e.disabledBecause ?? null })),
     };
     await writeStatus(statusFile, status);
     cleanups.push({ what: 'the status file', run: () => rm(statusFile, { force: true }) });
-    printBanner(options, running.url, servers, cs.info, examples, userDir);
+    printBanner(options, running.url, servers, cs.info, dropbox.info, examples, userDir);
 
     // Node-RED dying on its own (out of memory, a crashing node) must not leave a sandbox that
     // looks alive while the editor is gone.
@@ -403,8 +432,8 @@ function main(): void {
     if (Date.now() - firstSignalAt < SAME_PRESS_MS) return;
     log('Forced exit.');
     // The servers' supervisors get SIGTERM from the dev servers' exit hook and kill the servers;
-    // Node-RED is only our child, so it is killed here. The Content Server simulator runs in this
-    // process and ends with it.
+    // Node-RED is only our child, so it is killed here. The Content Server and Dropbox simulators run
+    // in this process and end with it.
     if (nodeRedPid !== undefined) {
       try {
         process.kill(nodeRedPid, 'SIGKILL');

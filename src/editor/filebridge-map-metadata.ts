@@ -3,7 +3,20 @@ import { defineEditor } from './components/register';
 
 const KINDS = ['constant', 'field', 'pattern', 'path', 'msg', 'jsonata', 'date', 'template', 'lookup'];
 const TYPES = ['auto', 'string', 'number', 'boolean', 'date', 'list'];
-const TOP = ['folder', 'name', 'document', 'collision', 'description', 'categories', 'classification', 'holds', 'permissions', 'owner', 'workspace', 'workflow'];
+const TOP = [
+  'folder',
+  'name',
+  'document',
+  'collision',
+  'description',
+  'categories',
+  'classification',
+  'holds',
+  'permissions',
+  'owner',
+  'workspace',
+  'workflow',
+];
 const NS = 'node-red-contrib-ecm-filebridge/filebridge-map-metadata:';
 
 /** One row of the rules table, as the node keeps it. */

@@ -196,6 +196,27 @@ describe('sandbox (npm start) end to end', function () {
     assert.ok(status.home, 'no server home');
     assert.ok(output.includes(status.contentServer.ui), "the banner shows the simulator's web page");
     assert.ok(output.includes(status.contentServer.apiBase), "the banner shows the simulator's API base");
+    assert.ok(output.includes(`${status.dropbox.url}/`), "the banner shows the Dropbox simulator's URL");
+    assert.ok(output.includes(`app key ${status.dropbox.appKey}`), "the banner shows the Dropbox simulator's app key");
+  });
+
+  it('runs the Dropbox simulator: its web page answers and the printed app key and refresh token sign in', async () => {
+    const dbx = status.dropbox;
+    assert.match(dbx.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(dbx.dataDir, join(dataDir, 'dropbox'), 'the content lives in the sandbox data folder');
+    const page = await fetch(`${dbx.url}/`);
+    assert.equal(page.status, 200);
+    await page.arrayBuffer();
+    const token = await fetch(`${dbx.url}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: dbx.refreshToken, client_id: dbx.appKey }).toString(),
+    });
+    assert.equal(token.status, 200, await token.clone().text());
+    const { access_token } = (await token.json()) as { access_token: string };
+    const account = await fetch(`${dbx.url}/2/users/get_current_account`, { method: 'POST', headers: { Authorization: `Bearer ${access_token}` } });
+    assert.equal(account.status, 200);
+    assert.equal(((await account.json()) as { name: { display_name: string } }).name.display_name, 'Sim User');
   });
 
   it('runs the Content Server simulator: its web page answers and the sandbox login works', async () => {
@@ -285,7 +306,17 @@ describe('sandbox (npm start) end to end', function () {
       const creds = (await (await fetch(`${status.editor}/credentials/filebridge-cs-connection/${c.id}`)).json()) as Record<string, unknown>;
       assert.equal(creds.has_password, true, `${c.id} has no password`);
     }
-    for (const c of configs) {
+    // Dropbox configurations go to the Dropbox simulator, signed in with its refresh token (in the
+    // credential store, not in the flows file); team space stays as the example has it.
+    const dropboxConfigs = configs.filter((c) => c.protocol === 'dropbox');
+    assert.ok(dropboxConfigs.length > 0, 'no Dropbox configuration deployed');
+    assert.ok(!flowsFile.includes(status.dropbox.refreshToken), 'the Dropbox refresh token is in flows.json');
+    for (const c of dropboxConfigs) {
+      assert.deepEqual([c.serviceUrl, c.appKey, c.d], [status.dropbox.url, status.dropbox.appKey, undefined], `${c.id}`);
+      const creds = (await (await fetch(`${status.editor}/credentials/filebridge-server/${c.id}`)).json()) as Record<string, unknown>;
+      assert.equal(creds.has_refreshToken, true, `${c.id} has no Dropbox sign-in`);
+    }
+    for (const c of configs.filter((x) => x.protocol !== 'dropbox')) {
       assert.equal(c.host, '127.0.0.1');
       assert.ok(ports.has(String(c.port)), `${c.id} uses port ${String(c.port)}, not a sandbox server`);
       assert.match(String(c.hostKey), /^SHA256:/);
@@ -331,6 +362,8 @@ describe('sandbox (npm start) end to end', function () {
       // example tests cover them.
       if (!inject) continue;
       const protocol = String(byId.get(String(put.server))?.protocol);
+      // Puts into Dropbox land in the Dropbox simulator, not in outbox/: the Dropbox test below reads them there.
+      if (protocol === 'dropbox') continue;
       protocols.add(protocol);
       const before = new Set(await filesBelow(join(home, 'outbox')));
       const res = await fetch(`${status.editor}/inject/${inject.id}`, { method: 'POST' });
@@ -528,11 +561,69 @@ describe('sandbox (npm start) end to end', function () {
     );
   });
 
+  /** Every file of a space of the Dropbox simulator, by its displayed path (`GET /_sim/state`). */
+  async function dropboxFiles(root: 'home' | 'team_root' = 'home'): Promise<string[]> {
+    const res = await fetch(`${status.dropbox.url}/_sim/state`);
+    assert.equal(res.status, 200);
+    const state = (await res.json()) as { namespaces: { kind: string; entries: { '.tag': string; path_display: string }[] }[] };
+    return (state.namespaces.find((n) => n.kind === root)?.entries ?? []).filter((e) => e['.tag'] === 'file').map((e) => e.path_display);
+  }
+
+  it('files arriving in Dropbox go through the running Dropbox examples to documents in the Content Server simulator, and the exports publish to Dropbox', async () => {
+    // What each Dropbox example makes of the sandbox's Dropbox arrivals, by where its map-metadata files them.
+    const expected: Record<string, RegExp> = {
+      'dbx-cs-01': /\/Partners\/ACME\/Contracts\/C-\d{4}-\d{3}_Sandbox services agreement\.pdf$/,
+      'dbx-cs-03': /\/Compliance\/(Quality|Finance)\/\d{4}\/(Supplier audit|KPI extract) \d+_\d{4}-\d\d\.(pdf|csv)$/,
+      'dbx-cs-04': /\/Partners\/ACME\/Invoices\/\d{4}\/INV_ACME_\d{4}-\d\d-\d\d_DBX-\d{4}\.pdf$/,
+      'dbx-cs-06': /\/Archive\/Closed projects\/Sandbox project \d+\/.*\.pdf$/,
+      'dbx-cs-07': /\/Inbound\/Client submissions\/(ACME|Globex)\/\d{4}-\d\d\/Signed order form \d+\.pdf$/,
+      // Its first (nightly) run at start backs up the simulator's seeded team folders.
+      'dbx-cs-08': /\/Archive\/Dropbox team backup\/Finance\/Invoices\/INV-2026-001\.txt$/,
+    };
+    const running = status.examples.filter((e) => e.disabledBecause === null).map((e) => /^(?:.*\/)?([a-z]+(?:-[a-z]+)*-\d+)\b/.exec(e.name)?.[1]);
+    const wanted = Object.entries(expected).filter(([id]) => running.includes(id));
+    assert.ok(wanted.length > 0, `no Dropbox ingestion example runs: ${running.join(', ')}`);
+    let missing: string[] = [];
+    await until(
+      'documents from every Dropbox ingestion example in the Content Server simulator',
+      60_000,
+      async () => {
+        const names = [...(await simDocuments()).keys()];
+        missing = wanted.filter(([, re]) => !names.some((n) => re.test(n))).map(([id]) => id);
+        return missing.length === 0 ? true : undefined;
+      },
+      () =>
+        `\nStill missing: ${missing.join(', ')}\nIn the simulator: ${[...simDocumentsSeen].join('\n')}\nIn Dropbox: ${output
+          .split('\n')
+          .filter((l) => l.includes('Dropbox'))
+          .slice(-20)
+          .join('\n')}${tail()}`,
+    );
+    // The arrivals are really in the Dropbox simulator's folders (the team space for dbx-cs-03).
+    if (running.includes('dbx-cs-01'))
+      assert.ok(
+        (await dropboxFiles()).some((p) => /^\/Clients\/ACME\/Final\/C-\d{4}-\d{3}_/.test(p)),
+        'dbx-cs-01 leaves its files in Dropbox',
+      );
+    // dbx-cs-02: the seeded release documents published into ACME's Dropbox folder.
+    if (running.includes('dbx-cs-02')) {
+      await until(
+        'the seeded release documents in /Clients/ACME/From us (dbx-cs-02)',
+        40_000,
+        async () => {
+          const files = await dropboxFiles();
+          return files.includes('/Clients/ACME/From us/Terminal spec.pdf') && files.some((f) => f.endsWith('/Drawing 01.pdf')) ? true : undefined;
+        },
+        tail,
+      );
+    }
+  });
+
   it('stops everything on SIGINT and exits 0', async () => {
     const proc = child;
     assert.ok(proc);
     const nodeRedPort = Number(new URL(status.editor).port);
-    const ports = [nodeRedPort, status.contentServer.port, ...status.servers.map((s) => s.port)];
+    const ports = [nodeRedPort, status.contentServer.port, status.dropbox.port, ...status.servers.map((s) => s.port)];
     const home = status.home ?? '';
     const childTree = descendants(proc.pid ?? -1);
     assert.ok(childTree.length > 0, 'the sandbox has no child processes');

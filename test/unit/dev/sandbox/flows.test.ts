@@ -133,4 +133,27 @@ describe('sandbox flow preparation', () => {
     assert.deepEqual([offCs?.d, offCs?.credentials, offCs?.baseUrl], [true, undefined, 'https://cs.example.com/otcs/cs.exe/api']);
     assert.equal(off.nodes.find((n) => n.type === 'tab')?.disabled, true);
   });
+
+  it('points Dropbox configurations at the Dropbox simulator with its sign-in as a credential, or disables the tab without one', () => {
+    const dbx: Example = {
+      name: 'dbx-cs-09 demo',
+      nodes: [
+        { id: 't', type: 'tab', label: 'Dropbox demo' },
+        { id: 'd', type: 'filebridge-server', protocol: 'dropbox', appKey: 'your-app-key', teamRoot: true, serviceUrl: '' },
+        { id: 'w', type: 'filebridge-watch', z: 't', server: 'd', folder: '/Clients', wires: [[]] },
+      ],
+    };
+    const base: SandboxTargets = { endpoints: {}, missing: {}, hostKey: undefined, caPem: undefined };
+    const ready = prepareExample(dbx, 2, { ...base, dropbox: { url: 'http://127.0.0.1:8282', appKey: 'sim-app', refreshToken: 'sim-token' } });
+    assert.equal(ready.disabledBecause, undefined);
+    const server = ready.nodes.find((n) => n.type === 'filebridge-server');
+    assert.deepEqual(
+      [server?.serviceUrl, server?.appKey, server?.teamRoot, server?.credentials, server?.d],
+      ['http://127.0.0.1:8282', 'sim-app', true, { refreshToken: 'sim-token' }, undefined],
+    );
+    const without = prepareExample(dbx, 2, base);
+    assert.match(String(without.disabledBecause), /^Dropbox: no Dropbox simulator in this sandbox$/);
+    assert.equal(without.nodes.find((n) => n.type === 'filebridge-server')?.d, true);
+    assert.equal(without.nodes.find((n) => n.type === 'tab')?.disabled, true);
+  });
 });

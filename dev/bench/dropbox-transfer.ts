@@ -1,0 +1,266 @@
+/**
+ * The Dropbox part of `npm run bench`: a file down and up through the Dropbox simulator with our
+ * client (DropboxSession: streamed download, upload sessions in its default 16 MiB chunks with the
+ * content_hash computed while streaming and checked), next to `curl` against the same simulator in
+ * the same run. The simulator runs as its own process (`node build/dev/sim/dropbox/cli.js`), so its
+ * memory is not charged to ours; the peak RSS of this process is sampled during the Dropbox
+ * transfers only.
+ *
+ * curl's setting (its fastest sensible one): downloads `curl -sS -X POST <url>/2/files/download -o
+ * /dev/null` with the Dropbox-API-Arg header; uploads one upload session of 128 MiB appends
+ * (`-T chunk`, no `Expect: 100-continue`; Dropbox allows at most 150 MiB per request), the file split
+ * into the chunks beforehand (not timed), then `upload_session/finish`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ContentHasher } from '../sim/dropbox/content-hash';
+import { openDropboxSession, type DropboxSession } from '../../src/core/dropbox';
+
+const MiB = 1024 * 1024;
+const CURL_CHUNK = 128 * MiB;
+
+export interface DropboxBenchRow {
+  what: string;
+  ours?: number;
+  reference?: number;
+  referenceName?: string;
+  note?: string;
+}
+
+export interface DropboxBenchResult {
+  rows: DropboxBenchRow[];
+  /** Highest RSS of this process sampled while the Dropbox transfers ran (MB, 1e6 bytes). */
+  peakRssMb: number;
+  /** RSS of this process just before them, for comparison. */
+  startRssMb: number;
+}
+
+interface SimProcess {
+  url: string;
+  appKey: string;
+  refreshToken: string;
+  child: ChildProcess;
+}
+
+/** Starts `build/dev/sim/dropbox/cli.js` on a free port with its content in `dataDir`; resolves with its JSON line. */
+function startSimProcess(dataDir: string): Promise<SimProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(__dirname, '..', 'sim', 'dropbox', 'cli.js'), '--port', '0', '--data', dataDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl < 0) return;
+      try {
+        const info = JSON.parse(out.slice(0, nl)) as { url: string; appKey: string; refreshToken: string };
+        resolve({ ...info, child });
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the Dropbox simulator exited (${String(code)}): ${err.trim()}`)));
+  });
+}
+
+function stopSimProcess(sim: SimProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (sim.child.exitCode !== null || sim.child.signalCode !== null) return resolve();
+    sim.child.once('exit', () => resolve());
+    sim.child.kill('SIGTERM');
+  });
+}
+
+/** Runs a command; resolves with its wall time (ms) and stdout. */
+function timed(command: string, args: string[]): Promise<{ ms: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve({ ms: performance.now() - started, stdout });
+      else reject(new Error(`${command} exited with ${code}: ${stderr.trim()}`));
+    });
+  });
+}
+
+/** Dropbox's content_hash of a local file, streamed (no whole file in memory). */
+async function contentHashOf(path: string): Promise<string> {
+  const hasher = new ContentHasher();
+  for await (const chunk of createReadStream(path, { highWaterMark: 4 * MiB })) hasher.update(chunk as Buffer);
+  return hasher.hex();
+}
+
+async function drain(stream: Readable): Promise<number> {
+  let bytes = 0;
+  for await (const chunk of stream) bytes += (chunk as Buffer).length;
+  return bytes;
+}
+
+/** The simulator's record of a file (`GET /_sim/state`): size and content_hash. */
+async function simFile(sim: SimProcess, path: string): Promise<{ size: number; content_hash: string } | undefined> {
+  const state = (await (await fetch(`${sim.url}/_sim/state`)).json()) as {
+    namespaces: { kind: string; entries: { path_lower: string; size?: number; content_hash?: string }[] }[];
+  };
+  const e = state.namespaces.find((n) => n.kind === 'home')?.entries.find((x) => x.path_lower === path.toLowerCase());
+  return e?.size === undefined || e.content_hash === undefined ? undefined : { size: e.size, content_hash: e.content_hash };
+}
+
+/** An access token for curl, by the same refresh-token grant our client uses. */
+async function accessToken(sim: SimProcess): Promise<string> {
+  const res = await fetch(`${sim.url}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: sim.refreshToken, client_id: sim.appKey }).toString(),
+  });
+  if (res.status !== 200) throw new Error(`token refresh at the Dropbox simulator: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+/** One curl upload session: start with the first chunk, append the rest, finish with an empty body. */
+const CURL_UPLOAD_SCRIPT = `
+set -e
+token=$1; url=$2; dir=$3; dest=$4
+auth="Authorization: Bearer $token"
+sid=""; off=0
+for f in "$dir"/chunk.*; do
+  n=$(stat -c %s "$f")
+  if [ -z "$sid" ]; then
+    sid=$(curl -sS --fail -X POST -H "$auth" -H 'Expect:' -H 'Content-Type: application/octet-stream' -H 'Dropbox-API-Arg: {"close":false}' -T "$f" "$url/2/files/upload_session/start" | sed 's/.*"session_id": *"\\([^"]*\\)".*/\\1/')
+  else
+    curl -sS --fail -X POST -H "$auth" -H 'Expect:' -H 'Content-Type: application/octet-stream' -H "Dropbox-API-Arg: {\\"cursor\\":{\\"session_id\\":\\"$sid\\",\\"offset\\":$off},\\"close\\":false}" -T "$f" "$url/2/files/upload_session/append_v2" -o /dev/null
+  fi
+  off=$((off + n))
+done
+curl -sS --fail -X POST -H "$auth" -H 'Content-Type: application/octet-stream' -H "Dropbox-API-Arg: {\\"cursor\\":{\\"session_id\\":\\"$sid\\",\\"offset\\":$off},\\"commit\\":{\\"path\\":\\"$dest\\",\\"mode\\":\\"overwrite\\"}}" --data-binary '' "$url/2/files/upload_session/finish" -o /dev/null
+`;
+
+/**
+ * Downloads and uploads `source` (`size` bytes) `runs` times each way, ours and curl alternating so
+ * both see the same machine load; every upload is checked against the source's content_hash, and one
+ * extra download of ours is hashed in the consumer.
+ */
+export async function benchDropbox(
+  source: string,
+  size: number,
+  runs: number,
+  work: string,
+  median: (values: number[]) => number,
+  log: (line: string) => void,
+): Promise<DropboxBenchResult> {
+  const simDir = join(work, 'dropbox-sim');
+  const chunkDir = join(work, 'dropbox-chunks');
+  await mkdir(simDir, { recursive: true });
+  await mkdir(chunkDir, { recursive: true });
+  const mbps = (ms: number): number => size / MiB / (ms / 1000);
+  const expectedHash = await contentHashOf(source);
+  // curl's upload chunks, cut by coreutils beforehand: not timed, not in this process.
+  await timed('split', ['-b', String(CURL_CHUNK), '-d', '-a', '3', source, join(chunkDir, 'chunk.')]);
+  if ((await readdir(chunkDir)).length === 0) throw new Error('split wrote no chunks');
+
+  log('Starting the Dropbox simulator (its own process)...');
+  const sim = await startSimProcess(simDir);
+  let session: DropboxSession | undefined;
+  const startRss = process.memoryUsage.rss();
+  let peak = startRss;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 20);
+  try {
+    const token = await accessToken(sim);
+    session = await openDropboxSession({ appKey: sim.appKey, refreshToken: sim.refreshToken, serviceUrl: sim.url });
+    const s = session;
+    const check = async (what: string, path: string): Promise<void> => {
+      const f = await simFile(sim, path);
+      if (f?.size !== size || f.content_hash !== expectedHash) {
+        throw new Error(`${what} arrived as ${JSON.stringify(f)}, expected ${size} bytes with content_hash ${expectedHash}`);
+      }
+    };
+
+    // Upload first: the download needs the file in the simulator.
+    const oursUp: number[] = [];
+    const curlUp: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      peak = Math.max(peak, process.memoryUsage.rss());
+      const started = performance.now();
+      const written = await s.write('/Bench/ours.bin', createReadStream(source, { highWaterMark: MiB }));
+      oursUp.push(mbps(performance.now() - started));
+      if (written !== size) throw new Error(`Dropbox upload reported ${written} bytes, expected ${size}`);
+      await check('our Dropbox upload', '/Bench/ours.bin');
+      curlUp.push(mbps((await timed('sh', ['-c', CURL_UPLOAD_SCRIPT, 'sh', token, sim.url, chunkDir, '/Bench/curl.bin'])).ms));
+      await check('the curl upload', '/Bench/curl.bin');
+      log(`  Dropbox upload run ${i + 1}/${runs}: ours ${oursUp[i]?.toFixed(0)} MiB/s, curl ${curlUp[i]?.toFixed(0)} MiB/s`);
+    }
+
+    const oursDown: number[] = [];
+    const curlDown: number[] = [];
+    const curlDownArgs = [
+      '-sS',
+      '--fail',
+      '-X',
+      'POST',
+      '-H',
+      `Authorization: Bearer ${token}`,
+      '-H',
+      'Dropbox-API-Arg: {"path":"/Bench/ours.bin"}',
+      `${sim.url}/2/files/download`,
+      '-o',
+      '/dev/null',
+    ];
+    for (let i = 0; i < runs; i++) {
+      const started = performance.now();
+      const bytes = await drain(await s.createReadStream('/Bench/ours.bin'));
+      oursDown.push(mbps(performance.now() - started));
+      if (bytes !== size) throw new Error(`Dropbox download returned ${bytes} bytes, expected ${size}`);
+      curlDown.push(mbps((await timed('curl', curlDownArgs)).ms));
+      log(`  Dropbox download run ${i + 1}/${runs}: ours ${oursDown[i]?.toFixed(0)} MiB/s, curl ${curlDown[i]?.toFixed(0)} MiB/s`);
+    }
+    // One more download hashed in the consumer: the bytes are the source's.
+    const hasher = new ContentHasher();
+    const started = performance.now();
+    for await (const chunk of await s.createReadStream('/Bench/ours.bin')) hasher.update(chunk as Buffer);
+    const hashedMbps = mbps(performance.now() - started);
+    if (hasher.size !== size || hasher.hex() !== expectedHash) throw new Error('the Dropbox download returned different content');
+
+    return {
+      rows: [
+        {
+          what: 'Dropbox download (simulator, stream, discarded)',
+          ours: median(oursDown),
+          reference: median(curlDown),
+          referenceName: '`curl -X POST .../2/files/download -o /dev/null`',
+        },
+        { what: 'Dropbox download, content_hash in the consumer', ours: hashedMbps, note: 'content verified' },
+        {
+          what: 'Dropbox upload (simulator, upload session, 16 MiB chunks)',
+          ours: median(oursUp),
+          reference: median(curlUp),
+          referenceName: '`curl -T` upload session, 128 MiB chunks',
+        },
+      ],
+      peakRssMb: peak / 1e6,
+      startRssMb: startRss / 1e6,
+    };
+  } finally {
+    clearInterval(sampler);
+    await session?.close().catch(() => undefined);
+    await stopSimProcess(sim);
+  }
+}
