@@ -22,6 +22,7 @@ interface EditorDefinition {
 
 /** What a property means where its dialog label does not say it (TypedInput types, rule switches, size ranges). */
 const MEANINGS: Record<string, string> = {
+  'filebridge-server.accountName': "Dropbox: the signed-in account's name, set by Connect to Dropbox (shown only; the sign-in is the refreshToken credential)",
   'filebridge-watch.intervalSeconds': 'Poll every (seconds)',
   'filebridge-watch.minSize': 'Size: smallest file taken (bytes; empty = no limit)',
   'filebridge-watch.maxSize': 'Size: largest file taken (bytes; empty = no limit)',

@@ -1,4 +1,8 @@
-/** Editor of filebridge-server: an SFTP, FTP or FTPS server login, with "Test connection". */
+/**
+ * Editor of filebridge-server: an SFTP, FTP or FTPS server login, or a Dropbox account ("Connect to
+ * Dropbox" signs in with PKCE through the runtime's admin endpoints), with "Test connection".
+ */
+import { browseFolders, PickerText } from './components/folder-picker';
 import { defineEditor } from './components/register';
 import { range } from './components/validators';
 
@@ -26,12 +30,17 @@ interface ServerProps {
   poolSize: Num;
   connectRetries: Num;
   unreadTimeout: Num;
+  appKey: string;
+  teamRoot: boolean;
+  serviceUrl: string;
+  accountName: string;
 }
 
 interface ServerCredentials {
   password: string;
   privateKey: string;
   passphrase: string;
+  refreshToken: string;
 }
 
 /** What `filebridge/server/test` reports. */
@@ -45,6 +54,22 @@ interface TestReport {
   certificate?: { fingerprint256?: string; subject?: string; issuer?: string; validFrom?: string; validTo?: string; chainVerified?: boolean };
   entries?: { name: string; type: string; size?: number }[];
   truncated?: boolean;
+  /** Dropbox: the signed-in account. */
+  account?: { name?: string };
+}
+
+/** The protocol chosen in the open dialog, else the node's own. */
+function protocolOf(node: { protocol?: string }): string {
+  const select = $('#node-config-input-protocol');
+  return String((select.length ? select.val() : node.protocol) || 'sftp');
+}
+
+/** Host and user are needed by every protocol except Dropbox, which signs in instead. */
+function neededUnlessDropbox(this: { protocol?: string }, v: unknown, opt?: unknown): boolean | string {
+  if (protocolOf(this) === 'dropbox' || String(v ?? '').trim() !== '') {
+    return true;
+  }
+  return opt ? RED._('node-red-contrib-ecm-filebridge/filebridge-server:filebridge-server.errors.required') : false;
 }
 
 function isSftp(protocol: unknown): boolean {
@@ -85,7 +110,7 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
   defaults: {
     name: { value: '' },
     protocol: { value: 'sftp', required: true },
-    host: { value: '', required: true },
+    host: { value: '', validate: neededUnlessDropbox },
     port: {
       value: '',
       validate: function (v, opt) {
@@ -99,7 +124,7 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
         return opt ? RED._('node-red-contrib-ecm-filebridge/filebridge-server:filebridge-server.errors.port') : false;
       },
     },
-    username: { value: '', required: true },
+    username: { value: '', validate: neededUnlessDropbox },
     hostKey: { value: '' },
     trustOnFirstUse: { value: false },
     tlsCa: { value: '' },
@@ -111,11 +136,24 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
     poolSize: { value: 2, validate: range(1, 16, RANGE) },
     connectRetries: { value: 2, validate: range(0, 10, RANGE) },
     unreadTimeout: { value: 300, validate: range(0, 86400, RANGE) },
+    appKey: {
+      value: '',
+      validate: function (v, opt) {
+        if (protocolOf(this) !== 'dropbox' || /^[A-Za-z0-9._-]{1,128}$/.test(String(v ?? '').trim())) {
+          return true;
+        }
+        return opt ? RED._('node-red-contrib-ecm-filebridge/filebridge-server:filebridge-server.errors.appKey') : false;
+      },
+    },
+    teamRoot: { value: false },
+    serviceUrl: { value: '' },
+    accountName: { value: '' },
   },
   credentials: {
     password: { type: 'password' },
     privateKey: { type: 'password' },
     passphrase: { type: 'password' },
+    refreshToken: { type: 'password' },
   },
   paletteLabel: function () {
     return this._('filebridge-server.paletteLabel');
@@ -125,6 +163,9 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
       return this.name;
     }
     const protocol = this.protocol || 'sftp';
+    if (protocol === 'dropbox') {
+      return 'Dropbox: ' + (this.accountName || '?') + (this.teamRoot ? ' (team)' : '');
+    }
     const port = this.port === '' || this.port === undefined || this.port === null ? DEFAULT_PORTS[protocol] : this.port;
     return protocol + '://' + (this.host || '?') + ':' + port;
   },
@@ -182,14 +223,151 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
         portInput.val(String(DEFAULT_PORTS[protocol])).trigger('change');
       }
       lastProtocol = protocol;
-      portInput.attr('placeholder', String(DEFAULT_PORTS[protocol]));
+      if (DEFAULT_PORTS[protocol]) {
+        portInput.attr('placeholder', String(DEFAULT_PORTS[protocol]));
+      }
+      $('.filebridge-server-login').toggle(protocol !== 'dropbox');
       $('.filebridge-server-sftp').toggle(isSftp(protocol));
       $('.filebridge-server-ftps').toggle(isFtps(protocol));
       $('.filebridge-server-ftp').toggle(protocol === 'ftp');
+      $('.filebridge-server-dropbox').toggle(protocol === 'dropbox');
+      // The folder row has a Browse button too: the folder field leaves it room.
+      $('.filebridge-server-dialog').toggleClass('filebridge-server-is-dropbox', protocol === 'dropbox');
+      if (protocol === 'dropbox' && !connecting) {
+        $('.filebridge-server-dropbox-code').hide();
+      }
+      if (protocol !== 'dropbox') {
+        dropboxResult.hide();
+      }
+      $('#filebridge-server-test-folder').attr('placeholder', protocol === 'dropbox' ? '/' : node._('filebridge-server.placeholder.testFolder'));
       $('.filebridge-server-tofu-warning').toggle(isSftp(protocol) && $('#node-config-input-trustOnFirstUse').is(':checked'));
       showKeyState();
       RED.tray.resize();
     }
+    /* ---- Dropbox: Connect to Dropbox (PKCE sign-in through the runtime) ---- */
+    const dropboxResult = $('#filebridge-server-dropbox-result');
+    const accountInput = $('#node-config-input-accountName');
+    const refreshTokenInput = $('#node-config-input-refreshToken');
+    const connectButton = $('#filebridge-server-dropbox-connect');
+    /** The state of the sign-in started last; the runtime keeps its verifier under it. */
+    let signInState = '';
+    let connecting = false;
+    let connectedNow = false;
+
+    function showAccount(): void {
+      const account = String(accountInput.val() || '');
+      $('#filebridge-server-dropbox-account').text(
+        account
+          ? node._(connectedNow ? 'filebridge-server.dropbox.connectedPending' : 'filebridge-server.dropbox.connectedAs', { account: account })
+          : node._('filebridge-server.dropbox.notConnected'),
+      );
+    }
+
+    function dropboxMessage(ok: boolean, text: string): void {
+      dropboxResult.empty().show();
+      const status = $('<div>')
+        .addClass('filebridge-result-status ' + (ok ? 'filebridge-result-ok' : 'filebridge-result-fail'))
+        .appendTo(dropboxResult);
+      $('<i class="fa">')
+        .addClass(ok ? 'fa-check-circle' : 'fa-times-circle')
+        .appendTo(status);
+      $('<span>')
+        .text(' ' + text)
+        .appendTo(status);
+      RED.tray.resize();
+    }
+
+    function dropboxFields(): { id: string; appKey: string; serviceUrl: string } {
+      return { id: node.id, appKey: field('appKey').trim(), serviceUrl: field('serviceUrl').trim() };
+    }
+
+    function requestText(xhr: JQuery.jqXHR): string {
+      return xhr.status === 404 ? node._('filebridge-server.test.notInstalled') : xhr.status + ' ' + (xhr.statusText || '');
+    }
+
+    connectButton.on('click', function () {
+      // Opened now, while the click counts as the user's: a window opened after the answer would be blocked.
+      const popup = window.open('', '_blank');
+      connecting = true;
+      $('.filebridge-server-dropbox-code').hide();
+      dropboxMessage(true, node._('filebridge-server.dropbox.starting'));
+      $.ajax({
+        url: 'filebridge/server/dropbox/authorize',
+        type: 'POST',
+        contentType: 'application/json',
+        dataType: 'json',
+        data: JSON.stringify(dropboxFields()),
+      })
+        .done(function (res: { ok?: boolean; url?: string; state?: string; error?: { code?: string; message?: string } } | null) {
+          if (!res || !res.ok || !res.url || !res.state) {
+            if (popup) {
+              popup.close();
+            }
+            connecting = false;
+            dropboxMessage(false, node._('filebridge-server.dropbox.failed', { message: (res && res.error && res.error.message) || '?' }));
+            return;
+          }
+          signInState = res.state;
+          $('#filebridge-server-dropbox-authorize-link').attr('href', res.url);
+          $('#filebridge-server-dropbox-code').val('');
+          $('.filebridge-server-dropbox-code').show();
+          dropboxResult.hide();
+          if (popup) {
+            popup.location.href = res.url;
+          } else {
+            dropboxMessage(false, node._('filebridge-server.dropbox.popupBlocked'));
+          }
+          RED.tray.resize();
+        })
+        .fail(function (xhr: JQuery.jqXHR) {
+          if (popup) {
+            popup.close();
+          }
+          connecting = false;
+          dropboxMessage(false, node._('filebridge-server.dropbox.failed', { message: requestText(xhr) }));
+        });
+    });
+
+    $('#filebridge-server-dropbox-finish').on('click', function () {
+      const code = String($('#filebridge-server-dropbox-code').val() || '').trim();
+      if (!code) {
+        dropboxMessage(false, node._('filebridge-server.dropbox.noCode'));
+        return;
+      }
+      const finish = $(this).prop('disabled', true);
+      dropboxMessage(true, node._('filebridge-server.dropbox.exchanging'));
+      $.ajax({
+        url: 'filebridge/server/dropbox/connect',
+        type: 'POST',
+        contentType: 'application/json',
+        dataType: 'json',
+        data: JSON.stringify({ id: node.id, state: signInState, code: code }),
+      })
+        .done(function (res: { ok?: boolean; account?: { name?: string }; error?: { code?: string; message?: string } } | null) {
+          if (res && res.ok && res.account) {
+            // The runtime keeps the refresh token with this configuration's credentials; the dialog
+            // never sees it. The placeholder says "a stored value, unchanged", so Done keeps it.
+            refreshTokenInput.val(STORED);
+            accountInput.val(String(res.account.name || '')).trigger('change');
+            connectedNow = true;
+            connecting = false;
+            signInState = '';
+            $('.filebridge-server-dropbox-code').hide();
+            showAccount();
+            dropboxMessage(true, node._('filebridge-server.dropbox.okAccount', { account: String(res.account.name || '') }));
+          } else {
+            dropboxMessage(false, node._('filebridge-server.dropbox.failed', { message: (res && res.error && res.error.message) || '?' }));
+          }
+        })
+        .fail(function (xhr: JQuery.jqXHR) {
+          dropboxMessage(false, node._('filebridge-server.dropbox.failed', { message: requestText(xhr) }));
+        })
+        .always(function () {
+          finish.prop('disabled', false);
+        });
+    });
+    showAccount();
+
     protocolSelect.on('change', applyProtocol);
     $('#node-config-input-trustOnFirstUse').on('change', applyProtocol);
     applyProtocol();
@@ -206,6 +384,10 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
     }
 
     function credentialsForTest(protocol: string): Record<keyof ServerCredentials, string> {
+      if (protocol === 'dropbox') {
+        // Only the stored sign-in: the runtime uses it when it was made for these settings.
+        return { password: '', privateKey: '', passphrase: '', refreshToken: STORED };
+      }
       let privateKey = String(privateKeyInput.val());
       if (privateKey === '' && privateKeyInput.data('filebridgeKeyStored') === true) {
         privateKey = STORED;
@@ -214,6 +396,7 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
         password: String($('#node-config-input-password').val()),
         privateKey: isSftp(protocol) ? privateKey : '',
         passphrase: isSftp(protocol) ? String($('#node-config-input-passphrase').val()) : '',
+        refreshToken: '',
       };
     }
 
@@ -255,7 +438,13 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
       resultBox.empty().show();
       const server = report.server || field('host') + ':' + (field('port') || DEFAULT_PORTS[field('protocol')]);
       const status = $('<div>').addClass('filebridge-result-status').appendTo(resultBox);
-      if (report.ok) {
+      if (report.ok && report.account) {
+        status.addClass('filebridge-result-ok');
+        $('<i class="fa fa-check-circle"></i>').appendTo(status);
+        $('<span>')
+          .text(' ' + node._('filebridge-server.test.okDropbox', { account: String(report.account.name || '?') }))
+          .appendTo(status);
+      } else if (report.ok) {
         status.addClass('filebridge-result-ok');
         $('<i class="fa fa-check-circle"></i>').appendTo(status);
         const protocolName = node._('filebridge-server.protocol.' + (report.protocol || field('protocol')));
@@ -391,9 +580,10 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
       RED.tray.resize();
     }
 
-    testButton.on('click', function () {
+    /** The settings as typed now, as the admin endpoints take them. */
+    function typedSettings() {
       const protocol = field('protocol') || 'sftp';
-      const body = {
+      return {
         id: node.id,
         protocol: protocol,
         host: field('host'),
@@ -409,9 +599,34 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
         keepalive: field('keepalive'),
         poolSize: field('poolSize'),
         connectRetries: field('connectRetries'),
-        folder: String($('#filebridge-server-test-folder').val()).trim(),
+        appKey: field('appKey'),
+        teamRoot: $('#node-config-input-teamRoot').is(':checked'),
+        serviceUrl: field('serviceUrl'),
         credentials: credentialsForTest(protocol),
       };
+    }
+
+    /* ---- Folder picker (Dropbox): browse from the typed folder, "Select" puts it in the field ---- */
+    $('#filebridge-server-browse-button').on('click', function () {
+      const settings = typedSettings();
+      const text = function (key: PickerText): string {
+        return node._('filebridge-server.picker.' + key);
+      };
+      browseFolders(
+        $(this).closest('.form-row'),
+        { kind: 'dropbox', connectionId: node.id, text: text },
+        function (folder) {
+          return { url: 'filebridge/server/dropbox/browse', body: { ...settings, folder: folder === undefined ? '' : folder } };
+        },
+        String($('#filebridge-server-test-folder').val() || '').trim() || undefined,
+        function (path) {
+          $('#filebridge-server-test-folder').val(path).trigger('change');
+        },
+      );
+    });
+
+    testButton.on('click', function () {
+      const body = { ...typedSettings(), folder: String($('#filebridge-server-test-folder').val()).trim() };
       const waitSeconds = (Number(body.connectTimeout) || 15) + (Number(body.idleTimeout) || 60) + 15;
       testButton.prop('disabled', true);
       resultBox.empty().show();
@@ -447,6 +662,14 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
     } else if (privateKeyInput.val() === '' && privateKeyInput.data('filebridgeKeyStored') === true) {
       // Keep the stored key: the editor treats this placeholder as "unchanged".
       privateKeyInput.val(STORED);
+    }
+    if (protocol === 'dropbox') {
+      // A Dropbox account signs in instead: a password kept from an earlier protocol is removed.
+      $('#node-config-input-password').val('');
+    } else {
+      // A server needs no Dropbox sign-in: a stored one is removed, and so is the account's name.
+      $('#node-config-input-refreshToken').val('');
+      $('#node-config-input-accountName').val('');
     }
   },
 });

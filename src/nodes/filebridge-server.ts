@@ -12,53 +12,87 @@ import {
   type ServerCredentials,
 } from '../core/remote/server-config';
 import { DEFAULT_PORTS } from '../core/remote/types';
+import { createDropboxPool } from '../core/dropbox';
+import { dropboxOptionsFromConfig, parseStoredRefreshToken, NOT_CONNECTED } from '../core/remote/dropbox-config';
+import { registerDropboxAdmin } from './kit/dropbox-admin';
 import { contextStore, persistentContextStore, type CallbackContext } from './kit/context-store';
 import { secretsFromDialog } from './kit/credentials';
 import type { ServerNode } from './kit/server';
 
 type ServerNodeDef = NodeDef & Omit<ServerConfigFields, 'name'>;
 
-const SECRET_LABELS = { password: 'password', privateKey: 'private key', passphrase: 'passphrase' } as const;
+const SECRET_LABELS = { password: 'password', privateKey: 'private key', passphrase: 'passphrase', refreshToken: 'Dropbox sign-in' } as const;
 
 const TOFU_NEEDS_PERSISTENT_STORE =
   'Trust on first use needs a context store that survives a restart, to remember the host key it learns: with context in memory only, every restart would trust whatever key the server presents next. Paste the server\'s host key into "Host key" instead (Test connection shows it and pins it with one click), or configure a persistent context store in settings.js (contextStorage, for example { default: { module: "localfilesystem" } }) and restart Node-RED.';
+
+/** How nodes name a Dropbox configuration in messages and logs: the service, as `protocol://host` names a server. */
+function dropboxLabel(def: ServerNodeDef): string {
+  const service =
+    typeof def.serviceUrl === 'string' && def.serviceUrl.trim()
+      ? def.serviceUrl
+          .trim()
+          .replace(/^https?:\/\//, '')
+          .replace(/\/+$/, '')
+      : 'dropbox.com';
+  return `dropbox://${service}${def.teamRoot ? ' (team space)' : ''}`;
+}
 
 function register(RED: NodeAPI): void {
   function FileBridgeServer(this: Node<ServerCredentials>, def: ServerNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this as ServerNode;
     const context = node.context();
-    node.label = `${def.protocol}://${def.host}:${def.port || DEFAULT_PORTS[def.protocol] || ''}`;
+    node.label = def.protocol === 'dropbox' ? dropboxLabel(def) : `${def.protocol}://${def.host}:${def.port || DEFAULT_PORTS[def.protocol] || ''}`;
     // Test connection may reuse this node's stored secrets only for these same settings.
     node.secretScope = serverSecretScope(def);
-    try {
-      // Trust on first use must remember the key across restarts, or a restart would trust anew.
-      // Node-RED credentials cannot hold it: the runtime saves credentials only when flows are
-      // deployed (@node-red/runtime lib/nodes/credentials.js `add` only marks them dirty), so a key
-      // learned between deploys would be lost. A persistent context store keeps it.
-      let hostKeyMemory: KeyValueStore | undefined;
-      let store: string | undefined;
-      if (learnsHostKey(def)) {
-        store = persistentContextStore((RED.settings as { contextStorage?: unknown }).contextStorage);
-        if (store === undefined) {
-          node.configStatus = 'trust on first use: no persistent store';
-          throw new FileBridgeError('INVALID_INPUT', TOFU_NEEDS_PERSISTENT_STORE);
-        }
-        hostKeyMemory = contextStore(context as unknown as CallbackContext, store);
+    if (def.protocol === 'dropbox') {
+      try {
+        // The sign-in is used only for the service URL and app key it was made for; a bare token
+        // (deployed with the flow) belongs to these settings.
+        const options = dropboxOptionsFromConfig(def, parseStoredRefreshToken(node.credentials?.refreshToken), true);
+        node.endpoint = options.endpoint;
+        node.pool = createDropboxPool(options.dropbox, {
+          size: options.poolSize,
+          connectRetries: options.connectRetries,
+          unreadTimeoutMs: options.unreadTimeoutMs,
+        });
+      } catch (err) {
+        node.configError = err instanceof FileBridgeError ? err : new FileBridgeError('INVALID_INPUT', String(err));
+        if (node.configError.code === 'AUTHENTICATION')
+          node.configStatus = node.configError.message === NOT_CONNECTED ? 'not connected to Dropbox' : 'connect to Dropbox again';
+        node.error(`Dropbox configuration ${node.label} is unusable: ${node.configError.message}`);
       }
-      const options = serverOptionsFromConfig(def, node.credentials ?? {}, {
-        hostKeyMemory,
-        onHostKeyLearned: (fingerprint) => {
-          node.warn(
-            `Trusting ${node.label} on first use with host key ${fingerprint} (kept in the context store "${store ?? ''}"). Paste this fingerprint into "Host key" to pin it.`,
-          );
-        },
-      });
-      node.endpoint = { protocol: options.protocol, host: options.host, port: options.port };
-      node.pool = createPool(options, { size: options.poolSize, connectRetries: options.connectRetries, unreadTimeoutMs: options.unreadTimeoutMs });
-    } catch (err) {
-      node.configError = err instanceof FileBridgeError ? err : new FileBridgeError('INVALID_INPUT', String(err));
-      node.error(`Server configuration ${node.label} is unusable: ${node.configError.message}`);
+    } else {
+      try {
+        // Trust on first use must remember the key across restarts, or a restart would trust anew.
+        // Node-RED credentials cannot hold it: the runtime saves credentials only when flows are
+        // deployed (@node-red/runtime lib/nodes/credentials.js `add` only marks them dirty), so a key
+        // learned between deploys would be lost. A persistent context store keeps it.
+        let hostKeyMemory: KeyValueStore | undefined;
+        let store: string | undefined;
+        if (learnsHostKey(def)) {
+          store = persistentContextStore((RED.settings as { contextStorage?: unknown }).contextStorage);
+          if (store === undefined) {
+            node.configStatus = 'trust on first use: no persistent store';
+            throw new FileBridgeError('INVALID_INPUT', TOFU_NEEDS_PERSISTENT_STORE);
+          }
+          hostKeyMemory = contextStore(context as unknown as CallbackContext, store);
+        }
+        const options = serverOptionsFromConfig(def, node.credentials ?? {}, {
+          hostKeyMemory,
+          onHostKeyLearned: (fingerprint) => {
+            node.warn(
+              `Trusting ${node.label} on first use with host key ${fingerprint} (kept in the context store "${store ?? ''}"). Paste this fingerprint into "Host key" to pin it.`,
+            );
+          },
+        });
+        node.endpoint = { protocol: options.protocol, host: options.host, port: options.port };
+        node.pool = createPool(options, { size: options.poolSize, connectRetries: options.connectRetries, unreadTimeoutMs: options.unreadTimeoutMs });
+      } catch (err) {
+        node.configError = err instanceof FileBridgeError ? err : new FileBridgeError('INVALID_INPUT', String(err));
+        node.error(`Server configuration ${node.label} is unusable: ${node.configError.message}`);
+      }
     }
     node.on('close', (_removed: boolean, done: () => void) => {
       const pool = node.pool;
@@ -73,8 +107,12 @@ function register(RED: NodeAPI): void {
       password: { type: 'password' },
       privateKey: { type: 'password' },
       passphrase: { type: 'password' },
+      refreshToken: { type: 'password' },
     },
   });
+
+  const canEdit = RED.auth.needsPermission('filebridge-server.write');
+  const dropboxTest = registerDropboxAdmin(RED, canEdit);
 
   /*
    * "Test connection" in the config dialog. The dialog sends what is typed now; credentials the user
@@ -82,7 +120,11 @@ function register(RED: NodeAPI): void {
    * node is a filebridge-server deployed with the same protocol, host, port and user: otherwise the
    * secret must be typed (secretsFromDialog). Never answers with a secret, only facts about the server.
    */
-  RED.httpAdmin.post('/filebridge/server/test', RED.auth.needsPermission('filebridge-server.write'), (req: Request, res: Response) => {
+  RED.httpAdmin.post('/filebridge/server/test', canEdit, (req: Request, res: Response) => {
+    if ((req.body as { protocol?: unknown } | undefined)?.protocol === 'dropbox') {
+      dropboxTest(req, res);
+      return;
+    }
     const body = (req.body ?? {}) as Partial<ServerConfigFields> & { id?: string; folder?: string; credentials?: Partial<ServerCredentials> };
     let options;
     try {

@@ -1,13 +1,16 @@
 import { FileBridgeError } from '../errors';
 import type { KeyValueStore } from '../key-value-store';
+import { numberField } from './config-number';
+import { dropboxSecretScope } from './dropbox-config';
 import { hostKeyMemory } from './learned-host-key';
-import { DEFAULT_TIMEOUTS, ServerOptions } from './server-options';
+import { DEFAULT_TIMEOUTS, DEFAULT_UNREAD_TIMEOUT_S, ServerOptions } from './server-options';
 import { DEFAULT_PORTS, Protocol } from './types';
 
 /** The config node's fields as the editor stores them (numbers may arrive as text). */
 export interface ServerConfigFields {
   name?: string;
-  protocol: Protocol;
+  /** 'dropbox' makes this the Dropbox account configuration (dropbox-config.ts); the others are servers. */
+  protocol: Protocol | 'dropbox';
   host: string;
   port?: number | string;
   username: string;
@@ -23,15 +26,25 @@ export interface ServerConfigFields {
   connectRetries?: number | string;
   /** Seconds a payload stream may sit unread before it is closed and its connection freed; 0 = never. */
   unreadTimeout?: number | string;
+  /** Dropbox: the app's key from the Dropbox App Console. */
+  appKey?: string;
+  /** Dropbox: work in the team space (the team's root namespace). */
+  teamRoot?: boolean;
+  /** Dropbox: blank for Dropbox itself, else one base URL (the Dropbox simulator). */
+  serviceUrl?: string;
+  /** Dropbox: the signed-in account's name, shown by the dialog (no secret). */
+  accountName?: string;
 }
 
 export interface ServerCredentials {
   password?: string;
   privateKey?: string;
   passphrase?: string;
+  /** Dropbox: the sign-in, as `scopedRefreshToken` stores it (or a bare token deployed with the flow). */
+  refreshToken?: string;
 }
 
-export const SERVER_SECRETS = ['password', 'privateKey', 'passphrase'] as const;
+export const SERVER_SECRETS = ['password', 'privateKey', 'passphrase', 'refreshToken'] as const;
 
 export interface ResolvedServerOptions extends ServerOptions {
   poolSize: number;
@@ -39,19 +52,9 @@ export interface ResolvedServerOptions extends ServerOptions {
   unreadTimeoutMs: number;
 }
 
-/** Five minutes: longer than any node needs between two reads, short enough to free a partner connection the same hour. */
-export const DEFAULT_UNREAD_TIMEOUT_S = 300;
+export { DEFAULT_UNREAD_TIMEOUT_S };
 
 const PROTOCOLS: readonly Protocol[] = ['sftp', 'ftp', 'ftps-explicit', 'ftps-implicit'];
-
-function numberField(value: number | string | undefined, fallback: number, what: string, min: number, max: number): number {
-  if (value === undefined || value === '') return fallback;
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(n) || n < min || n > max) {
-    throw new FileBridgeError('INVALID_INPUT', `${what} must be a number from ${min} to ${max}, got "${String(value)}".`);
-  }
-  return n;
-}
 
 /** Lines of the host key field that are pins (blank lines and `#` comments are allowed). */
 export function pinLines(text: string | undefined): string[] {
@@ -69,6 +72,8 @@ export function pinLines(text: string | undefined): string[] {
  * anything unparsable stays as typed, so it simply matches nothing else.
  */
 export function serverSecretScope(fields: Partial<Record<keyof ServerConfigFields, unknown>>): string {
+  // A Dropbox sign-in goes to a service URL with an app key instead of a host and user.
+  if (fields.protocol === 'dropbox') return dropboxSecretScope(fields);
   const text = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v).trim() : '');
   const protocol = text(fields.protocol);
   const rawPort = text(fields.port);
@@ -104,7 +109,8 @@ export function serverOptionsFromConfig(
     onHostKeyLearned?: (fingerprint: string) => void;
   },
 ): ResolvedServerOptions {
-  if (!PROTOCOLS.includes(fields.protocol)) {
+  if (fields.protocol === 'dropbox' || !PROTOCOLS.includes(fields.protocol)) {
+    // Dropbox configurations are read by dropboxOptionsFromConfig.
     throw new FileBridgeError('INVALID_INPUT', `Unknown protocol "${String(fields.protocol)}": choose sftp, ftp, ftps-explicit or ftps-implicit.`);
   }
   const host = (fields.host ?? '').trim();

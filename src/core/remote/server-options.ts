@@ -46,6 +46,9 @@ export interface ServerOptions {
   dropbox?: DropboxOptions;
 }
 
+/** Five minutes: longer than any node needs between two reads, short enough to free a partner connection the same hour. */
+export const DEFAULT_UNREAD_TIMEOUT_S = 300;
+
 export const DEFAULT_TIMEOUTS = {
   connectTimeoutMs: 15_000,
   idleTimeoutMs: 60_000,
