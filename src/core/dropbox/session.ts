@@ -4,6 +4,7 @@ import { FileBridgeError } from '../errors';
 import { listedNameProblem, printableName } from '../paths';
 import type { ReadOptions, RefusedName, RemoteEntry, RemoteSession } from '../remote/types';
 import { DropboxClient } from './client';
+import { committerOf, inTurn, isLostAnswer, type DropboxCommitter } from './committer';
 import { contentHashOf, DropboxContentHasher, DROPBOX_HASH_BLOCK } from './content-hash';
 import type { DropboxOptions } from './auth';
 
@@ -66,14 +67,6 @@ function correctOffsetOf(err: unknown): number | undefined {
   if (!(err instanceof FileBridgeError)) return undefined;
   const v = err.details.correctOffset;
   return typeof v === 'number' ? v : undefined;
-}
-
-/** A failure after which Dropbox may have done the request: no answer at all (connection, timeout), or a 5xx. */
-function isLostAnswer(err: unknown): boolean {
-  if (!(err instanceof FileBridgeError)) return false;
-  const status = err.details.status;
-  if (typeof status === 'number') return status >= 500;
-  return err.code === 'CONNECTION' || err.code === 'TIMEOUT';
 }
 
 /** A retried finish whose session is gone: `lookup_failed/not_found` or `lookup_failed/closed`. */
@@ -189,6 +182,22 @@ export class DropboxSession implements RemoteSession {
     const p = dropboxApiPath(path);
     if (p === '' || /^(id|rev|ns):/.test(p))
       throw new FileBridgeError('INVALID_INPUT', `Give a file path such as /Folder/file.pdf to upload to, not "${path}".`, { path });
+    const committer = committerOf(this.client);
+    committer.entered();
+    try {
+      return await this.uploadEntered(path, p, source, commit, committer);
+    } finally {
+      committer.left();
+    }
+  }
+
+  private async uploadEntered(
+    path: string,
+    p: string,
+    source: Readable,
+    commit: { mode: 'overwrite' | 'add'; clientModified?: Date; autorename?: boolean },
+    committer: DropboxCommitter,
+  ): Promise<UploadedFile> {
     const commitInfo: files.CommitInfo = { path: p, mode: { '.tag': commit.mode }, autorename: commit.autorename ?? false, mute: true };
     if (commit.clientModified) commitInfo.client_modified = commit.clientModified.toISOString().replace(/\.\d{3}Z$/, 'Z');
     const hasher = new DropboxContentHasher();
@@ -225,15 +234,23 @@ export class DropboxSession implements RemoteSession {
     const expected = hasher.digest();
     let meta: files.FileMetadata;
     const size = hasher.size;
-    if (sessionId === undefined) {
-      const arg: files.UploadArg = { ...commitInfo, content_hash: contentHashOf(last) };
-      meta = await this.commitOnce(path, expected, size, async () => {
-        const res = await this.client.content({ what: 'upload', path, idempotent: false }, 'files/upload', arg, last);
-        return (await res.json()) as files.FileMetadata;
-      });
+    if (committer.shouldBatch()) {
+      // Another write of this account is in progress: close the session with the last bytes and commit in a batch.
+      if (sessionId === undefined) sessionId = await this.startSession(last, path, true);
+      else await this.appendChunk(sessionId, offset, last, path, true);
+      const entry: files.UploadSessionFinishArg = { cursor: { session_id: sessionId, offset: offset + last.length }, commit: commitInfo };
+      meta = await committer.commit({ entry, path, contentHash: expected, size, lookup: () => this.committed(path, expected, size) });
     } else {
       const id = sessionId;
-      meta = await this.commitOnce(path, expected, size, () => this.finishSession(id, offset, last, commitInfo, path));
+      const single = (): Promise<files.FileMetadata> =>
+        this.commitOnce(path, expected, size, async () => {
+          if (id !== undefined) return this.finishSession(id, offset, last, commitInfo, path);
+          const arg: files.UploadArg = { ...commitInfo, content_hash: contentHashOf(last) };
+          const res = await this.client.content({ what: 'upload', path, idempotent: false }, 'files/upload', arg, last);
+          return (await res.json()) as files.FileMetadata;
+        });
+      // With batching on, a lone commit takes its turn with this account's batches, so the two never contend for the write lock.
+      meta = this.client.options.batchCommits === 'off' ? await single() : await inTurn(this.client, single);
     }
     if (meta.content_hash && meta.content_hash !== expected) {
       throw new FileBridgeError(

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { startDropboxSim, type DropboxSim } from '../../../../dev/sim/dropbox';
 import { contentHashOf } from '../../../../src/core/dropbox/content-hash';
+import { createDropboxPool } from '../../../../src/core/dropbox/pool';
 import { openDropboxSession, type DropboxSession } from '../../../../src/core/dropbox/session';
 import { expectCode } from '../../../support/expect-code';
 
@@ -298,6 +299,29 @@ describe('DropboxSession commits whose answer is lost: looked up by content_hash
     assert.equal(commits('files/upload') - uploadsBefore, 1);
     assert.equal(file.rev, sim.entry('/lost/small.txt')?.rev);
     assert.equal(sim.entry('/lost/small.txt')?.content_hash, contentHashOf(data));
+  });
+
+  it('a batch commit whose answer was lost: every file is looked up and found, none committed twice', async () => {
+    const pool = createDropboxPool({ appKey: sim.appKey, refreshToken: sim.refreshToken, serviceUrl: peer.url, retryBaseMs: 10 }, { size: 3 });
+    try {
+      const files = [0, 1, 2].map((i) => ({ path: `/lost/batch-${i}.txt`, data: randomBytes(1000 + i) }));
+      peer.loseAnswerOf = ['files/upload_session/finish_batch_v2'];
+      await Promise.all(
+        files.map(async (f) => {
+          const lease = await pool.acquire();
+          try {
+            assert.equal(await lease.session.write(f.path, Readable.from([f.data])), f.data.length);
+          } finally {
+            lease.release();
+          }
+        }),
+      );
+      assert.deepEqual(peer.loseAnswerOf, []);
+      assert.equal(commits('files/upload_session/finish_batch_v2'), 1);
+      for (const f of files) assert.equal(sim.entry(f.path)?.content_hash, contentHashOf(f.data));
+    } finally {
+      await pool.close();
+    }
   });
 
   it('a lost answer when other bytes are at the target: the commit is sent again rather than taken as done', async () => {
