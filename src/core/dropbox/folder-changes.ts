@@ -8,8 +8,6 @@
  *   header (Dropbox answers 400 to one), `timeout` 30..480 s to which Dropbox adds up to 90 s of its
  *   own; `backoff` in the answer is waited out before the next call (files.stone ListFolderLongpollResult).
  * https://www.dropbox.com/developers/documentation/http/documentation#files-list_folder-longpoll
- *
- * Kept apart from session.ts (the client's own file); it adds the two methods to `DropboxSession`.
  */
 import type { files } from 'dropbox';
 import { FileBridgeError } from '../errors';
@@ -17,7 +15,7 @@ import { listedNameProblem } from '../paths';
 import type { ChangesOptions, FolderChanges, RemoteEntry, RemovedEntry } from '../remote/types';
 import type { DropboxClient } from './client';
 import { DROPBOX_NOTIFY, failureOf, mapDropboxFailure, mapFetchError } from './http';
-import { dropboxApiPath, DropboxSession } from './session';
+import { dropboxApiPath } from './api-path';
 
 const PAGE = 2000;
 /** Dropbox adds up to 90 s to a long-poll's timeout; the answer may take that much longer. */
@@ -146,17 +144,3 @@ export async function waitForDropboxChanges(client: DropboxClient, cursor: strin
     signal?.removeEventListener('abort', stop);
   }
 }
-
-declare module './session' {
-  interface DropboxSession {
-    changes(dir: string, cursor: string | undefined, options: ChangesOptions): Promise<FolderChanges>;
-    waitForChanges(cursor: string, timeoutSeconds: number, signal?: AbortSignal): Promise<boolean>;
-  }
-}
-
-DropboxSession.prototype.changes = function (this: DropboxSession, dir: string, cursor: string | undefined, options: ChangesOptions): Promise<FolderChanges> {
-  return dropboxFolderChanges(this.client, dir, cursor, options);
-};
-DropboxSession.prototype.waitForChanges = function (this: DropboxSession, cursor: string, timeoutSeconds: number, signal?: AbortSignal): Promise<boolean> {
-  return waitForDropboxChanges(this.client, cursor, timeoutSeconds, signal);
-};

@@ -1,12 +1,16 @@
 import { Readable } from 'node:stream';
 import type { files } from 'dropbox';
 import { FileBridgeError } from '../errors';
-import { listedNameProblem, printableName } from '../paths';
-import type { ReadOptions, RefusedName, RemoteEntry, RemoteSession } from '../remote/types';
+import { listedNameProblem } from '../paths';
+import type { ChangesOptions, FolderChanges, ReadOptions, RefusedName, RemoteEntry, RemoteSession } from '../remote/types';
 import { DropboxClient } from './client';
 import { committerOf, inTurn, isLostAnswer, type DropboxCommitter } from './committer';
 import { contentHashOf, DropboxContentHasher, DROPBOX_HASH_BLOCK } from './content-hash';
 import type { DropboxOptions } from './auth';
+import { dropboxApiPath } from './api-path';
+import { dropboxFolderChanges, waitForDropboxChanges } from './folder-changes';
+
+export { dropboxApiPath };
 
 /** One request carries at most 150 MiB (https://www.dropbox.com/developers/documentation/http/documentation#files-upload_session-append). */
 export const DROPBOX_MAX_REQUEST = 150 * 1024 * 1024;
@@ -14,26 +18,6 @@ export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
 /** Dropbox-API-Result of a download is a JSON header; a peer sending more than this is lying. */
 const MAX_RESULT_HEADER = 64 * 1024;
 const LIST_LIMIT = 2000;
-
-/**
- * A Dropbox path for the API: '' for the root (list_folder refuses '/'), else '/a/b' without a
- * trailing slash; `id:...` and `rev:...` pass through. Paths come from flows: refuse what cannot be one.
- */
-export function dropboxApiPath(path: string): string {
-  if (typeof path !== 'string') throw new FileBridgeError('INVALID_INPUT', 'A Dropbox path must be text.');
-  const p = path.trim() === '' ? '' : path;
-  if (p.includes('\0')) throw new FileBridgeError('INVALID_INPUT', `The Dropbox path "${printableName(p)}" contains a NUL byte.`, { path: p });
-  if (/^(id|rev|ns):/.test(p)) return p;
-  if (p === '' || p === '/' || p === '.') return '';
-  const withSlash = p.startsWith('/') ? p : `/${p}`;
-  const clean = withSlash.replace(/\/+$/, '');
-  if (clean.split('/').some((part, i) => i > 0 && (part === '' || part === '.' || part === '..'))) {
-    throw new FileBridgeError('INVALID_INPUT', `The Dropbox path "${printableName(p)}" has an empty, "." or ".." part; give a path like /Folder/file.pdf.`, {
-      path: p,
-    });
-  }
-  return clean;
-}
 
 function joinDropbox(dir: string, name: string): string {
   const d = dropboxApiPath(dir);
@@ -426,6 +410,16 @@ export class DropboxSession implements RemoteSession {
       if (existing?.type === 'directory') return;
       throw new FileBridgeError('CONFLICT', `Cannot create the Dropbox folder "${path}": a file of that name is in the way.`, { path });
     }
+  }
+
+  /** The folder's whole state, or what changed since `cursor` (list_folder cursors; see folder-changes.ts). */
+  changes(dir: string, cursor: string | undefined, options: ChangesOptions): Promise<FolderChanges> {
+    return dropboxFolderChanges(this.client, dir, cursor, options);
+  }
+
+  /** Waits for a change after `cursor` (list_folder/longpoll). */
+  waitForChanges(cursor: string, timeoutSeconds: number, signal?: AbortSignal): Promise<boolean> {
+    return waitForDropboxChanges(this.client, cursor, timeoutSeconds, signal);
   }
 
   /** Dropbox keeps server_modified itself; client_modified can only be given with an upload. */

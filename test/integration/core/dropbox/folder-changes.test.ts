@@ -4,7 +4,6 @@
  * lists in full again with `reset`; the long-poll without Authorization, its timeout, abort and backoff.
  */
 import { strict as assert } from 'node:assert';
-import '../../../../src/core/dropbox/folder-changes';
 import { openDropboxSession, type DropboxSession } from '../../../../src/core/dropbox/session';
 import type { FolderChanges } from '../../../../src/core/remote/types';
 import { freshFolder, rpc, useDropboxSim } from '../../../support/dropbox-sim';

@@ -1,5 +1,4 @@
 import { strict as assert } from 'node:assert';
-import '../../../../src/core/dropbox/folder-changes';
 import { createDropboxPool } from '../../../../src/core/dropbox/pool';
 import { MemoryStore, type KeyValueStore } from '../../../../src/core/key-value-store';
 import { Ledger } from '../../../../src/core/pipeline/ledger';
