@@ -73,6 +73,8 @@ export interface UploadedFile {
  * session is cheap: the pool's sessions share one `DropboxClient` (one token refresh for all).
  */
 export class DropboxSession implements RemoteSession {
+  /** An upload (files/upload or upload_session/finish) is committed in one step: no temporary name needed. */
+  readonly writesWhole = true;
   readonly protocol = 'dropbox' as const;
   private open = true;
 

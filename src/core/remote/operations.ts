@@ -142,7 +142,10 @@ export const CONFLICT_POLICIES: readonly ConflictPolicy[] = ['overwrite', 'renam
 export interface PutOptions {
   conflict: ConflictPolicy;
   createFolders: boolean;
-  /** Write to a hidden temporary name and rename into place, so readers never see half a file. */
+  /**
+   * Write to a hidden temporary name and rename into place, so readers never see half a file. Not
+   * needed (and not done) where the remote shows a file only once whole (`RemoteSession.writesWhole`).
+   */
   atomic: boolean;
   /** Compare the remote size with the bytes sent. */
   verifySize: boolean;
@@ -253,7 +256,8 @@ export async function putFile(
       }
       await session.mkdir(dir, true);
     }
-    const writePath = options.atomic ? joinRemote(dir, `.${remoteBasename(target)}.${randomBytes(4).toString('hex')}.part`) : target;
+    const atomic = options.atomic && session.writesWhole !== true;
+    const writePath = atomic ? joinRemote(dir, `.${remoteBasename(target)}.${randomBytes(4).toString('hex')}.part`) : target;
     let bytes: number;
     let keptMtime: string | undefined;
     try {
@@ -272,7 +276,7 @@ export async function putFile(
       if (options.keepMtime && options.mtime && !Number.isNaN(options.mtime.getTime()) && session.setModifiedTime) {
         if (await session.setModifiedTime(writePath, options.mtime)) keptMtime = new Date(Math.floor(options.mtime.getTime() / 1000) * 1000).toISOString();
       }
-      if (options.atomic) {
+      if (atomic) {
         for (;;) {
           try {
             await session.rename(writePath, target, options.conflict === 'overwrite');
@@ -296,7 +300,7 @@ export async function putFile(
         }
       }
     } catch (err) {
-      if (options.atomic) await removeQuietly(pool, session, writePath);
+      if (atomic) await removeQuietly(pool, session, writePath);
       throw err;
     }
     const result: PutResult = { path: target, bytes, skipped: false, renamed, ...(keptMtime ? { mtime: keptMtime } : {}) };

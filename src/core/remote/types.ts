@@ -120,6 +120,12 @@ export interface RemoteSession {
    * is waited out inside (before resolving true).
    */
   waitForChanges?(cursor: string, timeoutSeconds: number, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * True when a written file appears only once all of it is there (Dropbox commits an upload in one
+   * step). A put then writes under the real name: a temporary name and a rename would protect
+   * nothing and would give a replaced file a new identity (its Dropbox id, links and history).
+   */
+  readonly writesWhole?: boolean;
   /** A cheap round trip proving the connection still works (the pool checks sessions that sat idle). */
   ping?(): Promise<void>;
   close(): Promise<void>;

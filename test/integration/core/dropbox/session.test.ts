@@ -5,6 +5,7 @@ import { startDropboxSim, type DropboxSim } from '../../../../dev/sim/dropbox';
 import { contentHashOf } from '../../../../src/core/dropbox/content-hash';
 import { openDropboxSession, type DropboxSession } from '../../../../src/core/dropbox/session';
 import { createPool } from '../../../../src/core/remote/connect';
+import { DEFAULT_PUT_OPTIONS, putFile } from '../../../../src/core/remote/operations';
 import { DEFAULT_TIMEOUTS } from '../../../../src/core/remote/server-options';
 import { expectCode } from '../../../support/expect-code';
 
@@ -138,6 +139,38 @@ describe('DropboxSession against the Dropbox simulator: every RemoteSession oper
     assert.equal(await session.setModifiedTime(`${base}/t.txt`, new Date(0)), false);
     await session.ping();
     assert.equal((await session.stat('/'))?.type, 'directory');
+  });
+
+  it('a put with "atomic" writes under the real name (Dropbox commits whole): a republished file keeps its id, no temporary file, no move', async () => {
+    const pool = createPool({
+      protocol: 'dropbox',
+      host: '',
+      port: 0,
+      username: '',
+      ...DEFAULT_TIMEOUTS,
+      dropbox: { appKey: sim.appKey, refreshToken: sim.refreshToken, serviceUrl: sim.url },
+    });
+    try {
+      const path = `${base}/publish/report.pdf`;
+      const put = (text: string) => putFile(pool, path, Buffer.from(text), { ...DEFAULT_PUT_OPTIONS, conflict: 'overwrite', atomic: true });
+      const moves = (): number => sim.stats().byRoute['files/move_v2'] ?? 0;
+      const movesBefore = moves();
+      await put('version 1');
+      const first = await session.stat(path);
+      await put('version 2, longer');
+      const second = await session.stat(path);
+      assert.ok(first?.id && second?.id);
+      assert.equal(second.id, first.id, 'the replaced file keeps its Dropbox id (shared links and history stay)');
+      assert.notEqual(second.rev, first.rev);
+      assert.equal(second.contentHash, contentHashOf(Buffer.from('version 2, longer')));
+      assert.equal(moves(), movesBefore, 'no rename from a temporary name');
+      assert.deepEqual(
+        (await session.list(`${base}/publish`)).map((e) => e.name),
+        ['report.pdf'],
+      );
+    } finally {
+      await pool.close();
+    }
   });
 
   it('lists a folder of more entries than one page (list_folder/continue)', async () => {
