@@ -2,7 +2,8 @@
  * Publishing many small files into one Dropbox account, against the Dropbox simulator with its
  * write-lock contention knob on (concurrent single commits are refused with too_many_write_operations,
  * as Dropbox does per namespace): one `files/upload` per file (each retried after Retry-After) next to
- * the batch publisher (upload sessions closed with close:true, one finish_batch_v2 per 1,000 files).
+ * the batch publisher (upload sessions closed with close:true, one finish_batch_v2 per 1,000 files), and
+ * plain write() calls with batchCommits auto (the normal write path, committed in batches by DropboxCommitter).
  *
  *   npm run build && npm run build:dev && node build/dev/bench/dropbox-batch.js [files=1000] [concurrency=8]
  */
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
     const body = (i: number): Buffer => Buffer.from(`file ${i}\n`.repeat(20));
 
     // Single commits: one files/upload per file, `concurrency` at a time.
-    const single = new DropboxClient(options);
+    const single = new DropboxClient({ ...options, batchCommits: 'off' });
     const session = new DropboxSession(single, false);
     let before = sim.stats();
     let started = Date.now();
@@ -58,6 +59,32 @@ async function main(): Promise<void> {
     };
     batchClient.close();
 
+    // The normal write path: write() calls on one account with batchCommits 'auto' (the default), as filebridge-remote put does per message.
+    const autoClient = new DropboxClient(options);
+    const autoSession = new DropboxSession(autoClient, false);
+    before = sim.stats();
+    started = Date.now();
+    next = 0;
+    failed = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < count) {
+          const i = next++;
+          await autoSession.write(`/Bench/auto/f${i}.txt`, Readable.from([body(i)])).catch(() => failed++);
+        }
+      }),
+    );
+    const autoMs = Date.now() - started;
+    after = sim.stats();
+    const autoRow = {
+      failed,
+      contention: after.writeContention - before.writeContention,
+      retries: autoClient.stats.rateLimited,
+      batches: after.batches - before.batches,
+      singles: (after.byRoute['files/upload'] ?? 0) - (before.byRoute['files/upload'] ?? 0),
+    };
+    autoClient.close();
+
     console.log(
       `Dropbox publish of ${count} small files, ${concurrency} at a time, simulator with contendSingleCommits (writeLockMs ${sim.faults().writeLockMs}):`,
     );
@@ -66,6 +93,9 @@ async function main(): Promise<void> {
     );
     console.log(
       `  batch (sessions + finish_batch_v2):   ${(batchMs / 1000).toFixed(1)} s, ${batchRow.failed} failed, ${batchRow.contention} refused, ${batchRow.retries} retries, ${batchRow.batches} batch commit(s)`,
+    );
+    console.log(
+      `  write() with batchCommits 'auto':      ${(autoMs / 1000).toFixed(1)} s, ${autoRow.failed} failed, ${autoRow.contention} refused, ${autoRow.retries} retries, ${autoRow.batches} batch commit(s), ${autoRow.singles} single commit(s)`,
     );
   } finally {
     await sim.stop();

@@ -231,6 +231,8 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
       $('.filebridge-server-ftps').toggle(isFtps(protocol));
       $('.filebridge-server-ftp').toggle(protocol === 'ftp');
       $('.filebridge-server-dropbox').toggle(protocol === 'dropbox');
+      // The folder row has a Browse button too: the folder field leaves it room.
+      $('.filebridge-server-dialog').toggleClass('filebridge-server-is-dropbox', protocol === 'dropbox');
       if (protocol === 'dropbox' && !connecting) {
         $('.filebridge-server-dropbox-code').hide();
       }

@@ -26,10 +26,16 @@ const SECRET_LABELS = { password: 'password', privateKey: 'private key', passphr
 const TOFU_NEEDS_PERSISTENT_STORE =
   'Trust on first use needs a context store that survives a restart, to remember the host key it learns: with context in memory only, every restart would trust whatever key the server presents next. Paste the server\'s host key into "Host key" instead (Test connection shows it and pins it with one click), or configure a persistent context store in settings.js (contextStorage, for example { default: { module: "localfilesystem" } }) and restart Node-RED.';
 
-/** How nodes name a Dropbox configuration in messages: the service, never the account's secret. */
+/** How nodes name a Dropbox configuration in messages and logs: the service, as `protocol://host` names a server. */
 function dropboxLabel(def: ServerNodeDef): string {
-  const service = typeof def.serviceUrl === 'string' && def.serviceUrl.trim() ? def.serviceUrl.trim() : 'Dropbox';
-  return `dropbox://${def.accountName ? `${def.accountName}@` : ''}${service.replace(/^https?:\/\//, '')}`;
+  const service =
+    typeof def.serviceUrl === 'string' && def.serviceUrl.trim()
+      ? def.serviceUrl
+          .trim()
+          .replace(/^https?:\/\//, '')
+          .replace(/\/+$/, '')
+      : 'dropbox.com';
+  return `dropbox://${service}${def.teamRoot ? ' (team space)' : ''}`;
 }
 
 function register(RED: NodeAPI): void {

@@ -19,6 +19,15 @@ export interface DropboxOptions {
   idleTimeoutMs?: number;
   /** Upload session chunk size in bytes (multiple of 4 MiB, at most 148 MiB). Default 16 MiB. */
   chunkSize?: number;
+  /**
+   * 'auto' (default): when several writes on this account are in progress at once (sessions of one
+   * pool), their commits are sent together by files/upload_session/finish_batch_v2, which avoids the
+   * write-lock contention that answers too_many_write_operations; a write with no other in progress
+   * commits at once by itself, so a lone write never waits. 'off': every write commits by itself.
+   */
+  batchCommits?: 'auto' | 'off';
+  /** How long a batched commit waits for more to join (ms, after the last one joined; at most 5 x this after the first). Default 200. */
+  batchIdleMs?: number;
   /** Retries of one request after 429/5xx/connection failures. Default 8. */
   maxRetries?: number;
   retryBaseMs?: number;

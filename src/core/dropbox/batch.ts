@@ -3,11 +3,11 @@ import type { files } from 'dropbox';
 import { FileBridgeError } from '../errors';
 import type { DropboxClient } from './client';
 import { DropboxContentHasher, DROPBOX_HASH_BLOCK } from './content-hash';
+import { inTurn, MAX_BATCH_ENTRIES, tagSummary } from './committer';
 import { mapDropboxFailure } from './http';
 import { dropboxApiPath, DropboxSession, type UploadedFile } from './session';
 
-/** finish_batch_v2 takes at most 1,000 entries (https://www.dropbox.com/developers/documentation/http/documentation#files-upload_session-finish_batch_v2). */
-export const MAX_BATCH_ENTRIES = 1000;
+export { MAX_BATCH_ENTRIES, tagSummary };
 
 export interface BatchItem {
   /** Dropbox path to write, e.g. /Publish/report.pdf. */
@@ -26,37 +26,6 @@ export interface BatchOptions {
   concurrency?: number;
   /** Entries per finish_batch_v2 call, at most 1,000. */
   maxEntries?: number;
-}
-
-/** `path/conflict/file` from a nested `{'.tag': 'path', path: {'.tag': 'conflict', conflict: {'.tag': 'file'}}}`. */
-export function tagSummary(value: unknown, depth = 0): string {
-  if (typeof value !== 'object' || value === null || depth > 6) return '';
-  const rec = value as Record<string, unknown>;
-  const tag = rec['.tag'];
-  if (typeof tag !== 'string') return '';
-  const inner = tagSummary(rec[tag], depth + 1);
-  return inner ? `${tag}/${inner}` : tag;
-}
-
-/** Batch commits of one account run one at a time (Dropbox takes one batch per namespace at a time). */
-const batchTurns = new WeakMap<DropboxClient, Promise<void>>();
-
-async function inTurn<T>(client: DropboxClient, fn: () => Promise<T>): Promise<T> {
-  const before = batchTurns.get(client) ?? Promise.resolve();
-  let done!: () => void;
-  const mine = new Promise<void>((resolve) => {
-    done = resolve;
-  });
-  batchTurns.set(
-    client,
-    before.then(() => mine),
-  );
-  await before;
-  try {
-    return await fn();
-  } finally {
-    done();
-  }
 }
 
 interface Staged {

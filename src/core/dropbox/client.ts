@@ -212,7 +212,7 @@ export class DropboxClient {
   }
 
   /** Sleeps, but wakes (and the caller then fails) when the client is closed. */
-  private async pause(ms: number): Promise<void> {
+  async pause(ms: number): Promise<void> {
     if (ms <= 0) return;
     await new Promise<void>((resolve) => {
       const wake = (): void => {

@@ -130,7 +130,7 @@ export async function waitForDropboxChanges(client: DropboxClient, cursor: strin
     });
     if (!res.ok) {
       const failure = await failureOf(res);
-      const err = mapDropboxFailure(failure, 'wait for changes of', undefined);
+      const err = mapDropboxFailure(failure, 'wait for changes', undefined);
       if (isReset(err)) return true;
       throw err;
     }

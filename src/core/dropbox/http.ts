@@ -48,11 +48,33 @@ export function rewriteDropboxUrl(url: string, serviceUrl: string): string {
  * bounds each request by `timeoutMs` when the caller gave no signal of its own.
  */
 export function dropboxFetch(serviceUrl: string, timeoutMs: number, base: FetchLike = globalThis.fetch): FetchLike {
-  return (input, init = {}) => {
-    const url = rewriteDropboxUrl(typeof input === 'string' ? input : input.toString(), serviceUrl);
+  return async (input, init = {}) => {
+    const original = typeof input === 'string' ? input : input.toString();
+    const url = rewriteDropboxUrl(original, serviceUrl);
     const signal = init.signal ?? (timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined);
-    return base(url, { ...init, signal });
+    const res = await base(url, { ...init, signal });
+    // The SDK reads RPC and OAuth answers whole (res.text()); content bodies are streamed by us.
+    return original.startsWith(DROPBOX_CONTENT) ? res : limitedResponse(res, MAX_JSON_ANSWER);
   };
+}
+
+/** An RPC or OAuth answer larger than this is refused: a list_folder page of 2,000 entries is about 1 MB. */
+export const MAX_JSON_ANSWER = 32 * 1024 * 1024;
+
+/** The same response, whose body fails once more than `limit` bytes came (the SDK parses bodies whole). */
+export function limitedResponse(res: Response, limit: number): Response {
+  if (!res.body) return res;
+  let seen = 0;
+  const body = res.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.length;
+        if (seen > limit) controller.error(new FileBridgeError('CONNECTION', `Dropbox sent an answer larger than ${limit} bytes; it was not read.`));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 
 /**

@@ -15,7 +15,8 @@ export {
   type DropboxAccount,
   type DropboxOptions,
 } from './auth';
-export { DropboxBatchPublisher, MAX_BATCH_ENTRIES, type BatchItem, type BatchOptions, type BatchResult } from './batch';
+export { DropboxBatchPublisher, type BatchItem, type BatchOptions, type BatchResult } from './batch';
+export { DEFAULT_BATCH_IDLE_MS, DropboxCommitter, MAX_BATCH_ENTRIES, committerOf } from './committer';
 export { DropboxClient, type RetryStats } from './client';
 export {
   DROPBOX_HASH_BLOCK,

@@ -4,6 +4,7 @@ import { FileBridgeError } from '../errors';
 import { listedNameProblem, printableName } from '../paths';
 import type { ReadOptions, RefusedName, RemoteEntry, RemoteSession } from '../remote/types';
 import { DropboxClient } from './client';
+import { committerOf, inTurn, isLostAnswer, type DropboxCommitter } from './committer';
 import { contentHashOf, DropboxContentHasher, DROPBOX_HASH_BLOCK } from './content-hash';
 import type { DropboxOptions } from './auth';
 
@@ -66,6 +67,13 @@ function correctOffsetOf(err: unknown): number | undefined {
   if (!(err instanceof FileBridgeError)) return undefined;
   const v = err.details.correctOffset;
   return typeof v === 'number' ? v : undefined;
+}
+
+/** A retried finish whose session is gone: `lookup_failed/not_found` or `lookup_failed/closed`. */
+function isSessionGone(err: unknown): boolean {
+  if (!(err instanceof FileBridgeError)) return false;
+  const said = err.details.dropboxError;
+  return typeof said === 'string' && /lookup_failed\/(not_found|closed)/.test(said);
 }
 
 export interface UploadedFile {
@@ -174,6 +182,22 @@ export class DropboxSession implements RemoteSession {
     const p = dropboxApiPath(path);
     if (p === '' || /^(id|rev|ns):/.test(p))
       throw new FileBridgeError('INVALID_INPUT', `Give a file path such as /Folder/file.pdf to upload to, not "${path}".`, { path });
+    const committer = committerOf(this.client);
+    committer.entered();
+    try {
+      return await this.uploadEntered(path, p, source, commit, committer);
+    } finally {
+      committer.left();
+    }
+  }
+
+  private async uploadEntered(
+    path: string,
+    p: string,
+    source: Readable,
+    commit: { mode: 'overwrite' | 'add'; clientModified?: Date; autorename?: boolean },
+    committer: DropboxCommitter,
+  ): Promise<UploadedFile> {
     const commitInfo: files.CommitInfo = { path: p, mode: { '.tag': commit.mode }, autorename: commit.autorename ?? false, mute: true };
     if (commit.clientModified) commitInfo.client_modified = commit.clientModified.toISOString().replace(/\.\d{3}Z$/, 'Z');
     const hasher = new DropboxContentHasher();
@@ -209,14 +233,25 @@ export class DropboxSession implements RemoteSession {
     pending.length = 0;
     const expected = hasher.digest();
     let meta: files.FileMetadata;
-    if (sessionId === undefined) {
-      const arg: files.UploadArg = { ...commitInfo, content_hash: contentHashOf(last) };
-      const res = await this.client.content({ what: 'upload', path, idempotent: commit.mode === 'overwrite' }, 'files/upload', arg, last);
-      meta = (await res.json()) as files.FileMetadata;
-    } else {
-      meta = await this.finishSession(sessionId, offset, last, commitInfo, path);
-    }
     const size = hasher.size;
+    if (committer.shouldBatch()) {
+      // Another write of this account is in progress: close the session with the last bytes and commit in a batch.
+      if (sessionId === undefined) sessionId = await this.startSession(last, path, true);
+      else await this.appendChunk(sessionId, offset, last, path, true);
+      const entry: files.UploadSessionFinishArg = { cursor: { session_id: sessionId, offset: offset + last.length }, commit: commitInfo };
+      meta = await committer.commit({ entry, path, contentHash: expected, size, lookup: () => this.committed(path, expected, size) });
+    } else {
+      const id = sessionId;
+      const single = (): Promise<files.FileMetadata> =>
+        this.commitOnce(path, expected, size, async () => {
+          if (id !== undefined) return this.finishSession(id, offset, last, commitInfo, path);
+          const arg: files.UploadArg = { ...commitInfo, content_hash: contentHashOf(last) };
+          const res = await this.client.content({ what: 'upload', path, idempotent: false }, 'files/upload', arg, last);
+          return (await res.json()) as files.FileMetadata;
+        });
+      // With batching on, a lone commit takes its turn with this account's batches, so the two never contend for the write lock.
+      meta = this.client.options.batchCommits === 'off' ? await single() : await inTurn(this.client, single);
+    }
     if (meta.content_hash && meta.content_hash !== expected) {
       throw new FileBridgeError(
         'CONNECTION',
@@ -236,6 +271,48 @@ export class DropboxSession implements RemoteSession {
       });
     }
     return { path: meta.path_display ?? path, size, contentHash: expected, id: meta.id, rev: meta.rev };
+  }
+
+  /**
+   * Sends a commit (files/upload or upload_session/finish) so that an answer lost on the way back
+   * cannot make it fail or happen twice. A commit is not idempotent: after a failure without an answer
+   * (connection dropped, timeout) or a 5xx, Dropbox may have done it. Then the target is looked up
+   * (files/get_metadata): a file with the content_hash and size of the bytes we sent means the commit
+   * arrived, and its metadata is the result (no second commit, so one rev). Otherwise the commit is sent
+   * again, within the client's retry budget. A retried finish whose session Dropbox already consumed
+   * answers `lookup_failed/not_found` (or `closed`): then the metadata alone decides.
+   */
+  async commitOnce(path: string, expected: string, size: number, send: () => Promise<files.FileMetadata>): Promise<files.FileMetadata> {
+    let ambiguous: FileBridgeError | undefined;
+    for (let n = 0; ; n++) {
+      try {
+        return await send();
+      } catch (err) {
+        const lost = isLostAnswer(err);
+        const consumed = ambiguous !== undefined && isSessionGone(err);
+        if (!lost && !consumed) throw err;
+        const found = await this.committed(path, expected, size);
+        if (found) return found;
+        if (consumed) throw ambiguous!;
+        ambiguous = err as FileBridgeError;
+        if (n >= this.client.maxRetries) throw ambiguous;
+        this.client.stats.connectionErrors++;
+        await this.client.pause(this.client.backoff(n));
+      }
+    }
+  }
+
+  /** The file at `path` when it holds exactly the bytes we sent (content_hash and size), else undefined. */
+  private async committed(path: string, expected: string, size: number): Promise<files.FileMetadata | undefined> {
+    const p = dropboxApiPath(path);
+    try {
+      const m = await this.client.rpc({ what: 'look up', path }, (dbx) => dbx.filesGetMetadata({ path: p }));
+      if (m['.tag'] === 'file' && m.content_hash === expected && m.size === size) return m;
+      return undefined;
+    } catch (err) {
+      if (err instanceof FileBridgeError && err.code === 'NOT_FOUND') return undefined;
+      throw err;
+    }
   }
 
   /** `upload_session/start` with the first bytes; `close` for sessions committed by a batch. */

@@ -33,7 +33,12 @@ export class FolderView {
     return this.ignoreCase ? p.toLowerCase() : p;
   }
 
-  /** Takes in a full listing (replaces everything) or the changes since the last cursor, in order. */
+  /**
+   * Takes in a full listing (replaces everything) or the changes since the last cursor, in order, as
+   * Dropbox tells clients to keep a local copy (files/list_folder): a file replaces whatever was at
+   * its path and removes that one's children; a folder leaves the children as they are; a deletion
+   * removes the path and all its children, and is ignored when nothing is there.
+   */
   apply(changes: FolderChanges): void {
     if (changes.full) {
       this.files.clear();
@@ -50,6 +55,8 @@ export class FolderView {
       this.files.delete(key);
       if (entry.type === 'directory') this.addFolder(key);
       else if (entry.type === 'file') {
+        // A file where a folder was: the folder's files are gone.
+        if (this.folders.has(key)) this.removeKey(key);
         this.files.set(key, entry);
         this.addFolder(parentKey(key));
       }

@@ -4,6 +4,8 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { startDropboxSim, type DropboxSim } from '../../../../dev/sim/dropbox';
+import { contentHashOf } from '../../../../src/core/dropbox/content-hash';
+import { createDropboxPool } from '../../../../src/core/dropbox/pool';
 import { openDropboxSession, type DropboxSession } from '../../../../src/core/dropbox/session';
 import { expectCode } from '../../../support/expect-code';
 
@@ -16,6 +18,12 @@ interface Peer {
   cutNextDownloadsAfter: number[];
   stallNextDownload: boolean;
   injectNames: string[];
+  /** The next list_folder answer is a JSON body that never ends (40 MiB, then more). */
+  hugeListing: boolean;
+  /** Routes (e.g. 'files/upload_session/finish') whose next request reaches the simulator, but whose answer is lost: the line breaks instead. */
+  loseAnswerOf: string[];
+  /** Routes whose next request the line breaks before it reaches the simulator. */
+  dropRequestOf: string[];
   /** Awaited when a download is cut, before the line breaks (a partner changing the file meanwhile). */
   onCut?: () => Promise<unknown>;
   downloads: { arg: string; range?: string }[];
@@ -29,6 +37,9 @@ async function startPeer(target: string): Promise<Peer> {
     cutNextDownloadsAfter: [],
     stallNextDownload: false,
     injectNames: [],
+    hugeListing: false,
+    loseAnswerOf: [],
+    dropRequestOf: [],
     downloads: [],
     close: () =>
       new Promise<void>((resolve) => {
@@ -38,7 +49,23 @@ async function startPeer(target: string): Promise<Peer> {
   };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const route = req.url ?? '';
+    const take = (list: string[]): boolean => {
+      const i = list.indexOf(route.replace(/^\/2\//, ''));
+      if (i >= 0) list.splice(i, 1);
+      return i >= 0;
+    };
+    if (take(peer.dropRequestOf)) {
+      req.socket.destroy();
+      return;
+    }
+    const loseAnswer = take(peer.loseAnswerOf);
     const upstream = request(new URL(route, target), { method: req.method, headers: req.headers }, (up) => {
+      if (loseAnswer) {
+        // Dropbox did the work; its answer never arrives.
+        up.resume();
+        up.on('end', () => req.socket.destroy());
+        return;
+      }
       if (route === '/2/files/download' && up.statusCode !== undefined && up.statusCode < 300) {
         peer.downloads.push({ arg: String(req.headers['dropbox-api-arg']), range: req.headers.range });
         const cut = peer.cutNextDownloadsAfter.shift();
@@ -64,6 +91,23 @@ async function startPeer(target: string): Promise<Peer> {
         up.on('end', () => {
           if (!stall) res.end();
         });
+        return;
+      }
+      if (route === '/2/files/list_folder' && peer.hugeListing) {
+        peer.hugeListing = false;
+        up.resume();
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write('{"entries": [');
+        const entry = Buffer.from(`${JSON.stringify({ '.tag': 'folder', name: 'x'.repeat(200), id: 'id:x' })},`.repeat(1000));
+        let sent = 0;
+        const more = (): void => {
+          while (sent < 40 * 1024 * 1024 && !res.destroyed) {
+            sent += entry.length;
+            if (!res.write(entry)) return void res.once('drain', more);
+          }
+          res.destroy();
+        };
+        more();
         return;
       }
       if (route === '/2/files/list_folder' && peer.injectNames.length > 0) {
@@ -176,6 +220,15 @@ describe('DropboxSession with a broken peer: cut and stalled downloads, hostile 
     assert.ok(Date.now() - started >= 1400);
   });
 
+  it('an RPC answer that never ends is cut at 32 MiB and fails with CONNECTION, once (not retried)', async () => {
+    peer.hugeListing = true;
+    const rss = process.memoryUsage().rss;
+    await expectCode(session.list('/peer'), 'CONNECTION', /larger than/);
+    assert.ok(process.memoryUsage().rss - rss < 200 * 1024 * 1024);
+    assert.equal(peer.hugeListing, false);
+    assert.equal((await session.list('/peer')).length, 2);
+  });
+
   it('listed names that are not one entry of the folder are left out and reported', async () => {
     peer.injectNames = ['../../etc/passwd', 'a/b.txt', '..', 'nul\0.txt'];
     const refused: string[] = [];
@@ -186,5 +239,96 @@ describe('DropboxSession with a broken peer: cut and stalled downloads, hostile 
     } finally {
       peer.injectNames = [];
     }
+  });
+});
+
+describe('DropboxSession commits whose answer is lost: looked up by content_hash, never done twice', function () {
+  this.timeout(60_000);
+  let sim: DropboxSim;
+  let peer: Peer;
+  let session: DropboxSession;
+  const MiB = 1024 * 1024;
+  const commits = (route: string): number => sim.stats().byRoute[route] ?? 0;
+
+  beforeEach(async () => {
+    sim = await startDropboxSim({ port: 0 });
+    peer = await startPeer(sim.url);
+    session = await openDropboxSession({
+      appKey: sim.appKey,
+      refreshToken: sim.refreshToken,
+      serviceUrl: peer.url,
+      chunkSize: 4 * MiB,
+      connectTimeoutMs: 5000,
+      retryBaseMs: 10,
+    });
+  });
+  afterEach(async () => {
+    await session?.close();
+    await peer?.close();
+    await sim?.stop();
+  });
+
+  it('an upload session finish that Dropbox did but whose answer was lost: the file arrives once, whole, with one rev', async () => {
+    const data = randomBytes(9 * MiB + 3);
+    peer.loseAnswerOf = ['files/upload_session/finish'];
+    assert.equal(await session.write('/lost/finish.bin', Readable.from([data])), data.length);
+    assert.deepEqual(peer.loseAnswerOf, [], 'the answer of the finish was lost');
+    assert.equal(commits('files/upload_session/finish'), 1, 'the finish was not sent again');
+    const entry = sim.entry('/lost/finish.bin');
+    assert.equal(entry?.content_hash, contentHashOf(data));
+    assert.equal(entry?.size, data.length);
+    assert.equal((await session.stat('/lost/finish.bin'))?.rev, entry?.rev);
+    assert.equal((await session.list('/lost')).length, 1);
+  });
+
+  it('a finish that never reached Dropbox: the lookup finds nothing, the finish is sent again and the file arrives whole', async () => {
+    const data = randomBytes(5 * MiB);
+    peer.dropRequestOf = ['files/upload_session/finish'];
+    assert.equal(await session.write('/lost/never.bin', Readable.from([data])), data.length);
+    assert.deepEqual(peer.dropRequestOf, []);
+    assert.equal(commits('files/upload_session/finish'), 1);
+    assert.equal(sim.entry('/lost/never.bin')?.content_hash, contentHashOf(data));
+  });
+
+  it('a small files/upload whose answer was lost, over an older version: committed once, the new bytes are there', async () => {
+    await sim.putFile('/lost/small.txt', 'old version');
+    const data = randomBytes(3000);
+    peer.loseAnswerOf = ['files/upload'];
+    const uploadsBefore = commits('files/upload');
+    const file = await session.upload('/lost/small.txt', Readable.from([data]));
+    assert.equal(commits('files/upload') - uploadsBefore, 1);
+    assert.equal(file.rev, sim.entry('/lost/small.txt')?.rev);
+    assert.equal(sim.entry('/lost/small.txt')?.content_hash, contentHashOf(data));
+  });
+
+  it('a batch commit whose answer was lost: every file is looked up and found, none committed twice', async () => {
+    const pool = createDropboxPool({ appKey: sim.appKey, refreshToken: sim.refreshToken, serviceUrl: peer.url, retryBaseMs: 10 }, { size: 3 });
+    try {
+      const files = [0, 1, 2].map((i) => ({ path: `/lost/batch-${i}.txt`, data: randomBytes(1000 + i) }));
+      peer.loseAnswerOf = ['files/upload_session/finish_batch_v2'];
+      await Promise.all(
+        files.map(async (f) => {
+          const lease = await pool.acquire();
+          try {
+            assert.equal(await lease.session.write(f.path, Readable.from([f.data])), f.data.length);
+          } finally {
+            lease.release();
+          }
+        }),
+      );
+      assert.deepEqual(peer.loseAnswerOf, []);
+      assert.equal(commits('files/upload_session/finish_batch_v2'), 1);
+      for (const f of files) assert.equal(sim.entry(f.path)?.content_hash, contentHashOf(f.data));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a lost answer when other bytes are at the target: the commit is sent again rather than taken as done', async () => {
+    const data = randomBytes(3000);
+    await sim.putFile('/lost/other.txt', 'someone else');
+    peer.dropRequestOf = ['files/upload'];
+    await session.write('/lost/other.txt', Readable.from([data]));
+    assert.equal(sim.entry('/lost/other.txt')?.content_hash, contentHashOf(data));
   });
 });

@@ -54,6 +54,8 @@ describe('watcher on a Dropbox folder (simulator)', function () {
     warnings: string[];
     origin: SourceOrigin;
     pool: SessionPool<RemoteSession>;
+    /** Claims that found their file gone (a stale picture of the folder costs one). */
+    lost: number;
   }
 
   /** A watch of `folder` (a new one is a restart: new process state, same stores). */
@@ -64,6 +66,7 @@ describe('watcher on a Dropbox folder (simulator)', function () {
     const origin: SourceOrigin = { server: 'dbx', watch: id, protocol: 'dropbox', host: '127.0.0.1', port: used.sim.port, folder };
     const emitted: ClaimedFile[] = [];
     const warnings: string[] = [];
+    const counts = { lost: 0 };
     const w = new Watcher(settings, {
       pool: p,
       origin,
@@ -75,10 +78,22 @@ describe('watcher on a Dropbox folder (simulator)', function () {
       },
       onWarning: (text) => warnings.push(text),
       onError: (err) => warnings.push(`error: ${err.code} ${err.message}`),
+      onPoll: (report) => {
+        counts.lost += report.lost;
+      },
     });
     watchers.push(w);
     registerWatch(id, w, { folder, claimRoot: w.claimRoot });
-    return { w, emitted, warnings, origin, pool: p };
+    return {
+      w,
+      emitted,
+      warnings,
+      origin,
+      pool: p,
+      get lost() {
+        return counts.lost;
+      },
+    };
   }
 
   const ack = (run: Run, file: ClaimedFile, action: 'delete' | 'leave'): Promise<unknown> =>
@@ -115,6 +130,36 @@ describe('watcher on a Dropbox folder (simulator)', function () {
     await run.w.trigger();
     await run.w.trigger();
     assert.deepEqual(names(run.emitted), ['a.pdf', 'b.pdf', 'c.pdf'], 'a new file once');
+    assert.deepEqual(run.warnings, []);
+  });
+
+  it('recursive, with a depth: files in subfolders once each, claims below the claim folder never taken as input, a removed subfolder forgotten', async () => {
+    const folder = await freshFolder(used);
+    await used.sim.putFile(`${folder}/top.pdf`, 'top');
+    await used.sim.putFile(`${folder}/Sub/one.pdf`, 'one');
+    await used.sim.putFile(`${folder}/Sub/Deep/two.pdf`, 'two');
+    await used.sim.putFile(`${folder}/Sub/Deep/Deeper/three.pdf`, 'three: below the depth');
+    await used.sim.putFile(`${folder}/.hidden/four.pdf`, 'dot folder');
+    await used.sim.putFile(`${folder}/Sub/Deep/skip.tmp`, 'listed, never taken');
+    const run = watch(folder, {}, { recursive: true, maxDepth: 2, exclude: ['*.tmp'] });
+    await run.w.trigger();
+    assert.deepEqual(names(run.emitted), ['Sub/Deep/two.pdf', 'Sub/one.pdf', 'top.pdf'], run.warnings.join('\n'));
+    assert.ok(
+      run.emitted.some((f) => f.claimPath.startsWith(`${folder}/.filebridge/processing/Sub/Deep/`)),
+      'claims keep the relative folder',
+    );
+    for (let i = 0; i < 3; i++) await run.w.trigger();
+    assert.equal(run.emitted.length, 3, 'the claims (below the watched folder, in the cursor) are never input');
+    await used.sim.putFile(`${folder}/Sub/Deep/five.pdf`, 'five');
+    const removed = await rpc(used.sim, 'files/delete_v2', { path: `${folder}/Sub` }, { token: used.token });
+    assert.equal(removed.status, 200, removed.text);
+    await run.w.trigger();
+    assert.equal(run.w.lastReport?.listed, 0, 'skip.tmp, seen but never taken, went out of the picture with its folder');
+    await used.sim.putFile(`${folder}/Sub/six.pdf`, 'six, in a new Sub');
+    await run.w.trigger();
+    await run.w.trigger();
+    assert.deepEqual(names(run.emitted), ['Sub/Deep/two.pdf', 'Sub/one.pdf', 'Sub/six.pdf', 'top.pdf'], 'five.pdf went with its folder before a poll saw it');
+    assert.equal(run.lost, 0, 'no claim of a file that was no longer there');
     assert.deepEqual(run.warnings, []);
   });
 

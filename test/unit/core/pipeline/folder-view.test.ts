@@ -44,6 +44,14 @@ describe('pipeline: folder view (following a remote folder by its changes)', () 
     );
     view.apply(delta([file('/In/x.pdf'), gone('/In/x.pdf')]));
     assert.equal(paths(view).includes('/In/x.pdf'), false, 'made then removed, in that order: it is gone');
+    view.apply(delta([file('/In/f/one.pdf'), file('/In/f/two/three.pdf'), folder('/In/f')]));
+    assert.equal(paths(view).filter((p) => p.startsWith('/In/f/')).length, 2, 'a folder entry leaves the children as they are');
+    view.apply(delta([file('/In/f', { size: 1 })]));
+    assert.deepEqual(
+      paths(view).filter((p) => p.startsWith('/In/f')),
+      ['/In/f'],
+      'a file where a folder was: the folder and its files are gone',
+    );
   });
 
   it('ignores case where the remote does (Dropbox): a removal in other case removes the file', () => {
