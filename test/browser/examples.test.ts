@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { DEFAULT_SEED, startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
+import { startDropboxSim, type DropboxSim } from '../../dev/sim/dropbox';
+import { accessToken, rpc } from '../support/dropbox-sim';
 import { servers } from '../support/dev-servers';
 import { deploy, doubleClickNode, EDITOR_RUNTIMES, EditorSession, openEditor } from '../support/browser-editor';
 import { exampleFiles, type FlowNode } from '../support/example-flows';
@@ -12,6 +14,8 @@ import { REPO_ROOT } from '../support/runtimes';
 const MODULE = 'node-red-contrib-ecm-filebridge';
 /** The SFTP -> Content Server example this test runs a file through. */
 const RUN_EXAMPLE = 'sftp-cs-03 Daily drops to records folders.json';
+/** The Dropbox -> Content Server example this test runs a file through. */
+const RUN_DROPBOX_EXAMPLE = 'dbx-cs-04 Ready for approval starts a workflow.json';
 
 type Red = {
   nodes: {
@@ -46,7 +50,10 @@ for (const runtime of EDITOR_RUNTIMES) {
     let editor: EditorSession;
     let page: Page;
     let sim: ContentServerSim;
+    let dropbox: DropboxSim;
     let examples: ExampleFile[];
+    /** The Dropbox server configurations of the examples, by id (their watches' folders live in the Dropbox simulator). */
+    const dropboxServers = new Map<string, FlowNode>();
 
     before(async () => {
       examples = exampleFiles().map((relPath) => {
@@ -55,11 +62,22 @@ for (const runtime of EDITOR_RUNTIMES) {
         assert.ok(tab, `${relPath} has no tab`);
         return { relPath, nodes, tab };
       });
-      // Every watched folder exists and is empty, as on a partner's fresh server.
+      for (const { nodes } of examples)
+        for (const n of nodes.filter((x) => x.type === 'filebridge-server' && x.protocol === 'dropbox')) dropboxServers.set(n.id, n);
+      // Every watched folder exists and is empty, as on a partner's fresh server (or a fresh Dropbox account).
       const s = servers();
+      dropbox = await startDropboxSim({ port: 0 });
+      const token = await accessToken(dropbox);
       for (const { nodes } of examples) {
         for (const watch of nodes.filter((n) => n.type === 'filebridge-watch')) {
           const folder = String(watch.folder);
+          const onDropbox = dropboxServers.get(String(watch.server));
+          if (onDropbox) {
+            const pathRoot = onDropbox.teamRoot === true ? { '.tag': 'root', root: dropbox.rootNamespaceId } : undefined;
+            const made = await rpc(dropbox, 'files/create_folder_v2', { path: folder }, { token, pathRoot });
+            assert.ok(made.status === 200 || /path\/conflict\/folder/.test(made.text), `Dropbox folder ${folder}: ${made.status} ${made.text}`);
+            continue;
+          }
           await s.remove(folder.split('/')[0]);
           await s.mkdirp(folder);
         }
@@ -72,6 +90,7 @@ for (const runtime of EDITOR_RUNTIMES) {
     after(async () => {
       if (editor) await editor.close();
       if (sim) await sim.stop();
+      if (dropbox) await dropbox.stop();
     });
 
     const red = <T>(fn: (red: Red, arg: string) => T, arg = ''): Promise<T> =>
@@ -145,6 +164,82 @@ for (const runtime of EDITOR_RUNTIMES) {
       await page.locator('#node-config-dialog-ok').waitFor({ state: 'visible', timeout: 10_000 });
     }
 
+    /** Clicks a tab of the server dialog until its content shows (a click on Node-RED 4.1's tab bar is sometimes not taken). */
+    async function showServerTab(label: 'Connection' | 'Advanced'): Promise<void> {
+      const content = page.locator(`#filebridge-server-tab-${label.toLowerCase()}`);
+      for (let i = 0; i < 5 && !(await content.isVisible()); i++) {
+        await page.locator('#node-config-filebridge-server-tabs a', { hasText: label }).click();
+        await content.waitFor({ state: 'visible', timeout: 2_000 }).catch(() => undefined);
+      }
+      assert.ok(await content.isVisible(), `the ${label} tab of the server dialog does not show`);
+    }
+
+    /**
+     * A Dropbox account's dialog as a user fills it: the app key, the service URL (Advanced; here the
+     * Dropbox simulator), then Connect to Dropbox: the sign-in page opens in a new window, the user
+     * clicks Allow, copies the code shown into the dialog and finishes; the dialog names the account.
+     */
+    async function signInToDropbox(relPath: string): Promise<void> {
+      await page.locator('#node-config-input-appKey').fill(dropbox.appKey);
+      await showServerTab('Advanced');
+      await page.locator('#node-config-input-serviceUrl').fill(dropbox.url);
+      await showServerTab('Connection');
+      // The dialog opens the sign-in page in a new window and shows its link beside the code field;
+      // the user may use either, so the test opens the link itself (a popup that did open is closed).
+      const popups: Page[] = [];
+      const onPage = (p: Page): void => void popups.push(p);
+      page.context().on('page', onPage);
+      await page
+        .locator('#filebridge-server-dropbox-connect')
+        .click({ timeout: 15_000 })
+        .catch(async (e: Error) => {
+          // Which element hides the button (a debugging aid for the message only).
+          const hidden = await page.evaluate(() => {
+            const out: string[] = [];
+            for (let el = document.querySelector('#filebridge-server-dropbox-connect'); el; el = el.parentElement) {
+              const st = getComputedStyle(el);
+              if (st.display === 'none' || st.visibility === 'hidden') out.push(`${el.tagName}#${el.id}.${el.className}`);
+            }
+            return out.join(' < ');
+          });
+          throw new Error(`${relPath}: Connect to Dropbox not clickable (${e.message.split('\n')[0]}), hidden by: ${hidden}`);
+        });
+      const link = page.locator('#filebridge-server-dropbox-authorize-link');
+      await link.waitFor({ state: 'visible', timeout: 20_000 }).catch(async (e: Error) => {
+        throw new Error(
+          `${relPath}: Connect to Dropbox showed no sign-in link (${e.message.split('\n')[0]}): ${await page.locator('#filebridge-server-dropbox-result').innerText()}`,
+        );
+      });
+      const url = String(await link.getAttribute('href'));
+      assert.ok(url.startsWith(`${dropbox.url}/oauth2/authorize?`), `${relPath}: sign-in link ${url}`);
+      // The window the dialog opened (or, had the browser blocked it, one the user opens from the link).
+      let signIn = popups.find((p) => !p.isClosed());
+      if (!signIn) {
+        const [opened] = await Promise.all([
+          page.context().waitForEvent('page'),
+          page.evaluate((u) => {
+            window.open(u, '_blank');
+          }, url),
+        ]);
+        signIn = opened;
+      }
+      await signIn.goto(url);
+      await signIn.locator('#allow').click();
+      const code = (await signIn.locator('#code').innerText({ timeout: 15_000 })).trim();
+      await signIn.close();
+      page.context().off('page', onPage);
+      for (const p of popups) if (!p.isClosed()) await p.close();
+      await page.locator('#filebridge-server-dropbox-code').fill(code);
+      await page.locator('#filebridge-server-dropbox-finish').click();
+      const result = page.locator('#filebridge-server-dropbox-result');
+      await result
+        .locator('.filebridge-result-ok', { hasText: 'Sim User' })
+        .waitFor({ state: 'visible', timeout: 20_000 })
+        .catch(async (e: Error) => {
+          throw new Error(`${relPath}: Connect to Dropbox did not finish (${e.message.split('\n')[0]}): ${await result.innerText()}`);
+        });
+    }
+
     async function closeConfigDialog(): Promise<void> {
       await page.locator('#node-config-dialog-ok').click();
       await page.locator('#node-config-dialog-ok').waitFor({ state: 'detached', timeout: 10_000 });
@@ -159,7 +254,10 @@ for (const runtime of EDITOR_RUNTIMES) {
         for (const config of example.nodes.filter((n) => n.type === 'filebridge-server' || n.type === 'filebridge-cs-connection')) {
           await openConfigDialog(config.id);
           let kind: string;
-          if (config.type === 'filebridge-server') {
+          if (config.type === 'filebridge-server' && config.protocol === 'dropbox') {
+            kind = 'dropbox';
+            await signInToDropbox(example.relPath);
+          } else if (config.type === 'filebridge-server') {
             kind = String(config.protocol);
             const server = kind === 'sftp' ? s.sftp : s.ftp;
             await page.locator('#node-config-input-host').fill(server.host);
@@ -193,7 +291,7 @@ for (const runtime of EDITOR_RUNTIMES) {
           await closeConfigDialog();
         }
       }
-      assert.deepEqual([...tested].sort(), ['cs', 'ftp', 'ftps-explicit', 'sftp']);
+      assert.deepEqual([...tested].sort(), ['cs', 'dropbox', 'ftp', 'ftps-explicit', 'sftp']);
       assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
     });
 
@@ -230,10 +328,10 @@ for (const runtime of EDITOR_RUNTIMES) {
       const res = await fetch(`${editor.nodeRed.url}/flows`);
       assert.equal(res.status, 200);
       const exported = await res.text();
-      for (const secret of [servers().password, 'livelink']) {
+      for (const secret of [servers().password, 'livelink', dropbox.refreshToken]) {
         assert.ok(!exported.includes(secret), 'a secret typed into a config dialog shows in GET /flows');
       }
-      assert.ok(!/"(password|passphrase|privateKey|ticket|token|clientSecret)"\s*:/.test(exported), 'GET /flows carries a credential property');
+      assert.ok(!/"(password|passphrase|privateKey|ticket|token|refreshToken|clientSecret)"\s*:/.test(exported), 'GET /flows carries a credential property');
       assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
     });
 
@@ -331,6 +429,37 @@ for (const runtime of EDITOR_RUNTIMES) {
       // Ctrl+Space hides the sidebar, so the whole flow fits the picture.
       await page.keyboard.press('Control+Space');
       await editor.screenshot('deployed-example.png');
+      assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
+    });
+
+    it(`runs ${RUN_DROPBOX_EXAMPLE.replace(/\.json$/, '')}: a file put into Dropbox becomes a document in the Content Server simulator with its workflow`, async () => {
+      const example = await openExampleTab(RUN_DROPBOX_EXAMPLE);
+      const watch = example.nodes.find((n) => n.type === 'filebridge-watch') as FlowNode;
+      const statusLabel = page.locator(`g[id="${watch.id}"] .red-ui-flow-node-status-label`);
+      await statusLabel.filter({ hasText: /^(polling|watching)$/ }).waitFor({ timeout: 10_000 });
+
+      const invoice = Buffer.from('%PDF-1.7\ninvoice 0042 ACME\n%%EOF\n');
+      const name = 'INV_ACME_2026-11-02_0042.pdf';
+      await dropbox.putFile(`${String(watch.folder)}/${name}`, invoice);
+      const deadline = Date.now() + 60_000;
+      let doc: SimTree | undefined;
+      while (!doc?.sha256) {
+        if (Date.now() > deadline)
+          assert.fail(`no ${name} in the simulator after 60 s; watch status: ${await statusLabel.innerText()}\n${editor.nodeRed.output().slice(-4000)}`);
+        await page.waitForTimeout(500);
+        const tree = (await (await fetch(`${sim.url}/__sim/tree`)).json()) as SimTree;
+        doc = findPath(tree, ['Partners', 'ACME', 'Invoices', '2026', name]);
+      }
+      assert.equal(doc.sha256, createHash('sha256').update(invoice).digest('hex'), 'the document holds other bytes than the file put into Dropbox');
+      const records = (await (await fetch(`${sim.url}/__sim/records`)).json()) as { processes: { workflow_id: number }[] };
+      assert.deepEqual(
+        records.processes.map((p) => p.workflow_id),
+        [2401],
+        'one Invoice Approval workflow started',
+      );
+      // Moved out of "Ready for approval" in Dropbox, and the watch is back to idle.
+      assert.equal(dropbox.entry(`${String(watch.folder)}/${name}`), undefined, 'the file is still in the Dropbox folder');
+      await statusLabel.filter({ hasText: /^watching$/ }).waitFor({ timeout: 15_000 });
       assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
     });
 
