@@ -83,7 +83,8 @@ for (const runtime of EDITOR_RUNTIMES) {
         }
       }
       sim = await startContentServerSim({ port: 0 });
-      editor = await openEditor(runtime.index);
+      // The context stores the sandbox defines (dev/sandbox/start.ts): dbx-cs-08 keeps its ledger in the persistent `file` store.
+      editor = await openEditor(runtime.index, "contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem' } },");
       page = editor.page;
     });
 

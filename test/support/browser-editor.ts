@@ -34,7 +34,7 @@ export const EDITOR_RUNTIMES = [
  * The editor as a user meets it: the packed package installed into a fresh user directory of a real
  * Node-RED (4.1 or 5, by index into `runtimes()`), opened in headless Chromium, with the palette loaded.
  */
-export async function openEditor(runtimeIndex: number): Promise<EditorSession> {
+export async function openEditor(runtimeIndex: number, extraSettings?: string): Promise<EditorSession> {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser tests`);
   const work = await mkdtemp(join(tmpdir(), 'filebridge-browser-'));
   let nodeRed: RunningNodeRed | undefined;
@@ -48,7 +48,7 @@ export async function openEditor(runtimeIndex: number): Promise<EditorSession> {
     const { tarball } = await packPackage();
     const userDir = join(work, 'user');
     await installIntoUserDir(tarball, userDir);
-    nodeRed = await startNodeRed((await runtimes())[runtimeIndex], userDir);
+    nodeRed = await startNodeRed((await runtimes())[runtimeIndex], userDir, { extraSettings });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     const page = await browser.newPage({ viewport: { width: 1680, height: 950 } });
     const errors: string[] = [];
