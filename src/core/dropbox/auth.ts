@@ -28,8 +28,14 @@ export interface DropboxOptions {
   batchCommits?: 'auto' | 'off';
   /** How long a batched commit waits for more to join (ms, after the last one joined; at most 5 x this after the first). Default 200. */
   batchIdleMs?: number;
-  /** Retries of one request after 429/5xx/connection failures. Default 8. */
+  /** Retries of one request after 5xx/connection failures. Default 8. */
   maxRetries?: number;
+  /**
+   * Retries of one request Dropbox asked to slow down (429, `too_many_write_operations`). Dropbox did
+   * nothing and says when to come back, so these are not failures and get their own, larger budget.
+   * Default 30.
+   */
+  maxRateLimitedRetries?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
   /** Injected fetch (tests); defaults to the global fetch. */

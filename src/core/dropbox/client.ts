@@ -87,6 +87,10 @@ export class DropboxClient {
     return this.options.maxRetries ?? 8;
   }
 
+  get maxRateLimitedRetries(): number {
+    return this.options.maxRateLimitedRetries ?? 30;
+  }
+
   /** The `Dropbox-API-Path-Root` header value when working in the team space (read once per client). */
   async ensurePathRoot(): Promise<void> {
     if (!this.options.teamRoot) return;
@@ -155,6 +159,7 @@ export class DropboxClient {
   async withRetries<T>(call: CallOptions, attempt: (token: string) => Promise<T>): Promise<T> {
     const idempotent = call.idempotent ?? true;
     let tokenRetried = false;
+    let slowedDown = 0;
     for (let n = 0; ; n++) {
       if (this.closed) throw new FileBridgeError('CONNECTION', `The Dropbox session is closed; could not ${call.what}.`, call.path ? { path: call.path } : {});
       let token: string;
@@ -181,9 +186,11 @@ export class DropboxClient {
             n--;
             continue;
           }
-          if (isRateLimited(f) && n < this.maxRetries) {
+          if (isRateLimited(f) && slowedDown < this.maxRateLimitedRetries) {
             this.stats.rateLimited++;
-            await this.pause(retryAfterMs(f) ?? this.backoff(n));
+            await this.pause(retryAfterMs(f) ?? this.backoff(Math.min(slowedDown, 8)));
+            slowedDown++;
+            n--;
             continue;
           }
           if (f.status >= 500 && idempotent && n < this.maxRetries) {

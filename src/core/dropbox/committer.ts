@@ -62,6 +62,8 @@ export interface CommitRequest {
 interface Waiting {
   req: CommitRequest;
   tries: number;
+  /** Batches that refused this entry because the account was busy (their own budget, see `maxRateLimitedRetries`). */
+  busyTries: number;
   resolve: (m: files.FileMetadata) => void;
   reject: (e: FileBridgeError) => void;
 }
@@ -112,7 +114,7 @@ export class DropboxCommitter {
   commit(req: CommitRequest): Promise<files.FileMetadata> {
     return new Promise<files.FileMetadata>((resolve, reject) => {
       if (this.queue.length === 0) this.firstQueuedAt = Date.now();
-      this.queue.push({ req, tries: 0, resolve, reject });
+      this.queue.push({ req, tries: 0, busyTries: 0, resolve, reject });
       this.consider(true);
     });
   }
@@ -158,7 +160,7 @@ export class DropboxCommitter {
       else for (const w of batch) w.reject(error);
       return;
     }
-    const busy = batch.filter((w, i) => this.settle(w, answer.entries[i])).map((w) => w.tries);
+    const busy = batch.filter((w, i) => this.settle(w, answer.entries[i])).map((w) => Math.min(w.busyTries, 8));
     // Entries refused because the account was busy wait a backoff before the next batch (which this one's `sending` holds back).
     if (busy.length > 0) await this.client.pause(this.client.backoff(Math.max(...busy) - 1));
   }
@@ -175,8 +177,8 @@ export class DropboxCommitter {
   }
 
   /** Puts a write back for the next batch (false when its retries are used up: then it fails with `error`). */
-  private again(w: Waiting, error: FileBridgeError): boolean {
-    if (++w.tries > this.client.maxRetries) {
+  private again(w: Waiting, error: FileBridgeError, busy = false): boolean {
+    if (busy ? ++w.busyTries > this.client.maxRateLimitedRetries : ++w.tries > this.client.maxRetries) {
       w.reject(error);
       return false;
     }
@@ -213,7 +215,7 @@ export class DropboxCommitter {
     // Busy account: this entry goes into the next batch (rclone retries the whole batch; Dropbox did nothing for this entry).
     if (/too_many_write_operations/.test(summary)) {
       this.client.stats.rateLimited++;
-      return this.again(w, error);
+      return this.again(w, error, true);
     }
     w.reject(error);
     return false;

@@ -140,7 +140,7 @@ describe('Dropbox batched commits: write() calls on the sessions of one pool com
   });
 
   it("batchCommits 'off': concurrent writes commit one by one and contend (the behaviour batching avoids)", async () => {
-    pool = createDropboxPool({ ...options, batchCommits: 'off', maxRetries: 40 }, { size: 4 });
+    pool = createDropboxPool({ ...options, batchCommits: 'off', maxRateLimitedRetries: 40 }, { size: 4 });
     sim.setFaults({ retryAfterSeconds: 0.05 });
     const files = Array.from({ length: 12 }, (_, i) => ({ path: `/Publish/off/f-${i}.txt`, data: randomBytes(100 + i) }));
     const before = await simStats(sim);
