@@ -107,10 +107,16 @@ async function snapshot(dir: string, deep: boolean): Promise<Record<string, stri
   const walk = async (d: string, rel: string): Promise<void> => {
     for (const e of await readdir(d, { withFileTypes: true })) {
       const full = join(d, e.name);
-      const st = await lstat(full);
       const key = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isFile()) out[key] = `file ${st.size} ${st.mtimeMs} ${sha256(await readFile(full))}`;
-      else out[key] = `${e.isDirectory() ? 'dir' : 'other'} ${st.mtimeMs} ${st.mode}`;
+      try {
+        const st = await lstat(full);
+        if (e.isFile()) out[key] = `file ${st.size} ${st.mtimeMs} ${sha256(await readFile(full))}`;
+        else out[key] = `${e.isDirectory() ? 'dir' : 'other'} ${st.mtimeMs} ${st.mode}`;
+      } catch (err) {
+        // Moved away between the listing and the read (a running watch claims files): not there any more.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw err;
+      }
       if (deep && e.isDirectory()) await walk(full, key);
     }
   };
