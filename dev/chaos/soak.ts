@@ -187,20 +187,20 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       `chaos soak protocol=${o.protocol} seed=${o.seed} files=${o.files} polls=${seen} minutes=${((Date.now() - started) / 60_000).toFixed(1)} ` +
       `arrivals=${arrivals} acked_once=${[...counts.values()].filter((n) => n === 1).length} acked_twice=${twice} never_acked=${missing} ` +
       `rss_mb=${rss0.toFixed(0)}->${rss1.toFixed(0)} fds=${fds0}->${fds1} sessions_max=${sessionsMax} sessions_end=${sessions1}`;
-    const shown = new Map<string, number>();
-    for (const text of await lines(statusFile)) if (text !== 'polling' && !/^\d+ in flight/.test(text)) shown.set(text, (shown.get(text) ?? 0) + 1);
-    const ackedNames = new Set([...counts.keys()].map((p) => p.slice(p.lastIndexOf('/') + 1)));
-    const unacked = [...Array(o.files + arrivals).keys()].map(name).filter((n) => !ackedNames.has(n));
-    const diagnosis =
-      violations.length === 0
-        ? ''
-        : [
-            `statuses other than polling/in flight: ${[...shown].map(([t, n]) => `"${t}" x${n}`).join(', ') || 'none'}`,
-            `never acked: ${unacked.slice(0, 5).join(', ')}${unacked.length > 5 ? ` and ${unacked.length - 5} more` : ''}`,
-            `Node-RED's last lines:`,
-            ...red.output().split('\n').slice(-25),
-          ].join('\n');
-    if (violations.length > 0) log(diagnosis);
+    let diagnosis = '';
+    if (violations.length > 0) {
+      const shown = new Map<string, number>();
+      for (const text of await lines(statusFile)) if (text !== 'polling' && !/^\d+ in flight/.test(text)) shown.set(text, (shown.get(text) ?? 0) + 1);
+      const ackedNames = new Set([...counts.keys()].map((p) => p.slice(p.lastIndexOf('/') + 1)));
+      const unacked = [...Array(o.files + arrivals).keys()].map(name).filter((n) => !ackedNames.has(n));
+      diagnosis = [
+        `statuses other than polling/in flight: ${[...shown].map(([t, n]) => `"${t}" x${n}`).join(', ') || 'none'}`,
+        `never acked: ${unacked.slice(0, 5).join(', ')}${unacked.length > 5 ? ` and ${unacked.length - 5} more` : ''}`,
+        `Node-RED's last lines:`,
+        ...red.output().split('\n').slice(-25),
+      ].join('\n');
+      log(diagnosis);
+    }
     return { line, violations, samples, diagnosis };
   } finally {
     await red.stop().catch(() => undefined);
