@@ -11,5 +11,6 @@ export type { ServerOptions } from './remote/server-options';
 export type { Protocol, RemoteEntry, RemoteSession } from './remote/types';
 export * as contentServer from './content-server';
 export * as dropbox from './dropbox';
+export * as file360 from './file360';
 export * as validate from './validate';
 export * as mapping from './mapping';
