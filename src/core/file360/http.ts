@@ -294,10 +294,19 @@ export class F360Http {
       } catch (err) {
         if (err instanceof HttpFailure) {
           const again = canRetry();
-          if (err.status === 401 && !tokenRetried && again) {
+          if (err.status === 401 && !tokenRetried) {
             tokenRetried = true;
             this.stats.tokenRetries++;
             await this.o.tokens.replace(token);
+            if (!again) {
+              // The token ended while a stream too long to keep was being sent: the next call has a new
+              // token, and the transfer may simply be done again (CONNECTION is retryable).
+              throw new FileBridgeError(
+                'CONNECTION',
+                `File 360 ended the sign-in while trying to ${call.what}${call.target ? ` ${call.target}` : ''}, and the stream cannot be sent again from here; try again.`,
+                { status: 401 },
+              );
+            }
             n--;
             continue;
           }
