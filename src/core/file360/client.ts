@@ -292,7 +292,9 @@ export class File360Client {
   /**
    * Uploads `source` as `name` into the folder, streamed (multipart built as a stream; Content-Length
    * when `size` is given). `source` may be a function opening the file: then every retry reads it anew.
-   * A stream is sent again only while its first 8 MiB were not passed on (kept to replay).
+   * A stream is sent again only while its first 8 MiB were not passed on (kept to replay). With the
+   * collision strategy rename an upload is repeated only when nothing can have been stored (a lost
+   * answer would otherwise leave a second document): then a CONNECTION error says to send it again.
    */
   async upload(parentId: string, name: string, source: Readable | (() => Readable), opts: UploadOptions): Promise<File360Resource> {
     const parent = checkId(parentId, 'parent folder');
@@ -305,15 +307,26 @@ export class File360Client {
     }
     const r = F360_ROUTES.upload;
     const layout = multipartLayout(parent, name, opts.size);
-    const body = await this.http.upload(
-      r.path(),
-      { [F360_UPLOAD_QUERY.collisionStrategy]: opts.collision },
-      layout,
-      new UploadSource(source),
-      opts.size,
-      // overwrite lands on the same document when sent twice; rename would make a second one, fail a 409.
-      { what: 'upload', target: `"${name}"`, idempotent: opts.collision === 'overwrite' },
-    );
+    let body: unknown;
+    try {
+      body = await this.http.upload(
+        r.path(),
+        { [F360_UPLOAD_QUERY.collisionStrategy]: opts.collision },
+        layout,
+        new UploadSource(source),
+        opts.size,
+        // Sent twice, overwrite lands on the same document and fail answers 409 (handled below); rename
+        // would store a second document, so an upload with rename is repeated only when nothing was stored.
+        { what: 'upload', target: `"${name}"`, idempotent: opts.collision !== 'rename' },
+      );
+    } catch (err) {
+      // fail: a 409 on a retry after a lost answer is our own first upload when the document is there with our size.
+      if (opts.collision === 'fail' && isFileBridgeError(err) && err.code === 'CONFLICT' && err.details.afterUncertainRetry === true) {
+        const mine = await this.findChild(parent, name, 'document').catch(() => undefined);
+        if (mine && (opts.size === undefined || mine.size === opts.size)) return mine;
+      }
+      throw err;
+    }
     return parseResource(body, `${r.method} ${r.path()}`, 'document');
   }
 

@@ -40,7 +40,6 @@ export const F360_SEARCH_QUERY = { q: 'q', pageSize: 'pageSize' } as const;
 export const F360_ROUTES = {
   me: { method: 'GET', path: () => '/api/v1/users/me' },
   children: { method: 'GET', path: (folderId: string) => `/api/v1/folders/${seg(folderId)}/children` },
-  folder: { method: 'GET', path: (folderId: string) => `/api/v1/folders/${seg(folderId)}` },
   createFolder: { method: 'POST', path: () => '/api/v1/folders' },
   upload: { method: 'POST', path: () => '/api/v3/documents' },
   document: { method: 'GET', path: (id: string) => `/api/v1/documents/${seg(id)}` },

@@ -29,7 +29,12 @@ export interface CallInfo {
   what: string;
   /** The item, for messages: `folder "Suppliers/ACME"`, `document 2599..`. */
   target?: string;
-  /** False for writes that must not happen twice (create, rename-upload): 5xx and dropped answers are then not retried. */
+  /**
+   * False for writes that must not happen twice (create, upload with rename): a failure that may hide a
+   * success (a 5xx other than 503 or a connection lost after the whole request was sent) is then not
+   * retried. Failures that prove nothing was done (429, 503, 401, refused connections, an answer
+   * before the body was sent whole) are retried either way.
+   */
   idempotent?: boolean;
 }
 
@@ -275,6 +280,8 @@ export class F360Http {
     const idempotent = call.idempotent ?? true;
     let tokenRetried = false;
     let slowedDown = 0;
+    /** A retry was made after a failure that may hide a success (the answer, not the request, was lost). */
+    let uncertain = false;
     const secrets = (): string[] => this.o.tokens.secrets();
     for (let n = 0; ; n++) {
       if (this.closed) throw new FileBridgeError('CONNECTION', `The File 360 connection is closed; could not ${call.what}.`);
@@ -317,12 +324,18 @@ export class F360Http {
             n--;
             continue;
           }
-          if ((err.status >= 500 || err.status === 408) && (idempotent || err.beforeBodyEnd) && n < this.o.maxRetries && again) {
+          // 503 says the server could not handle the request (RFC 9110 15.6.4): nothing was done, as with 429.
+          const notHandled = err.status === 503 || err.beforeBodyEnd;
+          if ((err.status >= 500 || err.status === 408) && (idempotent || notHandled) && n < this.o.maxRetries && again) {
             this.stats.serverErrors++;
+            if (!notHandled) uncertain = true;
             await this.pause(retryAfterMs(err.retryAfter, this.o.retryMaxMs) ?? this.backoff(n));
             continue;
           }
-          throw mapF360Failure(err.status, err.text, call.what, call.target, secrets());
+          const mapped = mapF360Failure(err.status, err.text, call.what, call.target, secrets());
+          // A 409 after a retry of a write whose first answer was lost may be about that first write.
+          if (uncertain) mapped.details.afterUncertainRetry = true;
+          throw mapped;
         }
         if (err instanceof UploadSourceError || (isFileBridgeError(err) && err.code !== 'CONNECTION' && err.code !== 'TIMEOUT')) throw err;
         const bodyComplete = err instanceof UploadTransportFailure ? err.bodyComplete : true;
@@ -332,6 +345,7 @@ export class F360Http {
         const nothingDone = !bodyComplete || (errno !== undefined && NOTHING_SENT.has(errno));
         if ((idempotent || nothingDone) && n < this.o.maxRetries && canRetry()) {
           this.stats.connectionErrors++;
+          if (!nothingDone) uncertain = true;
           await this.pause(this.backoff(n));
           continue;
         }

@@ -17,7 +17,6 @@ describe('file360: contract table', () => {
     assert.deepEqual(table, {
       me: 'GET /api/v1/users/me',
       children: `GET /api/v1/folders/${ID}/children`,
-      folder: `GET /api/v1/folders/${ID}`,
       createFolder: 'POST /api/v1/folders',
       upload: 'POST /api/v3/documents',
       document: `GET /api/v1/documents/${ID}`,
