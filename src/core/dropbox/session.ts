@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { files } from 'dropbox';
 import { FileBridgeError } from '../errors';
 import { listedNameProblem } from '../paths';
-import type { ChangesOptions, FolderChanges, ReadOptions, RefusedName, RemoteEntry, RemoteSession } from '../remote/types';
+import type { ChangesOptions, FolderChanges, PoolSlot, ReadOptions, RefusedName, RemoteEntry, RemoteSession } from '../remote/types';
 import { DropboxClient } from './client';
 import type { ContentAnswer } from './content-request';
 import { committerOf, inTurn, isLostAnswer, type DropboxCommitter } from './committer';
@@ -79,6 +79,9 @@ export class DropboxSession implements RemoteSession {
   /** An upload (files/upload or upload_session/finish) is committed in one step: no temporary name needed. */
   readonly writesWhole = true;
   readonly protocol = 'dropbox' as const;
+  /** Calls share the account's client and hold no connection: an upload waiting for its batch commit lends its pool slot. */
+  readonly lendsSlot = true;
+  poolSlot?: PoolSlot;
   private open = true;
 
   constructor(
@@ -229,12 +232,20 @@ export class DropboxSession implements RemoteSession {
     const expected = hasher.digest();
     let meta: files.FileMetadata;
     const size = hasher.size;
-    if (committer.shouldBatch()) {
-      // Another write of this account is in progress: close the session with the last bytes and commit in a batch.
+    if (committer.shouldBatch(this.poolSlot?.wanted() ?? false)) {
+      // Another write of this account is in progress, or callers wait for a pool slot (more writes
+      // coming): close the session with the last bytes and commit in a batch.
       if (sessionId === undefined) sessionId = await this.startSession(last, path, true);
       else await this.appendChunk(sessionId, offset, last, path, true);
       const entry: files.UploadSessionFinishArg = { cursor: { session_id: sessionId, offset: offset + last.length }, commit: commitInfo };
-      meta = await committer.commit({ entry, path, contentHash: expected, size, lookup: () => this.committed(path, expected, size) });
+      // While it waits for its batch, this write needs no connection: its pool slot lets the next write
+      // upload meanwhile, so a batch gathers up to its limit whatever the pool's size.
+      const lent = this.poolSlot?.lend();
+      try {
+        meta = await committer.commit({ entry, path, contentHash: expected, size, lookup: () => this.committed(path, expected, size) }, lent?.taken ?? false);
+      } finally {
+        lent?.reclaim();
+      }
     } else {
       const id = sessionId;
       const single = (): Promise<files.FileMetadata> =>
