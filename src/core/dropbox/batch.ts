@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { files } from 'dropbox';
 import { FileBridgeError } from '../errors';
 import type { DropboxClient } from './client';
+import { uploadChunks, type UploadChunk } from './chunks';
 import { DropboxContentHasher, DROPBOX_HASH_BLOCK } from './content-hash';
 import { inTurn, MAX_BATCH_ENTRIES, tagSummary } from './committer';
 import { mapDropboxFailure } from './http';
@@ -95,28 +96,14 @@ export class DropboxBatchPublisher {
     const source = typeof item.source === 'function' ? await item.source() : item.source;
     const chunk = Math.max(DROPBOX_HASH_BLOCK, Math.min(37 * DROPBOX_HASH_BLOCK, this.client.options.chunkSize ?? 16 * 1024 * 1024));
     const hasher = new DropboxContentHasher();
-    let pending: Buffer[] = [];
-    let pendingLen = 0;
     let sessionId: string | undefined;
     let offset = 0;
-    const send = async (data: Buffer, close: boolean): Promise<void> => {
+    const send = async (data: UploadChunk, close: boolean): Promise<void> => {
       if (sessionId === undefined) sessionId = await this.session.startSession(data, item.path, close);
       else await this.session.appendChunk(sessionId, offset, data, item.path, close);
       offset += data.length;
     };
-    for await (const part of source as AsyncIterable<Buffer | string>) {
-      const buf = typeof part === 'string' ? Buffer.from(part) : part;
-      hasher.update(buf);
-      pending.push(buf);
-      pendingLen += buf.length;
-      while (pendingLen > chunk) {
-        const all = Buffer.concat(pending);
-        pending = [Buffer.from(all.subarray(chunk))];
-        pendingLen = all.length - chunk;
-        await send(all.subarray(0, chunk), false);
-      }
-    }
-    await send(Buffer.concat(pending), true);
+    for await (const { chunk: data, last } of uploadChunks(source, chunk, hasher)) await send(data, last);
     staged.cursor = { session_id: sessionId!, offset };
     staged.hash = hasher.digest();
     staged.size = hasher.size;

@@ -259,7 +259,9 @@ export function mapFetchError(err: unknown, what: string, path?: string): FileBr
   if (err instanceof FileBridgeError) return err;
   const name = err instanceof Error ? err.name : '';
   const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
-  const code = typeof cause?.code === 'string' ? cause.code : '';
+  // fetch puts the socket's error in `cause`; node:http (content routes) throws it as it is.
+  const own = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  const code = typeof cause?.code === 'string' ? cause.code : typeof own === 'string' && /^(E[A-Z]+|HPE_[A-Z_]+)$/.test(own) ? own : '';
   const where = path !== undefined ? ` "${path}"` : '';
   const details: Record<string, unknown> = path !== undefined ? { path } : {};
   if (code) details.errno = code;
