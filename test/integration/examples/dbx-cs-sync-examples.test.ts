@@ -321,6 +321,12 @@ describe('Dropbox <-> Content Server example flows dbx-cs-02/05/06/08 (Dropbox a
       const teamBytes = (path: string): Buffer => readFileSync(dbx.contentFile(path, 'team')!);
       await dbx.putFile('/Finance/Reports/Q3 2026.csv', 'quarter;revenue\nQ3;1200\n', { root: 'team' });
       const moves = (): number => dbx.stats().byRoute['files/move_v2'] ?? 0;
+      const movesAtStart = moves();
+      const revs = (): Map<string, string | undefined> =>
+        new Map(
+          ['/Finance/Invoices/INV-2026-001.txt', '/Finance/Reports/Q3 2026.csv', '/Legal/Contracts/NDA ACME.txt'].map((p) => [p, dbx.entry(p, 'team')?.rev]),
+        );
+      const revsAtStart = revs();
       const backupRoot = 'Enterprise:Archive/Dropbox team backup';
       const backedUp = async (rel: string): Promise<SimNode> => {
         const folder = await client.resolveFolder(`${backupRoot}/${rel.slice(0, rel.lastIndexOf('/'))}`);
@@ -352,6 +358,10 @@ describe('Dropbox <-> Content Server example flows dbx-cs-02/05/06/08 (Dropbox a
         'a team folder not selected (/Projects) is not backed up',
       );
       const invoice = dbx.entry('/Finance/Invoices/INV-2026-001.txt', 'team');
+      // Taken in place: not one move, and every file keeps its revision (nothing was written back).
+      assert.equal(moves() - movesAtStart, 0, 'no move_v2: the team folders are only read');
+      assert.deepEqual(revs(), revsAtStart, 'every backed-up file has the revision it had');
+      assert.equal(dbx.entry('/Finance/.filebridge', 'team'), undefined, 'no claim folder in the team folder');
 
       // Node-RED stops; meanwhile one file changes and one is added.
       await helper.unload();
@@ -370,7 +380,7 @@ describe('Dropbox <-> Content Server example flows dbx-cs-02/05/06/08 (Dropbox a
         ['/Legal/Contracts/NDA ACME.txt', 'versioned'],
         ['/Legal/Contracts/NDA Globex.txt', 'created'],
       ]);
-      assert.equal(moves() - movesBefore, 4, 'only the two new or changed files were claimed (moved aside and back): the unchanged ones were not touched');
+      assert.equal(moves() - movesBefore, 0, 'nothing was moved: the files were taken in place');
       const nda = await backedUp('Legal/Contracts/NDA ACME.txt');
       assert.deepEqual(
         nda.versions.map((v) => v.sha256),
@@ -379,6 +389,7 @@ describe('Dropbox <-> Content Server example flows dbx-cs-02/05/06/08 (Dropbox a
       assert.equal((await backedUp('Finance/Invoices/INV-2026-001.txt')).versions.length, 1, 'the unchanged invoice has still one version');
       assert.equal((await backedUp('Finance/Reports/Q3 2026.csv')).versions.length, 1);
       assert.equal(dbx.entry('/Finance/Invoices/INV-2026-001.txt', 'team')?.id, invoice?.id);
+      assert.equal(dbx.entry('/Finance/Invoices/INV-2026-001.txt', 'team')?.rev, invoice?.rev, 'the unchanged invoice was never moved or rewritten');
     } finally {
       helper.settings({});
       rmSync(dir, { recursive: true, force: true });
