@@ -186,6 +186,7 @@ describe('Dropbox <-> Content Server example flows dbx-cs-02/05/06/08 (Dropbox a
     const doc = await client.upload({ target: folder, createFolders: true, name: 'Spec X100.pdf', open: () => Readable.from([v1]) });
     const dropboxName = `Spec X100 (CS-${doc.id}).pdf`;
     const dropboxPath = `/Clients/Globex/Specifications/${dropboxName}`;
+    const movesAtStart = dbx.stats().byRoute['files/move_v2'] ?? 0;
 
     const example = await load('dbx-cs-05 Version sync between CS and Dropbox.json');
     const audit = messagesAt(example, 'debug', 'Audit trail');
@@ -255,14 +256,16 @@ describe('Dropbox <-> Content Server example flows dbx-cs-02/05/06/08 (Dropbox a
     assert.equal(dbx.entry(dropboxPath)?.content_hash, contentHashOf(v3));
     assert.deepEqual(exportErrors, []);
 
-    // A Dropbox file that names no document is quarantined with a report, nothing stored in CS.
-    await dbx.putFile('/Clients/Globex/Specifications/Notes from Globex.pdf', pdf('no id in this name'));
+    // A Dropbox file that names no document is quarantined with a report, nothing stored in CS. The
+    // watch takes files in place, so the file stays in the shared folder (before: moved to .filebridge/failed).
+    const notes = await dbx.putFile('/Clients/Globex/Specifications/Notes from Globex.pdf', pdf('no id in this name'));
     const report = await waitFor('the report of the file without an id', () =>
       [...dropboxFiles('/Clients/Globex/Specifications/.filebridge/failed').keys()].find((p) => p.endsWith('notes from globex.pdf.error.json')),
     );
     assert.ok(report);
-    assert.equal(dbx.entry('/Clients/Globex/Specifications/Notes from Globex.pdf'), undefined, 'the file left the shared folder');
+    assert.equal(dbx.entry('/Clients/Globex/Specifications/Notes from Globex.pdf')?.rev, notes.rev, 'the file stays in the shared folder, untouched');
     assert.equal((await versions()).length, 3);
+    assert.equal((dbx.stats().byRoute['files/move_v2'] ?? 0) - movesAtStart, 0, 'nothing in the shared folder was ever moved');
   });
 
   it('dbx-cs-06 Project closeout into CS with a records hold.json', async () => {
