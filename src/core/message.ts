@@ -122,7 +122,8 @@ export interface ContractEntry {
 export const MESSAGE_CONTRACT = {
   correlationId: { shape: 'text, unique per delivery', writtenBy: ['watch', 'cs-export'], readBy: ['ack', 'quarantine'] },
   source: {
-    shape: '`{ server, watch, protocol, host, port, folder, path, relativePath, name, claimPath, size, mtime, claimedAt, attempt, sha256, id, contentHash }`',
+    shape:
+      '`{ server, watch, protocol, host, port, folder, path, relativePath, name, claimPath, size, mtime, claimedAt, attempt, sha256, id, contentHash, inPlace }`',
     writtenBy: ['watch', 'validate'],
     readBy: ['validate', 'map-metadata', 'cs-upload', 'ack', 'quarantine', 'remote'],
   },

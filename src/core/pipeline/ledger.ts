@@ -86,6 +86,22 @@ export class Ledger {
     await this.store.set(this.keyOf(facts), undefined);
   }
 
+  /** Removes the entries whose outcome is one of `outcomes` (and expired ones on the way); returns how many of the former. */
+  async forgetOutcomes(outcomes: readonly string[]): Promise<number> {
+    let removed = 0;
+    const now = this.now();
+    for (const key of await this.store.keys()) {
+      if (!key.startsWith(this.prefix)) continue;
+      const value = (await this.store.get(key)) as LedgerEntry | undefined;
+      const failed = typeof value === 'object' && value !== null && outcomes.includes(value.outcome);
+      if (!value || typeof value.expires !== 'number' || value.expires <= now || failed) {
+        await this.store.set(key, undefined);
+        if (failed) removed++;
+      }
+    }
+    return removed;
+  }
+
   /** Removes expired entries; returns how many. */
   async sweep(): Promise<number> {
     let removed = 0;
