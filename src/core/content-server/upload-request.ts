@@ -7,6 +7,7 @@ import type { ContentServerClient } from './client';
 import { deliveryOf, type Delivery } from './delivery-mark';
 import { folderWithin, parseWorkspaceTarget, type LocatedWorkspace, type WorkspaceTarget } from './workspace-target';
 import { checkDocumentName } from './upload';
+import { csDocumentName } from './cs-name';
 import { lastPathPart } from '../paths';
 
 /*
@@ -220,10 +221,14 @@ export function prepareUpload(
   }
   const description = descriptionFrom(target);
   const fromFilename = lastPart(filename);
-  const name = target.name !== undefined ? target.name : fromFilename;
-  if (typeof name !== 'string' || name.trim() === '') {
+  const given = target.name !== undefined ? target.name : fromFilename;
+  if (typeof given !== 'string' || given.trim() === '') {
     throw new FileBridgeError('INVALID_INPUT', 'No document name: set msg.filename or msg.filebridge.target.name');
   }
+  // A name taken from the file is mapped to one Content Server takes (cs-name.ts: ':' -> '：', a long
+  // name shortened with a hash), so a file is never refused for its name. A name set in
+  // msg.filebridge.target.name is used as typed, or refused with what to change: the integrator chose it.
+  const name = target.name !== undefined ? given : csDocumentName(given);
   checkDocumentName(name);
   const collision = target.collision !== undefined ? target.collision : defaults.collision || DEFAULT_COLLISION;
   if (!COLLISIONS.includes(collision as CollisionPolicy)) {
