@@ -225,10 +225,12 @@ export function prepareUpload(
   if (typeof given !== 'string' || given.trim() === '') {
     throw new FileBridgeError('INVALID_INPUT', 'No document name: set msg.filename or msg.filebridge.target.name');
   }
-  // A name taken from the file is mapped to one Content Server takes (cs-name.ts: ':' -> '：', a long
-  // name shortened with a hash), so a file is never refused for its name. A name set in
-  // msg.filebridge.target.name is used as typed, or refused with what to change: the integrator chose it.
-  const name = target.name !== undefined ? given : csDocumentName(given);
+  // The file's own name (from msg.filename, or passed on unchanged in msg.filebridge.target.name, as a
+  // map-metadata rule `{name}` does) is mapped to one Content Server takes (cs-name.ts: ':' -> '：', a
+  // long name shortened with a hash), so a file is never refused for its name. A name of the
+  // integrator's own making is used as typed, or refused with what to change: they chose it.
+  const ownName = target.name === undefined || target.name === fromFilename;
+  const name = ownName ? csDocumentName(given) : given;
   checkDocumentName(name);
   const collision = target.collision !== undefined ? target.collision : defaults.collision || DEFAULT_COLLISION;
   if (!COLLISIONS.includes(collision as CollisionPolicy)) {

@@ -58,6 +58,9 @@ describe('cs-upload request from node settings and message', () => {
     const name = prepareUpload(defaults, Buffer.alloc(1), long, undefined).name;
     assert.equal(name.length, 248);
     assert.match(name, /^é+~[0-9a-f]{8}\.pdf$/);
+    // The file's own name passed on in msg.filebridge.target.name (a map-metadata rule "{name}") is mapped too.
+    assert.equal(prepareUpload(defaults, Buffer.alloc(1), 'in/Invoice 10:30.pdf', { name: 'Invoice 10:30.pdf' }).name, 'Invoice 10\uFF1A30.pdf');
+    assert.equal(prepareUpload(defaults, Buffer.alloc(1), long, { name: long }).name, name);
   });
 
   it('a backslash names a folder only in a Windows path; elsewhere it is part of the name', () => {
