@@ -14,6 +14,7 @@ import { advanceMark, describeQuery, markKey, type ExportMark } from './export-m
 import { readAll, trackStream, type Delivered, type TrackedStream } from './export-delivery';
 import type { PendingConfirmation } from './export-confirm';
 import type { CsNode, CsVersion } from './nodes';
+import { decodeCsName } from './cs-name';
 
 /** The client operations an export uses. */
 export type ExportClient = Pick<
@@ -234,6 +235,9 @@ class Deliverer {
     // By number, not "latest": should a version land meanwhile, the facts and the bytes still describe the same one.
     const download = await this.client.download(node.id, version.versionNumber);
     const what = `'${node.name}' (${node.id})`;
+    // The file's own name: a name cs-upload mapped for Content Server (':' stored as '：') comes back as
+    // it was (cs-name.ts), so a file that went to Content Server and back keeps its name. cs.name stays the document's.
+    const filename = decodeCsName(node.name);
     const entry = (d: Delivered): DeliveredEntry => ({
       id: node.id,
       name: node.name,
@@ -247,14 +251,14 @@ class Deliverer {
     try {
       if (this.settings.bufferLimit > 0 && size !== undefined && size <= this.settings.bufferLimit) {
         const payload = await readAll(download.stream, what);
-        this.hooks.emit({ payload, filename: node.name, cs: { ...cs, size: payload.length }, index, count });
+        this.hooks.emit({ payload, filename, cs: { ...cs, size: payload.length }, index, count });
         await confirmation?.promise;
         return entry({ bytes: payload.length, ...(this.settings.sha256 ? { sha256: createHash('sha256').update(payload).digest('hex') } : {}) });
       }
       const tracked = trackStream(download.stream, this.settings.idleTimeoutMs, what, { sha256: this.settings.sha256, onProgress: confirmation?.touch });
       this.current = tracked;
       try {
-        this.hooks.emit({ payload: tracked.stream, filename: node.name, cs, index, count });
+        this.hooks.emit({ payload: tracked.stream, filename, cs, index, count });
         if (!confirmation) return entry(await tracked.delivered);
         // Both: read to the end, and confirmed; a failure reported by the flow ends the stream too.
         const [delivered] = await Promise.all([

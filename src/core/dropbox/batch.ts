@@ -6,7 +6,8 @@ import { uploadChunks, type UploadChunk } from './chunks';
 import { DropboxContentHasher, DROPBOX_HASH_BLOCK } from './content-hash';
 import { inTurn, MAX_BATCH_ENTRIES, tagSummary } from './committer';
 import { mapDropboxFailure } from './http';
-import { dropboxApiPath, DropboxSession, type UploadedFile } from './session';
+import { DropboxSession, type UploadedFile } from './session';
+import { decodeDropboxPath, dropboxWritePath } from './api-path';
 
 export { MAX_BATCH_ENTRIES, tagSummary };
 
@@ -92,7 +93,8 @@ export class DropboxBatchPublisher {
   /** Sends one file's bytes into a session closed by its last call; remembers its cursor and hash. */
   private async stage(staged: Staged): Promise<void> {
     const { item } = staged;
-    dropboxApiPath(item.path);
+    // Refuses a name Dropbox will not take (desktop.ini...) before any byte is sent.
+    dropboxWritePath(item.path);
     const source = typeof item.source === 'function' ? await item.source() : item.source;
     const chunk = Math.max(DROPBOX_HASH_BLOCK, Math.min(37 * DROPBOX_HASH_BLOCK, this.client.options.chunkSize ?? 16 * 1024 * 1024));
     const hasher = new DropboxContentHasher();
@@ -114,7 +116,7 @@ export class DropboxBatchPublisher {
     for (const s of group) if (s.error) results[s.index] = { path: s.item.path, ok: false, error: s.error };
     if (ready.length === 0) return;
     const entries: files.UploadSessionFinishArg[] = ready.map((s) => {
-      const commit: files.CommitInfo = { path: dropboxApiPath(s.item.path), mode: { '.tag': s.item.mode ?? 'overwrite' }, autorename: false, mute: true };
+      const commit: files.CommitInfo = { path: dropboxWritePath(s.item.path), mode: { '.tag': s.item.mode ?? 'overwrite' }, autorename: false, mute: true };
       if (s.item.clientModified) commit.client_modified = s.item.clientModified.toISOString().replace(/\.\d{3}Z$/, 'Z');
       return { cursor: s.cursor!, commit };
     });
@@ -151,7 +153,13 @@ export class DropboxBatchPublisher {
           results[s.index] = {
             path: s.item.path,
             ok: true,
-            file: { path: entry.path_display ?? s.item.path, size: s.size ?? entry.size, contentHash: s.hash!, id: entry.id, rev: entry.rev },
+            file: {
+              path: entry.path_display !== undefined ? decodeDropboxPath(entry.path_display) : s.item.path,
+              size: s.size ?? entry.size,
+              contentHash: s.hash!,
+              id: entry.id,
+              rev: entry.rev,
+            },
           };
         }
       } else {

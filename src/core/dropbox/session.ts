@@ -10,7 +10,8 @@ import { committerOf, inTurn, isLostAnswer, type DropboxCommitter } from './comm
 import { DropboxContentHasher, DROPBOX_HASH_BLOCK } from './content-hash';
 import { uploadChunks, UploadChunk } from './chunks';
 import type { DropboxOptions } from './auth';
-import { dropboxApiPath } from './api-path';
+import { decodeDropboxPath, dropboxApiPath, dropboxPlainPath, dropboxWritePath } from './api-path';
+import { decodeDropboxName, storedDropboxNameProblem } from './dropbox-name';
 import { dropboxFolderChanges, waitForDropboxChanges } from './folder-changes';
 
 export { dropboxApiPath };
@@ -22,18 +23,20 @@ export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
 const MAX_RESULT_HEADER = 64 * 1024;
 const LIST_LIMIT = 2000;
 
+/** The product's path of `name` (already decoded) in `dir`. */
 function joinDropbox(dir: string, name: string): string {
-  const d = dropboxApiPath(dir);
+  const d = dropboxPlainPath(dir);
   return `${d}/${name}`;
 }
 
 type Metadata = files.FileMetadataReference | files.FolderMetadataReference | files.DeletedMetadataReference;
 
+/** A listed or looked-up entry in the product's names (`path` is the product's path already). */
 function toEntry(path: string, m: Metadata): RemoteEntry {
   if (m['.tag'] === 'file') {
     const f = m;
     return {
-      name: f.name,
+      name: decodeDropboxName(f.name),
       path,
       type: 'file',
       size: f.size,
@@ -45,9 +48,9 @@ function toEntry(path: string, m: Metadata): RemoteEntry {
     };
   }
   if (m['.tag'] === 'folder') {
-    return { name: m.name, path, type: 'directory', size: 0, mtime: new Date(0), mtimePrecision: 'second', id: m.id };
+    return { name: decodeDropboxName(m.name), path, type: 'directory', size: 0, mtime: new Date(0), mtimePrecision: 'second', id: m.id };
   }
-  return { name: m.name, path, type: 'other', size: 0, mtime: new Date(0), mtimePrecision: 'second' };
+  return { name: decodeDropboxName(m.name), path, type: 'other', size: 0, mtime: new Date(0), mtimePrecision: 'second' };
 }
 
 function correctOffsetOf(err: unknown): number | undefined {
@@ -106,12 +109,13 @@ export class DropboxSession implements RemoteSession {
     const take = (batch: Metadata[]): void => {
       for (const m of batch) {
         if (m['.tag'] === 'deleted') continue;
-        const problem = listedNameProblem(m.name);
+        const name = decodeDropboxName(m.name);
+        const problem = listedNameProblem(name) ?? storedDropboxNameProblem(m.name);
         if (problem !== undefined) {
           refused?.(m.name, problem);
           continue;
         }
-        entries.push(toEntry(joinDropbox(dir, m.name), m));
+        entries.push(toEntry(joinDropbox(dir, name), m));
       }
     };
     let page = await this.client.rpc({ what: 'list', path: dir }, (dbx) => dbx.filesListFolder({ path, limit: LIST_LIMIT, include_deleted: false }));
@@ -177,9 +181,10 @@ export class DropboxSession implements RemoteSession {
     source: Readable,
     commit: { mode: 'overwrite' | 'add'; clientModified?: Date; autorename?: boolean } = { mode: 'overwrite' },
   ): Promise<UploadedFile> {
-    const p = dropboxApiPath(path);
-    if (p === '' || /^(id|rev|ns):/.test(p))
+    const plain = dropboxPlainPath(path);
+    if (plain === '' || /^(id|rev|ns):/.test(plain))
       throw new FileBridgeError('INVALID_INPUT', `Give a file path such as /Folder/file.pdf to upload to, not "${path}".`, { path });
+    const p = dropboxWritePath(path);
     const committer = committerOf(this.client);
     committer.entered();
     try {
@@ -276,7 +281,7 @@ export class DropboxSession implements RemoteSession {
         sent: size,
       });
     }
-    return { path: meta.path_display ?? path, size, contentHash: expected, id: meta.id, rev: meta.rev };
+    return { path: meta.path_display !== undefined ? decodeDropboxPath(meta.path_display) : path, size, contentHash: expected, id: meta.id, rev: meta.rev };
   }
 
   /**
@@ -372,7 +377,7 @@ export class DropboxSession implements RemoteSession {
 
   async rename(from: string, to: string, overwrite = false): Promise<void> {
     const fromPath = dropboxApiPath(from);
-    const toPath = dropboxApiPath(to);
+    const toPath = dropboxWritePath(to);
     const move = (): Promise<unknown> =>
       this.client.rpc({ what: 'move', path: from, idempotent: false }, (dbx) =>
         dbx.filesMoveV2({ from_path: fromPath, to_path: toPath, autorename: false, allow_ownership_transfer: false }),
@@ -424,7 +429,7 @@ export class DropboxSession implements RemoteSession {
 
   /** Creates a folder; Dropbox creates missing parents itself. An existing folder is fine, a file in the way is CONFLICT. */
   async mkdir(path: string, _recursive: boolean): Promise<void> {
-    const p = dropboxApiPath(path);
+    const p = dropboxWritePath(path);
     if (p === '') return;
     try {
       await this.client.rpc({ what: 'create the folder', path }, (dbx) => dbx.filesCreateFolderV2({ path: p, autorename: false }));
