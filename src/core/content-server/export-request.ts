@@ -116,7 +116,10 @@ function deliveredWhen(value: unknown): boolean {
 function onRefusal(value: unknown): OnRefusal {
   if (blank(value) || value === 'stop') return 'stop';
   if (value === 'skip') return 'skip';
-  throw new FileBridgeError('INVALID_INPUT', `Unknown "When the flow refuses a document for good" '${String(value)}': use stop or skip`);
+  throw new FileBridgeError(
+    'INVALID_INPUT',
+    `Unknown "Refused for good" '${String(value)}' (what to do with a document the flow refuses for good): use stop or skip`,
+  );
 }
 
 /**

@@ -50,7 +50,7 @@ describe('content-server export request and mark', () => {
     assert.equal(exportRequestFromConfig({ onRefusal: 'skip' }, undefined, undefined, 'X').settings.onRefusal, 'skip');
     assert.equal(exportRequestFromConfig({ onRefusal: 'stop' }, undefined, undefined, 'X').settings.onRefusal, undefined);
     assert.equal(exportRequestFromConfig({}, undefined, undefined, 'X').settings.onRefusal, undefined);
-    assert.throws(() => exportRequestFromConfig({ onRefusal: 'ignore' }, undefined, undefined, 'X'), invalid(/refuses a document for good.*stop or skip/));
+    assert.throws(() => exportRequestFromConfig({ onRefusal: 'ignore' }, undefined, undefined, 'X'), invalid(/Refused for good.*use stop or skip/));
   });
 
   it('refuses a missing folder, half a filter, bad numbers and bad ids, naming what to fix', () => {
