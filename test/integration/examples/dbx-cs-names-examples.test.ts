@@ -13,6 +13,7 @@ import { nodeRedPath } from '../../support/node-red-under-test';
 import { collect, csInspection, dropboxExampleRig, dropboxState, dropFile } from '../../support/dropbox-example-flows';
 import { openDropboxSession } from '../../../src/core/dropbox/session';
 import { ContentServerClient } from '../../../src/core/content-server/client';
+import { contentHashOf } from '../../../src/core/dropbox/content-hash';
 
 helper.init(nodeRedPath());
 
@@ -100,5 +101,75 @@ describe('Names between Dropbox and Content Server (examples dbx-cs-07 and dbx-c
       await session.close();
       await client.close();
     }
+  });
+});
+
+describe('A document Dropbox refuses for good does not block publishing (example dbx-cs-02, both simulators)', function () {
+  this.timeout(90_000);
+  // A Content Server simulator of its own: the release folder holds only this test's documents.
+  const rig = dropboxExampleRig();
+
+  it('dbx-cs-02: desktop.ini between two documents is skipped and reported as INVALID_INPUT, the two others are published, and the next run is not blocked by it', async () => {
+    const dbx = rig.dropbox();
+    const client = new ContentServerClient({ baseUrl: rig.cs().apiBase, auth: { kind: 'password', username: 'Admin', password: 'livelink' } });
+    const release = 'Enterprise:Partners/ACME/Dropbox release';
+    const brief = pdf('brief');
+    const notes = pdf('notes');
+    // Oldest first: Brief.pdf, then desktop.ini, then Notes.pdf (same second: by id, in this order too).
+    await client.upload({ target: release, createFolders: true, name: 'Brief.pdf', open: () => Readable.from([brief]) });
+    const ini = await client.upload({ target: release, name: 'desktop.ini', open: () => Readable.from([Buffer.from('[.ShellClassInfo]')]) });
+    await client.upload({ target: release, name: 'Notes.pdf', open: () => Readable.from([notes]) });
+    await client.close();
+    const example = await rig.load('dbx-cs-02 Publish CS documents to a Dropbox shared folder.json');
+    type Msg = Record<string, unknown> & { error?: { code?: string; message?: string; source?: { id?: string } }; filebridge?: Record<string, unknown> };
+    const exportId = example.byName('filebridge-cs-export', 'selected for ACME').id;
+    const errors: Msg[] = [];
+    const published: string[] = [];
+    const reports: {
+      count: number;
+      sent: number;
+      complete: boolean;
+      skipped: { id: number; name: string; version: number; code: string; message: string }[];
+    }[] = [];
+    helper.getNode(example.byName('debug', 'error code and text').id).on('input', (m: Msg) => errors.push(m));
+    helper.getNode(example.byName('debug', 'published').id).on('input', (m: Msg) => published.push(String(m.filename)));
+    helper.getNode(example.byName('debug', 'run report').id).on('input', (m: Msg) => reports.push(m.payload as (typeof reports)[number]));
+    helper.getNode(example.byName('inject', 'Publish now').id).receive({});
+    for (let i = 0; i < 150 && reports.length < 1; i++) await sleep(200);
+
+    assert.equal(reports.length, 1, 'the first run ended');
+    assert.deepEqual(published, ['Brief.pdf', 'Notes.pdf']);
+    const [first] = reports;
+    assert.equal(first.count, 3);
+    assert.equal(first.sent, 2);
+    assert.equal(first.complete, true);
+    assert.deepEqual(
+      first.skipped.map((e) => [e.id, e.name, e.version, e.code]),
+      [[ini.id, 'desktop.ini', 1, 'INVALID_INPUT']],
+    );
+    assert.match(first.skipped[0].message, /Dropbox does not store files or folders named "desktop\.ini"/);
+    // The export's own report of the skipped document reaches the Catch, with the document's facts.
+    const skipped = errors.filter((m) => m.error?.source?.id === exportId);
+    assert.deepEqual(
+      skipped.map((m) => [m.error?.code, (m.filebridge?.cs as { name?: string } | undefined)?.name, (m.filebridge?.export as { skipped?: boolean }).skipped]),
+      [['INVALID_INPUT', 'desktop.ini', true]],
+    );
+    assert.match(skipped[0].error?.message ?? '', /desktop\.ini.*refused for good, so it was skipped/);
+    const state = await dropboxState(dbx);
+    assert.equal(state.get('/clients/acme/from us/brief.pdf')?.content_hash, contentHashOf(brief), [...state.keys()].join(', '));
+    assert.equal(state.get('/clients/acme/from us/notes.pdf')?.content_hash, contentHashOf(notes), [...state.keys()].join(', '));
+    assert.equal(
+      [...state.keys()].some((p) => p.includes('desktop.ini')),
+      false,
+    );
+
+    // The next run finds nothing new: desktop.ini is behind the mark and blocks nothing.
+    const before = errors.length;
+    helper.getNode(example.byName('inject', 'Publish now').id).receive({});
+    for (let i = 0; i < 150 && reports.length < 2; i++) await sleep(200);
+    assert.equal(reports.length, 2, 'the second run ended');
+    assert.deepEqual([reports[1].count, reports[1].sent, reports[1].complete, reports[1].skipped], [0, 0, true, []]);
+    assert.equal(errors.length, before, JSON.stringify(errors.slice(before).map((m) => m.error)));
+    assert.deepEqual(published, ['Brief.pdf', 'Notes.pdf']);
   });
 });
