@@ -1,6 +1,5 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
 import { Readable } from 'node:stream';
-// Gives Dropbox sessions the change-following capability the watch uses (RemoteSession.changes).
 import { FileBridgeError } from '../core/errors';
 import type { FileBridgeFacts } from '../core/message';
 import { createHash } from 'node:crypto';
