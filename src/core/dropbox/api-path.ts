@@ -2,7 +2,8 @@ import { FileBridgeError } from '../errors';
 import { printableName } from '../paths';
 import { decodeDropboxName, dropboxNameProblem, encodeDropboxName } from './dropbox-name';
 
-const isRef = (p: string): boolean => /^(id|rev|ns):/.test(p);
+/** A reference to an item (`id:...`, `rev:...`, `ns:...`) rather than a path. */
+export const isRef = (p: string): boolean => /^(id|rev|ns):/.test(p);
 
 /**
  * A Dropbox path as the product writes it, normalised: '' for the root (list_folder refuses '/'),

@@ -10,7 +10,7 @@ import { committerOf, inTurn, isLostAnswer, type DropboxCommitter } from './comm
 import { DropboxContentHasher, DROPBOX_HASH_BLOCK } from './content-hash';
 import { uploadChunks, UploadChunk } from './chunks';
 import type { DropboxOptions } from './auth';
-import { decodeDropboxPath, dropboxApiPath, dropboxPlainPath, dropboxWritePath } from './api-path';
+import { decodeDropboxPath, dropboxApiPath, dropboxPlainPath, dropboxWritePath, isRef } from './api-path';
 import { decodeDropboxName, storedDropboxNameProblem } from './dropbox-name';
 import { dropboxFolderChanges, waitForDropboxChanges } from './folder-changes';
 
@@ -145,22 +145,23 @@ export class DropboxSession implements RemoteSession {
     if (!Number.isSafeInteger(start) || start < 0) {
       throw new FileBridgeError('INVALID_INPUT', `The read start offset must be a whole number of bytes, 0 or more; got ${String(options.start)}.`, { path });
     }
-    const p = dropboxApiPath(path);
-    const res = await this.download(p, path, start);
-    let meta: DownloadMeta;
+    const { res, meta } = await this.download(dropboxApiPath(path), path, start);
+    return new DropboxDownloadStream(this, path, meta, start, res);
+  }
+
+  /**
+   * One download request from `start` (Range when > 0), with what its Dropbox-API-Result header says;
+   * an answer whose header cannot be read is let go (its connection freed) before the error is thrown.
+   */
+  async download(apiPath: string, shownPath: string, start: number): Promise<{ res: ContentAnswer; meta: DownloadMeta }> {
+    const headers: Record<string, string> = start > 0 ? { Range: `bytes=${start}-` } : {};
+    const res = await this.client.content({ what: 'download', path: shownPath }, 'files/download', { path: apiPath }, undefined, headers);
     try {
-      meta = parseApiResult(res.headers.get('dropbox-api-result'), path);
+      return { res, meta: parseApiResult(res.headers.get('dropbox-api-result'), shownPath) };
     } catch (err) {
       res.discard();
       throw err;
     }
-    return new DropboxDownloadStream(this, path, meta, start, res);
-  }
-
-  /** One download request from `start` (Range when > 0). */
-  async download(apiPath: string, shownPath: string, start: number): Promise<ContentAnswer> {
-    const headers: Record<string, string> = start > 0 ? { Range: `bytes=${start}-` } : {};
-    return this.client.content({ what: 'download', path: shownPath }, 'files/download', { path: apiPath }, undefined, headers);
   }
 
   async write(path: string, source: Readable): Promise<number> {
@@ -182,7 +183,7 @@ export class DropboxSession implements RemoteSession {
     commit: { mode: 'overwrite' | 'add'; clientModified?: Date; autorename?: boolean } = { mode: 'overwrite' },
   ): Promise<UploadedFile> {
     const plain = dropboxPlainPath(path);
-    if (plain === '' || /^(id|rev|ns):/.test(plain))
+    if (plain === '' || isRef(plain))
       throw new FileBridgeError('INVALID_INPUT', `Give a file path such as /Folder/file.pdf to upload to, not "${path}".`, { path });
     const p = dropboxWritePath(path);
     const committer = committerOf(this.client);
@@ -512,7 +513,6 @@ class DropboxDownloadStream extends Readable {
   private resumes = 0;
   private idle: NodeJS.Timeout | undefined;
   private skip: number;
-  private reconnecting = false;
   private readonly idleMs: number;
 
   constructor(
@@ -542,13 +542,8 @@ class DropboxDownloadStream extends Readable {
       if (this.body !== body || this.destroyed) return;
       this.body = undefined;
       this.stopIdle();
-      this.reconnecting = true;
-      this.reconnect(err).then(
-        () => {
-          this.reconnecting = false;
-        },
-        (e: unknown) => this.destroy(e instanceof Error ? e : new Error(String(e))),
-      );
+      // Until the new answer is attached, `body` stays undefined: `_read` then has nothing to resume.
+      this.reconnect(err).catch((e: unknown) => this.destroy(e instanceof Error ? e : new Error(String(e))));
     };
     body.on('error', broken);
     // A connection that closes before the body's end (no 'end', maybe no 'error').
@@ -577,7 +572,7 @@ class DropboxDownloadStream extends Readable {
 
   override _read(): void {
     const body = this.body;
-    if (!body || this.reconnecting) return;
+    if (!body) return;
     if (body.isPaused()) {
       this.waitIdle();
       body.resume();
@@ -623,9 +618,8 @@ class DropboxDownloadStream extends Readable {
     }
     this.resumes++;
     const at = this.start + this.received;
-    const res = await this.session.download(dropboxApiPath(this.path), this.path, at);
+    const { res, meta: now } = await this.session.download(dropboxApiPath(this.path), this.path, at);
     // Only the same revision may go on, so a file changed meanwhile cannot splice two versions together.
-    const now = parseApiResult(res.headers.get('dropbox-api-result'), this.path);
     if (now.rev !== this.meta.rev || this.destroyed) {
       res.discard();
       if (this.destroyed) return;
