@@ -14,6 +14,7 @@ import {
   normaliseServiceUrl,
   retryAfterMs,
   rewriteDropboxUrl,
+  socketErrorCode,
   type DropboxFailure,
   type FetchLike,
 } from './http';
@@ -50,10 +51,9 @@ export interface RetryStats {
  */
 function isNetworkFailure(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  // node:http (content routes): socket errors carry an errno code (ECONNRESET...), parser errors HPE_*;
-  // ERR_* codes are requests built wrong (an invalid header value).
+  // node:http (content routes) throws the socket's own error, with its code; any other code is no network failure.
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string') return /^(E[A-Z]+|HPE_[A-Z_]+)$/.test(code);
+  if (typeof code === 'string') return socketErrorCode(err) !== undefined;
   return err.message === 'fetch failed' || err.message === 'terminated' || err.cause !== undefined;
 }
 

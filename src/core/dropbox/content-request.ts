@@ -1,7 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { FileBridgeError } from '../errors';
-import type { DropboxFailure } from './http';
+import { failureFrom, type DropboxFailure } from './http';
 
 /** A content-route answer (upload JSON, download metadata) is small; more than this is a lying peer. */
 export const MAX_CONTENT_JSON = 1024 * 1024;
@@ -105,13 +105,7 @@ export async function failureOfAnswer(answer: ContentAnswer): Promise<DropboxFai
   } catch {
     // a body that breaks off: the status alone tells
   }
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // plain-text 400s are common (bad argument, missing header)
-  }
-  return { status: answer.status, headers: answer.headers, body };
+  return failureFrom(answer.status, answer.headers, text);
 }
 
 /**
