@@ -406,7 +406,7 @@ export class Watcher implements RunningWatch {
 
   private giveBackInPlace(file: ClaimedFile, dueAt: number): void {
     if (this.retryInPlace.size >= 10_000) this.retryInPlace.clear();
-    this.retryInPlace.set(file.path, { attempt: file.attempt, key: claimedKey(file), dueAt });
+    this.retryInPlace.set(file.path, { attempt: file.attempt, key: listingKey(file), dueAt });
   }
 
   /** Frees the slot of an acked or quarantined file (and closes what is left of its stream). */
@@ -1172,11 +1172,6 @@ export class Watcher implements RunningWatch {
 function listingKey(e: Pick<RemoteEntry, 'path' | 'size' | 'mtime' | 'id' | 'contentHash'>): string {
   if (e.id && e.contentHash) return `id\n${e.id}\n${e.contentHash}`;
   return `${e.path}\n${e.size}\n${e.mtime.getTime()}`;
-}
-
-/** The listing key of the version a file in flight was sent as. */
-function claimedKey(f: ClaimedFile): string {
-  return listingKey(f);
 }
 
 function remoteIdentity(facts: RemoteEntry): Pick<ClaimedFile, 'id' | 'contentHash'> {
