@@ -3,7 +3,8 @@
  * write-lock contention knob on (concurrent single commits are refused with too_many_write_operations,
  * as Dropbox does per namespace): one `files/upload` per file (each retried after Retry-After) next to
  * the batch publisher (upload sessions closed with close:true, one finish_batch_v2 per 1,000 files), and
- * plain write() calls with batchCommits auto (the normal write path, committed in batches by DropboxCommitter).
+ * plain write() calls with batchCommits auto (the normal write path, committed in batches by DropboxCommitter),
+ * and all the files put at once through a pool of 2 sessions (the server node's default), as filebridge-remote does.
  *
  *   npm run build && npm run build:dev && node build/dev/bench/dropbox-batch.js [files=1000] [concurrency=8]
  */
@@ -11,7 +12,9 @@ import { Readable } from 'node:stream';
 import { startDropboxSim } from '../sim/dropbox';
 import { DropboxBatchPublisher } from '../../src/core/dropbox/batch';
 import { DropboxClient } from '../../src/core/dropbox/client';
+import { createDropboxPool } from '../../src/core/dropbox/pool';
 import { DropboxSession } from '../../src/core/dropbox/session';
+import { DEFAULT_PUT_OPTIONS, putFile } from '../../src/core/remote/operations';
 
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 1000);
@@ -85,6 +88,29 @@ async function main(): Promise<void> {
     };
     autoClient.close();
 
+    // The same through a pool of 2 sessions (the server node's default) with putFile, as filebridge-remote put does:
+    // a write waiting for its batch lends its slot, so the batch is not capped at the pool's 2.
+    const pool = createDropboxPool(options, { size: 2 });
+    before = sim.stats();
+    started = Date.now();
+    let putFailed = 0;
+    await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        putFile(pool, `/Bench/pool/f${i}.txt`, Readable.from([body(i)]), { ...DEFAULT_PUT_OPTIONS, conflict: 'overwrite', createFolders: true }).catch(
+          () => putFailed++,
+        ),
+      ),
+    );
+    const poolMs = Date.now() - started;
+    after = sim.stats();
+    const poolRow = {
+      failed: putFailed,
+      contention: after.writeContention - before.writeContention,
+      batches: after.batches - before.batches,
+      singles: (after.byRoute['files/upload'] ?? 0) - (before.byRoute['files/upload'] ?? 0),
+    };
+    await pool.close();
+
     console.log(
       `Dropbox publish of ${count} small files, ${concurrency} at a time, simulator with contendSingleCommits (writeLockMs ${sim.faults().writeLockMs}):`,
     );
@@ -96,6 +122,9 @@ async function main(): Promise<void> {
     );
     console.log(
       `  write() with batchCommits 'auto':      ${(autoMs / 1000).toFixed(1)} s, ${autoRow.failed} failed, ${autoRow.contention} refused, ${autoRow.retries} retries, ${autoRow.batches} batch commit(s), ${autoRow.singles} single commit(s)`,
+    );
+    console.log(
+      `  ${count} puts at once, pool of 2:        ${(poolMs / 1000).toFixed(1)} s, ${poolRow.failed} failed, ${poolRow.contention} refused, ${poolRow.batches} batch commit(s) (${(count / Math.max(1, poolRow.batches)).toFixed(0)} files each on average), ${poolRow.singles} single commit(s)`,
     );
   } finally {
     await sim.stop();

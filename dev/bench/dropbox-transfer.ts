@@ -34,6 +34,9 @@ export interface DropboxBenchResult {
   rows: DropboxBenchRow[];
   /** Highest RSS of this process sampled while the Dropbox transfers ran (MB, 1e6 bytes). */
   peakRssMb: number;
+  /** The same during the uploads only, and during the downloads only. */
+  peakUploadRssMb: number;
+  peakDownloadRssMb: number;
   /** RSS of this process just before them, for comparison. */
   startRssMb: number;
 }
@@ -209,6 +212,12 @@ export async function benchDropbox(
       log(`  Dropbox upload run ${i + 1}/${runs}: ours ${oursUp[i]?.toFixed(0)} MiB/s, curl ${curlUp[i]?.toFixed(0)} MiB/s`);
     }
 
+    const uploadPeak = peak;
+    global.gc?.();
+    let downloadPeak = process.memoryUsage.rss();
+    const downSampler = setInterval(() => {
+      downloadPeak = Math.max(downloadPeak, process.memoryUsage.rss());
+    }, 20);
     const oursDown: number[] = [];
     const curlDown: number[] = [];
     const curlDownArgs = [
@@ -238,6 +247,7 @@ export async function benchDropbox(
     for await (const chunk of await s.createReadStream('/Bench/ours.bin')) hasher.update(chunk as Buffer);
     const hashedMbps = mbps(performance.now() - started);
     if (hasher.size !== size || hasher.hex() !== expectedHash) throw new Error('the Dropbox download returned different content');
+    clearInterval(downSampler);
 
     return {
       rows: [
@@ -256,6 +266,8 @@ export async function benchDropbox(
         },
       ],
       peakRssMb: peak / 1e6,
+      peakUploadRssMb: uploadPeak / 1e6,
+      peakDownloadRssMb: downloadPeak / 1e6,
       startRssMb: startRss / 1e6,
     };
   } finally {

@@ -142,7 +142,13 @@ function format(value: number | undefined): string {
   return value === undefined ? 'n/a' : value.toFixed(0);
 }
 
-function table(rows: Row[], rssMb: number, size: number, runs: number, dropbox: { peakRssMb: number; startRssMb: number } | undefined): string {
+function table(
+  rows: Row[],
+  rssMb: number,
+  size: number,
+  runs: number,
+  dropbox: { peakRssMb: number; startRssMb: number; peakUploadRssMb: number; peakDownloadRssMb: number } | undefined,
+): string {
   const lines = [
     `File: ${(size / MiB).toFixed(0)} MiB random data, loopback, median of ${runs} run(s), MiB/s.`,
     '',
@@ -160,6 +166,7 @@ function table(rows: Row[], rssMb: number, size: number, runs: number, dropbox: 
     const peak = dropbox.peakRssMb;
     lines.push(
       `| Peak RSS of this process during the Dropbox transfers (sampled; ${dropbox.startRssMb.toFixed(0)} MB before them) | ${peak.toFixed(0)} MB | | | | < ${TARGET_RSS_MB} MB | ${peak < TARGET_RSS_MB ? 'ok' : 'ABOVE TARGET'} |`,
+      `| Peak RSS of this process during the Dropbox uploads / downloads | ${dropbox.peakUploadRssMb.toFixed(0)} / ${dropbox.peakDownloadRssMb.toFixed(0)} MB | | | | | |`,
     );
   }
   lines.push(`| Peak RSS of this process | ${rssMb.toFixed(0)} MB | | | | < ${TARGET_RSS_MB} MB | ${rssMb < TARGET_RSS_MB ? 'ok' : 'ABOVE TARGET'} |`);

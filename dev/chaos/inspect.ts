@@ -14,7 +14,7 @@ async function sha256OfFile(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Every file below `dir` (absolute), with its content hash; missing folder = none. */
+/** Every file below `dir` (absolute), with its content hash; missing folder = none, a file gone meanwhile = left out. */
 export async function filesBelow(dir: string): Promise<{ path: string; sha: string }[]> {
   const out: { path: string; sha: string }[] = [];
   const walk = async (d: string): Promise<void> => {
@@ -27,7 +27,14 @@ export async function filesBelow(dir: string): Promise<{ path: string; sha: stri
     for (const e of entries) {
       const full = join(d, e.name);
       if (e.isDirectory()) await walk(full);
-      else if (e.isFile()) out.push({ path: full, sha: await sha256OfFile(full) });
+      else if (e.isFile()) {
+        try {
+          out.push({ path: full, sha: await sha256OfFile(full) });
+        } catch (err) {
+          // Moved away between the listing and the read (a running watch claims files): a later look finds it where it went.
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        }
+      }
     }
   };
   await walk(dir);

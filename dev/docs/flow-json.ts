@@ -45,6 +45,8 @@ const MEANINGS: Record<string, string> = {
   'filebridge-cs-export.filterValue': 'Only where: value',
   'filebridge-cs-export.deliveredWhen':
     'Delivered when: `confirmed` (the message comes back to the input) or `read` (payload read to the end; also when the property is absent)',
+  'filebridge-cs-export.onRefusal':
+    'A document the flow refuses for good (INVALID_INPUT, VALIDATION, MAPPING): `skip` it, report it and go on (editor default), or `stop` the run (also when the property is absent)',
   'filebridge-server.unreadTimeout': 'Unread timeout (seconds; 0 = never): an unread stream payload is closed and its connection freed',
   'filebridge-remote.keepMtime': "put: keep the source's modification time",
 };

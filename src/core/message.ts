@@ -28,6 +28,8 @@ export interface ExportDeliveryFacts {
   /** 1-based position in the run, and how many documents the run sends. */
   index: number;
   count: number;
+  /** On cs-export's report (to Catch nodes) of a document it skipped because the flow refused it for good. */
+  skipped?: true;
 }
 
 /** `msg.filebridge.export` on cs-export's run report (second output). */
@@ -122,7 +124,8 @@ export interface ContractEntry {
 export const MESSAGE_CONTRACT = {
   correlationId: { shape: 'text, unique per delivery', writtenBy: ['watch', 'cs-export'], readBy: ['ack', 'quarantine'] },
   source: {
-    shape: '`{ server, watch, protocol, host, port, folder, path, relativePath, name, claimPath, size, mtime, claimedAt, attempt, sha256, id, contentHash }`',
+    shape:
+      '`{ server, watch, protocol, host, port, folder, path, relativePath, name, claimPath, size, mtime, claimedAt, attempt, sha256, id, contentHash, inPlace }`',
     writtenBy: ['watch', 'validate'],
     readBy: ['validate', 'map-metadata', 'cs-upload', 'ack', 'quarantine', 'remote'],
   },
@@ -142,7 +145,7 @@ export const MESSAGE_CONTRACT = {
   action: { shape: '`{ action, nodeId, result }`', writtenBy: ['cs-action'], readBy: [] },
   export: {
     shape:
-      'input: `{ folder, recursive, where, nameGlob, id, version }`; output: `{ runId, mode, index, count }` (report: `{ runId, mode, folder }` or `{ runId, mode, id }`)',
+      'input: `{ folder, recursive, where, nameGlob, id, version }`; output: `{ runId, mode, index, count }` (`skipped: true` on the error of a document skipped as refused for good; report: `{ runId, mode, folder }` or `{ runId, mode, id }`)',
     writtenBy: ['the flow', 'cs-export'],
     readBy: ['cs-export'],
   },

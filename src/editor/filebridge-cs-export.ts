@@ -22,6 +22,7 @@ interface ExportProps {
   bufferLimit: string;
   idleTimeout: string;
   deliveredWhen: string;
+  onRefusal: string;
   includeCategories: boolean;
   checksums: boolean;
 }
@@ -60,6 +61,8 @@ defineEditor<ExportProps>('filebridge-cs-export', {
     bufferLimit: { value: '0', validate: nonNegative },
     idleTimeout: { value: '300', validate: nonNegative },
     deliveredWhen: { value: 'confirmed' },
+    // New nodes skip a document the flow refuses for good; flows without the property keep stopping.
+    onRefusal: { value: 'skip' },
     includeCategories: { value: false },
     checksums: { value: false },
   },

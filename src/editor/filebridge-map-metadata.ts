@@ -1,22 +1,9 @@
 /** Editor of filebridge-map-metadata: the "target field <- source" rules, a lookup table and a preview. */
+import { TARGET_FIELDS } from '../core/mapping/target-fields';
 import { defineEditor } from './components/register';
 
 const KINDS = ['constant', 'field', 'pattern', 'path', 'msg', 'jsonata', 'date', 'template', 'lookup'];
 const TYPES = ['auto', 'string', 'number', 'boolean', 'date', 'list'];
-const TOP = [
-  'folder',
-  'name',
-  'document',
-  'collision',
-  'description',
-  'categories',
-  'classification',
-  'holds',
-  'permissions',
-  'owner',
-  'workspace',
-  'workflow',
-];
 const NS = 'node-red-contrib-ecm-filebridge/filebridge-map-metadata:';
 
 /** One row of the rules table, as the node keeps it. */
@@ -66,7 +53,7 @@ function validRules(rules: unknown, opt?: object): boolean | string {
     const top = String(rule.field || '')
       .split(/[.[]/)[0]
       .trim();
-    if (TOP.indexOf(top) < 0) {
+    if ((TARGET_FIELDS as readonly string[]).indexOf(top) < 0) {
       return opt ? RED._(NS + 'filebridge-map-metadata.errors.field', { row: i + 1, field: top }) : false;
     }
     if (typeof rule.kind !== 'string' || KINDS.indexOf(rule.kind) < 0) {

@@ -26,6 +26,7 @@ interface WatchProps {
   emptyMinAgeSeconds: Num;
   markerPattern: string;
   claimFolder: string;
+  take: string;
   leaseSeconds: Num;
   order: string;
   maxPerPoll: Num;
@@ -82,6 +83,7 @@ defineEditor<WatchProps>('filebridge-watch', {
     emptyMinAgeSeconds: { value: 60, validate: optionalNumber(0) },
     markerPattern: { value: '{name}.done' },
     claimFolder: { value: '.filebridge/processing' },
+    take: { value: 'move' },
     leaseSeconds: { value: 300, validate: optionalNumber(1) },
     order: { value: 'name' },
     maxPerPoll: { value: 100, validate: optionalNumber(1) },
@@ -140,8 +142,11 @@ defineEditor<WatchProps>('filebridge-watch', {
       $('.filebridge-watch-depth').toggle($('#node-input-recursive').is(':checked'));
       $('.filebridge-watch-buffer').toggle($('#node-input-output').val() !== 'stream');
       $('.filebridge-watch-ledger').toggle($('#node-input-ledger').is(':checked'));
+      const inPlace = $('#node-input-take').val() === 'inPlace';
+      $('.filebridge-watch-claim').toggle(!inPlace);
+      $('.filebridge-watch-inplace').toggle(inPlace);
     }
-    $('#node-input-stability, #node-input-recursive, #node-input-output, #node-input-ledger').on('change', refresh);
+    $('#node-input-stability, #node-input-recursive, #node-input-output, #node-input-ledger, #node-input-take').on('change', refresh);
     refresh();
   },
 });

@@ -1,7 +1,7 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow, NodeMessage } from 'node-red';
 import { Readable } from 'node:stream';
 import { FileBridgeError } from '../core/errors';
-import { runChanges, runDocument, type ExportedDocument, type RunOutcome } from '../core/content-server';
+import { runChanges, runDocument, type ExportedDocument, type RunOutcome, type SkippedEntry } from '../core/content-server';
 import { DeliveryConfirmations } from '../core/content-server/export-confirm';
 import { ExportMarkStore } from '../core/content-server/export-mark';
 import { ExportQueue } from '../core/content-server/export-queue';
@@ -66,8 +66,20 @@ function register(RED: NodeAPI): void {
           const carried = RED.util.cloneMessage(asking as NodeMessage) as NodeMessage & Record<string, unknown>;
           send([{ ...carried, ...out, filebridge: withFacts(msg, out.filebridge) } as NodeMessage, null]);
         };
+        // A document skipped as refused for good goes to the Catch nodes as an error of its own (the run goes on).
+        const skipped = (doc: ExportedDocument, entry: SkippedEntry, error: FileBridgeError): void => {
+          const out = documentMessage(doc, runId, request.mode, msg.topic);
+          const report = {
+            _msgid: RED.util.generateId(),
+            ...out,
+            payload: entry,
+            filebridge: { ...out.filebridge, export: { ...out.filebridge.export, skipped: true } },
+          };
+          node.error(error, report as NodeMessage);
+        };
         const hooks = {
           emit,
+          skipped,
           signal: stopping.signal,
           expectConfirmation: (index: number, what: string, timeoutMs: number) => {
             node.status({ fill: 'blue', shape: 'ring', text: `waiting for ${index} to be stored` });
@@ -106,13 +118,16 @@ function register(RED: NodeAPI): void {
         report.filebridge = withFacts(msg, { export: reportFacts(request, runId) });
         send([null, report]);
         if (outcome.error) throw outcome.error;
-        const { sent, errors } = outcome.summary;
+        const { sent, errors, skipped: passed } = outcome.summary;
+        const text = [`${sent} sent`, ...(passed.length > 0 ? [`${passed.length} skipped`] : []), ...(errors.length > 0 ? [`${errors.length} gone`] : [])].join(
+          ', ',
+        );
         node.status(
           missingStore
-            ? missingStoreStatus(missingStore, `${sent} sent`)
-            : errors.length > 0
-              ? { fill: 'yellow', shape: 'dot', text: `${sent} sent, ${errors.length} gone` }
-              : { fill: 'green', shape: 'dot', text: `${sent} sent` },
+            ? missingStoreStatus(missingStore, text)
+            : errors.length > 0 || passed.length > 0
+              ? { fill: 'yellow', shape: 'dot', text }
+              : { fill: 'green', shape: 'dot', text },
         );
         done();
       } catch (err) {
@@ -129,6 +144,7 @@ function register(RED: NodeAPI): void {
       if (answer !== undefined) {
         // What is left of the payload is of no use any more, and must not hold a connection.
         if (msg.payload instanceof Readable && !msg.payload.readableEnded) msg.payload.destroy();
+        // 'report': our own report of a skipped document, back through a Catch node: nothing to answer.
         if (answer === 'stale' && def.deliveredWhen === 'confirmed')
           node.warn('A document came back after its export run had stopped waiting for it: ignored (the next run sends it again if it was not confirmed).');
         done();

@@ -1,6 +1,5 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
 import { Readable } from 'node:stream';
-// Gives Dropbox sessions the change-following capability the watch uses (RemoteSession.changes).
 import { FileBridgeError } from '../core/errors';
 import type { FileBridgeFacts } from '../core/message';
 import { createHash } from 'node:crypto';
@@ -105,11 +104,14 @@ function register(RED: NodeAPI): void {
       emit,
       onTimeout: (file) => {
         node.warn(
-          `${file.path} was not acked or quarantined within the in-flight timeout; its slot is free and it stays claimed as ${file.claimPath} until lease recovery re-emits it.`,
+          file.inPlace
+            ? `${file.path} was not acked or quarantined within the in-flight timeout; its slot is free and it is sent again after the lease (${Math.round(settings.leaseMs / 1000)} s).`
+            : `${file.path} was not acked or quarantined within the in-flight timeout; its slot is free and it stays claimed as ${file.claimPath} until lease recovery re-emits it.`,
         );
         showStatus();
       },
-      onGiveUp: (file, failedPath, reason) => node.warn(`${file.path}: ${reason} Moved to ${failedPath}.`),
+      onGiveUp: (file, failedPath, reason) =>
+        node.warn(`${file.path}: ${reason} ${file.inPlace ? `Left where it is; its report: ${failedPath}.` : `Moved to ${failedPath}.`}`),
       onUnsafeName: (folder, name, why) =>
         node.warn(`The server listed "${name}" in ${folder}: ${why}. It was left out; nothing is renamed, moved or deleted because of it. Check the server.`),
       onClaimFailed: (path, error) => {
@@ -145,7 +147,7 @@ function register(RED: NodeAPI): void {
         showStatus();
       },
     });
-    const unregister = registerWatch(node.id, watcher, { folder: settings.folder, claimRoot: watcher.claimRoot });
+    const unregister = registerWatch(node.id, watcher, { folder: settings.folder, claimRoot: watcher.claimRoot, inPlace: watcher.inPlace });
 
     const poll = (): void => {
       const running = watcher.trigger();
@@ -162,9 +164,20 @@ function register(RED: NodeAPI): void {
         node.warn(`Ledger store "${ledgerSettings?.store ?? 'default'}"${journalDir ? ` or its journal in ${journalDir}` : ''} is unusable: ${String(err)}`),
       );
 
-    node.on('input', (_msg, _send, done) => {
-      poll();
-      done();
+    node.on('input', (msg, _send, done) => {
+      // msg.reset = "failed": files quarantined, given up or set aside where they are are taken again unchanged.
+      if ((msg as { reset?: unknown }).reset !== 'failed') {
+        poll();
+        return done();
+      }
+      watcher.forgetFailures().then(
+        (n) => {
+          node.log(`Forgot ${n} failed file(s) of ${settings.folder}: they are taken again.`);
+          poll();
+          done();
+        },
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+      );
     });
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;

@@ -35,9 +35,14 @@ export interface Received {
 
 /**
  * Streams the body to a fresh `file` with backpressure, hashing it. Over `limit` bytes: stops storing,
- * drains the rest, reports `tooLarge`. With `dropAt`, destroys the connection once that many bytes arrived.
+ * drains the rest, reports `tooLarge`. With `dropAt`, destroys the connection once that many bytes arrived
+ * (calling `onDrop` first).
  */
-export async function receiveContent(req: IncomingMessage, file: string, opts: { limit?: number; dropAt?: number } = {}): Promise<Received> {
+export async function receiveContent(
+  req: IncomingMessage,
+  file: string,
+  opts: { limit?: number; dropAt?: number; onDrop?: () => void } = {},
+): Promise<Received> {
   const limit = opts.limit ?? MAX_UPLOAD_REQUEST;
   const declared = Number(req.headers['content-length'] ?? -1);
   const own = new ContentHasher();
@@ -52,6 +57,9 @@ export async function receiveContent(req: IncomingMessage, file: string, opts: {
     for await (const c of req as AsyncIterable<Buffer>) {
       size += c.length;
       if (opts.dropAt !== undefined && size >= opts.dropAt) {
+        // Told before the connection goes: the client sees the reset at once, and whoever asks the
+        // inspection endpoint right after must already find the drop counted.
+        opts.onDrop?.();
         req.socket.destroy();
         throw new Dropped();
       }

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, rmSync } from 'node:fs';
 import type { RouteDef, Ctx } from './context';
 import type { SimCore, UploadSession } from './core';
-import { appendFile, Dropped, receiveContent, type Received } from './body';
+import { appendFile, receiveContent, type Received } from './body';
 import { badInput, DbxError, lookupError, rateLimited, routeError, type JsonObject } from './errors';
 import { resolvePath } from './paths';
 import type { Namespace, SimEntry, WriteMode } from './store';
@@ -68,10 +68,9 @@ export function contentRoutes(core: SimCore): Record<string, RouteDef> {
   const receive = async (ctx: Ctx): Promise<{ tmp: string; got: Received }> => {
     const tmp = store.tmpFile();
     try {
-      return { tmp, got: await receiveContent(ctx.req, tmp, { dropAt: dropAt(ctx) }) };
+      return { tmp, got: await receiveContent(ctx.req, tmp, { dropAt: dropAt(ctx), onDrop: () => core.counters.droppedUploads++ }) };
     } catch (err) {
       rmSync(tmp, { force: true });
-      if (err instanceof Dropped) core.counters.droppedUploads++;
       throw err;
     }
   };

@@ -66,7 +66,12 @@ export interface NewContent {
   contentHash: string;
 }
 
-/** Names the Dropbox desktop client ignores and the API refuses (`disallowed_name`). */
+/**
+ * Names the Dropbox desktop client ignores and the API refuses (`disallowed_name`): the Dropbox help
+ * page "files-not-syncing" ("desktop.ini", "thumbs.db", ".ds_store", "icon\r", ".dropbox" and
+ * ".dropbox.attr", quoted in iterate-ch/docs issue 107, which reports the API's 409 disallowed_name),
+ * the same list as rclone's `ignoredFiles` (backend/dropbox/dropbox.go).
+ */
 const DISALLOWED = new Set(['desktop.ini', 'thumbs.db', '.ds_store', 'icon\r', '.dropbox', '.dropbox.attr']);
 
 const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -141,10 +146,17 @@ export class DropboxStore extends EventEmitter {
   /**
    * Checks a display path (`/a/b`, never the root) the way Dropbox does: no empty, `.` or `..`
    * components, no trailing slash (`malformed_path`), no names Dropbox refuses (`disallowed_name`).
+   * No name may end with a space, a file's or a folder's on the way: `malformed_path` ("Paths may not
+   * end with a slash or whitespace", the Dropbox HTTP documentation's Path formats, quoted by Dropbox
+   * in dropbox/dropbox-sdk-obj-c issue 277; an upload of an article "Hero " failed with `malformed_path`,
+   * MarquisLP/World-Scribe issue 57; a folder "DeepSkyStacker " on the way failed too, rclone issue
+   * 3481, and rclone's Dropbox encoding replaces a trailing space because "names with trailing spaces
+   * ... don't work", rclone backend/dropbox/dropbox.go). Backslash and DEL, which rclone encodes too,
+   * are accepted here: no public source shows what the API answers to them.
    */
   checkPath(display: string, outer: string, write: boolean): void {
     const parts = display.split('/').slice(1);
-    if (parts.some((p) => p === '' || p === '.' || p === '..')) throw lookupError('malformed_path', outer);
+    if (parts.some((p) => p === '' || p === '.' || p === '..' || p.endsWith(' '))) throw lookupError('malformed_path', outer);
     if (write) {
       const last = parts[parts.length - 1] ?? '';
       if (DISALLOWED.has(last.toLowerCase())) throw routeError(writeError('disallowed_name', undefined, outer));

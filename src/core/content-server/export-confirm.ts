@@ -7,12 +7,16 @@
  * Node-RED triggers on the other node's `done()`), so the confirmation is a message back on the input,
  * the same way a watch's file is acked. One document is out at a time, so one confirmation is awaited.
  */
-import { ERROR_CODES, FileBridgeError } from '../errors';
+import { FileBridgeError } from '../errors';
 import type { ReceivedFileBridge } from '../message';
+import { FlowFailure } from './export-refusal';
 
 /** One awaited confirmation. */
 export interface PendingConfirmation {
-  /** Resolves when the flow confirmed the document; rejects (coded) when it failed, was silent too long or the run stopped. */
+  /**
+   * Resolves when the flow confirmed the document; rejects (coded) when it was silent too long or the
+   * run stopped, and with a FlowFailure (the code the flow reported) when the flow failed to store it.
+   */
   promise: Promise<void>;
   /** Something moved (bytes read): the flow is busy with it, the silence clock starts again. */
   touch(): void;
@@ -76,9 +80,11 @@ export class DeliveryConfirmations {
    * 'stale' for a document no longer awaited (its run stopped or timed out), and undefined for a
    * message that is no confirmation at all (a trigger). `error` is what a Catch node put in `msg.error`.
    */
-  receive(facts: ReceivedFileBridge, error: unknown): 'confirmed' | 'failed' | 'stale' | undefined {
+  receive(facts: ReceivedFileBridge, error: unknown): 'confirmed' | 'failed' | 'stale' | 'report' | undefined {
     const which = confirmationOf(facts);
     if (!which) return undefined;
+    // The export's own report of a skipped document, come back through a Catch node wired back: no answer to anything.
+    if ((facts.export as Record<string, unknown>).skipped === true) return 'report';
     const p = this.pending;
     if (!p || p.runId !== which.runId || p.index !== which.index) return 'stale';
     if (error === undefined || error === null) {
@@ -86,9 +92,9 @@ export class DeliveryConfirmations {
       return 'confirmed';
     }
     const e = typeof error === 'object' ? (error as Record<string, unknown>) : { message: error };
-    const code = ERROR_CODES.find((c) => c === e.code) ?? 'CONNECTION';
+    const reported = typeof e.code === 'string' && e.code.trim() !== '' ? e.code.trim().slice(0, 64) : 'CONNECTION';
     const message = typeof e.message === 'string' ? e.message : String(e.message ?? error);
-    p.reject(new FileBridgeError(code, `The flow failed to store ${p.what} (${code}: ${message}): the export stopped here and sends it again next run`));
+    p.reject(new FlowFailure(p.what, reported, message));
     return 'failed';
   }
 

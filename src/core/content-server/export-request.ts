@@ -5,6 +5,7 @@
 import { FileBridgeError } from '../errors';
 import type { AttributeFilter } from './client';
 import type { ExportSettings, ExportedDocument } from './export-run';
+import type { OnRefusal } from './export-refusal';
 import type { ExportReportFacts, FileBridgeFacts } from '../message';
 
 /** The node's dialog fields. */
@@ -32,6 +33,11 @@ export interface ExportConfigFields {
    * option existed): once its payload was read to the end.
    */
   deliveredWhen?: string;
+  /**
+   * A document the flow refuses for good (INVALID_INPUT, VALIDATION, MAPPING): `stop` the run (also
+   * when absent, as in flows made before the option: they keep stopping) or `skip` it, report it and go on.
+   */
+  onRefusal?: string;
 }
 
 export type ExportRequest =
@@ -107,6 +113,15 @@ function deliveredWhen(value: unknown): boolean {
   throw new FileBridgeError('INVALID_INPUT', `Unknown "Delivered when" '${String(value)}': use confirmed or read`);
 }
 
+function onRefusal(value: unknown): OnRefusal {
+  if (blank(value) || value === 'stop') return 'stop';
+  if (value === 'skip') return 'skip';
+  throw new FileBridgeError(
+    'INVALID_INPUT',
+    `Unknown "Refused for good" '${String(value)}' (what to do with a document the flow refuses for good): use stop or skip`,
+  );
+}
+
 /**
  * Builds the request. `configFolder` is the dialog's folder already evaluated (it may come from
  * msg/env); `msg.filebridge.export` overrides folder, recursive, where, nameGlob, id and version.
@@ -120,6 +135,7 @@ export function exportRequestFromConfig(def: ExportConfigFields, payload: unknow
     includeCategories: def.includeCategories === true,
     sha256: def.checksums === true,
     ...(deliveredWhen(def.deliveredWhen) ? { confirm: true } : {}),
+    ...(onRefusal(def.onRefusal) === 'skip' ? { onRefusal: 'skip' as const } : {}),
   };
   const mode = def.mode || 'changes';
   if (mode === 'document') {

@@ -14,6 +14,9 @@ import { advanceMark, describeQuery, markKey, type ExportMark } from './export-m
 import { readAll, trackStream, type Delivered, type TrackedStream } from './export-delivery';
 import type { PendingConfirmation } from './export-confirm';
 import type { CsNode, CsVersion } from './nodes';
+import { decodeCsName } from './cs-name';
+import { FlowFailure, type OnRefusal } from './export-refusal';
+import { onReaderFailure } from '../reader-failure';
 
 /** The client operations an export uses. */
 export type ExportClient = Pick<
@@ -37,6 +40,11 @@ export interface ExportSettings {
    * not when its payload was read: the mark then never moves past a file the receiver failed to store.
    */
   confirm?: boolean;
+  /**
+   * Changes runs: a document the flow refuses for good (export-refusal.ts) stops the run (`stop`, also
+   * when absent: flows made before the option) or is skipped, reported and passed by the mark (`skip`).
+   */
+  onRefusal?: OnRefusal;
 }
 
 /** What a message says about the document it carries (`msg.filebridge.cs`). */
@@ -74,6 +82,17 @@ export interface DeliveredEntry {
   sha256?: string;
 }
 
+/** A document skipped because the flow refused it for good; the mark moved past it. */
+export interface SkippedEntry {
+  id: number;
+  name: string;
+  path: string;
+  version: number | undefined;
+  /** The code the flow reported (INVALID_INPUT, VALIDATION, MAPPING). */
+  code: string;
+  message: string;
+}
+
 export interface ExportError {
   id?: number;
   name?: string;
@@ -90,8 +109,10 @@ export interface ExportSummary {
   sent: number;
   /** The delivered documents, in the order sent. */
   documents: DeliveredEntry[];
-  /** True when every listed document was delivered or reported as gone. */
+  /** True when the run went through its whole list: every document was delivered, reported as gone or skipped. */
   complete: boolean;
+  /** Documents the flow refused for good and the run skipped ("When the flow refuses a document for good: skip it"). */
+  skipped: SkippedEntry[];
   /** The mark after the run (changes mode with "only changed" on). */
   mark?: ExportMark;
   errors: ExportError[];
@@ -107,6 +128,8 @@ export interface ExportHooks {
   signal?: AbortSignal;
   /** With `settings.confirm`: starts waiting for the flow to confirm document `index` (called before its message is sent). */
   expectConfirmation?(index: number, what: string, timeoutMs: number): PendingConfirmation;
+  /** A document the flow refused for good was skipped (`settings.onRefusal` 'skip'); `error` says why, for a Catch node. */
+  skipped?(doc: ExportedDocument, entry: SkippedEntry, error: FileBridgeError): void;
 }
 
 export interface ChangesRun {
@@ -234,6 +257,9 @@ class Deliverer {
     // By number, not "latest": should a version land meanwhile, the facts and the bytes still describe the same one.
     const download = await this.client.download(node.id, version.versionNumber);
     const what = `'${node.name}' (${node.id})`;
+    // The file's own name: a name cs-upload mapped for Content Server (':' stored as '：') comes back as
+    // it was (cs-name.ts), so a file that went to Content Server and back keeps its name. cs.name stays the document's.
+    const filename = decodeCsName(node.name);
     const entry = (d: Delivered): DeliveredEntry => ({
       id: node.id,
       name: node.name,
@@ -247,19 +273,28 @@ class Deliverer {
     try {
       if (this.settings.bufferLimit > 0 && size !== undefined && size <= this.settings.bufferLimit) {
         const payload = await readAll(download.stream, what);
-        this.hooks.emit({ payload, filename: node.name, cs: { ...cs, size: payload.length }, index, count });
+        this.hooks.emit({ payload, filename, cs: { ...cs, size: payload.length }, index, count });
         await confirmation?.promise;
         return entry({ bytes: payload.length, ...(this.settings.sha256 ? { sha256: createHash('sha256').update(payload).digest('hex') } : {}) });
       }
       const tracked = trackStream(download.stream, this.settings.idleTimeoutMs, what, { sha256: this.settings.sha256, onProgress: confirmation?.touch });
       this.current = tracked;
+      // The node storing the file failed (kit/failure.ts): its code, not just "closed before the end".
+      let refuse: (err: FlowFailure) => void = () => undefined;
+      const refused = new Promise<never>((_resolve, reject) => (refuse = reject));
+      refused.catch(() => undefined);
+      onReaderFailure(tracked.stream, (err) => {
+        const failure = new FlowFailure(what, err.code, err.message);
+        tracked.abort(failure);
+        refuse(failure);
+      });
       try {
-        this.hooks.emit({ payload: tracked.stream, filename: node.name, cs, index, count });
+        this.hooks.emit({ payload: tracked.stream, filename, cs, index, count });
         if (!confirmation) return entry(await tracked.delivered);
         // Both: read to the end, and confirmed; a failure reported by the flow ends the stream too.
         const [delivered] = await Promise.all([
           tracked.delivered,
-          confirmation.promise.catch((err: FileBridgeError) => {
+          Promise.race([confirmation.promise, refused]).catch((err: FileBridgeError) => {
             tracked.abort(err);
             throw err;
           }),
@@ -288,9 +323,30 @@ function summaryBase(runId: string, mode: ExportSummary['mode'], startedAt: Date
     sent: 0,
     documents: [],
     complete: false,
+    skipped: [],
     errors: [],
     startedAt: startedAt.toISOString(),
     finishedAt: startedAt.toISOString(),
+  };
+}
+
+/** What the report of a skipped document says about it (its payload is gone). */
+function skippedDocument(node: CsNode, version: CsVersion | undefined, path: string, index: number, count: number): ExportedDocument {
+  return {
+    payload: Buffer.alloc(0),
+    filename: decodeCsName(node.name),
+    cs: {
+      id: node.id,
+      name: node.name,
+      version: version?.versionNumber ?? 0,
+      size: version?.fileSize ?? node.size,
+      mimeType: version?.mimeType ?? node.mimeType,
+      modifyDate: node.modifyDate?.toISOString(),
+      parentId: node.parentId,
+      path,
+    },
+    index,
+    count,
   };
 }
 
@@ -300,8 +356,9 @@ function errorEntry(err: FileBridgeError, node?: CsNode): ExportError {
 
 /**
  * Runs a "what changed" export. A document deleted (or hidden) between listing and sending is
- * reported in `errors` and passed; any other failure stops the run with the mark on the last
- * delivered document.
+ * reported in `errors` and passed; with `onRefusal` 'skip', a document the flow refuses for good is
+ * listed in `skipped`, reported (`hooks.skipped`) and passed; any other failure stops the run with the
+ * mark on the last delivered document.
  */
 export async function runChanges(client: ExportClient, run: ChangesRun, settings: ExportSettings, hooks: ExportHooks): Promise<RunOutcome> {
   const summary = summaryBase(run.runId, 'changes', new Date());
@@ -328,14 +385,22 @@ export async function runChanges(client: ExportClient, run: ChangesRun, settings
     for (const [i, { node, path }] of changes.entries()) {
       hooks.progress?.({ phase: 'sending', index: i + 1, count: changes.length });
       let version: CsVersion | undefined;
+      let relative = '';
       try {
         version = await client.nodes.latestVersion(node.id);
-        summary.documents.push(await deliverer.deliver(node, version, await folders.relativePath(path), i + 1, changes.length));
+        relative = await folders.relativePath(path);
+        summary.documents.push(await deliverer.deliver(node, version, relative, i + 1, changes.length));
         summary.sent++;
       } catch (err) {
         const e = coded(err);
-        if (e.code !== 'NOT_FOUND') throw e;
-        summary.errors.push(errorEntry(e, node));
+        if (e instanceof FlowFailure) {
+          // Checked first: a put failing NOT_FOUND (its target folder is missing) is no document gone from Content Server.
+          if (settings.onRefusal !== 'skip' || !e.forGood) throw e.stopping();
+          const skipped: SkippedEntry = { id: node.id, name: node.name, path: relative, version: version?.versionNumber, code: e.reported, message: e.message };
+          summary.skipped.push(skipped);
+          hooks.skipped?.(skippedDocument(node, version, relative, i + 1, changes.length), skipped, e.skipping());
+        } else if (e.code === 'NOT_FOUND') summary.errors.push(errorEntry(e, node));
+        else throw e;
       }
       if (run.onlyChanged) {
         mark = advanceMark(mark, node.id, node.modifyDate, query, version?.versionNumber);
@@ -394,7 +459,8 @@ export async function runDocument(client: ExportClient, run: DocumentRun, settin
     summary.complete = true;
     return { summary };
   } catch (err) {
-    const e = coded(err);
+    const c = coded(err);
+    const e = c instanceof FlowFailure ? c.stopping() : c;
     summary.errors.push(errorEntry(e));
     return { summary, error: e };
   } finally {

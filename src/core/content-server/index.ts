@@ -51,4 +51,6 @@ export {
   type ExportSettings,
   type ExportSummary,
   type RunOutcome,
+  type SkippedEntry,
 } from './export-run';
+export { FlowFailure, REFUSED_FOR_GOOD, type OnRefusal } from './export-refusal';

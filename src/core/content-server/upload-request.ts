@@ -7,6 +7,7 @@ import type { ContentServerClient } from './client';
 import { deliveryOf, type Delivery } from './delivery-mark';
 import { folderWithin, parseWorkspaceTarget, type LocatedWorkspace, type WorkspaceTarget } from './workspace-target';
 import { checkDocumentName } from './upload';
+import { csDocumentName } from './cs-name';
 import { lastPathPart } from '../paths';
 
 /*
@@ -220,10 +221,16 @@ export function prepareUpload(
   }
   const description = descriptionFrom(target);
   const fromFilename = lastPart(filename);
-  const name = target.name !== undefined ? target.name : fromFilename;
-  if (typeof name !== 'string' || name.trim() === '') {
+  const given = target.name !== undefined ? target.name : fromFilename;
+  if (typeof given !== 'string' || given.trim() === '') {
     throw new FileBridgeError('INVALID_INPUT', 'No document name: set msg.filename or msg.filebridge.target.name');
   }
+  // The file's own name (from msg.filename, or passed on unchanged in msg.filebridge.target.name, as a
+  // map-metadata rule `{name}` does) is mapped to one Content Server takes (cs-name.ts: ':' -> '：', a
+  // long name shortened with a hash), so a file is never refused for its name. A name of the
+  // integrator's own making is used as typed, or refused with what to change: they chose it.
+  const ownName = target.name === undefined || target.name === fromFilename;
+  const name = ownName ? csDocumentName(given) : given;
   checkDocumentName(name);
   const collision = target.collision !== undefined ? target.collision : defaults.collision || DEFAULT_COLLISION;
   if (!COLLISIONS.includes(collision as CollisionPolicy)) {

@@ -72,7 +72,7 @@ export function checkDocumentName(name: string): string {
   if (name.includes(':')) {
     throw new FileBridgeError(
       'INVALID_INPUT',
-      `The document name '${name}' contains ':', which Content Server does not allow in names. Set another name in msg.filebridge.target.name (a map-metadata rule can replace the ':').`,
+      `The document name '${name}' contains ':', which Content Server does not allow in names. The file's own name is mapped by itself (':' becomes '：'); a name of your making in msg.filebridge.target.name is used as typed: replace the ':' there (with '：' to match what the mapping gives), or pass the file's own name.`,
       { name },
     );
   }
@@ -80,7 +80,7 @@ export function checkDocumentName(name: string): string {
   if (length > MAX_NAME_LENGTH) {
     throw new FileBridgeError(
       'INVALID_INPUT',
-      `The document name '${name}' has ${length} characters; Content Server allows ${MAX_NAME_LENGTH}. Set a shorter name in msg.filebridge.target.name.`,
+      `The document name '${name}' has ${length} characters; Content Server allows ${MAX_NAME_LENGTH}. The file's own name is shortened by itself (its start, '~', a hash of the whole name, its extension); a name of your making in msg.filebridge.target.name is used as typed: set a shorter one there, or pass the file's own name.`,
       { name, length, maxLength: MAX_NAME_LENGTH },
     );
   }

@@ -38,7 +38,10 @@ export interface DropboxOptions {
   maxRateLimitedRetries?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
-  /** Injected fetch (tests); defaults to the global fetch. */
+  /**
+   * Injected fetch for the sign-in and RPC routes (the SDK's); defaults to the global fetch. The content
+   * routes (upload, download) go through node:http(s) instead (content-request.ts), so this does not reach them.
+   */
   fetch?: FetchLike;
 }
 

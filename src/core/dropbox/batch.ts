@@ -2,10 +2,12 @@ import type { Readable } from 'node:stream';
 import type { files } from 'dropbox';
 import { FileBridgeError } from '../errors';
 import type { DropboxClient } from './client';
+import { uploadChunks, type UploadChunk } from './chunks';
 import { DropboxContentHasher, DROPBOX_HASH_BLOCK } from './content-hash';
 import { inTurn, MAX_BATCH_ENTRIES, tagSummary } from './committer';
 import { mapDropboxFailure } from './http';
-import { dropboxApiPath, DropboxSession, type UploadedFile } from './session';
+import { DropboxSession, type UploadedFile } from './session';
+import { decodeDropboxPath, dropboxWritePath } from './api-path';
 
 export { MAX_BATCH_ENTRIES, tagSummary };
 
@@ -91,32 +93,19 @@ export class DropboxBatchPublisher {
   /** Sends one file's bytes into a session closed by its last call; remembers its cursor and hash. */
   private async stage(staged: Staged): Promise<void> {
     const { item } = staged;
-    dropboxApiPath(item.path);
+    // Refuses a name Dropbox will not take (desktop.ini...) before any byte is sent.
+    dropboxWritePath(item.path);
     const source = typeof item.source === 'function' ? await item.source() : item.source;
     const chunk = Math.max(DROPBOX_HASH_BLOCK, Math.min(37 * DROPBOX_HASH_BLOCK, this.client.options.chunkSize ?? 16 * 1024 * 1024));
     const hasher = new DropboxContentHasher();
-    let pending: Buffer[] = [];
-    let pendingLen = 0;
     let sessionId: string | undefined;
     let offset = 0;
-    const send = async (data: Buffer, close: boolean): Promise<void> => {
+    const send = async (data: UploadChunk, close: boolean): Promise<void> => {
       if (sessionId === undefined) sessionId = await this.session.startSession(data, item.path, close);
       else await this.session.appendChunk(sessionId, offset, data, item.path, close);
       offset += data.length;
     };
-    for await (const part of source as AsyncIterable<Buffer | string>) {
-      const buf = typeof part === 'string' ? Buffer.from(part) : part;
-      hasher.update(buf);
-      pending.push(buf);
-      pendingLen += buf.length;
-      while (pendingLen > chunk) {
-        const all = Buffer.concat(pending);
-        pending = [Buffer.from(all.subarray(chunk))];
-        pendingLen = all.length - chunk;
-        await send(all.subarray(0, chunk), false);
-      }
-    }
-    await send(Buffer.concat(pending), true);
+    for await (const { chunk: data, last } of uploadChunks(source, chunk, hasher)) await send(data, last);
     staged.cursor = { session_id: sessionId!, offset };
     staged.hash = hasher.digest();
     staged.size = hasher.size;
@@ -127,7 +116,7 @@ export class DropboxBatchPublisher {
     for (const s of group) if (s.error) results[s.index] = { path: s.item.path, ok: false, error: s.error };
     if (ready.length === 0) return;
     const entries: files.UploadSessionFinishArg[] = ready.map((s) => {
-      const commit: files.CommitInfo = { path: dropboxApiPath(s.item.path), mode: { '.tag': s.item.mode ?? 'overwrite' }, autorename: false, mute: true };
+      const commit: files.CommitInfo = { path: dropboxWritePath(s.item.path), mode: { '.tag': s.item.mode ?? 'overwrite' }, autorename: false, mute: true };
       if (s.item.clientModified) commit.client_modified = s.item.clientModified.toISOString().replace(/\.\d{3}Z$/, 'Z');
       return { cursor: s.cursor!, commit };
     });
@@ -164,7 +153,13 @@ export class DropboxBatchPublisher {
           results[s.index] = {
             path: s.item.path,
             ok: true,
-            file: { path: entry.path_display ?? s.item.path, size: s.size ?? entry.size, contentHash: s.hash!, id: entry.id, rev: entry.rev },
+            file: {
+              path: entry.path_display !== undefined ? decodeDropboxPath(entry.path_display) : s.item.path,
+              size: s.size ?? entry.size,
+              contentHash: s.hash!,
+              id: entry.id,
+              rev: entry.rev,
+            },
           };
         }
       } else {

@@ -2,10 +2,10 @@ import { Dropbox, DropboxResponseError } from 'dropbox';
 import { backoffDelay, sleep } from '../backoff';
 import { FileBridgeError } from '../errors';
 import { checkDropboxOptions, DEFAULT_CONNECT_TIMEOUT_MS, DropboxTokens, type DropboxOptions } from './auth';
+import { ContentTransport, failureOfAnswer, type ContentAnswer } from './content-request';
 import {
   DROPBOX_CONTENT,
   dropboxFetch,
-  failureOf,
   headerSafeJson,
   isExpiredToken,
   isRateLimited,
@@ -13,6 +13,8 @@ import {
   mapFetchError,
   normaliseServiceUrl,
   retryAfterMs,
+  rewriteDropboxUrl,
+  socketErrorCode,
   type DropboxFailure,
   type FetchLike,
 } from './http';
@@ -48,7 +50,11 @@ export interface RetryStats {
  * (an invalid header value is a TypeError too), which no retry can fix.
  */
 function isNetworkFailure(err: unknown): boolean {
-  return err instanceof Error && (err.message === 'fetch failed' || err.message === 'terminated' || err.cause !== undefined);
+  if (!(err instanceof Error)) return false;
+  // node:http (content routes) throws the socket's own error, with its code; any other code is no network failure.
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') return socketErrorCode(err) !== undefined;
+  return err.message === 'fetch failed' || err.message === 'terminated' || err.cause !== undefined;
 }
 
 const NOTHING_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -64,10 +70,12 @@ const NOTHING_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUN
 export class DropboxClient {
   readonly serviceUrl: string;
   readonly fetch: FetchLike;
-  /** fetch without a default timeout, for streamed bodies (they get an idle timeout instead). */
+  /** fetch without a default timeout, for the long-poll (content routes go through `transport`). */
   readonly streamFetch: FetchLike;
   readonly tokens: DropboxTokens;
   readonly options: DropboxOptions;
+  /** Content routes: node:http(s) with a keep-alive agent of this account's own. */
+  readonly transport = new ContentTransport();
   readonly stats: RetryStats = { rateLimited: 0, serverErrors: 0, connectionErrors: 0, tokenRetries: 0 };
   private pathRoot: string | undefined;
   private pathRootReady: Promise<void> | undefined;
@@ -127,30 +135,29 @@ export class DropboxClient {
   }
 
   /**
-   * A content-route request (`Dropbox-API-Arg` header, octet-stream body) with our retries. Resolves
-   * with the successful Response, whose body the caller consumes (downloads stream it).
+   * A content-route request (`Dropbox-API-Arg` header, octet-stream body) with our retries, through
+   * node:http(s) (content-request.ts). `body` is the bytes as a list of pieces, sent in order without
+   * being joined (and sent again from the same pieces when the request is retried). Resolves with the
+   * successful answer, whose body the caller consumes (downloads stream it).
    */
-  async content(call: CallOptions, route: string, arg: unknown, body?: Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
+  async content(
+    call: CallOptions,
+    route: string,
+    arg: unknown,
+    body?: Uint8Array | readonly Uint8Array[],
+    headers: Record<string, string> = {},
+  ): Promise<ContentAnswer> {
+    const pieces = body === undefined ? undefined : body instanceof Uint8Array ? [body] : body;
+    const length = pieces?.reduce((n, p) => n + p.length, 0) ?? 0;
+    const url = rewriteDropboxUrl(`${DROPBOX_CONTENT}/2/${route}`, this.serviceUrl);
     return this.withRetries(call, async (token) => {
       const h: Record<string, string> = { Authorization: `Bearer ${token}`, 'Dropbox-API-Arg': headerSafeJson(arg), ...headers };
-      if (body !== undefined) h['Content-Type'] = 'application/octet-stream';
+      if (pieces !== undefined) h['Content-Type'] = 'application/octet-stream';
       if (this.pathRoot) h['Dropbox-API-Path-Root'] = this.pathRoot;
-      const controller = new AbortController();
       // The answer must start within the connect timeout plus one second per 64 KiB sent (a 16 MiB chunk on a slow line).
-      const timeoutMs = (this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) + Math.ceil((body?.length ?? 0) / 65_536) * 1000;
-      const timer = setTimeout(() => controller.abort(new DOMException('answer timed out', 'TimeoutError')), timeoutMs);
-      let res: Response;
-      try {
-        res = await this.streamFetch(`${DROPBOX_CONTENT}/2/${route}`, {
-          method: 'POST',
-          headers: h,
-          body: body as Uint8Array<ArrayBuffer> | undefined,
-          signal: controller.signal,
-        });
-      } finally {
-        clearTimeout(timer);
-      }
-      if (!res.ok) throw new DropboxHttpFailure(await failureOf(res));
+      const timeoutMs = (this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) + Math.ceil(length / 65_536) * 1000;
+      const res = await this.transport.post(url, h, pieces, timeoutMs);
+      if (!res.ok) throw new DropboxHttpFailure(await failureOfAnswer(res));
       return res;
     });
   }
@@ -234,6 +241,7 @@ export class DropboxClient {
 
   close(): void {
     this.closed = true;
+    this.transport.close();
     for (const wake of [...this.sleeping]) wake();
   }
 }

@@ -90,20 +90,26 @@ export class DropboxCommitter {
   private timer: NodeJS.Timeout | undefined;
   private firstQueuedAt = 0;
   private sending = false;
+  /** Writes about to start: a waiting write lent its pool slot to one (they will join the batch soon). */
+  private coming = 0;
 
   constructor(
     private readonly client: DropboxClient,
     private readonly idleMs = DEFAULT_BATCH_IDLE_MS,
   ) {}
 
-  /** True when this write should go into a batch: batching is on and another write of the account is in progress. */
-  shouldBatch(): boolean {
-    return this.client.options.batchCommits !== 'off' && this.active > 1;
+  /**
+   * True when this write should go into a batch: batching is on, and another write of the account is
+   * in progress or (`slotWanted`) callers wait for a slot of the session's pool, more writes likely.
+   */
+  shouldBatch(slotWanted = false): boolean {
+    return this.client.options.batchCommits !== 'off' && (this.active > 1 || slotWanted);
   }
 
   /** A write starts; call `left()` when it ends (success or failure). */
   entered(): void {
     this.active++;
+    if (this.coming > 0) this.coming--;
   }
 
   left(): void {
@@ -111,8 +117,10 @@ export class DropboxCommitter {
     this.consider();
   }
 
-  commit(req: CommitRequest): Promise<files.FileMetadata> {
+  /** Queues a closed session for the next batch; `another` = its pool slot went to a write that will start soon. */
+  commit(req: CommitRequest, another = false): Promise<files.FileMetadata> {
     return new Promise<files.FileMetadata>((resolve, reject) => {
+      if (another) this.coming++;
       if (this.queue.length === 0) this.firstQueuedAt = Date.now();
       this.queue.push({ req, tries: 0, busyTries: 0, resolve, reject });
       this.consider(true);
@@ -122,7 +130,7 @@ export class DropboxCommitter {
   /** Sends a batch now when it is full or nobody else can join; else (re)arms the idle timer. */
   private consider(joined = false): void {
     if (this.sending || this.queue.length === 0) return;
-    if (this.queue.length >= MAX_BATCH_ENTRIES || this.queue.length >= this.active) {
+    if (this.queue.length >= MAX_BATCH_ENTRIES || this.queue.length >= this.active + this.coming) {
       this.flush();
       return;
     }
@@ -138,6 +146,8 @@ export class DropboxCommitter {
     if (this.sending || this.queue.length === 0) return;
     const batch = this.queue.splice(0, MAX_BATCH_ENTRIES);
     this.firstQueuedAt = Date.now();
+    // A write announced but not started (its caller did something else with the slot) must not hold later batches.
+    this.coming = 0;
     this.sending = true;
     void this.send(batch).finally(() => {
       this.sending = false;

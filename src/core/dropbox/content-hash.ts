@@ -15,6 +15,8 @@ export class DropboxContentHasher {
   private inBlock = 0;
   private total = 0;
   private done: string | undefined;
+  /** Block digests since the last `sectionDigest()` (the blocks of the upload chunk being read). */
+  private section: Buffer[] = [];
 
   update(data: Uint8Array): this {
     if (this.done !== undefined) throw new Error('content hash already finished');
@@ -25,7 +27,9 @@ export class DropboxContentHasher {
       this.inBlock += take;
       offset += take;
       if (this.inBlock === DROPBOX_HASH_BLOCK) {
-        this.overall.update(this.block.digest());
+        const d = this.block.digest();
+        this.overall.update(d);
+        this.section.push(d);
         this.block = createHash('sha256');
         this.inBlock = 0;
       }
@@ -41,10 +45,29 @@ export class DropboxContentHasher {
 
   digest(): string {
     if (this.done === undefined) {
-      if (this.inBlock > 0) this.overall.update(this.block.digest());
+      if (this.inBlock > 0) {
+        const d = this.block.digest();
+        this.overall.update(d);
+        this.section.push(d);
+        this.inBlock = 0;
+      }
       this.done = this.overall.digest('hex');
     }
     return this.done;
+  }
+
+  /**
+   * The content hash of the bytes since the previous call (or the start): the hash of one upload
+   * chunk, made from the block digests the whole file's hash needs anyway, so no byte is hashed
+   * twice. A chunk must end on a block boundary (chunk sizes are whole blocks), except the last one,
+   * whose section is taken after `digest()`.
+   */
+  sectionDigest(): string {
+    if (this.inBlock > 0) throw new Error('an upload chunk must end on a 4 MiB block boundary, or after digest()');
+    const overall = createHash('sha256');
+    for (const d of this.section) overall.update(d);
+    this.section = [];
+    return overall.digest('hex');
   }
 }
 

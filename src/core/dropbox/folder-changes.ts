@@ -15,7 +15,8 @@ import { listedNameProblem } from '../paths';
 import type { ChangesOptions, FolderChanges, RemoteEntry, RemovedEntry } from '../remote/types';
 import type { DropboxClient } from './client';
 import { DROPBOX_NOTIFY, failureOf, mapDropboxFailure, mapFetchError } from './http';
-import { dropboxApiPath } from './api-path';
+import { decodeDropboxName, storedDropboxNameProblem } from './dropbox-name';
+import { decodeDropboxPath, dropboxApiPath } from './api-path';
 
 const PAGE = 2000;
 /** Dropbox adds up to 90 s to a long-poll's timeout; the answer may take that much longer. */
@@ -34,14 +35,16 @@ function pathBelow(dir: string, apiDir: string, display: string): string | undef
   const rest = parts.slice(depth + 1);
   if (parts.length < depth + 1) return undefined;
   const base = dir.replace(/\/+$/, '');
-  return rest.length === 0 ? dir : `${base}/${rest.join('/')}`;
+  // The part below `dir` is as Dropbox stores it: in the product's names (dropbox-name.ts).
+  return rest.length === 0 ? dir : `${base}/${decodeDropboxPath(rest.join('/'))}`;
 }
 
 function entryOf(path: string, m: Metadata): RemoteEntry | RemovedEntry {
-  if (m['.tag'] === 'deleted') return { type: 'deleted', name: m.name, path };
-  if (m['.tag'] === 'folder') return { name: m.name, path, type: 'directory', size: 0, mtime: new Date(0), mtimePrecision: 'second', id: m.id };
+  const name = decodeDropboxName(m.name);
+  if (m['.tag'] === 'deleted') return { type: 'deleted', name, path };
+  if (m['.tag'] === 'folder') return { name, path, type: 'directory', size: 0, mtime: new Date(0), mtimePrecision: 'second', id: m.id };
   return {
-    name: m.name,
+    name,
     path,
     type: 'file',
     size: m.size,
@@ -60,7 +63,7 @@ export async function dropboxFolderChanges(client: DropboxClient, dir: string, c
     const entries: (RemoteEntry | RemovedEntry)[] = [];
     const take = (batch: Metadata[]): void => {
       for (const m of batch) {
-        const problem = listedNameProblem(m.name);
+        const problem = listedNameProblem(decodeDropboxName(m.name)) ?? storedDropboxNameProblem(m.name);
         const path = pathBelow(dir, apiDir, m.path_display ?? m.path_lower ?? '');
         if (problem !== undefined || path === undefined) {
           if (m['.tag'] !== 'deleted') options.refused?.(m.name, problem ?? `its path ${m.path_display ?? ''} is not below ${dir}`);

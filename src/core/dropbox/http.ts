@@ -115,14 +115,27 @@ export async function readLimitedText(res: Response, limit = 64 * 1024): Promise
 }
 
 export async function failureOf(res: Response): Promise<DropboxFailure> {
-  const text = await readLimitedText(res);
+  return failureFrom(res.status, res.headers, await readLimitedText(res));
+}
+
+/** A failure from its status, headers and body text: the body as JSON where it is JSON (error shapes), else the text. */
+export function failureFrom(status: number, headers: Headers, text: string): DropboxFailure {
   let body: unknown = text;
   try {
     body = JSON.parse(text);
   } catch {
     // plain-text 400s are common (bad argument, missing header)
   }
-  return { status: res.status, headers: res.headers, body };
+  return { status, headers, body };
+}
+
+/**
+ * The socket error code of `err` as node:http throws it (ECONNRESET..., and HPE_* from its parser),
+ * or undefined; ERR_* codes are requests built wrong (an invalid header value), no connection failure.
+ */
+export function socketErrorCode(err: unknown): string | undefined {
+  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^(E[A-Z]+|HPE_[A-Z_]+)$/.test(code) ? code : undefined;
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
@@ -259,7 +272,8 @@ export function mapFetchError(err: unknown, what: string, path?: string): FileBr
   if (err instanceof FileBridgeError) return err;
   const name = err instanceof Error ? err.name : '';
   const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
-  const code = typeof cause?.code === 'string' ? cause.code : '';
+  // fetch puts the socket's error in `cause`; node:http (content routes) throws it as it is.
+  const code = typeof cause?.code === 'string' ? cause.code : (socketErrorCode(err) ?? '');
   const where = path !== undefined ? ` "${path}"` : '';
   const details: Record<string, unknown> = path !== undefined ? { path } : {};
   if (code) details.errno = code;

@@ -3,7 +3,9 @@ import { DEFAULT_POOL_OPTIONS, SessionPool, type PoolOptions } from '../remote/s
 import type { RemoteEntry, RemoteSession } from '../remote/types';
 import { accountOf, type DropboxAccount, type DropboxOptions } from './auth';
 import { DropboxClient } from './client';
-import { dropboxApiPath, DropboxSession, openDropboxSession } from './session';
+import { DropboxSession, openDropboxSession } from './session';
+import { dropboxApiPath, dropboxPlainPath } from './api-path';
+import { decodeDropboxName } from './dropbox-name';
 
 /**
  * A pool of Dropbox sessions on one account, like `createPool` for SFTP/FTP. Its sessions share one
@@ -56,10 +58,10 @@ export async function testDropboxConnection(options: DropboxOptions, folder = ''
     const path = dropboxApiPath(folder);
     const page = await client.rpc({ what: 'list', path: folder || '/' }, (dbx) => dbx.filesListFolder({ path, limit: maxEntries + 1 }));
     const shown = page.entries.filter((e) => e['.tag'] !== 'deleted');
-    report.folder = path || '/';
+    report.folder = dropboxPlainPath(folder) || '/';
     report.entries = shown
       .slice(0, maxEntries)
-      .map((e) => ({ name: e.name, type: e['.tag'] === 'folder' ? 'directory' : 'file', size: e['.tag'] === 'file' ? e.size : 0 }));
+      .map((e) => ({ name: decodeDropboxName(e.name), type: e['.tag'] === 'folder' ? 'directory' : 'file', size: e['.tag'] === 'file' ? e.size : 0 }));
     report.truncated = shown.length > maxEntries || page.has_more;
     report.ok = true;
   } catch (err) {

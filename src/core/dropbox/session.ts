@@ -1,13 +1,17 @@
+import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { files } from 'dropbox';
 import { FileBridgeError } from '../errors';
 import { listedNameProblem } from '../paths';
-import type { ChangesOptions, FolderChanges, ReadOptions, RefusedName, RemoteEntry, RemoteSession } from '../remote/types';
+import type { ChangesOptions, FolderChanges, PoolSlot, ReadOptions, RefusedName, RemoteEntry, RemoteSession } from '../remote/types';
 import { DropboxClient } from './client';
+import type { ContentAnswer } from './content-request';
 import { committerOf, inTurn, isLostAnswer, type DropboxCommitter } from './committer';
-import { contentHashOf, DropboxContentHasher, DROPBOX_HASH_BLOCK } from './content-hash';
+import { DropboxContentHasher, DROPBOX_HASH_BLOCK } from './content-hash';
+import { uploadChunks, UploadChunk } from './chunks';
 import type { DropboxOptions } from './auth';
-import { dropboxApiPath } from './api-path';
+import { decodeDropboxPath, dropboxApiPath, dropboxPlainPath, dropboxWritePath, isRef } from './api-path';
+import { decodeDropboxName, storedDropboxNameProblem } from './dropbox-name';
 import { dropboxFolderChanges, waitForDropboxChanges } from './folder-changes';
 
 export { dropboxApiPath };
@@ -19,18 +23,20 @@ export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
 const MAX_RESULT_HEADER = 64 * 1024;
 const LIST_LIMIT = 2000;
 
+/** The product's path of `name` (already decoded) in `dir`. */
 function joinDropbox(dir: string, name: string): string {
-  const d = dropboxApiPath(dir);
+  const d = dropboxPlainPath(dir);
   return `${d}/${name}`;
 }
 
 type Metadata = files.FileMetadataReference | files.FolderMetadataReference | files.DeletedMetadataReference;
 
+/** A listed or looked-up entry in the product's names (`path` is the product's path already). */
 function toEntry(path: string, m: Metadata): RemoteEntry {
   if (m['.tag'] === 'file') {
     const f = m;
     return {
-      name: f.name,
+      name: decodeDropboxName(f.name),
       path,
       type: 'file',
       size: f.size,
@@ -42,9 +48,9 @@ function toEntry(path: string, m: Metadata): RemoteEntry {
     };
   }
   if (m['.tag'] === 'folder') {
-    return { name: m.name, path, type: 'directory', size: 0, mtime: new Date(0), mtimePrecision: 'second', id: m.id };
+    return { name: decodeDropboxName(m.name), path, type: 'directory', size: 0, mtime: new Date(0), mtimePrecision: 'second', id: m.id };
   }
-  return { name: m.name, path, type: 'other', size: 0, mtime: new Date(0), mtimePrecision: 'second' };
+  return { name: decodeDropboxName(m.name), path, type: 'other', size: 0, mtime: new Date(0), mtimePrecision: 'second' };
 }
 
 function correctOffsetOf(err: unknown): number | undefined {
@@ -76,6 +82,9 @@ export class DropboxSession implements RemoteSession {
   /** An upload (files/upload or upload_session/finish) is committed in one step: no temporary name needed. */
   readonly writesWhole = true;
   readonly protocol = 'dropbox' as const;
+  /** Calls share the account's client and hold no connection: an upload waiting for its batch commit lends its pool slot. */
+  readonly lendsSlot = true;
+  poolSlot?: PoolSlot;
   private open = true;
 
   constructor(
@@ -100,12 +109,13 @@ export class DropboxSession implements RemoteSession {
     const take = (batch: Metadata[]): void => {
       for (const m of batch) {
         if (m['.tag'] === 'deleted') continue;
-        const problem = listedNameProblem(m.name);
+        const name = decodeDropboxName(m.name);
+        const problem = listedNameProblem(name) ?? storedDropboxNameProblem(m.name);
         if (problem !== undefined) {
           refused?.(m.name, problem);
           continue;
         }
-        entries.push(toEntry(joinDropbox(dir, m.name), m));
+        entries.push(toEntry(joinDropbox(dir, name), m));
       }
     };
     let page = await this.client.rpc({ what: 'list', path: dir }, (dbx) => dbx.filesListFolder({ path, limit: LIST_LIMIT, include_deleted: false }));
@@ -135,16 +145,23 @@ export class DropboxSession implements RemoteSession {
     if (!Number.isSafeInteger(start) || start < 0) {
       throw new FileBridgeError('INVALID_INPUT', `The read start offset must be a whole number of bytes, 0 or more; got ${String(options.start)}.`, { path });
     }
-    const p = dropboxApiPath(path);
-    const res = await this.download(p, path, start);
-    const meta = parseApiResult(res.headers.get('dropbox-api-result'), path);
+    const { res, meta } = await this.download(dropboxApiPath(path), path, start);
     return new DropboxDownloadStream(this, path, meta, start, res);
   }
 
-  /** One download request from `start` (Range when > 0). */
-  async download(apiPath: string, shownPath: string, start: number): Promise<Response> {
+  /**
+   * One download request from `start` (Range when > 0), with what its Dropbox-API-Result header says;
+   * an answer whose header cannot be read is let go (its connection freed) before the error is thrown.
+   */
+  async download(apiPath: string, shownPath: string, start: number): Promise<{ res: ContentAnswer; meta: DownloadMeta }> {
     const headers: Record<string, string> = start > 0 ? { Range: `bytes=${start}-` } : {};
-    return this.client.content({ what: 'download', path: shownPath }, 'files/download', { path: apiPath }, undefined, headers);
+    const res = await this.client.content({ what: 'download', path: shownPath }, 'files/download', { path: apiPath }, undefined, headers);
+    try {
+      return { res, meta: parseApiResult(res.headers.get('dropbox-api-result'), shownPath) };
+    } catch (err) {
+      res.discard();
+      throw err;
+    }
   }
 
   async write(path: string, source: Readable): Promise<number> {
@@ -165,9 +182,10 @@ export class DropboxSession implements RemoteSession {
     source: Readable,
     commit: { mode: 'overwrite' | 'add'; clientModified?: Date; autorename?: boolean } = { mode: 'overwrite' },
   ): Promise<UploadedFile> {
-    const p = dropboxApiPath(path);
-    if (p === '' || /^(id|rev|ns):/.test(p))
+    const plain = dropboxPlainPath(path);
+    if (plain === '' || isRef(plain))
       throw new FileBridgeError('INVALID_INPUT', `Give a file path such as /Folder/file.pdf to upload to, not "${path}".`, { path });
+    const p = dropboxWritePath(path);
     const committer = committerOf(this.client);
     committer.entered();
     try {
@@ -187,52 +205,60 @@ export class DropboxSession implements RemoteSession {
     const commitInfo: files.CommitInfo = { path: p, mode: { '.tag': commit.mode }, autorename: commit.autorename ?? false, mute: true };
     if (commit.clientModified) commitInfo.client_modified = commit.clientModified.toISOString().replace(/\.\d{3}Z$/, 'Z');
     const hasher = new DropboxContentHasher();
-    const chunk = this.chunkSize;
-    const pending: Buffer[] = [];
-    let pendingLen = 0;
     let sessionId: string | undefined;
     let offset = 0;
-    const sendFull = async (): Promise<void> => {
-      while (pendingLen >= chunk) {
-        const all = Buffer.concat(pending);
-        const piece = all.subarray(0, chunk);
-        const rest = all.subarray(chunk);
-        pending.length = 0;
-        if (rest.length) pending.push(Buffer.from(rest));
-        pendingLen = rest.length;
-        if (sessionId === undefined) {
-          sessionId = await this.startSession(piece, path, false);
-        } else {
-          await this.appendChunk(sessionId, offset, piece, path, false);
-        }
-        offset += piece.length;
-      }
+    // Chunk N is sent while chunk N+1 is read (at most two chunks in memory): the source's reads and
+    // hashing overlap the network instead of waiting for each other.
+    let sending: Promise<void> = Promise.resolve();
+    let failed: unknown;
+    const send = async (piece: UploadChunk): Promise<void> => {
+      if (sessionId === undefined) sessionId = await this.startSession(piece, path, false);
+      else await this.appendChunk(sessionId, offset, piece, path, false);
+      offset += piece.length;
     };
-    for await (const part of source as AsyncIterable<Buffer | string>) {
-      const buf = typeof part === 'string' ? Buffer.from(part) : part;
-      hasher.update(buf);
-      pending.push(buf);
-      pendingLen += buf.length;
-      if (pendingLen >= chunk) await sendFull();
+    let tail: UploadChunk | undefined;
+    try {
+      for await (const { chunk, last: isLast } of uploadChunks(source, this.chunkSize, hasher, () => failed)) {
+        await sending;
+        if (isLast) {
+          tail = chunk;
+          break;
+        }
+        sending = send(chunk);
+        sending.catch((err: unknown) => {
+          failed = err ?? new Error('upload failed');
+        });
+      }
+    } catch (err) {
+      await sending.catch(() => undefined);
+      throw err;
     }
-    const last = Buffer.concat(pending);
-    pending.length = 0;
+    if (tail === undefined) throw new FileBridgeError('CONNECTION', `The bytes for "${path}" ended unexpectedly.`, { path });
+    const last = tail;
     const expected = hasher.digest();
     let meta: files.FileMetadata;
     const size = hasher.size;
-    if (committer.shouldBatch()) {
-      // Another write of this account is in progress: close the session with the last bytes and commit in a batch.
+    if (committer.shouldBatch(this.poolSlot?.wanted() ?? false)) {
+      // Another write of this account is in progress, or callers wait for a pool slot (more writes
+      // coming): close the session with the last bytes and commit in a batch.
       if (sessionId === undefined) sessionId = await this.startSession(last, path, true);
       else await this.appendChunk(sessionId, offset, last, path, true);
       const entry: files.UploadSessionFinishArg = { cursor: { session_id: sessionId, offset: offset + last.length }, commit: commitInfo };
-      meta = await committer.commit({ entry, path, contentHash: expected, size, lookup: () => this.committed(path, expected, size) });
+      // While it waits for its batch, this write needs no connection: its pool slot lets the next write
+      // upload meanwhile, so a batch gathers up to its limit whatever the pool's size.
+      const lent = this.poolSlot?.lend();
+      try {
+        meta = await committer.commit({ entry, path, contentHash: expected, size, lookup: () => this.committed(path, expected, size) }, lent?.taken ?? false);
+      } finally {
+        lent?.reclaim();
+      }
     } else {
       const id = sessionId;
       const single = (): Promise<files.FileMetadata> =>
         this.commitOnce(path, expected, size, async () => {
           if (id !== undefined) return this.finishSession(id, offset, last, commitInfo, path);
-          const arg: files.UploadArg = { ...commitInfo, content_hash: contentHashOf(last) };
-          const res = await this.client.content({ what: 'upload', path, idempotent: false }, 'files/upload', arg, last);
+          const arg: files.UploadArg = { ...commitInfo, content_hash: last.hash };
+          const res = await this.client.content({ what: 'upload', path, idempotent: false }, 'files/upload', arg, last.pieces);
           return (await res.json()) as files.FileMetadata;
         });
       // With batching on, a lone commit takes its turn with this account's batches, so the two never contend for the write lock.
@@ -256,7 +282,7 @@ export class DropboxSession implements RemoteSession {
         sent: size,
       });
     }
-    return { path: meta.path_display ?? path, size, contentHash: expected, id: meta.id, rev: meta.rev };
+    return { path: meta.path_display !== undefined ? decodeDropboxPath(meta.path_display) : path, size, contentHash: expected, id: meta.id, rev: meta.rev };
   }
 
   /**
@@ -302,9 +328,10 @@ export class DropboxSession implements RemoteSession {
   }
 
   /** `upload_session/start` with the first bytes; `close` for sessions committed by a batch. */
-  async startSession(data: Buffer, path: string, close: boolean): Promise<string> {
-    const arg: files.UploadSessionStartArg = { close, content_hash: contentHashOf(data) };
-    const res = await this.client.content({ what: 'upload', path }, 'files/upload_session/start', arg, data);
+  async startSession(bytes: UploadChunk | Uint8Array, path: string, close: boolean): Promise<string> {
+    const data = UploadChunk.of(bytes);
+    const arg: files.UploadSessionStartArg = { close, content_hash: data.hash };
+    const res = await this.client.content({ what: 'upload', path }, 'files/upload_session/start', arg, data.pieces);
     const body = (await res.json()) as files.UploadSessionStartResult;
     return body.session_id;
   }
@@ -313,36 +340,37 @@ export class DropboxSession implements RemoteSession {
    * `append_v2` of `data` at `offset`. When Dropbox answers `incorrect_offset` (an earlier attempt
    * arrived after all, or part of it), it carries `correct_offset`: send only what Dropbox lacks.
    */
-  async appendChunk(sessionId: string, offset: number, data: Buffer, path: string, close: boolean): Promise<void> {
+  async appendChunk(sessionId: string, offset: number, bytes: UploadChunk | Uint8Array, path: string, close: boolean): Promise<void> {
     let at = offset;
-    let rest = data;
+    let rest = UploadChunk.of(bytes);
     for (let tries = 0; ; tries++) {
-      const arg: files.UploadSessionAppendArg = { cursor: { session_id: sessionId, offset: at }, close, content_hash: contentHashOf(rest) };
+      const arg: files.UploadSessionAppendArg = { cursor: { session_id: sessionId, offset: at }, close, content_hash: rest.hash };
       try {
-        await this.client.content({ what: 'upload', path }, 'files/upload_session/append_v2', arg, rest);
+        const res = await this.client.content({ what: 'upload', path }, 'files/upload_session/append_v2', arg, rest.pieces);
+        res.discard();
         return;
       } catch (err) {
         const correct = correctOffsetOf(err);
         if (correct === undefined || tries >= 3 || correct < at || correct > at + rest.length) throw err;
-        rest = rest.subarray(correct - at);
+        rest = rest.from(correct - at);
         at = correct;
         if (rest.length === 0 && !close) return;
       }
     }
   }
 
-  async finishSession(sessionId: string, offset: number, data: Buffer, commit: files.CommitInfo, path: string): Promise<files.FileMetadata> {
+  async finishSession(sessionId: string, offset: number, bytes: UploadChunk | Uint8Array, commit: files.CommitInfo, path: string): Promise<files.FileMetadata> {
     let at = offset;
-    let rest = data;
+    let rest = UploadChunk.of(bytes);
     for (let tries = 0; ; tries++) {
-      const arg: files.UploadSessionFinishArg = { cursor: { session_id: sessionId, offset: at }, commit, content_hash: contentHashOf(rest) };
+      const arg: files.UploadSessionFinishArg = { cursor: { session_id: sessionId, offset: at }, commit, content_hash: rest.hash };
       try {
-        const res = await this.client.content({ what: 'upload', path, idempotent: false }, 'files/upload_session/finish', arg, rest);
+        const res = await this.client.content({ what: 'upload', path, idempotent: false }, 'files/upload_session/finish', arg, rest.pieces);
         return (await res.json()) as files.FileMetadata;
       } catch (err) {
         const correct = correctOffsetOf(err);
         if (correct === undefined || tries >= 3 || correct < at || correct > at + rest.length) throw err;
-        rest = rest.subarray(correct - at);
+        rest = rest.from(correct - at);
         at = correct;
       }
     }
@@ -350,7 +378,7 @@ export class DropboxSession implements RemoteSession {
 
   async rename(from: string, to: string, overwrite = false): Promise<void> {
     const fromPath = dropboxApiPath(from);
-    const toPath = dropboxApiPath(to);
+    const toPath = dropboxWritePath(to);
     const move = (): Promise<unknown> =>
       this.client.rpc({ what: 'move', path: from, idempotent: false }, (dbx) =>
         dbx.filesMoveV2({ from_path: fromPath, to_path: toPath, autorename: false, allow_ownership_transfer: false }),
@@ -402,7 +430,7 @@ export class DropboxSession implements RemoteSession {
 
   /** Creates a folder; Dropbox creates missing parents itself. An existing folder is fine, a file in the way is CONFLICT. */
   async mkdir(path: string, _recursive: boolean): Promise<void> {
-    const p = dropboxApiPath(path);
+    const p = dropboxWritePath(path);
     if (p === '') return;
     try {
       await this.client.rpc({ what: 'create the folder', path }, (dbx) => dbx.filesCreateFolderV2({ path: p, autorename: false }));
@@ -468,80 +496,100 @@ function parseApiResult(header: string | null, path: string): DownloadMeta {
   }
 }
 
+/** The bytes a download stream holds before it pauses the response (Readable's highWaterMark). */
+const DOWNLOAD_BUFFER = 4 * 1024 * 1024;
+
 /**
- * The bytes of one download: one chunk read from the response per `_read`, so a slow consumer slows
- * the transfer (backpressure) instead of filling memory. A body that moves no byte for `idleTimeoutMs`
- * while read fails with TIMEOUT; a connection broken mid-way resumes with `Range` on the same `rev`
- * (up to 3 times); a body shorter than the size Dropbox announced is an error, never a short file.
+ * The bytes of one download, read from the response (a node:http IncomingMessage) as they come:
+ * when our buffer holds `DOWNLOAD_BUFFER` bytes the response is paused until the consumer reads
+ * (backpressure: a slow consumer slows the transfer instead of filling memory). A body that moves no
+ * byte for `idleTimeoutMs` while we wait for it fails with TIMEOUT; a connection broken mid-way
+ * resumes with `Range` on the same `rev` (up to 3 times); a body shorter than the size Dropbox
+ * announced is an error, never a short file.
  */
 class DropboxDownloadStream extends Readable {
-  private reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  private body: IncomingMessage | undefined;
   private received = 0;
   private resumes = 0;
-  private reading = false;
   private idle: NodeJS.Timeout | undefined;
   private skip: number;
+  private readonly idleMs: number;
 
   constructor(
     private readonly session: DropboxSession,
     private readonly path: string,
     private readonly meta: DownloadMeta,
     private readonly start: number,
-    res: Response,
+    res: ContentAnswer,
   ) {
-    super({ highWaterMark: 1024 * 1024 });
-    this.reader = res.body?.getReader();
+    super({ highWaterMark: DOWNLOAD_BUFFER });
+    this.idleMs = session.client.options.idleTimeoutMs ?? 120_000;
     // A server that ignored Range answers 200 with the whole file: drop the bytes before `start`.
     this.skip = start > 0 && res.status === 200 ? start : 0;
+    this.attach(res.body);
+  }
+
+  private attach(body: IncomingMessage): void {
+    this.body = body;
+    body.on('data', (chunk: Buffer) => this.onData(body, chunk));
+    body.on('end', () => {
+      if (this.body !== body || this.destroyed) return;
+      this.stopIdle();
+      this.body = undefined;
+      this.finishBody();
+    });
+    const broken = (err?: Error): void => {
+      if (this.body !== body || this.destroyed) return;
+      this.body = undefined;
+      this.stopIdle();
+      // Until the new answer is attached, `body` stays undefined: `_read` then has nothing to resume.
+      this.reconnect(err).catch((e: unknown) => this.destroy(e instanceof Error ? e : new Error(String(e))));
+    };
+    body.on('error', broken);
+    // A connection that closes before the body's end (no 'end', maybe no 'error').
+    body.on('close', () => {
+      if (!body.complete) broken();
+    });
+    this.waitIdle();
+  }
+
+  private onData(body: IncomingMessage, chunk: Buffer): void {
+    if (this.body !== body || this.destroyed) return;
+    this.idle?.refresh();
+    let value = chunk;
+    if (this.skip > 0) {
+      const drop = Math.min(this.skip, value.length);
+      this.skip -= drop;
+      value = value.subarray(drop);
+      if (value.length === 0) return;
+    }
+    this.received += value.length;
+    if (!this.push(value)) {
+      body.pause();
+      this.stopIdle();
+    }
   }
 
   override _read(): void {
-    if (this.reading) return;
-    this.reading = true;
-    void this.pump();
+    const body = this.body;
+    if (!body) return;
+    if (body.isPaused()) {
+      this.waitIdle();
+      body.resume();
+    }
   }
 
-  private async pump(): Promise<void> {
-    const idleMs = this.session.client.options.idleTimeoutMs ?? 120_000;
-    try {
-      for (;;) {
-        if (!this.reader) {
-          this.finishBody();
-          return;
-        }
-        let result: ReadableStreamReadResult<Uint8Array>;
-        try {
-          this.idle = setTimeout(() => {
-            this.destroy(new FileBridgeError('TIMEOUT', `The Dropbox download of "${this.path}" stalled for ${idleMs} ms.`, { path: this.path }));
-          }, idleMs);
-          result = await this.reader.read();
-        } catch (err) {
-          if (this.destroyed) return;
-          await this.reconnect(err);
-          continue;
-        } finally {
-          clearTimeout(this.idle);
-        }
-        if (this.destroyed) return;
-        if (result.done) {
-          this.finishBody();
-          return;
-        }
-        let value = Buffer.from(result.value.buffer, result.value.byteOffset, result.value.byteLength);
-        if (this.skip > 0) {
-          const drop = Math.min(this.skip, value.length);
-          this.skip -= drop;
-          value = value.subarray(drop);
-          if (value.length === 0) continue;
-        }
-        this.received += value.length;
-        if (!this.push(value)) break;
-      }
-    } catch (err) {
-      this.destroy(err instanceof Error ? err : new Error(String(err)));
-    } finally {
-      this.reading = false;
-    }
+  /** Times how long the response moves no byte while we wait for it (not while the consumer is slow). */
+  private waitIdle(): void {
+    if (this.idle) return void this.idle.refresh();
+    this.idle = setTimeout(() => {
+      this.destroy(new FileBridgeError('TIMEOUT', `The Dropbox download of "${this.path}" stalled for ${this.idleMs} ms.`, { path: this.path }));
+    }, this.idleMs);
+  }
+
+  private stopIdle(): void {
+    clearTimeout(this.idle);
+    this.idle = undefined;
   }
 
   private finishBody(): void {
@@ -569,27 +617,26 @@ class DropboxDownloadStream extends Readable {
       );
     }
     this.resumes++;
-    await this.reader?.cancel().catch(() => undefined);
     const at = this.start + this.received;
-    const res = await this.session.download(dropboxApiPath(this.path), this.path, at);
+    const { res, meta: now } = await this.session.download(dropboxApiPath(this.path), this.path, at);
     // Only the same revision may go on, so a file changed meanwhile cannot splice two versions together.
-    const now = parseApiResult(res.headers.get('dropbox-api-result'), this.path);
-    if (now.rev !== this.meta.rev) {
-      await res.body?.cancel().catch(() => undefined);
+    if (now.rev !== this.meta.rev || this.destroyed) {
+      res.discard();
+      if (this.destroyed) return;
       throw new FileBridgeError('CONNECTION', `The Dropbox download of "${this.path}" broke off, and the file changed before it could go on; read it again.`, {
         path: this.path,
         received: this.received,
       });
     }
-    this.reader = res.body?.getReader();
     this.skip = at > 0 && res.status === 200 ? at : 0;
+    this.attach(res.body);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    clearTimeout(this.idle);
-    const reader = this.reader;
-    this.reader = undefined;
-    if (reader) void reader.cancel().catch(() => undefined);
+    this.stopIdle();
+    const body = this.body;
+    this.body = undefined;
+    body?.destroy();
     callback(error);
   }
 }

@@ -4,6 +4,7 @@ import { VALUE_TYPES, type ValueType } from './convert';
 import { parsePath } from './object-path';
 import { parseReference, parseSegmentSpec, parseTemplate, type Reference, type Template } from './scope';
 import type { TableSpec } from './tables';
+import { TARGET_FIELDS } from './target-fields';
 
 export type SourceKind = 'constant' | 'field' | 'pattern' | 'path' | 'msg' | 'jsonata' | 'date' | 'template' | 'lookup';
 export const SOURCE_KINDS: readonly SourceKind[] = ['constant', 'field', 'pattern', 'path', 'msg', 'jsonata', 'date', 'template', 'lookup'];
@@ -37,21 +38,7 @@ export interface MappingSettings {
   tables?: TableSpec[];
 }
 
-/** Top-level fields of the target contract (see cs-upload); anything else is a typo. */
-export const TARGET_FIELDS = [
-  'folder',
-  'name',
-  'document',
-  'collision',
-  'description',
-  'categories',
-  'classification',
-  'holds',
-  'permissions',
-  'owner',
-  'workspace',
-  'workflow',
-] as const;
+export { TARGET_FIELDS };
 
 export type CompiledSource =
   | { kind: 'constant'; value: string }

@@ -3,7 +3,7 @@ import { FileBridgeError } from '../errors';
 import { joinRemote, remoteBasename, remoteDirname } from '../paths';
 import { numberedName, putFile } from '../remote/operations';
 import type { SessionPool } from '../remote/session-pool';
-import type { RemoteSession } from '../remote/types';
+import type { RemoteEntry, RemoteSession } from '../remote/types';
 import { archivePath } from './archive-path';
 import { buildReport, quarantinePath, type FailureInfo, type QuarantineReport } from './quarantine-report';
 import type { SourceFacts } from './source';
@@ -54,16 +54,39 @@ function missing(source: SourceFacts): FileBridgeError {
   );
 }
 
-/** Commits a processed file: delete it, archive it, or put it back where it was found. */
+/**
+ * A file taken in place may have been changed by its owner since it was sent: deleting or archiving
+ * it then would lose a version nobody read. Its size, time and (Dropbox) content hash must still be
+ * those the message carries.
+ */
+function changedSince(source: SourceFacts, entry: RemoteEntry): boolean {
+  if (entry.size !== source.size) return true;
+  if (entry.contentHash && typeof source.contentHash === 'string') return entry.contentHash !== source.contentHash;
+  return entry.mtime.getTime() !== new Date(source.mtime).getTime();
+}
+
+/**
+ * Commits a processed file: delete it, archive it, or put it back where it was found. A file taken
+ * in place (`source.inPlace`) is deleted or archived at its own path (after checking it is still
+ * the version that was sent), and *leave* does nothing on the server at all.
+ */
 export async function disposeSource(
   pool: SessionPool<RemoteSession>,
   source: SourceFacts,
   how: { action: Disposal; archiveTemplate?: string; at?: Date; correlationId?: string },
 ): Promise<DisposeResult> {
   const at = how.at ?? new Date();
+  if (source.inPlace === true && how.action === 'leave') return { action: 'left', path: source.path };
   return pool.use(async (session) => {
     const entry = await session.stat(source.claimPath);
     if (!entry) throw missing(source);
+    if (source.inPlace === true && changedSince(source, entry)) {
+      throw new FileBridgeError(
+        'CONFLICT',
+        `${source.path} changed after it was sent (taken in place): it was not ${how.action === 'delete' ? 'deleted' : 'archived'}, so the new version is not lost. The watch sends the new version as a new file.`,
+        { path: source.path },
+      );
+    }
     switch (how.action) {
       case 'delete':
         await session.deleteFile(source.claimPath);
@@ -89,7 +112,9 @@ export interface QuarantineResult {
 /**
  * Moves the claimed file to the exception folder and writes `<name>.error.json` beside it. A file
  * that is no longer claimed still gets its report, marked `fileMoved: false`: the failure is worth
- * knowing about even when someone else disposed the file.
+ * knowing about even when someone else disposed the file. A file taken in place stays where it is:
+ * only its report goes to the exception folder (`<time>_<name>.error.json`, `leftInPlace: true`),
+ * never beside the file, where the watch would list it as a new file.
  */
 export async function quarantineSource(
   pool: SessionPool<RemoteSession>,
@@ -99,6 +124,10 @@ export async function quarantineSource(
 ): Promise<QuarantineResult> {
   const at = how.at ?? new Date();
   const wanted = quarantinePath(how.folder ?? '', source, at);
+  if (source.inPlace === true) {
+    const report = buildReport(source, failure, source.path, at, false, how.correlationId);
+    return { path: source.path, reportPath: await writeErrorReport(pool, wanted, report), report };
+  }
   const moved = await pool.use(async (session) => {
     if (!(await session.stat(source.claimPath))) return undefined;
     return moveAside(session, source.claimPath, wanted);

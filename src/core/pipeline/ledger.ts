@@ -86,18 +86,31 @@ export class Ledger {
     await this.store.set(this.keyOf(facts), undefined);
   }
 
+  /** Removes the entries whose outcome is one of `outcomes` (and expired ones on the way); returns how many of the former. */
+  async forgetOutcomes(outcomes: readonly string[]): Promise<number> {
+    return (await this.prune((entry) => outcomes.includes(entry.outcome))).matched;
+  }
+
   /** Removes expired entries; returns how many. */
   async sweep(): Promise<number> {
+    return (await this.prune(() => false)).removed;
+  }
+
+  /** Removes the expired entries and those `matches` picks; says how many went, and how many of them were picked. */
+  private async prune(matches: (entry: LedgerEntry) => boolean): Promise<{ removed: number; matched: number }> {
     let removed = 0;
+    let matched = 0;
     const now = this.now();
     for (const key of await this.store.keys()) {
       if (!key.startsWith(this.prefix)) continue;
       const value = (await this.store.get(key)) as LedgerEntry | undefined;
-      if (!value || typeof value.expires !== 'number' || value.expires <= now) {
+      const picked = typeof value === 'object' && value !== null && matches(value);
+      if (!value || typeof value.expires !== 'number' || value.expires <= now || picked) {
         await this.store.set(key, undefined);
         removed++;
+        if (picked) matched++;
       }
     }
-    return removed;
+    return { removed, matched };
   }
 }

@@ -16,7 +16,7 @@ import { auditRecord, type AuditRecord } from './audit';
 import { disposeSource, quarantineSource, writeErrorReport, type Disposal, type DisposeResult } from './dispose';
 import type { LedgerFacts } from './ledger';
 import { buildReport, type FailureInfo, type QuarantineReport } from './quarantine-report';
-import { claimRootsFor, inClaimFolder, type RunningWatch } from './running-watches';
+import { claimRootsFor, inClaimFolder, takesInPlace, type RunningWatch } from './running-watches';
 import { sourceFactsOf, type SourceFacts } from './source';
 
 /** What a message says about the claimed file it carries. */
@@ -75,6 +75,20 @@ export function checkClaimedSource(source: SourceFacts): void {
     throw notFromWatch(`msg.filebridge.source.path "${source.path}" is not the watched folder "${source.folder}" plus the relative path "${rel}".`, {
       path: source.path,
     });
+  }
+  if (source.inPlace === true) {
+    // Taken in place: the file never left its path, and only a watch that takes files in place sends such messages.
+    if (source.claimPath !== source.path) {
+      throw notFromWatch(`msg.filebridge.source.claimPath "${source.claimPath}" is not the file's path "${source.path}", though the file was taken in place.`, {
+        claimPath: source.claimPath,
+      });
+    }
+    if (!takesInPlace(source.watch, source.folder)) {
+      throw notFromWatch(`msg.filebridge.source says the file was taken in place, but its watch does not take the files of "${source.folder}" in place.`, {
+        watch: source.watch,
+      });
+    }
+    return;
   }
   if (!inClaimFolder(source.watch, source.folder, source.claimPath)) {
     const roots = claimRootsFor(source.watch, source.folder);
@@ -191,6 +205,11 @@ export interface RollbackResult {
  * `<name>.error.json` beside it, and forgets it in the ledger, so a corrected file put back into
  * the inbox is taken again. The forgetting is durable before the rollback resolves (and the
  * notification tells someone to put the file back).
+ *
+ * A file taken in place stays where it is (its report goes to the exception folder) and the ledger
+ * records this version as `quarantined` instead: the unchanged file is not sent again at every
+ * poll, a changed one (new size and time, or new content hash) is. To try an unchanged one again,
+ * send the watch `msg.reset = "failed"` (see `Watcher.forgetFailures`).
  */
 export function rollbackClaim(site: ClaimSite, claimed: ClaimedMessage, failure: FailureInfo, how: RollbackOptions = {}): Promise<RollbackResult> {
   const { source, correlationId } = claimed;
@@ -201,16 +220,26 @@ export function rollbackClaim(site: ClaimSite, claimed: ClaimedMessage, failure:
   }
   return finishing(site, claimed, async () => {
     const result = await quarantineSource(site.pool, source, failure, { folder: how.folder, at: how.at, correlationId });
-    await site.watch?.ledger
-      ?.forget(ledgerFacts(source))
-      .catch((err: unknown) => how.warn?.(`Ledger could not forget ${source.path}, so the file put back unchanged may be passed over: ${String(err)}`));
+    const ledger = site.watch?.ledger;
+    if (source.inPlace === true) {
+      await ledger
+        ?.record(ledgerFacts(source), 'quarantined')
+        .catch((err: unknown) => how.warn?.(`Ledger could not record ${source.path} as quarantined, so the unchanged file may be sent again: ${String(err)}`));
+    } else {
+      await ledger
+        ?.forget(ledgerFacts(source))
+        .catch((err: unknown) => how.warn?.(`Ledger could not forget ${source.path}, so the file put back unchanged may be passed over: ${String(err)}`));
+    }
     const audit = auditRecord(source, 'quarantined', 'quarantined', new Date(), {
       correlationId,
       target: how.target,
-      sourceNowAt: result.report.fileMoved ? result.path : undefined,
+      sourceNowAt: result.report.fileMoved || source.inPlace === true ? result.path : undefined,
       error: result.report.error,
     });
-    const text = `${source.name} was quarantined as ${result.path}: ${failure.code ? `${failure.code} ` : ''}${failure.message}`;
+    const text =
+      source.inPlace === true
+        ? `${source.name} was quarantined in place (it stays at ${source.path}; report ${result.reportPath}): ${failure.code ? `${failure.code} ` : ''}${failure.message}`
+        : `${source.name} was quarantined as ${result.path}: ${failure.code ? `${failure.code} ` : ''}${failure.message}`;
     return { ...result, audit, text };
   });
 }
@@ -263,8 +292,11 @@ export async function reportGivenUp(
   failedPath: string,
   at: Date,
   correlationId: string,
+  /** False for a file taken in place: it stays at its path and only the report is written (as `<failedPath>.error.json`). */
+  moved = true,
 ): Promise<string> {
   const message = GIVE_UP_REASON.replace('{attempt}', String(source.attempt));
-  await writeErrorReport(pool, failedPath, buildReport(source, { message, code: 'TIMEOUT' }, failedPath, at, true, correlationId));
+  const report = buildReport(source, { message, code: 'TIMEOUT' }, moved ? failedPath : source.path, at, moved, correlationId);
+  await writeErrorReport(pool, failedPath, report);
   return message;
 }

@@ -17,8 +17,10 @@ export interface QuarantineReport {
   correlationId?: string;
   source: SourceFacts;
   validation?: unknown[];
-  /** False when the file was no longer in the claim folder (already disposed or recovered). */
+  /** False when the file was no longer in the claim folder (already disposed or recovered), or was left in place. */
   fileMoved: boolean;
+  /** True when the watch takes files in place: the file was not moved and is still at `originalPath`. */
+  leftInPlace?: boolean;
 }
 
 export interface FailureInfo {
@@ -107,6 +109,7 @@ export function buildReport(
     attempt: source.attempt ?? 1,
     source,
     fileMoved,
+    ...(source.inPlace === true ? { leftInPlace: true } : {}),
   };
   if (failure.failedNode) report.failedNode = failure.failedNode;
   if (correlationId) report.correlationId = correlationId;

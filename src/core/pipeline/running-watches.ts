@@ -32,6 +32,8 @@ const running = new Map<string, RunningWatch>();
 export interface ClaimSiteOf {
   folder: string;
   claimRoot: string;
+  /** The watch takes files in place (no claim folder is used). */
+  inPlace?: boolean;
 }
 
 /**
@@ -52,7 +54,7 @@ const same = (a: string, b: string): boolean => joinRemote(a) === joinRemote(b);
 export function claimRootsFor(watchId: string, folder: string): string[] {
   const known = sites.get(watchId);
   if (!known) return [joinRemote(folder, DEFAULT_CLAIM_FOLDER)];
-  return known.filter((site) => same(site.folder, folder)).map((site) => site.claimRoot);
+  return known.filter((site) => !site.inPlace && same(site.folder, folder)).map((site) => site.claimRoot);
 }
 
 /** True when `claimPath` lies in one of the claim folders of its watch and folder (see `claimRootsFor`). */
@@ -60,12 +62,20 @@ export function inClaimFolder(watchId: string, folder: string, claimPath: string
   return claimRootsFor(watchId, folder).some((root) => isBelow(root, claimPath));
 }
 
+/**
+ * True when watch `watchId` took files of `folder` in place in this runtime: only then may a
+ * message's `claimPath` be the file's own path (a message is untrusted; see `checkClaimedSource`).
+ */
+export function takesInPlace(watchId: string, folder: string): boolean {
+  return (sites.get(watchId) ?? []).some((site) => site.inPlace === true && same(site.folder, folder));
+}
+
 /** Makes a watch findable by its id until the returned function is called (on close). */
 export function registerWatch(id: string, watch: RunningWatch, site?: ClaimSiteOf): () => void {
   running.set(id, watch);
   if (site) {
     const known = sites.get(id) ?? [];
-    if (!known.some((k) => same(k.folder, site.folder) && same(k.claimRoot, site.claimRoot))) known.push(site);
+    if (!known.some((k) => same(k.folder, site.folder) && same(k.claimRoot, site.claimRoot) && Boolean(k.inPlace) === Boolean(site.inPlace))) known.push(site);
     sites.set(id, known);
   }
   return () => {

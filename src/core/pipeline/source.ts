@@ -35,6 +35,11 @@ export interface SourceFacts {
   id?: string;
   /** Dropbox `content_hash` of the claimed file's bytes, where the remote reports one. */
   contentHash?: string;
+  /**
+   * True when the watch took the file in place (*Take files: leave in place*): it was not renamed,
+   * `claimPath` is `path`, and ack *leave* only records it in the ledger.
+   */
+  inPlace?: boolean;
 }
 
 /** Where a watch's files come from: the same for every file it claims. */
@@ -59,6 +64,7 @@ export function sourceFactsFor(origin: SourceOrigin, file: ClaimedFile): SourceF
     attempt: file.attempt,
     ...(file.id !== undefined ? { id: file.id } : {}),
     ...(file.contentHash !== undefined ? { contentHash: file.contentHash } : {}),
+    ...(file.inPlace ? { inPlace: true } : {}),
   };
 }
 

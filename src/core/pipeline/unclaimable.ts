@@ -48,6 +48,10 @@ export class ClaimFailures {
     this.left.add(key);
   }
 
+  forgetLeftInPlace(): void {
+    this.left.clear();
+  }
+
   isLeftInPlace(key: string): boolean {
     return this.left.has(key);
   }
@@ -133,11 +137,13 @@ export async function setAside(
   attempt: number,
   at: Date,
   correlationId: string,
+  /** A watch that takes files in place never moves one: it is left where it is at once. */
+  leave = false,
 ): Promise<SetAside | undefined> {
   const where = { folder: origin.folder, relativePath: entry.relativePath, name: entry.name };
   const failedDir = joinRemote(resolveBelow(origin.folder, failedFolder.trim() || '.filebridge/failed'), relativeDir(entry.relativePath));
   let path: string | undefined;
-  for (const target of [quarantinePath(failedFolder, where, at), joinRemote(failedDir, entry.name)]) {
+  for (const target of leave ? [] : [quarantinePath(failedFolder, where, at), joinRemote(failedDir, entry.name)]) {
     try {
       path = await pool.use((session) => moveAside(session, entry.path, target), false);
       break;

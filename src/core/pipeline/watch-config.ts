@@ -2,7 +2,7 @@ import { FileBridgeError } from '../errors';
 import { checkRemotePath } from '../paths';
 import type { DeliverySettings } from './source-stream';
 import { DEFAULT_STABILITY, type StabilityMode } from './stability';
-import { DEFAULT_WATCH_SETTINGS, type WatchOrder, type WatchSettings } from './watcher';
+import { DEFAULT_WATCH_SETTINGS, WATCH_TAKES, type WatchOrder, type WatchSettings, type WatchTake } from './watcher';
 
 /** The watch node's dialog fields, as strings or numbers the way Node-RED stores them. */
 export interface WatchConfigFields {
@@ -20,6 +20,8 @@ export interface WatchConfigFields {
   emptyMinAgeSeconds?: string | number;
   markerPattern?: string;
   claimFolder?: string;
+  /** `move` (into the claim folder, default) or `inPlace` (leave files where they are; needs the ledger). */
+  take?: string;
   leaseSeconds?: string | number;
   order?: string;
   maxPerPoll?: string | number;
@@ -84,6 +86,15 @@ export function watchSettingsFromConfig(f: WatchConfigFields): WatchSettings {
   }
   const order = (f.order || 'name') as WatchOrder;
   if (!['name', 'mtime', 'size'].includes(order)) throw new FileBridgeError('INVALID_INPUT', `Unknown order "${order}": use name, mtime or size.`);
+  const take = (f.take || 'move') as WatchTake;
+  if (!WATCH_TAKES.includes(take)) throw new FileBridgeError('INVALID_INPUT', `Unknown "Take files" setting "${take}": use move or inPlace.`);
+  if (take === 'inPlace' && f.ledger === false) {
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      '"Take files: leave in place" needs "remember processed files (ledger)": in place, the ledger is what tells a file already sent from a new one. Tick the ledger, or take files by moving them into the claim folder.',
+      { take, ledger: false },
+    );
+  }
   const claimFolder = (f.claimFolder || d.claimFolder).trim();
   checkRemotePath(claimFolder, 'claim folder');
   const minSize = num(f.minSize, undefined, 0, Number.MAX_SAFE_INTEGER, 'Minimum size');
@@ -107,6 +118,7 @@ export function watchSettingsFromConfig(f: WatchConfigFields): WatchSettings {
       markerPattern,
     },
     claimFolder,
+    take,
     // A lease of 0 would hand every file in flight to the next poll of any other runtime.
     leaseMs: seconds(f.leaseSeconds, d.leaseMs, 'Lease (seconds)', 0.5),
     order,

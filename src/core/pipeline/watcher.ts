@@ -35,6 +35,15 @@ import { ClaimFailures, claimError, setAside, type SetAside } from './unclaimabl
 
 export type WatchOrder = 'name' | 'mtime' | 'size';
 
+/**
+ * How the watch takes a file: `move` claims it by renaming it into the claim folder (one runtime
+ * wins, leases, recovery); `inPlace` leaves it where it is and never renames, moves or writes
+ * anything in the watched folder (copy mode, backups, read-only partner folders): the in-flight
+ * set keeps a file from being sent twice while it is in flight, the ledger decides what is new.
+ */
+export type WatchTake = 'move' | 'inPlace';
+export const WATCH_TAKES: readonly WatchTake[] = ['move', 'inPlace'];
+
 export interface WatchSettings {
   folder: string;
   recursive: boolean;
@@ -49,6 +58,8 @@ export interface WatchSettings {
   stability: StabilityOptions;
   /** Relative to the watched folder unless absolute. */
   claimFolder: string;
+  /** Move files into the claim folder (default) or leave them in place (needs the ledger); see `WatchTake`. */
+  take?: WatchTake;
   /**
    * A claim whose lease was not renewed for this long belongs to a lost run and is taken over. The
    * watch renews the lease of every file it has in flight (see RENEW_AFTER), so this only needs to
@@ -85,6 +96,7 @@ export const DEFAULT_WATCH_SETTINGS: Omit<WatchSettings, 'folder'> = {
   includeDotFiles: false,
   stability: DEFAULT_STABILITY,
   claimFolder: DEFAULT_CLAIM_FOLDER,
+  take: 'move',
   // Renewed 60 to 90 s after the last renewal while a file is in flight (checked every tenth of the
   // lease): a runtime that died is taken over after at most 5 minutes (its own restart takes its
   // files back at once), while renewals may fail for 3 minutes in a row, or the clocks of runtimes
@@ -99,6 +111,9 @@ export const DEFAULT_WATCH_SETTINGS: Omit<WatchSettings, 'folder'> = {
 };
 
 const LEDGER_RECHECK_MS = 10 * 60_000;
+
+/** Ledger outcomes of files that failed where they are (see `Watcher.forgetFailures`). */
+export const FAILED_OUTCOMES: readonly string[] = ['quarantined', 'given-up', 'unclaimable'];
 
 /** A file's lease is renewed once this share of the lease has passed since its claim or last renewal. */
 export const RENEW_AFTER = 1 / 5;
@@ -123,6 +138,8 @@ export interface ClaimedFile {
   /** The remote's id of the claimed file and its content hash, where the remote has them (Dropbox). */
   id?: string;
   contentHash?: string;
+  /** Taken in place (`take: 'inPlace'`): not renamed, `claimPath` is `path`. */
+  inPlace?: boolean;
 }
 
 export interface PollReport {
@@ -245,6 +262,12 @@ export class Watcher implements RunningWatch {
   /** Claims given back by `retry`: due at the next poll, whatever their lease says. */
   private readonly retryNow = new Set<string>();
   /**
+   * In place: files given back by `retry` (due at once) or freed by the in-flight timeout (due after
+   * a lease), by path, with the delivery that failed and the version it was: sent again with
+   * `attempt` + 1 while unchanged (a changed file is a new version and starts at 1).
+   */
+  private readonly retryInPlace = new Map<string, { attempt: number; key: string; dueAt: number }>();
+  /**
    * Listing keys known to be in the ledger (with when that was checked), so left-in-place files
    * cost no lookup per poll; rechecked now and then, since ledger entries expire.
    */
@@ -277,6 +300,8 @@ export class Watcher implements RunningWatch {
     this.slots = new InFlight<ClaimedFile>(settings.maxInFlight, settings.inFlightTimeoutMs, (id, file) => {
       // Its lease is no longer renewed: it runs out and lease recovery sends the file again.
       this.leases.delete(id);
+      // In place there is no lease on the server: the watch sends it again itself, after a lease's time.
+      if (file.inPlace) this.giveBackInPlace(file, this.now() + settings.leaseMs);
       hooks.onTimeout?.(file);
     });
     this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(50, (settings.leaseMs * RENEW_AFTER) / 2));
@@ -350,10 +375,38 @@ export class Watcher implements RunningWatch {
    */
   retry(correlationId: string, claimPath?: string): boolean {
     const file = this.slots.values().find((f) => f.correlationId === correlationId);
-    if (!file) return claimPath !== undefined && this.retryNow.has(claimPath);
+    if (!file) return claimPath !== undefined && (this.retryNow.has(claimPath) || this.retryInPlace.get(claimPath)?.dueAt === 0);
+    if (file.inPlace) {
+      this.giveBackInPlace(file, 0);
+      return this.release(correlationId);
+    }
     if (this.retryNow.size >= 10_000) this.retryNow.clear();
     this.retryNow.add(file.claimPath);
     return this.release(correlationId);
+  }
+
+  /**
+   * Forgets the files that failed and were left where they are, so that they are taken again
+   * unchanged: quarantined or given up in place, or set aside because they could not be claimed
+   * (their ledger entries and this watch's memory of them). The watch's `msg.reset = "failed"`.
+   * Resolves how many ledger entries went.
+   */
+  async forgetFailures(): Promise<number> {
+    const removed = (await this.hooks.ledger?.forgetOutcomes(FAILED_OUTCOMES)) ?? 0;
+    this.ledgerHits.clear();
+    this.failures.forgetLeftInPlace();
+    this.retryInPlace.clear();
+    return removed;
+  }
+
+  /** True when this watch leaves files where they are (`take: 'inPlace'`). */
+  get inPlace(): boolean {
+    return this.settings.take === 'inPlace';
+  }
+
+  private giveBackInPlace(file: ClaimedFile, dueAt: number): void {
+    if (this.retryInPlace.size >= 10_000) this.retryInPlace.clear();
+    this.retryInPlace.set(file.path, { attempt: file.attempt, key: listingKey(file), dueAt });
   }
 
   /** Frees the slot of an acked or quarantined file (and closes what is left of its stream). */
@@ -383,7 +436,8 @@ export class Watcher implements RunningWatch {
     const s = this.settings;
     const { pool } = this.hooks;
 
-    const expired = await this.dueClaims(this.now());
+    // In place nothing is ever in a claim folder: no scan, no lease recovery, no leftovers to remove.
+    const expired = this.inPlace ? [] : await this.dueClaims(this.now());
     const listing = await pool.use((session) => (session.changes ? this.followChanges(session) : this.listInbox(session)), true);
     await this.keepCursor();
     report.listed = listing.length;
@@ -396,6 +450,10 @@ export class Watcher implements RunningWatch {
       if (!listedKeys.has(key) || now - checked > LEDGER_RECHECK_MS) this.ledgerHits.delete(key);
     }
     this.failures.prune(new Set(files.map((e) => e.path)), listedKeys);
+    const listedPaths = new Set(files.map((e) => e.path));
+    for (const path of this.retryInPlace.keys()) if (!listedPaths.has(path)) this.retryInPlace.delete(path);
+    // In place the file stays listed while it is in flight: memory keeps it from being sent twice.
+    const busy = new Set(this.inPlace ? this.slots.values().map((f) => f.path) : []);
 
     const wanted = files.filter((e) => this.wanted(e));
     const ready: { entry: Listed; marker?: string }[] = [];
@@ -436,12 +494,20 @@ export class Watcher implements RunningWatch {
       if (st && this.tracker.isStableExact(entry, st, this.now())) ready.push({ entry });
     }
 
-    const fresh: { entry: Listed; marker?: string; mtime: Date }[] = [];
+    const fresh: { entry: Listed; marker?: string; mtime: Date; attempt: number }[] = [];
     for (const r of ready) {
       const key = listingKey(r.entry);
+      if (busy.has(r.entry.path)) continue;
       if (this.ledgerHits.has(key) || this.failures.isLeftInPlace(key)) continue;
       if (needExact(r.entry) && !exact.has(r.entry.path)) continue; // beyond this poll's share of stats
       const mtime = exact.get(r.entry.path)?.mtime ?? r.entry.mtime;
+      let attempt = 1;
+      const back = this.retryInPlace.get(r.entry.path);
+      if (back) {
+        if (back.dueAt > now) continue;
+        if (back.key === listingKey({ ...r.entry, mtime })) attempt = back.attempt + 1;
+        else this.retryInPlace.delete(r.entry.path); // changed meanwhile: a new version, a first delivery
+      }
       if (
         this.hooks.ledger &&
         (await this.hooks.ledger.has({ path: r.entry.path, size: r.entry.size, mtime, id: r.entry.id, contentHash: r.entry.contentHash }))
@@ -449,7 +515,7 @@ export class Watcher implements RunningWatch {
         this.ledgerHits.set(key, now);
         continue;
       }
-      fresh.push({ ...r, mtime });
+      fresh.push({ ...r, mtime, attempt });
     }
     fresh.sort((a, b) => compare(a.entry, b.entry, s.order));
 
@@ -481,18 +547,30 @@ export class Watcher implements RunningWatch {
       report.recovered++;
       await this.send(file);
     }
-    for (const { entry, marker, mtime } of fresh) {
+    for (const { entry, marker, mtime, attempt } of fresh) {
       if (budget <= 0 || this.closed) break;
+      if (attempt > 1 && s.maxAttempts > 0 && attempt > s.maxAttempts) {
+        // In place, a file whose deliveries kept timing out: given up where it is (its report and a ledger entry).
+        this.retryInPlace.delete(entry.path);
+        try {
+          await this.giveUpInPlace(entry, mtime, attempt - 1);
+          report.gaveUp++;
+        } catch (err) {
+          await this.recoveryFailed(entry.path, err, report);
+        }
+        continue;
+      }
       await this.slots.waitForSlot();
       let file: ClaimedFile | undefined;
       try {
-        file = await this.claimNew(entry, marker);
+        file = this.inPlace ? await this.takeInPlace(entry, attempt) : await this.claimNew(entry, marker);
       } catch (err) {
         await this.claimFailed(entry, err, report, mtime);
         continue;
       }
-      // Claimed (moved away) or taken by someone else: gone from the folder either way.
-      this.view?.remove(entry.path);
+      this.retryInPlace.delete(entry.path);
+      // Claimed (moved away) or taken by someone else: gone from the folder either way (in place it stays).
+      if (!this.inPlace) this.view?.remove(entry.path);
       this.failures.succeeded(entry.path);
       if (!file) {
         report.lost++;
@@ -542,7 +620,7 @@ export class Watcher implements RunningWatch {
     if (s.maxAttempts <= 0 || attempt < s.maxAttempts) return;
     let aside: SetAside | undefined;
     try {
-      aside = await setAside(this.hooks.pool, this.hooks.origin, s.failedFolder, entry, error, attempt, new Date(this.now()), randomUUID());
+      aside = await setAside(this.hooks.pool, this.hooks.origin, s.failedFolder, entry, error, attempt, new Date(this.now()), randomUUID(), this.inPlace);
     } catch (err) {
       // Not even that worked: the file stays where it is and its tries start again; the poll goes on.
       this.failures.succeeded(entry.path);
@@ -585,7 +663,7 @@ export class Watcher implements RunningWatch {
 
   private async send(file: ClaimedFile): Promise<void> {
     this.slots.add(file.correlationId, file);
-    const claim = parseClaimFileName(remoteBasename(file.claimPath));
+    const claim = file.inPlace ? undefined : parseClaimFileName(remoteBasename(file.claimPath));
     if (claim) this.leases.set(file.correlationId, { claimPath: file.claimPath, claim, at: file.claimedAt.getTime() });
     try {
       await this.hooks.emit(file);
@@ -982,6 +1060,55 @@ export class Watcher implements RunningWatch {
   }
 
   /**
+   * Takes a file in place: nothing on the server changes (no rename, no marker removed, no lease).
+   * Its facts come from a stat of the file itself, so the ledger entry its ack writes names exactly
+   * the version that was sent.
+   */
+  private async takeInPlace(entry: Listed, attempt: number): Promise<ClaimedFile> {
+    this.tracker.forget(entry.path);
+    const facts = await this.hooks.pool.use((session) => claimedFacts(session, entry.path), false);
+    return {
+      correlationId: randomUUID(),
+      path: entry.path,
+      relativePath: entry.relativePath,
+      name: entry.name,
+      claimPath: entry.path,
+      size: facts.size,
+      mtime: facts.mtime,
+      claimedAt: new Date(this.now()),
+      attempt,
+      ...remoteIdentity(facts),
+      inPlace: true,
+    };
+  }
+
+  /**
+   * In place, a file whose `attempts` deliveries were neither acked nor quarantined (in-flight
+   * timeout): it stays where it is, its report goes to the failed folder (`fileMoved: false`,
+   * `leftInPlace: true`) and the ledger records this version, so it is not sent again while unchanged.
+   */
+  private async giveUpInPlace(entry: Listed, mtime: Date, attempts: number): Promise<void> {
+    const now = new Date(this.now());
+    const file: ClaimedFile = {
+      correlationId: randomUUID(),
+      path: entry.path,
+      relativePath: entry.relativePath,
+      name: entry.name,
+      claimPath: entry.path,
+      size: entry.size,
+      mtime,
+      claimedAt: now,
+      attempt: attempts,
+      ...remoteIdentity(entry),
+      inPlace: true,
+    };
+    const failedPath = quarantinePath(this.settings.failedFolder, { folder: this.settings.folder, relativePath: entry.relativePath, name: entry.name }, now);
+    const reason = await reportGivenUp(this.hooks.pool, sourceFactsFor(this.hooks.origin, file), failedPath, now, file.correlationId, false);
+    await this.hooks.ledger?.record({ path: entry.path, size: entry.size, mtime, id: entry.id, contentHash: entry.contentHash }, 'given-up');
+    this.hooks.onGiveUp?.(file, `${failedPath}.error.json`, reason);
+  }
+
+  /**
    * Renews the lease of every file in flight whose lease is a fifth old, without moving the file (a
    * flow may be reading it): its lease marker is created, or renamed to the new time. Runs on the
    * pool's reserve connection when long transfers hold every pooled session.
@@ -1042,7 +1169,7 @@ export class Watcher implements RunningWatch {
 }
 
 /** What tells one version of a listed file from another: its id and content hash where the remote has them (see `Ledger`). */
-function listingKey(e: RemoteEntry): string {
+function listingKey(e: Pick<RemoteEntry, 'path' | 'size' | 'mtime' | 'id' | 'contentHash'>): string {
   if (e.id && e.contentHash) return `id\n${e.id}\n${e.contentHash}`;
   return `${e.path}\n${e.size}\n${e.mtime.getTime()}`;
 }

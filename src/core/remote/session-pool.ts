@@ -188,16 +188,41 @@ export class SessionPool<S extends RemoteSession> {
 
   private lease(session: S, reused: boolean): Lease<S> {
     let released = false;
+    let lent = false;
+    if (session.lendsSlot) {
+      session.poolSlot = {
+        wanted: () => this.waiters.length > 0,
+        lend: () => {
+          if (released || lent) return { taken: false, reclaim: () => undefined };
+          lent = true;
+          this.leased--;
+          const taken = this.waiters.length > 0;
+          this.wakeWaiter();
+          return {
+            taken,
+            reclaim: () => {
+              if (!lent) return;
+              lent = false;
+              this.leased++;
+            },
+          };
+        },
+      };
+    }
     return {
       session,
       reused,
       release: (broken = false) => {
         if (released) return;
         released = true;
-        this.leased--;
-        if (broken || !session.alive || this.closed) {
+        if (session.lendsSlot) session.poolSlot = undefined;
+        if (!lent) this.leased--;
+        lent = false;
+        // A session whose slot went to another caller meanwhile (lendSlot) may be one too many now.
+        const surplus = this.leased + this.opening + this.idle.length >= this.options.size;
+        if (broken || !session.alive || this.closed || surplus) {
           void session.close().catch(() => undefined);
-          this.wakeWaiter();
+          if (!surplus) this.wakeWaiter();
           return;
         }
         const waiter = this.waiters.shift();

@@ -67,6 +67,19 @@ export interface ChangesOptions {
 /** Told about a listed name that was left out of a listing, and why (see `listedNameProblem`). */
 export type RefusedName = (name: string, why: string) => void;
 
+/** The pool slot of a leased session that holds no connection of its own (Dropbox). */
+export interface PoolSlot {
+  /** Callers are waiting for a slot of this pool. */
+  wanted(): boolean;
+  /**
+   * Gives the slot to the next caller while the session waits for something that needs no
+   * connection of its own (a Dropbox upload whose bytes are sent, waiting for its batch commit).
+   * `taken`: a caller that was waiting got it. `reclaim` takes the slot back (the pool may then hold
+   * one session more than its size until this one is released).
+   */
+  lend(): { taken: boolean; reclaim: () => void };
+}
+
 export interface ReadOptions {
   /** Byte offset to start at (resume). */
   start?: number;
@@ -128,5 +141,12 @@ export interface RemoteSession {
   readonly writesWhole?: boolean;
   /** A cheap round trip proving the connection still works (the pool checks sessions that sat idle). */
   ping?(): Promise<void>;
+  /**
+   * Set by the pool while the session is leased, for sessions that hold no connection of their own
+   * (`lendsSlot`, Dropbox): see `PoolSlot`.
+   */
+  poolSlot?: PoolSlot;
+  /** The session may give its pool slot to others while it waits (it holds no connection: Dropbox). */
+  readonly lendsSlot?: boolean;
   close(): Promise<void>;
 }

@@ -186,6 +186,7 @@ describe('Dropbox <-> Content Server example flows dbx-cs-02/05/06/08 (Dropbox a
     const doc = await client.upload({ target: folder, createFolders: true, name: 'Spec X100.pdf', open: () => Readable.from([v1]) });
     const dropboxName = `Spec X100 (CS-${doc.id}).pdf`;
     const dropboxPath = `/Clients/Globex/Specifications/${dropboxName}`;
+    const movesAtStart = dbx.stats().byRoute['files/move_v2'] ?? 0;
 
     const example = await load('dbx-cs-05 Version sync between CS and Dropbox.json');
     const audit = messagesAt(example, 'debug', 'Audit trail');
@@ -255,14 +256,16 @@ describe('Dropbox <-> Content Server example flows dbx-cs-02/05/06/08 (Dropbox a
     assert.equal(dbx.entry(dropboxPath)?.content_hash, contentHashOf(v3));
     assert.deepEqual(exportErrors, []);
 
-    // A Dropbox file that names no document is quarantined with a report, nothing stored in CS.
-    await dbx.putFile('/Clients/Globex/Specifications/Notes from Globex.pdf', pdf('no id in this name'));
+    // A Dropbox file that names no document is quarantined with a report, nothing stored in CS. The
+    // watch takes files in place, so the file stays in the shared folder (before: moved to .filebridge/failed).
+    const notes = await dbx.putFile('/Clients/Globex/Specifications/Notes from Globex.pdf', pdf('no id in this name'));
     const report = await waitFor('the report of the file without an id', () =>
       [...dropboxFiles('/Clients/Globex/Specifications/.filebridge/failed').keys()].find((p) => p.endsWith('notes from globex.pdf.error.json')),
     );
     assert.ok(report);
-    assert.equal(dbx.entry('/Clients/Globex/Specifications/Notes from Globex.pdf'), undefined, 'the file left the shared folder');
+    assert.equal(dbx.entry('/Clients/Globex/Specifications/Notes from Globex.pdf')?.rev, notes.rev, 'the file stays in the shared folder, untouched');
     assert.equal((await versions()).length, 3);
+    assert.equal((dbx.stats().byRoute['files/move_v2'] ?? 0) - movesAtStart, 0, 'nothing in the shared folder was ever moved');
   });
 
   it('dbx-cs-06 Project closeout into CS with a records hold.json', async () => {
@@ -321,6 +324,12 @@ describe('Dropbox <-> Content Server example flows dbx-cs-02/05/06/08 (Dropbox a
       const teamBytes = (path: string): Buffer => readFileSync(dbx.contentFile(path, 'team')!);
       await dbx.putFile('/Finance/Reports/Q3 2026.csv', 'quarter;revenue\nQ3;1200\n', { root: 'team' });
       const moves = (): number => dbx.stats().byRoute['files/move_v2'] ?? 0;
+      const movesAtStart = moves();
+      const revs = (): Map<string, string | undefined> =>
+        new Map(
+          ['/Finance/Invoices/INV-2026-001.txt', '/Finance/Reports/Q3 2026.csv', '/Legal/Contracts/NDA ACME.txt'].map((p) => [p, dbx.entry(p, 'team')?.rev]),
+        );
+      const revsAtStart = revs();
       const backupRoot = 'Enterprise:Archive/Dropbox team backup';
       const backedUp = async (rel: string): Promise<SimNode> => {
         const folder = await client.resolveFolder(`${backupRoot}/${rel.slice(0, rel.lastIndexOf('/'))}`);
@@ -352,6 +361,10 @@ describe('Dropbox <-> Content Server example flows dbx-cs-02/05/06/08 (Dropbox a
         'a team folder not selected (/Projects) is not backed up',
       );
       const invoice = dbx.entry('/Finance/Invoices/INV-2026-001.txt', 'team');
+      // Taken in place: not one move, and every file keeps its revision (nothing was written back).
+      assert.equal(moves() - movesAtStart, 0, 'no move_v2: the team folders are only read');
+      assert.deepEqual(revs(), revsAtStart, 'every backed-up file has the revision it had');
+      assert.equal(dbx.entry('/Finance/.filebridge', 'team'), undefined, 'no claim folder in the team folder');
 
       // Node-RED stops; meanwhile one file changes and one is added.
       await helper.unload();
@@ -370,7 +383,7 @@ describe('Dropbox <-> Content Server example flows dbx-cs-02/05/06/08 (Dropbox a
         ['/Legal/Contracts/NDA ACME.txt', 'versioned'],
         ['/Legal/Contracts/NDA Globex.txt', 'created'],
       ]);
-      assert.equal(moves() - movesBefore, 4, 'only the two new or changed files were claimed (moved aside and back): the unchanged ones were not touched');
+      assert.equal(moves() - movesBefore, 0, 'nothing was moved: the files were taken in place');
       const nda = await backedUp('Legal/Contracts/NDA ACME.txt');
       assert.deepEqual(
         nda.versions.map((v) => v.sha256),
@@ -379,6 +392,7 @@ describe('Dropbox <-> Content Server example flows dbx-cs-02/05/06/08 (Dropbox a
       assert.equal((await backedUp('Finance/Invoices/INV-2026-001.txt')).versions.length, 1, 'the unchanged invoice has still one version');
       assert.equal((await backedUp('Finance/Reports/Q3 2026.csv')).versions.length, 1);
       assert.equal(dbx.entry('/Finance/Invoices/INV-2026-001.txt', 'team')?.id, invoice?.id);
+      assert.equal(dbx.entry('/Finance/Invoices/INV-2026-001.txt', 'team')?.rev, invoice?.rev, 'the unchanged invoice was never moved or rewritten');
     } finally {
       helper.settings({});
       rmSync(dir, { recursive: true, force: true });

@@ -353,6 +353,68 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         );
       });
 
+      it('take: inPlace with the ledger off is refused at deploy with INVALID_INPUT naming both fields; nothing is taken', async () => {
+        await servers().writeFile(`${dir}/inbox/a.txt`, 'a');
+        const statuses: { fill?: string; text?: string }[] = [];
+        const errors: unknown[] = [];
+        await load(pipeline(protocol, `${dir}/inbox`, { watch: { take: 'inPlace', ledger: false } }));
+        // The refusal happens in the constructor: what it said is in the node's status and the log.
+        onCall<{ fill?: string; text?: string }>('watch', 'status', (call) => statuses.push(call.args[0]));
+        onCall<unknown>('watch', 'error', (call) => errors.push(call.args[0]));
+        await sleep(1200);
+        assert.equal(sinkControl.records.length, 0, 'nothing taken');
+        assert.deepEqual(await localFiles(`${dir}/inbox`), ['a.txt'], 'nothing touched');
+        const logged = helper
+          .log()
+          .args.map((a: unknown[]) => a[0] as { level?: number; msg?: unknown; id?: string })
+          .filter((e) => e?.id === 'watch' && e.level === 20);
+        const text = logged.map((e) => String(e.msg)).join('\n');
+        assert.match(text, /Take files: leave in place/);
+        assert.match(text, /remember processed files \(ledger\)/);
+        assert.deepEqual(statuses, [{ fill: 'red', shape: 'ring', text: 'INVALID_INPUT' }], 'refused: it never polls');
+      });
+
+      it('take: inPlace in a flow: files stay untouched, each is acked once; a quarantined one stays with its report in the exception folder and comes again after msg.reset "failed"', async () => {
+        await servers().writeFile(`${dir}/inbox/good.txt`, 'good');
+        await servers().writeFile(`${dir}/inbox/bad.txt`, 'bad');
+        await servers().mkdirp(`${dir}/inbox/.filebridge/failed`);
+        const earlier = new Date(Date.now() - 60_000);
+        for (const name of ['good.txt', 'bad.txt']) await utimes(servers().localPath(`${dir}/inbox/${name}`), earlier, earlier);
+        await chmod(servers().localPath(`${dir}/inbox`), 0o555);
+        try {
+          sinkControl.failPattern = /^bad/;
+          const out = await load(pipeline(protocol, `${dir}/inbox`, { watch: { take: 'inPlace' }, ack: { action: 'leave' } }));
+          await waitFor('one acked, one quarantined', () => out.acked.length === 1 && out.quarantined.length === 1);
+          const source = out.acked[0].filebridge?.source;
+          assert.equal(source?.inPlace, true);
+          assert.equal(source?.claimPath, source?.path);
+          assert.equal(out.acked[0].filebridge?.audit?.disposal, 'left');
+          const q = out.quarantined[0].filebridge?.quarantine;
+          assert.equal(q?.path, `${dir}/inbox/bad.txt`);
+          assert.equal(q?.report.leftInPlace, true);
+          assert.equal(q?.report.fileMoved, false);
+          assert.match(q?.reportPath ?? '', /\/\.filebridge\/failed\/[^/]+_bad\.txt\.error\.json$/);
+          await sleep(1500);
+          assert.equal(sinkControl.records.length, 2, 'neither is sent again while unchanged');
+          const files = await localFiles(`${dir}/inbox`);
+          assert.deepEqual(
+            files.filter((f) => !f.startsWith('.filebridge/failed/')),
+            ['bad.txt', 'good.txt'],
+          );
+          for (const name of ['good.txt', 'bad.txt']) {
+            assert.equal((await readFile(servers().localPath(`${dir}/inbox/${name}`))).toString(), name.replace('.txt', ''));
+          }
+          sinkControl.failPattern = undefined;
+          helper.getNode('watch').receive({ reset: 'failed' } as never);
+          await waitFor('the quarantined file acked after the reset', () => out.acked.length === 2);
+          assert.equal(out.acked[1].filename, 'bad.txt');
+          await sleep(1000);
+          assert.equal(sinkControl.records.length, 3, 'good.txt not again');
+        } finally {
+          await chmod(servers().localPath(`${dir}/inbox`), 0o755);
+        }
+      });
+
       it('a message without msg.filebridge.source fails at ack with INVALID_INPUT', async () => {
         await load(pipeline(protocol, `${dir}/inbox`));
         const errors: unknown[] = [];

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { REPO_ROOT, runtimes, Runtime } from '../../support/runtimes';
 import { installIntoUserDir, packPackage } from '../../support/packed-package';
 import { startNodeRed } from '../../../dev/sandbox/node-red-process';
+import { waitFor } from '../../support/watch-pipeline';
 import { startContentServerSim, type ContentServerSim } from '../../../dev/sim/content-server';
 import { ContentServerClient } from '../../../src/core/content-server';
 
@@ -85,6 +86,7 @@ describe('admin endpoints under adminAuth (packed package, real Node-RED)', func
             body: JSON.stringify(body),
           });
 
+        const startedBefore = nodeRed.output().split('Started flows').length;
         const deployed = await post(
           '/flows',
           [
@@ -114,6 +116,10 @@ describe('admin endpoints under adminAuth (packed package, real Node-RED)', func
         );
         const deployText = await deployed.text();
         assert.ok(deployed.status === 200 || deployed.status === 204, `deploy answered ${deployed.status}: ${deployText}`);
+        // POST /flows answers before the new nodes run (@node-red/runtime lib/flows/index.js setFlows:
+        // "Return the new revision asynchronously to the actual start"; in CI the server test once found
+        // no deployed s1 and said "deploy first"): the endpoints below ask the deployed nodes.
+        await waitFor('the deployed flows to start', () => nodeRed.output().split('Started flows').length > startedBefore, 30_000);
         // The viewer's token is valid: it may read the flows, so the refusals below are about permission.
         assert.equal((await get('/flows', viewer)).status, 200);
         assert.equal((await get('/flows')).status, 401);

@@ -14,6 +14,9 @@ import {
   type RunOutcome,
 } from '../../../../src/core/content-server';
 import { startContentServerSim, type ContentServerSim } from '../../../../dev/sim/content-server';
+import { DeliveryConfirmations } from '../../../../src/core/content-server/export-confirm';
+import { FileBridgeError } from '../../../../src/core/errors';
+import { readerFailed } from '../../../../src/core/reader-failure';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const bytes = (b: Buffer) => (): Readable => Readable.from([b]);
@@ -26,7 +29,10 @@ interface Received {
 }
 
 /** Reads each payload like a downstream node would: after the emit returned, to the end. */
-function reader(onEach?: (doc: ExportedDocument, index: number) => void | 'leave-unread' | 'destroy'): { hooks: ExportHooks; received: Received[] } {
+function reader(onEach?: (doc: ExportedDocument, index: number) => void | 'leave-unread' | 'destroy' | FileBridgeError): {
+  hooks: ExportHooks;
+  received: Received[];
+} {
   const received: Received[] = [];
   const hooks: ExportHooks = {
     emit(doc) {
@@ -39,6 +45,12 @@ function reader(onEach?: (doc: ExportedDocument, index: number) => void | 'leave
         const stream = doc.payload;
         if (what === 'leave-unread') return;
         if (what === 'destroy') {
+          stream.destroy();
+          return;
+        }
+        if (what instanceof FileBridgeError) {
+          // As a node of this package fails a message before reading its payload (src/nodes/kit/failure.ts).
+          readerFailed(stream, what);
           stream.destroy();
           return;
         }
@@ -278,6 +290,136 @@ describe('content-server export runs', function () {
     assert.match(closed.outcome.error?.message ?? '', /before reading it to the end/);
     const ok = await run(folder, marks);
     assert.deepEqual(ok.received.map((r) => r.doc.filename).sort(), ['x.txt', 'y.txt']);
+  });
+
+  describe('a document the flow refuses for good', () => {
+    const refusal = (): FileBridgeError => new FileBridgeError('INVALID_INPUT', 'Dropbox does not store files or folders named "desktop.ini"');
+    async function three(folder: string): Promise<number[]> {
+      const ids: number[] = [];
+      for (const name of ['1.txt', 'desktop.ini', '3.txt'])
+        ids.push((await client.upload({ target: folder, createFolders: true, name, open: bytes(Buffer.from(name)) })).id);
+      return ids;
+    }
+    const failSecond =
+      (err: () => FileBridgeError) =>
+      (doc: ExportedDocument): FileBridgeError | undefined =>
+        doc.filename === 'desktop.ini' ? err() : undefined;
+
+    it('with "skip": the documents before and after it are delivered, it is listed as skipped with its code, the mark passes it, the next run sends nothing', async () => {
+      const folder = 'Enterprise:ExportRefusedSkip';
+      const [one, ini, three_] = await three(folder);
+      const marks = new Map<string, ExportMark>();
+      const reported: [number, string, string][] = [];
+      const { hooks, received } = reader(failSecond(refusal));
+      hooks.skipped = (doc, entry, error) => reported.push([doc.cs.id, entry.code, error.code]);
+      const outcome = await runChanges(client, changesRun(folder, marks), { ...settings, onRefusal: 'skip' }, hooks);
+      assert.equal(outcome.error, undefined);
+      assert.equal(outcome.summary.complete, true);
+      assert.deepEqual(
+        received.map((r) => r.doc.cs.id),
+        [one, three_],
+      );
+      assert.equal(outcome.summary.sent, 2);
+      assert.deepEqual(
+        outcome.summary.skipped.map((e) => [e.id, e.name, e.version, e.code]),
+        [[ini, 'desktop.ini', 1, 'INVALID_INPUT']],
+      );
+      assert.match(outcome.summary.skipped[0].message, /failed to store 'desktop\.ini'.*Dropbox does not store files or folders named "desktop\.ini"/);
+      assert.deepEqual(reported, [[ini, 'INVALID_INPUT', 'INVALID_INPUT']]);
+      assert.deepEqual(outcome.summary.errors, []);
+      const next = await run(folder, marks);
+      assert.equal(next.outcome.summary.count, 0, 'the mark is past the third document');
+      assert.equal(next.received.length, 0);
+    });
+
+    it('with "stop" (flows made before the option): the run stops at it with the code the flow reported, and sends it again next run', async () => {
+      const folder = 'Enterprise:ExportRefusedStop';
+      const [one, ini, three_] = await three(folder);
+      const marks = new Map<string, ExportMark>();
+      const stopped = await run(folder, marks, {}, settings, failSecond(refusal));
+      assert.equal(stopped.outcome.error?.code, 'INVALID_INPUT');
+      assert.match(stopped.outcome.error?.message ?? '', /failed to store 'desktop\.ini'.*: the export stopped here and sends it again next run/);
+      assert.equal(stopped.outcome.summary.complete, false);
+      assert.deepEqual(stopped.outcome.summary.skipped, []);
+      assert.deepEqual(
+        stopped.received.map((r) => r.doc.cs.id),
+        [one],
+      );
+      const again = await run(folder, marks);
+      assert.deepEqual(
+        again.received.map((r) => r.doc.cs.id),
+        [ini, three_],
+      );
+    });
+
+    it('with "skip", a passing failure (connection, timeout, permission) still stops the run at the document', async () => {
+      const folder = 'Enterprise:ExportRefusedTransient';
+      const [one, ini, three_] = await three(folder);
+      const marks = new Map<string, ExportMark>();
+      for (const code of ['CONNECTION', 'TIMEOUT', 'PERMISSION_DENIED'] as const) {
+        const broken = await run(
+          folder,
+          marks,
+          {},
+          { ...settings, onRefusal: 'skip' },
+          failSecond(() => new FileBridgeError(code, 'no')),
+        );
+        assert.equal(broken.outcome.error?.code, code);
+        assert.deepEqual(broken.outcome.summary.skipped, []);
+        assert.equal(broken.outcome.summary.complete, false);
+      }
+      const again = await run(folder, marks);
+      assert.deepEqual(
+        again.received.map((r) => r.doc.cs.id),
+        [ini, three_],
+      );
+      assert.ok(one);
+    });
+
+    it('"Delivered when: the flow confirms": a VALIDATION failure reported back by a Catch node is skipped; a put failing NOT_FOUND stops the run', async () => {
+      const folder = 'Enterprise:ExportRefusedConfirm';
+      const [one, ini, three_] = await three(folder);
+      const marks = new Map<string, ExportMark>();
+      const confirmations = new DeliveryConfirmations();
+      const flow = (failure: Record<string, unknown>): { hooks: ExportHooks; received: number[] } => {
+        const received: number[] = [];
+        const hooks: ExportHooks = {
+          expectConfirmation: (index, what, timeoutMs) => confirmations.expect('c', index, what, timeoutMs),
+          emit(doc) {
+            void (async () => {
+              const facts = { export: { runId: 'c', index: doc.index } };
+              // The file is read whole, then the storing node fails (a rename refused...) and a Catch node sends the message back.
+              for await (const chunk of doc.payload as Readable) assert.ok(chunk);
+              if (doc.filename === 'desktop.ini') confirmations.receive(facts, failure);
+              else {
+                received.push(doc.cs.id);
+                confirmations.receive(facts, undefined);
+              }
+            })();
+          },
+        };
+        return { hooks, received };
+      };
+      const confirm: ExportSettings = { ...settings, confirm: true, onRefusal: 'skip' };
+      const missing = flow({ code: 'NOT_FOUND', message: 'no folder /out' });
+      const stopped = await runChanges(client, changesRun(folder, marks, { runId: 'c' }), confirm, missing.hooks);
+      assert.equal(stopped.error?.code, 'NOT_FOUND');
+      assert.deepEqual(
+        stopped.summary.errors.map((e) => e.code),
+        ['NOT_FOUND'],
+      );
+      assert.equal(stopped.summary.errors[0].id, undefined, 'not a document gone from Content Server');
+      assert.deepEqual(missing.received, [one]);
+      const invalid = flow({ code: 'VALIDATION', message: 'Validation failed: extension .ini not allowed' });
+      const skipped = await runChanges(client, changesRun(folder, marks, { runId: 'c' }), confirm, invalid.hooks);
+      assert.equal(skipped.error, undefined);
+      assert.deepEqual(invalid.received, [three_]);
+      assert.deepEqual(
+        skipped.summary.skipped.map((e) => [e.id, e.code]),
+        [[ini, 'VALIDATION']],
+      );
+      assert.equal((await run(folder, marks)).received.length, 0);
+    });
   });
 
   it('small documents travel as Buffers under the buffer limit, larger ones as streams; the report lists them, with SHA-256 when asked', async () => {

@@ -29,6 +29,15 @@ describe('DropboxSession against the Dropbox simulator: every RemoteSession oper
     await session?.close();
     await sim?.stop();
   });
+  /** The simulator's entry at a path below the test folder (as stored). */
+  const dbx = (below: string): unknown => sim.entry(`${base}${below}`);
+  /** The stored names right below a lower-case stored folder path. */
+  const dbxNames = (folderLower: string): string[] => {
+    const ns = sim.state().namespaces.find((n) => n.kind === 'home');
+    return (ns?.entries ?? [])
+      .filter((e) => e.path_lower.slice(0, e.path_lower.lastIndexOf('/')) === folderLower)
+      .map((e) => e.path_display.slice(e.path_display.lastIndexOf('/') + 1));
+  };
 
   it('writes, stats, lists and reads back a small file (files/upload), with id, rev and content_hash', async () => {
     const data = Buffer.from('hello dropbox\n');
@@ -99,6 +108,52 @@ describe('DropboxSession against the Dropbox simulator: every RemoteSession oper
     // A case-only rename is a rename, not a conflict with itself.
     await session.rename(`${base}/names/emoji 😀🚀.txt`, `${base}/names/EMOJI 😀🚀.txt`);
     assert.ok((await session.list(`${base}/names`)).some((e) => e.name === 'EMOJI 😀🚀.txt'));
+  });
+
+  it("names Dropbox cannot take (backslash, DEL, a trailing space) are stored under rclone's stand-ins on every write path and read back as they were", async () => {
+    const dir = `${base}/mapped `; // a folder whose name ends with a space
+    const names = ['x\\y .txt', 'Hero ', 'del\u007F.txt', 'x\uFF3Cy.txt'];
+    for (const name of names) await session.write(`${dir}/${name}`, Readable.from([Buffer.from(name)]));
+    // Stored under the mapped names (the simulator, like Dropbox, refuses a name ending with a space).
+    const stored = dbxNames(`${base}/mapped\u2420`.toLowerCase());
+    assert.deepEqual(stored.sort(), ['x\uFF3Cy .txt', 'Hero\u2420', 'del\u2421.txt', 'x\u201B\uFF3Cy.txt'].sort());
+    // Listed, looked up, read, followed (list_folder cursors) as the product named them.
+    assert.deepEqual((await session.list(dir)).map((e) => [e.name, e.path]).sort(), names.map((n) => [n, `${dir}/${n}`]).sort());
+    for (const name of names) {
+      assert.equal((await session.stat(`${dir}/${name}`))?.name, name);
+      assert.equal((await readAll(await session.createReadStream(`${dir}/${name}`))).toString(), name);
+    }
+    const changes = await session.changes(dir, undefined, { recursive: true });
+    assert.deepEqual(changes.entries.map((e) => e.path).sort(), names.map((n) => `${dir}/${n}`).sort());
+    // A move to a mapped name and a folder of a mapped name.
+    await session.rename(`${dir}/Hero `, `${dir}/sub\\dir /Villain `);
+    assert.ok(dbx('/mapped\u2420/sub\uFF3Cdir\u2420/villain\u2420'), 'moved under the mapped names');
+    await session.mkdir(`${dir}/new\\folder `, true);
+    assert.equal((await session.stat(`${dir}/new\\folder `))?.type, 'directory');
+    assert.deepEqual(
+      (await session.list(`${dir}/sub\\dir `)).map((e) => e.name),
+      ['Villain '],
+    );
+  });
+
+  it('a name Dropbox refuses whatever its characters (desktop.ini, Thumbs.db, .DS_Store) is INVALID_INPUT naming the file, before any byte is sent', async () => {
+    const uploads = (): number =>
+      Object.entries(sim.stats().byRoute)
+        .filter(([route]) => route.startsWith('files/upload'))
+        .reduce((n, [, c]) => n + c, 0);
+    const before = uploads();
+    for (const name of ['desktop.ini', 'Thumbs.db', '.DS_Store']) {
+      await expectCode(
+        session.write(`${base}/refused/${name}`, Readable.from([Buffer.from('x')])),
+        'INVALID_INPUT',
+        new RegExp(`Cannot write .*${name.replace('.', '\\.')}.* to Dropbox: Dropbox does not store files or folders named`),
+      );
+    }
+    assert.equal(uploads(), before, 'no upload request was made');
+    await session.write(`${base}/refused/ok.txt`, Readable.from([Buffer.from('x')]));
+    await expectCode(session.rename(`${base}/refused/ok.txt`, `${base}/refused/desktop.ini`), 'INVALID_INPUT', /disallowed_name/);
+    await expectCode(session.mkdir(`${base}/refused/.dropbox`, true), 'INVALID_INPUT', /disallowed_name/);
+    assert.ok(await session.stat(`${base}/refused/ok.txt`), 'the refused move left the file where it was');
   });
 
   it('rename: CONFLICT when the target exists unless overwrite; NOT_FOUND when the source is missing', async () => {

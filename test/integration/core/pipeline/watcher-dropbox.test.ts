@@ -2,7 +2,9 @@ import { strict as assert } from 'node:assert';
 import { createDropboxPool } from '../../../../src/core/dropbox/pool';
 import { MemoryStore, type KeyValueStore } from '../../../../src/core/key-value-store';
 import { Ledger } from '../../../../src/core/pipeline/ledger';
-import { commitClaim } from '../../../../src/core/pipeline/process-strategy';
+import { commitClaim, retryClaim, rollbackClaim } from '../../../../src/core/pipeline/process-strategy';
+import type { QuarantineReport } from '../../../../src/core/pipeline/quarantine-report';
+import { readFile } from 'node:fs/promises';
 import { registerWatch } from '../../../../src/core/pipeline/running-watches';
 import { claimOwner } from '../../../../src/core/pipeline/runtime-identity';
 import { sourceFactsFor, type SourceOrigin } from '../../../../src/core/pipeline/source';
@@ -82,7 +84,7 @@ describe('watcher on a Dropbox folder (simulator)', function () {
       },
     });
     watchers.push(w);
-    registerWatch(id, w, { folder, claimRoot: w.claimRoot });
+    registerWatch(id, w, { folder, claimRoot: w.claimRoot, inPlace: w.inPlace });
     return {
       w,
       emitted,
@@ -241,6 +243,188 @@ describe('watcher on a Dropbox folder (simulator)', function () {
     assert.deepEqual(names(again.emitted), ['later.pdf']);
     assert.equal(again.warnings.length, 1, again.warnings.join('\n'));
     assert.match(again.warnings[0], /since the last run/);
+  });
+
+  describe('take: inPlace (copy mode, backups)', () => {
+    /** Every route that writes, moves or deletes in Dropbox. */
+    const WRITES = ['files/move_v2', 'files/copy_v2', 'files/delete_v2', 'files/upload', 'files/upload_session/finish', 'files/upload_session/finish_batch_v2'];
+    const writes = (): number => WRITES.reduce((sum, r) => sum + route(r), 0);
+    const inPlace = { take: 'inPlace' as const };
+
+    it('takes a file once without moving it (same rev, no move_v2), not again on later polls, again once its content changes', async () => {
+      const folder = await freshFolder(used);
+      const put = await used.sim.putFile(`${folder}/backup.pdf`, 'version one');
+      const ledger = new MemoryStore();
+      const run = watch(folder, { ledger }, inPlace);
+      const before = writes();
+      await run.w.trigger();
+      assert.deepEqual(names(run.emitted), ['backup.pdf'], run.warnings.join('\n'));
+      const [f] = run.emitted;
+      assert.equal(f.claimPath, `${folder}/backup.pdf`, 'claimPath is the path');
+      assert.equal(f.inPlace, true);
+      assert.equal(f.contentHash, put.content_hash);
+      const facts = sourceFactsFor(run.origin, f);
+      assert.equal(facts.inPlace, true);
+      assert.equal(facts.claimPath, facts.path);
+      // Polls while it is in flight do not send it again.
+      await run.w.trigger();
+      await run.w.trigger();
+      assert.equal(run.emitted.length, 1, 'not twice while in flight');
+      const acked = (await ack(run, f, 'leave')) as { disposal: { action: string; path: string } };
+      assert.deepEqual(acked.disposal, { action: 'left', path: `${folder}/backup.pdf` });
+      for (let i = 0; i < 3; i++) await run.w.trigger();
+      assert.equal(run.emitted.length, 1, 'an unchanged file is not sent again');
+      assert.equal(used.sim.entry(`${folder}/backup.pdf`)?.rev, put.rev, 'never moved or rewritten: the rev is the same');
+      assert.equal(writes() - before, 0, 'no move_v2, copy, delete or upload at all');
+      assert.equal(used.sim.entry(`${folder}/.filebridge`), undefined, 'no claim folder made');
+
+      const changed = await used.sim.putFile(`${folder}/backup.pdf`, 'version two, changed', { mode: 'overwrite' });
+      await run.w.trigger();
+      await run.w.trigger();
+      assert.equal(run.emitted.length, 2, 'the changed file again, once');
+      assert.equal(run.emitted[1].contentHash, changed.content_hash);
+      assert.equal(run.emitted[1].attempt, 1);
+      await ack(run, run.emitted[1], 'leave');
+      await run.w.trigger();
+      assert.equal(run.emitted.length, 2);
+      assert.deepEqual(run.warnings, []);
+    });
+
+    it('after a restart: an acked file is not sent again, one not acked is (at least once)', async () => {
+      const folder = await freshFolder(used);
+      const a = await used.sim.putFile(`${folder}/acked.pdf`, 'acked before the stop');
+      const b = await used.sim.putFile(`${folder}/open.pdf`, 'in flight at the stop');
+      const ledger = new MemoryStore();
+      const cursor = new MemoryStore();
+      const first = watch(folder, { ledger, cursor }, inPlace);
+      await first.w.trigger();
+      assert.deepEqual(names(first.emitted), ['acked.pdf', 'open.pdf']);
+      await ack(
+        first,
+        first.emitted.find((f) => f.name === 'acked.pdf')!,
+        'leave',
+      );
+      first.w.close();
+      const second = watch(folder, { ledger, cursor }, inPlace);
+      await second.w.trigger();
+      await second.w.trigger();
+      assert.deepEqual(names(second.emitted), ['open.pdf'], 'only the file that was not acked');
+      await ack(second, second.emitted[0], 'leave');
+      second.w.close();
+      const third = watch(folder, { ledger, cursor }, inPlace);
+      await third.w.trigger();
+      assert.equal(third.emitted.length, 0);
+      assert.equal(used.sim.entry(`${folder}/acked.pdf`)?.rev, a.rev);
+      assert.equal(used.sim.entry(`${folder}/open.pdf`)?.rev, b.rev);
+    });
+
+    it('quarantine leaves the file where it is, writes its report into the exception folder, and the unchanged file is not taken again until it changes or msg.reset', async () => {
+      const folder = await freshFolder(used);
+      const put = await used.sim.putFile(`${folder}/bad.pdf`, 'rejected bytes');
+      const ledger = new MemoryStore();
+      const run = watch(folder, { ledger }, inPlace);
+      await run.w.trigger();
+      const [f] = run.emitted;
+      const moves = route('files/move_v2');
+      const result = await rollbackClaim(
+        { pool: run.pool, watch: run.w },
+        { source: sourceFactsFor(run.origin, f), correlationId: f.correlationId },
+        {
+          message: 'Content Server said no',
+          code: 'CS_REJECTED',
+        },
+      );
+      assert.equal(route('files/move_v2') - moves, 0, 'not moved');
+      assert.equal(used.sim.entry(`${folder}/bad.pdf`)?.rev, put.rev, 'still there, unchanged');
+      assert.equal(result.path, `${folder}/bad.pdf`);
+      assert.ok(result.reportPath.startsWith(`${folder}/.filebridge/failed/`), result.reportPath);
+      assert.match(result.text, /quarantined in place/);
+      const report = JSON.parse(await readFile(used.sim.contentFile(result.reportPath)!, 'utf8')) as QuarantineReport;
+      assert.equal(report.fileMoved, false);
+      assert.equal(report.leftInPlace, true);
+      assert.equal(report.quarantinedPath, `${folder}/bad.pdf`);
+      assert.equal(report.error.code, 'CS_REJECTED');
+      for (let i = 0; i < 3; i++) await run.w.trigger();
+      assert.equal(run.emitted.length, 1, 'the unchanged failed file is not sent at every poll');
+      // The report is in the watched folder's .filebridge: never taken as input.
+      await used.sim.putFile(`${folder}/bad.pdf`, 'corrected bytes', { mode: 'overwrite' });
+      await run.w.trigger();
+      await run.w.trigger();
+      assert.equal(run.emitted.length, 2, 'the corrected file is taken again');
+      await rollbackClaim(
+        { pool: run.pool, watch: run.w },
+        { source: sourceFactsFor(run.origin, run.emitted[1]), correlationId: run.emitted[1].correlationId },
+        {
+          message: 'still wrong',
+        },
+      );
+      await run.w.trigger();
+      assert.equal(run.emitted.length, 2);
+      assert.equal(await run.w.forgetFailures(), 2, 'both failed versions forgotten');
+      await run.w.trigger();
+      await run.w.trigger();
+      assert.equal(run.emitted.length, 3, 'msg.reset "failed": the unchanged file is taken again');
+      assert.deepEqual(run.warnings, []);
+    });
+
+    it('a failure that may pass goes round through the watch (attempt + 1) without moving the file, until Max attempts', async () => {
+      const folder = await freshFolder(used);
+      const put = await used.sim.putFile(`${folder}/flaky.pdf`, 'try me again');
+      const run = watch(folder, { ledger: new MemoryStore() }, { ...inPlace, maxAttempts: 2 });
+      await run.w.trigger();
+      const site = { pool: run.pool, watch: run.w };
+      const claimed = (f: ClaimedFile): { source: ReturnType<typeof sourceFactsFor>; correlationId: string } => ({
+        source: sourceFactsFor(run.origin, f),
+        correlationId: f.correlationId,
+      });
+      const again = retryClaim(site, claimed(run.emitted[0]), { message: 'socket hang up', code: 'CONNECTION' });
+      assert.ok(again, 'goes round again');
+      await run.w.trigger();
+      assert.equal(run.emitted.length, 2);
+      assert.equal(run.emitted[1].attempt, 2);
+      assert.equal(retryClaim(site, claimed(run.emitted[1]), { message: 'socket hang up', code: 'CONNECTION' }), undefined, 'the last attempt is quarantined');
+      assert.equal(used.sim.entry(`${folder}/flaky.pdf`)?.rev, put.rev);
+    });
+
+    it('ack delete and archive work on the file at its path; a file changed since it was sent is not deleted (CONFLICT)', async () => {
+      const folder = await freshFolder(used);
+      await used.sim.putFile(`${folder}/del.pdf`, 'delete me');
+      await used.sim.putFile(`${folder}/arc.pdf`, 'archive me');
+      await used.sim.putFile(`${folder}/edited.pdf`, 'sent version');
+      const run = watch(folder, { ledger: new MemoryStore() }, inPlace);
+      await run.w.trigger();
+      assert.equal(run.emitted.length, 3);
+      assert.ok(used.sim.entry(`${folder}/del.pdf`) && used.sim.entry(`${folder}/arc.pdf`), 'still in place while in flight');
+      const newer = await used.sim.putFile(`${folder}/edited.pdf`, 'a newer version nobody read', { mode: 'overwrite' });
+      await assert.rejects(
+        ack(
+          run,
+          run.emitted.find((f) => f.name === 'edited.pdf')!,
+          'delete',
+        ),
+        { code: 'CONFLICT' },
+      );
+      assert.equal(used.sim.entry(`${folder}/edited.pdf`)?.rev, newer.rev, 'the newer version is kept');
+      await ack(
+        run,
+        run.emitted.find((f) => f.name === 'del.pdf')!,
+        'delete',
+      );
+      await commitClaim(
+        { pool: run.pool, watch: run.w },
+        {
+          source: sourceFactsFor(
+            run.origin,
+            run.emitted.find((f) => f.name === 'arc.pdf')!,
+          ),
+          correlationId: 'x',
+        },
+        { action: 'archive', archiveTemplate: '.filebridge/archive/{name}' },
+      );
+      assert.equal(used.sim.entry(`${folder}/del.pdf`), undefined);
+      assert.equal(used.sim.entry(`${folder}/arc.pdf`), undefined);
+      assert.ok(used.sim.entry(`${folder}/.filebridge/archive/arc.pdf`));
+    });
   });
 
   it('long-poll wakes the watch on a new file within a second or two, without waiting for the poll interval', async () => {

@@ -4,10 +4,12 @@ import { chmod, readdir, readFile, utimes } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { FileBridgeError } from '../../../../src/core/errors';
 import { claimFileName, nameRecordName, parseClaimFileName } from '../../../../src/core/pipeline/claim';
-import { commitClaim, rollbackClaim } from '../../../../src/core/pipeline/process-strategy';
+import { commitClaim, retryClaim, rollbackClaim } from '../../../../src/core/pipeline/process-strategy';
 import type { QuarantineReport } from '../../../../src/core/pipeline/quarantine-report';
 import { Ledger, MemoryStore } from '../../../../src/core/pipeline/ledger';
 import { claimOwner, type ClaimOwner } from '../../../../src/core/pipeline/runtime-identity';
+import { registerWatch } from '../../../../src/core/pipeline/running-watches';
+import { stat } from 'node:fs/promises';
 import { sourceFactsFor, type SourceOrigin } from '../../../../src/core/pipeline/source';
 import { sourceBuffer, sourceStream } from '../../../../src/core/pipeline/source-stream';
 import { DEFAULT_WATCH_SETTINGS, Watcher, type ClaimedFile, type WatchSettings } from '../../../../src/core/pipeline/watcher';
@@ -381,6 +383,219 @@ describe('watcher claims and leases on real servers', function () {
         assert.equal(copy.emitted.length, 0, 'a claim made after its start is not an orphan');
         assert.match(copy.warnings.join('\n'), /another Node-RED uses the same identity/);
         assert.deepEqual(one.warnings, []);
+      });
+    });
+  }
+});
+
+/*
+ * take: inPlace on the real servers: the watch never renames, moves or writes in the watched folder
+ * (which may be read-only to it); memory keeps a file in flight from being sent twice, the ledger
+ * (path + size + modification time) decides what is new.
+ */
+describe('watcher taking files in place on real servers', function () {
+  this.timeout(90_000);
+  for (const protocol of ['sftp', 'ftp'] as Protocol[]) {
+    describe(protocol, () => {
+      let n = 0;
+      let dir = '';
+      let inbox = '';
+      const pools: SessionPool<RemoteSession>[] = [];
+      const watchers: Watcher[] = [];
+      beforeEach(async () => {
+        await servers().startAll();
+        dir = `inplace-${protocol}-${++n}`;
+        inbox = `${dir}/in`;
+        await servers().remove(dir);
+        await servers().mkdirp(`${inbox}/.filebridge/failed`);
+      });
+      afterEach(async () => {
+        await chmod(servers().localPath(inbox), 0o755).catch(() => undefined);
+        for (const w of watchers.splice(0)) w.close();
+        await Promise.all(pools.splice(0).map((p) => p.close()));
+      });
+
+      interface Run {
+        w: Watcher;
+        emitted: ClaimedFile[];
+        warnings: string[];
+        gaveUp: string[];
+        pool: SessionPool<RemoteSession>;
+        origin: SourceOrigin;
+      }
+      let ids = 0;
+      function watch(ledger: Ledger, extra: Partial<WatchSettings> = {}): Run {
+        const p = createPool(optionsFor(protocol), { size: 3 });
+        pools.push(p);
+        const id = `inplace-${protocol}-${++ids}`;
+        const origin: SourceOrigin = { server: 's1', watch: id, protocol, host: '127.0.0.1', port: 1, folder: inbox };
+        const emitted: ClaimedFile[] = [];
+        const warnings: string[] = [];
+        const gaveUp: string[] = [];
+        const w = new Watcher(
+          { ...DEFAULT_WATCH_SETTINGS, folder: inbox, take: 'inPlace', stability: { ...DEFAULT_WATCH_SETTINGS.stability, mode: 'age', minAgeMs: 0 }, ...extra },
+          {
+            pool: p,
+            origin,
+            owner: claimOwner('abab0001'),
+            ledger,
+            emit: async (f) => {
+              emitted.push(f);
+            },
+            onWarning: (text) => warnings.push(text),
+            onGiveUp: (_f, path) => gaveUp.push(path),
+            onError: (err) => warnings.push(`error: ${err.code} ${err.message}`),
+            onClaimFailed: (path, err) => warnings.push(`claim failed: ${path} ${err.code} ${err.message}`),
+          },
+        );
+        watchers.push(w);
+        registerWatch(id, w, { folder: inbox, claimRoot: w.claimRoot, inPlace: w.inPlace });
+        return { w, emitted, warnings, gaveUp, pool: p, origin };
+      }
+      const site = (run: Run): { pool: SessionPool<RemoteSession>; watch: Watcher } => ({ pool: run.pool, watch: run.w });
+      const claimed = (run: Run, f: ClaimedFile): { source: ReturnType<typeof sourceFactsFor>; correlationId: string } => ({
+        source: sourceFactsFor(run.origin, f),
+        correlationId: f.correlationId,
+      });
+      const ledgerOf = (store: MemoryStore): Ledger => new Ledger(store, Ledger.prefixFor('127.0.0.1', 1, inbox), 86_400_000);
+      const fileStat = async (name: string): Promise<{ bytes: string; mtimeMs: number; ino: number }> => {
+        const path = servers().localPath(`${inbox}/${name}`);
+        const st = await stat(path);
+        return { bytes: (await readFile(path)).toString(), mtimeMs: st.mtimeMs, ino: st.ino };
+      };
+      /** The watched folder as it is on disk, apart from the exception folder made before the test. */
+      const inboxFiles = async (): Promise<string[]> => (await localFiles(inbox)).filter((f) => !f.startsWith('.filebridge/failed/'));
+
+      it('a read-only folder: a file is taken once and stays byte-identical at its path; not sent again after ack; again once it changes', async () => {
+        await servers().writeFile(`${inbox}/a.txt`, 'alpha');
+        await servers().writeFile(`${inbox}/b.txt`, 'bravo');
+        const before = { a: await fileStat('a.txt'), b: await fileStat('b.txt') };
+        await chmod(servers().localPath(inbox), 0o555); // no rename, no write possible: in place needs none
+        const run = watch(ledgerOf(new MemoryStore()), { leaseMs: 500 });
+        await run.w.trigger();
+        assert.deepEqual(run.emitted.map((f) => f.name).sort(), ['a.txt', 'b.txt'], run.warnings.join('\n'));
+        for (const f of run.emitted) {
+          assert.equal(f.claimPath, f.path);
+          assert.equal(f.inPlace, true);
+          assert.equal(f.attempt, 1);
+        }
+        // In flight for longer than the lease: no lease marker, no recovery, not sent twice.
+        await sleep(700);
+        for (let i = 0; i < 3; i++) await run.w.trigger();
+        assert.equal(run.emitted.length, 2, 'not twice while in flight');
+        for (const f of run.emitted) await commitClaim(site(run), claimed(run, f), { action: 'leave' });
+        for (let i = 0; i < 3; i++) await run.w.trigger();
+        assert.equal(run.emitted.length, 2, 'an unchanged file is not sent again');
+        assert.deepEqual(await fileStat('a.txt'), before.a, 'same bytes, same time, same inode');
+        assert.deepEqual(await fileStat('b.txt'), before.b);
+        assert.deepEqual(await inboxFiles(), ['a.txt', 'b.txt'], 'nothing written or renamed in the folder');
+        assert.deepEqual(run.warnings, []);
+
+        await chmod(servers().localPath(inbox), 0o755);
+        await servers().writeFile(`${inbox}/a.txt`, 'alpha, second version');
+        await run.w.trigger();
+        await run.w.trigger();
+        assert.equal(run.emitted.length, 3, 'the changed file again, once');
+        assert.equal(run.emitted[2].name, 'a.txt');
+        assert.equal(run.emitted[2].size, bytes('alpha, second version'));
+      });
+
+      it('after a restart: an acked file is not sent again, one not acked is', async () => {
+        await servers().writeFile(`${inbox}/acked.txt`, 'acked');
+        await servers().writeFile(`${inbox}/open.txt`, 'in flight at the stop');
+        const store = new MemoryStore();
+        const first = watch(ledgerOf(store));
+        await first.w.trigger();
+        assert.equal(first.emitted.length, 2);
+        await commitClaim(
+          site(first),
+          claimed(
+            first,
+            first.emitted.find((f) => f.name === 'acked.txt')!,
+          ),
+          { action: 'leave' },
+        );
+        first.w.close();
+        const second = watch(ledgerOf(store));
+        await second.w.trigger();
+        await second.w.trigger();
+        assert.deepEqual(
+          second.emitted.map((f) => f.name),
+          ['open.txt'],
+        );
+        assert.deepEqual(await inboxFiles(), ['acked.txt', 'open.txt']);
+      });
+
+      it('quarantine leaves the file in place with its report in the exception folder; not taken again until it changes', async () => {
+        await servers().writeFile(`${inbox}/bad.txt`, 'rejected');
+        const before = await fileStat('bad.txt');
+        await chmod(servers().localPath(inbox), 0o555);
+        const run = watch(ledgerOf(new MemoryStore()));
+        await run.w.trigger();
+        assert.equal(run.emitted.length, 1);
+        const result = await rollbackClaim(site(run), claimed(run, run.emitted[0]), { message: 'no such vendor', code: 'MAPPING' });
+        assert.equal(result.path, `${inbox}/bad.txt`);
+        assert.equal(result.report.fileMoved, false);
+        assert.equal(result.report.leftInPlace, true);
+        const reports = (await localFiles(`${inbox}/.filebridge/failed`)).filter((f) => f.endsWith('_bad.txt.error.json'));
+        assert.equal(reports.length, 1, 'the report in the exception folder');
+        const report = JSON.parse((await servers().readFile(`${inbox}/.filebridge/failed/${reports[0]}`)).toString()) as QuarantineReport;
+        assert.equal(report.error.code, 'MAPPING');
+        assert.equal(report.quarantinedPath, `${inbox}/bad.txt`);
+        assert.deepEqual(await fileStat('bad.txt'), before, 'the file is untouched');
+        for (let i = 0; i < 3; i++) await run.w.trigger();
+        assert.equal(run.emitted.length, 1, 'not sent again while unchanged');
+        await chmod(servers().localPath(inbox), 0o755);
+        await servers().writeFile(`${inbox}/bad.txt`, 'corrected content');
+        await run.w.trigger();
+        await run.w.trigger();
+        assert.equal(run.emitted.length, 2, 'the corrected file is taken again');
+        assert.deepEqual(run.warnings, []);
+      });
+
+      it('retries: a connection failure goes round again (attempt + 1); an in-flight timeout sends it again after the lease and gives it up in place after Max attempts', async () => {
+        await servers().writeFile(`${inbox}/flaky.txt`, 'flaky');
+        await servers().writeFile(`${inbox}/stuck.txt`, 'stuck');
+        const before = await fileStat('stuck.txt');
+        const store = new MemoryStore();
+        const run = watch(ledgerOf(store), { maxAttempts: 2, inFlightTimeoutMs: 200, leaseMs: 300 });
+        await run.w.trigger();
+        const flaky = run.emitted.find((f) => f.name === 'flaky.txt')!;
+        assert.ok(retryClaim(site(run), claimed(run, flaky), { message: 'socket hang up', code: 'CONNECTION' }));
+        await run.w.trigger();
+        const again = run.emitted.filter((f) => f.name === 'flaky.txt');
+        assert.deepEqual(
+          again.map((f) => f.attempt),
+          [1, 2],
+        );
+        await commitClaim(site(run), claimed(run, again[1]), { action: 'leave' });
+        // stuck.txt is never finished: its slot times out, it is sent again after the lease, then given up.
+        await waitFor(
+          'the give-up',
+          async () => {
+            await run.w.trigger();
+            return run.gaveUp.length === 1;
+          },
+          10_000,
+        );
+        const stuck = run.emitted.filter((f) => f.name === 'stuck.txt');
+        assert.deepEqual(
+          stuck.map((f) => f.attempt),
+          [1, 2],
+        );
+        assert.match(run.gaveUp[0], /\/\.filebridge\/failed\/[^/]*_stuck\.txt\.error\.json$/);
+        const report = JSON.parse((await servers().readFile(run.gaveUp[0])).toString()) as QuarantineReport;
+        assert.equal(report.error.code, 'TIMEOUT');
+        assert.equal(report.fileMoved, false);
+        assert.equal(report.leftInPlace, true);
+        assert.deepEqual(await fileStat('stuck.txt'), before);
+        await sleep(400);
+        for (let i = 0; i < 3; i++) await run.w.trigger();
+        assert.equal(run.emitted.filter((f) => f.name === 'stuck.txt').length, 2, 'given up: not sent again while unchanged');
+        assert.equal(await run.w.forgetFailures(), 1);
+        await run.w.trigger();
+        assert.equal(run.emitted.filter((f) => f.name === 'stuck.txt').length, 3, 'taken again after msg.reset "failed"');
+        assert.deepEqual(await inboxFiles(), ['flaky.txt', 'stuck.txt']);
       });
     });
   }

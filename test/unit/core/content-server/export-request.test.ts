@@ -46,6 +46,13 @@ describe('content-server export request and mark', () => {
     assert.throws(() => exportRequestFromConfig({ deliveredWhen: 'stored' }, undefined, undefined, 'X'), invalid(/Delivered when/));
   });
 
+  it('skips a document the flow refuses for good only when told to (flows without the property keep stopping)', () => {
+    assert.equal(exportRequestFromConfig({ onRefusal: 'skip' }, undefined, undefined, 'X').settings.onRefusal, 'skip');
+    assert.equal(exportRequestFromConfig({ onRefusal: 'stop' }, undefined, undefined, 'X').settings.onRefusal, undefined);
+    assert.equal(exportRequestFromConfig({}, undefined, undefined, 'X').settings.onRefusal, undefined);
+    assert.throws(() => exportRequestFromConfig({ onRefusal: 'ignore' }, undefined, undefined, 'X'), invalid(/Refused for good.*use stop or skip/));
+  });
+
   it('refuses a missing folder, half a filter, bad numbers and bad ids, naming what to fix', () => {
     assert.throws(() => exportRequestFromConfig({}, undefined, undefined, ''), invalid(/folder to export is missing/));
     assert.throws(() => exportRequestFromConfig({ filterCategory: 'Invoice' }, undefined, undefined, 'X'), invalid(/both a category and an attribute/));

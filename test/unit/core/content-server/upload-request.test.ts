@@ -46,10 +46,21 @@ describe('cs-upload request from node settings and message', () => {
     refused(() => prepareUpload(defaults, Readable.from([]), 'a', { collision: 'skip-identical' }), /stream payload/);
   });
 
-  it("refuses names Content Server refuses (':', more than 248 characters) before anything is read or sent", () => {
-    refused(() => prepareUpload(defaults, Buffer.alloc(1), 'Invoice 10:30.pdf', undefined), /contains ':', which Content Server does not allow in names/);
+  it("refuses a name set in msg.filebridge.target.name that Content Server refuses (':', more than 248 characters) before anything is read or sent", () => {
+    refused(() => prepareUpload(defaults, Buffer.alloc(1), 'x', { name: 'Invoice 10:30.pdf' }), /contains ':', which Content Server does not allow in names/);
     refused(() => prepareUpload(defaults, Buffer.alloc(1), 'x', { name: `${'é'.repeat(245)}.pdf` }), /has 249 characters; Content Server allows 248/);
     assert.equal(prepareUpload(defaults, Buffer.alloc(1), `${'é'.repeat(244)}.pdf`, undefined).name.length, 248);
+  });
+
+  it("maps a file's own name Content Server cannot take (':' -> '：', a long one shortened with a hash) instead of refusing the file", () => {
+    assert.equal(prepareUpload(defaults, Buffer.alloc(1), 'in/Invoice 10:30.pdf', undefined).name, 'Invoice 10\uFF1A30.pdf');
+    const long = `${'é'.repeat(245)}.pdf`;
+    const name = prepareUpload(defaults, Buffer.alloc(1), long, undefined).name;
+    assert.equal(name.length, 248);
+    assert.match(name, /^é+~[0-9a-f]{8}\.pdf$/);
+    // The file's own name passed on in msg.filebridge.target.name (a map-metadata rule "{name}") is mapped too.
+    assert.equal(prepareUpload(defaults, Buffer.alloc(1), 'in/Invoice 10:30.pdf', { name: 'Invoice 10:30.pdf' }).name, 'Invoice 10\uFF1A30.pdf');
+    assert.equal(prepareUpload(defaults, Buffer.alloc(1), long, { name: long }).name, name);
   });
 
   it('a backslash names a folder only in a Windows path; elsewhere it is part of the name', () => {

@@ -247,6 +247,16 @@ describe('Dropbox simulator: files routes', function () {
       const disallowed = await put(`${dir}/desktop.ini`, 'x');
       assert.equal(disallowed.status, 409);
       assert.equal(disallowed.json?.error_summary, 'path/disallowed_name/..');
+      // A name ending with a space, the file's or a folder's on the way: malformed_path, an upload's
+      // inside UploadWriteFailed (reason + upload_session_id), as Dropbox answers it.
+      const spaced = await put(`${dir}/Hero `, 'x');
+      assert.equal(spaced.status, 409);
+      assert.equal(spaced.json?.error_summary, 'path/malformed_path/..');
+      const error = spaced.json?.error as { '.tag': string; reason: { '.tag': string }; upload_session_id: unknown };
+      assert.deepEqual([error['.tag'], error.reason['.tag'], typeof error.upload_session_id], ['path', 'malformed_path', 'string']);
+      const folder = await call('files/create_folder_v2', { path: `${dir}/Folder /inner` });
+      assert.equal(folder.json?.error_summary, 'path/malformed_path/..');
+      assert.equal((await put(`${dir}/Hero\u2420`, 'x')).status, 200, 'the stand-in rclone uses is a name like any other');
     });
   });
 
