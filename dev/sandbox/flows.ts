@@ -146,6 +146,7 @@ const PROTOCOL_LABELS: Readonly<Record<Protocol, string>> = {
   'ftps-explicit': 'FTPS (explicit)',
   'ftps-implicit': 'FTPS (implicit)',
   dropbox: 'Dropbox',
+  file360: 'File 360',
 };
 
 function isProtocol(value: unknown): value is Protocol {

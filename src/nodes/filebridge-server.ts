@@ -14,6 +14,8 @@ import {
 import { DEFAULT_PORTS } from '../core/remote/types';
 import { createDropboxPool } from '../core/dropbox';
 import { dropboxOptionsFromConfig, parseStoredRefreshToken, NOT_CONNECTED } from '../core/remote/dropbox-config';
+import { file360OptionsFromConfig } from '../core/remote/file360-config';
+import { createFile360Pool, openFile360Client } from '../core/file360';
 import { registerDropboxAdmin } from './kit/dropbox-admin';
 import { contextStore, persistentContextStore, type CallbackContext } from './kit/context-store';
 import { secretsFromDialog } from './kit/credentials';
@@ -21,7 +23,13 @@ import type { ServerNode } from './kit/server';
 
 type ServerNodeDef = NodeDef & Omit<ServerConfigFields, 'name'>;
 
-const SECRET_LABELS = { password: 'password', privateKey: 'private key', passphrase: 'passphrase', refreshToken: 'Dropbox sign-in' } as const;
+const SECRET_LABELS = {
+  password: 'password',
+  privateKey: 'private key',
+  passphrase: 'passphrase',
+  refreshToken: 'Dropbox sign-in',
+  clientSecret: 'client secret',
+} as const;
 
 const TOFU_NEEDS_PERSISTENT_STORE =
   'Trust on first use needs a context store that survives a restart, to remember the host key it learns: with context in memory only, every restart would trust whatever key the server presents next. Paste the server\'s host key into "Host key" instead (Test connection shows it and pins it with one click), or configure a persistent context store in settings.js (contextStorage, for example { default: { module: "localfilesystem" } }) and restart Node-RED.';
@@ -38,15 +46,46 @@ function dropboxLabel(def: ServerNodeDef): string {
   return `dropbox://${service}${def.teamRoot ? ' (team space)' : ''}`;
 }
 
+/** How nodes name a File 360 configuration: the API host and the user (or the client, signed in as itself). */
+function file360Label(def: ServerNodeDef): string {
+  const api =
+    typeof def.apiUrl === 'string' && def.apiUrl.trim()
+      ? def.apiUrl
+          .trim()
+          .replace(/^https?:\/\//, '')
+          .replace(/\/+$/, '')
+      : 'core.opentext.com';
+  const who = typeof def.username === 'string' && def.username.trim() ? def.username.trim() : `client ${String(def.clientId ?? '').trim()}`;
+  return `file360://${api} (${who})`;
+}
+
 function register(RED: NodeAPI): void {
   function FileBridgeServer(this: Node<ServerCredentials>, def: ServerNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this as ServerNode;
     const context = node.context();
-    node.label = def.protocol === 'dropbox' ? dropboxLabel(def) : `${def.protocol}://${def.host}:${def.port || DEFAULT_PORTS[def.protocol] || ''}`;
+    node.label =
+      def.protocol === 'dropbox'
+        ? dropboxLabel(def)
+        : def.protocol === 'file360'
+          ? file360Label(def)
+          : `${def.protocol}://${def.host}:${def.port || DEFAULT_PORTS[def.protocol] || ''}`;
+    node.protocol = def.protocol;
     // Test connection may reuse this node's stored secrets only for these same settings.
     node.secretScope = serverSecretScope(def);
-    if (def.protocol === 'dropbox') {
+    if (def.protocol === 'file360') {
+      try {
+        // ONE client for every user of this configuration: one token, one refresh for all.
+        const options = file360OptionsFromConfig(def, node.credentials ?? {});
+        const client = openFile360Client(options.file360);
+        node.file360 = client;
+        node.endpoint = options.endpoint;
+        node.pool = createFile360Pool(client, { size: options.poolSize, connectRetries: options.connectRetries, unreadTimeoutMs: options.unreadTimeoutMs });
+      } catch (err) {
+        node.configError = err instanceof FileBridgeError ? err : new FileBridgeError('INVALID_INPUT', String(err));
+        node.error(`File 360 configuration ${node.label} is unusable: ${node.configError.message}`);
+      }
+    } else if (def.protocol === 'dropbox') {
       try {
         // The sign-in is used only for the service URL and app key it was made for; a bare token
         // (deployed with the flow) belongs to these settings.
@@ -96,9 +135,15 @@ function register(RED: NodeAPI): void {
     }
     node.on('close', (_removed: boolean, done: () => void) => {
       const pool = node.pool;
+      const client = node.file360;
       node.pool = undefined;
-      if (!pool) return done();
-      pool.close().then(done, done);
+      node.file360 = undefined;
+      const finish = (): void => {
+        client?.close();
+        done();
+      };
+      if (!pool) return finish();
+      pool.close().then(finish, finish);
     });
   }
 
@@ -108,6 +153,7 @@ function register(RED: NodeAPI): void {
       privateKey: { type: 'password' },
       passphrase: { type: 'password' },
       refreshToken: { type: 'password' },
+      clientSecret: { type: 'password' },
     },
   });
 

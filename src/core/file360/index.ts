@@ -23,3 +23,4 @@ export { dispositionFilename, type F360Stats } from './http';
 export { parseF360Json, quoteUnsafeIntegers, MAX_JSON_BYTES } from './json';
 export { multipartLayout, multipartStream, UploadSource } from './multipart';
 export type { File360Collaborator, File360Principal, File360Resource, File360User } from './resources';
+export { File360Session, createFile360Pool, file360PathParts, type Reopenable } from './session';

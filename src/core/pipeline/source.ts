@@ -68,7 +68,7 @@ export function sourceFactsFor(origin: SourceOrigin, file: ClaimedFile): SourceF
   };
 }
 
-const PROTOCOLS = new Set(['sftp', 'ftp', 'ftps-explicit', 'ftps-implicit', 'dropbox']);
+const PROTOCOLS = new Set(['sftp', 'ftp', 'ftps-explicit', 'ftps-implicit', 'dropbox', 'file360']);
 
 /** Reads `msg.filebridge.source` defensively: a message built by hand (or a bad clone) must fail clearly. */
 export function sourceFactsOf(value: unknown): SourceFacts | undefined {

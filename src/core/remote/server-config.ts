@@ -2,6 +2,7 @@ import { FileBridgeError } from '../errors';
 import type { KeyValueStore } from '../key-value-store';
 import { numberField } from './config-number';
 import { dropboxSecretScope } from './dropbox-config';
+import { file360SecretScope } from './file360-config';
 import { hostKeyMemory } from './learned-host-key';
 import { DEFAULT_TIMEOUTS, DEFAULT_UNREAD_TIMEOUT_S, ServerOptions } from './server-options';
 import { DEFAULT_PORTS, Protocol } from './types';
@@ -34,6 +35,12 @@ export interface ServerConfigFields {
   serviceUrl?: string;
   /** Dropbox: the signed-in account's name, shown by the dialog (no secret). */
   accountName?: string;
+  /** File 360: the API base URL (blank = https://core.opentext.com). */
+  apiUrl?: string;
+  /** File 360: the sign-in (OTDS) base URL (blank = https://sso.core.opentext.com). */
+  ssoUrl?: string;
+  /** File 360: the OAuth client id. */
+  clientId?: string;
 }
 
 export interface ServerCredentials {
@@ -42,9 +49,11 @@ export interface ServerCredentials {
   passphrase?: string;
   /** Dropbox: the sign-in, as `scopedRefreshToken` stores it (or a bare token deployed with the flow). */
   refreshToken?: string;
+  /** File 360: the OAuth client's secret. */
+  clientSecret?: string;
 }
 
-export const SERVER_SECRETS = ['password', 'privateKey', 'passphrase', 'refreshToken'] as const;
+export const SERVER_SECRETS = ['password', 'privateKey', 'passphrase', 'refreshToken', 'clientSecret'] as const;
 
 export interface ResolvedServerOptions extends ServerOptions {
   poolSize: number;
@@ -74,6 +83,8 @@ export function pinLines(text: string | undefined): string[] {
 export function serverSecretScope(fields: Partial<Record<keyof ServerConfigFields, unknown>>): string {
   // A Dropbox sign-in goes to a service URL with an app key instead of a host and user.
   if (fields.protocol === 'dropbox') return dropboxSecretScope(fields);
+  // File 360 secrets go to an API and sign-in service, for a client id and user.
+  if (fields.protocol === 'file360') return file360SecretScope(fields);
   const text = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v).trim() : '');
   const protocol = text(fields.protocol);
   const rawPort = text(fields.port);
@@ -109,8 +120,8 @@ export function serverOptionsFromConfig(
     onHostKeyLearned?: (fingerprint: string) => void;
   },
 ): ResolvedServerOptions {
-  if (fields.protocol === 'dropbox' || !PROTOCOLS.includes(fields.protocol)) {
-    // Dropbox configurations are read by dropboxOptionsFromConfig.
+  if (fields.protocol === 'dropbox' || fields.protocol === 'file360' || !PROTOCOLS.includes(fields.protocol)) {
+    // Dropbox configurations are read by dropboxOptionsFromConfig, File 360 ones by file360OptionsFromConfig.
     throw new FileBridgeError('INVALID_INPUT', `Unknown protocol "${String(fields.protocol)}": choose sftp, ftp, ftps-explicit or ftps-implicit.`);
   }
   const host = (fields.host ?? '').trim();

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 
-export type Protocol = 'sftp' | 'ftp' | 'ftps-explicit' | 'ftps-implicit' | 'dropbox';
+export type Protocol = 'sftp' | 'ftp' | 'ftps-explicit' | 'ftps-implicit' | 'dropbox' | 'file360';
 
 export const DEFAULT_PORTS: Readonly<Record<Protocol, number>> = {
   sftp: 22,
@@ -9,6 +9,8 @@ export const DEFAULT_PORTS: Readonly<Record<Protocol, number>> = {
   'ftps-implicit': 990,
   /** HTTPS to the Dropbox API hosts (or the service URL's port). */
   dropbox: 443,
+  /** HTTPS to the File 360 API (or the API URL's port). */
+  file360: 443,
 };
 
 export type EntryType = 'file' | 'directory' | 'symlink' | 'other';
@@ -23,7 +25,7 @@ export interface RemoteEntry {
   mtime: Date;
   /** FTP LIST gives minutes (or days for old files); SFTP and FTP MLSD/MDTM give seconds. */
   mtimePrecision: 'second' | 'minute' | 'day';
-  /** Dropbox: the file's id (`id:...`), which stays the same across renames and edits. */
+  /** Dropbox: the file's id (`id:...`), which stays the same across renames and edits. File 360: the document or folder id (digits, as a string). */
   id?: string;
   /** Dropbox: the revision, which changes on every write. */
   rev?: string;
