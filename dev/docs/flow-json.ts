@@ -49,6 +49,8 @@ const MEANINGS: Record<string, string> = {
     'A document the flow refuses for good (INVALID_INPUT, VALIDATION, MAPPING): `skip` it, report it and go on (editor default), or `stop` the run (also when the property is absent)',
   'filebridge-server.unreadTimeout': 'Unread timeout (seconds; 0 = never): an unread stream payload is closed and its connection freed',
   'filebridge-remote.keepMtime': "put: keep the source's modification time",
+  'filebridge-f360-put.folder': 'Folder: path template below the File 360 root, e.g. `Suppliers/{fields.supplier}/{yyyy}` (empty = the root)',
+  'filebridge-f360-put.shares': 'Share folder with: `[{ "kind": "group" | "user", "name": "<exact name or e-mail>", "role": "viewer" | "editor" | "owner" }]`',
 };
 
 /** The editor definition of `type`, as Node-RED's editor receives it. */

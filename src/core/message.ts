@@ -11,6 +11,7 @@ import type { ExportRequest } from './content-server/export-request';
 import type { ExportedFacts } from './content-server/export-run';
 import type { CsActionOutcome } from './content-server/action-request';
 import type { UploadOutcome } from './content-server/upload-request';
+import type { F360PutOutcome } from './file360/put';
 import type { AuditRecord } from './pipeline/audit';
 import type { QuarantineReport } from './pipeline/quarantine-report';
 import type { SourceFacts } from './pipeline/source';
@@ -89,6 +90,8 @@ export interface FileBridgeFacts {
   delete?: OnServer<{ path: string; deleted: boolean }>;
   /** remote `mkdir`. */
   mkdir?: OnServer<{ path: string }>;
+  /** file360 put: the document stored in File 360, its folder, hash, shares and transfer details document. */
+  file360?: F360PutOutcome;
 }
 
 export type FileBridgeKey = keyof FileBridgeFacts;
@@ -108,7 +111,8 @@ export interface FileBridgeMessage {
 }
 
 /** Node types, as the README's contract table names them. */
-type NodeName = 'watch' | 'validate' | 'map-metadata' | 'cs-upload' | 'cs-export' | 'cs-action' | 'remote' | 'ack' | 'quarantine' | 'batch' | 'the flow';
+type NodeName =
+  'watch' | 'validate' | 'map-metadata' | 'cs-upload' | 'cs-export' | 'cs-action' | 'remote' | 'ack' | 'quarantine' | 'batch' | 'file360 put' | 'the flow';
 
 export interface ContractEntry {
   /** The shape, in words a flow author reads. */
@@ -122,19 +126,19 @@ export interface ContractEntry {
  * `FileBridgeFacts` that is missing here, or one here that the type does not have.
  */
 export const MESSAGE_CONTRACT = {
-  correlationId: { shape: 'text, unique per delivery', writtenBy: ['watch', 'cs-export'], readBy: ['ack', 'quarantine'] },
+  correlationId: { shape: 'text, unique per delivery', writtenBy: ['watch', 'cs-export'], readBy: ['ack', 'quarantine', 'file360 put'] },
   source: {
     shape:
       '`{ server, watch, protocol, host, port, folder, path, relativePath, name, claimPath, size, mtime, claimedAt, attempt, sha256, id, contentHash, inPlace }`',
     writtenBy: ['watch', 'validate'],
-    readBy: ['validate', 'map-metadata', 'cs-upload', 'ack', 'quarantine', 'remote'],
+    readBy: ['validate', 'map-metadata', 'cs-upload', 'ack', 'quarantine', 'remote', 'file360 put'],
   },
   validation: { shape: '`{ valid, errors: [{ rule, reason, ...details }] }`', writtenBy: ['validate'], readBy: ['quarantine'] },
-  fields: { shape: 'object: named groups of the name pattern', writtenBy: ['validate', 'map-metadata'], readBy: ['map-metadata'] },
+  fields: { shape: 'object: named groups of the name pattern', writtenBy: ['validate', 'map-metadata'], readBy: ['map-metadata', 'file360 put'] },
   target: {
     shape: '`{ folder, name, document, description, categories, classification, holds, permissions, owner, workspace, workflow, collision, createFolders }`',
     writtenBy: ['map-metadata', 'the flow'],
-    readBy: ['map-metadata', 'cs-upload', 'cs-action'],
+    readBy: ['map-metadata', 'cs-upload', 'cs-action', 'file360 put'],
   },
   cs: {
     shape:
@@ -165,6 +169,12 @@ export const MESSAGE_CONTRACT = {
   move: { shape: '`{ server, from, to }`', writtenBy: ['remote'], readBy: [] },
   delete: { shape: '`{ server, path, deleted }`', writtenBy: ['remote'], readBy: [] },
   mkdir: { shape: '`{ server, path }`', writtenBy: ['remote'], readBy: [] },
+  file360: {
+    shape:
+      '`{ server, documentId, name, folderId, folder, path, size, sha256, collision, renamed, shared: [{ kind, name, role, action }], detailsDocumentId }`',
+    writtenBy: ['file360 put'],
+    readBy: [],
+  },
 } as const satisfies { [K in FileBridgeKey]-?: ContractEntry };
 
 /** The README's table of `msg.filebridge` keys, generated from `MESSAGE_CONTRACT`. */
