@@ -15,7 +15,7 @@ import { Readable } from 'node:stream';
 import { FileBridgeError, isFileBridgeError } from '../errors';
 import type { ReceivedFileBridge } from '../message';
 import { lastPathPart } from '../paths';
-import { sourceFactsOf, type SourceFacts } from '../pipeline/source';
+import { sourceFactsOf, splitName, type SourceFacts } from '../pipeline/source';
 import type { CollisionStrategy, File360Client } from './client';
 import type { F360PrincipalType, F360Role } from './contract';
 import { fillFolderTemplate } from './folder-template';
@@ -50,6 +50,12 @@ export interface F360PutOutcome {
   shared: F360SharedFacts[];
   /** The transfer details document, when recorded. */
   detailsDocumentId?: string;
+  /**
+   * True when this very watched file (same server, path, size and modification time, sent again after
+   * a crash) was found already stored by its transfer details: nothing was uploaded, and the facts
+   * are those of the earlier transfer.
+   */
+  redelivered?: true;
 }
 
 /** The transfer details document's content (`<name>.transfer.json`). */
@@ -314,12 +320,106 @@ export function transferDetails(put: PreparedF360Put, outcome: Omit<F360PutOutco
   };
 }
 
+/** A details document is a few hundred bytes; anything larger is not one of ours. */
+const MAX_DETAILS_BYTES = 64 * 1024;
+
+async function readDetails(client: File360Client, id: string): Promise<F360TransferDetails | undefined> {
+  const got = await client.download(id);
+  const parts: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of got.stream) {
+    const buf = chunk as Buffer;
+    total += buf.length;
+    if (total > MAX_DETAILS_BYTES) {
+      got.stream.destroy();
+      return undefined;
+    }
+    parts.push(buf);
+  }
+  try {
+    const parsed = JSON.parse(Buffer.concat(parts).toString('utf8')) as unknown;
+    const d = plainObject(parsed);
+    const doc = plainObject(d?.document);
+    if (d?.format !== 'filebridge-transfer-details/1' || !doc || typeof doc.id !== 'string') return undefined;
+    return parsed as F360TransferDetails;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameDelivery(details: F360TransferDetails, s: SourceFacts): boolean {
+  const d = plainObject(details.source);
+  return (
+    d !== undefined && d.protocol === s.protocol && d.host === s.host && d.port === s.port && d.path === s.path && d.size === s.size && d.mtime === s.mtime
+  );
+}
+
+/**
+ * A watched file sent again (attempt 2 and later: the run before may have stored it and died before
+ * its ack): its earlier transfer, found by the details documents of the target folder that record
+ * the same source file, whose document is still there with the recorded size. Costs one listing of
+ * the details folder, and only for a file sent again.
+ */
+async function earlierDelivery(
+  client: File360Client,
+  folder: File360Resource,
+  put: PreparedF360Put,
+): Promise<{ doc: File360Resource; details: F360TransferDetails; detailsId: string } | undefined> {
+  const source = put.source;
+  if (put.details !== 'record' || !source || !(typeof source.attempt === 'number' && source.attempt > 1)) return undefined;
+  let detailsFolder: File360Resource;
+  try {
+    detailsFolder = await client.resolveFolder(put.folder === '' ? put.detailsFolder : `${put.folder}/${put.detailsFolder}`);
+  } catch (err) {
+    if (isFileBridgeError(err) && err.code === 'NOT_FOUND') return undefined;
+    throw err;
+  }
+  const { base } = splitName(put.name);
+  for await (const child of client.listChildren(detailsFolder.id)) {
+    if (child.kind !== 'document' || !child.name.startsWith(base) || !child.name.endsWith('.transfer.json')) continue;
+    if (child.size !== undefined && child.size > MAX_DETAILS_BYTES) continue;
+    const details = await readDetails(client, child.id);
+    if (!details || !sameDelivery(details, source)) continue;
+    let doc: File360Resource;
+    try {
+      doc = await client.document(details.document.id);
+    } catch (err) {
+      if (isFileBridgeError(err) && err.code === 'NOT_FOUND') continue;
+      throw err;
+    }
+    if (doc.parentId === folder.id && doc.size === details.document.size) return { doc, details, detailsId: child.id };
+  }
+  return undefined;
+}
+
 /** Does the put: folder, shares, upload (hashed while streamed), transfer details. */
 export async function performF360Put(client: File360Client, put: PreparedF360Put, onProgress?: (sent: number) => void): Promise<F360PutOutcome> {
   let uploaded = false;
   try {
     const folder: File360Resource = await client.resolveFolder(put.folder, { create: put.createFolders });
     const shared = await applyShares(client, folder.id, put.shares);
+    const folderPath = slashPath(put.folder).replace(/\/$/, '');
+    const earlier = await earlierDelivery(client, folder, put);
+    if (earlier) {
+      // Stored by the run before, which did not live to ack it: not stored a second time.
+      put.content.release();
+      const d = earlier.details.document;
+      return {
+        server: put.server,
+        documentId: earlier.doc.id,
+        name: earlier.doc.name,
+        folderId: folder.id,
+        folder: folderPath === '' ? '/' : folderPath,
+        path: `${folderPath}/${earlier.doc.name}`,
+        size: d.size,
+        sha256: d.sha256,
+        collision: put.collision,
+        renamed: earlier.doc.name !== put.name,
+        shared,
+        detailsDocumentId: earlier.detailsId,
+        redelivered: true,
+      };
+    }
     const source = put.content.source();
     let progress: ReturnType<typeof setInterval> | undefined;
     if (onProgress) progress = setInterval(() => onProgress(put.content.bytes), 1000);
@@ -347,7 +447,6 @@ export async function performF360Put(client: File360Client, put: PreparedF360Put
         documentId: doc.id,
       });
     }
-    const folderPath = slashPath(put.folder).replace(/\/$/, '');
     const outcome: F360PutOutcome = {
       server: put.server,
       documentId: doc.id,

@@ -24,7 +24,7 @@ import { localFiles, sha, waitFor } from '../../support/watch-pipeline';
 
 helper.init(nodeRedPath());
 
-const NODES: unknown[] = [serverNode, watchNode, f360PutNode, ackNode, coreNode('common/25-catch.js')];
+const NODES: unknown[] = [serverNode, watchNode, f360PutNode, ackNode, coreNode('common/25-catch.js'), coreNode('function/10-switch.js')];
 
 type Msg = Record<string, unknown> & {
   payload?: unknown;
@@ -44,7 +44,14 @@ describe('filebridge-f360-put node in a Node-RED flow', function () {
   });
 
   /** watch (SFTP, `dir/inbox`) -> file360 put -> ack (delete) -> acked; Catch(put) -> caught. */
-  async function load(dir: string, put: Record<string, unknown>, f360Credentials: Record<string, string> = {}): Promise<Arrivals<Msg>> {
+  async function load(
+    dir: string,
+    put: Record<string, unknown>,
+    f360Credentials: Record<string, string> = {},
+    watch: Record<string, unknown> = {},
+    extra: Record<string, unknown>[] = [],
+    collect = ['acked', 'caught'],
+  ): Promise<Arrivals<Msg>> {
     await loadFlow(
       NODES,
       [
@@ -76,6 +83,7 @@ describe('filebridge-f360-put node in a Node-RED flow', function () {
           output: 'stream',
           sha256: true,
           wires: [['put']],
+          ...watch,
         },
         {
           id: 'put',
@@ -97,6 +105,7 @@ describe('filebridge-f360-put node in a Node-RED flow', function () {
         { id: 'acked', z: 'tab', x: 700, y: 100, type: 'helper' },
         { id: 'catch', z: 'tab', x: 100, y: 200, type: 'catch', scope: ['put'], uncaught: false, wires: [['caught']] },
         { id: 'caught', z: 'tab', x: 300, y: 200, type: 'helper' },
+        ...extra,
       ],
       {
         srv: { password: servers().password },
@@ -107,7 +116,7 @@ describe('filebridge-f360-put node in a Node-RED flow', function () {
     logged = [];
     onCall<{ text?: string }>('put', 'status', (call) => statuses.push(String(call.args[0]?.text ?? '')));
     onCall<unknown>('put', 'error', (call) => logged.push(call.args.map((a) => (a instanceof Error ? a.message : JSON.stringify(a))).join(' ')));
-    return new Arrivals<Msg>(['acked', 'caught']);
+    return new Arrivals<Msg>(collect);
   }
 
   /** Neither secret of the File 360 configuration (nor the SFTP password) in anything the flow shows. */
@@ -247,4 +256,57 @@ describe('filebridge-f360-put node in a Node-RED flow', function () {
     assert.equal(msg.error?.code, 'INVALID_INPUT');
     assert.match(msg.error?.message ?? '', /not a File 360 connection/);
   });
+
+  /*
+   * The crash between the put and the ack, in one runtime: attempt 1 is stored but its message never
+   * reaches the ack (a switch drops it, as a runtime killed there would); the watch's lease recovery
+   * sends the same file again as attempt 2. Under "rename" that used to be a second document.
+   */
+  for (const collision of ['rename', 'fail']) {
+    it(`${collision}: a file the watch sends again after a lost run is stored once, recognised by its transfer details, then acked`, async () => {
+      const dir = `f360-put-${++seq}-${Date.now()}`;
+      const data = randomBytes(50_000);
+      await servers().writeFile(`${dir}/inbox/report.pdf`, data);
+      const arrivals = await load(
+        dir,
+        { folder: `${dir}/R`, collision, wires: [['filed', 'lost']] },
+        {},
+        { stability: 'age', minAgeSeconds: 0, leaseSeconds: 1.5, inFlightTimeoutSeconds: 1 },
+        [
+          { id: 'filed', z: 'tab', x: 500, y: 300, type: 'helper' },
+          {
+            id: 'lost',
+            z: 'tab',
+            x: 500,
+            y: 100,
+            type: 'switch',
+            property: 'filebridge.source.attempt',
+            propertyType: 'msg',
+            rules: [{ t: 'gte', v: '2', vt: 'num' }],
+            checkall: 'true',
+            repair: false,
+            outputs: 1,
+            wires: [['ack']],
+          },
+        ],
+        ['filed', 'acked', 'caught'],
+      );
+      const first = await arrivals.next();
+      assert.equal(first.id, 'filed', JSON.stringify(first.msg.error));
+      const f1 = first.msg.filebridge?.file360;
+      assert.ok(f1);
+      const again = await arrivals.next();
+      assert.equal(again.id, 'filed', JSON.stringify(again.msg.error));
+      assert.equal((again.msg.filebridge?.source as { attempt?: number } | undefined)?.attempt, 2, 'sent again by lease recovery');
+      assert.deepEqual(again.msg.filebridge?.file360, { ...f1, redelivered: true });
+      assert.equal((await arrivals.next()).id, 'acked');
+      const docs = used.sim.state().documents.filter((d) => d.path.startsWith(`/${dir}/R/`) && !d.path.includes('/Transfer details/'));
+      assert.deepEqual(
+        docs.map((d) => `${d.name} ${d.sha256}`),
+        [`report.pdf ${sha(data)}`],
+        'one document',
+      );
+      await waitFor('the ack to delete the source', async () => (await localFiles(dir)).length === 0);
+    });
+  }
 });

@@ -268,6 +268,53 @@ describe('file360 put (core) against the simulator', function () {
     });
   });
 
+  describe('a watched file sent again after a crash (attempt 2) is recognised by its transfer details', () => {
+    for (const collision of ['fail', 'rename', 'overwrite']) {
+      it(`${collision}: stored once; the second put reports the first document with redelivered: true and uploads nothing`, async () => {
+        const data = randomBytes(20_000);
+        const first = await put(
+          { folder: 'D', collision },
+          { payload: chunked(data), filename: undefined, facts: { source: sourceFacts('r.pdf', data.length) } },
+        );
+        const before = uploads();
+        const again = chunked(data);
+        const second = await put(
+          { folder: 'D', collision },
+          {
+            payload: again,
+            filename: undefined,
+            facts: { source: sourceFacts('r.pdf', data.length, { attempt: 2, claimPath: '/outbound/acme/.other-claim' }) },
+          },
+        );
+        assert.equal(uploads(), before, 'nothing uploaded');
+        assert.deepEqual(second, { ...first, redelivered: true });
+        assert.equal(again.destroyed, true, 'the unread stream was let go');
+        const docs = used.sim.state().documents.filter((d) => d.path.startsWith(`/${base}/D/`) && !d.path.includes('Transfer details'));
+        assert.deepEqual(
+          docs.map((d) => d.name),
+          ['r.pdf'],
+        );
+      });
+    }
+
+    it('another file of the same name (changed modification time), or details off, is not taken for the earlier one', async () => {
+      const first = await put({ folder: 'E', collision: 'rename' }, { payload: 'one', filename: undefined, facts: { source: sourceFacts('e.txt', 3) } });
+      const changed = await put(
+        { folder: 'E', collision: 'rename' },
+        { payload: 'two', filename: undefined, facts: { source: sourceFacts('e.txt', 3, { attempt: 2, mtime: '2026-11-02T11:00:00.000Z' }) } },
+      );
+      assert.equal(changed.redelivered, undefined);
+      assert.notEqual(changed.documentId, first.documentId);
+      assert.equal(changed.renamed, true);
+      const off = await put({ folder: 'F', details: 'none' }, { payload: 'one', filename: undefined, facts: { source: sourceFacts('f.txt', 3) } });
+      assert.equal(off.detailsDocumentId, undefined);
+      await expectCode(
+        put({ folder: 'F', details: 'none' }, { payload: 'one', filename: undefined, facts: { source: sourceFacts('f.txt', 3, { attempt: 2 }) } }),
+        'CONFLICT',
+      );
+    });
+  });
+
   describe('bad input fails before any request, with the stream unread', () => {
     it('a missing template field', async () => {
       const requests = used.sim.stats().requests;
