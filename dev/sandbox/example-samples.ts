@@ -33,10 +33,10 @@ export interface SampleProducer {
   next(n: number, date: Date, ctx: ProducerContext): Promise<SampleFile[]>;
 }
 
-/** `ftp-cs-01 Partner drop to governed folder` (or `sub/ftp-cs-01 ...`) -> `ftp-cs-01`. */
+/** `ftp-cs-01 Partner drop to governed folder` (or `sub/ftp-cs-01 ...`) -> `ftp-cs-01`; `f360-01 ...` -> `f360-01`. */
 export function exampleId(exampleName: string): string | undefined {
   const base = exampleName.replace(/^.*\//, '');
-  return /^([a-z]+(?:-[a-z]+)*-\d+)\b/.exec(base)?.[1];
+  return /^([a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*-\d+)\b/.exec(base)?.[1];
 }
 
 const p2 = (n: number): string => String(n).padStart(2, '0');
@@ -210,6 +210,70 @@ function roundTrip(): SampleProducer {
   };
 }
 
+/** A JPEG start of image marker and a few bytes: enough for the magic-bytes check. */
+function minimalJpeg(text: string): Buffer {
+  return Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00]), Buffer.from(text)]);
+}
+
+/** f360-01: a product image, a spec sheet or a price file of the supplier ACME, taking turns. */
+const f360s01: SampleProducer = {
+  async next(n, date, { folder }) {
+    const item = `A-${100 + (n % 50)}`;
+    switch (n % 3) {
+      case 1:
+        return [{ path: `${folder}/${item}_photo-${p4(n)}.jpg`, data: minimalJpeg(`f360-01 product image ${n}`) }];
+      case 2:
+        return [{ path: `${folder}/${item}_datasheet-${p4(n)}.pdf`, data: minimalPdf(`f360-01 spec sheet ${item}`) }];
+      default:
+        return [{ path: `${folder}/prices_${compactDay(date)}-${p4(n)}.csv`, data: `sku,price\n${item},${(n % 90) + 9}.95\n` }];
+    }
+  },
+};
+
+/** f360-03: the recurring feeds under their fixed names: each round replaces the document in File 360. */
+const f360s03: SampleProducer = {
+  async next(n, date, { folder }) {
+    const feed = n % 2 === 1 ? 'inventory' : 'orders';
+    const body = feed === 'inventory' ? `sku,on_hand\nA-100,${40 - (n % 40)}\nA-200,${n % 17}\n` : `order,sku,qty\n${n},A-100,${(n % 5) + 1}\n`;
+    return [{ path: `${folder}/${feed}.csv`, data: `${body}# ${date.toISOString()}\n` }];
+  },
+};
+
+/** f360-04: agency media; small here (the end-to-end test streams 1 GiB). */
+const f360s04: SampleProducer = {
+  async next(n, _date, { folder }) {
+    return n % 2 === 1 ? [{ path: `${folder}/SPRING26_teaser-${p4(n)}.mov`, data: Buffer.alloc(256 * 1024, n % 256) }] : [];
+  },
+};
+
+/** f360-06: now and then the auditor uploads a piece of evidence. */
+const f360s06: SampleProducer = {
+  async next(n, _date, { folder }) {
+    return n % 2 === 0 ? [{ path: `${folder}/Evidence ${p4(n)} - confirmation.pdf`, data: minimalPdf(`f360-06 evidence ${n}`) }] : [];
+  },
+};
+
+/** f360-07: a job output, then its `.done` marker (the watch takes outputs whose marker is there). */
+const f360s07: SampleProducer = {
+  async next(n, date, { folder }) {
+    const name = n % 2 === 1 ? `daily-sales_${isoDay(date)}-${p4(n)}.csv` : `manifest_${isoDay(date)}-${p4(n)}.json`;
+    const data = n % 2 === 1 ? `region,sales\nnorth,${1000 + n}\nsouth,${900 + n}\n` : JSON.stringify({ job: 'daily-sales', run: n });
+    return [
+      { path: `${folder}/${name}`, data },
+      { path: `${folder}/${name}.done`, data: '' },
+    ];
+  },
+};
+
+/** f360-08: ACME's product and price lists; every sixth one has a price that is no number. */
+const f360s08: SampleProducer = {
+  async next(n, date, { folder }) {
+    const kind = n % 2 === 1 ? 'products' : 'prices';
+    const price = n % INVALID_EVERY === 0 ? 'twelve' : `${(n % 90) + 9}.95`;
+    return [{ path: `${folder}/${kind}_${compactDay(date)}.csv`, data: `sku,name,price\nA-100,Anvil,12.50\nA-${100 + n},Sample item ${n},${price}\n` }];
+  },
+};
+
 /** A fresh set of producers (some remember what they wrote), by example id. */
 export function exampleProducers(): Record<string, SampleProducer> {
   return {
@@ -223,5 +287,11 @@ export function exampleProducers(): Record<string, SampleProducer> {
     'sftp-cs-03': sftpCs03,
     'sftp-cs-04': roundTrip(),
     'sftp-cs-05': sftpCs05,
+    'f360-01': f360s01,
+    'f360-03': f360s03,
+    'f360-04': f360s04,
+    'f360-06': f360s06,
+    'f360-07': f360s07,
+    'f360-08': f360s08,
   };
 }

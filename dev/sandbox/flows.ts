@@ -42,10 +42,23 @@ export interface DropboxTarget {
   refreshToken: string;
 }
 
+/** The sandbox's File 360 (the simulator): where File 360 server configurations point and how they sign in. */
+export interface File360Target {
+  /** The simulator's base URL, set as the configuration's API URL. */
+  apiUrl: string;
+  /** The same server, serving the token endpoint: the configuration's SSO URL. */
+  ssoUrl: string;
+  clientId: string;
+  /** Stored as the configuration's `clientSecret` credential (the client-credentials grant). */
+  clientSecret: string;
+}
+
 /** What the example config nodes need to point at the sandbox's own servers. */
 export interface SandboxTargets {
   /** Where `filebridge-server` nodes with protocol dropbox go; undefined disables the Dropbox examples. */
   dropbox?: DropboxTarget;
+  /** Where `filebridge-server` nodes with protocol file360 go; undefined disables the File 360 examples. */
+  file360?: File360Target;
   /** Where `filebridge-cs-connection` nodes go; undefined disables the examples that have one. */
   contentServer?: ContentServerTarget;
   /** Why there is no Content Server in this sandbox. */
@@ -202,6 +215,24 @@ export function prepareExample(example: Example, index: number, targets: Sandbox
       // changes for their own account is set: the service URL (blank = Dropbox itself), the app key,
       // and the sign-in, through the admin API into Node-RED's credential store (never flows.json).
       return { ...node, serviceUrl: dropbox.url, appKey: dropbox.appKey, credentials: { refreshToken: dropbox.refreshToken } };
+    }
+    if (protocol === 'file360') {
+      const file360 = targets.file360;
+      if (!file360) {
+        reasons.push(`File 360: ${targets.missing.file360 ?? 'no File 360 simulator in this sandbox'}`);
+        return { ...node, d: true };
+      }
+      // Only what an integrator changes for their own tenant: the API and SSO URLs, the OAuth client,
+      // and its secret, through the admin API into Node-RED's credential store (never flows.json). The
+      // user stays empty (client-credentials grant), as the examples have it.
+      return {
+        ...node,
+        apiUrl: file360.apiUrl,
+        ssoUrl: file360.ssoUrl,
+        clientId: file360.clientId,
+        username: '',
+        credentials: { clientSecret: file360.clientSecret },
+      };
     }
     const endpoint = targets.endpoints[protocol];
     if (!endpoint) {

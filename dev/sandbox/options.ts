@@ -14,6 +14,8 @@ export interface SandboxOptions {
   csPort: number;
   /** Preferred port of the Dropbox simulator on 127.0.0.1 (a free one when taken; 0 = any). */
   dropboxPort: number;
+  /** Preferred port of the File 360 simulator on 127.0.0.1 (a free one when taken; 0 = any). */
+  file360Port: number;
   /** Do not echo Node-RED's own log. */
   quiet: boolean;
   help: boolean;
@@ -33,6 +35,8 @@ export const USAGE = `Usage: npm start -- [options]
                           another free one when taken; 0 = any)
   --dropbox-port <n>      Dropbox simulator port on 127.0.0.1 (default 8282;
                           another free one when taken; 0 = any)
+  --f360-port <n>         File 360 simulator port on 127.0.0.1 (default 8383;
+                          another free one when taken; 0 = any)
   --quiet                 do not echo Node-RED's log
   --help                  this text
 `;
@@ -41,6 +45,7 @@ const DEFAULT_PORT = 1880;
 const DEFAULT_SAMPLE_SECONDS = 30;
 const DEFAULT_CS_PORT = 8181;
 const DEFAULT_DROPBOX_PORT = 8282;
+const DEFAULT_FILE360_PORT = 8383;
 
 function parsePort(text: string, from: string): number {
   const port = Number(text);
@@ -65,6 +70,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, re
     sampleIntervalMs: DEFAULT_SAMPLE_SECONDS * 1000,
     csPort: DEFAULT_CS_PORT,
     dropboxPort: DEFAULT_DROPBOX_PORT,
+    file360Port: DEFAULT_FILE360_PORT,
     examplesDir: join(repoRoot, 'examples'),
     quiet: false,
     help: false,
@@ -105,6 +111,11 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, re
       case '--dropbox-port': {
         const v = value();
         options.dropboxPort = v === '0' ? 0 : parsePort(v, '--dropbox-port');
+        break;
+      }
+      case '--f360-port': {
+        const v = value();
+        options.file360Port = v === '0' ? 0 : parsePort(v, '--f360-port');
         break;
       }
       case '--quiet':

@@ -70,8 +70,10 @@ export function watchedFolders(examples: readonly PreparedExample[]): WatchedFol
     if (example.disabledBecause !== undefined) continue;
     for (const node of example.nodes) {
       if (node.type !== 'filebridge-watch' || node.d === true || typeof node.folder !== 'string') continue;
-      // Dropbox folders live in the Dropbox simulator, not in the servers' shared home (dropbox-samples.ts).
-      if (watchServerProtocol(example.nodes, node) === 'dropbox') continue;
+      // Dropbox and File 360 folders live in their simulators, not in the servers' shared home
+      // (dropbox-samples.ts, file360-samples.ts).
+      const protocol = watchServerProtocol(example.nodes, node);
+      if (protocol === 'dropbox' || protocol === 'file360') continue;
       // The sandbox logins start in the shared home, so `/partners/in` and `partners/in` are one folder there.
       const folder = node.folder
         .trim()

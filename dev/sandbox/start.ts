@@ -1,6 +1,6 @@
 /**
  * `npm start`: the developer sandbox. Local SFTP/FTP/FTPS servers (as far as this machine and user
- * allow), the Content Server and Dropbox simulators with their web pages, a real Node-RED on 127.0.0.1 that loads
+ * allow), the Content Server, Dropbox and File 360 simulators with their web pages, a real Node-RED on 127.0.0.1 that loads
  * this repository as an installed module, and every example deployed against those servers, with
  * sample files arriving in the shared inbox.
  */
@@ -12,6 +12,8 @@ import { checkModuleLoaded, deployFlows, getNodeSets, usable } from './admin';
 import { seedExampleContent, SEED_DOCUMENTS } from './example-content';
 import { startSandboxDropbox, type DropboxInfo, type SandboxDropbox } from './dropbox';
 import { createDropboxFolders, dropboxWatchedFolders, startDropboxArrivals } from './dropbox-samples';
+import { startSandboxFile360, type File360Info, type SandboxFile360 } from './file360';
+import { createFile360Folders, file360WatchedFolders, startFile360Arrivals } from './file360-samples';
 import { startSandboxContentServer, type ContentServerInfo, type SandboxContentServer } from './content-server';
 import { loadExamples, prepareExample, usedTypes, type FlowNode, type PreparedExample } from './flows';
 import { startNodeRed, type RunningNodeRed, type Runtime } from './node-red-process';
@@ -48,6 +50,8 @@ export interface SandboxStatus {
   contentServer: ContentServerInfo;
   /** The Dropbox simulator the examples' Dropbox configurations point at. */
   dropbox: DropboxInfo;
+  /** The File 360 simulator the examples' File 360 configurations point at. */
+  file360: File360Info;
   examples: { name: string; prefix: string; tabId: string; tabLabel: string; disabledBecause: string | null }[];
 }
 
@@ -179,6 +183,7 @@ function printBanner(
   servers: SandboxServers,
   cs: ContentServerInfo,
   dropbox: DropboxInfo,
+  file360: File360Info,
   examples: readonly PreparedExample[],
   userDir: string,
 ): void {
@@ -216,6 +221,12 @@ function printBanner(
   row('Dropbox', `${dropbox.url}/   (simulator: web page; API, OAuth and notify routes under the same URL)`);
   row('Dropbox sign-in', `app key ${dropbox.appKey}, refresh token ${dropbox.refreshToken}   (simulator; stored in the examples' Dropbox configurations)`);
   row('Dropbox content', `${dropbox.dataDir}   (fresh at every start)`);
+  row('File 360', `${file360.url}/   (simulator: web page; API and token endpoint under the same URL)`);
+  row(
+    'File 360 client',
+    `${file360.clientId} / ${file360.clientSecret}   (simulator; signs in as ${file360.user}; stored in the examples' File 360 configurations)`,
+  );
+  row('File 360 content', `${file360.dataDir}   (fresh at every start)`);
   row('data', `${options.dataDir}   (Node-RED user dir ${userDir})`);
   for (const e of examples) {
     row('example', `${e.tabLabel}${e.disabledBecause ? `   DISABLED: ${e.disabledBecause}` : ''}`);
@@ -304,6 +315,12 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
     if (dropbox.note) log(`! ${dropbox.note}`);
     stop.check();
 
+    log('Starting the File 360 simulator...');
+    const file360: SandboxFile360 = await startSandboxFile360(options.dataDir, options.file360Port);
+    cleanups.push({ what: 'the File 360 simulator', run: () => file360.stop() });
+    if (file360.note) log(`! ${file360.note}`);
+    stop.check();
+
     const link = await prepareUserDir(userDir, pkg.name);
     log(`Starting Node-RED on http://127.0.0.1:${options.port} ...`);
     const childrenBefore = childPids();
@@ -323,7 +340,7 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
     checkModuleLoaded(sets, pkg.name, Object.keys(pkg['node-red'].nodes), link);
 
     const examples = (await loadExamples(options.examplesDir)).map((e, i) =>
-      prepareExample(e, i, { ...servers, contentServer: cs.target, dropbox: dropbox.target }),
+      prepareExample(e, i, { ...servers, contentServer: cs.target, dropbox: dropbox.target, file360: file360.target }),
     );
     const known = new Set(sets.filter(usable).flatMap((s) => s.types));
     const unknown = usedTypes(examples).filter((t) => !known.has(t));
@@ -334,6 +351,8 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
     if (servers.home) for (const w of watched) await servers.home.mkdirp(w.folder);
     const dropboxWatched = dropboxWatchedFolders(examples);
     await createDropboxFolders(dropbox.sim, dropboxWatched);
+    const file360Watched = file360WatchedFolders(examples);
+    await createFile360Folders(file360.sim, file360Watched);
     await deployFlows(running.url, flows);
     stop.check();
 
@@ -356,6 +375,14 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
         (err) => log(`! could not drop a sample file into Dropbox: ${err.message}`),
       );
       cleanups.push({ what: 'the Dropbox sample file timer', run: async () => dropboxArrivals.stop() });
+      const file360Arrivals = startFile360Arrivals(
+        file360.sim,
+        options.sampleIntervalMs,
+        file360Watched,
+        (path) => log(`+ new sample document ${path}`),
+        (err) => log(`! could not put a sample document into File 360: ${err.message}`),
+      );
+      cleanups.push({ what: 'the File 360 sample document timer', run: async () => file360Arrivals.stop() });
     }
 
     const status: SandboxStatus = {
@@ -368,11 +395,12 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
       servers: servers.servers,
       contentServer: cs.info,
       dropbox: dropbox.info,
+      file360: file360.info,
       examples: examples.map((e) => ({ name: e.name, prefix: e.prefix, tabId: e.tabId, tabLabel: e.tabLabel, disabledBecause: e.disabledBecause ?? null })),
     };
     await writeStatus(statusFile, status);
     cleanups.push({ what: 'the status file', run: () => rm(statusFile, { force: true }) });
-    printBanner(options, running.url, servers, cs.info, dropbox.info, examples, userDir);
+    printBanner(options, running.url, servers, cs.info, dropbox.info, file360.info, examples, userDir);
 
     // Node-RED dying on its own (out of memory, a crashing node) must not leave a sandbox that
     // looks alive while the editor is gone.
@@ -432,8 +460,8 @@ function main(): void {
     if (Date.now() - firstSignalAt < SAME_PRESS_MS) return;
     log('Forced exit.');
     // The servers' supervisors get SIGTERM from the dev servers' exit hook and kill the servers;
-    // Node-RED is only our child, so it is killed here. The Content Server and Dropbox simulators run
-    // in this process and end with it.
+    // Node-RED is only our child, so it is killed here. The Content Server, Dropbox and File 360
+    // simulators run in this process and end with it.
     if (nodeRedPid !== undefined) {
       try {
         process.kill(nodeRedPid, 'SIGKILL');

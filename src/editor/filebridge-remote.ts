@@ -1,4 +1,5 @@
 /** Editor of filebridge-remote: one operation (list, stat, get, put, move, delete, mkdir) on the server. */
+import { browseFile360Folders, isFile360Server } from './components/file360-picker';
 import { defineEditor } from './components/register';
 import type { TypedInputType, Validator } from './types/node-red-editor';
 
@@ -195,6 +196,20 @@ defineEditor<RemoteProps>('filebridge-remote', {
       }
       RED.tray.resize();
     }
+    // A File 360 server: its folders can be picked by name into the path (a fixed path only).
+    function applyServer(): void {
+      $('.filebridge-remote-file360').toggle(isFile360Server($('#node-input-server').val()));
+    }
+    $('#node-input-server').on('change', applyServer);
+    applyServer();
+    $('#node-input-path-browse').on('click', function () {
+      const path = $('#node-input-path');
+      const typed = path.typedInput('type') === 'str' ? String(path.typedInput('value') || '') : '';
+      browseFile360Folders($(this).closest('.form-row'), String($('#node-input-server').val() || ''), typed, function (chosen) {
+        path.typedInput('type', 'str');
+        path.typedInput('value', chosen);
+      });
+    });
     $('#node-input-operation').on('change', refresh);
     $('#node-input-recursive').on('change', refresh);
     $('#node-input-output').on('change', refresh);

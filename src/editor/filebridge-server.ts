@@ -1,7 +1,9 @@
 /**
- * Editor of filebridge-server: an SFTP, FTP or FTPS server login, or a Dropbox account ("Connect to
- * Dropbox" signs in with PKCE through the runtime's admin endpoints), with "Test connection".
+ * Editor of filebridge-server: an SFTP, FTP or FTPS server login, a Dropbox account ("Connect to
+ * Dropbox" signs in with PKCE through the runtime's admin endpoints), or a File 360 connection (API
+ * and SSO URLs, OAuth client, optional user), with "Test connection" and a folder picker.
  */
+import { browseFile360Folders } from './components/file360-picker';
 import { browseFolders, PickerText } from './components/folder-picker';
 import { defineEditor } from './components/register';
 import { range } from './components/validators';
@@ -34,6 +36,9 @@ interface ServerProps {
   teamRoot: boolean;
   serviceUrl: string;
   accountName: string;
+  apiUrl: string;
+  ssoUrl: string;
+  clientId: string;
 }
 
 interface ServerCredentials {
@@ -41,6 +46,7 @@ interface ServerCredentials {
   privateKey: string;
   passphrase: string;
   refreshToken: string;
+  clientSecret: string;
 }
 
 /** What `filebridge/server/test` reports. */
@@ -54,8 +60,10 @@ interface TestReport {
   certificate?: { fingerprint256?: string; subject?: string; issuer?: string; validFrom?: string; validTo?: string; chainVerified?: boolean };
   entries?: { name: string; type: string; size?: number }[];
   truncated?: boolean;
-  /** Dropbox: the signed-in account. */
+  /** Dropbox and File 360: the signed-in account (File 360: the user, or the client signed in as itself). */
   account?: { name?: string };
+  /** File 360: the user's root folder. */
+  root?: { id?: string };
 }
 
 /** The protocol chosen in the open dialog, else the node's own. */
@@ -64,9 +72,13 @@ function protocolOf(node: { protocol?: string }): string {
   return String((select.length ? select.val() : node.protocol) || 'sftp');
 }
 
-/** Host and user are needed by every protocol except Dropbox, which signs in instead. */
+/**
+ * Host and user are needed by every protocol except Dropbox, which signs in instead, and File 360,
+ * which has URLs instead of a host and signs in as the OAuth client when no user is given.
+ */
 function neededUnlessDropbox(this: { protocol?: string }, v: unknown, opt?: unknown): boolean | string {
-  if (protocolOf(this) === 'dropbox' || String(v ?? '').trim() !== '') {
+  const protocol = protocolOf(this);
+  if (protocol === 'dropbox' || protocol === 'file360' || String(v ?? '').trim() !== '') {
     return true;
   }
   return opt ? RED._('node-red-contrib-ecm-filebridge/filebridge-server:filebridge-server.errors.required') : false;
@@ -148,12 +160,24 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
     teamRoot: { value: false },
     serviceUrl: { value: '' },
     accountName: { value: '' },
+    apiUrl: { value: '' },
+    ssoUrl: { value: '' },
+    clientId: {
+      value: '',
+      validate: function (v, opt) {
+        if (protocolOf(this) !== 'file360' || String(v ?? '').trim() !== '') {
+          return true;
+        }
+        return opt ? RED._('node-red-contrib-ecm-filebridge/filebridge-server:filebridge-server.errors.clientId') : false;
+      },
+    },
   },
   credentials: {
     password: { type: 'password' },
     privateKey: { type: 'password' },
     passphrase: { type: 'password' },
     refreshToken: { type: 'password' },
+    clientSecret: { type: 'password' },
   },
   paletteLabel: function () {
     return this._('filebridge-server.paletteLabel');
@@ -165,6 +189,13 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
     const protocol = this.protocol || 'sftp';
     if (protocol === 'dropbox') {
       return 'Dropbox: ' + (this.accountName || '?') + (this.teamRoot ? ' (team)' : '');
+    }
+    if (protocol === 'file360') {
+      const api = String(this.apiUrl || '')
+        .trim()
+        .replace(/^https?:\/\//, '')
+        .replace(/\/+$/, '');
+      return 'File 360: ' + (String(this.username || '').trim() || this.clientId || '?') + '@' + (api || 'core.opentext.com');
     }
     const port = this.port === '' || this.port === undefined || this.port === null ? DEFAULT_PORTS[protocol] : this.port;
     return protocol + '://' + (this.host || '?') + ':' + port;
@@ -227,19 +258,26 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
         portInput.attr('placeholder', String(DEFAULT_PORTS[protocol]));
       }
       $('.filebridge-server-login').toggle(protocol !== 'dropbox');
+      // File 360 has URLs instead of a host; its user and password are optional (blank: the OAuth client signs in).
+      $('.filebridge-server-host').toggle(protocol !== 'dropbox' && protocol !== 'file360');
+      $('.filebridge-server-file360').toggle(protocol === 'file360');
+      $('.filebridge-server-browse').toggle(protocol === 'dropbox' || protocol === 'file360');
       $('.filebridge-server-sftp').toggle(isSftp(protocol));
       $('.filebridge-server-ftps').toggle(isFtps(protocol));
       $('.filebridge-server-ftp').toggle(protocol === 'ftp');
       $('.filebridge-server-dropbox').toggle(protocol === 'dropbox');
       // The folder row has a Browse button too: the folder field leaves it room.
-      $('.filebridge-server-dialog').toggleClass('filebridge-server-is-dropbox', protocol === 'dropbox');
+      $('.filebridge-server-dialog').toggleClass('filebridge-server-is-dropbox', protocol === 'dropbox' || protocol === 'file360');
       if (protocol === 'dropbox' && !connecting) {
         $('.filebridge-server-dropbox-code').hide();
       }
       if (protocol !== 'dropbox') {
         dropboxResult.hide();
       }
-      $('#filebridge-server-test-folder').attr('placeholder', protocol === 'dropbox' ? '/' : node._('filebridge-server.placeholder.testFolder'));
+      $('#filebridge-server-test-folder').attr(
+        'placeholder',
+        protocol === 'dropbox' || protocol === 'file360' ? '/' : node._('filebridge-server.placeholder.testFolder'),
+      );
       $('.filebridge-server-tofu-warning').toggle(isSftp(protocol) && $('#node-config-input-trustOnFirstUse').is(':checked'));
       showKeyState();
       RED.tray.resize();
@@ -386,7 +424,17 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
     function credentialsForTest(protocol: string): Record<keyof ServerCredentials, string> {
       if (protocol === 'dropbox') {
         // Only the stored sign-in: the runtime uses it when it was made for these settings.
-        return { password: '', privateKey: '', passphrase: '', refreshToken: STORED };
+        return { password: '', privateKey: '', passphrase: '', refreshToken: STORED, clientSecret: '' };
+      }
+      if (protocol === 'file360') {
+        // As typed, or the placeholder of a stored one, which the runtime uses only for the same URLs, client and user.
+        return {
+          password: String($('#node-config-input-password').val()),
+          privateKey: '',
+          passphrase: '',
+          refreshToken: '',
+          clientSecret: String($('#node-config-input-clientSecret').val()),
+        };
       }
       let privateKey = String(privateKeyInput.val());
       if (privateKey === '' && privateKeyInput.data('filebridgeKeyStored') === true) {
@@ -397,6 +445,7 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
         privateKey: isSftp(protocol) ? privateKey : '',
         passphrase: isSftp(protocol) ? String($('#node-config-input-passphrase').val()) : '',
         refreshToken: '',
+        clientSecret: '',
       };
     }
 
@@ -438,7 +487,18 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
       resultBox.empty().show();
       const server = report.server || field('host') + ':' + (field('port') || DEFAULT_PORTS[field('protocol')]);
       const status = $('<div>').addClass('filebridge-result-status').appendTo(resultBox);
-      if (report.ok && report.account) {
+      if (report.ok && report.account && report.protocol === 'file360') {
+        status.addClass('filebridge-result-ok');
+        $('<i class="fa fa-check-circle"></i>').appendTo(status);
+        $('<span>')
+          .text(' ' + node._('filebridge-server.test.okFile360', { account: String(report.account.name || '?'), server: String(report.server || '') }))
+          .appendTo(status);
+        if (report.root && report.root.id) {
+          factsTable([[node._('filebridge-server.test.rootFolder'), report.root.id, true]]).appendTo(
+            $('<div>').addClass('filebridge-result-section').appendTo(resultBox),
+          );
+        }
+      } else if (report.ok && report.account) {
         status.addClass('filebridge-result-ok');
         $('<i class="fa fa-check-circle"></i>').appendTo(status);
         $('<span>')
@@ -602,6 +662,9 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
         appKey: field('appKey'),
         teamRoot: $('#node-config-input-teamRoot').is(':checked'),
         serviceUrl: field('serviceUrl'),
+        apiUrl: field('apiUrl'),
+        ssoUrl: field('ssoUrl'),
+        clientId: field('clientId'),
         credentials: credentialsForTest(protocol),
       };
     }
@@ -609,6 +672,18 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
     /* ---- Folder picker (Dropbox): browse from the typed folder, "Select" puts it in the field ---- */
     $('#filebridge-server-browse-button').on('click', function () {
       const settings = typedSettings();
+      if (settings.protocol === 'file360') {
+        browseFile360Folders(
+          $(this).closest('.form-row'),
+          node.id,
+          String($('#filebridge-server-test-folder').val() || '').trim() || undefined,
+          function (path) {
+            $('#filebridge-server-test-folder').val(path).trigger('change');
+          },
+          settings,
+        );
+        return;
+      }
       const text = function (key: PickerText): string {
         return node._('filebridge-server.picker.' + key);
       };
@@ -662,6 +737,10 @@ defineEditor<ServerProps, ServerCredentials>('filebridge-server', {
     } else if (privateKeyInput.val() === '' && privateKeyInput.data('filebridgeKeyStored') === true) {
       // Keep the stored key: the editor treats this placeholder as "unchanged".
       privateKeyInput.val(STORED);
+    }
+    if (protocol !== 'file360') {
+      // Only File 360 has an OAuth client: a secret kept from an earlier protocol is removed.
+      $('#node-config-input-clientSecret').val('');
     }
     if (protocol === 'dropbox') {
       // A Dropbox account signs in instead: a password kept from an earlier protocol is removed.

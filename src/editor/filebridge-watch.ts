@@ -1,4 +1,5 @@
 /** Editor of filebridge-watch: which files of a remote folder to pick up, when, and how. */
+import { browseFile360Folders, isFile360Server } from './components/file360-picker';
 import { defineEditor } from './components/register';
 import type { Validator } from './types/node-red-editor';
 
@@ -147,6 +148,32 @@ defineEditor<WatchProps>('filebridge-watch', {
       $('.filebridge-watch-inplace').toggle(inPlace);
     }
     $('#node-input-stability, #node-input-recursive, #node-input-output, #node-input-ledger, #node-input-take').on('change', refresh);
+    /*
+     * A File 360 server cannot rename, so its watch leaves documents in place: picking one switches
+     * "Take files" to "leave in place" (with the ledger it needs) and says why; the folder gets a picker.
+     */
+    function applyServer(): void {
+      const file360 = isFile360Server($('#node-input-server').val());
+      $('.filebridge-watch-file360').toggle(file360);
+      $('#node-input-take option[value="move"]').prop('disabled', file360);
+      if (file360 && $('#node-input-take').val() !== 'inPlace') {
+        $('#node-input-take').val('inPlace');
+        $('#node-input-ledger').prop('checked', true);
+        $('#node-input-take, #node-input-ledger').trigger('change');
+      }
+    }
+    $('#node-input-server').on('change', applyServer);
+    $('#node-input-folder-browse').on('click', function () {
+      browseFile360Folders(
+        $(this).closest('.form-row'),
+        String($('#node-input-server').val() || ''),
+        String($('#node-input-folder').val() || ''),
+        function (path) {
+          $('#node-input-folder').val(path).trigger('change');
+        },
+      );
+    });
     refresh();
+    applyServer();
   },
 });

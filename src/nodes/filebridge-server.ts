@@ -17,6 +17,7 @@ import { dropboxOptionsFromConfig, parseStoredRefreshToken, NOT_CONNECTED } from
 import { file360OptionsFromConfig } from '../core/remote/file360-config';
 import { createFile360Pool, openFile360Client } from '../core/file360';
 import { registerDropboxAdmin } from './kit/dropbox-admin';
+import { registerFile360Admin } from './kit/file360-admin';
 import { contextStore, persistentContextStore, type CallbackContext } from './kit/context-store';
 import { secretsFromDialog } from './kit/credentials';
 import type { ServerNode } from './kit/server';
@@ -159,6 +160,7 @@ function register(RED: NodeAPI): void {
 
   const canEdit = RED.auth.needsPermission('filebridge-server.write');
   const dropboxTest = registerDropboxAdmin(RED, canEdit);
+  const file360Test = registerFile360Admin(RED, canEdit);
 
   /*
    * "Test connection" in the config dialog. The dialog sends what is typed now; credentials the user
@@ -169,6 +171,10 @@ function register(RED: NodeAPI): void {
   RED.httpAdmin.post('/filebridge/server/test', canEdit, (req: Request, res: Response) => {
     if ((req.body as { protocol?: unknown } | undefined)?.protocol === 'dropbox') {
       dropboxTest(req, res);
+      return;
+    }
+    if ((req.body as { protocol?: unknown } | undefined)?.protocol === 'file360') {
+      file360Test(req, res);
       return;
     }
     const body = (req.body ?? {}) as Partial<ServerConfigFields> & { id?: string; folder?: string; credentials?: Partial<ServerCredentials> };

@@ -29,7 +29,7 @@ function register(RED: NodeAPI): void {
 
     let settings;
     try {
-      settings = watchSettingsFromConfig(def);
+      settings = watchSettingsFromConfig(def, endpoint.protocol);
     } catch (err) {
       node.error(err instanceof Error ? err.message : String(err));
       return fail('INVALID_INPUT');

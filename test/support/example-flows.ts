@@ -33,12 +33,24 @@ export interface PreparedExample {
 export interface ExampleTargets {
   /** The Content Server simulator's API base (`startContentServerSim().apiBase`) for `filebridge-cs-connection` nodes. */
   csApiBase?: string;
+  /** The File 360 simulator (`startFile360Sim()`) for `filebridge-server` nodes with protocol file360. */
+  file360?: File360Target;
+}
+
+/** What a user types into a File 360 server configuration: the tenant's API and SSO URLs and the OAuth client. */
+export interface File360Target {
+  apiUrl: string;
+  ssoUrl: string;
+  clientId: string;
+  clientSecret: string;
 }
 
 /**
  * Loads an example file as users import it and changes only what a user changes: each server
  * configuration's host, port, user, trust settings and credentials, pointed at the test servers,
- * and each Content Server connection's URL and login, pointed at the simulator (user Admin).
+ * and each Content Server connection's URL and login, pointed at the simulator (user Admin); each
+ * File 360 server configuration's API and SSO URL, client id and client secret (the client-credentials
+ * grant: the example leaves *User* empty), pointed at the File 360 simulator.
  */
 export function prepareExample(relPath: string, targets: ExampleTargets = {}): PreparedExample {
   const flow = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', relPath), 'utf8')) as FlowNode[];
@@ -52,6 +64,13 @@ export function prepareExample(relPath: string, targets: ExampleTargets = {}): P
       continue;
     }
     if (node.type !== 'filebridge-server') continue;
+    if (node.protocol === 'file360') {
+      if (!targets.file360) throw new Error(`${relPath} has a File 360 server configuration: pass { file360 } to prepareExample`);
+      const { apiUrl, ssoUrl, clientId, clientSecret } = targets.file360;
+      Object.assign(node, { apiUrl, ssoUrl, clientId });
+      credentials[node.id] = { clientSecret };
+      continue;
+    }
     const protocol = node.protocol as Protocol;
     const server = protocol === 'sftp' ? s.sftp : protocol === 'ftps-implicit' ? s.ftpsImplicit : s.ftp;
     Object.assign(node, { host: server.host, port: String(server.port), username: s.username });

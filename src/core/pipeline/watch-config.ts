@@ -73,7 +73,22 @@ export function globList(text: string | undefined): string[] {
 }
 
 /** Checks and converts the dialog fields; errors name the field and what to enter. */
-export function watchSettingsFromConfig(f: WatchConfigFields): WatchSettings {
+/**
+ * Remotes that cannot rename (File 360: its API only moves documents between folders, and a claim
+ * is a rename) are watched in place only; a watch set to move files is refused at deploy saying so.
+ */
+export function checkTakeFor(protocol: string, take: WatchTake): void {
+  if (protocol === 'file360' && take !== 'inPlace') {
+    throw new FileBridgeError(
+      'INVALID_INPUT',
+      'A watch on a File 360 server must leave files in place: the File 360 API has no rename, so a watch cannot claim a document by renaming it. Set "Take files" to "leave in place" (the ledger then remembers what was sent).',
+      { take, protocol },
+    );
+  }
+}
+
+/** The watch's settings; with `protocol` (the server's), a "Take files" the remote cannot do is refused too. */
+export function watchSettingsFromConfig(f: WatchConfigFields, protocol?: string): WatchSettings {
   const folder = (f.folder ?? '').trim();
   checkRemotePath(folder, 'watched folder');
   const d = DEFAULT_WATCH_SETTINGS;
@@ -95,6 +110,7 @@ export function watchSettingsFromConfig(f: WatchConfigFields): WatchSettings {
       { take, ledger: false },
     );
   }
+  if (protocol !== undefined) checkTakeFor(protocol, take);
   const claimFolder = (f.claimFolder || d.claimFolder).trim();
   checkRemotePath(claimFolder, 'claim folder');
   const minSize = num(f.minSize, undefined, 0, Number.MAX_SAFE_INTEGER, 'Minimum size');

@@ -198,6 +198,7 @@ describe('sandbox (npm start) end to end', function () {
     assert.ok(output.includes(status.contentServer.apiBase), "the banner shows the simulator's API base");
     assert.ok(output.includes(`${status.dropbox.url}/`), "the banner shows the Dropbox simulator's URL");
     assert.ok(output.includes(`app key ${status.dropbox.appKey}`), "the banner shows the Dropbox simulator's app key");
+    assert.ok(output.includes(`${status.file360.url}/`), "the banner shows the File 360 simulator's URL");
   });
 
   it('runs the Dropbox simulator: its web page answers and the printed app key and refresh token sign in', async () => {
@@ -316,7 +317,21 @@ describe('sandbox (npm start) end to end', function () {
       const creds = (await (await fetch(`${status.editor}/credentials/filebridge-server/${c.id}`)).json()) as Record<string, unknown>;
       assert.equal(creds.has_refreshToken, true, `${c.id} has no Dropbox sign-in`);
     }
-    for (const c of configs.filter((x) => x.protocol !== 'dropbox')) {
+    // File 360 configurations go to the File 360 simulator: its URL as API and SSO URL, its client id,
+    // and the client secret in the credential store, not in the flows file.
+    const file360Configs = configs.filter((c) => c.protocol === 'file360');
+    assert.ok(file360Configs.length > 0, 'no File 360 configuration deployed');
+    assert.ok(!flowsFile.includes(status.file360.clientSecret), 'the File 360 client secret is in flows.json');
+    for (const c of file360Configs) {
+      assert.deepEqual(
+        [c.apiUrl, c.ssoUrl, c.clientId, c.username, c.d],
+        [status.file360.url, status.file360.url, status.file360.clientId, '', undefined],
+        `${c.id}`,
+      );
+      const creds = (await (await fetch(`${status.editor}/credentials/filebridge-server/${c.id}`)).json()) as Record<string, unknown>;
+      assert.equal(creds.has_clientSecret, true, `${c.id} has no client secret`);
+    }
+    for (const c of configs.filter((x) => x.protocol !== 'dropbox' && x.protocol !== 'file360')) {
       assert.equal(c.host, '127.0.0.1');
       assert.ok(ports.has(String(c.port)), `${c.id} uses port ${String(c.port)}, not a sandbox server`);
       assert.match(String(c.hostKey), /^SHA256:/);
@@ -619,11 +634,55 @@ describe('sandbox (npm start) end to end', function () {
     }
   });
 
+  it('files arriving on FTP and documents put into File 360 go through the running File 360 examples, both ways', async () => {
+    type F360State = { documents: { path: string }[] };
+    const f360Documents = async (): Promise<string[]> =>
+      ((await (await fetch(`${status.file360.url}/_sim/state`)).json()) as F360State).documents.map((d) => d.path);
+    assert.match(await (await fetch(`${status.file360.url}/`)).text(), /File 360 simulator/);
+    // FTP -> File 360: where each example files the sandbox's FTP samples.
+    const into: Record<string, RegExp> = {
+      'f360-01': /^\/Suppliers\/ACME\/(Product images|Spec sheets|Price files)\/[^/]+$/,
+      'f360-03': /^\/Operations\/Feeds\/(inventory|orders)\/(inventory|orders)\.csv$/,
+      'f360-04': /^\/Marketing\/Agency media\/\d{4}-\d\d\/SPRING26_teaser-\d{4}\.mov$/,
+      'f360-06': /^\/Audit\/Evidence\/\d{4}\/Evidence \d{4} - confirmation\.pdf$/,
+      'f360-07': /^\/Archive\/Job outputs\/\d{4}\/\d\d\/Transfer details\/[^/]+\.transfer\.json$/,
+      'f360-08': /^\/Suppliers\/ACME\/Onboarding\/(products|prices)\/[^/]+\.csv$/,
+    };
+    // File 360 -> FTP: what reaches the partner folders on the sandbox's servers.
+    const home = status.home ?? '';
+    const out: Record<string, [string, RegExp]> = {
+      'f360-02': ['f360-02/outbox', /^Sandbox asset \d{4}\.png$/],
+      'f360-05': ['f360-05/distributor', /^Release note \d{4}\.pdf$/],
+      'f360-06': ['f360-06/auditor/reports', /^Audit report \d{4}-\d{4}\.pdf$/],
+    };
+    const running = status.examples.filter((e) => e.disabledBecause === null).map((e) => e.name.replace(/^.*\//, '').split(' ')[0]);
+    for (const id of ['f360-01', 'f360-02', 'f360-03', 'f360-04', 'f360-05', 'f360-06', 'f360-07', 'f360-08'])
+      assert.ok(running.includes(id), `${id} is not running`);
+    let missing: string[] = [];
+    await until(
+      'documents and files from every File 360 example',
+      60_000,
+      async () => {
+        const docs = await f360Documents();
+        missing = Object.entries(into)
+          .filter(([, re]) => !docs.some((d) => re.test(d)))
+          .map(([id]) => id);
+        for (const [id, [folder, re]] of Object.entries(out)) if (!(await filesBelow(join(home, folder))).some((f) => re.test(f))) missing.push(`${id} (FTP)`);
+        return missing.length === 0 ? true : undefined;
+      },
+      () => `\nStill missing: ${missing.join(', ')}${tail()}`,
+    );
+    // The release gate: drafts wait in review, only approved ones reach the distributor.
+    const drafts = (await f360Documents()).filter((d) => d.startsWith('/Releases/Review/'));
+    const exported = await filesBelow(join(home, 'f360-05', 'distributor'));
+    for (const d of drafts) assert.ok(!exported.includes(d.replace(/^.*\//, '')), `the draft ${d} was exported`);
+  });
+
   it('stops everything on SIGINT and exits 0', async () => {
     const proc = child;
     assert.ok(proc);
     const nodeRedPort = Number(new URL(status.editor).port);
-    const ports = [nodeRedPort, status.contentServer.port, status.dropbox.port, ...status.servers.map((s) => s.port)];
+    const ports = [nodeRedPort, status.contentServer.port, status.dropbox.port, status.file360.port, ...status.servers.map((s) => s.port)];
     const home = status.home ?? '';
     const childTree = descendants(proc.pid ?? -1);
     assert.ok(childTree.length > 0, 'the sandbox has no child processes');

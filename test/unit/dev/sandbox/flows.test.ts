@@ -156,4 +156,37 @@ describe('sandbox flow preparation', () => {
     assert.equal(without.nodes.find((n) => n.type === 'filebridge-server')?.d, true);
     assert.equal(without.nodes.find((n) => n.type === 'tab')?.disabled, true);
   });
+
+  it('points File 360 configurations at the File 360 simulator with its client secret as a credential, or disables the tab without one', () => {
+    const f360: Example = {
+      name: 'f360-09 demo',
+      nodes: [
+        { id: 't', type: 'tab', label: 'File 360 demo' },
+        {
+          id: 'f',
+          type: 'filebridge-server',
+          protocol: 'file360',
+          apiUrl: 'https://core.opentext.com',
+          ssoUrl: 'https://sso.core.opentext.com',
+          clientId: 'x',
+          username: '',
+        },
+        { id: 'w', type: 'filebridge-watch', z: 't', server: 'f', folder: '/Marketing', take: 'inPlace', wires: [[]] },
+      ],
+    };
+    const base: SandboxTargets = { endpoints: {}, missing: {}, hostKey: undefined, caPem: undefined };
+    const target = { apiUrl: 'http://127.0.0.1:8383', ssoUrl: 'http://127.0.0.1:8383', clientId: 'filebridge-sim', clientSecret: 'sim-secret' };
+    const ready = prepareExample(f360, 2, { ...base, file360: target });
+    assert.equal(ready.disabledBecause, undefined);
+    const server = ready.nodes.find((n) => n.type === 'filebridge-server');
+    assert.deepEqual(
+      [server?.apiUrl, server?.ssoUrl, server?.clientId, server?.username, server?.credentials, server?.d],
+      ['http://127.0.0.1:8383', 'http://127.0.0.1:8383', 'filebridge-sim', '', { clientSecret: 'sim-secret' }, undefined],
+    );
+    assert.equal(f360.nodes[1].apiUrl, 'https://core.opentext.com', 'the input must not be modified');
+    const without = prepareExample(f360, 2, base);
+    assert.match(String(without.disabledBecause), /^File 360: no File 360 simulator in this sandbox$/);
+    assert.equal(without.nodes.find((n) => n.type === 'filebridge-server')?.d, true);
+    assert.equal(without.nodes.find((n) => n.type === 'tab')?.disabled, true);
+  });
 });
