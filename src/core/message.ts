@@ -171,7 +171,7 @@ export const MESSAGE_CONTRACT = {
   mkdir: { shape: '`{ server, path }`', writtenBy: ['remote'], readBy: [] },
   file360: {
     shape:
-      '`{ server, documentId, name, folderId, folder, path, size, sha256, collision, renamed, shared: [{ kind, name, role, action }], detailsDocumentId }`',
+      '`{ server, documentId, name, folderId, folder, path, size, sha256, collision, renamed, shared: [{ kind, name, role, action }], detailsDocumentId, redelivered }`',
     writtenBy: ['file360 put'],
     readBy: [],
   },

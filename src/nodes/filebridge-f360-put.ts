@@ -27,8 +27,9 @@ function register(RED: NodeAPI): void {
       configError = err instanceof FileBridgeError ? err : new FileBridgeError('INVALID_INPUT', errorMessage(err));
       node.error(configError.message);
     }
+    const server = serverNodeOf(RED, def.server);
     if (configError) node.status({ fill: 'red', shape: 'ring', text: configError.code });
-    else showServerAtDeploy(node, serverNodeOf(RED, def.server));
+    else if (showServerAtDeploy(node, server) && server?.protocol !== 'file360') node.status({ fill: 'red', shape: 'ring', text: 'not a File 360 server' });
 
     node.on('input', (msg: F360PutMessage, send, done) => {
       void (async () => {

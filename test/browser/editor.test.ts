@@ -32,6 +32,11 @@ const EDITS: Record<string, DialogInput> = {
   'filebridge-ack': { select: { action: 'archive' }, text: { archiveTemplate: 'archive/{yyyy}/{name}' } },
   'filebridge-quarantine': { text: { folder: '.filebridge/exceptions' } },
   'filebridge-batch': { text: { quietSeconds: '30' }, typed: { key: { type: 'msg', value: 'filebridge.audit.source.name' } } },
+  'filebridge-f360-put': {
+    shows: { collision: 'fail', details: 'record', detailsFolder: 'Transfer details' },
+    text: { folder: 'Suppliers/{fields.supplier}/{yyyy}' },
+    select: { collision: 'rename' },
+  },
 };
 
 type Red = {
@@ -194,6 +199,31 @@ for (const runtime of EDITOR_RUNTIMES) {
           .first()
           .waitFor({ timeout: 5_000 });
       }
+      assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
+    });
+
+    it('file360 put: the share list adds rows of kind, name and role, and keeps them after Done', async () => {
+      const [id] = await nodeIdsOfType(page, 'filebridge-f360-put');
+      assert.ok(id, 'the file360 put node of the test before');
+      await doubleClickNode(page, id);
+      const tray = page.locator('.red-ui-tray').last();
+      const add = tray.locator('.node-input-shares-container-row .red-ui-editableList-addButton');
+      await add.waitFor({ state: 'visible', timeout: 15_000 });
+      await add.click();
+      await add.click();
+      const rows = tray.locator('.filebridge-f360-share');
+      assert.equal(await rows.count(), 2);
+      await rows.nth(0).locator('.share-name').fill('Supplier ACME');
+      await rows.nth(1).locator('.share-kind').selectOption('user');
+      await rows.nth(1).locator('.share-name').fill('ada.auditor@example.com');
+      await rows.nth(1).locator('.share-role').selectOption('editor');
+      await page.locator('#node-dialog-ok').click();
+      await tray.waitFor({ state: 'detached', timeout: 10_000 });
+      const shares = await page.evaluate((nodeId) => (window as unknown as { RED: Red }).RED.nodes.node(nodeId)?.shares, id);
+      assert.deepEqual(shares, [
+        { kind: 'group', name: 'Supplier ACME', role: 'viewer' },
+        { kind: 'user', name: 'ada.auditor@example.com', role: 'editor' },
+      ]);
       assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
     });
 

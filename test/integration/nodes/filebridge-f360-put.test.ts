@@ -255,6 +255,7 @@ describe('filebridge-f360-put node in a Node-RED flow', function () {
     assert.equal(id, 'caught');
     assert.equal(msg.error?.code, 'INVALID_INPUT');
     assert.match(msg.error?.message ?? '', /not a File 360 connection/);
+    assert.equal(statuses[0], 'not a File 360 server', 'shown at deploy');
   });
 
   /*

@@ -122,6 +122,32 @@ describe('file360 put (core) against the simulator', function () {
     assert.equal(typeof out.documentId, 'string');
   });
 
+  it('reports progress about once a second while a slow stream is sent', async () => {
+    const size = 24 * 65536;
+    let produced = 0;
+    const slow = new Readable({
+      read() {
+        if (produced >= size) return void this.push(null);
+        produced += 65536;
+        setTimeout(() => this.push(Buffer.alloc(65536, 3)), 100);
+      },
+    });
+    const seen: number[] = [];
+    const prepared = prepareF360Put(f360PutSettingsFromConfig({ folder: `${base}/P`, details: 'none' }), {
+      payload: slow,
+      filename: 'slow.bin',
+      facts: {},
+      server: 's',
+    });
+    const out = await performF360Put(client, prepared, (sent) => seen.push(sent));
+    assert.equal(out.size, size);
+    assert.ok(seen.length >= 1, 'progress was reported');
+    assert.ok(
+      seen.every((n, i) => n > 0 && n <= size && (i === 0 || n >= seen[i - 1])),
+      seen.join(', '),
+    );
+  });
+
   it('records the transfer details as <name>.transfer.json in the details subfolder', async () => {
     const data = Buffer.from('a;b\n1;2\n');
     const out = await put(
