@@ -102,6 +102,8 @@ export interface File360ExampleRig {
   putDocument(folder: string, name: string, content: string | Buffer): Promise<File360SimDocument>;
   /** Moves a document into another folder (`PUT /api/v1/documents/{id}` with the new parentId), as a reviewer would. */
   moveDocument(documentId: string, folder: string): Promise<void>;
+  /** Deletes (to the trash) every document directly in a folder, so a test starts from an empty folder an earlier test used. */
+  emptyFolder(path: string): Promise<void>;
 }
 
 /**
@@ -196,6 +198,12 @@ export function file360ExampleRig(): File360ExampleRig {
     async moveDocument(documentId, folder) {
       const parentId = await mkdirs(folder);
       await api('PUT', `/api/v1/documents/${documentId}`, { parentId });
+    },
+    async emptyFolder(path) {
+      const folder = await folderAt(path);
+      if (!folder) return;
+      for (const doc of (await state()).documents.filter((d) => d.parentId === folder.id))
+        await api('PUT', `/api/v1/documents/${doc.id}`, { state: 'deleted' });
     },
   };
 }

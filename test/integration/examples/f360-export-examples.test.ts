@@ -95,6 +95,33 @@ describe('File 360 -> FTP examples (File 360 simulator, vsftpd)', function () {
     assert.equal(out.of('not exported').length, 0);
   });
 
+  it('f360-05: a document the distributor server refuses stays in Approved; its error report goes to the File 360 exceptions folder', async () => {
+    const s = servers();
+    await s.remove('f360-05');
+    // A folder where the file should land: the put cannot rename its temporary file into place.
+    await rig.emptyFolder('/Releases/Approved');
+    await s.mkdirp('f360-05/distributor/Blocked sheet.pdf');
+    const blocked = pdf('blocked sheet');
+    await rig.putDocument('/Releases/Approved', 'Blocked sheet.pdf', blocked);
+    const { out } = await rig.load('f360-05 Release gate from review to distributor FTP.json', ['exported', 'not exported']);
+
+    const [notice] = await out.count('not exported', 1);
+    assert.match(String(notice.payload), /Blocked sheet\.pdf/);
+    type Quarantined = { reportPath: string; report: { leftInPlace?: boolean; fileMoved: boolean; error: { code?: string } } };
+    const q = notice.filebridge?.quarantine as Quarantined | undefined;
+    assert.match(String(q?.reportPath), /^\/Exceptions\/Distributor export\/[^/]+_Blocked sheet\.pdf\.error\.json$/);
+    assert.equal(q?.report.fileMoved, false);
+    const reportDoc = await rig.waitForDocument(String(q?.reportPath));
+    const report = JSON.parse((await rig.content(reportDoc.id)).toString()) as { file: string; error: { code?: string; message: string } };
+    assert.equal(report.file, 'Blocked sheet.pdf');
+    assert.ok(report.error.code, `the report names the error code: ${JSON.stringify(report.error)}`);
+    assert.ok(await rig.documentAt('/Releases/Approved/Blocked sheet.pdf'), 'the document stays where it is');
+    // Quarantined in place: the unchanged document is not sent again at every poll.
+    await sleep(TWO_POLLS_MS);
+    assert.equal(out.of('not exported').length, 1);
+    assert.equal(out.of('exported').length, 0);
+  });
+
   it('f360-06: audit reports go out to the auditor FTP folder; the auditor uploads come back into the evidence folder shared with Auditors', async () => {
     const s = servers();
     await s.remove('f360-06');
