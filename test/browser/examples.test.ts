@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { DEFAULT_SEED, startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
 import { startDropboxSim, type DropboxSim } from '../../dev/sim/dropbox';
+import { startFile360Sim, type File360Sim } from '../../dev/sim/file360';
 import { accessToken, rpc } from '../support/dropbox-sim';
 import { servers } from '../support/dev-servers';
 import { deploy, doubleClickNode, EDITOR_RUNTIMES, EditorSession, openEditor } from '../support/browser-editor';
@@ -16,6 +17,8 @@ const MODULE = 'node-red-contrib-ecm-filebridge';
 const RUN_EXAMPLE = 'sftp-cs-03 Daily drops to records folders.json';
 /** The Dropbox -> Content Server example this test runs a file through. */
 const RUN_DROPBOX_EXAMPLE = 'dbx-cs-04 Ready for approval starts a workflow.json';
+/** The FTP -> File 360 example this test runs a file through. */
+const RUN_FILE360_EXAMPLE = 'f360-01 Supplier files into shared File 360 folders.json';
 
 type Red = {
   nodes: {
@@ -51,9 +54,12 @@ for (const runtime of EDITOR_RUNTIMES) {
     let page: Page;
     let sim: ContentServerSim;
     let dropbox: DropboxSim;
+    let file360: File360Sim;
     let examples: ExampleFile[];
     /** The Dropbox server configurations of the examples, by id (their watches' folders live in the Dropbox simulator). */
     const dropboxServers = new Map<string, FlowNode>();
+    /** The File 360 server configurations of the examples, by id (their watches' folders live in the File 360 simulator). */
+    const file360Servers = new Set<string>();
 
     before(async () => {
       examples = exampleFiles().map((relPath) => {
@@ -64,13 +70,38 @@ for (const runtime of EDITOR_RUNTIMES) {
       });
       for (const { nodes } of examples)
         for (const n of nodes.filter((x) => x.type === 'filebridge-server' && x.protocol === 'dropbox')) dropboxServers.set(n.id, n);
+      for (const { nodes } of examples)
+        for (const n of nodes.filter((x) => x.type === 'filebridge-server' && x.protocol === 'file360')) file360Servers.add(n.id);
       // Every watched folder exists and is empty, as on a partner's fresh server (or a fresh Dropbox account).
       const s = servers();
       dropbox = await startDropboxSim({ port: 0 });
       const token = await accessToken(dropbox);
+      file360 = await startFile360Sim({ port: 0 });
+      const file360Token = file360.issueToken();
       for (const { nodes } of examples) {
         for (const watch of nodes.filter((n) => n.type === 'filebridge-watch')) {
           const folder = String(watch.folder);
+          if (file360Servers.has(String(watch.server))) {
+            // A File 360 folder, created as a person would in the web client, parents first.
+            let parentId = file360.rootId;
+            let at = '';
+            for (const name of folder.split('/').filter((p) => p !== '')) {
+              at += `/${name}`;
+              const existing = file360.folderAt(at);
+              if (existing) {
+                parentId = existing.id;
+                continue;
+              }
+              const made = await fetch(`${file360.url}/api/v1/folders`, {
+                method: 'POST',
+                headers: { Authorization: `Bearer ${file360Token}`, 'Content-Type': 'application/json' },
+                body: JSON.stringify({ name, parentId }),
+              });
+              assert.equal(made.status, 201, `File 360 folder ${at}: ${made.status} ${await made.clone().text()}`);
+              parentId = ((await made.json()) as { id: string }).id;
+            }
+            continue;
+          }
           const onDropbox = dropboxServers.get(String(watch.server));
           if (onDropbox) {
             const pathRoot = onDropbox.teamRoot === true ? { '.tag': 'root', root: dropbox.rootNamespaceId } : undefined;
@@ -92,6 +123,7 @@ for (const runtime of EDITOR_RUNTIMES) {
       if (editor) await editor.close();
       if (sim) await sim.stop();
       if (dropbox) await dropbox.stop();
+      if (file360) await file360.stop();
     });
 
     const red = <T>(fn: (red: Red, arg: string) => T, arg = ''): Promise<T> =>
@@ -258,6 +290,14 @@ for (const runtime of EDITOR_RUNTIMES) {
           if (config.type === 'filebridge-server' && config.protocol === 'dropbox') {
             kind = 'dropbox';
             await signInToDropbox(example.relPath);
+          } else if (config.type === 'filebridge-server' && config.protocol === 'file360') {
+            // What an integrator types for their tenant: API and SSO URL, the OAuth client and its secret
+            // (User stays empty, as the examples have it: the client-credentials grant).
+            kind = 'file360';
+            await page.locator('#node-config-input-apiUrl').fill(file360.url);
+            await page.locator('#node-config-input-ssoUrl').fill(file360.ssoUrl);
+            await page.locator('#node-config-input-clientId').fill(file360.clientId);
+            await page.locator('#node-config-input-clientSecret').fill(file360.clientSecret);
           } else if (config.type === 'filebridge-server') {
             kind = String(config.protocol);
             const server = kind === 'sftp' ? s.sftp : s.ftp;
@@ -292,7 +332,7 @@ for (const runtime of EDITOR_RUNTIMES) {
           await closeConfigDialog();
         }
       }
-      assert.deepEqual([...tested].sort(), ['cs', 'dropbox', 'ftp', 'ftps-explicit', 'sftp']);
+      assert.deepEqual([...tested].sort(), ['cs', 'dropbox', 'file360', 'ftp', 'ftps-explicit', 'sftp']);
       assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
     });
 
@@ -331,7 +371,7 @@ for (const runtime of EDITOR_RUNTIMES) {
       const res = await fetch(`${editor.nodeRed.url}/flows`);
       assert.equal(res.status, 200);
       const exported = await res.text();
-      for (const secret of [servers().password, 'livelink', dropbox.refreshToken]) {
+      for (const secret of [servers().password, 'livelink', dropbox.refreshToken, file360.clientSecret]) {
         assert.ok(!exported.includes(secret), 'a secret typed into a config dialog shows in GET /flows');
       }
       assert.ok(!/"(password|passphrase|privateKey|ticket|token|refreshToken|clientSecret)"\s*:/.test(exported), 'GET /flows carries a credential property');
@@ -462,6 +502,45 @@ for (const runtime of EDITOR_RUNTIMES) {
       );
       // Moved out of "Ready for approval" in Dropbox, and the watch is back to idle.
       assert.equal(dropbox.entry(`${String(watch.folder)}/${name}`), undefined, 'the file is still in the Dropbox folder');
+      await statusLabel.filter({ hasText: /^watching$/ }).waitFor({ timeout: 15_000 });
+      assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
+    });
+
+    it(`runs ${RUN_FILE360_EXAMPLE.replace(/\.json$/, '')}: a supplier file dropped on vsftpd becomes a File 360 document in a folder shared with both groups`, async () => {
+      const example = await openExampleTab(RUN_FILE360_EXAMPLE);
+      const watch = example.nodes.find((n) => n.type === 'filebridge-watch') as FlowNode;
+      const statusLabel = page.locator(`g[id="${watch.id}"] .red-ui-flow-node-status-label`);
+      await statusLabel.filter({ hasText: /^(polling|watching)$/ }).waitFor({ timeout: 10_000 });
+
+      const image = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0]), Buffer.from('front view of A-100')]);
+      const name = 'A-100_front.jpg';
+      await servers().writeFile(`${String(watch.folder)}/${name}`, image);
+      const path = `/Suppliers/ACME/Product images/${name}`;
+      const deadline = Date.now() + 60_000;
+      while (!file360.documentAt(path)) {
+        if (Date.now() > deadline)
+          assert.fail(
+            `no ${path} in the File 360 simulator after 60 s; watch status: ${await statusLabel.innerText()}\n${editor.nodeRed.output().slice(-4000)}`,
+          );
+        await page.waitForTimeout(500);
+      }
+      assert.equal(file360.documentAt(path)?.sha256, createHash('sha256').update(image).digest('hex'), 'the document holds other bytes than the file dropped');
+      assert.deepEqual(
+        file360
+          .folderAt('/Suppliers/ACME/Product images')
+          ?.collaborators.map((c) => `${c.name}:${c.role}`)
+          .sort(),
+        ['Retail Partners:viewer', 'Supplier ACME:editor'],
+      );
+      const put = example.nodes.find((n) => n.type === 'filebridge-f360-put') as FlowNode;
+      await page
+        .locator(`g[id="${put.id}"] rect.red-ui-flow-node-status[class*="status-dot-green"]`)
+        .waitFor({ timeout: 15_000 })
+        .catch(async (e: Error) => {
+          throw new Error(
+            `file360 put shows no green status (${e.message.split('\n')[0]}): ${await page.locator(`g[id="${put.id}"] .red-ui-flow-node-status-label`).innerText()}`,
+          );
+        });
       await statusLabel.filter({ hasText: /^watching$/ }).waitFor({ timeout: 15_000 });
       assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
     });

@@ -96,8 +96,8 @@ class SkipBytes extends Transform {
   }
 }
 
-/** A readable that can be opened again for a retried upload (the caller's own `reopen`). */
-export type Reopenable = Readable & { reopen?: () => Readable };
+/** A readable that can be opened again for a retried upload (the caller's own `reopen`), and whose size may be known. */
+export type Reopenable = Readable & { reopen?: () => Readable; knownSize?: number };
 
 export class File360Session implements RemoteSession {
   readonly protocol = 'file360' as const;
@@ -187,8 +187,20 @@ export class File360Session implements RemoteSession {
       }
       return id;
     });
-    const body = source.reopen ? source.reopen : source;
-    const uploaded = await this.client.upload(parentId, name, body, { collision: 'overwrite', ...(opts.size !== undefined ? { size: opts.size } : {}) });
+    // The stream given is sent first; a retried upload opens the bytes anew when the source can (`reopen`),
+    // else the client replays what it kept of the stream (its first 8 MiB).
+    const reopen = source.reopen;
+    let first: Readable | undefined = source;
+    const body =
+      reopen === undefined
+        ? source
+        : (): Readable => {
+            const next = first ?? reopen();
+            first = undefined;
+            return next;
+          };
+    const size = opts.size ?? (Number.isSafeInteger(source.knownSize) ? source.knownSize : undefined);
+    const uploaded = await this.client.upload(parentId, name, body, { collision: 'overwrite', ...(size !== undefined ? { size } : {}) });
     if (uploaded.name !== name) {
       throw new FileBridgeError('CONFLICT', `File 360 stored the upload to "${path}" as "${uploaded.name}" instead of replacing "${name}".`, {
         path,

@@ -31,7 +31,7 @@ export interface SourceFacts {
   attempt: number;
   /** Hex SHA-256 of the bytes, set when the watch computed it while streaming. */
   sha256?: string;
-  /** The remote's id of the file, where it has one (Dropbox `id:...`); kept through renames and moves. */
+  /** The remote's id of the file, where it has one (Dropbox `id:...`, File 360 document id digits); kept through renames and moves. */
   id?: string;
   /** Dropbox `content_hash` of the claimed file's bytes, where the remote reports one. */
   contentHash?: string;

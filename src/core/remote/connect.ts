@@ -11,6 +11,10 @@ import type { CertificateFacts } from './tls-pin';
 export async function openSession(options: ServerOptions): Promise<RemoteSession> {
   await options.beforeConnect?.();
   if (options.protocol === 'dropbox') return openDropboxSession(dropboxOptionsOf(options));
+  if (options.protocol === 'file360') {
+    // File 360 sessions share their configuration's one client: file360OptionsFromConfig + createFile360Pool.
+    throw new FileBridgeError('INVALID_INPUT', 'A File 360 connection is opened from its configuration (createFile360Pool), not as a server.');
+  }
   return options.protocol === 'sftp' ? openSftpSession(options) : openFtpSession(options);
 }
 

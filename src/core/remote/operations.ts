@@ -181,7 +181,12 @@ export interface PutResult {
 export type PutSource = Buffer | string | Readable;
 
 function toStream(source: PutSource): Readable {
-  if (typeof source === 'string' || Buffer.isBuffer(source)) return Readable.from([Buffer.from(source)]);
+  if (typeof source === 'string' || Buffer.isBuffer(source)) {
+    const data = Buffer.from(source);
+    // Bytes in memory can be sent again from the start, and their size is known: a session that retries an
+    // upload and declares its length (File 360, see File360Session.upload) uses both; the others ignore them.
+    return Object.assign(Readable.from([data]), { reopen: () => Readable.from([data]), knownSize: data.length });
+  }
   return source;
 }
 

@@ -18,8 +18,8 @@ const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).di
 const pdf = (text: string): Buffer => Buffer.from(`%PDF-1.7\n% ${text}\n%%EOF\n`);
 const png = (text: string): Buffer => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from(text)]);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-/** Three polls of the examples' File 360 watches (every 2 s). */
-const THREE_POLLS_MS = 6500;
+/** Two polls of the examples' File 360 watches (every 2 s), and a margin. */
+const TWO_POLLS_MS = 4500;
 
 /** A file on the FTP server once it is there (the put renames it into place whole). */
 async function ftpFile(rel: string): Promise<Buffer> {
@@ -52,7 +52,7 @@ describe('File 360 -> FTP examples (File 360 simulator, vsftpd)', function () {
     await rig.putDocument('/Marketing/Approved assets', 'Retail price list.pdf', priceList);
     await out.count('pushed', 2);
     assert.deepEqual(await ftpFile('f360-02/outbox/Retail price list.pdf'), priceList);
-    await sleep(THREE_POLLS_MS);
+    await sleep(TWO_POLLS_MS);
     assert.equal(out.of('pushed').length, 2, 'nothing sent twice');
     assert.equal((await stat(s.localPath('f360-02/outbox/Spring campaign key visual.png'))).mtimeMs, sentAt, "the partner's copy was not written again");
     assert.deepEqual(await ftpFilesBelow('f360-02/outbox'), ['Retail price list.pdf', 'Spring campaign key visual.png']);
@@ -77,7 +77,7 @@ describe('File 360 -> FTP examples (File 360 simulator, vsftpd)', function () {
     const [first] = await out.count('exported', 1);
     assert.equal(first.filebridge?.audit?.disposal, 'left');
     assert.deepEqual(await ftpFile('f360-05/distributor/Price list Q1.pdf'), approved);
-    await sleep(THREE_POLLS_MS);
+    await sleep(TWO_POLLS_MS);
     assert.deepEqual(await ftpFilesBelow('f360-05/distributor'), ['Price list Q1.pdf'], 'the draft is not exported');
     assert.equal(out.of('exported').length, 1, 'and the approved one not twice');
 
@@ -85,7 +85,7 @@ describe('File 360 -> FTP examples (File 360 simulator, vsftpd)', function () {
     await rig.moveDocument(draftDoc.id, '/Releases/Approved');
     await out.count('exported', 2);
     assert.deepEqual(await ftpFile('f360-05/distributor/Datasheet X100 v2.pdf'), draft);
-    await sleep(THREE_POLLS_MS);
+    await sleep(TWO_POLLS_MS);
     assert.equal(out.of('exported').length, 2, 'each approved document exported once');
     assert.deepEqual(
       (await rig.documentsIn('/Releases/Approved')).map((d) => d.name).sort(),
@@ -127,7 +127,7 @@ describe('File 360 -> FTP examples (File 360 simulator, vsftpd)', function () {
         : undefined;
     });
     // No echo: the report sent out is not filed back as evidence, the evidence not sent out.
-    await sleep(THREE_POLLS_MS);
+    await sleep(TWO_POLLS_MS);
     assert.equal(out.of('sent to auditor').length, 1);
     assert.equal(out.of('evidence filed').length, 1);
     assert.deepEqual(await ftpFilesBelow('f360-06/auditor/reports'), ['Audit report 2026.pdf']);

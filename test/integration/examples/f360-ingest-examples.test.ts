@@ -34,13 +34,6 @@ function utcMonth(): { yyyy: string; MM: string } {
   return { yyyy: String(now.getUTCFullYear()), MM: String(now.getUTCMonth() + 1).padStart(2, '0') };
 }
 
-/** Every string and number anywhere in a JSON value. */
-function leaves(value: unknown): string[] {
-  if (value === null || value === undefined) return [];
-  if (typeof value === 'object') return Object.values(value as Record<string, unknown>).flatMap(leaves);
-  return [String(value)];
-}
-
 describe('FTP -> File 360 examples (vsftpd, File 360 simulator)', function () {
   this.timeout(120_000);
   const rig = file360ExampleRig();
@@ -235,19 +228,28 @@ describe('FTP -> File 360 examples (vsftpd, File 360 simulator)', function () {
     await rig.waitForDocument(`${base}/manifest_2026-12-06.json`, sha256(manifest));
 
     const details = await rig.waitForDocument(`${base}/Transfer details/daily-sales_2026-12-06.csv.transfer.json`);
-    const recorded = JSON.parse((await rig.content(details.id)).toString()) as Record<string, unknown>;
-    const values = leaves(recorded);
-    for (const [what, value] of [
-      ['the source path', `${jobs}/daily-sales_2026-12-06.csv`],
-      ['the size', String(report.length)],
-      ['the sha256', sha256(report)],
-      ['the document id', doc.id],
-    ] as const) {
-      assert.ok(
-        values.some((v) => v === value || v.endsWith(value)),
-        `the transfer details hold ${what} (${value}): ${JSON.stringify(recorded)}`,
-      );
-    }
+    // The shape file360 put documents for `<name>.transfer.json` (F360TransferDetails).
+    type Details = {
+      format: string;
+      document: { id: string; path: string; size: number; sha256: string };
+      source: { protocol: string; path: string; name: string; size: number; sha256?: string } | null;
+      correlationId: string | null;
+      transferredAt: string;
+    };
+    const recorded = JSON.parse((await rig.content(details.id)).toString()) as Details;
+    assert.equal(recorded.format, 'filebridge-transfer-details/1');
+    assert.deepEqual(
+      [recorded.document.id, recorded.document.path, recorded.document.size, recorded.document.sha256],
+      [doc.id, `${base}/daily-sales_2026-12-06.csv`, report.length, sha256(report)],
+      JSON.stringify(recorded),
+    );
+    assert.deepEqual(
+      [recorded.source?.protocol, recorded.source?.path, recorded.source?.name, recorded.source?.size, recorded.source?.sha256],
+      ['ftp', `${jobs}/daily-sales_2026-12-06.csv`, 'daily-sales_2026-12-06.csv', report.length, sha256(report)],
+      JSON.stringify(recorded),
+    );
+    assert.match(String(recorded.correlationId), /\S/);
+    assert.ok(Math.abs(Date.parse(recorded.transferredAt) - Date.now()) < 120_000, `transferredAt ${recorded.transferredAt}`);
     const msg = archived.find((m) => m.filename === 'daily-sales_2026-12-06.csv');
     assert.equal(msg?.filebridge?.file360?.detailsDocumentId, details.id);
 
@@ -257,6 +259,11 @@ describe('FTP -> File 360 examples (vsftpd, File 360 simulator)', function () {
     assert.equal(out.of('archived').length, 2);
     assert.equal(await rig.documentAt(`${base}/weekly-report.csv`), undefined, 'an output without its marker is not archived');
     assert.ok(await s.exists(`${jobs}/weekly-report.csv`));
+    assert.deepEqual(
+      (await ftpFilesBelow(jobs)).filter((f) => !f.startsWith('.filebridge/')),
+      ['weekly-report.csv'],
+      'the archived outputs and their markers are gone, the unfinished output waits',
+    );
     assert.equal(out.of('quarantined').length, 0);
   });
 

@@ -102,6 +102,24 @@ describe('File 360 session (RemoteSession on File 360 folders)', function () {
     await expectCode(session.createReadStream(`${top}/out/data.bin`, { start: -1 }), 'INVALID_INPUT');
   });
 
+  it('an upload dropped halfway (past the 8 MiB the client keeps of a plain stream) is sent again whole when the source can be reopened (a Buffer put)', async function () {
+    const data = randomBytes(20 * 1024 * 1024 + 3);
+    const pool = createFile360Pool(client, { size: 1 });
+    try {
+      used.sim.setFaults({ dropUploadNext: 1 });
+      const put = await putFile(pool, `${top}/retry/big.bin`, data, { ...DEFAULT_PUT_OPTIONS, conflict: 'overwrite' });
+      assert.equal(put.bytes, data.length);
+      assert.equal(used.sim.documentAt(`${top}/retry/big.bin`)?.sha256, sha(data));
+      // The same bytes as a plain stream cannot be sent again once more than the kept 8 MiB went out.
+      used.sim.setFaults({ dropUploadNext: 1 });
+      const chunks = Array.from({ length: 21 }, (_, i) => data.subarray(i * 1024 * 1024, (i + 1) * 1024 * 1024));
+      await expectCode(session.upload(`${top}/retry/plain.bin`, Readable.from(chunks), { size: data.length }), 'CONNECTION');
+      assert.equal(used.sim.documentAt(`${top}/retry/plain.bin`), undefined, 'nothing stored');
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('a read from an offset beyond the first chunks of a big document gives exactly the rest', async function () {
     const data = randomBytes(3 * 1024 * 1024 + 17);
     await used.sim.putFile(top, 'big.bin', data);

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { FileBridgeError } from '../../../../src/core/errors';
 import { file360OptionsFromConfig, file360SecretScope, normaliseFile360Url } from '../../../../src/core/remote/file360-config';
 import { serverOptionsFromConfig, serverSecretScope } from '../../../../src/core/remote/server-config';
+import { openSession } from '../../../../src/core/remote/connect';
 
 function refuses(fn: () => unknown, code: string, pattern: RegExp): void {
   assert.throws(fn, (err: unknown) => err instanceof FileBridgeError && err.code === code && pattern.test(err.message));
@@ -103,6 +104,21 @@ describe('File 360 configuration (filebridge-server with protocol file360)', () 
       () => serverOptionsFromConfig({ protocol: 'file360', host: 'h', username: 'u' }, { password: 'p' }, {}),
       'INVALID_INPUT',
       /Unknown protocol "file360"/,
+    );
+  });
+
+  it('openSession does not take a File 360 configuration for an FTP server (File 360 sessions come from createFile360Pool)', async () => {
+    await assert.rejects(
+      openSession({
+        protocol: 'file360',
+        host: 'core.opentext.com',
+        port: 443,
+        username: 'u',
+        connectTimeoutMs: 1000,
+        idleTimeoutMs: 1000,
+        keepaliveIntervalMs: 0,
+      }),
+      (err: unknown) => err instanceof FileBridgeError && err.code === 'INVALID_INPUT' && /createFile360Pool/.test(err.message),
     );
   });
 });
