@@ -160,4 +160,26 @@ describe('File 360 -> FTP examples (File 360 simulator, vsftpd)', function () {
     assert.deepEqual(await ftpFilesBelow('f360-06/auditor/reports'), ['Audit report 2026.pdf']);
     assert.equal(out.of('quarantined').length, 0);
   });
+
+  it('f360-06: a report the auditor server refuses stays in File 360; its error report goes to Exceptions/Audit exchange, not to the FTP side', async () => {
+    const s = servers();
+    await s.remove('f360-06');
+    await s.mkdirp('f360-06/auditor/uploads');
+    await s.mkdirp('f360-06/auditor/reports/Blocked report.pdf');
+    await rig.emptyFolder('/Audit/Reports for auditor');
+    await rig.putDocument('/Audit/Reports for auditor', 'Blocked report.pdf', pdf('blocked report'));
+    const { out } = await rig.load('f360-06 Audit evidence exchange.json', ['sent to auditor', 'evidence filed', 'quarantined']);
+
+    const [notice] = await out.count('quarantined', 1);
+    const reportPath = String((notice.filebridge?.quarantine as { reportPath?: string } | undefined)?.reportPath);
+    assert.match(reportPath, /^\/Exceptions\/Audit exchange\/[^/]+_Blocked report\.pdf\.error\.json$/);
+    await rig.waitForDocument(reportPath);
+    assert.ok(await rig.documentAt('/Audit/Reports for auditor/Blocked report.pdf'), 'the report stays where it is');
+    assert.deepEqual(
+      (await ftpFilesBelow('f360-06/auditor')).filter((f) => f.endsWith('.error.json')),
+      [],
+      'nothing written on the FTP side',
+    );
+    assert.equal(out.of('sent to auditor').length, 0);
+  });
 });
