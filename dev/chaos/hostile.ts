@@ -38,7 +38,7 @@ export interface HostileOptions {
   seed: number;
   /** Good CSV files beside the hostile ones (default 4). */
   goodFiles?: number;
-  /** How long the growing file keeps growing once the flow runs (default 25 s: two polls or more see it change). */
+  /** How long the growing file keeps growing once the flow runs (default 25 s: two polls or more of 10 s see it change). */
   growMs?: number;
   /** Size of the one-line CSV (default 3 MB, three times the validate node's default row limit). */
   hugeLineBytes?: number;
@@ -47,6 +47,12 @@ export interface HostileOptions {
    * waits a minute by default, up to two on FTP, whose listings give whole minutes).
    */
   drainWithinMs?: number;
+  /**
+   * Watch settings instead of the node's defaults (10 s polls, empty files after 60 s), for a short
+   * run: `npm test` polls every 2 s and takes empty files after 5 s, so the same inputs are judged
+   * the same way in a fraction of the time; `npm run chaos` keeps the defaults.
+   */
+  watch?: { intervalSeconds?: number; emptyMinAgeSeconds?: number };
   log?: (line: string) => void;
 }
 
@@ -86,7 +92,7 @@ export function hostileFlow(o: HostileOptions, inbox: string, csFolder: string):
     { id: 'hostile-tab', type: 'tab', label: 'hostile inputs' },
     serverConfigNode('hostile-srv', o.servers, o.protocol),
     csConnectionNode('hostile-cs', o.sim),
-    { id: 'hostile-watch', type: 'filebridge-watch', z: 'hostile-tab', server: 'hostile-srv', folder: inbox, wires: [['hostile-validate']] },
+    { id: 'hostile-watch', type: 'filebridge-watch', z: 'hostile-tab', server: 'hostile-srv', folder: inbox, ...o.watch, wires: [['hostile-validate']] },
     { id: 'hostile-validate', type: 'filebridge-validate', z: 'hostile-tab', ...HOSTILE_RULES, wires: [['hostile-upload'], ['hostile-quarantine']] },
     { id: 'hostile-upload', type: 'filebridge-cs-upload', z: 'hostile-tab', connection: 'hostile-cs', folder: csFolder, wires: [['hostile-ack']] },
     { id: 'hostile-ack', type: 'filebridge-ack', z: 'hostile-tab', action: 'archive', wires: [[]] },
@@ -258,7 +264,7 @@ export async function runHostile(o: HostileOptions): Promise<HostileResult> {
       await sleep(500);
     }
     // Anything left over would come round at the next poll (10 s by default): watch one more.
-    await sleep(11_000);
+    await sleep((o.watch?.intervalSeconds ?? 10) * 1000 + 1000);
     const alive = red.pid() !== undefined;
     await red.stop();
 

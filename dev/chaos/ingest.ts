@@ -66,6 +66,11 @@ export interface IngestOptions {
   bigFileBytes?: number;
   /** settings.js entries (contextStorage...); default: Node-RED's defaults. */
   extraSettings?: string;
+  /**
+   * Watch settings instead of the node's defaults, for a short run: `npm test` polls every 2 s instead
+   * of 10 (the drain allowance and the wait for files left in place follow); `npm run chaos` keeps the defaults.
+   */
+  watch?: { intervalSeconds?: number };
   log?: (line: string) => void;
 }
 
@@ -81,7 +86,7 @@ export function ingestFlow(o: IngestOptions, inbox: string, csFolder: string, au
     { id: 'chaos-tab', type: 'tab', label: 'chaos' },
     serverConfigNode('chaos-srv', o.servers, o.protocol),
     csConnectionNode('chaos-cs', o.sim),
-    { id: 'chaos-watch', type: 'filebridge-watch', z: 'chaos-tab', server: 'chaos-srv', folder: inbox, wires: [['chaos-upload']] },
+    { id: 'chaos-watch', type: 'filebridge-watch', z: 'chaos-tab', server: 'chaos-srv', folder: inbox, ...o.watch, wires: [['chaos-upload']] },
     {
       id: 'chaos-upload',
       type: 'filebridge-cs-upload',
@@ -164,8 +169,9 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
     const restartedAt = Date.now();
     // The watch's defaults take at most 100 files per poll, one poll every 10 s: files still waiting
     // after the last disturbance need that many polls on top of the minute.
+    const pollMs = o.watch?.intervalSeconds !== undefined ? o.watch.intervalSeconds * 1000 : DEFAULT_POLL_MS;
     const waiting = total - documentsIn(o.sim, csPath).length;
-    const within = (o.drainWithinMs ?? 60_000) + Math.ceil(waiting / DEFAULT_WATCH_SETTINGS.maxFilesPerPoll) * DEFAULT_POLL_MS;
+    const within = (o.drainWithinMs ?? 60_000) + Math.ceil(waiting / DEFAULT_WATCH_SETTINGS.maxFilesPerPoll) * pollMs;
     const local = (rel: string): string => o.servers.localPath(`${inbox}/${rel}`);
     const done = async (): Promise<boolean> => {
       const delivered = deliveryOf(sources, documentsIn(o.sim, csPath));
@@ -182,7 +188,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
       await sleep(500);
     }
     // Files left in place must not come round again: watch two more polls (10 s each by default).
-    if (o.ack === 'leave' && drainedAfterMs !== undefined) await sleep(22_000);
+    if (o.ack === 'leave' && drainedAfterMs !== undefined) await sleep(2 * pollMs + 2000);
     const crashed = reds.filter((red) => red.pid() === undefined).length;
     for (const red of reds) await red.stop();
 

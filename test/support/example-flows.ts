@@ -45,18 +45,31 @@ export interface File360Target {
   clientSecret: string;
 }
 
+/** The poll interval (seconds) every watch of an example gets in the tests, when its own is longer. */
+export const EXAMPLE_TEST_POLL_SECONDS = 1;
+
 /**
  * Loads an example file as users import it and changes only what a user changes: each server
  * configuration's host, port, user, trust settings and credentials, pointed at the test servers,
  * and each Content Server connection's URL and login, pointed at the simulator (user Admin); each
  * File 360 server configuration's API and SSO URL, client id and client secret (the client-credentials
  * grant: the example leaves *User* empty), pointed at the File 360 simulator.
+ * Each watch also polls every EXAMPLE_TEST_POLL_SECONDS instead of the example's 5 or 10 s: what an
+ * example proves (where files go, what is acked, quarantined or versioned) does not depend on how
+ * often it looks, and waiting a whole example poll for every file and re-delivery made the example
+ * tests the slowest part of `npm test` (run twice: Node-RED 4 and 5). Its completeness rule
+ * (`stable` for 2 s, `age`...) stays as the example has it.
  */
 export function prepareExample(relPath: string, targets: ExampleTargets = {}): PreparedExample {
   const flow = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', relPath), 'utf8')) as FlowNode[];
   const s = servers();
   const credentials: Record<string, Record<string, string>> = {};
   for (const node of flow) {
+    if (node.type === 'filebridge-watch') {
+      const interval = Number(node.intervalSeconds);
+      if (!(interval <= EXAMPLE_TEST_POLL_SECONDS)) node.intervalSeconds = EXAMPLE_TEST_POLL_SECONDS;
+      continue;
+    }
     if (node.type === 'filebridge-cs-connection') {
       if (!targets.csApiBase) throw new Error(`${relPath} has a Content Server connection: pass { csApiBase } to prepareExample`);
       Object.assign(node, { baseUrl: targets.csApiBase, authMode: 'password', username: 'Admin', otdsUrl: '', clientId: '' });

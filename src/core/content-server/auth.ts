@@ -61,6 +61,11 @@ export class TicketKeeper {
     this.current = undefined;
   }
 
+  /** True when there is a session to end: a ticket, or a login on its way. */
+  holdsTicket(): boolean {
+    return this.current !== undefined || this.pending !== undefined;
+  }
+
   private login(): Promise<string> {
     if (!this.pending) {
       this.pending = this.obtain()

@@ -169,6 +169,9 @@ export class CsHttp {
 
   /** Ends the session on the server (best effort) and forgets the ticket. */
   async logout(): Promise<void> {
+    // Never logged in: nothing to end. Logging in only to log out again cost a closing node up to
+    // its retries against an unreachable server (about 20 s), past Node-RED's 15 s close timeout.
+    if (!this.keeper.holdsTicket()) return;
     try {
       await this.json({ method: 'DELETE', path: '/v1/auth' });
     } finally {

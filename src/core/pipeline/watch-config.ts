@@ -72,7 +72,6 @@ export function globList(text: string | undefined): string[] {
     .filter((g) => g !== '');
 }
 
-/** Checks and converts the dialog fields; errors name the field and what to enter. */
 /**
  * Remotes that cannot rename (File 360: its API only moves documents between folders, and a claim
  * is a rename) are watched in place only; a watch set to move files is refused at deploy saying so.
@@ -87,7 +86,10 @@ export function checkTakeFor(protocol: string, take: WatchTake): void {
   }
 }
 
-/** The watch's settings; with `protocol` (the server's), a "Take files" the remote cannot do is refused too. */
+/**
+ * Checks and converts the dialog fields; errors name the field and what to enter. With `protocol`
+ * (the server's), a "Take files" the remote cannot do is refused too.
+ */
 export function watchSettingsFromConfig(f: WatchConfigFields, protocol?: string): WatchSettings {
   const folder = (f.folder ?? '').trim();
   checkRemotePath(folder, 'watched folder');

@@ -65,6 +65,22 @@ describe('content-server client against the simulator', function () {
       assert.equal((await c.whoami()).name, 'Admin');
     });
 
+    it('closes without logging in when it never logged in, also when the server is unreachable', async () => {
+      const c = connect();
+      await c.close();
+      assert.equal(c.http.keeper.logins, 0, 'no login just to log out');
+      assert.equal(c.http.stats.requests, 0);
+      // A connection node whose server is down (or never used) closes at once: Node-RED gives a node 15 s.
+      const down = new ContentServerClient({ baseUrl: 'http://127.0.0.1:1/api', auth: { kind: 'password', username: 'Admin', password: 'x' } });
+      await down.close();
+      assert.equal(down.http.stats.requests + down.http.stats.retries, 0, 'no login attempts against the unreachable server');
+      // One that did log in still ends its session.
+      const used = connect();
+      await used.whoami();
+      await used.close();
+      assert.equal(used.http.keeper.holdsTicket(), false);
+    });
+
     it('pings without logging in', async () => {
       const c = connect();
       const ping = await c.ping();
