@@ -1,25 +1,23 @@
 /**
  * The folder path template of file360 put: `Suppliers/{fields.supplier}/{yyyy}/{MM}`, relative to the
- * user's root. Tokens in the `{token}` style of archive-path.ts; times are UTC (two runtimes in
+ * user's root. Tokens in the `{token}` style of archive-path.ts, their values and the filling shared
+ * with it in ../path-template.ts, plus `{fields.X}`; times are UTC (two runtimes in
  * different time zones file alike). Values come from the file's name and from
  * `msg.filebridge.fields`, both untrusted: a value must be one folder name (no `/`), except
  * `{relativeDir}`, which is the folder path below the watched folder.
  */
 import { FileBridgeError } from '../errors';
-import { relativeDir, splitName } from '../pipeline/source';
+import { fillTokens, isTokenOf, pathTokenValues, tokenList } from '../path-template';
 import { folderPathParts } from './client';
 
 export const FOLDER_TEMPLATE_TOKENS = ['yyyy', 'MM', 'dd', 'HH', 'mm', 'ss', 'name', 'base', 'ext', 'relativeDir', 'correlationId'] as const;
-type Token = (typeof FOLDER_TEMPLATE_TOKENS)[number];
 
 /** `{token}` or `{fields.some name}`; anything else inside braces is reported as unknown. */
 const TOKEN = /\{([^{}]*)\}/g;
 const FIELD = /^fields\.(.+)$/;
 
-const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
-
 function knownTokens(): string {
-  return `${FOLDER_TEMPLATE_TOKENS.map((t) => `{${t}}`).join(' ')} {fields.<name>}`;
+  return `${tokenList(FOLDER_TEMPLATE_TOKENS)} {fields.<name>}`;
 }
 
 function unknownToken(whole: string, template: string, where: string): FileBridgeError {
@@ -32,7 +30,7 @@ function unknownToken(whole: string, template: string, where: string): FileBridg
  */
 export function checkFolderTemplate(template: string, where = 'Folder'): void {
   const sample = template.replace(TOKEN, (whole, inner: string) => {
-    if ((FOLDER_TEMPLATE_TOKENS as readonly string[]).includes(inner)) return 'x';
+    if (isTokenOf(FOLDER_TEMPLATE_TOKENS, inner)) return 'x';
     const field = FIELD.exec(inner);
     if (field && field[1].trim() !== '') return 'x';
     throw unknownToken(whole, template, where);
@@ -84,38 +82,28 @@ function fieldValue(fields: unknown, key: string, template: string): string {
  * token is INVALID_INPUT naming it, before anything is sent to File 360.
  */
 export function fillFolderTemplate(template: string, input: FolderTemplateInput): string {
-  const { base, ext } = splitName(input.name);
-  const at = input.at;
-  const values: Record<Token, string> = {
-    yyyy: String(at.getUTCFullYear()),
-    MM: pad(at.getUTCMonth() + 1),
-    dd: pad(at.getUTCDate()),
-    HH: pad(at.getUTCHours()),
-    mm: pad(at.getUTCMinutes()),
-    ss: pad(at.getUTCSeconds()),
-    name: input.name,
-    base,
-    ext,
-    relativeDir: relativeDir(input.relativePath ?? input.name),
-    correlationId: input.correlationId ?? '',
-  };
-  const filled = template.replace(TOKEN, (whole, inner: string) => {
-    const field = FIELD.exec(inner);
-    let value: string;
-    if (field && field[1].trim() !== '') value = fieldValue(input.fields, field[1], template);
-    else if ((FOLDER_TEMPLATE_TOKENS as readonly string[]).includes(inner)) value = values[inner as Token];
-    else throw unknownToken(whole, template, 'Folder');
-    if (inner !== 'relativeDir' && /[/\\]/.test(value)) {
-      throw new FileBridgeError(
-        'INVALID_INPUT',
-        `${whole} is ${JSON.stringify(value)}, which is not one folder name (it holds a / or \\), in the folder "${template}".`,
-        {
-          template,
-        },
-      );
-    }
-    return value;
-  });
+  const values = pathTokenValues({ name: input.name, relativePath: input.relativePath ?? input.name }, input.at, input.correlationId ?? '');
+  const filled = fillTokens(
+    template,
+    (inner, whole) => {
+      const field = FIELD.exec(inner);
+      let value: string;
+      if (field && field[1].trim() !== '') value = fieldValue(input.fields, field[1], template);
+      else if (isTokenOf(FOLDER_TEMPLATE_TOKENS, inner)) value = values[inner];
+      else throw unknownToken(whole, template, 'Folder');
+      if (inner !== 'relativeDir' && /[/\\]/.test(value)) {
+        throw new FileBridgeError(
+          'INVALID_INPUT',
+          `${whole} is ${JSON.stringify(value)}, which is not one folder name (it holds a / or \\), in the folder "${template}".`,
+          {
+            template,
+          },
+        );
+      }
+      return value;
+    },
+    TOKEN,
+  );
   try {
     return folderPathParts(filled).join('/');
   } catch (err) {

@@ -1,49 +1,30 @@
 import { FileBridgeError } from '../errors';
 import { checkBelow, checkRemotePath, joinRemote, remoteDirname } from '../paths';
-import { relativeDir, splitName, type SourceFacts } from './source';
+import { fillTokens, isTokenOf, pathTokenValues, tokenList } from '../path-template';
+import { type SourceFacts } from './source';
 
 /*
  * Archive and quarantine paths from templates such as
  *   .filebridge/archive/{yyyy}/{MM}/{dd}/{relativePath}
  *   /archive/{yyyy}-{MM}/{base}_{HH}{mm}{ss}.{ext}
- * Times are UTC, so two runtimes in different time zones file alike.
+ * Times are UTC, so two runtimes in different time zones file alike. The token values and the
+ * filling are ../path-template.ts, shared with the File 360 put folder template.
  */
 
 export const TEMPLATE_TOKENS = ['yyyy', 'MM', 'dd', 'HH', 'mm', 'ss', 'SSS', 'name', 'base', 'ext', 'relativePath', 'relativeDir', 'correlationId'] as const;
 type Token = (typeof TEMPLATE_TOKENS)[number];
 
-const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
-
 export function templateValues(source: Pick<SourceFacts, 'name' | 'relativePath'>, at: Date, correlationId = ''): Record<Token, string> {
-  const { base, ext } = splitName(source.name);
-  return {
-    yyyy: String(at.getUTCFullYear()),
-    MM: pad(at.getUTCMonth() + 1),
-    dd: pad(at.getUTCDate()),
-    HH: pad(at.getUTCHours()),
-    mm: pad(at.getUTCMinutes()),
-    ss: pad(at.getUTCSeconds()),
-    SSS: pad(at.getUTCMilliseconds(), 3),
-    name: source.name,
-    base,
-    ext,
-    relativePath: source.relativePath,
-    relativeDir: relativeDir(source.relativePath),
-    correlationId,
-  };
+  return pathTokenValues(source, at, correlationId);
 }
 
 /** Fills `{token}`s; an unknown token is an error naming the known ones (a typo must not archive to "{yyy}"). */
 export function fillTemplate(template: string, values: Record<Token, string>): string {
-  return template.replace(/\{([A-Za-z]+)\}/g, (whole, token: string) => {
-    if (!(TEMPLATE_TOKENS as readonly string[]).includes(token)) {
-      throw new FileBridgeError(
-        'INVALID_INPUT',
-        `Unknown token ${whole} in the path template "${template}": use ${TEMPLATE_TOKENS.map((t) => `{${t}}`).join(' ')}.`,
-        { template },
-      );
+  return fillTokens(template, (token, whole) => {
+    if (!isTokenOf(TEMPLATE_TOKENS, token)) {
+      throw new FileBridgeError('INVALID_INPUT', `Unknown token ${whole} in the path template "${template}": use ${tokenList(TEMPLATE_TOKENS)}.`, { template });
     }
-    return values[token as Token];
+    return values[token];
   });
 }
 
