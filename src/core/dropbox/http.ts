@@ -1,4 +1,5 @@
 import { FileBridgeError } from '../errors';
+import { readResponseText } from '../response-text';
 
 /** The fetch signature the SDK and our content routes call (Node's global fetch). */
 export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
@@ -96,22 +97,7 @@ export interface DropboxFailure {
 
 /** Reads at most `limit` bytes of a response body as text (error bodies are small; a lying peer's is cut). */
 export async function readLimitedText(res: Response, limit = 64 * 1024): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      parts.push(value);
-      size += value.length;
-      if (size >= limit) break;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return Buffer.concat(parts).subarray(0, limit).toString('utf8');
+  return readResponseText(res, limit);
 }
 
 export async function failureOf(res: Response): Promise<DropboxFailure> {

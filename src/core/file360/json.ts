@@ -7,6 +7,7 @@
  * text, outside string literals.
  */
 import { FileBridgeError } from '../errors';
+import { readResponseText } from '../response-text';
 
 /** An answer larger than this is refused: a page of 1000 resources is about 1 MB. */
 export const MAX_JSON_BYTES = 16 * 1024 * 1024;
@@ -63,43 +64,12 @@ export function parseF360Json(text: string, where: string): unknown {
 
 /** Reads a response body as text, failing once it passes `limit` bytes (a lying peer cannot fill memory). */
 export async function readBodyText(res: Response, where: string, limit = MAX_JSON_BYTES): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > limit) {
-        throw new FileBridgeError('CONNECTION', `File 360 answered ${where} with more than ${limit} bytes; it was not read.`, { request: where, limit });
-      }
-      parts.push(value);
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return Buffer.concat(parts).toString('utf8');
+  return readResponseText(res, limit, {
+    tooLarge: () => new FileBridgeError('CONNECTION', `File 360 answered ${where} with more than ${limit} bytes; it was not read.`, { request: where, limit }),
+  });
 }
 
-/** Reads at most `limit` bytes of an error body, cutting the rest (error bodies are small). */
+/** Reads at most `limit` bytes of an error body, cutting the rest (error bodies are small); a body that breaks off gives what came. */
 export async function readErrorText(res: Response, limit = 64 * 1024): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < limit) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      parts.push(value);
-      size += value.length;
-    }
-  } catch {
-    // a body that breaks off: what came is enough for a message
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return Buffer.concat(parts).subarray(0, limit).toString('utf8');
+  return readResponseText(res, limit, { keepPartial: true });
 }
