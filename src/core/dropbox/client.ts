@@ -1,5 +1,5 @@
 import { Dropbox, DropboxResponseError } from 'dropbox';
-import { backoffDelay, sleep } from '../backoff';
+import { backoffDelay, sleep, WakeableSleeps } from '../backoff';
 import { FileBridgeError } from '../errors';
 import { checkDropboxOptions, DEFAULT_CONNECT_TIMEOUT_MS, DropboxTokens, type DropboxOptions } from './auth';
 import { ContentTransport, failureOfAnswer, type ContentAnswer } from './content-request';
@@ -80,7 +80,7 @@ export class DropboxClient {
   private pathRoot: string | undefined;
   private pathRootReady: Promise<void> | undefined;
   private closed = false;
-  private readonly sleeping = new Set<() => void>();
+  private readonly sleeps = new WakeableSleeps();
 
   constructor(options: DropboxOptions) {
     checkDropboxOptions(options);
@@ -227,22 +227,13 @@ export class DropboxClient {
 
   /** Sleeps, but wakes (and the caller then fails) when the client is closed. */
   async pause(ms: number): Promise<void> {
-    if (ms <= 0) return;
-    await new Promise<void>((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        this.sleeping.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.sleeping.add(wake);
-    });
+    await this.sleeps.sleep(ms);
   }
 
   close(): void {
     this.closed = true;
     this.transport.close();
-    for (const wake of [...this.sleeping]) wake();
+    this.sleeps.wakeAll();
   }
 }
 

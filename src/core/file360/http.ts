@@ -14,7 +14,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable, Transform, pipeline } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { backoffDelay } from '../backoff';
+import { backoffDelay, WakeableSleeps } from '../backoff';
 import { FileBridgeError, isFileBridgeError } from '../errors';
 import type { File360Tokens } from './auth';
 import { F360_HEADERS } from './contract';
@@ -110,7 +110,7 @@ export function dispositionFilename(header: string | null): string | undefined {
 export class F360Http {
   readonly stats: F360Stats = { requests: 0, rateLimited: 0, serverErrors: 0, connectionErrors: 0, tokenRetries: 0 };
   private closed = false;
-  private readonly sleeping = new Set<() => void>();
+  private readonly sleeps = new WakeableSleeps();
 
   constructor(private readonly o: F360HttpOptions) {}
 
@@ -365,21 +365,12 @@ export class F360Http {
 
   /** Sleeps, but wakes (and the call then fails) when the client is closed. */
   private async pause(ms: number): Promise<void> {
-    if (ms <= 0) return;
-    await new Promise<void>((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        this.sleeping.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.sleeping.add(wake);
-    });
+    await this.sleeps.sleep(ms);
   }
 
   close(): void {
     this.closed = true;
-    for (const wake of [...this.sleeping]) wake();
+    this.sleeps.wakeAll();
   }
 }
 
