@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -30,4 +31,45 @@ export async function retainedArrayBuffers(): Promise<number> {
   await new Promise((resolve) => setImmediate(resolve));
   gc();
   return process.memoryUsage().arrayBuffers;
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * `size` bytes of a seeded pattern in 1 MiB blocks (each numbered in its first 4 bytes), made as they
+ * are read: a large file for a transfer test that is never all in memory. The same seed gives the
+ * same bytes, so a test hashes one run and compares what arrived from another.
+ */
+export function generatedBytes(size: number, seed: Buffer): Readable {
+  let made = 0;
+  let counter = 0;
+  return new Readable({
+    highWaterMark: MiB,
+    read() {
+      if (made >= size) return void this.push(null);
+      const n = Math.min(MiB, size - made);
+      const block = Buffer.alloc(n, seed);
+      block.writeUInt32BE(counter++, 0);
+      made += n;
+      this.push(block);
+    },
+  });
+}
+
+/** Samples the process's RSS every 25 ms from now; stop() gives the peak growth over the baseline (the RSS at the start, after a gc when exposed). */
+export function rssSampler(): { stop(): number; baseline: number } {
+  global.gc?.();
+  const baseline = process.memoryUsage().rss;
+  let peak = baseline;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 25);
+  return {
+    baseline,
+    stop() {
+      clearInterval(timer);
+      peak = Math.max(peak, process.memoryUsage().rss);
+      return peak - baseline;
+    },
+  };
 }

@@ -1,49 +1,16 @@
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { startDropboxSim, type DropboxSim } from '../../../../dev/sim/dropbox';
 import { DropboxContentHasher } from '../../../../src/core/dropbox/content-hash';
 import { openDropboxSession, type DropboxSession } from '../../../../src/core/dropbox/session';
+import { generatedBytes, rssSampler } from '../../../support/memory';
 
 const MiB = 1024 * 1024;
 const SIZE = 400 * MiB;
 /** Peak RSS above the level before the transfer: far below the file's 400 MiB, so no whole file is held. */
 const RSS_BOUND = 200 * MiB;
-
-/** `size` bytes of a seeded pattern, made as they are read (never all in memory). */
-function generated(size: number, seed: Buffer): Readable {
-  let made = 0;
-  let counter = 0;
-  return new Readable({
-    highWaterMark: MiB,
-    read() {
-      if (made >= size) return void this.push(null);
-      const n = Math.min(MiB, size - made);
-      const block = Buffer.alloc(n, seed);
-      block.writeUInt32BE(counter++, 0);
-      made += n;
-      this.push(block);
-    },
-  });
-}
-
-function rssSampler(): { stop(): number; baseline: number } {
-  global.gc?.();
-  const baseline = process.memoryUsage().rss;
-  let peak = baseline;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 25);
-  return {
-    baseline,
-    stop() {
-      clearInterval(timer);
-      peak = Math.max(peak, process.memoryUsage().rss);
-      return peak - baseline;
-    },
-  };
-}
 
 describe('a 400 MiB file through Dropbox upload sessions and a streamed download, with peak RSS', function () {
   this.timeout(600_000);
@@ -58,7 +25,7 @@ describe('a 400 MiB file through Dropbox upload sessions and a streamed download
     session = await openDropboxSession({ appKey: sim.appKey, refreshToken: sim.refreshToken, serviceUrl: sim.url });
     const sha = createHash('sha256');
     const hasher = new DropboxContentHasher();
-    for await (const chunk of generated(SIZE, seed)) {
+    for await (const chunk of generatedBytes(SIZE, seed)) {
       sha.update(chunk as Buffer);
       hasher.update(chunk as Buffer);
     }
@@ -73,7 +40,7 @@ describe('a 400 MiB file through Dropbox upload sessions and a streamed download
   it('uploads 400 MiB of unknown size in 16 MiB chunks with flat memory; Dropbox has the right content_hash', async () => {
     const appendsBefore = sim.stats().byRoute['files/upload_session/append_v2'] ?? 0;
     const rss = rssSampler();
-    const written = await session.write('/Large/400mib.bin', generated(SIZE, seed));
+    const written = await session.write('/Large/400mib.bin', generatedBytes(SIZE, seed));
     const peak = rss.stop();
     console.log(`      upload: peak RSS +${(peak / MiB).toFixed(0)} MiB over ${(rss.baseline / MiB).toFixed(0)} MiB`);
     assert.equal(written, SIZE);

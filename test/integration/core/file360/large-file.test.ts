@@ -5,48 +5,16 @@
  */
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { openFile360Client, type File360Client } from '../../../../src/core/file360';
 import { useFile360Sim } from '../../../support/file360-sim';
+import { generatedBytes, rssSampler } from '../../../support/memory';
 
 const MiB = 1024 * 1024;
 const SIZE = 200 * MiB;
 /** Peak RSS above the level before the transfer: well below the file's 200 MiB. */
 const RSS_BOUND = 96 * MiB;
-
-/** `size` bytes of a seeded pattern, made as they are read (never all in memory). */
-function generated(size: number, seed: Buffer): Readable {
-  let made = 0;
-  let counter = 0;
-  return new Readable({
-    highWaterMark: MiB,
-    read() {
-      if (made >= size) return void this.push(null);
-      const n = Math.min(MiB, size - made);
-      const block = Buffer.alloc(n, seed);
-      block.writeUInt32BE(counter++, 0);
-      made += n;
-      this.push(block);
-    },
-  });
-}
-
-function rssSampler(): { stop(): number } {
-  global.gc?.();
-  const baseline = process.memoryUsage().rss;
-  let peak = baseline;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 25);
-  return {
-    stop() {
-      clearInterval(timer);
-      peak = Math.max(peak, process.memoryUsage().rss);
-      return peak - baseline;
-    },
-  };
-}
 
 describe('file360 client: a 200 MiB upload and download with flat memory', function () {
   this.timeout(300_000);
@@ -59,7 +27,7 @@ describe('file360 client: a 200 MiB upload and download with flat memory', funct
   before(async () => {
     const sha = createHash('sha256');
     await pipeline(
-      generated(SIZE, seed),
+      generatedBytes(SIZE, seed),
       new Writable({
         write(chunk: Buffer, _e, cb) {
           sha.update(chunk);
@@ -76,7 +44,7 @@ describe('file360 client: a 200 MiB upload and download with flat memory', funct
   it('uploads 200 MiB streamed (Content-Length known): the simulator has every byte, peak RSS stays flat', async () => {
     const folder = await client.resolveFolder('Large', { create: true });
     const rss = rssSampler();
-    const doc = await client.upload(folder.id, 'big.bin', generated(SIZE, seed), { size: SIZE, collision: 'overwrite' });
+    const doc = await client.upload(folder.id, 'big.bin', generatedBytes(SIZE, seed), { size: SIZE, collision: 'overwrite' });
     const grew = rss.stop();
     console.log(`      upload: peak RSS +${(grew / MiB).toFixed(1)} MiB for ${SIZE / MiB} MiB`);
     documentId = doc.id;
