@@ -5,6 +5,7 @@
  * bodies, multipart uploads). Ids stay strings: the answers' text is kept for tests that look at it.
  */
 import { QUIET_FAULTS, startFile360Sim, type File360Sim, type File360SimOptions } from '../../dev/sim/file360';
+import type { File360Options } from '../../src/core/file360';
 
 export interface F360Answer {
   status: number;
@@ -128,4 +129,44 @@ export async function freshFolder(used: UsedFile360Sim, parentId?: string): Prom
   });
   if (a.status !== 201) throw new Error(`folder create failed: ${a.status} ${a.text}`);
   return (a.json as { id: string }).id;
+}
+
+/** Retries fast enough for tests that provoke 429s, 5xx and dropped connections. */
+export const QUICK_RETRIES = { retryBaseMs: 5, retryMaxMs: 50 } as const;
+
+/** Client options for the simulator's user (password grant); `extra` adds or replaces settings (retries, timeouts...). */
+export function f360ClientOptions(sim: File360Sim, extra: Partial<File360Options> = {}): File360Options {
+  return {
+    apiUrl: sim.url,
+    ssoUrl: sim.ssoUrl,
+    clientId: sim.clientId,
+    clientSecret: sim.clientSecret,
+    username: sim.user,
+    password: sim.password,
+    ...extra,
+  };
+}
+
+/**
+ * A flow's `filebridge-server` configuration node (protocol file360, id `srv`) pointed at the
+ * simulator; `fields` add or replace settings (id, poolSize...). Its secrets are f360ServerCredentials.
+ */
+export function f360ServerNode(sim: File360Sim, fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: 'srv',
+    type: 'filebridge-server',
+    protocol: 'file360',
+    apiUrl: sim.url,
+    ssoUrl: sim.ssoUrl,
+    clientId: sim.clientId,
+    username: sim.user,
+    poolSize: 2,
+    connectRetries: 1,
+    ...fields,
+  };
+}
+
+/** The flow credentials of f360ServerNode: the client secret and the user's password. */
+export function f360ServerCredentials(sim: File360Sim): Record<string, string> {
+  return { clientSecret: sim.clientSecret, password: sim.password };
 }

@@ -19,7 +19,7 @@ import { servers } from '../../support/dev-servers';
 import { serverConfigNode } from '../../support/server-config-node';
 import { coreNode, nodeRedPath } from '../../support/node-red-under-test';
 import { Arrivals, loadFlow, onCall } from '../../support/flow-helper';
-import { useFile360Sim } from '../../support/file360-sim';
+import { f360ClientOptions, f360ServerCredentials, f360ServerNode, useFile360Sim } from '../../support/file360-sim';
 import { localFiles, sha, waitFor } from '../../support/watch-pipeline';
 
 helper.init(nodeRedPath());
@@ -57,17 +57,7 @@ describe('filebridge-f360-put node in a Node-RED flow', function () {
       [
         { id: 'tab', type: 'tab', label: 'f360 put' },
         serverConfigNode('sftp', { id: 'srv', poolSize: 2 }),
-        {
-          id: 'f360',
-          type: 'filebridge-server',
-          protocol: 'file360',
-          apiUrl: used.sim.url,
-          ssoUrl: used.sim.ssoUrl,
-          clientId: used.sim.clientId,
-          username: used.sim.user,
-          poolSize: 2,
-          connectRetries: 1,
-        },
+        f360ServerNode(used.sim, { id: 'f360' }),
         {
           id: 'watch',
           z: 'tab',
@@ -109,7 +99,7 @@ describe('filebridge-f360-put node in a Node-RED flow', function () {
       ],
       {
         srv: { password: servers().password },
-        f360: { clientSecret: used.sim.clientSecret, password: used.sim.password, ...f360Credentials },
+        f360: { ...f360ServerCredentials(used.sim), ...f360Credentials },
       },
     );
     statuses = [];
@@ -173,14 +163,7 @@ describe('filebridge-f360-put node in a Node-RED flow', function () {
   it('collision "fail" on a taken name: Catch gets CONFLICT, File 360 keeps its document, the source stays claimed (not lost, not acked)', async () => {
     const dir = `f360-put-${++seq}-${Date.now()}`;
     const year = String(new Date().getUTCFullYear());
-    const client = openFile360Client({
-      apiUrl: used.sim.url,
-      ssoUrl: used.sim.ssoUrl,
-      clientId: used.sim.clientId,
-      clientSecret: used.sim.clientSecret,
-      username: used.sim.user,
-      password: used.sim.password,
-    });
+    const client = openFile360Client(f360ClientOptions(used.sim));
     await client.resolveFolder(`${dir}/Suppliers/ACME/${year}`, { create: true });
     client.close();
     const before = await used.sim.putFile(`/${dir}/Suppliers/ACME/${year}`, 'order.csv', 'someone else put this here');

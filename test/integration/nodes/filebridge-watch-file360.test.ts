@@ -16,28 +16,18 @@ import { coreNode, nodeRedPath } from '../../support/node-red-under-test';
 import { loadFlow, onCall, startTestServer, stopTestServer } from '../../support/flow-helper';
 import { pipelineSink, sinkControl } from '../../support/pipeline-sink';
 import { Outcomes, sha, sleep, waitFor } from '../../support/watch-pipeline';
-import { call, useFile360Sim, type UsedFile360Sim } from '../../support/file360-sim';
+import { call, f360ServerCredentials, f360ServerNode, useFile360Sim, type UsedFile360Sim } from '../../support/file360-sim';
 
 helper.init(nodeRedPath());
 
 const NODES: unknown[] = [serverNode, watchNode, ackNode, quarantineNode, pipelineSink, coreNode('common/25-catch.js')];
 
 function f360Server(used: UsedFile360Sim): Record<string, unknown> {
-  return {
-    id: 'srv',
-    type: 'filebridge-server',
-    protocol: 'file360',
-    apiUrl: used.sim.url,
-    ssoUrl: used.sim.ssoUrl,
-    clientId: used.sim.clientId,
-    username: used.sim.user,
-    poolSize: 3,
-    connectRetries: 1,
-  };
+  return f360ServerNode(used.sim, { poolSize: 3 });
 }
 
 function creds(used: UsedFile360Sim): Record<string, Record<string, string>> {
-  return { srv: { clientSecret: used.sim.clientSecret, password: used.sim.password } };
+  return { srv: f360ServerCredentials(used.sim) };
 }
 
 /** watch (in place) -> test-sink -> ack -> acked, and Catch(sink, ack) -> quarantine -> quarantined. */

@@ -10,23 +10,12 @@ import { Readable } from 'node:stream';
 import { FileBridgeError } from '../../../../src/core/errors';
 import { openFile360Client, testFile360Connection, type File360Client, type File360Options } from '../../../../src/core/file360';
 import { expectCode } from '../../../support/expect-code';
-import { useFile360Sim, type UsedFile360Sim } from '../../../support/file360-sim';
+import { f360ClientOptions, QUICK_RETRIES, useFile360Sim, type UsedFile360Sim } from '../../../support/file360-sim';
 
 const TWO_53 = 2n ** 53n;
 
 function optionsOf(used: UsedFile360Sim, extra: Partial<File360Options> = {}): File360Options {
-  const s = used.sim;
-  return {
-    apiUrl: s.url,
-    ssoUrl: s.ssoUrl,
-    clientId: s.clientId,
-    clientSecret: s.clientSecret,
-    username: s.user,
-    password: s.password,
-    retryBaseMs: 5,
-    retryMaxMs: 50,
-    ...extra,
-  };
+  return f360ClientOptions(used.sim, { ...QUICK_RETRIES, ...extra });
 }
 
 async function readAll(stream: Readable): Promise<Buffer> {

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { openFile360Client, type File360Client } from '../../../../src/core/file360';
-import { useFile360Sim } from '../../../support/file360-sim';
+import { f360ClientOptions, useFile360Sim } from '../../../support/file360-sim';
 import { generatedBytes, rssSampler } from '../../../support/memory';
 
 const MiB = 1024 * 1024;
@@ -36,8 +36,7 @@ describe('file360 client: a 200 MiB upload and download with flat memory', funct
       }),
     );
     expected = sha.digest('hex');
-    const s = used.sim;
-    client = openFile360Client({ apiUrl: s.url, ssoUrl: s.ssoUrl, clientId: s.clientId, clientSecret: s.clientSecret, username: s.user, password: s.password });
+    client = openFile360Client(f360ClientOptions(used.sim));
   });
   after(() => client?.close());
 

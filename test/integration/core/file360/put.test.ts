@@ -13,7 +13,7 @@ import { performF360Put, prepareF360Put, type F360PutInput, type F360TransferDet
 import { f360PutSettingsFromConfig, type F360PutConfigFields } from '../../../../src/core/file360/put-config';
 import type { SourceFacts } from '../../../../src/core/pipeline/source';
 import { expectCode } from '../../../support/expect-code';
-import { useFile360Sim, type UsedFile360Sim } from '../../../support/file360-sim';
+import { f360ClientOptions, QUICK_RETRIES, useFile360Sim, type UsedFile360Sim } from '../../../support/file360-sim';
 
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
@@ -77,16 +77,7 @@ describe('file360 put (core) against the simulator', function () {
 
   beforeEach(() => {
     base = `p${++seq}-${Date.now()}`;
-    client = openFile360Client({
-      apiUrl: used.sim.url,
-      ssoUrl: used.sim.ssoUrl,
-      clientId: used.sim.clientId,
-      clientSecret: used.sim.clientSecret,
-      username: used.sim.user,
-      password: used.sim.password,
-      retryBaseMs: 5,
-      retryMaxMs: 50,
-    });
+    client = openFile360Client(f360ClientOptions(used.sim, QUICK_RETRIES));
   });
   afterEach(() => client.close());
 

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { openFile360Client, File360Session, createFile360Pool, type File360Client } from '../../../../src/core/file360';
 import { DEFAULT_PUT_OPTIONS, putFile, listEntries, moveEntry, deleteEntry } from '../../../../src/core/remote/operations';
 import { expectCode } from '../../../support/expect-code';
-import { call, useFile360Sim } from '../../../support/file360-sim';
+import { call, f360ClientOptions, QUICK_RETRIES, useFile360Sim } from '../../../support/file360-sim';
 
 async function readAll(stream: Readable): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -28,17 +28,7 @@ describe('File 360 session (RemoteSession on File 360 folders)', function () {
   let top: string;
 
   before(function () {
-    const s = used.sim;
-    client = openFile360Client({
-      apiUrl: s.url,
-      ssoUrl: s.ssoUrl,
-      clientId: s.clientId,
-      clientSecret: s.clientSecret,
-      username: s.user,
-      password: s.password,
-      retryBaseMs: 5,
-      retryMaxMs: 50,
-    });
+    client = openFile360Client(f360ClientOptions(used.sim, QUICK_RETRIES));
   });
   beforeEach(async function () {
     session = new File360Session(client);
