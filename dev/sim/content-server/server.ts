@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { refreshSeconds } from '../shared/html';
 import type { Ctx, Reply, Route } from './context';
 import type { Json, JsonObject } from './envelopes';
 import { CsError, argumentRequired, authRequired, badCredentials, routeNotFound } from './errors';
@@ -251,9 +252,7 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
   /** The read-only web page (ui.ts): overview, node pages, version downloads. No ticket, like the other `/__sim` endpoints. */
   const webPage = (req: IncomingMessage, res: ServerResponse, path: string, url: URL): void => {
     req.resume();
-    const refreshParam = url.searchParams.get('refresh');
-    const refresh = refreshParam !== null && /^\d{1,4}$/.test(refreshParam) ? Number(refreshParam) : 5;
-    const ui: UiContext = { store, extras, apiBase: `http://${req.headers.host ?? 'localhost'}${apiBase}`, refreshSeconds: refresh };
+    const ui: UiContext = { store, extras, apiBase: `http://${req.headers.host ?? 'localhost'}${apiBase}`, refreshSeconds: refreshSeconds(url) };
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendHtml(res, 405, renderMissing(ui, 'This page is read only.'));
     if (path === '/' || path === UI_BASE || path === `${UI_BASE}/`) return sendHtml(res, 200, renderIndex(ui));
     let m: RegExpExecArray | null;

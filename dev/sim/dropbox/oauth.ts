@@ -13,6 +13,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { escapeHtml as esc } from '../shared/html';
 import { readSmallBody } from './body';
 import type { SimCore } from './core';
 
@@ -143,14 +144,6 @@ export async function tokenEndpoint(core: SimCore, auth: Auth, req: IncomingMess
   }
   return oauthError(res, 'unsupported_grant_type', `grant_type must be refresh_token or authorization_code`);
 }
-
-const esc = (v: unknown): string =>
-  String(v ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 
 function sendPage(res: ServerResponse, status: number, title: string, body: string): void {
   const html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
