@@ -15,10 +15,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSimServer, listenSim } from '../shared/server';
 import { Dropped, readSmallBody, receiveContent } from './body';
 import { ContentHasher } from './content-hash';
 import type { Ctx, RouteDef } from './context';
@@ -478,21 +478,14 @@ export async function startDropboxSim(options: DropboxSimOptions = {}): Promise<
     sendText(res, 404, 'Not found');
   };
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendText(res, 500, `Internal simulator error: ${err instanceof Error ? err.message : String(err)}`);
-      else res.destroy();
-    });
-  });
+  const server: Server = createSimServer(handle, (res, err) =>
+    sendText(res, 500, `Internal simulator error: ${err instanceof Error ? err.message : String(err)}`),
+  );
   // Uploads of hundreds of MiB and longpolls of minutes must not be cut by Node's default timeouts.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenSim(server, host, options.port ?? 0);
   baseUrl = `http://${host}:${port}`;
 
   return {

@@ -15,10 +15,10 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSimServer, listenSim } from '../shared/server';
 import { Auth, tokenEndpoint } from './auth';
 import { Dropped, readSmallBody, receivePlain } from './body';
 import type { Ctx, RouteDef, SimCore, SimCounters } from './context';
@@ -414,22 +414,14 @@ export async function startFile360Sim(options: File360SimOptions = {}): Promise<
     sendJson(res, 404, { error: 'notFound', message: 'Not found' });
   };
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent)
-        sendJson(res, 500, { error: 'internalError', message: `Internal simulator error: ${err instanceof Error ? err.message : String(err)}` });
-      else res.destroy();
-    });
-  });
+  const server: Server = createSimServer(handle, (res, err) =>
+    sendJson(res, 500, { error: 'internalError', message: `Internal simulator error: ${err instanceof Error ? err.message : String(err)}` }),
+  );
   // Uploads of GiBs must not be cut by Node's default request timeout.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenSim(server, host, options.port ?? 0);
   baseUrl = `http://${host}:${port}`;
 
   return {
