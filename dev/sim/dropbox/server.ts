@@ -18,8 +18,8 @@ import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSimServer, listenSim } from '../shared/server';
-import { Dropped, readSmallBody, receiveContent } from './body';
+import { createSimServer, isPageRequest, listenSim, runApiCall, sendPage } from '../shared/server';
+import { readSmallBody, receiveContent } from './body';
 import { ContentHasher } from './content-hash';
 import type { Ctx, RouteDef } from './context';
 import { WriteLock, type SimAccount, type SimCore, type SimCounters } from './core';
@@ -449,32 +449,16 @@ export async function startDropboxSim(options: DropboxSimOptions = {}): Promise<
     if (path === '/oauth2/authorize') return authorizePage(core, auth, req, res, url);
     if (path.startsWith('/s/')) return sharedLink(req, res, path);
     if (path.startsWith('/2/')) {
-      try {
-        await api(req, res, path.slice(3), url);
-      } catch (err) {
-        if (err instanceof Dropped) return;
-        if (!req.complete) req.resume();
-        if (err instanceof DbxError) {
-          if (!res.headersSent) sendError(res, err);
-          else res.destroy();
-          return;
-        }
-        throw err;
-      }
-      return;
+      return runApiCall(
+        req,
+        res,
+        () => api(req, res, path.slice(3), url),
+        (err): err is DbxError => err instanceof DbxError,
+        sendError,
+      );
     }
     req.resume();
-    if ((req.method === 'GET' || req.method === 'HEAD') && (path === '/' || path === '/index.html')) {
-      const html = renderPage(core, state(), stats(), url);
-      res.writeHead(200, {
-        'Content-Type': 'text/html; charset=utf-8',
-        'Content-Length': String(Buffer.byteLength(html)),
-        'Cache-Control': 'no-store',
-        'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
-        'X-Content-Type-Options': 'nosniff',
-      });
-      return void res.end(req.method === 'HEAD' ? undefined : html);
-    }
+    if (isPageRequest(req, path)) return sendPage(req, res, renderPage(core, state(), stats(), url));
     sendText(res, 404, 'Not found');
   };
 

@@ -18,9 +18,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSimServer, listenSim } from '../shared/server';
+import { createSimServer, isPageRequest, listenSim, runApiCall, sendPage } from '../shared/server';
 import { Auth, tokenEndpoint } from './auth';
-import { Dropped, readSmallBody, receivePlain } from './body';
+import { readSmallBody, receivePlain } from './body';
 import type { Ctx, RouteDef, SimCore, SimCounters } from './context';
 import { F360Error, badRequest, sendError, sendJson, tooManyRequests, unauthorized, type Json, type JsonObject } from './errors';
 import { DEFAULT_FAULTS, mergeFaults, type File360Faults } from './faults';
@@ -385,32 +385,16 @@ export async function startFile360Sim(options: File360SimOptions = {}): Promise<
       return tokenEndpoint(auth, req, res, url);
     }
     if (path.startsWith('/api/') || path.startsWith('/search/')) {
-      try {
-        await api(req, res, url);
-      } catch (err) {
-        if (err instanceof Dropped) return;
-        if (!req.complete) req.resume();
-        if (err instanceof F360Error) {
-          if (!res.headersSent) sendError(res, err);
-          else res.destroy();
-          return;
-        }
-        throw err;
-      }
-      return;
+      return runApiCall(
+        req,
+        res,
+        () => api(req, res, url),
+        (err): err is F360Error => err instanceof F360Error,
+        sendError,
+      );
     }
     req.resume();
-    if ((req.method === 'GET' || req.method === 'HEAD') && (path === '/' || path === '/index.html')) {
-      const html = renderPage(baseUrl, state(), stats(), faults, url);
-      res.writeHead(200, {
-        'Content-Type': 'text/html; charset=utf-8',
-        'Content-Length': String(Buffer.byteLength(html)),
-        'Cache-Control': 'no-store',
-        'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
-        'X-Content-Type-Options': 'nosniff',
-      });
-      return void res.end(req.method === 'HEAD' ? undefined : html);
-    }
+    if (isPageRequest(req, path)) return sendPage(req, res, renderPage(baseUrl, state(), stats(), faults, url));
     sendJson(res, 404, { error: 'notFound', message: 'Not found' });
   };
 
