@@ -11,24 +11,17 @@
  * (`-T chunk`, no `Expect: 100-continue`; Dropbox allows at most 150 MiB per request), the file split
  * into the chunks beforehand (not timed), then `upload_session/finish`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { ContentHasher } from '../sim/dropbox/content-hash';
 import { openDropboxSession, type DropboxSession } from '../../src/core/dropbox';
+import { drain, startSimProcess, stopSimProcess, timed, type SimBenchRow, type SimProcess as SimProcessOf } from './sim-process';
 
 const MiB = 1024 * 1024;
 const CURL_CHUNK = 128 * MiB;
 
-export interface DropboxBenchRow {
-  what: string;
-  ours?: number;
-  reference?: number;
-  referenceName?: string;
-  note?: string;
-}
+export type DropboxBenchRow = SimBenchRow;
 
 export interface DropboxBenchResult {
   rows: DropboxBenchRow[];
@@ -41,80 +34,19 @@ export interface DropboxBenchResult {
   startRssMb: number;
 }
 
-interface SimProcess {
+/** The simulator's start line. */
+interface SimInfo {
   url: string;
   appKey: string;
   refreshToken: string;
-  child: ChildProcess;
 }
-
-/** Starts `build/dev/sim/dropbox/cli.js` on a free port with its content in `dataDir`; resolves with its JSON line. */
-function startSimProcess(dataDir: string): Promise<SimProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(__dirname, '..', 'sim', 'dropbox', 'cli.js'), '--port', '0', '--data', dataDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl < 0) return;
-      try {
-        const info = JSON.parse(out.slice(0, nl)) as { url: string; appKey: string; refreshToken: string };
-        resolve({ ...info, child });
-      } catch (e) {
-        reject(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`the Dropbox simulator exited (${String(code)}): ${err.trim()}`)));
-  });
-}
-
-function stopSimProcess(sim: SimProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (sim.child.exitCode !== null || sim.child.signalCode !== null) return resolve();
-    sim.child.once('exit', () => resolve());
-    sim.child.kill('SIGTERM');
-  });
-}
-
-/** Runs a command; resolves with its wall time (ms) and stdout. */
-function timed(command: string, args: string[]): Promise<{ ms: number; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve({ ms: performance.now() - started, stdout });
-      else reject(new Error(`${command} exited with ${code}: ${stderr.trim()}`));
-    });
-  });
-}
+type SimProcess = SimProcessOf<SimInfo>;
 
 /** Dropbox's content_hash of a local file, streamed (no whole file in memory). */
 async function contentHashOf(path: string): Promise<string> {
   const hasher = new ContentHasher();
   for await (const chunk of createReadStream(path, { highWaterMark: 4 * MiB })) hasher.update(chunk as Buffer);
   return hasher.hex();
-}
-
-async function drain(stream: Readable): Promise<number> {
-  let bytes = 0;
-  for await (const chunk of stream) bytes += (chunk as Buffer).length;
-  return bytes;
 }
 
 /** The simulator's record of a file (`GET /_sim/state`): size and content_hash. */
@@ -179,7 +111,7 @@ export async function benchDropbox(
   if ((await readdir(chunkDir)).length === 0) throw new Error('split wrote no chunks');
 
   log('Starting the Dropbox simulator (its own process)...');
-  const sim = await startSimProcess(simDir);
+  const sim = await startSimProcess<SimInfo>('dropbox', 'the Dropbox simulator', simDir);
   let session: DropboxSession | undefined;
   const startRss = process.memoryUsage.rss();
   let peak = startRss;

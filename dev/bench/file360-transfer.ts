@@ -12,23 +12,16 @@
  * endpoint by the same password grant, fetched once and not timed); downloads `curl -sS --fail -H
  * 'Authorization: Bearer ..' <url>/api/v1/documents/<id>/content -o /dev/null`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { openFile360Client, type File360Client } from '../../src/core/file360';
+import { drain, startSimProcess, stopSimProcess, timed, type SimBenchRow, type SimProcess as SimProcessOf } from './sim-process';
 
 const MiB = 1024 * 1024;
 
-export interface File360BenchRow {
-  what: string;
-  ours?: number;
-  reference?: number;
-  referenceName?: string;
-  note?: string;
-}
+export type File360BenchRow = SimBenchRow;
 
 export interface File360BenchResult {
   rows: File360BenchRow[];
@@ -39,79 +32,16 @@ export interface File360BenchResult {
   startRssMb: number;
 }
 
-interface SimProcess {
+/** The simulator's start line. */
+interface SimInfo {
   url: string;
   ssoUrl: string;
   clientId: string;
   clientSecret: string;
   user: string;
   password: string;
-  child: ChildProcess;
 }
-
-/** Starts `build/dev/sim/file360/cli.js` on a free port with its content in `dataDir`; resolves with its JSON line. */
-function startSimProcess(dataDir: string): Promise<SimProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(__dirname, '..', 'sim', 'file360', 'cli.js'), '--port', '0', '--data', dataDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl < 0) return;
-      try {
-        resolve({ ...(JSON.parse(out.slice(0, nl)) as Omit<SimProcess, 'child'>), child });
-      } catch (e) {
-        reject(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`the File 360 simulator exited (${String(code)}): ${err.trim()}`)));
-  });
-}
-
-function stopSimProcess(sim: SimProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (sim.child.exitCode !== null || sim.child.signalCode !== null) return resolve();
-    sim.child.once('exit', () => resolve());
-    sim.child.kill('SIGTERM');
-  });
-}
-
-/** Runs a command; resolves with its wall time (ms) and stdout. */
-function timed(command: string, args: string[]): Promise<{ ms: number; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve({ ms: performance.now() - started, stdout });
-      else reject(new Error(`${command} exited with ${code}: ${stderr.trim()}`));
-    });
-  });
-}
-
-async function drain(stream: Readable, hash?: ReturnType<typeof createHash>): Promise<number> {
-  let bytes = 0;
-  for await (const chunk of stream) {
-    hash?.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return bytes;
-}
+type SimProcess = SimProcessOf<SimInfo>;
 
 /** The simulator's record of a document (`GET /_sim/state`): size and sha256. */
 async function simDocument(sim: SimProcess, id: string): Promise<{ size: number; sha256: string } | undefined> {
@@ -163,7 +93,7 @@ export async function benchFile360(
   const mbps = (ms: number): number => size / MiB / (ms / 1000);
 
   log('Starting the File 360 simulator (its own process)...');
-  const sim = await startSimProcess(simDir);
+  const sim = await startSimProcess<SimInfo>('file360', 'the File 360 simulator', simDir);
   let client: File360Client | undefined;
   const startRss = process.memoryUsage.rss();
   let peak = startRss;

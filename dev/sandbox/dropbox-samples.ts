@@ -10,7 +10,7 @@ import picomatch from 'picomatch';
 import type { DropboxSim } from '../sim/dropbox';
 import { exampleId, minimalPdf, type SampleFile } from './example-samples';
 import type { FlowNode, PreparedExample } from './flows';
-import { sampleNameFor, watchServerProtocol } from './samples';
+import { sampleNameFor, startRounds, watchServerProtocol, type Arrivals } from './samples';
 
 /** A Dropbox folder a running example watches. */
 export interface DropboxWatchedFolder {
@@ -33,9 +33,6 @@ export interface DropboxSampleProducer {
 
 /** Arrivals kept per folder where the watch leaves files in place (a sandbox left running stays small). */
 const MAX_KEPT = 20;
-/** When the first round lands, however long the interval. */
-const FIRST_ROUND_MS = 5000;
-
 const p2 = (n: number): string => String(n).padStart(2, '0');
 const isoDay = (d: Date): string => `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())}`;
 const isoMonth = (d: Date): string => `${d.getFullYear()}-${p2(d.getMonth() + 1)}`;
@@ -140,9 +137,7 @@ export function dropboxProducers(): Record<string, DropboxSampleProducer> {
   };
 }
 
-export interface DropboxArrivals {
-  stop(): void;
-}
+export type DropboxArrivals = Arrivals;
 
 /** One RPC call as the account's owner would make it, with a token the simulator issues; answers the HTTP status. */
 async function ownerRpc(sim: DropboxSim, route: string, arg: Record<string, unknown>, root: 'home' | 'team'): Promise<number> {
@@ -175,12 +170,10 @@ export function startDropboxArrivals(
   onArrival: (path: string) => void,
   onError: (err: Error) => void,
 ): DropboxArrivals {
-  let stopped = false;
-  let busy = false;
   let count = 0;
   const producers = dropboxProducers();
   const kept = new Map<DropboxWatchedFolder, string[]>();
-  const drop = async (): Promise<void> => {
+  const drop = async (stopped: () => boolean): Promise<void> => {
     const now = new Date();
     count += 1;
     for (const w of watched) {
@@ -193,7 +186,7 @@ export function startDropboxArrivals(
       for (const file of files) {
         const path = `${w.folder}/${file.path}`;
         await sim.putFile(path, typeof file.data === 'string' ? Buffer.from(file.data) : file.data, { root: w.root, mode: 'overwrite' });
-        if (!stopped) onArrival(`Dropbox${w.root === 'team' ? ' team space' : ''} ${path}`);
+        if (!stopped()) onArrival(`Dropbox${w.root === 'team' ? ' team space' : ''} ${path}`);
         if (!w.leavesFiles) continue;
         const list = kept.get(w) ?? [];
         list.push(path);
@@ -205,26 +198,5 @@ export function startDropboxArrivals(
       }
     }
   };
-  const tick = (): void => {
-    if (busy || stopped || watched.length === 0) return;
-    busy = true;
-    drop().then(
-      () => {
-        busy = false;
-      },
-      (err: unknown) => {
-        busy = false;
-        if (!stopped) onError(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  };
-  const timer = setInterval(tick, intervalMs);
-  const first = intervalMs > FIRST_ROUND_MS ? setTimeout(tick, FIRST_ROUND_MS) : undefined;
-  return {
-    stop: () => {
-      stopped = true;
-      clearInterval(timer);
-      clearTimeout(first);
-    },
-  };
+  return startRounds(drop, intervalMs, onError, () => watched.length === 0);
 }

@@ -9,7 +9,7 @@
 import type { File360Sim } from '../sim/file360';
 import { exampleId, minimalPdf, type SampleFile } from './example-samples';
 import type { FlowNode, PreparedExample } from './flows';
-import { watchServerProtocol } from './samples';
+import { startRounds, watchServerProtocol, type Arrivals } from './samples';
 
 /** A File 360 folder a running example watches. */
 export interface File360WatchedFolder {
@@ -32,9 +32,6 @@ export interface File360SampleProducer {
   folders?: string[];
   next(n: number, date: Date, folder: File360WatchedFolder): File360Round;
 }
-
-/** When the first round lands, however long the interval. */
-const FIRST_ROUND_MS = 5000;
 
 const p4 = (n: number): string => String(n).padStart(4, '0');
 
@@ -142,9 +139,7 @@ export async function createFile360Folders(sim: File360Sim, watched: readonly Fi
   }
 }
 
-export interface File360Arrivals {
-  stop(): void;
-}
+export type File360Arrivals = Arrivals;
 
 /** Puts new documents into every watched File 360 folder every `intervalMs` (and makes the producers' moves). */
 export function startFile360Arrivals(
@@ -154,11 +149,9 @@ export function startFile360Arrivals(
   onArrival: (path: string) => void,
   onError: (err: Error) => void,
 ): File360Arrivals {
-  let stopped = false;
-  let busy = false;
   let count = 0;
   const producers = file360Producers();
-  const drop = async (): Promise<void> => {
+  const drop = async (stopped: () => boolean): Promise<void> => {
     const now = new Date();
     count += 1;
     for (const w of watched) {
@@ -170,7 +163,7 @@ export function startFile360Arrivals(
         const { folder, name } = targetPath(w.folder, file.path);
         await ensureFile360Folder(sim, folder);
         await sim.putFile(folder, name, typeof file.data === 'string' ? Buffer.from(file.data) : file.data);
-        if (!stopped) onArrival(`File 360 ${folder}/${name}`);
+        if (!stopped()) onArrival(`File 360 ${folder}/${name}`);
       }
       for (const move of round.moves ?? []) {
         const doc = sim.documentAt(move.from);
@@ -178,30 +171,9 @@ export function startFile360Arrivals(
         const parentId = await ensureFile360Folder(sim, move.to);
         const moved = await ownerCall(sim, 'PUT', `/api/v1/documents/${doc.id}`, { parentId });
         if (moved.status !== 200) throw new Error(`moving ${move.from} into ${move.to} in the File 360 simulator: HTTP ${moved.status}`);
-        if (!stopped) onArrival(`File 360 ${move.from} moved into ${move.to}`);
+        if (!stopped()) onArrival(`File 360 ${move.from} moved into ${move.to}`);
       }
     }
   };
-  const tick = (): void => {
-    if (busy || stopped || watched.length === 0) return;
-    busy = true;
-    drop().then(
-      () => {
-        busy = false;
-      },
-      (err: unknown) => {
-        busy = false;
-        if (!stopped) onError(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  };
-  const timer = setInterval(tick, intervalMs);
-  const first = intervalMs > FIRST_ROUND_MS ? setTimeout(tick, FIRST_ROUND_MS) : undefined;
-  return {
-    stop: () => {
-      stopped = true;
-      clearInterval(timer);
-      clearTimeout(first);
-    },
-  };
+  return startRounds(drop, intervalMs, onError, () => watched.length === 0);
 }

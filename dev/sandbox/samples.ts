@@ -129,6 +129,47 @@ export interface Arrivals {
 }
 
 /**
+ * Runs `round` every `intervalMs`, and once after FIRST_ROUND_MS when the interval is longer (with
+ * the default 30 s, someone who just started the sandbox would wait that long for anything to
+ * happen). A tick while a round still runs, or while `idle()` says there is nothing to do, is
+ * skipped: a slow disk or simulator must not pile up rounds; the next tick catches up. `round` is
+ * given `stopped()` to hold back its reports once stopped; a failure goes to `onError` unless
+ * stopped (while stopping, the folders are being deleted under it: nothing to report).
+ */
+export function startRounds(
+  round: (stopped: () => boolean) => Promise<void>,
+  intervalMs: number,
+  onError: (err: Error) => void,
+  idle: () => boolean = () => false,
+): Arrivals {
+  let stopped = false;
+  let busy = false;
+  const isStopped = (): boolean => stopped;
+  const tick = (): void => {
+    if (busy || stopped || idle()) return;
+    busy = true;
+    round(isStopped).then(
+      () => {
+        busy = false;
+      },
+      (err: unknown) => {
+        busy = false;
+        if (!stopped) onError(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  };
+  const timer = setInterval(tick, intervalMs);
+  const first = intervalMs > FIRST_ROUND_MS ? setTimeout(tick, FIRST_ROUND_MS) : undefined;
+  return {
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+      clearTimeout(first);
+    },
+  };
+}
+
+/**
  * Drops a small new file into `inbox/` every `intervalMs`, so a person clicking the examples sees
  * files arrive as a partner would deliver them.
  */
@@ -139,14 +180,12 @@ export function startArrivals(
   onError: (err: Error) => void,
   watched: readonly WatchedFolder[] = [],
 ): Arrivals {
-  let stopped = false;
-  let busy = false;
   let count = 0;
   const written: string[] = [];
   const producers = exampleProducers();
   const producerFor = (w: WatchedFolder): SampleProducer | undefined => (w.example === undefined ? undefined : producers[w.example]);
   let setUp = false;
-  const drop = async (): Promise<void> => {
+  const drop = async (stopped: () => boolean): Promise<void> => {
     const now = new Date();
     count += 1;
     const { ext, text } = sample(count, now);
@@ -174,38 +213,14 @@ export function startArrivals(
     for (const file of files) {
       await home.writeFile(file.path, file.data);
       if (!file.keep) written.push(file.path);
-      if (!stopped && file.path !== relPath) onArrival(file.path);
+      if (!stopped() && file.path !== relPath) onArrival(file.path);
     }
     while (written.length > MAX_ARRIVALS * files.length) {
       const old = written.shift();
       // The examples may have moved it to the archive already; remove() accepts a missing file.
       if (old !== undefined) await home.remove(old);
     }
-    if (!stopped) onArrival(relPath);
+    if (!stopped()) onArrival(relPath);
   };
-  const tick = (): void => {
-    // A slow disk must not pile up writes; the next tick catches up.
-    if (busy || stopped) return;
-    busy = true;
-    drop().then(
-      () => {
-        busy = false;
-      },
-      (err: unknown) => {
-        busy = false;
-        // While stopping, the home folder is being deleted under us: nothing to report.
-        if (!stopped) onError(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  };
-  const timer = setInterval(tick, intervalMs);
-  // With the default 30 s, someone who just started the sandbox would wait that long for anything to happen.
-  const first = intervalMs > FIRST_ROUND_MS ? setTimeout(tick, FIRST_ROUND_MS) : undefined;
-  return {
-    stop: () => {
-      stopped = true;
-      clearInterval(timer);
-      clearTimeout(first);
-    },
-  };
+  return startRounds(drop, intervalMs, onError);
 }

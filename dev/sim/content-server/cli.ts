@@ -3,36 +3,18 @@
  *  [--latency ms] [--error-rate 0.2] [--ticket-ttl s] [--drop-upload-rate 0.1] [--date-style legacy] [--print-seed]`
  * Prints one JSON line with the URLs once listening (tests parse it), then runs until Ctrl-C.
  */
+import { numberOptions, parseSimArgs, printStartLine, runSimCli } from '../shared/cli';
 import { startContentServerSim } from './server';
 import { DEFAULT_SEED } from './seed';
 import type { Faults } from './faults';
 
-function parseArgs(argv: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? '';
-    if (!a.startsWith('--')) throw new Error(`Unexpected argument '${a}'`);
-    const eq = a.indexOf('=');
-    if (eq > 0) out.set(a.slice(2, eq), a.slice(eq + 1));
-    else if (a === '--print-seed') out.set('print-seed', 'true');
-    else out.set(a.slice(2), argv[++i] ?? '');
-  }
-  return out;
-}
-
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+async function main(): Promise<{ stop(): Promise<void> } | undefined> {
+  const args = parseSimArgs(process.argv.slice(2), { flags: new Set(['print-seed']) });
   if (args.has('print-seed')) {
     process.stdout.write(`${JSON.stringify(DEFAULT_SEED, null, 2)}\n`);
-    return;
+    return undefined;
   }
-  const num = (name: string): number | undefined => {
-    const v = args.get(name);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new Error(`--${name} needs a number`);
-    return n;
-  };
+  const num = numberOptions(args);
   const faults: Partial<Faults> = {};
   const latency = num('latency');
   if (latency !== undefined) faults.latencyMs = latency;
@@ -51,20 +33,8 @@ async function main(): Promise<void> {
     faults,
     dateStyle: args.get('date-style') === 'legacy' ? 'legacy' : 'zulu',
   });
-  process.stdout.write(
-    `${JSON.stringify({ url: sim.url, apiBase: sim.apiBase, ui: `${sim.url}/__sim/ui`, port: sim.port, user: 'Admin', password: 'livelink' })}\n`,
-  );
-  const stop = (): void => {
-    sim.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  printStartLine({ url: sim.url, apiBase: sim.apiBase, ui: `${sim.url}/__sim/ui`, port: sim.port, user: 'Admin', password: 'livelink' });
+  return sim;
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runSimCli(main);

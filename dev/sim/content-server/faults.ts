@@ -3,6 +3,7 @@
  * Settable at start and at runtime through `POST /__sim/faults`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { mergeKnobs, type KnobKind } from '../shared/faults';
 
 export interface Faults {
   /** Delay before every API answer. */
@@ -31,32 +32,19 @@ export const DEFAULT_FAULTS: Faults = {
   searchLagMs: 0,
 };
 
+const KNOBS: Readonly<Record<keyof Faults, KnobKind>> = {
+  latencyMs: 'count',
+  errorRate: 'share',
+  failNext: 'count',
+  ticketTtlSeconds: 'count',
+  dropUploadRate: 'share',
+  renewTickets: 'boolean',
+  searchLagMs: 'count',
+};
+
 /** Validates a partial update (from JSON or options); unknown keys are an error so typos show. */
 export function mergeFaults(current: Faults, update: Record<string, unknown>): Faults {
-  const next: Faults = { ...current };
-  for (const [key, value] of Object.entries(update)) {
-    switch (key) {
-      case 'latencyMs':
-      case 'failNext':
-      case 'ticketTtlSeconds':
-      case 'searchLagMs':
-        if (typeof value !== 'number' || !(value >= 0)) throw new Error(`${key} must be a number >= 0`);
-        next[key] = value;
-        break;
-      case 'errorRate':
-      case 'dropUploadRate':
-        if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new Error(`${key} must be a number between 0 and 1`);
-        next[key] = value;
-        break;
-      case 'renewTickets':
-        if (typeof value !== 'boolean') throw new Error('renewTickets must be a boolean');
-        next.renewTickets = value;
-        break;
-      default:
-        throw new Error(`Unknown fault knob '${key}'`);
-    }
-  }
-  return next;
+  return mergeKnobs(current, update, KNOBS);
 }
 
 /**

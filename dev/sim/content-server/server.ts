@@ -4,10 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { refreshSeconds } from '../shared/html';
+import { createSimServer, listenSim } from '../shared/server';
 import type { Ctx, Reply, Route } from './context';
 import type { Json, JsonObject } from './envelopes';
 import { CsError, argumentRequired, authRequired, badCredentials, routeNotFound } from './errors';
@@ -251,9 +252,7 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
   /** The read-only web page (ui.ts): overview, node pages, version downloads. No ticket, like the other `/__sim` endpoints. */
   const webPage = (req: IncomingMessage, res: ServerResponse, path: string, url: URL): void => {
     req.resume();
-    const refreshParam = url.searchParams.get('refresh');
-    const refresh = refreshParam !== null && /^\d{1,4}$/.test(refreshParam) ? Number(refreshParam) : 5;
-    const ui: UiContext = { store, extras, apiBase: `http://${req.headers.host ?? 'localhost'}${apiBase}`, refreshSeconds: refresh };
+    const ui: UiContext = { store, extras, apiBase: `http://${req.headers.host ?? 'localhost'}${apiBase}`, refreshSeconds: refreshSeconds(url) };
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendHtml(res, 405, renderMissing(ui, 'This page is read only.'));
     if (path === '/' || path === UI_BASE || path === `${UI_BASE}/`) return sendHtml(res, 200, renderIndex(ui));
     let m: RegExpExecArray | null;
@@ -459,20 +458,11 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
     }
   };
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: `Internal simulator error: ${String(err)}` });
-      else res.destroy();
-    });
-  });
+  const server: Server = createSimServer(handle, (res, err) => sendJson(res, 500, { error: `Internal simulator error: ${String(err)}` }));
   // Uploads of hundreds of MB over slow links must not be cut by Node's default request timeout.
   server.requestTimeout = 0;
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenSim(server, host, options.port ?? 0);
   const url = `http://${host}:${port}`;
   return {
     url,

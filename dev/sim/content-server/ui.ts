@@ -4,6 +4,7 @@
  * started workflows). Plain HTML and CSS, no external assets. Every name and value comes from flows
  * and clients, so everything is escaped.
  */
+import { escapeHtml, formatSize as size } from '../shared/html';
 import type { Extras, PermissionEntry, StartedProcess } from './extras';
 import { defaultPermissions } from './permissions';
 import type { ContentStore, SimNode, SimVersion } from './store';
@@ -22,15 +23,6 @@ export interface UiContext {
   refreshSeconds: number;
 }
 
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
-
 const e = escapeHtml;
 
 export function nodeUrl(id: number): string {
@@ -39,18 +31,6 @@ export function nodeUrl(id: number): string {
 
 export function versionContentUrl(id: number, version: number): string {
   return `${UI_BASE}/nodes/${id}/versions/${version}/content`;
-}
-
-function size(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i] ?? 'TiB'}`;
 }
 
 function shortSha(sha: string): string {

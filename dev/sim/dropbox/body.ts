@@ -1,27 +1,18 @@
 /** Request bodies: JSON (small, bounded) and content (streamed to a file on disk while hashing). */
 import { createReadStream, createWriteStream } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { Dropped, readBoundedBody } from '../shared/body';
 import { ContentHasher } from './content-hash';
 
-/** The connection was dropped on purpose (fault knob); nothing must be answered. */
-export class Dropped extends Error {}
+export { Dropped };
 
 export const MAX_JSON_BODY = 1024 * 1024;
 /** 150 MiB per files/upload or upload_session request (shared/reference/node-red-and-dropbox.md). */
 export const MAX_UPLOAD_REQUEST = 150 * 1024 * 1024;
 
-export async function readSmallBody(req: IncomingMessage, limit = MAX_JSON_BODY): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > limit) {
-      req.resume();
-      return undefined;
-    }
-    chunks.push(c);
-  }
-  return Buffer.concat(chunks);
+/** A small body, or undefined when it is larger than `limit`. */
+export function readSmallBody(req: IncomingMessage, limit = MAX_JSON_BODY): Promise<Buffer | undefined> {
+  return readBoundedBody(req, limit);
 }
 
 export interface Received {

@@ -4,26 +4,13 @@
  *  [--retry-after s] [--drop-upload-rate 0.1] [--contend-single-commits] [--no-team-space]`
  * Prints one JSON line (url, appKey, refreshToken, namespaces) once listening (tests parse it), then runs until Ctrl-C.
  */
+import { numberFault, numberOptions, parseSimArgs, printStartLine, runSimCli } from '../shared/cli';
 import type { DropboxFaults } from './faults';
 import { startDropboxSim } from './server';
 
 const FLAGS = new Set(['contend-single-commits', 'no-team-space']);
 
-function parseArgs(argv: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? '';
-    if (!a.startsWith('--')) throw new Error(`Unexpected argument '${a}'`);
-    const eq = a.indexOf('=');
-    if (eq > 0) out.set(a.slice(2, eq), a.slice(eq + 1));
-    else if (FLAGS.has(a.slice(2))) out.set(a.slice(2), 'true');
-    else out.set(a.slice(2), argv[++i] ?? '');
-  }
-  return out;
-}
-
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+async function main(): Promise<{ stop(): Promise<void> } | undefined> {
   const known = new Set([
     'port',
     'host',
@@ -39,19 +26,10 @@ async function main(): Promise<void> {
     'drop-upload-rate',
     ...FLAGS,
   ]);
-  for (const k of args.keys()) if (!known.has(k)) throw new Error(`Unknown option --${k}`);
-  const num = (name: string): number | undefined => {
-    const v = args.get(name);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new Error(`--${name} needs a number`);
-    return n;
-  };
+  const args = parseSimArgs(process.argv.slice(2), { flags: FLAGS, known });
+  const num = numberOptions(args);
   const faults: Partial<DropboxFaults> = {};
-  const set = (flag: string, key: keyof DropboxFaults): void => {
-    const n = num(flag);
-    if (n !== undefined) (faults as Record<string, number>)[key] = n;
-  };
+  const set = (flag: string, key: keyof DropboxFaults): void => numberFault(faults, num, flag, key);
   set('latency', 'latencyMs');
   set('error-rate', 'errorRate');
   set('rate-limit-rate', 'rateLimitRate');
@@ -69,28 +47,16 @@ async function main(): Promise<void> {
     teamSpace: !args.has('no-team-space'),
     faults,
   });
-  process.stdout.write(
-    `${JSON.stringify({
-      url: sim.url,
-      port: sim.port,
-      appKey: sim.appKey,
-      refreshToken: sim.refreshToken,
-      homeNamespaceId: sim.homeNamespaceId,
-      rootNamespaceId: sim.rootNamespaceId,
-      authorize: `${sim.url}/oauth2/authorize?client_id=${encodeURIComponent(sim.appKey)}&response_type=code&token_access_type=offline`,
-    })}\n`,
-  );
-  const stop = (): void => {
-    sim.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  printStartLine({
+    url: sim.url,
+    port: sim.port,
+    appKey: sim.appKey,
+    refreshToken: sim.refreshToken,
+    homeNamespaceId: sim.homeNamespaceId,
+    rootNamespaceId: sim.rootNamespaceId,
+    authorize: `${sim.url}/oauth2/authorize?client_id=${encodeURIComponent(sim.appKey)}&response_type=code&token_access_type=offline`,
+  });
+  return sim;
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runSimCli(main);

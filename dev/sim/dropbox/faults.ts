@@ -2,6 +2,7 @@
  * Fault knobs: what a busy Dropbox, a flaky network and short-lived tokens do to a client.
  * Settable at start (`faults` option, CLI flags) and at runtime (`POST /_sim/faults`, `sim.setFaults`).
  */
+import { mergeKnobs, type KnobKind } from '../shared/faults';
 
 export interface DropboxFaults {
   /** Delay before every API answer (RPC, content, notify, oauth2/token). */
@@ -51,35 +52,22 @@ export const DEFAULT_FAULTS: DropboxFaults = {
   longpollBackoffSeconds: 0,
 };
 
+const KNOBS: Readonly<Record<keyof DropboxFaults, KnobKind>> = {
+  latencyMs: 'count',
+  rateLimitRate: 'share',
+  writeLimitRate: 'share',
+  retryAfterSeconds: 'count',
+  errorRate: 'share',
+  failNext: 'count',
+  dropUploadRate: 'share',
+  accessTokenTtlSeconds: 'count',
+  contendSingleCommits: 'boolean',
+  writeLockMs: 'count',
+  longpollBackoffSeconds: 'count',
+  longpollCapMs: 'count',
+};
+
 /** Validates a partial update; unknown keys are an error so typos show. */
 export function mergeFaults(current: DropboxFaults, update: Record<string, unknown>): DropboxFaults {
-  const next: DropboxFaults = { ...current };
-  for (const [key, value] of Object.entries(update)) {
-    switch (key) {
-      case 'latencyMs':
-      case 'retryAfterSeconds':
-      case 'failNext':
-      case 'accessTokenTtlSeconds':
-      case 'writeLockMs':
-      case 'longpollCapMs':
-      case 'longpollBackoffSeconds':
-        if (typeof value !== 'number' || !(value >= 0)) throw new Error(`${key} must be a number >= 0`);
-        next[key] = value;
-        break;
-      case 'rateLimitRate':
-      case 'writeLimitRate':
-      case 'errorRate':
-      case 'dropUploadRate':
-        if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new Error(`${key} must be a number between 0 and 1`);
-        next[key] = value;
-        break;
-      case 'contendSingleCommits':
-        if (typeof value !== 'boolean') throw new Error(`${key} must be a boolean`);
-        next[key] = value;
-        break;
-      default:
-        throw new Error(`Unknown fault knob '${key}'`);
-    }
-  }
-  return next;
+  return mergeKnobs(current, update, KNOBS);
 }

@@ -13,6 +13,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { escapeHtml as esc } from '../shared/html';
+import { AccessTokens, type TokenCheck } from '../shared/tokens';
 import { readSmallBody } from './body';
 import type { SimCore } from './core';
 
@@ -24,44 +26,38 @@ interface PendingCode {
   expires: number;
 }
 
-export type TokenCheck = 'ok' | 'invalid' | 'expired';
+export type { TokenCheck };
 
 export class Auth {
-  private readonly access = new Map<string, number>();
+  private readonly access: AccessTokens;
   readonly refreshTokens = new Set<string>();
   private readonly codes = new Map<string, PendingCode>();
 
   constructor(
     readonly appKey: string,
     refreshToken: string,
-    private readonly ttlSeconds: () => number,
+    ttlSeconds: () => number,
   ) {
+    // Real short-lived tokens start with `sl.`; the rest is opaque.
+    this.access = new AccessTokens('sl.sim-', ttlSeconds);
     this.refreshTokens.add(refreshToken);
   }
 
   issueAccessToken(): { token: string; expiresIn: number } {
-    const ttl = this.ttlSeconds();
-    // Real short-lived tokens start with `sl.`; the rest is opaque.
-    const token = `sl.sim-${randomBytes(30).toString('base64url')}`;
-    this.access.set(token, Date.now() + ttl * 1000);
-    if (this.access.size > 50000) for (const [k, v] of this.access) if (v < Date.now() - 3600_000) this.access.delete(k);
-    return { token, expiresIn: ttl };
+    return this.access.issue();
   }
 
   check(token: string): TokenCheck {
-    const expires = this.access.get(token);
-    if (expires === undefined) return 'invalid';
-    return expires <= Date.now() ? 'expired' : 'ok';
+    return this.access.check(token);
   }
 
   /** Every access token issued so far answers `expired_access_token` from now on. */
   expireAll(): void {
-    for (const k of this.access.keys()) this.access.set(k, 0);
+    this.access.expireAll();
   }
 
   activeTokens(): number {
-    const now = Date.now();
-    return [...this.access.values()].filter((v) => v > now).length;
+    return this.access.active();
   }
 
   newCode(pending: PendingCode): string {
@@ -143,14 +139,6 @@ export async function tokenEndpoint(core: SimCore, auth: Auth, req: IncomingMess
   }
   return oauthError(res, 'unsupported_grant_type', `grant_type must be refresh_token or authorization_code`);
 }
-
-const esc = (v: unknown): string =>
-  String(v ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 
 function sendPage(res: ServerResponse, status: number, title: string, body: string): void {
   const html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>

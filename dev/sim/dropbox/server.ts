@@ -15,11 +15,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Dropped, readSmallBody, receiveContent } from './body';
+import { createSimServer, isPageRequest, listenSim, runApiCall, sendPage } from '../shared/server';
+import { readSmallBody, receiveContent } from './body';
 import { ContentHasher } from './content-hash';
 import type { Ctx, RouteDef } from './context';
 import { WriteLock, type SimAccount, type SimCore, type SimCounters } from './core';
@@ -449,50 +449,27 @@ export async function startDropboxSim(options: DropboxSimOptions = {}): Promise<
     if (path === '/oauth2/authorize') return authorizePage(core, auth, req, res, url);
     if (path.startsWith('/s/')) return sharedLink(req, res, path);
     if (path.startsWith('/2/')) {
-      try {
-        await api(req, res, path.slice(3), url);
-      } catch (err) {
-        if (err instanceof Dropped) return;
-        if (!req.complete) req.resume();
-        if (err instanceof DbxError) {
-          if (!res.headersSent) sendError(res, err);
-          else res.destroy();
-          return;
-        }
-        throw err;
-      }
-      return;
+      return runApiCall(
+        req,
+        res,
+        () => api(req, res, path.slice(3), url),
+        (err): err is DbxError => err instanceof DbxError,
+        sendError,
+      );
     }
     req.resume();
-    if ((req.method === 'GET' || req.method === 'HEAD') && (path === '/' || path === '/index.html')) {
-      const html = renderPage(core, state(), stats(), url);
-      res.writeHead(200, {
-        'Content-Type': 'text/html; charset=utf-8',
-        'Content-Length': String(Buffer.byteLength(html)),
-        'Cache-Control': 'no-store',
-        'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
-        'X-Content-Type-Options': 'nosniff',
-      });
-      return void res.end(req.method === 'HEAD' ? undefined : html);
-    }
+    if (isPageRequest(req, path)) return sendPage(req, res, renderPage(core, state(), stats(), url));
     sendText(res, 404, 'Not found');
   };
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendText(res, 500, `Internal simulator error: ${err instanceof Error ? err.message : String(err)}`);
-      else res.destroy();
-    });
-  });
+  const server: Server = createSimServer(handle, (res, err) =>
+    sendText(res, 500, `Internal simulator error: ${err instanceof Error ? err.message : String(err)}`),
+  );
   // Uploads of hundreds of MiB and longpolls of minutes must not be cut by Node's default timeouts.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenSim(server, host, options.port ?? 0);
   baseUrl = `http://${host}:${port}`;
 
   return {

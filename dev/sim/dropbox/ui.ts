@@ -4,35 +4,15 @@
  * request counts. Plain HTML and CSS, no script, no external assets; every name is escaped (names
  * come from flows and partners).
  */
+import { escapeHtml as esc, formatSize as size, knobRows, refreshSeconds, requestRows } from '../shared/html';
 import type { SimCore } from './core';
 import type { DropboxSimState, DropboxSimStats } from './server';
-
-const esc = (v: unknown): string =>
-  String(v ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-
-function size(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i] ?? 'TiB'}`;
-}
 
 /** Entries listed per namespace (the rest is counted). */
 const LIMIT = 500;
 
 export function renderPage(core: SimCore, state: DropboxSimState, stats: DropboxSimStats, url: URL): string {
-  const refreshParam = url.searchParams.get('refresh');
-  const refresh = refreshParam !== null && /^\d{1,4}$/.test(refreshParam) ? Number(refreshParam) : 5;
+  const refresh = refreshSeconds(url);
   const spaces = state.namespaces
     .map((ns) => {
       const rows = ns.entries
@@ -50,13 +30,8 @@ export function renderPage(core: SimCore, state: DropboxSimState, stats: Dropbox
 <table><tr><th>name</th><th>size</th><th>rev</th><th>content_hash</th><th>id</th></tr>${rows || '<tr><td colspan="5">(empty)</td></tr>'}</table>${more}`;
     })
     .join('');
-  const routes = Object.entries(stats.byRoute)
-    .sort((a, b) => b[1] - a[1])
-    .map(([r, n]) => `<tr><td>${esc(r)}</td><td>${n}</td></tr>`)
-    .join('');
-  const faults = Object.entries(core.faults())
-    .map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(JSON.stringify(v))}</td></tr>`)
-    .join('');
+  const routes = requestRows(stats.byRoute);
+  const faults = knobRows(core.faults());
   return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Dropbox simulator</title>
 ${refresh > 0 ? `<meta http-equiv="refresh" content="${refresh}">` : ''}
 <style>body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1e1919}table{border-collapse:collapse;margin-bottom:1rem}

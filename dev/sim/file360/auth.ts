@@ -14,12 +14,12 @@
  *
  * Both grants act as the one simulated account (the `user` option): the simulator has one file owner.
  */
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AccessTokens, type TokenCheck } from '../shared/tokens';
 import { readSmallBody } from './body';
 import { F360Error } from './errors';
 
-export type TokenCheck = 'ok' | 'invalid' | 'expired';
+export type { TokenCheck };
 
 export interface Credentials {
   clientId: string;
@@ -29,37 +29,32 @@ export interface Credentials {
 }
 
 export class Auth {
-  private readonly tokens = new Map<string, number>();
+  private readonly tokens: AccessTokens;
   issued = 0;
 
   constructor(
     readonly creds: Credentials,
-    private readonly ttlSeconds: () => number,
-  ) {}
+    ttlSeconds: () => number,
+  ) {
+    this.tokens = new AccessTokens('f360sim.', ttlSeconds);
+  }
 
   issue(): { token: string; expiresIn: number } {
-    const ttl = this.ttlSeconds();
-    const token = `f360sim.${randomBytes(30).toString('base64url')}`;
-    this.tokens.set(token, Date.now() + ttl * 1000);
     this.issued++;
-    if (this.tokens.size > 50000) for (const [k, v] of this.tokens) if (v < Date.now() - 3600_000) this.tokens.delete(k);
-    return { token, expiresIn: ttl };
+    return this.tokens.issue();
   }
 
   check(token: string): TokenCheck {
-    const expires = this.tokens.get(token);
-    if (expires === undefined) return 'invalid';
-    return expires <= Date.now() ? 'expired' : 'ok';
+    return this.tokens.check(token);
   }
 
   /** Every token issued so far is expired from now on. */
   expireAll(): void {
-    for (const k of this.tokens.keys()) this.tokens.set(k, 0);
+    this.tokens.expireAll();
   }
 
   active(): number {
-    const now = Date.now();
-    return [...this.tokens.values()].filter((v) => v > now).length;
+    return this.tokens.active();
   }
 }
 

@@ -8,28 +8,21 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { Dropped, readBoundedBody } from '../shared/body';
 import { badRequest } from './errors';
 
-/** The connection was dropped on purpose (fault knob); nothing must be answered. */
-export class Dropped extends Error {}
+export { Dropped };
 
 export const MAX_JSON_BODY = 64 * 1024;
 /** Each non-file part (`parentId`) and each part's header block. */
 export const MAX_FIELD_BYTES = 8 * 1024;
 const MAX_PARTS = 10;
 
+/** A small body; larger than `limit`: a 400. */
 export async function readSmallBody(req: IncomingMessage, limit = MAX_JSON_BODY): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > limit) {
-      req.resume();
-      throw badRequest(`Request body larger than ${limit} bytes`);
-    }
-    chunks.push(c);
-  }
-  return Buffer.concat(chunks);
+  const body = await readBoundedBody(req, limit);
+  if (body === undefined) throw badRequest(`Request body larger than ${limit} bytes`);
+  return body;
 }
 
 export interface ReceivedUpload {

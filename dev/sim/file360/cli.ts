@@ -5,6 +5,7 @@
  * Prints one JSON line (url, ssoUrl, clientId, clientSecret, user, password, userId, rootId) once
  * listening (tests and scripts parse it), then runs until Ctrl-C.
  */
+import { numberFault, numberOptions, parseSimArgs, printStartLine, runSimCli } from '../shared/cli';
 import type { File360Faults } from './faults';
 import { startFile360Sim } from './server';
 
@@ -26,39 +27,11 @@ const KNOWN = new Set([
   ...FLAGS,
 ]);
 
-function parseArgs(argv: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? '';
-    if (!a.startsWith('--')) throw new Error(`Unexpected argument '${a}'`);
-    const eq = a.indexOf('=');
-    const key = eq > 0 ? a.slice(2, eq) : a.slice(2);
-    if (!KNOWN.has(key)) throw new Error(`Unknown option --${key}`);
-    if (eq > 0) out.set(key, a.slice(eq + 1));
-    else if (FLAGS.has(key)) out.set(key, 'true');
-    else {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`--${key} needs a value`);
-      out.set(key, v);
-    }
-  }
-  return out;
-}
-
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  const num = (name: string): number | undefined => {
-    const v = args.get(name);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`--${name} needs a number`);
-    return n;
-  };
+async function main(): Promise<{ stop(): Promise<void> } | undefined> {
+  const args = parseSimArgs(process.argv.slice(2), { flags: FLAGS, known: KNOWN, strict: true });
+  const num = numberOptions(args, true);
   const faults: Partial<File360Faults> = {};
-  const set = (flag: string, key: keyof File360Faults): void => {
-    const n = num(flag);
-    if (n !== undefined) (faults as Record<string, number>)[key] = n;
-  };
+  const set = (flag: string, key: keyof File360Faults): void => numberFault(faults, num, flag, key);
   set('latency', 'latencyMs');
   set('error-rate', 'errorRate');
   set('rate-limit-rate', 'rateLimitRate');
@@ -77,30 +50,18 @@ async function main(): Promise<void> {
     faults,
   });
   // A development tool: the credentials are printed on purpose, so a script can sign in.
-  process.stdout.write(
-    `${JSON.stringify({
-      url: sim.url,
-      ssoUrl: sim.ssoUrl,
-      port: sim.port,
-      clientId: sim.clientId,
-      clientSecret: sim.clientSecret,
-      user: sim.user,
-      password: sim.password,
-      userId: sim.userId,
-      rootId: sim.rootId,
-    })}\n`,
-  );
-  const stop = (): void => {
-    sim.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  printStartLine({
+    url: sim.url,
+    ssoUrl: sim.ssoUrl,
+    port: sim.port,
+    clientId: sim.clientId,
+    clientSecret: sim.clientSecret,
+    user: sim.user,
+    password: sim.password,
+    userId: sim.userId,
+    rootId: sim.rootId,
+  });
+  return sim;
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runSimCli(main);

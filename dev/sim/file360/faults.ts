@@ -3,6 +3,7 @@
  * Settable at start (`faults` option, CLI flags) and at runtime (`POST /_sim/faults`, `sim.setFaults`).
  * They apply to the API routes (`/api/...`, `/search/...`); `latencyMs` also to the token endpoint.
  */
+import { mergeKnobs, type KnobKind } from '../shared/faults';
 
 export interface File360Faults {
   /** Delay before every API answer and token answer. */
@@ -56,33 +57,20 @@ export const QUIET_FAULTS: Partial<File360Faults> = {
   childrenAsArray: false,
 };
 
+const KNOBS: Readonly<Record<keyof File360Faults, KnobKind>> = {
+  latencyMs: 'finite',
+  rateLimitRate: 'share',
+  rateLimitNext: 'finite',
+  retryAfterSeconds: 'finite',
+  errorRate: 'share',
+  failNext: 'finite',
+  dropUploadRate: 'share',
+  dropUploadNext: 'finite',
+  tokenTtlSeconds: 'finite',
+  childrenAsArray: 'boolean',
+};
+
 /** Validates a partial update; unknown keys are an error so typos show. */
 export function mergeFaults(current: File360Faults, update: Record<string, unknown>): File360Faults {
-  const next: File360Faults = { ...current };
-  for (const [key, value] of Object.entries(update)) {
-    switch (key) {
-      case 'latencyMs':
-      case 'rateLimitNext':
-      case 'retryAfterSeconds':
-      case 'failNext':
-      case 'dropUploadNext':
-      case 'tokenTtlSeconds':
-        if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) throw new Error(`${key} must be a number >= 0`);
-        next[key] = value;
-        break;
-      case 'rateLimitRate':
-      case 'errorRate':
-      case 'dropUploadRate':
-        if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new Error(`${key} must be a number between 0 and 1`);
-        next[key] = value;
-        break;
-      case 'childrenAsArray':
-        if (typeof value !== 'boolean') throw new Error(`${key} must be a boolean`);
-        next[key] = value;
-        break;
-      default:
-        throw new Error(`Unknown fault knob '${key}'`);
-    }
-  }
-  return next;
+  return mergeKnobs(current, update, KNOBS);
 }

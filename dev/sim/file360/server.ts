@@ -15,12 +15,12 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSimServer, isPageRequest, listenSim, runApiCall, sendPage } from '../shared/server';
 import { Auth, tokenEndpoint } from './auth';
-import { Dropped, readSmallBody, receivePlain } from './body';
+import { readSmallBody, receivePlain } from './body';
 import type { Ctx, RouteDef, SimCore, SimCounters } from './context';
 import { F360Error, badRequest, sendError, sendJson, tooManyRequests, unauthorized, type Json, type JsonObject } from './errors';
 import { DEFAULT_FAULTS, mergeFaults, type File360Faults } from './faults';
@@ -385,51 +385,27 @@ export async function startFile360Sim(options: File360SimOptions = {}): Promise<
       return tokenEndpoint(auth, req, res, url);
     }
     if (path.startsWith('/api/') || path.startsWith('/search/')) {
-      try {
-        await api(req, res, url);
-      } catch (err) {
-        if (err instanceof Dropped) return;
-        if (!req.complete) req.resume();
-        if (err instanceof F360Error) {
-          if (!res.headersSent) sendError(res, err);
-          else res.destroy();
-          return;
-        }
-        throw err;
-      }
-      return;
+      return runApiCall(
+        req,
+        res,
+        () => api(req, res, url),
+        (err): err is F360Error => err instanceof F360Error,
+        sendError,
+      );
     }
     req.resume();
-    if ((req.method === 'GET' || req.method === 'HEAD') && (path === '/' || path === '/index.html')) {
-      const html = renderPage(baseUrl, state(), stats(), faults, url);
-      res.writeHead(200, {
-        'Content-Type': 'text/html; charset=utf-8',
-        'Content-Length': String(Buffer.byteLength(html)),
-        'Cache-Control': 'no-store',
-        'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
-        'X-Content-Type-Options': 'nosniff',
-      });
-      return void res.end(req.method === 'HEAD' ? undefined : html);
-    }
+    if (isPageRequest(req, path)) return sendPage(req, res, renderPage(baseUrl, state(), stats(), faults, url));
     sendJson(res, 404, { error: 'notFound', message: 'Not found' });
   };
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent)
-        sendJson(res, 500, { error: 'internalError', message: `Internal simulator error: ${err instanceof Error ? err.message : String(err)}` });
-      else res.destroy();
-    });
-  });
+  const server: Server = createSimServer(handle, (res, err) =>
+    sendJson(res, 500, { error: 'internalError', message: `Internal simulator error: ${err instanceof Error ? err.message : String(err)}` }),
+  );
   // Uploads of GiBs must not be cut by Node's default request timeout.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenSim(server, host, options.port ?? 0);
   baseUrl = `http://${host}:${port}`;
 
   return {

@@ -3,35 +3,15 @@
  * prefix, id) and collaborators, groups, the fault knobs and the request counts. Plain HTML and CSS,
  * no script, no external assets; every name is escaped (names come from flows and partners).
  */
+import { escapeHtml as esc, formatSize as size, knobRows, refreshSeconds, requestRows } from '../shared/html';
 import type { File360Faults } from './faults';
 import type { File360SimState, File360SimStats } from './server';
-
-const esc = (v: unknown): string =>
-  String(v ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-
-function size(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i] ?? 'TiB'}`;
-}
 
 /** Rows shown (the rest is counted). */
 const LIMIT = 500;
 
 export function renderPage(base: string, state: File360SimState, stats: File360SimStats, faults: File360Faults, url: URL): string {
-  const refreshParam = url.searchParams.get('refresh');
-  const refresh = refreshParam !== null && /^\d{1,4}$/.test(refreshParam) ? Number(refreshParam) : 5;
+  const refresh = refreshSeconds(url);
   type Row = { path: string; folder: boolean; html: string };
   const rows: Row[] = [
     ...state.folders.map((f) => ({
@@ -56,13 +36,8 @@ export function renderPage(base: string, state: File360SimState, stats: File360S
     .join('');
   const more = rows.length > LIMIT ? `<p>${rows.length - LIMIT} more rows not shown (see /_sim/state).</p>` : '';
   const groups = state.groups.map((g) => `<tr><td>${esc(g.name)}</td><td><code>${esc(g.id)}</code></td><td>${esc(g.members.join(', '))}</td></tr>`).join('');
-  const routes = Object.entries(stats.byRoute)
-    .sort((a, b) => b[1] - a[1])
-    .map(([r, n]) => `<tr><td>${esc(r)}</td><td>${n}</td></tr>`)
-    .join('');
-  const knobs = Object.entries(faults)
-    .map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(JSON.stringify(v))}</td></tr>`)
-    .join('');
+  const routes = requestRows(stats.byRoute);
+  const knobs = knobRows(faults);
   return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>File 360 simulator</title>
 ${refresh > 0 ? `<meta http-equiv="refresh" content="${refresh}">` : ''}
 <style>body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1b1b1b}table{border-collapse:collapse;margin-bottom:1rem}

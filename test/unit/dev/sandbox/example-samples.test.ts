@@ -4,54 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import { LocalHome } from '../../../../dev/servers/home';
-import { checkExtension, checkName } from '../../../../src/core/validate/name';
 import { checkMagicBytes } from '../../../../src/core/validate/magic-bytes';
 import { SEED_DOCUMENTS } from '../../../../dev/sandbox/example-content';
 import { exampleId, exampleProducers, INVALID_EVERY, RETURN_AFTER_MS, type SampleFile } from '../../../../dev/sandbox/example-samples';
 import { loadExamples, type Example, type FlowNode } from '../../../../dev/sandbox/flows';
 import { REPO_ROOT } from '../../../support/runtimes';
+import { globs, sampleProblems as problems } from '../../../support/sample-problems';
 
 const when = new Date(2026, 10, 22, 10, 0, 0);
 const ARRIVALS = 12;
-
-function globs(list: unknown): string[] {
-  return typeof list === 'string' ? list.split(/\s*,\s*/).filter((g) => g !== '') : [];
-}
-
-function extOf(name: string): string {
-  return /\.([^.]+)$/.exec(name)?.[1]?.toLowerCase() ?? '';
-}
-
-/** Every way the example's watch and validate node could turn the file away (empty: it passes). */
-function problems(name: string, data: Buffer, watch: FlowNode, validate: FlowNode | undefined): string[] {
-  const out: string[] = [];
-  const include = globs(watch.include);
-  if (include.length > 0 && !include.some((g) => picomatch(g)(name))) out.push(`not in the include ${String(watch.include)}`);
-  if (globs(watch.exclude).some((g) => picomatch(g)(name))) out.push(`excluded by ${String(watch.exclude)}`);
-  if (!validate) return out;
-  if (validate.nameOn === true) {
-    const source = String(validate.namePattern);
-    const outcome = checkName(name, { regex: new RegExp(`^(?:${source})$`, validate.nameIgnoreCase === true ? 'i' : ''), source });
-    out.push(...outcome.errors.map((e) => e.reason));
-  }
-  if (validate.extOn === true)
-    out.push(
-      ...checkExtension(
-        name,
-        globs(validate.extensions).map((e) => e.toLowerCase()),
-      ).map((e) => e.reason),
-    );
-  if (validate.nonEmptyOn === true && data.length === 0) out.push('empty');
-  if (validate.magicOn === true) out.push(...checkMagicBytes(data.subarray(0, 64), extOf(name)).map((e) => e.reason));
-  if (validate.csvOn === true && globs(validate.csvExtensions).includes(extOf(name))) {
-    const header = data
-      .toString('utf8')
-      .split('\n')[0]
-      .split(String(validate.csvDelimiter || ','));
-    for (const col of globs(validate.csvRequired)) if (!header.includes(col)) out.push(`CSV column ${col} missing`);
-  }
-  return out;
-}
 
 describe('sandbox sample producers, checked against the examples themselves', () => {
   let examples: Example[];

@@ -2,36 +2,17 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import picomatch from 'picomatch';
 import { LocalHome } from '../../../../dev/servers/home';
-import { checkExtension, checkName } from '../../../../src/core/validate/name';
 import { checkMagicBytes } from '../../../../src/core/validate/magic-bytes';
 import { exampleId, exampleProducers, INVALID_EVERY, type SampleFile } from '../../../../dev/sandbox/example-samples';
 import { file360Producers, file360WatchedFolders } from '../../../../dev/sandbox/file360-samples';
-import { loadExamples, prepareExample, type Example, type FlowNode, type SandboxTargets } from '../../../../dev/sandbox/flows';
+import { loadExamples, prepareExample, type Example, type SandboxTargets } from '../../../../dev/sandbox/flows';
 import { watchedFolders, watchServerProtocol } from '../../../../dev/sandbox/samples';
 import { REPO_ROOT } from '../../../support/runtimes';
+import { sampleProblems as problems } from '../../../support/sample-problems';
 
 const when = new Date(2026, 11, 7, 10, 0, 0);
 const ROUNDS = 12;
-const globs = (list: unknown): string[] => (typeof list === 'string' ? list.split(/\s*,\s*/).filter((g) => g !== '') : []);
-const extOf = (name: string): string => /\.([^.]+)$/.exec(name)?.[1]?.toLowerCase() ?? '';
-
-/** Why the example's watch or validate node would turn the file away (empty: it passes). */
-function problems(name: string, data: Buffer, watch: FlowNode, validate: FlowNode | undefined): string[] {
-  const out: string[] = [];
-  const include = globs(watch.include);
-  if (include.length > 0 && !include.some((g) => picomatch(g)(name))) out.push(`not in the include ${String(watch.include)}`);
-  if (globs(watch.exclude).some((g) => picomatch(g)(name))) out.push(`excluded by ${String(watch.exclude)}`);
-  if (!validate) return out;
-  if (validate.nameOn === true) {
-    const source = String(validate.namePattern);
-    out.push(...checkName(name, { regex: new RegExp(`^(?:${source})$`, validate.nameIgnoreCase === true ? 'i' : ''), source }).errors.map((e) => e.reason));
-  }
-  if (validate.extOn === true) out.push(...checkExtension(name, globs(validate.extensions)).map((e) => e.reason));
-  if (validate.magicOn === true) out.push(...checkMagicBytes(data.subarray(0, 64), extOf(name)).map((e) => e.reason));
-  return out;
-}
 
 describe('sandbox samples for the File 360 examples', () => {
   let examples: Example[];

@@ -4,43 +4,14 @@
  * (content streams to and from disk, never whole in memory).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
-
-interface Started {
-  child: ChildProcess;
-  line: Record<string, string>;
-}
-
-function startCli(args: string[]): Promise<Started> {
-  const cli = join(__dirname, '../../../../../dev/sim/dropbox/cli.js');
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('exit', (code) => reject(new Error(`simulator exited with ${String(code)}: ${err}`)));
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolve({ child, line: JSON.parse(out.slice(0, nl)) as Record<string, string> });
-    });
-  });
-}
-
-async function stopCli(s: Started): Promise<void> {
-  s.child.removeAllListeners('exit');
-  const exited = new Promise((r) => s.child.once('exit', r));
-  s.child.kill('SIGTERM');
-  await exited;
-}
+import { startSimCli, stopSimCli } from '../../../../support/sim-cli';
 
 describe('Dropbox simulator: CLI', function () {
   this.timeout(120000);
 
   it('prints url, appKey and refreshToken and takes --app-key, --refresh-token and --token-ttl', async function () {
-    const s = await startCli(['--port', '0', '--app-key', 'cli-app', '--refresh-token', 'cli-rt', '--token-ttl', '120', '--latency', '1']);
+    const s = await startSimCli('dropbox', ['--port', '0', '--app-key', 'cli-app', '--refresh-token', 'cli-rt', '--token-ttl', '120', '--latency', '1']);
     try {
       assert.match(s.line.url ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.equal(s.line.appKey, 'cli-app');
@@ -54,16 +25,16 @@ describe('Dropbox simulator: CLI', function () {
       const faults = (await (await fetch(`${s.line.url}/_sim/faults`)).json()) as { latencyMs: number };
       assert.equal(faults.latencyMs, 1);
     } finally {
-      await stopCli(s);
+      await stopSimCli(s);
     }
   });
 
   it('refuses an unknown option', async function () {
-    await assert.rejects(startCli(['--port', '0', '--no-such-option', '1']), /Unknown option --no-such-option/);
+    await assert.rejects(startSimCli('dropbox', ['--port', '0', '--no-such-option', '1']), /Unknown option --no-such-option/);
   });
 
   it('streams 240 MiB up through an upload session and down again with flat RSS', async function () {
-    const s = await startCli(['--port', '0']);
+    const s = await startSimCli('dropbox', ['--port', '0']);
     try {
       const url = s.line.url ?? '';
       const tokenRes = await fetch(`${url}/oauth2/token`, {
@@ -109,7 +80,7 @@ describe('Dropbox simulator: CLI', function () {
       const stats = (await (await fetch(`${url}/_sim/stats`)).json()) as { rss: number };
       assert.ok(stats.rss < 200 * 1024 * 1024, `simulator RSS ${Math.round(stats.rss / 1048576)} MiB after 240 MiB up and down`);
     } finally {
-      await stopCli(s);
+      await stopSimCli(s);
     }
   });
 });

@@ -4,37 +4,8 @@
  * streams to and from disk, never whole in memory).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
-
-interface Started {
-  child: ChildProcess;
-  line: Record<string, string>;
-}
-
-function startCli(args: string[]): Promise<Started> {
-  const cli = join(__dirname, '../../../../../dev/sim/file360/cli.js');
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('exit', (code) => reject(new Error(`simulator exited with ${String(code)}: ${err}`)));
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolve({ child, line: JSON.parse(out.slice(0, nl)) as Record<string, string> });
-    });
-  });
-}
-
-async function stopCli(s: Started): Promise<void> {
-  s.child.removeAllListeners('exit');
-  const exited = new Promise((r) => s.child.once('exit', r));
-  s.child.kill('SIGTERM');
-  await exited;
-}
+import { startSimCli, stopSimCli } from '../../../../support/sim-cli';
 
 async function token(line: Record<string, string>): Promise<string> {
   const res = await fetch(`${line.ssoUrl ?? ''}/otdsws/oauth2/token`, {
@@ -57,7 +28,7 @@ describe('File 360 simulator: CLI', function () {
   this.timeout(180000);
 
   it('prints url, ssoUrl and the credentials as one JSON line and takes its options', async function () {
-    const s = await startCli([
+    const s = await startSimCli('file360', [
       '--port',
       '0',
       '--client-id',
@@ -92,29 +63,29 @@ describe('File 360 simulator: CLI', function () {
       const faults = (await (await fetch(`${s.line.url ?? ''}/_sim/faults`)).json()) as { latencyMs: number };
       assert.equal(faults.latencyMs, 1);
     } finally {
-      await stopCli(s);
+      await stopSimCli(s);
     }
   });
 
   it('prints the default credentials', async function () {
-    const s = await startCli(['--port', '0']);
+    const s = await startSimCli('file360', ['--port', '0']);
     try {
       assert.deepEqual(
         [s.line.clientId, s.line.clientSecret, s.line.user, s.line.password],
         ['filebridge-sim', 'sim-secret', 'sim.user@example.com', 'sim-password'],
       );
     } finally {
-      await stopCli(s);
+      await stopSimCli(s);
     }
   });
 
   it('refuses an unknown option and a missing value', async function () {
-    await assert.rejects(startCli(['--port', '0', '--no-such-option', '1']), /Unknown option --no-such-option/);
-    await assert.rejects(startCli(['--port', '0', '--latency']), /--latency needs a value/);
+    await assert.rejects(startSimCli('file360', ['--port', '0', '--no-such-option', '1']), /Unknown option --no-such-option/);
+    await assert.rejects(startSimCli('file360', ['--port', '0', '--latency']), /--latency needs a value/);
   });
 
   it('streams 200 MiB up as multipart and down again with flat RSS', async function () {
-    const s = await startCli(['--port', '0']);
+    const s = await startSimCli('file360', ['--port', '0']);
     try {
       const url = s.line.url ?? '';
       const bearer = await token(s.line);
@@ -166,7 +137,7 @@ describe('File 360 simulator: CLI', function () {
       const stats = (await (await fetch(`${url}/_sim/stats`)).json()) as { rss: number };
       assert.ok(stats.rss < 150 * 1024 * 1024, `simulator RSS ${Math.round(stats.rss / 1048576)} MiB after 200 MiB up and down`);
     } finally {
-      await stopCli(s);
+      await stopSimCli(s);
     }
   });
 });

@@ -1,0 +1,88 @@
+/**
+ * What the simulator rows of `npm run bench` share (dropbox-transfer.ts, file360-transfer.ts): the
+ * simulator started as its own process (so its memory is not charged to the bench), a timed child
+ * command (curl, split), a stream read to the end, and the row shape of the results table.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+
+/** One row of a simulator's part of the results table (MiB/s). */
+export interface SimBenchRow {
+  what: string;
+  ours?: number;
+  reference?: number;
+  referenceName?: string;
+  note?: string;
+}
+
+/** A running simulator process with what it printed on its first stdout line (a JSON object). */
+export type SimProcess<Info> = Info & { child: ChildProcess };
+
+/**
+ * Starts `build/dev/sim/<simulator>/cli.js` on a free port with its content in `dataDir`; resolves
+ * with its JSON line. `name` ("the Dropbox simulator") names it in the error when it exits first.
+ */
+export function startSimProcess<Info extends object>(simulator: 'dropbox' | 'file360', name: string, dataDir: string): Promise<SimProcess<Info>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(__dirname, '..', 'sim', simulator, 'cli.js'), '--port', '0', '--data', dataDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl < 0) return;
+      try {
+        resolve({ ...(JSON.parse(out.slice(0, nl)) as Info), child });
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${name} exited (${String(code)}): ${err.trim()}`)));
+  });
+}
+
+export function stopSimProcess(sim: { child: ChildProcess }): Promise<void> {
+  return new Promise((resolve) => {
+    if (sim.child.exitCode !== null || sim.child.signalCode !== null) return resolve();
+    sim.child.once('exit', () => resolve());
+    sim.child.kill('SIGTERM');
+  });
+}
+
+/** Runs a command; resolves with its wall time (ms) and stdout. */
+export function timed(command: string, args: string[]): Promise<{ ms: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve({ ms: performance.now() - started, stdout });
+      else reject(new Error(`${command} exited with ${code}: ${stderr.trim()}`));
+    });
+  });
+}
+
+/** Reads a stream to its end; resolves with its byte count, each chunk also fed to `hash` when given. */
+export async function drain(stream: Readable, hash?: { update(chunk: Buffer): unknown }): Promise<number> {
+  let bytes = 0;
+  for await (const chunk of stream) {
+    hash?.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return bytes;
+}
