@@ -8,8 +8,7 @@
  * `file360ExampleRig()` inside a `describe` starts one File 360 simulator for the block (the examples
  * use folders of their own, so they share it) and a fresh Node-RED test runtime around every test.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import helper from 'node-red-node-test-helper';
 import { QUIET_FAULTS, startFile360Sim, type File360Sim, type File360SimDocument, type File360SimFolder, type File360SimState } from '../../dev/sim/file360';
 import { servers } from './dev-servers';
@@ -17,6 +16,7 @@ import { EXAMPLE_NODES } from './dropbox-example-flows';
 import { coreNodes, prepareExample, type PreparedExample } from './example-flows';
 import { accessToken, call } from './file360-sim';
 import { Arrivals, loadFlow, startTestServer, stopTestServer } from './flow-helper';
+import { localFiles } from './watch-pipeline';
 
 import f360PutNode from '../../src/nodes/filebridge-f360-put';
 
@@ -208,25 +208,8 @@ export function file360ExampleRig(): File360ExampleRig {
   };
 }
 
-/** Every file below a folder of the FTP home, as paths relative to it (dot folders included). */
-export async function ftpFilesBelow(rel: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (dir: string, prefix: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const relPath = prefix ? `${prefix}/${e.name}` : e.name;
-      if (e.isDirectory()) await walk(join(dir, e.name), relPath);
-      else out.push(relPath);
-    }
-  };
-  await walk(servers().localPath(rel), '');
-  return out.sort();
-}
+/** Every file below a folder of the FTP home, as sorted paths relative to it (dot folders included). */
+export const ftpFilesBelow = localFiles;
 
 /** A JSON file on the FTP server. */
 export async function ftpJson<T>(rel: string): Promise<T> {
