@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { ContentHasher } from '../sim/dropbox/content-hash';
 import { openDropboxSession, type DropboxSession } from '../../src/core/dropbox';
 import { drain, startSimProcess, stopSimProcess, timed, type SimBenchRow, type SimProcess as SimProcessOf } from './sim-process';
+import { rssSampler } from '../support/rss-sampler';
 
 const MiB = 1024 * 1024;
 const CURL_CHUNK = 128 * MiB;
@@ -113,11 +114,7 @@ export async function benchDropbox(
   log('Starting the Dropbox simulator (its own process)...');
   const sim = await startSimProcess<SimInfo>('dropbox', 'the Dropbox simulator', simDir);
   let session: DropboxSession | undefined;
-  const startRss = process.memoryUsage.rss();
-  let peak = startRss;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 20);
+  const sampler = rssSampler(20);
   try {
     const token = await accessToken(sim);
     session = await openDropboxSession({ appKey: sim.appKey, refreshToken: sim.refreshToken, serviceUrl: sim.url });
@@ -133,7 +130,7 @@ export async function benchDropbox(
     const oursUp: number[] = [];
     const curlUp: number[] = [];
     for (let i = 0; i < runs; i++) {
-      peak = Math.max(peak, process.memoryUsage.rss());
+      sampler.peak();
       const started = performance.now();
       const written = await s.write('/Bench/ours.bin', createReadStream(source, { highWaterMark: MiB }));
       oursUp.push(mbps(performance.now() - started));
@@ -144,12 +141,8 @@ export async function benchDropbox(
       log(`  Dropbox upload run ${i + 1}/${runs}: ours ${oursUp[i]?.toFixed(0)} MiB/s, curl ${curlUp[i]?.toFixed(0)} MiB/s`);
     }
 
-    const uploadPeak = peak;
-    global.gc?.();
-    let downloadPeak = process.memoryUsage.rss();
-    const downSampler = setInterval(() => {
-      downloadPeak = Math.max(downloadPeak, process.memoryUsage.rss());
-    }, 20);
+    const uploadPeak = sampler.peak();
+    const downSampler = rssSampler(20);
     const oursDown: number[] = [];
     const curlDown: number[] = [];
     const curlDownArgs = [
@@ -179,7 +172,8 @@ export async function benchDropbox(
     for await (const chunk of await s.createReadStream('/Bench/ours.bin')) hasher.update(chunk as Buffer);
     const hashedMbps = mbps(performance.now() - started);
     if (hasher.size !== size || hasher.hex() !== expectedHash) throw new Error('the Dropbox download returned different content');
-    clearInterval(downSampler);
+    const downloadPeak = downSampler.peak();
+    downSampler.stop();
 
     return {
       rows: [
@@ -197,13 +191,13 @@ export async function benchDropbox(
           referenceName: '`curl -T` upload session, 128 MiB chunks',
         },
       ],
-      peakRssMb: peak / 1e6,
+      peakRssMb: sampler.peak() / 1e6,
       peakUploadRssMb: uploadPeak / 1e6,
       peakDownloadRssMb: downloadPeak / 1e6,
-      startRssMb: startRss / 1e6,
+      startRssMb: sampler.baseline / 1e6,
     };
   } finally {
-    clearInterval(sampler);
+    sampler.stop();
     await session?.close().catch(() => undefined);
     await stopSimProcess(sim);
   }

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { openFile360Client, type File360Client } from '../../src/core/file360';
 import { drain, startSimProcess, stopSimProcess, timed, type SimBenchRow, type SimProcess as SimProcessOf } from './sim-process';
+import { rssSampler } from '../support/rss-sampler';
 
 const MiB = 1024 * 1024;
 
@@ -95,11 +96,7 @@ export async function benchFile360(
   log('Starting the File 360 simulator (its own process)...');
   const sim = await startSimProcess<SimInfo>('file360', 'the File 360 simulator', simDir);
   let client: File360Client | undefined;
-  const startRss = process.memoryUsage.rss();
-  let peak = startRss;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 20);
+  const sampler = rssSampler(20);
   try {
     const token = await accessToken(sim);
     client = openFile360Client({
@@ -146,13 +143,9 @@ export async function benchFile360(
       await check('the curl upload', idFromAnswer(curl.stdout));
       log(`  File 360 upload run ${i + 1}/${runs}: ours ${oursUp[i]?.toFixed(0)} MiB/s, curl ${curlUp[i]?.toFixed(0)} MiB/s`);
     }
-    const uploadPeak = peak;
+    const uploadPeak = sampler.peak();
 
-    global.gc?.();
-    let downloadPeak = process.memoryUsage.rss();
-    const downSampler = setInterval(() => {
-      downloadPeak = Math.max(downloadPeak, process.memoryUsage.rss());
-    }, 20);
+    const downSampler = rssSampler(20);
     const oursDown: number[] = [];
     const curlDown: number[] = [];
     const curlDownArgs = ['-sS', '--fail', '-H', `Authorization: Bearer ${token}`, `${sim.url}/api/v1/documents/${documentId}/content`, '-o', '/dev/null'];
@@ -188,14 +181,14 @@ export async function benchFile360(
           },
         ],
         peakUploadRssMb: uploadPeak / 1e6,
-        peakDownloadRssMb: downloadPeak / 1e6,
-        startRssMb: startRss / 1e6,
+        peakDownloadRssMb: downSampler.peak() / 1e6,
+        startRssMb: sampler.baseline / 1e6,
       };
     } finally {
-      clearInterval(downSampler);
+      downSampler.stop();
     }
   } finally {
-    clearInterval(sampler);
+    sampler.stop();
     client?.close();
     await stopSimProcess(sim);
   }

@@ -56,20 +56,5 @@ export function generatedBytes(size: number, seed: Buffer): Readable {
   });
 }
 
-/** Samples the process's RSS every 25 ms from now; stop() gives the peak growth over the baseline (the RSS at the start, after a gc when exposed). */
-export function rssSampler(): { stop(): number; baseline: number } {
-  global.gc?.();
-  const baseline = process.memoryUsage().rss;
-  let peak = baseline;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 25);
-  return {
-    baseline,
-    stop() {
-      clearInterval(timer);
-      peak = Math.max(peak, process.memoryUsage().rss);
-      return peak - baseline;
-    },
-  };
-}
+/** The RSS sampler of dev/support (the benchmark uses it too): `stop()` gives the peak growth over the baseline. */
+export { rssSampler } from '../../dev/support/rss-sampler';
