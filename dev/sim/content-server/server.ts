@@ -459,8 +459,6 @@ export async function startContentServerSim(options: ContentServerSimOptions = {
   };
 
   const server: Server = createSimServer(handle, (res, err) => sendJson(res, 500, { error: `Internal simulator error: ${String(err)}` }));
-  // Uploads of hundreds of MB over slow links must not be cut by Node's default request timeout.
-  server.requestTimeout = 0;
   const host = options.host ?? '127.0.0.1';
   const port = await listenSim(server, host, options.port ?? 0);
   const url = `http://${host}:${port}`;

@@ -465,9 +465,6 @@ export async function startDropboxSim(options: DropboxSimOptions = {}): Promise<
   const server: Server = createSimServer(handle, (res, err) =>
     sendText(res, 500, `Internal simulator error: ${err instanceof Error ? err.message : String(err)}`),
   );
-  // Uploads of hundreds of MiB and longpolls of minutes must not be cut by Node's default timeouts.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
   const host = options.host ?? '127.0.0.1';
   const port = await listenSim(server, host, options.port ?? 0);
   baseUrl = `http://${host}:${port}`;

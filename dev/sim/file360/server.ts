@@ -401,9 +401,6 @@ export async function startFile360Sim(options: File360SimOptions = {}): Promise<
   const server: Server = createSimServer(handle, (res, err) =>
     sendJson(res, 500, { error: 'internalError', message: `Internal simulator error: ${err instanceof Error ? err.message : String(err)}` }),
   );
-  // Uploads of GiBs must not be cut by Node's default request timeout.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
   const host = options.host ?? '127.0.0.1';
   const port = await listenSim(server, host, options.port ?? 0);
   baseUrl = `http://${host}:${port}`;

@@ -4,19 +4,24 @@ import type { AddressInfo } from 'node:net';
 import { Dropped } from './body';
 
 /**
- * An HTTP server for `handle`: when it fails, `answerFailure` answers (a 500 in the simulator's own
+ * An HTTP server for `handle`, with no limit on the time a request may take: when it fails, `answerFailure` answers (a 500 in the simulator's own
  * error format) if nothing was sent yet, otherwise the connection is destroyed.
  */
 export function createSimServer(
   handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
   answerFailure: (res: ServerResponse, err: unknown) => void,
 ): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) answerFailure(res, err);
       else res.destroy();
     });
   });
+  // Uploads of GiBs and longpolls of minutes must not be cut by Node's default request timeout
+  // (5 minutes); a client still has to send its headers within a minute.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  return server;
 }
 
 /** Listens on `port` (0: a free one) at `host`; resolves with the port. */
