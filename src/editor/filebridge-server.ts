@@ -7,6 +7,7 @@ import { browseFile360Folders } from './components/file360-picker';
 import { browseFolders, PickerText } from './components/folder-picker';
 import { defineEditor } from './components/register';
 import { range } from './components/validators';
+import { formatBytes } from '../core/progress';
 
 const DEFAULT_PORTS: Record<string, number> = { sftp: 22, ftp: 21, 'ftps-explicit': 21, 'ftps-implicit': 990 };
 /** Placeholder the editor puts in a password field when a value is stored but not sent to the browser. */
@@ -102,20 +103,7 @@ function sameCertFingerprint(a: unknown, b: unknown): boolean {
 }
 
 function formatSize(bytes: unknown): string {
-  if (typeof bytes !== 'number' || !isFinite(bytes)) {
-    return '';
-  }
-  if (bytes < 1024) {
-    return bytes + ' B';
-  }
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let i = -1;
-  do {
-    value = value / 1024;
-    i++;
-  } while (value >= 1024 && i < units.length - 1);
-  return value.toFixed(value < 10 ? 1 : 0) + ' ' + units[i];
+  return typeof bytes === 'number' && isFinite(bytes) ? formatBytes(bytes) : '';
 }
 
 defineEditor<ServerProps, ServerCredentials>('filebridge-server', {

@@ -12,18 +12,8 @@ export function escapeHtml(value: unknown): string {
     .replace(/'/g, '&#39;');
 }
 
-/** Bytes for people: `512 B`, `1.5 KiB`, `12 MiB`. */
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i] ?? 'TiB'}`;
-}
+/** Sizes on the web pages read as the nodes' own status and progress texts do. */
+export { formatBytes as formatSize } from '../../../src/core/progress';
 
 /** Seconds between reloads from `?refresh=` (0 pauses; up to 4 digits); 5 when absent or not a number. */
 export function refreshSeconds(url: URL): number {
