@@ -7,11 +7,11 @@ import {
   SERVER_SECRETS,
   learnsHostKey,
   serverOptionsFromConfig,
+  serverLabel,
   serverSecretScope,
   type ServerConfigFields,
   type ServerCredentials,
 } from '../core/remote/server-config';
-import { DEFAULT_PORTS } from '../core/remote/types';
 import { createDropboxPool } from '../core/dropbox';
 import { dropboxOptionsFromConfig, parseStoredRefreshToken, NOT_CONNECTED } from '../core/remote/dropbox-config';
 import { file360OptionsFromConfig } from '../core/remote/file360-config';
@@ -35,42 +35,12 @@ const SECRET_LABELS = {
 const TOFU_NEEDS_PERSISTENT_STORE =
   'Trust on first use needs a context store that survives a restart, to remember the host key it learns: with context in memory only, every restart would trust whatever key the server presents next. Paste the server\'s host key into "Host key" instead (Test connection shows it and pins it with one click), or configure a persistent context store in settings.js (contextStorage, for example { default: { module: "localfilesystem" } }) and restart Node-RED.';
 
-/** How nodes name a Dropbox configuration in messages and logs: the service, as `protocol://host` names a server. */
-function dropboxLabel(def: ServerNodeDef): string {
-  const service =
-    typeof def.serviceUrl === 'string' && def.serviceUrl.trim()
-      ? def.serviceUrl
-          .trim()
-          .replace(/^https?:\/\//, '')
-          .replace(/\/+$/, '')
-      : 'dropbox.com';
-  return `dropbox://${service}${def.teamRoot ? ' (team space)' : ''}`;
-}
-
-/** How nodes name a File 360 configuration: the API host and the user (or the client, signed in as itself). */
-function file360Label(def: ServerNodeDef): string {
-  const api =
-    typeof def.apiUrl === 'string' && def.apiUrl.trim()
-      ? def.apiUrl
-          .trim()
-          .replace(/^https?:\/\//, '')
-          .replace(/\/+$/, '')
-      : 'core.opentext.com';
-  const who = typeof def.username === 'string' && def.username.trim() ? def.username.trim() : `client ${String(def.clientId ?? '').trim()}`;
-  return `file360://${api} (${who})`;
-}
-
 function register(RED: NodeAPI): void {
   function FileBridgeServer(this: Node<ServerCredentials>, def: ServerNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this as ServerNode;
     const context = node.context();
-    node.label =
-      def.protocol === 'dropbox'
-        ? dropboxLabel(def)
-        : def.protocol === 'file360'
-          ? file360Label(def)
-          : `${def.protocol}://${def.host}:${def.port || DEFAULT_PORTS[def.protocol] || ''}`;
+    node.label = serverLabel(def);
     node.protocol = def.protocol;
     // Test connection may reuse this node's stored secrets only for these same settings.
     node.secretScope = serverSecretScope(def);

@@ -70,6 +70,18 @@ export function appKeyOf(value: unknown): string {
   return key;
 }
 
+/** How nodes name a Dropbox configuration in messages and logs: the service, as `protocol://host` names a server. */
+export function dropboxLabel(fields: { serviceUrl?: unknown; teamRoot?: boolean }): string {
+  const service =
+    typeof fields.serviceUrl === 'string' && fields.serviceUrl.trim()
+      ? fields.serviceUrl
+          .trim()
+          .replace(/^https?:\/\//, '')
+          .replace(/\/+$/, '')
+      : 'dropbox.com';
+  return `dropbox://${service}${fields.teamRoot ? ' (team space)' : ''}`;
+}
+
 /**
  * Where a Dropbox sign-in may be sent: protocol, service URL and app key in one comparable text
  * (the Dropbox counterpart of `serverSecretScope`). The service URL compares normalised, so

@@ -71,6 +71,20 @@ export function normaliseFile360Url(value: unknown, fallback: string, label: str
 export const API_URL_LABEL = 'API URL';
 export const SSO_URL_LABEL = 'SSO URL';
 
+/** How nodes name a File 360 configuration: the API host and the user (or the client, signed in as itself). */
+export function file360Label(fields: { apiUrl?: unknown; username?: unknown; clientId?: unknown }): string {
+  const api =
+    typeof fields.apiUrl === 'string' && fields.apiUrl.trim()
+      ? fields.apiUrl
+          .trim()
+          .replace(/^https?:\/\//, '')
+          .replace(/\/+$/, '')
+      : 'core.opentext.com';
+  const clientId = typeof fields.clientId === 'string' || typeof fields.clientId === 'number' ? String(fields.clientId).trim() : '';
+  const who = typeof fields.username === 'string' && fields.username.trim() ? fields.username.trim() : `client ${clientId}`;
+  return `file360://${api} (${who})`;
+}
+
 /**
  * Where a File 360 configuration's secrets may be sent: API URL, SSO URL, client id and user in one
  * comparable text (the File 360 counterpart of `serverSecretScope`, which delegates here). URLs

@@ -1,8 +1,8 @@
 import { FileBridgeError } from '../errors';
 import type { KeyValueStore } from '../key-value-store';
 import { numberField } from './config-number';
-import { dropboxSecretScope } from './dropbox-config';
-import { file360SecretScope } from './file360-config';
+import { dropboxLabel, dropboxSecretScope } from './dropbox-config';
+import { file360Label, file360SecretScope } from './file360-config';
 import { hostKeyMemory } from './learned-host-key';
 import { DEFAULT_TIMEOUTS, DEFAULT_UNREAD_TIMEOUT_S, ServerOptions } from './server-options';
 import { DEFAULT_PORTS, Protocol } from './types';
@@ -71,6 +71,15 @@ export function pinLines(text: string | undefined): string[] {
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+/** How nodes name a configuration in messages, statuses and logs: `sftp://host:22`, `dropbox://dropbox.com`, `file360://core.opentext.com (user)`. */
+export function serverLabel(
+  fields: Pick<ServerConfigFields, 'protocol' | 'host' | 'port' | 'serviceUrl' | 'teamRoot' | 'apiUrl' | 'username' | 'clientId'>,
+): string {
+  if (fields.protocol === 'dropbox') return dropboxLabel(fields);
+  if (fields.protocol === 'file360') return file360Label(fields);
+  return `${fields.protocol}://${fields.host}:${fields.port || DEFAULT_PORTS[fields.protocol] || ''}`;
 }
 
 /**

@@ -1,10 +1,25 @@
 import { strict as assert } from 'node:assert';
 import { FileBridgeError } from '../../../../src/core/errors';
 import { MemoryStore } from '../../../../src/core/key-value-store';
-import { learnsHostKey, serverOptionsFromConfig, serverSecretScope } from '../../../../src/core/remote/server-config';
+import { learnsHostKey, serverLabel, serverOptionsFromConfig, serverSecretScope } from '../../../../src/core/remote/server-config';
 
 describe('server configuration', () => {
   const base = { protocol: 'sftp' as const, host: 'sftp.example', username: 'u' };
+
+  it('names a configuration by protocol and host, a Dropbox one by its service, a File 360 one by API host and user', () => {
+    assert.equal(serverLabel(base), 'sftp://sftp.example:22');
+    assert.equal(serverLabel({ ...base, protocol: 'ftps-implicit', port: '2990' }), 'ftps-implicit://sftp.example:2990');
+    assert.equal(serverLabel({ protocol: 'dropbox', host: '', username: '' }), 'dropbox://dropbox.com');
+    assert.equal(
+      serverLabel({ protocol: 'dropbox', host: '', username: '', serviceUrl: ' http://127.0.0.1:8282/ ', teamRoot: true }),
+      'dropbox://127.0.0.1:8282 (team space)',
+    );
+    assert.equal(serverLabel({ protocol: 'file360', host: '', username: '', clientId: 'app' }), 'file360://core.opentext.com (client app)');
+    assert.equal(
+      serverLabel({ protocol: 'file360', host: '', username: ' ann@example.com ', apiUrl: 'https://eu.core.opentext.com/' }),
+      'file360://eu.core.opentext.com (ann@example.com)',
+    );
+  });
 
   it('fills the default port per protocol and converts timeouts from seconds', () => {
     const sftp = serverOptionsFromConfig({ ...base, connectTimeout: '7' }, { password: 'p' }, {});
