@@ -2,14 +2,13 @@ import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
 import { Readable } from 'node:stream';
 import { FileBridgeError } from '../core/errors';
 import type { FileBridgeFacts } from '../core/message';
-import { createHash } from 'node:crypto';
 import { Ledger } from '../core/pipeline/ledger';
 import { journaled, LedgerJournal } from '../core/pipeline/ledger-journal';
 import { registerWatch } from '../core/pipeline/running-watches';
 import { runtimeOwner } from '../core/pipeline/runtime-identity';
 import { sourceFactsFor, type SourceOrigin } from '../core/pipeline/source';
 import { openPayload } from '../core/pipeline/source-stream';
-import { watchDeliveryFromConfig, watchSettingsFromConfig, type WatchConfigFields } from '../core/pipeline/watch-config';
+import { watchCursorKey, watchDeliveryFromConfig, watchSettingsFromConfig, type WatchConfigFields } from '../core/pipeline/watch-config';
 import { Watcher, type ClaimedFile } from '../core/pipeline/watcher';
 import { contextStore, journalFolder, missingStoreOf, missingStoreStatus, type CallbackContext } from './kit/context-store';
 import { serverNodeOf, showServerAtDeploy } from './kit/server';
@@ -99,7 +98,7 @@ function register(RED: NodeAPI): void {
       // Only a remote that reports changes (Dropbox) uses it: per watch node, folder and depth.
       cursorStore: {
         store: contextStore(node.context().global as unknown as CallbackContext, cursorStore),
-        key: `filebridge_cursor_${createHash('sha256').update(`${node.id}\n${endpoint.host}:${endpoint.port}\n${settings.folder}\n${settings.recursive}`).digest('hex').slice(0, 16)}`,
+        key: watchCursorKey(node.id, endpoint, settings),
       },
       emit,
       onTimeout: (file) => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { FileBridgeError } from '../errors';
 import { checkRemotePath } from '../paths';
 import type { DeliverySettings } from './source-stream';
@@ -161,4 +162,13 @@ export function watchDeliveryFromConfig(f: WatchConfigFields): WatchDeliverySett
       f.ledger === false ? undefined : { store: f.ledgerStore ? f.ledgerStore : undefined, expiryMs: Math.round((Number(f.ledgerDays) || 30) * 86_400_000) },
     cursorStore: f.ledgerStore ? f.ledgerStore : undefined,
   };
+}
+
+/**
+ * Where a watch keeps its change cursor (only remotes that report changes, Dropbox, have one): one
+ * per watch node, server, folder and depth, so a changed folder or depth starts from a fresh listing.
+ */
+export function watchCursorKey(watchId: string, endpoint: { host: string; port: number }, settings: { folder: string; recursive: boolean }): string {
+  const identity = `${watchId}\n${endpoint.host}:${endpoint.port}\n${settings.folder}\n${settings.recursive}`;
+  return `filebridge_cursor_${createHash('sha256').update(identity).digest('hex').slice(0, 16)}`;
 }

@@ -1,7 +1,18 @@
 import { strict as assert } from 'node:assert';
-import { watchSettingsFromConfig } from '../../../../src/core/pipeline/watch-config';
+import { watchCursorKey, watchSettingsFromConfig } from '../../../../src/core/pipeline/watch-config';
 
 describe('pipeline: watch settings', () => {
+  it('keeps a change cursor per watch node, server, folder and depth, under the key deployed watches already use', () => {
+    const endpoint = { host: 'dropbox.com', port: 443 };
+    const key = watchCursorKey('w1', endpoint, { folder: '/Inbox', recursive: true });
+    // The key of releases before it moved to core: a changed formula would make every deployed watch list from scratch.
+    assert.equal(key, 'filebridge_cursor_1482fcf6c04df5d6');
+    assert.notEqual(watchCursorKey('w2', endpoint, { folder: '/Inbox', recursive: true }), key);
+    assert.notEqual(watchCursorKey('w1', { ...endpoint, port: 8282 }, { folder: '/Inbox', recursive: true }), key);
+    assert.notEqual(watchCursorKey('w1', endpoint, { folder: '/Other', recursive: true }), key);
+    assert.notEqual(watchCursorKey('w1', endpoint, { folder: '/Inbox', recursive: false }), key);
+  });
+
   describe('watch settings', () => {
     it('convert seconds and lists, and name the bad field', () => {
       const s = watchSettingsFromConfig({ folder: '/in', include: '*.pdf, *.xml\nsub/**', stableSeconds: '0.5', maxInFlight: 3 });
