@@ -2,9 +2,10 @@
  * Backup packages: downloadable files whose bytes are generated from a seed (the AES-256-CTR key
  * stream of sha256(seed), so any size costs no memory and the same seed gives the same bytes) and
  * streamed, never held in memory. Size and SHA-256 are computed once, streaming, when a package is
- * created, so the download can announce `Content-Length`, `Digest: sha-256=<base64>` (RFC 3230 §4.3.2;
- * the algorithm token `SHA-256` is registered by RFC 5843 §3, its value the base64 of the digest)
- * and an `ETag`.
+ * created, so the download can announce `Content-Length`, `Digest: sha-256=<base64>` (RFC 3230
+ * §4.3.2 instance digest; the algorithm `SHA-256`, base64-encoded, is registered by RFC 5843 in IANA's
+ * "HTTP Digest Algorithm Values"; names are case-insensitive) and an `ETag`. RFC 3230 is obsoleted by
+ * RFC 9530, so its `Repr-Digest: sha-256=:<base64>:` (a Structured Field byte sequence) is sent too.
  */
 import { createCipheriv, createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -49,5 +50,8 @@ export async function backupSha256(seed: string, size: number): Promise<string> 
 
 /** `Digest` header value for a hex SHA-256 (RFC 3230 instance digest). */
 export const digestHeader = (sha256Hex: string): string => `sha-256=${Buffer.from(sha256Hex, 'hex').toString('base64')}`;
+
+/** `Repr-Digest` header value (RFC 9530 §3) for a hex SHA-256. */
+export const reprDigestHeader = (sha256Hex: string): string => `sha-256=:${Buffer.from(sha256Hex, 'hex').toString('base64')}:`;
 
 export const MAX_BACKUP_BYTES = 64 * 1024 ** 3;

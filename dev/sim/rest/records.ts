@@ -1,8 +1,10 @@
 /**
  * Posted records (products, inventory availability), kept compact so a million of them fit: the
  * records themselves are appended as JSON lines to `<dataDir>/<resource>.jsonl`; memory holds only,
- * per key (sku, or sku + warehouse), its slot number in a Map and, in typed arrays by slot, where its
- * latest line is in the file, how often it was posted and by which request last. Reading a record
+ * per key (sku, or sku@warehouse), in typed arrays and buffers outside the JS heap: the key's bytes,
+ * an open-addressing hash table from key to slot, and by slot where its latest line is in the file,
+ * how often it was posted and by which request last (about 50 bytes per key: a million posted
+ * products cost ~50 MiB, measured in test/integration/dev/sim/rest/cli.test.ts). Reading a record
  * reads its line back from the file.
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
@@ -16,17 +18,20 @@ export interface Upserted {
   updated: number;
 }
 
+/** Per-slot numbers in typed arrays, doubled as slots are added. */
 class Grow {
   offsets = new Float64Array(1024);
   lengths = new Uint32Array(1024);
   posts = new Uint32Array(1024);
   lastRequest = new Uint32Array(1024);
+  keyAt = new Uint32Array(1024);
+  keyLength = new Uint16Array(1024);
 
   ensure(n: number): void {
     if (n <= this.offsets.length) return;
     let size = this.offsets.length;
     while (size < n) size *= 2;
-    const grow = <T extends Float64Array | Uint32Array>(a: T, make: (n: number) => T): T => {
+    const grow = <T extends Float64Array | Uint32Array | Uint16Array>(a: T, make: (n: number) => T): T => {
       const b = make(size);
       b.set(a);
       return b;
@@ -35,15 +40,100 @@ class Grow {
     this.lengths = grow(this.lengths, (k) => new Uint32Array(k));
     this.posts = grow(this.posts, (k) => new Uint32Array(k));
     this.lastRequest = grow(this.lastRequest, (k) => new Uint32Array(k));
+    this.keyAt = grow(this.keyAt, (k) => new Uint32Array(k));
+    this.keyLength = grow(this.keyLength, (k) => new Uint16Array(k));
+  }
+}
+
+/** FNV-1a, 32 bits, of `n` bytes of `b`. */
+function fnv1a(b: Buffer, n: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < n; i++) {
+    h ^= b[i] ?? 0;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/**
+ * Key -> slot without a JS Map: the keys' UTF-8 bytes one after the other in `arena`, a linear
+ * probing table of `slot + 1` (0 = free) kept at most half full.
+ */
+class KeyIndex {
+  private table = new Int32Array(4096);
+  private arena = Buffer.alloc(64 * 1024);
+  private arenaUsed = 0;
+  private readonly scratch = Buffer.alloc(4 * 1024);
+  count = 0;
+
+  constructor(private readonly slots: Grow) {}
+
+  private encode(key: string): number {
+    const n = this.scratch.write(key, 'utf8');
+    if (n >= this.scratch.length - 3) throw new Error('record key too long');
+    return n;
+  }
+
+  private find(n: number): { at: number; slot: number } {
+    const mask = this.table.length - 1;
+    for (let at = fnv1a(this.scratch, n) & mask; ; at = (at + 1) & mask) {
+      const v = this.table[at] ?? 0;
+      if (v === 0) return { at, slot: -1 };
+      const slot = v - 1;
+      const off = this.slots.keyAt[slot] ?? 0;
+      const len = this.slots.keyLength[slot] ?? 0;
+      if (len === n && this.scratch.compare(this.arena, off, off + len, 0, n) === 0) return { at, slot };
+    }
+  }
+
+  get(key: string): number | undefined {
+    const slot = this.find(this.encode(key)).slot;
+    return slot < 0 ? undefined : slot;
+  }
+
+  /** The key's slot, adding it (as slot `count`) when new; `created` tells which. */
+  add(key: string): { slot: number; created: boolean } {
+    const n = this.encode(key);
+    const found = this.find(n);
+    if (found.slot >= 0) return { slot: found.slot, created: false };
+    const slot = this.count++;
+    this.slots.ensure(this.count);
+    if (this.arenaUsed + n > this.arena.length) {
+      const bigger = Buffer.alloc(Math.max(this.arena.length * 2, this.arenaUsed + n));
+      this.arena.copy(bigger, 0, 0, this.arenaUsed);
+      this.arena = bigger;
+    }
+    this.scratch.copy(this.arena, this.arenaUsed, 0, n);
+    this.slots.keyAt[slot] = this.arenaUsed;
+    this.slots.keyLength[slot] = n;
+    this.arenaUsed += n;
+    this.table[found.at] = slot + 1;
+    if (this.count * 2 > this.table.length) this.rehash();
+    return { slot, created: true };
+  }
+
+  keyOf(slot: number): string {
+    const off = this.slots.keyAt[slot] ?? 0;
+    return this.arena.toString('utf8', off, off + (this.slots.keyLength[slot] ?? 0));
+  }
+
+  private rehash(): void {
+    this.table = new Int32Array(this.table.length * 2);
+    const mask = this.table.length - 1;
+    for (let slot = 0; slot < this.count; slot++) {
+      const off = this.slots.keyAt[slot] ?? 0;
+      let at = fnv1a(this.arena.subarray(off, off + (this.slots.keyLength[slot] ?? 0)), this.slots.keyLength[slot] ?? 0) & mask;
+      while ((this.table[at] ?? 0) !== 0) at = (at + 1) & mask;
+      this.table[at] = slot + 1;
+    }
   }
 }
 
 export class RecordTable {
   private readonly fd: number;
   private fileSize = 0;
-  private readonly slots = new Map<string, number>();
-  private readonly keys: string[] = [];
   private readonly arrays = new Grow();
+  private readonly index = new KeyIndex(this.arrays);
   /** Records posted (each record of each non-replayed stored batch). */
   posted = 0;
   /** Keys stored by two or more different non-replayed requests. */
@@ -57,7 +147,7 @@ export class RecordTable {
   }
 
   get count(): number {
-    return this.keys.length;
+    return this.index.count;
   }
 
   /**
@@ -72,15 +162,8 @@ export class RecordTable {
     for (const r of records) {
       const line = `${JSON.stringify(r)}\n`;
       const length = Buffer.byteLength(line);
-      const key = this.keyOf(r);
-      let slot = this.slots.get(key);
-      if (slot === undefined) {
-        slot = this.keys.length;
-        this.slots.set(key, slot);
-        this.keys.push(key);
-        this.arrays.ensure(this.keys.length);
-        created++;
-      }
+      const { slot, created: isNew } = this.index.add(this.keyOf(r));
+      if (isNew) created++;
       placed.push({ slot, offset: at, length: length - 1 });
       lines.push(line);
       at += length;
@@ -111,14 +194,14 @@ export class RecordTable {
   }
 
   get(key: string): SimRecord | undefined {
-    const slot = this.slots.get(key);
+    const slot = this.index.get(key);
     return slot === undefined ? undefined : this.read(slot);
   }
 
   /** Records in the order their keys were first stored. */
   list(offset: number, limit: number): SimRecord[] {
     const out: SimRecord[] = [];
-    for (let s = offset; s < Math.min(this.keys.length, offset + limit); s++) out.push(this.read(s));
+    for (let s = offset; s < Math.min(this.count, offset + limit); s++) out.push(this.read(s));
     return out;
   }
 
@@ -126,17 +209,17 @@ export class RecordTable {
   postCounts(offset: number, limit: number, min = 0): { key: string; posts: number }[] {
     const out: { key: string; posts: number }[] = [];
     let skipped = 0;
-    for (let s = 0; s < this.keys.length && out.length < limit; s++) {
+    for (let s = 0; s < this.count && out.length < limit; s++) {
       const posts = this.arrays.posts[s] ?? 0;
       if (posts < min) continue;
       if (skipped++ < offset) continue;
-      out.push({ key: this.keys[s] ?? '', posts });
+      out.push({ key: this.index.keyOf(s), posts });
     }
     return out;
   }
 
   postsOf(key: string): number {
-    const slot = this.slots.get(key);
+    const slot = this.index.get(key);
     return slot === undefined ? 0 : (this.arrays.posts[slot] ?? 0);
   }
 

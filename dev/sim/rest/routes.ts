@@ -5,8 +5,10 @@
  * Paging, one style per resource (so a client can be tested against each):
  * - products: offset / limit in the query, `{ items, offset, limit, total }` in the body;
  * - prices: page / per_page, the body a bare array, the links in a `Link` header (RFC 8288 §3:
- *   `<uri-reference>; rel="next"`, comma-separated; rels next, prev, first, last as GitHub's REST API
- *   answers them, docs.github.com "Using pagination in the REST API");
+ *   `<uri-reference>; rel="next"`, comma-separated) the way GitHub's REST API answers them
+ *   (docs.github.com, "Using pagination in the REST API"): rels prev, next, first, last where they
+ *   exist (no prev and first on page 1, no next and last on the last page), and no Link header at
+ *   all "if all results fit on a single page";
  * - inventory changes: an opaque cursor, `{ data, next_cursor }` (null on the last page);
  * - shipments: the absolute URL of the next page in the body, `{ results, next }` (null at the end);
  * - partners: page / pageSize, `{ page, pageSize, pageCount, items }`.
@@ -17,7 +19,7 @@ import { renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import { backupStream, digestHeader, type Backup } from './backups';
+import { backupStream, digestHeader, reprDigestHeader, type Backup } from './backups';
 import { badRequest, invalidRecords, notFound, tooLarge, type FieldError } from './problem';
 import { checkAvailability, checkProduct, type RecordTable, type SimRecord } from './records';
 import { inventoryChange, partner, price, shipment, SHIPMENT_STATUSES, type SeedCounts } from './seed';
@@ -196,12 +198,11 @@ export function routes(): RouteDef[] {
         for (let i = (page - 1) * perPage; i < Math.min(total, page * perPage); i++) items.push(price(i, ctx.core.seed.products));
         const at = (p: number): string => link(ctx, { page: String(p), per_page: String(perPage) });
         const links = [
-          ...(page < last ? [`<${at(page + 1)}>; rel="next"`] : []),
           ...(page > 1 ? [`<${at(Math.min(page - 1, last))}>; rel="prev"`] : []),
-          `<${at(1)}>; rel="first"`,
-          `<${at(last)}>; rel="last"`,
+          ...(page < last ? [`<${at(page + 1)}>; rel="next"`, `<${at(last)}>; rel="last"`] : []),
+          ...(page > 1 ? [`<${at(1)}>; rel="first"`] : []),
         ];
-        return { status: 200, json: items, headers: { Link: links.join(', '), 'X-Total-Count': String(total) } };
+        return { status: 200, json: items, headers: { ...(last > 1 ? { Link: links.join(', ') } : {}), 'X-Total-Count': String(total) } };
       },
     },
     {
@@ -300,6 +301,7 @@ export function routes(): RouteDef[] {
             'Content-Type': 'application/octet-stream',
             'Content-Disposition': contentDisposition(b.name),
             Digest: digestHeader(b.sha256),
+            'Repr-Digest': reprDigestHeader(b.sha256),
             ETag: `"${b.sha256.slice(0, 32)}"`,
           },
         };

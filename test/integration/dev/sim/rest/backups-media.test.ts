@@ -26,7 +26,9 @@ describe('REST simulator: backups and media', function () {
     const bytes = new Uint8Array(await res.arrayBuffer());
     assert.equal(bytes.length, b.size);
     assert.equal(sha256(bytes), b.sha256);
-    assert.equal(res.headers.get('digest'), `sha-256=${createHash('sha256').update(bytes).digest('base64')}`);
+    const b64 = createHash('sha256').update(bytes).digest('base64');
+    assert.equal(res.headers.get('digest'), `sha-256=${b64}`);
+    assert.equal(res.headers.get('repr-digest'), `sha-256=:${b64}:`);
     assert.equal(res.headers.get('etag'), `"${b.sha256.slice(0, 32)}"`);
     // Deterministic: the same package again gives the same bytes.
     const again = new Uint8Array(
