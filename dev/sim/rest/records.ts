@@ -236,6 +236,14 @@ const CURRENCY = /^[A-Z]{3}$/;
 /** `2026-12-07` or an ISO 8601 date-time (`2026-12-07T10:00:00Z`, `...+01:00`). */
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
+/** An ISO 8601 date or date-time whose day exists (V8's Date.parse takes 2026-02-30 as March 2). */
+function isIsoDate(v: unknown): boolean {
+  if (typeof v !== 'string' || !ISO_DATE.test(v) || Number.isNaN(Date.parse(v))) return false;
+  const [y, m, d] = v.slice(0, 10).split('-').map(Number);
+  const day = new Date(Date.UTC(y ?? 0, (m ?? 1) - 1, d ?? 1));
+  return day.getUTCFullYear() === y && day.getUTCMonth() + 1 === m && day.getUTCDate() === d;
+}
+
 export const PRODUCT_FIELDS = ['sku', 'name', 'price', 'currency', 'category', 'updatedAt'] as const;
 export const AVAILABILITY_FIELDS = ['sku', 'warehouse', 'quantity', 'availableFrom'] as const;
 
@@ -288,11 +296,7 @@ export function checkAvailability(r: unknown, index: number, errors: FieldError[
     errors.push({ index, field: 'warehouse', message: 'required: 1-32 characters of A-Z a-z 0-9 . _ -' });
   if (typeof r.quantity !== 'number' || !Number.isInteger(r.quantity) || r.quantity < 0)
     errors.push({ index, field: 'quantity', message: 'required: an integer >= 0' });
-  if (
-    r.availableFrom !== undefined &&
-    r.availableFrom !== null &&
-    (typeof r.availableFrom !== 'string' || !ISO_DATE.test(r.availableFrom) || Number.isNaN(Date.parse(r.availableFrom)))
-  )
+  if (r.availableFrom !== undefined && r.availableFrom !== null && !isIsoDate(r.availableFrom))
     errors.push({ index, field: 'availableFrom', message: 'an ISO 8601 date (yyyy-MM-dd) or date-time' });
   if (errors.length > before) return undefined;
   const out: SimRecord = { sku: r.sku, warehouse: r.warehouse, quantity: r.quantity };

@@ -4,6 +4,7 @@
  * JSONL file; memory holds a compact index per key).
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +72,83 @@ describe('REST simulator: CLI', function () {
   it('refuses an unknown option and a non-number', async function () {
     await assert.rejects(startSimCli('rest', ['--port', '0', '--nope', '1']), /Unknown option --nope/);
     await assert.rejects(startSimCli('rest', ['--port', '0', '--latency', 'x']), /--latency needs a number/);
+  });
+
+  it('streams 256 MiB up (raw PUT and multipart) and a 512 MiB backup down with flat RSS', async function () {
+    const s = await startSimCli('rest', ['--port', '0', '--products', '0']);
+    try {
+      const l = s.line;
+      const key = { 'X-API-Key': l.apiKey ?? '' };
+      const rss = async (): Promise<number> => ((await (await fetch(`${l.url}/_sim/stats`)).json()) as { rss: number }).rss;
+      const start = await rss();
+      let peak = start;
+      const total = 256 * 1024 * 1024;
+      const chunk = new Uint8Array(Buffer.alloc(1024 * 1024, 9));
+      /** A body of `head`, `total` bytes of `chunk`, `tail`; its content sha256 in `sent`. */
+      const body = (head: string, tail: string) => {
+        const sent = createHash('sha256');
+        let left = total;
+        let step = 0;
+        const stream = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (step === 0) {
+              step = 1;
+              if (head) return controller.enqueue(new TextEncoder().encode(head));
+            }
+            if (left > 0) {
+              left -= chunk.length;
+              sent.update(chunk);
+              return controller.enqueue(chunk);
+            }
+            if (step === 1) {
+              step = 2;
+              if (tail) return controller.enqueue(new TextEncoder().encode(tail));
+            }
+            controller.close();
+          },
+        });
+        return { stream, sent };
+      };
+      const raw = body('', '');
+      const put = await fetch(`${l.apiUrl}/media/big.bin`, {
+        method: 'PUT',
+        headers: { ...key, 'Content-Type': 'application/octet-stream' },
+        body: raw.stream,
+        duplex: 'half',
+      } as RequestInit);
+      assert.equal(put.status, 201);
+      assert.deepEqual(((await put.json()) as { size: number; sha256: string }).sha256, raw.sent.digest('hex'));
+      peak = Math.max(peak, await rss());
+      const multi = body('--b0\r\nContent-Disposition: form-data; name="file"; filename="big2.bin"\r\n\r\n', '\r\n--b0--\r\n');
+      const post = await fetch(`${l.apiUrl}/media`, {
+        method: 'POST',
+        headers: { ...key, 'Content-Type': 'multipart/form-data; boundary=b0' },
+        body: multi.stream,
+        duplex: 'half',
+      } as RequestInit);
+      assert.equal(post.status, 201);
+      const m = (await post.json()) as { size: number; sha256: string };
+      assert.deepEqual([m.size, m.sha256], [total, multi.sent.digest('hex')]);
+      peak = Math.max(peak, await rss());
+      const created = await fetch(`${l.url}/_sim/backups`, { method: 'POST', body: JSON.stringify({ name: 'big-backup.tar', size: 512 * 1024 * 1024 }) });
+      const b = (await created.json()) as { id: string; sha256: string };
+      const down = await fetch(`${l.apiUrl}/backups/${b.id}/content`, { headers: key });
+      const got = createHash('sha256');
+      let size = 0;
+      for await (const c of down.body as unknown as AsyncIterable<Uint8Array>) {
+        got.update(c);
+        size += c.length;
+        if (size % (64 * 1024 * 1024) < c.length) peak = Math.max(peak, await rss());
+      }
+      assert.equal(size, 512 * 1024 * 1024);
+      assert.equal(got.digest('hex'), b.sha256);
+      assert.equal(down.headers.get('digest'), `sha-256=${Buffer.from(b.sha256, 'hex').toString('base64')}`);
+      peak = Math.max(peak, await rss());
+      const mib = (n: number): string => (n / 1024 / 1024).toFixed(0);
+      assert.ok(peak - start < 64 * 1024 * 1024, `simulator RSS ${mib(start)} -> peak ${mib(peak)} MiB for 2 x 256 MiB up and 512 MiB down`);
+    } finally {
+      await stopSimCli(s);
+    }
   });
 
   it('keeps its memory compact with 1,000,000 posted products (JSONL on disk, a small index per key)', async function () {
