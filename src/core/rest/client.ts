@@ -15,7 +15,7 @@
  * - redirects are not followed (3xx comes back as an answer); secrets go only to the base URL's origin
  *   (and the token URL): an absolute URL on another origin is refused.
  */
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { backoffDelay, WakeableSleeps } from '../backoff';
 import { FileBridgeError, isFileBridgeError } from '../errors';
 import { RestAuthorizer } from './auth';
@@ -87,6 +87,36 @@ function hostKey(u: URL): string {
   return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
 }
 
+/** `stream` passed through, failing with INVALID_INPUT when it gives more or fewer bytes than `size` (the Content-Length sent). */
+function sizeChecked(stream: Readable, size: number | undefined): Readable {
+  if (size === undefined) return stream;
+  let seen = 0;
+  const wrong = (): FileBridgeError =>
+    new FileBridgeError(
+      'INVALID_INPUT',
+      `The request body stream gave ${seen > size ? `more than ${size}` : seen} bytes where its size was given as ${size}; nothing more was sent.`,
+      {
+        size,
+        sent: seen,
+      },
+    );
+  const check = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      seen += chunk.length;
+      if (seen > size) cb(wrong());
+      else cb(null, chunk);
+    },
+    flush(cb) {
+      cb(seen === size ? null : wrong());
+    },
+  });
+  stream.on('error', (err) => check.destroy(err));
+  check.on('close', () => {
+    if (!stream.destroyed) stream.destroy();
+  });
+  return stream.pipe(check);
+}
+
 /** A body for one attempt, and whether another attempt could send it again. */
 interface BodySource {
   contentType?: string;
@@ -111,10 +141,10 @@ function bodySource(body: RestBody | undefined): BodySource | undefined {
   let used = false;
   const oneShot = typeof open !== 'function';
   const opened = (): Readable | undefined => {
-    if (typeof open === 'function') return open();
+    if (typeof open === 'function') return sizeChecked(open(), body.size);
     if (used) return undefined;
     used = true;
-    return open;
+    return sizeChecked(open, body.size);
   };
   const replayable = (): boolean => !oneShot || (!used && !open.readableDidRead && !open.destroyed);
   if (body.kind === 'stream') {
@@ -142,6 +172,8 @@ class Client implements RestClient {
   private readonly sleeps = new WakeableSleeps();
   private readonly base: URL;
   private closed = false;
+  /** Secrets of the proxy setting (its password), blanked out of error texts with the sign-in's. */
+  private readonly proxySecrets: string[];
   private readonly counts = { requests: 0, retries: 0, rateLimited: 0, tokenRetries: 0 };
 
   constructor(readonly options: RestOptions) {
@@ -155,7 +187,21 @@ class Client implements RestClient {
       proxy: options.proxy,
     });
     this.auth = new RestAuthorizer(options.auth, this.transport, options.timeoutMs);
+    this.proxySecrets = [];
+    if (options.proxy.mode === 'url') {
+      if (options.proxy.password) this.proxySecrets.push(options.proxy.password);
+      try {
+        const u = new URL(options.proxy.url);
+        if (u.password) this.proxySecrets.push(decodeURIComponent(u.password));
+      } catch {
+        // refused when a socket is opened
+      }
+    }
     this.limiter = new RateLimiter(options.rateLimit, this.sleeps);
+  }
+
+  private secrets(): string[] {
+    return [...this.auth.secrets(), ...this.proxySecrets];
   }
 
   stats(): RestStats {
@@ -259,7 +305,7 @@ class Client implements RestClient {
         answer = await this.transport.exchange({ method, url: url.toString(), headers, body: data, timeoutMs: this.options.timeoutMs, shownUrl });
       } catch (err) {
         const cause = err instanceof ExchangeFailure ? err.error : err;
-        const mapped = transportError(cause, method, shownUrl, this.auth.secrets());
+        const mapped = transportError(cause, method, shownUrl, this.secrets());
         const errno = errnoOf(cause);
         // Our agent's own refusals (connect timeout, proxy refusal) came before any request byte.
         const beforeConnect = isFileBridgeError(cause) && (cause.code === 'TIMEOUT' || cause.code === 'CONNECTION') && 'host' in cause.details;
@@ -310,7 +356,7 @@ class Client implements RestClient {
           }
           return out;
         } catch (err) {
-          throw transportError(err, method, shownUrl, this.auth.secrets());
+          throw transportError(err, method, shownUrl, this.secrets());
         }
       }
       // Not a success: read (at most 64 KiB of) the error text, then decide.
@@ -348,7 +394,15 @@ class Client implements RestClient {
         await pause(retryAfterMs(answer.headers['retry-after'], retryAfterCap) ?? this.backoff(n));
         continue;
       }
-      throw mapRestFailure(status, errorText, method, shownUrl, this.auth.secrets(), { retried: retried + slowedDown });
+      if (status >= 300 && status < 400) {
+        const location = answer.headers.location ? redactUrl(new URL(answer.headers.location, url).toString(), secretParams) : undefined;
+        throw new FileBridgeError(
+          'INVALID_INPUT',
+          `The API answered ${method} ${shownUrl} with a redirect (HTTP ${status}${location ? ` to ${location}` : ''}), which is not followed (the credentials would go with it): check the REST connection's base URL and the request path.`,
+          location ? { status, method, url: shownUrl, location } : { status, method, url: shownUrl },
+        );
+      }
+      throw mapRestFailure(status, errorText, method, shownUrl, this.secrets(), { retried: retried + slowedDown });
     }
   }
 

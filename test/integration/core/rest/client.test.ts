@@ -75,6 +75,21 @@ describe('rest client: requests, retries and limits', function () {
     assert.equal(sha(await readStream(down.stream)), sha(data));
   });
 
+  it('refuses a stream that gives more or fewer bytes than its announced size', async () => {
+    client = openRestClient(optionsFor(stub, { retries: 0 }));
+    const send = (bytes: number): Promise<unknown> =>
+      (client as RestClient).request({
+        method: 'PUT',
+        path: '/media/a',
+        body: { kind: 'stream', open: () => Readable.from([Buffer.alloc(bytes)]), size: 1000 },
+        responseType: 'json',
+      });
+    await expectCode(send(999), 'INVALID_INPUT', /gave 999 bytes where its size was given as 1000/);
+    await expectCode(send(1001), 'INVALID_INPUT', /gave more than 1000 bytes where its size was given as 1000/);
+    assert.ok(stub.arrived.every((a) => a.body.length < 1000 || a.body.length === 1000));
+    await send(1000);
+  });
+
   it('sends a multipart body: text fields, then the file part with its name and type', async () => {
     const file = Buffer.from('col1;col2\n1;2\n');
     stub.handle((req, res, body) => sendJson(res, 201, { type: req.headers['content-type'], length: req.headers['content-length'], body: body.toString() }));
@@ -388,7 +403,12 @@ describe('rest client: requests, retries and limits', function () {
       res.writeHead(302, { Location: 'http://localhost:1/elsewhere' });
       res.end();
     });
-    await expectCode(client.request({ method: 'GET', path: '/moved', responseType: 'json' }), 'CONNECTION', /HTTP 302/);
+    const moved = await expectCode(
+      client.request({ method: 'GET', path: '/moved', responseType: 'json' }),
+      'INVALID_INPUT',
+      /redirect \(HTTP 302 to http:\/\/localhost:1\/elsewhere\)/,
+    );
+    assert.equal(moved.details.location, 'http://localhost:1/elsewhere');
     assert.equal(stub.arrived.length, 2);
   });
 

@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { openRestClient, type RestClient } from '../../../../src/core/rest/client';
+import { openRestClient, testRestConnection, type RestClient } from '../../../../src/core/rest/client';
 import type { PageResult, Paging } from '../../../../src/core/rest/paging';
 import { restOptionsFromConfig, type RestConnectionFields } from '../../../../src/core/rest/rest-config';
 import { expectCode } from '../../../support/expect-code';
@@ -166,5 +166,19 @@ describe('rest client against the REST simulator', function () {
     const before = used.sim.stats().injectedErrors;
     await expectCode(c.request({ method: 'GET', path: '/ping', responseType: 'json' }), 'CONNECTION', /HTTP 503/);
     assert.equal(used.sim.stats().injectedErrors - before, 3);
+  });
+
+  it('tests a connection: status and time, a 404 path still signed in, a refused sign-in as AUTHENTICATION', async () => {
+    const sim = used.sim;
+    const options = (fields: RestConnectionFields, password = sim.password) =>
+      restOptionsFromConfig({ baseUrl: sim.apiUrl, proxy: 'none', authType: 'basic', username: sim.user, ...fields }, { ...restSimCredentials(sim), password });
+    const ok = await testRestConnection(options({ testPath: '/ping' }));
+    assert.equal(ok.status, 200);
+    assert.equal(ok.authenticated, true);
+    assert.ok(ok.ms >= 0 && ok.ms < 10_000);
+    const missing = await testRestConnection(options({}), '/no-such-thing');
+    assert.deepEqual([missing.status, missing.authenticated], [404, true]);
+    const err = await expectCode(testRestConnection(options({ testPath: '/ping' }, 'wrong-password-9')), 'AUTHENTICATION', /HTTP 401/);
+    assert.ok(!`${err.message}${JSON.stringify(err.details)}`.includes('wrong-password-9'));
   });
 });
