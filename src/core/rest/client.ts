@@ -5,8 +5,9 @@
  * Retry rules (README "xConnector (REST)"):
  * - connection failures, timeouts and 408/502/503/504 are retried with backoff (src/core/backoff.ts) up
  *   to `retries` times, for GET/HEAD/PUT/DELETE (idempotent, RFC 9110 9.2.2) and for POST/PATCH only
- *   when the request carries an idempotency key (the IETF httpapi "Idempotency-Key" header draft: a
- *   server that honours it answers a repeat with the first answer). A refused connection (nothing
+ *   when the request carries an idempotency key (draft-ietf-httpapi-idempotency-key-header-09, Nov
+ *   2026: the header "can be used to make non-idempotent HTTP methods such as POST or PATCH
+ *   fault-tolerant"; a server that honours it answers a repeat with the first answer). A refused connection (nothing
  *   sent) is retried for every method.
  * - 429 is retried for every method (RFC 6585 4: the server refused to process it) after its
  *   Retry-After (seconds or HTTP date, RFC 9110 10.2.3; capped), with its own budget.
