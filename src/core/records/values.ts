@@ -111,6 +111,11 @@ export function numberDecimals(format: string): number | undefined {
   return Number(text);
 }
 
+const NUMBER_TEXT = {
+  '.': { pattern: /^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?([eE][+-]?\d+)?$/, group: /,/g },
+  ',': { pattern: /^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?([eE][+-]?\d+)?$/, group: /\./g },
+};
+
 /**
  * A partner's number text with its decimal separator. The other separator is read as a thousands
  * separator only in groups of three (`1.234,50` with ','), so `1.5` with ',' is refused rather than
@@ -122,10 +127,8 @@ export function readNumber(value: unknown, decimalSeparator: '.' | ',', integer:
     n = value;
   } else if (typeof value === 'string') {
     const text = value.trim();
-    const group = decimalSeparator === ',' ? '\\.' : ',';
-    const dec = decimalSeparator === ',' ? ',' : '\\.';
-    const pattern = new RegExp(`^[+-]?(\\d{1,3}(${group}\\d{3})+|\\d+)(${dec}\\d+)?([eE][+-]?\\d+)?$`);
-    n = pattern.test(text) ? Number(text.replace(new RegExp(group, 'g'), '').replace(',', '.')) : NaN;
+    const { pattern, group } = NUMBER_TEXT[decimalSeparator];
+    n = pattern.test(text) ? Number(text.replace(group, '').replace(',', '.')) : NaN;
   } else {
     n = NaN;
   }

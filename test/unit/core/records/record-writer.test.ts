@@ -193,6 +193,32 @@ describe('records: writing partner files', () => {
     });
   });
 
+  it('reads and writes the README example: a latin1 CSV from an older ERP, byte for byte', async () => {
+    const file = Buffer.from(
+      'Artikel;Bezeichnung;Preis;G\xfcltig ab;Aktiv\r\nA-100;"Stuhl ""Lux"", Gr\xf6\xdfe L";1234,50;02.11.2026;J\r\nA-101;Tisch;89,90;;N\r\n',
+      'latin1',
+    );
+    const fields: Partial<PartnerFormatFields> = {
+      encoding: 'latin1',
+      delimiter: ';',
+      decimalSeparator: ',',
+      columns: [
+        col('sku', 'Artikel', 'string', '', true),
+        col('name', 'Bezeichnung', 'string', '', true),
+        col('price.amount', 'Preis', 'number', '2', true),
+        col('validFrom', 'Gültig ab', 'date', 'dd.MM.yyyy'),
+        col('active', 'Aktiv', 'boolean', 'J/N'),
+      ],
+    };
+    const records: Record<string, unknown>[] = [];
+    for await (const batch of readRecordBatches(Readable.from([file]), partnerFormatFromConfig(fields), { batchSize: 500 })) records.push(...batch.records);
+    assert.deepEqual(records, [
+      { sku: 'A-100', name: 'Stuhl "Lux", Größe L', price: { amount: 1234.5 }, validFrom: '2026-11-02', active: true },
+      { sku: 'A-101', name: 'Tisch', price: { amount: 89.9 }, active: false },
+    ]);
+    assert.deepEqual(await written(records, fields), file);
+  });
+
   describe('JSON and JSON lines', () => {
     it('writes one JSON array, typed values under the partner names, unknown fields per unknownColumns', async () => {
       const columns = [
