@@ -63,6 +63,11 @@ describe('records: reading partner files', () => {
     it('strips a UTF-8 byte order mark, also when it arrives one byte at a time', async () => {
       const csv = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('sku,name\nA,Stühle\n')]);
       assert.deepEqual(await records(csv, {}, 1), [{ sku: 'A', name: 'Stühle' }]);
+      const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+      assert.deepEqual(await records(Buffer.concat([bom, Buffer.from('A,1\n')]), { header: false }, 1), [{ '1': 'A', '2': '1' }]);
+      assert.deepEqual(await records(Buffer.concat([bom, Buffer.from('{"a":1}\n')]), { kind: 'jsonl' }, 2), [{ a: 1 }]);
+      const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"a":1}\n', 'utf16le')]);
+      assert.deepEqual(await records(utf16, { kind: 'jsonl', encoding: 'utf16le' }, 1), [{ a: 1 }]);
     });
 
     it('reads utf16le (with its BOM), latin1 and windows-1252, characters split across chunks', async () => {
@@ -335,6 +340,32 @@ describe('records: reading partner files', () => {
       );
       assert.equal(seen, 30);
       assert.ok(stream.destroyed);
+    });
+
+    it('stops an endless record at the size limit instead of holding it (CSV, JSON, JSON lines)', async () => {
+      const endless = (head: string): Readable => {
+        let sent = 0;
+        return new Readable({
+          read() {
+            sent++;
+            // 1 GiB at most: far more than the test could hold if the limit did not stop it.
+            this.push(sent === 1 ? head : sent > 16 * 1024 ? null : 'x'.repeat(64 * 1024));
+          },
+        });
+      };
+      const cases: [string, Partial<PartnerFormatFields>, RegExp][] = [
+        ['a\n"', {}, /Record 1 \(line 2\): the record is longer than 100000 characters/],
+        ['[{"a":1},{"b":"', { kind: 'json' }, /Record 2 \(line 1\) is longer than 100000 characters/],
+        ['{"a":1}\n{"b":"', { kind: 'jsonl' }, /Record 2 \(line 2\): the line is longer than 100000 characters/],
+      ];
+      for (const [head, fields, message] of cases) {
+        const stream = endless(head);
+        const reading = (async () => {
+          for await (const batch of readRecordBatches(stream, partnerFormatFromConfig({ ...fields, maxRecordBytes: 100_000 }), { batchSize: 10 })) void batch;
+        })();
+        await expectCode(reading, 'INVALID_INPUT', message);
+        assert.ok(stream.destroyed, 'the source is destroyed');
+      }
     });
 
     it('refuses a batch size that is not a whole number of 1 or more', async () => {
