@@ -201,7 +201,7 @@ export function partnerFormatFromConfig(fields: Partial<PartnerFormatFields>): R
 export function formatForFileName(fileName: string): RecordFormat | undefined {
   const ext = /\.([A-Za-z]+)$/.exec(fileName)?.[1]?.toLowerCase();
   const kind: RecordKind | undefined = ext === 'csv' ? 'csv' : ext === 'json' ? 'json' : ext === 'jsonl' || ext === 'ndjson' ? 'jsonl' : undefined;
-  return kind ? partnerFormatFromConfig({ kind, name: `default ${kind}` }) : undefined;
+  return kind ? partnerFormatFromConfig({ kind }) : undefined;
 }
 
 /** How a format names itself in messages: `partner format "ACME"` or `the csv format`. */

@@ -123,7 +123,7 @@ describe('records: partner format fields', () => {
   });
 
   it('guesses a default format from the file extension', () => {
-    assert.equal(formatForFileName('catalogue.CSV')?.kind, 'csv');
+    assert.deepEqual(formatForFileName('catalogue.CSV'), partnerFormatFromConfig({}));
     assert.equal(formatForFileName('a.json')?.kind, 'json');
     assert.equal(formatForFileName('a.jsonl')?.kind, 'jsonl');
     assert.equal(formatForFileName('a.ndjson')?.kind, 'jsonl');
