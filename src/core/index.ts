@@ -15,3 +15,4 @@ export * as file360 from './file360';
 export * as rest from './rest';
 export * as validate from './validate';
 export * as mapping from './mapping';
+export * as records from './records';
