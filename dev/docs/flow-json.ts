@@ -50,6 +50,14 @@ const MEANINGS: Record<string, string> = {
   'filebridge-server.unreadTimeout': 'Unread timeout (seconds; 0 = never): an unread stream payload is closed and its connection freed',
   'filebridge-remote.keepMtime': "put: keep the source's modification time",
   'filebridge-f360-put.folder': 'Folder: path template below the File 360 root, e.g. `Suppliers/{fields.supplier}/{yyyy}` (empty = the root)',
+  'filebridge-rest-connection.headers': 'Extra headers: `[{ "name": "<header>", "value": "<value>" }]` sent with every request (no secrets)',
+  'filebridge-rest-request.query': 'Query: `[{ "name": "<parameter>", "value": "<value or template>" }]`',
+  'filebridge-rest-request.headers': 'Headers: `[{ "name": "<header>", "value": "<value or template>" }]`',
+  'filebridge-rest-request.pagingItems': 'Paging, items: JSONata on a page body (empty = the body when an array, else its items, data or results)',
+  'filebridge-rest-request.pagingNext': 'Paging, next link: JSONata on a page body giving the next URL (nextLink paging)',
+  'filebridge-rest-request.pagingCursor': 'Paging, next cursor: JSONata on a page body giving the next cursor (cursor paging)',
+  'filebridge-partner-format.columns':
+    'Columns: `[{ "field": "<record field>", "header": "<partner column>", "type": "string" | "number" | "integer" | "date" | "boolean", "format": "<dd.MM.yyyy | decimals>", "required": true | false }]`',
   'filebridge-f360-put.shares': 'Share folder with: `[{ "kind": "group" | "user", "name": "<exact name or e-mail>", "role": "viewer" | "editor" | "owner" }]`',
 };
 
