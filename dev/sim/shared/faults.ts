@@ -2,9 +2,9 @@
 
 /**
  * What a knob holds: `count` a number >= 0 (`finite`: and not Infinity), `share` a number 0..1,
- * `boolean` true or false.
+ * `boolean` true or false, `text` a string of at most 200 characters.
  */
-export type KnobKind = 'count' | 'finite' | 'share' | 'boolean';
+export type KnobKind = 'count' | 'finite' | 'share' | 'boolean' | 'text';
 
 /** Validates a partial update against the knobs' kinds; unknown keys are an error so typos show. */
 export function mergeKnobs<F extends object>(current: F, update: Record<string, unknown>, kinds: Readonly<Record<keyof F, KnobKind>>): F {
@@ -21,6 +21,9 @@ export function mergeKnobs<F extends object>(current: F, update: Record<string, 
         break;
       case 'boolean':
         if (typeof value !== 'boolean') throw new Error(`${key} must be a boolean`);
+        break;
+      case 'text':
+        if (typeof value !== 'string' || value.length > 200) throw new Error(`${key} must be a string of at most 200 characters`);
         break;
       default:
         throw new Error(`Unknown fault knob '${key}'`);
