@@ -14,3 +14,4 @@ export * as dropbox from './dropbox';
 export * as file360 from './file360';
 export * as validate from './validate';
 export * as mapping from './mapping';
+export * as records from './records';
