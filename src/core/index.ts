@@ -12,6 +12,7 @@ export type { Protocol, RemoteEntry, RemoteSession } from './remote/types';
 export * as contentServer from './content-server';
 export * as dropbox from './dropbox';
 export * as file360 from './file360';
+export * as rest from './rest';
 export * as validate from './validate';
 export * as mapping from './mapping';
 export * as records from './records';

@@ -12,6 +12,7 @@ import type { ExportedFacts } from './content-server/export-run';
 import type { CsActionOutcome } from './content-server/action-request';
 import type { UploadOutcome } from './content-server/upload-request';
 import type { F360PutOutcome } from './file360/put';
+import type { RestFacts } from './rest/request-run';
 import type { AuditRecord } from './pipeline/audit';
 import type { QuarantineReport } from './pipeline/quarantine-report';
 import type { SourceFacts } from './pipeline/source';
@@ -92,6 +93,8 @@ export interface FileBridgeFacts {
   mkdir?: OnServer<{ path: string }>;
   /** file360 put: the document stored in File 360, its folder, hash, shares and transfer details document. */
   file360?: F360PutOutcome;
+  /** rest request: the call (connection, method, url, status), its page or record, records posted in batches. */
+  rest?: RestFacts;
 }
 
 export type FileBridgeKey = keyof FileBridgeFacts;
@@ -112,7 +115,19 @@ export interface FileBridgeMessage {
 
 /** Node types, as the README's contract table names them. */
 type NodeName =
-  'watch' | 'validate' | 'map-metadata' | 'cs-upload' | 'cs-export' | 'cs-action' | 'remote' | 'ack' | 'quarantine' | 'batch' | 'file360 put' | 'the flow';
+  | 'watch'
+  | 'validate'
+  | 'map-metadata'
+  | 'cs-upload'
+  | 'cs-export'
+  | 'cs-action'
+  | 'remote'
+  | 'ack'
+  | 'quarantine'
+  | 'batch'
+  | 'file360 put'
+  | 'rest request'
+  | 'the flow';
 
 export interface ContractEntry {
   /** The shape, in words a flow author reads. */
@@ -173,6 +188,12 @@ export const MESSAGE_CONTRACT = {
     shape:
       '`{ server, documentId, name, folderId, folder, path, size, sha256, collision, renamed, shared: [{ kind, name, role, action }], detailsDocumentId, redelivered }`',
     writtenBy: ['file360 put'],
+    readBy: [],
+  },
+  rest: {
+    shape:
+      '`{ connection, method, url, status, body (Output keep), page: { index }, record: { index }, batches, records, replayed, fileName }` (url without query secrets)',
+    writtenBy: ['rest request'],
     readBy: [],
   },
 } as const satisfies { [K in FileBridgeKey]-?: ContractEntry };

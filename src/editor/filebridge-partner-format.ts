@@ -23,6 +23,7 @@ interface FormatProps {
   kind: string;
   delimiter: string;
   quote: string;
+  quoting: string;
   header: boolean;
   encoding: string;
   bom: boolean;
@@ -59,6 +60,7 @@ defineEditor<FormatProps, undefined, FormatInstance>('filebridge-partner-format'
     kind: { value: 'csv', required: true },
     delimiter: { value: ',' },
     quote: { value: '"' },
+    quoting: { value: 'needed' },
     header: { value: true },
     encoding: { value: 'utf8' },
     bom: { value: false },

@@ -13,7 +13,7 @@ export interface StartedCli {
 }
 
 /** Starts `build/dev/sim/<simulator>/cli.js` with `args`; rejects with its stderr when it exits first. */
-export function startSimCli(simulator: 'dropbox' | 'file360', args: string[]): Promise<StartedCli> {
+export function startSimCli(simulator: 'dropbox' | 'file360' | 'rest', args: string[]): Promise<StartedCli> {
   const cli = join(__dirname, '../../dev/sim', simulator, 'cli.js');
   const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {

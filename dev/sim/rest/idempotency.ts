@@ -1,24 +1,27 @@
 /**
  * `Idempotency-Key` on POST / PUT / PATCH, as the IETF httpapi draft "The Idempotency-Key HTTP
- * Header Field" (draft-ietf-httpapi-idempotency-key-header) and Stripe's API ("Idempotent requests",
- * docs.stripe.com/api/idempotent_requests) describe it:
+ * Header Field" (draft-ietf-httpapi-idempotency-key-header-07, github.com/ietf-wg-httpapi/idempotency)
+ * and Stripe's API (docs.stripe.com/idempotency) describe it:
  * - the first request with a key is processed and its answer (status, body) kept; a request with the
- *   same key and the same fingerprint (method, path and query, body) gets that first answer again,
- *   with `Idempotent-Replayed: true` (Stripe's header name), and no second effect;
- * - the same key with a different request: 422 (draft §2.7 "Error Scenarios": "If there is an
- *   attempt to reuse an idempotency key with a different request payload, the resource server
- *   MUST reply with ... 422 Unprocessable Content"; Stripe: "compares incoming parameters to those
- *   of the original request and errors if they're not the same");
- * - the same key while its first request is still being processed: 409 (draft §2.7: "If the request
- *   is retried, while the original request is still being processed, the resource server MUST reply
- *   with ... 409 Conflict");
- * - only successful (2xx) answers are kept: Stripe saves no result when "incoming parameters fail
- *   validation" or the request was refused before the endpoint ran (a 422 of bad records, a 429, a
- *   503), so a retry of those is processed again;
- * - keys expire after 24 hours (Stripe: "keys are eligible to be removed from the system
- *   automatically after they're at least 24 hours old"; the draft leaves the expiry to the server).
- * The draft's key is a Structured Header sf-string (quoted); a plain token is accepted too, as
- * Stripe and most clients send it unquoted.
+ *   same key and the same fingerprint (method, path and query without api_key, body checksum: the
+ *   draft's "Idempotency Fingerprint", "Checksum of the entire request payload") gets that first
+ *   answer again, marked `Idempotent-Replayed: true` (the header Stripe answers replays with), and
+ *   has no second effect;
+ * - the same key with a different request: 422 (draft, "Error Scenarios": "If there is an attempt to
+ *   reuse an idempotency key with a different request payload, the resource server SHOULD reply with
+ *   a HTTP 422 status code"; Stripe "compares incoming parameters to those of the original request and
+ *   errors if they're not the same");
+ * - the same key while its first request is still being processed: 409 (draft: "If the request is
+ *   retried, while the original request is still being processed, the resource server SHOULD reply
+ *   with an HTTP 409 status code");
+ * - only successful (2xx) answers are kept. The draft lets a server replay errors too; Stripe saves a
+ *   result "only after the execution of an endpoint begins. If incoming parameters fail validation, or
+ *   the request conflicts with another ..." nothing is saved. Here a 422 of bad records, a 429 and a
+ *   503 all come before anything is stored, so a retry of them is processed again;
+ * - keys expire after 24 hours (Stripe: keys may be removed "after they're at least 24 hours old";
+ *   the draft: "The resource MAY enforce time based idempotency keys").
+ * The draft's key is a Structured Field string (its examples are quoted: `Idempotency-Key: "8e03..."`);
+ * an unquoted key is taken too, as Stripe's clients send it. Stripe allows keys "up to 255 characters".
  */
 import { Problem } from './problem';
 

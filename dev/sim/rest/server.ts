@@ -14,9 +14,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Dropped, readBoundedBody, receivePlain } from '../shared/body';
+import { readBoundedBody, receivePlain } from '../shared/body';
 import { receiveMultipart } from '../shared/multipart';
 import { createSimServer, isPageRequest, listenSim, runApiCall, sendPage } from '../shared/server';
 import { RestAuth, tokenEndpoint, type AuthMode } from './auth';
@@ -389,26 +388,36 @@ export async function startRestSim(options: RestSimOptions = {}): Promise<RestSi
     if (!reply.stream) return sendJson(res, reply.status, reply.json, headers);
     res.writeHead(reply.status, { ...headers, 'Content-Length': String(reply.length ?? 0) });
     const cut = faults.dropAfterBytes;
+    if (cut <= 0) return pipeline(reply.stream(), res);
+    // Cut after `cut` bytes: write up to there, wait until they left, then destroy the connection.
+    const source = reply.stream();
     let sent = 0;
-    const limiter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        if (cut > 0 && sent + chunk.length >= cut) {
-          this.push(chunk.subarray(0, Math.max(0, cut - sent)));
-          sent = cut;
-          counters.cutDownloads++;
-          // Let the bytes so far leave, then cut the connection mid-body.
-          setImmediate(() => res.socket?.destroy());
-          return done(new Dropped());
-        }
-        sent += chunk.length;
-        done(null, chunk);
-      },
-    });
     try {
-      await pipeline(reply.stream(), limiter, res);
-    } catch (err) {
-      if (err instanceof Dropped || res.destroyed) return;
-      throw err;
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        if (res.destroyed) return;
+        const part = sent + chunk.length >= cut ? chunk.subarray(0, cut - sent) : chunk;
+        sent += part.length;
+        const flushed = new Promise<void>((resolve) => res.write(part, () => resolve()));
+        if (sent >= cut) {
+          await flushed;
+          counters.cutDownloads++;
+          res.socket?.destroy();
+          return;
+        }
+        if (res.writableNeedDrain)
+          await new Promise<void>((resolve) => {
+            const done = (): void => {
+              res.off('drain', done);
+              res.off('close', done);
+              resolve();
+            };
+            res.on('drain', done);
+            res.on('close', done);
+          });
+      }
+      res.end();
+    } finally {
+      source.destroy();
     }
   };
 
