@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { Page } from 'playwright-core';
 import { startDropboxSim, type DropboxSim } from '../../dev/sim/dropbox';
-import { deploy, doubleClickNode, EDITOR_RUNTIMES, EditorSession, openEditor } from '../support/browser-editor';
+import { deploy, doubleClickNode, EDITOR_RUNTIMES, EditorSession, openEditor, showDebugSidebar } from '../support/browser-editor';
 
 type Red = {
   view: { importNodes: (nodes: unknown[], options?: { touchImport?: boolean }) => void };
@@ -154,11 +154,7 @@ for (const runtime of EDITOR_RUNTIMES) {
       await deploy(page);
 
       // The deployed flow runs on Dropbox: the inject's button starts a list of /Clients/ACME.
-      await page
-        .locator('#red-ui-tab-debug-link-button, a[href="#debug"]')
-        .first()
-        .click()
-        .catch(() => undefined);
+      await showDebugSidebar(page);
       await page
         .locator('g.red-ui-flow-node-group[id="dbx-inject"] .red-ui-flow-node-button, g.red-ui-flow-node[id="dbx-inject"] .red-ui-flow-node-button')
         .first()

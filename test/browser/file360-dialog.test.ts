@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { Page } from 'playwright-core';
 import { startFile360Sim, type File360Sim } from '../../dev/sim/file360';
-import { deploy, doubleClickNode, EDITOR_RUNTIMES, EditorSession, openEditor } from '../support/browser-editor';
+import { deploy, doubleClickNode, EDITOR_RUNTIMES, EditorSession, openEditor, showDebugSidebar } from '../support/browser-editor';
 
 type Red = {
   view: { importNodes: (nodes: unknown[], options?: { touchImport?: boolean }) => void };
@@ -127,11 +127,7 @@ for (const runtime of EDITOR_RUNTIMES) {
       assert.equal(saved?.clientId, sim.clientId);
 
       await deploy(page);
-      await page
-        .locator('#red-ui-tab-debug-link-button, a[href="#debug"]')
-        .first()
-        .click()
-        .catch(() => undefined);
+      await showDebugSidebar(page);
 
       // A person drops a document into the watched folder.
       const dropped = await fetch(`${sim.url}/_sim/files?folder=${encodeURIComponent(folder)}&name=order-4711.csv`, {

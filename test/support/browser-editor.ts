@@ -106,6 +106,22 @@ export async function deploy(page: Page): Promise<string> {
   return note.first().innerText();
 }
 
+/**
+ * Opens the Debug sidebar as a user does: a click on its tab (Node-RED 4.1: its label, or its icon when
+ * the sidebar is too narrow for labels; Node-RED 5: its button in the sidebar's tab bar). Only a visible
+ * one is clicked: a hidden label is in the DOM too, and a click on it would wait in vain.
+ */
+export async function showDebugSidebar(page: Page): Promise<void> {
+  const list = page.locator('.red-ui-debug-content').first();
+  if (await list.isVisible()) return;
+  await page
+    .locator('#red-ui-tab-debug-link-button, #red-ui-tab-debug > a.red-ui-tab-label, button[data-tab-id="debug"]')
+    .filter({ visible: true })
+    .first()
+    .click({ timeout: 10_000 });
+  await list.waitFor({ state: 'visible', timeout: 10_000 });
+}
+
 /** Double-clicks a node on the canvas the way a user does. */
 export async function doubleClickNode(page: Page, id: string): Promise<void> {
   const body = page.locator(`g.red-ui-flow-node-group[id="${id}"] rect.red-ui-flow-node, g.red-ui-flow-node[id="${id}"] rect.red-ui-flow-node`).first();

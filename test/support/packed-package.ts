@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -39,9 +39,35 @@ export function packPackage(): Promise<PackedPackage> {
   return packed;
 }
 
-/** A fresh Node-RED user directory with the tarball installed the way the palette manager would. */
-export async function installIntoUserDir(tarball: string, userDir: string): Promise<void> {
+/** The user directory each tarball was first installed into, once per test process (see installIntoUserDir). */
+const installed = new Map<string, Promise<string>>();
+
+/** A user directory with the tarball installed by npm, the way the palette manager would. */
+async function npmInstall(tarball: string, userDir: string): Promise<void> {
   await mkdir(userDir, { recursive: true });
   await writeFile(join(userDir, 'package.json'), JSON.stringify({ name: 'filebridge-user-dir', version: '1.0.0', private: true }));
   await run('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', tarball], { cwd: userDir, timeout: 300_000 });
+}
+
+/**
+ * A fresh Node-RED user directory with the tarball installed the way the palette manager would.
+ * `npm install` runs once per tarball and test process (6 s on an idle CI machine, 20 s on a busy one);
+ * later callers get a copy of that installed directory (1-2 s), the same files, in a
+ * directory of their own. `fresh` runs npm install into `userDir` itself (the test of the install).
+ */
+export async function installIntoUserDir(tarball: string, userDir: string, options: { fresh?: boolean } = {}): Promise<void> {
+  if (options.fresh) return npmInstall(tarball, userDir);
+  let template = installed.get(tarball);
+  if (!template) {
+    template = (async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'filebridge-installed-'));
+      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+      await npmInstall(tarball, join(dir, 'user'));
+      return join(dir, 'user');
+    })();
+    installed.set(tarball, template);
+    // A failed install is not cached: the next caller tries again.
+    template.catch(() => installed.delete(tarball));
+  }
+  await cp(await template, userDir, { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false });
 }
