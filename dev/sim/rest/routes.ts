@@ -153,9 +153,37 @@ function storeMedia(ctx: Ctx, name: string): Reply {
   };
 }
 
+function apiIndex(ctx: Ctx): Reply {
+  const at = (p: string): string => new URL(`/api/v1/${p}`, ctx.origin).toString();
+  return {
+    status: 200,
+    json: {
+      name: 'REST simulator',
+      version: 'v1',
+      resources: {
+        ping: at('ping'),
+        products: at('products'),
+        productsBatch: at('products/batch'),
+        prices: at('prices'),
+        inventoryChanges: at('inventory/changes'),
+        inventoryAvailability: at('inventory/availability'),
+        shipments: at('shipments'),
+        partners: at('partners'),
+        backups: at('backups'),
+        media: at('media'),
+      },
+    },
+  };
+}
+
 export function routes(): RouteDef[] {
   return [
     { method: 'GET', pattern: '/api/v1/ping', body: 'none', handler: () => ({ status: 200, json: { ok: true } }) },
+    // The API root answers an index of its resources, as GitHub's root endpoint (`GET /`, "Get
+    // Hypermedia links to resources accessible in GitHub's REST API") does: a Test connection with
+    // the default test path `/` below the base URL gets a 200 once authenticated.
+    { method: 'GET', pattern: '/api/v1', body: 'none', handler: apiIndex },
+    { method: 'GET', pattern: '/api/v1/', body: 'none', handler: apiIndex },
     {
       method: 'GET',
       pattern: '/api/v1/products',
