@@ -9,9 +9,13 @@
  *   (docs.github.com, "Using pagination in the REST API"): rels prev, next, first, last where they
  *   exist (no prev and first on page 1, no next and last on the last page), and no Link header at
  *   all "if all results fit on a single page";
- * - inventory changes: an opaque cursor, `{ data, next_cursor }` (null on the last page);
- * - shipments: the absolute URL of the next page in the body, `{ results, next }` (null at the end);
- * - partners: page / pageSize, `{ page, pageSize, pageCount, items }`.
+ * - inventory changes: an opaque cursor in `cursor` with `limit`, answered as `next_cursor` (Slack's
+ *   Web API names them so, docs.slack.dev "Pagination": pass `cursor` equal to the `next_cursor` you
+ *   received); here `{ data, next_cursor }`, null on the last page (Slack answers an empty string);
+ * - shipments: the absolute URL of the next page in the body, `{ results, next }` (null at the end),
+ *   the shape of Django REST framework's paginators (`{ count, next, previous, results }`, `next` an
+ *   absolute URL built from the request's host, null on the last page), with an opaque page token;
+ * - partners: page / pageSize, `{ page, pageSize, pageCount, items }` (the contract's own shape).
  * Generated links never carry `api_key` (no answer repeats a secret): a client authenticating by query
  * adds it again to each request.
  */
@@ -153,9 +157,37 @@ function storeMedia(ctx: Ctx, name: string): Reply {
   };
 }
 
+function apiIndex(ctx: Ctx): Reply {
+  const at = (p: string): string => new URL(`/api/v1/${p}`, ctx.origin).toString();
+  return {
+    status: 200,
+    json: {
+      name: 'REST simulator',
+      version: 'v1',
+      resources: {
+        ping: at('ping'),
+        products: at('products'),
+        productsBatch: at('products/batch'),
+        prices: at('prices'),
+        inventoryChanges: at('inventory/changes'),
+        inventoryAvailability: at('inventory/availability'),
+        shipments: at('shipments'),
+        partners: at('partners'),
+        backups: at('backups'),
+        media: at('media'),
+      },
+    },
+  };
+}
+
 export function routes(): RouteDef[] {
   return [
     { method: 'GET', pattern: '/api/v1/ping', body: 'none', handler: () => ({ status: 200, json: { ok: true } }) },
+    // The API root answers an index of its resources, as GitHub's root endpoint (`GET /`, "Get
+    // Hypermedia links to resources accessible in GitHub's REST API") does: a Test connection with
+    // the default test path `/` below the base URL gets a 200 once authenticated.
+    { method: 'GET', pattern: '/api/v1', body: 'none', handler: apiIndex },
+    { method: 'GET', pattern: '/api/v1/', body: 'none', handler: apiIndex },
     {
       method: 'GET',
       pattern: '/api/v1/products',

@@ -556,8 +556,21 @@ export async function startRestSim(options: RestSimOptions = {}): Promise<RestSi
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
   const host = options.host ?? '127.0.0.1';
-  const port = await listenSim(server, host, options.port ?? 0);
+  const release = (): void => {
+    products.close();
+    availability.close();
+    if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+  let port: number;
+  try {
+    port = await listenSim(server, host, options.port ?? 0);
+  } catch (err) {
+    // A taken port: nothing of this start stays behind.
+    release();
+    throw err;
+  }
   baseUrl = `http://${host}:${port}`;
+  let stopped: Promise<void> | undefined;
 
   return {
     url: baseUrl,
@@ -574,12 +587,11 @@ export async function startRestSim(options: RestSimOptions = {}): Promise<RestSi
     posts,
     addBackup,
     mediaPath: (id) => join(mediaDir, id.replace(/[^A-Za-z0-9]/g, '')),
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      products.close();
-      availability.close();
-      if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
-    },
+    stop: () =>
+      (stopped ??= (async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        release();
+      })()),
   };
 }

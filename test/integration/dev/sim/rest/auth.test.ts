@@ -66,6 +66,15 @@ describe('REST simulator: authentication', function () {
     });
   }
 
+  it('answers the API root (with or without the slash) with an index once authenticated, 401 otherwise', async function () {
+    for (const path of ['/api/v1', '/api/v1/']) {
+      const a = await restCall(used.sim, 'GET', path, { auth: 'apiKeyHeader' });
+      assert.equal(a.status, 200, path);
+      assert.equal((a.json as { resources: { products: string } }).resources.products, `${used.sim.apiUrl}/products`);
+      assert.equal((await restCall(used.sim, 'GET', path, { auth: 'none' })).status, 401);
+    }
+  });
+
   it('answers a wrong API key in the header or the query with 401', async function () {
     assert.equal((await restCall(used.sim, 'GET', '/api/v1/ping', { auth: 'none', headers: { 'X-API-Key': 'wrong' } })).status, 401);
     assert.equal((await restCall(used.sim, 'GET', '/api/v1/ping?api_key=wrong', { auth: 'none' })).status, 401);

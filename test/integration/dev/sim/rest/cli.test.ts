@@ -145,7 +145,8 @@ describe('REST simulator: CLI', function () {
       assert.equal(down.headers.get('digest'), `sha-256=${Buffer.from(b.sha256, 'hex').toString('base64')}`);
       peak = Math.max(peak, await rss());
       const mib = (n: number): string => (n / 1024 / 1024).toFixed(0);
-      assert.ok(peak - start < 64 * 1024 * 1024, `simulator RSS ${mib(start)} -> peak ${mib(peak)} MiB for 2 x 256 MiB up and 512 MiB down`);
+      console.log(`      2 x 256 MiB up, 512 MiB down: simulator RSS ${mib(start)} MiB at start, peak ${mib(peak)} MiB`);
+      assert.ok(peak - start < 96 * 1024 * 1024, `simulator RSS ${mib(start)} -> peak ${mib(peak)} MiB for 2 x 256 MiB up and 512 MiB down`);
     } finally {
       await stopSimCli(s);
     }
