@@ -264,6 +264,14 @@ export async function openSocket(target: { host: string; port: number; secure: b
 
 type Callback = (err: Error | null, stream: Duplex) => void;
 
+/**
+ * Idle kept-alive sockets are closed after 4 s unless the server's `Keep-Alive: timeout=N` hint says
+ * otherwise (Node's Agent keepSocketAlive honours the hint, and uses `timeout` for free sockets): a
+ * request written on a socket the server closes at that moment fails with ECONNRESET, which a POST
+ * without an idempotency key may not retry. 4 s is below the usual server defaults (Node and Apache 5 s).
+ */
+const FREE_SOCKET_TIMEOUT_MS = 4000;
+
 function connectionFor(settings: SocketSettings, secure: boolean) {
   return (options: http.ClientRequestArgs & { servername?: string }, callback?: Callback): Duplex | null => {
     const host = String(options.hostname ?? options.host ?? 'localhost').replace(/^\[|\]$/g, '');
@@ -279,7 +287,7 @@ function connectionFor(settings: SocketSettings, secure: boolean) {
 /** An http.Agent whose sockets come from openSocket (kept alive for reuse). */
 export class RestHttpAgent extends http.Agent {
   constructor(private readonly settings: SocketSettings) {
-    super({ keepAlive: true, maxSockets: 16 });
+    super({ keepAlive: true, maxSockets: 16, timeout: FREE_SOCKET_TIMEOUT_MS });
   }
   override createConnection(options: http.ClientRequestArgs, callback?: Callback): Duplex | null {
     return connectionFor(this.settings, false)(options, callback);
@@ -289,7 +297,7 @@ export class RestHttpAgent extends http.Agent {
 /** An https.Agent whose TLS sockets come from openSocket; no TLS session cache, so every handshake shows the certificate for the pin. */
 export class RestHttpsAgent extends https.Agent {
   constructor(private readonly settings: SocketSettings) {
-    super({ keepAlive: true, maxSockets: 16, maxCachedSessions: 0 });
+    super({ keepAlive: true, maxSockets: 16, maxCachedSessions: 0, timeout: FREE_SOCKET_TIMEOUT_MS });
   }
   override createConnection(options: https.RequestOptions, callback?: Callback): Duplex | null {
     return connectionFor(this.settings, true)(options, callback);
