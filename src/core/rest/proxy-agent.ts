@@ -129,17 +129,19 @@ function readConnectAnswer(socket: Duplex): Promise<{ status: number; rest: Buff
       const m = /^HTTP\/1\.[01] (\d{3})/.exec(line);
       done(undefined, { status: m ? Number(m[1]) : 0, rest: buf.subarray(end + 4) });
     };
-    const onEnd = (): void => done(Object.assign(new Error('the proxy closed the connection during CONNECT'), { code: 'ECONNRESET' }));
+    const onEnd = (): void => done(new Error('the proxy closed the connection'));
     const onError = (err: Error): void => done(err);
     const done = (err?: Error, value?: { status: number; rest: Buffer }): void => {
       socket.off('data', onData);
       socket.off('end', onEnd);
+      socket.off('close', onEnd);
       socket.off('error', onError);
       if (err) reject(err);
       else resolve(value as { status: number; rest: Buffer });
     };
     socket.on('data', onData);
     socket.on('end', onEnd);
+    socket.on('close', onEnd);
     socket.on('error', onError);
   });
 }
@@ -201,7 +203,14 @@ export async function openSocket(target: { host: string; port: number; secure: b
       const headers = [`CONNECT ${where} HTTP/1.1`, `Host: ${where}`];
       if (proxy.authorization) headers.push(`Proxy-Authorization: ${proxy.authorization}`);
       raw.write(`${headers.join('\r\n')}\r\n\r\n`);
-      const answer = await readConnectAnswer(raw);
+      let answer: { status: number; rest: Buffer };
+      try {
+        answer = await readConnectAnswer(raw);
+      } catch (err) {
+        throw new FileBridgeError('CONNECTION', `The proxy ${proxy.url.host} gave no tunnel to ${where}: ${(err as Error).message}.`, {
+          proxy: proxy.url.host,
+        });
+      }
       if (answer.status !== 200) {
         raw.destroy();
         if (answer.status === 407) {
