@@ -20,7 +20,7 @@ import { Readable, Transform } from 'node:stream';
 import { backoffDelay, WakeableSleeps } from '../backoff';
 import { FileBridgeError, isFileBridgeError } from '../errors';
 import { RestAuthorizer } from './auth';
-import { errnoOf, mapRestFailure, redactUrl, retryAfterMs, transportError, type RestMethod } from './errors';
+import { codedCause, errnoOf, mapRestFailure, redactUrl, retryAfterMs, transportError, type RestMethod } from './errors';
 import { multipartLayout, multipartStream } from './multipart';
 import { paginate as paginatePages, type PageResult, type Paging } from './paging';
 import { RateLimiter } from './rate-limit';
@@ -275,6 +275,18 @@ class Client implements RestClient {
         ...(req.headers ?? {}),
       };
       if (keyed) headers[this.options.idempotencyHeader] = req.idempotencyKey as string;
+      for (const [name, value] of Object.entries(headers)) {
+        // eslint-disable-next-line no-control-regex
+        if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || typeof value !== 'string' || /[\r\n\u0000]/.test(value)) {
+          throw new FileBridgeError(
+            'INVALID_INPUT',
+            `The request header "${name.slice(0, 100)}" has an invalid name or a value with a line break; nothing was sent.`,
+            {
+              header: name.slice(0, 100),
+            },
+          );
+        }
+      }
       let token: string | undefined;
       try {
         token = await this.auth.apply(headers, url);
@@ -308,8 +320,9 @@ class Client implements RestClient {
         const cause = err instanceof ExchangeFailure ? err.error : err;
         const mapped = transportError(cause, method, shownUrl, this.secrets());
         const errno = errnoOf(cause);
-        // Our agent's own refusals (connect timeout, proxy refusal) came before any request byte.
-        const beforeConnect = isFileBridgeError(cause) && (cause.code === 'TIMEOUT' || cause.code === 'CONNECTION') && 'host' in cause.details;
+        // Our agent's own failures (connect timeout, the proxy giving no tunnel) came before any request byte.
+        const own = codedCause(cause);
+        const beforeConnect = own !== undefined && (own.code === 'TIMEOUT' || own.code === 'CONNECTION') && ('host' in own.details || 'proxy' in own.details);
         const nothingSent = beforeConnect || (errno !== undefined && NOTHING_SENT.has(errno));
         const retryable = mapped.code === 'CONNECTION' || mapped.code === 'TIMEOUT';
         if (retryable && (mayRepeat || nothingSent) && n < this.options.retries && (body?.replayable() ?? true)) {

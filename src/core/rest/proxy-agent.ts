@@ -129,17 +129,19 @@ function readConnectAnswer(socket: Duplex): Promise<{ status: number; rest: Buff
       const m = /^HTTP\/1\.[01] (\d{3})/.exec(line);
       done(undefined, { status: m ? Number(m[1]) : 0, rest: buf.subarray(end + 4) });
     };
-    const onEnd = (): void => done(Object.assign(new Error('the proxy closed the connection during CONNECT'), { code: 'ECONNRESET' }));
+    const onEnd = (): void => done(new Error('the proxy closed the connection'));
     const onError = (err: Error): void => done(err);
     const done = (err?: Error, value?: { status: number; rest: Buffer }): void => {
       socket.off('data', onData);
       socket.off('end', onEnd);
+      socket.off('close', onEnd);
       socket.off('error', onError);
       if (err) reject(err);
       else resolve(value as { status: number; rest: Buffer });
     };
     socket.on('data', onData);
     socket.on('end', onEnd);
+    socket.on('close', onEnd);
     socket.on('error', onError);
   });
 }
@@ -201,7 +203,14 @@ export async function openSocket(target: { host: string; port: number; secure: b
       const headers = [`CONNECT ${where} HTTP/1.1`, `Host: ${where}`];
       if (proxy.authorization) headers.push(`Proxy-Authorization: ${proxy.authorization}`);
       raw.write(`${headers.join('\r\n')}\r\n\r\n`);
-      const answer = await readConnectAnswer(raw);
+      let answer: { status: number; rest: Buffer };
+      try {
+        answer = await readConnectAnswer(raw);
+      } catch (err) {
+        throw new FileBridgeError('CONNECTION', `The proxy ${proxy.url.host} gave no tunnel to ${where}: ${(err as Error).message}.`, {
+          proxy: proxy.url.host,
+        });
+      }
       if (answer.status !== 200) {
         raw.destroy();
         if (answer.status === 407) {
@@ -264,6 +273,14 @@ export async function openSocket(target: { host: string; port: number; secure: b
 
 type Callback = (err: Error | null, stream: Duplex) => void;
 
+/**
+ * Idle kept-alive sockets are closed after 4 s unless the server's `Keep-Alive: timeout=N` hint says
+ * otherwise (Node's Agent keepSocketAlive honours the hint, and uses `timeout` for free sockets): a
+ * request written on a socket the server closes at that moment fails with ECONNRESET, which a POST
+ * without an idempotency key may not retry. 4 s is below the usual server defaults (Node and Apache 5 s).
+ */
+const FREE_SOCKET_TIMEOUT_MS = 4000;
+
 function connectionFor(settings: SocketSettings, secure: boolean) {
   return (options: http.ClientRequestArgs & { servername?: string }, callback?: Callback): Duplex | null => {
     const host = String(options.hostname ?? options.host ?? 'localhost').replace(/^\[|\]$/g, '');
@@ -279,7 +296,7 @@ function connectionFor(settings: SocketSettings, secure: boolean) {
 /** An http.Agent whose sockets come from openSocket (kept alive for reuse). */
 export class RestHttpAgent extends http.Agent {
   constructor(private readonly settings: SocketSettings) {
-    super({ keepAlive: true, maxSockets: 16 });
+    super({ keepAlive: true, maxSockets: 16, timeout: FREE_SOCKET_TIMEOUT_MS });
   }
   override createConnection(options: http.ClientRequestArgs, callback?: Callback): Duplex | null {
     return connectionFor(this.settings, false)(options, callback);
@@ -289,7 +306,7 @@ export class RestHttpAgent extends http.Agent {
 /** An https.Agent whose TLS sockets come from openSocket; no TLS session cache, so every handshake shows the certificate for the pin. */
 export class RestHttpsAgent extends https.Agent {
   constructor(private readonly settings: SocketSettings) {
-    super({ keepAlive: true, maxSockets: 16, maxCachedSessions: 0 });
+    super({ keepAlive: true, maxSockets: 16, maxCachedSessions: 0, timeout: FREE_SOCKET_TIMEOUT_MS });
   }
   override createConnection(options: https.RequestOptions, callback?: Callback): Duplex | null {
     return connectionFor(this.settings, true)(options, callback);

@@ -142,20 +142,22 @@ function headerList(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (value === undefined || value === null || value === '') return out;
   if (!Array.isArray(value))
-    throw new FileBridgeError('INVALID_INPUT', 'The REST connection\'s "Headers" must be a list of name/value pairs.', { field: 'Headers' });
+    throw new FileBridgeError('INVALID_INPUT', 'The REST connection\'s "Extra headers" must be a list of name/value pairs.', { field: 'Extra headers' });
   for (const item of value as unknown[]) {
     const r = typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : {};
     const name = text(r.name);
     const val = typeof r.value === 'string' || typeof r.value === 'number' ? String(r.value) : '';
     if (name === '' && val === '') continue;
     if (!TOKEN.test(name))
-      throw new FileBridgeError('INVALID_INPUT', `The REST connection's header name "${name}" is not a valid HTTP header name.`, { field: 'Headers' });
+      throw new FileBridgeError('INVALID_INPUT', `The REST connection's header name "${name}" is not a valid HTTP header name.`, { field: 'Extra headers' });
     if (RESERVED_HEADERS.has(name.toLowerCase())) {
-      throw new FileBridgeError('INVALID_INPUT', `The REST connection may not set the header "${name}": the client sets it itself.`, { field: 'Headers' });
+      throw new FileBridgeError('INVALID_INPUT', `The REST connection may not set the header "${name}": the client sets it itself.`, {
+        field: 'Extra headers',
+      });
     }
     // eslint-disable-next-line no-control-regex
     if (/[\r\n\u0000]/.test(val))
-      throw new FileBridgeError('INVALID_INPUT', `The value of the REST connection's header "${name}" holds a line break.`, { field: 'Headers' });
+      throw new FileBridgeError('INVALID_INPUT', `The value of the REST connection's header "${name}" holds a line break.`, { field: 'Extra headers' });
     out[name] = val;
   }
   return out;
@@ -193,7 +195,7 @@ function authOf(fields: RestConnectionFields, credentials: RestCredentials): Res
         password: required(secret(credentials.password), 'Password', "enter the API user's password"),
       };
     case 'bearer':
-      return { type, token: required(secret(credentials.token).trim(), 'Token', 'paste the bearer token the API issued') };
+      return { type, token: required(secret(credentials.token).trim(), 'Bearer token', 'paste the bearer token the API issued') };
     case 'apiKey': {
       const name = text(fields.apiKeyName) || 'X-API-Key';
       if (!TOKEN.test(name))
@@ -213,7 +215,7 @@ function authOf(fields: RestConnectionFields, credentials: RestCredentials): Res
         tokenUrl: normaliseRestUrl(fields.tokenUrl, 'Token URL', 'https://login.example.com/oauth/token'),
         clientId: required(text(fields.clientId), 'Client id', 'enter the OAuth2 client id'),
         clientSecret: required(secret(credentials.clientSecret), 'Client secret', 'enter the OAuth2 client secret'),
-        clientAuth: choice<'basic' | 'body'>(fields.clientAuth, ['basic', 'body'], 'basic', 'Client authentication'),
+        clientAuth: choice<'basic' | 'body'>(fields.clientAuth, ['basic', 'body'], 'basic', 'Client login'),
       };
       const scope = text(fields.scope);
       if (scope !== '') auth.scope = scope;
@@ -268,14 +270,14 @@ export function restOptionsFromConfig(fields: RestConnectionFields, credentials:
     try {
       pin = normaliseCertFingerprint(fp);
     } catch (err) {
-      throw new FileBridgeError('INVALID_INPUT', (err as Error).message, { field: 'Certificate fingerprint' });
+      throw new FileBridgeError('INVALID_INPUT', (err as Error).message, { field: 'Pinned certificate' });
     }
     if (!baseUrl.startsWith('https:')) {
       throw new FileBridgeError(
         'INVALID_INPUT',
-        'The REST connection pins a certificate but its "Base URL" is http://: use https://, or clear the fingerprint.',
+        'The REST connection pins a certificate but its "Base URL" is http://: use https://, or clear "Pinned certificate".',
         {
-          field: 'Certificate fingerprint',
+          field: 'Pinned certificate',
         },
       );
     }

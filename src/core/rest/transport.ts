@@ -142,10 +142,23 @@ export class Transport {
       clearTimeout(idle);
       idle = setTimeout(() => out.destroy(timeoutError()), x.timeoutMs);
     };
+    let received = 0;
+    const broken = (err: unknown): FileBridgeError => {
+      if (err instanceof FileBridgeError) return err;
+      const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
+      return new FileBridgeError(
+        'CONNECTION',
+        `The API's answer to ${x.method} ${x.shownUrl} broke off after ${received} bytes${code ? ` (${code})` : ''}; nothing of it should be used, try again.`,
+        { method: x.method, url: x.shownUrl, status: res.status, received },
+      );
+    };
     rearm();
-    raw.on('data', rearm);
-    raw.on('error', (err) => out.destroy(err));
-    raw.on('aborted', () => out.destroy(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' })));
+    raw.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      rearm();
+    });
+    raw.on('error', (err) => out.destroy(broken(err)));
+    raw.on('aborted', () => out.destroy(broken(undefined)));
     raw.pipe(out);
     out.on('close', () => {
       clearTimeout(idle);
@@ -163,7 +176,7 @@ export class Transport {
   }
 }
 
-/** Reads a body whole as a Buffer; past `limit` bytes it is destroyed and `tooLarge()` is thrown (or, with `cut`, what came is returned). */
+/** Reads a body whole as a Buffer; past `limit` bytes it is destroyed and `tooLarge()` is thrown, or (without `tooLarge`) the first `limit` bytes are returned. */
 export async function readAll(body: Readable, limit: number, tooLarge?: () => Error): Promise<Buffer> {
   const parts: Buffer[] = [];
   let size = 0;

@@ -391,6 +391,7 @@ describe('rest client: requests, retries and limits', function () {
   it('refuses an absolute URL on another origin before sending anything, and does not follow redirects', async () => {
     client = openRestClient(optionsFor(stub, { authType: 'bearer' }, { token: 'tok-secret-1' }));
     await expectCode(client.request({ method: 'GET', path: 'http://localhost:1/steal', responseType: 'json' }), 'INVALID_INPUT', /another origin/);
+    await expectCode(client.request({ method: 'GET', path: '/x', headers: { 'X-A': 'a\r\nX-Injected: 1' }, responseType: 'json' }), 'INVALID_INPUT', /X-A/);
     await expectCode(
       client.request({ method: 'GET', path: `${stub.url.replace('127.0.0.1', 'localhost')}/api/v1/x`, responseType: 'json' }),
       'INVALID_INPUT',

@@ -74,6 +74,24 @@ describe('rest client: proxy and TLS', function () {
     assert.deepEqual(proxy.forwarded, [], 'no request line with an absolute URL reached the proxy');
   });
 
+  it('retries even a POST without an idempotency key when the proxy gave no tunnel (nothing reached the API)', async () => {
+    const { createServer } = await import('node:net');
+    const dead = createServer();
+    await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
+    const deadPort = (dead.address() as { port: number }).port;
+    await new Promise<void>((r) => dead.close(() => r()));
+    const c = openRestClient({
+      ...restOptionsFromConfig(
+        { baseUrl: `http://127.0.0.1:${deadPort}`, authType: 'bearer', retries: 2, proxy: 'url', proxyUrl: `http://proxy-user@127.0.0.1:${proxy.port}` },
+        { token: 'api-token-1', proxyPassword: 'proxy-pa55' },
+      ),
+      retryBaseMs: 10,
+    });
+    clients.push(c);
+    await expectCode(c.request({ method: 'POST', path: '/x', body: { kind: 'json', value: {} }, responseType: 'json' }), 'CONNECTION', /gave no tunnel/);
+    assert.deepEqual(proxy.tunnels, [`127.0.0.1:${deadPort}`, `127.0.0.1:${deadPort}`, `127.0.0.1:${deadPort}`]);
+  });
+
   it('refuses wrong proxy credentials with AUTHENTICATION (407), the proxy password in no error', async () => {
     const c = open(plain, { proxy: 'url', proxyUrl: `http://proxy-user@127.0.0.1:${proxy.port}` }, { proxyPassword: 'wrong-pa55' });
     const err = await expectCode(ping(c), 'AUTHENTICATION', /407/);

@@ -160,6 +160,15 @@ describe('rest client against the REST simulator', function () {
     );
   });
 
+  it('fails a download the server cuts off with CONNECTION, naming how much came', async () => {
+    const c = open();
+    const backup = await used.sim.addBackup('cut.tar.gz', 2 * 1024 * 1024);
+    used.sim.setFaults({ dropAfterBytes: 100_000 });
+    const down = await c.request({ method: 'GET', path: `/backups/${backup.id}/content`, responseType: 'stream' });
+    const err = await expectCode(readStream(down.stream as Readable), 'CONNECTION', /broke off after \d+ bytes/);
+    assert.ok((err.details.received as number) >= 100_000 && (err.details.received as number) < backup.size);
+  });
+
   it('retries GETs through 503s and gives up as CONNECTION when they do not stop', async () => {
     const c = open({ retries: 2 });
     used.sim.setFaults({ errorRate: 1, retryAfterSeconds: 0 });

@@ -62,7 +62,7 @@ describe('rest connection settings', () => {
     );
     refused({ ...base, authType: 'basic', username: 'u' }, {}, 'Password');
     refused({ ...base, authType: 'basic' }, { password: 'p' }, 'User');
-    refused({ ...base, authType: 'bearer' }, {}, 'Token');
+    refused({ ...base, authType: 'bearer' }, {}, 'Bearer token');
     refused({ ...base, authType: 'apiKey' }, {}, 'API key');
     refused({ ...base, authType: 'oauth2', clientId: 'c' }, { clientSecret: 's' }, 'Token URL');
     refused({ ...base, authType: 'oauth2', tokenUrl: 'https://l/t' }, { clientSecret: 's' }, 'Client id');
@@ -75,12 +75,12 @@ describe('rest connection settings', () => {
     refused({ baseUrl: 'ftp://x' }, {}, 'Base URL');
     refused({ baseUrl: 'https://u:p@x.example' }, {}, 'Base URL');
     refused({ baseUrl: 'https://x.example/?a=1' }, {}, 'Base URL');
-    refused({ ...base, headers: [{ name: 'bad name', value: 'x' }] }, {}, 'Headers');
-    refused({ ...base, headers: [{ name: 'Content-Length', value: '1' }] }, {}, 'Headers');
-    refused({ ...base, headers: [{ name: 'X-A', value: 'a\r\nInjected: 1' }] }, {}, 'Headers');
+    refused({ ...base, headers: [{ name: 'bad name', value: 'x' }] }, {}, 'Extra headers');
+    refused({ ...base, headers: [{ name: 'Content-Length', value: '1' }] }, {}, 'Extra headers');
+    refused({ ...base, headers: [{ name: 'X-A', value: 'a\r\nInjected: 1' }] }, {}, 'Extra headers');
     refused({ ...base, ca: 'not a pem' }, {}, 'CA certificate');
-    refused({ ...base, certFingerprint: 'abc' }, {}, 'Certificate fingerprint');
-    refused({ baseUrl: 'http://x.example', certFingerprint: 'AB'.repeat(32) }, {}, 'Certificate fingerprint', /https/);
+    refused({ ...base, certFingerprint: 'abc' }, {}, 'Pinned certificate');
+    refused({ baseUrl: 'http://x.example', certFingerprint: 'AB'.repeat(32) }, {}, 'Pinned certificate', /https/);
     refused({ ...base, proxy: 'url' }, {}, 'Proxy URL');
     refused({ ...base, proxy: 'url', proxyUrl: 'socks5://p:1080' }, {}, 'Proxy URL');
     refused({ ...base, proxy: 'url', proxyUrl: 'http://u:pw@p:3128' }, {}, 'Proxy URL', /Proxy password/);
