@@ -35,12 +35,26 @@ export interface ExampleTargets {
   csApiBase?: string;
   /** The File 360 simulator (`startFile360Sim()`) for `filebridge-server` nodes with protocol file360. */
   file360?: File360Target;
+  /** The REST simulator (`startRestSim()`, or its CLI's start line) for `filebridge-rest-connection` nodes. */
+  rest?: RestTarget;
 }
 
 /** What a user types into a File 360 server configuration: the tenant's API and SSO URLs and the OAuth client. */
 export interface File360Target {
   apiUrl: string;
   ssoUrl: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** What a user types into a REST connection for the REST simulator: its API URL, token URL and every credential it knows. */
+export interface RestTarget {
+  apiUrl: string;
+  tokenUrl: string;
+  user: string;
+  password: string;
+  bearerToken: string;
+  apiKey: string;
   clientId: string;
   clientSecret: string;
 }
@@ -53,7 +67,9 @@ export const EXAMPLE_TEST_POLL_SECONDS = 1;
  * configuration's host, port, user, trust settings and credentials, pointed at the test servers,
  * and each Content Server connection's URL and login, pointed at the simulator (user Admin); each
  * File 360 server configuration's API and SSO URL, client id and client secret (the client-credentials
- * grant: the example leaves *User* empty), pointed at the File 360 simulator.
+ * grant: the example leaves *User* empty), pointed at the File 360 simulator; each REST connection's
+ * base URL pointed at the REST simulator's API, with the login of the example's own authentication
+ * type (user and password, bearer token, API key, or the OAuth2 token URL, client id and secret).
  * Each watch also polls every EXAMPLE_TEST_POLL_SECONDS instead of the example's 5 or 10 s: what an
  * example proves (where files go, what is acked, quarantined or versioned) does not depend on how
  * often it looks, and waiting a whole example poll for every file and re-delivery made the example
@@ -74,6 +90,30 @@ export function prepareExample(relPath: string, targets: ExampleTargets = {}): P
       if (!targets.csApiBase) throw new Error(`${relPath} has a Content Server connection: pass { csApiBase } to prepareExample`);
       Object.assign(node, { baseUrl: targets.csApiBase, authMode: 'password', username: 'Admin', otdsUrl: '', clientId: '' });
       credentials[node.id] = { password: 'livelink' };
+      continue;
+    }
+    if (node.type === 'filebridge-rest-connection') {
+      if (!targets.rest) throw new Error(`${relPath} has a REST connection: pass { rest } to prepareExample`);
+      const r = targets.rest;
+      node.baseUrl = r.apiUrl;
+      switch (node.authType) {
+        case 'basic':
+          node.username = r.user;
+          credentials[node.id] = { password: r.password };
+          break;
+        case 'bearer':
+          credentials[node.id] = { token: r.bearerToken };
+          break;
+        case 'apiKey':
+          credentials[node.id] = { apiKey: r.apiKey };
+          break;
+        case 'oauth2':
+          Object.assign(node, { tokenUrl: r.tokenUrl, clientId: r.clientId, scope: '' });
+          credentials[node.id] = { clientSecret: r.clientSecret };
+          break;
+        default:
+          break;
+      }
       continue;
     }
     if (node.type !== 'filebridge-server') continue;
