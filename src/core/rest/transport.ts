@@ -176,7 +176,7 @@ export class Transport {
   }
 }
 
-/** Reads a body whole as a Buffer; past `limit` bytes it is destroyed and `tooLarge()` is thrown, or (without `tooLarge`) the first `limit` bytes are returned. */
+/** Reads a body whole; past `limit` bytes it is destroyed and `tooLarge()` thrown, or (without `tooLarge`) the first `limit` bytes returned. */
 export async function readAll(body: Readable, limit: number, tooLarge?: () => Error): Promise<Buffer> {
   const parts: Buffer[] = [];
   let size = 0;
