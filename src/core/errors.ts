@@ -14,7 +14,10 @@ export const ERROR_CODES = [
   'INVALID_INPUT',
   /** A content system refused the request for a business reason (bad value, rule, disabled feature); not retried. */
   'CS_REJECTED',
-  /** A REST API refused the request (a 4xx other than sign-in, permission, not found or conflict): status, the answer's error text and field errors in details; not retried. */
+  /**
+   * A REST API refused the request (a 4xx other than sign-in, permission, not found or conflict):
+   * status, the answer's error text and field errors in details; not retried.
+   */
   'API_REJECTED',
   /** Metadata for the target could not be built: a required value is missing or has the wrong type. */
   'MAPPING',

@@ -192,7 +192,7 @@ export const MESSAGE_CONTRACT = {
   },
   rest: {
     shape:
-      '`{ connection, method, url, status, body (Output keep), page: { index }, record: { index }, batches, records, replayed, fileName }` (url without query secrets)',
+      '`{ connection, method, url, status, body (Output keep), page: { index }, record: { index }, batches, records, replayed, fileName, failure: { code, errorText, fieldErrors, batch, firstRecord } }` (url without query secrets)',
     writtenBy: ['rest request'],
     readBy: [],
   },

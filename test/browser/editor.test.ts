@@ -37,6 +37,12 @@ const EDITS: Record<string, DialogInput> = {
     text: { folder: 'Suppliers/{fields.supplier}/{yyyy}' },
     select: { collision: 'rename' },
   },
+  // A new rest request is a GET answering one message; choosing paging by offset and one message per page is kept.
+  'filebridge-rest-request': {
+    shows: { method: 'GET', body: 'none', response: 'json', paging: 'none', emit: 'one' },
+    text: { path: '/products', pageSize: '50' },
+    select: { paging: 'offset', emit: 'page' },
+  },
 };
 
 type Red = {

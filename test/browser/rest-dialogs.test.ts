@@ -157,7 +157,7 @@ for (const runtime of EDITOR_RUNTIMES) {
         .catch(() => undefined);
       await page.locator('#red-ui-workspace-chart [id="rest-inject"] .red-ui-flow-node-button, g[id="rest-inject"] .red-ui-flow-node-button').first().click();
       await page
-        .locator('.red-ui-debug-msg', { hasText: 'records' })
+        .locator('.red-ui-debug-msg', { hasText: 'batches: 1' })
         .first()
         .waitFor({ state: 'attached', timeout: 30_000 })
         .catch(async (e: Error) => {

@@ -1,6 +1,7 @@
 /**
  * The admin endpoint of a `filebridge-rest-connection`: the dialog's "Test connection" (one GET of
- * the test path with the settings typed in the dialog). Like the other test endpoints it needs write
+ * the test path with the settings typed in the dialog, or, given only an id, with a deployed
+ * connection's own settings). Like the other test endpoints it needs write
  * permission and never answers with a secret. Stored secrets (password, token, API key, client
  * secret, proxy password) are reused only by a deployed filebridge-rest-connection whose
  * `restSecretScope` (base URL and token URL origins, auth type, user, client id, API key place,
@@ -9,8 +10,17 @@
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
 import { FileBridgeError } from '../../core/errors';
-import { redactUrl, restOptionsFromConfig, restSecretScope, testRestConnection, type RestConnectionFields, type RestCredentials } from '../../core/rest';
+import {
+  redactUrl,
+  restOptionsFromConfig,
+  restSecretScope,
+  testRestConnection,
+  type RestConnectionFields,
+  type RestCredentials,
+  type RestOptions,
+} from '../../core/rest';
 import { secretsFromDialog } from './credentials';
+import type { RestConnectionNode } from './rest-connection';
 
 const TYPE = 'filebridge-rest-connection';
 const SECRETS = ['password', 'token', 'apiKey', 'clientSecret', 'proxyPassword'] as const;
@@ -29,21 +39,31 @@ export function registerRestAdmin(RED: NodeAPI): void {
   /* "Test connection": GET <base URL><test path> with the dialog's settings; reports the status and the time. */
   RED.httpAdmin.post('/filebridge/rest/test', canEdit, (req: Request, res: Response) => {
     const body = (req.body ?? {}) as DialogBody;
-    let options;
+    let options: RestOptions;
     try {
-      const secrets = secretsFromDialog(
-        RED,
-        {
-          id: typeof body.id === 'string' ? body.id : undefined,
-          type: TYPE,
-          scope: restSecretScope(body),
-          settings: 'base URL, token URL, authentication, user, client id, API key place and proxy',
-          labels: LABELS,
-        },
-        body.credentials,
-        SECRETS,
-      );
-      options = restOptionsFromConfig(body, secrets);
+      if (body.baseUrl === undefined) {
+        // Only an id (a rest request's dialog): the deployed connection's own settings and secrets.
+        const found = typeof body.id === 'string' ? (RED.nodes.getNode(body.id) as RestConnectionNode | null) : null;
+        const deployed = found?.type === TYPE ? found : null;
+        if (!deployed) throw new FileBridgeError('INVALID_INPUT', 'The REST connection is not deployed yet: deploy it first, or test it from its own dialog.');
+        if (deployed.configError) throw deployed.configError;
+        if (!deployed.client) throw new FileBridgeError('CONNECTION', 'The REST connection is stopping (redeploy in progress): try again.');
+        options = deployed.client.options;
+      } else {
+        const secrets = secretsFromDialog(
+          RED,
+          {
+            id: typeof body.id === 'string' ? body.id : undefined,
+            type: TYPE,
+            scope: restSecretScope(body),
+            settings: 'base URL, token URL, authentication, user, client id, API key place and proxy',
+            labels: LABELS,
+          },
+          body.credentials,
+          SECRETS,
+        );
+        options = restOptionsFromConfig(body, secrets);
+      }
     } catch (err) {
       fail(res, err);
       return;

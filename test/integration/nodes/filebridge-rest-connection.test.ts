@@ -159,6 +159,20 @@ describe('filebridge-rest-connection', function () {
     }
   });
 
+  it('Test connection by the id of a deployed connection alone uses its own settings; an undeployed id or another node type is refused', async () => {
+    await load('apiKeyHeader');
+    const before = used.sim.stats().authModes.apiKeyHeader;
+    const byId = await post({ id: 'conn', testPath: '/ping' });
+    assert.equal(byId.ok, true, JSON.stringify(byId));
+    assert.equal(byId.status, 200);
+    assert.equal(used.sim.stats().authModes.apiKeyHeader, before + 1);
+    for (const id of ['nope', 'req']) {
+      const refused = await post({ id });
+      assert.equal(refused.ok, false);
+      assert.equal(refused.error?.code, 'INVALID_INPUT');
+    }
+  });
+
   it('the flow JSON holds no secret: credentials stay apart', async () => {
     await load('oauth2');
     const flows = JSON.stringify((helper as unknown as { _redNodes: { getFlows(): unknown } })._redNodes.getFlows());
