@@ -8,6 +8,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LocalHome } from '../servers';
 import type { FlowNode } from './flows';
+import { restProducers } from './rest-samples';
 
 /** A file to write, relative to the server home. */
 export interface SampleFile {
@@ -293,5 +294,6 @@ export function exampleProducers(): Record<string, SampleProducer> {
     'f360-06': f360s06,
     'f360-07': f360s07,
     'f360-08': f360s08,
+    ...restProducers(),
   };
 }

@@ -53,12 +53,28 @@ export interface File360Target {
   clientSecret: string;
 }
 
+/** The sandbox's REST API (the REST simulator): where REST connections point and every login it knows. */
+export interface RestTarget {
+  /** The simulator's API base (`<url>/api/v1`), set as each connection's base URL. */
+  apiUrl: string;
+  /** Its OAuth2 token endpoint, for connections with OAuth2 client credentials. */
+  tokenUrl: string;
+  user: string;
+  password: string;
+  bearerToken: string;
+  apiKey: string;
+  clientId: string;
+  clientSecret: string;
+}
+
 /** What the example config nodes need to point at the sandbox's own servers. */
 export interface SandboxTargets {
   /** Where `filebridge-server` nodes with protocol dropbox go; undefined disables the Dropbox examples. */
   dropbox?: DropboxTarget;
   /** Where `filebridge-server` nodes with protocol file360 go; undefined disables the File 360 examples. */
   file360?: File360Target;
+  /** Where `filebridge-rest-connection` nodes go; undefined disables the xConnector examples. */
+  rest?: RestTarget;
   /** Where `filebridge-cs-connection` nodes go; undefined disables the examples that have one. */
   contentServer?: ContentServerTarget;
   /** Why there is no Content Server in this sandbox. */
@@ -167,8 +183,8 @@ function isProtocol(value: unknown): value is Protocol {
 }
 
 /**
- * Points an example's `filebridge-server` and `filebridge-cs-connection` config nodes at the
- * sandbox's servers and Content Server simulator. An example whose protocol has no server here is
+ * Points an example's `filebridge-server`, `filebridge-cs-connection` and `filebridge-rest-connection`
+ * config nodes at the sandbox's servers, Content Server simulator and REST simulator. An example whose protocol has no server here is
  * still deployed (people can read it in the editor) but its tab and config nodes are disabled, so
  * nothing tries to reach the partner host the example names.
  */
@@ -198,6 +214,29 @@ export function prepareExample(example: Example, index: number, targets: Sandbox
         clientId: '',
         credentials: { password: cs.password },
       };
+    }
+    if (node.type === 'filebridge-rest-connection') {
+      const rest = targets.rest;
+      if (!rest) {
+        reasons.push('REST API: no REST simulator in this sandbox');
+        return { ...node, d: true };
+      }
+      // The authentication stays the example's own (so each example shows its kind); only what an
+      // integrator types for their API changes: the base URL and the login of that kind, the secret
+      // through the admin API into Node-RED's credential store (never flows.json).
+      const own = { ...node, baseUrl: rest.apiUrl };
+      switch (node.authType) {
+        case 'basic':
+          return { ...own, username: rest.user, credentials: { password: rest.password } };
+        case 'bearer':
+          return { ...own, credentials: { token: rest.bearerToken } };
+        case 'apiKey':
+          return { ...own, credentials: { apiKey: rest.apiKey } };
+        case 'oauth2':
+          return { ...own, tokenUrl: rest.tokenUrl, clientId: rest.clientId, scope: '', credentials: { clientSecret: rest.clientSecret } };
+        default:
+          return own;
+      }
     }
     if (node.type !== 'filebridge-server') return node;
     const protocol = node.protocol;

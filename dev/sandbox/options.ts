@@ -16,6 +16,8 @@ export interface SandboxOptions {
   dropboxPort: number;
   /** Preferred port of the File 360 simulator on 127.0.0.1 (a free one when taken; 0 = any). */
   file360Port: number;
+  /** Preferred port of the REST simulator on 127.0.0.1 (a free one when taken; 0 = any). */
+  restPort: number;
   /** Do not echo Node-RED's own log. */
   quiet: boolean;
   help: boolean;
@@ -37,6 +39,8 @@ export const USAGE = `Usage: npm start -- [options]
                           another free one when taken; 0 = any)
   --f360-port <n>         File 360 simulator port on 127.0.0.1 (default 8383;
                           another free one when taken; 0 = any)
+  --rest-port <n>         REST simulator port on 127.0.0.1 (default 8484;
+                          another free one when taken; 0 = any)
   --quiet                 do not echo Node-RED's log
   --help                  this text
 `;
@@ -46,6 +50,7 @@ const DEFAULT_SAMPLE_SECONDS = 30;
 const DEFAULT_CS_PORT = 8181;
 const DEFAULT_DROPBOX_PORT = 8282;
 const DEFAULT_FILE360_PORT = 8383;
+const DEFAULT_REST_PORT = 8484;
 
 function parsePort(text: string, from: string): number {
   const port = Number(text);
@@ -71,6 +76,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, re
     csPort: DEFAULT_CS_PORT,
     dropboxPort: DEFAULT_DROPBOX_PORT,
     file360Port: DEFAULT_FILE360_PORT,
+    restPort: DEFAULT_REST_PORT,
     examplesDir: join(repoRoot, 'examples'),
     quiet: false,
     help: false,
@@ -116,6 +122,11 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, re
       case '--f360-port': {
         const v = value();
         options.file360Port = v === '0' ? 0 : parsePort(v, '--f360-port');
+        break;
+      }
+      case '--rest-port': {
+        const v = value();
+        options.restPort = v === '0' ? 0 : parsePort(v, '--rest-port');
         break;
       }
       case '--quiet':

@@ -1,6 +1,6 @@
 /**
  * `npm start`: the developer sandbox. Local SFTP/FTP/FTPS servers (as far as this machine and user
- * allow), the Content Server, Dropbox and File 360 simulators with their web pages, a real Node-RED on 127.0.0.1 that loads
+ * allow), the Content Server, Dropbox, File 360 and REST simulators with their web pages, a real Node-RED on 127.0.0.1 that loads
  * this repository as an installed module, and every example deployed against those servers, with
  * sample files arriving in the shared inbox.
  */
@@ -14,6 +14,8 @@ import { startSandboxDropbox, type DropboxInfo, type SandboxDropbox } from './dr
 import { createDropboxFolders, dropboxWatchedFolders, startDropboxArrivals } from './dropbox-samples';
 import { startSandboxFile360, type File360Info, type SandboxFile360 } from './file360';
 import { createFile360Folders, file360WatchedFolders, startFile360Arrivals } from './file360-samples';
+import { startSandboxRest, type RestInfo, type SandboxRest } from './rest';
+import { startRestFeeds } from './rest-samples';
 import { startSandboxContentServer, type ContentServerInfo, type SandboxContentServer } from './content-server';
 import { loadExamples, prepareExample, usedTypes, type FlowNode, type PreparedExample } from './flows';
 import { startNodeRed, type RunningNodeRed, type Runtime } from './node-red-process';
@@ -52,6 +54,8 @@ export interface SandboxStatus {
   dropbox: DropboxInfo;
   /** The File 360 simulator the examples' File 360 configurations point at. */
   file360: File360Info;
+  /** The REST simulator the examples' REST connections point at. */
+  rest: RestInfo;
   examples: { name: string; prefix: string; tabId: string; tabLabel: string; disabledBecause: string | null }[];
 }
 
@@ -184,6 +188,7 @@ function printBanner(
   cs: ContentServerInfo,
   dropbox: DropboxInfo,
   file360: File360Info,
+  rest: RestInfo,
   examples: readonly PreparedExample[],
   userDir: string,
 ): void {
@@ -227,6 +232,12 @@ function printBanner(
     `${file360.clientId} / ${file360.clientSecret}   (simulator; signs in as ${file360.user}; stored in the examples' File 360 configurations)`,
   );
   row('File 360 content', `${file360.dataDir}   (fresh at every start)`);
+  row('REST API', `${rest.apiUrl}   (simulator: web page ${rest.url}/, inspection under ${rest.url}/_sim/)`);
+  row(
+    'REST logins',
+    `${rest.user} / ${rest.password}, token ${rest.bearerToken}, API key ${rest.apiKey}, OAuth client ${rest.clientId} / ${rest.clientSecret} at ${rest.tokenUrl}   (simulator; stored in the examples' REST connections)`,
+  );
+  row('REST data', `${rest.dataDir}   (fresh at every start)`);
   row('data', `${options.dataDir}   (Node-RED user dir ${userDir})`);
   for (const e of examples) {
     row('example', `${e.tabLabel}${e.disabledBecause ? `   DISABLED: ${e.disabledBecause}` : ''}`);
@@ -321,6 +332,12 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
     if (file360.note) log(`! ${file360.note}`);
     stop.check();
 
+    log('Starting the REST simulator...');
+    const rest: SandboxRest = await startSandboxRest(options.dataDir, options.restPort);
+    cleanups.push({ what: 'the REST simulator', run: () => rest.stop() });
+    if (rest.note) log(`! ${rest.note}`);
+    stop.check();
+
     const link = await prepareUserDir(userDir, pkg.name);
     log(`Starting Node-RED on http://127.0.0.1:${options.port} ...`);
     const childrenBefore = childPids();
@@ -340,7 +357,7 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
     checkModuleLoaded(sets, pkg.name, Object.keys(pkg['node-red'].nodes), link);
 
     const examples = (await loadExamples(options.examplesDir)).map((e, i) =>
-      prepareExample(e, i, { ...servers, contentServer: cs.target, dropbox: dropbox.target, file360: file360.target }),
+      prepareExample(e, i, { ...servers, contentServer: cs.target, dropbox: dropbox.target, file360: file360.target, rest: rest.target }),
     );
     const known = new Set(sets.filter(usable).flatMap((s) => s.types));
     const unknown = usedTypes(examples).filter((t) => !known.has(t));
@@ -383,6 +400,15 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
         (err) => log(`! could not put a sample document into File 360: ${err.message}`),
       );
       cleanups.push({ what: 'the File 360 sample document timer', run: async () => file360Arrivals.stop() });
+      const restFeeds = startRestFeeds(
+        rest.sim,
+        running.url,
+        examples,
+        options.sampleIntervalMs,
+        (what) => log(`+ ${what}`),
+        (err) => log(`! could not feed the xConnector examples: ${err.message}`),
+      );
+      cleanups.push({ what: 'the xConnector feeds', run: async () => restFeeds.stop() });
     }
 
     const status: SandboxStatus = {
@@ -396,11 +422,12 @@ async function sandbox(options: SandboxOptions, stop: StopRequest, onNodeRedPid:
       contentServer: cs.info,
       dropbox: dropbox.info,
       file360: file360.info,
+      rest: rest.info,
       examples: examples.map((e) => ({ name: e.name, prefix: e.prefix, tabId: e.tabId, tabLabel: e.tabLabel, disabledBecause: e.disabledBecause ?? null })),
     };
     await writeStatus(statusFile, status);
     cleanups.push({ what: 'the status file', run: () => rm(statusFile, { force: true }) });
-    printBanner(options, running.url, servers, cs.info, dropbox.info, file360.info, examples, userDir);
+    printBanner(options, running.url, servers, cs.info, dropbox.info, file360.info, rest.info, examples, userDir);
 
     // Node-RED dying on its own (out of memory, a crashing node) must not leave a sandbox that
     // looks alive while the editor is gone.
@@ -460,8 +487,8 @@ function main(): void {
     if (Date.now() - firstSignalAt < SAME_PRESS_MS) return;
     log('Forced exit.');
     // The servers' supervisors get SIGTERM from the dev servers' exit hook and kill the servers;
-    // Node-RED is only our child, so it is killed here. The Content Server, Dropbox and File 360
-    // simulators run in this process and end with it.
+    // Node-RED is only our child, so it is killed here. The Content Server, Dropbox, File 360 and
+    // REST simulators run in this process and end with it.
     if (nodeRedPid !== undefined) {
       try {
         process.kill(nodeRedPid, 'SIGKILL');

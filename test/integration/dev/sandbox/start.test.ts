@@ -199,6 +199,7 @@ describe('sandbox (npm start) end to end', function () {
     assert.ok(output.includes(`${status.dropbox.url}/`), "the banner shows the Dropbox simulator's URL");
     assert.ok(output.includes(`app key ${status.dropbox.appKey}`), "the banner shows the Dropbox simulator's app key");
     assert.ok(output.includes(`${status.file360.url}/`), "the banner shows the File 360 simulator's URL");
+    assert.ok(output.includes(status.rest.apiUrl), "the banner shows the REST simulator's API URL");
   });
 
   it('runs the Dropbox simulator: its web page answers and the printed app key and refresh token sign in', async () => {
@@ -331,6 +332,18 @@ describe('sandbox (npm start) end to end', function () {
       const creds = (await (await fetch(`${status.editor}/credentials/filebridge-server/${c.id}`)).json()) as Record<string, unknown>;
       assert.equal(creds.has_clientSecret, true, `${c.id} has no client secret`);
     }
+    // REST connections go to the REST simulator's API, keeping the example's kind of login; the secret of
+    // that kind is in the credential store, not in the flows file.
+    const restConnections = deployed.filter((n) => n.type === 'filebridge-rest-connection');
+    assert.equal(restConnections.length, 7, 'one REST connection per xConnector example');
+    for (const secret of [status.rest.password, status.rest.bearerToken, status.rest.apiKey, status.rest.clientSecret])
+      assert.ok(!flowsFile.includes(secret), 'a REST secret is in flows.json');
+    const secretOf: Record<string, string> = { basic: 'password', bearer: 'token', apiKey: 'apiKey', oauth2: 'clientSecret' };
+    for (const c of restConnections) {
+      assert.deepEqual([c.baseUrl, c.d], [status.rest.apiUrl, undefined], `${c.id}`);
+      const creds = (await (await fetch(`${status.editor}/credentials/filebridge-rest-connection/${c.id}`)).json()) as Record<string, unknown>;
+      assert.equal(creds[`has_${secretOf[String(c.authType)]}`], true, `${c.id} (${String(c.authType)}) has no ${secretOf[String(c.authType)]}`);
+    }
     for (const c of configs.filter((x) => x.protocol !== 'dropbox' && x.protocol !== 'file360')) {
       assert.equal(c.host, '127.0.0.1');
       assert.ok(ports.has(String(c.port)), `${c.id} uses port ${String(c.port)}, not a sandbox server`);
@@ -356,7 +369,9 @@ describe('sandbox (npm start) end to end', function () {
     };
     // What Content Server exports publish depends on the documents there: their example tests cover them.
     const fromExports = new Set(deployed.filter((n) => n.type === 'filebridge-cs-export').flatMap((n) => [...downstream(n.id)]));
-    const puts = deployed.filter((n) => n.type === 'filebridge-remote' && n.operation === 'put' && !fromExports.has(n.id));
+    // Nor do the xConnector examples write into outbox/: what they publish comes from the REST API (the xConnector test below).
+    const fromApi = new Set(deployed.filter((n) => n.type === 'filebridge-rest-request').flatMap((n) => [...downstream(n.id)]));
+    const puts = deployed.filter((n) => n.type === 'filebridge-remote' && n.operation === 'put' && !fromExports.has(n.id) && !fromApi.has(n.id));
     const protocols = new Set<string>();
     for (const put of puts) {
       // The inject whose wires lead to this put: the example's "Publish" button.
@@ -676,6 +691,58 @@ describe('sandbox (npm start) end to end', function () {
     const drafts = (await f360Documents()).filter((d) => d.startsWith('/Releases/Review/'));
     const exported = await filesBelow(join(home, 'f360-05', 'distributor'));
     for (const d of drafts) assert.ok(!exported.includes(d.replace(/^.*\//, '')), `the draft ${d} was exported`);
+  });
+
+  it('runs the REST simulator and feeds the seven xConnector examples: FTP samples reach the API, API data reaches the partner folders', async () => {
+    // GET /_sim/state?resource=: `{ counts, products: { items }, availability: { items }, ... }`, the asked resource paged.
+    type State = Record<string, { items: { sku: string }[] }>;
+    const skus = async (resource: string): Promise<string[]> => {
+      const all: string[] = [];
+      for (let offset = 0; ; offset += 1000) {
+        const state = (await (await fetch(`${status.rest.url}/_sim/state?resource=${resource}&offset=${offset}&limit=1000`)).json()) as State;
+        const items = state[resource].items;
+        all.push(...items.map((r) => r.sku));
+        if (items.length < 1000) return all;
+      }
+    };
+    assert.equal((await fetch(`${status.rest.url}/`)).status, 200, "the REST simulator's web page answers");
+    const running = status.examples.filter((e) => e.disabledBecause === null).map((e) => e.name.replace(/^.*\//, '').split(' ')[0]);
+    for (const id of ['xc-01', 'xc-02', 'xc-03', 'xc-04', 'xc-05', 'xc-06', 'xc-07']) assert.ok(running.includes(id), `${id} is not running`);
+    const home = status.home ?? '';
+    // FTP -> API: the sample files of each example, as records in the simulator.
+    const posted: Record<string, [string, RegExp]> = {
+      'xc-01': ['products', /^SBX-C\d{4}-\d\d$/],
+      'xc-04': ['availability', /^SBX-A\d\d$/],
+      'xc-05': ['products', /^SBX-I\d{4}$/],
+      'xc-07 (Nordic Parts)': ['products', /^SBX-N\d{4}$/],
+      'xc-07 (Alpine Supply)': ['products', /^SBX-P\d{4}$/],
+    };
+    // API -> FTP (and FTP -> FTP by the API's word): what reaches the partner folders.
+    const files: Record<string, [string, RegExp]> = {
+      'xc-02': ['xc-02/outbox', /^products_\d{8}\.csv$/],
+      'xc-03': ['xc-03/library', /^(garden|home|outdoor)\/SBX-M\d_view\d+\.jpg$/],
+      'xc-03 (unknown product)': ['xc-03/incoming/.filebridge/failed', /SBX-UNKNOWN\d+_view\d+\.jpg$/],
+      'xc-04': ['xc-04/outbox', /^inventory_\d{8}-\d{6}\.csv$/],
+      'xc-05 (quarantined)': ['xc-05/intake/.filebridge/failed', /products_sandbox0006_\d{8}\.csv$/],
+      'xc-06': ['xc-06/archive', /^sandbox-backup-\d{4}\.tar\.gz\.sha256$/],
+      'xc-07 (Nordic Parts)': ['xc-07/nordic/out', /^katalog_\d{8}\.csv$/],
+      'xc-07 (Alpine Supply)': ['xc-07/alpine/out', /^catalogue_\d{8}\.jsonl$/],
+    };
+    let missing: string[] = [];
+    await until(
+      'records and files from every xConnector example',
+      120_000,
+      async () => {
+        missing = [];
+        const stored: Record<string, string[]> = { products: await skus('products'), availability: await skus('availability') };
+        for (const [id, [resource, re]] of Object.entries(posted)) if (!stored[resource].some((sku) => re.test(sku))) missing.push(id);
+        for (const [id, [folder, re]] of Object.entries(files)) if (!(await filesBelow(join(home, folder))).some((f) => re.test(f))) missing.push(id);
+        return missing.length === 0 ? true : undefined;
+      },
+      () => `\nStill missing: ${missing.join(', ')}${tail()}`,
+    );
+    // The quarantined intake file never reached the API.
+    assert.ok(!(await skus('products')).includes('SBX-I0006'), 'the failing intake file was posted');
   });
 
   it('stops everything on SIGINT and exits 0', async () => {
