@@ -197,12 +197,17 @@ for (const runtime of EDITOR_RUNTIMES) {
       await page.locator('#node-config-dialog-ok').waitFor({ state: 'visible', timeout: 10_000 });
     }
 
-    /** Clicks a tab of the server dialog until its content shows (a click on Node-RED 4.1's tab bar is sometimes not taken). */
+    /**
+     * Clicks a tab of the server dialog until its content shows. Node-RED's tab bar takes a second click
+     * within 400 ms of the one before (on any of its tabs) as a double-click and does not switch: a
+     * click on Connection right after one on Advanced is not taken. A taken click shows the content at
+     * once, so after 500 ms without it the click is made again.
+     */
     async function showServerTab(label: 'Connection' | 'Advanced'): Promise<void> {
       const content = page.locator(`#filebridge-server-tab-${label.toLowerCase()}`);
-      for (let i = 0; i < 5 && !(await content.isVisible()); i++) {
+      for (let i = 0; i < 10 && !(await content.isVisible()); i++) {
         await page.locator('#node-config-filebridge-server-tabs a', { hasText: label }).click();
-        await content.waitFor({ state: 'visible', timeout: 2_000 }).catch(() => undefined);
+        await content.waitFor({ state: 'visible', timeout: 500 }).catch(() => undefined);
       }
       assert.ok(await content.isVisible(), `the ${label} tab of the server dialog does not show`);
     }
