@@ -261,7 +261,9 @@ for (const runtime of EDITOR_RUNTIMES) {
         ]);
         signIn = opened;
       }
-      await signIn.goto(url);
+      // The window goes to the link by itself: wait for it there. (A goto of our own could start while
+      // its first navigation is still running, and Chromium then interrupts one of them.)
+      await signIn.waitForURL((u) => u.href === url, { timeout: 15_000 });
       await signIn.locator('#allow').click();
       const code = (await signIn.locator('#code').innerText({ timeout: 15_000 })).trim();
       await signIn.close();
