@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { ServerCredentials } from '../../src/core/remote/server-config';
 import type { Protocol } from '../../src/core/remote/types';
+import type { RestTarget } from '../sim/rest';
 
 /** One node of an exported flow, as Node-RED's admin API takes and returns it. */
 export interface FlowNode {
@@ -53,27 +54,13 @@ export interface File360Target {
   clientSecret: string;
 }
 
-/** The sandbox's REST API (the REST simulator): where REST connections point and every login it knows. */
-export interface RestTarget {
-  /** The simulator's API base (`<url>/api/v1`), set as each connection's base URL. */
-  apiUrl: string;
-  /** Its OAuth2 token endpoint, for connections with OAuth2 client credentials. */
-  tokenUrl: string;
-  user: string;
-  password: string;
-  bearerToken: string;
-  apiKey: string;
-  clientId: string;
-  clientSecret: string;
-}
-
 /** What the example config nodes need to point at the sandbox's own servers. */
 export interface SandboxTargets {
   /** Where `filebridge-server` nodes with protocol dropbox go; undefined disables the Dropbox examples. */
   dropbox?: DropboxTarget;
   /** Where `filebridge-server` nodes with protocol file360 go; undefined disables the File 360 examples. */
   file360?: File360Target;
-  /** Where `filebridge-rest-connection` nodes go; undefined disables the xConnector examples. */
+  /** Where `filebridge-rest-connection` nodes go (the REST simulator); undefined disables the xConnector examples. */
   rest?: RestTarget;
   /** Where `filebridge-cs-connection` nodes go; undefined disables the examples that have one. */
   contentServer?: ContentServerTarget;

@@ -6,23 +6,13 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startRestSim, type RestSim } from '../sim/rest';
-import type { RestTarget } from './flows';
+import { startRestSim, type RestSim, type RestTarget } from '../sim/rest';
 
 /** What the banner and the status file say about the simulator. */
-export interface RestInfo {
+export interface RestInfo extends RestTarget {
   /** Base URL of the read-only web page (`<url>/`) and the inspection routes (`/_sim/...`). */
   url: string;
-  /** The API base the examples' connections use (`<url>/api/v1`). */
-  apiUrl: string;
-  tokenUrl: string;
   port: number;
-  user: string;
-  password: string;
-  bearerToken: string;
-  apiKey: string;
-  clientId: string;
-  clientSecret: string;
   /** Stored records, media and idempotency answers. */
   dataDir: string;
 }

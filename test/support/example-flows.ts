@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Protocol } from '../../src/core/remote/types';
+import type { RestTarget } from '../../dev/sim/rest';
 import { servers } from './dev-servers';
 import { coreNode } from './node-red-under-test';
 import { REPO_ROOT } from './runtimes';
@@ -47,17 +48,7 @@ export interface File360Target {
   clientSecret: string;
 }
 
-/** What a user types into a REST connection for the REST simulator: its API URL, token URL and every credential it knows. */
-export interface RestTarget {
-  apiUrl: string;
-  tokenUrl: string;
-  user: string;
-  password: string;
-  bearerToken: string;
-  apiKey: string;
-  clientId: string;
-  clientSecret: string;
-}
+export type { RestTarget };
 
 /** The poll interval (seconds) every watch of an example gets in the tests, when its own is longer. */
 export const EXAMPLE_TEST_POLL_SECONDS = 1;

@@ -2,6 +2,7 @@ export {
   startRestSim,
   MAX_JSON_BODY,
   type RestSim,
+  type RestTarget,
   type RestSimOptions,
   type RestSimStats,
   type RestSimState,

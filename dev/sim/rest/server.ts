@@ -18,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { readBoundedBody, receivePlain } from '../shared/body';
 import { receiveMultipart } from '../shared/multipart';
 import { createSimServer, isPageRequest, listenSim, runApiCall, sendPage } from '../shared/server';
-import { RestAuth, tokenEndpoint, type AuthMode } from './auth';
+import { RestAuth, tokenEndpoint, type AuthMode, type RestCredentials } from './auth';
 import { backupSha256, MAX_BACKUP_BYTES, type Backup } from './backups';
 import { DEFAULT_FAULTS, mergeFaults, type RestFaults } from './faults';
 import { IdempotencyKeys, type KeptAnswer } from './idempotency';
@@ -115,20 +115,18 @@ export interface StateQuery {
   limit?: number;
 }
 
-export interface RestSim {
-  /** http://127.0.0.1:port, no trailing slash. */
-  url: string;
+/** What a user types into a REST connection for this simulator: its API and token URLs and every credential it knows. */
+export interface RestTarget extends RestCredentials {
   /** url + '/api/v1'. */
   apiUrl: string;
   /** url + '/oauth/token'. */
   tokenUrl: string;
+}
+
+export interface RestSim extends RestTarget {
+  /** http://127.0.0.1:port, no trailing slash. */
+  url: string;
   port: number;
-  user: string;
-  password: string;
-  bearerToken: string;
-  apiKey: string;
-  clientId: string;
-  clientSecret: string;
   dataDir: string;
   faults(): RestFaults;
   setFaults(update: Partial<RestFaults>): RestFaults;

@@ -18,7 +18,10 @@ import { FileBridgeError } from '../errors';
 import { lastPathPart } from '../paths';
 import { sourceFactsOf } from '../pipeline/source';
 import type { ReceivedFileBridge } from '../message';
+import type { RecordBatch } from '../records';
+import type { RestClient, RestRequest, RestResponse, StreamSource } from './client';
 import { redactUrl } from './errors';
+import type { PageResult, Paging } from './paging';
 import { fillHeader, fillPath, fillTemplate, type RestRequestSettings, type TemplateInput } from './request-config';
 
 /** What the node writes as `msg.filebridge.rest`. */
@@ -48,72 +51,14 @@ export interface RestFacts {
   failure?: { code: string; errorText?: string; fieldErrors?: unknown[]; batch?: number; firstRecord?: number; batches?: number; records?: number };
 }
 
-/* ---- what this module needs of the REST client (src/core/rest/client.ts) ---- */
+/* ---- the REST client (./client.ts) and records core (../records) types this module works with ---- */
 
-type StreamSource = (() => Readable) | Readable;
-export type RunBody =
-  | { kind: 'json'; value: unknown }
-  | { kind: 'stream'; open: StreamSource; contentType?: string; size?: number }
-  | { kind: 'multipart'; field: string; filename: string; contentType?: string; open: StreamSource; size?: number; fields?: Record<string, string> };
-
-export interface RunRequest {
-  method: RestRequestSettings['method'];
-  path: string;
-  query?: Record<string, string | number | undefined>;
-  headers?: Record<string, string>;
-  body?: RunBody;
-  responseType: 'json' | 'stream' | 'none';
-  idempotencyKey?: string;
-}
-
-export interface RunResponse {
-  status: number;
-  headers: Record<string, string>;
-  url: string;
-  body?: unknown;
-  stream?: Readable;
-  replayed?: boolean;
-}
-
-export interface RunPage {
-  index: number;
-  url: string;
-  status: number;
-  body: unknown;
-  items: unknown[];
-}
-
-export interface RunPaging {
-  style: 'none' | 'nextLink' | 'linkHeader' | 'offset' | 'page' | 'cursor';
-  items?: (body: unknown) => Promise<unknown>;
-  nextLink?: (body: unknown) => Promise<unknown>;
-  cursor?: (body: unknown) => Promise<unknown>;
-  offsetParam?: string;
-  limitParam?: string;
-  pageParam?: string;
-  sizeParam?: string;
-  cursorParam?: string;
-  pageSize?: number;
-  firstPage?: number;
-  maxPages?: number;
-}
-
-export interface RunClient {
-  request(req: RunRequest): Promise<RunResponse>;
-  paginate(req: RunRequest, paging: RunPaging): AsyncIterable<RunPage>;
-}
-
-/* ---- what it needs of the records core (src/core/records) ---- */
-
-export interface RunRecordBatch {
-  index: number;
-  first: number;
-  records: Record<string, unknown>[];
-}
+/** What this module calls of the client: a test may hand in its own. */
+export type RunClient = Pick<RestClient, 'request' | 'paginate'>;
 
 /** A record format bound to its reader and writer (the glue makes it from a partner format or a file name). */
 export interface RunRecords {
-  read(source: Readable, batchSize: number): AsyncIterable<RunRecordBatch>;
+  read(source: Readable, batchSize: number): AsyncIterable<RecordBatch>;
   write(batches: AsyncIterable<Record<string, unknown>[]>): Readable;
 }
 
@@ -242,7 +187,7 @@ function fileSource(payload: unknown, reopen: (() => Readable) | undefined, what
   );
 }
 
-function itemsOf(page: RunPage): Record<string, unknown>[] {
+function itemsOf(page: PageResult): Record<string, unknown>[] {
   return page.items.map((item, i) => {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
       throw new FileBridgeError('INVALID_INPUT', `Item ${i + 1} of page ${page.index + 1} is not an object, so it cannot be a record of the file.`, {
@@ -293,7 +238,7 @@ export async function runRestRequest(input: RunInput, emit: (out: RunOutput) => 
 
   // Everything that can be wrong with the message is checked before the first request.
   const base = build();
-  const req: RunRequest = { method: s.method, path: base.path, query: base.query, headers: base.headers, responseType: s.response };
+  const req: RestRequest = { method: s.method, path: base.path, query: base.query, headers: base.headers, responseType: s.response };
   if (s.body === 'json') {
     if (input.payload === undefined) throw new FileBridgeError('INVALID_INPUT', 'Body JSON sends msg.payload, and this message has none.');
     req.body = { kind: 'json', value: input.payload };
@@ -319,7 +264,7 @@ export async function runRestRequest(input: RunInput, emit: (out: RunOutput) => 
     return { status: response.status, text: String(response.status) };
   }
 
-  const paging: RunPaging = {
+  const paging: Paging = {
     ...s.paging,
     items: input.expressions.items,
     nextLink: input.expressions.nextLink,
@@ -329,7 +274,7 @@ export async function runRestRequest(input: RunInput, emit: (out: RunOutput) => 
 
   let pages = 0;
   let records = 0;
-  let last: RunPage | undefined;
+  let last: PageResult | undefined;
   for await (const page of input.client.paginate(req, paging)) {
     last = page;
     pages++;
@@ -381,7 +326,7 @@ async function postRecords(input: RunInput, build: Build, facts: Facts, name: st
   let batches = 0;
   let sent = 0;
   let replayed = 0;
-  let last: RunResponse | undefined;
+  let last: RestResponse | undefined;
   try {
     for await (const batch of records.read(source, s.batchSize)) {
       if (batch.records.length === 0) continue;
@@ -444,7 +389,7 @@ export function failureFacts(err: unknown, connection: string, method: string): 
 }
 
 /** A failure of batch k (0-based) named with its place in the file; the batches before it stay posted. */
-function batchFailure(err: unknown, batch: RunRecordBatch, posted: number, sent: number): unknown {
+function batchFailure(err: unknown, batch: RecordBatch, posted: number, sent: number): unknown {
   if (!(err instanceof FileBridgeError)) return err;
   const fieldErrors = Array.isArray(err.details.fieldErrors) ? (err.details.fieldErrors as { index?: unknown; field?: unknown; message?: unknown }[]) : [];
   const first = fieldErrors[0];
@@ -472,7 +417,7 @@ function batchFailure(err: unknown, batch: RunRecordBatch, posted: number, sent:
 }
 
 /** Send "file": one message whose payload is the records of all pages written in the record format, pages fetched as it is read. */
-function emitFile(input: RunInput, req: RunRequest, paging: RunPaging, fileName: string | undefined, emit: (out: RunOutput) => void): RunSummary {
+function emitFile(input: RunInput, req: RestRequest, paging: Paging, fileName: string | undefined, emit: (out: RunOutput) => void): RunSummary {
   const records = input.recordsFor(fileName ?? '');
   let pages = 0;
   let count = 0;
