@@ -8,7 +8,7 @@ import { startDropboxSim, type DropboxSim } from '../../dev/sim/dropbox';
 import { startFile360Sim, type File360Sim } from '../../dev/sim/file360';
 import { accessToken, rpc } from '../support/dropbox-sim';
 import { servers } from '../support/dev-servers';
-import { deploy, doubleClickNode, EDITOR_RUNTIMES, EditorSession, openEditor, waitVisible } from '../support/browser-editor';
+import { deploy, doubleClickNode, EDITOR_RUNTIMES, EditorSession, openEditor } from '../support/browser-editor';
 import { exampleFiles, type FlowNode } from '../support/example-flows';
 import { REPO_ROOT } from '../support/runtimes';
 
@@ -150,7 +150,7 @@ for (const runtime of EDITOR_RUNTIMES) {
       const steps = [MODULE, ...example.relPath.replace(/\.json$/, '').split('/')];
       for (const [i, step] of steps.entries()) {
         const item = label(step);
-        await waitVisible(item, 10_000).catch(async (e: Error) => {
+        await item.waitFor({ state: 'visible', timeout: 10_000 }).catch(async (e: Error) => {
           throw new Error(
             `${example.relPath}: no "${step}" under Import > Examples (${e.message.split('\n')[0]}): ${JSON.stringify(await tree.locator('.red-ui-treeList-label-text').allInnerTexts())}`,
           );

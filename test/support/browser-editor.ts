@@ -122,20 +122,6 @@ export async function showDebugSidebar(page: Page): Promise<void> {
   await list.waitFor({ state: 'visible', timeout: 10_000 });
 }
 
-/**
- * Waits until `target` is visible, looking every 50 ms. Locator.waitFor looks again after 0, 20, 50,
- * 100, 100 and then every 500 ms, so an element that shows after an animation of a few hundred ms
- * (a tree folder opening) is seen up to half a second late; a test that waits so dozens of times
- * spends most of its time waiting after the fact. Throws as waitFor does when the time is up.
- */
-export async function waitVisible(target: Locator, timeout: number): Promise<void> {
-  const end = Date.now() + timeout;
-  while (!(await target.isVisible())) {
-    if (Date.now() > end) throw new Error(`locator.waitFor: Timeout ${timeout}ms exceeded waiting for ${String(target)} to be visible`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** Double-clicks a node on the canvas the way a user does. */
 export async function doubleClickNode(page: Page, id: string): Promise<void> {
   const body = page.locator(`g.red-ui-flow-node-group[id="${id}"] rect.red-ui-flow-node, g.red-ui-flow-node[id="${id}"] rect.red-ui-flow-node`).first();
