@@ -1,6 +1,6 @@
 import type { NodeAPI, Node, NodeDef } from 'node-red';
 import { FileBridgeError, errorMessage } from '../core/errors';
-import { openRestClient, restOptionsFromConfig, restSecretScope, type RestConnectionFields, type RestCredentials } from '../core/rest';
+import { openRestClient, restOptionsFromConfig, restSecretScope, secretQueryParams, type RestConnectionFields, type RestCredentials } from '../core/rest';
 import type { SecretScoped } from './kit/credentials';
 import type { RestConnectionNode } from './kit/rest-connection';
 import { registerRestAdmin } from './kit/rest-admin';
@@ -19,7 +19,7 @@ function register(RED: NodeAPI): void {
       const options = restOptionsFromConfig(def, node.credentials ?? {});
       node.client = openRestClient(options);
       node.baseUrl = options.baseUrl;
-      node.secretQuery = options.auth.type === 'apiKey' && options.auth.in === 'query' ? [options.auth.name] : [];
+      node.secretQuery = secretQueryParams(options.auth);
     } catch (err) {
       node.configError = err instanceof FileBridgeError ? err : new FileBridgeError('INVALID_INPUT', errorMessage(err));
       node.error(`REST connection ${node.label} is unusable: ${node.configError.message}`);

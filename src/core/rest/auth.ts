@@ -6,7 +6,7 @@
  */
 import { FileBridgeError } from '../errors';
 import { errorTextOf, safeText, transportError, type RestMethod } from './errors';
-import type { RestAuth } from './rest-config';
+import { secretQueryParams, type RestAuth } from './rest-config';
 import { readAll, type Transport } from './transport';
 
 const TOKEN_ANSWER_LIMIT = 256 * 1024;
@@ -43,7 +43,7 @@ export class RestAuthorizer {
 
   /** Names of query parameters holding a secret (the API key's). */
   secretParams(): string[] {
-    return this.auth.type === 'apiKey' && this.auth.in === 'query' ? [this.auth.name] : [];
+    return secretQueryParams(this.auth);
   }
 
   /** Adds the credentials to a request; resolves with the OAuth2 token used (for `replace`), if any. */

@@ -260,6 +260,11 @@ function proxyOf(fields: RestConnectionFields, credentials: RestCredentials): Pr
   return setting;
 }
 
+/** Names of query parameters whose values are secrets (an API key sent in the query), to hide in URLs shown anywhere. */
+export function secretQueryParams(auth: RestAuth): string[] {
+  return auth.type === 'apiKey' && auth.in === 'query' ? [auth.name] : [];
+}
+
 /** Turns a REST connection's dialog fields and credentials into client options (INVALID_INPUT naming the field for anything wrong). */
 export function restOptionsFromConfig(fields: RestConnectionFields, credentials: RestCredentials = {}): RestOptions {
   const baseUrl = normaliseRestUrl(fields.baseUrl, 'Base URL');

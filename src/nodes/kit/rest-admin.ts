@@ -14,6 +14,7 @@ import {
   redactUrl,
   restOptionsFromConfig,
   restSecretScope,
+  secretQueryParams,
   testRestConnection,
   type RestConnectionFields,
   type RestCredentials,
@@ -69,7 +70,7 @@ export function registerRestAdmin(RED: NodeAPI): void {
       return;
     }
     const path = typeof body.testPath === 'string' && body.testPath.trim() !== '' ? body.testPath.trim() : options.testPath;
-    const secretQuery = options.auth.type === 'apiKey' && options.auth.in === 'query' ? [options.auth.name] : [];
+    const secretQuery = secretQueryParams(options.auth);
     void (async () => {
       try {
         const result = await testRestConnection(options, path);

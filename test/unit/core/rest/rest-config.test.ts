@@ -3,7 +3,13 @@ import { FileBridgeError } from '../../../../src/core/errors';
 import { errorTextOf, redactUrl, retryAfterMs, safeText } from '../../../../src/core/rest/errors';
 import { nextFromLinkHeader } from '../../../../src/core/rest/paging';
 import { noProxyMatches, proxyFromEnv } from '../../../../src/core/rest/proxy-agent';
-import { restOptionsFromConfig, restSecretScope, type RestConnectionFields, type RestCredentials } from '../../../../src/core/rest/rest-config';
+import {
+  restOptionsFromConfig,
+  restSecretScope,
+  secretQueryParams,
+  type RestConnectionFields,
+  type RestCredentials,
+} from '../../../../src/core/rest/rest-config';
 
 function refused(fields: RestConnectionFields, creds: RestCredentials, field: string, message?: RegExp): void {
   assert.throws(
@@ -106,6 +112,14 @@ describe('rest connection settings', () => {
     assert.equal(o.pin, Array(32).fill('AB').join(':'));
     assert.deepEqual(o.proxy, { mode: 'url', url: 'http://u@p:3128/', password: 'pp' });
     assert.equal(o.rateLimit, 2.5);
+  });
+
+  it('names the query parameter that holds a secret only when the API key goes in the query', () => {
+    const inQuery = restOptionsFromConfig({ ...base, authType: 'apiKey', apiKeyIn: 'query', apiKeyName: 'api_key' }, { apiKey: 'k' });
+    assert.deepEqual(secretQueryParams(inQuery.auth), ['api_key']);
+    const inHeader = restOptionsFromConfig({ ...base, authType: 'apiKey', apiKeyIn: 'header', apiKeyName: 'X-API-Key' }, { apiKey: 'k' });
+    assert.deepEqual(secretQueryParams(inHeader.auth), []);
+    assert.deepEqual(secretQueryParams(restOptionsFromConfig({ ...base, authType: 'bearer' }, { token: 't' }).auth), []);
   });
 
   it('scopes stored secrets to origins, auth type, user and client', () => {
