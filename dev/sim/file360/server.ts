@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSimServer, isPageRequest, listenSim, runApiCall, sendPage } from '../shared/server';
+import { compileRoute, createSimServer, isPageRequest, listenSim, runApiCall, sendPage } from '../shared/server';
 import { Auth, tokenEndpoint } from './auth';
 import { readSmallBody, receivePlain } from './body';
 import type { Ctx, RouteDef, SimCore, SimCounters } from './context';
@@ -125,20 +125,6 @@ export interface File360Sim {
   stop(): Promise<void>;
 }
 
-function compile(pattern: string): { re: RegExp; names: string[] } {
-  const names: string[] = [];
-  const re = new RegExp(
-    `^${pattern.replace(/\{([a-z]+)\}|[^{}]+/gi, (m: string, name: string | undefined) => {
-      if (name) {
-        names.push(name);
-        return '([^/]+)';
-      }
-      return m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    })}$`,
-  );
-  return { re, names };
-}
-
 export async function startFile360Sim(options: File360SimOptions = {}): Promise<File360Sim> {
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'f360-sim-'));
@@ -180,7 +166,7 @@ export async function startFile360Sim(options: File360SimOptions = {}): Promise<
     },
     counters,
   };
-  const routes = [...resourceRoutes(), ...sharingRoutes(), ...peopleRoutes()].map((def) => ({ def, ...compile(def.pattern) }));
+  const routes = [...resourceRoutes(), ...sharingRoutes(), ...peopleRoutes()].map((def) => ({ def, ...compileRoute(def.pattern) }));
   let baseUrl = '';
 
   const stats = (): File360SimStats => {

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { readBoundedBody, receivePlain } from '../shared/body';
 import { receiveMultipart } from '../shared/multipart';
-import { createSimServer, isPageRequest, listenSim, runApiCall, sendPage } from '../shared/server';
+import { compileRoute, createSimServer, isPageRequest, listenSim, runApiCall, sendPage } from '../shared/server';
 import { RestAuth, tokenEndpoint, type AuthMode, type RestCredentials } from './auth';
 import { backupSha256, MAX_BACKUP_BYTES, type Backup } from './backups';
 import { DEFAULT_FAULTS, mergeFaults, type RestFaults } from './faults';
@@ -148,20 +148,6 @@ const DEFAULT_BACKUPS = [
   { name: 'pim-export-2026-12-06.zip', size: 256 * 1024 },
 ];
 
-function compile(pattern: string): { re: RegExp; names: string[] } {
-  const names: string[] = [];
-  const re = new RegExp(
-    `^${pattern.replace(/\{([a-z]+)\}|[^{}]+/gi, (m: string, name: string | undefined) => {
-      if (name) {
-        names.push(name);
-        return '([^/]+)';
-      }
-      return m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    })}$`,
-  );
-  return { re, names };
-}
-
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
 export async function startRestSim(options: RestSimOptions = {}): Promise<RestSim> {
@@ -221,7 +207,7 @@ export async function startRestSim(options: RestSimOptions = {}): Promise<RestSi
     downloads: 0,
   };
   let requestSeq = 0;
-  const table = routes().map((def) => ({ def, ...compile(def.pattern) }));
+  const table = routes().map((def) => ({ def, ...compileRoute(def.pattern) }));
   let baseUrl = '';
   let tmpSeq = 0;
 

@@ -75,3 +75,21 @@ export async function runApiCall<E extends Error>(
     throw err;
   }
 }
+
+/**
+ * A route pattern such as `/api/v1/products/{sku}` as a regular expression matching the whole path,
+ * each `{name}` one path segment, and the names in order.
+ */
+export function compileRoute(pattern: string): { re: RegExp; names: string[] } {
+  const names: string[] = [];
+  const re = new RegExp(
+    `^${pattern.replace(/\{([a-z]+)\}|[^{}]+/gi, (m: string, name: string | undefined) => {
+      if (name) {
+        names.push(name);
+        return '([^/]+)';
+      }
+      return m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })}$`,
+  );
+  return { re, names };
+}
