@@ -6,25 +6,9 @@
  */
 import { QUIET_FAULTS, startFile360Sim, type File360Sim, type File360SimOptions } from '../../dev/sim/file360';
 import type { File360Options } from '../../src/core/file360';
+import { answerOf, type HttpAnswer as F360Answer } from './http-answer';
 
-export interface F360Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  /** Parsed JSON (objects and arrays), undefined when not JSON. */
-  json: unknown;
-}
-
-export async function answerOf(res: Response): Promise<F360Answer> {
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
+export { answerOf, type HttpAnswer as F360Answer } from './http-answer';
 
 /** `POST <ssoUrl>/otdsws/oauth2/token` with a form body. */
 export async function tokenRequest(sim: File360Sim, fields: Record<string, string>): Promise<F360Answer> {

@@ -4,25 +4,9 @@
  * real HTTP with plain fetch, as a client would, with any of its auth modes.
  */
 import { QUIET_FAULTS, startRestSim, type RestSim, type RestSimOptions } from '../../dev/sim/rest';
+import { answerOf, type HttpAnswer as RestAnswer } from './http-answer';
 
-export interface RestAnswer {
-  status: number;
-  headers: Headers;
-  text: string;
-  /** Parsed JSON, undefined when not JSON. */
-  json: unknown;
-}
-
-export async function answerOf(res: Response): Promise<RestAnswer> {
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
+export { answerOf, type HttpAnswer as RestAnswer } from './http-answer';
 
 /** How a helper call authenticates: one of the simulator's modes, an OAuth token, or none. */
 export type RestAuthChoice = 'basic' | 'bearer' | 'apiKeyHeader' | 'apiKeyQuery' | 'none' | { oauth: string } | { header: string };
