@@ -6,6 +6,7 @@ import type { Locator, Page } from 'playwright-core';
 import { DEFAULT_SEED, startContentServerSim, type ContentServerSim } from '../../dev/sim/content-server';
 import { startDropboxSim, type DropboxSim } from '../../dev/sim/dropbox';
 import { startFile360Sim, type File360Sim } from '../../dev/sim/file360';
+import { startRestSim, type RestSim } from '../../dev/sim/rest';
 import { accessToken, rpc } from '../support/dropbox-sim';
 import { servers } from '../support/dev-servers';
 import { deploy, doubleClickNode, EDITOR_RUNTIMES, EditorSession, openEditor, waitVisible } from '../support/browser-editor';
@@ -55,6 +56,7 @@ for (const runtime of EDITOR_RUNTIMES) {
     let sim: ContentServerSim;
     let dropbox: DropboxSim;
     let file360: File360Sim;
+    let rest: RestSim;
     let examples: ExampleFile[];
     /** The Dropbox server configurations of the examples, by id (their watches' folders live in the Dropbox simulator). */
     const dropboxServers = new Map<string, FlowNode>();
@@ -114,6 +116,7 @@ for (const runtime of EDITOR_RUNTIMES) {
         }
       }
       sim = await startContentServerSim({ port: 0 });
+      rest = await startRestSim();
       // The context stores the sandbox defines (dev/sandbox/start.ts): dbx-cs-08 keeps its ledger in the persistent `file` store.
       editor = await openEditor(runtime.index, "contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem' } },");
       page = editor.page;
@@ -124,6 +127,7 @@ for (const runtime of EDITOR_RUNTIMES) {
       if (sim) await sim.stop();
       if (dropbox) await dropbox.stop();
       if (file360) await file360.stop();
+      if (rest) await rest.stop();
     });
 
     const red = <T>(fn: (red: Red, arg: string) => T, arg = ''): Promise<T> =>
@@ -285,16 +289,36 @@ for (const runtime of EDITOR_RUNTIMES) {
       await page.locator('#node-config-dialog-ok').waitFor({ state: 'detached', timeout: 10_000 });
     }
 
-    it('takes each server and Content Server login through its config dialog, with Test connection passing', async () => {
+    it('takes each server, Content Server and REST API login through its config dialog, with Test connection passing', async () => {
       const s = servers();
       await page.locator('#red-ui-header-button-sidemenu').click();
       await page.locator('#menu-item-config-nodes').click();
       const tested = new Set<string>();
+      /** The REST connections tested, as `<id> <auth type>`. */
+      const restTested: string[] = [];
+      const configTypes = ['filebridge-server', 'filebridge-cs-connection', 'filebridge-rest-connection'];
       for (const example of examples) {
-        for (const config of example.nodes.filter((n) => n.type === 'filebridge-server' || n.type === 'filebridge-cs-connection')) {
+        for (const config of example.nodes.filter((n) => configTypes.includes(n.type))) {
           await openConfigDialog(config.id);
           let kind: string;
-          if (config.type === 'filebridge-server' && config.protocol === 'dropbox') {
+          if (config.type === 'filebridge-rest-connection') {
+            // What an integrator types for their API: its base URL and the login of the connection's
+            // own authentication type (as dev/sandbox/flows.ts sets them), keeping the example's test path.
+            kind = 'rest';
+            await page.locator('#node-config-input-baseUrl').fill(rest.apiUrl);
+            if (config.authType === 'basic') {
+              await page.locator('#node-config-input-username').fill(rest.user);
+              await page.locator('#node-config-input-password').fill(rest.password);
+            } else if (config.authType === 'bearer') {
+              await page.locator('#node-config-input-token').fill(rest.bearerToken);
+            } else if (config.authType === 'apiKey') {
+              await page.locator('#node-config-input-apiKey').fill(rest.apiKey);
+            } else if (config.authType === 'oauth2') {
+              await page.locator('#node-config-input-tokenUrl').fill(rest.tokenUrl);
+              await page.locator('#node-config-input-clientId').fill(rest.clientId);
+              await page.locator('#node-config-input-clientSecret').fill(rest.clientSecret);
+            } else assert.fail(`${example.relPath}: REST connection ${config.id} has auth type ${String(config.authType)}`);
+          } else if (config.type === 'filebridge-server' && config.protocol === 'dropbox') {
             kind = 'dropbox';
             await signInToDropbox(example.relPath);
           } else if (config.type === 'filebridge-server' && config.protocol === 'file360') {
@@ -323,7 +347,22 @@ for (const runtime of EDITOR_RUNTIMES) {
             await page.locator('#node-config-input-username').fill('Admin');
             await page.locator('#node-config-input-password').fill('livelink');
           }
-          if (!tested.has(kind)) {
+          if (kind === 'rest') {
+            // Every REST connection (each has its own login) proves it reaches the simulator's API.
+            tested.add(kind);
+            const before = rest.stats().unauthorized;
+            await page.locator('#filebridge-rest-connection-test-button').click();
+            const result = page.locator('#filebridge-rest-connection-result');
+            await result
+              .locator('.filebridge-result-ok')
+              .waitFor({ state: 'visible', timeout: 20_000 })
+              .catch(async (e: Error) => {
+                throw new Error(`${example.relPath}: Test connection for ${config.id} did not pass (${e.message.split('\n')[0]}): ${await result.innerText()}`);
+              });
+            assert.match(await result.innerText(), /HTTP 200/);
+            assert.equal(rest.stats().unauthorized, before, `${example.relPath}: the simulator refused a login of ${config.id}`);
+            restTested.push(`${config.id} ${String(config.authType)}${config.authType === 'apiKey' ? ` ${String(config.apiKeyIn)}` : ''}`);
+          } else if (!tested.has(kind)) {
             // The first dialog of each kind also proves the settings as typed reach the server.
             tested.add(kind);
             await page.locator(kind === 'cs' ? '#filebridge-cs-connection-test-button' : '#filebridge-server-test-button').click();
@@ -339,7 +378,49 @@ for (const runtime of EDITOR_RUNTIMES) {
           await closeConfigDialog();
         }
       }
-      assert.deepEqual([...tested].sort(), ['cs', 'dropbox', 'file360', 'ftp', 'ftps-explicit', 'sftp']);
+      assert.deepEqual([...tested].sort(), ['cs', 'dropbox', 'file360', 'ftp', 'ftps-explicit', 'rest', 'sftp']);
+      // Each xc example's REST connection, each auth type of the simulator among them.
+      assert.deepEqual(restTested, [
+        'x01-api oauth2',
+        'x02-api apiKey header',
+        'x03-api bearer',
+        'x04-api basic',
+        'x05-api oauth2',
+        'x06-api apiKey query',
+        'x07-api basic',
+      ]);
+      const modes = rest.stats().authModes;
+      assert.deepEqual(
+        Object.keys(modes).filter((m) => modes[m as keyof typeof modes] === 0),
+        [],
+        `a login mode the simulator never saw: ${JSON.stringify(modes)}`,
+      );
+      // The partner formats of the xc examples: each dialog shows the example's settings and columns,
+      // and OK keeps them as they were (the run of xc-01 below reads its catalogue with one).
+      const formats = examples.flatMap((e) => e.nodes).filter((n) => n.type === 'filebridge-partner-format');
+      assert.ok(formats.length > 0, 'the xc examples have no partner format');
+      const settings = (n: Record<string, unknown> | undefined): unknown =>
+        n && { kind: n.kind, delimiter: n.delimiter, encoding: n.encoding, lineEnding: n.lineEnding, decimalSeparator: n.decimalSeparator, columns: n.columns };
+      for (const format of formats) {
+        await openConfigDialog(format.id);
+        const rows = page.locator('#node-config-input-columns-container .filebridge-format-column');
+        await waitVisible(rows.first(), 10_000);
+        const shown = await rows.evaluateAll((els) =>
+          els.map((el) =>
+            ['.column-field', '.column-header', '.column-type', '.column-format'].map((c) => (el.querySelector(c) as HTMLInputElement).value).join('|'),
+          ),
+        );
+        const columns = format.columns as { field: string; header: string; type: string; format: string }[];
+        assert.deepEqual(
+          shown,
+          columns.map((c) => [c.field, c.header, c.type, c.format].join('|')),
+          `${format.id}: the dialog shows other columns`,
+        );
+        assert.equal(await page.locator('#node-config-input-encoding').inputValue(), format.encoding, `${format.id}: encoding`);
+        await closeConfigDialog();
+        const kept = await red((r, id) => JSON.stringify(r.nodes.node(id) ?? null), format.id);
+        assert.deepEqual(settings(JSON.parse(kept) as Record<string, unknown>), settings(format), `${format.id}: OK changed the format`);
+      }
       assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
     });
 
@@ -378,10 +459,22 @@ for (const runtime of EDITOR_RUNTIMES) {
       const res = await fetch(`${editor.nodeRed.url}/flows`);
       assert.equal(res.status, 200);
       const exported = await res.text();
-      for (const secret of [servers().password, 'livelink', dropbox.refreshToken, file360.clientSecret]) {
+      for (const secret of [
+        servers().password,
+        'livelink',
+        dropbox.refreshToken,
+        file360.clientSecret,
+        rest.password,
+        rest.bearerToken,
+        rest.apiKey,
+        rest.clientSecret,
+      ]) {
         assert.ok(!exported.includes(secret), 'a secret typed into a config dialog shows in GET /flows');
       }
-      assert.ok(!/"(password|passphrase|privateKey|ticket|token|refreshToken|clientSecret)"\s*:/.test(exported), 'GET /flows carries a credential property');
+      assert.ok(
+        !/"(password|passphrase|privateKey|ticket|token|refreshToken|clientSecret|apiKey)"\s*:/.test(exported),
+        'GET /flows carries a credential property',
+      );
       assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
     });
 
