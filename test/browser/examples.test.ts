@@ -20,6 +20,8 @@ const RUN_EXAMPLE = 'sftp-cs-03 Daily drops to records folders.json';
 const RUN_DROPBOX_EXAMPLE = 'dbx-cs-04 Ready for approval starts a workflow.json';
 /** The FTP -> File 360 example this test runs a file through. */
 const RUN_FILE360_EXAMPLE = 'f360-01 Supplier files into shared File 360 folders.json';
+/** The FTP -> REST API (xConnector) example this test runs a file through. */
+const RUN_REST_EXAMPLE = 'xc-01 Catalogue files posted to the ERP API.json';
 
 type Red = {
   nodes: {
@@ -641,6 +643,53 @@ for (const runtime of EDITOR_RUNTIMES) {
             `file360 put shows no green status (${e.message.split('\n')[0]}): ${await page.locator(`g[id="${put.id}"] .red-ui-flow-node-status-label`).innerText()}`,
           );
         });
+      await statusLabel.filter({ hasText: /^watching$/ }).waitFor({ timeout: 15_000 });
+      assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
+    });
+
+    it(`runs ${RUN_REST_EXAMPLE.replace(/\.json$/, '')}: a catalogue dropped on vsftpd becomes products in the REST simulator, signed in by OAuth2`, async () => {
+      const example = await openExampleTab(RUN_REST_EXAMPLE);
+      const watch = example.nodes.find((n) => n.type === 'filebridge-watch') as FlowNode;
+      const statusLabel = page.locator(`g[id="${watch.id}"] .red-ui-flow-node-status-label`);
+      await statusLabel.filter({ hasText: /^(polling|watching)$/ }).waitFor({ timeout: 10_000 });
+
+      const prefix = `XC01-BROWSER-${runtime.index}`;
+      const csv = `sku,name,price,currency,category\r\n${prefix}-1,"Bolt M6, zinc",0.35,EUR,Fasteners\r\n${prefix}-2,Washer,1234.50,EUR,Fasteners\r\n`;
+      const name = 'catalogue_browser_20261207.csv';
+      const oauthBefore = rest.stats().authModes.oauth;
+      await servers().writeFile(`${String(watch.folder)}/${name}`, csv);
+      const stored = (): { sku: string; name?: unknown; price?: unknown; category?: unknown }[] =>
+        rest
+          .state({ resource: 'products', offset: 0, limit: 100_000 })
+          .products.items.filter((p) => String(p.sku).startsWith(`${prefix}-`))
+          .map((p) => ({ sku: String(p.sku), name: p.name, price: p.price, category: p.category }))
+          .sort((a, b) => a.sku.localeCompare(b.sku));
+      const deadline = Date.now() + 60_000;
+      while (stored().length < 2) {
+        if (Date.now() > deadline)
+          assert.fail(
+            `no products ${prefix}-* in the REST simulator after 60 s; watch status: ${await statusLabel.innerText()}\n${editor.nodeRed.output().slice(-4000)}`,
+          );
+        await page.waitForTimeout(250);
+      }
+      assert.deepEqual(stored(), [
+        { sku: `${prefix}-1`, name: 'Bolt M6, zinc', price: 0.35, category: 'Fasteners' },
+        { sku: `${prefix}-2`, name: 'Washer', price: 1234.5, category: 'Fasteners' },
+      ]);
+      assert.ok(rest.stats().authModes.oauth > oauthBefore, 'the records were posted with an OAuth2 token from the connection typed in its dialog');
+      // Archived: the source left the drop folder, the post shows green, and the watch is back to idle.
+      const post = example.nodes.find((n) => n.type === 'filebridge-rest-request') as FlowNode;
+      await page
+        .locator(`g[id="${post.id}"] rect.red-ui-flow-node-status[class*="status-dot-green"]`)
+        .waitFor({ timeout: 15_000 })
+        .catch(async (e: Error) => {
+          throw new Error(
+            `rest request shows no green status (${e.message.split('\n')[0]}): ${await page.locator(`g[id="${post.id}"] .red-ui-flow-node-status-label`).innerText()}`,
+          );
+        });
+      const ack = example.nodes.find((n) => n.type === 'filebridge-ack') as FlowNode;
+      await page.locator(`g[id="${ack.id}"] rect.red-ui-flow-node-status[class*="status-dot-green"]`).waitFor({ timeout: 15_000 });
+      assert.equal(await servers().exists(`${String(watch.folder)}/${name}`), false, 'the catalogue is still in the drop folder');
       await statusLabel.filter({ hasText: /^watching$/ }).waitFor({ timeout: 15_000 });
       assert.deepEqual(editor.ours(), [], editor.ours().join('\n'));
     });
