@@ -161,7 +161,9 @@ for (const runtime of EDITOR_RUNTIMES) {
             `${example.relPath}: no "${step}" under Import > Examples (${e.message.split('\n')[0]}): ${JSON.stringify(await tree.locator('.red-ui-treeList-label-text').allInnerTexts())}`,
           );
         });
-        if (i < steps.length - 1 && (await label(steps[i + 1]).isVisible())) continue;
+        // A folder the tree remembers open is left as it is: its container has the class "expanded" at
+        // once, while its entries may still be sliding in (a click then would close it again).
+        if (i < steps.length - 1 && (await item.locator('xpath=..').evaluate((el) => el.classList.contains('expanded')))) continue;
         await item.click();
       }
       await page.locator('#red-ui-clipboard-dialog-ok').click();
