@@ -408,7 +408,7 @@ for (const runtime of EDITOR_RUNTIMES) {
       for (const format of formats) {
         await openConfigDialog(format.id);
         const rows = page.locator('#node-config-input-columns-container .filebridge-format-column');
-        await waitVisible(rows.first(), 10_000);
+        await rows.first().waitFor({ state: 'visible', timeout: 10_000 });
         const shown = await rows.evaluateAll((els) =>
           els.map((el) =>
             ['.column-field', '.column-header', '.column-type', '.column-format'].map((c) => (el.querySelector(c) as HTMLInputElement).value).join('|'),
