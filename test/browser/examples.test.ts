@@ -166,7 +166,22 @@ for (const runtime of EDITOR_RUNTIMES) {
         if (i < steps.length - 1 && (await item.locator('xpath=..').evaluate((el) => el.classList.contains('expanded')))) continue;
         await item.click();
       }
-      await page.locator('#red-ui-clipboard-dialog-ok').click();
+      // The Import button is enabled once the editor has fetched the chosen example. On a loaded
+      // machine a click on the file can land while the tree is still moving and select nothing (CI
+      // saw the button stay disabled for 30 s): after 5 s without it, the file is clicked again.
+      const ok = page.locator('#red-ui-clipboard-dialog-ok');
+      const enabled = (timeout: number): Promise<boolean> =>
+        page
+          .waitForFunction(() => document.querySelector('#red-ui-clipboard-dialog-ok')?.hasAttribute('disabled') === false, undefined, { timeout })
+          .then(
+            () => true,
+            () => false,
+          );
+      for (let attempt = 1; !(await enabled(5_000)); attempt++) {
+        if (attempt === 4) throw new Error(`${example.relPath}: Import stayed disabled after the example was clicked ${attempt} times`);
+        await label(steps[steps.length - 1] ?? '').click();
+      }
+      await ok.click();
       await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
       await page.waitForFunction((tabId) => (window as unknown as { RED: Red }).RED.nodes.workspace(tabId) !== undefined, String(example.tab.id), {
         timeout: 10_000,
