@@ -22,6 +22,8 @@ export async function freePort(): Promise<number> {
 
 export interface RunningNodeRed {
   url: string;
+  /** The Node-RED process, for the benchmark's CPU and memory readings. */
+  pid: number;
   output: () => string;
   stop: () => Promise<void>;
   /** Ends the process at once with SIGKILL (what a crash or `kill -9` does: no close handlers, no flush). */
@@ -85,6 +87,7 @@ export async function startNodeRed(
   }
   return {
     url,
+    pid: child.pid ?? 0,
     output: () => log,
     stop: async () => {
       if (child.exitCode === null) {

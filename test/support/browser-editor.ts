@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, Browser, Locator, Page } from 'playwright-core';
 import { RunningNodeRed, startNodeRed } from '../../dev/sandbox/node-red-process';
-import { installIntoUserDir, packPackage } from './packed-package';
+import { installIntoUserDir, packPackage } from '../../dev/support/packed-package';
 import { REPO_ROOT, runtimes } from './runtimes';
 
 const CHROMIUM = '/usr/bin/chromium';

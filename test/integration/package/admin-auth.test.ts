@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { REPO_ROOT, runtimes, Runtime } from '../../support/runtimes';
-import { installIntoUserDir, packPackage } from '../../support/packed-package';
+import { installIntoUserDir, packPackage } from '../../../dev/support/packed-package';
 import { startNodeRed } from '../../../dev/sandbox/node-red-process';
 import { waitFor } from '../../support/watch-pipeline';
 import { startContentServerSim, type ContentServerSim } from '../../../dev/sim/content-server';

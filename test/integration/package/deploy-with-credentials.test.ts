@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, runtimes } from '../../support/runtimes';
-import { installIntoUserDir, packPackage } from '../../support/packed-package';
+import { installIntoUserDir, packPackage } from '../../../dev/support/packed-package';
 import { startNodeRed, type RunningNodeRed } from '../../../dev/sandbox/node-red-process';
 import { servers } from '../../support/dev-servers';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNodeRed, type RunningNodeRed } from '../../../dev/sandbox/node-red-process';
 import { servers } from '../../support/dev-servers';
-import { installIntoUserDir, packPackage } from '../../support/packed-package';
+import { installIntoUserDir, packPackage } from '../../../dev/support/packed-package';
 import { runtimes, type Runtime } from '../../support/runtimes';
 import { serverConfigNode } from '../../support/server-config-node';
 

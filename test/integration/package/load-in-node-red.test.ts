@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, runtimes, Runtime } from '../../support/runtimes';
-import { installIntoUserDir, packPackage } from '../../support/packed-package';
+import { installIntoUserDir, packPackage } from '../../../dev/support/packed-package';
 import { startNodeRed } from '../../../dev/sandbox/node-red-process';
 
 interface NodeSet {

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runtimes, Runtime } from '../../support/runtimes';
-import { installIntoUserDir, packPackage } from '../../support/packed-package';
+import { installIntoUserDir, packPackage } from '../../../dev/support/packed-package';
 import { servers } from '../../support/dev-servers';
 import { startNodeRed, type RunningNodeRed } from '../../../dev/sandbox/node-red-process';
 import { startSshd, type SshdServer, type TestUser } from '../../../dev/servers';

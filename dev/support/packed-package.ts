@@ -2,10 +2,11 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from './runtimes';
 
+/** From build/dev/support back to the repository. */
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const run = promisify(execFile);
 
 export interface PackedPackage {
