@@ -23,9 +23,14 @@ export type SimProcess<Info> = Info & { child: ChildProcess };
  * Starts `build/dev/sim/<simulator>/cli.js` on a free port with its content in `dataDir`; resolves
  * with its JSON line. `name` ("the Dropbox simulator") names it in the error when it exits first.
  */
-export function startSimProcess<Info extends object>(simulator: 'dropbox' | 'file360', name: string, dataDir: string): Promise<SimProcess<Info>> {
+export function startSimProcess<Info extends object>(
+  simulator: 'dropbox' | 'file360' | 'content-server' | 'rest',
+  name: string,
+  dataDir: string,
+  extraArgs: readonly string[] = [],
+): Promise<SimProcess<Info>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(__dirname, '..', 'sim', simulator, 'cli.js'), '--port', '0', '--data', dataDir], {
+    const child = spawn(process.execPath, [join(__dirname, '..', 'sim', simulator, 'cli.js'), '--port', '0', '--data', dataDir, ...extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
