@@ -86,6 +86,12 @@ async function main(): Promise<void> {
   if (options.json) await writeFile(options.json, `${JSON.stringify({ date: when, quick: options.quick, runs: options.runs, rows }, null, 2)}\n`);
   const missed = rows.filter((row) => verdictOf(row) === 'MISSED');
   if (missed.length > 0 && !options.quick) context.log(`${missed.length} target(s) missed: ${missed.map((r) => r.what).join('; ')}`);
+  // A part that ran but could not measure a figure is broken, which is what the quick run in CI is for.
+  const unmeasured = rows.filter((row) => row.ours === undefined);
+  if (unmeasured.length > 0) {
+    context.log(`Not measured: ${unmeasured.map((r) => `${r.section}: ${r.what}`).join('; ')}`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((err: unknown) => {
