@@ -28,8 +28,8 @@ export interface PartnerColumnFields {
   required: boolean;
 }
 
-/** The dialog fields of a filebridge-partner-format config node. */
-export interface PartnerFormatFields {
+/** What the dialog's fields and the format compiled from them share, with the same meaning. */
+interface RecordFormatBase {
   name: string;
   kind: RecordKind;
   delimiter: string;
@@ -41,11 +41,15 @@ export interface PartnerFormatFields {
   encoding: RecordEncoding;
   /** Write a byte order mark (utf8, utf16le). A BOM is always stripped on read. */
   bom: boolean;
-  lineEnding: 'lf' | 'crlf';
-  columns: PartnerColumnFields[];
   decimalSeparator: '.' | ',';
   unknownColumns: UnknownColumns;
   maxRecordBytes: number;
+}
+
+/** The dialog fields of a filebridge-partner-format config node. */
+export interface PartnerFormatFields extends RecordFormatBase {
+  lineEnding: 'lf' | 'crlf';
+  columns: PartnerColumnFields[];
 }
 
 export interface RecordColumn {
@@ -61,21 +65,11 @@ export interface RecordColumn {
   words?: [string, string];
 }
 
-export interface RecordFormat {
-  name: string;
-  kind: RecordKind;
-  delimiter: string;
-  quote: string;
-  quoting: 'needed' | 'always';
-  header: boolean;
-  encoding: RecordEncoding;
-  bom: boolean;
+/** A partner format ready to read and write with: line ending as characters, columns compiled. */
+export interface RecordFormat extends RecordFormatBase {
   lineEnding: '\n' | '\r\n';
   /** Empty: every column is read by its header name as text, and a record's own keys are written. */
   columns: RecordColumn[];
-  decimalSeparator: '.' | ',';
-  unknownColumns: UnknownColumns;
-  maxRecordBytes: number;
 }
 
 export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;

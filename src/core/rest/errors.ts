@@ -9,7 +9,8 @@
  */
 import { FileBridgeError, isFileBridgeError, isNetworkErrno } from '../errors';
 
-export type RestMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+export const REST_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
+export type RestMethod = (typeof REST_METHODS)[number];
 
 export interface FieldError {
   index?: number;

@@ -15,7 +15,8 @@
 import { FileBridgeError } from '../errors';
 import type { RestRequest, RestResponse } from './client';
 
-export type PagingStyle = 'none' | 'nextLink' | 'linkHeader' | 'offset' | 'page' | 'cursor';
+export const PAGING_STYLES = ['none', 'nextLink', 'linkHeader', 'offset', 'page', 'cursor'] as const;
+export type PagingStyle = (typeof PAGING_STYLES)[number];
 
 export interface Paging {
   style: PagingStyle;

@@ -12,17 +12,15 @@
  */
 import { FileBridgeError } from '../errors';
 import { isTokenOf, pathTokenValues, tokenList } from '../path-template';
+import { REST_METHODS, type RestMethod } from './errors';
+import { PAGING_STYLES, type PagingStyle } from './paging';
 
-export const REST_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
-export type RestMethodName = (typeof REST_METHODS)[number];
 export const BODY_MODES = ['none', 'json', 'records', 'file', 'multipart'] as const;
 export type BodyMode = (typeof BODY_MODES)[number];
 export const RESPONSE_MODES = ['json', 'stream', 'none'] as const;
 export type ResponseMode = (typeof RESPONSE_MODES)[number];
 export const OUTPUT_MODES = ['payload', 'keep'] as const;
 export type OutputMode = (typeof OUTPUT_MODES)[number];
-export const PAGING_STYLES = ['none', 'nextLink', 'linkHeader', 'offset', 'page', 'cursor'] as const;
-export type PagingStyle = (typeof PAGING_STYLES)[number];
 export const EMIT_MODES = ['one', 'page', 'record', 'file'] as const;
 export type EmitMode = (typeof EMIT_MODES)[number];
 
@@ -94,7 +92,7 @@ export interface PagingSettings {
 }
 
 export interface RestRequestSettings {
-  method: RestMethodName;
+  method: RestMethod;
   path: Template;
   query: NamedTemplate[];
   headers: NamedTemplate[];
