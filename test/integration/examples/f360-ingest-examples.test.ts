@@ -150,7 +150,7 @@ describe('FTP -> File 360 examples (vsftpd, File 360 simulator)', function () {
   // run-on-node-red-5.ts), and with a small file in both passes, every assertion but the memory bound.
   for (const SIZE of [1024 * MiB, 8 * MiB]) {
     const volume = SIZE >= 1024 * MiB;
-    it(`f360-04${volume ? ' [volume]' : ''}: a ${SIZE / MiB} MiB file is streamed from FTP into File 360${volume ? ' with the peak RSS bounded' : ''}`, async function () {
+    it(`f360-04${volume ? ' [volume]' : ''}: a file of ${SIZE / MiB} MiB is streamed from FTP into File 360${volume ? ' with the peak RSS bounded' : ''}`, async function () {
       this.timeout(600_000);
       const s = servers();
       const inbox = 'f360-04/inbox';
