@@ -6,8 +6,9 @@
  * - `[volume]`: hundreds of MB through a stream with the peak RSS measured. They measure our
  *   backpressure and Node.js streams, not Node-RED's runtime, and take minutes; every node and
  *   example is still run here on its normal test, which moves the same code with small files.
- * - `[own runtimes]`: tests that start their own Node-RED processes from `runtimes()` (Node-RED 4.1
- *   and/or 5, whatever this pass sets), so here they would only run the very same processes again.
+ * - `[own runtimes]`: tests that start their own Node-RED processes from `runtimes()`, whatever this
+ *   pass sets: Node-RED 5 on Node 22 exactly as in the first pass, and Node-RED 4.1 on this
+ *   process's Node, which here is Node 22 (a pairing this pass is not about), never Node-RED 5 instead.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';

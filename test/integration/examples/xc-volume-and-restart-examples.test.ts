@@ -117,8 +117,8 @@ describe('xConnector examples at volume and across a restart (vsftpd, REST simul
     });
   });
 
-  // Node-RED 4.1 in its own process whichever pass runs this file: `[own runtimes]` keeps the
-  // Node-RED 5 pass (run-on-node-red-5.ts) from running the same process again.
+  // Node-RED 4.1 in its own process whichever pass runs this file (never Node-RED 5): `[own runtimes]`
+  // leaves it out of the Node-RED 5 pass (run-on-node-red-5.ts).
   describe('xc-04 [own runtimes] in a real Node-RED process, killed and started again', () => {
     let sim: RestSim;
     let work: string;
