@@ -146,67 +146,71 @@ describe('FTP -> File 360 examples (vsftpd, File 360 simulator)', function () {
     assert.equal(out.of('quarantined').length, 0);
   });
 
-  it('f360-04: a 1 GiB file is streamed from FTP into File 360 with the peak RSS bounded', async function () {
-    this.timeout(600_000);
-    const s = servers();
-    const inbox = 'f360-04/inbox';
-    await s.remove('f360-04');
-    await s.mkdirp(inbox);
-    const name = 'SPRING26_launch-film_master.mov';
-    const SIZE = 1024 * MiB;
-    // Written as it is made, 1 MiB at a time with a counter in each block: never in memory whole.
-    const local = s.localPath(`${inbox}/${name}`);
-    await mkdir(dirname(local), { recursive: true });
-    const hash = createHash('sha256');
-    let made = 0;
-    let block = 0;
-    await pipeline(
-      new Readable({
-        read() {
-          if (made >= SIZE) return void this.push(null);
-          const chunk = Buffer.alloc(MiB, 0x5a);
-          chunk.writeUInt32BE(block++, 0);
-          made += MiB;
-          hash.update(chunk);
-          this.push(chunk);
-        },
-      }),
-      createWriteStream(local),
-    );
-    const expected = hash.digest('hex');
-    try {
-      global.gc?.();
-      await sleep(200);
-      const baseline = process.memoryUsage().rss;
-      let peak = baseline;
-      const sampler = setInterval(() => {
-        peak = Math.max(peak, process.memoryUsage().rss);
-      }, 25);
-      let stored;
+  // The example at its size once (`[volume]`: the second pass, in Node-RED 5, leaves it out, see
+  // run-on-node-red-5.ts), and with a small file in both passes, every assertion but the memory bound.
+  for (const SIZE of [1024 * MiB, 8 * MiB]) {
+    const volume = SIZE >= 1024 * MiB;
+    it(`f360-04${volume ? ' [volume]' : ''}: a file of ${SIZE / MiB} MiB is streamed from FTP into File 360${volume ? ' with the peak RSS bounded' : ''}`, async function () {
+      this.timeout(600_000);
+      const s = servers();
+      const inbox = 'f360-04/inbox';
+      await s.remove('f360-04');
+      await s.mkdirp(inbox);
+      const name = 'SPRING26_launch-film_master.mov';
+      // Written as it is made, 1 MiB at a time with a counter in each block: never in memory whole.
+      const local = s.localPath(`${inbox}/${name}`);
+      await mkdir(dirname(local), { recursive: true });
+      const hash = createHash('sha256');
+      let made = 0;
+      let block = 0;
+      await pipeline(
+        new Readable({
+          read() {
+            if (made >= SIZE) return void this.push(null);
+            const chunk = Buffer.alloc(MiB, 0x5a);
+            chunk.writeUInt32BE(block++, 0);
+            made += MiB;
+            hash.update(chunk);
+            this.push(chunk);
+          },
+        }),
+        createWriteStream(local),
+      );
+      const expected = hash.digest('hex');
       try {
-        const { out } = await rig.load('f360-04 Large media streamed into File 360.json', ['stored', 'quarantined']);
-        [stored] = await out.count('stored', 1, 540_000);
-        assert.equal(out.of('quarantined').length, 0);
+        global.gc?.();
+        await sleep(200);
+        const baseline = process.memoryUsage().rss;
+        let peak = baseline;
+        const sampler = setInterval(() => {
+          peak = Math.max(peak, process.memoryUsage().rss);
+        }, 25);
+        let stored;
+        try {
+          const { out } = await rig.load('f360-04 Large media streamed into File 360.json', ['stored', 'quarantined']);
+          [stored] = await out.count('stored', 1, 540_000);
+          assert.equal(out.of('quarantined').length, 0);
+        } finally {
+          clearInterval(sampler);
+        }
+        peak = Math.max(peak, process.memoryUsage().rss);
+        const grew = (peak - baseline) / MiB;
+        // Node-RED, the FTP client and the simulator all run in this process: the bound covers all three.
+        // Runs here grew by 33 to 65 MiB; 192 MiB (under a fifth of the file) leaves room for a busy CI runner.
+        if (this.test) this.test.title += ` (peak RSS +${grew.toFixed(0)} MiB)`;
+        console.log(`      f360-04: ${SIZE / MiB} MiB FTP -> File 360, peak RSS +${grew.toFixed(1)} MiB over ${(baseline / MiB).toFixed(0)} MiB`);
+        const { yyyy, MM } = utcMonth();
+        const doc = await rig.waitForDocument(`/Marketing/Agency media/${yyyy}-${MM}/${name}`);
+        assert.equal(doc.size, SIZE);
+        assert.equal(doc.sha256, expected, 'File 360 holds every byte of the file');
+        assert.equal(stored?.filebridge?.file360?.sha256, expected, 'the put hashed what it sent');
+        if (volume) assert.ok(grew < 192, `peak RSS grew by ${grew.toFixed(1)} MiB while 1 GiB went through`);
+        await waitFor('the delivered file deleted on FTP', async () => !(await s.exists(`${inbox}/${name}`)));
       } finally {
-        clearInterval(sampler);
+        await unlink(local).catch(() => undefined);
       }
-      peak = Math.max(peak, process.memoryUsage().rss);
-      const grew = (peak - baseline) / MiB;
-      // Node-RED, the FTP client and the simulator all run in this process: the bound covers all three.
-      // Runs here grew by 33 to 65 MiB; 192 MiB (under a fifth of the file) leaves room for a busy CI runner.
-      if (this.test) this.test.title += ` (peak RSS +${grew.toFixed(0)} MiB)`;
-      console.log(`      f360-04: 1 GiB FTP -> File 360, peak RSS +${grew.toFixed(1)} MiB over ${(baseline / MiB).toFixed(0)} MiB`);
-      const { yyyy, MM } = utcMonth();
-      const doc = await rig.waitForDocument(`/Marketing/Agency media/${yyyy}-${MM}/${name}`);
-      assert.equal(doc.size, SIZE);
-      assert.equal(doc.sha256, expected, 'File 360 holds every byte of the file');
-      assert.equal(stored?.filebridge?.file360?.sha256, expected, 'the put hashed what it sent');
-      assert.ok(grew < 192, `peak RSS grew by ${grew.toFixed(1)} MiB while 1 GiB went through`);
-      await waitFor('the delivered file deleted on FTP', async () => !(await s.exists(`${inbox}/${name}`)));
-    } finally {
-      await unlink(local).catch(() => undefined);
-    }
-  });
+    });
+  }
 
   it('f360-07: job outputs with their marker are archived by month with a transfer details document; an output without a marker waits', async () => {
     const s = servers();

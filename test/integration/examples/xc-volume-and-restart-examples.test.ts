@@ -62,7 +62,7 @@ describe('xConnector examples at volume and across a restart (vsftpd, REST simul
       await stopTestServer();
     });
 
-    it('xc-01: a 1,000,000-row catalogue (about 200 MB) is posted in batches, every product stored once, with the peak RSS below 150 MB', async function () {
+    it('xc-01 [volume]: a 1,000,000-row catalogue (about 200 MB) is posted in batches, every product stored once, with the peak RSS below 150 MB', async function () {
       const s = servers();
       const folder = 'xc-01/catalogue';
       await s.remove('xc-01');
@@ -117,7 +117,9 @@ describe('xConnector examples at volume and across a restart (vsftpd, REST simul
     });
   });
 
-  describe('xc-04 in a real Node-RED process, killed and started again', () => {
+  // Node-RED 4.1 in its own process whichever pass runs this file (never Node-RED 5): `[own runtimes]`
+  // leaves it out of the Node-RED 5 pass (run-on-node-red-5.ts).
+  describe('xc-04 [own runtimes] in a real Node-RED process, killed and started again', () => {
     let sim: RestSim;
     let work: string;
     const running: RunningNodeRed[] = [];

@@ -57,7 +57,7 @@ describe('filebridge-ack in Node-RED flows', function () {
   for (const protocol of ['sftp', 'ftp'] as Protocol[]) {
     // 1 GiB over SFTP (the issue's size); FTP moves the same code path with 300 MiB to keep the run short.
     const size = protocol === 'sftp' ? 1024 * 1024 * 1024 : 300 * 1024 * 1024;
-    it(`${protocol}: a ${size >> 20} MiB file flows watch -> validate -> cs-upload (simulator) -> ack with flat memory; the audit names the Content Server document`, async function () {
+    it(`${protocol} [volume]: a ${size >> 20} MiB file flows watch -> validate -> cs-upload (simulator) -> ack with flat memory; the audit names the Content Server document`, async function () {
       this.timeout(300_000);
       const dir = `ack-e2e-${protocol}`;
       await servers().remove(dir);

@@ -37,7 +37,9 @@ function acked(output: string): string[] {
   return [...output.matchAll(/acked (\S+) ([0-9a-f]{64})/g)].map((m) => `${m[1]} ${m[2]}`);
 }
 
-describe('filebridge-watch on a Dropbox folder, in a real Node-RED process', function () {
+// Node-RED 4.1 in its own process whichever pass runs this file (never Node-RED 5): `[own runtimes]`
+// leaves it out of the Node-RED 5 pass (run-on-node-red-5.ts).
+describe('filebridge-watch on a Dropbox folder, in a real Node-RED process [own runtimes]', function () {
   this.timeout(180_000);
   let sim: DropboxSim;
   let work: string;

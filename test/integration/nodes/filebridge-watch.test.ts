@@ -432,7 +432,7 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
  * Two real Node-RED processes (4.1 on Node 20 and 5 on Node 22) watch one SFTP folder: every file
  * is archived by exactly one of them, into that runtime's own archive folder.
  */
-describe('two Node-RED runtimes watching one folder', function () {
+describe('two Node-RED runtimes watching one folder [own runtimes]', function () {
   this.timeout(240_000);
   let work: string;
   const running: RunningNodeRed[] = [];
@@ -555,7 +555,7 @@ function watchFlow(
  * flow takes them back at once when it starts again; a runtime reading a file for longer than the
  * lease keeps it (the lease is renewed), so another runtime on the folder does not take it.
  */
-describe('claims across a crash and a slow transfer, in real Node-RED processes', function () {
+describe('claims across a crash and a slow transfer, in real Node-RED processes [own runtimes]', function () {
   this.timeout(240_000);
   let work: string;
   const running: RunningNodeRed[] = [];

@@ -306,7 +306,7 @@ describe('content-server client against the simulator', function () {
       assert.equal((await readText(got.stream)).length, body.length);
     });
 
-    it('uploads 1 GiB of unknown length with flat memory and the exact bytes arrive', async function () {
+    it('[volume] uploads 1 GiB of unknown length with flat memory and the exact bytes arrive', async function () {
       this.timeout(180_000);
       const total = 1024 * 1024 * 1024;
       const chunk = Buffer.alloc(256 * 1024);

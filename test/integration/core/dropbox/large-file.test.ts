@@ -12,7 +12,7 @@ const SIZE = 400 * MiB;
 /** Peak RSS above the level before the transfer: far below the file's 400 MiB, so no whole file is held. */
 const RSS_BOUND = 200 * MiB;
 
-describe('a 400 MiB file through Dropbox upload sessions and a streamed download, with peak RSS', function () {
+describe('a 400 MiB file through Dropbox upload sessions and a streamed download, with peak RSS [volume]', function () {
   this.timeout(600_000);
   let sim: DropboxSim;
   let session: DropboxSession;

@@ -97,7 +97,7 @@ function hashingSink(hash: Hash): { sink: Writable; size: () => number } {
   return { sink, size: () => size };
 }
 
-describe('records: a 200 MB partner CSV of 1,000,000 rows read and written with flat memory', function () {
+describe('records: a 200 MB partner CSV of 1,000,000 rows read and written with flat memory [volume]', function () {
   this.timeout(600_000);
   const format = partnerFormatFromConfig(FIELDS);
   let fileSha = '';

@@ -327,7 +327,7 @@ for (const protocol of PROTOCOLS) {
   });
 }
 
-describe('large files stream with flat memory (200 MB, real servers)', function () {
+describe('large files stream with flat memory (200 MB, real servers) [volume]', function () {
   this.timeout(600_000);
   const SIZE = 200 * 1024 * 1024;
 
