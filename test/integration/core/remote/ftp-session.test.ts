@@ -144,3 +144,64 @@ describe('FTPS with a pinned certificate: every data connection is checked again
     assert.equal(session.alive, false);
   });
 });
+
+/*
+ * Plain-FTP downloads hand each read on as a view of its buffer, and the next read goes into the
+ * rest of that buffer: a read landing on bytes already handed on would change data the consumer
+ * was given earlier.
+ */
+describe('plain FTP download: reads handed on without a copy', function () {
+  this.timeout(60_000);
+  const dir = 'ftp-reads';
+  let session: FtpSession | undefined;
+
+  beforeEach(async () => {
+    const s = servers();
+    await s.remove(dir);
+    await s.mkdirp(dir);
+  });
+  afterEach(async () => {
+    await session?.close();
+    session = undefined;
+  });
+
+  it('every chunk keeps its bytes until the end, with a consumer that stalls now and then (reads of all sizes)', async () => {
+    const data = randomBytes(8 * 1024 * 1024 + 7);
+    await servers().writeFile(`${dir}/big.bin`, data);
+    session = await openFtpSession(optionsFor('ftp'));
+    const stream = await session.createReadStream(`${dir}/big.bin`);
+    const chunks: Buffer[] = [];
+    const sizes = new Set<number>();
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      sizes.add((chunk as Buffer).length);
+      // Short stalls let the socket fill up by different amounts, so reads come in many sizes and
+      // often into the rest of a buffer an earlier read used.
+      if (chunks.length % 3 === 0) await new Promise((resolve) => setTimeout(resolve, chunks.length % 2));
+    }
+    // Compared only now: every chunk must still hold what it held when it was delivered.
+    assert.equal(Buffer.concat(chunks).equals(data), true, 'the bytes delivered changed or arrived wrong');
+    assert.ok(sizes.size > 1, 'reads of one size only: the test did not exercise partial buffers');
+  });
+
+  it('a consumer that stops reading holds the socket, then gets the rest intact', async () => {
+    const data = randomBytes(16 * 1024 * 1024);
+    await servers().writeFile(`${dir}/paused.bin`, data);
+    session = await openFtpSession(optionsFor('ftp'));
+    const stream = await session.createReadStream(`${dir}/paused.bin`);
+    const chunks: Buffer[] = [];
+    const first = await new Promise<Buffer>((resolve, reject) => {
+      stream.once('error', reject);
+      stream.once('data', (chunk: Buffer) => {
+        stream.pause();
+        resolve(chunk);
+      });
+    });
+    chunks.push(first);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The data socket stops reading at the stream's high-water mark (1 MiB) plus one read.
+    assert.ok(stream.readableLength <= 1024 * 1024 + 512 * 1024, `${stream.readableLength} bytes buffered while paused`);
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    assert.equal(Buffer.concat(chunks).equals(data), true);
+  });
+});
