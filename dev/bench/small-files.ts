@@ -300,6 +300,10 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const servers = await ctx.servers();
   const count = ctx.quick ? 200 : 2000;
   const timeoutMs = ctx.quick ? 60_000 : 180_000;
+  // Each run waits out a 10 s stability window twice: two runs keep the part within its 4 minutes.
+  const runs = Math.min(ctx.runs, 2);
+  // Quick proves the path, not the speed: a 2 s poll instead of the editor's 10 s saves the waits.
+  const defaults = ctx.quick ? { intervalSeconds: 2 } : {};
   const work = join(ctx.work, 'small');
   const source = await makeSource(join(work, 'source'), count);
   const keyFile = join(work, 'rclone-key');
@@ -313,11 +317,11 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
   try {
     const ticket = await login(cs);
     const bench = await makeFolder(cs, ticket, 2000, 'bench-small');
-    for (let i = 1; i <= ctx.runs; i++) {
+    for (let i = 1; i <= runs; i++) {
       const inbox = (what: string): string => `small/${what}-${i}`;
       await fillInbox(servers, inbox('a'), source);
       r.rcDefault.push(await rclone(servers, keyFile, inbox('a'), join(work, 'rclone-out'), source, []));
-      r.ours.push(await drainInbox(rig, servers, inbox('a'), source, flows(servers, inbox('a'), {}), timeoutMs));
+      r.ours.push(await drainInbox(rig, servers, inbox('a'), source, flows(servers, inbox('a'), defaults), timeoutMs));
       await fillInbox(servers, inbox('b'), source);
       r.rcFast.push(await rclone(servers, keyFile, inbox('b'), join(work, 'rclone-out'), source, RCLONE_FAST));
       r.tuned.push(await drainInbox(rig, servers, inbox('b'), source, flows(servers, inbox('b'), TUNED), timeoutMs));
@@ -326,7 +330,7 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
       await fillInbox(servers, inbox('c'), source);
       const folder = `flow-${i}`;
       r.flow.push(
-        await drainInbox(rig, servers, inbox('c'), source, flows(servers, inbox('c'), {}, { cs, folder: `Enterprise:bench-small/${folder}` }), timeoutMs),
+        await drainInbox(rig, servers, inbox('c'), source, flows(servers, inbox('c'), defaults, { cs, folder: `Enterprise:bench-small/${folder}` }), timeoutMs),
       );
       await checkDocuments(cs, ['bench-small', folder], source);
       await checkDocuments(cs, ['bench-small', `straight-${i}`], source);
@@ -348,12 +352,14 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
     const batch = (from: number, n: number): string[] => Array.from({ length: n }, (_, k) => `${from + k}-${source.names[(from + k) % source.names.length]!}`);
     const probe = ctx.quick ? 100 : 300;
     const big = ctx.quick ? 600 : 2000;
-    await uploadStraight(journalCs, ticket, folder, source, batch(0, 100), DEFAULT_IN_FLIGHT);
+    // A warm-up in another folder, so that the first probe does not pay for the simulator's JIT.
+    await uploadStraight(journalCs, ticket, await makeFolder(journalCs, ticket, 2000, 'warm-up'), source, batch(0, 50), DEFAULT_IN_FLIGHT);
+    await uploadStraight(journalCs, ticket, folder, source, batch(0, 50), DEFAULT_IN_FLIGHT);
     at100 = await uploadStraight(journalCs, ticket, folder, source, batch(100, probe), DEFAULT_IN_FLIGHT);
     await uploadStraight(journalCs, ticket, folder, source, batch(100 + probe, big - 100 - probe), DEFAULT_IN_FLIGHT);
     at2000 = await uploadStraight(journalCs, ticket, folder, source, batch(big, probe), DEFAULT_IN_FLIGHT);
     const docs = (await tree(journalCs, folder)).children?.length ?? 0;
-    if (docs !== big + probe) throw new Error(`The simulator holds ${docs} documents, expected ${big + probe}`);
+    if (docs !== big + probe - 50) throw new Error(`The simulator holds ${docs} documents, expected ${big + probe - 50}`);
     ctx.log(`small: simulator uploads/s at 100 documents ${at100.toFixed(0)}, at ${big} ${at2000.toFixed(0)}`);
   } finally {
     await stopSimProcess(journalCs);
