@@ -368,7 +368,7 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
 
   const rate = (d: Drain[]): number => median(d.map((x) => x.rate));
   const note = (d: Drain[], settings: string): string =>
-    `${settings}; clock from first claim to last ack, stability wait before it ${median(d.map((x) => x.waitSeconds)).toFixed(1)} s; ` +
+    `${settings}; median of ${d.length} run(s); clock from first claim to last ack, stability wait before it ${median(d.map((x) => x.waitSeconds)).toFixed(1)} s; ` +
     `Node-RED ${median(d.map((x) => x.cpuSeconds)).toFixed(1)} CPU s, peak RSS ${(median(d.map((x) => x.peakRss)) / 1e6).toFixed(0)} MB`;
   const files = `${count} x 20 KiB files`;
   return [
