@@ -380,7 +380,7 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
       better: 'higher',
       reference: { name: `rclone copy from the same sshd, ${RCLONE_DEFAULT}`, value: median(r.rcDefault) },
       target: { ratio: 1.0 },
-      note: note(r.ours, '10 s poll, 100 per poll, 10 in flight, 2 connections, stable 2 s'),
+      note: note(r.ours, `${ctx.quick ? 2 : 10} s poll, 100 per poll, 10 in flight, 2 connections, stable 2 s`),
     },
     {
       section: 'small',
@@ -399,7 +399,7 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
       better: 'higher',
       reference: { name: `simulator alone: the same files uploaded straight, ${DEFAULT_IN_FLIGHT} at once`, value: median(r.simAlone) },
       target: { ratio: 0.8 },
-      note: note(r.flow, '10 in flight'),
+      note: note(r.flow, `${ctx.quick ? 2 : 10} s poll, 10 in flight`),
     },
     {
       section: 'small',
