@@ -14,12 +14,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevServers, stopDevServers, type DevServers } from '../servers';
-import { rawStreamsSection } from './raw-streams';
 import { markdownTable, verdictOf, type BenchRow } from './report';
 import type { BenchContext, BenchSection } from './section';
+import { rawStreamsSection } from './raw-streams';
+import { smallFiles } from './small-files';
 
 /** The parts in the order they run and print. */
-const SECTIONS: readonly BenchSection[] = [rawStreamsSection];
+const SECTIONS: readonly BenchSection[] = [rawStreamsSection, smallFiles];
 
 interface Options {
   quick: boolean;

@@ -4,6 +4,7 @@ import { FileBridgeError } from '../core/errors';
 import type { FileBridgeFacts } from '../core/message';
 import { Ledger } from '../core/pipeline/ledger';
 import { journaled, LedgerJournal } from '../core/pipeline/ledger-journal';
+import { PollSchedule } from '../core/pipeline/poll-schedule';
 import { registerWatch } from '../core/pipeline/running-watches';
 import { runtimeOwner } from '../core/pipeline/runtime-identity';
 import { sourceFactsFor, type SourceOrigin } from '../core/pipeline/source';
@@ -148,13 +149,10 @@ function register(RED: NodeAPI): void {
     });
     const unregister = registerWatch(node.id, watcher, { folder: settings.folder, claimRoot: watcher.claimRoot, inPlace: watcher.inPlace });
 
-    const poll = (): void => {
-      const running = watcher.trigger();
-      showStatus();
-      void running.then(showStatus);
-    };
-    const timer = setInterval(poll, intervalMs);
-    const first = setTimeout(poll, 50);
+    // The interval, and at once again while a backlog waits and slots are free (poll-schedule.ts).
+    const schedule = new PollSchedule(watcher, { intervalMs, onStart: showStatus, onIdle: showStatus });
+    const poll = (): void => void schedule.poll();
+    schedule.start();
     const sweep = setInterval(() => void ledger?.sweep().catch(() => undefined), 3_600_000);
     sweep.unref();
     void ledger
@@ -180,8 +178,7 @@ function register(RED: NodeAPI): void {
     });
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
-      clearInterval(timer);
-      clearTimeout(first);
+      schedule.stop();
       clearInterval(sweep);
       unregister();
       watcher.close();

@@ -1,14 +1,15 @@
 /**
  * The simulator's repository: nodes, versions (content as files under the data dir), applied
- * categories. Metadata lives in memory and is written to `state.json` after every change, so a
- * simulator restarted on the same data dir sees the same repository.
+ * categories. Metadata lives in memory; every change appends the records it touched to a journal
+ * (journal.ts), so a simulator restarted on the same data dir sees the same repository.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkValues, completeValues, type CategoryValues } from './categories';
 import { badRequest, invalid, nameExists, noAccess } from './errors';
 import type { UploadedFile, Value } from './forms';
+import { StateJournal } from './journal';
 import type { Seed, SeedCategory, SeedUser } from './seed';
 
 export const TYPE_NAMES: Record<number, string> = {
@@ -134,6 +135,7 @@ export class ContentStore {
   /** How dates are answered; `legacy` imitates older servers (no zone). */
   dateStyle: 'zulu' | 'legacy' = 'zulu';
   readonly tmpDir: string;
+  private readonly journal: StateJournal<SimNode>;
 
   constructor(
     readonly dataDir: string,
@@ -144,9 +146,9 @@ export class ContentStore {
     mkdirSync(this.tmpDir, { recursive: true });
     mkdirSync(join(dataDir, 'content'), { recursive: true });
     for (const c of seed.categories) this.categories.set(c.id, c);
-    const stateFile = join(dataDir, 'state.json');
-    if (existsSync(stateFile)) {
-      const state = JSON.parse(readFileSync(stateFile, 'utf8')) as State;
+    this.journal = new StateJournal<SimNode>(dataDir);
+    const state = this.journal.load();
+    if (state) {
       this.nextId = state.nextId;
       for (const n of state.nodes) this.index(n);
     } else {
@@ -176,7 +178,7 @@ export class ContentStore {
         this.index(node);
       }
       for (const c of seed.categories) this.index(base(c.id, c.parent_id, c.name, 131));
-      this.persist();
+      this.journal.compact(this.state());
     }
   }
 
@@ -188,11 +190,13 @@ export class ContentStore {
     set.add(n.id);
   }
 
-  private persist(): void {
-    const file = join(this.dataDir, 'state.json');
-    const state: State = { nextId: this.nextId, nodes: [...this.nodes.values()] };
-    writeFileSync(`${file}.tmp`, JSON.stringify(state));
-    renameSync(`${file}.tmp`, file);
+  private state(): State {
+    return { nextId: this.nextId, nodes: [...this.nodes.values()] };
+  }
+
+  /** Records a change: the nodes it touched. */
+  private persist(...changed: SimNode[]): void {
+    this.journal.append(this.nextId, changed, () => this.state());
   }
 
   /** A live (not deleted) node, or undefined. */
@@ -339,7 +343,7 @@ export class ContentStore {
     }
     this.index(node);
     parent.modify_date = stamp;
-    this.persist();
+    this.persist(node, parent);
     return node;
   }
 
@@ -354,7 +358,7 @@ export class ContentStore {
     if (input.external_create_date) node.external_create_date = input.external_create_date;
     if (input.external_modify_date) node.external_modify_date = input.external_modify_date;
     node.modify_date = v.create_date;
-    this.persist();
+    this.persist(node);
     return v;
   }
 
@@ -401,7 +405,7 @@ export class ContentStore {
     if (changes.description !== undefined) node.description = changes.description;
     Object.assign(node.categories, categories);
     node.modify_date = now();
-    this.persist();
+    this.persist(node);
     return node;
   }
 
@@ -411,7 +415,7 @@ export class ContentStore {
     if (node.parent_id === -1) throw invalid('Invalid request: a volume cannot be deleted');
     node.deleted = true;
     this.childIds.get(node.parent_id)?.delete(node.id);
-    this.persist();
+    this.persist(node);
   }
 
   applyCategory(id: number, catId: number, values: Record<string, Value>): SimNode {
@@ -420,7 +424,7 @@ export class ContentStore {
     if (node.categories[String(catId)]) throw invalid(`Invalid request: category '${cat.name}' is already applied to node ${id}`);
     node.categories[String(catId)] = completeValues(cat, checkValues(cat, values));
     node.modify_date = now();
-    this.persist();
+    this.persist(node);
     return node;
   }
 
@@ -431,7 +435,7 @@ export class ContentStore {
     if (!current) throw invalid(`Invalid request: category '${cat.name}' is not applied to node ${id}`);
     node.categories[String(catId)] = completeValues(cat, { ...current, ...checkValues(cat, values) });
     node.modify_date = now();
-    this.persist();
+    this.persist(node);
     return node;
   }
 
@@ -442,7 +446,7 @@ export class ContentStore {
     delete node.categories[String(catId)];
     node.inherit = node.inherit?.filter((c) => c !== String(catId));
     node.modify_date = now();
-    this.persist();
+    this.persist(node);
     return node;
   }
 
@@ -454,7 +458,7 @@ export class ContentStore {
     if (!node.categories[String(catId)]) throw invalid(`Invalid request: category '${cat.name}' is not applied to node ${id}`);
     const rest = (node.inherit ?? []).filter((c) => c !== String(catId));
     node.inherit = on ? [...rest, String(catId)] : rest;
-    this.persist();
+    this.persist(node);
     return node;
   }
 

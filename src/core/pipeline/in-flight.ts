@@ -12,6 +12,7 @@ interface Slot<T> {
 export class InFlight<T> {
   private readonly slots = new Map<string, Slot<T>>();
   private readonly waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  private readonly freeListeners = new Set<() => void>();
   private closed = false;
 
   constructor(
@@ -45,6 +46,15 @@ export class InFlight<T> {
     if (this.closed) throw stopped();
   }
 
+  /**
+   * Calls `listener` after every freed slot (release or timeout) until the returned function is
+   * called. Unlike `waitForSlot` it takes no turn from a waiting poll.
+   */
+  onFree(listener: () => void): () => void {
+    this.freeListeners.add(listener);
+    return () => this.freeListeners.delete(listener);
+  }
+
   add(id: string, info: T): void {
     const slot: Slot<T> = { info };
     if (this.timeoutMs > 0) {
@@ -68,6 +78,7 @@ export class InFlight<T> {
     for (const slot of this.slots.values()) clearTimeout(slot.timer);
     this.slots.clear();
     for (const w of this.waiters.splice(0)) w.reject(stopped());
+    this.freeListeners.clear();
   }
 
   private free(id: string): boolean {
@@ -76,6 +87,7 @@ export class InFlight<T> {
     clearTimeout(slot.timer);
     this.slots.delete(id);
     this.waiters.shift()?.resolve();
+    for (const listener of this.freeListeners) listener();
     return true;
   }
 }

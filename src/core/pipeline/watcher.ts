@@ -152,6 +152,8 @@ export interface PollReport {
   lost: number;
   /** Files whose claim failed (each reported on its own; the poll went on). */
   failed: number;
+  /** Files ready to take that this poll left for the next one: "per poll" was used up (see poll-schedule.ts). */
+  waiting: number;
 }
 
 export interface WatcherHooks {
@@ -327,6 +329,8 @@ export class Watcher implements RunningWatch {
             this.lastReport = await this.pollOnce();
             this.hooks.onPoll?.(this.lastReport);
           } catch (err) {
+            // A failed poll took nothing: a schedule must not poll again at once on an older report.
+            this.lastReport = undefined;
             if (this.closed) break;
             this.hooks.onError?.(isFileBridgeError(err) ? err : new FileBridgeError('CONNECTION', String(err), {}, { cause: err }));
           }
@@ -432,7 +436,7 @@ export class Watcher implements RunningWatch {
   }
 
   private async pollOnce(): Promise<PollReport> {
-    const report: PollReport = { listed: 0, emitted: 0, recovered: 0, gaveUp: 0, lost: 0, failed: 0 };
+    const report: PollReport = { listed: 0, emitted: 0, recovered: 0, gaveUp: 0, lost: 0, failed: 0, waiting: 0 };
     const s = this.settings;
     const { pool } = this.hooks;
 
@@ -473,14 +477,14 @@ export class Watcher implements RunningWatch {
     // poll may send (10,000 new files on FTP must not cost 20,000 round trips before the first claim).
     const exact = new Map<string, RemoteEntry>();
     const byOrder = (a: Listed, b: Listed): number => compare(a, b, s.order);
-    const statList = [
-      ...toConfirm.sort(byOrder).slice(0, s.maxFilesPerPoll),
-      ...ready
-        .map((r) => r.entry)
-        .filter(needExact)
-        .sort(byOrder)
-        .slice(0, s.maxFilesPerPoll),
-    ];
+    const confirmable = toConfirm.filter((e) => !busy.has(e.path)).sort(byOrder);
+    const exactReady = ready
+      .map((r) => r.entry)
+      .filter((e) => needExact(e) && !busy.has(e.path))
+      .sort(byOrder);
+    const statList = [...confirmable.slice(0, s.maxFilesPerPoll), ...exactReady.slice(0, s.maxFilesPerPoll)];
+    // Beyond this poll's share of exact checks: they wait for the next poll.
+    report.waiting += Math.max(0, confirmable.length - s.maxFilesPerPoll) + Math.max(0, exactReady.length - s.maxFilesPerPoll);
     if (statList.length) {
       await pool.use(async (session) => {
         for (const e of statList) {
@@ -520,8 +524,12 @@ export class Watcher implements RunningWatch {
     fresh.sort((a, b) => compare(a.entry, b.entry, s.order));
 
     let budget = s.maxFilesPerPoll;
-    for (const claim of expired) {
-      if (budget <= 0 || this.closed) break;
+    for (const [i, claim] of expired.entries()) {
+      if (this.closed) break;
+      if (budget <= 0) {
+        report.waiting += expired.length - i;
+        break;
+      }
       if (s.maxAttempts > 0 && claim.claim.attempt >= s.maxAttempts) {
         try {
           if (await this.giveUp(claim)) report.gaveUp++;
@@ -547,8 +555,12 @@ export class Watcher implements RunningWatch {
       report.recovered++;
       await this.send(file);
     }
-    for (const { entry, marker, mtime, attempt } of fresh) {
-      if (budget <= 0 || this.closed) break;
+    for (const [i, { entry, marker, mtime, attempt }] of fresh.entries()) {
+      if (this.closed) break;
+      if (budget <= 0) {
+        report.waiting += fresh.length - i;
+        break;
+      }
       if (attempt > 1 && s.maxAttempts > 0 && attempt > s.maxAttempts) {
         // In place, a file whose deliveries kept timing out: given up where it is (its report and a ledger entry).
         this.retryInPlace.delete(entry.path);

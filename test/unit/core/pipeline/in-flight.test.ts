@@ -27,5 +27,17 @@ describe('pipeline: in-flight slots', () => {
       slots.close();
       await assert.rejects(stopped, /stopping/);
     });
+
+    it('tells free slots to its listeners until they unsubscribe', () => {
+      const slots = new InFlight<string>(2, 0);
+      let told = 0;
+      const off = slots.onFree(() => told++);
+      slots.add('a', 'A');
+      slots.add('b', 'B');
+      slots.release('a');
+      off();
+      slots.release('b');
+      assert.equal(told, 1);
+    });
   });
 });

@@ -1,0 +1,126 @@
+import { strict as assert } from 'node:assert';
+import { PollSchedule } from '../../../../src/core/pipeline/poll-schedule';
+import { claimOwner } from '../../../../src/core/pipeline/runtime-identity';
+import { DEFAULT_WATCH_SETTINGS, Watcher, type ClaimedFile, type PollReport, type WatchSettings } from '../../../../src/core/pipeline/watcher';
+import { createPool } from '../../../../src/core/remote/connect';
+import type { SessionPool } from '../../../../src/core/remote/session-pool';
+import type { RemoteSession } from '../../../../src/core/remote/types';
+import { servers } from '../../../support/dev-servers';
+import { optionsFor } from '../../../support/server-options';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/*
+ * The watch's poll schedule on a real SFTP server: a backlog larger than "per poll" drains without
+ * waiting for the interval (an interval of a minute would take five minutes for 50 files), nothing
+ * waiting means interval polls only, and full slots mean no poll until a slot frees.
+ */
+describe('poll schedule on a real SFTP server', function () {
+  this.timeout(60_000);
+  let n = 0;
+  let dir = '';
+  let pool: SessionPool<RemoteSession>;
+  const schedules: PollSchedule[] = [];
+  const watchers: Watcher[] = [];
+
+  beforeEach(async () => {
+    await servers().startAll();
+    dir = `poll-schedule-${++n}`;
+    await servers().remove(dir);
+    await servers().mkdirp(`${dir}/in`);
+    pool = createPool(optionsFor('sftp'), { size: 3 });
+  });
+  afterEach(async () => {
+    for (const s of schedules.splice(0)) s.stop();
+    for (const w of watchers.splice(0)) w.close();
+    await pool.close();
+  });
+
+  async function files(count: number): Promise<void> {
+    for (let i = 0; i < count; i++) await servers().writeFile(`${dir}/in/f${String(i).padStart(3, '0')}.txt`, `file ${i}`);
+  }
+
+  /** A watch whose flow acks each file on the next turn unless `hold`; its polls are counted. */
+  function watch(
+    extra: Partial<WatchSettings>,
+    intervalMs: number,
+    hold = false,
+  ): { w: Watcher; s: PollSchedule; emitted: ClaimedFile[]; polls: PollReport[] } {
+    const emitted: ClaimedFile[] = [];
+    const polls: PollReport[] = [];
+    const w = new Watcher(
+      {
+        ...DEFAULT_WATCH_SETTINGS,
+        folder: `${dir}/in`,
+        stability: { ...DEFAULT_WATCH_SETTINGS.stability, mode: 'age', minAgeMs: 0 },
+        ...extra,
+      },
+      {
+        pool,
+        origin: { server: 's1', watch: 'w1', protocol: 'sftp', host: '127.0.0.1', port: 1, folder: `${dir}/in` },
+        owner: claimOwner('cccc0003'),
+        emit: async (f) => {
+          emitted.push(f);
+          if (!hold) setImmediate(() => w.release(f.correlationId));
+        },
+        onPoll: (r) => polls.push(r),
+        onError: (err) => assert.fail(err.message),
+      },
+    );
+    watchers.push(w);
+    const s = new PollSchedule(w, { intervalMs, firstAfterMs: 0 });
+    schedules.push(s);
+    s.start();
+    return { w, s, emitted, polls };
+  }
+
+  it('drains 50 files at 10 per poll without waiting for a 60 s interval', async () => {
+    await files(50);
+    const { s, emitted, polls } = watch({ maxFilesPerPoll: 10, maxInFlight: 3 }, 60_000);
+    await waitFor('all 50 files', () => emitted.length === 50);
+    assert.equal(new Set(emitted.map((f) => f.name)).size, 50, 'each file once');
+    assert.ok(polls.length >= 5, `${polls.length} polls`);
+    assert.ok(s.backlogPolls >= 4, `${s.backlogPolls} polls for the backlog`);
+    assert.ok(
+      polls.slice(0, 4).every((p) => p.emitted === 10 && p.waiting > 0),
+      'each poll takes its share and says what waits',
+    );
+  });
+
+  it('with nothing waiting it polls at the interval only', async () => {
+    await files(3);
+    const { s, emitted, polls } = watch({ maxFilesPerPoll: 10 }, 200);
+    await waitFor('the 3 files', () => emitted.length === 3);
+    const before = polls.length;
+    await sleep(1000);
+    assert.equal(s.backlogPolls, 0);
+    assert.ok(polls.every((p) => p.waiting === 0));
+    // 5 interval polls in that second, give or take a late timer; a spinning schedule would make hundreds.
+    assert.ok(polls.length - before <= 7, `${polls.length - before} polls in a quiet second`);
+  });
+
+  it('with every slot taken it does not poll until a slot frees, then takes the next share', async () => {
+    await files(20);
+    const { w, s, emitted, polls } = watch({ maxFilesPerPoll: 5, maxInFlight: 5 }, 60_000, true);
+    await waitFor('the first share', () => emitted.length === 5 && polls.length === 1);
+    assert.equal(polls[0].waiting, 15);
+    await sleep(500);
+    assert.equal(polls.length, 1, 'no poll while every slot is taken');
+    assert.equal(s.backlogPolls, 0);
+    w.release(emitted[0].correlationId);
+    await waitFor('the next share', () => emitted.length === 6);
+    assert.equal(s.backlogPolls, 1);
+    await sleep(300);
+    assert.equal(emitted.length, 6, 'one slot, one file: the rest waits for slots');
+    for (const f of emitted.slice(1)) w.release(f.correlationId);
+    await waitFor('the rest', () => emitted.length === 10);
+  });
+});
