@@ -16,9 +16,11 @@ import { join } from 'node:path';
 import { startDevServers, stopDevServers, type DevServers } from '../servers';
 import { markdownTable, verdictOf, type BenchRow } from './report';
 import type { BenchContext, BenchSection } from './section';
+import { dropboxSection } from './dropbox-transfer';
+import { file360Section } from './file360-transfer';
 
 /** The parts in the order they run and print. */
-const SECTIONS: readonly BenchSection[] = [];
+const SECTIONS: readonly BenchSection[] = [dropboxSection, file360Section];
 
 interface Options {
   quick: boolean;

@@ -1,18 +1,15 @@
 /**
  * Transfer benchmark against the local dev servers: our pipelined SFTP streams next to OpenSSH's
- * `sftp`, our FTP reads next to `curl`, and Dropbox down and up through the Dropbox simulator next to
- * `curl` against the same simulator (dropbox-transfer.ts), File 360 up and down through the File 360
- * simulator with our client next to `curl` against it (file360-transfer.ts), in the same run on the
+ * `sftp` and our FTP reads next to `curl`, in the same run on the
  * same file, plus peak memory.
  *
  *   npm run bench                      # 1 GiB file
  *   npm run bench -- 256               # size in MiB (or BENCH_SIZE_MB=256)
  *   BENCH_RUNS=5 npm run bench         # repetitions per measurement (median is reported)
- *   BENCH_ONLY=dropbox npm run bench   # only the Dropbox rows (no sshd/vsftpd, no root needed)
- *   BENCH_ONLY=file360 npm run bench   # only the File 360 rows (no sshd/vsftpd, no root needed)
  *
  * Needs root (the dev servers create a throwaway user) plus sshd, sftp, vsftpd, curl, split and
- * sha256sum. Many small files into one Dropbox account (single commits vs batch) are a separate
+ * sha256sum. Dropbox and File 360 are parts dropbox and file360 of dev/bench/cli.ts. Many small
+ * files into one Dropbox account (single commits vs batch) are a separate
  * benchmark: npm run bench:dropbox-batch.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -28,8 +25,6 @@ import { openFtpSession } from '../../src/core/remote/ftp-session';
 import type { ServerOptions } from '../../src/core/remote/server-options';
 import { openSftpSession } from '../../src/core/remote/sftp-session';
 import type { RemoteSession } from '../../src/core/remote/types';
-import { benchDropbox } from './dropbox-transfer';
-import { benchFile360, type File360BenchResult } from './file360-transfer';
 
 const MiB = 1024 * 1024;
 const TARGET_RATIO = 0.8;
@@ -145,14 +140,7 @@ function format(value: number | undefined): string {
   return value === undefined ? 'n/a' : value.toFixed(0);
 }
 
-function table(
-  rows: Row[],
-  rssMb: number,
-  size: number,
-  runs: number,
-  dropbox: { peakRssMb: number; startRssMb: number; peakUploadRssMb: number; peakDownloadRssMb: number } | undefined,
-  file360: File360BenchResult | undefined,
-): string {
+function table(rows: Row[], rssMb: number, size: number, runs: number): string {
   const lines = [
     `File: ${(size / MiB).toFixed(0)} MiB random data, loopback, median of ${runs} run(s), MiB/s.`,
     '',
@@ -166,19 +154,6 @@ function table(
       `| ${row.what} | ${format(row.ours)} | ${row.referenceName ?? ''} | ${format(row.reference)} | ${ratio === undefined ? '' : ratio.toFixed(2)} | ${ratio === undefined ? '' : `>= ${TARGET_RATIO}`} | ${verdict} |`,
     );
   }
-  if (dropbox !== undefined) {
-    const peak = dropbox.peakRssMb;
-    lines.push(
-      `| Peak RSS of this process during the Dropbox transfers (sampled; ${dropbox.startRssMb.toFixed(0)} MB before them) | ${peak.toFixed(0)} MB | | | | < ${TARGET_RSS_MB} MB | ${peak < TARGET_RSS_MB ? 'ok' : 'ABOVE TARGET'} |`,
-      `| Peak RSS of this process during the Dropbox uploads / downloads | ${dropbox.peakUploadRssMb.toFixed(0)} / ${dropbox.peakDownloadRssMb.toFixed(0)} MB | | | | | |`,
-    );
-  }
-  if (file360 !== undefined) {
-    const peak = Math.max(file360.peakUploadRssMb, file360.peakDownloadRssMb);
-    lines.push(
-      `| Peak RSS of this process during the File 360 uploads / downloads (sampled; ${file360.startRssMb.toFixed(0)} MB before them) | ${file360.peakUploadRssMb.toFixed(0)} / ${file360.peakDownloadRssMb.toFixed(0)} MB | | | | < ${TARGET_RSS_MB} MB | ${peak < TARGET_RSS_MB ? 'ok' : 'ABOVE TARGET'} |`,
-    );
-  }
   lines.push(`| Peak RSS of this process | ${rssMb.toFixed(0)} MB | | | | < ${TARGET_RSS_MB} MB | ${rssMb < TARGET_RSS_MB ? 'ok' : 'ABOVE TARGET'} |`);
   return lines.join('\n');
 }
@@ -190,16 +165,10 @@ async function main(): Promise<void> {
   let servers: DevServers | undefined;
   const sessions: RemoteSession[] = [];
   const rows: Row[] = [];
-  const only = process.env.BENCH_ONLY || undefined;
-  if (only !== undefined && only !== 'dropbox' && only !== 'file360') throw new Error(`BENCH_ONLY must be dropbox or file360, got "${only}"`);
   try {
     let source = join(work, 'data.bin');
     let sourceSha = '';
-    if (only !== undefined) {
-      process.stderr.write(`Writing ${(size / MiB).toFixed(0)} MiB of random data...\n`);
-      await makeRandomFile(source, size);
-      sourceSha = await sha256File(source);
-    } else {
+    {
       process.stderr.write('Starting sshd and vsftpd...\n');
       servers = await startDevServers();
       const s = servers;
@@ -331,25 +300,9 @@ async function main(): Promise<void> {
       noteMemory('FTP downloads');
     }
 
-    const log = (line: string): void => {
-      process.stderr.write(`${line}\n`);
-    };
-    let dropbox: Awaited<ReturnType<typeof benchDropbox>> | undefined;
-    if (only !== 'file360') {
-      dropbox = await benchDropbox(source, size, runs, work, median, log);
-      rows.push(...dropbox.rows);
-      noteMemory('Dropbox transfers');
-    }
-    let file360: File360BenchResult | undefined;
-    if (only !== 'dropbox') {
-      file360 = await benchFile360(source, size, sourceSha, runs, work, median, log);
-      rows.push(...file360.rows);
-      noteMemory('File 360 transfers');
-    }
-
     const rssMb = (process.resourceUsage().maxRSS * 1024) / 1e6;
     const info = await stat(source);
-    process.stdout.write(`${table(rows, rssMb, info.size, runs, dropbox, file360)}\n`);
+    process.stdout.write(`${table(rows, rssMb, info.size, runs)}\n`);
     process.stdout.write('1,000 small files into one Dropbox account, single commits vs batch: npm run bench:dropbox-batch\n');
   } finally {
     await Promise.all(sessions.map((session) => session.close().catch(() => undefined)));
