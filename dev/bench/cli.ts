@@ -18,9 +18,10 @@ import { markdownTable, verdictOf, type BenchRow } from './report';
 import type { BenchContext, BenchSection } from './section';
 import { dropboxSection } from './dropbox-transfer';
 import { file360Section } from './file360-transfer';
+import { simulatorFlowsSection } from './simulator-flows';
 
 /** The parts in the order they run and print. */
-const SECTIONS: readonly BenchSection[] = [dropboxSection, file360Section];
+const SECTIONS: readonly BenchSection[] = [dropboxSection, file360Section, simulatorFlowsSection];
 
 interface Options {
   quick: boolean;
