@@ -18,6 +18,7 @@ import { ContentHasher } from '../sim/dropbox/content-hash';
 import { openDropboxSession, type DropboxSession } from '../../src/core/dropbox';
 import { drain, startSimProcess, stopSimProcess, timed, type SimProcess as SimProcessOf } from './sim-process';
 import { rssSampler } from '../support/rss-sampler';
+import { batchRows, benchDropboxBatch } from './dropbox-batch';
 import { median, type BenchRow } from './report';
 import type { BenchContext, BenchSection } from './section';
 
@@ -195,7 +196,10 @@ export async function benchDropbox(source: string, size: number, runs: number, w
   }
 }
 
-/** Part `dropbox`: needs no sshd/vsftpd; the source file is random data written by coreutils. */
+/**
+ * Part `dropbox`: needs no sshd/vsftpd; the source file is random data written by coreutils. Then
+ * many small files into one account, single commits against batches (dropbox-batch.ts).
+ */
 export const dropboxSection: BenchSection = {
   name: 'dropbox',
   needsServers: false,
@@ -205,6 +209,9 @@ export const dropboxSection: BenchSection = {
     await mkdir(dir, { recursive: true });
     const source = join(dir, 'data.bin');
     await timed('sh', ['-c', 'head -c "$1" /dev/urandom > "$2"', 'sh', String(size), source]);
-    return benchDropbox(source, size, ctx.runs, dir, ctx.log);
+    const rows = await benchDropbox(source, size, ctx.runs, dir, ctx.log);
+    const files = ctx.quick ? 50 : 200;
+    ctx.log(`  ${files} small files into one Dropbox account, single commits vs batches (simulator in this process)...`);
+    return [...rows, ...batchRows(await benchDropboxBatch(files, 8))];
   },
 };

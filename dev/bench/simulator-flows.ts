@@ -589,15 +589,15 @@ async function runFtpToFile360(ctx: BenchContext, rig: FlowRig, size: number, ru
 }
 
 /**
- * Runs: 2 at most (one file of a GiB per run and flow, plus both legs alone) to keep the part within
- * its share of the full run; --runs 1 or --quick run once.
+ * Runs: two fewer than --runs (one file of a GiB per run and flow, plus both legs alone), at least one:
+ * the default 3 gives 1, which keeps the part within its share of the full run; --runs 5 gives 3.
  */
 export const simulatorFlowsSection: BenchSection = {
   name: 'flow-sim',
   needsServers: true,
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const size = (ctx.quick ? 32 : 1024) * MiB;
-    const runs = Math.min(ctx.runs, 2);
+    const runs = Math.max(1, ctx.runs - 2);
     ctx.log('Starting Node-RED with the packed package...');
     const rig = await startFlowRig();
     try {
