@@ -67,6 +67,8 @@ interface FlowSample {
   simCpu: number;
   /** Node-RED's RSS with the flow deployed and idle, just before the run (bytes). */
   idleRss: number;
+  /** Seconds from the file's arrival to its claim (from the claim's name), when a poll saw the claim. */
+  claimAfter?: number;
 }
 
 async function sha256Of(path: string): Promise<string> {
@@ -98,6 +100,14 @@ function simCpuMeter(sims: readonly SimProcess<object>[]): () => number {
   return () => read() - start;
 }
 
+/** The wait before the claim (the poll) and claim to ack, medians over the runs where a poll saw the claim. */
+function claimNote(samples: readonly FlowSample[]): string {
+  const seen = samples.filter((s) => s.claimAfter !== undefined);
+  if (seen.length === 0) return 'claim not seen by a poll';
+  const after = median(seen.map((s) => s.claimAfter ?? 0));
+  return `claimed ${after.toFixed(2)} s after arrival, claim to ack ${median(seen.map((s) => s.flow.seconds - (s.claimAfter ?? 0))).toFixed(2)} s`;
+}
+
 function rows(name: string, size: number, samples: FlowSample[], reference: { source: string; sink: string }): BenchRow[] {
   const section = 'flow-sim';
   const flowSeconds = median(samples.map((s) => s.flow.seconds));
@@ -115,7 +125,7 @@ function rows(name: string, size: number, samples: FlowSample[], reference: { so
       better: 'lower',
       reference: { name: `slower leg alone: ${slower.name}`, value: slower.value },
       target: { ratio: FLOW_RATIO },
-      note: `other leg ${(sourceSeconds >= sinkSeconds ? sinkSeconds : sourceSeconds).toFixed(2)} s; no stability wait (rule age, 0 s)`,
+      note: `other leg ${(sourceSeconds >= sinkSeconds ? sinkSeconds : sourceSeconds).toFixed(2)} s; ${claimNote(samples)}; no stability wait (rule age, 0 s)`,
     },
     {
       section,
@@ -135,6 +145,13 @@ function rows(name: string, size: number, samples: FlowSample[], reference: { so
       note: `${(Math.max(...samples.map((s) => s.idleRss)) / 1e6).toFixed(0)} MB idle with the flow deployed, just before`,
     },
   ];
+}
+
+/** When the watch claimed the file: the `<claimedAt>` (ms) its claim's name starts with, once a poll sees it. */
+function claimedAt(paths: readonly string[], name: string): number | undefined {
+  const claim = paths.find((p) => p.endsWith(`~${name}`));
+  const m = claim === undefined ? null : /^(\d{13})-/.exec(claim.slice(claim.lastIndexOf('/') + 1));
+  return m ? Number(m[1]) : undefined;
 }
 
 /** The watched file, or its claim (`<claimedAt>-<token>-<attempt>-<owner>~<name>` in the claim folder). */
@@ -340,6 +357,8 @@ async function runDropboxToCs(ctx: BenchContext, rig: FlowRig, size: number, run
       if ((await csNodeSha(c, curlId)) !== sha) throw new Error(`the curl upload to the Content Server simulator arrived with different content`);
       const idleRss = rig.rss();
       const simCpu = simCpuMeter([dbx, c]);
+      let claimed: number | undefined;
+      const arrived = Date.now();
       const flow = await measureFlow(rig, {
         start: async () => {
           const res = await fetch(`${dbx.url}/2/files/move_v2`, {
@@ -351,6 +370,7 @@ async function runDropboxToCs(ctx: BenchContext, rig: FlowRig, size: number, run
         },
         finished: async () => {
           const paths = await dropboxPaths(dbx);
+          claimed ??= claimedAt(paths, name);
           if (paths.some((p) => p.includes('/.filebridge/failed/')))
             throw new Error(`the flow failed the file: ${paths.join(', ')}\n${rig.output().slice(-3000)}`);
           if (paths.some((p) => isSourceOrClaim(p, name))) return false;
@@ -362,7 +382,7 @@ async function runDropboxToCs(ctx: BenchContext, rig: FlowRig, size: number, run
         pollMs: 100,
         timeoutMs: ctx.quick ? 120_000 : 600_000,
       });
-      samples.push({ flow, source: down, sink: up.seconds, simCpu: simCpu(), idleRss });
+      samples.push({ flow, source: down, sink: up.seconds, simCpu: simCpu(), idleRss, ...(claimed ? { claimAfter: (claimed - arrived) / 1000 } : {}) });
       ctx.log(
         `  Dropbox -> CS run ${i}/${runs}: flow ${flow.seconds.toFixed(2)} s, curl download ${down.toFixed(2)} s, curl upload ${up.seconds.toFixed(2)} s, ` +
           `Node-RED ${flow.cpuSeconds.toFixed(1)} CPU s, peak ${(flow.peakRss / 1e6).toFixed(0)} MB`,
@@ -557,10 +577,13 @@ async function runFtpToFile360(ctx: BenchContext, rig: FlowRig, size: number, ru
       if (curlDoc?.sha256 !== sha) throw new Error('the curl upload to the File 360 simulator arrived with different content');
       const idleRss = rig.rss();
       const simCpu = simCpuMeter([f]);
+      let claimed: number | undefined;
+      const arrived = Date.now();
       const flow = await measureFlow(rig, {
         start: () => rename(staged, join(inbox, name)),
         finished: async () => {
           const left = await filesBelow(inbox);
+          claimed ??= claimedAt(left, name);
           if (left.some((p) => p.includes('/.filebridge/failed/')))
             throw new Error(`the flow failed the file: ${left.join(', ')}\n${rig.output().slice(-3000)}`);
           if (left.some((p) => isSourceOrClaim(p, name))) return false;
@@ -572,7 +595,7 @@ async function runFtpToFile360(ctx: BenchContext, rig: FlowRig, size: number, ru
         pollMs: 100,
         timeoutMs: ctx.quick ? 120_000 : 600_000,
       });
-      samples.push({ flow, source: down, sink: up.seconds, simCpu: simCpu(), idleRss });
+      samples.push({ flow, source: down, sink: up.seconds, simCpu: simCpu(), idleRss, ...(claimed ? { claimAfter: (claimed - arrived) / 1000 } : {}) });
       ctx.log(
         `  FTP -> File 360 run ${i}/${runs}: flow ${flow.seconds.toFixed(2)} s, lftp get ${down.toFixed(2)} s, curl upload ${up.seconds.toFixed(2)} s, ` +
           `Node-RED ${flow.cpuSeconds.toFixed(1)} CPU s, peak ${(flow.peakRss / 1e6).toFixed(0)} MB`,
