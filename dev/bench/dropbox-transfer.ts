@@ -1,10 +1,10 @@
 /**
- * The Dropbox part of `npm run bench`: a file down and up through the Dropbox simulator with our
+ * Part `dropbox` of `npm run bench`: a file (1 GiB, 32 MiB with --quick) down and up through the Dropbox simulator with our
  * client (DropboxSession: streamed download, upload sessions in its default 16 MiB chunks with the
  * content_hash computed while streaming and checked), next to `curl` against the same simulator in
  * the same run. The simulator runs as its own process (`node build/dev/sim/dropbox/cli.js`), so its
- * memory is not charged to ours; the peak RSS of this process is sampled during the Dropbox
- * transfers only.
+ * memory and CPU are not charged to ours; the peak RSS of the bench process is sampled during the
+ * Dropbox transfers only.
  *
  * curl's setting (its fastest sensible one): downloads `curl -sS -X POST <url>/2/files/download -o
  * /dev/null` with the Dropbox-API-Arg header; uploads one upload session of 128 MiB appends
@@ -16,24 +16,16 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContentHasher } from '../sim/dropbox/content-hash';
 import { openDropboxSession, type DropboxSession } from '../../src/core/dropbox';
-import { drain, startSimProcess, stopSimProcess, timed, type SimBenchRow, type SimProcess as SimProcessOf } from './sim-process';
+import { drain, startSimProcess, stopSimProcess, timed, type SimProcess as SimProcessOf } from './sim-process';
 import { rssSampler } from '../support/rss-sampler';
+import { batchRows, benchDropboxBatch } from './dropbox-batch';
+import { median, type BenchRow } from './report';
+import type { BenchContext, BenchSection } from './section';
 
 const MiB = 1024 * 1024;
 const CURL_CHUNK = 128 * MiB;
-
-export type DropboxBenchRow = SimBenchRow;
-
-export interface DropboxBenchResult {
-  rows: DropboxBenchRow[];
-  /** Highest RSS of this process sampled while the Dropbox transfers ran (MB, 1e6 bytes). */
-  peakRssMb: number;
-  /** The same during the uploads only, and during the downloads only. */
-  peakUploadRssMb: number;
-  peakDownloadRssMb: number;
-  /** RSS of this process just before them, for comparison. */
-  startRssMb: number;
-}
+/** The raw client rows' target since the first bench: 0.8x curl against the same simulator. */
+const TARGET_RATIO = 0.8;
 
 /** The simulator's start line. */
 interface SimInfo {
@@ -93,14 +85,7 @@ curl -sS --fail -X POST -H "$auth" -H 'Content-Type: application/octet-stream' -
  * both see the same machine load; every upload is checked against the source's content_hash, and one
  * extra download of ours is hashed in the consumer.
  */
-export async function benchDropbox(
-  source: string,
-  size: number,
-  runs: number,
-  work: string,
-  median: (values: number[]) => number,
-  log: (line: string) => void,
-): Promise<DropboxBenchResult> {
+export async function benchDropbox(source: string, size: number, runs: number, work: string, log: (line: string) => void): Promise<BenchRow[]> {
   const simDir = join(work, 'dropbox-sim');
   const chunkDir = join(work, 'dropbox-chunks');
   await mkdir(simDir, { recursive: true });
@@ -175,30 +160,58 @@ export async function benchDropbox(
     const downloadPeak = downSampler.peak();
     downSampler.stop();
 
-    return {
-      rows: [
-        {
-          what: 'Dropbox download (simulator, stream, discarded)',
-          ours: median(oursDown),
-          reference: median(curlDown),
-          referenceName: '`curl -X POST .../2/files/download -o /dev/null`',
-        },
-        { what: 'Dropbox download, content_hash in the consumer', ours: hashedMbps, note: 'content verified' },
-        {
-          what: 'Dropbox upload (simulator, upload session, 16 MiB chunks)',
-          ours: median(oursUp),
-          reference: median(curlUp),
-          referenceName: '`curl -T` upload session, 128 MiB chunks',
-        },
-      ],
-      peakRssMb: sampler.peak() / 1e6,
-      peakUploadRssMb: uploadPeak / 1e6,
-      peakDownloadRssMb: downloadPeak / 1e6,
-      startRssMb: sampler.baseline / 1e6,
-    };
+    const section = 'dropbox';
+    const row = (what: string, ours: number, reference?: BenchRow['reference'], note?: string): BenchRow => ({
+      section,
+      what,
+      ours,
+      unit: 'MiB/s',
+      better: 'higher',
+      ...(reference ? { reference, target: { ratio: TARGET_RATIO } } : {}),
+      ...(note ? { note } : {}),
+    });
+    return [
+      row('Dropbox download (simulator, stream, discarded)', median(oursDown), {
+        name: '`curl -X POST .../2/files/download -o /dev/null`',
+        value: median(curlDown),
+      }),
+      row('Dropbox download, content_hash in the consumer', hashedMbps, undefined, 'content verified'),
+      row('Dropbox upload (simulator, upload session, 16 MiB chunks)', median(oursUp), {
+        name: '`curl -T` upload session, 128 MiB chunks',
+        value: median(curlUp),
+      }),
+      {
+        section,
+        what: 'Peak RSS growth of the bench process during the Dropbox uploads / downloads',
+        ours: (sampler.peak() - sampler.baseline) / 1e6,
+        unit: 'MB',
+        better: 'lower',
+        note: `${(uploadPeak / 1e6).toFixed(0)} / ${(downloadPeak / 1e6).toFixed(0)} MB peak; ${(sampler.baseline / 1e6).toFixed(0)} MB before them, the bench process holds other parts too`,
+      },
+    ];
   } finally {
     sampler.stop();
     await session?.close().catch(() => undefined);
     await stopSimProcess(sim);
   }
 }
+
+/**
+ * Part `dropbox`: needs no sshd/vsftpd; the source file is random data written by coreutils. Then
+ * many small files into one account, single commits against batches (dropbox-batch.ts).
+ */
+export const dropboxSection: BenchSection = {
+  name: 'dropbox',
+  needsServers: false,
+  async run(ctx: BenchContext): Promise<BenchRow[]> {
+    const size = (ctx.quick ? 32 : 1024) * MiB;
+    const dir = join(ctx.work, 'dropbox');
+    await mkdir(dir, { recursive: true });
+    const source = join(dir, 'data.bin');
+    await timed('sh', ['-c', 'head -c "$1" /dev/urandom > "$2"', 'sh', String(size), source]);
+    const rows = await benchDropbox(source, size, ctx.runs, dir, ctx.log);
+    const files = ctx.quick ? 50 : 200;
+    ctx.log(`  ${files} small files into one Dropbox account, single commits vs batches (simulator in this process)...`);
+    return [...rows, ...batchRows(await benchDropboxBatch(files, 8))];
+  },
+};

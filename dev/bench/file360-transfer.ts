@@ -1,10 +1,10 @@
 /**
- * The File 360 part of `npm run bench`: a file up and down through the File 360 simulator with our
+ * Part `file360` of `npm run bench`: a file (1 GiB, 32 MiB with --quick) up and down through the File 360 simulator with our
  * client (`openFile360Client`: the multipart upload built as a stream with Content-Length, the
  * content download as a stream), next to `curl` against the same simulator in the same run,
  * alternating so both see the same machine load. The simulator runs as its own process
- * (`node build/dev/sim/file360/cli.js`), so its memory is not charged to ours; the peak RSS of this
- * process is sampled during the File 360 uploads and downloads.
+ * (`node build/dev/sim/file360/cli.js`), so its memory and CPU are not charged to ours; the peak RSS
+ * of the bench process is sampled during the File 360 uploads and downloads.
  *
  * curl's setting (its fastest sensible one): uploads `curl -sS --fail -H 'Authorization: Bearer ..'
  * -H 'Expect:' -F parentId=<id> -F file=@<source> <url>/api/v3/documents?collisionStrategy=overwrite`
@@ -17,21 +17,14 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { openFile360Client, type File360Client } from '../../src/core/file360';
-import { drain, startSimProcess, stopSimProcess, timed, type SimBenchRow, type SimProcess as SimProcessOf } from './sim-process';
+import { drain, startSimProcess, stopSimProcess, timed, type SimProcess as SimProcessOf } from './sim-process';
 import { rssSampler } from '../support/rss-sampler';
+import { median, type BenchRow } from './report';
+import type { BenchContext, BenchSection } from './section';
 
 const MiB = 1024 * 1024;
-
-export type File360BenchRow = SimBenchRow;
-
-export interface File360BenchResult {
-  rows: File360BenchRow[];
-  /** Highest RSS of this process sampled during the uploads, and during the downloads (MB, 1e6 bytes). */
-  peakUploadRssMb: number;
-  peakDownloadRssMb: number;
-  /** RSS of this process just before them, for comparison. */
-  startRssMb: number;
-}
+/** The raw client rows' target since the first bench: 0.8x curl against the same simulator. */
+const TARGET_RATIO = 0.8;
 
 /** The simulator's start line. */
 interface SimInfo {
@@ -86,9 +79,8 @@ export async function benchFile360(
   sourceSha: string,
   runs: number,
   work: string,
-  median: (values: number[]) => number,
   log: (line: string) => void,
-): Promise<File360BenchResult> {
+): Promise<BenchRow[]> {
   const simDir = join(work, 'file360-sim');
   await mkdir(simDir, { recursive: true });
   const mbps = (ms: number): number => size / MiB / (ms / 1000);
@@ -164,26 +156,36 @@ export async function benchFile360(
       const bytes = await drain((await c.download(documentId)).stream, hash);
       const hashedMbps = mbps(performance.now() - started);
       if (bytes !== size || hash.digest('hex') !== sourceSha) throw new Error('the File 360 download returned different content');
-      return {
-        rows: [
-          {
-            what: 'File 360 download (simulator, stream, discarded)',
-            ours: median(oursDown),
-            reference: median(curlDown),
-            referenceName: '`curl .../api/v1/documents/<id>/content -o /dev/null`',
-          },
-          { what: 'File 360 download, sha256 in the consumer', ours: hashedMbps, note: 'content verified' },
-          {
-            what: 'File 360 upload (simulator, one streamed multipart request)',
-            ours: median(oursUp),
-            reference: median(curlUp),
-            referenceName: '`curl -F file=@...` to /api/v3/documents',
-          },
-        ],
-        peakUploadRssMb: uploadPeak / 1e6,
-        peakDownloadRssMb: downSampler.peak() / 1e6,
-        startRssMb: sampler.baseline / 1e6,
-      };
+      const section = 'file360';
+      const row = (what: string, ours: number, reference?: BenchRow['reference'], note?: string): BenchRow => ({
+        section,
+        what,
+        ours,
+        unit: 'MiB/s',
+        better: 'higher',
+        ...(reference ? { reference, target: { ratio: TARGET_RATIO } } : {}),
+        ...(note ? { note } : {}),
+      });
+      const downloadPeak = downSampler.peak();
+      return [
+        row('File 360 download (simulator, stream, discarded)', median(oursDown), {
+          name: '`curl .../api/v1/documents/<id>/content -o /dev/null`',
+          value: median(curlDown),
+        }),
+        row('File 360 download, sha256 in the consumer', hashedMbps, undefined, 'content verified'),
+        row('File 360 upload (simulator, one streamed multipart request)', median(oursUp), {
+          name: '`curl -F file=@...` to /api/v3/documents',
+          value: median(curlUp),
+        }),
+        {
+          section,
+          what: 'Peak RSS growth of the bench process during the File 360 uploads / downloads',
+          ours: (Math.max(uploadPeak, downloadPeak) - sampler.baseline) / 1e6,
+          unit: 'MB',
+          better: 'lower',
+          note: `${(uploadPeak / 1e6).toFixed(0)} / ${(downloadPeak / 1e6).toFixed(0)} MB peak; ${(sampler.baseline / 1e6).toFixed(0)} MB before them, the bench process holds other parts too`,
+        },
+      ];
     } finally {
       downSampler.stop();
     }
@@ -193,3 +195,18 @@ export async function benchFile360(
     await stopSimProcess(sim);
   }
 }
+
+/** Part `file360`: needs no sshd/vsftpd; the source file is random data written by coreutils. */
+export const file360Section: BenchSection = {
+  name: 'file360',
+  needsServers: false,
+  async run(ctx: BenchContext): Promise<BenchRow[]> {
+    const size = (ctx.quick ? 32 : 1024) * MiB;
+    const dir = join(ctx.work, 'file360');
+    await mkdir(dir, { recursive: true });
+    const source = join(dir, 'data.bin');
+    await timed('sh', ['-c', 'head -c "$1" /dev/urandom > "$2"', 'sh', String(size), source]);
+    const sha = (await timed('sha256sum', [source])).stdout.split(/\s+/)[0] ?? '';
+    return benchFile360(source, size, sha, ctx.runs, dir, ctx.log);
+  },
+};
