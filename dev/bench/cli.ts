@@ -17,13 +17,13 @@ import { startDevServers, stopDevServers, type DevServers } from '../servers';
 import { markdownTable, verdictOf, type BenchRow } from './report';
 import type { BenchContext, BenchSection } from './section';
 import { rawStreamsSection } from './raw-streams';
-import { smallFiles } from './small-files';
+import { smallFilesSection } from './small-files';
 import { dropboxSection } from './dropbox-transfer';
 import { file360Section } from './file360-transfer';
 import { simulatorFlowsSection } from './simulator-flows';
 
 /** The parts in the order they run and print. */
-const SECTIONS: readonly BenchSection[] = [rawStreamsSection, smallFiles, dropboxSection, file360Section, simulatorFlowsSection];
+const SECTIONS: readonly BenchSection[] = [rawStreamsSection, smallFilesSection, dropboxSection, file360Section, simulatorFlowsSection];
 
 interface Options {
   quick: boolean;

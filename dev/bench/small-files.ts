@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- --only small`: many small files (issue 19, target 3). 2,000 x 20 KiB files in an
- * SFTP inbox (200 with --quick), the packed package in Node-RED in its own process:
+ * SFTP inbox (60 with --quick), the packed package in Node-RED in its own process:
  *   (a) watch -> read -> ack, default watch settings, next to `rclone copy` of the same files from
  *       the same sshd at rclone's default settings;
  *   (b) the same with the watch tuned, next to rclone at its fastest setting found here;
@@ -298,7 +298,7 @@ async function checkDocuments(cs: CsInfo, path: string[], source: Source): Promi
 
 async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const servers = await ctx.servers();
-  const count = ctx.quick ? 200 : 2000;
+  const count = ctx.quick ? 60 : 2000;
   const timeoutMs = ctx.quick ? 60_000 : 180_000;
   // Each run waits out a 10 s stability window twice: two runs keep the part within its 4 minutes.
   const runs = Math.min(ctx.runs, 2);
@@ -350,8 +350,8 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
     const ticket = await login(journalCs);
     const folder = await makeFolder(journalCs, ticket, 2000, 'journal');
     const batch = (from: number, n: number): string[] => Array.from({ length: n }, (_, k) => `${from + k}-${source.names[(from + k) % source.names.length]!}`);
-    const probe = ctx.quick ? 100 : 300;
-    const big = ctx.quick ? 600 : 2000;
+    const probe = ctx.quick ? 30 : 300;
+    const big = ctx.quick ? 150 : 2000;
     // A warm-up in another folder, so that the first probe does not pay for the simulator's JIT.
     await uploadStraight(journalCs, ticket, await makeFolder(journalCs, ticket, 2000, 'warm-up'), source, batch(0, 50), DEFAULT_IN_FLIGHT);
     await uploadStraight(journalCs, ticket, folder, source, batch(0, 50), DEFAULT_IN_FLIGHT);
@@ -403,7 +403,7 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
     },
     {
       section: 'small',
-      what: `Content Server simulator uploads/s with ${ctx.quick ? 600 : 2000} documents in it`,
+      what: `Content Server simulator uploads/s with ${ctx.quick ? 150 : 2000} documents in it`,
       ours: at2000,
       unit: 'uploads/s',
       better: 'higher',
@@ -414,4 +414,4 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
   ];
 }
 
-export const smallFiles: BenchSection = { name: 'small', needsServers: true, run };
+export const smallFilesSection: BenchSection = { name: 'small', needsServers: true, run };
