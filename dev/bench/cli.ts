@@ -16,9 +16,10 @@ import { join } from 'node:path';
 import { startDevServers, stopDevServers, type DevServers } from '../servers';
 import { markdownTable, verdictOf, type BenchRow } from './report';
 import type { BenchContext, BenchSection } from './section';
+import { wholeFlowSection } from './whole-flow';
 
 /** The parts in the order they run and print. */
-const SECTIONS: readonly BenchSection[] = [];
+const SECTIONS: readonly BenchSection[] = [wholeFlowSection];
 
 interface Options {
   quick: boolean;
