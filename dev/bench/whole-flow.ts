@@ -10,8 +10,9 @@
  * flow's audit line arrives (written by a core file node after the ack) and checks that the document in
  * the simulator has the file's SHA-256 before a figure counts.
  *
- * For profiling one size: BENCH_FLOW_MB=256 node build/dev/bench/cli.js --only flow (sizes in MiB,
- * comma-separated; NODE_OPTIONS reaches Node-RED, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+ * For profiling: BENCH_FLOW_MB=256 BENCH_FLOW_PROTOCOLS=ftp node build/dev/bench/cli.js --only flow
+ * (sizes in MiB, comma-separated). NODE_OPTIONS reaches Node-RED: `--require` a preload that starts
+ * the inspector's profiler (Node 20 refuses --cpu-prof there).
  */
 import { execFile, spawn } from 'node:child_process';
 import { link, mkdir, readFile, rm, unlink, writeFile, chmod } from 'node:fs/promises';
@@ -536,6 +537,7 @@ export const wholeFlowSection: BenchSection = {
   async run(ctx) {
     // 5 GiB runs once in the full run: three would take the part past its 7-minute budget.
     const only = process.env.BENCH_FLOW_MB;
+    const protocols = (['sftp', 'ftp'] as const).filter((p) => (process.env.BENCH_FLOW_PROTOCOLS ?? 'sftp,ftp').split(',').includes(p));
     const sizes = only
       ? only.split(',').map((mb) => ({ size: Math.round(Number(mb) * MiB), runs: ctx.runs }))
       : ctx.quick
@@ -553,7 +555,7 @@ export const wholeFlowSection: BenchSection = {
       rig = await startFlowRig();
       const rows: BenchRow[] = [];
       // One Node-RED for both: a deploy replaces the flow, and a second install would cost 20 s.
-      for (const protocol of ['sftp', 'ftp'] as const) rows.push(...(await measureProtocol(ctx, { servers, rig, sim, simData }, protocol, sizes)));
+      for (const protocol of protocols) rows.push(...(await measureProtocol(ctx, { servers, rig, sim, simData }, protocol, sizes)));
       return rows;
     } finally {
       await rig?.stop();
