@@ -236,7 +236,7 @@ function flowNodes(protocol: Protocol, servers: DevServers, sim: CsSimInfo, fold
       jsonOn: false,
       xmlOn: false,
       manifestOn: false,
-      wires: [['bench-map'], ['bench-audit']],
+      wires: [['bench-map'], ['bench-quarantine']],
     },
     {
       id: 'bench-map',
