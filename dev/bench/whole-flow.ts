@@ -523,7 +523,7 @@ async function measureProtocol(
   const serverPid = await listenerPid(protocol === 'sftp' ? servers.sftp.port : servers.ftp.port);
   await rig.deploy(flowNodes(protocol, servers, sim, folderId, watched, auditFile));
   // Node-RED with the flow deployed and idle: the floor under the peak RSS row.
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  await new Promise((resolve) => setTimeout(resolve, ctx.quick ? 500 : 3000));
   const idleRss = rig.rss();
   const leg: Leg = { protocol, servers, rig, sim, simData, folderId, watched, auditFile, serverPid, work, idleRss };
   const rows: BenchRow[] = [];
