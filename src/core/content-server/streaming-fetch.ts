@@ -6,15 +6,8 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable, pipeline } from 'node:stream';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 
-export function streamingFetch(
-  url: string,
-  method: string,
-  headers: Record<string, string>,
-  body: ReadableStream<Uint8Array>,
-  signal: AbortSignal,
-): Promise<Response> {
+export function streamingFetch(url: string, method: string, headers: Record<string, string>, body: Readable, signal: AbortSignal): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
     const u = new URL(url);
     const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -39,8 +32,7 @@ export function streamingFetch(
       const webBody = nullBody ? null : (Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>);
       resolve(new Response(webBody, { status: res.statusCode ?? 500, statusText: res.statusMessage, headers: h }));
     });
-    const source = Readable.fromWeb(body as unknown as NodeReadableStream<Uint8Array>, { highWaterMark: 1 });
-    pipeline(source, req, (err) => {
+    pipeline(body, req, (err) => {
       // A server may answer (say 401 or a collision) before reading the whole body; that is not a failure.
       if (err && !settled) fail(err);
     });

@@ -25,14 +25,10 @@ function parseMultipart(body: Buffer, boundary: string): { headers: string; cont
   }
 }
 
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
+async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return Buffer.concat(chunks);
-    chunks.push(Buffer.from(value));
-  }
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 describe('content-server: multipart bodies', () => {
@@ -93,6 +89,38 @@ describe('content-server: multipart bodies', () => {
       assert.match(String(seen), /disk gone/);
     });
 
+    it('reads the source only as fast as the body is read, and stops it when the body is destroyed', async () => {
+      let produced = 0;
+      let destroyed = false;
+      const mp = multipartBody([], {
+        field: 'file',
+        filename: 'x',
+        contentType: 'application/octet-stream',
+        open: () =>
+          new Readable({
+            read() {
+              produced += 1;
+              this.push(Buffer.alloc(16 * 1024, 1));
+            },
+            destroy(err, cb) {
+              destroyed = true;
+              cb(err);
+            },
+          }),
+      });
+      const body = mp.stream();
+      body.read(0);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Nothing reads the body: the source stops once the body's buffer is full, a few chunks in.
+      const stalled = produced;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(produced, stalled);
+      assert.ok(produced < 16, `${produced} chunks read with nothing consuming them`);
+      body.destroy();
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.ok(destroyed, 'the source is destroyed with the body');
+    });
+
     it('streams a 200 MB source of unknown length with flat memory', async () => {
       const total = 200 * 1024 * 1024;
       const chunk = Buffer.alloc(64 * 1024, 7);
@@ -113,14 +141,12 @@ describe('content-server: multipart bodies', () => {
       const hash = createHash('sha256');
       const before = process.memoryUsage().rss;
       let peak = before;
-      const reader = mp.stream().getReader();
       let bytes = 0;
-      for (let i = 0; ; i++) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        bytes += value.byteLength;
-        hash.update(value);
-        if (i % 256 === 0) peak = Math.max(peak, process.memoryUsage().rss);
+      let i = 0;
+      for await (const value of mp.stream()) {
+        bytes += (value as Buffer).byteLength;
+        hash.update(value as Buffer);
+        if (i++ % 256 === 0) peak = Math.max(peak, process.memoryUsage().rss);
       }
       assert.ok(bytes > total);
       assert.equal(produced, total);
