@@ -14,11 +14,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevServers, stopDevServers, type DevServers } from '../servers';
+import { busyFolders } from './busy-folders';
 import { markdownTable, verdictOf, type BenchRow } from './report';
 import type { BenchContext, BenchSection } from './section';
 
 /** The parts in the order they run and print. */
-const SECTIONS: readonly BenchSection[] = [];
+const SECTIONS: readonly BenchSection[] = [busyFolders];
 
 interface Options {
   quick: boolean;
