@@ -212,7 +212,7 @@ describe('listing cache', () => {
     assert.deepEqual(remote.stats, ['/in']);
   });
 
-  it('a sub folder removed and made again is listed again; a removed one is forgotten', async () => {
+  it('a removed sub folder is forgotten with the next listing of its parent', async () => {
     remote.mkdir('/in/a');
     remote.put('/in/a/x');
     for (let i = 0; i < 4; i++) await poll();
