@@ -183,7 +183,12 @@ async function fullPoll(ctx: BenchContext, s: DevServers, sc: Scenario): Promise
   await writeFile(keyFile, s.sftp.privateKey, { mode: 0o600 });
   await writeFile(knownHosts, `${s.sftp.knownHostsLines.join('\n')}\n`);
   const sftpArgs = ['-q', '-b', '-', '-i', keyFile, '-P', String(s.sftp.port), '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'BatchMode=yes'];
-  const refName = sc.protocol === 'sftp' ? 'OpenSSH `sftp -b` `ls -l` (new connection)' : 'lftp `cls -l` (new connection)';
+  const refName =
+    sc.protocol === 'ftp'
+      ? 'lftp `cls -l` (new connection)'
+      : sc.folders > 0
+        ? 'OpenSSH `sftp -b` `ls -l` of the top folder only (it has no recursive listing)'
+        : 'OpenSSH `sftp -b` `ls -l` (new connection)';
   const reference = (): Promise<number> =>
     sc.protocol === 'sftp'
       ? timed('sftp', [...sftpArgs, `${s.username}@${s.sftp.host}`], `ls -l ${sc.folder}\n`)
@@ -238,7 +243,7 @@ async function runScenario(ctx: BenchContext, rig: FlowRig, s: DevServers, sc: S
     const { cores } = cpu.stop();
     const waited = (performance.now() - settleStart) / 1000;
     // FTP LIST gives folder times in minutes: its folders are trusted a minute after they were first seen.
-    if ((cores < 0.3 && waited > 5) || waited > (ctx.quick ? 15 : 75)) break;
+    if ((cores < 0.15 && waited > 5) || waited > (ctx.quick ? 15 : 75)) break;
   }
   const settle = { seconds: (performance.now() - settleStart) / 1000, peakMb: startRss.stop().peak / 1e6 };
   const early = await lines(auditFile);

@@ -20,7 +20,7 @@
  *    later change gives a later stamp.
  *  - A file the watch is done with, rewritten in place (same name, new content): its folder's
  *    stamp does not change, so it is seen at the next full listing: every folder is listed in full
- *    at least every `FULL_EVERY_POLLS` polls and `FULL_EVERY_MS`. Today's rule (a new size or mtime
+ *    at least every 30 to 59 polls and 60 to 118 s (`fullListingAfter`). Today's rule (a new size or mtime
  *    is a new version in the ledger) then applies as before; it only comes up to that much later.
  *  - A server whose folder times do not follow their entries (object stores behind SFTP, a tool
  *    setting folder times): a full listing whose names differ from the last one while the stamp
@@ -37,9 +37,12 @@ import { remoteDirname } from '../paths';
 import type { Protocol, RefusedName, RemoteEntry, RemoteSession } from '../remote/types';
 import type { Listed } from './folder-view';
 
-/** Every folder is listed in full at least this often (polls), whatever its stamp says. */
+/**
+ * Every folder is listed in full at least every this many polls, whatever its stamp says, plus a
+ * share of it that depends on the folder's path (see `fullListingAfter`).
+ */
 export const FULL_EVERY_POLLS = 30;
-/** ... and at least this often (ms), for long poll intervals. */
+/** ... and at least this often (ms, plus the same share), for long poll intervals. */
 export const FULL_EVERY_MS = 60_000;
 /** Sub folders of a folder not listed again, stat'ed one by one on SFTP up to this many; more are read from one listing. */
 export const STAT_SUBFOLDERS_AT_MOST = 32;
@@ -83,6 +86,8 @@ interface CachedFolder {
   listedAt: number;
   /** Polls it was not listed since. */
   skipped: number;
+  /** See `fullListingAfter`. */
+  full: { polls: number; ms: number };
   /** Its last listing showed a file the watch is not done with. */
   pending: boolean;
   /** The sub folders the walk goes into. */
@@ -110,6 +115,17 @@ function nameHash(name: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
   return h >>> 0;
+}
+
+/**
+ * After how many polls without a listing, and how long, a folder is listed in full: between 1 and 2
+ * times `FULL_EVERY_POLLS` and `FULL_EVERY_MS`, by its path. The folders of a tree, all listed by
+ * the first poll, would otherwise all come due in the same poll, which would list the whole tree
+ * again; spread, each poll lists a few of them.
+ */
+export function fullListingAfter(dir: string): { polls: number; ms: number } {
+  const share = nameHash(dir) % FULL_EVERY_POLLS;
+  return { polls: FULL_EVERY_POLLS + share, ms: FULL_EVERY_MS + (FULL_EVERY_MS * share) / FULL_EVERY_POLLS };
 }
 
 export class ListingCache {
@@ -207,6 +223,7 @@ export class ListingCache {
         stampSince: sameStamp ? cached.stampSince : (stamp?.at ?? listedAt),
         listedAt,
         skipped: 0,
+        full: cached?.full ?? fullListingAfter(dir),
         pending,
         subfolders: subfolders.map(({ path, relativePath }) => ({ path, relativePath })),
         names,
@@ -227,8 +244,8 @@ export class ListingCache {
       !cached.pending &&
       cached.stamp === stamp.key &&
       cached.listedAt >= cached.stampSince + windowOf(cached.precision) &&
-      cached.skipped + 1 < FULL_EVERY_POLLS &&
-      this.now() - cached.listedAt < FULL_EVERY_MS
+      cached.skipped + 1 < cached.full.polls &&
+      this.now() - cached.listedAt < cached.full.ms
     );
   }
 }

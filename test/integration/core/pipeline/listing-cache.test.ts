@@ -176,7 +176,7 @@ describe('listing cache on real servers', function () {
       assert.equal(skipped, 1, 'done with the folder: not listed again');
       await writeFile(servers().localPath(`${folder}/a.txt`), 'version three');
       let polls = 0;
-      while (sent.length === 1 && polls < FULL_EVERY_POLLS + 60) {
+      while (sent.length === 1 && polls < 2 * FULL_EVERY_POLLS + 60) {
         polls++;
         await w.trigger();
         await sleep(100);

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { FULL_EVERY_MS, FULL_EVERY_POLLS, ListingCache, pathOfListingKey, type WalkRules } from '../../../../src/core/pipeline/listing-cache';
+import { FULL_EVERY_POLLS, fullListingAfter, ListingCache, pathOfListingKey, type WalkRules } from '../../../../src/core/pipeline/listing-cache';
 import type { Listed } from '../../../../src/core/pipeline/folder-view';
 import type { Protocol, RemoteEntry, RemoteSession } from '../../../../src/core/remote/types';
 
@@ -176,19 +176,27 @@ describe('listing cache', () => {
     assert.deepEqual(await poll(r), [], 'done with everything: left unlisted');
   });
 
-  it('lists every folder in full after FULL_EVERY_POLLS polls without a listing, and after FULL_EVERY_MS', async () => {
+  it('lists every folder in full after its number of polls without a listing, and after its time', async () => {
+    const { polls: every, ms } = fullListingAfter('/in');
+    assert.ok(every >= FULL_EVERY_POLLS && every < 2 * FULL_EVERY_POLLS);
     let listed = 0;
-    for (let i = 0; i < FULL_EVERY_POLLS * 2 + 4; i++) if ((await poll()).length > 0) listed++;
-    assert.equal(listed, 3 + 2, 'three until trusted, then one full listing every FULL_EVERY_POLLS');
+    for (let i = 0; i < every * 2 + 4; i++) if ((await poll()).length > 0) listed++;
+    assert.equal(listed, 3 + 2, 'three until trusted, then one full listing every `every` polls');
     // A file done with and rewritten in place (same name) is seen at the next full listing.
     remote.put('/in/f4', 7);
     let seen = 0;
-    for (let i = 0; i < FULL_EVERY_POLLS && seen === 0; i++) seen = (await poll()).find((f) => f.relativePath === 'f4' && f.size === 7) ? i + 1 : 0;
-    assert.ok(seen > 0 && seen <= FULL_EVERY_POLLS, `seen after ${seen} polls`);
+    for (let i = 0; i < every && seen === 0; i++) seen = (await poll()).find((f) => f.relativePath === 'f4' && f.size === 7) ? i + 1 : 0;
+    assert.ok(seen > 0 && seen <= every, `seen after ${seen} polls`);
     // Long intervals: the time bound.
     for (let i = 0; i < 4; i++) await poll();
-    now += FULL_EVERY_MS;
+    now += ms;
     assert.equal((await poll()).length, 5);
+  });
+
+  it('spreads the full listings of a tree over the polls', () => {
+    const due = new Set(Array.from({ length: 200 }, (_, i) => fullListingAfter(`/in/d${i}`).polls));
+    assert.ok(due.size >= FULL_EVERY_POLLS / 2, `${due.size} different poll counts`);
+    for (const polls of due) assert.ok(polls >= FULL_EVERY_POLLS && polls < 2 * FULL_EVERY_POLLS);
   });
 
   it('recursive trees: only the changed sub folder is listed; sub folder stamps come from stats (few) or one listing of their parent (many, and FTP)', async () => {
@@ -237,7 +245,7 @@ describe('listing cache', () => {
     remote.foldersFollow = false;
     remote.put('/in/hidden');
     let found = false;
-    for (let i = 0; i < FULL_EVERY_POLLS && !found; i++) found = names(await poll()).includes('hidden');
+    for (let i = 0; i < 2 * FULL_EVERY_POLLS && !found; i++) found = names(await poll()).includes('hidden');
     assert.ok(found, 'found by the full listing');
     assert.deepEqual(untrusted, ['/in']);
     for (let i = 0; i < 5; i++) assert.equal((await poll()).length, 6, 'listed at every poll from then on');
