@@ -19,12 +19,21 @@ import type { BenchContext, BenchSection } from './section';
 import { rawStreamsSection } from './raw-streams';
 import { wholeFlowSection } from './whole-flow';
 import { smallFilesSection } from './small-files';
+import { busyFoldersSection } from './busy-folders';
 import { dropboxSection } from './dropbox-transfer';
 import { file360Section } from './file360-transfer';
 import { simulatorFlowsSection } from './simulator-flows';
 
 /** The parts in the order they run and print. */
-const SECTIONS: readonly BenchSection[] = [rawStreamsSection, wholeFlowSection, smallFilesSection, dropboxSection, file360Section, simulatorFlowsSection];
+const SECTIONS: readonly BenchSection[] = [
+  rawStreamsSection,
+  wholeFlowSection,
+  smallFilesSection,
+  busyFoldersSection,
+  dropboxSection,
+  file360Section,
+  simulatorFlowsSection,
+];
 
 interface Options {
   quick: boolean;

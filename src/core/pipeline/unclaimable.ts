@@ -56,10 +56,10 @@ export class ClaimFailures {
     return this.left.has(key);
   }
 
-  /** Keeps only what the latest listing still shows (memory stays bounded by the inbox). */
-  prune(listedPaths: Set<string>, listedKeys: Set<string>): void {
+  /** Keeps only what the latest listing still shows (memory stays bounded by the inbox); `listed` tells listing keys still there. */
+  prune(listedPaths: Set<string>, listed: (key: string) => boolean): void {
     for (const path of this.tries.keys()) if (!listedPaths.has(path)) this.tries.delete(path);
-    for (const key of this.left) if (!listedKeys.has(key)) this.left.delete(key);
+    for (const key of this.left) if (!listed(key)) this.left.delete(key);
   }
 
   /** Files whose last claim failed and that are still waiting for another try. */

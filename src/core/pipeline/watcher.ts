@@ -24,6 +24,7 @@ import {
 } from './claim';
 import { FolderView, inboxOf, relevantChanges, type Listed } from './folder-view';
 import { InFlight } from './in-flight';
+import { ListingCache, pathOfListingKey } from './listing-cache';
 import { quarantinePath } from './quarantine-report';
 import type { Ledger } from './ledger';
 import { reportGivenUp } from './process-strategy';
@@ -274,6 +275,8 @@ export class Watcher implements RunningWatch {
    * cost no lookup per poll; rechecked now and then, since ledger entries expire.
    */
   private ledgerHits = new Map<string, number>();
+  /** Folders listed before and what they held (busy folders are not listed again while unchanged: listing-cache.ts). */
+  private readonly listings: ListingCache;
   /** On a remote that reports changes: the folder as the last changes left it, and where they go on from. */
   private view?: FolderView;
   private cursor?: string;
@@ -299,6 +302,11 @@ export class Watcher implements RunningWatch {
     if (settings.exclude.length) this.exclude = picomatch(settings.exclude, opts);
     if (settings.stability.mode === 'marker') this.isMarker = picomatch(markerGlob(settings.stability.markerPattern), opts);
     this.owner = hooks.owner ?? runtimeOwner(undefined);
+    this.listings = new ListingCache((folder) =>
+      hooks.onWarning?.(
+        `The folder times of ${folder} on this server do not follow its files (a listing found other names under the same folder time): this watch lists every folder at every poll from now on.`,
+      ),
+    );
     this.slots = new InFlight<ClaimedFile>(settings.maxInFlight, settings.inFlightTimeoutMs, (id, file) => {
       // Its lease is no longer renewed: it runs out and lease recovery sends the file again.
       this.leases.delete(id);
@@ -450,10 +458,12 @@ export class Watcher implements RunningWatch {
     const files = this.isMarker ? listing.filter((e) => !this.isMarker!(e.name)) : listing;
     this.tracker.observe(files, now);
     const listedKeys = new Set(files.map(listingKey));
+    // Files of folders not listed again (unchanged, nothing pending) are as they were: what is known of them stays.
+    const stillListed = (key: string): boolean => listedKeys.has(key) || this.listings.keeps(pathOfListingKey(key) ?? '');
     for (const [key, checked] of this.ledgerHits) {
-      if (!listedKeys.has(key) || now - checked > LEDGER_RECHECK_MS) this.ledgerHits.delete(key);
+      if (!stillListed(key) || now - checked > LEDGER_RECHECK_MS) this.ledgerHits.delete(key);
     }
-    this.failures.prune(new Set(files.map((e) => e.path)), listedKeys);
+    this.failures.prune(new Set(files.map((e) => e.path)), stillListed);
     const listedPaths = new Set(files.map((e) => e.path));
     for (const path of this.retryInPlace.keys()) if (!listedPaths.has(path)) this.retryInPlace.delete(path);
     // In place the file stays listed while it is in flight: memory keeps it from being sent twice.
@@ -822,27 +832,28 @@ export class Watcher implements RunningWatch {
 
   private async listInbox(session: RemoteSession): Promise<Listed[]> {
     const s = this.settings;
-    const out: Listed[] = [];
-    const walk = async (dir: string, rel: string, depth: number): Promise<void> => {
-      for (const entry of await session.list(dir, (name, why) => this.refused(dir, name, why))) {
-        if (entry.name === '.' || entry.name === '..') continue;
+    return this.listings.walk(session, s.folder, {
+      descend: (depth) => s.recursive && (s.maxDepth === undefined || depth < s.maxDepth),
+      place: (dir, entry, rel) => {
+        if (entry.name === '.' || entry.name === '..') return undefined;
         // The session already left out names with a "/", "..", or a NUL; this holds whatever a session does.
         if (!isBelow(s.folder, entry.path)) {
           this.refused(dir, entry.name, `its path ${entry.path} is outside the watched folder`);
-          continue;
+          return undefined;
         }
         const relativePath = rel ? `${rel}/${entry.name}` : entry.name;
-        if (entry.name.startsWith('.') && !s.includeDotFiles) continue;
-        if (entry.type === 'directory') {
-          if (this.skip.has(relativePath)) continue;
-          if (s.recursive && (s.maxDepth === undefined || depth < s.maxDepth)) await walk(entry.path, relativePath, depth + 1);
-        } else if (entry.type === 'file') {
-          out.push({ ...entry, relativePath });
-        }
-      }
-    };
-    await walk(s.folder, '', 0);
-    return out;
+        if (entry.name.startsWith('.') && !s.includeDotFiles) return undefined;
+        if (entry.type === 'directory') return this.skip.has(relativePath) ? undefined : { kind: 'folder', relativePath };
+        return entry.type === 'file' ? { kind: 'file', relativePath } : undefined;
+      },
+      // Not done with: a file it takes that is neither in the ledger nor set aside where it is (waiting to be stable, in flight...).
+      pending: (file) => {
+        if ((this.isMarker && this.isMarker(file.name)) || !this.wanted(file)) return false;
+        const key = listingKey(file);
+        return !this.ledgerHits.has(key) && !this.failures.isLeftInPlace(key);
+      },
+      refused: (dir) => (name, why) => this.refused(dir, name, why),
+    });
   }
 
   /**
