@@ -225,7 +225,7 @@ async function fullPoll(ctx: BenchContext, s: DevServers, sc: Scenario): Promise
 }
 
 async function runScenario(ctx: BenchContext, rig: FlowRig, s: DevServers, sc: Scenario): Promise<BenchRow[]> {
-  const watchS = ctx.quick ? 10 : 60;
+  const watchS = ctx.quick ? 5 : 60;
   ctx.log(`  ${sc.label}: making ${sc.files} files${sc.folders ? ` in ${sc.folders} folders` : ''}`);
   const made = await makeFolder(s, sc);
   await writeLedger(rig, s, sc, made);
@@ -346,7 +346,7 @@ export const busyFoldersSection: BenchSection = {
   needsServers: true,
   async run(ctx) {
     const s = await ctx.servers();
-    const files = ctx.quick ? 2_000 : 50_000;
+    const files = ctx.quick ? 500 : 50_000;
     const scenarios: Scenario[] = [
       { protocol: 'sftp', label: 'SFTP folder', folder: 'bench-busy/sftp', folders: 0, files },
       { protocol: 'ftp', label: 'FTP folder', folder: 'bench-busy/ftp', folders: 0, files },
