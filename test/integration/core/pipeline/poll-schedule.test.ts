@@ -121,6 +121,11 @@ describe('poll schedule on a real SFTP server', function () {
     await sleep(300);
     assert.equal(emitted.length, 6, 'one slot, one file: the rest waits for slots');
     for (const f of emitted.slice(1)) w.release(f.correlationId);
-    await waitFor('the rest', () => emitted.length === 10);
+    // 6 released, 5 slots: the files come until every slot is taken again (the poll waiting for a slot
+    // takes what its share has left, the next poll the rest), and no further.
+    await waitFor('the slots filled again', () => emitted.length === 11);
+    await sleep(300);
+    assert.equal(emitted.length, 11, 'no more than the slots hold');
+    assert.equal(new Set(emitted.map((f) => f.name)).size, 11, 'each file once');
   });
 });
