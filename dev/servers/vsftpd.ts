@@ -43,7 +43,12 @@ export interface VsftpdServer {
 }
 
 const HOST = '127.0.0.1';
-const PASV_PORTS = 20;
+/*
+ * Each FTP data transfer takes a passive port, held in TIME_WAIT for a while after it closes. The
+ * sandbox runs every FTP example at once (watches polling, exports putting): with 20 ports its
+ * on-demand exports waited past their test's 20 s for a free one; 100 leave room.
+ */
+const PASV_PORTS = 100;
 
 interface ConfigInput {
   port: number;
