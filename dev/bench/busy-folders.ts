@@ -20,9 +20,9 @@ import { Ledger, MemoryStore, type LedgerEntry } from '../../src/core/pipeline/l
 import { JOURNAL_FILE } from '../../src/core/pipeline/ledger-journal';
 import { DEFAULT_WATCH_SETTINGS, Watcher } from '../../src/core/pipeline/watcher';
 import { createPool } from '../../src/core/remote/connect';
-import type { ServerOptions } from '../../src/core/remote/server-options';
 import { lineLogNodes, serverConfigNode } from '../chaos/flow-parts';
 import type { DevServers } from '../servers';
+import { benchConnection, devServerOptions } from '../support/server-options';
 import { treeCpuSeconds } from '../support/proc-stats';
 import { startFlowRig, type FlowRig } from './node-red-rig';
 import { median, type BenchRow } from './report';
@@ -155,29 +155,7 @@ const lines = async (file: string): Promise<string[]> => (await readFile(file, '
  * the reference client's listing of the same folder, alternating.
  */
 async function fullPoll(ctx: BenchContext, s: DevServers, sc: Scenario): Promise<{ ours: number; reference: number; refName: string }> {
-  const options: ServerOptions =
-    sc.protocol === 'sftp'
-      ? {
-          protocol: 'sftp',
-          host: s.sftp.host,
-          port: s.sftp.port,
-          username: s.username,
-          privateKey: s.sftp.privateKey,
-          hostKeyPins: [s.sftp.hostKeyFingerprints.ed25519, s.sftp.hostKeyFingerprints.rsa],
-          connectTimeoutMs: 15_000,
-          idleTimeoutMs: 60_000,
-          keepaliveIntervalMs: 15_000,
-        }
-      : {
-          protocol: 'ftp',
-          host: s.ftp.host,
-          port: s.ftp.port,
-          username: s.username,
-          password: s.password,
-          connectTimeoutMs: 15_000,
-          idleTimeoutMs: 60_000,
-          keepaliveIntervalMs: 15_000,
-        };
+  const options = devServerOptions(s, sc.protocol, benchConnection(s, sc.protocol));
   const keyFile = join(ctx.work, 'id');
   const knownHosts = join(ctx.work, 'known_hosts');
   await writeFile(keyFile, s.sftp.privateKey, { mode: 0o600 });

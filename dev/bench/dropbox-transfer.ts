@@ -16,7 +16,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContentHasher } from '../sim/dropbox/content-hash';
 import { openDropboxSession, type DropboxSession } from '../../src/core/dropbox';
-import { drain, startSimProcess, stopSimProcess, timed, type SimProcess as SimProcessOf } from './sim-process';
+import { drain, randomFile, rateRow, startSimProcess, stopSimProcess, timed, type SimProcess as SimProcessOf } from './sim-process';
 import { rssSampler } from '../support/rss-sampler';
 import { batchRows, benchDropboxBatch } from './dropbox-batch';
 import { median, type BenchRow } from './report';
@@ -25,7 +25,6 @@ import type { BenchContext, BenchSection } from './section';
 const MiB = 1024 * 1024;
 const CURL_CHUNK = 128 * MiB;
 /** The raw client rows' target since the first bench: 0.8x curl against the same simulator. */
-const TARGET_RATIO = 0.8;
 
 /** The simulator's start line. */
 interface SimInfo {
@@ -161,15 +160,7 @@ export async function benchDropbox(source: string, size: number, runs: number, w
     downSampler.stop();
 
     const section = 'dropbox';
-    const row = (what: string, ours: number, reference?: BenchRow['reference'], note?: string): BenchRow => ({
-      section,
-      what,
-      ours,
-      unit: 'MiB/s',
-      better: 'higher',
-      ...(reference ? { reference, target: { ratio: TARGET_RATIO } } : {}),
-      ...(note ? { note } : {}),
-    });
+    const row = (what: string, ours: number, reference?: BenchRow['reference'], note?: string): BenchRow => rateRow(section, what, ours, reference, note);
     return [
       row('Dropbox download (simulator, stream, discarded)', median(oursDown), {
         name: '`curl -X POST .../2/files/download -o /dev/null`',
@@ -208,7 +199,7 @@ export const dropboxSection: BenchSection = {
     const dir = join(ctx.work, 'dropbox');
     await mkdir(dir, { recursive: true });
     const source = join(dir, 'data.bin');
-    await timed('sh', ['-c', 'head -c "$1" /dev/urandom > "$2"', 'sh', String(size), source]);
+    await randomFile(source, size);
     const rows = await benchDropbox(source, size, ctx.runs, dir, ctx.log);
     const files = ctx.quick ? 50 : 200;
     ctx.log(`  ${files} small files into one Dropbox account, single commits vs batches (simulator in this process)...`);

@@ -17,14 +17,13 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { openFile360Client, type File360Client } from '../../src/core/file360';
-import { drain, startSimProcess, stopSimProcess, timed, type SimProcess as SimProcessOf } from './sim-process';
+import { drain, randomFile, rateRow, startSimProcess, stopSimProcess, timed, type SimProcess as SimProcessOf } from './sim-process';
 import { rssSampler } from '../support/rss-sampler';
 import { median, type BenchRow } from './report';
 import type { BenchContext, BenchSection } from './section';
 
 const MiB = 1024 * 1024;
 /** The raw client rows' target since the first bench: 0.8x curl against the same simulator. */
-const TARGET_RATIO = 0.8;
 
 /** The simulator's start line. */
 interface SimInfo {
@@ -157,15 +156,7 @@ export async function benchFile360(
       const hashedMbps = mbps(performance.now() - started);
       if (bytes !== size || hash.digest('hex') !== sourceSha) throw new Error('the File 360 download returned different content');
       const section = 'file360';
-      const row = (what: string, ours: number, reference?: BenchRow['reference'], note?: string): BenchRow => ({
-        section,
-        what,
-        ours,
-        unit: 'MiB/s',
-        better: 'higher',
-        ...(reference ? { reference, target: { ratio: TARGET_RATIO } } : {}),
-        ...(note ? { note } : {}),
-      });
+      const row = (what: string, ours: number, reference?: BenchRow['reference'], note?: string): BenchRow => rateRow(section, what, ours, reference, note);
       const downloadPeak = downSampler.peak();
       return [
         row('File 360 download (simulator, stream, discarded)', median(oursDown), {
@@ -205,7 +196,7 @@ export const file360Section: BenchSection = {
     const dir = join(ctx.work, 'file360');
     await mkdir(dir, { recursive: true });
     const source = join(dir, 'data.bin');
-    await timed('sh', ['-c', 'head -c "$1" /dev/urandom > "$2"', 'sh', String(size), source]);
+    await randomFile(source, size);
     const sha = (await timed('sha256sum', [source])).stdout.split(/\s+/)[0] ?? '';
     return benchFile360(source, size, sha, ctx.runs, dir, ctx.log);
   },

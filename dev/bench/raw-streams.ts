@@ -22,11 +22,12 @@ import { join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DevServers } from '../servers';
+import { benchConnection, devServerOptions } from '../support/server-options';
 import { openFtpSession } from '../../src/core/remote/ftp-session';
-import type { ServerOptions } from '../../src/core/remote/server-options';
 import { openSftpSession } from '../../src/core/remote/sftp-session';
 import type { RemoteSession } from '../../src/core/remote/types';
 import { median, type BenchRow } from './report';
+import { randomFile } from './sim-process';
 import type { BenchContext, BenchSection } from './section';
 
 const MiB = 1024 * 1024;
@@ -254,7 +255,7 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const benchFile = async (remote: string, bytes: number): Promise<BenchFile> => {
     const local = s.localPath(remote);
     // coreutils write the data, so no GiB of garbage is left in this process.
-    await shell('sh', ['-c', 'head -c "$1" /dev/urandom > "$2" && chmod 644 "$2"', 'sh', String(bytes), local]);
+    await randomFile(local, bytes);
     return { remote, local, size: bytes };
   };
   const file = await benchFile('bench/raw.bin', size);
@@ -274,17 +275,7 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
     const sshArgs = ['-q', '-b', '-', '-i', keyFile, '-P', String(s.sftp.port), '-o', `UserKnownHostsFile=${knownHosts}`];
     const sshTail = ['-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `${s.username}@${s.host}`];
 
-    const sftp = await openSftpSession({
-      protocol: 'sftp',
-      host: s.host,
-      port: s.sftp.port,
-      username: s.username,
-      privateKey: s.sftp.privateKey,
-      hostKeyPins: [s.sftp.hostKeyFingerprints.ed25519, s.sftp.hostKeyFingerprints.rsa],
-      connectTimeoutMs: 15_000,
-      idleTimeoutMs: 60_000,
-      keepaliveIntervalMs: 15_000,
-    });
+    const sftp = await openSftpSession(devServerOptions(s, 'sftp', benchConnection(s, 'sftp')));
     sessions.push(sftp);
     // A long-running Node-RED has its code optimised; the first MiBs of a fresh process run
     // through the interpreter, so both directions run once before anything is timed.
@@ -314,16 +305,7 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
     );
     await sftp.close();
 
-    const ftpOptions: ServerOptions = {
-      protocol: 'ftp',
-      host: s.ftp.host,
-      port: s.ftp.port,
-      username: s.username,
-      password: s.password,
-      connectTimeoutMs: 15_000,
-      idleTimeoutMs: 60_000,
-      keepaliveIntervalMs: 15_000,
-    };
+    const ftpOptions = devServerOptions(s, 'ftp', benchConnection(s, 'ftp'));
     // A session per transfer, as lftp logs in per run: the login is part of both figures.
     const withFtp = async <T>(use: (ftp: RemoteSession) => Promise<T>): Promise<T> => {
       const ftp = await openFtpSession(ftpOptions);

@@ -1,20 +1,12 @@
 /**
  * What the simulator rows of `npm run bench` share (dropbox-transfer.ts, file360-transfer.ts): the
  * simulator started as its own process (so its memory is not charged to the bench), a timed child
- * command (curl, split), a stream read to the end, and the row shape of the results table.
+ * command (curl, split), a stream read to the end, a random source file, and their MiB/s rows.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-
-/** One row of a simulator's part of the results table (MiB/s). */
-export interface SimBenchRow {
-  what: string;
-  ours?: number;
-  reference?: number;
-  referenceName?: string;
-  note?: string;
-}
+import type { BenchRow } from './report';
 
 /** A running simulator process with what it printed on its first stdout line (a JSON object). */
 export type SimProcess<Info> = Info & { child: ChildProcess };
@@ -90,4 +82,28 @@ export async function drain(stream: Readable, hash?: { update(chunk: Buffer): un
     bytes += (chunk as Buffer).length;
   }
   return bytes;
+}
+
+/**
+ * A file of `size` random bytes, readable by the dev servers' user. Written by coreutils, not by this
+ * process: generating a GiB here would leave garbage buffers charged to the measurements.
+ */
+export async function randomFile(path: string, size: number): Promise<void> {
+  await timed('sh', ['-c', 'head -c "$1" /dev/urandom > "$2" && chmod 644 "$2"', 'sh', String(size), path]);
+}
+
+/** Ours against a reference as a speed: the target of the simulator parts. */
+export const SIM_TARGET_RATIO = 0.8;
+
+/** A MiB/s row of a simulator part; one with a reference gets the part's target. */
+export function rateRow(section: string, what: string, ours: number, reference?: BenchRow['reference'], note?: string): BenchRow {
+  return {
+    section,
+    what,
+    ours,
+    unit: 'MiB/s',
+    better: 'higher',
+    ...(reference ? { reference, target: { ratio: SIM_TARGET_RATIO } } : {}),
+    ...(note ? { note } : {}),
+  };
 }

@@ -29,7 +29,9 @@ import { measureFlow, type FlowMeasurement } from './flow-measure';
 import { startFlowRig, type FlowNodeJson, type FlowRig } from './node-red-rig';
 import { median, type BenchRow } from './report';
 import type { BenchContext, BenchSection } from './section';
-import { startSimProcess, stopSimProcess, timed, type SimProcess } from './sim-process';
+import { randomFile, startSimProcess, stopSimProcess, timed, type SimProcess } from './sim-process';
+import { serverConfigNode } from '../chaos/flow-parts';
+import { benchWatchNode } from './flow-nodes';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -159,11 +161,6 @@ function isSourceOrClaim(path: string, name: string): boolean {
   return path.endsWith(`/${name}`) || path.endsWith(`~${name}`);
 }
 
-/** Puts `size` random bytes at `path` (coreutils: no GiB of garbage in the bench process). */
-async function randomFile(path: string, size: number): Promise<void> {
-  await timed('sh', ['-c', 'head -c "$1" /dev/urandom > "$2"', 'sh', String(size), path]);
-}
-
 // ---------------------------------------------------------------------------------------------
 // (a) Dropbox -> Content Server
 
@@ -252,37 +249,7 @@ function dropboxFlow(dbx: DropboxInfo, cs: CsInfo): { flow: FlowNodeJson[] } {
         largeFileMb: '64',
         credentials: { password: cs.password },
       },
-      {
-        id: 'fs-a-watch',
-        type: 'filebridge-watch',
-        z: 'fs-a',
-        name: 'inbox',
-        server: 'fs-a-dbx',
-        folder: '/Inbox',
-        intervalSeconds: 1,
-        recursive: false,
-        include: '',
-        exclude: '',
-        stability: 'age',
-        stableSeconds: 0,
-        minAgeSeconds: 0,
-        emptyMinAgeSeconds: 60,
-        claimFolder: '.filebridge/processing',
-        take: 'move',
-        leaseSeconds: 3600,
-        order: 'name',
-        maxPerPoll: 100,
-        maxInFlight: 4,
-        maxAttempts: 1,
-        failedFolder: '.filebridge/failed',
-        sha256: true,
-        output: 'stream',
-        maxBufferMB: 1,
-        ledger: true,
-        ledgerDays: 30,
-        longpoll: true,
-        wires: [['fs-a-up']],
-      },
+      benchWatchNode({ id: 'fs-a-watch', z: 'fs-a', name: 'inbox', server: 'fs-a-dbx', folder: '/Inbox', longpoll: true, wires: [['fs-a-up']] }),
       {
         id: 'fs-a-up',
         type: 'filebridge-cs-upload',
@@ -441,27 +408,7 @@ async function filesBelow(dir: string): Promise<string[]> {
 function ftpFlow(servers: DevServers, f: File360Info): FlowNodeJson[] {
   return [
     { id: 'fs-b', type: 'tab', label: 'FTP to File 360' },
-    {
-      id: 'fs-b-ftp',
-      type: 'filebridge-server',
-      name: 'vsftpd',
-      protocol: 'ftp',
-      host: servers.ftp.host,
-      port: String(servers.ftp.port),
-      username: servers.username,
-      hostKey: '',
-      trustOnFirstUse: false,
-      tlsCa: '',
-      tlsFingerprint: '',
-      tlsServername: '',
-      connectTimeout: 15,
-      idleTimeout: 60,
-      keepalive: 15,
-      poolSize: 2,
-      connectRetries: 2,
-      unreadTimeout: 300,
-      credentials: { password: servers.password },
-    },
+    { ...serverConfigNode('fs-b-ftp', servers, 'ftp'), name: 'vsftpd' },
     {
       id: 'fs-b-f360',
       type: 'filebridge-server',
@@ -481,37 +428,18 @@ function ftpFlow(servers: DevServers, f: File360Info): FlowNodeJson[] {
       clientId: f.clientId,
       credentials: { clientSecret: f.clientSecret },
     },
-    {
+    benchWatchNode({
       id: 'fs-b-watch',
-      type: 'filebridge-watch',
       z: 'fs-b',
       name: 'deliveries',
       server: 'fs-b-ftp',
       folder: 'flow-sim/inbox',
-      intervalSeconds: 1,
-      recursive: false,
-      include: '',
-      exclude: '',
-      stability: 'age',
-      stableSeconds: 0,
-      minAgeSeconds: 0,
-      emptyMinAgeSeconds: 60,
-      claimFolder: '.filebridge/processing',
-      take: 'move',
       leaseSeconds: 14400,
-      order: 'name',
-      maxPerPoll: 100,
       maxInFlight: 2,
-      maxAttempts: 1,
-      failedFolder: '.filebridge/failed',
-      output: 'stream',
       maxBufferMB: 0,
-      sha256: true,
-      ledger: true,
-      ledgerDays: 30,
       longpoll: false,
       wires: [['fs-b-put']],
-    },
+    }),
     {
       id: 'fs-b-put',
       type: 'filebridge-f360-put',

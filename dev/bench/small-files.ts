@@ -22,6 +22,7 @@ import { startFlowRig, type FlowNodeJson, type FlowRig } from './node-red-rig';
 import { median, type BenchRow } from './report';
 import type { BenchContext, BenchSection } from './section';
 import { startSimProcess, stopSimProcess, timed } from './sim-process';
+import { serverConfigNode } from '../chaos/flow-parts';
 
 const FILE_BYTES = 20 * 1024;
 /** The watch's in-flight default: the reference upload client runs as many uploads at once. */
@@ -96,20 +97,9 @@ async function filesBelow(dir: string): Promise<string[]> {
 }
 
 function flows(servers: DevServers, inbox: string, watch: Partial<typeof TUNED>, upload?: { cs: CsInfo; folder: string }): FlowNodeJson[] {
-  const s = servers.sftp;
   const nodes: FlowNodeJson[] = [
     { id: 'tab', type: 'tab', label: 'small files' },
-    {
-      id: 'srv',
-      type: 'filebridge-server',
-      protocol: 'sftp',
-      host: s.host,
-      port: s.port,
-      username: servers.username,
-      hostKey: s.hostKeyFingerprints.ed25519,
-      poolSize: watch.poolSize ?? 2,
-      credentials: { password: servers.password },
-    },
+    { ...serverConfigNode('srv', servers, 'sftp'), poolSize: watch.poolSize ?? 2 },
     {
       id: 'watch',
       type: 'filebridge-watch',

@@ -23,7 +23,9 @@ import { measureFlow } from './flow-measure';
 import { startFlowRig, type FlowNodeJson, type FlowRig } from './node-red-rig';
 import { median, type BenchRow } from './report';
 import type { BenchContext, BenchSection } from './section';
-import { startSimProcess, stopSimProcess, type SimProcess } from './sim-process';
+import { randomFile, startSimProcess, stopSimProcess, type SimProcess } from './sim-process';
+import { serverConfigNode } from '../chaos/flow-parts';
+import { benchWatchNode } from './flow-nodes';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -141,30 +143,10 @@ async function checkAndDropDocument(sim: CsSimInfo, dataDir: string, id: number,
 }
 
 function flowNodes(protocol: Protocol, servers: DevServers, sim: CsSimInfo, folderId: number, watched: string, auditFile: string): FlowNodeJson[] {
-  const server = protocol === 'sftp' ? servers.sftp : servers.ftp;
   const z = 'bench-tab';
   return [
     { id: z, type: 'tab', label: 'bench: whole flow' },
-    {
-      id: 'bench-server',
-      type: 'filebridge-server',
-      name: 'bench source',
-      protocol,
-      host: server.host,
-      port: String(server.port),
-      username: servers.username,
-      hostKey: protocol === 'sftp' ? servers.sftp.hostKeyFingerprints.ed25519 : '',
-      trustOnFirstUse: false,
-      tlsCa: '',
-      tlsFingerprint: '',
-      tlsServername: '',
-      connectTimeout: 15,
-      idleTimeout: 60,
-      keepalive: 15,
-      poolSize: 2,
-      connectRetries: 2,
-      credentials: { password: servers.password },
-    },
+    { ...serverConfigNode('bench-server', servers, protocol), name: 'bench source' },
     {
       id: 'bench-cs',
       type: 'filebridge-cs-connection',
@@ -182,42 +164,25 @@ function flowNodes(protocol: Protocol, servers: DevServers, sim: CsSimInfo, fold
       largeFileMb: '',
       credentials: { password: sim.password },
     },
-    {
+    benchWatchNode({
       id: 'bench-watch',
-      type: 'filebridge-watch',
       z,
       name: 'inbox',
       server: 'bench-server',
       folder: watched,
       intervalSeconds: POLL_SECONDS,
-      recursive: false,
       maxDepth: '',
       include: '*.bin',
-      exclude: '',
       includeDotFiles: false,
       minSize: '',
       maxSize: '',
       stability: 'stable',
       stableSeconds: STABLE_SECONDS,
-      minAgeSeconds: 0,
-      emptyMinAgeSeconds: 60,
       markerPattern: '{name}.done',
-      claimFolder: '.filebridge/processing',
-      leaseSeconds: 3600,
-      order: 'name',
-      maxPerPoll: 100,
-      maxInFlight: 4,
       inFlightTimeoutSeconds: 0,
-      maxAttempts: 1,
-      failedFolder: '.filebridge/failed',
-      sha256: true,
-      output: 'stream',
-      maxBufferMB: 1,
-      ledger: true,
       ledgerStore: '',
-      ledgerDays: 30,
       wires: [['bench-validate']],
-    },
+    }),
     {
       id: 'bench-validate',
       type: 'filebridge-validate',
@@ -411,7 +376,7 @@ async function curlUpload(leg: Leg, source: string, size: number, sha256: string
 
 /** Random data and its checksum from coreutils: making them here would charge the bench's garbage to nothing we measure, but slow it. */
 async function makeSource(path: string, size: number): Promise<string> {
-  await runTimed('sh', ['-c', 'head -c "$1" /dev/urandom > "$2" && chmod 644 "$2"', 'sh', String(size), path]);
+  await randomFile(path, size);
   return (await output('sha256sum', [path])).split(/\s+/)[0] ?? '';
 }
 
