@@ -44,9 +44,9 @@ export interface VsftpdServer {
 
 const HOST = '127.0.0.1';
 /*
- * Each FTP data transfer takes a passive port, held in TIME_WAIT for a while after it closes. The
- * sandbox runs every FTP example at once (watches polling, exports putting): with 20 ports its
- * on-demand exports waited past their test's 20 s for a free one; 100 leave room.
+ * Each FTP data transfer (a listing, a get, a put) takes a passive port. The sandbox runs every FTP
+ * example at once (watches polling, exports putting): with 20 ports its on-demand export kept missing
+ * its test's 20 s, and passed every time with 100.
  */
 const PASV_PORTS = 100;
 
