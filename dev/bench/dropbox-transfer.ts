@@ -16,7 +16,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContentHasher } from '../sim/dropbox/content-hash';
 import { openDropboxSession, type DropboxSession } from '../../src/core/dropbox';
-import { drain, randomFile, rateRow, startSimProcess, stopSimProcess, timed, type SimProcess as SimProcessOf } from './sim-process';
+import { drain, peakGrowthRow, randomFile, rateRow, startSimProcess, stopSimProcess, timed, type SimProcess as SimProcessOf } from './sim-process';
 import { rssSampler } from '../support/rss-sampler';
 import { batchRows, benchDropboxBatch } from './dropbox-batch';
 import { median, type BenchRow } from './report';
@@ -171,14 +171,7 @@ export async function benchDropbox(source: string, size: number, runs: number, w
         name: '`curl -T` upload session, 128 MiB chunks',
         value: median(curlUp),
       }),
-      {
-        section,
-        what: 'Peak RSS growth of the bench process during the Dropbox uploads / downloads',
-        ours: (sampler.peak() - sampler.baseline) / 1e6,
-        unit: 'MB',
-        better: 'lower',
-        note: `${(uploadPeak / 1e6).toFixed(0)} / ${(downloadPeak / 1e6).toFixed(0)} MB peak; ${(sampler.baseline / 1e6).toFixed(0)} MB before them, the bench process holds other parts too`,
-      },
+      peakGrowthRow(section, 'Dropbox', sampler.baseline, uploadPeak, downloadPeak),
     ];
   } finally {
     sampler.stop();

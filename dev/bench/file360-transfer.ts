@@ -17,7 +17,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { openFile360Client, type File360Client } from '../../src/core/file360';
-import { drain, randomFile, rateRow, startSimProcess, stopSimProcess, timed, type SimProcess as SimProcessOf } from './sim-process';
+import { drain, peakGrowthRow, randomFile, rateRow, startSimProcess, stopSimProcess, timed, type SimProcess as SimProcessOf } from './sim-process';
 import { rssSampler } from '../support/rss-sampler';
 import { median, type BenchRow } from './report';
 import type { BenchContext, BenchSection } from './section';
@@ -168,14 +168,7 @@ export async function benchFile360(
           name: '`curl -F file=@...` to /api/v3/documents',
           value: median(curlUp),
         }),
-        {
-          section,
-          what: 'Peak RSS growth of the bench process during the File 360 uploads / downloads',
-          ours: (Math.max(uploadPeak, downloadPeak) - sampler.baseline) / 1e6,
-          unit: 'MB',
-          better: 'lower',
-          note: `${(uploadPeak / 1e6).toFixed(0)} / ${(downloadPeak / 1e6).toFixed(0)} MB peak; ${(sampler.baseline / 1e6).toFixed(0)} MB before them, the bench process holds other parts too`,
-        },
+        peakGrowthRow(section, 'File 360', sampler.baseline, uploadPeak, downloadPeak),
       ];
     } finally {
       downSampler.stop();

@@ -1,5 +1,5 @@
 /**
- * The watch node of the benchmark's flows: the fields the editor saves, at the values a bench flow
+ * The nodes the benchmark's flows share. The watch node: the fields the editor saves, at the values a bench flow
  * starts from (a 1 s poll, no stability wait, moved into the claim folder, SHA-256 and the ledger
  * on), with each flow's own fields over them.
  */
@@ -29,6 +29,22 @@ export function benchWatchNode(fields: { id: string; z: string; server: string; 
     maxBufferMB: 1,
     ledger: true,
     ledgerDays: 30,
+    ...fields,
+  };
+}
+
+/** A cs upload node adding a version on a name clash, with no metadata, under the flow's own fields. */
+export function benchCsUploadNode(
+  fields: { id: string; z: string; connection: string; folder: string; createFolders: boolean; wires: string[][] } & Record<string, unknown>,
+): FlowNodeJson {
+  return {
+    type: 'filebridge-cs-upload',
+    collision: 'add-version',
+    categories: '',
+    classification: '',
+    holds: '',
+    permissions: '',
+    workflow: '',
     ...fields,
   };
 }

@@ -107,3 +107,18 @@ export function rateRow(section: string, what: string, ours: number, reference?:
     ...(note ? { note } : {}),
   };
 }
+
+/**
+ * How much the bench process grew over its baseline while a simulator part ran its uploads and
+ * downloads (the bench process holds the other parts too, so its absolute peak says little).
+ */
+export function peakGrowthRow(section: string, service: string, baseline: number, uploadPeak: number, downloadPeak: number): BenchRow {
+  return {
+    section,
+    what: `Peak RSS growth of the bench process during the ${service} uploads / downloads`,
+    ours: (Math.max(uploadPeak, downloadPeak) - baseline) / 1e6,
+    unit: 'MB',
+    better: 'lower',
+    note: `${(uploadPeak / 1e6).toFixed(0)} / ${(downloadPeak / 1e6).toFixed(0)} MB peak; ${(baseline / 1e6).toFixed(0)} MB before them, the bench process holds other parts too`,
+  };
+}

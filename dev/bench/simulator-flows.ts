@@ -31,7 +31,7 @@ import { median, type BenchRow } from './report';
 import type { BenchContext, BenchSection } from './section';
 import { randomFile, startSimProcess, stopSimProcess, timed, type SimProcess } from './sim-process';
 import { serverConfigNode } from '../chaos/flow-parts';
-import { benchWatchNode } from './flow-nodes';
+import { benchCsUploadNode, benchWatchNode } from './flow-nodes';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -250,25 +250,69 @@ function dropboxFlow(dbx: DropboxInfo, cs: CsInfo): { flow: FlowNodeJson[] } {
         credentials: { password: cs.password },
       },
       benchWatchNode({ id: 'fs-a-watch', z: 'fs-a', name: 'inbox', server: 'fs-a-dbx', folder: '/Inbox', longpoll: true, wires: [['fs-a-up']] }),
-      {
+      benchCsUploadNode({
         id: 'fs-a-up',
-        type: 'filebridge-cs-upload',
         z: 'fs-a',
         name: 'file in Content Server',
         connection: 'fs-a-cs',
         folder: 'Enterprise:Bench',
         createFolders: true,
-        collision: 'add-version',
-        categories: '',
-        classification: '',
-        holds: '',
-        permissions: '',
-        workflow: '',
         wires: [['fs-a-ack']],
-      },
+      }),
       { id: 'fs-a-ack', type: 'filebridge-ack', z: 'fs-a', name: 'delete in Dropbox', action: 'delete', archiveTemplate: '', wires: [[]] },
     ],
   };
+}
+
+/** What differs between the two flows in one timed run (see `timedRun`). */
+interface TimedRun {
+  /** The flow's name in the log ("Dropbox -> CS"). */
+  label: string;
+  name: string;
+  sha: string;
+  /** Where the flow stores the file, for an error ("Content Server"). */
+  storedIn: string;
+  sims: readonly SimProcess<object>[];
+  /** The legs alone, measured just before, and how the log names them. */
+  legs: { source: number; sourceName: string; sink: number; sinkName: string };
+  /** Moves the file into the watched folder (the clock starts before it). */
+  start(): Promise<void>;
+  /** The paths left below the watched folder (the file, its claim, a failed copy). */
+  left(): Promise<string[]>;
+  /** The SHA-256 of the file in the sink, undefined while it is not there. */
+  storedSha(): Promise<string | undefined>;
+}
+
+/**
+ * One timed run of a deployed flow: it ends when the file and its claim have left the watched folder
+ * and the sink holds the source's bytes. A file the flow failed, or one acknowledged without its copy
+ * in the sink or with other bytes, fails the run.
+ */
+async function timedRun(ctx: BenchContext, rig: FlowRig, run: TimedRun, i: number, runs: number): Promise<FlowSample> {
+  const idleRss = rig.rss();
+  const simCpu = simCpuMeter(run.sims);
+  let claimed: number | undefined;
+  const arrived = Date.now();
+  const flow = await measureFlow(rig, {
+    start: () => run.start(),
+    finished: async () => {
+      const left = await run.left();
+      claimed ??= claimedAt(left, run.name);
+      if (left.some((p) => p.includes('/.filebridge/failed/'))) throw new Error(`the flow failed the file: ${left.join(', ')}\n${rig.output().slice(-3000)}`);
+      if (left.some((p) => isSourceOrClaim(p, run.name))) return false;
+      const got = await run.storedSha();
+      if (got === undefined) throw new Error(`${run.name} was acknowledged but is not in ${run.storedIn}\n${rig.output().slice(-3000)}`);
+      if (got !== run.sha) throw new Error(`${run.name} arrived in ${run.storedIn} with sha256 ${got}, expected ${run.sha}`);
+      return true;
+    },
+    pollMs: 100,
+    timeoutMs: ctx.quick ? 120_000 : 600_000,
+  });
+  ctx.log(
+    `  ${run.label} run ${i}/${runs}: flow ${flow.seconds.toFixed(2)} s, ${run.legs.sourceName} ${run.legs.source.toFixed(2)} s, ${run.legs.sinkName} ${run.legs.sink.toFixed(2)} s, ` +
+      `Node-RED ${flow.cpuSeconds.toFixed(1)} CPU s, peak ${(flow.peakRss / 1e6).toFixed(0)} MB`,
+  );
+  return { flow, source: run.legs.source, sink: run.legs.sink, simCpu: simCpu(), idleRss, ...(claimed ? { claimAfter: (claimed - arrived) / 1000 } : {}) };
 }
 
 async function runDropboxToCs(ctx: BenchContext, rig: FlowRig, size: number, runs: number): Promise<BenchRow[]> {
@@ -322,37 +366,31 @@ async function runDropboxToCs(ctx: BenchContext, rig: FlowRig, size: number, run
       ]);
       const curlId = Number(/"id"\s*:\s*(\d+)/.exec(up.stdout)?.[1]);
       if ((await csNodeSha(c, curlId)) !== sha) throw new Error(`the curl upload to the Content Server simulator arrived with different content`);
-      const idleRss = rig.rss();
-      const simCpu = simCpuMeter([dbx, c]);
-      let claimed: number | undefined;
-      const arrived = Date.now();
-      const flow = await measureFlow(rig, {
-        start: async () => {
-          const res = await fetch(`${dbx.url}/2/files/move_v2`, {
-            method: 'POST',
-            headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-            body: JSON.stringify({ from_path: `/Staging/${name}`, to_path: `/Inbox/${name}` }),
-          });
-          await json(res, 'Dropbox move into the watched folder');
-        },
-        finished: async () => {
-          const paths = await dropboxPaths(dbx);
-          claimed ??= claimedAt(paths, name);
-          if (paths.some((p) => p.includes('/.filebridge/failed/')))
-            throw new Error(`the flow failed the file: ${paths.join(', ')}\n${rig.output().slice(-3000)}`);
-          if (paths.some((p) => isSourceOrClaim(p, name))) return false;
-          const got = await csDocumentSha(c, 'Bench', name);
-          if (got === undefined) throw new Error(`${name} was acknowledged but is not in Content Server\n${rig.output().slice(-3000)}`);
-          if (got !== sha) throw new Error(`${name} arrived in Content Server with sha256 ${got}, expected ${sha}`);
-          return true;
-        },
-        pollMs: 100,
-        timeoutMs: ctx.quick ? 120_000 : 600_000,
-      });
-      samples.push({ flow, source: down, sink: up.seconds, simCpu: simCpu(), idleRss, ...(claimed ? { claimAfter: (claimed - arrived) / 1000 } : {}) });
-      ctx.log(
-        `  Dropbox -> CS run ${i}/${runs}: flow ${flow.seconds.toFixed(2)} s, curl download ${down.toFixed(2)} s, curl upload ${up.seconds.toFixed(2)} s, ` +
-          `Node-RED ${flow.cpuSeconds.toFixed(1)} CPU s, peak ${(flow.peakRss / 1e6).toFixed(0)} MB`,
+      samples.push(
+        await timedRun(
+          ctx,
+          rig,
+          {
+            label: 'Dropbox -> CS',
+            name,
+            sha,
+            storedIn: 'Content Server',
+            sims: [dbx, c],
+            legs: { source: down, sourceName: 'curl download', sink: up.seconds, sinkName: 'curl upload' },
+            start: async () => {
+              const res = await fetch(`${dbx.url}/2/files/move_v2`, {
+                method: 'POST',
+                headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+                body: JSON.stringify({ from_path: `/Staging/${name}`, to_path: `/Inbox/${name}` }),
+              });
+              await json(res, 'Dropbox move into the watched folder');
+            },
+            left: () => dropboxPaths(dbx),
+            storedSha: () => csDocumentSha(c, 'Bench', name),
+          },
+          i,
+          runs,
+        ),
       );
     }
     return rows('Dropbox -> Content Server (watch, cs upload, ack)', size, samples, {
@@ -503,30 +541,24 @@ async function runFtpToFile360(ctx: BenchContext, rig: FlowRig, size: number, ru
       ]);
       const curlDoc = (await file360State(f)).documents.find((d) => d.path.endsWith(`/curl-${name}`));
       if (curlDoc?.sha256 !== sha) throw new Error('the curl upload to the File 360 simulator arrived with different content');
-      const idleRss = rig.rss();
-      const simCpu = simCpuMeter([f]);
-      let claimed: number | undefined;
-      const arrived = Date.now();
-      const flow = await measureFlow(rig, {
-        start: () => rename(staged, join(inbox, name)),
-        finished: async () => {
-          const left = await filesBelow(inbox);
-          claimed ??= claimedAt(left, name);
-          if (left.some((p) => p.includes('/.filebridge/failed/')))
-            throw new Error(`the flow failed the file: ${left.join(', ')}\n${rig.output().slice(-3000)}`);
-          if (left.some((p) => isSourceOrClaim(p, name))) return false;
-          const doc = (await file360State(f)).documents.find((d) => d.path === `/Bench/${name}`);
-          if (doc === undefined) throw new Error(`${name} was acknowledged but is not in File 360\n${rig.output().slice(-3000)}`);
-          if (doc.sha256 !== sha) throw new Error(`${name} arrived in File 360 with sha256 ${doc.sha256}, expected ${sha}`);
-          return true;
-        },
-        pollMs: 100,
-        timeoutMs: ctx.quick ? 120_000 : 600_000,
-      });
-      samples.push({ flow, source: down, sink: up.seconds, simCpu: simCpu(), idleRss, ...(claimed ? { claimAfter: (claimed - arrived) / 1000 } : {}) });
-      ctx.log(
-        `  FTP -> File 360 run ${i}/${runs}: flow ${flow.seconds.toFixed(2)} s, lftp get ${down.toFixed(2)} s, curl upload ${up.seconds.toFixed(2)} s, ` +
-          `Node-RED ${flow.cpuSeconds.toFixed(1)} CPU s, peak ${(flow.peakRss / 1e6).toFixed(0)} MB`,
+      samples.push(
+        await timedRun(
+          ctx,
+          rig,
+          {
+            label: 'FTP -> File 360',
+            name,
+            sha,
+            storedIn: 'File 360',
+            sims: [f],
+            legs: { source: down, sourceName: 'lftp get', sink: up.seconds, sinkName: 'curl upload' },
+            start: () => rename(staged, join(inbox, name)),
+            left: () => filesBelow(inbox),
+            storedSha: async () => (await file360State(f)).documents.find((d) => d.path === `/Bench/${name}`)?.sha256,
+          },
+          i,
+          runs,
+        ),
       );
     }
     return rows('FTP -> File 360 (watch, file360 put, ack)', size, samples, {

@@ -23,6 +23,7 @@ import { median, type BenchRow } from './report';
 import type { BenchContext, BenchSection } from './section';
 import { startSimProcess, stopSimProcess, timed } from './sim-process';
 import { serverConfigNode } from '../chaos/flow-parts';
+import { benchCsUploadNode } from './flow-nodes';
 
 const FILE_BYTES = 20 * 1024;
 /** The watch's in-flight default: the reference upload client runs as many uploads at once. */
@@ -133,16 +134,7 @@ function flows(servers: DevServers, inbox: string, watch: Partial<typeof TUNED>,
         retries: 2,
         credentials: { password: upload.cs.password },
       },
-      {
-        id: 'upload',
-        type: 'filebridge-cs-upload',
-        z: 'tab',
-        connection: 'conn',
-        folder: upload.folder,
-        createFolders: true,
-        collision: 'add-version',
-        wires: [['ack']],
-      },
+      benchCsUploadNode({ id: 'upload', z: 'tab', connection: 'conn', folder: upload.folder, createFolders: true, wires: [['ack']] }),
     );
   } else {
     // Reads every file to its end (as rclone does) before the ack.

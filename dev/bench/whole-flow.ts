@@ -25,7 +25,7 @@ import { median, type BenchRow } from './report';
 import type { BenchContext, BenchSection } from './section';
 import { randomFile, startSimProcess, stopSimProcess, type SimProcess } from './sim-process';
 import { serverConfigNode } from '../chaos/flow-parts';
-import { benchWatchNode } from './flow-nodes';
+import { benchCsUploadNode, benchWatchNode } from './flow-nodes';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -215,22 +215,7 @@ function flowNodes(protocol: Protocol, servers: DevServers, sim: CsSimInfo, fold
       ],
       wires: [['bench-upload']],
     },
-    {
-      id: 'bench-upload',
-      type: 'filebridge-cs-upload',
-      z,
-      name: 'upload',
-      connection: 'bench-cs',
-      folder: '',
-      createFolders: false,
-      collision: 'add-version',
-      categories: '',
-      classification: '',
-      holds: '',
-      permissions: '',
-      workflow: '',
-      wires: [['bench-ack']],
-    },
+    benchCsUploadNode({ id: 'bench-upload', z, name: 'upload', connection: 'bench-cs', folder: '', createFolders: false, wires: [['bench-ack']] }),
     { id: 'bench-ack', type: 'filebridge-ack', z, name: 'ack', action: 'delete', archiveTemplate: '', wires: [['bench-audit']] },
     {
       id: 'bench-catch',
