@@ -16,6 +16,7 @@ import helper from 'node-red-node-test-helper';
 import { servers } from '../../support/dev-servers';
 import { nodeRedPath } from '../../support/node-red-under-test';
 import { file360ExampleRig, ftpFilesBelow, ftpJson, waitFor } from '../../support/file360-example-flows';
+import { rssSampler } from '../../support/memory';
 
 helper.init(nodeRedPath());
 
@@ -180,21 +181,17 @@ describe('FTP -> File 360 examples (vsftpd, File 360 simulator)', function () {
       try {
         global.gc?.();
         await sleep(200);
-        const baseline = process.memoryUsage().rss;
-        let peak = baseline;
-        const sampler = setInterval(() => {
-          peak = Math.max(peak, process.memoryUsage().rss);
-        }, 25);
+        const rss = rssSampler();
         let stored;
         try {
           const { out } = await rig.load('f360-04 Large media streamed into File 360.json', ['stored', 'quarantined']);
           [stored] = await out.count('stored', 1, 540_000);
           assert.equal(out.of('quarantined').length, 0);
         } finally {
-          clearInterval(sampler);
+          rss.stop();
         }
-        peak = Math.max(peak, process.memoryUsage().rss);
-        const grew = (peak - baseline) / MiB;
+        const { baseline } = rss;
+        const grew = (rss.peak() - baseline) / MiB;
         // Node-RED, the FTP client and the simulator all run in this process: the bound covers all three.
         // Runs here grew by 33 to 65 MiB; 192 MiB (under a fifth of the file) leaves room for a busy CI runner.
         if (this.test) this.test.title += ` (peak RSS +${grew.toFixed(0)} MiB)`;

@@ -26,6 +26,7 @@ import { arrived, REST_EXAMPLE_NODES, restTarget, simInspector } from '../../sup
 import { REPO_ROOT, runtimes } from '../../support/runtimes';
 import { startSimCli, stopSimCli } from '../../support/sim-cli';
 import { coreNodes, prepareExample, type RestTarget } from '../../support/example-flows';
+import { rssSampler } from '../../support/memory';
 
 helper.init(nodeRedPath());
 
@@ -81,21 +82,17 @@ describe('xConnector examples at volume and across a restart (vsftpd, REST simul
         const out = new Outcomes(example, ['posted', 'rejected']);
         global.gc?.();
         await sleep(200);
-        const baseline = process.memoryUsage().rss;
-        let peak = baseline;
-        const sampler = setInterval(() => {
-          peak = Math.max(peak, process.memoryUsage().rss);
-        }, 25);
+        const rss = rssSampler();
         let posted;
         try {
           // Renamed into the watched folder whole, as an FTP client with a temporary name does.
           await rename(local, s.localPath(`${folder}/${name}`));
           [posted] = await arrived(out, 'posted', 1, ['rejected'], 840_000);
         } finally {
-          clearInterval(sampler);
+          rss.stop();
         }
-        peak = Math.max(peak, process.memoryUsage().rss);
-        const grew = (peak - baseline) / MiB;
+        const { baseline } = rss;
+        const grew = (rss.peak() - baseline) / MiB;
         if (this.test) this.test.title += ` (peak RSS +${grew.toFixed(0)} MiB over ${(baseline / MiB).toFixed(0)} MiB)`;
         console.log(`      xc-01: 1,000,000 rows posted, peak RSS +${grew.toFixed(1)} MiB over ${(baseline / MiB).toFixed(0)} MiB`);
         const rest = posted?.filebridge?.rest as { records: number; batches: number };
