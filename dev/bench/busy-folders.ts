@@ -321,7 +321,6 @@ async function runScenario(ctx: BenchContext, rig: FlowRig, s: DevServers, sc: S
 
 export const busyFoldersSection: BenchSection = {
   name: SECTION,
-  needsServers: true,
   async run(ctx) {
     const s = await ctx.servers();
     const files = ctx.quick ? 500 : 50_000;

@@ -42,7 +42,7 @@ interface Options {
   json?: string;
 }
 
-export function parseOptions(argv: readonly string[]): Options {
+function parseOptions(argv: readonly string[]): Options {
   const options: Options = { quick: false, runs: 3 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];

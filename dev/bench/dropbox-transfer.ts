@@ -186,7 +186,6 @@ export async function benchDropbox(source: string, size: number, runs: number, w
  */
 export const dropboxSection: BenchSection = {
   name: 'dropbox',
-  needsServers: false,
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const size = (ctx.quick ? 32 : 1024) * MiB;
     const dir = join(ctx.work, 'dropbox');

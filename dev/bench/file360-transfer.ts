@@ -183,7 +183,6 @@ export async function benchFile360(
 /** Part `file360`: needs no sshd/vsftpd; the source file is random data written by coreutils. */
 export const file360Section: BenchSection = {
   name: 'file360',
-  needsServers: false,
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const size = (ctx.quick ? 32 : 1024) * MiB;
     const dir = join(ctx.work, 'file360');

@@ -11,11 +11,9 @@ import { installIntoUserDir, packPackage } from '../support/packed-package';
 import { cpuMeter, rssBytes, watchRss, type RssWatch } from '../support/proc-stats';
 import { startNodeRed, type RunningNodeRed } from '../sandbox/node-red-process';
 
-export interface FlowNodeJson {
-  id: string;
-  type: string;
-  [property: string]: unknown;
-}
+import type { FlowNodeJson } from '../chaos/node-red';
+
+export type { FlowNodeJson };
 
 export interface FlowRig {
   readonly url: string;

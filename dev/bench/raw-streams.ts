@@ -355,4 +355,4 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
   }
 }
 
-export const rawStreamsSection: BenchSection = { name: 'raw', needsServers: true, run };
+export const rawStreamsSection: BenchSection = { name: 'raw', run };

@@ -22,7 +22,5 @@ export interface BenchContext {
 export interface BenchSection {
   /** Short name for `--only` and the table's Part column. */
   readonly name: string;
-  /** Whether it needs sshd/vsftpd (and so root). */
-  readonly needsServers: boolean;
   run(context: BenchContext): Promise<BenchRow[]>;
 }

@@ -577,7 +577,6 @@ async function runFtpToFile360(ctx: BenchContext, rig: FlowRig, size: number, ru
  */
 export const simulatorFlowsSection: BenchSection = {
   name: 'flow-sim',
-  needsServers: true,
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const size = (ctx.quick ? 32 : 1024) * MiB;
     const runs = Math.max(1, ctx.runs - 2);

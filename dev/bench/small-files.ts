@@ -396,4 +396,4 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
   ];
 }
 
-export const smallFilesSection: BenchSection = { name: 'small', needsServers: true, run };
+export const smallFilesSection: BenchSection = { name: 'small', run };

@@ -483,7 +483,6 @@ async function measureProtocol(
 
 export const wholeFlowSection: BenchSection = {
   name: 'flow',
-  needsServers: true,
   async run(ctx) {
     // 5 GiB runs once in the full run: three would take the part past its 7-minute budget.
     const only = process.env.BENCH_FLOW_MB;
