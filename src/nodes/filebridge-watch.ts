@@ -1,6 +1,6 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
 import { Readable } from 'node:stream';
-import { FileBridgeError } from '../core/errors';
+import { errorMessage, FileBridgeError, isFileBridgeError } from '../core/errors';
 import type { FileBridgeFacts } from '../core/message';
 import { Ledger } from '../core/pipeline/ledger';
 import { journaled, LedgerJournal } from '../core/pipeline/ledger-journal';
@@ -15,6 +15,19 @@ import { contextStore, journalFolder, missingStoreOf, missingStoreStatus, type C
 import { serverNodeOf, showServerAtDeploy } from './kit/server';
 
 type WatchNodeDef = NodeDef & WatchConfigFields & { server: string };
+
+/** The error for a `msg.reset` the watch does not know; names the value without echoing a long or structured one. */
+function invalidReset(reset: unknown): FileBridgeError {
+  const shown =
+    typeof reset === 'string'
+      ? JSON.stringify(reset.length > 40 ? `${reset.slice(0, 40)}...` : reset)
+      : `${typeof reset} ${typeof reset === 'object' ? '' : String(reset)}`.trim();
+  return new FileBridgeError(
+    'INVALID_INPUT',
+    `msg.reset is ${shown}: the watch accepts only "failed" (forget the files that failed where they are, then poll). Nothing was forgotten and no poll was started; to only poll, send the message without msg.reset.`,
+    { property: 'msg.reset', accepted: ['failed'] },
+  );
+}
 
 function register(RED: NodeAPI): void {
   function FileBridgeWatch(this: Node, def: WatchNodeDef): void {
@@ -163,17 +176,30 @@ function register(RED: NodeAPI): void {
 
     node.on('input', (msg, _send, done) => {
       // msg.reset = "failed": files quarantined, given up or set aside where they are are taken again unchanged.
-      if ((msg as { reset?: unknown }).reset !== 'failed') {
+      const reset = (msg as { reset?: unknown }).reset;
+      if (reset === undefined || reset === null || reset === false) {
         poll();
         return done();
       }
+      // A typo ("fail") or another node's meaning (cs export's `true`) must not pass for a plain poll.
+      if (reset !== 'failed') return done(invalidReset(reset));
       watcher.forgetFailures().then(
         (n) => {
           node.log(`Forgot ${n} failed file(s) of ${settings.folder}: they are taken again.`);
           poll();
           done();
         },
-        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+        (err: unknown) =>
+          done(
+            isFileBridgeError(err)
+              ? err
+              : new FileBridgeError(
+                  'CONNECTION',
+                  `The failed files of ${settings.folder} could not be forgotten: the ledger store "${ledgerSettings?.store ?? 'default'}"${journalDir ? ` or its journal in ${journalDir}` : ''} failed: ${errorMessage(err)}. Nothing was polled; send msg.reset = "failed" again once it works.`,
+                  { store: ledgerSettings?.store ?? 'default', operation: 'forget failures' },
+                  { cause: err },
+                ),
+          ),
       );
     });
     node.on('close', (_removed: boolean, done: () => void) => {

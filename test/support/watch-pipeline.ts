@@ -125,9 +125,9 @@ export class Outcomes {
   }
 }
 
-export async function load(flow: Record<string, unknown>[], suffixes: string[] = ['']): Promise<Outcomes> {
+export async function load(flow: Record<string, unknown>[], suffixes: string[] = [''], extraNodes: unknown[] = []): Promise<Outcomes> {
   const creds: Record<string, Record<string, string>> = {};
   for (const x of suffixes) creds[`srv${x}`] = { password: servers().password };
-  await loadFlow(NODES, flow, creds);
+  await loadFlow([...NODES, ...extraNodes], flow, creds);
   return new Outcomes(suffixes);
 }

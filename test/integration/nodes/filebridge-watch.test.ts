@@ -7,6 +7,7 @@ import helper from 'node-red-node-test-helper';
 import type { QuarantineReport } from '../../../src/core/pipeline/quarantine-report';
 import type { Protocol } from '../../../src/core/remote/types';
 import { startNodeRed, type RunningNodeRed } from '../../../dev/sandbox/node-red-process';
+import { contextStoresLoader } from '../../support/context-store';
 import { servers } from '../../support/dev-servers';
 import { nodeRedPath } from '../../support/node-red-under-test';
 import { onCall, startTestServer, stopTestServer } from '../../support/flow-helper';
@@ -74,6 +75,51 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
         statuses.every((st) => st.fill !== 'yellow'),
         JSON.stringify(statuses),
       );
+    });
+  });
+
+  describe('msg.reset', () => {
+    async function errorsOf(msg: Record<string, unknown>): Promise<{ code?: string; message: string; details?: Record<string, unknown> }[]> {
+      const errors: { code?: string; message: string; details?: Record<string, unknown> }[] = [];
+      onCall<{ code?: string; message: string }>('watch', 'error', (call) => errors.push(call.args[0]));
+      helper.getNode('watch').receive(msg as never);
+      await waitFor('an error', () => errors.length > 0, 5_000);
+      return errors;
+    }
+
+    it('any value but "failed" (a typo, cs export\'s true) fails with INVALID_INPUT naming the accepted value', async () => {
+      await servers().mkdirp('watch-reset/inbox');
+      await load(pipeline('sftp', 'watch-reset/inbox'));
+      for (const reset of ['fail', true]) {
+        const [error] = await errorsOf({ reset });
+        assert.equal(error.code, 'INVALID_INPUT', error.message);
+        assert.match(error.message, /msg\.reset is .*accepts only "failed"/);
+        assert.match(error.message, reset === true ? /boolean true/ : /"fail"/);
+      }
+    });
+
+    it('"failed" with a ledger store that cannot be read fails with a coded error naming the store, not a bare Error', async () => {
+      // A context store module (Node-RED's store API) that can read and write but not list: forgetting lists.
+      const brokenStore = (): unknown => ({
+        open: () => Promise.resolve(),
+        close: () => Promise.resolve(),
+        get: (_scope: string, _key: string, cb: (err: Error | null, value?: unknown) => void) => cb(null, undefined),
+        set: (_scope: string, _key: string, _value: unknown, cb: (err: Error | null) => void) => cb(null),
+        keys: (_scope: string, cb: (err: Error | null) => void) => cb(new Error('store down')),
+        delete: () => Promise.resolve(),
+        clean: () => Promise.resolve(),
+      });
+      helper.settings({ contextStorage: { default: { module: 'memory' }, broken: { module: brokenStore } } as never });
+      try {
+        await servers().mkdirp('watch-reset/inbox');
+        await load(pipeline('sftp', 'watch-reset/inbox', { watch: { ledgerStore: 'broken' } }), [''], [contextStoresLoader()]);
+        const [error] = await errorsOf({ reset: 'failed' });
+        assert.equal(error.code, 'CONNECTION', error.message);
+        assert.match(error.message, /ledger store "broken".*store down/);
+        assert.equal(error.details?.store, 'broken');
+      } finally {
+        helper.settings({ contextStorage: undefined });
+      }
     });
   });
 
