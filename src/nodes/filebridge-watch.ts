@@ -1,6 +1,7 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
 import { Readable } from 'node:stream';
 import { errorMessage, FileBridgeError, isFileBridgeError } from '../core/errors';
+import { codedStore } from '../core/key-value-store';
 import type { FileBridgeFacts } from '../core/message';
 import { Ledger } from '../core/pipeline/ledger';
 import { journaled, LedgerJournal } from '../core/pipeline/ledger-journal';
@@ -56,7 +57,10 @@ function register(RED: NodeAPI): void {
     if (ledgerSettings) {
       const store = contextStore(node.context().global as unknown as CallbackContext, ledgerSettings.store);
       const prefix = Ledger.prefixFor(endpoint.host, endpoint.port, settings.folder);
-      ledger = new Ledger(journalDir ? journaled(store, LedgerJournal.in(journalDir)) : store, prefix, ledgerSettings.expiryMs);
+      const storeName = ledgerSettings.store ?? 'default';
+      const where = `the ledger store "${storeName}"${journalDir ? ` or its journal in ${journalDir}` : ''}`;
+      const kept = codedStore(journalDir ? journaled(store, LedgerJournal.in(journalDir)) : store, where, { store: storeName });
+      ledger = new Ledger(kept, prefix, ledgerSettings.expiryMs);
     }
     const origin: SourceOrigin = {
       server: def.server,
@@ -189,17 +193,19 @@ function register(RED: NodeAPI): void {
           poll();
           done();
         },
-        (err: unknown) =>
+        (err: unknown) => {
+          // The ledger's store codes its failures (naming the store); anything else is a store failure too.
+          const code = isFileBridgeError(err) ? err.code : 'CONNECTION';
+          const cause = isFileBridgeError(err) ? err.message : `the ledger store "${ledgerSettings?.store ?? 'default'}" failed: ${errorMessage(err)}`;
           done(
-            isFileBridgeError(err)
-              ? err
-              : new FileBridgeError(
-                  'CONNECTION',
-                  `The failed files of ${settings.folder} could not be forgotten: the ledger store "${ledgerSettings?.store ?? 'default'}"${journalDir ? ` or its journal in ${journalDir}` : ''} failed: ${errorMessage(err)}. Nothing was polled; send msg.reset = "failed" again once it works.`,
-                  { store: ledgerSettings?.store ?? 'default', operation: 'forget failures' },
-                  { cause: err },
-                ),
-          ),
+            new FileBridgeError(
+              code,
+              `The failed files of ${settings.folder} could not be forgotten: ${cause}. Nothing was polled; send msg.reset = "failed" again once the store works.`,
+              isFileBridgeError(err) ? err.details : { store: ledgerSettings?.store ?? 'default' },
+              { cause: err },
+            ),
+          );
+        },
       );
     });
     node.on('close', (_removed: boolean, done: () => void) => {

@@ -113,7 +113,12 @@ export class ExportMarkStore {
       const value = await this.kv.get(this.key);
       return typeof value === 'object' && value !== null ? (value as ExportMarks) : {};
     } catch (err) {
-      throw new FileBridgeError('INVALID_INPUT', `Cannot read the export mark from context store '${this.storeName ?? 'default'}': ${errorMessage(err)}`);
+      throw new FileBridgeError(
+        'CONNECTION',
+        `Cannot read the export mark from context store '${this.storeName ?? 'default'}': ${errorMessage(err)}`,
+        { store: this.storeName ?? 'default', operation: 'read' },
+        { cause: err },
+      );
     }
   }
 
@@ -121,7 +126,12 @@ export class ExportMarkStore {
     try {
       await this.kv.set(this.key, marks);
     } catch (err) {
-      throw new FileBridgeError('INVALID_INPUT', `Cannot save the export mark in context store '${this.storeName ?? 'default'}': ${errorMessage(err)}`);
+      throw new FileBridgeError(
+        'CONNECTION',
+        `Cannot save the export mark in context store '${this.storeName ?? 'default'}': ${errorMessage(err)}`,
+        { store: this.storeName ?? 'default', operation: 'write' },
+        { cause: err },
+      );
     }
   }
 

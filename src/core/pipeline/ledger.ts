@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { KeyValueStore } from '../key-value-store';
+import { codedStore, type KeyValueStore } from '../key-value-store';
 
 export { MemoryStore, type KeyValueStore } from '../key-value-store';
 
@@ -38,13 +38,19 @@ export interface LedgerEntry {
  * is (Dropbox keeps the id when a file is overwritten: only the hash tells).
  */
 export class Ledger {
+  private readonly store: KeyValueStore;
+
   constructor(
-    private readonly store: KeyValueStore,
+    /** A store whose failures are not coded yet gets the generic "the ledger's store" (the watch names its store). */
+    store: KeyValueStore,
     /** Keeps ledgers of different servers/folders apart in a shared store; letters, digits, `_`. */
     private readonly prefix: string,
     private readonly expiryMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    // Every failure reaching a node's done(err) carries a code (see codedStore).
+    this.store = codedStore(store, "the ledger's store");
+  }
 
   /** A prefix that is the same for every watch of one server folder, so they share what was done. */
   static prefixFor(host: string, port: number, folder: string): string {

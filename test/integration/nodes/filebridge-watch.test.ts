@@ -78,6 +78,41 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
     });
   });
 
+  /**
+   * `contextStorage` with a store "broken" (a context store module of Node-RED's store API) whose
+   * chosen operations fail, as a store whose file or server is gone does.
+   */
+  function brokenStorage(fails: { set?: boolean; keys?: boolean }): unknown {
+    const down = new Error('store down');
+    const brokenStore = (): unknown => ({
+      open: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+      get: (_scope: string, _key: string, cb: (err: Error | null, value?: unknown) => void) => cb(null, undefined),
+      set: (_scope: string, _key: string, _value: unknown, cb: (err: Error | null) => void) => cb(fails.set ? down : null),
+      keys: (_scope: string, cb: (err: Error | null, keys?: string[]) => void) => (fails.keys ? cb(down) : cb(null, [])),
+      delete: () => Promise.resolve(),
+      clean: () => Promise.resolve(),
+    });
+    return { default: { module: 'memory' }, broken: { module: brokenStore } };
+  }
+
+  it('ack "leave" whose ledger entry cannot be written fails with CONNECTION naming the store (not INVALID_INPUT: the file was fine)', async () => {
+    helper.settings({ contextStorage: brokenStorage({ set: true }) as never });
+    try {
+      await servers().mkdirp('watch-store-fail/inbox');
+      await servers().writeFile('watch-store-fail/inbox/a.txt', 'a');
+      await load(pipeline('sftp', 'watch-store-fail/inbox', { watch: { ledgerStore: 'broken' }, ack: { action: 'leave' } }), [''], [contextStoresLoader()]);
+      const errors: { code?: string; message: string; details?: Record<string, unknown> }[] = [];
+      onCall<{ code?: string; message: string }>('ack', 'error', (call) => errors.push(call.args[0]));
+      await waitFor('an ack error', () => errors.length > 0, 15_000);
+      assert.equal(errors[0].code, 'CONNECTION', errors[0].message);
+      assert.match(errors[0].message, /written to the ledger store "broken".*store down/);
+      assert.equal(errors[0].details?.store, 'broken');
+    } finally {
+      helper.settings({ contextStorage: undefined });
+    }
+  });
+
   describe('msg.reset', () => {
     async function errorsOf(msg: Record<string, unknown>): Promise<{ code?: string; message: string; details?: Record<string, unknown> }[]> {
       const errors: { code?: string; message: string; details?: Record<string, unknown> }[] = [];
@@ -99,17 +134,7 @@ describe('filebridge-watch, ack and quarantine in Node-RED flows', function () {
     });
 
     it('"failed" with a ledger store that cannot be read fails with a coded error naming the store, not a bare Error', async () => {
-      // A context store module (Node-RED's store API) that can read and write but not list: forgetting lists.
-      const brokenStore = (): unknown => ({
-        open: () => Promise.resolve(),
-        close: () => Promise.resolve(),
-        get: (_scope: string, _key: string, cb: (err: Error | null, value?: unknown) => void) => cb(null, undefined),
-        set: (_scope: string, _key: string, _value: unknown, cb: (err: Error | null) => void) => cb(null),
-        keys: (_scope: string, cb: (err: Error | null) => void) => cb(new Error('store down')),
-        delete: () => Promise.resolve(),
-        clean: () => Promise.resolve(),
-      });
-      helper.settings({ contextStorage: { default: { module: 'memory' }, broken: { module: brokenStore } } as never });
+      helper.settings({ contextStorage: brokenStorage({ keys: true }) as never });
       try {
         await servers().mkdirp('watch-reset/inbox');
         await load(pipeline('sftp', 'watch-reset/inbox', { watch: { ledgerStore: 'broken' } }), [''], [contextStoresLoader()]);

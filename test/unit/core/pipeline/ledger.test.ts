@@ -1,10 +1,21 @@
 import { strict as assert } from 'node:assert';
 import { Ledger, MemoryStore } from '../../../../src/core/pipeline/ledger';
+import { expectCode } from '../../../support/expect-code';
 
 const T0 = Date.parse('2026-11-02T10:00:00.000Z');
 
 describe('pipeline: ledger', () => {
   describe('ledger', () => {
+    it("a store that fails gives coded errors (CONNECTION, the cause kept) for every use, so a node's done(err) carries a code", async () => {
+      const cause = new Error('journal unusable');
+      const broken = { get: () => Promise.reject(cause), set: () => Promise.reject(cause), keys: () => Promise.reject(cause) };
+      const ledger = new Ledger(broken, Ledger.prefixFor('h', 22, '/in'), 10_000);
+      const facts = { path: '/in/a', size: 3, mtime: '2026-11-02T09:00:00.000Z' };
+      for (const use of [ledger.has(facts), ledger.record(facts, 'left'), ledger.forget(facts), ledger.forgetOutcomes(['quarantined']), ledger.sweep()]) {
+        const err = await expectCode(use, 'CONNECTION', /the ledger's store: journal unusable/);
+        assert.equal(err.cause, cause);
+      }
+    });
     it('remembers path+size+mtime until expiry; another size or mtime is another file', async () => {
       let now = T0;
       const store = new MemoryStore();
