@@ -15,7 +15,7 @@ import { readAll, trackStream, type Delivered, type TrackedStream } from './expo
 import type { PendingConfirmation } from './export-confirm';
 import type { CsNode, CsVersion } from './nodes';
 import { decodeCsName } from './cs-name';
-import { FlowFailure, type OnRefusal } from './export-refusal';
+import { FlowFailure, RefusalGuard, type OnRefusal } from './export-refusal';
 import { onReaderFailure } from '../reader-failure';
 
 /** The client operations an export uses. */
@@ -80,6 +80,13 @@ export interface DeliveredEntry {
   size: number;
   modifyDate: string | undefined;
   sha256?: string;
+}
+
+/** A refused document as the guard holds it until it is skipped. */
+interface Refusal {
+  doc: ExportedDocument;
+  entry: SkippedEntry;
+  error: FileBridgeError;
 }
 
 /** A document skipped because the flow refused it for good; the mark moved past it. */
@@ -382,6 +389,26 @@ export async function runChanges(client: ExportClient, run: ChangesRun, settings
     const changes = await listChanges(client, folderId, run, mark, hooks.signal);
     summary.count = changes.length;
     const folders = new FolderNames(client);
+    // With "skip", refusals that look like a misconfigured storing node are held back, and so is the
+    // mark: it moves past them only once they are skipped (RefusalGuard, export-refusal.ts).
+    const guard = new RefusalGuard<Refusal>();
+    const skip = (refusals: Refusal[]): void => {
+      for (const r of refusals) {
+        summary.skipped.push(r.entry);
+        hooks.skipped?.(r.doc, r.entry, r.error);
+      }
+    };
+    let steps: { id: number; modifyDate: Date | undefined; version?: number }[] = [];
+    const moveMark = async (): Promise<void> => {
+      if (!run.onlyChanged || guard.holding || steps.length === 0) return;
+      let moved = mark;
+      for (const s of steps) moved = advanceMark(moved, s.id, s.modifyDate, query, s.version);
+      steps = [];
+      if (!moved) return;
+      mark = moved;
+      await run.saveMark(key, moved);
+      summary.mark = moved;
+    };
     for (const [i, { node, path }] of changes.entries()) {
       hooks.progress?.({ phase: 'sending', index: i + 1, count: changes.length });
       let version: CsVersion | undefined;
@@ -391,23 +418,26 @@ export async function runChanges(client: ExportClient, run: ChangesRun, settings
         relative = await folders.relativePath(path);
         summary.documents.push(await deliverer.deliver(node, version, relative, i + 1, changes.length));
         summary.sent++;
+        skip(guard.stored());
       } catch (err) {
         const e = coded(err);
         if (e instanceof FlowFailure) {
           // Checked first: a put failing NOT_FOUND (its target folder is missing) is no document gone from Content Server.
           if (settings.onRefusal !== 'skip' || !e.forGood) throw e.stopping();
-          const skipped: SkippedEntry = { id: node.id, name: node.name, path: relative, version: version?.versionNumber, code: e.reported, message: e.message };
-          summary.skipped.push(skipped);
-          hooks.skipped?.(skippedDocument(node, version, relative, i + 1, changes.length), skipped, e.skipping());
+          const entry: SkippedEntry = { id: node.id, name: node.name, path: relative, version: version?.versionNumber, code: e.reported, message: e.message };
+          const verdict = guard.refused({ doc: skippedDocument(node, version, relative, i + 1, changes.length), entry, error: e.skipping() }, node.name, e);
+          if ('stop' in verdict) throw verdict.stop;
+          skip(verdict.skip);
         } else if (e.code === 'NOT_FOUND') summary.errors.push(errorEntry(e, node));
         else throw e;
       }
-      if (run.onlyChanged) {
-        mark = advanceMark(mark, node.id, node.modifyDate, query, version?.versionNumber);
-        await run.saveMark(key, mark);
-        summary.mark = mark;
-      }
+      steps.push({ id: node.id, modifyDate: node.modifyDate, version: version?.versionNumber });
+      await moveMark();
     }
+    const verdict = guard.end();
+    if ('stop' in verdict) throw verdict.stop;
+    skip(verdict.skip);
+    await moveMark();
     return finish();
   } catch (err) {
     return finish(coded(err));

@@ -332,6 +332,68 @@ describe('content-server export runs', function () {
       assert.equal(next.received.length, 0);
     });
 
+    it('with "skip", a storing node that refuses every document with the same words (its settings) stops the run at the first: nothing is skipped, all are sent once it is fixed', async () => {
+      const folder = 'Enterprise:ExportRefusedAll';
+      const ids: number[] = [];
+      for (const name of ['a.txt', 'b.txt', 'c.txt', 'd.txt'])
+        ids.push((await client.upload({ target: folder, createFolders: true, name, open: bytes(Buffer.from(name)) })).id);
+      const marks = new Map<string, ExportMark>();
+      // As remote put fails every message when its Path expression gives nothing.
+      const misconfigured = (): FileBridgeError => new FileBridgeError('INVALID_INPUT', 'The path must be a text, got undefined. Check "Path" or msg.path.');
+      const reported: number[] = [];
+      const { hooks, received } = reader(() => misconfigured());
+      hooks.skipped = (doc) => reported.push(doc.cs.id);
+      const stopped = await runChanges(client, changesRun(folder, marks), { ...settings, onRefusal: 'skip' }, hooks);
+      assert.equal(stopped.error?.code, 'INVALID_INPUT');
+      assert.match(stopped.error?.message ?? '', /failed to store 'a\.txt'.*3 documents in a row were refused with these same words/);
+      assert.equal(stopped.error?.details.refusedInARow, 3);
+      assert.equal(stopped.summary.complete, false);
+      assert.deepEqual(stopped.summary.skipped, []);
+      assert.deepEqual(reported, [], 'no document reported as skipped');
+      assert.equal(received.length, 0);
+      const fixed = await run(folder, marks);
+      assert.deepEqual(
+        fixed.received.map((r) => r.doc.cs.id),
+        ids,
+        'the mark did not move: every document is sent once the node is fixed',
+      );
+    });
+
+    it('with "skip", a run whose only two documents are refused with the same words stops too; documents refused for their own names are skipped however many', async () => {
+      const two = 'Enterprise:ExportRefusedBoth';
+      for (const name of ['a.txt', 'b.txt']) await client.upload({ target: two, createFolders: true, name, open: bytes(Buffer.from(name)) });
+      const marks = new Map<string, ExportMark>();
+      const same = await run(
+        two,
+        marks,
+        {},
+        { ...settings, onRefusal: 'skip' },
+        () => new FileBridgeError('MAPPING', 'Required target field "vendor" has no value'),
+      );
+      assert.equal(same.outcome.error?.code, 'MAPPING');
+      assert.equal(same.outcome.error?.details.refusedInARow, 2);
+      assert.equal((await run(two, marks)).received.length, 2, 'both sent once fixed');
+
+      const named = 'Enterprise:ExportRefusedNamed';
+      const ids: number[] = [];
+      for (const name of ['desktop.ini', 'thumbs.db', '.ds_store', 'ok.txt'])
+        ids.push((await client.upload({ target: named, createFolders: true, name, open: bytes(Buffer.from(name)) })).id);
+      const names = new Map<string, ExportMark>();
+      const refusing = await run(named, names, {}, { ...settings, onRefusal: 'skip' }, (doc) =>
+        doc.filename === 'ok.txt' ? undefined : new FileBridgeError('INVALID_INPUT', `Dropbox does not store files or folders named "${doc.filename}"`),
+      );
+      assert.equal(refusing.outcome.error, undefined);
+      assert.deepEqual(
+        refusing.outcome.summary.skipped.map((e) => e.id),
+        ids.slice(0, 3),
+      );
+      assert.deepEqual(
+        refusing.received.map((r) => r.doc.cs.id),
+        [ids[3]],
+      );
+      assert.equal((await run(named, names)).received.length, 0, 'the mark is past all four');
+    });
+
     it('with "stop" (flows made before the option): the run stops at it with the code the flow reported, and sends it again next run', async () => {
       const folder = 'Enterprise:ExportRefusedStop';
       const [one, ini, three_] = await three(folder);
