@@ -172,11 +172,10 @@ function register(RED: NodeAPI): void {
     schedule.start();
     const sweep = setInterval(() => void ledger?.sweep().catch(() => undefined), 3_600_000);
     sweep.unref();
-    void ledger
-      ?.sweep()
-      .catch((err: unknown) =>
-        node.warn(`Ledger store "${ledgerSettings?.store ?? 'default'}"${journalDir ? ` or its journal in ${journalDir}` : ''} is unusable: ${String(err)}`),
-      );
+    void ledger?.sweep().catch((err: unknown) =>
+      // The coded error already names the store (and journal).
+      node.warn(`The ledger is unusable: ${errorMessage(err)}`),
+    );
 
     node.on('input', (msg, _send, done) => {
       // msg.reset = "failed": files quarantined, given up or set aside where they are are taken again unchanged.

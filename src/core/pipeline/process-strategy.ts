@@ -7,7 +7,7 @@
  * or fail: a file whose commit failed stays claimed; its watch sends it again at the next poll when
  * the failure may pass (`CONNECTION`, `TIMEOUT`), and lease recovery brings it back otherwise.
  */
-import { FileBridgeError, isFileBridgeError, RETRYABLE_CODES, type ErrorCode } from '../errors';
+import { errorMessage, FileBridgeError, isFileBridgeError, RETRYABLE_CODES, type ErrorCode } from '../errors';
 import type { ReceivedFileBridge } from '../message';
 import { checkFileName, checkRemotePath, joinRemote } from '../paths';
 import type { SessionPool } from '../remote/session-pool';
@@ -175,7 +175,9 @@ export function commitClaim(site: ClaimSite, claimed: ClaimedMessage, how: Commi
       correlationId,
     });
     if (how.action !== 'leave') {
-      await ledger?.record(ledgerFacts(source), disposal.action).catch((err: unknown) => how.warn?.(`Ledger not updated for ${source.path}: ${String(err)}`));
+      await ledger
+        ?.record(ledgerFacts(source), disposal.action)
+        .catch((err: unknown) => how.warn?.(`Ledger not updated for ${source.path}: ${errorMessage(err)}`));
     }
     const audit = auditRecord(source, 'acked', disposal.action, new Date(), { correlationId, target: how.target, sourceNowAt: disposal.path });
     return { disposal, audit };
@@ -224,11 +226,13 @@ export function rollbackClaim(site: ClaimSite, claimed: ClaimedMessage, failure:
     if (source.inPlace === true) {
       await ledger
         ?.record(ledgerFacts(source), 'quarantined')
-        .catch((err: unknown) => how.warn?.(`Ledger could not record ${source.path} as quarantined, so the unchanged file may be sent again: ${String(err)}`));
+        .catch((err: unknown) =>
+          how.warn?.(`Ledger could not record ${source.path} as quarantined, so the unchanged file may be sent again: ${errorMessage(err)}`),
+        );
     } else {
       await ledger
         ?.forget(ledgerFacts(source))
-        .catch((err: unknown) => how.warn?.(`Ledger could not forget ${source.path}, so the file put back unchanged may be passed over: ${String(err)}`));
+        .catch((err: unknown) => how.warn?.(`Ledger could not forget ${source.path}, so the file put back unchanged may be passed over: ${errorMessage(err)}`));
     }
     const audit = auditRecord(source, 'quarantined', 'quarantined', new Date(), {
       correlationId,

@@ -141,7 +141,7 @@ describe('process strategy: commit and rollback of a claimed file (real SFTP ser
     const result = await commitClaim(at2, { source: second, correlationId: 'c3' }, { action: 'delete', warn: (t) => warnings.push(t) });
     assert.equal(result.disposal.action, 'deleted');
     assert.equal(await servers().exists(second.claimPath), false);
-    assert.match(warnings.join('\n'), /Ledger not updated for .*other\.pdf: Error: store is read-only/);
+    assert.match(warnings.join('\n'), /Ledger not updated for .*other\.pdf: Values could not be written to the ledger's store: store is read-only/);
     assert.deepEqual(watch.calls, ['close c3', 'release c3']);
   });
 
@@ -210,7 +210,10 @@ describe('process strategy: commit and rollback of a claimed file (real SFTP ser
     const warnings: string[] = [];
     const result = await rollbackClaim(at, { source, correlationId: 'c6' }, { message: 'no vendor', code: 'MAPPING' }, { warn: (t) => warnings.push(t) });
     assert.ok(await servers().exists(result.path));
-    assert.match(warnings.join('\n'), /Ledger could not forget .*stuck\.pdf, so the file put back unchanged may be passed over: Error: store is read-only/);
+    assert.match(
+      warnings.join('\n'),
+      /Ledger could not forget .*stuck\.pdf, so the file put back unchanged may be passed over: Values could not be written to the ledger's store: store is read-only/,
+    );
   });
 
   it('works without a running watch (redeployed away): the file is still disposed of through its server', async () => {
