@@ -18,6 +18,9 @@
  * downloading it from the Dropbox simulator, or curl uploading it to the Content Server simulator in
  * one multipart request (`POST /v2/nodes`); (b) lftp getting it from vsftpd, or curl uploading it to
  * the File 360 simulator in one multipart request. Target: flow time <= 1.25x the slower leg.
+ *
+ * For profiling: BENCH_FLOW_SIM=file360 BENCH_FLOW_SIM_MB=256 node build/dev/bench/cli.js --only flow-sim
+ * (one flow, a smaller file); NODE_OPTIONS reaches Node-RED (see whole-flow.ts).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -578,12 +581,16 @@ async function runFtpToFile360(ctx: BenchContext, rig: FlowRig, size: number, ru
 export const simulatorFlowsSection: BenchSection = {
   name: 'flow-sim',
   async run(ctx: BenchContext): Promise<BenchRow[]> {
-    const size = (ctx.quick ? 32 : 1024) * MiB;
+    const size = Number(process.env.BENCH_FLOW_SIM_MB ?? (ctx.quick ? 32 : 1024)) * MiB;
     const runs = Math.max(1, ctx.runs - 2);
+    const flows = (process.env.BENCH_FLOW_SIM ?? 'dropbox,file360').split(',');
     ctx.log('Starting Node-RED with the packed package...');
     const rig = await startFlowRig();
     try {
-      return [...(await runDropboxToCs(ctx, rig, size, runs)), ...(await runFtpToFile360(ctx, rig, size, runs))];
+      return [
+        ...(flows.includes('dropbox') ? await runDropboxToCs(ctx, rig, size, runs) : []),
+        ...(flows.includes('file360') ? await runFtpToFile360(ctx, rig, size, runs) : []),
+      ];
     } finally {
       await rig.stop();
     }

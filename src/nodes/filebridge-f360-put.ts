@@ -37,7 +37,9 @@ function register(RED: NodeAPI): void {
         const { client, label } = usableFile360(RED, def.server, NO_SERVER);
         const facts = receivedFacts(msg);
         // Every check of the message happens here, before any request: bad input sends nothing.
-        const put = prepareF360Put(settings, { payload: msg.payload, filename: msg.filename, facts, reopen: reopenerFor(RED, facts.source), server: label });
+        // A file opened again for a retry hashes itself, so the put does not hash its bytes a second time.
+        const reopen = reopenerFor(RED, facts.source, { sha256: true });
+        const put = prepareF360Put(settings, { payload: msg.payload, filename: msg.filename, facts, reopen, server: label });
         node.status({ fill: 'blue', shape: 'dot', text: shortStatus(`uploading ${put.name}`) });
         const outcome = await performF360Put(client, put, (sent) => {
           node.status({ fill: 'blue', shape: 'dot', text: progressText(put.name, sent, put.size) });

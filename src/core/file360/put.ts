@@ -10,12 +10,13 @@
  * has no metadata fields on documents (shared/reference/file360-rest.md), so a sidecar document is
  * the one place File 360 itself keeps where a file came from.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { FileBridgeError, isFileBridgeError } from '../errors';
 import type { ReceivedFileBridge } from '../message';
 import { lastPathPart } from '../paths';
 import { sourceFactsOf, splitName, type SourceFacts } from '../pipeline/source';
+import { ownDigestOf, type OwnDigest } from '../pipeline/source-stream';
 import type { CollisionStrategy, File360Client } from './client';
 import type { F360PrincipalType, F360Role } from './contract';
 import { fillFolderTemplate } from './folder-template';
@@ -120,10 +121,13 @@ export function detailsName(name: string): string {
  * The bytes to upload, hashed as the upload reads them: each byte of the message's payload is read
  * once (the client replays a stream's first 8 MiB from memory, not from here). When the upload must
  * start over and the payload can be opened again (a Buffer, or a watched file), the hash starts over
- * with it, so the digest is always that of the bytes of the attempt that was stored.
+ * with it, so the digest is always that of the bytes of the attempt that was stored. A stream that
+ * hashes itself (a watched file with the watch's SHA-256 on, or opened again for a retry) is not
+ * hashed twice: its own digest is taken when it covers exactly the bytes this attempt sent.
  */
 export class HashedContent {
-  private hash = createHash('sha256');
+  private hash: Hash | undefined;
+  private own: (() => OwnDigest | undefined) | undefined;
   private count = 0;
   private opened = false;
 
@@ -150,8 +154,15 @@ export class HashedContent {
     };
   }
 
+  /** The SHA-256 of the bytes the last attempt read (read once that attempt reached the end). */
   get sha256(): string {
-    return this.hash.copy().digest('hex');
+    if (this.hash) return this.hash.copy().digest('hex');
+    const own = this.own?.();
+    if (own === undefined || own.bytes !== this.count) {
+      // Not reached when the upload succeeded: the stream ends (and digests itself) before its last byte is sent.
+      throw new FileBridgeError('CONNECTION', 'The file was not read to its end, so it has no SHA-256; send it again.');
+    }
+    return own.sha256;
   }
 
   get bytes(): number {
@@ -164,12 +175,15 @@ export class HashedContent {
   }
 
   private hashed(stream: Readable): Readable {
-    this.hash = createHash('sha256');
+    // Its own digest covers every byte it gave out: only the right one if nobody read from it before us.
+    this.own = stream.readableDidRead ? undefined : ownDigestOf(stream);
+    this.hash = this.own ? undefined : createHash('sha256');
     this.count = 0;
+    const hash = this.hash;
     const pass = async function* (this: HashedContent): AsyncGenerator<Buffer> {
       for await (const chunk of stream) {
         const buf = Buffer.isBuffer(chunk) ? chunk : typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk as Uint8Array);
-        this.hash.update(buf);
+        hash?.update(buf);
         this.count += buf.length;
         yield buf;
       }

@@ -14,6 +14,24 @@ export interface SourceStreamOptions {
 }
 
 /**
+ * What a stream that hashes its own bytes says about them: the SHA-256 of every byte it gave out and
+ * their count, once it has ended (undefined before). A consumer that needs the digest of the same
+ * bytes takes it from here instead of hashing them a second time (SHA-256 is about 0.6 CPU s per GiB).
+ */
+export interface OwnDigest {
+  sha256: string;
+  bytes: number;
+}
+
+const OWN_DIGEST = Symbol('filebridge.ownDigest');
+
+/** The digest a stream from `sourceStream` computes of itself, or undefined when it does not (or is not one). */
+export function ownDigestOf(stream: Readable): (() => OwnDigest | undefined) | undefined {
+  const read = (stream as Readable & { [OWN_DIGEST]?: () => OwnDigest | undefined })[OWN_DIGEST];
+  return typeof read === 'function' ? read : undefined;
+}
+
+/**
  * A stream of a remote file that connects only when first read. A message waiting in a queue (or
  * behind max-in-flight) holds no pooled connection; the bytes are hashed and counted as they pass.
  */
@@ -22,6 +40,7 @@ export function sourceStream(pool: SessionPool<RemoteSession>, path: string, opt
   let opening = false;
   let bytes = 0;
   const hash: Hash | undefined = options.onSha256 ? createHash('sha256') : undefined;
+  let digest: OwnDigest | undefined;
   const out: Readable = new Readable({
     highWaterMark: 1024 * 1024,
     read() {
@@ -54,7 +73,10 @@ export function sourceStream(pool: SessionPool<RemoteSession>, path: string, opt
               );
               return;
             }
-            if (hash) options.onSha256?.(hash.digest('hex'));
+            if (hash) {
+              digest = { sha256: hash.digest('hex'), bytes };
+              options.onSha256?.(digest.sha256);
+            }
             out.push(null);
           });
           stream.once('error', (err) => out.destroy(err));
@@ -67,6 +89,7 @@ export function sourceStream(pool: SessionPool<RemoteSession>, path: string, opt
       cb(err);
     },
   });
+  if (hash) Object.defineProperty(out, OWN_DIGEST, { value: () => digest });
   return out;
 }
 

@@ -19,9 +19,10 @@ export function claimSiteOf(RED: NodeAPI, source: SourceFacts): ClaimSite {
 /**
  * For a sink that must send a file again from the start (an upload retry after its stream was
  * consumed): a function opening the claimed file anew, or undefined when the message carries no
- * usable source or its server is not deployed. Each call opens a fresh stream, size-checked.
+ * usable source or its server is not deployed. Each call opens a fresh stream, size-checked, and
+ * with `sha256` hashing itself (see `ownDigestOf`).
  */
-export function reopenerFor(RED: NodeAPI, source: unknown): (() => Readable) | undefined {
+export function reopenerFor(RED: NodeAPI, source: unknown, options: { sha256?: boolean } = {}): (() => Readable) | undefined {
   const facts = sourceFactsOf(source);
   if (!facts) return undefined;
   try {
@@ -36,5 +37,7 @@ export function reopenerFor(RED: NodeAPI, source: unknown): (() => Readable) | u
   } catch {
     return undefined;
   }
-  return () => sourceStream(pool, facts.claimPath, { expectedSize: facts.size });
+  // With sha256 the stream hashes itself on the way: a sink that records the digest takes it from there.
+  const onSha256 = options.sha256 ? (): void => undefined : undefined;
+  return () => sourceStream(pool, facts.claimPath, { expectedSize: facts.size, onSha256 });
 }

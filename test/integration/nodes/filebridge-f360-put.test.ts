@@ -160,6 +160,37 @@ describe('filebridge-f360-put node in a Node-RED flow', function () {
     assertNoSecret(msg, details);
   });
 
+  it("with the watch's SHA-256 off the put hashes the bytes itself; the details still carry the file's SHA-256", async () => {
+    const dir = `f360-put-${++seq}-${Date.now()}`;
+    const data = randomBytes(200_000);
+    await servers().writeFile(`${dir}/inbox/plain.bin`, data);
+    const arrivals = await load(dir, { folder: `${dir}/T` }, {}, { sha256: false });
+    const { id, msg } = await arrivals.next();
+    assert.equal(id, 'acked', JSON.stringify(msg.error));
+    assert.equal(msg.filebridge?.source?.sha256, undefined, 'the watch computed nothing');
+    assert.equal(msg.filebridge?.file360?.sha256, sha(data));
+    assert.equal(used.sim.documentAt(`/${dir}/T/plain.bin`)?.sha256, sha(data));
+    const details = JSON.parse(await readFile(used.sim.contentFile(msg.filebridge?.file360?.detailsDocumentId ?? '') ?? '', 'utf8')) as F360TransferDetails;
+    assert.equal(details.document.sha256, sha(data));
+  });
+
+  it('an upload dropped halfway is sent again from the claimed file, opened anew; the SHA-256 reported is that of the bytes stored', async () => {
+    const dir = `f360-put-${++seq}-${Date.now()}`;
+    // Above the 8 MiB the client replays from memory: the retry must open the claimed file again.
+    const data = randomBytes(10 * 1024 * 1024);
+    await servers().writeFile(`${dir}/inbox/big.bin`, data);
+    const uploads = used.sim.stats().byRoute['POST /api/v3/documents'] ?? 0;
+    used.sim.setFaults({ dropUploadNext: 1 });
+    const arrivals = await load(dir, { folder: `${dir}/T`, collision: 'overwrite' });
+    const { id, msg } = await arrivals.next();
+    assert.equal(id, 'acked', JSON.stringify(msg.error));
+    // The dropped attempt, the retry, and the details document.
+    assert.equal((used.sim.stats().byRoute['POST /api/v3/documents'] ?? 0) - uploads, 3);
+    assert.equal(used.sim.documentAt(`/${dir}/T/big.bin`)?.sha256, sha(data));
+    assert.equal(msg.filebridge?.file360?.sha256, sha(data));
+    assert.equal(msg.filebridge?.file360?.size, data.length);
+  });
+
   it('collision "fail" on a taken name: Catch gets CONFLICT, File 360 keeps its document, the source stays claimed (not lost, not acked)', async () => {
     const dir = `f360-put-${++seq}-${Date.now()}`;
     const year = String(new Date().getUTCFullYear());
