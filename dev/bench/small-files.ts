@@ -12,6 +12,11 @@
  * claim (one poll interval with the default "stable for 2 s") is printed beside it. Each run checks
  * that every file was acknowledged (archived, nothing left in the inbox or the claim folder) and,
  * for (c), that every document is in the simulator once with the file's SHA-256.
+ *
+ * For profiling one scenario: BENCH_SMALL_SCENARIOS=c BENCH_SMALL_COUNT=500 node build/dev/bench/cli.js
+ * --only small (scenarios a,b,c,d comma-separated; rows of the ones left out are not printed). (c)
+ * still uploads the files straight to the simulator for its reference. NODE_OPTIONS reaches Node-RED:
+ * `--require` a preload that starts the inspector's profiler (Node 20 refuses --cpu-prof there).
  */
 import { createHash } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
@@ -280,7 +285,9 @@ async function checkDocuments(cs: CsInfo, path: string[], source: Source): Promi
 
 async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const servers = await ctx.servers();
-  const count = ctx.quick ? 60 : 2000;
+  const scenarios = new Set((process.env.BENCH_SMALL_SCENARIOS ?? 'a,b,c,d').split(',').map((x) => x.trim()));
+  const count = process.env.BENCH_SMALL_COUNT ? Number(process.env.BENCH_SMALL_COUNT) : ctx.quick ? 60 : 2000;
+  if (!Number.isSafeInteger(count) || count < 1) throw new Error(`BENCH_SMALL_COUNT must be a positive whole number, got '${process.env.BENCH_SMALL_COUNT}'`);
   const timeoutMs = ctx.quick ? 60_000 : 180_000;
   // Each run waits out a 10 s stability window twice: two runs keep the part within its 4 minutes.
   const runs = Math.min(ctx.runs, 2);
@@ -301,24 +308,41 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
     const bench = await makeFolder(cs, ticket, 2000, 'bench-small');
     for (let i = 1; i <= runs; i++) {
       const inbox = (what: string): string => `small/${what}-${i}`;
-      await fillInbox(servers, inbox('a'), source);
-      r.rcDefault.push(await rclone(servers, keyFile, inbox('a'), join(work, 'rclone-out'), source, []));
-      r.ours.push(await drainInbox(rig, servers, inbox('a'), source, flows(servers, inbox('a'), defaults), timeoutMs));
-      await fillInbox(servers, inbox('b'), source);
-      r.rcFast.push(await rclone(servers, keyFile, inbox('b'), join(work, 'rclone-out'), source, RCLONE_FAST));
-      r.tuned.push(await drainInbox(rig, servers, inbox('b'), source, flows(servers, inbox('b'), TUNED), timeoutMs));
-      const straight = await makeFolder(cs, ticket, bench, `straight-${i}`);
-      r.simAlone.push(await uploadStraight(cs, ticket, straight, source, source.names, DEFAULT_IN_FLIGHT));
-      await fillInbox(servers, inbox('c'), source);
-      const folder = `flow-${i}`;
-      r.flow.push(
-        await drainInbox(rig, servers, inbox('c'), source, flows(servers, inbox('c'), defaults, { cs, folder: `Enterprise:bench-small/${folder}` }), timeoutMs),
-      );
-      await checkDocuments(cs, ['bench-small', folder], source);
-      await checkDocuments(cs, ['bench-small', `straight-${i}`], source);
+      if (scenarios.has('a')) {
+        await fillInbox(servers, inbox('a'), source);
+        r.rcDefault.push(await rclone(servers, keyFile, inbox('a'), join(work, 'rclone-out'), source, []));
+        r.ours.push(await drainInbox(rig, servers, inbox('a'), source, flows(servers, inbox('a'), defaults), timeoutMs));
+      }
+      if (scenarios.has('b')) {
+        await fillInbox(servers, inbox('b'), source);
+        r.rcFast.push(await rclone(servers, keyFile, inbox('b'), join(work, 'rclone-out'), source, RCLONE_FAST));
+        r.tuned.push(await drainInbox(rig, servers, inbox('b'), source, flows(servers, inbox('b'), TUNED), timeoutMs));
+      }
+      if (scenarios.has('c')) {
+        const straight = await makeFolder(cs, ticket, bench, `straight-${i}`);
+        r.simAlone.push(await uploadStraight(cs, ticket, straight, source, source.names, DEFAULT_IN_FLIGHT));
+        await fillInbox(servers, inbox('c'), source);
+        const folder = `flow-${i}`;
+        r.flow.push(
+          await drainInbox(
+            rig,
+            servers,
+            inbox('c'),
+            source,
+            flows(servers, inbox('c'), defaults, { cs, folder: `Enterprise:bench-small/${folder}` }),
+            timeoutMs,
+          ),
+        );
+        await checkDocuments(cs, ['bench-small', folder], source);
+        await checkDocuments(cs, ['bench-small', `straight-${i}`], source);
+      }
+      const fig = (xs: Array<number | Drain>): string => {
+        const x = xs.at(-1);
+        return x === undefined ? '-' : (typeof x === 'number' ? x : x.rate).toFixed(0);
+      };
       ctx.log(
-        `small run ${i}: rclone ${r.rcDefault.at(-1)!.toFixed(0)} / fast ${r.rcFast.at(-1)!.toFixed(0)} files/s; ours ${r.ours.at(-1)!.rate.toFixed(0)} / tuned ${r.tuned.at(-1)!.rate.toFixed(0)} files/s; ` +
-          `flow ${r.flow.at(-1)!.rate.toFixed(0)} files/s, simulator alone ${r.simAlone.at(-1)!.toFixed(0)} uploads/s`,
+        `small run ${i}: rclone ${fig(r.rcDefault)} / fast ${fig(r.rcFast)} files/s; ours ${fig(r.ours)} / tuned ${fig(r.tuned)} files/s; ` +
+          `flow ${fig(r.flow)} files/s (Node-RED ${r.flow.at(-1)?.cpuSeconds.toFixed(2) ?? '-'} CPU s), simulator alone ${fig(r.simAlone)} uploads/s`,
       );
     }
   } finally {
@@ -326,23 +350,26 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
     await stopSimProcess(cs);
   }
   // (d) one simulator filled to 100 and then 2,000 documents, its upload rate measured at each.
-  let at100: number;
-  let at2000: number;
+  let at100 = NaN;
+  let at2000 = NaN;
   try {
-    const ticket = await login(journalCs);
-    const folder = await makeFolder(journalCs, ticket, 2000, 'journal');
-    const batch = (from: number, n: number): string[] => Array.from({ length: n }, (_, k) => `${from + k}-${source.names[(from + k) % source.names.length]!}`);
-    const probe = ctx.quick ? 30 : 300;
-    const big = ctx.quick ? 150 : 2000;
-    // A warm-up in another folder, so that the first probe does not pay for the simulator's JIT.
-    await uploadStraight(journalCs, ticket, await makeFolder(journalCs, ticket, 2000, 'warm-up'), source, batch(0, 50), DEFAULT_IN_FLIGHT);
-    await uploadStraight(journalCs, ticket, folder, source, batch(0, 50), DEFAULT_IN_FLIGHT);
-    at100 = await uploadStraight(journalCs, ticket, folder, source, batch(100, probe), DEFAULT_IN_FLIGHT);
-    await uploadStraight(journalCs, ticket, folder, source, batch(100 + probe, big - 100 - probe), DEFAULT_IN_FLIGHT);
-    at2000 = await uploadStraight(journalCs, ticket, folder, source, batch(big, probe), DEFAULT_IN_FLIGHT);
-    const docs = (await tree(journalCs, folder)).children?.length ?? 0;
-    if (docs !== big + probe - 50) throw new Error(`The simulator holds ${docs} documents, expected ${big + probe - 50}`);
-    ctx.log(`small: simulator uploads/s at 100 documents ${at100.toFixed(0)}, at ${big} ${at2000.toFixed(0)}`);
+    if (scenarios.has('d')) {
+      const ticket = await login(journalCs);
+      const folder = await makeFolder(journalCs, ticket, 2000, 'journal');
+      const batch = (from: number, n: number): string[] =>
+        Array.from({ length: n }, (_, k) => `${from + k}-${source.names[(from + k) % source.names.length]!}`);
+      const probe = ctx.quick ? 30 : 300;
+      const big = ctx.quick ? 150 : 2000;
+      // A warm-up in another folder, so that the first probe does not pay for the simulator's JIT.
+      await uploadStraight(journalCs, ticket, await makeFolder(journalCs, ticket, 2000, 'warm-up'), source, batch(0, 50), DEFAULT_IN_FLIGHT);
+      await uploadStraight(journalCs, ticket, folder, source, batch(0, 50), DEFAULT_IN_FLIGHT);
+      at100 = await uploadStraight(journalCs, ticket, folder, source, batch(100, probe), DEFAULT_IN_FLIGHT);
+      await uploadStraight(journalCs, ticket, folder, source, batch(100 + probe, big - 100 - probe), DEFAULT_IN_FLIGHT);
+      at2000 = await uploadStraight(journalCs, ticket, folder, source, batch(big, probe), DEFAULT_IN_FLIGHT);
+      const docs = (await tree(journalCs, folder)).children?.length ?? 0;
+      if (docs !== big + probe - 50) throw new Error(`The simulator holds ${docs} documents, expected ${big + probe - 50}`);
+      ctx.log(`small: simulator uploads/s at 100 documents ${at100.toFixed(0)}, at ${big} ${at2000.toFixed(0)}`);
+    }
   } finally {
     await stopSimProcess(journalCs);
     await rm(work, { recursive: true, force: true });
@@ -353,8 +380,9 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
     `${settings}; median of ${d.length} run(s); clock from first claim to last ack, stability wait before it ${median(d.map((x) => x.waitSeconds)).toFixed(1)} s; ` +
     `Node-RED ${median(d.map((x) => x.cpuSeconds)).toFixed(1)} CPU s, peak RSS ${(median(d.map((x) => x.peakRss)) / 1e6).toFixed(0)} MB`;
   const files = `${count} x 20 KiB files`;
-  return [
+  const rows: Array<BenchRow & { scenario: string }> = [
     {
+      scenario: 'a',
       section: 'small',
       what: `${files}, SFTP watch -> read -> ack, default watch settings`,
       ours: rate(r.ours),
@@ -365,6 +393,7 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
       note: note(r.ours, `${ctx.quick ? 2 : 10} s poll, 100 per poll, 10 in flight, 2 connections, stable 2 s`),
     },
     {
+      scenario: 'b',
       section: 'small',
       what: `${files}, same, watch tuned`,
       ours: rate(r.tuned),
@@ -374,6 +403,7 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
       note: note(r.tuned, `1 s poll, ${TUNED.maxPerPoll} per poll, ${TUNED.maxInFlight} in flight, ${TUNED.poolSize} connections`),
     },
     {
+      scenario: 'c',
       section: 'small',
       what: `${files}, SFTP watch -> cs upload -> ack, default watch settings`,
       ours: rate(r.flow),
@@ -384,6 +414,7 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
       note: note(r.flow, `${ctx.quick ? 2 : 10} s poll, 10 in flight`),
     },
     {
+      scenario: 'd',
       section: 'small',
       what: `Content Server simulator uploads/s with ${ctx.quick ? 150 : 2000} documents in it`,
       ours: at2000,
@@ -394,6 +425,7 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
       note: `${DEFAULT_IN_FLIGHT} at once; one run`,
     },
   ];
+  return rows.filter((row) => scenarios.has(row.scenario)).map(({ scenario: _scenario, ...row }) => row);
 }
 
 export const smallFilesSection: BenchSection = { name: 'small', run };

@@ -67,6 +67,8 @@ export interface PreparedUpload {
   categories?: CategoryInput;
   open: () => Readable;
   size?: number;
+  /** `open` gives the same bytes again (a Buffer, or a watched file that opens again on its server). */
+  reopenable?: boolean;
   /** The watched file this upload is, when it came from a watch: a re-delivery of it stores nothing. */
   delivery?: Delivery;
 }
@@ -253,6 +255,7 @@ export function prepareUpload(
     categories,
     open: source.open,
     size: source.size,
+    reopenable: source.reopenable,
     delivery: deliveryFor(origin, payload),
   };
 }
@@ -311,6 +314,7 @@ function prepareVersion(
     categories,
     open: source.open,
     size: source.size,
+    reopenable: source.reopenable,
     delivery: deliveryFor(origin, payload),
   };
 }
@@ -376,6 +380,7 @@ export async function performUpload(client: ContentServerClient, prepared: Prepa
     createFolders: prepared.createFolders,
     categories: prepared.categories,
     delivery: prepared.delivery,
+    reopenable: prepared.reopenable,
     onProgress,
   });
   const outcome: UploadOutcome = uploadOutcome({ ...prepared, folder }, result);

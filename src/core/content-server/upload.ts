@@ -3,6 +3,11 @@
  * the same name (case-insensitively), so "what if it exists" is decided here: look the name up first,
  * and treat a collision answer to the create (someone was faster) as "it exists" too.
  *
+ * A new name costs one request when the body may be sent twice: a small watched file that opens
+ * again is created straight away and the name looked up only when the server answers that it exists
+ * (a clash then sends the body twice, cheap for a small file, impossible for a one-shot stream; its
+ * delivery mark tells a retried create that met its own first attempt from a name taken before).
+ *
  * A watched file carries its delivery (see delivery-mark.ts): it is written into the description of
  * the document it creates or the version it adds, and before any policy applies to an existing name
  * the document and its versions are searched for it. A re-delivery after a crash therefore stores
@@ -33,6 +38,8 @@ export interface UploadRequest extends Omit<DocumentInput, 'categories'> {
   size?: number;
   /** The watched file this is (undefined for other payloads): marked on what is stored, and looked for first. */
   delivery?: Delivery;
+  /** `open` may be called again and gives the same bytes (a Buffer, or a watched file opened again on its server). */
+  reopenable?: boolean;
 }
 
 type ResolvedUpload = Omit<UploadRequest, 'categories'> & DocumentInput;
@@ -114,6 +121,17 @@ async function digest(stream: Readable): Promise<{ sha256: string; size: number 
 
 const MAX_RENAMES = 1000;
 
+/**
+ * Up to this size a source that opens again is created before its name is looked up: a clash then
+ * sends the body a second time, which costs less than a lookup for every new file.
+ */
+export const CREATE_FIRST_MAX_BYTES = 1024 * 1024;
+
+function createsFirst(req: Pick<UploadRequest, 'reopenable' | 'size' | 'delivery'>): boolean {
+  // A delivery mark tells our own earlier attempt from a document that was there before.
+  return req.delivery !== undefined && req.reopenable === true && req.size !== undefined && req.size <= CREATE_FIRST_MAX_BYTES;
+}
+
 export class Uploader {
   constructor(
     private readonly nodes: NodeApi,
@@ -141,27 +159,35 @@ export class Uploader {
     const categories = request.categories ? await this.catalog.resolve(request.categories, parentId) : undefined;
     const req: ResolvedUpload = { ...request, categories };
     const delivery = request.delivery;
-    for (let round = 0; round < 2; round++) {
-      const existing = await this.nodes.findChild(parentId, req.name);
+    // Created first, the name is looked up after the server's CONFLICT: one round more, so that a
+    // name taken and freed again in between still gets the "someone was faster" round of the other order.
+    const first = createsFirst(req);
+    const rounds = first ? 3 : 2;
+    for (let round = 0; round < rounds; round++) {
+      const existing = first && round === 0 ? undefined : await this.nodes.findChild(parentId, req.name);
       if (!existing) {
         try {
           const node = await this.nodes.createDocument(parentId, { ...(await this.ready(req)), description: describe(req.description, delivery) });
           return { action: 'created', id: node.id, parentId, name: node.name, version: 1 };
         } catch (err) {
-          if (isFileBridgeError(err) && err.code === 'CONFLICT' && round === 0) {
+          if (isFileBridgeError(err) && err.code === 'CONFLICT' && round < rounds - 1) {
             // A retried create that collides may have collided with our own first attempt, which
             // reached the server before its connection dropped: that is a success, not a collision.
             if (typeof err.details.attempts === 'number' && err.details.attempts > 1) {
+              // Created first, the name may have been taken before we came: only our mark proves the
+              // document ours (equal content would turn a name taken by another into our success).
               const mine = await this.nodes.findChild(parentId, req.name);
               const version =
                 mine && mine.type === NODE_TYPE.document
                   ? delivery && carriesDelivery(mine.properties.description, delivery)
                     ? 1
-                    : await this.sameAsLatest(mine.id, req)
+                    : first
+                      ? undefined
+                      : await this.sameAsLatest(mine.id, req)
                   : undefined;
               if (mine && version !== undefined) return { action: 'created', id: mine.id, parentId, name: mine.name, version };
             }
-            // Created by someone else between our lookup and our create: decide again, once.
+            // The name exists (created first), or someone was faster than our lookup: decide again.
             continue;
           }
           throw err;

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { FileBridgeError } from '../errors';
-import { openFile } from '../remote/operations';
+import { openStream } from '../remote/operations';
 import type { SessionPool } from '../remote/session-pool';
 import type { RemoteSession } from '../remote/types';
 import type { SourceFacts } from './source';
@@ -50,8 +50,8 @@ export function sourceStream(pool: SessionPool<RemoteSession>, path: string, opt
       }
       if (opening) return;
       opening = true;
-      openFile(pool, path).then(
-        ({ stream }) => {
+      openStream(pool, path).then(
+        (stream) => {
           if (out.destroyed) {
             stream.destroy();
             return;

@@ -53,6 +53,8 @@ export interface SftpSessionTuning {
 /** A `RemoteSession` over one SSH connection and one SFTP channel. */
 export class SftpSession implements RemoteSession {
   readonly protocol = 'sftp' as const;
+  /** createReadStream opens (NOT_FOUND) and fstats the handle (INVALID_INPUT for a folder). */
+  readonly readChecksFile = true;
   /** `SHA256:...` of the key the server presented (shown by "Test connection"). */
   readonly hostKeyFingerprint: string;
   /** `ssh-ed25519`, `rsa-sha2-...` key type name as found in the key. */

@@ -107,6 +107,11 @@ export interface RemoteSession {
   stat(path: string): Promise<RemoteEntry | undefined>;
   /** A stream of the file's bytes. The session is busy until the stream ends, errors or is destroyed. */
   createReadStream(path: string, options?: ReadOptions): Promise<Readable>;
+  /**
+   * True when createReadStream itself fails with NOT_FOUND for a missing file and INVALID_INPUT for a
+   * folder (SFTP opens and fstats the handle anyway), so a reader needs no stat first.
+   */
+  readonly readChecksFile?: boolean;
   /** Writes `source` to `path`, replacing anything there. Resolves with the number of bytes written. */
   write(path: string, source: Readable): Promise<number>;
   /** Renames; fails with CONFLICT when `to` exists unless `overwrite` is set. */

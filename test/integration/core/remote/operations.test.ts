@@ -12,6 +12,7 @@ import {
   makeFolder,
   moveEntry,
   openFile,
+  openStream,
   putFile,
   readFileToBuffer,
   statEntry,
@@ -277,6 +278,30 @@ for (const protocol of PROTOCOLS) {
       await chown(secret, 0, 0);
       await chmod(secret, 0o600);
       await expectCode(readFileToBuffer(pool, `${dir}/secret.bin`, 1000), 'PERMISSION_DENIED');
+    });
+
+    it('openStream reads the bytes, refuses a missing file and a folder, and over SFTP sends no stat first', async () => {
+      const data = randomBytes(20_480);
+      await s().writeFile(`${dir}/small.bin`, data);
+      await s().mkdirp(`${dir}/a folder`);
+      const one = createPool(optionsFor(protocol), { size: 1, connectRetries: 1, backoffBaseMs: 50 });
+      try {
+        let stats = 0;
+        const lease = await one.acquire();
+        const session = lease.session;
+        const stat = session.stat.bind(session);
+        session.stat = (path) => (stats++, stat(path));
+        lease.release(false);
+        const got = await sha256OfStream(await openStream(one, `${dir}/small.bin`));
+        assert.deepEqual([got.bytes, got.hash], [data.length, sha256(data)]);
+        assert.equal(stats, protocol === 'sftp' ? 0 : 1, 'SFTP checks the file with the open and fstat it sends anyway');
+        await expectCode(openStream(one, `${dir}/missing.bin`), 'NOT_FOUND');
+        await expectCode(openStream(one, `${dir}/a folder`), 'INVALID_INPUT');
+        const again = await sha256OfStream(await openStream(one, `${dir}/small.bin`, 480));
+        assert.equal(again.hash, sha256(data.subarray(480)), 'the pool slot was given back and the offset is kept');
+      } finally {
+        await one.close();
+      }
     });
 
     it('refuses the Buffer output above its limit, before reading the file', async () => {
