@@ -31,7 +31,7 @@ import { reportGivenUp } from './process-strategy';
 import { DEFAULT_CLAIM_FOLDER, type RunningWatch } from './running-watches';
 import { runtimeOwner, type ClaimOwner } from './runtime-identity';
 import { sourceFactsFor, type SourceOrigin } from './source';
-import { markerGlob, markerName, StabilityTracker, type StabilityOptions, DEFAULT_STABILITY } from './stability';
+import { latestMtime, markerGlob, markerName, StabilityTracker, type StabilityOptions, DEFAULT_STABILITY } from './stability';
 import { ClaimFailures, claimError, setAside, type SetAside } from './unclaimable';
 
 export type WatchOrder = 'name' | 'mtime' | 'size';
@@ -112,6 +112,12 @@ export const DEFAULT_WATCH_SETTINGS: Omit<WatchSettings, 'folder'> = {
 };
 
 const LEDGER_RECHECK_MS = 10 * 60_000;
+/**
+ * How long after a coarse listing's minute (or day) was over a ledger entry of a version in it
+ * must have been recorded to vouch for that version without an exact stat (`settledInLedger`):
+ * two days, more than any offset between the server's clock and this one, time zones included.
+ */
+const SETTLED_AFTER_MS = 2 * 86_400_000;
 
 /** Ledger outcomes of files that failed where they are (see `Watcher.forgetFailures`). */
 export const FAILED_OUTCOMES: readonly string[] = ['quarantined', 'given-up', 'unclaimable'];
@@ -482,6 +488,15 @@ export class Watcher implements RunningWatch {
       if (verdict === 'yes') ready.push({ entry, marker });
       else if (verdict === 'confirm' && !known(entry)) toConfirm.push(entry);
     }
+    // Coarse listings: a version the ledger recorded long after its listed minute (or day) was over
+    // needs no exact stat to be known done (see `SETTLED_AFTER_MS`).
+    if (this.hooks.ledger) {
+      for (const { entry } of ready) {
+        if (entry.mtimePrecision === 'second' || busy.has(entry.path)) continue;
+        const key = listingKey(entry);
+        if (!this.ledgerHits.has(key) && (await this.settledInLedger(this.hooks.ledger, entry))) this.ledgerHits.set(key, now);
+      }
+    }
     const needExact = (e: Listed): boolean => e.mtimePrecision !== 'second' && this.hooks.ledger !== undefined && !this.ledgerHits.has(listingKey(e));
     // Coarse listings: one exact stat per candidate, on one session, and only for as many as this
     // poll may send (10,000 new files on FTP must not cost 20,000 round trips before the first claim).
@@ -603,6 +618,24 @@ export class Watcher implements RunningWatch {
       await this.send(file);
     }
     return report;
+  }
+
+  /**
+   * Whether the ledger holds the version of a file a coarse listing (time to the minute or day)
+   * shows, without asking the server for its exact time. True when the ledger has an entry of its
+   * path and size with an mtime in the listed minute (or day), recorded `SETTLED_AFTER_MS` or more
+   * after that minute was over: by then the file the entry was made from had its last mtime of that
+   * minute (the server sets a written file's mtime to its own time, which was past the minute,
+   * within any clock offset up to `SETTLED_AFTER_MS`), so a file listed with that minute and size is
+   * that version. A file rewritten with its mtime set back into the same minute and the same size
+   * is not told apart; nor would it be on SFTP, set back to the same second.
+   */
+  private async settledInLedger(ledger: Ledger, entry: Listed): Promise<boolean> {
+    const latest = latestMtime(entry);
+    for (const version of await ledger.versionsIn(entry.path, entry.size, entry.mtime.getTime(), latest)) {
+      if (Date.parse(version.at) >= latest + SETTLED_AFTER_MS && (await ledger.has(version))) return true;
+    }
+    return false;
   }
 
   /**

@@ -500,6 +500,40 @@ describe('watcher taking files in place on real servers', function () {
         assert.equal(run.emitted[2].size, bytes('alpha, second version'));
       });
 
+      // Only FTP lists days and minutes: without the ledger's word each known file would need an exact time (MDTM).
+      if (protocol !== 'sftp') {
+        it('old files the ledger recorded long after their listed day use no exact checks; a version it recorded within that day is checked and sent when it differs', async () => {
+          const day = Math.floor((Date.now() - 400 * 86_400_000) / 86_400_000) * 86_400_000;
+          const at = (s: number): Date => new Date(day + s * 1000);
+          const store = new MemoryStore();
+          const prefix = Ledger.prefixFor('127.0.0.1', 1, inbox);
+          // What an ack today of each file's version left.
+          const today = new Ledger(store, prefix, 1000 * 86_400_000);
+          for (let i = 0; i < 8; i++) {
+            await servers().writeFile(`${inbox}/k-${i}.txt`, `known ${i}`);
+            await utimes(servers().localPath(`${inbox}/k-${i}.txt`), at(3600 + i), at(3600 + i));
+            await today.record({ path: `${inbox}/k-${i}.txt`, size: bytes(`known ${i}`), mtime: at(3600 + i) }, 'left');
+          }
+          // Recorded that same day, of a version a few seconds older than the file there now (same size, same listed day).
+          await servers().writeFile(`${inbox}/rewritten.txt`, 'same size');
+          await utimes(servers().localPath(`${inbox}/rewritten.txt`), at(7200), at(7200));
+          const thatDay = new Ledger(store, prefix, 1000 * 86_400_000, () => day + 7300_000);
+          await thatDay.record({ path: `${inbox}/rewritten.txt`, size: bytes('same size'), mtime: at(7195) }, 'left');
+
+          const run = watch(new Ledger(store, prefix, 1000 * 86_400_000), { maxFilesPerPoll: 3 });
+          await run.w.trigger();
+          assert.deepEqual(
+            run.emitted.map((f) => f.name),
+            ['rewritten.txt'],
+            run.warnings.join('\n'),
+          );
+          assert.equal(run.emitted[0].mtime.getTime(), at(7200).getTime(), 'its exact time, from the server');
+          assert.equal(run.w.lastReport?.waiting, 0, 'no known file waited for an exact check');
+          for (let i = 0; i < 3; i++) await run.w.trigger();
+          assert.equal(run.emitted.length, 1, 'known files are not sent');
+        });
+      }
+
       it('after a restart: an acked file is not sent again, one not acked is', async () => {
         await servers().writeFile(`${inbox}/acked.txt`, 'acked');
         await servers().writeFile(`${inbox}/open.txt`, 'in flight at the stop');
