@@ -31,9 +31,9 @@
  *
  * FTP sessions also fingerprint a listing's text (`RemoteSession.listUnlessSame`): a folder with
  * nothing pending, no full listing due and no sub folders to walk, whose listing text is the one
- * last parsed, is kept like one with a trusted stamp, without parsing it. That holds before a
- * minute-precision stamp can be trusted, and for a file rewritten in place (its size or time in the
- * text changes) even while the stamp is trusted.
+ * last parsed, is kept like one with a trusted stamp, without parsing it: a minute-precision stamp
+ * is trusted only a minute after it was seen, and a folder without a stamp (FTP's home folder) never
+ * is. Any change of an entry's name, size or listed time changes the text.
  *
  * The sub folders of a folder that is not listed again get their stamps from a stat each (SFTP, a
  * few sub folders) or from one listing of the folder used only for them (FTP, where a folder's stamp
