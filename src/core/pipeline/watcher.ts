@@ -419,6 +419,8 @@ export class Watcher implements RunningWatch {
     const removed = (await this.hooks.ledger?.forgetOutcomes(FAILED_OUTCOMES)) ?? 0;
     this.ledgerHits.clear();
     this.settledExact.clear();
+    // Folders kept as they were hold files that are new again: every folder is listed at the next poll.
+    this.listings.clear();
     this.failures.forgetLeftInPlace();
     this.retryInPlace.clear();
     return removed;
