@@ -39,6 +39,8 @@ export interface LedgerEntry {
  */
 export class Ledger {
   private readonly store: KeyValueStore;
+  /** The entries of this ledger by path, read from the store once (see `versionsIn`). */
+  private byPath?: Promise<Map<string, LedgerEntry[]>>;
 
   constructor(
     /** A store whose failures are not coded yet gets the generic "the ledger's store" (the watch names its store). */
@@ -73,6 +75,37 @@ export class Ledger {
     return true;
   }
 
+  /**
+   * The entries of `path` with `size` whose mtime lies in [`from`, `to`] (epoch ms): the versions a
+   * listing that gives times only to the minute or day may show. A hint, not an answer: the entries
+   * are read from the store on the first call and kept current with this instance's own `record`
+   * and `forget`, so an entry another instance wrote since is missing and one it removed is still
+   * here. Callers confirm a version with `has`.
+   */
+  async versionsIn(path: string, size: number, from: number, to: number): Promise<LedgerEntry[]> {
+    const versions = (await this.indexed()).get(path);
+    if (!versions) return [];
+    return versions.filter((v) => {
+      const t = Date.parse(v.mtime);
+      return v.size === size && t >= from && t <= to;
+    });
+  }
+
+  private indexed(): Promise<Map<string, LedgerEntry[]>> {
+    this.byPath ??= (async () => {
+      const byPath = new Map<string, LedgerEntry[]>();
+      for (const key of await this.store.keys()) {
+        if (!key.startsWith(this.prefix)) continue;
+        const value = (await this.store.get(key)) as LedgerEntry | undefined;
+        if (value && typeof value === 'object' && typeof value.path === 'string' && !value.id) addVersion(byPath, value);
+      }
+      return byPath;
+    })();
+    // A store that could not be read is read again at the next call.
+    this.byPath.catch(() => (this.byPath = undefined));
+    return this.byPath;
+  }
+
   async record(facts: LedgerFacts, outcome: string): Promise<LedgerEntry> {
     const now = this.now();
     const entry: LedgerEntry = {
@@ -85,11 +118,19 @@ export class Ledger {
       expires: now + this.expiryMs,
     };
     await this.store.set(this.keyOf(facts), entry);
+    if (this.byPath && !entry.id) addVersion(await this.byPath, entry);
     return entry;
   }
 
   async forget(facts: LedgerFacts): Promise<void> {
     await this.store.set(this.keyOf(facts), undefined);
+    if (this.byPath) {
+      const byPath = await this.byPath;
+      const mtime = new Date(facts.mtime).getTime();
+      const left = (byPath.get(facts.path) ?? []).filter((v) => v.size !== facts.size || Date.parse(v.mtime) !== mtime);
+      if (left.length > 0) byPath.set(facts.path, left);
+      else byPath.delete(facts.path);
+    }
   }
 
   /** Removes the entries whose outcome is one of `outcomes` (and expired ones on the way); returns how many of the former. */
@@ -117,6 +158,21 @@ export class Ledger {
         if (picked) matched++;
       }
     }
+    // The index is read again when next asked for, without what went.
+    if (removed > 0) this.byPath = undefined;
     return { removed, matched };
   }
+}
+
+/** Adds an entry to a by-path index, replacing one of the same version. */
+function addVersion(byPath: Map<string, LedgerEntry[]>, entry: LedgerEntry): void {
+  const versions = byPath.get(entry.path);
+  if (!versions) {
+    byPath.set(entry.path, [entry]);
+    return;
+  }
+  const mtime = Date.parse(entry.mtime);
+  const same = versions.findIndex((v) => v.size === entry.size && Date.parse(v.mtime) === mtime);
+  if (same >= 0) versions[same] = entry;
+  else versions.push(entry);
 }

@@ -29,6 +29,12 @@
  *    known to follow the entries. A stamp of time 0 (FTP's home folder `.`, which has no listing
  *    line) is no stamp.
  *
+ * FTP sessions also fingerprint a listing's text (`RemoteSession.listUnlessSame`): a folder with
+ * nothing pending, no full listing due and no sub folders to walk, whose listing text is the one
+ * last parsed, is kept like one with a trusted stamp, without parsing it: a minute-precision stamp
+ * is trusted only a minute after it was seen, and a folder without a stamp (FTP's home folder) never
+ * is. Any change of an entry's name, size or listed time changes the text.
+ *
  * The sub folders of a folder that is not listed again get their stamps from a stat each (SFTP, a
  * few sub folders) or from one listing of the folder used only for them (FTP, where a folder's stamp
  * is a line of its parent's listing, and SFTP with many sub folders).
@@ -94,6 +100,8 @@ interface CachedFolder {
   subfolders: Subfolder[];
   /** A hash of its entries' names at its last listing (a full listing checks the stamp against it). */
   names: number;
+  /** The session's fingerprint of its last listing's text (`RemoteSession.listUnlessSame`). */
+  fingerprint?: string;
 }
 
 /** How the watch reads a folder's entries (see `Watcher.listInbox`). */
@@ -193,7 +201,24 @@ export class ListingCache {
       }
 
       const listedAt = this.now();
-      const entries = await read(dir);
+      let fingerprint: string | undefined;
+      let entries: RemoteEntry[];
+      if (session.listUnlessSame) {
+        // A listing whose text is the last one's is as good as a trusted stamp (FTP, whose folder
+        // times are minutes: a minute after each change, or never for a folder without a stamp).
+        const reuse = cached && this.keepable(cached) && (!descend || cached.subfolders.length === 0);
+        const listed = await session.listUnlessSame(dir, rules.refused(dir), reuse ? cached.fingerprint : undefined);
+        if (!listed.entries && cached) {
+          cached.skipped++;
+          visited.set(dir, cached);
+          kept.add(dir);
+          return;
+        }
+        fingerprint = listed.fingerprint;
+        entries = listed.entries ?? [];
+      } else {
+        entries = await read(dir);
+      }
       const at = this.now();
       let pending = false;
       let names = 0;
@@ -227,6 +252,7 @@ export class ListingCache {
         pending,
         subfolders: subfolders.map(({ path, relativePath }) => ({ path, relativePath })),
         names,
+        fingerprint,
       });
       for (const sub of subfolders) await visit(sub.path, sub.relativePath, depth + 1, sub.stamp);
     };
@@ -240,13 +266,12 @@ export class ListingCache {
 
   /** The folder is as its last listing saw it, that listing left nothing to wait for, and no full listing is due. */
   private unchanged(cached: CachedFolder, stamp: Stamp): boolean {
-    return (
-      !cached.pending &&
-      cached.stamp === stamp.key &&
-      cached.listedAt >= cached.stampSince + windowOf(cached.precision) &&
-      cached.skipped + 1 < cached.full.polls &&
-      this.now() - cached.listedAt < cached.full.ms
-    );
+    return cached.stamp === stamp.key && cached.listedAt >= cached.stampSince + windowOf(cached.precision) && this.keepable(cached);
+  }
+
+  /** Its last listing left nothing to wait for, and no full listing is due. */
+  private keepable(cached: CachedFolder): boolean {
+    return !cached.pending && cached.skipped + 1 < cached.full.polls && this.now() - cached.listedAt < cached.full.ms;
   }
 }
 

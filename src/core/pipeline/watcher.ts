@@ -31,7 +31,7 @@ import { reportGivenUp } from './process-strategy';
 import { DEFAULT_CLAIM_FOLDER, type RunningWatch } from './running-watches';
 import { runtimeOwner, type ClaimOwner } from './runtime-identity';
 import { sourceFactsFor, type SourceOrigin } from './source';
-import { markerGlob, markerName, StabilityTracker, type StabilityOptions, DEFAULT_STABILITY } from './stability';
+import { latestMtime, markerGlob, markerName, StabilityTracker, type StabilityOptions, DEFAULT_STABILITY } from './stability';
 import { ClaimFailures, claimError, setAside, type SetAside } from './unclaimable';
 
 export type WatchOrder = 'name' | 'mtime' | 'size';
@@ -112,6 +112,12 @@ export const DEFAULT_WATCH_SETTINGS: Omit<WatchSettings, 'folder'> = {
 };
 
 const LEDGER_RECHECK_MS = 10 * 60_000;
+/**
+ * How long after a coarse listing's minute (or day) was over a ledger entry of a version in it
+ * must have been recorded to vouch for that version without an exact stat (`settledInLedger`):
+ * two days, more than any offset between the server's clock and this one, time zones included.
+ */
+const SETTLED_AFTER_MS = 2 * 86_400_000;
 
 /** Ledger outcomes of files that failed where they are (see `Watcher.forgetFailures`). */
 export const FAILED_OUTCOMES: readonly string[] = ['quarantined', 'given-up', 'unclaimable'];
@@ -275,6 +281,12 @@ export class Watcher implements RunningWatch {
    * cost no lookup per poll; rechecked now and then, since ledger entries expire.
    */
   private ledgerHits = new Map<string, number>();
+  /**
+   * Coarse listings: the exact mtime an exact stat found for a listing key `SETTLED_AFTER_MS` or
+   * more after its listed minute (or day) was over, while the ledger held that version. A recheck
+   * of its ledger hit asks the ledger for that version again, not the server (see `settledInLedger`).
+   */
+  private settledExact = new Map<string, number>();
   /** Folders listed before and what they held (busy folders are not listed again while unchanged: listing-cache.ts). */
   private readonly listings: ListingCache;
   /** On a remote that reports changes: the folder as the last changes left it, and where they go on from. */
@@ -406,6 +418,9 @@ export class Watcher implements RunningWatch {
   async forgetFailures(): Promise<number> {
     const removed = (await this.hooks.ledger?.forgetOutcomes(FAILED_OUTCOMES)) ?? 0;
     this.ledgerHits.clear();
+    this.settledExact.clear();
+    // Folders kept as they were hold files that are new again: every folder is listed at the next poll.
+    this.listings.clear();
     this.failures.forgetLeftInPlace();
     this.retryInPlace.clear();
     return removed;
@@ -463,6 +478,7 @@ export class Watcher implements RunningWatch {
     for (const [key, checked] of this.ledgerHits) {
       if (!stillListed(key) || now - checked > LEDGER_RECHECK_MS) this.ledgerHits.delete(key);
     }
+    for (const key of this.settledExact.keys()) if (!stillListed(key)) this.settledExact.delete(key);
     this.failures.prune(new Set(files.map((e) => e.path)), stillListed);
     const listedPaths = new Set(files.map((e) => e.path));
     for (const path of this.retryInPlace.keys()) if (!listedPaths.has(path)) this.retryInPlace.delete(path);
@@ -481,6 +497,15 @@ export class Watcher implements RunningWatch {
       const verdict = this.tracker.verdict(entry, now, marker !== undefined && byPath.has(marker));
       if (verdict === 'yes') ready.push({ entry, marker });
       else if (verdict === 'confirm' && !known(entry)) toConfirm.push(entry);
+    }
+    // Coarse listings: a version the ledger recorded, or an exact stat found, long after its listed
+    // minute (or day) was over needs no exact stat to be known done (see `settledInLedger`).
+    if (this.hooks.ledger) {
+      for (const { entry } of ready) {
+        if (entry.mtimePrecision === 'second' || busy.has(entry.path)) continue;
+        const key = listingKey(entry);
+        if (!this.ledgerHits.has(key) && (await this.settledInLedger(this.hooks.ledger, entry, this.settledExact.get(key)))) this.ledgerHits.set(key, now);
+      }
     }
     const needExact = (e: Listed): boolean => e.mtimePrecision !== 'second' && this.hooks.ledger !== undefined && !this.ledgerHits.has(listingKey(e));
     // Coarse listings: one exact stat per candidate, on one session, and only for as many as this
@@ -527,6 +552,9 @@ export class Watcher implements RunningWatch {
         (await this.hooks.ledger.has({ path: r.entry.path, size: r.entry.size, mtime, id: r.entry.id, contentHash: r.entry.contentHash }))
       ) {
         this.ledgerHits.set(key, now);
+        const st = exact.get(r.entry.path);
+        // Stat'ed after the stat: `now` was taken before it.
+        if (st && st.size === r.entry.size && now > latestMtime(r.entry) + SETTLED_AFTER_MS) this.settledExact.set(key, st.mtime.getTime());
         continue;
       }
       fresh.push({ ...r, mtime, attempt });
@@ -603,6 +631,28 @@ export class Watcher implements RunningWatch {
       await this.send(file);
     }
     return report;
+  }
+
+  /**
+   * Whether the ledger holds the version of a file a coarse listing (time to the minute or day)
+   * shows, without asking the server for its exact time. True when the ledger has an entry of its
+   * path and size with an mtime in the listed minute (or day), recorded `SETTLED_AFTER_MS` or more
+   * after that minute was over: by then the file the entry was made from had its last mtime of that
+   * minute (the server sets a written file's mtime to its own time, which was past the minute,
+   * within any clock offset up to `SETTLED_AFTER_MS`), so a file listed with that minute and size is
+   * that version. A file rewritten with its mtime set back into the same minute and the same size
+   * is not told apart; nor would it be on SFTP, set back to the same second.
+   *
+   * Also true when an exact stat made `SETTLED_AFTER_MS` after the minute found the version
+   * `settled` (`settledExact`), for the same reason, and the ledger still holds it.
+   */
+  private async settledInLedger(ledger: Ledger, entry: Listed, settled: number | undefined): Promise<boolean> {
+    if (settled !== undefined && (await ledger.has({ path: entry.path, size: entry.size, mtime: new Date(settled) }))) return true;
+    const latest = latestMtime(entry);
+    for (const version of await ledger.versionsIn(entry.path, entry.size, entry.mtime.getTime(), latest)) {
+      if (Date.parse(version.at) >= latest + SETTLED_AFTER_MS && (await ledger.has(version))) return true;
+    }
+    return false;
   }
 
   /**

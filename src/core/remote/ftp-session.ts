@@ -1,4 +1,5 @@
 import { Client, FileInfo, FileType, FTPContext, FTPError } from 'basic-ftp';
+import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Readable, Transform, pipeline } from 'node:stream';
 import * as tls from 'node:tls';
@@ -172,15 +173,35 @@ export class FtpSession implements RemoteSession {
   }
 
   async list(dir: string, refused?: RefusedName): Promise<RemoteEntry[]> {
+    return (await this.listUnlessSame(dir, refused, undefined)).entries ?? [];
+  }
+
+  async listUnlessSame(dir: string, refused: RefusedName | undefined, previous: string | undefined): Promise<{ fingerprint: string; entries?: RemoteEntry[] }> {
     return this.run(dir, async () => {
-      const infos = await this.client.list(dir === '.' ? '' : dir);
+      let fingerprint = '';
+      let same = false;
+      // basic-ftp hands the whole listing text to its parser: the fingerprint is taken there, and
+      // an unchanged listing (a busy folder's 50,000 lines, polled every second) is not parsed.
+      const parse = this.client.parseList;
+      this.client.parseList = (text: string): FileInfo[] => {
+        fingerprint = createHash('sha256').update(text).digest('base64');
+        same = fingerprint === previous;
+        return same ? [] : parse(text);
+      };
+      let infos: FileInfo[];
+      try {
+        infos = await this.client.list(dir === '.' ? '' : dir);
+      } finally {
+        this.client.parseList = parse;
+      }
+      if (same) return { fingerprint };
       const usable = infos.filter((i) => {
         if (i.name === '.' || i.name === '..') return false;
         const problem = listedNameProblem(i.name, true);
         if (problem !== undefined) refused?.(i.name, problem);
         return problem === undefined;
       });
-      return usable.map((i) => entryFromInfo(dir, i));
+      return { fingerprint, entries: usable.map((i) => entryFromInfo(dir, i)) };
     });
   }
 

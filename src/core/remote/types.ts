@@ -103,6 +103,11 @@ export interface RemoteSession {
    * `.`/`..`, a NUL; on FTP a line break) are left out, and `refused` is told about each, with why.
    */
   list(dir: string, refused?: RefusedName): Promise<RemoteEntry[]>;
+  /**
+   * `list`, and a fingerprint of the server's listing text (FTP `LIST`): when it equals `previous`,
+   * the folder lists exactly as it did then and `entries` is undefined (nothing parsed, nobody told).
+   */
+  listUnlessSame?(dir: string, refused: RefusedName | undefined, previous: string | undefined): Promise<{ fingerprint: string; entries?: RemoteEntry[] }>;
   /** Facts about one path, or undefined when nothing exists there. */
   stat(path: string): Promise<RemoteEntry | undefined>;
   /** A stream of the file's bytes. The session is busy until the stream ends, errors or is destroyed. */

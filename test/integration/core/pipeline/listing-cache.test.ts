@@ -132,6 +132,32 @@ describe('listing cache on real servers', function () {
     });
   }
 
+  it('ftp: a listing whose text is the last one is not parsed again, before any folder time is trusted; a byte more in a file, a new file or a pending file list it again', async () => {
+    const folder = await folderWith('ftp', ['a.txt', 'b.txt']);
+    const pool = poolFor('ftp');
+    const cache = new ListingCache();
+    let pending = '';
+    // Not into its sub folder: their stamps come from a parsed listing of this one.
+    const rules: WalkRules = { ...RULES, descend: () => false, pending: (file) => file.name === pending };
+    const walk = async (): Promise<string[]> => names(await pool.use((session) => cache.walk(session, folder, rules), true));
+    assert.deepEqual(await walk(), ['a.txt', 'b.txt']);
+    assert.deepEqual(await walk(), [], 'the same text: its files are as they were');
+    assert.equal(cache.keeps(`${folder}/a.txt`), true);
+    // Rewritten in place within the folder time's minute: the folder time says nothing, the text does.
+    await writeFile(servers().localPath(`${folder}/a.txt`), 'old!');
+    assert.deepEqual(await walk(), ['a.txt', 'b.txt'], 'a file a byte longer');
+    assert.equal(cache.keeps(`${folder}/a.txt`), false);
+    assert.deepEqual(await walk(), []);
+    await servers().writeFile(`${folder}/c.txt`, 'new');
+    assert.deepEqual(await walk(), ['a.txt', 'b.txt', 'c.txt'], 'a new file');
+    pending = 'c.txt';
+    assert.deepEqual(await walk(), [], 'the same text again');
+    // The last parsed listing had nothing pending; this one's c.txt is: listed at every poll.
+    await servers().writeFile(`${folder}/c.txt`, 'new, longer');
+    assert.deepEqual(await walk(), ['a.txt', 'b.txt', 'c.txt']);
+    assert.deepEqual(await walk(), ['a.txt', 'b.txt', 'c.txt'], 'a pending file: its folder is listed although the text is the same');
+  });
+
   for (const protocol of ['sftp', 'ftp'] as Protocol[]) {
     it(`${protocol}: a pending file is checked again in an unchanged folder; a file done with and rewritten in place comes again at the full listing`, async () => {
       const folder = await folderWith(protocol, []);

@@ -424,7 +424,7 @@ describe('watcher taking files in place on real servers', function () {
         origin: SourceOrigin;
       }
       let ids = 0;
-      function watch(ledger: Ledger, extra: Partial<WatchSettings> = {}): Run {
+      function watch(ledger: Ledger, extra: Partial<WatchSettings> = {}, now?: () => number): Run {
         const p = createPool(optionsFor(protocol), { size: 3 });
         pools.push(p);
         const id = `inplace-${protocol}-${++ids}`;
@@ -439,6 +439,7 @@ describe('watcher taking files in place on real servers', function () {
             origin,
             owner: claimOwner('abab0001'),
             ledger,
+            now,
             emit: async (f) => {
               emitted.push(f);
             },
@@ -499,6 +500,73 @@ describe('watcher taking files in place on real servers', function () {
         assert.equal(run.emitted[2].name, 'a.txt');
         assert.equal(run.emitted[2].size, bytes('alpha, second version'));
       });
+
+      // Only FTP lists days and minutes: without the ledger's word each known file would need an exact time (MDTM).
+      if (protocol !== 'sftp') {
+        it('old files the ledger recorded long after their listed day use no exact checks; a version it recorded within that day is checked and sent when it differs', async () => {
+          const day = Math.floor((Date.now() - 400 * 86_400_000) / 86_400_000) * 86_400_000;
+          const at = (s: number): Date => new Date(day + s * 1000);
+          const store = new MemoryStore();
+          const prefix = Ledger.prefixFor('127.0.0.1', 1, inbox);
+          // What an ack today of each file's version left.
+          const today = new Ledger(store, prefix, 1000 * 86_400_000);
+          for (let i = 0; i < 8; i++) {
+            await servers().writeFile(`${inbox}/k-${i}.txt`, `known ${i}`);
+            await utimes(servers().localPath(`${inbox}/k-${i}.txt`), at(3600 + i), at(3600 + i));
+            await today.record({ path: `${inbox}/k-${i}.txt`, size: bytes(`known ${i}`), mtime: at(3600 + i) }, 'left');
+          }
+          // Recorded that same day, of a version a few seconds older than the file there now (same size, same listed day).
+          await servers().writeFile(`${inbox}/rewritten.txt`, 'same size');
+          await utimes(servers().localPath(`${inbox}/rewritten.txt`), at(7200), at(7200));
+          const thatDay = new Ledger(store, prefix, 1000 * 86_400_000, () => day + 7300_000);
+          await thatDay.record({ path: `${inbox}/rewritten.txt`, size: bytes('same size'), mtime: at(7195) }, 'left');
+
+          const run = watch(new Ledger(store, prefix, 1000 * 86_400_000), { maxFilesPerPoll: 3 });
+          await run.w.trigger();
+          assert.deepEqual(
+            run.emitted.map((f) => f.name),
+            ['rewritten.txt'],
+            run.warnings.join('\n'),
+          );
+          assert.equal(run.emitted[0].mtime.getTime(), at(7200).getTime(), 'its exact time, from the server');
+          assert.equal(run.w.lastReport?.waiting, 0, 'no known file waited for an exact check');
+          for (let i = 0; i < 3; i++) await run.w.trigger();
+          assert.equal(run.emitted.length, 1, 'known files are not sent');
+        });
+
+        it('old files the ledger recorded within their listed day: each is checked exactly once, its ledger hit is rechecked in the ledger alone, and a forgotten one is sent', async () => {
+          const day = Math.floor((Date.now() - 400 * 86_400_000) / 86_400_000) * 86_400_000;
+          const at = (s: number): Date => new Date(day + s * 1000);
+          const store = new MemoryStore();
+          const prefix = Ledger.prefixFor('127.0.0.1', 1, inbox);
+          // Each acked a few seconds after it was written (that day), as a watch running then left them.
+          const thatDay = new Ledger(store, prefix, 1000 * 86_400_000, () => day + 3700_000);
+          for (let i = 0; i < 8; i++) {
+            await servers().writeFile(`${inbox}/k-${i}.txt`, `known ${i}`);
+            await utimes(servers().localPath(`${inbox}/k-${i}.txt`), at(3600 + i), at(3600 + i));
+            await thatDay.record({ path: `${inbox}/k-${i}.txt`, size: bytes(`known ${i}`), mtime: at(3600 + i) }, 'left');
+          }
+          let clock = Date.now();
+          const ledger = new Ledger(store, prefix, 1000 * 86_400_000);
+          const run = watch(ledger, { maxFilesPerPoll: 3 }, () => clock);
+          const waiting: number[] = [];
+          for (let i = 0; i < 3; i++) {
+            await run.w.trigger();
+            waiting.push(run.w.lastReport?.waiting ?? -1);
+          }
+          assert.deepEqual(waiting, [5, 2, 0], 'three exact checks a poll, each file once');
+          // Past the recheck of ledger hits (10 minutes): asked of the ledger, not of the server.
+          clock += 11 * 60_000;
+          await ledger.forget({ path: `${inbox}/k-7.txt`, size: bytes('known 7'), mtime: at(3607) });
+          await run.w.trigger();
+          assert.equal(run.w.lastReport?.waiting, 0, 'no file waited for an exact check');
+          assert.deepEqual(
+            run.emitted.map((f) => f.name),
+            ['k-7.txt'],
+            run.warnings.join('\n'),
+          );
+        });
+      }
 
       it('after a restart: an acked file is not sent again, one not acked is', async () => {
         await servers().writeFile(`${inbox}/acked.txt`, 'acked');

@@ -205,3 +205,41 @@ describe('plain FTP download: reads handed on without a copy', function () {
     assert.equal(Buffer.concat(chunks).equals(data), true);
   });
 });
+
+/* A busy folder polled every second: a listing whose text has not changed is not parsed again. */
+describe('FTP listing fingerprint', function () {
+  this.timeout(60_000);
+  const dir = 'ftp-fingerprint';
+  let session: FtpSession | undefined;
+  afterEach(async () => {
+    await session?.close();
+    session = undefined;
+  });
+
+  it('the same text gives the same fingerprint and no entries; a byte more in a file or a new file gives entries again', async () => {
+    const s = servers();
+    await s.remove(dir);
+    await s.mkdirp(dir);
+    await s.writeFile(`${dir}/a.txt`, 'a');
+    session = await openFtpSession(optionsFor('ftp'));
+    const first = await session.listUnlessSame(dir, undefined, undefined);
+    assert.deepEqual(
+      first.entries?.map((e) => [e.name, e.size]),
+      [['a.txt', 1]],
+    );
+    const again = await session.listUnlessSame(dir, undefined, first.fingerprint);
+    assert.equal(again.fingerprint, first.fingerprint);
+    assert.equal(again.entries, undefined);
+    await s.writeFile(`${dir}/a.txt`, 'ab');
+    const longer = await session.listUnlessSame(dir, undefined, first.fingerprint);
+    assert.notEqual(longer.fingerprint, first.fingerprint);
+    assert.deepEqual(
+      longer.entries?.map((e) => [e.name, e.size]),
+      [['a.txt', 2]],
+    );
+    await s.writeFile(`${dir}/b.txt`, 'b');
+    const added = await session.listUnlessSame(dir, undefined, longer.fingerprint);
+    assert.deepEqual(added.entries?.map((e) => e.name).sort(), ['a.txt', 'b.txt']);
+    assert.deepEqual((await session.list(dir)).map((e) => e.name).sort(), ['a.txt', 'b.txt'], 'list: always the entries');
+  });
+});

@@ -58,5 +58,24 @@ describe('pipeline: ledger', () => {
       await ledger.forget({ ...facts, path: '/elsewhere.pdf' });
       assert.equal(await ledger.has(facts), false, 'forgotten by id and hash');
     });
+    it('finds the versions of a path and size whose time lies in a listed minute, from the store and from its own records and forgets', async () => {
+      const store = new MemoryStore();
+      const prefix = Ledger.prefixFor('h', 21, '/in');
+      const at = (s: number): string => new Date(T0 + s * 1000).toISOString();
+      await new Ledger(store, prefix, 10_000, () => T0).record({ path: '/in/a', size: 3, mtime: at(5) }, 'left');
+      await new Ledger(store, Ledger.prefixFor('h', 21, '/other'), 10_000, () => T0).record({ path: '/in/a', size: 3, mtime: at(6) }, 'left');
+      const ledger = new Ledger(store, prefix, 10_000, () => T0);
+      const times = async (size: number, from: number, to: number): Promise<string[]> =>
+        (await ledger.versionsIn('/in/a', size, T0 + from * 1000, T0 + to * 1000)).map((v) => v.mtime).sort();
+      assert.deepEqual(await times(3, 0, 59), [at(5)], 'what the store held (not another folder ledger)');
+      assert.deepEqual(await times(4, 0, 59), [], 'another size');
+      assert.deepEqual(await times(3, 6, 59), [], 'outside the minute');
+      await ledger.record({ path: '/in/a', size: 3, mtime: at(40) }, 'left');
+      await ledger.record({ path: '/in/a', size: 3, mtime: at(5) }, 'left');
+      assert.deepEqual(await times(3, 0, 59), [at(5), at(40)], 'its own records, each version once');
+      await ledger.forget({ path: '/in/a', size: 3, mtime: at(5) });
+      assert.deepEqual(await times(3, 0, 59), [at(40)], 'its own forgets');
+      assert.deepEqual(await ledger.versionsIn('/in/b', 3, T0, T0 + 59_000), []);
+    });
   });
 });
