@@ -190,6 +190,10 @@ export class Uploader {
             // The name exists (created first), or someone was faster than our lookup: decide again.
             continue;
           }
+          // A server whose messages are in another language says "exists" in words we do not know
+          // (the collision is only recognisable by its English text): created first, a refusal is
+          // looked into before it fails the file, so the lookup-first behaviour is never lost.
+          if (first && round === 0 && isFileBridgeError(err) && err.code === 'CS_REJECTED' && (await this.nodes.findChild(parentId, req.name))) continue;
           throw err;
         }
       }

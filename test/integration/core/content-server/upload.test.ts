@@ -218,4 +218,24 @@ describe('content-server upload: a small watched file is created before its name
     const versioned = await deliver(client, 'add-version', 'was-there.txt', bytes);
     assert.deepEqual([versioned.action, versioned.id, versioned.version], ['versioned', id, 2]);
   });
+
+  it('a server answering the clash in another language: the refused create is looked into, and the policy applies as with the lookup first', async () => {
+    const id = await otherFile('sprache.txt', Buffer.from('schon da'));
+    // What a German-speaking server says instead of "An item with the name ... already exists."
+    sim.script([{ status: 500, body: { error: "Ein Objekt mit dem Namen 'sprache.txt' ist bereits vorhanden." } }]);
+    const ours = Buffer.from('unsere Datei');
+    const r = await deliver(client, 'add-version', 'sprache.txt', ours);
+    assert.deepEqual([r.action, r.id, r.version], ['versioned', id, 2]);
+    assert.deepEqual(calls, ['create sprache.txt', 'find sprache.txt', 'find sprache.txt', `version ${id}`]);
+    assert.equal((await simNode(id)).versions[1].sha256, sha(ours));
+
+    // A refusal of a name that does not exist is the refusal: it fails the file as before.
+    calls = [];
+    sim.script([{ status: 500, body: { error: 'Der Vorgang ist nicht erlaubt.' } }]);
+    await assert.rejects(
+      deliver(client, 'add-version', 'neu.txt', Buffer.from('neu')),
+      (err: unknown) => err instanceof FileBridgeError && err.code === 'CS_REJECTED' && /nicht erlaubt/.test(err.message),
+    );
+    assert.deepEqual(calls, ['create neu.txt', 'find neu.txt']);
+  });
 });
