@@ -76,7 +76,16 @@ export class StabilityTracker {
   verdict(entry: RemoteEntry, now: number, hasMarker: boolean): 'no' | 'yes' | 'confirm' {
     const o = this.options;
     if (o.mode === 'marker') return hasMarker ? 'yes' : 'no';
-    if (entry.size === 0 && now - latestMtime(entry) < Math.max(o.emptyMinAgeMs, o.minAgeMs)) return 'no';
+    const v = this.verdictByRule(entry, now);
+    // An empty file whose coarse listed time may or may not be old enough: its exact mtime tells
+    // (`isStableExact`), instead of waiting until the end of the listed minute is.
+    if (entry.size === 0 && v === 'yes' && now - latestMtime(entry) < Math.max(o.emptyMinAgeMs, o.minAgeMs)) return 'confirm';
+    return v;
+  }
+
+  private verdictByRule(entry: RemoteEntry, now: number): 'no' | 'yes' | 'confirm' {
+    const o = this.options;
+    if (entry.size === 0 && now - entry.mtime.getTime() < Math.max(o.emptyMinAgeMs, o.minAgeMs)) return 'no';
     if (o.mode === 'age') {
       if (entry.mtimePrecision === 'second') return now - entry.mtime.getTime() >= o.minAgeMs ? 'yes' : 'no';
       return now - latestMtime(entry) >= o.minAgeMs ? 'yes' : 'confirm';
@@ -100,7 +109,9 @@ export class StabilityTracker {
       this.forget(entry.path);
       return false;
     }
-    const need = this.options.mode === 'age' ? this.options.minAgeMs : Math.max(this.options.stableMs, this.options.minAgeMs);
+    const o = this.options;
+    if (exact.size === 0 && now - latestMtime(exact) < Math.max(o.emptyMinAgeMs, o.minAgeMs)) return false;
+    const need = o.mode === 'age' ? o.minAgeMs : Math.max(o.stableMs, o.minAgeMs);
     if (now - latestMtime(exact) >= need) return true;
     if (this.options.mode !== 'stable' || !seen) return false;
     const t = exact.mtime.getTime();

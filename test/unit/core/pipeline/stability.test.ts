@@ -35,6 +35,21 @@ describe('pipeline: when a file is complete', () => {
       t.observe([e], T0 + 50_001);
       assert.equal(t.verdict(e, T0 + 50_001, false), 'yes');
     });
+    it('an empty file in a minute-precision listing is settled by its exact mtime, not the end of its minute', () => {
+      const t = new StabilityTracker({ ...DEFAULT_STABILITY, stableMs: 1000, emptyMinAgeMs: 60_000 });
+      const listed = entry('e', 0, T0 - 60_000, 'minute');
+      t.observe([listed], T0 - 2000);
+      t.observe([listed], T0 - 500);
+      assert.equal(t.verdict(listed, T0 - 500, false), 'no', 'even its earliest time is not old enough');
+      t.observe([listed], T0 + 1000);
+      assert.equal(t.verdict(listed, T0 + 1000, false), 'confirm', 'its minute may or may not be old enough');
+      assert.equal(t.isStableExact(listed, entry('e', 0, T0 - 30_000), T0 + 1000), false, 'made 31 s ago');
+      assert.equal(t.isStableExact(listed, entry('e', 0, T0 - 59_000), T0 + 1000), true, 'made 60 s ago');
+      const age = new StabilityTracker({ ...DEFAULT_STABILITY, mode: 'age', minAgeMs: 0, emptyMinAgeMs: 60_000 });
+      assert.equal(age.verdict(listed, T0 + 1000, false), 'confirm', 'age mode too');
+      assert.equal(age.isStableExact(listed, entry('e', 0, T0 - 30_000), T0 + 1000), false);
+      assert.equal(age.verdict(listed, T0 + 60_000, false), 'yes', 'the whole minute is old enough');
+    });
     it('minute-precision listings ask for an exact mtime until the whole minute is old enough', () => {
       const t = new StabilityTracker({ ...DEFAULT_STABILITY, stableMs: 1000 });
       const listed = entry('f', 9, T0 - 20_000, 'minute');
