@@ -7,6 +7,12 @@ export interface Pollable {
   /** The report of the last poll, undefined when it failed. */
   readonly lastReport?: PollReport;
   readonly slots: { readonly full: boolean; onFree(listener: () => void): () => void };
+  /**
+   * In how many ms a file the last poll saw ends its stability window (undefined: none, or ask
+   * again after the next poll), and the look at such files then (`Watcher.recheck`).
+   */
+  recheckAfter?(): number | undefined;
+  recheck?(): Promise<void>;
 }
 
 /**
@@ -39,12 +45,15 @@ export class PollSchedule {
   private interval?: NodeJS.Timeout;
   private first?: NodeJS.Timeout;
   private soon?: NodeJS.Immediate;
+  private recheckTimer?: NodeJS.Timeout;
   private current?: Promise<void>;
   private waitForSlot = false;
   private stopped = false;
   private readonly unsubscribe: () => void;
   /** Polls started because a backlog waited (not by the interval or `poll`). */
   backlogPolls = 0;
+  /** Rechecks of files whose stability window ended between two interval polls. */
+  rechecks = 0;
 
   constructor(
     private readonly watch: Pollable,
@@ -69,11 +78,15 @@ export class PollSchedule {
     const running = this.watch.trigger();
     this.options.onStart?.();
     // One follow-up per run of polls: a trigger during a poll joins the run that is going on.
+    this.follow(running);
+    return running;
+  }
+
+  private follow(running: Promise<void>): void {
     if (running !== this.current) {
       this.current = running;
       void running.then(() => this.afterRun(running));
     }
-    return running;
   }
 
   stop(): void {
@@ -81,18 +94,42 @@ export class PollSchedule {
     clearInterval(this.interval);
     clearTimeout(this.first);
     if (this.soon) clearImmediate(this.soon);
+    clearTimeout(this.recheckTimer);
     this.unsubscribe();
   }
 
   private afterRun(run: Promise<void>): void {
     if (this.current === run) this.current = undefined;
     this.options.onIdle?.();
-    if (this.stopped || !pollAgainAtOnce(this.watch.lastReport)) return;
+    if (this.stopped) return;
+    this.planRecheck();
+    if (!pollAgainAtOnce(this.watch.lastReport)) return;
     if (this.watch.slots.full) {
       this.waitForSlot = true;
       return;
     }
     this.pollSoon();
+  }
+
+  /**
+   * A file seen by the last poll becomes stable (its window ends) before the next interval poll, or
+   * only just after it while that poll is still listing: it is looked at again when its window ends,
+   * so it is claimed then instead of up to an interval later. Planned after each run of polls only,
+   * and a recheck decides every file it looks at (claimed, or a new window later than now): it never
+   * repeats at once. A recheck while a poll runs does nothing; that poll's end plans anew.
+   */
+  private planRecheck(): void {
+    clearTimeout(this.recheckTimer);
+    this.recheckTimer = undefined;
+    const after = this.watch.recheckAfter?.();
+    if (after === undefined || !this.watch.recheck) return;
+    this.recheckTimer = setTimeout(() => {
+      this.recheckTimer = undefined;
+      if (this.stopped || this.current) return;
+      this.rechecks++;
+      this.options.onStart?.();
+      this.follow(this.watch.recheck!());
+    }, after);
   }
 
   /** On the next turn of the event loop: never from inside a release (an ack's own call). */

@@ -64,6 +64,32 @@ export class StabilityTracker {
     this.seen = next;
   }
 
+  /**
+   * Records fresh facts of some files only (a stat of each, see `Watcher.recheck`): the others stay
+   * as the last listing left them. A changed file starts over, like in `observe`.
+   */
+  observeSome(entries: readonly RemoteEntry[], now: number): void {
+    for (const e of entries) {
+      const prev = this.seen.get(e.path);
+      const mtime = e.mtime.getTime();
+      if (!prev || prev.size !== e.size || prev.mtime !== mtime) this.seen.set(e.path, { size: e.size, mtime, since: now });
+    }
+  }
+
+  /**
+   * When the stable rule's window of a listed file ends, if its verdict at `now` is 'no' only because
+   * that window is still open: the moment to look at it again (`Watcher.recheck`). Undefined in the
+   * other cases (another rule, an empty file waiting for its age, a minimum age): those wait for the
+   * next poll as before.
+   */
+  windowEnd(entry: RemoteEntry, now: number): number | undefined {
+    const o = this.options;
+    if (o.mode !== 'stable' || o.minAgeMs > 0 || entry.size === 0) return undefined;
+    const seen = this.seen.get(entry.path);
+    if (!seen || now - seen.since >= o.stableMs) return undefined;
+    return seen.since + o.stableMs;
+  }
+
   /** Forget a path (claimed, or found changed), so it must prove itself again. */
   forget(path: string): void {
     this.seen.delete(path);

@@ -119,6 +119,12 @@ const LEDGER_RECHECK_MS = 10 * 60_000;
  */
 const SETTLED_AFTER_MS = 2 * 86_400_000;
 
+/**
+ * Files waiting for their stability window that a recheck stats one by one at most; with more the
+ * next poll's listing tells more for less (a stat is a round trip each).
+ */
+export const RECHECK_AT_MOST = 16;
+
 /** Ledger outcomes of files that failed where they are (see `Watcher.forgetFailures`). */
 export const FAILED_OUTCOMES: readonly string[] = ['quarantined', 'given-up', 'unclaimable'];
 
@@ -297,6 +303,11 @@ export class Watcher implements RunningWatch {
   private longpolling = false;
   private readonly stopWaiting = new AbortController();
   private running?: Promise<void>;
+  /**
+   * Files whose verdict was 'no' only because their stability window was still open, with when it
+   * ends: looked at again at that moment by `recheck`, instead of at the first poll after it.
+   */
+  private windows = new Map<string, { entry: Listed; end: number }>();
   private again = false;
   private closed = false;
   lastReport?: PollReport;
@@ -341,19 +352,54 @@ export class Watcher implements RunningWatch {
       this.again = true;
       return this.running;
     }
+    return this.run();
+  }
+
+  /**
+   * In how many ms (0: now) the stability window of a file the last poll saw ends, when `recheck`
+   * should look at it again; undefined when none waits for that, while a poll runs (it decides them;
+   * ask again after it), or when more than `RECHECK_AT_MOST` wait (the next poll takes them).
+   */
+  recheckAfter(): number | undefined {
+    if (this.closed || this.running || this.windows.size === 0 || this.windows.size > RECHECK_AT_MOST) return undefined;
+    let end = Infinity;
+    for (const w of this.windows.values()) end = Math.min(end, w.end);
+    return Math.max(0, end - this.now());
+  }
+
+  /**
+   * Looks again at the files whose stability window has ended (`recheckAfter`): a stat of each
+   * instead of a listing of their folder, then the same decision and claim as a poll. A file that
+   * changed starts its window over; nothing else of the watch's memory changes (the next poll lists
+   * as it would have). Does nothing while a poll runs. Resolves when polling went idle.
+   */
+  recheck(): Promise<void> {
+    if (this.closed || this.running || this.windows.size > RECHECK_AT_MOST) return Promise.resolve();
+    const now = this.now();
+    const due = [...this.windows.values()].filter((w) => w.end <= now).map((w) => w.entry);
+    if (due.length === 0) return Promise.resolve();
+    return this.run(due);
+  }
+
+  /** Polls (the first time only `focus`, see `recheck`), and again while `trigger` asked for more. */
+  private run(focus?: readonly Listed[]): Promise<void> {
+    let only = focus;
     this.running = (async () => {
       try {
         do {
           this.again = false;
           try {
-            this.lastReport = await this.pollOnce();
+            this.lastReport = await this.pollOnce(only);
             this.hooks.onPoll?.(this.lastReport);
           } catch (err) {
-            // A failed poll took nothing: a schedule must not poll again at once on an older report.
+            // A failed poll took nothing: a schedule must not poll again at once on an older report,
+            // nor recheck at once the files it could not look at.
             this.lastReport = undefined;
+            this.windows.clear();
             if (this.closed) break;
             this.hooks.onError?.(isFileBridgeError(err) ? err : new FileBridgeError('CONNECTION', String(err), {}, { cause: err }));
           }
+          only = undefined;
         } while (this.again && !this.closed);
       } finally {
         this.running = undefined;
@@ -458,30 +504,47 @@ export class Watcher implements RunningWatch {
     this.streams.clear();
   }
 
-  private async pollOnce(): Promise<PollReport> {
+  /**
+   * One poll: list, decide, claim. With `focus` (a recheck) only those files, each stat'ed: no claim
+   * folder scan, no listing, and what the watch knows of the other files stays as it is.
+   */
+  private async pollOnce(focus?: readonly Listed[]): Promise<PollReport> {
     const report: PollReport = { listed: 0, emitted: 0, recovered: 0, gaveUp: 0, lost: 0, failed: 0, waiting: 0 };
     const s = this.settings;
     const { pool } = this.hooks;
+    // Exact facts of files with coarse listing times, by path (see `toConfirm` below).
+    const exact = new Map<string, RemoteEntry>();
 
     // In place nothing is ever in a claim folder: no scan, no lease recovery, no leftovers to remove.
-    const expired = this.inPlace ? [] : await this.dueClaims(this.now());
-    const listing = await pool.use((session) => (session.changes ? this.followChanges(session) : this.listInbox(session)), true);
-    await this.keepCursor();
+    const expired = this.inPlace || focus ? [] : await this.dueClaims(this.now());
+    let listing: Listed[];
+    if (focus) {
+      listing = await this.restat(focus, exact);
+    } else {
+      listing = await pool.use((session) => (session.changes ? this.followChanges(session) : this.listInbox(session)), true);
+      await this.keepCursor();
+    }
     report.listed = listing.length;
     const now = this.now();
     const byPath = new Set(listing.map((e) => e.relativePath));
     const files = this.isMarker ? listing.filter((e) => !this.isMarker!(e.name)) : listing;
-    this.tracker.observe(files, now);
-    const listedKeys = new Set(files.map(listingKey));
-    // Files of folders not listed again (unchanged, nothing pending) are as they were: what is known of them stays.
-    const stillListed = (key: string): boolean => listedKeys.has(key) || this.listings.keeps(pathOfListingKey(key) ?? '');
-    for (const [key, checked] of this.ledgerHits) {
-      if (!stillListed(key) || now - checked > LEDGER_RECHECK_MS) this.ledgerHits.delete(key);
+    if (focus) {
+      this.tracker.observeSome(files, now);
+      for (const e of focus) this.windows.delete(e.path);
+    } else {
+      this.tracker.observe(files, now);
+      this.windows = new Map();
+      const listedKeys = new Set(files.map(listingKey));
+      // Files of folders not listed again (unchanged, nothing pending) are as they were: what is known of them stays.
+      const stillListed = (key: string): boolean => listedKeys.has(key) || this.listings.keeps(pathOfListingKey(key) ?? '');
+      for (const [key, checked] of this.ledgerHits) {
+        if (!stillListed(key) || now - checked > LEDGER_RECHECK_MS) this.ledgerHits.delete(key);
+      }
+      for (const key of this.settledExact.keys()) if (!stillListed(key)) this.settledExact.delete(key);
+      this.failures.prune(new Set(files.map((e) => e.path)), stillListed);
+      const listedPaths = new Set(files.map((e) => e.path));
+      for (const path of this.retryInPlace.keys()) if (!listedPaths.has(path)) this.retryInPlace.delete(path);
     }
-    for (const key of this.settledExact.keys()) if (!stillListed(key)) this.settledExact.delete(key);
-    this.failures.prune(new Set(files.map((e) => e.path)), stillListed);
-    const listedPaths = new Set(files.map((e) => e.path));
-    for (const path of this.retryInPlace.keys()) if (!listedPaths.has(path)) this.retryInPlace.delete(path);
     // In place the file stays listed while it is in flight: memory keeps it from being sent twice.
     const busy = new Set(this.inPlace ? this.slots.values().map((f) => f.path) : []);
 
@@ -497,6 +560,10 @@ export class Watcher implements RunningWatch {
       const verdict = this.tracker.verdict(entry, now, marker !== undefined && byPath.has(marker));
       if (verdict === 'yes') ready.push({ entry, marker });
       else if (verdict === 'confirm' && !known(entry)) toConfirm.push(entry);
+      else if (verdict === 'no' && !this.view && !busy.has(entry.path) && !known(entry)) {
+        const end = this.tracker.windowEnd(entry, now);
+        if (end !== undefined) this.windows.set(entry.path, { entry, end });
+      }
     }
     // Coarse listings: a version the ledger recorded, or an exact stat found, long after its listed
     // minute (or day) was over needs no exact stat to be known done (see `settledInLedger`).
@@ -510,14 +577,13 @@ export class Watcher implements RunningWatch {
     const needExact = (e: Listed): boolean => e.mtimePrecision !== 'second' && this.hooks.ledger !== undefined && !this.ledgerHits.has(listingKey(e));
     // Coarse listings: one exact stat per candidate, on one session, and only for as many as this
     // poll may send (10,000 new files on FTP must not cost 20,000 round trips before the first claim).
-    const exact = new Map<string, RemoteEntry>();
     const byOrder = (a: Listed, b: Listed): number => compare(a, b, s.order);
     const confirmable = toConfirm.filter((e) => !busy.has(e.path)).sort(byOrder);
     const exactReady = ready
       .map((r) => r.entry)
       .filter((e) => needExact(e) && !busy.has(e.path))
       .sort(byOrder);
-    const statList = [...confirmable.slice(0, s.maxFilesPerPoll), ...exactReady.slice(0, s.maxFilesPerPoll)];
+    const statList = [...confirmable.slice(0, s.maxFilesPerPoll), ...exactReady.slice(0, s.maxFilesPerPoll)].filter((e) => !exact.has(e.path));
     // Beyond this poll's share of exact checks: they wait for the next poll.
     report.waiting += Math.max(0, confirmable.length - s.maxFilesPerPoll) + Math.max(0, exactReady.length - s.maxFilesPerPoll);
     if (statList.length) {
@@ -653,6 +719,38 @@ export class Watcher implements RunningWatch {
       if (Date.parse(version.at) >= latest + SETTLED_AFTER_MS && (await ledger.has(version))) return true;
     }
     return false;
+  }
+
+  /**
+   * Fresh facts of the files a recheck looks at, as a listing would give them: a stat each. Where the
+   * listing's times are coarse (FTP LIST: minutes, maybe in another time zone) a stat's exact time
+   * cannot be compared with them: the listed entry stands with the size the stat shows (a new size
+   * starts its window over), and the stat is its exact check (`isStableExact`), as in a poll. A
+   * file gone is forgotten.
+   */
+  private async restat(focus: readonly Listed[], exact: Map<string, RemoteEntry>): Promise<Listed[]> {
+    const out: Listed[] = [];
+    await this.hooks.pool.use(async (session) => {
+      // A stale session makes the pool run this again from the start.
+      out.length = 0;
+      exact.clear();
+      for (const e of focus) {
+        const st = await session.stat(e.path);
+        if (!st || st.type !== 'file') {
+          this.tracker.forget(e.path);
+          continue;
+        }
+        if (e.mtimePrecision === 'second') {
+          out.push({ ...st, path: e.path, name: e.name, relativePath: e.relativePath });
+        } else if (st.size !== e.size) {
+          out.push({ ...e, size: st.size });
+        } else {
+          out.push(e);
+          exact.set(e.path, st);
+        }
+      }
+    }, true);
+    return out;
   }
 
   /**

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { appendFile } from 'node:fs/promises';
 import { PollSchedule } from '../../../../src/core/pipeline/poll-schedule';
 import { claimOwner } from '../../../../src/core/pipeline/runtime-identity';
 import { DEFAULT_WATCH_SETTINGS, Watcher, type ClaimedFile, type PollReport, type WatchSettings } from '../../../../src/core/pipeline/watcher';
@@ -129,3 +130,100 @@ describe('poll schedule on a real SFTP server', function () {
     assert.equal(new Set(emitted.map((f) => f.name)).size, 11, 'each file once');
   });
 });
+
+/*
+ * A file whose stability window ends between two interval polls is looked at again when the window
+ * ends (one stat, not a listing) and claimed then, not at the next interval poll; a file still
+ * growing then is not claimed but waits a new window. The interval here is a minute, so only the
+ * rechecks can claim anything within the test.
+ */
+for (const protocol of ['sftp', 'ftp'] as const) {
+  describe(`rechecks at the end of a stability window on a real ${protocol.toUpperCase()} server`, function () {
+    this.timeout(60_000);
+    let n = 0;
+    let dir = '';
+    let pool: SessionPool<RemoteSession>;
+    let w: Watcher | undefined;
+    let s: PollSchedule | undefined;
+
+    beforeEach(async () => {
+      await servers().startAll();
+      dir = `poll-recheck-${protocol}-${++n}`;
+      await servers().remove(dir);
+      await servers().mkdirp(`${dir}/in`);
+      // Files the watch leaves alone: listed by every poll, never looked at by a recheck.
+      for (let i = 0; i < 20; i++) await servers().writeFile(`${dir}/in/old-${i}.txt`, `old ${i}`);
+      pool = createPool(optionsFor(protocol), { size: 2 });
+    });
+    afterEach(async () => {
+      s?.stop();
+      w?.close();
+      await pool.close();
+    });
+
+    function watch(): { schedule: PollSchedule; emitted: ClaimedFile[]; polls: PollReport[] } {
+      const emitted: ClaimedFile[] = [];
+      const polls: PollReport[] = [];
+      const watcher = new Watcher(
+        {
+          ...DEFAULT_WATCH_SETTINGS,
+          folder: `${dir}/in`,
+          exclude: ['old-*'],
+          stability: { ...DEFAULT_WATCH_SETTINGS.stability, mode: 'stable', stableMs: 1000 },
+        },
+        {
+          pool,
+          origin: { server: 's1', watch: 'w1', protocol, host: '127.0.0.1', port: 1, folder: `${dir}/in` },
+          owner: claimOwner('cccc0004'),
+          emit: async (f) => {
+            emitted.push(f);
+            setImmediate(() => watcher.release(f.correlationId));
+          },
+          onPoll: (r) => polls.push(r),
+          onError: (err) => assert.fail(err.message),
+        },
+      );
+      w = watcher;
+      s = new PollSchedule(watcher, { intervalMs: 60_000, firstAfterMs: 0 });
+      s.start();
+      return { schedule: s, emitted, polls };
+    }
+
+    it('claims a file at the end of its window, by a stat of that file alone', async () => {
+      await servers().writeFile(`${dir}/in/new.txt`, 'new file');
+      const { schedule, emitted, polls } = watch();
+      await waitFor('the new file', () => emitted.length === 1);
+      assert.equal(emitted[0].name, 'new.txt');
+      assert.equal(schedule.rechecks, 1);
+      assert.deepEqual(
+        polls.map((p) => [p.listed, p.emitted]),
+        [
+          [21, 0],
+          [1, 1],
+        ],
+        "the first poll listed the folder and found the file not yet stable; the recheck stat'ed it and claimed it",
+      );
+      await sleep(1500);
+      assert.equal(polls.length, 2, 'nothing more to look at: no more rechecks');
+    });
+
+    it('does not claim a file that grew during its window: it waits a new one', async () => {
+      await servers().writeFile(`${dir}/in/growing.txt`, 'first part\n');
+      const { schedule, emitted, polls } = watch();
+      await waitFor('the first poll', () => polls.length === 1);
+      await appendFile(servers().localPath(`${dir}/in/growing.txt`), 'second part\n');
+      await waitFor('the file', () => emitted.length === 1);
+      assert.equal(emitted[0].size, 'first part\nsecond part\n'.length, 'claimed whole');
+      assert.equal(schedule.rechecks, 2);
+      assert.deepEqual(
+        polls.map((p) => [p.listed, p.emitted]),
+        [
+          [21, 0],
+          [1, 0],
+          [1, 1],
+        ],
+        'the first recheck saw it grown and started its window over; the second claimed it',
+      );
+    });
+  });
+}

@@ -26,6 +26,31 @@ describe('pipeline: when a file is complete', () => {
       t.observe([grown], T0 + 3400);
       assert.equal(t.verdict(grown, T0 + 3400, false), 'no', 'a file that vanished from a listing starts over');
     });
+    it('tells when the window of a waiting file ends, and takes a stat of a few files without forgetting the rest', () => {
+      const t = new StabilityTracker({ ...DEFAULT_STABILITY, stableMs: 1000 });
+      const a = entry('a', 5, T0 - 5000);
+      const b = entry('b', 7, T0 - 5000);
+      t.observe([a, b], T0);
+      assert.equal(t.windowEnd(a, T0 + 300), T0 + 1000);
+      assert.equal(t.windowEnd(a, T0 + 1000), undefined, 'window over: the verdict decides');
+      t.observeSome([a], T0 + 1000);
+      assert.equal(t.verdict(a, T0 + 1000, false), 'yes', 'unchanged in a stat at the window end');
+      assert.equal(t.verdict(b, T0 + 1000, false), 'yes', "a file not stat'ed keeps what the listing showed");
+      const grown = entry('b', 8, T0 - 100);
+      t.observeSome([grown], T0 + 1000);
+      assert.equal(t.verdict(grown, T0 + 1000, false), 'no', 'grown: it starts over');
+      assert.equal(t.windowEnd(grown, T0 + 1000), T0 + 2000);
+      assert.equal(t.windowEnd(entry('c', 1, T0), T0), undefined, 'never listed');
+      const empty = entry('e', 0, T0);
+      t.observe([empty], T0);
+      assert.equal(t.windowEnd(empty, T0), undefined, 'an empty file waits for its age, not a window');
+      const aged = new StabilityTracker({ ...DEFAULT_STABILITY, stableMs: 1000, minAgeMs: 5000 });
+      aged.observe([a], T0);
+      assert.equal(aged.windowEnd(a, T0), undefined, 'a minimum age: the polls decide');
+      const age = new StabilityTracker({ ...DEFAULT_STABILITY, mode: 'age' });
+      age.observe([a], T0);
+      assert.equal(age.windowEnd(a, T0), undefined, 'age mode has no window');
+    });
     it('empty files wait for emptyMinAgeMs', () => {
       const t = new StabilityTracker({ ...DEFAULT_STABILITY, stableMs: 100, emptyMinAgeMs: 60_000 });
       const e = entry('e', 0, T0 - 10_000);
