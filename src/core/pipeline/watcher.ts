@@ -383,29 +383,59 @@ export class Watcher implements RunningWatch {
 
   /** Polls (the first time only `focus`, see `recheck`), and again while `trigger` asked for more. */
   private run(focus?: readonly Listed[]): Promise<void> {
-    let only = focus;
     this.running = (async () => {
       try {
-        do {
+        let only = focus;
+        for (;;) {
           this.again = false;
-          try {
-            this.lastReport = await this.pollOnce(only);
-            this.hooks.onPoll?.(this.lastReport);
-          } catch (err) {
-            // A failed poll took nothing: a schedule must not poll again at once on an older report,
-            // nor recheck at once the files it could not look at.
-            this.lastReport = undefined;
-            this.windows.clear();
-            if (this.closed) break;
-            this.hooks.onError?.(isFileBridgeError(err) ? err : new FileBridgeError('CONNECTION', String(err), {}, { cause: err }));
-          }
+          const began = this.now();
+          const listed = (await this.pollGuarded(only)) && !only;
           only = undefined;
-        } while (this.again && !this.closed);
+          if (this.closed || !this.again) break;
+          // Another poll was asked for while this one ran (an interval tick while a busy folder was
+          // listed): polls follow each other with no gap for `recheck`. A window that ends before
+          // such a listing could is looked at first, at its end, then the poll asked for runs.
+          const due = listed ? await this.dueWithin(this.now() - began) : undefined;
+          if (due && !this.closed) await this.pollGuarded(due);
+          if (this.closed) break;
+        }
       } finally {
         this.running = undefined;
       }
     })();
     return this.running;
+  }
+
+  /** One poll (`pollOnce`), its report kept and told; false when it failed (told to `onError`). */
+  private async pollGuarded(focus?: readonly Listed[]): Promise<boolean> {
+    try {
+      this.lastReport = await this.pollOnce(focus);
+      this.hooks.onPoll?.(this.lastReport);
+      return true;
+    } catch (err) {
+      // A failed poll took nothing: a schedule must not poll again at once on an older report,
+      // nor recheck at once the files it could not look at.
+      this.lastReport = undefined;
+      this.windows.clear();
+      if (!this.closed) this.hooks.onError?.(isFileBridgeError(err) ? err : new FileBridgeError('CONNECTION', String(err), {}, { cause: err }));
+      return false;
+    }
+  }
+
+  /**
+   * The files whose window ends within `ms` from now (a poll's duration), once it has ended (this
+   * waits for it); undefined when none does, or more than `RECHECK_AT_MOST` wait.
+   */
+  private async dueWithin(ms: number): Promise<Listed[] | undefined> {
+    if (this.windows.size === 0 || this.windows.size > RECHECK_AT_MOST) return undefined;
+    let end = Infinity;
+    for (const w of this.windows.values()) end = Math.min(end, w.end);
+    const wait = end - this.now();
+    if (wait > ms) return undefined;
+    if (wait > 0) await sleep(wait, this.stopWaiting.signal);
+    const now = this.now();
+    const due = [...this.windows.values()].filter((w) => w.end <= now).map((w) => w.entry);
+    return due.length > 0 ? due : undefined;
   }
 
   get polling(): boolean {

@@ -161,7 +161,30 @@ for (const protocol of ['sftp', 'ftp'] as const) {
       await pool.close();
     });
 
-    function watch(): { schedule: PollSchedule; emitted: ClaimedFile[]; polls: PollReport[] } {
+    /** The pool, whose listings take `listMs` longer and call `onList` when they begin. */
+    function slowListings(listMs: number, onList: () => void): SessionPool<RemoteSession> {
+      const bound = <T extends object>(target: T, prop: string | symbol): unknown => {
+        const v: unknown = Reflect.get(target, prop);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      };
+      const slow = (session: RemoteSession): RemoteSession =>
+        new Proxy(session, {
+          get: (t, prop) =>
+            prop === 'list'
+              ? async (...args: Parameters<RemoteSession['list']>) => {
+                  onList();
+                  await sleep(listMs);
+                  return t.list(...args);
+                }
+              : bound(t, prop),
+        });
+      return new Proxy(pool, {
+        get: (t, prop) =>
+          prop === 'use' ? <T>(fn: (session: RemoteSession) => Promise<T>, retry: boolean) => t.use((session) => fn(slow(session)), retry) : bound(t, prop),
+      });
+    }
+
+    function watch(through = pool): { schedule: PollSchedule; emitted: ClaimedFile[]; polls: PollReport[] } {
       const emitted: ClaimedFile[] = [];
       const polls: PollReport[] = [];
       const watcher = new Watcher(
@@ -172,7 +195,7 @@ for (const protocol of ['sftp', 'ftp'] as const) {
           stability: { ...DEFAULT_WATCH_SETTINGS.stability, mode: 'stable', stableMs: 1000 },
         },
         {
-          pool,
+          pool: through,
           origin: { server: 's1', watch: 'w1', protocol, host: '127.0.0.1', port: 1, folder: `${dir}/in` },
           owner: claimOwner('cccc0004'),
           emit: async (f) => {
@@ -224,6 +247,37 @@ for (const protocol of ['sftp', 'ftp'] as const) {
         ],
         'the first recheck saw it grown and started its window over; the second claimed it',
       );
+    });
+
+    it('with polls back to back (each listing slower than the interval), looks at the file at its window end before the next listing', async () => {
+      await servers().writeFile(`${dir}/in/new.txt`, 'new file');
+      // The watch's reports (set once it runs; its first listing comes after that).
+      let polls: PollReport[] = [];
+      let lists = 0;
+      /** How many polls had ended at each listing. */
+      const listedAfter: number[] = [];
+      // Each of the first listings asks for another poll while it runs, as interval ticks do while a
+      // busy folder is listed; each listing takes 600 ms of the 1000 ms window.
+      const slowPool = slowListings(600, () => {
+        listedAfter.push(polls.length);
+        if (++lists <= 2) void w!.trigger();
+      });
+      const watched = watch(slowPool);
+      const { emitted } = watched;
+      polls = watched.polls;
+      await waitFor('the new file', () => emitted.length === 1);
+      await waitFor('the poll asked for', () => polls.length === 4);
+      assert.deepEqual(
+        polls.map((p) => [p.listed, p.emitted]),
+        [
+          [21, 0],
+          [21, 0],
+          [1, 1],
+          [20, 0],
+        ],
+        'seen, not yet stable at the end of the second listing; claimed by a stat at its window end; then the poll asked for',
+      );
+      assert.equal(listedAfter.filter((n) => n === 2).length, 0, 'the recheck listed nothing');
     });
   });
 }
