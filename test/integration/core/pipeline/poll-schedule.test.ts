@@ -167,14 +167,15 @@ for (const protocol of ['sftp', 'ftp'] as const) {
         const v: unknown = Reflect.get(target, prop);
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       };
+      // FTP sessions list through listUnlessSame (the listing's fingerprint), the others through list.
       const slow = (session: RemoteSession): RemoteSession =>
         new Proxy(session, {
           get: (t, prop) =>
-            prop === 'list'
-              ? async (...args: Parameters<RemoteSession['list']>) => {
+            (prop === 'list' || prop === 'listUnlessSame') && typeof Reflect.get(t, prop) === 'function'
+              ? async (...args: unknown[]) => {
                   onList();
                   await sleep(listMs);
-                  return t.list(...args);
+                  return (Reflect.get(t, prop) as (...a: unknown[]) => Promise<unknown>).apply(t, args);
                 }
               : bound(t, prop),
         });
