@@ -17,3 +17,23 @@ export const SOURCE: SourceFacts = {
   claimedAt: '2026-11-02T10:00:00.000Z',
   attempt: 2,
 };
+
+/** `msg.filebridge.source` of a watched file `name` of `size` bytes at its `attempt`-th delivery (cs upload tests). */
+export function watchedSource(name: string, size: number, attempt = 1, mtime = '2026-11-02T10:00:00.000Z'): Record<string, unknown> {
+  return {
+    server: 'srv',
+    watch: 'w1',
+    protocol: 'sftp',
+    host: 'sftp.partner.example',
+    port: 22,
+    folder: '/inbox',
+    path: `/inbox/${name}`,
+    relativePath: name,
+    name,
+    claimPath: `/inbox/.filebridge/processing/${1762077600000 + attempt}-0000000${attempt}-${attempt}~${name}`,
+    size,
+    mtime,
+    claimedAt: new Date().toISOString(),
+    attempt,
+  };
+}

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { ContentServerClient, type ContentServerClientOptions } from '../../../../src/core/content-server';
 import { FileBridgeError } from '../../../../src/core/errors';
 import { startContentServerSim, type ContentServerSim } from '../../../../dev/sim/content-server';
+import { losingFirstCreateAnswer } from '../../../support/cs-answer-proxy';
 
 const FAST_RETRY = { retries: 6, baseMs: 5, maxMs: 50 };
 
@@ -382,25 +383,12 @@ describe('content-server client against the simulator', function () {
     });
 
     it('recognises its own create when the answer to it was lost (proxy drops the answer once)', async () => {
-      const target = new URL(sim.url);
-      let dropped = 0;
-      const url = await serve((req, res) => {
-        const upstream = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-          if (req.method === 'POST' && req.url?.endsWith('/v2/nodes') && dropped === 0) {
-            dropped++;
-            answer.resume();
-            req.socket.destroy();
-            return;
-          }
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        });
-        req.pipe(upstream);
-      });
+      const lose = losingFirstCreateAnswer(sim.url);
+      const url = await serve(lose.handler);
       const c = new ContentServerClient({ baseUrl: url, auth: { kind: 'password', username: 'Admin', password: 'livelink' }, retry: FAST_RETRY });
       const folder = await client.resolveFolder('Enterprise:Tests/lost-answer', { create: true });
       const r = await c.upload({ target: folder, name: 'once.txt', open: text('only once'), collision: 'fail' });
-      assert.equal(dropped, 1);
+      assert.equal(lose.dropped(), 1);
       assert.deepEqual([r.action, r.version], ['created', 1]);
       assert.equal((await client.versions(r.id)).length, 1);
     });

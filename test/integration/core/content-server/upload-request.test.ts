@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { ContentServerClient } from '../../../../src/core/content-server';
 import { performUpload, prepareUpload, reopenableSource } from '../../../../src/core/content-server/upload-request';
 import { startContentServerSim, type ContentServerSim } from '../../../../dev/sim/content-server';
+import { watchedSource } from '../../../support/claimed-source';
 
 const defaults = { folder: 'Enterprise:Inbound', createFolders: true, collision: 'add-version' as const, categories: '{"Invoice":{"Vendor":"ACME"}}' };
 
@@ -134,25 +135,7 @@ describe('cs-upload: a watched file delivered again after a crash stores nothing
     await sim.stop();
   });
 
-  /** `msg.filebridge.source` of a watched file at its `attempt`-th delivery. */
-  function watched(name: string, size: number, attempt: number, mtime = '2026-11-02T10:00:00.000Z'): Record<string, unknown> {
-    return {
-      server: 'srv',
-      watch: 'w1',
-      protocol: 'sftp',
-      host: 'sftp.partner.example',
-      port: 22,
-      folder: '/inbox',
-      path: `/inbox/${name}`,
-      relativePath: name,
-      name,
-      claimPath: `/inbox/.filebridge/processing/${1762077600000 + attempt}-0000000${attempt}-${attempt}~${name}`,
-      size,
-      mtime,
-      claimedAt: new Date().toISOString(),
-      attempt,
-    };
-  }
+  const watched = watchedSource;
 
   /** One delivery through prepareUpload and performUpload, as cs-upload runs it; `stream` sends a watch-like stream. */
   async function deliver(

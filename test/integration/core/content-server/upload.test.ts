@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { ContentServerClient } from '../../../../src/core/content-server';
@@ -14,6 +14,8 @@ import { CREATE_FIRST_MAX_BYTES } from '../../../../src/core/content-server/uplo
 import { performUpload, prepareUpload, reopenableSource } from '../../../../src/core/content-server/upload-request';
 import { FileBridgeError } from '../../../../src/core/errors';
 import { startContentServerSim, type ContentServerSim } from '../../../../dev/sim/content-server';
+import { watchedSource } from '../../../support/claimed-source';
+import { losingFirstCreateAnswer } from '../../../support/cs-answer-proxy';
 
 type SimDoc = { id: number; name: string; versions: { version_number: number; sha256: string }[] };
 
@@ -62,25 +64,7 @@ describe('content-server upload: a small watched file is created before its name
     await sim.stop();
   });
 
-  /** `msg.filebridge.source` of a watched file. */
-  function watched(name: string, size: number, attempt = 1): Record<string, unknown> {
-    return {
-      server: 'srv',
-      watch: 'w1',
-      protocol: 'sftp',
-      host: 'sftp.partner.example',
-      port: 22,
-      folder: '/inbox',
-      path: `/inbox/${name}`,
-      relativePath: name,
-      name,
-      claimPath: `/inbox/.filebridge/processing/${1762077600000 + attempt}-0000000${attempt}-${attempt}~${name}`,
-      size,
-      mtime: '2026-11-02T10:00:00.000Z',
-      claimedAt: new Date().toISOString(),
-      attempt,
-    };
-  }
+  const watched = watchedSource;
 
   /** One watched file through cs-upload's path; `reopen: false` is a stream that cannot be opened again. */
   async function deliver(
@@ -168,28 +152,15 @@ describe('content-server upload: a small watched file is created before its name
   });
 
   /** A proxy before the simulator that drops the answer to the first create (the create itself is done). */
-  async function losingFirstCreateAnswer(): Promise<{ url: string; dropped: () => number }> {
-    const target = new URL(sim.url);
-    let dropped = 0;
-    proxy = createServer((req, res) => {
-      const upstream = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-        if (req.method === 'POST' && req.url?.endsWith('/v2/nodes') && dropped === 0) {
-          dropped++;
-          answer.resume();
-          req.socket.destroy();
-          return;
-        }
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      req.pipe(upstream);
-    });
+  async function losingFirstCreate(): Promise<{ url: string; dropped: () => number }> {
+    const lose = losingFirstCreateAnswer(sim.url);
+    proxy = createServer(lose.handler);
     await new Promise<void>((resolve) => proxy!.listen(0, '127.0.0.1', resolve));
-    return { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/otcs/cs.exe`, dropped: () => dropped };
+    return { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/otcs/cs.exe`, dropped: lose.dropped };
   }
 
   it('a retried create that met its own first attempt is our document (its mark), stored once', async () => {
-    const { url, dropped } = await losingFirstCreateAnswer();
+    const { url, dropped } = await losingFirstCreate();
     const c = connect(url);
     await c.resolveFolder(folder);
     calls = [];
