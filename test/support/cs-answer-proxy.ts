@@ -1,16 +1,18 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 
+type LosingProxy = { handler: (req: IncomingMessage, res: ServerResponse) => void; dropped: () => number };
+
 /**
  * A request handler for a proxy before the Content Server simulator at `simUrl` that passes
- * everything through, except that it drops the answer to the first document create (`POST
- * .../v2/nodes`): the create is done, the client sees its connection break and retries.
+ * everything through, except that it drops the answer to the first POST whose path `matches`: the
+ * request is done on the server, the client sees its connection break and retries.
  */
-export function losingFirstCreateAnswer(simUrl: string): { handler: (req: IncomingMessage, res: ServerResponse) => void; dropped: () => number } {
+export function losingFirstAnswer(simUrl: string, matches: (path: string) => boolean): LosingProxy {
   const target = new URL(simUrl);
   let dropped = 0;
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const upstream = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-      if (req.method === 'POST' && req.url?.endsWith('/v2/nodes') && dropped === 0) {
+      if (req.method === 'POST' && matches(req.url ?? '') && dropped === 0) {
         dropped++;
         answer.resume();
         req.socket.destroy();
@@ -22,4 +24,9 @@ export function losingFirstCreateAnswer(simUrl: string): { handler: (req: Incomi
     req.pipe(upstream);
   };
   return { handler, dropped: () => dropped };
+}
+
+/** The answer to the first document create (`POST .../v2/nodes`) is lost. */
+export function losingFirstCreateAnswer(simUrl: string): LosingProxy {
+  return losingFirstAnswer(simUrl, (path) => path.endsWith('/v2/nodes'));
 }

@@ -1,13 +1,13 @@
 /** The Content Server client against the real simulator over HTTP. */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { ContentServerClient, type ContentServerClientOptions } from '../../../../src/core/content-server';
 import { FileBridgeError } from '../../../../src/core/errors';
 import { startContentServerSim, type ContentServerSim } from '../../../../dev/sim/content-server';
-import { losingFirstCreateAnswer } from '../../../support/cs-answer-proxy';
+import { losingFirstAnswer, losingFirstCreateAnswer } from '../../../support/cs-answer-proxy';
 
 const FAST_RETRY = { retries: 6, baseMs: 5, maxMs: 50 };
 
@@ -394,26 +394,13 @@ describe('content-server client against the simulator', function () {
     });
 
     it('adds one version, not two, when the answer to the version upload was lost', async () => {
-      const target = new URL(sim.url);
-      let dropped = 0;
-      const url = await serve((req, res) => {
-        const upstream = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-          if (req.method === 'POST' && /\/v2\/nodes\/\d+\/versions$/.test(req.url ?? '') && dropped === 0) {
-            dropped++;
-            answer.resume();
-            req.socket.destroy();
-            return;
-          }
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        });
-        req.pipe(upstream);
-      });
+      const lose = losingFirstAnswer(sim.url, (path) => /\/v2\/nodes\/\d+\/versions$/.test(path));
+      const url = await serve(lose.handler);
       const c = new ContentServerClient({ baseUrl: url, auth: { kind: 'password', username: 'Admin', password: 'livelink' }, retry: FAST_RETRY });
       const folder = await client.resolveFolder('Enterprise:Tests/lost-version-answer', { create: true });
       const first = await client.upload({ target: folder, name: 'twice.txt', open: text('one'), size: 3 });
       const r = await c.upload({ target: folder, name: 'twice.txt', open: text('two!'), size: 4, collision: 'add-version' });
-      assert.equal(dropped, 1);
+      assert.equal(lose.dropped(), 1);
       assert.deepEqual([r.action, r.id, r.version], ['versioned', first.id, 2]);
       const versions = await client.versions(first.id);
       assert.deepEqual(
