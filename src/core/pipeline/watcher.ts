@@ -361,10 +361,9 @@ export class Watcher implements RunningWatch {
    * ask again after it), or when more than `RECHECK_AT_MOST` wait (the next poll takes them).
    */
   recheckAfter(): number | undefined {
-    if (this.closed || this.running || this.windows.size === 0 || this.windows.size > RECHECK_AT_MOST) return undefined;
-    let end = Infinity;
-    for (const w of this.windows.values()) end = Math.min(end, w.end);
-    return Math.max(0, end - this.now());
+    if (this.closed || this.running) return undefined;
+    const end = this.earliestWindowEnd();
+    return end === undefined ? undefined : Math.max(0, end - this.now());
   }
 
   /**
@@ -374,9 +373,8 @@ export class Watcher implements RunningWatch {
    * as it would have). Does nothing while a poll runs. Resolves when polling went idle.
    */
   recheck(): Promise<void> {
-    if (this.closed || this.running || this.windows.size > RECHECK_AT_MOST) return Promise.resolve();
-    const now = this.now();
-    const due = [...this.windows.values()].filter((w) => w.end <= now).map((w) => w.entry);
+    if (this.closed || this.running) return Promise.resolve();
+    const due = this.dueFiles(this.now());
     if (due.length === 0) return Promise.resolve();
     return this.run(due);
   }
@@ -427,15 +425,27 @@ export class Watcher implements RunningWatch {
    * waits for it); undefined when none does, or more than `RECHECK_AT_MOST` wait.
    */
   private async dueWithin(ms: number): Promise<Listed[] | undefined> {
-    if (this.windows.size === 0 || this.windows.size > RECHECK_AT_MOST) return undefined;
-    let end = Infinity;
-    for (const w of this.windows.values()) end = Math.min(end, w.end);
+    const end = this.earliestWindowEnd();
+    if (end === undefined) return undefined;
     const wait = end - this.now();
     if (wait > ms) return undefined;
     if (wait > 0) await sleep(wait, this.stopWaiting.signal);
-    const now = this.now();
-    const due = [...this.windows.values()].filter((w) => w.end <= now).map((w) => w.entry);
+    const due = this.dueFiles(this.now());
     return due.length > 0 ? due : undefined;
+  }
+
+  /** When the first stability window a recheck would look at ends; undefined when none waits, or more than `RECHECK_AT_MOST` do. */
+  private earliestWindowEnd(): number | undefined {
+    if (this.windows.size === 0 || this.windows.size > RECHECK_AT_MOST) return undefined;
+    let end = Infinity;
+    for (const w of this.windows.values()) end = Math.min(end, w.end);
+    return end;
+  }
+
+  /** The files whose stability window has ended by `now`; none when more than `RECHECK_AT_MOST` wait (the next poll takes them). */
+  private dueFiles(now: number): Listed[] {
+    if (this.windows.size > RECHECK_AT_MOST) return [];
+    return [...this.windows.values()].filter((w) => w.end <= now).map((w) => w.entry);
   }
 
   get polling(): boolean {
