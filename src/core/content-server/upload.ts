@@ -163,8 +163,11 @@ export class Uploader {
     // name taken and freed again in between still gets the "someone was faster" round of the other order.
     const first = createsFirst(req);
     const rounds = first ? 3 : 2;
+    // A node the previous round already looked up (a refusal looked into): not looked up again.
+    let found: CsNode | undefined;
     for (let round = 0; round < rounds; round++) {
-      const existing = first && round === 0 ? undefined : await this.nodes.findChild(parentId, req.name);
+      const existing = found ?? (first && round === 0 ? undefined : await this.nodes.findChild(parentId, req.name));
+      found = undefined;
       if (!existing) {
         try {
           const node = await this.nodes.createDocument(parentId, { ...(await this.ready(req)), description: describe(req.description, delivery) });
@@ -193,7 +196,10 @@ export class Uploader {
           // A server whose messages are in another language says "exists" in words we do not know
           // (the collision is only recognisable by its English text): created first, a refusal is
           // looked into before it fails the file, so the lookup-first behaviour is never lost.
-          if (first && round === 0 && isFileBridgeError(err) && err.code === 'CS_REJECTED' && (await this.nodes.findChild(parentId, req.name))) continue;
+          if (first && round === 0 && isFileBridgeError(err) && err.code === 'CS_REJECTED') {
+            found = await this.nodes.findChild(parentId, req.name);
+            if (found) continue;
+          }
           throw err;
         }
       }

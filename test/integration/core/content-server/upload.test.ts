@@ -197,7 +197,8 @@ describe('content-server upload: a small watched file is created before its name
     const ours = Buffer.from('unsere Datei');
     const r = await deliver(client, 'add-version', 'sprache.txt', ours);
     assert.deepEqual([r.action, r.id, r.version], ['versioned', id, 2]);
-    assert.deepEqual(calls, ['create sprache.txt', 'find sprache.txt', 'find sprache.txt', `version ${id}`]);
+    // Looked up once: the node the refusal's lookup found is the one the next round decides on.
+    assert.deepEqual(calls, ['create sprache.txt', 'find sprache.txt', `version ${id}`]);
     assert.equal((await simNode(id)).versions[1].sha256, sha(ours));
 
     // A refusal of a name that does not exist is the refusal: it fails the file as before.
