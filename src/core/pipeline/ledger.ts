@@ -126,8 +126,7 @@ export class Ledger {
     await this.store.set(this.keyOf(facts), undefined);
     if (this.byPath) {
       const byPath = await this.byPath;
-      const mtime = new Date(facts.mtime).getTime();
-      const left = (byPath.get(facts.path) ?? []).filter((v) => v.size !== facts.size || Date.parse(v.mtime) !== mtime);
+      const left = (byPath.get(facts.path) ?? []).filter((v) => !sameVersion(v, facts));
       if (left.length > 0) byPath.set(facts.path, left);
       else byPath.delete(facts.path);
     }
@@ -171,8 +170,12 @@ function addVersion(byPath: Map<string, LedgerEntry[]>, entry: LedgerEntry): voi
     byPath.set(entry.path, [entry]);
     return;
   }
-  const mtime = Date.parse(entry.mtime);
-  const same = versions.findIndex((v) => v.size === entry.size && Date.parse(v.mtime) === mtime);
+  const same = versions.findIndex((v) => sameVersion(v, entry));
   if (same >= 0) versions[same] = entry;
   else versions.push(entry);
+}
+
+/** One version of a path's file in the by-path index (whose entries have no id): the same size and the same instant. */
+function sameVersion(a: Pick<LedgerFacts, 'size' | 'mtime'>, b: Pick<LedgerFacts, 'size' | 'mtime'>): boolean {
+  return a.size === b.size && new Date(a.mtime).getTime() === new Date(b.mtime).getTime();
 }
