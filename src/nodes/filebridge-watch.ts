@@ -1,7 +1,6 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
 import { Readable } from 'node:stream';
 import { errorMessage, FileBridgeError, isFileBridgeError } from '../core/errors';
-import { codedStore } from '../core/key-value-store';
 import type { FileBridgeFacts } from '../core/message';
 import { Ledger } from '../core/pipeline/ledger';
 import { journaled, LedgerJournal } from '../core/pipeline/ledger-journal';
@@ -59,8 +58,8 @@ function register(RED: NodeAPI): void {
       const prefix = Ledger.prefixFor(endpoint.host, endpoint.port, settings.folder);
       const storeName = ledgerSettings.store ?? 'default';
       const where = `the ledger store "${storeName}"${journalDir ? ` or its journal in ${journalDir}` : ''}`;
-      const kept = codedStore(journalDir ? journaled(store, LedgerJournal.in(journalDir)) : store, where, { store: storeName });
-      ledger = new Ledger(kept, prefix, ledgerSettings.expiryMs);
+      const kept = journalDir ? journaled(store, LedgerJournal.in(journalDir)) : store;
+      ledger = new Ledger(kept, prefix, ledgerSettings.expiryMs, Date.now, { what: where, details: { store: storeName } });
     }
     const origin: SourceOrigin = {
       server: def.server,

@@ -27,6 +27,12 @@ export interface LedgerEntry {
   expires: number;
 }
 
+/** How the ledger's store is named in the errors of its failures (`codedStore`). */
+export interface LedgerStoreName {
+  what: string;
+  details?: Record<string, unknown>;
+}
+
 /**
  * What was processed, keyed by path + size + mtime. A file left in place is not emitted again while
  * those three are unchanged; a changed or re-uploaded file has a new mtime, hence a new key.
@@ -43,15 +49,16 @@ export class Ledger {
   private byPath?: Promise<Map<string, LedgerEntry[]>>;
 
   constructor(
-    /** A store whose failures are not coded yet gets the generic "the ledger's store" (the watch names its store). */
     store: KeyValueStore,
     /** Keeps ledgers of different servers/folders apart in a shared store; letters, digits, `_`. */
     private readonly prefix: string,
     private readonly expiryMs: number,
     private readonly now: () => number = Date.now,
+    /** How a store failure names the store (the watch names its context store and journal), and details that go with it. */
+    named: LedgerStoreName = { what: "the ledger's store" },
   ) {
     // Every failure reaching a node's done(err) carries a code (see codedStore).
-    this.store = codedStore(store, "the ledger's store");
+    this.store = codedStore(store, named.what, named.details);
   }
 
   /** A prefix that is the same for every watch of one server folder, so they share what was done. */

@@ -16,6 +16,18 @@ describe('pipeline: ledger', () => {
         assert.equal(err.cause, cause);
       }
     });
+    it('a store given a name is named in its failures, with its details, wrapped once', async () => {
+      const cause = new Error('store down');
+      const broken = { get: () => Promise.reject(cause), set: () => Promise.reject(cause), keys: () => Promise.reject(cause) };
+      const ledger = new Ledger(broken, 'p_', 10_000, Date.now, { what: 'the ledger store "redis"', details: { store: 'redis' } });
+      const err = await expectCode(
+        ledger.record({ path: '/in/a', size: 3, mtime: '2026-11-02T09:00:00.000Z' }, 'left'),
+        'CONNECTION',
+        /^Values could not be written to the ledger store "redis": store down$/,
+      );
+      assert.deepEqual(err.details, { store: 'redis', operation: 'write' });
+      assert.equal(err.cause, cause);
+    });
     it('remembers path+size+mtime until expiry; another size or mtime is another file', async () => {
       let now = T0;
       const store = new MemoryStore();
