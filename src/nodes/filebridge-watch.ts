@@ -1,6 +1,6 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
 import { Readable } from 'node:stream';
-import { errorMessage, FileBridgeError, isFileBridgeError } from '../core/errors';
+import { errorMessage, FileBridgeError } from '../core/errors';
 import type { FileBridgeFacts } from '../core/message';
 import { Ledger } from '../core/pipeline/ledger';
 import { journaled, LedgerJournal } from '../core/pipeline/ledger-journal';
@@ -10,24 +10,11 @@ import { runtimeOwner } from '../core/pipeline/runtime-identity';
 import { sourceFactsFor, type SourceOrigin } from '../core/pipeline/source';
 import { openPayload } from '../core/pipeline/source-stream';
 import { watchCursorKey, watchDeliveryFromConfig, watchSettingsFromConfig, type WatchConfigFields } from '../core/pipeline/watch-config';
-import { Watcher, type ClaimedFile } from '../core/pipeline/watcher';
+import { resetFromMessage, Watcher, type ClaimedFile } from '../core/pipeline/watcher';
 import { contextStore, journalFolder, missingStoreOf, missingStoreStatus, type CallbackContext } from './kit/context-store';
 import { serverNodeOf, showServerAtDeploy } from './kit/server';
 
 type WatchNodeDef = NodeDef & WatchConfigFields & { server: string };
-
-/** The error for a `msg.reset` the watch does not know; names the value without echoing a long or structured one. */
-function invalidReset(reset: unknown): FileBridgeError {
-  const shown =
-    typeof reset === 'string'
-      ? JSON.stringify(reset.length > 40 ? `${reset.slice(0, 40)}...` : reset)
-      : `${typeof reset} ${typeof reset === 'object' ? '' : String(reset)}`.trim();
-  return new FileBridgeError(
-    'INVALID_INPUT',
-    `msg.reset is ${shown}: the watch accepts only "failed" (forget the files that failed where they are, then poll). Nothing was forgotten and no poll was started; to only poll, send the message without msg.reset.`,
-    { property: 'msg.reset', accepted: ['failed'] },
-  );
-}
 
 function register(RED: NodeAPI): void {
   function FileBridgeWatch(this: Node, def: WatchNodeDef): void {
@@ -178,32 +165,23 @@ function register(RED: NodeAPI): void {
 
     node.on('input', (msg, _send, done) => {
       // msg.reset = "failed": files quarantined, given up or set aside where they are are taken again unchanged.
-      const reset = (msg as { reset?: unknown }).reset;
-      if (reset === undefined || reset === null || reset === false) {
+      let forget: boolean;
+      try {
+        forget = resetFromMessage((msg as { reset?: unknown }).reset);
+      } catch (err) {
+        return done(err as FileBridgeError);
+      }
+      if (!forget) {
         poll();
         return done();
       }
-      // A typo ("fail") or another node's meaning (cs export's `true`) must not pass for a plain poll.
-      if (reset !== 'failed') return done(invalidReset(reset));
-      watcher.forgetFailures().then(
+      watcher.resetFailures(ledgerSettings?.store ?? 'default').then(
         (n) => {
           node.log(`Forgot ${n} failed file(s) of ${settings.folder}: they are taken again.`);
           poll();
           done();
         },
-        (err: unknown) => {
-          // The ledger's store codes its failures (naming the store); anything else is a store failure too.
-          const code = isFileBridgeError(err) ? err.code : 'CONNECTION';
-          const cause = isFileBridgeError(err) ? err.message : `the ledger store "${ledgerSettings?.store ?? 'default'}" failed: ${errorMessage(err)}`;
-          done(
-            new FileBridgeError(
-              code,
-              `The failed files of ${settings.folder} could not be forgotten: ${cause}. Nothing was polled; send msg.reset = "failed" again once the store works.`,
-              isFileBridgeError(err) ? err.details : { store: ledgerSettings?.store ?? 'default' },
-              { cause: err },
-            ),
-          );
-        },
+        (err: FileBridgeError) => done(err),
       );
     });
     node.on('close', (_removed: boolean, done: () => void) => {

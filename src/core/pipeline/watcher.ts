@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import picomatch from 'picomatch';
-import { FileBridgeError, isFileBridgeError } from '../errors';
+import { errorMessage, FileBridgeError, isFileBridgeError } from '../errors';
 import { checkBelow, isBelow, joinRemote, printableName, remoteBasename, remoteDirname } from '../paths';
 import type { SessionPool } from '../remote/session-pool';
 import type { KeyValueStore } from '../key-value-store';
@@ -127,6 +127,26 @@ export const RECHECK_AT_MOST = 16;
 
 /** Ledger outcomes of files that failed where they are (see `Watcher.forgetFailures`). */
 export const FAILED_OUTCOMES: readonly string[] = ['quarantined', 'given-up', 'unclaimable'];
+
+/**
+ * What a watch's `msg.reset` asks for: true to forget the failed files before polling (`"failed"`,
+ * see `Watcher.resetFailures`), false for a plain poll (none given). Anything else throws
+ * INVALID_INPUT: a typo ("fail") or another node's meaning (cs export's `true`) must not pass for a plain poll.
+ */
+export function resetFromMessage(value: unknown): boolean {
+  if (value === undefined || value === null || value === false) return false;
+  if (value === 'failed') return true;
+  // Names the value without echoing a long or structured one.
+  const shown =
+    typeof value === 'string'
+      ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)
+      : `${typeof value} ${typeof value === 'object' ? '' : String(value)}`.trim();
+  throw new FileBridgeError(
+    'INVALID_INPUT',
+    `msg.reset is ${shown}: the watch accepts only "failed" (forget the files that failed where they are, then poll). Nothing was forgotten and no poll was started; to only poll, send the message without msg.reset.`,
+    { property: 'msg.reset', accepted: ['failed'] },
+  );
+}
 
 /** A file's lease is renewed once this share of the lease has passed since its claim or last renewal. */
 export const RENEW_AFTER = 1 / 5;
@@ -510,6 +530,26 @@ export class Watcher implements RunningWatch {
     this.failures.forgetLeftInPlace();
     this.retryInPlace.clear();
     return removed;
+  }
+
+  /**
+   * `forgetFailures` for `msg.reset = "failed"`: a failure is coded and says that nothing was
+   * polled. The ledger's store codes its own failures (naming the store); anything else is taken for
+   * a failure of the store named `store` too.
+   */
+  async resetFailures(store: string): Promise<number> {
+    try {
+      return await this.forgetFailures();
+    } catch (err) {
+      const code = isFileBridgeError(err) ? err.code : 'CONNECTION';
+      const cause = isFileBridgeError(err) ? err.message : `the ledger store "${store}" failed: ${errorMessage(err)}`;
+      throw new FileBridgeError(
+        code,
+        `The failed files of ${this.settings.folder} could not be forgotten: ${cause}. Nothing was polled; send msg.reset = "failed" again once the store works.`,
+        isFileBridgeError(err) ? err.details : { store },
+        { cause: err },
+      );
+    }
   }
 
   /** True when this watch leaves files where they are (`take: 'inPlace'`). */
