@@ -25,8 +25,9 @@ function register(RED: NodeAPI): void {
         const origin = reopenableSource(fb.source, reopenerFor(RED, fb.source));
         const upload = prepareUpload(defaults, msg.payload, msg.filename, fb.target, origin);
         node.status({ fill: 'blue', shape: 'dot', text: shortStatus(`uploading ${upload.name}`) });
-        // Big files take minutes: show how far they are, at most once a second.
-        let shown = 0;
+        // Big files take minutes: show how far they are, at most once a second, the first time a second
+        // after "uploading" (a small file's first chunk is all of it: it goes from "uploading" to its outcome).
+        let shown = Date.now();
         const onProgress = (sent: number): void => {
           const now = Date.now();
           if (now - shown < 1000) return;

@@ -506,6 +506,15 @@ describe('filebridge-cs-upload node in a Node-RED flow', function () {
     assert.match(statuses[statuses.length - 1], /created: big\.bin/);
   });
 
+  it('a small file shows "uploading" and then its outcome: no progress status for its one chunk', async () => {
+    await load({});
+    const statuses: string[] = [];
+    onCall<{ text?: string }>('up', 'status', (call) => statuses.push(String(call.args[0]?.text ?? '')));
+    const got = await exchange({ payload: Buffer.from('small'), filename: 'small.txt' });
+    assert.equal(got.out?.filebridge?.cs?.action, 'created', JSON.stringify(got.caught?.error));
+    assert.deepEqual(statuses, ['uploading small.txt', 'created: small.txt']);
+  });
+
   it('the admin test endpoint reports the user and version; a wrong password gives AUTHENTICATION; no secrets', async () => {
     await load({});
     const ok = await helper
