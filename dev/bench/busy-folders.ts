@@ -12,6 +12,7 @@
  *
  * Quick: 2,000 files, 10 s watching, SFTP and FTP. Full: 50,000 files, 60 s watching each, plus a
  * recursive watch of a tree of 5,000 folders on SFTP (about 4 minutes in all here).
+ * `BENCH_BUSY_SCENARIOS=ftp` (or `sftp`, `tree`, comma-separated) runs only those scenarios, to profile one.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, utimes, writeFile, chown, stat } from 'node:fs/promises';
@@ -324,11 +325,14 @@ export const busyFoldersSection: BenchSection = {
   async run(ctx) {
     const s = await ctx.servers();
     const files = ctx.quick ? 500 : 50_000;
-    const scenarios: Scenario[] = [
-      { protocol: 'sftp', label: 'SFTP folder', folder: 'bench-busy/sftp', folders: 0, files },
-      { protocol: 'ftp', label: 'FTP folder', folder: 'bench-busy/ftp', folders: 0, files },
-      ...(ctx.quick ? [] : [{ protocol: 'sftp' as const, label: 'SFTP tree', folder: 'bench-busy/tree', folders: 5_000, files: 20_000 }]),
+    const all: (Scenario & { key: string })[] = [
+      { key: 'sftp', protocol: 'sftp', label: 'SFTP folder', folder: 'bench-busy/sftp', folders: 0, files },
+      { key: 'ftp', protocol: 'ftp', label: 'FTP folder', folder: 'bench-busy/ftp', folders: 0, files },
+      ...(ctx.quick ? [] : [{ key: 'tree', protocol: 'sftp' as const, label: 'SFTP tree', folder: 'bench-busy/tree', folders: 5_000, files: 20_000 }]),
     ];
+    // BENCH_BUSY_SCENARIOS=ftp (or sftp, tree, comma-separated) runs some scenarios alone, for profiling one.
+    const chosen = (process.env.BENCH_BUSY_SCENARIOS ?? 'sftp,ftp,tree').split(',').map((x) => x.trim());
+    const scenarios: Scenario[] = all.filter((sc) => chosen.includes(sc.key));
     const rows: BenchRow[] = [];
     for (const sc of scenarios) {
       // A fresh Node-RED per scenario: each starts with only its own ledger, and one scenario's garbage is not charged to the next.

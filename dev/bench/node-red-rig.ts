@@ -3,6 +3,9 @@
  * fresh user directory by npm (as the palette manager does), Node-RED 4.1 in its own process, flows
  * deployed through the admin API, and that process's CPU and memory read from /proc so the
  * benchmark's own work is never charged to it.
+ *
+ * `BENCH_NODE_RED_ARGS` (space-separated) are given to the `node` that runs Node-RED, e.g.
+ * `--max-old-space-size=256`, the heap cap Node-RED's documentation suggests for small devices.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -47,6 +50,7 @@ export async function startFlowRig(options: { extraSettings?: string } = {}): Pr
   try {
     red = await startNodeRed({ label: 'Node-RED 4.1', node: process.execPath, redJs: require.resolve('node-red/red.js') }, userDir, {
       extraSettings: `logging: { console: { level: 'warn' } },\n${options.extraSettings ?? ''}`,
+      nodeArgs: (process.env.BENCH_NODE_RED_ARGS ?? '').split(' ').filter(Boolean),
     });
   } catch (err) {
     await rm(work, { recursive: true, force: true });

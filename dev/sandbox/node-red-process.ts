@@ -37,7 +37,7 @@ export interface RunningNodeRed {
 export async function startNodeRed(
   runtime: Runtime,
   userDir: string,
-  options: { port?: number; extraSettings?: string; echo?: boolean } = {},
+  options: { port?: number; extraSettings?: string; echo?: boolean; nodeArgs?: readonly string[] } = {},
 ): Promise<RunningNodeRed> {
   const port = options.port ?? (await freePort());
   const extraSettings = options.extraSettings ?? '';
@@ -56,7 +56,7 @@ export async function startNodeRed(
 };\n`,
   );
   let log = '';
-  const child: ChildProcess = spawn(runtime.node, [runtime.redJs, '--userDir', userDir, '--settings', settings], {
+  const child: ChildProcess = spawn(runtime.node, [...(options.nodeArgs ?? []), runtime.redJs, '--userDir', userDir, '--settings', settings], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
   });

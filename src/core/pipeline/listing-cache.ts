@@ -264,6 +264,21 @@ export class ListingCache {
     return out;
   }
 
+  /**
+   * After the poll that made the last walk: a folder it listed with files pending, none of whose
+   * files is pending any more, is not pending. A folder the watch is done with but has not yet looked
+   * up in the ledger (the first poll after a deploy, 50,000 old files) would otherwise be listed in
+   * full once more, only to find what this poll just found, and that second listing's entries are
+   * garbage V8 keeps for long (see the README's *Busy folders*). `listed` is that walk's files.
+   */
+  recheckPending(listed: readonly Listed[], pending: (file: Listed) => boolean): void {
+    const still = new Set<string>();
+    for (const file of listed) if (pending(file)) still.add(remoteDirname(file.path));
+    for (const [dir, cached] of this.folders) {
+      if (cached.pending && !this.kept.has(dir) && !still.has(dir)) cached.pending = false;
+    }
+  }
+
   /** The folder is as its last listing saw it, that listing left nothing to wait for, and no full listing is due. */
   private unchanged(cached: CachedFolder, stamp: Stamp): boolean {
     return cached.stamp === stamp.key && cached.listedAt >= cached.stampSince + windowOf(cached.precision) && this.keepable(cached);

@@ -706,6 +706,8 @@ export class Watcher implements RunningWatch {
       fresh.push({ ...r, mtime, attempt });
     }
     fresh.sort((a, b) => compare(a.entry, b.entry, s.order));
+    // The files this poll found in the ledger are done with: their folders need no listing for them.
+    if (!focus) this.listings.recheckPending(listing, (f) => this.pendingFile(f));
 
     let budget = s.maxFilesPerPoll;
     for (const [i, claim] of expired.entries()) {
@@ -1058,6 +1060,13 @@ export class Watcher implements RunningWatch {
     }
   }
 
+  /** A listed file the watch takes that is neither in the ledger nor set aside where it is (waiting to be stable, in flight...). */
+  private pendingFile(file: Listed): boolean {
+    if ((this.isMarker && this.isMarker(file.name)) || !this.wanted(file)) return false;
+    const key = listingKey(file);
+    return !this.ledgerHits.has(key) && !this.failures.isLeftInPlace(key);
+  }
+
   private async listInbox(session: RemoteSession): Promise<Listed[]> {
     const s = this.settings;
     return this.listings.walk(session, s.folder, {
@@ -1074,12 +1083,7 @@ export class Watcher implements RunningWatch {
         if (entry.type === 'directory') return this.skip.has(relativePath) ? undefined : { kind: 'folder', relativePath };
         return entry.type === 'file' ? { kind: 'file', relativePath } : undefined;
       },
-      // Not done with: a file it takes that is neither in the ledger nor set aside where it is (waiting to be stable, in flight...).
-      pending: (file) => {
-        if ((this.isMarker && this.isMarker(file.name)) || !this.wanted(file)) return false;
-        const key = listingKey(file);
-        return !this.ledgerHits.has(key) && !this.failures.isLeftInPlace(key);
-      },
+      pending: (file) => this.pendingFile(file),
       refused: (dir) => (name, why) => this.refused(dir, name, why),
     });
   }

@@ -158,6 +158,60 @@ describe('listing cache on real servers', function () {
     assert.deepEqual(await walk(), ['a.txt', 'b.txt', 'c.txt'], 'a pending file: its folder is listed although the text is the same');
   });
 
+  it('ftp: a folder whose pending files were all done with by the poll that listed it is not listed again (recheckPending)', async () => {
+    const folder = await folderWith('ftp', ['a.txt', 'b.txt']);
+    const pool = poolFor('ftp');
+    const cache = new ListingCache();
+    const done = new Set<string>();
+    const rules: WalkRules = { ...RULES, descend: () => false, pending: (file) => !done.has(file.name) };
+    const walk = async (): Promise<Listed[]> => pool.use((session) => cache.walk(session, folder, rules), true);
+    let listed = await walk();
+    assert.deepEqual(names(listed), ['a.txt', 'b.txt']);
+    // The poll finds a.txt in its ledger; b.txt is still pending: the folder stays listed.
+    done.add('a.txt');
+    cache.recheckPending(listed, rules.pending);
+    listed = await walk();
+    assert.deepEqual(names(listed), ['a.txt', 'b.txt'], 'b.txt is pending: listed again');
+    done.add('b.txt');
+    cache.recheckPending(listed, rules.pending);
+    assert.deepEqual(names(await walk()), [], 'both done with after the last poll: the same text is not parsed again');
+    assert.equal(cache.keeps(`${folder}/b.txt`), true);
+  });
+
+  it('ftp: a watch done with every file of a folder, found in its ledger by a poll, does not list it in full at the next', async () => {
+    const folder = await folderWith('ftp', ['a.txt', 'b.txt']);
+    // An hour old: the ledger's versions (exact times from MDTM) are long settled.
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    for (const f of ['a.txt', 'b.txt']) await utimes(servers().localPath(`${folder}/${f}`), hourAgo, hourAgo);
+    const pool = poolFor('ftp');
+    const ledger = new Ledger(new MemoryStore(), 'test_', 86_400_000);
+    const mtime = new Date(Math.floor(hourAgo.getTime() / 1000) * 1000);
+    for (const f of ['a.txt', 'b.txt']) await ledger.record({ path: `${folder}/${f}`, size: 3, mtime }, 'left');
+    const sent: ClaimedFile[] = [];
+    const w = new Watcher(
+      { ...DEFAULT_WATCH_SETTINGS, folder, take: 'inPlace' },
+      {
+        pool,
+        ledger,
+        origin: { server: 's1', watch: 'w1', protocol: 'ftp', host: '127.0.0.1', port: 21, folder },
+        emit: async (f) => {
+          sent.push(f);
+          w.release(f.correlationId);
+        },
+      },
+    );
+    watchers.push(w);
+    await w.trigger();
+    assert.equal(w.lastReport?.listed, 2, 'the first poll lists both; they are seen for the first time');
+    // Seen unchanged for the stability window: this poll looks them up in the ledger and finds both.
+    await sleep(DEFAULT_WATCH_SETTINGS.stability.stableMs + 100);
+    await w.trigger();
+    assert.equal(w.lastReport?.listed, 2);
+    await w.trigger();
+    assert.equal(w.lastReport?.listed, 0, 'the next poll keeps the folder: the poll before found both in the ledger');
+    assert.deepEqual(sent, [], 'nothing sent: both are in the ledger');
+  });
+
   for (const protocol of ['sftp', 'ftp'] as Protocol[]) {
     it(`${protocol}: a pending file is checked again in an unchanged folder; a file done with and rewritten in place comes again at the full listing`, async () => {
       const folder = await folderWith(protocol, []);
