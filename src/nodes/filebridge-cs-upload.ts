@@ -26,11 +26,12 @@ function register(RED: NodeAPI): void {
         const upload = prepareUpload(defaults, msg.payload, msg.filename, fb.target, origin);
         node.status({ fill: 'blue', shape: 'dot', text: shortStatus(`uploading ${upload.name}`) });
         // Big files take minutes: show how far they are, at most once a second, the first time a second
-        // after "uploading" (a small file's first chunk is all of it: it goes from "uploading" to its outcome).
+        // after "uploading". The last bytes show none: the outcome follows at once (a small file, sent in
+        // one chunk, goes from "uploading" to its outcome, however long the server took to get there).
         let shown = Date.now();
         const onProgress = (sent: number): void => {
           const now = Date.now();
-          if (now - shown < 1000) return;
+          if (now - shown < 1000 || (upload.size !== undefined && sent >= upload.size)) return;
           shown = now;
           node.status({ fill: 'blue', shape: 'dot', text: progressText(upload.name, sent, upload.size) });
         };
