@@ -634,7 +634,7 @@ export class Watcher implements RunningWatch {
     // Files already processed (or set aside) are skipped below anyway; they must not use up this
     // poll's share of exact checks either, or a folder with more known files of the current minute
     // than "per poll" would keep a new file waiting until that minute is over.
-    const known = (e: Listed): boolean => this.ledgerHits.has(listingKey(e)) || this.failures.isLeftInPlace(listingKey(e));
+    const known = (e: Listed): boolean => this.doneWith(listingKey(e));
     for (const entry of wanted) {
       const marker = this.isMarker ? joinRel(entry.relativePath, markerName(s.stability.markerPattern, entry.name)) : undefined;
       const verdict = this.tracker.verdict(entry, now, marker !== undefined && byPath.has(marker));
@@ -683,7 +683,7 @@ export class Watcher implements RunningWatch {
     for (const r of ready) {
       const key = listingKey(r.entry);
       if (busy.has(r.entry.path)) continue;
-      if (this.ledgerHits.has(key) || this.failures.isLeftInPlace(key)) continue;
+      if (this.doneWith(key)) continue;
       if (needExact(r.entry) && !exact.has(r.entry.path)) continue; // beyond this poll's share of stats
       const mtime = exact.get(r.entry.path)?.mtime ?? r.entry.mtime;
       let attempt = 1;
@@ -1060,11 +1060,15 @@ export class Watcher implements RunningWatch {
     }
   }
 
-  /** A listed file the watch takes that is neither in the ledger nor set aside where it is (waiting to be stable, in flight...). */
+  /** The version with this listing key is done with: found in the ledger, or set aside where it is. */
+  private doneWith(key: string): boolean {
+    return this.ledgerHits.has(key) || this.failures.isLeftInPlace(key);
+  }
+
+  /** A listed file the watch takes and is not done with (waiting to be stable, in flight...). */
   private pendingFile(file: Listed): boolean {
     if ((this.isMarker && this.isMarker(file.name)) || !this.wanted(file)) return false;
-    const key = listingKey(file);
-    return !this.ledgerHits.has(key) && !this.failures.isLeftInPlace(key);
+    return !this.doneWith(listingKey(file));
   }
 
   private async listInbox(session: RemoteSession): Promise<Listed[]> {
