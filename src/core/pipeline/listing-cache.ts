@@ -272,11 +272,16 @@ export class ListingCache {
    * garbage V8 keeps for long (see the README's *Busy folders*). `listed` is that walk's files.
    */
   recheckPending(listed: readonly Listed[], pending: (file: Listed) => boolean): void {
+    const open = new Map<string, CachedFolder>();
+    for (const [dir, cached] of this.folders) if (cached.pending && !this.kept.has(dir)) open.set(dir, cached);
+    if (open.size === 0) return;
+    // Only the files of folders still marked pending are asked, and a folder's first pending file settles it.
     const still = new Set<string>();
-    for (const file of listed) if (pending(file)) still.add(remoteDirname(file.path));
-    for (const [dir, cached] of this.folders) {
-      if (cached.pending && !this.kept.has(dir) && !still.has(dir)) cached.pending = false;
+    for (const file of listed) {
+      const dir = remoteDirname(file.path);
+      if (open.has(dir) && !still.has(dir) && pending(file)) still.add(dir);
     }
+    for (const [dir, cached] of open) if (!still.has(dir)) cached.pending = false;
   }
 
   /** The folder is as its last listing saw it, that listing left nothing to wait for, and no full listing is due. */
